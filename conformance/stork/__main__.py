@@ -1,0 +1,5 @@
+import sys
+
+from stork.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of `stork`, one module each."""
