@@ -1,0 +1,268 @@
+/*
+ * contract.pml -- the contract monitor: stork's properties as assertions.
+ *
+ * The monitor keeps its own view of every worker (g_*), updated only from what the contract
+ * says each call and callback event means, never from the runtime's variables (rt_* in
+ * storport.pml). So a runtime built with a deliberate fault is caught by the same checks that
+ * catch a miniport's mistakes. Every assertion names its property and rule ids
+ * (spec/contract.md): both are hidden variables, which cost no state but appear in SPIN's
+ * "assertion violated" message, which is how `stork verify` tells the properties apart.
+ *
+ * A property is compiled out with -DSTORK_OFF_<property>; `stork verify` does that to look
+ * for violations of the others once one is found.
+ */
+
+/* Property names and rule ids, for assertion messages only. */
+hidden byte no_double_free, no_use_after_free, valid_handle, no_free_while_queued,
+            no_free_while_running, callback_once, no_callback_after_removal, no_leak,
+            irql, status_conforms;
+hidden byte WI_I1, WI_I2, WI_I4, WI_Q1, WI_Q2, WI_Q3, WI_Q4, WI_Q5, WI_Q6, WI_Q7,
+            WI_F1, WI_F2, WI_F3, WI_F4, WI_F5, WI_C1, WI_C3, WI_C4, WI_R2, WI_R3, WI_M1, WI_M2,
+            WI_M3, WI_M4, WI_M5, WI_M6, WI_M7, WI_M8, WI_P1;
+
+#ifdef STORK_OFF_no_double_free
+#define CHECK_no_double_free(c, r) skip
+#else
+#define CHECK_no_double_free(c, r) assert((c) || no_double_free || r)
+#endif
+#ifdef STORK_OFF_no_use_after_free
+#define CHECK_no_use_after_free(c, r) skip
+#else
+#define CHECK_no_use_after_free(c, r) assert((c) || no_use_after_free || r)
+#endif
+#ifdef STORK_OFF_valid_handle
+#define CHECK_valid_handle(c, r) skip
+#else
+#define CHECK_valid_handle(c, r) assert((c) || valid_handle || r)
+#endif
+#ifdef STORK_OFF_no_free_while_queued
+#define CHECK_no_free_while_queued(c, r) skip
+#else
+#define CHECK_no_free_while_queued(c, r) assert((c) || no_free_while_queued || r)
+#endif
+#ifdef STORK_OFF_no_free_while_running
+#define CHECK_no_free_while_running(c, r) skip
+#else
+#define CHECK_no_free_while_running(c, r) assert((c) || no_free_while_running || r)
+#endif
+#ifdef STORK_OFF_callback_once
+#define CHECK_callback_once(c, r) skip
+#else
+#define CHECK_callback_once(c, r) assert((c) || callback_once || r)
+#endif
+#ifdef STORK_OFF_no_callback_after_removal
+#define CHECK_no_callback_after_removal(c, r) skip
+#else
+#define CHECK_no_callback_after_removal(c, r) assert((c) || no_callback_after_removal || r)
+#endif
+#ifdef STORK_OFF_no_leak
+#define CHECK_no_leak(c, r) skip
+#else
+#define CHECK_no_leak(c, r) assert((c) || no_leak || r)
+#endif
+#ifdef STORK_OFF_irql
+#define CHECK_irql(c, r) skip
+#else
+#define CHECK_irql(c, r) assert((c) || irql || r)
+#endif
+#ifdef STORK_OFF_status_conforms
+#define CHECK_status_conforms(c, r) skip
+#else
+#define CHECK_status_conforms(c, r) assert((c) || status_conforms || r)
+#endif
+
+/* The monitor's view of each worker, indexed by handle (1..MAXW; 0 unused). */
+byte g_state[MAXW + 1];     /* W_UNUSED, W_IDLE, W_QUEUED, W_FREED */
+byte g_runner[MAXW + 1];    /* 0, or 1 + the system thread running its callback */
+byte g_cb[MAXW + 1];        /* the callback and context of the pending successful queue */
+byte g_cx[MAXW + 1];
+byte g_issued;              /* handles issued so far: w1 .. w<g_issued> */
+bit  g_removing;            /* removal has begun */
+bit  g_released;            /* the remove handler released the miniport's resources */
+bit  g_gone;                /* Storport released the adapter: its life is over */
+
+/* Scratch for computing inside one d_step; never carries anything between steps. */
+hidden short m_allowed;
+hidden byte  m_i;
+
+#define ALLOW(s)      m_allowed = m_allowed | (1 << (s))
+#define ALLOWS(s)     ((m_allowed & (1 << (s))) != 0)
+#define ISSUED(h)     ((h) >= 1 && (h) <= g_issued)
+#define RUNS_ELSEWHERE(h, ctx) (g_runner[h] != 0 && (ctx) != CTX_SYS + g_runner[h] - 1)
+
+/* StorPortInitializeWorker returned st (handle h on SUCCESS); inject: allocation failed. */
+inline mon_init(ctx, lvl, h, st, inject) {
+    CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
+    m_allowed = 0;
+    if
+    :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL)
+    :: else
+    fi;
+    if
+    :: inject -> ALLOW(S_INSUFFICIENT_RESOURCES)
+    :: else
+    fi;
+    if
+    :: m_allowed == 0 -> ALLOW(S_SUCCESS)
+    :: else
+    fi;
+    CHECK_status_conforms(ALLOWS(st), WI_P1);
+    if
+    :: st == S_SUCCESS ->
+        CHECK_status_conforms(h == g_issued + 1 && h <= MAXW, WI_I1);
+        g_issued++;
+        g_state[g_issued] = W_IDLE
+    :: else
+    fi;
+    if
+    :: inject -> printf("fail-alloc\n")
+    :: else
+    fi;
+    printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl); printf(" init -> ");
+    if
+    :: st == S_SUCCESS -> printf("SUCCESS w%d\n", g_issued)
+    :: else -> print_allowed(); printf("\n")
+    fi
+}
+
+/* StorPortQueueWorkItem(cb, h, cx) returned st. */
+inline mon_queue(ctx, lvl, cb, h, cx, st) {
+    CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
+    m_allowed = 0;
+    if
+    :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL)
+    :: else
+    fi;
+    if
+    :: h == 0 || cb == 0 -> ALLOW(S_INVALID_PARAMETER)
+    :: else
+    fi;
+    if
+    :: h != 0 && !ISSUED(h) ->
+        CHECK_valid_handle(false, WI_M3);
+        ALLOW(S_INVALID_PARAMETER)
+    :: ISSUED(h) && g_state[h] == W_FREED ->
+        CHECK_no_use_after_free(false, WI_M3);
+        ALLOW(S_INVALID_PARAMETER)
+    :: else
+    fi;
+    if
+    :: g_removing -> ALLOW(S_INVALID_DEVICE_STATE)
+    :: else
+    fi;
+    if
+    :: ISSUED(h) && g_state[h] == W_QUEUED -> ALLOW(S_BUSY)
+    :: else
+    fi;
+    if
+    :: m_allowed == 0 -> ALLOW(S_SUCCESS)
+    :: else
+    fi;
+    CHECK_status_conforms(ALLOWS(st), WI_P1);
+    if
+    :: st == S_SUCCESS && ALLOWS(S_SUCCESS) ->
+        g_state[h] = W_QUEUED;
+        g_cb[h] = cb;
+        g_cx[h] = cx
+    :: else
+    fi;
+    printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl);
+    printf(" queue "); print_handle(h); printf(" "); print_cb(cb); printf(" ");
+    print_cx(cx); printf(" -> "); print_allowed(); printf("\n")
+}
+
+/* StorPortFreeWorker(h) returned st. */
+inline mon_free(ctx, lvl, h, st) {
+    CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
+    m_allowed = 0;
+    if
+    :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL)
+    :: else
+    fi;
+    if
+    :: h == 0 -> ALLOW(S_INVALID_PARAMETER)
+    :: h != 0 && !ISSUED(h) ->
+        CHECK_valid_handle(false, WI_M3);
+        ALLOW(S_INVALID_PARAMETER)
+    :: ISSUED(h) && g_state[h] == W_FREED ->
+        CHECK_no_double_free(false, WI_M2);
+        ALLOW(S_UNSUCCESSFUL)
+    :: ISSUED(h) && g_state[h] == W_QUEUED ->
+        CHECK_no_free_while_queued(st != S_SUCCESS, WI_F2);
+        ALLOW(S_BUSY)
+    :: else
+    fi;
+    if
+    :: m_allowed == 0 ->
+        ALLOW(S_SUCCESS);
+        CHECK_no_free_while_running(!RUNS_ELSEWHERE(h, ctx), WI_M6)
+    :: else
+    fi;
+    CHECK_status_conforms(ALLOWS(st), WI_P1);
+    if
+    :: st == S_SUCCESS && ISSUED(h) -> g_state[h] = W_FREED
+    :: else
+    fi;
+    printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl);
+    printf(" free "); print_handle(h); printf(" -> "); print_allowed(); printf("\n")
+}
+
+/* System thread tid starts the callback cb(cx) of worker h. */
+inline mon_start(tid, h, cb, cx) {
+    CHECK_no_use_after_free(g_state[h] != W_FREED, WI_M3);
+    CHECK_callback_once(g_state[h] == W_QUEUED, WI_C1);
+    CHECK_callback_once(cb == g_cb[h] && cx == g_cx[h], WI_C1);
+    CHECK_callback_once(g_runner[h] == 0, WI_C4);
+    CHECK_no_callback_after_removal(!g_gone, WI_R3);
+    g_state[h] = (g_state[h] == W_QUEUED -> W_IDLE : g_state[h]);
+    g_runner[h] = tid + 1;
+    printf("start sys%d w%d ", tid, h); print_cb(cb); printf(" "); print_cx(cx);
+    printf("\n")
+}
+
+/* The callback of h on system thread tid returned. */
+inline mon_return(tid, h) {
+    g_runner[h] = 0;
+    printf("return sys%d w%d\n", tid, h)
+}
+
+inline mon_remove_begin() {
+    g_removing = 1;
+    printf("remove begin\n")
+}
+
+/* The miniport's remove handler returned; callbacks may still be queued or running (WI-R3). */
+inline mon_remove_end() {
+    printf("remove end\n")
+}
+
+/* The remove handler releases what the miniport allocated outside HwDeviceExtension. */
+inline mon_release_resources() {
+    g_released = 1
+}
+
+/* Code running in ctx uses those resources (a callback touching queues, DMA memory, ...). */
+inline mon_use_resources(ctx) {
+    CHECK_no_callback_after_removal(!g_released, WI_M8);
+    if
+    :: g_released -> printf("# "); print_ctx(ctx); printf(" uses resources the remove handler released\n")
+    :: else
+    fi
+}
+
+/*
+ * Storport releases the adapter once no callback is queued or running (WI-R3): the end of the
+ * adapter's life. Every worker must be freed (WI-M7); a successful queue whose callback never
+ * ran was lost by the runtime (WI-C1, WI-R2).
+ */
+inline mon_adapter_released() {
+    g_gone = 1;
+    m_i = 1;
+    do
+    :: m_i <= g_issued ->
+        CHECK_callback_once(g_state[m_i] != W_QUEUED, WI_R2);
+        CHECK_no_leak(g_state[m_i] == W_FREED, WI_M7);
+        m_i++
+    :: else -> break
+    od
+}

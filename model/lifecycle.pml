@@ -1,0 +1,100 @@
+/*
+ * lifecycle.pml -- the Storport side, part two: the system worker threads that run callbacks,
+ * and the adapter's life as Storport and the PnP manager drive it. A design includes this
+ * file last, after defining its hooks:
+ *
+ *   HW_FIND_ADAPTER()          runs first, alone, at PASSIVE (CTX_FINDADAPTER)
+ *   HW_START()                 `run`s the miniport's concurrent routines (DPCs, StartIo, ...)
+ *   HW_WORKITEM(tid, cb, w, cx) the callback body: routine cb, worker w, context cx, on
+ *                              system thread tid; call the API with context CTX_SYS + tid at
+ *                              PASSIVE_LEVEL and status variable st
+ *   HW_REMOVE()                the miniport's remove handler, at PASSIVE (CTX_REMOVE)
+ */
+
+/*
+ * A system worker thread (WI-C2). It takes any queued worker whose callback is not already
+ * running (the runtime serialises one worker's runs, WI-C4; the order between workers is
+ * unspecified, so any queued worker may go next), marks it dequeued before calling the
+ * callback (WI-C3), and runs the design's HW_WORKITEM.
+ */
+#define PICK(i) \
+    :: d_step { (i <= MAXW && rt_state[i] == W_QUEUED && RT_MAY_START(i)) -> \
+                w = i; rt_state[w] = W_IDLE; rt_runner[w] = tid + 1; \
+                cb = rt_cb[w]; cx = rt_cx[w]; mon_start(tid, w, cb, cx) }
+#ifdef FAULT_OVERLAP
+#define RT_MAY_START(i) true
+#else
+#define RT_MAY_START(i) (rt_runner[i] == 0)
+#endif
+
+proctype SystemThread(byte tid) {
+    byte w, cb, cx, st;
+end_idle:
+    do
+    :: if
+       PICK(1) PICK(2) PICK(3) PICK(4) PICK(5) PICK(6)
+       fi;
+       HW_WORKITEM(tid, cb, w, cx);
+       d_step {
+           rt_runner[w] = (rt_runner[w] == tid + 1 -> 0 : rt_runner[w]);
+           mon_return(tid, w);
+           w = 0; cb = 0; cx = 0; st = 0
+       }
+    od
+}
+
+/* No callback of this adapter is queued or running, as far as the runtime knows. */
+#define RT_DRAINED_H(i) (i > MAXW || (rt_state[i] != W_QUEUED && rt_runner[i] == 0))
+#define RT_DRAINED (RT_DRAINED_H(1) && RT_DRAINED_H(2) && RT_DRAINED_H(3) && \
+                    RT_DRAINED_H(4) && RT_DRAINED_H(5) && RT_DRAINED_H(6))
+
+/*
+ * The adapter's life: find-adapter, then the miniport's routines run concurrently with the
+ * callbacks until removal begins, at any moment (WI-R1). Storport calls the remove handler
+ * once the miniport's own routines have finished (WI-R4) but without waiting for callbacks;
+ * it keeps the adapter until every queued callback has run (WI-R2, WI-R3), and then the
+ * adapter's life is over and the end-of-life checks run.
+ */
+init {
+    byte st, i;
+    atomic {
+        i = 0;
+        do
+        :: i < NTHREADS -> run SystemThread(i); i++
+        :: else -> break
+        od;
+        i = 0;
+        HW_FIND_ADAPTER();
+        HW_START()
+    }
+    d_step { rt_removing = 1; mon_remove_begin() }
+    (_nr_pr == NTHREADS + 1);   /* only init and the system threads are left */
+    HW_REMOVE();
+    d_step { mon_remove_end(); st = 0 }
+    RT_DRAINED;
+    d_step { mon_adapter_released() }
+}
+
+/*
+ * callback_eventually (WI-C5): a queued worker is eventually started. Checked with weak
+ * fairness; one conjunct per handle. Compiled in only for the liveness run (-DSTORK_LIVENESS):
+ * the safety runs have no never claim.
+ */
+#define EVENTUALLY_STARTS(h) [] (g_state[h] == W_QUEUED -> <> (g_state[h] != W_QUEUED))
+#ifdef STORK_LIVENESS
+#if MAXW > 6
+#error "MAXW is at most 6"
+#elif MAXW == 6
+ltl callback_eventually { EVENTUALLY_STARTS(1) && EVENTUALLY_STARTS(2) && EVENTUALLY_STARTS(3) && EVENTUALLY_STARTS(4) && EVENTUALLY_STARTS(5) && EVENTUALLY_STARTS(6) }
+#elif MAXW == 5
+ltl callback_eventually { EVENTUALLY_STARTS(1) && EVENTUALLY_STARTS(2) && EVENTUALLY_STARTS(3) && EVENTUALLY_STARTS(4) && EVENTUALLY_STARTS(5) }
+#elif MAXW == 4
+ltl callback_eventually { EVENTUALLY_STARTS(1) && EVENTUALLY_STARTS(2) && EVENTUALLY_STARTS(3) && EVENTUALLY_STARTS(4) }
+#elif MAXW == 3
+ltl callback_eventually { EVENTUALLY_STARTS(1) && EVENTUALLY_STARTS(2) && EVENTUALLY_STARTS(3) }
+#elif MAXW == 2
+ltl callback_eventually { EVENTUALLY_STARTS(1) && EVENTUALLY_STARTS(2) }
+#else
+ltl callback_eventually { EVENTUALLY_STARTS(1) }
+#endif
+#endif

@@ -1,0 +1,273 @@
+/*
+ * storport.pml -- the Storport side: the work-item runtime and its API macros.
+ *
+ * A design includes this file first, defines its miniport (globals, routines as proctypes,
+ * and the four hooks HW_WORKITEM, HW_FIND_ADAPTER, HW_START, HW_REMOVE), and includes
+ * lifecycle.pml last. Designs call only the three API macros below and read only the
+ * constants; they never touch rt_* (the runtime) or g_* (the contract monitor). Two more
+ * macros mark what the lifecycle checks need to know of the miniport's own resources:
+ * RELEASE_RESOURCES() in the remove handler where it frees what lives outside
+ * HwDeviceExtension (queues, DMA memory), and USE_RESOURCES(ctx) where a routine or callback
+ * touches them (WI-M8).
+ *
+ * Each API call is one atomic step (WI-P2): the runtime computes its status from its own
+ * state (rt_*), then the monitor (contract.pml) checks that status against the contract and
+ * prints the call as a trace line (spec/trace-format.md). Prints cost nothing during a
+ * search; replaying a trail with `spin -t` turns it into a trace.
+ *
+ * Bounds (override with -D):
+ *   MAXW        worker handles the runtime can issue over the adapter's life (default 2)
+ *   NTHREADS    system worker threads that run callbacks (default 1)
+ *   ALLOC_FAIL  1: any initialization may fail for lack of memory (default 1)
+ * Deliberate runtime faults, for showing the runtime properties are not vacuous:
+ *   FAULT_FREE_QUEUED     free of a queued worker succeeds and drops the queued callback
+ *   FAULT_DROP_REQUEUE    a re-queue while the callback runs returns SUCCESS but is lost
+ *   FAULT_IGNORE_REMOVAL  queue succeeds after removal began
+ *   FAULT_OVERLAP         a re-queued worker may start on a second thread while it runs
+ */
+
+#ifndef MAXW
+#define MAXW 2
+#endif
+#ifndef NTHREADS
+#define NTHREADS 1
+#endif
+#ifndef ALLOC_FAIL
+#define ALLOC_FAIL 1
+#endif
+
+/* STOR_STATUS codes: S_x is the low byte of STOR_STATUS_x (0xC1000000 | S_x, SUCCESS 0). */
+#define S_SUCCESS                 0
+#define S_UNSUCCESSFUL            1
+#define S_NOT_IMPLEMENTED         2
+#define S_INSUFFICIENT_RESOURCES  3
+#define S_BUFFER_TOO_SMALL        4
+#define S_ACCESS_DENIED           5
+#define S_INVALID_PARAMETER       6
+#define S_INVALID_DEVICE_REQUEST  7
+#define S_INVALID_IRQL            8
+#define S_INVALID_DEVICE_STATE    9
+#define S_INVALID_BUFFER_SIZE     10
+#define S_UNSUPPORTED_VERSION     11
+#define S_BUSY                    12
+
+/* IRQL of the caller. DIRQL stands for every device IRQL above DISPATCH_LEVEL. */
+#define PASSIVE_LEVEL   0
+#define APC_LEVEL       1
+#define DISPATCH_LEVEL  2
+#define DIRQL           3
+
+/* Calling contexts: the miniport routine (or system worker thread) making a call. */
+#define CTX_FINDADAPTER 1   /* HwFindAdapter / HwInitialize, PASSIVE */
+#define CTX_STARTIO     2   /* HwStartIo, DISPATCH */
+#define CTX_DPC         3   /* a DPC, DISPATCH */
+#define CTX_DPC2        4   /* a second DPC instance */
+#define CTX_ISR         5   /* HwInterrupt, DIRQL */
+#define CTX_CONTROL     6   /* HwAdapterControl */
+#define CTX_TIMER       7   /* a timer routine, DISPATCH */
+#define CTX_REMOVE      8   /* the remove handler (HwFreeAdapterResources path), PASSIVE */
+#define CTX_PASSIVE     9   /* another PASSIVE miniport thread */
+#define CTX_SYS         16  /* CTX_SYS + n: system worker thread n, inside a callback */
+
+/* Handles: 0 is NULL, 1..MAXW are issued in order, BAD_HANDLE was never issued. */
+#define NULL_HANDLE 0
+#define BAD_HANDLE  200
+/* Callback routines and context pointers are small numbers chosen by the design; 0 is NULL. */
+
+/* Worker states (runtime and monitor alike). */
+#define W_UNUSED 0
+#define W_IDLE   1
+#define W_QUEUED 2
+#define W_FREED  3
+
+/* ---- printing, in the trace format ---- */
+inline print_ctx(c) {
+    if
+    :: c == CTX_FINDADAPTER -> printf("findadapter")
+    :: c == CTX_STARTIO -> printf("startio")
+    :: c == CTX_DPC -> printf("dpc")
+    :: c == CTX_DPC2 -> printf("dpc2")
+    :: c == CTX_ISR -> printf("isr")
+    :: c == CTX_CONTROL -> printf("control")
+    :: c == CTX_TIMER -> printf("timer")
+    :: c == CTX_REMOVE -> printf("remove")
+    :: c == CTX_PASSIVE -> printf("passive")
+    :: c >= CTX_SYS -> printf("sys%d", c - CTX_SYS)
+    fi
+}
+inline print_irql(l) {
+    if
+    :: l == PASSIVE_LEVEL -> printf("PASSIVE")
+    :: l == APC_LEVEL -> printf("APC")
+    :: l == DISPATCH_LEVEL -> printf("DISPATCH")
+    :: l >= DIRQL -> printf("DIRQL")
+    fi
+}
+inline print_handle(h) {
+    if
+    :: h == NULL_HANDLE -> printf("null")
+    :: h == BAD_HANDLE -> printf("bad1")
+    :: else -> printf("w%d", h)
+    fi
+}
+inline print_cb(c) {
+    if
+    :: c == 0 -> printf("null")
+    :: else -> printf("cb%d", c)
+    fi
+}
+inline print_cx(c) {
+    if
+    :: c == 0 -> printf("null")
+    :: else -> printf("ctx%d", c)
+    fi
+}
+inline print_status(s) {
+    if
+    :: s == S_SUCCESS -> printf("SUCCESS")
+    :: s == S_UNSUCCESSFUL -> printf("UNSUCCESSFUL")
+    :: s == S_NOT_IMPLEMENTED -> printf("NOT_IMPLEMENTED")
+    :: s == S_INSUFFICIENT_RESOURCES -> printf("INSUFFICIENT_RESOURCES")
+    :: s == S_BUFFER_TOO_SMALL -> printf("BUFFER_TOO_SMALL")
+    :: s == S_ACCESS_DENIED -> printf("ACCESS_DENIED")
+    :: s == S_INVALID_PARAMETER -> printf("INVALID_PARAMETER")
+    :: s == S_INVALID_DEVICE_REQUEST -> printf("INVALID_DEVICE_REQUEST")
+    :: s == S_INVALID_IRQL -> printf("INVALID_IRQL")
+    :: s == S_INVALID_DEVICE_STATE -> printf("INVALID_DEVICE_STATE")
+    :: s == S_INVALID_BUFFER_SIZE -> printf("INVALID_BUFFER_SIZE")
+    :: s == S_UNSUPPORTED_VERSION -> printf("UNSUPPORTED_VERSION")
+    :: s == S_BUSY -> printf("BUSY")
+    fi
+}
+/* The allowed set m_allowed (contract.pml), as STATUS|STATUS. */
+hidden byte p_bit, p_sep;
+inline print_allowed() {
+    p_bit = 0;
+    p_sep = 0;
+    do
+    :: p_bit <= S_BUSY ->
+        if
+        :: (m_allowed & (1 << p_bit)) != 0 ->
+            if
+            :: p_sep -> printf("|")
+            :: else
+            fi;
+            print_status(p_bit);
+            p_sep = 1
+        :: else
+        fi;
+        p_bit++
+    :: else -> break
+    od
+}
+
+#include "contract.pml"
+
+/* ---- the runtime's own state, indexed by handle ---- */
+byte rt_state[MAXW + 1];    /* W_UNUSED, W_IDLE, W_QUEUED, W_FREED */
+byte rt_runner[MAXW + 1];   /* 0, or 1 + the system thread running its callback */
+byte rt_cb[MAXW + 1];       /* callback and context of the queued request */
+byte rt_cx[MAXW + 1];
+byte rt_issued;             /* handles issued so far; handles are never reused (WI-I1) */
+bit  rt_removing;           /* removal has begun (WI-R1) */
+
+hidden byte rt_h;           /* scratch inside one step */
+
+#define RT_LIVE(h) ((h) >= 1 && (h) <= rt_issued && rt_state[h] != W_FREED)
+
+/*
+ * StorPortInitializeWorker(HwDeviceExtension, &wvar): st := status; wvar := handle on SUCCESS.
+ * When ALLOC_FAIL is set, any call that could succeed may instead fail for lack of memory; a
+ * call past MAXW handles always does (both print a fail-alloc event, WI-I4).
+ */
+inline rt_init(ctx, lvl, wvar, st, inject) {
+    if
+    :: lvl > DISPATCH_LEVEL -> st = S_INVALID_IRQL
+    :: else ->
+        inject = inject || rt_issued == MAXW;
+        if
+        :: inject -> st = S_INSUFFICIENT_RESOURCES
+        :: else ->
+            rt_issued++;
+            rt_state[rt_issued] = W_IDLE;
+            wvar = rt_issued;
+            st = S_SUCCESS
+        fi
+    fi;
+    mon_init(ctx, lvl, wvar, st, inject)
+}
+hidden byte rt_inject;
+inline StorPortInitializeWorker(ctx, lvl, wvar, st) {
+    if
+    :: d_step { ALLOC_FAIL && lvl <= DISPATCH_LEVEL && rt_issued < MAXW ->
+                rt_inject = 1; rt_init(ctx, lvl, wvar, st, rt_inject); rt_inject = 0 }
+    :: d_step { rt_inject = 0; rt_init(ctx, lvl, wvar, st, rt_inject) }
+    fi
+}
+
+/* StorPortQueueWorkItem(HwDeviceExtension, cb, h, cx): st := status. */
+inline StorPortQueueWorkItem(ctx, lvl, cb, h, cx, st) {
+    d_step {
+        if
+        :: lvl > DISPATCH_LEVEL -> st = S_INVALID_IRQL
+        :: else ->
+            if
+            :: h == NULL_HANDLE || cb == 0 || !RT_LIVE(h) -> st = S_INVALID_PARAMETER
+#ifndef FAULT_IGNORE_REMOVAL
+            :: else -> if
+                :: rt_removing -> st = S_INVALID_DEVICE_STATE
+#endif
+                :: else ->
+                    if
+                    :: rt_state[h] == W_QUEUED -> st = S_BUSY
+#ifdef FAULT_DROP_REQUEUE
+                    :: rt_state[h] != W_QUEUED && rt_runner[h] != 0 -> st = S_SUCCESS
+#endif
+                    :: else ->
+                        rt_state[h] = W_QUEUED;
+                        rt_cb[h] = cb;
+                        rt_cx[h] = cx;
+                        st = S_SUCCESS
+                    fi
+#ifndef FAULT_IGNORE_REMOVAL
+                fi
+#endif
+            fi
+        fi;
+        mon_queue(ctx, lvl, cb, h, cx, st)
+    }
+}
+
+/* StorPortFreeWorker(HwDeviceExtension, h): st := status. Never waits (WI-F6). */
+inline StorPortFreeWorker(ctx, lvl, h, st) {
+    d_step {
+        if
+        :: lvl > DISPATCH_LEVEL -> st = S_INVALID_IRQL
+        :: else ->
+            if
+            :: h == NULL_HANDLE || h > rt_issued -> st = S_INVALID_PARAMETER
+            :: else ->
+                if
+                :: rt_state[h] == W_FREED -> st = S_UNSUCCESSFUL
+#ifndef FAULT_FREE_QUEUED
+                :: rt_state[h] == W_QUEUED -> st = S_BUSY
+#endif
+                :: else ->
+                    rt_state[h] = W_FREED;
+                    rt_cb[h] = 0;
+                    rt_cx[h] = 0;
+                    st = S_SUCCESS
+                fi
+            fi
+        fi;
+        mon_free(ctx, lvl, h, st)
+    }
+}
+
+/* The miniport's own resources (see the header): ghost events for WI-M8, no trace line. */
+inline RELEASE_RESOURCES() {
+    d_step { mon_release_resources() }
+}
+inline USE_RESOURCES(ctx) {
+    d_step { mon_use_resources(ctx) }
+}
