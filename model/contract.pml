@@ -90,9 +90,13 @@ hidden byte  m_i;
 #define ISSUED(h)     ((h) >= 1 && (h) <= g_issued)
 #define RUNS_ELSEWHERE(h, ctx) (g_runner[h] != 0 && (ctx) != CTX_SYS + g_runner[h] - 1)
 
+/*
+ * Each mon_* below first works out what the contract allows (m_allowed), then prints the event
+ * (so a counterexample ends with the offending call), then asserts, then updates its view.
+ */
+
 /* StorPortInitializeWorker returned st (handle h on SUCCESS); inject: allocation failed. */
 inline mon_init(ctx, lvl, h, st, inject) {
-    CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
     m_allowed = 0;
     if
     :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL)
@@ -106,6 +110,16 @@ inline mon_init(ctx, lvl, h, st, inject) {
     :: m_allowed == 0 -> ALLOW(S_SUCCESS)
     :: else
     fi;
+    if
+    :: inject -> printf("fail-alloc\n")
+    :: else
+    fi;
+    printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl); printf(" init -> ");
+    if
+    :: st == S_SUCCESS -> printf("SUCCESS w%d\n", h)
+    :: else -> print_allowed(); printf("\n")
+    fi;
+    CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
     CHECK_status_conforms(ALLOWS(st), WI_P1);
     if
     :: st == S_SUCCESS ->
@@ -113,36 +127,18 @@ inline mon_init(ctx, lvl, h, st, inject) {
         g_issued++;
         g_state[g_issued] = W_IDLE
     :: else
-    fi;
-    if
-    :: inject -> printf("fail-alloc\n")
-    :: else
-    fi;
-    printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl); printf(" init -> ");
-    if
-    :: st == S_SUCCESS -> printf("SUCCESS w%d\n", g_issued)
-    :: else -> print_allowed(); printf("\n")
     fi
 }
 
 /* StorPortQueueWorkItem(cb, h, cx) returned st. */
 inline mon_queue(ctx, lvl, cb, h, cx, st) {
-    CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
     m_allowed = 0;
     if
     :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL)
     :: else
     fi;
     if
-    :: h == 0 || cb == 0 -> ALLOW(S_INVALID_PARAMETER)
-    :: else
-    fi;
-    if
-    :: h != 0 && !ISSUED(h) ->
-        CHECK_valid_handle(false, WI_M3);
-        ALLOW(S_INVALID_PARAMETER)
-    :: ISSUED(h) && g_state[h] == W_FREED ->
-        CHECK_no_use_after_free(false, WI_M3);
+    :: h == 0 || cb == 0 || (h != 0 && !ISSUED(h)) || (ISSUED(h) && g_state[h] == W_FREED) ->
         ALLOW(S_INVALID_PARAMETER)
     :: else
     fi;
@@ -158,6 +154,12 @@ inline mon_queue(ctx, lvl, cb, h, cx, st) {
     :: m_allowed == 0 -> ALLOW(S_SUCCESS)
     :: else
     fi;
+    printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl);
+    printf(" queue "); print_handle(h); printf(" "); print_cb(cb); printf(" ");
+    print_cx(cx); printf(" -> "); print_allowed(); printf("\n");
+    CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
+    CHECK_valid_handle(h == 0 || ISSUED(h), WI_M3);
+    CHECK_no_use_after_free(!ISSUED(h) || g_state[h] != W_FREED, WI_M3);
     CHECK_status_conforms(ALLOWS(st), WI_P1);
     if
     :: st == S_SUCCESS && ALLOWS(S_SUCCESS) ->
@@ -165,59 +167,50 @@ inline mon_queue(ctx, lvl, cb, h, cx, st) {
         g_cb[h] = cb;
         g_cx[h] = cx
     :: else
-    fi;
-    printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl);
-    printf(" queue "); print_handle(h); printf(" "); print_cb(cb); printf(" ");
-    print_cx(cx); printf(" -> "); print_allowed(); printf("\n")
+    fi
 }
 
 /* StorPortFreeWorker(h) returned st. */
 inline mon_free(ctx, lvl, h, st) {
-    CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
     m_allowed = 0;
     if
     :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL)
     :: else
     fi;
     if
-    :: h == 0 -> ALLOW(S_INVALID_PARAMETER)
-    :: h != 0 && !ISSUED(h) ->
-        CHECK_valid_handle(false, WI_M3);
-        ALLOW(S_INVALID_PARAMETER)
-    :: ISSUED(h) && g_state[h] == W_FREED ->
-        CHECK_no_double_free(false, WI_M2);
-        ALLOW(S_UNSUCCESSFUL)
-    :: ISSUED(h) && g_state[h] == W_QUEUED ->
-        CHECK_no_free_while_queued(st != S_SUCCESS, WI_F2);
-        ALLOW(S_BUSY)
+    :: h == 0 || !ISSUED(h) -> ALLOW(S_INVALID_PARAMETER)
+    :: ISSUED(h) && g_state[h] == W_FREED -> ALLOW(S_UNSUCCESSFUL)
+    :: ISSUED(h) && g_state[h] == W_QUEUED -> ALLOW(S_BUSY)
     :: else
     fi;
     if
-    :: m_allowed == 0 ->
-        ALLOW(S_SUCCESS);
-        CHECK_no_free_while_running(!RUNS_ELSEWHERE(h, ctx), WI_M6)
+    :: m_allowed == 0 -> ALLOW(S_SUCCESS)
     :: else
     fi;
+    printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl);
+    printf(" free "); print_handle(h); printf(" -> "); print_allowed(); printf("\n");
+    CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
+    CHECK_valid_handle(h == 0 || ISSUED(h), WI_M3);
+    CHECK_no_double_free(!ISSUED(h) || g_state[h] != W_FREED, WI_M2);
+    CHECK_no_free_while_queued(!ISSUED(h) || g_state[h] != W_QUEUED || st != S_SUCCESS, WI_F2);
+    CHECK_no_free_while_running(!ALLOWS(S_SUCCESS) || !RUNS_ELSEWHERE(h, ctx), WI_M6);
     CHECK_status_conforms(ALLOWS(st), WI_P1);
     if
     :: st == S_SUCCESS && ISSUED(h) -> g_state[h] = W_FREED
     :: else
-    fi;
-    printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl);
-    printf(" free "); print_handle(h); printf(" -> "); print_allowed(); printf("\n")
+    fi
 }
 
 /* System thread tid starts the callback cb(cx) of worker h. */
 inline mon_start(tid, h, cb, cx) {
+    printf("start sys%d w%d ", tid, h); print_cb(cb); printf(" "); print_cx(cx); printf("\n");
     CHECK_no_use_after_free(g_state[h] != W_FREED, WI_M3);
     CHECK_callback_once(g_state[h] == W_QUEUED, WI_C1);
     CHECK_callback_once(cb == g_cb[h] && cx == g_cx[h], WI_C1);
     CHECK_callback_once(g_runner[h] == 0, WI_C4);
     CHECK_no_callback_after_removal(!g_gone, WI_R3);
     g_state[h] = (g_state[h] == W_QUEUED -> W_IDLE : g_state[h]);
-    g_runner[h] = tid + 1;
-    printf("start sys%d w%d ", tid, h); print_cb(cb); printf(" "); print_cx(cx);
-    printf("\n")
+    g_runner[h] = tid + 1
 }
 
 /* The callback of h on system thread tid returned. */

@@ -90,7 +90,7 @@ inline print_ctx(c) {
     :: c == CTX_ISR -> printf("isr")
     :: c == CTX_CONTROL -> printf("control")
     :: c == CTX_TIMER -> printf("timer")
-    :: c == CTX_REMOVE -> printf("remove")
+    :: c == CTX_REMOVE -> printf("teardown")
     :: c == CTX_PASSIVE -> printf("passive")
     :: c >= CTX_SYS -> printf("sys%d", c - CTX_SYS)
     fi

@@ -1,0 +1,167 @@
+"""Running SPIN: generate pan, compile it, run it, and read its report.
+
+pan's exit status says nothing about the verdict (it is 0 after finding errors), so every
+verdict here comes from parsing its report. A search counts as complete only if pan did an
+exhaustive, exact search to the end: not cut by the depth limit, memory or time, and not a
+bitstate or hash-compaction run (which may drop states without warning).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stork.paths import MODEL_DIR
+
+
+class SpinInputError(Exception):
+    """The design does not compile: a message with file:line where SPIN or cpp gave one."""
+
+
+class SpinToolError(Exception):
+    """spin or the C compiler is missing or failed for a reason that is not the design's."""
+
+
+@dataclass
+class PanOptions:
+    depth: int = 100_000              # pan -m
+    hash_bits: int = 20               # pan -w: initial table size; only speed depends on it
+    memlim_mb: int = 4096             # -DMEMLIM: pan stops (incomplete) past this
+    time_limit: float = 600.0         # seconds for one pan run
+    cc_opt: str = "-O0"               # compiling dominates small searches; -O2 pays on big ones
+    compress: str = ""                # "", "COLLAPSE" (exact), "HC4" or "BITSTATE" (incomplete)
+    extra_cc: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PanResult:
+    errors: int
+    states: int
+    transitions: int
+    depth: int
+    memory_mb: float
+    seconds: float
+    complete: bool
+    incomplete_reason: str            # why not complete ("" if complete)
+    error_line: str                   # pan's first error message ("" if none)
+    trail: Path | None
+    report: str
+
+
+def _spin_env() -> dict[str, str]:
+    """spin preprocesses with gcc -E; CPATH lets a design anywhere `#include "storport.pml"`."""
+    env = dict(os.environ)
+    env["CPATH"] = str(MODEL_DIR) + (os.pathsep + env["CPATH"] if env.get("CPATH") else "")
+    return env
+
+
+def _run(cmd: list[str], cwd: Path, timeout: float | None = None) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                              errors="replace", env=_spin_env())
+    except FileNotFoundError:
+        raise SpinToolError(f"'{cmd[0]}' is not installed (apt-get install spin gcc)") from None
+
+
+_CPP_ERR = re.compile(r"^(?P<file>[^:\s]+):(?P<line>\d+):(?:\d+:)? (?:fatal )?error: (?P<msg>.*)$", re.M)
+_SPIN_ERR = re.compile(r"^spin: (?P<file>[^:\s]+):(?P<line>\d+),? (?:Error: )?(?P<msg>.*)$", re.M)
+
+
+def generate(design: Path, workdir: Path, defines: list[str]) -> None:
+    """spin -a: write pan.c for the design into workdir, or raise SpinInputError."""
+    cmd = ["spin", "-a"] + [f"-D{d}" for d in defines] + [str(design.resolve())]
+    p = _run(cmd, workdir)
+    out = p.stdout + p.stderr
+    if p.returncode != 0 or not (workdir / "pan.c").exists() or "Error" in out:
+        m = _CPP_ERR.search(out) or _SPIN_ERR.search(out)
+        if m:
+            raise SpinInputError(f"{m.group('file')}:{m.group('line')}: {m.group('msg').strip()}")
+        first = next((ln for ln in out.splitlines() if ln.strip()), "spin failed")
+        raise SpinInputError(f"{design}: {first.strip()}")
+
+
+def compile_pan(workdir: Path, opts: PanOptions, safety: bool) -> None:
+    flags = [opts.cc_opt, f"-DMEMLIM={opts.memlim_mb}"]
+    if safety:
+        flags.append("-DSAFETY")          # no cycle detection: smaller, faster pan
+    if opts.compress == "COLLAPSE":
+        flags.append("-DCOLLAPSE")
+    elif opts.compress.startswith("HC"):
+        flags.append(f"-D{opts.compress}")
+    elif opts.compress == "BITSTATE":
+        flags.append("-DBITSTATE")
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if not cc:
+        raise SpinToolError("no C compiler found (apt-get install gcc)")
+    p = _run([cc, *flags, *opts.extra_cc, "-w", "-o", "pan", "pan.c"], workdir)
+    if p.returncode != 0:
+        raise SpinToolError(f"compiling pan failed: {(p.stderr or p.stdout).strip()[:500]}")
+
+
+def _num(pattern: str, text: str, default: float = 0) -> float:
+    m = re.search(pattern, text)
+    return float(m.group(1)) if m else default
+
+
+def parse_report(report: str, seconds: float, workdir: Path, timed_out: bool) -> PanResult:
+    errors = int(_num(r"errors: (\d+)", report, -1))
+    reasons = []
+    if timed_out:
+        reasons.append("time limit reached")
+    if errors < 0 and not timed_out:
+        reasons.append("pan printed no report")
+    if "max search depth too small" in report:
+        reasons.append("depth limit reached (raise --depth)")
+    if re.search(r"out of memory|reached -DMEMLIM bound", report):
+        reasons.append("memory limit reached")
+    if "Bit statespace search" in report or re.search(r"hash factor: ", report):
+        factor = re.search(r"hash factor: ([\d.e+]+)", report)
+        reasons.append("bitstate search" + (f" (hash factor {factor.group(1)})" if factor else ""))
+    if re.search(r"Hash-Compact|hash-compact", report):
+        reasons.append("hash-compaction search (may drop states)")
+    err = re.search(r"^pan:\d+: (.*?)(?: \(at depth \d+\))?$", report, re.M)
+    trail = None
+    m = re.search(r"pan: wrote (\S+\.trail)", report)
+    if m:
+        trail = workdir / m.group(1)
+    return PanResult(
+        errors=max(errors, 0),
+        states=int(_num(r"(\d+) states, stored", report)),
+        transitions=int(_num(r"(\d+) transitions \(= ", report)),
+        depth=int(_num(r"depth reached (\d+)", report)),
+        memory_mb=_num(r"([\d.]+)\s+total actual memory usage", report),
+        seconds=seconds,
+        complete=not reasons,
+        incomplete_reason="; ".join(reasons),
+        error_line=err.group(1) if err else "",
+        trail=trail,
+        report=report,
+    )
+
+
+def run_pan(workdir: Path, opts: PanOptions, args: list[str]) -> PanResult:
+    cmd = ["./pan", f"-m{opts.depth}", "-n"] + args
+    if opts.compress != "BITSTATE":
+        cmd.append(f"-w{opts.hash_bits}")
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True,
+                           timeout=opts.time_limit, errors="replace")
+        report, timed_out = p.stdout + p.stderr, False
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        report, timed_out = out, True
+    return parse_report(report, time.monotonic() - t0, workdir, timed_out)
+
+
+def replay_trail(design: Path, workdir: Path, defines: list[str], trail: Path) -> list[str]:
+    """spin -t: the design's printed lines along the trail (the model prints trace events)."""
+    cmd = ["spin", "-t", "-T", "-B", "-k", str(trail)]
+    cmd += [f"-D{d}" for d in defines] + [str(design.resolve())]
+    p = _run(cmd, workdir, timeout=120)
+    return (p.stdout + p.stderr).splitlines()
