@@ -130,7 +130,8 @@ inline mon_init(ctx, lvl, h, st, inject) {
     fi
 }
 
-/* StorPortQueueWorkItem(cb, h, cx) returned st. */
+/* StorPortQueueWorkItem(cb, h, cx) returned st. Any context may queue any worker, a callback
+   included (WI-M10); only the IRQL and the handle are the caller's obligations. */
 inline mon_queue(ctx, lvl, cb, h, cx, st) {
     m_allowed = 0;
     if

@@ -15,7 +15,9 @@
  * A system worker thread (WI-C2). It takes any queued worker whose callback is not already
  * running (the runtime serialises one worker's runs, WI-C4; the order between workers is
  * unspecified, so any queued worker may go next), marks it dequeued before calling the
- * callback (WI-C3), and runs the design's HW_WORKITEM.
+ * callback (WI-C3), and runs the design's HW_WORKITEM with no lock held (WI-C6). On return
+ * it clears only its own bookkeeping (rt_runner), never the worker, which the callback may
+ * have freed (WI-C7).
  */
 #define PICK(i) \
     :: d_step { (i <= MAXW && rt_state[i] == W_QUEUED && RT_MAY_START(i)) -> \
@@ -69,6 +71,7 @@ init {
     }
     d_step { rt_removing = 1; mon_remove_begin() }
     (_nr_pr == NTHREADS + 1);   /* only init and the system threads are left */
+    /* A process stuck here or anywhere else is pan's "invalid end state": terminates, WI-M9. */
     HW_REMOVE();
     d_step { mon_remove_end(); st = 0 }
     RT_DRAINED;

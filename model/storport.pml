@@ -15,6 +15,10 @@
  * prints the call as a trace line (spec/trace-format.md). Prints cost nothing during a
  * search; replaying a trail with `spin -t` turns it into a trace.
  *
+ * Not modelled: a NULL HwDeviceExtension or NULL `Worker` out pointer (WI-I3; the NULL worker
+ * and NULL callback of WI-Q6/WI-F5 are). Initialization does not look at removal (WI-I5), and
+ * free is allowed during removal (WI-F7).
+ *
  * Bounds (override with -D):
  *   MAXW        worker handles the runtime can issue over the adapter's life (default 2)
  *   NTHREADS    system worker threads that run callbacks (default 1)

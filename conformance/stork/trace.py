@@ -236,9 +236,12 @@ def parse(text: str, path: str = "<trace>") -> Trace:
 def load(path: str | Path) -> Trace:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise TraceError(str(p), 1, f"not UTF-8 text ({e.reason})") from None
+        data = p.read_bytes()
     except OSError as e:
         raise TraceError(str(p), 0, f"cannot read: {e.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise TraceError(str(p), line, f"not UTF-8 text ({e.reason})") from None
     return parse(text, str(p))

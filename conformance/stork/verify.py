@@ -130,9 +130,13 @@ def counterexample(design: Path, workdir: Path, defines: list[str], trail: Path,
 def _search(design: Path, defines: list[str], opts: PanOptions, safety: bool,
             pan_args: list[str]) -> tuple[PanResult, Path]:
     workdir = Path(tempfile.mkdtemp(prefix="stork-"))
-    generate(design, workdir, defines)
-    compile_pan(workdir, opts, safety)
-    return run_pan(workdir, opts, pan_args), workdir
+    try:
+        generate(design, workdir, defines)
+        compile_pan(workdir, opts, safety)
+        return run_pan(workdir, opts, pan_args), workdir
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
 
 
 def verify(design: Path, defines: list[str], selected: list[Property] | None = None,

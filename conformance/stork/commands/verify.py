@@ -16,7 +16,7 @@ from stork.verify import VIOLATED, ModelError, VerifyResult, display_path, model
 NAME = "verify"
 HELP = ("Verify a Promela design written against model/storport.pml: one verdict per property "
         "(holds / VIOLATED / incomplete), with a counterexample trace for each violation.")
-_DEFINE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(=\S+)?\Z")
+_DEFINE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S+\Z")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -1,0 +1,31 @@
+"""README's quick start is exactly two command lines, and .ci/run runs exactly those."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+
+
+def quick_start() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```\n(.*?)```", section, re.S).group(1)
+    return [ln for ln in block.splitlines() if ln.strip()]
+
+
+def test_quick_start_is_two_lines_that_build_demo_and_test() -> None:
+    lines = quick_start()
+    assert len(lines) == 2
+    assert lines[0].startswith("apt-get update && apt-get install -y ")
+    for pkg in ("spin", "cmake", "gcc", "python3-pytest"):
+        assert f" {pkg} " in lines[0]
+    assert lines[0].endswith("./build/stork demo")
+    assert lines[1].startswith("ctest ")
+
+
+def test_ci_runs_exactly_the_quick_start() -> None:
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    commands = [ln for ln in ci if ln.strip() and not ln.startswith("#")
+                and not ln.startswith(("set ", "cd ", "export "))]
+    assert commands == quick_start()

@@ -1,0 +1,51 @@
+"""Rule ids are defined once, in spec/contract.md, and are the thread through the model."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+from stork.properties import all_properties, contract_rule_ids
+
+MODEL = ROOT / "model"
+
+
+def model_text() -> str:
+    return "\n".join(p.read_text() for p in sorted(MODEL.glob("*.pml")))
+
+
+def test_rule_ids_unique_and_well_formed() -> None:
+    ids = contract_rule_ids()
+    assert len(ids) >= 40
+    assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
+
+
+def test_properties_cite_existing_rules() -> None:
+    ids = set(contract_rule_ids())
+    for p in all_properties():
+        assert p.rules and set(p.rules) <= ids, p.name
+
+
+def test_every_rule_id_in_the_model_exists_in_the_contract() -> None:
+    ids = set(contract_rule_ids())
+    cited = {m.replace("_", "-") for m in re.findall(r"\bWI[-_][A-Z]\d+\b", model_text())}
+    assert cited <= ids, sorted(cited - ids)
+
+
+def test_every_rule_is_cited_by_the_model() -> None:
+    text = model_text().replace("_", "-")
+    missing = [i for i in contract_rule_ids() if not re.search(rf"\b{i}\b", text)]
+    assert not missing, f"rules the model never mentions: {missing}"
+
+
+def test_every_property_is_checked_by_the_model() -> None:
+    contract = (MODEL / "contract.pml").read_text()
+    lifecycle = (MODEL / "lifecycle.pml").read_text()
+    for p in all_properties():
+        if p.kind == "assertion":
+            assert re.search(rf"#define CHECK_{p.name}\(c, r\) assert\(\(c\) \|\| {p.name} \|\| r\)", contract), p.name
+            assert re.search(rf"CHECK_{p.name}\(", contract.split("#endif", 10)[-1]), p.name
+        elif p.kind == "LTL":
+            assert re.search(rf"ltl {p.name} \{{", lifecycle), p.name
+        else:
+            assert p.name == "terminates"   # pan's invalid-end-state check

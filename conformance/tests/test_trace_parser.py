@@ -1,0 +1,88 @@
+"""The Python trace parser against the spec's own examples and against malformed input."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from stork import trace
+
+SPEC = ROOT / "spec" / "trace-format.md"
+GOLDEN = ROOT / "conformance" / "golden"
+
+
+def spec_examples() -> list[str]:
+    blocks = re.findall(r"```\n(stork-trace 1\n.*?)```", SPEC.read_text(), re.S)
+    assert len(blocks) >= 3
+    return blocks
+
+
+@pytest.mark.parametrize("text", spec_examples())
+def test_spec_examples_parse_and_round_trip(text: str) -> None:
+    t = trace.parse(text, "spec")
+    assert t.events
+    again = trace.parse(t.text(), "round-trip")
+    assert [e.text() for e in again.events] == [e.text() for e in t.events]
+
+
+def test_allowed_set_and_metadata() -> None:
+    t = trace.parse("stork-trace 1\nmeta config MAXW=2 NTHREADS=1\n"
+                    "call isr DIRQL queue w1 cb1 null -> INVALID_IRQL|BUSY\nend\n")
+    assert t.meta_value("config") == "MAXW=2 NTHREADS=1"
+    assert t.events[0].statuses == ("INVALID_IRQL", "BUSY")
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("", 1, "expected the header"),
+    ("stork-trace 2\nend\n", 1, "unsupported trace version 2"),
+    ("stork trace 1\nend\n", 1, "expected the header"),
+    ("stork-trace 1\ncall dpc DISPATCH init -> SUCCESS w1\n", 3, "truncated"),
+    ("stork-trace 1\n# c\njump w1\nend\n", 3, "unknown event 'jump'"),
+    ("stork-trace 1\ncall dpc HIGH free w1 -> SUCCESS\nend\n", 2, "an IRQL"),
+    ("stork-trace 1\ncall dpc DISPATCH free w1 -> OK\nend\n", 2, "unknown status 'OK'"),
+    ("stork-trace 1\ncall dpc DISPATCH free w1 -> BUSY|BUSY\nend\n", 2, "repeated"),
+    ("stork-trace 1\ncall dpc DISPATCH init -> SUCCESS|BUSY\nend\n", 2, "SUCCESS in an init error set"),
+    ("stork-trace 1\ncall dpc DISPATCH free w01 -> SUCCESS\nend\n", 2, "a handle"),
+    ("stork-trace 1\ncall dpc DISPATCH queue w1 cb1 -> SUCCESS\nend\n", 2, "queue HANDLE ROUTINE CONTEXT"),
+    ("stork-trace 1\ncall end DISPATCH free w1 -> SUCCESS\nend\n", 2, "a context name"),
+    ("stork-trace 1\ncall sys01 DISPATCH free w1 -> SUCCESS\nend\n", 2, "a context name"),
+    ("stork-trace 1\nstart dpc w1 cb1 null\nend\n", 2, "a system thread"),
+    ("stork-trace 1\nremove now\nend\n", 2, "remove begin"),
+    ("stork-trace 1\nremove begin\nmeta x y\nend\n", 3, "'meta' after the first event"),
+    ("stork-trace 1\nend\nremove begin\n", 3, "after 'end'"),
+    ("stork-trace 1\nremove begin\nloop\nend\n", 4, "at least one event after 'loop'"),
+])
+def test_malformed_input_names_the_line(text: str, line: int, words: str) -> None:
+    with pytest.raises(trace.TraceError) as e:
+        trace.parse(text, "bad.trace")
+    assert e.value.line == line, str(e.value)
+    assert words in e.value.message
+    assert str(e.value).startswith(f"bad.trace:{line}: ")
+
+
+def test_golden_files_agree_with_c_parser_expectations() -> None:
+    """The golden files are shared with the C parser: valid ones parse, invalid ones fail at
+    the line (and with the words) their .expect file names."""
+    valid = sorted((GOLDEN / "valid").glob("*.trace"))
+    invalid = sorted((GOLDEN / "invalid").glob("*.trace"))
+    if not valid and not invalid:
+        pytest.skip("no golden files yet")
+    for p in valid:
+        trace.load(p)
+    for p in invalid:
+        line, _, words = (p.with_suffix(".expect")).read_text().strip().partition("\t")
+        with pytest.raises(trace.TraceError) as e:
+            trace.load(p)
+        assert e.value.line == int(line), f"{p.name}: {e.value}"
+
+
+def test_non_utf8_file_is_an_error(tmp_path: Path) -> None:
+    p = tmp_path / "x.trace"
+    p.write_bytes(b"stork-trace 1\n\xff\xfe\nend\n")
+    with pytest.raises(trace.TraceError) as e:
+        trace.load(p)
+    assert "not UTF-8" in str(e.value)
+    assert e.value.line == 2

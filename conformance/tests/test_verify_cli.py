@@ -1,0 +1,135 @@
+"""`stork verify`: exit statuses, messages, incomplete searches and counterexample traces."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from stork import trace
+
+# A small design with one defect: the remove handler frees the worker its callback freed.
+DOUBLE_FREE = """/*
+ * expect: VIOLATED no_double_free no_free_while_running
+ */
+#include "storport.pml"
+byte gw;
+inline HW_WORKITEM(tid, cb, w, cx) { StorPortFreeWorker(CTX_SYS + tid, PASSIVE_LEVEL, w, st) }
+inline HW_FIND_ADAPTER() { StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st) }
+proctype Dpc() {
+    byte st;
+    if
+    :: gw != 0 -> StorPortQueueWorkItem(CTX_DPC, DISPATCH_LEVEL, 1, gw, 0, st)
+    :: else
+    fi
+}
+inline HW_START() { run Dpc() }
+inline HW_REMOVE() {
+    if
+    :: gw != 0 -> StorPortFreeWorker(CTX_REMOVE, PASSIVE_LEVEL, gw, st)
+    :: else
+    fi
+}
+#include "lifecycle.pml"
+"""
+
+ONESHOT = "model/designs/oneshot_free_in_callback.pml"
+
+
+@pytest.fixture
+def double_free(tmp_path: Path) -> Path:
+    p = tmp_path / "double_free.pml"
+    p.write_text(DOUBLE_FREE)
+    return p
+
+
+def test_good_design_holds_exit_0(stork) -> None:
+    r = stork("verify", ONESHOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("  ")]
+    assert len(lines) == 12 and all(" holds " in ln for ln in lines)
+
+
+def test_violation_exit_1_with_readable_counterexample(stork, double_free: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    r = stork("verify", str(double_free), "--out", str(out))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "no_double_free             VIOLATED" in r.stdout
+    assert "counterexample for no_double_free (WI-M2, WI-F3)" in r.stdout
+    assert "call teardown PASSIVE free w1 -> UNSUCCESSFUL" in r.stdout
+    saved = out / "double_free.no_double_free.trace"
+    t = trace.load(saved)                       # the counterexample parses back
+    assert t.meta_value("property").startswith("no_double_free WI-M2")
+    assert t.events[-1].text() == "call teardown PASSIVE free w1 -> UNSUCCESSFUL"
+    assert (out / "double_free.no_double_free.trail").exists()
+
+
+def test_property_selection_and_json(stork, double_free: Path) -> None:
+    r = stork("verify", str(double_free), "--property", "no_leak", "--property", "no_double_free", "--json")
+    assert r.returncode == 1
+    doc = json.loads(r.stdout)
+    verdicts = {p["name"]: p["verdict"] for p in doc["properties"]}
+    assert verdicts == {"no_double_free": "VIOLATED", "no_leak": "holds"}
+    trace.parse(next(p["trace"] for p in doc["properties"] if p["verdict"] == "VIOLATED"))
+
+
+def test_bounds_from_command_line_reach_the_model(stork) -> None:
+    r = stork("verify", ONESHOT, "-D", "MAXW=3", "-D", "NTHREADS=2", "--json")
+    assert r.returncode == 0
+    small = json.loads(stork("verify", ONESHOT, "--json").stdout)
+    big = json.loads(r.stdout)
+    assert big["properties"][0]["states"] > small["properties"][0]["states"]
+
+
+def test_missing_file_exit_2(stork) -> None:
+    r = stork("verify", "no/such/design.pml")
+    assert r.returncode == 2
+    assert "no such design file: no/such/design.pml" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_syntax_error_exit_2_with_file_and_line(stork, tmp_path: Path) -> None:
+    p = tmp_path / "broken.pml"
+    p.write_text(DOUBLE_FREE.replace("byte gw;", "byte gw;\nproctype X() { gw = = 1 }"))
+    r = stork("verify", str(p))
+    assert r.returncode == 2
+    assert "broken.pml:6:" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_include_exit_2(stork, tmp_path: Path) -> None:
+    p = tmp_path / "noinc.pml"
+    p.write_text('#include "nothere.pml"\n')
+    r = stork("verify", str(p))
+    assert r.returncode == 2
+    assert "noinc.pml:1:" in r.stderr and "nothere.pml" in r.stderr
+
+
+@pytest.mark.parametrize("args", [["-D", "MAXW"], ["-D", "A B"], ["--property", "nope"], ["--depth", "0"]])
+def test_bad_arguments_exit_2(stork, args: list[str]) -> None:
+    r = stork("verify", ONESHOT, *args)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("args, reason", [
+    (["--depth", "12"], "depth limit reached"),
+    (["--compress", "HC4"], "hash-compaction"),
+    (["--compress", "BITSTATE"], "bitstate"),
+    (["--memory", "2"], "memory limit reached"),
+    (["-D", "MAXW=3", "-D", "NTHREADS=2", "--time-limit", "0.001"], "time limit reached"),
+])
+def test_search_cut_short_is_incomplete_never_holds(stork, args: list[str], reason: str) -> None:
+    r = stork("verify", ONESHOT, *args)
+    assert r.returncode == 3, r.stdout + r.stderr
+    rows = [ln for ln in r.stdout.splitlines() if ln.startswith("  ")]
+    assert rows and all(" incomplete " in ln for ln in rows), r.stdout
+    assert reason in r.stdout
+    assert " holds " not in r.stdout
+
+
+def test_violation_found_in_cut_short_search_is_still_violated(stork, double_free: Path) -> None:
+    r = stork("verify", str(double_free), "--compress", "BITSTATE", "--property", "no_double_free")
+    assert r.returncode == 1
+    assert "VIOLATED" in r.stdout
