@@ -8,6 +8,10 @@
  */
 #include "../storport.pml"
 
+#ifndef NCALLERS
+#define NCALLERS 2          /* completion routines that may each start a worker (1..3) */
+#endif
+
 #define CB_REGISTRY_WRITE 1
 #define CTX_CHANNEL       1
 
@@ -31,7 +35,17 @@ inline HW_WORKITEM(tid, cb, w, cx) {
 }
 
 inline HW_FIND_ADAPTER() { skip }
-inline HW_START() { run Completion(CTX_DPC); run Completion(CTX_DPC2) }
+inline HW_START() {
+    run Completion(CTX_DPC);
+    if
+    :: NCALLERS >= 2 -> run Completion(CTX_DPC2)
+    :: else
+    fi;
+    if
+    :: NCALLERS >= 3 -> run Completion(CTX_TIMER)
+    :: else
+    fi
+}
 inline HW_REMOVE() { skip }
 
 #include "../lifecycle.pml"

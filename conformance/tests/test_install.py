@@ -1,0 +1,24 @@
+"""`cmake --install` gives a working `stork` at any prefix."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+
+def test_installed_stork_verifies_a_design(tmp_path: Path) -> None:
+    build = os.environ.get("STORK_BUILD_DIR")
+    if not build:
+        pytest.skip("runs under ctest, which names the build directory")
+    subprocess.run(["cmake", "--install", build, "--prefix", str(tmp_path)], check=True,
+                   capture_output=True)
+    stork = tmp_path / "bin" / "stork"
+    design = tmp_path / "share" / "stork" / "model" / "designs" / "oneshot_free_in_callback.pml"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "STORK_LIBEXEC_DIR")}
+    r = subprocess.run([str(stork), "verify", str(design), "--property", "no_leak"],
+                       capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "no_leak" in r.stdout and "holds" in r.stdout
