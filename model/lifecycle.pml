@@ -45,6 +45,13 @@ end_idle:
     od
 }
 
+/* _nr_pr counts the never claim as a process when there is one (the liveness run). */
+#ifdef STORK_LIVENESS
+#define NEVER_CLAIMS 1
+#else
+#define NEVER_CLAIMS 0
+#endif
+
 /* No callback of this adapter is queued or running, as far as the runtime knows. */
 #define RT_DRAINED_H(i) (i > MAXW || (rt_state[i] != W_QUEUED && rt_runner[i] == 0))
 #define RT_DRAINED (RT_DRAINED_H(1) && RT_DRAINED_H(2) && RT_DRAINED_H(3) && \
@@ -70,7 +77,7 @@ init {
         HW_START()
     }
     d_step { rt_removing = 1; mon_remove_begin() }
-    (_nr_pr == NTHREADS + 1);   /* only init and the system threads are left */
+    (_nr_pr == NTHREADS + 1 + NEVER_CLAIMS);   /* only init and the system threads are left */
     /* A process stuck here or anywhere else is pan's "invalid end state": terminates, WI-M9. */
     HW_REMOVE();
     d_step { mon_remove_end(); st = 0 }

@@ -94,6 +94,8 @@ class Trace:
             if i == self.loop_at:
                 lines.append("loop")
             lines.append(e.text())
+        if self.loop_at == len(self.events):
+            lines.append("loop")
         lines.append("end")
         return "\n".join(lines) + "\n"
 
@@ -218,8 +220,6 @@ def parse(text: str, path: str = "<trace>") -> Trace:
         elif f[0] == "end":
             if len(f) != 1:
                 raise TraceError(path, n, "expected nothing after 'end'")
-            if trace.loop_at is not None and trace.loop_at == len(trace.events):
-                raise TraceError(path, n, "expected at least one event after 'loop'")
             ended = True
         elif f[0] == "loop":
             if len(f) != 1 or trace.loop_at is not None:

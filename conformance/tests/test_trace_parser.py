@@ -53,7 +53,7 @@ def test_allowed_set_and_metadata() -> None:
     ("stork-trace 1\nremove now\nend\n", 2, "remove begin"),
     ("stork-trace 1\nremove begin\nmeta x y\nend\n", 3, "'meta' after the first event"),
     ("stork-trace 1\nend\nremove begin\n", 3, "after 'end'"),
-    ("stork-trace 1\nremove begin\nloop\nend\n", 4, "at least one event after 'loop'"),
+    ("stork-trace 1\nloop\nremove begin\nloop\nend\n", 4, "one 'loop' line"),
 ])
 def test_malformed_input_names_the_line(text: str, line: int, words: str) -> None:
     with pytest.raises(trace.TraceError) as e:
@@ -77,6 +77,12 @@ def test_golden_files_agree_with_c_parser_expectations() -> None:
         with pytest.raises(trace.TraceError) as e:
             trace.load(p)
         assert e.value.line == int(line), f"{p.name}: {e.value}"
+
+
+def test_loop_may_be_empty_a_run_that_stalls() -> None:
+    t = trace.parse("stork-trace 1\nremove begin\nloop\nend\n")
+    assert t.loop_at == 1 and len(t.events) == 1
+    assert t.text().endswith("remove begin\nloop\nend\n")
 
 
 def test_non_utf8_file_is_an_error(tmp_path: Path) -> None:

@@ -133,3 +133,48 @@ def test_violation_found_in_cut_short_search_is_still_violated(stork, double_fre
     r = stork("verify", str(double_free), "--compress", "BITSTATE", "--property", "no_double_free")
     assert r.returncode == 1
     assert "VIOLATED" in r.stdout
+
+
+# The runtime drops a re-queue from inside the callback; the only way the monitor's "queued"
+# ends is the remove handler's free. So callback_eventually holds exactly when the liveness
+# run reaches the remove handler: a regression test for the never claim being counted in
+# _nr_pr, which once kept removal from ever starting in the liveness run.
+LIVENESS_REACHES_REMOVAL = """#define FAULT_DROP_REQUEUE 1
+#include "storport.pml"
+byte gw;
+bit again;
+inline HW_WORKITEM(tid, cb, w, cx) {
+    if
+    :: !again -> again = 1; StorPortQueueWorkItem(CTX_SYS + tid, PASSIVE_LEVEL, 1, w, 0, st)
+    :: else
+    fi
+}
+inline HW_FIND_ADAPTER() { StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st) }
+proctype Dpc() {
+    byte st;
+    if
+    :: gw != 0 -> StorPortQueueWorkItem(CTX_DPC, DISPATCH_LEVEL, 1, gw, 0, st)
+    :: else
+    fi
+}
+inline HW_START() { run Dpc() }
+inline HW_REMOVE() {
+    if
+    :: gw != 0 -> StorPortFreeWorker(CTX_REMOVE, PASSIVE_LEVEL, gw, st)
+    :: else
+    fi
+}
+#include "lifecycle.pml"
+"""
+
+
+def test_liveness_run_reaches_the_remove_handler(stork, tmp_path: Path) -> None:
+    p = tmp_path / "reach.pml"
+    p.write_text(LIVENESS_REACHES_REMOVAL)
+    r = stork("verify", str(p), "--property", "callback_eventually")
+    assert r.returncode == 0, r.stdout
+    p.write_text(LIVENESS_REACHES_REMOVAL.replace(
+        "StorPortFreeWorker(CTX_REMOVE, PASSIVE_LEVEL, gw, st)", "skip"))
+    r = stork("verify", str(p), "--property", "callback_eventually")
+    assert r.returncode == 1, r.stdout
+    assert "loop" in r.stdout
