@@ -1,0 +1,63 @@
+"""stork coverage PATH...: which coverage goals (spec/coverage.md) a set of traces meets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from stork import exitcodes
+from stork.coverage import UNREACHABLE_RULES, measure
+from stork.trace import Trace, TraceError, load
+
+NAME = "coverage"
+HELP = ("Report which coverage goals of spec/coverage.md a set of traces meets (files or "
+        "folders of .trace files; generated, recorded or hand-written).")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help=".trace files or folders of them")
+    p.add_argument("--json", action="store_true", help="print a machine-readable report")
+    p.add_argument("--unmet", action="store_true", help="list every goal not met")
+
+
+def collect(paths: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files += sorted(p.rglob("*.trace"))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise FileNotFoundError(str(p))
+    return files
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        files = collect(args.paths)
+        traces: list[Trace] = [load(f) for f in files]
+    except FileNotFoundError as e:
+        print(f"stork coverage: no such file or folder: {e}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    except TraceError as e:
+        print(f"stork coverage: {e}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    if not traces:
+        print("stork coverage: no .trace files found", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    gs = measure(traces)
+    if args.json:
+        print(json.dumps({"traces": len(traces), "goals": gs.goals, "met": gs.met,
+                          "unreachable": UNREACHABLE_RULES}, indent=2))
+        return exitcodes.OK
+    print(f"{len(traces)} traces")
+    for fam, met, total in gs.family_counts():
+        print(f"  {fam:<14} {met:>4} / {total:<4} {100 * met / total:5.1f}%")
+    for rule, why in UNREACHABLE_RULES.items():
+        print(f"  not a goal: rule:{rule} ({why})")
+    if args.unmet:
+        for g in gs.unmet():
+            print(f"  unmet: {g}")
+    return exitcodes.OK

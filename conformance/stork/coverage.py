@@ -1,0 +1,227 @@
+"""Coverage goals over traces (spec/coverage.md) and which of them a set of traces meets.
+
+Goals are computed from the contract, not from any generator, so `stork coverage` works on
+traces recorded from an implementation or written by hand as well as on generated ones.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from stork import allowed
+from stork import lifecycle as lc
+from stork.properties import contract_rule_ids
+from stork.trace import STATUSES, Trace
+
+CALLERS = ("passive", "dispatch", "dirql", "own-callback", "other-callback")
+STATES = (lc.IDLE, lc.QUEUED, lc.RUNNING, lc.RUNNING_QUEUED, lc.FREED, lc.FREED_RUNNING)
+
+# Rules that version 1 of the trace format cannot exercise, with the reason.
+UNREACHABLE_RULES = {
+    "WI-I3": "a NULL HwDeviceExtension or NULL Worker pointer cannot be written in trace v1",
+}
+
+
+def call_goals() -> list[str]:
+    """API x worker state x caller x allowed statuses, for each combination the contract makes
+    possible, before and after removal began (goal names carry the allowed set as the trace
+    does). own-callback needs the worker's callback running on the caller's thread; the
+    freed+running state is reached only by a callback that freed its own worker.
+    """
+    goals = []
+    running_states = (lc.RUNNING, lc.RUNNING_QUEUED, lc.FREED_RUNNING)
+    for api, state, caller, removing in itertools.product(
+            ("queue", "free"), STATES, CALLERS, (False, True)):
+        if caller == "own-callback" and state not in running_states:
+            continue
+        if state == lc.FREED_RUNNING and caller != "own-callback":
+            continue
+        dirql = caller == "dirql"
+        if api == "queue":
+            st = allowed.queue(state, dirql, removing, "w1", "cb1")
+        else:
+            if removing and state not in (lc.IDLE, lc.RUNNING):
+                continue        # removal changes nothing for free but WI-F7's SUCCESS
+            st = allowed.free(state, dirql, "w1")
+        goals.append(call_goal(api, state, caller, st))
+    for caller in CALLERS:
+        if caller == "own-callback":
+            continue
+        goals.append(call_goal("init", lc.NEW, caller, allowed.init(caller == "dirql", False)))
+        if caller != "dirql":
+            goals.append(call_goal("init", lc.NEW, caller, allowed.init(False, True)))
+    for api in ("queue", "free"):
+        goals.append(call_goal(api, lc.NONE, "passive", ("INVALID_PARAMETER",)))
+    return sorted(set(goals))
+
+
+def call_goal(api: str, state: str, caller: str, statuses: tuple[str, ...]) -> str:
+    return f"call:{api}:{state}:{caller}:{'|'.join(statuses)}"
+
+
+TRANSITIONS = ("init:ok", "queue:ok", "queue:BUSY", "queue:INVALID_DEVICE_STATE", "start",
+               "return", "free:ok", "free:BUSY", "free:UNSUCCESSFUL")
+
+
+def pair_goals() -> list[str]:
+    """Consecutive lifecycle transitions of one worker that the contract allows."""
+    follows = {
+        "init:ok": ("queue:ok", "free:ok", "queue:INVALID_DEVICE_STATE"),
+        "queue:ok": ("queue:BUSY", "free:BUSY", "start"),
+        "queue:BUSY": ("queue:BUSY", "free:BUSY", "start"),
+        "free:BUSY": ("queue:BUSY", "free:BUSY", "start"),
+        "queue:INVALID_DEVICE_STATE": ("free:ok", "return"),
+        "start": ("queue:ok", "free:ok", "return", "queue:INVALID_DEVICE_STATE"),
+        "return": ("queue:ok", "free:ok", "start", "queue:INVALID_DEVICE_STATE"),
+        "free:ok": ("free:UNSUCCESSFUL", "return"),
+        "free:UNSUCCESSFUL": ("free:UNSUCCESSFUL",),
+    }
+    return [f"pair:{a}>{b}" for a in TRANSITIONS for b in follows.get(a, ())]
+
+
+INTERLEAVINGS = {
+    "race:queue-vs-callback": "a queue of a worker while its callback runs on another thread",
+    "race:requeue-vs-callback": "a re-queue from inside the callback while another callback runs",
+    "race:free-vs-callback": "a free of a worker while its callback runs on another thread",
+    "race:removal-vs-queued": "removal begins while a callback is queued",
+    "race:removal-vs-running": "removal begins while a callback runs",
+    "alloc-fail:passive": "an allocation failure at a PASSIVE initialization",
+    "alloc-fail:dispatch": "an allocation failure at a DISPATCH initialization",
+    "alloc-fail:callback": "an allocation failure at an initialization inside a callback",
+}
+
+
+@dataclass
+class GoalSet:
+    """All goals by family, and what met them (goal -> first trace that met it)."""
+
+    goals: dict[str, list[str]] = field(default_factory=dict)
+    met: dict[str, str] = field(default_factory=dict)
+
+    def family_counts(self) -> list[tuple[str, int, int]]:
+        return [(fam, sum(g in self.met for g in gs), len(gs)) for fam, gs in self.goals.items()]
+
+    def unmet(self) -> list[str]:
+        return [g for gs in self.goals.values() for g in gs if g not in self.met]
+
+
+def all_goals() -> dict[str, list[str]]:
+    rules = [f"rule:{r}" for r in contract_rule_ids() if r not in UNREACHABLE_RULES]
+    return {
+        "rules": rules,
+        "calls": call_goals(),
+        "pairs": pair_goals(),
+        "interleavings": list(INTERLEAVINGS),
+    }
+
+
+def _rules_of(step: lc.Step, walk: lc.Walk) -> set[str]:
+    ev, st = step.event, step.state
+    out: set[str] = set()
+    if len(ev.statuses) > 1:
+        out.add("WI-P1")
+    if ev.kind == "call":
+        if step.others_running or step.running_elsewhere:
+            out.add("WI-P2")
+        if step.caller == "dirql":
+            out |= {"WI-M1", {"init": "WI-I2", "queue": "WI-Q5", "free": "WI-F4"}[ev.api]}
+        if step.caller == "other-callback":
+            out.add("WI-M10")
+        s = set(ev.statuses)
+        if ev.api == "init":
+            if ev.worker:
+                out.add("WI-I1")
+                if step.removing:
+                    out.add("WI-I5")
+            if "INSUFFICIENT_RESOURCES" in s:
+                out.add("WI-I4")
+        elif ev.api == "queue":
+            if ev.handle == "null" or ev.routine == "null":
+                out.add("WI-Q6")
+            if ev.handle.startswith("bad") or st in (lc.FREED, lc.FREED_RUNNING):
+                out |= {"WI-Q7", "WI-M3"}
+            if st == lc.FREED_RUNNING and step.caller == "own-callback":
+                out.add("WI-M4")
+            if "INVALID_DEVICE_STATE" in s:
+                out |= {"WI-Q4", "WI-R1"}
+            if "BUSY" in s:
+                out.add("WI-Q2")
+            if s == {"SUCCESS"}:
+                out.add("WI-Q3" if st == lc.RUNNING else "WI-Q1")
+        elif ev.api == "free":
+            if ev.handle in ("null",) or ev.handle.startswith("bad"):
+                out.add("WI-F5")
+                if ev.handle.startswith("bad"):
+                    out.add("WI-M3")
+            if "BUSY" in s:
+                out |= {"WI-F2", "WI-M5"}
+            if "UNSUCCESSFUL" in s:
+                out |= {"WI-F3", "WI-M2"}
+            if s == {"SUCCESS"}:
+                out.add("WI-F1")
+                if st in (lc.RUNNING, lc.RUNNING_QUEUED):
+                    out.add("WI-F6")
+                if step.running_elsewhere:
+                    out.add("WI-M6")
+                if step.removing:
+                    out.add("WI-F7")
+    elif ev.kind == "start":
+        out |= {"WI-C1", "WI-C2", "WI-C3", "WI-C5"}
+        if step.others_running:
+            out.add("WI-C6")
+        if step.removing:
+            out.add("WI-R2")
+        seq = walk.transitions.get(ev.handle, [])
+        if seq.count("start") > 1:
+            out.add("WI-C4")
+    elif ev.kind == "return":
+        if st == lc.FREED_RUNNING:
+            out.add("WI-C7")
+    elif ev.kind == "remove" and ev.api == "end":
+        out |= {"WI-R4", "WI-M9"}
+    return out
+
+
+def goals_of(trace: Trace) -> set[str]:
+    """Every goal this one trace meets."""
+    walk = lc.walk(trace)
+    met: set[str] = set()
+    removal_ended = False
+    for step in walk.steps:
+        ev = step.event
+        met |= {f"rule:{r}" for r in _rules_of(step, walk)}
+        if ev.kind == "remove" and ev.api == "end":
+            removal_ended = True
+        if removal_ended and ev.kind in ("start", "return"):
+            met |= {"rule:WI-R3", "rule:WI-M8"}
+        if ev.kind == "call":
+            statuses = tuple(s for s in STATUSES if s in ev.statuses)
+            met.add(call_goal(ev.api, step.state, step.caller, statuses))
+            if ev.api == "init" and step.after_fail_alloc and step.caller != "dirql":
+                cls = {"passive": "passive", "dispatch": "dispatch"}.get(step.caller, "callback")
+                met.add(f"alloc-fail:{cls}")
+            if step.running_elsewhere and ev.api in ("queue", "free"):
+                met.add(f"race:{ev.api}-vs-callback")
+            if ev.api == "queue" and step.caller == "own-callback" and step.others_running:
+                met.add("race:requeue-vs-callback")
+        elif ev.kind == "remove" and ev.api == "begin":
+            if step.any_queued:
+                met.add("race:removal-vs-queued")
+            if step.any_running:
+                met.add("race:removal-vs-running")
+    for seq in walk.transitions.values():
+        met |= {f"pair:{a}>{b}" for a, b in zip(seq, seq[1:])}
+    if trace.events and all(w.live is False for w in walk.workers.values()):
+        met.add("rule:WI-M7")
+    return met
+
+
+def measure(traces: list[Trace]) -> GoalSet:
+    gs = GoalSet(goals=all_goals())
+    known = {g for gs_ in gs.goals.values() for g in gs_}
+    for t in traces:
+        for g in sorted(goals_of(t)):
+            if g in known and g not in gs.met:
+                gs.met[g] = t.path
+    return gs
