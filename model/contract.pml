@@ -162,8 +162,9 @@ inline mon_queue(ctx, lvl, cb, h, cx, st) {
     CHECK_valid_handle(h == 0 || ISSUED(h), WI_M3);
     CHECK_no_use_after_free(!ISSUED(h) || g_state[h] != W_FREED, WI_M3);
     CHECK_status_conforms(ALLOWS(st), WI_P1);
+    /* What the runtime answered is what happened, allowed or not (WI-C1 counts its SUCCESS). */
     if
-    :: st == S_SUCCESS && ALLOWS(S_SUCCESS) ->
+    :: st == S_SUCCESS && ISSUED(h) && g_state[h] != W_FREED ->
         g_state[h] = W_QUEUED;
         g_cb[h] = cb;
         g_cx[h] = cx

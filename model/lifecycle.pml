@@ -9,7 +9,16 @@
  *                              system thread tid; call the API with context CTX_SYS + tid at
  *                              PASSIVE_LEVEL and status variable st
  *   HW_REMOVE()                the miniport's remove handler, at PASSIVE (CTX_REMOVE)
+ * and optionally, as a cpp macro,
+ *   HW_WORKITEM_EXIT(tid, cb, w, cx)  the callback's very last instructions, done atomically
+ *                              with its return: plain assignments such as clearing an
+ *                              "inside the callback" flag or setting a completion event. It
+ *                              must not touch the worker (that is what makes signalling
+ *                              "done" and then returning safe, WI-M6).
  */
+#ifndef HW_WORKITEM_EXIT
+#define HW_WORKITEM_EXIT(tid, cb, w, cx) skip
+#endif
 
 /*
  * A system worker thread (WI-C2). It takes any queued worker whose callback is not already
@@ -37,7 +46,8 @@ end_idle:
        PICK(1) PICK(2) PICK(3) PICK(4) PICK(5) PICK(6)
        fi;
        HW_WORKITEM(tid, cb, w, cx);
-       d_step {
+       atomic {
+           HW_WORKITEM_EXIT(tid, cb, w, cx);
            rt_runner[w] = (rt_runner[w] == tid + 1 -> 0 : rt_runner[w]);
            mon_return(tid, w);
            w = 0; cb = 0; cx = 0; st = 0
@@ -80,7 +90,8 @@ init {
     (_nr_pr == NTHREADS + 1 + NEVER_CLAIMS);   /* only init and the system threads are left */
     /* A process stuck here or anywhere else is pan's "invalid end state": terminates, WI-M9. */
     HW_REMOVE();
-    d_step { mon_remove_end(); st = 0 }
+    /* atomic, not d_step: a hook may end in a loop's break, whose jump may not enter a d_step */
+    atomic { mon_remove_end(); st = 0 }
     RT_DRAINED;
     d_step { mon_adapter_released() }
 }

@@ -1,0 +1,651 @@
+/*
+ * The replay of one trace.  The driver (the "main" fiber) walks the events; calls from named
+ * miniport contexts are made directly on it, and each system worker thread sysN is a fiber
+ * that runs impl->run_posted and, inside the routine, waits for the driver to hand it the
+ * calls the trace makes from that callback and then its `return` (fiber.h says why fibers).
+ *
+ * All state is in struct replay, reached from the environment (env is its first member) and
+ * from the HwDeviceExtension (struct ext_area holds a pointer back): no global mutable state.
+ */
+#include "driver.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fiber.h"
+#include "routines.h"
+
+#define EXT_MAGIC 0x53544f524b455854ull /* "STORKEXT" */
+#define EVENTS_BEFORE 3
+
+struct replay;
+
+/* The HwDeviceExtension the replay passes: the miniport's area, and the way back. */
+struct ext_area {
+    uint64_t magic;
+    struct replay *r;
+    unsigned char miniport[64];
+};
+
+enum sys_phase {
+    SYS_IDLE,        /* no callback: waiting for a start */
+    SYS_AWAIT_CB,    /* run_posted called, routine not yet called */
+    SYS_IN_CB,       /* inside the routine, waiting for calls / return */
+    SYS_AFTER_CB,    /* routine returned, run_posted not yet returned */
+    SYS_DEAD,        /* abandoned after a failure: never resumed */
+};
+enum sys_cmd { CMD_NONE, CMD_START, CMD_CALL, CMD_RETURN };
+
+struct sysctx {
+    struct replay *r;
+    struct fiber fiber;
+    bool created;
+    enum sys_phase phase;
+    enum sys_cmd cmd;
+    const struct trace_event *start_ev; /* the start being run */
+    const struct trace_event *call_ev;  /* CMD_CALL */
+    void *item;
+    uint32_t status; /* CMD_CALL result */
+};
+
+struct posted {
+    uint32_t worker; /* N of wN */
+    void *item;
+};
+
+struct replay {
+    struct stork_env env; /* first: env -> replay */
+    const struct stork_impl *impl;
+    struct stork_adapter *ad;
+    const char *path;
+    const struct trace *t;
+    struct ext_area ext;
+    struct fiber main;
+    struct sysctx *sys;    /* per thread slot */
+    struct sysctx *current; /* the fiber running now; NULL: main */
+    void **workers;         /* wN -> handle, N-1 indexed */
+    bool *running;          /* wN's routine is executing */
+    uint32_t nissued;
+    struct posted *posted;
+    size_t nposted;
+    void **bad_area;        /* &bad_area[slot] is badN */
+    void **ctx_area;        /* &ctx_area[slot] is ctxN */
+    uint32_t *routine_num;  /* slot -> N of cbN */
+    uint32_t *ctx_num;      /* slot -> N of ctxN */
+    unsigned irql;
+    bool fail_alloc_next, fail_alloc_now;
+    long outstanding;       /* env->alloc blocks not yet freed */
+    size_t cur;             /* index of the event being replayed */
+    bool failed;
+    int fail_line;          /* 0: the event `cur` */
+    char detail[768];
+    void *init_sentinel;
+};
+
+static struct replay *of_env(struct stork_env *env)
+{
+    return (struct replay *)(void *)env;
+}
+
+static void failf(struct replay *r, const char *fmt, ...)
+{
+    if (r->failed)
+        return;
+    r->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->detail, sizeof r->detail, fmt, ap);
+    va_end(ap);
+}
+
+static unsigned irql_value(enum trace_irql q)
+{
+    static const unsigned v[] = {STORK_PASSIVE_LEVEL, STORK_APC_LEVEL, STORK_DISPATCH_LEVEL,
+                                 STORK_DIRQL};
+    return v[q];
+}
+
+/* ---- names of pointers for messages ---- */
+
+static void name_worker(const struct replay *r, const void *p, char *buf, size_t size)
+{
+    if (!p) {
+        snprintf(buf, size, "null");
+        return;
+    }
+    for (uint32_t i = 0; i < r->nissued; i++)
+        if (r->workers[i] == p) {
+            snprintf(buf, size, "w%u", i + 1);
+            return;
+        }
+    for (uint32_t i = 0; i < r->t->nbad; i++)
+        if (&r->bad_area[i] == p) {
+            snprintf(buf, size, "a badN value");
+            return;
+        }
+    snprintf(buf, size, "%p (not a handle issued in this trace)", p);
+}
+
+static void name_context(const struct replay *r, const void *p, char *buf, size_t size)
+{
+    if (!p) {
+        snprintf(buf, size, "null");
+        return;
+    }
+    for (uint32_t i = 0; i < r->t->ncontexts; i++)
+        if (&r->ctx_area[i] == p) {
+            snprintf(buf, size, "ctx%u", r->ctx_num[i]);
+            return;
+        }
+    snprintf(buf, size, "%p (not a context of this trace)", p);
+}
+
+static void name_arg(const struct trace_arg *a, const char *prefix, char *buf, size_t size)
+{
+    if (a->ref == REF_NULL)
+        snprintf(buf, size, "null");
+    else
+        snprintf(buf, size, "%s%u", prefix, a->num);
+}
+
+/* ---- the environment ---- */
+
+static void env_post(struct stork_env *env, void *worker, void *item)
+{
+    struct replay *r = of_env(env);
+    char w[96];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < r->nissued; i++)
+        if (r->workers[i] == worker) {
+            n = i + 1;
+            break;
+        }
+    if (n == 0) {
+        name_worker(r, worker, w, sizeof w);
+        failf(r, "the implementation posted an item for %s, which is not a worker it issued", w);
+        return;
+    }
+    if (r->running[n - 1]) {
+        failf(r, "the implementation posted an item for w%u while w%u's callback is running "
+                 "(a re-queued worker may be posted only after its callback returns)", n, n);
+        return;
+    }
+    for (size_t i = 0; i < r->nposted; i++)
+        if (r->posted[i].worker == n) {
+            failf(r, "the implementation posted a second item for w%u while its first one has "
+                     "not started (one successful queue, one callback)", n);
+            return;
+        }
+    struct posted *p = realloc(r->posted, (r->nposted + 1) * sizeof *p);
+    if (!p) {
+        failf(r, "replay out of memory");
+        return;
+    }
+    r->posted = p;
+    r->posted[r->nposted++] = (struct posted){.worker = n, .item = item};
+}
+
+static unsigned env_current_irql(struct stork_env *env)
+{
+    return of_env(env)->irql;
+}
+
+static void *env_alloc(struct stork_env *env, size_t size)
+{
+    struct replay *r = of_env(env);
+    if (r->fail_alloc_now)
+        return NULL;
+    void *p = malloc(size ? size : 1);
+    if (p)
+        r->outstanding++;
+    return p;
+}
+
+static void env_free(struct stork_env *env, void *p)
+{
+    struct replay *r = of_env(env);
+    if (!p)
+        return;
+    r->outstanding--;
+    free(p);
+}
+
+/* ---- the calls ---- */
+
+static void *handle_ptr(struct replay *r, const struct trace_arg *a)
+{
+    switch (a->ref) {
+    case REF_NULL:
+        return NULL;
+    case REF_BAD:
+        return &r->bad_area[a->slot];
+    case REF_NUM:
+        break;
+    }
+    return r->workers[a->num - 1];
+}
+
+static void *context_ptr(struct replay *r, const struct trace_arg *a)
+{
+    return a->ref == REF_NULL ? NULL : &r->ctx_area[a->slot];
+}
+
+static HW_WORKITEM *routine_ptr(const struct trace_arg *a)
+{
+    return a->ref == REF_NULL ? NULL : replay_routines[a->slot];
+}
+
+/* Make the call of event e (on whichever fiber is current) and return its status. */
+static uint32_t do_call(struct replay *r, const struct trace_event *e, void **issued)
+{
+    uint32_t st = 0;
+    r->irql = irql_value(e->irql);
+    r->fail_alloc_now = r->fail_alloc_next;
+    r->fail_alloc_next = false;
+    switch (e->api) {
+    case API_INIT: {
+        void *w = &r->init_sentinel;
+        st = r->impl->initialize_worker(r->ad, &r->ext, &w);
+        if (st != STOR_STATUS_SUCCESS && w != &r->init_sentinel)
+            failf(r, "initialize_worker returned an error but changed *Worker");
+        *issued = w;
+        break;
+    }
+    case API_QUEUE:
+        st = r->impl->queue_work_item(r->ad, &r->ext, routine_ptr(&e->routine),
+                                      handle_ptr(r, &e->handle), context_ptr(r, &e->context));
+        break;
+    case API_FREE:
+        st = r->impl->free_worker(r->ad, &r->ext, handle_ptr(r, &e->handle));
+        break;
+    }
+    r->fail_alloc_now = false;
+    return st;
+}
+
+/* ---- the system worker threads ---- */
+
+static void resume(struct replay *r, struct sysctx *s)
+{
+    r->current = s;
+    fiber_switch(&r->main, &s->fiber);
+    r->current = NULL;
+}
+
+static void sys_main(void *arg)
+{
+    struct sysctx *s = arg;
+    struct replay *r = s->r;
+    fiber_started(&s->fiber, &r->main);
+    for (;;) {
+        s->phase = SYS_AWAIT_CB;
+        r->irql = STORK_PASSIVE_LEVEL;
+        r->impl->run_posted(r->ad, s->item);
+        if (s->phase == SYS_AWAIT_CB)
+            failf(r, "run_posted for w%u returned without calling any routine",
+                  s->start_ev->handle.num);
+        s->phase = SYS_IDLE;
+        s->cmd = CMD_NONE;
+        fiber_switch(&s->fiber, &r->main);
+    }
+}
+
+/* Abandon the current sys fiber after a failure found inside it. */
+static void abandon(struct replay *r, struct sysctx *s)
+{
+    s->phase = SYS_DEAD;
+    fiber_switch(&s->fiber, &r->main);
+    abort(); /* never resumed */
+}
+
+static bool callback_matches(struct replay *r, const struct trace_event *st, unsigned slot,
+                             void *ext, void *context, void *worker)
+{
+    char want[64], got[96];
+    if (ext != &r->ext) {
+        failf(r, "routine called with a HwDeviceExtension other than the one queued");
+        return false;
+    }
+    if (st->routine.ref == REF_NULL || st->routine.slot != slot) {
+        name_arg(&st->routine, "cb", want, sizeof want);
+        failf(r, "the implementation called routine cb%u, expected %s", r->routine_num[slot], want);
+        return false;
+    }
+    if (worker != r->workers[st->handle.num - 1]) {
+        name_worker(r, worker, got, sizeof got);
+        failf(r, "routine called with worker %s, expected w%u (an item posted for the wrong worker?)",
+              got, st->handle.num);
+        return false;
+    }
+    if (context != context_ptr(r, &st->context)) {
+        name_arg(&st->context, "ctx", want, sizeof want);
+        name_context(r, context, got, sizeof got);
+        failf(r, "routine called with context %s, expected %s", got, want);
+        return false;
+    }
+    return true;
+}
+
+void replay_on_callback(unsigned slot, void *ext, void *context, void *worker)
+{
+    struct ext_area *x = ext;
+    if (!x || x->magic != EXT_MAGIC) {
+        fprintf(stderr, "stork-replay: a routine was called with a HwDeviceExtension the replay "
+                        "never passed\n");
+        abort();
+    }
+    struct replay *r = x->r;
+    struct sysctx *s = r->current;
+    char w[96];
+    if (!s || s->phase != SYS_AWAIT_CB) {
+        name_worker(r, worker, w, sizeof w);
+        if (!s)
+            failf(r, "routine cb%u ran for %s inside a call from a miniport routine, without a "
+                     "matching start (the implementation ran a callback itself)",
+                  r->routine_num[slot], w);
+        else
+            failf(r, "routine cb%u ran for %s on sys%u without a matching start (a second run, "
+                     "or a callback the trace does not start)",
+                  r->routine_num[slot], w, s->start_ev->thread);
+        if (s)
+            abandon(r, s);
+        return;
+    }
+    if (!callback_matches(r, s->start_ev, slot, ext, context, worker))
+        abandon(r, s);
+    uint32_t n = s->start_ev->handle.num;
+    r->running[n - 1] = true;
+    s->phase = SYS_IN_CB;
+    for (;;) {
+        fiber_switch(&s->fiber, &r->main);
+        if (s->cmd == CMD_RETURN)
+            break;
+        if (s->cmd == CMD_CALL) {
+            void *issued = NULL;
+            s->status = do_call(r, s->call_ev, &issued);
+            s->item = issued; /* init's handle travels back in item */
+            r->irql = STORK_PASSIVE_LEVEL;
+        }
+    }
+    r->running[n - 1] = false;
+    s->phase = SYS_AFTER_CB;
+    r->irql = STORK_PASSIVE_LEVEL;
+}
+
+/* ---- the events ---- */
+
+static struct sysctx *sys_of(struct replay *r, const struct trace_event *e)
+{
+    struct sysctx *s = &r->sys[e->thread_slot];
+    if (!s->created) {
+        s->r = r;
+        if (!fiber_create(&s->fiber, &r->main, sys_main, s)) {
+            failf(r, "replay out of memory (fiber)");
+            return NULL;
+        }
+        s->created = true;
+    }
+    return s;
+}
+
+static void check_status(struct replay *r, const struct trace_event *e, uint32_t st, void *issued)
+{
+    char want[256];
+    int bit = trace_status_bit(st);
+    trace_format_statuses(e->allowed, want, sizeof want);
+    if (bit < 0) {
+        failf(r, "expected %s, got 0x%08X (not a STOR_STATUS value)", want, (unsigned)st);
+        return;
+    }
+    if (!(e->allowed & (1u << bit))) {
+        failf(r, "expected %s, got %s", want, trace_status_name((unsigned)bit));
+        return;
+    }
+    if (e->api != API_INIT || st != STOR_STATUS_SUCCESS || r->failed)
+        return;
+    if (!issued || issued == &r->init_sentinel) {
+        failf(r, "initialize_worker returned SUCCESS without a worker handle");
+        return;
+    }
+    for (uint32_t i = 0; i < r->nissued; i++)
+        if (r->workers[i] == issued) {
+            failf(r, "initialize_worker returned the handle of w%u again (handles must stay "
+                     "distinct for the adapter's life, so a freed one stays recognisable)", i + 1);
+            return;
+        }
+    r->workers[r->nissued++] = issued;
+}
+
+static void ev_call(struct replay *r, const struct trace_event *e)
+{
+    uint32_t st;
+    void *issued = NULL;
+    if (e->ctx_sys) {
+        struct sysctx *s = &r->sys[e->thread_slot];
+        s->cmd = CMD_CALL;
+        s->call_ev = e;
+        resume(r, s);
+        if (r->failed)
+            return;
+        st = s->status;
+        issued = s->item;
+        s->cmd = CMD_NONE;
+    } else {
+        st = do_call(r, e, &issued);
+        if (r->failed)
+            return;
+    }
+    check_status(r, e, st, issued);
+}
+
+static void ev_start(struct replay *r, const struct trace_event *e)
+{
+    uint32_t n = e->handle.num;
+    size_t i = 0;
+    while (i < r->nposted && r->posted[i].worker != n)
+        i++;
+    if (i == r->nposted) {
+        char others[256] = "";
+        size_t used = 0;
+        for (size_t j = 0; j < r->nposted && used + 16 < sizeof others; j++)
+            used += (size_t)snprintf(others + used, sizeof others - used, " w%u", r->posted[j].worker);
+        failf(r, "no item was posted for w%u, so its callback cannot start (posted:%s)", n,
+              r->nposted ? others : " nothing");
+        return;
+    }
+    void *item = r->posted[i].item;
+    memmove(&r->posted[i], &r->posted[i + 1], (r->nposted - i - 1) * sizeof r->posted[0]);
+    r->nposted--;
+    struct sysctx *s = sys_of(r, e);
+    if (!s)
+        return;
+    s->cmd = CMD_START;
+    s->start_ev = e;
+    s->item = item;
+    resume(r, s);
+}
+
+static void ev_return(struct replay *r, const struct trace_event *e)
+{
+    struct sysctx *s = &r->sys[e->thread_slot];
+    s->cmd = CMD_RETURN;
+    resume(r, s);
+}
+
+static void run_event(struct replay *r, const struct trace_event *e)
+{
+    switch (e->kind) {
+    case EV_CALL:
+        ev_call(r, e);
+        break;
+    case EV_START:
+        ev_start(r, e);
+        break;
+    case EV_RETURN:
+        ev_return(r, e);
+        break;
+    case EV_REMOVE_BEGIN:
+        r->irql = STORK_PASSIVE_LEVEL;
+        r->impl->begin_removal(r->ad);
+        break;
+    case EV_REMOVE_END:
+        /* Callbacks still queued or running may run after it (WI-R3); checked at `end`. */
+        break;
+    case EV_FAIL_ALLOC:
+        r->fail_alloc_next = true;
+        break;
+    }
+}
+
+/* At `end`: nothing left queued, then the adapter is released without leaks. */
+static void finish(struct replay *r)
+{
+    r->fail_line = r->t->end_line;
+    for (uint32_t i = 0; i < r->t->nthreads; i++)
+        if (r->sys[i].created && r->sys[i].phase != SYS_IDLE)
+            return; /* the trace ends inside a callback: the adapter cannot be released */
+    if (r->t->has_loop)
+        return;     /* a liveness cycle replayed once: no end-of-life checks */
+    if (r->nposted) {
+        failf(r, "w%u was posted but the trace never starts it (a callback would run that the "
+                 "trace does not allow)", r->posted[0].worker);
+        return;
+    }
+    r->impl->destroy_adapter(r->ad);
+    r->ad = NULL;
+    if (r->outstanding)
+        failf(r, "%ld block(s) from env->alloc not released by destroy_adapter", r->outstanding);
+}
+
+/* ---- setup, report ---- */
+
+static bool setup(struct replay *r, const struct stork_impl *impl, const char *path,
+                  const struct trace *t)
+{
+    memset(r, 0, sizeof *r);
+    r->env.post = env_post;
+    r->env.current_irql = env_current_irql;
+    r->env.alloc = env_alloc;
+    r->env.free = env_free;
+    r->impl = impl;
+    r->path = path;
+    r->t = t;
+    r->ext.magic = EXT_MAGIC;
+    r->ext.r = r;
+    r->workers = calloc(t->nworkers + 1, sizeof *r->workers);
+    r->running = calloc(t->nworkers + 1, sizeof *r->running);
+    r->sys = calloc(t->nthreads + 1, sizeof *r->sys);
+    r->bad_area = calloc(t->nbad + 1, sizeof *r->bad_area);
+    r->ctx_area = calloc(t->ncontexts + 1, sizeof *r->ctx_area);
+    r->routine_num = calloc(t->nroutines + 1, sizeof *r->routine_num);
+    r->ctx_num = calloc(t->ncontexts + 1, sizeof *r->ctx_num);
+    if (!r->workers || !r->running || !r->sys || !r->bad_area || !r->ctx_area ||
+        !r->routine_num || !r->ctx_num)
+        return false;
+    for (size_t i = 0; i < t->nevents; i++) {
+        const struct trace_event *e = &t->events[i];
+        if (e->routine.ref == REF_NUM)
+            r->routine_num[e->routine.slot] = e->routine.num;
+        if (e->context.ref == REF_NUM)
+            r->ctx_num[e->context.slot] = e->context.num;
+    }
+    return true;
+}
+
+static void teardown(struct replay *r)
+{
+    for (uint32_t i = 0; r->sys && i < r->t->nthreads; i++)
+        if (r->sys[i].created)
+            fiber_destroy(&r->sys[i].fiber);
+    free(r->workers);
+    free(r->running);
+    free(r->sys);
+    free(r->bad_area);
+    free(r->ctx_area);
+    free(r->routine_num);
+    free(r->ctx_num);
+    free(r->posted);
+}
+
+static void add(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+    if (!*buf)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return;
+        if ((size_t)n < *cap - *len) {
+            *len += (size_t)n;
+            return;
+        }
+        char *b = realloc(*buf, *cap * 2 + (size_t)n);
+        if (!b)
+            return;
+        *buf = b;
+        *cap = *cap * 2 + (size_t)n;
+    }
+}
+
+static char *report(const struct replay *r)
+{
+    const struct trace *t = r->t;
+    size_t len = 0, cap = 1024;
+    char *m = malloc(cap);
+    if (!m)
+        return NULL;
+    m[0] = '\0';
+    size_t upto = r->cur; /* events before the failing one */
+    if (r->fail_line) {
+        add(&m, &len, &cap, "%s:%d: end\n", r->path, r->fail_line);
+        upto = t->nevents;
+    } else {
+        const struct trace_event *e = &t->events[r->cur];
+        add(&m, &len, &cap, "%s:%d: %.*s\n", r->path, e->line, (int)e->text_len, t->text + e->text_off);
+    }
+    add(&m, &len, &cap, "  %s\n", r->detail);
+    size_t from = upto > EVENTS_BEFORE ? upto - EVENTS_BEFORE : 0;
+    if (from < upto)
+        add(&m, &len, &cap, "  events before it:\n");
+    for (size_t i = from; i < upto; i++) {
+        const struct trace_event *e = &t->events[i];
+        add(&m, &len, &cap, "    %d: %.*s\n", e->line, (int)e->text_len, t->text + e->text_off);
+    }
+    return m;
+}
+
+bool replay_trace(const struct stork_impl *impl, const char *path, const struct trace *t,
+                  char **message)
+{
+    struct replay *r = malloc(sizeof *r);
+    *message = NULL;
+    if (!r || !setup(r, impl, path, t)) {
+        if (r)
+            teardown(r);
+        free(r);
+        *message = strdup("stork-replay: out of memory");
+        return false;
+    }
+    r->ad = impl->create_adapter(&r->env);
+    if (!r->ad) {
+        failf(r, "create_adapter returned NULL");
+        r->fail_line = 1;
+    }
+    for (r->cur = 0; !r->failed && r->cur < t->nevents; r->cur++)
+        run_event(r, &t->events[r->cur]);
+    if (!r->failed)
+        finish(r);
+    else if (r->cur < t->nevents)
+        ; /* r->cur names the failing event */
+    bool ok = !r->failed;
+    if (!ok)
+        *message = report(r);
+    teardown(r);
+    free(r);
+    return ok;
+}

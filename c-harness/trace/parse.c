@@ -1,0 +1,422 @@
+/* The syntax of trace format version 1: header, meta, events, loop, end (spec/trace-format.md).
+ * Messages follow the Python reader's wording (conformance/stork/trace.py) so both name the
+ * same line for the same file (the golden files check this). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokens.h"
+#include "trace.h"
+
+#define MAX_FIELDS 12
+
+struct line {
+    struct tok f[MAX_FIELDS];
+    size_t n;      /* fields stored */
+    size_t nfield; /* fields present (may exceed MAX_FIELDS) */
+};
+
+static bool fail(struct trace_error *err, int line, const char *fmt, ...)
+{
+    va_list ap;
+    err->line = line;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static void split(const char *p, size_t len, struct line *l)
+{
+    l->n = l->nfield = 0;
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && is_blank(p[i]))
+            i++;
+        if (i == len)
+            break;
+        size_t s = i;
+        while (i < len && !is_blank(p[i]))
+            i++;
+        if (l->n < MAX_FIELDS)
+            l->f[l->n++] = (struct tok){p + s, i - s};
+        l->nfield++;
+    }
+}
+
+/* Length of a valid UTF-8 sequence at p, or 0. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t len;
+    uint32_t cp;
+    if ((p[0] & 0xE0) == 0xC0) {
+        len = 2;
+        cp = p[0] & 0x1F;
+    } else if ((p[0] & 0xF0) == 0xE0) {
+        len = 3;
+        cp = p[0] & 0x0F;
+    } else if ((p[0] & 0xF8) == 0xF0) {
+        len = 4;
+        cp = p[0] & 0x07;
+    } else
+        return 0;
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+static bool check_utf8(const char *data, size_t len, struct trace_error *err)
+{
+    int line = 1;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_len((const unsigned char *)data + i, len - i);
+        if (n == 0)
+            return fail(err, line, "not UTF-8 text (invalid byte 0x%02x)",
+                        (unsigned char)data[i]);
+        if (data[i] == '\n')
+            line++;
+        i += n;
+    }
+    return true;
+}
+
+static bool expect(bool ok, struct trace_error *err, int n, const char *what, struct tok t)
+{
+    char shown[64];
+    if (ok)
+        return true;
+    tok_show(t, shown, sizeof shown);
+    return fail(err, n, "expected %s, got '%s'", what, shown);
+}
+
+static bool number(struct tok t, const char *prefix, bool zero_ok, uint32_t *out,
+                   struct trace_error *err, int n, const char *what)
+{
+    enum numtok r = tok_number(t, prefix, zero_ok, out);
+    if (r == NUM_TOO_BIG)
+        return fail(err, n, "number too large in '%.*s' (at most %u)", (int)(t.len > 40 ? 40 : t.len),
+                    t.p, TRACE_MAX_NUMBER);
+    return expect(r == NUM_OK, err, n, what, t);
+}
+
+static bool is_ctx(struct tok t)
+{
+    uint32_t v;
+    return tok_number(t, "sys", true, &v) != NUM_NO || tok_is_name(t);
+}
+
+static bool statuses(struct tok t, uint32_t *set, struct trace_error *err, int n)
+{
+    char shown[64];
+    *set = 0;
+    size_t i = 0;
+    for (;;) {
+        size_t s = i;
+        while (i < t.len && t.p[i] != '|')
+            i++;
+        struct tok part = {t.p + s, i - s};
+        int b = tok_status(part);
+        if (b < 0) {
+            tok_show(part, shown, sizeof shown);
+            return fail(err, n, "unknown status '%s' (expected a STOR_STATUS name without the prefix)",
+                        shown);
+        }
+        if (*set & (1u << b)) {
+            tok_show(t, shown, sizeof shown);
+            return fail(err, n, "status repeated in the allowed set '%s'", shown);
+        }
+        *set |= 1u << b;
+        if (i == t.len)
+            return true;
+        i++;
+    }
+}
+
+static bool handle(struct tok t, struct trace_arg *a, struct trace_error *err, int n)
+{
+    const char *what = "a handle (wN, null or badN)";
+    if (tok_is(t, "null")) {
+        a->ref = REF_NULL;
+        return true;
+    }
+    if (tok_number(t, "bad", true, &a->num) != NUM_NO) {
+        a->ref = REF_BAD;
+        return number(t, "bad", true, &a->num, err, n, what);
+    }
+    a->ref = REF_NUM;
+    return number(t, "w", false, &a->num, err, n, what);
+}
+
+static bool nullable(struct tok t, const char *prefix, struct trace_arg *a, struct trace_error *err,
+                     int n, const char *what)
+{
+    if (tok_is(t, "null")) {
+        a->ref = REF_NULL;
+        return true;
+    }
+    a->ref = REF_NUM;
+    return number(t, prefix, true, &a->num, err, n, what);
+}
+
+static bool parse_call(const struct line *l, struct trace_event *e, struct trace_error *err, int n)
+{
+    if (l->nfield < 4)
+        return fail(err, n, "expected 'call CTX IRQL init|queue|free ...'");
+    struct tok ctx = l->f[1], irql = l->f[2], api = l->f[3];
+    if (!expect(is_ctx(ctx), err, n, "a context name (a miniport routine or sysN)", ctx))
+        return false;
+    if (tok_number(ctx, "sys", true, &e->thread) != NUM_NO) {
+        e->ctx_sys = true;
+        if (!number(ctx, "sys", true, &e->thread, err, n, "a system thread sysN"))
+            return false;
+    }
+    int q = tok_irql(irql);
+    if (!expect(q >= 0, err, n, "an IRQL (PASSIVE, APC, DISPATCH, DIRQL)", irql))
+        return false;
+    e->irql = (enum trace_irql)q;
+    if (tok_is(api, "init")) {
+        e->api = API_INIT;
+        if ((l->nfield != 6 && l->nfield != 7) || !tok_is(l->f[4], "->"))
+            return fail(err, n, "expected 'call CTX IRQL init -> SUCCESS wN' or 'init -> STATUS[|STATUS...]'");
+        if (tok_is(l->f[5], "SUCCESS")) {
+            if (l->nfield != 7)
+                return fail(err, n, "expected the new worker's name after 'init -> SUCCESS'");
+            e->allowed = 1;
+            return number(l->f[6], "w", false, &e->new_worker, err, n, "a worker name wN");
+        }
+        if (l->nfield != 6)
+            return fail(err, n, "expected nothing after a failed init's statuses");
+        if (!statuses(l->f[5], &e->allowed, err, n))
+            return false;
+        if (e->allowed & 1)
+            return fail(err, n, "SUCCESS in an init error set (a successful init is 'SUCCESS wN')");
+        return true;
+    }
+    if (tok_is(api, "queue")) {
+        e->api = API_QUEUE;
+        if (l->nfield != 9 || !tok_is(l->f[7], "->"))
+            return fail(err, n, "expected 'call CTX IRQL queue HANDLE ROUTINE CONTEXT -> STATUSES'");
+        return handle(l->f[4], &e->handle, err, n) &&
+               nullable(l->f[5], "cb", &e->routine, err, n, "a routine (cbN or null)") &&
+               nullable(l->f[6], "ctx", &e->context, err, n, "a context (ctxN or null)") &&
+               statuses(l->f[8], &e->allowed, err, n);
+    }
+    if (tok_is(api, "free")) {
+        e->api = API_FREE;
+        if (l->nfield != 7 || !tok_is(l->f[5], "->"))
+            return fail(err, n, "expected 'call CTX IRQL free HANDLE -> STATUSES'");
+        return handle(l->f[4], &e->handle, err, n) && statuses(l->f[6], &e->allowed, err, n);
+    }
+    return expect(false, err, n, "init, queue or free", api);
+}
+
+static bool parse_event(const struct line *l, struct trace_event *e, struct trace_error *err, int n)
+{
+    struct tok k = l->f[0];
+    char shown[64];
+    if (tok_is(k, "call")) {
+        e->kind = EV_CALL;
+        return parse_call(l, e, err, n);
+    }
+    if (tok_is(k, "start")) {
+        e->kind = EV_START;
+        if (l->nfield != 5)
+            return fail(err, n, "expected 'start sysN wN ROUTINE CONTEXT'");
+        e->handle.ref = REF_NUM;
+        return number(l->f[1], "sys", true, &e->thread, err, n, "a system thread sysN") &&
+               number(l->f[2], "w", false, &e->handle.num, err, n, "a worker wN") &&
+               nullable(l->f[3], "cb", &e->routine, err, n, "a routine (cbN or null)") &&
+               nullable(l->f[4], "ctx", &e->context, err, n, "a context (ctxN or null)");
+    }
+    if (tok_is(k, "return")) {
+        e->kind = EV_RETURN;
+        if (l->nfield != 3)
+            return fail(err, n, "expected 'return sysN wN'");
+        e->handle.ref = REF_NUM;
+        return number(l->f[1], "sys", true, &e->thread, err, n, "a system thread sysN") &&
+               number(l->f[2], "w", false, &e->handle.num, err, n, "a worker wN");
+    }
+    if (tok_is(k, "remove")) {
+        if (l->nfield != 2 || !(tok_is(l->f[1], "begin") || tok_is(l->f[1], "end")))
+            return fail(err, n, "expected 'remove begin' or 'remove end'");
+        e->kind = tok_is(l->f[1], "begin") ? EV_REMOVE_BEGIN : EV_REMOVE_END;
+        return true;
+    }
+    if (tok_is(k, "fail-alloc")) {
+        e->kind = EV_FAIL_ALLOC;
+        if (l->nfield != 1)
+            return fail(err, n, "expected nothing after 'fail-alloc'");
+        return true;
+    }
+    tok_show(k, shown, sizeof shown);
+    return fail(err, n, "unknown event '%s' (expected call, start, return, remove, fail-alloc, loop or end)",
+                shown);
+}
+
+static bool push_event(struct trace *t, size_t *cap, struct trace_error *err, int n)
+{
+    if (t->nevents < *cap)
+        return true;
+    size_t c = *cap ? *cap * 2 : 32;
+    struct trace_event *e = realloc(t->events, c * sizeof *e);
+    if (!e)
+        return fail(err, n, "out of memory");
+    t->events = e;
+    *cap = c;
+    return true;
+}
+
+static bool push_meta(struct trace *t, size_t *cap, struct trace_error *err, int n)
+{
+    if (t->nmeta < *cap)
+        return true;
+    size_t c = *cap ? *cap * 2 : 8;
+    struct trace_meta *m = realloc(t->meta, c * sizeof *m);
+    if (!m)
+        return fail(err, n, "out of memory");
+    t->meta = m;
+    *cap = c;
+    return true;
+}
+
+static bool parse_header(const char *p, size_t len, struct trace_error *err)
+{
+    struct line l;
+    split(p, len, &l);
+    if (l.nfield == 2 && tok_is(l.f[0], "stork-trace") && !tok_is(l.f[1], "1")) {
+        char shown[64];
+        tok_show(l.f[1], shown, sizeof shown);
+        return fail(err, 1, "unsupported trace version %s (this reader knows %d)", shown, TRACE_VERSION);
+    }
+    if (l.nfield != 2 || !tok_is(l.f[0], "stork-trace")) {
+        char shown[64];
+        tok_show((struct tok){p, len}, shown, sizeof shown);
+        return fail(err, 1, "expected the header 'stork-trace 1', got '%s'", shown);
+    }
+    return true;
+}
+
+static bool parse_body(struct trace *t, struct trace_error *err)
+{
+    const char *text = t->text;
+    size_t len = t->text_len;
+    /* Lines are split on '\n'; a final '\n' does not start another line. */
+    const char *nl = memchr(text, '\n', len);
+    size_t hlen = nl ? (size_t)(nl - text) : len;
+    if (!parse_header(text, hlen, err))
+        return false;
+    size_t ecap = 0, mcap = 0;
+    bool ended = false;
+    int n = 1;
+    size_t pos = nl ? hlen + 1 : len;
+    while (pos < len) {
+        n++;
+        const char *lp = text + pos;
+        const char *e = memchr(lp, '\n', len - pos);
+        size_t ll = e ? (size_t)(e - lp) : len - pos;
+        pos += ll + (e ? 1 : 0);
+        struct line l;
+        split(lp, ll, &l);
+        if (l.nfield == 0 || l.f[0].p[0] == '#')
+            continue;
+        if (ended)
+            return fail(err, n, "expected nothing but comments after 'end'");
+        struct tok k = l.f[0];
+        if (tok_is(k, "meta")) {
+            if (t->nevents || t->has_loop)
+                return fail(err, n, "'meta' after the first event");
+            if (l.nfield < 2 || !tok_is_meta_key(l.f[1]))
+                return fail(err, n, "expected 'meta KEY VALUE...' with a lower-case key");
+            if (!push_meta(t, &mcap, err, n))
+                return false;
+            struct trace_meta *m = &t->meta[t->nmeta++];
+            m->key_off = (uint32_t)(l.f[1].p - text);
+            m->key_len = (uint32_t)l.f[1].len;
+            const char *vs = l.f[1].p + l.f[1].len, *ve = lp + ll;
+            while (vs < ve && is_blank(*vs))
+                vs++;
+            while (ve > vs && is_blank(ve[-1]))
+                ve--;
+            m->value_off = (uint32_t)(vs - text);
+            m->value_len = (uint32_t)(ve - vs);
+        } else if (tok_is(k, "end")) {
+            if (l.nfield != 1)
+                return fail(err, n, "expected nothing after 'end'");
+            ended = true;
+            t->end_line = n;
+        } else if (tok_is(k, "loop")) {
+            if (l.nfield != 1 || t->has_loop)
+                return fail(err, n, "expected one 'loop' line, alone");
+            t->has_loop = true;
+            t->loop_at = t->nevents;
+        } else {
+            if (!push_event(t, &ecap, err, n))
+                return false;
+            struct trace_event *ev = &t->events[t->nevents];
+            memset(ev, 0, sizeof *ev);
+            ev->line = n;
+            const char *first = l.f[0].p;
+            const char *last = lp + ll;
+            while (last > first && is_blank(last[-1]))
+                last--;
+            ev->text_off = (uint32_t)(first - text);
+            ev->text_len = (uint32_t)(last - first);
+            if (!parse_event(&l, ev, err, n))
+                return false;
+            t->nevents++;
+        }
+    }
+    if (!ended) {
+        /* The Python reader numbers a missing 'end' one past the last line. */
+        return fail(err, n + 1, "truncated trace: no 'end' line (the recording was cut short)");
+    }
+    return true;
+}
+
+bool trace_parse(const char *data, size_t len, struct trace *t, struct trace_error *err)
+{
+    memset(t, 0, sizeof *t);
+    err->line = 0;
+    err->message[0] = '\0';
+    if (len == 0)
+        return fail(err, 1, "expected the header 'stork-trace 1', got an empty file");
+    if (len > UINT32_MAX - 1)
+        return fail(err, 1, "file too large");
+    if (!check_utf8(data, len, err))
+        return false;
+    t->text = malloc(len + 1);
+    if (!t->text)
+        return fail(err, 1, "out of memory");
+    memcpy(t->text, data, len);
+    t->text[len] = '\0';
+    t->text_len = len;
+    if (!parse_body(t, err)) {
+        trace_free(t);
+        return false;
+    }
+    return true;
+}
+
+void trace_free(struct trace *t)
+{
+    free(t->text);
+    free(t->meta);
+    free(t->events);
+    memset(t, 0, sizeof *t);
+}

@@ -1,0 +1,148 @@
+/* Token classes of the trace grammar, and status / IRQL names. */
+#include "tokens.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const status_names[TRACE_NSTATUS] = {
+    "SUCCESS", "UNSUCCESSFUL", "NOT_IMPLEMENTED", "INSUFFICIENT_RESOURCES",
+    "BUFFER_TOO_SMALL", "ACCESS_DENIED", "INVALID_PARAMETER", "INVALID_DEVICE_REQUEST",
+    "INVALID_IRQL", "INVALID_DEVICE_STATE", "INVALID_BUFFER_SIZE", "UNSUPPORTED_VERSION",
+    "BUSY",
+};
+static const char *const irql_names[] = {"PASSIVE", "APC", "DISPATCH", "DIRQL"};
+static const char *const keywords[] = {"meta", "call", "start", "return",
+                                       "remove", "fail-alloc", "loop", "end"};
+
+bool tok_is(struct tok t, const char *s)
+{
+    size_t n = strlen(s);
+    return t.len == n && memcmp(t.p, s, n) == 0;
+}
+
+const char *trace_status_name(unsigned i)
+{
+    return i < TRACE_NSTATUS ? status_names[i] : "?";
+}
+
+int trace_status_bit(uint32_t status)
+{
+    if (status == 0)
+        return 0;
+    if (status >= 0xC1000001u && status <= 0xC100000Cu)
+        return (int)(status - 0xC1000000u);
+    return -1;
+}
+
+const char *trace_irql_name(enum trace_irql irql)
+{
+    return irql_names[irql];
+}
+
+void trace_format_statuses(uint32_t allowed, char *buf, size_t size)
+{
+    size_t used = 0;
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < TRACE_NSTATUS; i++) {
+        if (!(allowed & (1u << i)))
+            continue;
+        int n = snprintf(buf + used, size - used, "%s%s", used ? "|" : "", status_names[i]);
+        if (n < 0 || (size_t)n >= size - used)
+            return;
+        used += (size_t)n;
+    }
+}
+
+int tok_status(struct tok t)
+{
+    for (unsigned i = 0; i < TRACE_NSTATUS; i++)
+        if (tok_is(t, status_names[i]))
+            return (int)i;
+    return -1;
+}
+
+int tok_irql(struct tok t)
+{
+    for (unsigned i = 0; i < sizeof irql_names / sizeof irql_names[0]; i++)
+        if (tok_is(t, irql_names[i]))
+            return (int)i;
+    return -1;
+}
+
+bool tok_is_keyword(struct tok t)
+{
+    for (unsigned i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
+        if (tok_is(t, keywords[i]))
+            return true;
+    return false;
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+
+/* prefix then (0|[1-9][0-9]*), or [1-9][0-9]* if !zero_ok; *out gets the number. */
+enum numtok tok_number(struct tok t, const char *prefix, bool zero_ok, uint32_t *out)
+{
+    size_t pl = strlen(prefix);
+    if (t.len <= pl || memcmp(t.p, prefix, pl) != 0)
+        return NUM_NO;
+    const char *d = t.p + pl;
+    size_t n = t.len - pl;
+    for (size_t i = 0; i < n; i++)
+        if (!is_digit(d[i]))
+            return NUM_NO;
+    if (d[0] == '0' && (n > 1 || !zero_ok))
+        return NUM_NO;
+    if (n > 9)
+        return NUM_TOO_BIG;
+    uint32_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (uint32_t)(d[i] - '0');
+    *out = v;
+    return NUM_OK;
+}
+
+bool tok_is_name(struct tok t)
+{
+    if (t.len == 0 || !is_lower(t.p[0]))
+        return false;
+    for (size_t i = 1; i < t.len; i++)
+        if (!is_lower(t.p[i]) && !is_digit(t.p[i]) && t.p[i] != '_')
+            return false;
+    if (tok_is_keyword(t))
+        return false;
+    return !(t.len > 3 && memcmp(t.p, "sys", 3) == 0 && is_digit(t.p[3]));
+}
+
+bool tok_is_meta_key(struct tok t)
+{
+    if (t.len == 0 || !is_lower(t.p[0]))
+        return false;
+    for (size_t i = 1; i < t.len; i++)
+        if (!is_lower(t.p[i]) && !is_digit(t.p[i]) && t.p[i] != '_' && t.p[i] != '-')
+            return false;
+    return true;
+}
+
+void tok_show(struct tok t, char *buf, size_t size)
+{
+    /* A bounded, printable rendering of a token for messages ("..." if cut). */
+    size_t j = 0, i = 0;
+    if (size < 8) {
+        if (size)
+            buf[0] = '\0';
+        return;
+    }
+    for (; i < t.len && j + 4 < size; i++) {
+        unsigned char c = (unsigned char)t.p[i];
+        buf[j++] = (c >= 0x20 && c != 0x7f) ? (char)c : '?';
+    }
+    if (i < t.len) {
+        buf[j++] = '.';
+        buf[j++] = '.';
+        buf[j++] = '.';
+    }
+    buf[j] = '\0';
+}

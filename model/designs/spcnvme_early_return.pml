@@ -1,0 +1,63 @@
+/*
+ * spcnvme_early_return -- the SpcNvme restart worker (case study 2) with one defect:
+ * the callback returns at once when the device no longer runs (L48-49), skipping the
+ * free (and the resume): once removal has marked the device stopped, a queued restart
+ * worker leaks.
+ * Everything else is as in spcnvme_fixed.pml.
+ *
+ * expect: VIOLATED no_leak
+ */
+#include "../storport.pml"
+
+#define CB_RESTART 1
+
+byte restart_w;     /* nvme->RestartWorker */
+bit running = 1;    /* the device is running */
+bit pending;        /* restart_w is queued and its callback has not started */
+bit inside;         /* the restart callback runs */
+
+/* RestartAdapterDpc (DISPATCH); atomic = the extension's spinlock. */
+proctype RestartDpc(byte me) {
+    byte st, w;
+    atomic {
+        if
+        :: running && restart_w == NULL_HANDLE ->
+            StorPortInitializeWorker(me, DISPATCH_LEVEL, w, st);
+            if
+            :: st == S_SUCCESS ->
+                StorPortQueueWorkItem(me, DISPATCH_LEVEL, CB_RESTART, w, 0, st);
+                if
+                :: st == S_SUCCESS -> restart_w = w; pending = 1
+                :: else -> StorPortFreeWorker(me, DISPATCH_LEVEL, w, st)
+                fi
+            :: else                         /* no worker: the restart is dropped */
+            fi
+        :: else
+        fi
+    }
+}
+
+/* RestartAdapterWorker (PASSIVE). */
+inline HW_WORKITEM(tid, cb, w, cx) {
+    atomic { pending = 0; inside = 1 };
+    if
+    :: running ->
+        USE_RESOURCES(CTX_SYS + tid);                /* re-initialise the controller, resume */
+        atomic {
+            StorPortFreeWorker(CTX_SYS + tid, PASSIVE_LEVEL, w, st);
+            restart_w = NULL_HANDLE
+        }
+    :: else                                          /* early return: no free */
+    fi
+}
+#define HW_WORKITEM_EXIT(tid, cb, w, cx) inside = 0
+
+inline HW_FIND_ADAPTER() { skip }
+inline HW_START() { run RestartDpc(CTX_DPC); run RestartDpc(CTX_DPC2) }
+inline HW_REMOVE() {
+    running = 0;
+    (!pending && !inside);
+    RELEASE_RESOURCES()                             /* delete the I/O queues */
+}
+
+#include "../lifecycle.pml"
