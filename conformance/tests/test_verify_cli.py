@@ -9,15 +9,9 @@ import pytest
 
 from stork import trace
 
-# A small design with one defect: the remove handler frees the worker its callback freed.
-DOUBLE_FREE = """/*
- * expect: VIOLATED no_double_free no_free_while_running
- */
-#include "storport.pml"
-byte gw;
-inline HW_WORKITEM(tid, cb, w, cx) { StorPortFreeWorker(CTX_SYS + tid, PASSIVE_LEVEL, w, st) }
-inline HW_FIND_ADAPTER() { StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st) }
-proctype Dpc() {
+# Shared tail of the small designs below: a DPC queues the worker kept in gw, the remove
+# handler frees it without draining.
+DPC_AND_REMOVE = """proctype Dpc() {
     byte st;
     if
     :: gw != 0 -> StorPortQueueWorkItem(CTX_DPC, DISPATCH_LEVEL, 1, gw, 0, st)
@@ -33,6 +27,16 @@ inline HW_REMOVE() {
 }
 #include "lifecycle.pml"
 """
+
+# A small design with one defect: the remove handler frees the worker its callback freed.
+DOUBLE_FREE = """/*
+ * expect: VIOLATED no_double_free no_free_while_running
+ */
+#include "storport.pml"
+byte gw;
+inline HW_WORKITEM(tid, cb, w, cx) { StorPortFreeWorker(CTX_SYS + tid, PASSIVE_LEVEL, w, st) }
+inline HW_FIND_ADAPTER() { StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st) }
+""" + DPC_AND_REMOVE
 
 ONESHOT = "model/designs/oneshot_free_in_callback.pml"
 
@@ -150,22 +154,7 @@ inline HW_WORKITEM(tid, cb, w, cx) {
     fi
 }
 inline HW_FIND_ADAPTER() { StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st) }
-proctype Dpc() {
-    byte st;
-    if
-    :: gw != 0 -> StorPortQueueWorkItem(CTX_DPC, DISPATCH_LEVEL, 1, gw, 0, st)
-    :: else
-    fi
-}
-inline HW_START() { run Dpc() }
-inline HW_REMOVE() {
-    if
-    :: gw != 0 -> StorPortFreeWorker(CTX_REMOVE, PASSIVE_LEVEL, gw, st)
-    :: else
-    fi
-}
-#include "lifecycle.pml"
-"""
+""" + DPC_AND_REMOVE
 
 
 def test_liveness_run_reaches_the_remove_handler(stork, tmp_path: Path) -> None:
