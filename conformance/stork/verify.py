@@ -153,45 +153,42 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
     out = VerifyResult(design, defines)
     asserted = [p for p in props if p.kind == "assertion"]
 
+    def violation(prop: Property, res: PanResult, wd: Path, flags: list[str]) -> PropertyResult:
+        text = counterexample(design, wd, flags, res.trail, prop, res.error_line,
+                              model_bounds(defines))
+        return PropertyResult(prop, VIOLATED, res.states, res.depth, res.seconds,
+                              res.memory_mb, res.error_line, text,
+                              _keep(res.trail, out_dir, design, prop, text))
+
+    def no_violation(prop: Property, res: PanResult) -> PropertyResult:
+        return PropertyResult(prop, HOLDS if res.complete else INCOMPLETE, res.states,
+                              res.depth, res.seconds, res.memory_mb, res.incomplete_reason)
+
     remaining = [p for p in selected if p.kind in ("assertion", "end states")]
     while remaining:
-        offs = [f"STORK_OFF_{p.name}" for p in asserted if p not in remaining]
+        flags = defines + [f"STORK_OFF_{p.name}" for p in asserted if p not in remaining]
         args = [] if any(p.kind == "end states" for p in remaining) else ["-E"]
-        res, wd = _search(design, defines + offs, opts, True, args)
+        res, wd = _search(design, flags, opts, True, args)
         try:
             if res.errors:
                 prop = _attribute(res.error_line, remaining)
-                text = counterexample(design, wd, defines + offs, res.trail, prop, res.error_line,
-                                      model_bounds(defines))
-                out.results.append(PropertyResult(prop, VIOLATED, res.states, res.depth,
-                                                  res.seconds, res.memory_mb, res.error_line,
-                                                  text, _keep(res.trail, out_dir, design, prop, text)))
+                out.results.append(violation(prop, res, wd, flags))
                 remaining.remove(prop)
-                continue
-            verdict = HOLDS if res.complete else INCOMPLETE
-            for p in remaining:
-                out.results.append(PropertyResult(p, verdict, res.states, res.depth,
-                                                  res.seconds, res.memory_mb,
-                                                  res.incomplete_reason))
-            remaining = []
+            else:
+                out.results += [no_violation(p, res) for p in remaining]
+                remaining = []
         finally:
             shutil.rmtree(wd, ignore_errors=True)
 
     for prop in (p for p in selected if p.kind == "LTL"):
-        offs = [f"STORK_OFF_{p.name}" for p in asserted] + ["STORK_LIVENESS"]
-        res, wd = _search(design, defines + offs, opts, False, ["-a", "-f", "-N", prop.name])
+        flags = defines + [f"STORK_OFF_{p.name}" for p in asserted] + ["STORK_LIVENESS"]
+        res, wd = _search(design, flags, opts, False, ["-a", "-f", "-N", prop.name])
         try:
             if res.errors:
                 _attribute(res.error_line, [prop])
-                text = counterexample(design, wd, defines + offs, res.trail, prop, res.error_line,
-                                      model_bounds(defines))
-                out.results.append(PropertyResult(prop, VIOLATED, res.states, res.depth,
-                                                  res.seconds, res.memory_mb, res.error_line,
-                                                  text, _keep(res.trail, out_dir, design, prop, text)))
+                out.results.append(violation(prop, res, wd, flags))
             else:
-                out.results.append(PropertyResult(prop, HOLDS if res.complete else INCOMPLETE,
-                                                  res.states, res.depth, res.seconds,
-                                                  res.memory_mb, res.incomplete_reason))
+                out.results.append(no_violation(prop, res))
         finally:
             shutil.rmtree(wd, ignore_errors=True)
     order = {p.name: i for i, p in enumerate(props)}
