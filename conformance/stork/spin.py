@@ -89,6 +89,8 @@ def compile_pan(workdir: Path, opts: PanOptions, safety: bool) -> None:
     flags = [opts.cc_opt, f"-DMEMLIM={opts.memlim_mb}"]
     if safety:
         flags.append("-DSAFETY")          # no cycle detection: smaller, faster pan
+    else:
+        flags.append("-DNFAIR=5")         # fairness counters: the default (2) allows only 6 processes
     if opts.compress == "COLLAPSE":
         flags.append("-DCOLLAPSE")
     elif opts.compress.startswith("HC"):
@@ -114,7 +116,8 @@ def parse_report(report: str, seconds: float, workdir: Path, timed_out: bool) ->
     if timed_out:
         reasons.append("time limit reached")
     if errors < 0 and not timed_out:
-        reasons.append("pan printed no report")
+        fatal = re.search(r"^pan: error: (.*)$", report, re.M)
+        reasons.append(f"pan stopped: {fatal.group(1)}" if fatal else "pan printed no report")
     if "max search depth too small" in report:
         reasons.append("depth limit reached (raise --depth)")
     if re.search(r"out of memory|reached -DMEMLIM bound", report):

@@ -167,3 +167,17 @@ def test_liveness_run_reaches_the_remove_handler(stork, tmp_path: Path) -> None:
     r = stork("verify", str(p), "--property", "callback_eventually")
     assert r.returncode == 1, r.stdout
     assert "loop" in r.stdout
+
+
+def test_liveness_with_many_processes_is_decided(stork) -> None:
+    """pan's default weak-fairness bookkeeping stops at 6 processes; stork sizes it."""
+    r = stork("verify", ONESHOT, "-D", "NTHREADS=4", "-D", "NCALLERS=3", "--property", "callback_eventually")
+    assert r.returncode == 0, r.stdout
+
+
+def test_pan_stopping_early_is_incomplete_with_its_reason(tmp_path: Path) -> None:
+    from stork.spin import parse_report
+    res = parse_report("pan: error: too many processes -- current max is 6 procs (-DNFAIR=2)\n"
+                       "\trecompile with -DNFAIR=3\n", 0.01, tmp_path, False)
+    assert not res.complete
+    assert res.incomplete_reason == "pan stopped: too many processes -- current max is 6 procs (-DNFAIR=2)"
