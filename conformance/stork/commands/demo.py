@@ -14,7 +14,8 @@ from stork.verify import HOLDS, INCOMPLETE, VIOLATED, ModelError, display_path
 
 NAME = "demo"
 HELP = ("Verify every design shipped in model/designs/ against every property and print a "
-        "table of expected and actual verdicts (exit 0 when all match, 1 when one differs).")
+        "table of expected and actual verdicts (exit 0 when all match, 1 when one differs, "
+        "3 when a search was incomplete, 2 when a design does not compile).")
 MARK = {HOLDS: ".", VIOLATED: "X", INCOMPLETE: "?"}
 
 
