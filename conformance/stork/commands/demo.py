@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 
 from stork import exitcodes
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         outcomes = verify_all(jobs=max(1, args.jobs))
     except (SpinInputError, SpinToolError, ModelError) as e:
-        print(f"stork demo: {e}")
+        print(f"stork demo: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
     wall = time.monotonic() - t0
     print("Verifying the shipped designs against every property of spec/contract.md")
