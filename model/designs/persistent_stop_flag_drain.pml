@@ -3,7 +3,9 @@
  * in HwFindAdapter, queued from a DPC, re-queued from its own callback until a stop flag is
  * set. The miniport tracks, under its spinlock, whether a run is pending (queued by it, not
  * started) and whether the callback is inside; the remove handler sets the stop flag, waits
- * until neither holds, and only then frees the worker.
+ * until neither holds, and only then frees the worker. Up to three DPCs may kick the worker
+ * (NCALLERS); a DPC queues only while no run is pending, so one flag is enough, provided the
+ * callback never clears a flag a DPC set (see HW_WORKITEM).
  *
  * expect: holds
  */
@@ -32,14 +34,20 @@ proctype Kick(byte me) {
     }
 }
 
-/* The callback: take the pending run, work, re-queue itself unless stopping. */
+/* The callback: take the pending run, work, re-queue itself unless stopping. A BUSY here
+   means a DPC queued the worker after this run started: its run is pending and the flag
+   must stay set (writing pending = (st == SUCCESS) would clear it, and the remove handler
+   would then free the queued worker: BUSY, leak, and a free racing that run). */
 inline HW_WORKITEM(tid, cb, w, cx) {
     atomic { pending = 0; inside = 1 };
     atomic {
         if
         :: !stop ->
             StorPortQueueWorkItem(CTX_SYS + tid, PASSIVE_LEVEL, CB_ADAPTER_WORK, w, 0, st);
-            pending = (st == S_SUCCESS)
+            if
+            :: st == S_SUCCESS -> pending = 1
+            :: else                             /* BUSY: already pending; removal: stop */
+            fi
         :: else
         fi
     }

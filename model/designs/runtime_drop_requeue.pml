@@ -1,74 +1,58 @@
 /*
- * runtime_drop_requeue -- the correct persistent_stop_flag_drain miniport on a faulty runtime
- * (FAULT_DROP_REQUEUE): a re-queue from inside the running callback returns SUCCESS but is
- * lost. The miniport, trusting the SUCCESS, waits in its remove handler for a run that never
- * comes; the queued callback never starts. Shows that callback_eventually (WI-C5) and
- * terminates are not vacuous for runtime faults.
+ * runtime_drop_requeue -- a correct miniport on a faulty runtime (FAULT_DROP_REQUEUE): a
+ * re-queue from inside the running callback returns SUCCESS but is lost.
  *
- * expect: VIOLATED terminates callback_eventually
+ * The miniport is the storahci one-shot pattern (case study 1) with its work split in two
+ * runs: the completion DPC initialises a fresh worker into a local and queues phase 1 (freeing
+ * the worker if the queue fails); phase 1 re-queues its own worker for phase 2 (the
+ * documented reuse, WI-Q3), or frees it if that queue fails (removal began); phase 2 frees
+ * its worker. Nothing outside the extension is used, so the remove handler has nothing to
+ * drain and does not wait. On the faulty runtime phase 2 never runs: when the adapter's life
+ * ends the worker is still queued as far as the contract is concerned (its SUCCESS got no
+ * run: callback_once, WI-C1/WI-R2), that queued callback never starts (callback_eventually,
+ * WI-C5), and the worker phase 2 would have freed is never freed (no_leak: a consequence for
+ * the miniport, which did everything right). runtime_drop_requeue_drain shows the same fault
+ * on a miniport that drains: there removal hangs instead.
+ *
+ * expect: VIOLATED callback_once no_leak callback_eventually
  */
 #define FAULT_DROP_REQUEUE 1
 #include "../storport.pml"
 
-#ifndef NCALLERS
-#define NCALLERS 1          /* DPCs that may kick the worker (1..3) */
-#endif
-#define CB_ADAPTER_WORK 1
+#define CB_TWO_PHASE 1
+#define PHASE1 1            /* context: which half of the work this run does */
+#define PHASE2 2
 
-byte gw;        /* the adapter's worker handle (NULL if initialization failed) */
-bit stop;       /* set by the remove handler: no more queueing */
-bit pending;    /* a queue of ours succeeded and its callback has not started */
-bit inside;     /* the callback runs */
-
-/* A DPC that has work for the worker (DISPATCH). atomic = the miniport's spinlock. */
-proctype Kick(byte me) {
-    byte st;
-    atomic {
+/* The completion DPC (DISPATCH) that has work for a fresh worker. */
+proctype Completion(byte me) {
+    byte st, w;
+    StorPortInitializeWorker(me, DISPATCH_LEVEL, w, st);
+    if
+    :: st == S_SUCCESS ->
+        StorPortQueueWorkItem(me, DISPATCH_LEVEL, CB_TWO_PHASE, w, PHASE1, st);
         if
-        :: gw != NULL_HANDLE && !stop && !pending ->
-            StorPortQueueWorkItem(me, DISPATCH_LEVEL, CB_ADAPTER_WORK, gw, 0, st);
-            pending = (st == S_SUCCESS)
+        :: st != S_SUCCESS -> StorPortFreeWorker(me, DISPATCH_LEVEL, w, st)
         :: else
         fi
-    }
+    :: else                                 /* no worker: the work is dropped */
+    fi
 }
 
-/* The callback: take the pending run, work, re-queue itself unless stopping. */
+/* The callback (PASSIVE): phase 1 hands over to phase 2 by re-queueing; phase 2 frees. */
 inline HW_WORKITEM(tid, cb, w, cx) {
-    atomic { pending = 0; inside = 1 };
-    atomic {
+    if
+    :: cx == PHASE1 ->
+        StorPortQueueWorkItem(CTX_SYS + tid, PASSIVE_LEVEL, CB_TWO_PHASE, w, PHASE2, st);
         if
-        :: !stop ->
-            StorPortQueueWorkItem(CTX_SYS + tid, PASSIVE_LEVEL, CB_ADAPTER_WORK, w, 0, st);
-            pending = (st == S_SUCCESS)
+        :: st != S_SUCCESS -> StorPortFreeWorker(CTX_SYS + tid, PASSIVE_LEVEL, w, st)
         :: else
         fi
-    }
+    :: else -> StorPortFreeWorker(CTX_SYS + tid, PASSIVE_LEVEL, w, st)
+    fi
 }
-#define HW_WORKITEM_EXIT(tid, cb, w, cx) inside = 0
 
-inline HW_FIND_ADAPTER() {
-    StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st)
-}
-inline HW_START() {
-    run Kick(CTX_DPC);
-    if
-    :: NCALLERS >= 2 -> run Kick(CTX_DPC2)
-    :: else
-    fi;
-    if
-    :: NCALLERS >= 3 -> run Kick(CTX_TIMER)
-    :: else
-    fi
-}
-/* Remove handler: stop, drain, free. */
-inline HW_REMOVE() {
-    atomic { stop = 1 };
-    (!pending && !inside);
-    if
-    :: gw != NULL_HANDLE -> StorPortFreeWorker(CTX_REMOVE, PASSIVE_LEVEL, gw, st)
-    :: else
-    fi
-}
+inline HW_FIND_ADAPTER() { skip }
+inline HW_START() { run Completion(CTX_DPC) }
+inline HW_REMOVE() { skip }
 
 #include "../lifecycle.pml"

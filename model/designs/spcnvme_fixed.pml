@@ -17,7 +17,7 @@
 byte restart_w;     /* nvme->RestartWorker */
 bit running = 1;    /* the device is running */
 bit pending;        /* restart_w is queued and its callback has not started */
-bit inside;         /* the restart callback runs */
+byte inside;        /* restart callbacks running (a count: two may overlap) */
 
 /* RestartAdapterDpc (DISPATCH); atomic = the extension's spinlock. */
 proctype RestartDpc(byte me) {
@@ -42,7 +42,7 @@ proctype RestartDpc(byte me) {
 
 /* RestartAdapterWorker (PASSIVE). */
 inline HW_WORKITEM(tid, cb, w, cx) {
-    atomic { pending = 0; inside = 1 };
+    atomic { pending = 0; inside++ };
     if
     :: running -> USE_RESOURCES(CTX_SYS + tid)       /* re-initialise the controller, resume */
     :: else
@@ -52,13 +52,13 @@ inline HW_WORKITEM(tid, cb, w, cx) {
         restart_w = NULL_HANDLE
     }
 }
-#define HW_WORKITEM_EXIT(tid, cb, w, cx) inside = 0
+#define HW_WORKITEM_EXIT(tid, cb, w, cx) inside--
 
 inline HW_FIND_ADAPTER() { skip }
 inline HW_START() { run RestartDpc(CTX_DPC); run RestartDpc(CTX_DPC2) }
 inline HW_REMOVE() {
     running = 0;
-    (!pending && !inside);
+    (!pending && inside == 0);
     RELEASE_RESOURCES()                             /* delete the I/O queues */
 }
 

@@ -17,7 +17,7 @@
 byte restart_w;     /* nvme->RestartWorker */
 bit running = 1;    /* the device is running */
 byte pending;       /* successful queues whose callback has not started */
-bit inside;         /* the restart callback runs */
+byte inside;        /* restart callbacks running (a count: two may overlap) */
 
 /* RestartAdapterDpc (DISPATCH): no check and no lock between the init and the queue; the
    queue and its bookkeeping are done under the spinlock (atomic), as in spcnvme_fixed. */
@@ -43,7 +43,7 @@ proctype RestartDpc(byte me) {
 
 /* RestartAdapterWorker (PASSIVE). */
 inline HW_WORKITEM(tid, cb, w, cx) {
-    atomic { pending--; inside = 1 };
+    atomic { pending--; inside++ };
     if
     :: running -> USE_RESOURCES(CTX_SYS + tid)       /* re-initialise the controller, resume */
     :: else
@@ -53,13 +53,13 @@ inline HW_WORKITEM(tid, cb, w, cx) {
         restart_w = NULL_HANDLE
     }
 }
-#define HW_WORKITEM_EXIT(tid, cb, w, cx) inside = 0
+#define HW_WORKITEM_EXIT(tid, cb, w, cx) inside--
 
 inline HW_FIND_ADAPTER() { skip }
 inline HW_START() { run RestartDpc(CTX_DPC); run RestartDpc(CTX_DPC2) }
 inline HW_REMOVE() {
     running = 0;
-    (pending == 0 && !inside);
+    (pending == 0 && inside == 0);
     RELEASE_RESOURCES()                             /* delete the I/O queues */
 }
 
