@@ -80,8 +80,10 @@ struct replay {
     size_t cur;             /* index of the event being replayed */
     bool failed;
     int fail_line;          /* 0: the event `cur` */
+    const char *fail_what;  /* with fail_line: what failed there */
     char detail[768];
     void *init_sentinel;
+    struct replay_stacks *stacks; /* may be NULL */
 };
 
 static struct replay *of_env(struct stork_env *env)
@@ -381,7 +383,8 @@ static struct sysctx *sys_of(struct replay *r, const struct trace_event *e)
     struct sysctx *s = &r->sys[e->thread_slot];
     if (!s->created) {
         s->r = r;
-        if (!fiber_create(&s->fiber, &r->main, sys_main, s)) {
+        void *stack = r->stacks && r->stacks->n ? r->stacks->spare[--r->stacks->n] : NULL;
+        if (!fiber_create(&s->fiber, &r->main, sys_main, s, stack)) {
             failf(r, "replay out of memory (fiber)");
             return NULL;
         }
@@ -503,6 +506,7 @@ static void run_event(struct replay *r, const struct trace_event *e)
 static void finish(struct replay *r)
 {
     r->fail_line = r->t->end_line;
+    r->fail_what = "end";
     for (uint32_t i = 0; i < r->t->nthreads; i++)
         if (r->sys[i].created && r->sys[i].phase != SYS_IDLE)
             return; /* the trace ends inside a callback: the adapter cannot be released */
@@ -522,9 +526,10 @@ static void finish(struct replay *r)
 /* ---- setup, report ---- */
 
 static bool setup(struct replay *r, const struct stork_impl *impl, const char *path,
-                  const struct trace *t)
+                  const struct trace *t, struct replay_stacks *stacks)
 {
     memset(r, 0, sizeof *r);
+    r->stacks = stacks;
     r->env.post = env_post;
     r->env.current_irql = env_current_irql;
     r->env.alloc = env_alloc;
@@ -556,9 +561,15 @@ static bool setup(struct replay *r, const struct stork_impl *impl, const char *p
 
 static void teardown(struct replay *r)
 {
-    for (uint32_t i = 0; r->sys && i < r->t->nthreads; i++)
-        if (r->sys[i].created)
-            fiber_destroy(&r->sys[i].fiber);
+    for (uint32_t i = 0; r->sys && i < r->t->nthreads; i++) {
+        if (!r->sys[i].created)
+            continue;
+        void *stack = fiber_take_stack(&r->sys[i].fiber);
+        if (r->stacks && r->stacks->n < REPLAY_SPARE_STACKS)
+            r->stacks->spare[r->stacks->n++] = stack;
+        else
+            free(stack);
+    }
     free(r->workers);
     free(r->running);
     free(r->sys);
@@ -602,8 +613,8 @@ static char *report(const struct replay *r)
     m[0] = '\0';
     size_t upto = r->cur; /* events before the failing one */
     if (r->fail_line) {
-        add(&m, &len, &cap, "%s:%d: end\n", r->path, r->fail_line);
-        upto = t->nevents;
+        add(&m, &len, &cap, "%s:%d: %s\n", r->path, r->fail_line, r->fail_what);
+        upto = r->fail_line == t->end_line ? t->nevents : 0;
     } else {
         const struct trace_event *e = &t->events[r->cur];
         add(&m, &len, &cap, "%s:%d: %.*s\n", r->path, e->line, (int)e->text_len, t->text + e->text_off);
@@ -620,11 +631,11 @@ static char *report(const struct replay *r)
 }
 
 bool replay_trace(const struct stork_impl *impl, const char *path, const struct trace *t,
-                  char **message)
+                  char **message, volatile uint32_t *progress, struct replay_stacks *stacks)
 {
     struct replay *r = malloc(sizeof *r);
     *message = NULL;
-    if (!r || !setup(r, impl, path, t)) {
+    if (!r || !setup(r, impl, path, t, stacks)) {
         if (r)
             teardown(r);
         free(r);
@@ -635,17 +646,30 @@ bool replay_trace(const struct stork_impl *impl, const char *path, const struct 
     if (!r->ad) {
         failf(r, "create_adapter returned NULL");
         r->fail_line = 1;
+        r->fail_what = "create_adapter";
     }
-    for (r->cur = 0; !r->failed && r->cur < t->nevents; r->cur++)
+    while (!r->failed && r->cur < t->nevents) {
+        if (progress)
+            *progress = (uint32_t)r->cur;
         run_event(r, &t->events[r->cur]);
-    if (!r->failed)
+        if (!r->failed)
+            r->cur++; /* on failure r->cur names the failing event */
+    }
+    if (!r->failed) {
+        if (progress)
+            *progress = (uint32_t)t->nevents; /* the end checks, destroy_adapter */
         finish(r);
-    else if (r->cur < t->nevents)
-        ; /* r->cur names the failing event */
+    }
     bool ok = !r->failed;
     if (!ok)
         *message = report(r);
     teardown(r);
     free(r);
     return ok;
+}
+
+void replay_stacks_free(struct replay_stacks *s)
+{
+    while (s->n)
+        free(s->spare[--s->n]);
 }

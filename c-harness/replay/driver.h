@@ -7,11 +7,22 @@
 #include "stork/impl_abi.h"
 #include "trace.h"
 
+/* Fiber stacks kept between traces (allocating a fresh 256 KiB stack per trace cost more than
+ * the replay itself).  Zero-initialise; release with replay_stacks_free. */
+#define REPLAY_SPARE_STACKS 16
+struct replay_stacks {
+    void *spare[REPLAY_SPARE_STACKS];
+    size_t n;
+};
+void replay_stacks_free(struct replay_stacks *s);
+
 /* Returns true if the implementation conformed.  Otherwise *message is a malloc'd report:
  * "FILE:LINE: EVENT", the expected and actual outcome, and the events before it (NULL if even
  * that allocation failed).  Never returns on a crash or hang of the implementation: the
- * runner isolates each trace in a child process for that. */
+ * runner isolates each trace in a child process for that; *progress (if not NULL) always
+ * holds the index of the event being replayed, so the runner can name it after a crash.
+ * `stacks` may be NULL. */
 bool replay_trace(const struct stork_impl *impl, const char *path, const struct trace *t,
-                  char **message);
+                  char **message, volatile uint32_t *progress, struct replay_stacks *stacks);
 
 #endif

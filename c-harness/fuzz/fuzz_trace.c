@@ -1,0 +1,39 @@
+/* libFuzzer target: the trace reader (syntax and replay-level checks) on arbitrary bytes.
+ * It must never crash, leak or read out of bounds; an accepted trace must be self-consistent. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "trace.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct trace t;
+    struct trace_error err;
+    if (!trace_parse((const char *)data, size, &t, &err)) {
+        if (err.line < 1 || !err.message[0])
+            abort(); /* every rejection names a line and says what was expected */
+        return 0;
+    }
+    if (trace_check(&t, &err)) {
+        char buf[256];
+        for (size_t i = 0; i < t.nevents; i++) {
+            const struct trace_event *e = &t.events[i];
+            if (e->text_off + e->text_len > t.text_len || e->line < 2)
+                abort();
+            if (e->routine.ref != REF_NULL && e->routine.slot >= t.nroutines)
+                abort();
+            if (e->context.ref != REF_NULL && e->context.slot >= t.ncontexts)
+                abort();
+            if (e->handle.ref == REF_NUM && (e->handle.num == 0 || e->handle.num > t.nworkers))
+                abort();
+            trace_format_statuses(e->allowed, buf, sizeof buf);
+        }
+    } else if (err.line < 2) {
+        abort();
+    }
+    trace_free(&t);
+    return 0;
+}

@@ -1,0 +1,142 @@
+/* Collecting and reading trace files. */
+#include "files.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static bool push(struct file_list *l, const char *path)
+{
+    if (l->n == l->cap) {
+        size_t c = l->cap ? l->cap * 2 : 64;
+        char **p = realloc(l->paths, c * sizeof *p);
+        if (!p)
+            return false;
+        l->paths = p;
+        l->cap = c;
+    }
+    l->paths[l->n] = strdup(path);
+    return l->paths[l->n++] != NULL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static bool add_dir(struct file_list *l, const char *dir, char *err, size_t size, int depth)
+{
+    if (depth > 64) {
+        snprintf(err, size, "%s: folders nested too deeply", dir);
+        return false;
+    }
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, size, "%s: %s", dir, strerror(errno));
+        return false;
+    }
+    struct file_list names = {0};
+    struct dirent *e;
+    bool ok = true;
+    while (ok && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        ok = push(&names, e->d_name);
+    }
+    closedir(d);
+    if (!ok) {
+        files_free(&names);
+        snprintf(err, size, "out of memory");
+        return false;
+    }
+    if (names.n)
+        qsort(names.paths, names.n, sizeof names.paths[0], by_name);
+    for (size_t i = 0; ok && i < names.n; i++) {
+        size_t len = strlen(dir) + strlen(names.paths[i]) + 2;
+        char *p = malloc(len);
+        if (!p) {
+            snprintf(err, size, "out of memory");
+            ok = false;
+            break;
+        }
+        snprintf(p, len, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", names.paths[i]);
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            ok = add_dir(l, p, err, size, depth + 1);
+        else if (ends_with(p, ".trace") && !(ok = push(l, p)))
+            snprintf(err, size, "out of memory");
+        free(p);
+    }
+    files_free(&names);
+    return ok;
+}
+
+bool files_add(struct file_list *l, const char *path, char *err, size_t size)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, size, "%s: %s", path, strerror(errno));
+        return false;
+    }
+    if (S_ISDIR(st.st_mode))
+        return add_dir(l, path, err, size, 0);
+    if (!push(l, path)) {
+        snprintf(err, size, "out of memory");
+        return false;
+    }
+    return true;
+}
+
+void files_free(struct file_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->paths[i]);
+    free(l->paths);
+    l->paths = NULL;
+    l->n = l->cap = 0;
+}
+
+char *files_read(const char *path, size_t *len, char *err, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, size, "%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            char *b = realloc(buf, cap * 2);
+            if (!b) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = b;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        snprintf(err, size, "%s: cannot read%s", path, buf ? "" : ": out of memory");
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}

@@ -1,0 +1,19 @@
+/* The trace files named on the command line: files as given, folders searched for *.trace. */
+#ifndef STORK_REPLAY_FILES_H
+#define STORK_REPLAY_FILES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct file_list {
+    char **paths;
+    size_t n, cap;
+};
+
+/* Add `path` (a file) or every *.trace under it (a folder, recursively, sorted). */
+bool files_add(struct file_list *l, const char *path, char *err, size_t size);
+void files_free(struct file_list *l);
+/* Read a whole file; malloc'd, *len set; NULL with a reason in err. */
+char *files_read(const char *path, size_t *len, char *err, size_t size);
+
+#endif

@@ -1,0 +1,356 @@
+/*
+ * Each trace runs in a child process so that a crash or a hang of the implementation fails
+ * that trace and the run goes on.  To amortise fork/dlopen, a child replays a batch of traces
+ * and streams one record per trace back through a pipe:
+ *     uint32 index, uint32 ok, uint32 length, then `length` bytes of report.
+ * The parent waits at most `timeout` seconds for each record.  If a child dies or hangs, the
+ * traces of its batch that have no record yet are run again one per child, so the culprit is
+ * named ("killed by signal N" / "timed out after S s") and the innocent ones still pass.
+ */
+#include "runner.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "driver.h"
+#include "loader.h"
+
+/* Shared with the children (MAP_SHARED): where the current child is, to name the event a
+ * crash or hang happened in. */
+struct progress {
+    volatile uint32_t job;
+    volatile uint32_t event;
+};
+
+struct rec_header {
+    uint32_t index, ok, length;
+};
+
+static bool write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        c += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The child: replay jobs[from..to) and report each.  Never returns. */
+static void child_main(const struct run_options *o, struct job *jobs, size_t from, size_t to, int fd,
+                       struct progress *pg)
+{
+    char err[512];
+    void *h;
+    /* The implementation's own output must not mix with the report on stdout. */
+    if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+        _exit(3);
+    const struct stork_impl *impl = load_impl(o->lib, &h, err, sizeof err);
+    if (!impl) {
+        fprintf(stderr, "stork-replay: %s\n", err);
+        _exit(2);
+    }
+    struct replay_stacks stacks = {0};
+    for (size_t i = from; i < to; i++) {
+        char *msg = NULL;
+        pg->event = 0;
+        pg->job = (uint32_t)i;
+        bool ok = replay_trace(impl, jobs[i].path, &jobs[i].trace, &msg, &pg->event, &stacks);
+        const char *m = ok ? "" : (msg ? msg : "replay failed (no report: out of memory)");
+        struct rec_header hd = {(uint32_t)i, ok, (uint32_t)strlen(m)};
+        if (!write_all(fd, &hd, sizeof hd) || !write_all(fd, m, hd.length))
+            _exit(3);
+        free(msg);
+    }
+    _exit(0);
+}
+
+struct batch {
+    pid_t pid;
+    int fd;
+    char *buf;
+    size_t len, cap;
+};
+
+/* Take the complete records from b->buf; mark their jobs done. */
+static void take_records(struct batch *b, struct job *jobs, bool *done, size_t from, size_t to,
+                         double *last)
+{
+    size_t off = 0;
+    while (b->len - off >= sizeof(struct rec_header)) {
+        struct rec_header hd;
+        memcpy(&hd, b->buf + off, sizeof hd);
+        if (b->len - off - sizeof hd < hd.length)
+            break;
+        const char *m = b->buf + off + sizeof hd;
+        if (hd.index >= from && hd.index < to && !done[hd.index - from]) {
+            struct job *j = &jobs[hd.index];
+            j->ok = hd.ok != 0;
+            j->message = j->ok ? NULL : strndup(m, hd.length);
+            double t = now();
+            j->seconds = t - *last;
+            *last = t;
+            done[hd.index - from] = true;
+        }
+        off += sizeof hd + hd.length;
+    }
+    memmove(b->buf, b->buf + off, b->len - off);
+    b->len -= off;
+}
+
+/* Run jobs[from..to) in one child.  Returns how the child ended in *why (malloc'd, NULL if it
+ * exited normally after reporting everything); done[] marks the jobs that got a record. */
+static bool run_batch(const struct run_options *o, struct job *jobs, size_t from, size_t to,
+                      bool *done, char **why, struct progress *pg, char *err, size_t size)
+{
+    int p[2];
+    *why = NULL;
+    if (pipe(p) != 0) {
+        snprintf(err, size, "pipe: %s", strerror(errno));
+        return false;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    pg->job = UINT32_MAX;
+    pg->event = 0;
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, size, "fork: %s", strerror(errno));
+        close(p[0]);
+        close(p[1]);
+        return false;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        child_main(o, jobs, from, to, p[1], pg);
+    }
+    close(p[1]);
+    struct batch b = {.pid = pid, .fd = p[0], .cap = 4096};
+    b.buf = malloc(b.cap);
+    bool timed_out = false, ok = b.buf != NULL;
+    double last = now();
+    while (ok) {
+        double left = o->timeout - (now() - last);
+        if (left <= 0) {
+            timed_out = true;
+            break;
+        }
+        struct pollfd pfd = {.fd = b.fd, .events = POLLIN};
+        int pr = poll(&pfd, 1, (int)(left * 1000) + 1);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr < 0) {
+            ok = false;
+            break;
+        }
+        if (pr == 0)
+            continue; /* re-evaluates the deadline */
+        if (b.cap - b.len < 4096) {
+            char *nb = realloc(b.buf, b.cap * 2);
+            if (!nb) {
+                ok = false;
+                break;
+            }
+            b.buf = nb;
+            b.cap *= 2;
+        }
+        ssize_t r = read(b.fd, b.buf + b.len, b.cap - b.len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break; /* EOF: the child is gone */
+        b.len += (size_t)r;
+        take_records(&b, jobs, done, from, to, &last);
+    }
+    if (timed_out || !ok)
+        kill(pid, SIGKILL);
+    close(b.fd);
+    free(b.buf);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!ok) {
+        snprintf(err, size, "reading results: out of memory or poll failed");
+        return false;
+    }
+    char reason[512] = "";
+    if (timed_out)
+        snprintf(reason, sizeof reason, "timed out after %g s", o->timeout);
+    else if (WIFSIGNALED(status))
+        snprintf(reason, sizeof reason, "killed by signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        snprintf(reason, sizeof reason, "ended: exit status %d", WEXITSTATUS(status));
+    else {
+        for (size_t i = from; i < to; i++)
+            if (!done[i - from])
+                snprintf(reason, sizeof reason, "ended early (no result reported)");
+    }
+    if (reason[0] && to - from == 1) {
+        /* One trace: the report names the event it died in (shared progress). */
+        char where[256];
+        const struct trace *t = &jobs[from].trace;
+        if (pg->job != from)
+            snprintf(where, sizeof where, "%s: before the first event", jobs[from].path);
+        else if (pg->event < t->nevents) {
+            const struct trace_event *e = &t->events[pg->event];
+            snprintf(where, sizeof where, "%s:%d: %.*s", jobs[from].path, e->line,
+                     (int)(e->text_len > 120 ? 120 : e->text_len), t->text + e->text_off);
+        } else
+            snprintf(where, sizeof where, "%s:%d: end (destroy_adapter)", jobs[from].path,
+                     t->end_line);
+        size_t len = strlen(where) + strlen(reason) + 64;
+        *why = malloc(len);
+        if (*why)
+            snprintf(*why, len, "%s\n  the implementation was %s\n", where, reason);
+        return true;
+    }
+    if (reason[0])
+        *why = strdup(reason);
+    return true;
+}
+
+bool runner_run(const struct run_options *o, struct job *jobs, size_t n, char *err, size_t size)
+{
+    size_t batch = o->batch ? o->batch : 1;
+    bool *done = calloc(batch, sizeof *done);
+    struct progress *pg = mmap(NULL, sizeof *pg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (pg == MAP_FAILED) {
+        free(done);
+        snprintf(err, size, "mmap: %s", strerror(errno));
+        return false;
+    }
+    if (!done) {
+        munmap(pg, sizeof *pg);
+        snprintf(err, size, "out of memory");
+        return false;
+    }
+    for (size_t from = 0; from < n; from += batch) {
+        size_t to = from + batch < n ? from + batch : n;
+        char *why;
+        memset(done, 0, batch * sizeof *done);
+        if (!run_batch(o, jobs, from, to, done, &why, pg, err, size)) {
+            free(done);
+            munmap(pg, sizeof *pg);
+            return false;
+        }
+        if (!why)
+            continue;
+        if (to - from == 1) {
+            if (!done[0]) {
+                jobs[from].ok = false;
+                jobs[from].message = why;
+            } else
+                free(why);
+            continue;
+        }
+        free(why);
+        /* Re-run the unreported traces of this batch one per child. */
+        bool *pending = malloc((to - from) * sizeof *pending);
+        if (!pending) {
+            free(done);
+            munmap(pg, sizeof *pg);
+            snprintf(err, size, "out of memory");
+            return false;
+        }
+        for (size_t i = from; i < to; i++)
+            pending[i - from] = !done[i - from];
+        for (size_t i = from; i < to; i++) {
+            if (!pending[i - from])
+                continue;
+            bool one = false;
+            if (!run_batch(o, jobs, i, i + 1, &one, &why, pg, err, size)) {
+                free(pending);
+                free(done);
+                munmap(pg, sizeof *pg);
+                return false;
+            }
+            if (!one) {
+                jobs[i].ok = false;
+                jobs[i].message = why ? why : strdup("the implementation ended early\n");
+            } else
+                free(why);
+        }
+        free(pending);
+    }
+    free(done);
+    munmap(pg, sizeof *pg);
+    return true;
+}
+
+bool runner_check_library(const char *lib, char *err, size_t size)
+{
+    int p[2];
+    if (pipe(p) != 0) {
+        snprintf(err, size, "pipe: %s", strerror(errno));
+        return false;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, size, "fork: %s", strerror(errno));
+        close(p[0]);
+        close(p[1]);
+        return false;
+    }
+    if (pid == 0) {
+        char e[512];
+        void *h;
+        close(p[0]);
+        if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+            _exit(3);
+        if (load_impl(lib, &h, e, sizeof e))
+            _exit(0);
+        write_all(p[1], e, strlen(e));
+        _exit(2);
+    }
+    close(p[1]);
+    size_t len = 0;
+    err[0] = '\0';
+    for (;;) {
+        ssize_t r = read(p[0], err + len, size - 1 - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+        if (len == size - 1)
+            break;
+    }
+    err[len] = '\0';
+    close(p[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return true;
+    if (WIFSIGNALED(status))
+        snprintf(err, size, "loading %s: killed by signal %d (%s)", lib, WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    else if (!err[0])
+        snprintf(err, size, "loading %s failed", lib);
+    return false;
+}

@@ -1,0 +1,137 @@
+# c-harness tests (ctest).  expect.sh checks an exit status and output patterns together.
+set(EXPECT ${H}/tests/expect.sh)
+set(R $<TARGET_FILE:stork-replay>)
+set(REF $<TARGET_FILE:stork-reference>)
+set(T ${STORK_TRACES})
+
+# Deliberately wrong implementations (tests/bad_impls/*.c), built next to the tests.
+set(BAD_IMPLS never_busy runs_twice drops_requeue posts_while_running runs_inline leaks
+    crash_on_bad hang_on_removal wrong_abi no_entry)
+foreach(b ${BAD_IMPLS})
+  add_library(bad_${b} MODULE ${H}/tests/bad_impls/${b}.c)
+  target_include_directories(bad_${b} PRIVATE ${H}/include)
+  target_link_libraries(bad_${b} PRIVATE Threads::Threads)
+  set_target_properties(bad_${b} PROPERTIES PREFIX "" LIBRARY_OUTPUT_DIRECTORY
+                        ${CMAKE_CURRENT_BINARY_DIR}/bad_impls)
+  set(BAD_${b} $<TARGET_FILE:bad_${b}>)
+endforeach()
+
+# The trace reader: golden files shared with the Python reader, plus replay-level rejections.
+add_test(NAME harness.parser.golden
+         COMMAND test_trace_parser ${STORK_GOLDEN}/valid ${STORK_GOLDEN}/invalid ${H}/tests/malformed)
+add_test(NAME harness.parser.hand_written_traces_are_valid
+         COMMAND test_trace_parser ${T} ${H}/tests/malformed)
+
+# The reference passes every hand-written trace (and the shared valid golden files).
+add_test(NAME harness.replay.reference
+         COMMAND ${EXPECT} 0 "^13 passed, 0 failed$" -- ${R} --impl ${REF} ${T})
+add_test(NAME harness.replay.reference_one_per_child
+         COMMAND ${EXPECT} 0 "^13 passed, 0 failed$" -- ${R} --batch 1 --impl ${REF} ${T})
+
+# Wrong implementations fail at the right line, with the right complaint.
+add_test(NAME harness.replay.never_busy
+         COMMAND ${EXPECT} 1 "queue_statuses.trace:11: call dpc DISPATCH queue w1 cb2 ctx2 -> BUSY"
+                 "expected BUSY, got SUCCESS" "^9 passed, 4 failed$"
+                 -- ${R} --impl ${BAD_never_busy} ${T})
+add_test(NAME harness.replay.runs_twice
+         COMMAND ${EXPECT} 1 "oneshot_free_in_callback.trace:8: return sys0 w1"
+                 "routine cb1 ran for .* on sys0 without a matching start"
+                 -- ${R} --impl ${BAD_runs_twice} ${T}/oneshot_free_in_callback.trace)
+add_test(NAME harness.replay.drops_requeue
+         COMMAND ${EXPECT} 1 "persistent_requeue.trace:11: start sys0 w1 cb1 null"
+                 "no item was posted for w1"
+                 -- ${R} --impl ${BAD_drops_requeue} ${T}/persistent_requeue.trace)
+add_test(NAME harness.replay.posts_while_running
+         COMMAND ${EXPECT} 1 "requeue_in_callback_then_free.trace:7: call sys0 PASSIVE queue w1 cb2 ctx2 -> SUCCESS"
+                 "posted an item for w1 while w1's callback is running"
+                 -- ${R} --impl ${BAD_posts_while_running} ${T}/requeue_in_callback_then_free.trace)
+add_test(NAME harness.replay.runs_inline
+         COMMAND ${EXPECT} 1 "oneshot_free_in_callback.trace:5: call dpc DISPATCH queue w1 cb1 ctx1 -> SUCCESS"
+                 "ran for w1 inside a call from a miniport routine"
+                 -- ${R} --impl ${BAD_runs_inline} ${T}/oneshot_free_in_callback.trace)
+add_test(NAME harness.replay.leaks
+         COMMAND ${EXPECT} 1 "fail_alloc_bad_handle.trace:10: end" "1 block\\(s\\) from env->alloc not released"
+                 -- ${R} --impl ${BAD_leaks} ${T}/fail_alloc_bad_handle.trace)
+
+# Crash and hang isolation: the culprit is named, the others still pass.
+add_test(NAME harness.replay.crash_isolated
+         COMMAND ${EXPECT} 1 "free_statuses.trace:6: call dpc DISPATCH free bad1 -> INVALID_PARAMETER"
+                 "the implementation was killed by signal 11" "^10 passed, 3 failed$"
+                 -- ${R} --impl ${BAD_crash_on_bad} ${T})
+add_test(NAME harness.replay.hang_isolated
+         COMMAND ${EXPECT} 1 "oneshot_free_in_callback.trace:9: remove begin"
+                 "the implementation was timed out after 1 s" "^2 passed, 1 failed$"
+                 -- ${R} --timeout 1 --impl ${BAD_hang_on_removal} ${T}/queue_statuses.trace
+                    ${T}/oneshot_free_in_callback.trace ${T}/free_statuses.trace)
+
+# Bad input: exit 2 with one line naming the problem.
+add_test(NAME harness.replay.malformed_trace
+         COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
+                 -- ${R} --impl ${REF} ${H}/tests/malformed/bad_status.trace)
+add_test(NAME harness.replay.missing_library
+         COMMAND ${EXPECT} 2 "^stork-replay: cannot load /nonexistent/x.so: no such readable file$"
+                 -- ${R} --impl /nonexistent/x.so ${T})
+add_test(NAME harness.replay.no_entry_point
+         COMMAND ${EXPECT} 2 "does not export stork_impl_get\\(\\)" -- ${R} --impl ${BAD_no_entry} ${T})
+add_test(NAME harness.replay.wrong_abi
+         COMMAND ${EXPECT} 2 "implements stork ABI version 99; this harness needs version 1"
+                 -- ${R} --impl ${BAD_wrong_abi} ${T})
+add_test(NAME harness.replay.no_traces
+         COMMAND ${EXPECT} 2 "no trace files" -- ${R} --impl ${REF})
+
+# Under AddressSanitizer + UndefinedBehaviorSanitizer: the reader, the reference, the replay
+# (including its failure paths: abandoned callbacks, crashes, bad input).
+set(RA $<TARGET_FILE:stork-replay_asan>)
+set(REFA $<TARGET_FILE:stork-reference_asan>)
+add_test(NAME harness.asan.parser.golden
+         COMMAND test_trace_parser_asan ${STORK_GOLDEN}/valid ${STORK_GOLDEN}/invalid ${H}/tests/malformed)
+add_test(NAME harness.asan.replay.reference
+         COMMAND ${EXPECT} 0 "^13 passed, 0 failed$" -- ${RA} --impl ${REFA} ${T})
+add_test(NAME harness.asan.replay.reference_golden_valid
+         COMMAND ${EXPECT} 0 "passed, 0 failed$" -- ${RA} --batch 1 --impl ${REFA}
+                 ${STORK_GOLDEN}/valid/oneshot_free_in_callback.trace ${STORK_GOLDEN}/valid/loop_cycle.trace
+                 ${STORK_GOLDEN}/valid/whitespace_crlf.trace ${STORK_GOLDEN}/valid/meta_and_removal.trace)
+add_test(NAME harness.asan.replay.wrong_impls
+         COMMAND ${EXPECT} 1 "oneshot_free_in_callback.trace:8: return sys0 w1" "^0 passed, 1 failed$"
+                 -- ${RA} --impl ${BAD_runs_twice} ${T}/oneshot_free_in_callback.trace)
+add_test(NAME harness.asan.replay.posts_while_running
+         COMMAND ${EXPECT} 1 "requeue_in_callback_then_free.trace:7:"
+                 -- ${RA} --impl ${BAD_posts_while_running} ${T}/requeue_in_callback_then_free.trace)
+add_test(NAME harness.asan.replay.crash_isolated
+         COMMAND ${EXPECT} 1 "^10 passed, 3 failed$" -- ${RA} --impl ${BAD_crash_on_bad} ${T})
+add_test(NAME harness.asan.replay.malformed_trace
+         COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
+                 -- ${RA} --impl ${REFA} ${H}/tests/malformed/bad_status.trace)
+
+# The example, built with exactly the one line the README gives, passes the traces via `stork`.
+add_test(NAME harness.example.minimal_impl
+         COMMAND sh -c "cc -shared -fPIC -I${H}/include -o ${CMAKE_CURRENT_BINARY_DIR}/minimal.so ${H}/examples/minimal_impl.c && ${EXPECT} 0 '^13 passed, 0 failed$' -- ${PROJECT_BINARY_DIR}/stork replay --impl ${CMAKE_CURRENT_BINARY_DIR}/minimal.so ${T}")
+
+# Live mode: many workers initialised, queued, re-queued from callbacks and freed from several
+# threads at once; the counts must balance.  Under ThreadSanitizer too (halt on any report).
+add_test(NAME harness.live.stress
+         COMMAND ${EXPECT} 0 "all balanced" -- $<TARGET_FILE:stork-stress> --threads 4 --system 3 --workers 100 --rounds 30)
+add_test(NAME harness.tsan.live.stress
+         COMMAND ${EXPECT} 0 "all balanced" -- $<TARGET_FILE:stork-stress_tsan> --threads 4 --system 3 --workers 40 --rounds 10)
+set_tests_properties(harness.tsan.live.stress PROPERTIES ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:exitcode=66")
+# ... and the stress test can fail: wrong implementations unbalance the counts.
+add_test(NAME harness.live.stress_catches_dropped_requeue
+         COMMAND ${EXPECT} 1 "callbacks run - successful queues +-[0-9]+ MISMATCH" "^FAILED$"
+                 -- $<TARGET_FILE:stork-stress> --impl ${BAD_drops_requeue})
+add_test(NAME harness.live.stress_catches_double_run
+         COMMAND ${EXPECT} 1 "callbacks - items run +[0-9]+ MISMATCH" "^FAILED$"
+                 -- $<TARGET_FILE:stork-stress> --impl ${BAD_runs_twice})
+# ThreadSanitizer does see races: the example has no lock (fine for replay, not for live use).
+add_library(minimal_impl_tsan MODULE ${H}/examples/minimal_impl.c)
+target_include_directories(minimal_impl_tsan PRIVATE ${H}/include)
+target_compile_options(minimal_impl_tsan PRIVATE -fsanitize=thread -g)
+target_link_options(minimal_impl_tsan PRIVATE -fsanitize=thread)
+set_target_properties(minimal_impl_tsan PROPERTIES PREFIX "" LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/live-tsan)
+add_test(NAME harness.tsan.live.catches_unlocked_impl
+         COMMAND ${EXPECT} 66 "ThreadSanitizer: data race"
+                 -- $<TARGET_FILE:stork-stress_tsan> --impl $<TARGET_FILE:minimal_impl_tsan> --workers 10 --rounds 2)
+set_tests_properties(harness.tsan.live.catches_unlocked_impl PROPERTIES ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:exitcode=66")
+
+# The fuzz corpus once through the fuzz target (no libFuzzer needed), under ASan+UBSan.
+add_test(NAME harness.fuzz.corpus COMMAND ${EXPECT} 0 "corpus inputs run"
+         -- $<TARGET_FILE:fuzz_run_corpus_asan> ${H}/fuzz/corpus)

@@ -1,0 +1,64 @@
+"""stork replay: drive an implementation library through traces (the C program stork-replay)."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from stork import exitcodes
+from stork.paths import libexec_dir
+
+NAME = "replay"
+HELP = ("Replay traces (files or folders of .trace) against an implementation library built "
+        "against c-harness/include/stork/impl_abi.h; each trace runs in a child process with a "
+        "time limit. Exit 0 all pass, 1 a trace failed, 2 bad input.")
+
+REPLAY_PROGRAM = "stork-replay"
+REFERENCE_LIBRARY = "stork-reference.so"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--impl", required=True, metavar="LIB.so",
+                   help="the implementation: a shared library, or 'reference' for stork's own")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="trace files or folders of them")
+    p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                   help="seconds each trace may take before it counts as hung (default 10)")
+    p.add_argument("--batch", type=int, default=64, metavar="N",
+                   help="traces replayed per child process (default 64)")
+    p.add_argument("-v", "--verbose", action="store_true", help="also list the traces that pass")
+
+
+def impl_path(word: str) -> Path:
+    """The library to load: 'reference' means the reference built next to stork-replay."""
+    if word == "reference":
+        return libexec_dir() / REFERENCE_LIBRARY
+    return Path(word)
+
+
+def command(args: argparse.Namespace) -> list[str]:
+    cmd = [str(libexec_dir() / REPLAY_PROGRAM), "--impl", str(impl_path(args.impl)),
+           "--timeout", repr(args.timeout), "--batch", str(args.batch)]
+    if args.junit:
+        cmd += ["--junit", args.junit]
+    if args.verbose:
+        cmd.append("-v")
+    return cmd + ["--"] + list(args.paths)
+
+
+def run(args: argparse.Namespace) -> int:
+    program = libexec_dir() / REPLAY_PROGRAM
+    if not program.is_file():
+        print(f"stork replay: {program} not found (build the C harness first)", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    if args.timeout <= 0 or args.batch < 1:
+        print("stork replay: --timeout must be > 0 and --batch >= 1", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    sys.stdout.flush()
+    rc = subprocess.run(command(args)).returncode
+    if rc < 0:  # the replay program itself was killed
+        print(f"stork replay: {REPLAY_PROGRAM} killed by signal {-rc}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    return rc

@@ -1,0 +1,94 @@
+"""`stork replay`: the C replay driven through the stork command (needs the C harness built;
+ctest sets STORK_BUILD_DIR and STORK_LIBEXEC_DIR)."""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TRACES = ROOT / "c-harness" / "tests" / "traces"
+GOLDEN_INVALID = ROOT / "conformance" / "golden" / "invalid"
+LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
+
+pytestmark = pytest.mark.skipif(not (LIBEXEC / "stork-replay").exists(),
+                                reason="C harness not built (stork-replay missing)")
+N_TRACES = len(list(TRACES.glob("*.trace")))
+
+
+def bad_impl(name: str) -> str:
+    return str(LIBEXEC / "bad_impls" / f"bad_{name}.so")
+
+
+def test_reference_passes_every_hand_written_trace(stork) -> None:
+    r = stork("replay", "--impl", "reference", str(TRACES))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines()[-1] == f"{N_TRACES} passed, 0 failed"
+
+
+def test_library_path_and_single_files(stork) -> None:
+    r = stork("replay", "--impl", str(LIBEXEC / "stork-reference.so"),
+              str(TRACES / "removal.trace"), str(TRACES / "free_statuses.trace"), "-v")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "PASS " in r.stdout and r.stdout.splitlines()[-1] == "2 passed, 0 failed"
+
+
+def test_wrong_implementation_exit_1_names_line_and_writes_junit(stork, tmp_path: Path) -> None:
+    junit = tmp_path / "out.xml"
+    r = stork("replay", "--impl", bad_impl("never_busy"), str(TRACES), "--junit", str(junit))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "queue_statuses.trace:11: call dpc DISPATCH queue w1 cb2 ctx2 -> BUSY" in r.stdout
+    assert "expected BUSY, got SUCCESS" in r.stdout
+    assert r.stdout.splitlines()[-1] == f"{N_TRACES - 4} passed, 4 failed"
+    suite = ET.parse(junit).getroot()
+    assert suite.tag == "testsuite"
+    assert int(suite.get("tests")) == N_TRACES and int(suite.get("failures")) == 4
+    failures = [tc for tc in suite.iter("testcase") if tc.find("failure") is not None]
+    assert len(failures) == 4
+    q = [tc for tc in failures if tc.get("name").endswith("queue_statuses.trace")][0]
+    assert "queue_statuses.trace:11:" in q.find("failure").get("message")
+
+
+def test_junit_all_pass(stork, tmp_path: Path) -> None:
+    junit = tmp_path / "ok.xml"
+    r = stork("replay", "--impl", "reference", str(TRACES), "--junit", str(junit))
+    assert r.returncode == 0, r.stdout + r.stderr
+    suite = ET.parse(junit).getroot()
+    assert int(suite.get("failures")) == 0
+    assert len(list(suite.iter("testcase"))) == N_TRACES
+
+
+def test_hang_is_timed_out_and_run_goes_on(stork) -> None:
+    r = stork("replay", "--impl", bad_impl("hang_on_removal"), "--timeout", "0.5",
+              str(TRACES / "oneshot_free_in_callback.trace"), str(TRACES / "queue_statuses.trace"))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "oneshot_free_in_callback.trace:9: remove begin" in r.stdout
+    assert "timed out after 0.5 s" in r.stdout
+    assert r.stdout.splitlines()[-1] == "1 passed, 1 failed"
+
+
+def test_malformed_trace_exit_2_with_line(stork) -> None:
+    bad = GOLDEN_INVALID / "unknown_status.trace"
+    r = stork("replay", "--impl", "reference", str(bad))
+    assert r.returncode == 2
+    assert f"{bad}:4: unknown status 'BUSSY'" in r.stderr
+
+
+def test_missing_library_exit_2(stork, tmp_path: Path) -> None:
+    r = stork("replay", "--impl", str(tmp_path / "nope.so"), str(TRACES))
+    assert r.returncode == 2
+    assert "cannot load" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_library_without_entry_point_exit_2(stork) -> None:
+    r = stork("replay", "--impl", bad_impl("no_entry"), str(TRACES))
+    assert r.returncode == 2
+    assert "does not export stork_impl_get()" in r.stderr
+
+
+def test_bad_timeout_is_bad_input(stork) -> None:
+    r = stork("replay", "--impl", "reference", "--timeout", "0", str(TRACES))
+    assert r.returncode == 2
