@@ -81,6 +81,21 @@ bit  g_removing;            /* removal has begun */
 bit  g_released;            /* the remove handler released the miniport's resources */
 bit  g_gone;                /* Storport released the adapter: its life is over */
 
+/* A generator's trap (model/gen/gen_trap.pml) sees every event here, before it takes effect:
+   STORK_EVENT_HOOK(kind, api, handle, caller context, IRQL, status, allocation injected). */
+#define EV_CALL      1
+#define EV_START     2
+#define EV_RETURN    3
+#define EV_RM_BEGIN  4
+#define EV_RM_END    5
+#define EV_RELEASED  6      /* the adapter's life is over */
+#define API_INIT  1
+#define API_QUEUE 2
+#define API_FREE  3
+#ifndef STORK_EVENT_HOOK
+#define STORK_EVENT_HOOK(kind, api, h, ctx, lvl, st, inj) skip
+#endif
+
 /* Scratch for computing inside one d_step; never carries anything between steps. */
 hidden short m_allowed;
 hidden byte  m_i;
@@ -119,6 +134,7 @@ inline mon_init(ctx, lvl, h, st, inject) {
     :: st == S_SUCCESS -> printf("SUCCESS w%d\n", h)
     :: else -> print_allowed(); printf("\n")
     fi;
+    STORK_EVENT_HOOK(EV_CALL, API_INIT, h, ctx, lvl, st, inject);
     CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
     CHECK_status_conforms(ALLOWS(st), WI_P1);
     if
@@ -158,6 +174,7 @@ inline mon_queue(ctx, lvl, cb, h, cx, st) {
     printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl);
     printf(" queue "); print_handle(h); printf(" "); print_cb(cb); printf(" ");
     print_cx(cx); printf(" -> "); print_allowed(); printf("\n");
+    STORK_EVENT_HOOK(EV_CALL, API_QUEUE, h, ctx, lvl, st, 0);
     CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
     CHECK_valid_handle(h == 0 || ISSUED(h), WI_M3);
     CHECK_no_use_after_free(!ISSUED(h) || g_state[h] != W_FREED, WI_M3);
@@ -191,6 +208,7 @@ inline mon_free(ctx, lvl, h, st) {
     fi;
     printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl);
     printf(" free "); print_handle(h); printf(" -> "); print_allowed(); printf("\n");
+    STORK_EVENT_HOOK(EV_CALL, API_FREE, h, ctx, lvl, st, 0);
     CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
     CHECK_valid_handle(h == 0 || ISSUED(h), WI_M3);
     CHECK_no_double_free(!ISSUED(h) || g_state[h] != W_FREED, WI_M2);
@@ -206,6 +224,7 @@ inline mon_free(ctx, lvl, h, st) {
 /* System thread tid starts the callback cb(cx) of worker h. */
 inline mon_start(tid, h, cb, cx) {
     printf("start sys%d w%d ", tid, h); print_cb(cb); printf(" "); print_cx(cx); printf("\n");
+    STORK_EVENT_HOOK(EV_START, 0, h, CTX_SYS + tid, PASSIVE_LEVEL, 0, 0);
     CHECK_no_use_after_free(g_state[h] != W_FREED, WI_M3);
     CHECK_callback_once(g_state[h] == W_QUEUED, WI_C1);
     CHECK_callback_once(cb == g_cb[h] && cx == g_cx[h], WI_C1);
@@ -217,17 +236,20 @@ inline mon_start(tid, h, cb, cx) {
 
 /* The callback of h on system thread tid returned. */
 inline mon_return(tid, h) {
+    STORK_EVENT_HOOK(EV_RETURN, 0, h, CTX_SYS + tid, PASSIVE_LEVEL, 0, 0);
     g_runner[h] = 0;
     printf("return sys%d w%d\n", tid, h)
 }
 
 inline mon_remove_begin() {
+    STORK_EVENT_HOOK(EV_RM_BEGIN, 0, 0, 0, 0, 0, 0);
     g_removing = 1;
     printf("remove begin\n")
 }
 
 /* The miniport's remove handler returned; callbacks may still be queued or running (WI-R3). */
 inline mon_remove_end() {
+    STORK_EVENT_HOOK(EV_RM_END, 0, 0, 0, 0, 0, 0);
     printf("remove end\n")
 }
 
@@ -259,5 +281,6 @@ inline mon_adapter_released() {
         CHECK_no_leak(g_state[m_i] == W_FREED, WI_M7);
         m_i++
     :: else -> break
-    od
+    od;
+    STORK_EVENT_HOOK(EV_RELEASED, 0, 0, 0, 0, 0, 0)
 }

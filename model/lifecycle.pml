@@ -19,6 +19,14 @@
 #ifndef HW_WORKITEM_EXIT
 #define HW_WORKITEM_EXIT(tid, cb, w, cx) skip
 #endif
+/* A generator's trap (model/gen/gen_trap.pml) reads its goal first thing. */
+#ifndef STORK_INIT_HOOK
+#define STORK_INIT_HOOK() skip
+#endif
+/* A generator's random walks hold removal back while most of their calls are still to come. */
+#ifndef STORK_REMOVAL_GATE
+#define STORK_REMOVAL_GATE true
+#endif
 
 /*
  * A system worker thread (WI-C2). It takes any queued worker whose callback is not already
@@ -77,6 +85,7 @@ end_idle:
 init {
     byte st, i;
     atomic {
+        STORK_INIT_HOOK();
         i = 0;
         do
         :: i < NTHREADS -> run SystemThread(i); i++
@@ -86,7 +95,7 @@ init {
         HW_FIND_ADAPTER();
         HW_START()
     }
-    d_step { rt_removing = 1; mon_remove_begin() }
+    d_step { STORK_REMOVAL_GATE -> rt_removing = 1; mon_remove_begin() }
     (_nr_pr == NTHREADS + 1 + NEVER_CLAIMS);   /* only init and the system threads are left */
     /* A process stuck here or anywhere else is pan's "invalid end state": terminates, WI-M9. */
     HW_REMOVE();

@@ -28,7 +28,8 @@ def queue(state: str, dirql: bool, removing: bool, handle: str, routine: str) ->
     errs = set()
     if dirql:
         errs.add("INVALID_IRQL")
-    if handle == "null" or routine == "null" or state in (lc.NONE, lc.FREED, lc.FREED_RUNNING):
+    if handle == "null" or routine == "null" or state in (lc.NONE, lc.UNISSUED, lc.FREED,
+                                                          lc.FREED_RUNNING):
         errs.add("INVALID_PARAMETER")
     if removing:
         errs.add("INVALID_DEVICE_STATE")
@@ -41,7 +42,7 @@ def free(state: str, dirql: bool, handle: str) -> tuple[str, ...]:
     errs = set()
     if dirql:
         errs.add("INVALID_IRQL")
-    if handle == "null" or state == lc.NONE:
+    if handle == "null" or state in (lc.NONE, lc.UNISSUED):
         errs.add("INVALID_PARAMETER")
     elif state in (lc.FREED, lc.FREED_RUNNING):
         errs.add("UNSUCCESSFUL")

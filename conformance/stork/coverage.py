@@ -51,8 +51,8 @@ def call_goals() -> list[str]:
         goals.append(call_goal("init", lc.NEW, caller, allowed.init(caller == "dirql", False)))
         if caller != "dirql":
             goals.append(call_goal("init", lc.NEW, caller, allowed.init(False, True)))
-    for api in ("queue", "free"):
-        goals.append(call_goal(api, lc.NONE, "passive", ("INVALID_PARAMETER",)))
+    for api, state in itertools.product(("queue", "free"), (lc.NONE, lc.UNISSUED)):
+        goals.append(call_goal(api, state, "passive", ("INVALID_PARAMETER",)))
     return sorted(set(goals))
 
 

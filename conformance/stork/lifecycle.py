@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from stork.trace import Event, Trace
 
 # Worker states as the contract names them; a running callback is orthogonal to queued.
-NEW, IDLE, QUEUED, RUNNING, RUNNING_QUEUED, FREED, FREED_RUNNING, NONE = (
-    "new", "idle", "queued", "running", "running+queued", "freed", "freed+running", "none")
+# NONE: a NULL handle; UNISSUED: a value the runtime never issued (bad<N>).
+NEW, IDLE, QUEUED, RUNNING, RUNNING_QUEUED, FREED, FREED_RUNNING, NONE, UNISSUED = (
+    "new", "idle", "queued", "running", "running+queued", "freed", "freed+running", "none",
+    "unissued")
 
 
 @dataclass
@@ -34,7 +36,7 @@ class Step:
     """One event with the context it happened in (before the event took effect)."""
 
     event: Event
-    state: str                  # the state of the worker the event concerns (NONE if none)
+    state: str                  # the state of the worker the event concerns (NONE, UNISSUED)
     caller: str                 # passive / dispatch / dirql / own-callback / other-callback / runtime
     removing: bool              # removal had begun
     running_elsewhere: bool     # the worker's callback runs on another thread than the caller
@@ -79,7 +81,7 @@ def walk(trace: Trace) -> Walk:
         if ev.kind == "call" and ev.api == "init":
             state = NEW
         else:
-            state = ws.name() if ws else NONE
+            state = ws.name() if ws else (UNISSUED if target.startswith("bad") else NONE)
         caller = caller_class(ev, running) if ev.kind == "call" else "runtime"
         elsewhere = bool(ws and ws.runner and ws.runner != ev.ctx)
         others = sum(1 for t, h in running.items() if h != target)

@@ -147,14 +147,17 @@ def parse_report(report: str, seconds: float, workdir: Path, timed_out: bool) ->
     )
 
 
-def run_pan(workdir: Path, opts: PanOptions, args: list[str]) -> PanResult:
+def run_pan(workdir: Path, opts: PanOptions, args: list[str],
+            env: dict[str, str] | None = None) -> PanResult:
+    """Run the compiled pan; env (if given) is added to the environment it runs in."""
     cmd = ["./pan", f"-m{opts.depth}", "-n"] + args
     if opts.compress != "BITSTATE":
         cmd.append(f"-w{opts.hash_bits}")
     t0 = time.monotonic()
     try:
         p = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True,
-                           timeout=opts.time_limit, errors="replace")
+                           timeout=opts.time_limit, errors="replace",
+                           env={**os.environ, **env} if env else None)
         report, timed_out = p.stdout + p.stderr, False
     except subprocess.TimeoutExpired as e:
         out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
@@ -168,3 +171,19 @@ def replay_trail(design: Path, workdir: Path, defines: list[str], trail: Path) -
     cmd += [f"-D{d}" for d in defines] + [str(design.resolve())]
     p = _run(cmd, workdir, timeout=120)
     return (p.stdout + p.stderr).splitlines()
+
+
+def replay_pan_trail(workdir: Path, trail: Path, env: dict[str, str] | None = None) -> list[str]:
+    """pan -r: replay a trail with the pan that wrote it (the only way for a model with
+    c_code); the model's printed lines, one per list item."""
+    p = subprocess.run(["./pan", "-r", str(trail), "-n"], cwd=workdir, capture_output=True,
+                       text=True, errors="replace", timeout=120,
+                       env={**os.environ, **env} if env else None)
+    return p.stdout.splitlines()
+
+
+def simulate(design: Path, defines: list[str], seed: int) -> tuple[int, str]:
+    """spin -n SEED: one random simulation; its exit status and everything it printed."""
+    cmd = ["spin", f"-n{seed}", "-T", "-B"] + [f"-D{d}" for d in defines] + [str(design.resolve())]
+    p = _run(cmd, design.parent, timeout=120)
+    return p.returncode, p.stdout + p.stderr

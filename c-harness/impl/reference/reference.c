@@ -14,6 +14,10 @@
  * Serialisation.  A worker re-queued while its callback runs is marked queued but not posted;
  * run_posted posts it once the routine has returned, so one worker's callback never overlaps
  * itself.
+ *
+ * Mutants.  Built with -DSTORK_MUTANT=N, this file becomes mutant N of
+ * c-harness/impl/mutants/mutants.txt: one plausible runtime bug, at the place marked MUTANT(N).
+ * `stork mutate` replays the generated corpus against each to show the corpus catches it.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -21,6 +25,11 @@
 #include <string.h>
 
 #include "stork/impl_abi.h"
+
+#ifndef STORK_MUTANT
+#define STORK_MUTANT 0
+#endif
+#define MUTANT(n) (STORK_MUTANT == (n))
 
 #define HANDLE_STRIDE 16u
 
@@ -34,6 +43,12 @@ struct worker {
     HW_WORKITEM *routine; /* valid while queued */
     void *context;
     void *ext;
+#if STORK_MUTANT == 14
+    bool freed;           /* mutant 14 keeps freed workers usable */
+#endif
+#if STORK_MUTANT == 18
+    bool dropped;         /* mutant 18 drops queued callbacks at removal */
+#endif
 };
 
 struct slot {
@@ -115,7 +130,7 @@ static bool grow(struct stork_adapter *a)
 static STORK_ULONG ref_init(struct stork_adapter *a, void *ext, void **out)
 {
     (void)ext;
-    if (irql_too_high(a))
+    if (irql_too_high(a) && !MUTANT(12))
         return STOR_STATUS_INVALID_IRQL;
     if (!out)
         return STOR_STATUS_INVALID_PARAMETER;
@@ -125,7 +140,7 @@ static STORK_ULONG ref_init(struct stork_adapter *a, void *ext, void **out)
         w = a->env->alloc(a->env, sizeof *w);
     if (!w) {
         pthread_mutex_unlock(&a->lock);
-        return STOR_STATUS_INSUFFICIENT_RESOURCES;
+        return MUTANT(17) ? STOR_STATUS_UNSUCCESSFUL : STOR_STATUS_INSUFFICIENT_RESOURCES;
     }
     memset(w, 0, sizeof *w);
     w->index = a->nslots++;
@@ -139,7 +154,7 @@ static STORK_ULONG ref_init(struct stork_adapter *a, void *ext, void **out)
 static STORK_ULONG ref_queue(struct stork_adapter *a, void *ext, HW_WORKITEM *routine,
                              void *handle, void *context)
 {
-    if (irql_too_high(a))
+    if (irql_too_high(a) && !MUTANT(10))
         return STOR_STATUS_INVALID_IRQL;
     if (!handle || !routine)
         return STOR_STATUS_INVALID_PARAMETER;
@@ -149,16 +164,18 @@ static STORK_ULONG ref_queue(struct stork_adapter *a, void *ext, HW_WORKITEM *ro
     struct worker *w = s ? s->w : NULL;
     if (!w)
         st = STOR_STATUS_INVALID_PARAMETER; /* never issued, or freed */
-    else if (a->removing)
+    else if (a->removing && !MUTANT(9))
         st = STOR_STATUS_INVALID_DEVICE_STATE;
     else if (w->state == W_QUEUED)
+        st = MUTANT(1) ? STOR_STATUS_SUCCESS : MUTANT(13) ? STOR_STATUS_BUSY + 1 : STOR_STATUS_BUSY;
+    else if (MUTANT(20) && w->running)
         st = STOR_STATUS_BUSY;
     else {
         w->state = W_QUEUED;
         w->routine = routine;
         w->context = context;
         w->ext = ext;
-        if (!w->running) {
+        if ((!w->running || MUTANT(15)) && !MUTANT(4)) {
             w->posted = true;
             a->env->post(a->env, handle, w);
         }
@@ -170,7 +187,7 @@ static STORK_ULONG ref_queue(struct stork_adapter *a, void *ext, HW_WORKITEM *ro
 static STORK_ULONG ref_free(struct stork_adapter *a, void *ext, void *handle)
 {
     (void)ext;
-    if (irql_too_high(a))
+    if (irql_too_high(a) && !MUTANT(11))
         return STOR_STATUS_INVALID_IRQL;
     if (!handle)
         return STOR_STATUS_INVALID_PARAMETER;
@@ -178,16 +195,34 @@ static STORK_ULONG ref_free(struct stork_adapter *a, void *ext, void *handle)
     pthread_mutex_lock(&a->lock);
     struct slot *s = slot_of(a, handle);
     if (!s)
-        st = STOR_STATUS_INVALID_PARAMETER;
+        st = MUTANT(16) ? STOR_STATUS_UNSUCCESSFUL : STOR_STATUS_INVALID_PARAMETER;
     else if (!s->w)
+        st = MUTANT(8) ? STOR_STATUS_SUCCESS : STOR_STATUS_UNSUCCESSFUL;
+#if STORK_MUTANT == 14
+    else if (s->w->freed)
         st = STOR_STATUS_UNSUCCESSFUL;
-    else if (s->w->state == W_QUEUED)
+#endif
+    else if (s->w->state == W_QUEUED && !MUTANT(2))
         st = STOR_STATUS_BUSY;
+    else if (MUTANT(19) && s->w->running)
+        st = STOR_STATUS_BUSY;
+#if STORK_MUTANT == 14
+    else
+        s->w->freed = true; /* "freed", but queue still takes it */
+#elif STORK_MUTANT == 2
+    else if (s->w->state == W_QUEUED)
+        s->w = NULL; /* "freed", but left allocated: its posted item still runs */
+    else {
+        a->env->free(a->env, s->w);
+        s->w = NULL;
+    }
+#else
     else {
         /* Idle, possibly running: run_posted notices the freed slot after the routine. */
         a->env->free(a->env, s->w);
         s->w = NULL;
     }
+#endif
     pthread_mutex_unlock(&a->lock);
     return st;
 }
@@ -196,6 +231,13 @@ static void ref_begin_removal(struct stork_adapter *a)
 {
     pthread_mutex_lock(&a->lock);
     a->removing = true;
+#if STORK_MUTANT == 18
+    for (size_t i = 0; i < a->nslots; i++)
+        if (a->slots[i].w && a->slots[i].w->state == W_QUEUED) {
+            a->slots[i].w->state = W_IDLE;
+            a->slots[i].w->dropped = true;
+        }
+#endif
     pthread_mutex_unlock(&a->lock);
 }
 
@@ -209,15 +251,27 @@ static void ref_run_posted(struct stork_adapter *a, void *item)
     w->posted = false;
     w->state = W_IDLE; /* dequeued before the call: the routine may re-queue or free it */
     w->running = true;
+#if STORK_MUTANT == 18
+    if (w->dropped) {
+        w->dropped = false;
+        w->running = false;
+        pthread_mutex_unlock(&a->lock);
+        return;
+    }
+#endif
     pthread_mutex_unlock(&a->lock);
 
-    routine(ext, context, handle_of(index));
+    if (MUTANT(6))
+        context = (void *)((uintptr_t)context ^ 0x10u);
+    routine(ext, context, handle_of(MUTANT(7) ? index + 1 : index));
+    if (MUTANT(3))
+        routine(ext, context, handle_of(index));
 
     pthread_mutex_lock(&a->lock);
     w = a->slots[index].w; /* NULL if the routine (or anyone) freed it: do not touch */
     if (w) {
         w->running = false;
-        if (w->state == W_QUEUED && !w->posted) {
+        if (w->state == W_QUEUED && !w->posted && !MUTANT(5)) {
             w->posted = true; /* re-queued while running: post it now */
             a->env->post(a->env, handle_of(index), w);
         }

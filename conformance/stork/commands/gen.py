@@ -1,0 +1,92 @@
+"""stork gen --out DIR: regression traces generated from the model (see stork.gen)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from stork import exitcodes
+from stork.gen import GenConfig, GenError, generate_corpus, write_corpus
+from stork.spin import SpinInputError, SpinToolError
+
+NAME = "gen"
+HELP = ("Generate regression traces from the model: a shortest witness per coverage goal of "
+        "spec/coverage.md found by SPIN, minimised to a set that still meets every goal "
+        "(DIR/goals), and seeded random walks (DIR/random), with DIR/COVERAGE.md. The same "
+        "bounds and seed give a byte-identical corpus. Exit 0 every goal met or shown "
+        "unreachable, 2 bad input or a tool failure, 3 a goal's search was cut short.")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    d = GenConfig()
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="where to write the corpus (DIR/goals and DIR/random are replaced)")
+    p.add_argument("--ops", type=int, default=d.ops, metavar="N",
+                   help=f"calls the general miniport makes in a witness run (default {d.ops})")
+    p.add_argument("--maxw", type=int, default=d.maxw, metavar="N",
+                   help=f"worker handles in a witness run (default {d.maxw})")
+    p.add_argument("--nthreads", type=int, default=d.nthreads, metavar="N",
+                   help=f"system worker threads (default {d.nthreads})")
+    p.add_argument("--walks", type=int, default=d.walks, metavar="N",
+                   help=f"random walks (default {d.walks})")
+    p.add_argument("--walk-ops", type=int, default=d.walk_ops, metavar="N",
+                   help=f"calls in a random walk at most (default {d.walk_ops})")
+    p.add_argument("--walk-maxw", type=int, default=d.walk_maxw, metavar="N",
+                   help=f"worker handles in a random walk (default {d.walk_maxw})")
+    p.add_argument("--seed", type=int, default=d.seed, metavar="N",
+                   help=f"seed of the first random walk; walk i uses SEED+i (default {d.seed})")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress line on stderr (there is none unless stderr is a terminal)")
+
+
+def config_of(args: argparse.Namespace) -> GenConfig:
+    return GenConfig(ops=args.ops, maxw=args.maxw, nthreads=args.nthreads, walks=args.walks,
+                     walk_ops=args.walk_ops, walk_maxw=args.walk_maxw, seed=args.seed)
+
+
+def check_bounds(cfg: GenConfig) -> str:
+    """An error message for bounds the model cannot take, or ""."""
+    if not 1 <= cfg.maxw <= 3 or not 1 <= cfg.walk_maxw <= 3:
+        return "--maxw and --walk-maxw must be 1..3 (the general miniport names w1..w3)"
+    if not 1 <= cfg.nthreads <= 4:
+        return "--nthreads must be 1..4"
+    if not 1 <= cfg.ops <= 20 or not 1 <= cfg.walk_ops <= 60:
+        return "--ops must be 1..20 and --walk-ops 1..60"
+    if cfg.walks < 0 or cfg.seed < 1:
+        return "--walks must be >= 0 and --seed >= 1"
+    return ""
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = config_of(args)
+    problem = check_bounds(cfg)
+    if problem:
+        print(f"stork gen: {problem}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+
+    def progress(done: int, total: int, w) -> None:
+        if not args.quiet and sys.stderr.isatty():
+            print(f"\rstork gen: goal {done}/{total} {w.verdict:<11}", end="", file=sys.stderr,
+                  flush=True)
+
+    try:
+        corpus = generate_corpus(cfg, progress)
+    except (SpinInputError, SpinToolError, GenError) as e:
+        print(f"\nstork gen: {e}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    if not args.quiet and sys.stderr.isatty():
+        print(file=sys.stderr)
+    out = Path(args.out)
+    write_corpus(corpus, out)
+    found = [w for w in corpus.witnesses if w.verdict == "found"]
+    unreachable = [w for w in corpus.witnesses if w.verdict == "unreachable"]
+    unknown = [w for w in corpus.witnesses if w.verdict == "unknown"]
+    print(f"{len(corpus.witnesses)} goals trapped: {len(found)} witnessed, "
+          f"{len(unreachable)} unreachable, {len(unknown)} unknown (search cut short)")
+    print(f"{len(corpus.chosen)} goal-directed traces after minimising, "
+          f"{len(corpus.walks)} random walks; {corpus.seconds:.1f} s")
+    print(f"wrote {out}/goals, {out}/random and {out}/COVERAGE.md")
+    for w in unreachable + unknown:
+        print(f"  {w.goal}: {w.verdict}: {w.reason}")
+    return exitcodes.INCOMPLETE if unknown else exitcodes.OK

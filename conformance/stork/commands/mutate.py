@@ -1,0 +1,76 @@
+"""stork mutate: the kill table of the reference's mutants against a trace corpus."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from stork import exitcodes
+from stork.mutate import MutateError, PartResult, catalog, replay
+from stork.paths import ROOT, libexec_dir
+
+NAME = "mutate"
+HELP = ("Replay a trace corpus against every mutant of the reference implementation "
+        "(c-harness/impl/mutants/mutants.txt) and print the kill table, the goal-directed "
+        "part (CORPUS/goals) and the random walks (CORPUS/random) separately. Exit 0 every "
+        "mutant killed, 1 a mutant survived (or the reference fails a trace), 2 bad input.")
+DEFAULT_CORPUS = ROOT / "conformance" / "traces"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS), metavar="CORPUS",
+                   help="a folder with goals/ and random/ of .trace files "
+                        "(default: the shipped corpus, conformance/traces)")
+    p.add_argument("--json", action="store_true", help="print a machine-readable result")
+
+
+def _cell(r: PartResult) -> str:
+    return f"killed ({r.failed})" if r.killed else "survived"
+
+
+def run(args: argparse.Namespace) -> int:
+    corpus = Path(args.corpus)
+    parts = {name: corpus / name for name in ("goals", "random")}
+    missing = [str(p) for p in parts.values() if not p.is_dir()]
+    if missing:
+        print(f"stork mutate: no such folder: {', '.join(missing)}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    try:
+        mutants = catalog()
+        reference = libexec_dir() / "stork-reference.so"
+        base = {name: replay(reference, [path]) for name, path in parts.items()}
+        rows = [(m, {name: replay(m.library(), [path]) for name, path in parts.items()})
+                for m in mutants]
+    except MutateError as e:
+        print(f"stork mutate: {e}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    survivors = [m for m, r in rows if not any(x.killed for x in r.values())]
+    ref_fails = {name: r for name, r in base.items() if r.failed}
+    if args.json:
+        print(json.dumps({
+            "reference": {n: {"passed": r.passed, "failed": r.failed} for n, r in base.items()},
+            "mutants": [{"number": m.number, "name": m.name, "rule": m.rule,
+                         "description": m.description,
+                         **{n: {"killed": x.killed, "failing_traces": x.failed,
+                                "first_failure": x.first_failure} for n, x in r.items()}}
+                        for m, r in rows]}, indent=2))
+    else:
+        print(f"reference: goals {base['goals'].passed} passed, {base['goals'].failed} failed; "
+              f"random {base['random'].passed} passed, {base['random'].failed} failed")
+        print(f"{'mutant':<28} {'rule':<6} {'goal-directed':<15} {'random walks':<15}")
+        for m, r in rows:
+            print(f"{m.number:>2} {m.name:<25} {m.rule:<6} {_cell(r['goals']):<15} "
+                  f"{_cell(r['random']):<15}")
+        n = len(rows)
+        for name, label in (("goals", "goal-directed"), ("random", "random walks")):
+            k = sum(r[name].killed for _, r in rows)
+            print(f"{label}: {k}/{n} killed ({100 * k / n:.0f}%)")
+        k = n - len(survivors)
+        print(f"together: {k}/{n} killed ({100 * k / n:.0f}%)")
+        for m in survivors:
+            print(f"SURVIVED: {m.number} {m.name}: {m.description}")
+        for name, r in ref_fails.items():
+            print(f"the reference fails {r.failed} trace(s) of {name}: {r.first_failure}")
+    return exitcodes.VIOLATED if survivors or ref_fails else exitcodes.OK

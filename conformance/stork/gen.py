@@ -1,0 +1,311 @@
+"""Regression traces generated from the model (stork gen): a witness per coverage goal, found
+by SPIN, minimised to a small set that still meets every goal, plus seeded random walks.
+
+Witnesses. model/gen/general_miniport.pml is a miniport that may make any call from any kind
+of caller; model/gen/gen_trap.pml classifies each event the way lifecycle.py classifies a
+trace's events and marks a run that meets the goal pan reads from STORK_GOAL. One pan is
+compiled for all goals; for each goal pan searches (DFS with iterative shortening, -i, so the
+witness is the shortest run SPIN finds) for a whole run, adapter release included, that meets
+it. A complete search that finds none shows the goal unreachable at these bounds; a search
+cut short leaves it unknown. Each witness is replayed (pan -r) into a trace and checked with
+coverage.goals_of: the trap and the Python classifier must agree, or generation fails.
+
+Random walks. spin -n SEED simulates the same miniport (trap compiled out) once per seed.
+
+Everything is deterministic: the same model, bounds and seed give a byte-identical corpus.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stork import __version__
+from stork import coverage
+from stork import lifecycle as lc
+from stork import trace as tracefmt
+from stork.paths import MODEL_DIR, ROOT
+from stork.spin import PanOptions, compile_pan, generate, replay_pan_trail, run_pan, simulate
+
+GEN_DESIGN = MODEL_DIR / "gen" / "general_miniport.pml"
+# The generator breaks the miniport's obligations on purpose; the runtime's properties stay on.
+MINIPORT_PROPERTIES = ("no_double_free", "no_use_after_free", "valid_handle",
+                       "no_free_while_running", "no_callback_after_removal", "no_leak", "irql")
+EVENT_WORDS = ("call", "start", "return", "remove", "fail-alloc")
+
+# Codes shared with model/gen/gen_trap.pml.
+KIND = {"any": 0, "call": 1, "start": 2, "return": 3, "remove-begin": 4}
+API = {"init": 1, "queue": 2, "free": 3}
+STATE = {lc.NEW: 1, lc.IDLE: 2, lc.QUEUED: 3, lc.RUNNING: 4, lc.RUNNING_QUEUED: 5,
+         lc.FREED: 6, lc.FREED_RUNNING: 7, lc.NONE: 8, lc.UNISSUED: 9}
+CALLER = {"passive": 1, "dispatch": 2, "dirql": 3, "own-callback": 4, "other-callback": 5}
+TRANSITION = {"init:ok": 1, "queue:ok": 2, "queue:BUSY": 3, "queue:INVALID_DEVICE_STATE": 4,
+              "start": 5, "return": 6, "free:ok": 7, "free:BUSY": 8, "free:UNSUCCESSFUL": 9}
+F_ELSEWHERE, F_OTHERS, F_ANY_QUEUED, F_ANY_RUNNING, F_INJECTED, F_REMOVING, F_ENDED = (
+    1, 2, 4, 8, 16, 32, 64)
+
+# Rule goals that no call, pair or interleaving goal implies get a trap of their own; the
+# others are met by the witnesses of the goals that imply them (checked after minimising).
+RULE_TRAPS = {
+    "rule:WI-C6": ("start", {}, F_OTHERS),              # a start while another callback runs
+    "rule:WI-R2": ("start", {}, F_REMOVING),            # a start after removal began
+    "rule:WI-R3": ("return", {}, F_ENDED),              # a return after the remove handler
+    "rule:WI-M8": ("return", {}, F_ENDED),
+    "rule:WI-C7": ("return", {"state": lc.FREED_RUNNING}, 0),
+}
+
+
+class GenError(Exception):
+    """Generation failed for a reason that is the model's or the tools', not the user's."""
+
+
+@dataclass(frozen=True)
+class GenConfig:
+    """Bounds of the witness search and of the random walks."""
+
+    ops: int = 6             # calls the general miniport makes in all (witnesses)
+    maxw: int = 2
+    nthreads: int = 2
+    walks: int = 40          # random walks
+    walk_ops: int = 10
+    walk_maxw: int = 3
+    seed: int = 1            # the first walk's seed; walk i uses seed + i
+
+    def witness_bounds(self) -> list[str]:
+        return [f"OPS={self.ops}", f"MAXW={self.maxw}", f"NTHREADS={self.nthreads}", "ALLOC_FAIL=1"]
+
+    def walk_bounds(self) -> list[str]:
+        return [f"OPS={self.walk_ops}", f"MAXW={self.walk_maxw}", f"NTHREADS={self.nthreads}",
+                "ALLOC_FAIL=1"]
+
+
+@dataclass
+class Witness:
+    goal: str
+    verdict: str             # "found", "unreachable" or "unknown"
+    states: int
+    seconds: float
+    reason: str = ""         # for unreachable/unknown: SPIN's verdict
+    text: str = ""           # the trace, for found
+    meets: frozenset[str] = frozenset()
+
+
+@dataclass
+class Corpus:
+    config: GenConfig
+    witnesses: list[Witness] = field(default_factory=list)
+    chosen: list[Witness] = field(default_factory=list)     # the minimised goal-directed set
+    walks: list[tuple[int, str]] = field(default_factory=list)  # (seed, trace text)
+    seconds: float = 0.0
+
+
+def _mask(statuses: str) -> int:
+    return sum(1 << tracefmt.STATUSES.index(s) for s in statuses.split("|"))
+
+
+def _goal(kind: str = "any", api: str = "", state: str = "", caller: str = "",
+          allowed: str = "", prev: str = "", cur: str = "", flags: int = 0) -> str:
+    nums = [KIND[kind], API.get(api, 0), STATE.get(state, 0), CALLER.get(caller, 0),
+            _mask(allowed) if allowed else 0, TRANSITION.get(prev, 0), TRANSITION.get(cur, 0),
+            flags]
+    return " ".join(map(str, nums))
+
+
+def encode(goal: str) -> str | None:
+    """The STORK_GOAL value that traps `goal`, or None if the goal has no trap of its own."""
+    fam, _, rest = goal.partition(":")
+    if fam == "call":
+        api, state, caller, allowed = rest.split(":")
+        return _goal("call", api, state, caller, allowed)
+    if fam == "pair":
+        a, b = rest.split(">")
+        return _goal(prev=a, cur=b)
+    if goal == "race:queue-vs-callback":
+        return _goal("call", "queue", flags=F_ELSEWHERE)
+    if goal == "race:free-vs-callback":
+        return _goal("call", "free", flags=F_ELSEWHERE)
+    if goal == "race:requeue-vs-callback":
+        return _goal("call", "queue", caller="own-callback", flags=F_OTHERS)
+    if goal == "race:removal-vs-queued":
+        return _goal("remove-begin", flags=F_ANY_QUEUED)
+    if goal == "race:removal-vs-running":
+        return _goal("remove-begin", flags=F_ANY_RUNNING)
+    if fam == "alloc-fail":
+        caller = {"passive": "passive", "dispatch": "dispatch", "callback": "other-callback"}[rest]
+        return _goal("call", "init", caller=caller, flags=F_INJECTED)
+    if goal in RULE_TRAPS:
+        kind, fields, flags = RULE_TRAPS[goal]
+        return _goal(kind, flags=flags, **fields)
+    return None
+
+
+def _defines(bounds: list[str]) -> list[str]:
+    return bounds + [f"STORK_OFF_{p}" for p in MINIPORT_PROPERTIES]
+
+
+def _events(lines: list[str]) -> list[str]:
+    return [" ".join(s.split()) for s in lines if s.split(" ", 1)[0].strip() in EVENT_WORDS]
+
+
+def _trace_text(meta: list[str], events: list[str], where: str) -> str:
+    text = "\n".join([tracefmt.HEADER] + [f"meta {m}" for m in meta] + events + ["end"]) + "\n"
+    try:
+        tracefmt.parse(text, where)
+    except tracefmt.TraceError as e:
+        raise GenError(f"the model printed a malformed trace: {e}") from None
+    return text
+
+
+def _meta(bounds: list[str], extra: str) -> list[str]:
+    return [f"generator stork-gen {__version__}",
+            f"design {GEN_DESIGN.relative_to(ROOT)}",
+            f"config {' '.join(bounds)}", extra]
+
+
+def search_witnesses(goals: list[str], cfg: GenConfig, opts: PanOptions | None = None,
+                     progress=None) -> list[Witness]:
+    """One pan for all goals; a witness (or SPIN's verdict) per goal, in the order given."""
+    opts = opts or PanOptions(cc_opt="-O2", extra_cc=["-DREACH"])
+    bounds = cfg.witness_bounds()
+    workdir = Path(tempfile.mkdtemp(prefix="stork-gen-"))
+    out: list[Witness] = []
+    try:
+        generate(GEN_DESIGN, workdir, _defines(bounds))
+        compile_pan(workdir, opts, safety=True)
+        for i, goal in enumerate(goals):
+            code = encode(goal)
+            if code is None:
+                raise GenError(f"goal {goal} has no trap")
+            env = {"STORK_GOAL": code}
+            res = run_pan(workdir, opts, ["-i"], env)
+            if res.errors:
+                if "!(gen_hit)" not in res.error_line:
+                    raise GenError(f"the generator model broke a runtime property looking for "
+                                   f"{goal}: {res.error_line}")
+                if res.trail is None or not res.trail.exists():
+                    raise GenError("pan found a witness but wrote no trail")
+                lines = replay_pan_trail(workdir, res.trail, env)
+                text = _trace_text(_meta(bounds, f"goal {goal}"), _events(lines), goal)
+                meets = frozenset(coverage.goals_of(tracefmt.parse(text, goal)))
+                if goal not in meets:
+                    raise GenError(f"model/gen/gen_trap.pml and stork/lifecycle.py disagree: "
+                                   f"SPIN's witness for {goal} does not meet it:\n{text}")
+                out.append(Witness(goal, "found", res.states, res.seconds, text=text, meets=meets))
+                res.trail.unlink()
+            elif res.complete:
+                out.append(Witness(goal, "unreachable", res.states, res.seconds,
+                                   f"no run meets it: SPIN's full search of {res.states} states"))
+            else:
+                out.append(Witness(goal, "unknown", res.states, res.seconds,
+                                   f"search incomplete: {res.incomplete_reason}"))
+            if progress:
+                progress(i + 1, len(goals), out[-1])
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return out
+
+
+def minimise(found: list[Witness]) -> list[Witness]:
+    """A small subset meeting every goal the witnesses meet between them: greedy set cover
+    (the most new goals first, then the shorter trace, then the goal order), then a pass that
+    drops, latest first, any trace the others make redundant. Deterministic."""
+    goals = set().union(*(w.meets for w in found)) if found else set()
+    left = set(goals)
+    chosen: list[Witness] = []
+    pool = list(found)
+    while left:
+        best = max(pool, key=lambda w: (len(w.meets & left), -w.text.count("\n"),
+                                        -pool.index(w)))
+        chosen.append(best)
+        pool.remove(best)
+        left -= best.meets
+    for w in reversed(list(chosen)):
+        rest = [x for x in chosen if x is not w]
+        if set().union(*(x.meets for x in rest)) >= goals:
+            chosen = rest
+    return chosen
+
+
+def random_walk(seed: int, cfg: GenConfig) -> str:
+    bounds = cfg.walk_bounds()
+    rc, out = simulate(GEN_DESIGN, _defines(bounds) + ["GEN_NO_TRAP"], seed)
+    if rc != 0 or "invalid end state" in out or "remove end" not in out:
+        tail = "\n".join(out.splitlines()[-5:])
+        raise GenError(f"random walk with seed {seed} did not end with the adapter released:\n{tail}")
+    return _trace_text(_meta(bounds, f"seed {seed}"), _events(out.splitlines()), f"seed {seed}")
+
+
+def generate_corpus(cfg: GenConfig, progress=None) -> Corpus:
+    started = time.monotonic()
+    goals = [g for fam in coverage.all_goals().values() for g in fam if encode(g) is not None]
+    corpus = Corpus(cfg)
+    corpus.witnesses = search_witnesses(goals, cfg, progress=progress)
+    corpus.chosen = minimise([w for w in corpus.witnesses if w.verdict == "found"])
+    corpus.walks = [(cfg.seed + i, random_walk(cfg.seed + i, cfg)) for i in range(cfg.walks)]
+    corpus.seconds = time.monotonic() - started
+    return corpus
+
+
+def _slug(goal: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", goal.lower()).strip("-")
+
+
+def write_corpus(corpus: Corpus, out: Path) -> list[Path]:
+    """goals/NNN-GOAL.trace, random/seed-NNNN.trace and COVERAGE.md under out (replaced)."""
+    for sub in ("goals", "random"):
+        shutil.rmtree(out / sub, ignore_errors=True)
+        (out / sub).mkdir(parents=True)
+    files = []
+    for i, w in enumerate(corpus.chosen, 1):
+        files.append(out / "goals" / f"{i:03d}-{_slug(w.goal)}.trace")
+        files[-1].write_text(w.text, encoding="utf-8")
+    for seed, text in corpus.walks:
+        files.append(out / "random" / f"seed-{seed:04d}.trace")
+        files[-1].write_text(text, encoding="utf-8")
+    (out / "COVERAGE.md").write_text(report(corpus), encoding="utf-8")
+    return files
+
+
+def report(corpus: Corpus) -> str:
+    """The coverage report shipped with the corpus (no timings: the corpus is reproducible)."""
+    cfg = corpus.config
+    goal_traces = [tracefmt.parse(w.text, w.goal) for w in corpus.chosen]
+    walk_traces = [tracefmt.parse(t, str(s)) for s, t in corpus.walks]
+    by_goal = coverage.measure(goal_traces)
+    both = coverage.measure(goal_traces + walk_traces)
+    walks_only = coverage.measure(walk_traces)
+    lines = [
+        "# Generated corpus: coverage report",
+        "",
+        "Written by `stork gen`; do not edit. Goals are those of `spec/coverage.md`.",
+        "",
+        f"- witness search: `{GEN_DESIGN.relative_to(ROOT)}` with "
+        f"`{' '.join(cfg.witness_bounds())}`; {len(corpus.witnesses)} goals trapped, "
+        f"{sum(w.verdict == 'found' for w in corpus.witnesses)} witnesses found, minimised to "
+        f"{len(corpus.chosen)} traces (`goals/`)",
+        f"- random walks: {len(corpus.walks)} seeds from {cfg.seed} with "
+        f"`{' '.join(cfg.walk_bounds())}` (`random/`)",
+        "",
+        "| family | goal-directed | random walks | both |",
+        "|---|---|---|---|",
+    ]
+    for (fam, met, total), (_, wmet, _), (_, bmet, _) in zip(
+            by_goal.family_counts(), walks_only.family_counts(), both.family_counts()):
+        lines.append(f"| {fam} | {met} / {total} | {wmet} / {total} | {bmet} / {total} |")
+    lines += ["", "## Goals not met", ""]
+    verdicts = {w.goal: w for w in corpus.witnesses}
+    unmet = both.unmet()
+    if not unmet:
+        lines.append("None.")
+    for g in unmet:
+        w = verdicts.get(g)
+        why = (f"{w.verdict}: {w.reason}" if w else
+               "no trap of its own, and no witness of another goal meets it")
+        lines.append(f"- `{g}`: {why}")
+    for rule, why in coverage.UNREACHABLE_RULES.items():
+        lines.append(f"- `rule:{rule}` is not a goal: {why}")
+    return "\n".join(lines) + "\n"

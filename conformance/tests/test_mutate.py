@@ -1,0 +1,75 @@
+"""stork mutate: every mutant of the reference is killed by the shipped corpus's goal-directed
+part, the table reports the two parts separately, and a weak corpus lets mutants survive."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from stork import mutate
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "conformance" / "traces"
+LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
+REFERENCE_C = ROOT / "c-harness" / "impl" / "reference" / "reference.c"
+CATALOG = ROOT / "c-harness" / "impl" / "mutants" / "mutants.txt"
+
+pytestmark = pytest.mark.skipif(not (LIBEXEC / "mutants" / "mutants.txt").exists(),
+                                reason="C harness not built (mutants missing)")
+
+
+def test_catalog_has_fifteen_or_more_mutants_each_marked_in_the_reference() -> None:
+    ms = mutate.catalog(CATALOG)
+    assert len(ms) >= 15
+    src = REFERENCE_C.read_text()
+    for m in ms:
+        assert re.search(rf"MUTANT\({m.number}\)|STORK_MUTANT == {m.number}\b", src), m.name
+        assert m.rule.startswith("WI-")
+
+
+def test_shipped_corpus_kills_every_mutant_with_its_goal_directed_part(stork) -> None:
+    r = stork("mutate", "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    d = json.loads(r.stdout)
+    assert d["reference"]["goals"]["failed"] == 0 and d["reference"]["random"]["failed"] == 0
+    assert all(m["goals"]["killed"] for m in d["mutants"]), \
+        [m["name"] for m in d["mutants"] if not m["goals"]["killed"]]
+
+
+def test_table_reports_both_parts(stork) -> None:
+    r = stork("mutate")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert re.search(r"^goal-directed: \d+/\d+ killed", r.stdout, re.M)
+    assert re.search(r"^random walks: \d+/\d+ killed", r.stdout, re.M)
+
+
+def test_weak_corpus_lets_mutants_survive_exit_1(stork, tmp_path: Path) -> None:
+    for sub in ("goals", "random"):
+        (tmp_path / sub).mkdir()
+    shutil.copy(ROOT / "c-harness" / "tests" / "traces" / "init_statuses.trace", tmp_path / "goals")
+    shutil.copy(ROOT / "c-harness" / "tests" / "traces" / "init_statuses.trace", tmp_path / "random")
+    r = stork("mutate", str(tmp_path))
+    assert r.returncode == 1
+    assert "SURVIVED: 1 busy-not-reported" in r.stdout
+
+
+def test_reference_failing_a_trace_is_exit_1(stork, tmp_path: Path) -> None:
+    for sub in ("goals", "random"):
+        (tmp_path / sub).mkdir()
+    wrong = (ROOT / "c-harness" / "tests" / "traces" / "queue_statuses.trace").read_text()
+    wrong = wrong.replace("-> BUSY", "-> SUCCESS", 1)
+    (tmp_path / "goals" / "wrong.trace").write_text(wrong)
+    shutil.copy(ROOT / "c-harness" / "tests" / "traces" / "init_statuses.trace", tmp_path / "random")
+    r = stork("mutate", str(tmp_path))
+    assert r.returncode == 1
+    assert "the reference fails 1 trace(s) of goals" in r.stdout
+
+
+def test_missing_corpus_folder_is_exit_2(stork, tmp_path: Path) -> None:
+    r = stork("mutate", str(tmp_path / "nope"))
+    assert r.returncode == 2 and "no such folder" in r.stderr

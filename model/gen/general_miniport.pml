@@ -1,0 +1,107 @@
+/*
+ * general_miniport -- the most general miniport, for generating regression traces (stork gen).
+ *
+ * Not a design to verify: a client that makes every call the contract lets a miniport make,
+ * right or wrong, from every kind of caller, so that SPIN's search over it reaches every
+ * (worker state x call x caller x allowed statuses) the runtime model can produce. Its
+ * mistakes (double free, free of a queued worker, queue of a freed one, calls at DIRQL) are
+ * the point: they make the runtime answer with its error statuses. `stork gen` compiles it
+ * with the miniport properties off (-DSTORK_OFF_...); the runtime properties stay on, so a
+ * trace the model prints is one the contract allows.
+ *
+ * Processes: one Miniport process stands for all the miniport's routines (a trace names only
+ * the caller's context and IRQL, so several routines' calls interleave the same way one
+ * process's nondeterministic choices do); each system worker thread (lifecycle.pml) runs
+ * callbacks whose body makes calls too. A budget of OPS calls bounds the whole run.
+ *
+ * The trap (gen_trap.pml, hooked into the monitor's events) marks the run that meets one
+ * coverage goal; see there.
+ *
+ * Bounds: OPS calls in all (default 5), and the runtime's MAXW, NTHREADS, ALLOC_FAIL.
+ */
+#ifndef GEN_NO_TRAP
+#define STORK_EVENT_HOOK(kind, api, h, ctx, lvl, st, inj) gen_event(kind, api, h, ctx, lvl, st, inj)
+#define STORK_INIT_HOOK() gen_load()
+#endif
+#include "../storport.pml"
+#include "gen_trap.pml"
+
+#ifndef OPS
+#define OPS 5
+#endif
+
+#define CB_ROUTINE  1       /* routine and context a miniport routine queues with */
+#define CX_ROUTINE  1
+#define CB_CALLBACK 2       /* ... and a callback re-queueing */
+#define CX_CALLBACK 2
+
+byte budget = OPS;          /* calls left */
+
+/* A random walk (GEN_NO_TRAP) spends its whole budget, and removal waits until two thirds of
+   it is spent, so that walks are not mostly "removal first" (a simulation picks among the
+   enabled steps uniformly, and removal is always enabled). The witness search keeps every
+   choice: stopping early and removal at any moment. */
+#ifdef GEN_NO_TRAP
+#define MINIPORT_MAY_STOP (budget == 0)
+#define STORK_REMOVAL_GATE (budget * 3 <= OPS)
+#else
+#define MINIPORT_MAY_STOP true
+#endif
+byte got;                   /* handles this miniport received: w1 .. w<got> */
+hidden byte gen_h;          /* the handle of the call being made (inside one atomic step) */
+
+/* Pick a handle the miniport has, or (from PASSIVE only, to keep the search small) NULL or a
+   value never issued. */
+inline pick_handle(h, lvl) {
+    if
+    :: got >= 1 -> h = 1
+    :: got >= 2 -> h = 2
+    :: got >= 3 -> h = 3
+    :: lvl == PASSIVE_LEVEL -> h = NULL_HANDLE
+    :: lvl == PASSIVE_LEVEL -> h = BAD_HANDLE
+    fi
+}
+
+/* One call, any of the three, from context ctx at IRQL lvl, while the budget lasts: one
+   step, the choice and the budget included. */
+inline any_call(ctx, lvl, cb, cx, h, st) {
+    atomic {
+    budget > 0 -> budget--;
+    if
+    :: StorPortInitializeWorker(ctx, lvl, h, st);
+       if
+       :: st == S_SUCCESS -> got++
+       :: else
+       fi
+    :: pick_handle(h, lvl); StorPortQueueWorkItem(ctx, lvl, cb, h, cx, st)
+    :: pick_handle(h, lvl); StorPortFreeWorker(ctx, lvl, h, st)
+    fi;
+    h = 0;
+    st = 0
+    }
+}
+
+/* The miniport's routines: HwFindAdapter's successors, DPCs, the ISR, a PASSIVE thread. */
+proctype Miniport() {
+    byte st;
+    do
+    :: any_call(CTX_PASSIVE, PASSIVE_LEVEL, CB_ROUTINE, CX_ROUTINE, gen_h, st)
+    :: any_call(CTX_DPC, DISPATCH_LEVEL, CB_ROUTINE, CX_ROUTINE, gen_h, st)
+    :: any_call(CTX_ISR, DIRQL, CB_ROUTINE, CX_ROUTINE, gen_h, st)
+    :: MINIPORT_MAY_STOP -> break
+    od
+}
+
+/* The callback: any number of calls (the budget allows) on its own worker or another. */
+inline HW_WORKITEM(tid, cb, w, cx) {
+    do
+    :: any_call(CTX_SYS + tid, PASSIVE_LEVEL, CB_CALLBACK, CX_CALLBACK, gen_h, st)
+    :: break
+    od
+}
+
+inline HW_FIND_ADAPTER() { skip }
+inline HW_START() { run Miniport() }
+inline HW_REMOVE() { skip }
+
+#include "../lifecycle.pml"
