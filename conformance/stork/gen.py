@@ -270,6 +270,14 @@ def write_corpus(corpus: Corpus, out: Path) -> list[Path]:
     return files
 
 
+def differences(ours: Path, theirs: Path) -> list[str]:
+    """Files of two corpora that differ, are missing or are extra (relative paths)."""
+    a = {p.relative_to(ours): p for p in ours.rglob("*") if p.is_file()}
+    b = {p.relative_to(theirs): p for p in theirs.rglob("*") if p.is_file()}
+    return sorted(str(k) for k in a.keys() | b.keys()
+                  if k not in a or k not in b or a[k].read_bytes() != b[k].read_bytes())
+
+
 def report(corpus: Corpus) -> str:
     """The coverage report shipped with the corpus (no timings: the corpus is reproducible)."""
     cfg = corpus.config
