@@ -17,10 +17,14 @@ Everything is deterministic: the same model, bounds and seed give a byte-identic
 
 from __future__ import annotations
 
+import os
+import queue
 import re
 import shutil
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,46 +171,70 @@ def _meta(bounds: list[str], extra: str) -> list[str]:
 
 
 def search_witnesses(goals: list[str], cfg: GenConfig, opts: PanOptions | None = None,
-                     progress=None) -> list[Witness]:
-    """One pan for all goals; a witness (or SPIN's verdict) per goal, in the order given."""
+                     progress=None, jobs: int = 0) -> list[Witness]:
+    """One pan for all goals; a witness (or SPIN's verdict) per goal, in the order given.
+    Goals are searched `jobs` at a time (default: one per core), each job in a folder of its
+    own (pan writes its trail into the folder it runs in); the result does not depend on it."""
     opts = opts or PanOptions(cc_opt="-O2", extra_cc=["-DREACH"])
     bounds = cfg.witness_bounds()
+    for goal in goals:
+        if encode(goal) is None:
+            raise GenError(f"goal {goal} has no trap")
     workdir = Path(tempfile.mkdtemp(prefix="stork-gen-"))
-    out: list[Witness] = []
     try:
         generate(GEN_DESIGN, workdir, _defines(bounds))
         compile_pan(workdir, opts, safety=True)
-        for i, goal in enumerate(goals):
-            code = encode(goal)
-            if code is None:
-                raise GenError(f"goal {goal} has no trap")
-            env = {"STORK_GOAL": code}
-            res = run_pan(workdir, opts, ["-i"], env)
-            if res.errors:
-                if "!(gen_hit)" not in res.error_line:
-                    raise GenError(f"the generator model broke a runtime property looking for "
-                                   f"{goal}: {res.error_line}")
-                if res.trail is None or not res.trail.exists():
-                    raise GenError("pan found a witness but wrote no trail")
-                lines = replay_pan_trail(workdir, res.trail, env)
-                text = _trace_text(_meta(bounds, f"goal {goal}"), _events(lines), goal)
-                meets = frozenset(coverage.goals_of(tracefmt.parse(text, goal)))
-                if goal not in meets:
-                    raise GenError(f"model/gen/gen_trap.pml and stork/lifecycle.py disagree: "
-                                   f"SPIN's witness for {goal} does not meet it:\n{text}")
-                out.append(Witness(goal, "found", res.states, res.seconds, text=text, meets=meets))
-                res.trail.unlink()
-            elif res.complete:
-                out.append(Witness(goal, "unreachable", res.states, res.seconds,
-                                   f"no run meets it: SPIN's full search of {res.states} states"))
-            else:
-                out.append(Witness(goal, "unknown", res.states, res.seconds,
-                                   f"search incomplete: {res.incomplete_reason}"))
-            if progress:
-                progress(i + 1, len(goals), out[-1])
+        jobs = max(1, min(jobs or os.cpu_count() or 1, len(goals)))
+        dirs = queue.SimpleQueue()
+        for k in range(jobs):
+            d = workdir / f"job{k}"
+            d.mkdir()
+            shutil.copy2(workdir / "pan", d / "pan")
+            dirs.put(d)
+        done = 0
+        lock = threading.Lock()
+
+        def one(goal: str) -> Witness:
+            nonlocal done
+            d = dirs.get()
+            try:
+                w = _search_one(goal, d, opts, bounds)
+            finally:
+                dirs.put(d)
+            with lock:
+                done += 1
+                if progress:
+                    progress(done, len(goals), w)
+            return w
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(one, goals))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return out
+
+
+def _search_one(goal: str, workdir: Path, opts: PanOptions, bounds: list[str]) -> Witness:
+    env = {"STORK_GOAL": encode(goal) or ""}
+    res = run_pan(workdir, opts, ["-i"], env)
+    if res.errors:
+        if "!(gen_hit)" not in res.error_line:
+            raise GenError(f"the generator model broke a runtime property looking for "
+                           f"{goal}: {res.error_line}")
+        if res.trail is None or not res.trail.exists():
+            raise GenError("pan found a witness but wrote no trail")
+        lines = replay_pan_trail(workdir, res.trail, env)
+        res.trail.unlink()
+        text = _trace_text(_meta(bounds, f"goal {goal}"), _events(lines), goal)
+        meets = frozenset(coverage.goals_of(tracefmt.parse(text, goal)))
+        if goal not in meets:
+            raise GenError(f"model/gen/gen_trap.pml and stork/lifecycle.py disagree: "
+                           f"SPIN's witness for {goal} does not meet it:\n{text}")
+        return Witness(goal, "found", res.states, res.seconds, text=text, meets=meets)
+    if res.complete:
+        return Witness(goal, "unreachable", res.states, res.seconds,
+                       f"no run meets it: SPIN's full search of {res.states} states")
+    return Witness(goal, "unknown", res.states, res.seconds,
+                   f"search incomplete: {res.incomplete_reason}")
 
 
 def minimise(found: list[Witness]) -> list[Witness]:
