@@ -168,3 +168,15 @@ def replay_trail(design: Path, workdir: Path, defines: list[str], trail: Path) -
     cmd += [f"-D{d}" for d in defines] + [str(design.resolve())]
     p = _run(cmd, workdir, timeout=120)
     return (p.stdout + p.stderr).splitlines()
+
+
+def simulate(model: Path, timeout: float) -> str:
+    """spin -T: run the model's one path as a simulation (no pan); its printed output."""
+    try:
+        p = subprocess.run(["spin", "-T", model.name], cwd=model.parent, capture_output=True,
+                           text=True, timeout=timeout, errors="replace", env=_spin_env())
+    except FileNotFoundError:
+        raise SpinToolError("'spin' is not installed (apt-get install spin)") from None
+    except subprocess.TimeoutExpired:
+        raise SpinToolError(f"the SPIN simulation of {model} took more than {timeout:g} s") from None
+    return p.stdout + p.stderr
