@@ -42,10 +42,10 @@ from pathlib import Path
 
 from stork import trace as tracefmt
 from stork.properties import rule_table
-from stork.spin import SpinToolError, simulate
+from stork.spin import SpinTimeout, SpinToolError, simulate
 from stork.trace import Event, Trace, TraceError
 
-CONFORMS, REJECTED, BAD_INPUT = "conforms", "rejected", "bad input"
+CONFORMS, REJECTED, BAD_INPUT, INCOMPLETE = "conforms", "rejected", "bad input", "incomplete"
 
 # The model's encodings (model/storport.pml).
 _CTX = {"findadapter": 1, "startio": 2, "dpc": 3, "dpc2": 4, "isr": 5, "control": 6,
@@ -75,12 +75,12 @@ class Finding:
 @dataclass
 class TraceResult:
     path: str
-    verdict: str                # CONFORMS, REJECTED or BAD_INPUT
+    verdict: str                # CONFORMS, REJECTED, BAD_INPUT or INCOMPLETE (time limit)
     events: int = 0
     failure: Finding | None = None
     before: list[tuple[int, str]] = field(default_factory=list)   # events before the failure
     notes: list[Finding] = field(default_factory=list)
-    error: str = ""             # for BAD_INPUT: file:line: what is wrong
+    error: str = ""             # BAD_INPUT: file:line: what is wrong; INCOMPLETE: why
     seconds: float = 0.0
 
 
@@ -97,7 +97,6 @@ class _Shape:
 
     issued: int = 0
     running_at: list[dict[str, str]] = field(default_factory=list)   # before each event
-    removed_at: list[bool] = field(default_factory=list)             # `remove end` seen before
     running_at_end: dict[str, str] = field(default_factory=dict)
     threads: set[str] = field(default_factory=set)
 
@@ -113,7 +112,6 @@ def _shape(trace: Trace) -> _Shape:
     removal = 0                 # 0 none, 1 begun, 2 the remove handler returned
     for ev in trace.events:
         sh.running_at.append(dict(running))
-        sh.removed_at.append(removal == 2)
         used = ev.handle if ev.handle.startswith("w") else ""
         if used and _worker_number(used) > sh.issued:
             raise _BadTrace(ev.line, f"worker {used} used before it is issued (by an init)")
@@ -353,7 +351,8 @@ init {{
             drv_n++
         }}
     :: else -> break
-    od
+    od;
+    printf("@@done\\n")
 }}
 """
 
@@ -572,7 +571,12 @@ def _read_output(out: str, trace: Trace, sh: _Shape, end_line: int, loop_line: i
     fail = _ASSERT_FAIL.search(out)
     if not fail:
         err = _SPIN_ERROR.search(out)
-        return None, notes, (f"the trace driver failed in SPIN: {err.group(1)}" if err else "")
+        if err:
+            return None, notes, f"the trace driver failed in SPIN: {err.group(1)}"
+        if not re.search(r"^\s*@@done\s*$", out, re.M):
+            last = out.strip().splitlines()[-1:] or ["no output"]
+            return None, notes, f"the trace driver stopped before its end in SPIN: {last[0].strip()}"
+        return None, notes, ""
     assertion = fail.group(1)
     prop = next((n for n in _NAMES if re.search(rf"\b{n}\b", assertion)), "")
     rules = tuple(f"WI-{r}" for r in _RULE.findall(assertion))
@@ -600,14 +604,17 @@ def check(path: str, timeout: float = 60.0) -> TraceResult:
     with tempfile.TemporaryDirectory(prefix="stork-check-") as tmp:
         model = Path(tmp) / "driver.pml"
         model.write_text(driver, encoding="utf-8")
-        out = simulate(model, timeout)
+        try:
+            out = simulate(model, timeout)
+        except SpinTimeout as e:
+            return TraceResult(path, INCOMPLETE, len(trace.events), error=f"{path}: {e}",
+                               seconds=time.monotonic() - t0)
     failure, notes, internal = _read_output(out, trace, sh, end_line, loop_line)
     if internal:
         raise SpinToolError(f"{path}: {internal}")
     res = TraceResult(path, REJECTED if failure else CONFORMS, len(trace.events),
                       failure, notes=notes, seconds=time.monotonic() - t0)
     if failure:
-        res.notes = [n for n in notes if n.line <= failure.line]
         earlier = [e for e in trace.events if e.line < failure.line]
         res.before = [(e.line, e.text()) for e in earlier[-CONTEXT_EVENTS:]]
     return res

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -204,3 +206,24 @@ def test_counterexamples_from_verify(stork, tmp_path: Path) -> None:
     assert r.verdict == ct.REJECTED and r.failure.rules == ("WI-R2",) and r.failure.event == "end"
     r = ct.check(str(tmp_path / "runtime_drop_requeue.callback_eventually.trace"))
     assert r.verdict == ct.REJECTED and r.failure.rules == ("WI-C5",) and r.failure.event == "loop"
+
+
+def test_the_benchmark_runs() -> None:
+    p = subprocess.run([sys.executable, str(ROOT / "conformance" / "bench" / "check_trace_bench.py"),
+                        "--quick"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "| 3,002 |" in p.stdout and "conforms" in p.stdout
+
+
+def test_a_folder_stands_for_its_traces(stork) -> None:
+    p = stork("check-trace", "--json", str(GOLDEN / "rejected"))
+    assert p.returncode == 1, p.stderr
+    traces = json.loads(p.stdout)["traces"]
+    assert len(traces) == len(rejected_traces())
+    assert {t["verdict"] for t in traces} == {"rejected"}
+
+
+def test_a_spin_run_past_the_time_limit_is_incomplete(stork) -> None:
+    p = stork("check-trace", "--timeout", "0.001", str(HARNESS_TRACES / "many_workers.trace"))
+    assert p.returncode == 3
+    assert "took more than 0.001 s" in p.stderr and "incomplete" in p.stderr

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from stork import exitcodes
-from stork.check_trace import BAD_INPUT, REJECTED, Finding, TraceResult, check_all
+from stork.check_trace import BAD_INPUT, INCOMPLETE, REJECTED, Finding, TraceResult, check_all
 from stork.spin import SpinToolError
 
 NAME = "check-trace"
@@ -16,11 +17,13 @@ HELP = ("Check traces (from a checking runtime, a replay, or written by hand) ag
         "event the model cannot take, with the rule it breaks. A miniport's broken obligations "
         "(WI-M rules) are reported as notes; the runtime still conformed. Exit 0 the model "
         "accepts every trace, 1 it rejects an event (or, with --strict, the miniport broke an "
-        "obligation), 2 bad input (malformed or truncated trace, with file:line).")
+        "obligation), 2 bad input (malformed or truncated trace, with file:line), 3 a "
+        "trace's SPIN run reached --timeout.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="+", metavar="FILE", help="trace files (format v1)")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="trace files (format v1), or folders: their *.trace files")
     p.add_argument("--json", action="store_true", help="print a machine-readable result")
     p.add_argument("--strict", action="store_true",
                    help="also exit 1 when the miniport breaks an obligation (a WI-M note)")
@@ -51,6 +54,8 @@ def result_json(r: TraceResult) -> dict:
 def format_result(r: TraceResult) -> str:
     if r.verdict == BAD_INPUT:
         return f"{r.error}\n  bad input: not checked"
+    if r.verdict == INCOMPLETE:
+        return f"{r.error}\n  incomplete: not checked to the end"
     lines = []
     if r.failure:
         f = r.failure
@@ -74,7 +79,20 @@ def exit_status(results: list[TraceResult], strict: bool) -> int:
         return exitcodes.BAD_INPUT
     if any(r.verdict == REJECTED or (strict and r.notes) for r in results):
         return exitcodes.VIOLATED
+    if any(r.verdict == INCOMPLETE for r in results):
+        return exitcodes.INCOMPLETE
     return exitcodes.OK
+
+
+def trace_files(paths: list[str]) -> list[str]:
+    """The files named, with each folder replaced by its *.trace files in name order."""
+    out = []
+    for p in paths:
+        if Path(p).is_dir():
+            out += [str(f) for f in sorted(Path(p).glob("*.trace"))]
+        else:
+            out.append(p)
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         print("stork check-trace: --jobs must be >= 1 and --timeout > 0", file=sys.stderr)
         return exitcodes.BAD_INPUT
     try:
-        results = check_all(args.paths, args.jobs, args.timeout)
+        results = check_all(trace_files(args.paths), args.jobs, args.timeout)
     except SpinToolError as e:
         print(f"stork check-trace: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
@@ -92,5 +110,6 @@ def run(args: argparse.Namespace) -> int:
                          indent=2))
     else:
         for r in results:
-            print(format_result(r), file=sys.stderr if r.verdict == BAD_INPUT else sys.stdout)
+            bad = r.verdict in (BAD_INPUT, INCOMPLETE)
+            print(format_result(r), file=sys.stderr if bad else sys.stdout)
     return status
