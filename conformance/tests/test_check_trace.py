@@ -196,8 +196,10 @@ def test_a_missing_file_and_bad_options_are_bad_input(stork, tmp_path: Path) -> 
 
 def test_counterexamples_from_verify(stork, tmp_path: Path) -> None:
     """A miniport's counterexample conforms (with its WI-M note); a faulty runtime's does not."""
-    for design in ("double_free", "runtime_drop_requeue"):
-        p = stork("verify", str(ROOT / "model" / "designs" / f"{design}.pml"), "--out", str(tmp_path))
+    for design, extra in (("double_free", []), ("runtime_drop_requeue", []),
+                          ("runtime_overlap", ["-D", "NTHREADS=2", "--property", "callback_once"])):
+        p = stork("verify", str(ROOT / "model" / "designs" / f"{design}.pml"), "--out",
+                  str(tmp_path), *extra)
         assert p.returncode == 1, p.stderr
     r = ct.check(str(tmp_path / "double_free.no_double_free.trace"))
     assert r.verdict == ct.CONFORMS
@@ -206,6 +208,9 @@ def test_counterexamples_from_verify(stork, tmp_path: Path) -> None:
     assert r.verdict == ct.REJECTED and r.failure.rules == ("WI-R2",) and r.failure.event == "end"
     r = ct.check(str(tmp_path / "runtime_drop_requeue.callback_eventually.trace"))
     assert r.verdict == ct.REJECTED and r.failure.rules == ("WI-C5",) and r.failure.event == "loop"
+    r = ct.check(str(tmp_path / "runtime_overlap.callback_once.trace"))
+    assert r.verdict == ct.REJECTED and r.failure.rules == ("WI-C4",)
+    assert r.failure.event.startswith("start ")
 
 
 def test_the_benchmark_runs() -> None:
