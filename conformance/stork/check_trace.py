@@ -81,6 +81,7 @@ class TraceResult:
     before: list[tuple[int, str]] = field(default_factory=list)   # events before the failure
     notes: list[Finding] = field(default_factory=list)
     error: str = ""             # BAD_INPUT: file:line: what is wrong; INCOMPLETE: why
+    allowed: dict[int, tuple[str, ...]] = field(default_factory=dict)  # line -> the model's set
     seconds: float = 0.0
 
 
@@ -265,11 +266,26 @@ inline drv_release() {{
         :: else -> break
         od;
         if
-        :: !drv_busy -> mon_adapter_released()
+        :: !drv_busy -> drv_adapter_released()
         :: else
         fi
     :: else
     fi
+}}
+
+/* The adapter's life ends: name the workers not freed (WI-M7), then the monitor's checks. */
+inline drv_adapter_released() {{
+    drv_i = 1;
+    do
+    :: drv_i <= g_issued ->
+        if
+        :: g_state[drv_i] != W_FREED -> printf("@@unfreed %d\\n", drv_i)
+        :: else
+        fi;
+        drv_i++
+    :: else -> break
+    od;
+    mon_adapter_released()
 }}
 
 /* Where a `loop` begins: the state the cycle must bring the model back to. */
@@ -342,7 +358,7 @@ init {{
             :: d_k == K_LOOP_CHECK -> drv_loop_check()
             :: d_k == K_END ->
                 if
-                :: !g_gone -> mon_adapter_released()
+                :: !g_gone -> drv_adapter_released()
                 :: else
                 fi
             :: else     /* fail-alloc: recorded in the next call's e_fail */
@@ -410,18 +426,24 @@ def _steps(trace: Trace, loop_line: int, end_line: int, ends_in_callback: bool) 
     return steps
 
 
+def _hung(trace: Trace, sh: _Shape) -> dict[str, str]:
+    """Loop traces: thread -> worker, for each callback that runs all the way round the loop."""
+    if trace.loop_at is None:
+        return {}
+    cycle = trace.events[trace.loop_at:]
+    at_loop = sh.running_at[trace.loop_at] if cycle else dict(sh.running_at_end)
+    returns = {e.ctx for e in cycle if e.kind == "return"}
+    return {t: w for t, w in at_loop.items() if t not in returns}
+
+
 def _starving(trace: Trace, sh: _Shape) -> list[int]:
     """Workers the loop never starts, if some system thread is free somewhere in the loop."""
     if trace.loop_at is None:
         return []
-    cycle = trace.events[trace.loop_at:]
-    at_loop = sh.running_at[trace.loop_at] if cycle else dict(sh.running_at_end)
-    returns = {e.ctx for e in cycle if e.kind == "return"}
     known = sh.threads | {"sys0"}
-    # A thread is free at some point of the cycle unless it runs one callback throughout.
-    if not any(t not in at_loop or t in returns for t in known):
+    if known <= set(_hung(trace, sh)):
         return []
-    started = {_worker_number(e.handle) for e in cycle if e.kind == "start"}
+    started = {_worker_number(e.handle) for e in trace.events[trace.loop_at:] if e.kind == "start"}
     return [w for w in range(1, sh.issued + 1) if w not in started]
 
 
@@ -462,6 +484,7 @@ _NOTE = re.compile(r"^\s*stork-note\s+(\w+)\s+(WI_[A-Z]\d+)\s*$")
 _MARK = re.compile(r"^\s*@@ (\d+)\s*$")
 _ALLOWED = re.compile(r"^\s*@@allowed (-?\d+)\s*$")
 _WORKER = re.compile(r"^\s*@@worker (\d+)\s*$")
+_UNFREED = re.compile(r"^\s*@@unfreed (\d+)\s*$")
 _RULE = re.compile(r"\bWI_([A-Z]\d+)\b")
 _NAMES = ("status_in_allowed_set", "no_call_after_remove", "loop_repeats", "callback_eventually",
           "no_free_while_queued", "callback_once", "no_callback_after_removal", "no_double_free",
@@ -497,7 +520,8 @@ def _status_rules(ev: Event, allowed: tuple[str, ...], running: dict[str, str]) 
 
 
 def _first_sentence(text: str) -> str:
-    return text.split(". ")[0].rstrip(".") + "."
+    """Up to the first full stop that ends a sentence (not the one in "e.g.")."""
+    return re.split(r"(?<!e\.g)\.\s+(?=[A-Z\[])", text)[0].rstrip(".") + "."
 
 
 def _explain(prop: str, rules: tuple[str, ...], assertion: str, ev: Event | None,
@@ -534,14 +558,16 @@ def _explain(prop: str, rules: tuple[str, ...], assertion: str, ev: Event | None
     return ". ".join(x for x in (head, why) if x) or "the model cannot take this event"
 
 
-def _read_output(out: str, trace: Trace, sh: _Shape, end_line: int, loop_line: int
-                 ) -> tuple[Finding | None, list[Finding], str]:
-    """(the failure, the miniport notes, an internal error) from SPIN's simulation output."""
+def _read_output(out: str, trace: Trace, sh: _Shape, end_line: int, loop_line: int,
+                 res: TraceResult) -> tuple[Finding | None, str]:
+    """(the failure, an internal error) from SPIN's simulation output; the miniport notes and
+    the model's allowed set of each call go into res."""
     by_line = {e.line: (i, e) for i, e in enumerate(trace.events)}
     texts = rule_table()
     line = worker = 0
+    unfreed: list[str] = []
     allowed: tuple[str, ...] = ()
-    notes: list[Finding] = []
+    notes = res.notes
 
     def event_text(n: int) -> str:
         if n in by_line:
@@ -551,11 +577,15 @@ def _read_output(out: str, trace: Trace, sh: _Shape, end_line: int, loop_line: i
     for raw in out.splitlines():
         m = _MARK.match(raw)
         if m:
-            line, allowed = int(m.group(1)), ()
+            line, allowed, unfreed = int(m.group(1)), (), []
+            continue
+        m = _UNFREED.match(raw)
+        if m:
+            unfreed.append(f"w{m.group(1)}")
             continue
         m = _ALLOWED.match(raw)
         if m:
-            allowed = _statuses_of(int(m.group(1)))
+            allowed = res.allowed[line] = _statuses_of(int(m.group(1)))
             continue
         m = _WORKER.match(raw)
         if m:
@@ -564,19 +594,21 @@ def _read_output(out: str, trace: Trace, sh: _Shape, end_line: int, loop_line: i
         m = _NOTE.match(raw)
         if m:
             rule = "WI-" + m.group(2)[3:]
-            f = Finding(line, event_text(line), (rule,), m.group(1), "miniport",
-                        _explain(m.group(1), (rule,), "", None, ()))
+            why = _explain(m.group(1), (rule,), "", None, ())
+            if m.group(1) == "no_leak" and unfreed:
+                why = f"{', '.join(unfreed)} never freed. {why}"
+            f = Finding(line, event_text(line), (rule,), m.group(1), "miniport", why)
             if f not in notes:
                 notes.append(f)
     fail = _ASSERT_FAIL.search(out)
     if not fail:
         err = _SPIN_ERROR.search(out)
         if err:
-            return None, notes, f"the trace driver failed in SPIN: {err.group(1)}"
+            return None, f"the trace driver failed in SPIN: {err.group(1)}"
         if not re.search(r"^\s*@@done\s*$", out, re.M):
             last = out.strip().splitlines()[-1:] or ["no output"]
-            return None, notes, f"the trace driver stopped before its end in SPIN: {last[0].strip()}"
-        return None, notes, ""
+            return None, f"the trace driver stopped before its end in SPIN: {last[0].strip()}"
+        return None, ""
     assertion = fail.group(1)
     prop = next((n for n in _NAMES if re.search(rf"\b{n}\b", assertion)), "")
     rules = tuple(f"WI-{r}" for r in _RULE.findall(assertion))
@@ -585,7 +617,7 @@ def _read_output(out: str, trace: Trace, sh: _Shape, end_line: int, loop_line: i
         rules = _status_rules(ev, allowed, sh.running_at[by_line[line][0]])
     keeper = texts[rules[0]][1] if rules and rules[0] in texts else "runtime"
     return Finding(line, event_text(line), rules, prop, keeper,
-                   _explain(prop, rules, assertion, ev, allowed, worker)), notes, ""
+                   _explain(prop, rules, assertion, ev, allowed, worker)), ""
 
 
 def check(path: str, timeout: float = 60.0) -> TraceResult:
@@ -609,12 +641,17 @@ def check(path: str, timeout: float = 60.0) -> TraceResult:
         except SpinTimeout as e:
             return TraceResult(path, INCOMPLETE, len(trace.events), error=f"{path}: {e}",
                                seconds=time.monotonic() - t0)
-    failure, notes, internal = _read_output(out, trace, sh, end_line, loop_line)
+    res = TraceResult(path, CONFORMS, len(trace.events))
+    failure, internal = _read_output(out, trace, sh, end_line, loop_line, res)
     if internal:
         raise SpinToolError(f"{path}: {internal}")
-    res = TraceResult(path, REJECTED if failure else CONFORMS, len(trace.events),
-                      failure, notes=notes, seconds=time.monotonic() - t0)
+    res.seconds = time.monotonic() - t0
+    for thread, w in sorted(_hung(trace, sh).items()):
+        res.notes.append(Finding(loop_line, "loop", ("WI-M9",), "terminates", "miniport",
+                                 f"the callback of {w} on {thread} runs all the way round the "
+                                 f"loop: it never returns. {_explain('', ('WI-M9',), '', None, ())}"))
     if failure:
+        res.verdict, res.failure = REJECTED, failure
         earlier = [e for e in trace.events if e.line < failure.line]
         res.before = [(e.line, e.text()) for e in earlier[-CONTEXT_EVENTS:]]
     return res

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from stork import allowed, lifecycle, trace
 from stork import check_trace as ct
 from stork import spin
 
@@ -232,3 +233,46 @@ def test_a_spin_run_past_the_time_limit_is_incomplete(stork) -> None:
     p = stork("check-trace", "--timeout", "0.001", str(HARNESS_TRACES / "many_workers.trace"))
     assert p.returncode == 3
     assert "took more than 0.001 s" in p.stderr and "incomplete" in p.stderr
+
+
+def test_allowed_py_mirrors_the_model_on_every_call() -> None:
+    """stork.allowed (used by coverage) against the sets SPIN's monitor computed."""
+    compared = 0
+    for f in valid_traces() + [LIVENESS]:
+        r = ct.check(str(f))
+        for st in lifecycle.walk(trace.load(str(f))).steps:
+            ev = st.event
+            if ev.kind != "call":
+                continue
+            dirql = ev.irql == "DIRQL"
+            if ev.api == "init":
+                mine = allowed.init(dirql, st.after_fail_alloc)
+            elif ev.api == "queue":
+                mine = allowed.queue(st.state, dirql, st.removing, ev.handle, ev.routine)
+            else:
+                mine = allowed.free(st.state, dirql, ev.handle)
+            assert set(mine) == set(r.allowed[ev.line]), (str(f), ev.line)
+            compared += 1
+    assert compared > 150
+
+
+def test_the_leak_note_names_the_workers_never_freed(tmp_path: Path) -> None:
+    r = ct.check(write(tmp_path, "leak.trace", "stork-trace 1\n"
+                       "call dpc DISPATCH init -> SUCCESS w1\ncall dpc DISPATCH init -> SUCCESS w2\n"
+                       "call dpc DISPATCH init -> SUCCESS w3\ncall dpc DISPATCH free w2 -> SUCCESS\nend\n"))
+    assert r.verdict == ct.CONFORMS
+    assert [(n.line, n.rules) for n in r.notes] == [(6, ("WI-M7",))]
+    assert r.notes[0].explanation.startswith("w1, w3 never freed.")
+
+
+def test_a_callback_running_all_the_way_round_a_loop_is_a_hang_not_a_starved_queue(tmp_path: Path) -> None:
+    head = ("stork-trace 1\ncall dpc DISPATCH init -> SUCCESS w1\ncall dpc DISPATCH init -> SUCCESS w2\n"
+            "call dpc DISPATCH queue w1 cb1 null -> SUCCESS\ncall dpc DISPATCH queue w2 cb1 null -> SUCCESS\n"
+            "start sys0 w1 cb1 null\n")
+    r = ct.check(write(tmp_path, "hang.trace", head + "loop\nend\n"))
+    assert r.verdict == ct.CONFORMS
+    assert [(n.line, n.rules, n.prop) for n in r.notes] == [(7, ("WI-M9",), "terminates")]
+    # with a second system thread known to be free, w2 starves: the runtime's fault
+    r = ct.check(write(tmp_path, "starve.trace", head + "start sys1 w2 cb1 null\nreturn sys1 w2\n"
+                       "call dpc DISPATCH queue w2 cb1 null -> SUCCESS\nloop\nend\n"))
+    assert r.verdict == ct.REJECTED and r.failure.rules == ("WI-C5",)
