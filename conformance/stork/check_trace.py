@@ -554,7 +554,7 @@ def _explain(prop: str, rules: tuple[str, ...], assertion: str, ev: Event | None
     known = [r for r in rules if r in texts]
     if not head and len(known) == 1:
         return _first_sentence(texts[known[0]][0])
-    why = "; ".join(f"{r}: {_first_sentence(texts[r][0])}" for r in known)
+    why = " ".join(f"{r}: {_first_sentence(texts[r][0])}" for r in known)
     return ". ".join(x for x in (head, why) if x) or "the model cannot take this event"
 
 
