@@ -652,7 +652,9 @@ def check(path: str, timeout: float = 60.0) -> TraceResult:
                                  f"loop: it never returns. {_explain('', ('WI-M9',), '', None, ())}"))
     if failure:
         res.verdict, res.failure = REJECTED, failure
-        earlier = [e for e in trace.events if e.line < failure.line]
+        # The loop's checks run after one pass of the cycle: its events came before them.
+        after_cycle = failure.line == loop_line != 0
+        earlier = [e for e in trace.events if after_cycle or e.line < failure.line]
         res.before = [(e.line, e.text()) for e in earlier[-CONTEXT_EVENTS:]]
     return res
 

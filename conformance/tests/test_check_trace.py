@@ -276,3 +276,8 @@ def test_a_callback_running_all_the_way_round_a_loop_is_a_hang_not_a_starved_que
     r = ct.check(write(tmp_path, "starve.trace", head + "start sys1 w2 cb1 null\nreturn sys1 w2\n"
                        "call dpc DISPATCH queue w2 cb1 null -> SUCCESS\nloop\nend\n"))
     assert r.verdict == ct.REJECTED and r.failure.rules == ("WI-C5",)
+
+
+def test_a_loop_check_shows_the_cycle_it_followed() -> None:
+    r = ct.check(str(GOLDEN / "rejected" / "loop_callback_starves.trace"))
+    assert [n for n, _ in r.before] == [9, 10, 11]

@@ -63,7 +63,9 @@ def format_result(r: TraceResult) -> str:
         what = f"breaks {', '.join(f.rules)}" if f.rules else "cannot be taken"
         lines.append(f"  {what}{f' ({f.prop})' if f.prop else ''}: {f.explanation}")
         if r.before:
-            lines.append("  events before it:")
+            round_loop = any(n > f.line for n, _ in r.before)
+            lines.append("  events before it (once round the loop):" if round_loop
+                         else "  events before it:")
             lines += [f"    {r.path}:{n}: {e}" for n, e in r.before]
     for n in r.notes:
         lines.append(f"{r.path}:{n.line}: {n.event}")
