@@ -193,6 +193,8 @@ def test_a_missing_file_and_bad_options_are_bad_input(stork, tmp_path: Path) -> 
     p = stork("check-trace", str(tmp_path / "none.trace"))
     assert p.returncode == 2 and "cannot read" in p.stderr
     assert stork("check-trace", "--jobs", "0", str(LIVENESS)).returncode == 2
+    p = stork("check-trace", str(tmp_path))
+    assert p.returncode == 2 and "no .trace files" in p.stderr
 
 
 def test_counterexamples_from_verify(stork, tmp_path: Path) -> None:

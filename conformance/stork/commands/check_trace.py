@@ -86,12 +86,19 @@ def exit_status(results: list[TraceResult], strict: bool) -> int:
     return exitcodes.OK
 
 
+class NoTraces(Exception):
+    """A folder named on the command line holds no .trace file."""
+
+
 def trace_files(paths: list[str]) -> list[str]:
     """The files named, with each folder replaced by its *.trace files in name order."""
     out = []
     for p in paths:
         if Path(p).is_dir():
-            out += [str(f) for f in sorted(Path(p).glob("*.trace"))]
+            found = sorted(Path(p).glob("*.trace"))
+            if not found:
+                raise NoTraces(f"no .trace files in the folder {p}")
+            out += [str(f) for f in found]
         else:
             out.append(p)
     return out
@@ -102,7 +109,12 @@ def run(args: argparse.Namespace) -> int:
         print("stork check-trace: --jobs must be >= 1 and --timeout > 0", file=sys.stderr)
         return exitcodes.BAD_INPUT
     try:
-        results = check_all(trace_files(args.paths), args.jobs, args.timeout)
+        files = trace_files(args.paths)
+    except NoTraces as e:
+        print(f"stork check-trace: {e}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    try:
+        results = check_all(files, args.jobs, args.timeout)
     except SpinToolError as e:
         print(f"stork check-trace: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
