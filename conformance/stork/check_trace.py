@@ -7,6 +7,8 @@ mon_return, remove begin and end, the adapter's release), with the statuses the 
 records. SPIN runs the driver as a simulation of its single path; the first assertion that
 fails is the first event the model cannot take, and the assertion names the property and rule
 ids it breaks. So SPIN decides: Python only lays out the events and reads SPIN's output.
+The events are data (arrays indexed by step) read by one loop, so the driver, and SPIN's time,
+grow linearly with the trace; the monitor's steps are expanded once.
 
 The driver is compiled with two model switches (contract.pml):
 - STORK_OFF_status_conforms: the driver checks a whole allowed set (every status the trace
