@@ -10,7 +10,12 @@
  *
  * A property is compiled out with -DSTORK_OFF_<property>; `stork verify` does that to look
  * for violations of the others once one is found.
+ *
+ * With -DSTORK_NOTE_MINIPORT (`stork check-trace`), a property the miniport keeps is noted
+ * instead of asserted: its check prints "stork-note PROPERTY RULE" and the run goes on, so a
+ * trace is judged on the runtime's rules while the miniport's mistakes are still reported.
  */
+#define STORK_NOTE(c, p, r) if :: (c) :: else -> printf("stork-note "); printf(#p); printf(" "); printf(#r); printf("\n") fi
 
 /* Property names and rule ids, for assertion messages only. */
 hidden byte no_double_free, no_use_after_free, valid_handle, no_free_while_queued,
@@ -22,16 +27,22 @@ hidden byte WI_I1, WI_I2, WI_I4, WI_Q1, WI_Q2, WI_Q3, WI_Q4, WI_Q5, WI_Q6, WI_Q7
 
 #ifdef STORK_OFF_no_double_free
 #define CHECK_no_double_free(c, r) skip
+#elif defined(STORK_NOTE_MINIPORT)
+#define CHECK_no_double_free(c, r) STORK_NOTE(c, no_double_free, r)
 #else
 #define CHECK_no_double_free(c, r) assert((c) || no_double_free || r)
 #endif
 #ifdef STORK_OFF_no_use_after_free
 #define CHECK_no_use_after_free(c, r) skip
+#elif defined(STORK_NOTE_MINIPORT)
+#define CHECK_no_use_after_free(c, r) STORK_NOTE(c, no_use_after_free, r)
 #else
 #define CHECK_no_use_after_free(c, r) assert((c) || no_use_after_free || r)
 #endif
 #ifdef STORK_OFF_valid_handle
 #define CHECK_valid_handle(c, r) skip
+#elif defined(STORK_NOTE_MINIPORT)
+#define CHECK_valid_handle(c, r) STORK_NOTE(c, valid_handle, r)
 #else
 #define CHECK_valid_handle(c, r) assert((c) || valid_handle || r)
 #endif
@@ -42,6 +53,8 @@ hidden byte WI_I1, WI_I2, WI_I4, WI_Q1, WI_Q2, WI_Q3, WI_Q4, WI_Q5, WI_Q6, WI_Q7
 #endif
 #ifdef STORK_OFF_no_free_while_running
 #define CHECK_no_free_while_running(c, r) skip
+#elif defined(STORK_NOTE_MINIPORT)
+#define CHECK_no_free_while_running(c, r) STORK_NOTE(c, no_free_while_running, r)
 #else
 #define CHECK_no_free_while_running(c, r) assert((c) || no_free_while_running || r)
 #endif
@@ -57,11 +70,15 @@ hidden byte WI_I1, WI_I2, WI_I4, WI_Q1, WI_Q2, WI_Q3, WI_Q4, WI_Q5, WI_Q6, WI_Q7
 #endif
 #ifdef STORK_OFF_no_leak
 #define CHECK_no_leak(c, r) skip
+#elif defined(STORK_NOTE_MINIPORT)
+#define CHECK_no_leak(c, r) STORK_NOTE(c, no_leak, r)
 #else
 #define CHECK_no_leak(c, r) assert((c) || no_leak || r)
 #endif
 #ifdef STORK_OFF_irql
 #define CHECK_irql(c, r) skip
+#elif defined(STORK_NOTE_MINIPORT)
+#define CHECK_irql(c, r) STORK_NOTE(c, irql, r)
 #else
 #define CHECK_irql(c, r) assert((c) || irql || r)
 #endif

@@ -19,7 +19,7 @@ def init(dirql: bool, fail_alloc: bool) -> tuple[str, ...]:
     errs = set()
     if dirql:
         errs.add("INVALID_IRQL")
-    elif fail_alloc:
+    if fail_alloc:
         errs.add("INSUFFICIENT_RESOURCES")
     return ordered(errs or {"SUCCESS"})
 

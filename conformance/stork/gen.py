@@ -33,7 +33,8 @@ from stork import coverage
 from stork import lifecycle as lc
 from stork import trace as tracefmt
 from stork.paths import MODEL_DIR, ROOT
-from stork.spin import PanOptions, compile_pan, generate, replay_pan_trail, run_pan, simulate
+from stork.spin import (PanOptions, compile_pan, generate, random_simulation, replay_pan_trail,
+                        run_pan)
 
 GEN_DESIGN = MODEL_DIR / "gen" / "general_miniport.pml"
 # The generator breaks the miniport's obligations on purpose; the runtime's properties stay on.
@@ -260,7 +261,7 @@ def minimise(found: list[Witness]) -> list[Witness]:
 
 def random_walk(seed: int, cfg: GenConfig) -> str:
     bounds = cfg.walk_bounds()
-    rc, out = simulate(GEN_DESIGN, _defines(bounds) + ["GEN_NO_TRAP"], seed)
+    rc, out = random_simulation(GEN_DESIGN, _defines(bounds) + ["GEN_NO_TRAP"], seed)
     if rc != 0 or "invalid end state" in out or "remove end" not in out:
         tail = "\n".join(out.splitlines()[-5:])
         raise GenError(f"random walk with seed {seed} did not end with the adapter released:\n{tail}")

@@ -92,3 +92,10 @@ def test_minimise_keeps_every_goal_with_fewer_traces() -> None:
 def test_bad_bounds_exit_2(stork, tmp_path: Path) -> None:
     r = stork("gen", "--out", str(tmp_path), "--maxw", "9")
     assert r.returncode == 2 and "--maxw" in r.stderr
+
+
+def test_the_model_as_oracle_accepts_every_shipped_trace(stork) -> None:
+    """check-trace (the contract monitor run by SPIN) takes every generated event."""
+    r = stork("check-trace", str(SHIPPED))
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert r.stdout.count(": conforms (") == len(list(SHIPPED.rglob("*.trace")))

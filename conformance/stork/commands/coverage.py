@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from stork import exitcodes
 from stork.coverage import UNREACHABLE_RULES, measure
 from stork.trace import Trace, TraceError, load
+from stork.tracefiles import NoTraces, trace_files
 
 NAME = "coverage"
 HELP = ("Report which coverage goals of spec/coverage.md a set of traces meets (files or "
@@ -22,24 +22,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unmet", action="store_true", help="list every goal not met")
 
 
-def collect(paths: list[str]) -> list[Path]:
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files += sorted(p.rglob("*.trace"))
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise FileNotFoundError(str(p))
-    return files
-
-
 def run(args: argparse.Namespace) -> int:
     try:
-        files = collect(args.paths)
-        traces: list[Trace] = [load(f) for f in files]
-    except FileNotFoundError as e:
-        print(f"stork coverage: no such file or folder: {e}", file=sys.stderr)
+        traces: list[Trace] = [load(f) for f in trace_files(args.paths)]
+    except NoTraces as e:
+        print(f"stork coverage: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
     except TraceError as e:
         print(f"stork coverage: {e}", file=sys.stderr)
