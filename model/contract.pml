@@ -122,6 +122,16 @@ hidden byte  m_i;
 #define ISSUED(h)     ((h) >= 1 && (h) <= g_issued)
 #define RUNS_ELSEWHERE(h, ctx) (g_runner[h] != 0 && (ctx) != CTX_SYS + g_runner[h] - 1)
 
+/* A call's outcome in the trace: the allowed set when the runtime's answer is in it (a replay
+   may then take any member), else the answer itself, as an implementation's recording would
+   show it: a faulty runtime's counterexample is then a trace the contract rejects. */
+inline print_outcome(st) {
+    if
+    :: ALLOWS(st) -> print_allowed()
+    :: else -> print_status(st)
+    fi
+}
+
 /*
  * Each mon_* below first works out what the contract allows (m_allowed), then prints the event
  * (so a counterexample ends with the offending call), then asserts, then updates its view.
@@ -149,7 +159,7 @@ inline mon_init(ctx, lvl, h, st, inject) {
     printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl); printf(" init -> ");
     if
     :: st == S_SUCCESS -> printf("SUCCESS w%d\n", h)
-    :: else -> print_allowed(); printf("\n")
+    :: else -> print_outcome(st); printf("\n")
     fi;
     STORK_EVENT_HOOK(EV_CALL, API_INIT, h, ctx, lvl, st, inject);
     CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
@@ -190,7 +200,7 @@ inline mon_queue(ctx, lvl, cb, h, cx, st) {
     fi;
     printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl);
     printf(" queue "); print_handle(h); printf(" "); print_cb(cb); printf(" ");
-    print_cx(cx); printf(" -> "); print_allowed(); printf("\n");
+    print_cx(cx); printf(" -> "); print_outcome(st); printf("\n");
     STORK_EVENT_HOOK(EV_CALL, API_QUEUE, h, ctx, lvl, st, 0);
     CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
     CHECK_valid_handle(h == 0 || ISSUED(h), WI_M3);
@@ -224,7 +234,7 @@ inline mon_free(ctx, lvl, h, st) {
     :: else
     fi;
     printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl);
-    printf(" free "); print_handle(h); printf(" -> "); print_allowed(); printf("\n");
+    printf(" free "); print_handle(h); printf(" -> "); print_outcome(st); printf("\n");
     STORK_EVENT_HOOK(EV_CALL, API_FREE, h, ctx, lvl, st, 0);
     CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
     CHECK_valid_handle(h == 0 || ISSUED(h), WI_M3);

@@ -216,6 +216,20 @@ def test_counterexamples_from_verify(stork, tmp_path: Path) -> None:
     assert r.failure.event.startswith("start ")
 
 
+def test_status_counterexamples_show_the_faulty_answer_and_are_rejected(stork, tmp_path: Path) -> None:
+    """A status the contract does not allow is written as the runtime's answer, not the set."""
+    for design in ("runtime_free_queued", "runtime_ignore_removal"):
+        p = stork("verify", str(ROOT / "model" / "designs" / f"{design}.pml"), "--out",
+                  str(tmp_path), "--property", "status_conforms")
+        assert p.returncode == 1, p.stderr
+    r = ct.check(str(tmp_path / "runtime_free_queued.status_conforms.trace"))
+    assert r.verdict == ct.REJECTED and "WI-F2" in r.failure.rules
+    assert r.failure.event.endswith("free w1 -> SUCCESS")
+    r = ct.check(str(tmp_path / "runtime_ignore_removal.status_conforms.trace"))
+    assert r.verdict == ct.REJECTED and "WI-Q4" in r.failure.rules
+    assert r.failure.event.endswith("-> SUCCESS")
+
+
 def test_the_benchmark_runs() -> None:
     p = subprocess.run([sys.executable, str(ROOT / "conformance" / "bench" / "check_trace_bench.py"),
                         "--quick"], capture_output=True, text=True, timeout=120)
