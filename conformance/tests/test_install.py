@@ -22,3 +22,16 @@ def test_installed_stork_verifies_a_design(tmp_path: Path) -> None:
                        capture_output=True, text=True, env=env, cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "no_leak" in r.stdout and "holds" in r.stdout
+
+
+def test_installed_stork_mutates_with_the_installed_corpus(tmp_path: Path) -> None:
+    build = os.environ.get("STORK_BUILD_DIR")
+    if not build:
+        pytest.skip("runs under ctest, which names the build directory")
+    subprocess.run(["cmake", "--install", build, "--prefix", str(tmp_path)], check=True,
+                   capture_output=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "STORK_LIBEXEC_DIR")}
+    r = subprocess.run([str(tmp_path / "bin" / "stork"), "mutate"], capture_output=True,
+                       text=True, env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "goal-directed: 20/20 killed" in r.stdout
