@@ -1,0 +1,47 @@
+# The checking runtime (libstork-check.a: the reference runtime, the checks, the scheduler and
+# the explorer, with main()) and the scenarios shipped in check/scenarios/, each built into an
+# audit program, normally and under ASan+UBSan (check/asan/) for the tests.
+set(CHECK_SOURCES ${H}/check/sched.c ${H}/check/runtime.c ${H}/check/report.c
+    ${H}/check/explore.c ${H}/check/main.c ${H}/replay/fiber.c ${H}/impl/reference/reference.c)
+set(CHECK_OUT ${CMAKE_CURRENT_BINARY_DIR}/check)
+file(GLOB CHECK_SCENARIOS CONFIGURE_DEPENDS ${H}/check/scenarios/*.c)
+
+foreach(v "" _asan)
+  add_library(stork-check${v} STATIC ${CHECK_SOURCES})
+  target_include_directories(stork-check${v} PUBLIC ${H}/check/include ${H}/include
+                             PRIVATE ${H}/check ${H}/replay)
+  target_compile_definitions(stork-check${v} PRIVATE _GNU_SOURCE)
+  target_link_libraries(stork-check${v} PUBLIC Threads::Threads m)
+  set_target_properties(stork-check${v} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  if(v STREQUAL "_asan")
+    set(vflags ${STORK_ASAN_FLAGS} -O1 -g)
+    set(vout ${CHECK_OUT}/asan)
+  else()
+    set(vflags)
+    if(NOT CMAKE_BUILD_TYPE)
+      set(vflags -O2 -g)
+    endif()
+    set(vout ${CHECK_OUT})
+  endif()
+  set_target_properties(stork-check${v} PROPERTIES ARCHIVE_OUTPUT_DIRECTORY ${vout}
+                        OUTPUT_NAME stork-check)
+  if(vflags)
+    target_compile_options(stork-check${v} PRIVATE ${vflags})
+    target_link_options(stork-check${v} PUBLIC ${vflags})
+  endif()
+  foreach(s ${CHECK_SCENARIOS})
+    get_filename_component(name ${s} NAME_WE)
+    add_executable(audit-${name}${v} ${s})
+    target_link_libraries(audit-${name}${v} PRIVATE stork-check${v})
+    if(vflags)
+      target_compile_options(audit-${name}${v} PRIVATE ${vflags})
+    endif()
+    set_target_properties(audit-${name}${v} PROPERTIES OUTPUT_NAME ${name}
+                          RUNTIME_OUTPUT_DIRECTORY ${vout}/scenarios)
+  endforeach()
+endforeach()
+
+install(TARGETS stork-check ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/stork)
+install(DIRECTORY ${H}/check/include/ DESTINATION ${CMAKE_INSTALL_DATADIR}/stork/c-harness/check/include)
+install(FILES ${H}/include/stork/impl_abi.h
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/stork/c-harness/check/include/stork)

@@ -1,0 +1,149 @@
+"""The checking runtime and `stork audit`: every check broken by one scenario and kept by another,
+the shipped scenarios' verdicts (normal build and ASan+UBSan), traces valid and replayable,
+--replay exact, budgets, bad input.  Needs the C harness built (ctest sets STORK_LIBEXEC_DIR)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from stork import trace as trace_reader
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "c-harness" / "check" / "scenarios"
+LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
+BUILT = LIBEXEC / "check" / "scenarios"
+BUILT_ASAN = LIBEXEC / "check" / "asan" / "scenarios"
+
+pytestmark = pytest.mark.skipif(not BUILT.is_dir(), reason="C harness not built (no audit programs)")
+
+ALL = sorted(p.stem for p in SCENARIOS.glob("*.c"))
+OBLIGATIONS = [f"WI-M{i}" for i in range(1, 10) if i != 10]
+
+
+def expected(name: str) -> tuple[set[str], list[str]]:
+    """The rules a scenario's header expects (empty: clean) and its extra audit options."""
+    text = (SCENARIOS / f"{name}.c").read_text()
+    m = re.search(r"^ \* expect: (.*)$", text, re.M)
+    assert m, f"{name}.c has no 'expect:' line"
+    rules = set() if m.group(1).strip() == "clean" else set(m.group(1).split())
+    opts = re.search(r"^ \* audit: (.*)$", text, re.M)
+    return rules, opts.group(1).split() if opts else []
+
+
+def audit(program: Path, *args: str) -> tuple[int, dict]:
+    r = subprocess.run([str(program), "--json", "--seed", "1", *args], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode in (0, 1, 3), r.stdout + r.stderr
+    return r.returncode, json.loads(r.stdout)
+
+
+@pytest.mark.parametrize("build", ["normal", "asan"])
+@pytest.mark.parametrize("name", ALL)
+def test_scenario_verdict(name: str, build: str) -> None:
+    program = (BUILT if build == "normal" else BUILT_ASAN) / name
+    rules, opts = expected(name)
+    rc, out = audit(program, *opts)
+    found = {f["rule"] for f in out["findings"]}
+    assert found == rules, json.dumps(out["findings"], indent=1)
+    if rules:
+        assert rc == 1
+    else:
+        assert rc == 0 and out["complete"] and out["schedules"] >= 1
+
+
+def test_every_obligation_has_a_breaking_and_a_clean_scenario() -> None:
+    broken = set()
+    for name in ALL:
+        rules, _ = expected(name)
+        broken |= rules
+        if name.startswith("rule_") and name.endswith("_bad"):
+            twin = name[:-4] + "_ok"
+            assert twin in ALL, f"{name} has no clean counterpart"
+            assert not expected(twin)[0], f"{twin} is expected to be clean"
+    assert set(OBLIGATIONS) <= broken
+
+
+def test_finding_names_rule_site_and_history() -> None:
+    rc, out = audit(BUILT / "rule_never_issued_bad")
+    assert rc == 1
+    m3 = next(f for f in out["findings"] if f["rule"] == "WI-M3")
+    assert m3["file"].endswith("rule_never_issued_bad.c") and m3["line"] == 23
+    assert "the address of the HwDeviceExtension's field" in m3["message"]
+    assert "holds w1" in m3["message"]
+    assert "init -> SUCCESS w1" in m3["history"] and "free bad1 -> INVALID_PARAMETER" in m3["history"]
+
+
+def test_every_run_is_a_valid_trace_the_reference_replays(tmp_path: Path) -> None:
+    for name in ("rule_free_running_bad", "storahci", "rule_hang_bad"):
+        d = tmp_path / name
+        d.mkdir()
+        subprocess.run([str(BUILT / name), "--record", str(d), "--max-schedules", "40",
+                        "--exhaustive"], capture_output=True, check=False, timeout=60)
+        files = sorted(d.glob("*.trace"))
+        assert files, name
+        for f in files:
+            trace_reader.load(f)
+        r = subprocess.run([str(LIBEXEC / "stork-replay"), "--impl",
+                            str(LIBEXEC / "stork-reference.so"), str(d)],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert r.stdout.splitlines()[-1] == f"{len(files)} passed, 0 failed"
+
+
+def test_stork_audit_compiles_a_scenario_and_replays_its_finding(stork, tmp_path: Path) -> None:
+    src = SCENARIOS / "rule_free_running_bad.c"
+    r = stork("audit", str(src), "--seed", "1", "--out", str(tmp_path))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "FINDING" in r.stdout and "WI-M6" in r.stdout
+    saved = sorted(tmp_path.glob("*.WI-M6.*.trace"))
+    assert len(saved) == 1
+    text = saved[0].read_text()
+    assert f"meta scenario {src}" in text
+    again = stork("audit", "--replay", str(saved[0]))
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "same run" in again.stdout and "WI-M6" in again.stdout
+    events = [ln for ln in text.splitlines() if ln and not ln.startswith(("#", "meta"))]
+    replayed = [ln for ln in again.stdout.splitlines()
+                if ln and not ln.startswith(("#", "meta", "FINDING", " ", "replayed"))]
+    assert replayed[:len(events)] == events
+    # a trace whose events the schedule does not give is refused, not "replayed"
+    tampered = tmp_path / "tampered.trace"
+    tampered.write_text(text.replace("remove begin", "remove begin\nremove end", 1))
+    bad = stork("audit", str(src), "--replay", str(tampered))
+    assert bad.returncode == 2 and "does not give the run" in bad.stderr
+
+
+def test_budget_cut_is_incomplete_never_clean() -> None:
+    r = subprocess.run([str(BUILT / "storahci"), "--max-schedules", "5", "--exhaustive"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "incomplete" in r.stdout and "clean" not in r.stdout
+
+
+def test_bad_input(stork, tmp_path: Path) -> None:
+    r = stork("audit", str(tmp_path / "missing.c"))
+    assert r.returncode == 2 and "no such file" in r.stderr
+    broken = tmp_path / "broken.c"
+    broken.write_text("#include <storport.h>\nint x = ;\n")
+    r = stork("audit", str(broken))
+    assert r.returncode == 2 and "broken.c:2" in r.stderr
+    badname = tmp_path / "badname.c"
+    badname.write_text(
+        "#include <storport.h>\nstatic void f(void *e) { (void)e; }\n"
+        "static const struct stork_routine rs[] = {{\"sys1\", 2, f}};\n"
+        "const struct stork_scenario stork_scenario = {.name = \"x\", .extension_size = 8,\n"
+        "    .routines = rs, .nroutines = 1};\n")
+    r = stork("audit", str(badname))
+    assert r.returncode == 2 and "sys1" in r.stderr
+    nosched = tmp_path / "plain.trace"
+    nosched.write_text("stork-trace 1\nend\n")
+    r = stork("audit", str(SCENARIOS / "storahci.c"), "--replay", str(nosched))
+    assert r.returncode == 2 and "plain.trace:2: expected a 'meta schedule' line" in r.stderr
+    r = stork("audit", "--replay", str(nosched))
+    assert r.returncode == 2 and "no 'meta scenario' line" in r.stderr
