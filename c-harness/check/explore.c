@@ -110,7 +110,7 @@ const struct finding *run_has(const struct run *r, const struct found *f)
 {
     for (int i = 0; i < r->nf; i++)
         if (strcmp(r->f[i].rule, f->rule) == 0 && r->f[i].line == f->line &&
-            strcmp(r->f[i].file, f->file) == 0)
+            strcmp(r->f[i].file, f->file) == 0 && strcmp(r->f[i].why, f->why) == 0)
             return &r->f[i];
     return NULL;
 }
@@ -131,7 +131,7 @@ static void record(struct explorer *x, const struct explore_opts *o, long number
         bool known = false;
         for (int j = 0; j < res->nf && !known; j++)
             known = strcmp(res->f[j].rule, fi->rule) == 0 && res->f[j].line == fi->line &&
-                    strcmp(res->f[j].file, fi->file) == 0;
+                    strcmp(res->f[j].file, fi->file) == 0 && strcmp(res->f[j].why, fi->why) == 0;
         if (known)
             continue;
         if (res->nf == res->capf) {
@@ -147,6 +147,7 @@ static void record(struct explorer *x, const struct explore_opts *o, long number
         struct found *f = &res->f[res->nf++];
         memset(f, 0, sizeof *f);
         f->rule = fi->rule;
+        f->why = fi->why;
         snprintf(f->file, sizeof f->file, "%s", fi->file);
         f->line = fi->line;
         snprintf(f->msg, sizeof f->msg, "%s", fi->msg);

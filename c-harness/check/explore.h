@@ -25,6 +25,7 @@ struct explore_opts {
 /* One distinct finding (rule and call site), with the first schedule that showed it. */
 struct found {
     const char *rule;
+    const char *why;
     char file[256];
     int line;
     char msg[400];

@@ -209,6 +209,8 @@ static bool report_finding(struct explorer *x, const struct cli *c, struct found
     if (json) {
         fprintf(json, "%s{\"rule\": ", number ? ", " : "");
         json_string(json, f->rule);
+        fprintf(json, ", \"why\": ");
+        json_string(json, f->why);
         fprintf(json, ", \"file\": ");
         json_string(json, f->file);
         fprintf(json, ", \"line\": %d, \"message\": ", f->line);
@@ -220,7 +222,8 @@ static bool report_finding(struct explorer *x, const struct cli *c, struct found
         fprintf(json, ", \"found_by\": \"%s\", \"run\": %ld, \"seed\": %llu}", f->pct ? "pct" : "exhaustive",
                 f->run, (unsigned long long)f->seed);
     } else {
-        printf("\nFINDING %d: %s at %s:%d\n  %s\n", number + 1, f->rule, f->file, f->line, fi->msg);
+        printf("\nFINDING %d: %s%s%s%s at %s:%d\n  %s\n", number + 1, f->rule, f->why[0] ? " (" : "",
+               f->why, f->why[0] ? ")" : "", f->file, f->line, fi->msg);
         if (fi->worker >= 0)
             printf("  history of w%d:\n", fi->worker + 1);
         else

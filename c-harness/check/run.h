@@ -38,8 +38,7 @@ struct ctx {
     stork_routine_fn *fn;
     struct fiber fiber;
     bool has_fiber;
-    unsigned long wait_stamp; /* progress count when it began to wait */
-    bool from_wait;           /* resumed from a wait: a failed re-check is no progress */
+    unsigned long wait_stamp; /* progress count when it last found its condition false */
     struct stork_lock *blocked_on;
     int locks_held;
     const char *at_file; /* where it is suspended */
@@ -61,6 +60,8 @@ struct wrec {
     const char *busy_file; /* the last free that returned BUSY while it stayed live */
     int busy_line;
     int overwritten_ev;   /* event whose init overwrote the variable holding it, or -1 */
+    bool queue_failed;    /* its last queue failed and it was not queued after */
+    int runs;             /* callbacks started */
 };
 
 enum ev_kind { EV_INIT, EV_QUEUE, EV_FREE, EV_START, EV_RETURN, EV_REMOVE_BEGIN, EV_REMOVE_END,
@@ -82,6 +83,7 @@ struct ev {
 
 struct finding {
     const char *rule;
+    const char *why; /* "" or which kind of break of the rule (one leak is not another) */
     char msg[400];
     const char *file;
     int line;
@@ -139,7 +141,6 @@ struct run {
     struct finding *f;
     int nf, capf;
     unsigned long progress;
-    bool no_progress;
     int steps;
     struct chooser *chooser;
     struct choices *made;
@@ -165,6 +166,8 @@ void runtime_check_end(struct run *r);
 int run_event(struct run *r, struct ev e);
 void run_finding(struct run *r, const char *rule, const char *file, int line, int worker,
                  const char *fmt, ...);
+void run_finding_why(struct run *r, const char *rule, const char *why, const char *file, int line,
+                     int worker, const char *fmt, ...);
 int wrec_of(const struct run *r, const void *handle);
 
 /* report.c */

@@ -81,11 +81,13 @@ int run_event(struct run *r, struct ev e)
     return r->nev++;
 }
 
-void run_finding(struct run *r, const char *rule, const char *file, int line, int worker,
-                 const char *fmt, ...)
+static void add_finding(struct run *r, const char *rule, const char *why, const char *file,
+                        int line, int worker, const char *fmt, va_list ap)
 {
+    file = file ? file : "?";
     for (int i = 0; i < r->nf; i++)
-        if (r->f[i].rule == rule && r->f[i].line == line && r->f[i].file == file)
+        if (r->f[i].rule == rule && r->f[i].line == line && strcmp(r->f[i].file, file) == 0 &&
+            strcmp(r->f[i].why, why) == 0)
             return; /* the same finding again in this run */
     if (r->nf == r->capf) {
         int cap = r->capf ? r->capf * 2 : 8;
@@ -99,13 +101,29 @@ void run_finding(struct run *r, const char *rule, const char *file, int line, in
     }
     struct finding *f = &r->f[r->nf++];
     f->rule = rule;
-    f->file = file ? file : "?";
+    f->why = why;
+    f->file = file;
     f->line = line;
     f->worker = worker;
     f->ev = r->nev - 1;
+    vsnprintf(f->msg, sizeof f->msg, fmt, ap);
+}
+
+void run_finding(struct run *r, const char *rule, const char *file, int line, int worker,
+                 const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(f->msg, sizeof f->msg, fmt, ap);
+    add_finding(r, rule, "", file, line, worker, fmt, ap);
+    va_end(ap);
+}
+
+void run_finding_why(struct run *r, const char *rule, const char *why, const char *file, int line,
+                     int worker, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_finding(r, rule, why, file, line, worker, fmt, ap);
     va_end(ap);
 }
 
@@ -323,8 +341,11 @@ STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *h, 
     run_event(r, e);
     if (st == STOR_STATUS_SUCCESS) {
         r->w[wi].queued = true;
+        r->w[wi].queue_failed = false;
         r->w[wi].routine = e.routine;
         r->w[wi].context = e.context;
+    } else if (live && !r->w[wi].queued) {
+        r->w[wi].queue_failed = true;
     }
     check_irql(r, c, "StorPortQueueWorkItem", file, line, wi);
     if (h)
@@ -381,26 +402,36 @@ STORK_ULONG stork_free_worker_at(void *ext, void *h, const char *file, int line)
     return st;
 }
 
-/* The adapter's life is over: every worker issued must have been freed (WI-M7, WI-M5). */
+/* The adapter's life is over: every worker issued must have been freed (WI-M7, WI-M5).  A
+ * leak is told apart by how it came about, so that different leaks are different findings. */
 void runtime_check_end(struct run *r)
 {
     for (int i = 0; i < r->nw; i++) {
         struct wrec *w = &r->w[i];
         if (w->freed)
             continue;
+        int n = i + 1;
         if (w->busy_file)
-            run_finding(r, "WI-M5", w->busy_file, w->busy_line, i,
-                        "w%d leaks: this free returned BUSY (it was queued), so it freed nothing, "
-                        "and nothing freed w%d after", i + 1, i + 1);
+            run_finding_why(r, "WI-M5", "busy", w->busy_file, w->busy_line, i,
+                            "w%d leaks: this free returned BUSY (it was queued), so it freed "
+                            "nothing, and nothing freed w%d after", n, n);
         else if (w->overwritten_ev >= 0)
-            run_finding(r, "WI-M7", w->init_file, w->init_line, i,
-                        "w%d, initialised here, leaks: the variable that held it was overwritten by "
-                        "the init at %s:%d before it was freed", i + 1, r->ev[w->overwritten_ev].file,
-                        r->ev[w->overwritten_ev].line);
+            run_finding_why(r, "WI-M7", "overwritten", w->init_file, w->init_line, i,
+                            "w%d, initialised here, leaks: the variable that held it was "
+                            "overwritten by the init at line %d before it was freed", n,
+                            r->ev[w->overwritten_ev].line);
+        else if (w->queue_failed)
+            run_finding_why(r, "WI-M7", "queue failed", w->init_file, w->init_line, i,
+                            "w%d, initialised here, leaks: its queue failed and nobody freed it "
+                            "(check the queue's status and free on failure)", n);
+        else if (w->runs)
+            run_finding_why(r, "WI-M7", "callback returned", w->init_file, w->init_line, i,
+                            "w%d, initialised here, leaks: its callback returned without freeing "
+                            "or re-queueing it, and nobody freed it after", n);
         else
-            run_finding(r, "WI-M7", w->init_file, w->init_line, i,
-                        "w%d, initialised here, is never freed (leaked at the adapter's release)",
-                        i + 1);
+            run_finding_why(r, "WI-M7", "never queued", w->init_file, w->init_line, i,
+                            "w%d, initialised here, is never queued nor freed (leaked at the "
+                            "adapter's release)", n);
     }
 }
 

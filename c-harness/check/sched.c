@@ -98,8 +98,6 @@ void stork_wait_at(const char *file, int line)
     if (!r || r->cur < 0)
         abort();
     struct ctx *c = &r->ctx[r->cur];
-    if (c->from_wait)
-        r->no_progress = true; /* resumed, checked, still false: nothing happened */
     c->state = C_WAITING;
     c->wait_stamp = r->progress;
     c->at_file = file;
@@ -167,7 +165,9 @@ void stork_use_resources_at(const char *file, int line)
         run_finding(r, "WI-M8", file, line, c->kind == K_SYS ? c->worker : -1,
                     "%s uses the miniport's resources, which the remove handler released at %s:%d "
                     "(the remove handler must drain the workers whose callbacks use them first)",
-                    c->kind == K_SYS ? "a callback" : c->name, r->release_file, r->release_line);
+                    c->kind == K_SYS ? "a callback" : c->name,
+                    strrchr(r->release_file, '/') ? strrchr(r->release_file, '/') + 1 : r->release_file,
+                    r->release_line);
     }
 }
 
@@ -184,8 +184,6 @@ static bool enabled(const struct run *r, const struct ctx *c)
         return false;
     case C_READY:
         return true;
-    case C_WAITING:
-        return r->progress > c->wait_stamp;
     case C_BLOCKED:
         return c->blocked_on->owner == 0;
     default:
@@ -252,11 +250,9 @@ static void resume(struct run *r, struct ctx *c)
         }
         c->has_fiber = true;
     }
-    c->from_wait = c->state == C_WAITING;
     c->state = C_RUNNING;
     r->cur = c->index;
     r->last = c->index;
-    r->no_progress = false;
     fiber_switch(&r->main, &c->fiber);
     r->cur = -1;
     if (c->state != C_DONE)
@@ -296,6 +292,7 @@ static void start_item(struct run *r, int pos)
     }
     struct wrec *w = &r->w[wi];
     w->queued = false;
+    w->runs++;
     w->running_on = c->index;
     c->item = item;
     c->worker = wi;
@@ -346,11 +343,28 @@ static void hang(struct run *r, const char *why)
     run_event(r, (struct ev){.kind = EV_LOOP, .ctx = -1});
 }
 
+/* A waiter whose condition may have changed (another context made progress since it last
+ * looked) evaluates it again: no step, no decision, nothing else runs.  If it holds, the
+ * waiter stops at the scheduling point after its wait and is runnable like any other. */
+static void probe_waiters(struct run *r)
+{
+    for (int i = 0; i < r->nctx; i++) {
+        struct ctx *c = &r->ctx[i];
+        if (c->state != C_WAITING || r->progress <= c->wait_stamp)
+            continue;
+        c->state = C_RUNNING;
+        r->cur = i;
+        fiber_switch(&r->main, &c->fiber);
+        r->cur = -1;
+    }
+}
+
 static bool schedule(struct run *r)
 {
     struct opt o[MAX_CTX + MAX_POSTED + 1];
     int actors[MAX_CTX + MAX_POSTED + 1];
     while (!r->error[0]) {
+        probe_waiters(r);
         int n = options(r, o, actors);
         if (n == 0) {
             if (all_done(r))
@@ -380,8 +394,7 @@ static bool schedule(struct run *r)
             r->impl->begin_removal(r->adapter);
             break;
         }
-        if (!r->no_progress)
-            r->progress++;
+        r->progress++;
     }
     return false;
 }

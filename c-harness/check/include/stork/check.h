@@ -74,12 +74,18 @@ struct stork_lock {
 /* StorPortAcquireSpinLock / StorPortReleaseSpinLock. */
 #define STORK_LOCK(lock) stork_lock_at((lock), __FILE__, __LINE__)
 #define STORK_UNLOCK(lock) stork_unlock_at((lock), __FILE__, __LINE__)
-/* Wait (KeWaitForSingleObject on an event, a polling loop) until `cond` holds.  If no other
- * context can make it hold, the audit reports a hang (WI-M9). */
-#define STORK_WAIT_UNTIL(cond)                   \
-    do {                                         \
-        while (!(cond))                          \
-            stork_wait_at(__FILE__, __LINE__);   \
+/* Wait (KeWaitForSingleObject on an event, a polling loop) until `cond` holds.  `cond` must
+ * have no side effects: the scheduler re-evaluates it, without a scheduling step, whenever
+ * another context has made progress, and the waiter becomes runnable once it holds.  If no
+ * other context can make it hold, the audit reports a hang (WI-M9). */
+#define STORK_WAIT_UNTIL(cond)                       \
+    do {                                             \
+        if (!(cond)) {                               \
+            do                                       \
+                stork_wait_at(__FILE__, __LINE__);   \
+            while (!(cond));                         \
+            stork_yield_at(__FILE__, __LINE__);      \
+        }                                            \
     } while (0)
 /* The remove handler releases the miniport's own resources (queues, DMA memory) here ... */
 #define STORK_RELEASE_RESOURCES() stork_release_resources_at(__FILE__, __LINE__)
