@@ -190,6 +190,7 @@ static bool exhaustive(struct explorer *x, const struct explore_opts *o, struct 
         }
         record(x, o, res->schedules, false, 0, res);
         res->schedules++;
+        res->failing_schedules += x->run->nf > 0;
         int i = x->made.len - 1;
         while (i >= 0 && x->made.pick[i] >= x->made.n[i] - 1)
             i--;
@@ -303,6 +304,7 @@ static bool pct(struct explorer *x, const struct explore_opts *o, struct explore
             n = an;
         record(x, o, i, true, seed, res);
         res->pct_runs++;
+        res->failing_pct_runs += x->run->nf > 0;
     }
     res->pct_n = n;
     res->pct_k = k;

@@ -40,6 +40,7 @@ struct explore_result {
     bool complete;
     double exhaustive_secs;
     long pct_runs;
+    long failing_schedules, failing_pct_runs; /* runs with at least one finding */
     int pct_n, pct_k; /* contexts (actors) and steps the guarantee is stated for */
     double pct_secs;
     struct found *f;

@@ -265,21 +265,24 @@ static int audit(struct explorer *x, const struct cli *c)
         printf("{\"scenario\": ");
         json_string(stdout, x->scn->name);
         printf(", \"schedules\": %ld, \"complete\": %s, \"pct_runs\": %ld, \"seed\": %llu, "
-               "\"depth\": %d, \"n\": %d, \"k\": %d, \"findings\": [", res.schedules,
+               "\"depth\": %d, \"n\": %d, \"k\": %d, \"failing_schedules\": %ld, "
+               "\"failing_pct_runs\": %ld, \"findings\": [", res.schedules,
                res.complete ? "true" : "false", res.pct_runs, (unsigned long long)c->o.seed,
-               c->o.depth, res.pct_n, res.pct_k);
+               c->o.depth, res.pct_n, res.pct_k, res.failing_schedules, res.failing_pct_runs);
     } else {
         printf("stork audit: %s\n", x->scn->name);
         if (!c->o.pct_only)
-            printf("exhaustive: %ld schedule(s), %s (%.2f s, %.0f schedules/s)\n", res.schedules,
+            printf("exhaustive: %ld schedule(s), %s, %ld with a finding (%.2f s, %.0f schedules/s)\n",
+                   res.schedules,
                    res.complete ? "all explored" : "budget reached (--max-schedules): incomplete",
+                   res.failing_schedules,
                    res.exhaustive_secs,
                    res.exhaustive_secs > 0 ? (double)res.schedules / res.exhaustive_secs : 0.0);
         if (res.pct_runs || c->o.pct_only)
-            printf("pct: %ld run(s), seeds %llu..%llu, depth d=%d, n=%d contexts, k=%d steps "
-                   "(%.2f s): each run finds a given bug of depth %d with probability >= "
+            printf("pct: %ld run(s), %ld with a finding, seeds %llu..%llu, depth d=%d, n=%d contexts, "
+                   "k=%d steps (%.2f s): each run finds a given bug of depth %d with probability >= "
                    "1/(n*k^(d-1)) = %.3g; all %ld runs miss it with probability <= %.3g\n",
-                   res.pct_runs, (unsigned long long)c->o.seed,
+                   res.pct_runs, res.failing_pct_runs, (unsigned long long)c->o.seed,
                    (unsigned long long)(c->o.seed + (uint64_t)(res.pct_runs ? res.pct_runs - 1 : 0)),
                    c->o.depth, res.pct_n, res.pct_k, res.pct_secs, c->o.depth, p, res.pct_runs, miss);
     }

@@ -147,3 +147,19 @@ def test_bad_input(stork, tmp_path: Path) -> None:
     assert r.returncode == 2 and "plain.trace:2: expected a 'meta schedule' line" in r.stderr
     r = stork("audit", "--replay", str(nosched))
     assert r.returncode == 2 and "no 'meta scenario' line" in r.stderr
+
+
+def test_pct_finds_a_seeded_depth_2_race_that_the_exhaustive_budget_misses() -> None:
+    program = BUILT / "pct_depth2_race"
+    rc, out = audit(program, "--depth", "2", "--max-schedules", "20000", "--runs", "2000")
+    assert rc == 1
+    assert out["schedules"] == 20000 and not out["complete"] and out["failing_schedules"] == 0
+    n, k = out["n"], out["k"]
+    p = 1.0 / (n * k)  # the PCT bound for d = 2
+    assert (1 - p) ** 2000 < 0.001  # the stated budget: a miss is that unlikely
+    found = [f for f in out["findings"] if f["rule"] == "WI-M2"]
+    assert found and found[0]["found_by"] == "pct"
+    # the seed printed repeats that run alone
+    seed = str(found[0]["seed"])
+    rc, again = audit(program, "--pct", "--depth", "2", "--runs", "1", "--seed", seed)
+    assert rc == 1 and again["failing_pct_runs"] == 1
