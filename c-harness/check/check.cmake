@@ -45,3 +45,11 @@ install(TARGETS stork-check ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/stor
 install(DIRECTORY ${H}/check/include/ DESTINATION ${CMAKE_INSTALL_DATADIR}/stork/c-harness/check/include)
 install(FILES ${H}/include/stork/impl_abi.h
         DESTINATION ${CMAKE_INSTALL_DATADIR}/stork/c-harness/check/include/stork)
+
+# Benchmark: `cmake --build . --target bench_audit` prints schedules explored per second on the
+# fixed SpcNvme restart scenario against the same scenario's default schedule run repeatedly.
+add_executable(stork-bench-audit ${H}/check/bench/bench_audit.c ${H}/check/scenarios/spcnvme_fixed.c)
+target_include_directories(stork-bench-audit PRIVATE ${H}/check ${H}/replay)
+target_compile_definitions(stork-bench-audit PRIVATE _GNU_SOURCE)
+target_link_libraries(stork-bench-audit PRIVATE stork-check)
+add_custom_target(bench_audit COMMAND stork-bench-audit 1 DEPENDS stork-bench-audit USES_TERMINAL)
