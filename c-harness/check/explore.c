@@ -36,9 +36,9 @@ bool explorer_init(struct explorer *x, const struct stork_scenario *scn, char *e
 {
     memset(x, 0, sizeof *x);
     x->scn = scn;
-    if (scn->nroutines > MAX_ROUTINES || scn->threads > MAX_THREADS) {
-        snprintf(err, size, "scenario %s: at most %d routines and %d threads", scn->name,
-                 MAX_ROUTINES, MAX_THREADS);
+    if (scn->nroutines > MAX_ROUTINES || scn->threads > MAX_THREADS || !scn->extension_size) {
+        snprintf(err, size, "scenario %s: at most %d routines and %d threads, and an extension "
+                 "of at least 1 byte", scn->name, MAX_ROUTINES, MAX_THREADS);
         return false;
     }
     for (size_t i = 0; i < scn->nroutines; i++) {
@@ -168,11 +168,12 @@ static void record(struct explorer *x, const struct explore_opts *o, long number
         size_t used = strlen(sched);
         for (int i = 0; i < x->made.len && used + 12 < sizeof sched; i++)
             used += (size_t)snprintf(sched + used, sizeof sched - used, " %d", x->made.pick[i]);
-        char gen[] = "generator stork-audit 0.1.0", scn[300], sd[64];
+        char gen[] = "generator stork-audit 0.1.0", scn[300], sd[64], cfg[64];
         snprintf(scn, sizeof scn, "scenario %s", o->source ? o->source : x->scn->name);
+        snprintf(cfg, sizeof cfg, "config NTHREADS=%d", r->nctx - r->first_sys);
         snprintf(sd, sizeof sd, "seed %llu", (unsigned long long)seed);
-        const char *meta[] = {gen, scn, sched, sd};
-        write_trace(out, r, meta, pct ? 4 : 3);
+        const char *meta[] = {gen, scn, cfg, sched, sd};
+        write_trace(out, r, meta, pct ? 5 : 4);
         fclose(out);
     }
 }

@@ -22,6 +22,7 @@ static const char usage[] =
     "  --depth D          PCT bug depth (default 3)\n"
     "  --seed S           PCT seed of the first run (run i uses S+i; default: from the clock)\n"
     "  --max-steps N      scheduling steps before a run counts as a hang (default 10000)\n"
+    "  --threads N        system worker threads (1..4), instead of the scenario's\n"
     "  --replay FILE      run the schedule recorded in FILE (meta schedule) and check the run\n"
     "                     is the one FILE records\n"
     "  --out DIR          write each finding's minimised trace to DIR\n"
@@ -102,6 +103,9 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         } else if (strcmp(a, "--depth") == 0 && n >= 1 && n <= 8) {
             c->o.depth = (int)n;
             i++;
+        } else if (strcmp(a, "--threads") == 0 && n >= 1 && n <= MAX_THREADS) {
+            c->o.limits.threads = (unsigned)n;
+            i++;
         } else if (strcmp(a, "--max-steps") == 0 && n >= 1) {
             c->o.limits.max_steps = (int)n;
             i++;
@@ -124,11 +128,12 @@ static void sched_meta(char *buf, size_t size, const struct choices *s)
 static void print_trace(FILE *out, struct explorer *x, const struct cli *c, const struct found *f,
                         const struct choices *s)
 {
-    char gen[] = "generator stork-audit 0.1.0", scn[400], sched[8192], seed[64], prop[600];
+    char gen[] = "generator stork-audit 0.1.0", scn[400], sched[8192], seed[64], prop[600], cfg[64];
     snprintf(scn, sizeof scn, "scenario %s", c->o.source ? c->o.source : x->scn->name);
+    snprintf(cfg, sizeof cfg, "config NTHREADS=%d", x->run->nctx - x->run->first_sys);
     sched_meta(sched, sizeof sched, s);
-    const char *meta[5] = {gen, scn, sched};
-    int n = 3;
+    const char *meta[6] = {gen, scn, cfg, sched};
+    int n = 4;
     if (f) {
         const char *base = strrchr(f->file, '/');
         snprintf(prop, sizeof prop, "finding %s %s:%d", f->rule, base ? base + 1 : f->file, f->line);
@@ -246,7 +251,7 @@ static bool report_finding(struct explorer *x, const struct cli *c, struct found
     return true;
 }
 
-static int audit(struct explorer *x, const struct cli *c)
+static int audit(struct explorer *x, struct cli *c)
 {
     struct explore_result res;
     explore(x, &c->o, &res);
@@ -313,7 +318,7 @@ static int audit(struct explorer *x, const struct cli *c)
 }
 
 /* --replay: the schedule a trace records, run again; the run must be the trace's. */
-static int replay(struct explorer *x, const struct cli *c)
+static int replay(struct explorer *x, struct cli *c)
 {
     FILE *in = fopen(c->replay, "r");
     if (!in) {
@@ -341,6 +346,20 @@ static int replay(struct explorer *x, const struct cli *c)
                 }
                 choices_push(&s, (int)v, 0);
             }
+        } else if (strncmp(p, "meta config", 11) == 0) {
+            const char *t = strstr(p, "NTHREADS=");
+            long v;
+            char word[16] = "";
+            if (t)
+                sscanf(t + 9, "%15[0-9]", word);
+            if (t && (!parse_long(word, &v) || v < 1 || v > MAX_THREADS)) {
+                fprintf(stderr, "%s:%d: expected NTHREADS=1..%d in meta config\n", c->replay,
+                        lineno, MAX_THREADS);
+                fclose(in);
+                return 2;
+            }
+            if (t)
+                c->o.limits.threads = (unsigned)v;
         } else if (lineno > 1 && *p && *p != '#' && *p != '\n' && strncmp(p, "meta", 4) != 0) {
             p[strcspn(p, "\r\n")] = 0;
             fprintf(exp, "%s\n", p);

@@ -106,6 +106,7 @@ struct choices {
 
 struct run_limits {
     int max_steps; /* scheduling steps before a run counts as not terminating (WI-M9) */
+    unsigned threads; /* system worker threads, overriding the scenario's (0: the scenario's) */
 };
 
 struct run {

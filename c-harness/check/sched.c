@@ -162,12 +162,15 @@ void stork_use_resources_at(const char *file, int line)
     run_point(r, file, line);
     if (r->released) {
         struct ctx *c = &r->ctx[r->cur];
+        int before = r->nf;
         run_finding(r, "WI-M8", file, line, c->kind == K_SYS ? c->worker : -1,
                     "%s uses the miniport's resources, which the remove handler released at %s:%d "
                     "(the remove handler must drain the workers whose callbacks use them first)",
                     c->kind == K_SYS ? "a callback" : c->name,
                     strrchr(r->release_file, '/') ? strrchr(r->release_file, '/') + 1 : r->release_file,
                     r->release_line);
+        if (r->nf > before)
+            r->f[r->nf - 1].ev = -1; /* a use, not a call: no event of the trace is it */
     }
 }
 
@@ -430,7 +433,7 @@ bool run_once(struct run *r, const struct stork_scenario *scn, struct chooser *c
     r->teardown_ctx = r->nctx;
     add_ctx(r, K_TEARDOWN, "teardown", STORK_PASSIVE_LEVEL, scn->remove ? scn->remove : noop_remove);
     r->first_sys = r->nctx;
-    unsigned threads = scn->threads ? scn->threads : 1;
+    unsigned threads = limits.threads ? limits.threads : scn->threads ? scn->threads : 1;
     for (unsigned t = 0; t < threads; t++) {
         add_ctx(r, K_SYS, NULL, STORK_PASSIVE_LEVEL, NULL);
         struct ctx *c = &r->ctx[r->nctx - 1];

@@ -163,3 +163,17 @@ def test_pct_finds_a_seeded_depth_2_race_that_the_exhaustive_budget_misses() -> 
     seed = str(found[0]["seed"])
     rc, again = audit(program, "--pct", "--depth", "2", "--runs", "1", "--seed", seed)
     assert rc == 1 and again["failing_pct_runs"] == 1
+
+
+def test_installed_stork_audits_a_scenario(tmp_path: Path) -> None:
+    build = os.environ.get("STORK_BUILD_DIR")
+    if not build:
+        pytest.skip("runs under ctest, which names the build directory")
+    subprocess.run(["cmake", "--install", build, "--prefix", str(tmp_path / "inst")], check=True,
+                   capture_output=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "STORK_LIBEXEC_DIR")}
+    r = subprocess.run([str(tmp_path / "inst" / "bin" / "stork"), "audit",
+                        str(SCENARIOS / "rule_leak_bad.c")],
+                       capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "WI-M7" in r.stdout

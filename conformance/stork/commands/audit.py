@@ -38,6 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="seed of the first PCT run (run i uses S+i); default: from the clock, printed")
     p.add_argument("--max-steps", type=int, default=10000, metavar="N",
                    help="scheduling steps after which a run counts as a hang (default 10000)")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="system worker threads (1..4) instead of the scenario's")
     p.add_argument("--out", metavar="DIR", help="write each finding's minimised trace to DIR")
     p.add_argument("--record", metavar="DIR", help="write the trace of every run to DIR")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
@@ -48,6 +50,8 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
            "--depth", str(args.depth), "--max-steps", str(args.max_steps)]
     if args.seed is not None:
         out += ["--seed", str(args.seed)]
+    if args.threads is not None:
+        out += ["--threads", str(args.threads)]
     for flag in ("pct", "exhaustive", "json"):
         if getattr(args, flag):
             out.append("--" + flag)
@@ -65,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
     if args.max_schedules < 1 or args.runs < 0 or not 1 <= args.depth <= 8 or args.max_steps < 1:
         print("stork audit: --max-schedules and --max-steps must be >= 1, --runs >= 0, "
               "--depth 1..8", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    if args.threads is not None and not 1 <= args.threads <= 4:
+        print("stork audit: --threads must be 1..4", file=sys.stderr)
         return exitcodes.BAD_INPUT
     if args.seed is not None and args.seed < 0:
         print("stork audit: --seed must be >= 0", file=sys.stderr)
