@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,8 @@ def build(scenario: Path) -> Program:
     if done.returncode != 0:
         work.cleanup()
         raise AuditError(f"{scenario}: does not compile as a scenario:\n{done.stderr.rstrip()}")
+    if done.stderr.strip():
+        print(done.stderr.rstrip(), file=sys.stderr)  # the compiler's warnings
     return Program(out, work)
 
 

@@ -177,3 +177,36 @@ def test_installed_stork_audits_a_scenario(tmp_path: Path) -> None:
                        capture_output=True, text=True, env=env, cwd=tmp_path)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "WI-M7" in r.stdout
+
+
+def test_case_study_write_ups_name_files_that_exist() -> None:
+    studies = ROOT / "conformance" / "case-studies"
+    for md in ("storahci.md", "spcnvme.md"):
+        text = (studies / md).read_text()
+        names = set(re.findall(r"\b((?:spcnvme|storahci|oneshot)[a-z_]*)\.(c|pml)\b", text))
+        assert names, md
+        for stem, ext in names:
+            where = SCENARIOS if ext == "c" else ROOT / "model" / "designs"
+            assert (where / f"{stem}.{ext}").is_file(), f"{md} names {stem}.{ext}"
+
+
+# The model's miniport properties and the obligations a C finding of each names.
+PROPERTY_RULES = {
+    "no_double_free": {"WI-M2"}, "no_use_after_free": {"WI-M3", "WI-M4"},
+    "valid_handle": {"WI-M3"}, "no_free_while_running": {"WI-M6"},
+    "no_callback_after_removal": {"WI-M8"}, "no_leak": {"WI-M7", "WI-M5"}, "irql": {"WI-M1"},
+    "terminates": {"WI-M9"},
+}
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if (ROOT / "model" / "designs" / f"{n}.pml").exists()])
+def test_c_twin_of_a_design_expects_what_the_design_expects(name: str) -> None:
+    design = (ROOT / "model" / "designs" / f"{name}.pml").read_text()
+    m = re.search(r"expect: (holds|VIOLATED (.*))$", design, re.M)
+    assert m, name
+    props = set(m.group(2).split()) if m.group(2) else set()
+    rules, _ = expected(name)
+    for p in props:
+        assert PROPERTY_RULES[p] & rules, f"{name}: the design violates {p}, the C twin expects none of {PROPERTY_RULES[p]}"
+    for r in rules:
+        assert any(r in PROPERTY_RULES[p] for p in props), f"{name}: {r} has no violated property in the design"
