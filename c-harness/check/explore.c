@@ -192,6 +192,7 @@ static bool exhaustive(struct explorer *x, const struct explore_opts *o, struct 
         record(x, o, res->schedules, false, 0, res);
         res->schedules++;
         res->failing_schedules += x->run->nf > 0;
+        res->cut_runs += x->run->cut;
         int i = x->made.len - 1;
         while (i >= 0 && x->made.pick[i] >= x->made.n[i] - 1)
             i--;
@@ -306,6 +307,7 @@ static bool pct(struct explorer *x, const struct explore_opts *o, struct explore
         record(x, o, i, true, seed, res);
         res->pct_runs++;
         res->failing_pct_runs += x->run->nf > 0;
+        res->cut_runs += x->run->cut;
     }
     res->pct_n = n;
     res->pct_k = k;
@@ -318,6 +320,8 @@ void explore(struct explorer *x, const struct explore_opts *o, struct explore_re
     memset(res, 0, sizeof *res);
     if (!o->pct_only && !exhaustive(x, o, res))
         return;
+    if (res->complete && res->cut_runs)
+        res->complete = false; /* every schedule was tried, but some were not run to their end */
     if (o->exhaustive_only || res->complete)
         return;
     pct(x, o, res);

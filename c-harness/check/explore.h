@@ -41,6 +41,7 @@ struct explore_result {
     double exhaustive_secs;
     long pct_runs;
     long failing_schedules, failing_pct_runs; /* runs with at least one finding */
+    long cut_runs; /* runs stopped at --max-steps: the search is incomplete */
     int pct_n, pct_k; /* contexts (actors) and steps the guarantee is stated for */
     double pct_secs;
     struct found *f;

@@ -21,7 +21,8 @@ static const char usage[] =
     "  --runs N           PCT runs (default 2000)\n"
     "  --depth D          PCT bug depth (default 3)\n"
     "  --seed S           PCT seed of the first run (run i uses S+i; default: from the clock)\n"
-    "  --max-steps N      scheduling steps before a run counts as a hang (default 10000)\n"
+    "  --max-steps N      scheduling steps after which a run is cut (default 10000); a cut run\n"
+    "                     makes the search incomplete\n"
     "  --threads N        system worker threads (1..4), instead of the scenario's\n"
     "  --replay FILE      run the schedule recorded in FILE (meta schedule) and check the run\n"
     "                     is the one FILE records\n"
@@ -271,15 +272,18 @@ static int audit(struct explorer *x, struct cli *c)
         json_string(stdout, x->scn->name);
         printf(", \"schedules\": %ld, \"complete\": %s, \"pct_runs\": %ld, \"seed\": %llu, "
                "\"depth\": %d, \"n\": %d, \"k\": %d, \"failing_schedules\": %ld, "
-               "\"failing_pct_runs\": %ld, \"findings\": [", res.schedules,
+               "\"failing_pct_runs\": %ld, \"cut_runs\": %ld, \"findings\": [", res.schedules,
                res.complete ? "true" : "false", res.pct_runs, (unsigned long long)c->o.seed,
-               c->o.depth, res.pct_n, res.pct_k, res.failing_schedules, res.failing_pct_runs);
+               c->o.depth, res.pct_n, res.pct_k, res.failing_schedules, res.failing_pct_runs,
+               res.cut_runs);
     } else {
         printf("stork audit: %s\n", x->scn->name);
         if (!c->o.pct_only)
             printf("exhaustive: %ld schedule(s), %s, %ld with a finding (%.2f s, %.0f schedules/s)\n",
                    res.schedules,
-                   res.complete ? "all explored" : "budget reached (--max-schedules): incomplete",
+                   res.complete ? "all explored"
+                   : res.cut_runs && res.schedules < c->o.max_schedules ? "all tried, some cut: incomplete"
+                                                                         : "budget reached (--max-schedules): incomplete",
                    res.failing_schedules,
                    res.exhaustive_secs,
                    res.exhaustive_secs > 0 ? (double)res.schedules / res.exhaustive_secs : 0.0);
@@ -291,6 +295,10 @@ static int audit(struct explorer *x, struct cli *c)
                    (unsigned long long)(c->o.seed + (uint64_t)(res.pct_runs ? res.pct_runs - 1 : 0)),
                    c->o.depth, res.pct_n, res.pct_k, res.pct_secs, c->o.depth, p, res.pct_runs, miss);
     }
+    if (res.cut_runs && !json)
+        printf("cut: %ld run(s) did not end within --max-steps %d steps: a livelock, or an unfair "
+               "schedule (a polling loop that never lets the others run: wait with "
+               "STORK_WAIT_UNTIL); the search is incomplete\n", res.cut_runs, c->o.limits.max_steps);
     for (int i = 0; i < res.nf; i++) {
         long runs = minimise(x, &c->o, &res.f[i]);
         if (!report_finding(x, c, &res.f[i], i, runs, json)) {
@@ -385,7 +393,7 @@ static int replay(struct explorer *x, struct cli *c)
             write_event(g, x->run, &x->run->ev[i]);
             fputc('\n', g);
         }
-        if (x->run->nev && x->run->ev[x->run->nev - 1].kind != EV_END)
+        if (!x->run->cut && x->run->nev && x->run->ev[x->run->nev - 1].kind != EV_END)
             fputs("end\n", g);
         fclose(g);
         if (strcmp(got, expected) != 0) {

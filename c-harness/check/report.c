@@ -117,7 +117,10 @@ void write_trace(FILE *out, const struct run *r, const char *const *meta, int nm
         fputc('\n', out);
         ended = e->kind == EV_END;
     }
-    if (!ended)
+    if (r->cut)
+        fprintf(out, "# cut after %d steps: the rest of this run is unknown (truncated trace)\n",
+                r->steps);
+    else if (!ended)
         fputs("end\n", out); /* after `loop`: the run stays there forever */
 }
 

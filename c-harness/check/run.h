@@ -105,7 +105,7 @@ struct choices {
 };
 
 struct run_limits {
-    int max_steps; /* scheduling steps before a run counts as not terminating (WI-M9) */
+    int max_steps; /* scheduling steps after which a run is cut (the search is then incomplete) */
     unsigned threads; /* system worker threads, overriding the scenario's (0: the scenario's) */
 };
 
@@ -143,6 +143,7 @@ struct run {
     int nf, capf;
     unsigned long progress;
     int steps;
+    bool cut; /* stopped at limits.max_steps: its end is unknown (the trace has no `end`) */
     struct chooser *chooser;
     struct choices *made;
     struct run_limits limits;

@@ -17,7 +17,8 @@ HELP = ("Audit a miniport's work-item code: SCENARIO.c (the miniport's routines 
         "under every schedule (exhaustive, with the count reported) or, past --max-schedules, "
         "PCT random schedules; each finding is printed with its rule id, call site, the "
         "worker's history and its minimised trace. Exit 0 clean (every schedule explored), "
-        "1 a finding, 2 bad input, 3 incomplete (budget reached, nothing found).")
+        "1 a finding, 2 bad input, 3 incomplete (budget reached or runs cut at --max-steps, "
+        "nothing found).")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -37,7 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, metavar="S",
                    help="seed of the first PCT run (run i uses S+i); default: from the clock, printed")
     p.add_argument("--max-steps", type=int, default=10000, metavar="N",
-                   help="scheduling steps after which a run counts as a hang (default 10000)")
+                   help="scheduling steps after which a run is cut (default 10000); a cut run "
+                        "makes the search incomplete")
     p.add_argument("--threads", type=int, metavar="N",
                    help="system worker threads (1..4) instead of the scenario's")
     p.add_argument("--out", metavar="DIR", help="write each finding's minimised trace to DIR")

@@ -69,7 +69,9 @@ struct stork_lock {
     int owner;
 };
 
-/* A scheduling point: another context may run here. */
+/* A scheduling point: another context may run here.  Not for waiting: a loop of yields
+ * polling a flag never ends in the schedules that always pick the poller, and those runs are
+ * cut (--max-steps), which leaves the search incomplete; wait with STORK_WAIT_UNTIL. */
 #define STORK_YIELD() stork_yield_at(__FILE__, __LINE__)
 /* StorPortAcquireSpinLock / StorPortReleaseSpinLock. */
 #define STORK_LOCK(lock) stork_lock_at((lock), __FILE__, __LINE__)
