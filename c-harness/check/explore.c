@@ -178,7 +178,15 @@ static void record(struct explorer *x, const struct explore_opts *o, long number
     }
 }
 
-static bool exhaustive(struct explorer *x, const struct explore_opts *o, struct explore_result *res)
+static bool out_of_time(const struct explore_opts *o, double start, long runs, struct explore_result *res)
+{
+    if (o->time_limit > 0 && runs % 256 == 0 && now() - start > o->time_limit)
+        res->timed_out = true;
+    return res->timed_out;
+}
+
+static bool exhaustive(struct explorer *x, const struct explore_opts *o, struct explore_result *res,
+                       double start)
 {
     double t0 = now();
     struct choices prefix = {0};
@@ -200,7 +208,8 @@ static bool exhaustive(struct explorer *x, const struct explore_opts *o, struct 
             res->complete = true;
             break;
         }
-        if (res->schedules >= o->max_schedules || res->error[0])
+        if (res->schedules >= o->max_schedules || res->error[0] ||
+            out_of_time(o, start, res->schedules, res))
             break;
         prefix.len = 0;
         for (int j = 0; j < i; j++)
@@ -282,7 +291,8 @@ static int actors_of_run(const struct run *r)
     return n;
 }
 
-static bool pct(struct explorer *x, const struct explore_opts *o, struct explore_result *res)
+static bool pct(struct explorer *x, const struct explore_opts *o, struct explore_result *res,
+                double start)
 {
     double t0 = now();
     /* k: the steps of the default schedule, or more if a run so far took more */
@@ -291,7 +301,7 @@ static bool pct(struct explorer *x, const struct explore_opts *o, struct explore
         return false;
     }
     int k = x->run->steps, n = actors_of_run(x->run);
-    for (long i = 0; i < o->pct_runs && !res->error[0]; i++) {
+    for (long i = 0; i < o->pct_runs && !res->error[0] && !out_of_time(o, start, i, res); i++) {
         struct pct_chooser pc = {.base.pick = pct_pick, .d = o->depth, .k = k};
         uint64_t seed = o->seed + (uint64_t)i;
         pc.rng = seed;
@@ -318,13 +328,14 @@ static bool pct(struct explorer *x, const struct explore_opts *o, struct explore
 void explore(struct explorer *x, const struct explore_opts *o, struct explore_result *res)
 {
     memset(res, 0, sizeof *res);
-    if (!o->pct_only && !exhaustive(x, o, res))
+    double start = now();
+    if (!o->pct_only && !exhaustive(x, o, res, start))
         return;
     if (res->complete && res->cut_runs)
         res->complete = false; /* every schedule was tried, but some were not run to their end */
-    if (o->exhaustive_only || res->complete)
+    if (o->exhaustive_only || res->complete || res->timed_out)
         return;
-    pct(x, o, res);
+    pct(x, o, res, start);
 }
 
 void explore_result_free(struct explore_result *res)

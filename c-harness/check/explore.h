@@ -18,6 +18,7 @@ struct explore_opts {
     uint64_t seed;
     bool pct_only, exhaustive_only;
     struct run_limits limits;
+    double time_limit;      /* seconds for the whole search (0: none); past it, incomplete */
     const char *record_dir; /* every run's trace goes here */
     const char *source;     /* the scenario's file, for the traces' meta */
 };
@@ -42,6 +43,7 @@ struct explore_result {
     long pct_runs;
     long failing_schedules, failing_pct_runs; /* runs with at least one finding */
     long cut_runs; /* runs stopped at --max-steps: the search is incomplete */
+    bool timed_out;
     int pct_n, pct_k; /* contexts (actors) and steps the guarantee is stated for */
     double pct_secs;
     struct found *f;

@@ -24,6 +24,7 @@ static const char usage[] =
     "  --max-steps N      scheduling steps after which a run is cut (default 10000); a cut run\n"
     "                     makes the search incomplete\n"
     "  --threads N        system worker threads (1..4), instead of the scenario's\n"
+    "  --time-limit S     seconds for the whole search; past them it stops, incomplete\n"
     "  --replay FILE      run the schedule recorded in FILE (meta schedule) and check the run\n"
     "                     is the one FILE records\n"
     "  --out DIR          write each finding's minimised trace to DIR\n"
@@ -103,6 +104,9 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             i++;
         } else if (strcmp(a, "--depth") == 0 && n >= 1 && n <= 8) {
             c->o.depth = (int)n;
+            i++;
+        } else if (strcmp(a, "--time-limit") == 0) {
+            c->o.time_limit = (double)n;
             i++;
         } else if (strcmp(a, "--threads") == 0 && n >= 1 && n <= MAX_THREADS) {
             c->o.limits.threads = (unsigned)n;
@@ -272,18 +276,19 @@ static int audit(struct explorer *x, struct cli *c)
         json_string(stdout, x->scn->name);
         printf(", \"schedules\": %ld, \"complete\": %s, \"pct_runs\": %ld, \"seed\": %llu, "
                "\"depth\": %d, \"n\": %d, \"k\": %d, \"failing_schedules\": %ld, "
-               "\"failing_pct_runs\": %ld, \"cut_runs\": %ld, \"findings\": [", res.schedules,
+               "\"failing_pct_runs\": %ld, \"cut_runs\": %ld, \"timed_out\": %s, \"findings\": [", res.schedules,
                res.complete ? "true" : "false", res.pct_runs, (unsigned long long)c->o.seed,
                c->o.depth, res.pct_n, res.pct_k, res.failing_schedules, res.failing_pct_runs,
-               res.cut_runs);
+               res.cut_runs, res.timed_out ? "true" : "false");
     } else {
         printf("stork audit: %s\n", x->scn->name);
         if (!c->o.pct_only)
             printf("exhaustive: %ld schedule(s), %s, %ld with a finding (%.2f s, %.0f schedules/s)\n",
                    res.schedules,
-                   res.complete ? "all explored"
-                   : res.cut_runs && res.schedules < c->o.max_schedules ? "all tried, some cut: incomplete"
-                                                                         : "budget reached (--max-schedules): incomplete",
+                   res.complete                ? "all explored"
+                   : res.timed_out && !res.pct_runs ? "stopped by --time-limit: incomplete"
+                   : res.schedules < c->o.max_schedules ? "all tried, some cut: incomplete"
+                                                        : "budget reached (--max-schedules): incomplete",
                    res.failing_schedules,
                    res.exhaustive_secs,
                    res.exhaustive_secs > 0 ? (double)res.schedules / res.exhaustive_secs : 0.0);
@@ -295,6 +300,9 @@ static int audit(struct explorer *x, struct cli *c)
                    (unsigned long long)(c->o.seed + (uint64_t)(res.pct_runs ? res.pct_runs - 1 : 0)),
                    c->o.depth, res.pct_n, res.pct_k, res.pct_secs, c->o.depth, p, res.pct_runs, miss);
     }
+    if (res.timed_out && !json)
+        printf("time limit: the search stopped after --time-limit %.0f s; it is incomplete\n",
+               c->o.time_limit);
     if (res.cut_runs && !json)
         printf("cut: %ld run(s) did not end within --max-steps %d steps: a livelock, or an unfair "
                "schedule (a polling loop that never lets the others run: wait with "

@@ -217,3 +217,11 @@ def test_c_twin_of_a_design_expects_what_the_design_expects(name: str) -> None:
         assert PROPERTY_RULES[p] & rules, f"{name}: the design violates {p}, the C twin expects none of {PROPERTY_RULES[p]}"
     for r in rules:
         assert any(r in PROPERTY_RULES[p] for p in props), f"{name}: {r} has no violated property in the design"
+
+
+def test_time_limit_stops_the_search_incomplete() -> None:
+    r = subprocess.run([str(BUILT / "pct_depth2_race"), "--exhaustive", "--max-schedules",
+                        "100000000", "--time-limit", "1", "--json"],
+                       capture_output=True, text=True, timeout=60)
+    out = json.loads(r.stdout)
+    assert r.returncode == 3 and out["timed_out"] and not out["complete"], r.stdout

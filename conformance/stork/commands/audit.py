@@ -40,6 +40,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-steps", type=int, default=10000, metavar="N",
                    help="scheduling steps after which a run is cut (default 10000); a cut run "
                         "makes the search incomplete")
+    p.add_argument("--time-limit", type=int, metavar="S",
+                   help="seconds for the whole search; past them it stops (incomplete, exit 3), "
+                        "and an audit program still running a minute later is killed (exit 3)")
     p.add_argument("--threads", type=int, metavar="N",
                    help="system worker threads (1..4) instead of the scenario's")
     p.add_argument("--out", metavar="DIR", help="write each finding's minimised trace to DIR")
@@ -54,6 +57,8 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
         out += ["--seed", str(args.seed)]
     if args.threads is not None:
         out += ["--threads", str(args.threads)]
+    if args.time_limit is not None:
+        out += ["--time-limit", str(args.time_limit)]
     for flag in ("pct", "exhaustive", "json"):
         if getattr(args, flag):
             out.append("--" + flag)
@@ -71,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
     if args.max_schedules < 1 or args.runs < 0 or not 1 <= args.depth <= 8 or args.max_steps < 1:
         print("stork audit: --max-schedules and --max-steps must be >= 1, --runs >= 0, "
               "--depth 1..8", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    if args.time_limit is not None and args.time_limit < 1:
+        print("stork audit: --time-limit must be >= 1", file=sys.stderr)
         return exitcodes.BAD_INPUT
     if args.threads is not None and not 1 <= args.threads <= 4:
         print("stork audit: --threads must be 1..4", file=sys.stderr)
@@ -90,9 +98,15 @@ def run(args: argparse.Namespace) -> int:
     except AuditError as e:
         print(f"stork audit: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
+    hard_limit = args.time_limit + 60 if args.time_limit is not None else None
     try:
         sys.stdout.flush()
-        rc = subprocess.run([str(program.path)] + program_args(args, str(scenario))).returncode
+        rc = subprocess.run([str(program.path)] + program_args(args, str(scenario)),
+                            timeout=hard_limit).returncode
+    except subprocess.TimeoutExpired:
+        print(f"stork audit: the audit program was still running {hard_limit} s after it started "
+              "(scenario code looping without a scheduling point?): incomplete", file=sys.stderr)
+        return exitcodes.INCOMPLETE
     finally:
         program.close()
     if rc < 0:
