@@ -225,3 +225,28 @@ def test_time_limit_stops_the_search_incomplete() -> None:
                        capture_output=True, text=True, timeout=60)
     out = json.loads(r.stdout)
     assert r.returncode == 3 and out["timed_out"] and not out["complete"], r.stdout
+
+
+# Each SpcNvme defect of the case study (conformance/case-studies/spcnvme.md), as the audit tells
+# it: the rule and how the leak came about.
+SPCNVME_DEFECTS = {
+    "spcnvme_wrong_handle": {("WI-M3", ""), ("WI-M7", "callback returned")},
+    "spcnvme_early_return": {("WI-M7", "callback returned")},
+    "spcnvme_overwritten_handle": {("WI-M7", "overwritten")},
+    "spcnvme_queue_status_ignored": {("WI-M7", "queue failed")},
+    "spcnvme_teardown_no_drain": {("WI-M8", "")},
+}
+
+
+def test_every_spcnvme_defect_is_found_alone_and_in_the_published_code() -> None:
+    union = set()
+    for name, defects in SPCNVME_DEFECTS.items():
+        rc, out = audit(BUILT / name)
+        found = {(f["rule"], f["why"]) for f in out["findings"]}
+        assert rc == 1 and out["complete"] and defects <= found, (name, found)
+        union |= defects
+    rc, out = audit(BUILT / "spcnvme_as_published")
+    found = {(f["rule"], f["why"]) for f in out["findings"]}
+    assert rc == 1 and out["complete"] and union <= found, found
+    rc, out = audit(BUILT / "spcnvme_fixed")
+    assert rc == 0 and out["complete"] and not out["findings"]
