@@ -13,6 +13,28 @@
 
 #include "explore.h"
 
+#ifdef STORK_CHECK_ASAN
+#include <sanitizer/common_interface_defs.h>
+
+/* A memory error in the miniport's code: say which run it was, so that it can be repeated. */
+static void on_sanitizer_death(void)
+{
+    const struct run *r = run_current();
+    if (!r)
+        return;
+    fprintf(stderr, "stork-audit: the sanitizer stopped this run; --replay a trace with these "
+            "lines repeats it:\nmeta schedule");
+    for (int i = 0; i < r->made->len; i++)
+        fprintf(stderr, " %d", r->made->pick[i]);
+    fputs("\nthe run's events up to the error:\n", stderr);
+    for (int i = 0; i < r->nev; i++) {
+        fputs("  ", stderr);
+        write_event(stderr, r, &r->ev[i]);
+        fputc('\n', stderr);
+    }
+}
+#endif
+
 static const char usage[] =
     "usage: SCENARIO-PROGRAM [options]\n"
     "  --max-schedules N  exhaustive budget (default 200000); past it the search is incomplete\n"
@@ -434,6 +456,9 @@ static int replay(struct explorer *x, struct cli *c)
 
 int main(int argc, char **argv)
 {
+#ifdef STORK_CHECK_ASAN
+    __sanitizer_set_death_callback(on_sanitizer_death);
+#endif
     struct cli c;
     int rc = parse_cli(argc, argv, &c);
     if (rc)

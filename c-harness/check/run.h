@@ -13,6 +13,14 @@
 #include "fiber.h"
 #include "stork/check.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define STORK_CHECK_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STORK_CHECK_ASAN 1
+#endif
+#endif
+
 #define MAX_ROUTINES 16
 #define MAX_THREADS 4
 #define MAX_CTX (MAX_ROUTINES + 2 + MAX_THREADS)

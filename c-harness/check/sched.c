@@ -14,13 +14,6 @@
 
 #include "run.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define STORK_CHECK_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define STORK_CHECK_ASAN 1
-#endif
-#endif
 #ifdef STORK_CHECK_ASAN
 #include <sanitizer/asan_interface.h>
 #endif

@@ -26,12 +26,20 @@ class AuditError(Exception):
     """Bad input or environment: the message says what, with file:line where there is one."""
 
 
-def library() -> Path:
-    """libstork-check.a in the build tree (c-harness/check/) or the install (libexec/stork/)."""
-    for candidate in (libexec_dir() / "check" / LIBRARY, libexec_dir() / LIBRARY):
+SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer",
+                  "-fno-sanitize-recover=all"]
+
+
+def library(sanitize: bool = False) -> Path:
+    """libstork-check.a in the build tree (c-harness/check/) or the install (libexec/stork/);
+    with `sanitize`, the one built with ASan+UBSan (in asan/ under either)."""
+    sub = ["asan"] if sanitize else []
+    for base in (libexec_dir() / "check", libexec_dir()):
+        candidate = base.joinpath(*sub, LIBRARY)
         if candidate.is_file():
             return candidate
-    raise AuditError(f"{LIBRARY} not found in {libexec_dir()} (build the C harness first)")
+    raise AuditError(f"{'/'.join(sub + [LIBRARY])} not found in {libexec_dir()} "
+                     "(build the C harness first)")
 
 
 def include_dirs() -> list[Path]:
@@ -53,18 +61,23 @@ class Program:
             self.workdir.cleanup()
 
 
-def build(scenario: Path) -> Program:
-    """The audit program for SCENARIO: compiled if it is a .c file, else the file itself."""
-    if not scenario.is_file():
+def build(scenario: Path, sanitize: bool = False) -> Program:
+    """The audit program for SCENARIO: compiled if it is a .c file (with ASan+UBSan if
+    `sanitize`), else the file itself."""
+    if not scenario.exists():
         raise AuditError(f"{scenario}: no such file")
+    if not scenario.is_file():
+        raise AuditError(f"{scenario}: not a file")
     if scenario.suffix != ".c":
         if not os.access(scenario, os.X_OK):
             raise AuditError(f"{scenario}: neither a scenario (.c) nor an audit program")
         return Program(scenario, None)
-    lib = library()
+    lib = library(sanitize)
     work = tempfile.TemporaryDirectory(prefix="stork-audit-")
     out = Path(work.name) / scenario.stem
     cmd = compiler() + ["-std=c11", "-g", "-O1", "-Wall", "-Wextra"]
+    if sanitize:
+        cmd += SANITIZE_FLAGS
     for d in include_dirs():
         cmd += ["-I", str(d)]
     cmd += [str(scenario), str(lib), "-lpthread", "-lm", "-o", str(out)]

@@ -250,3 +250,24 @@ def test_every_spcnvme_defect_is_found_alone_and_in_the_published_code() -> None
     assert rc == 1 and out["complete"] and union <= found, found
     rc, out = audit(BUILT / "spcnvme_fixed")
     assert rc == 0 and out["complete"] and not out["findings"]
+
+
+def test_sanitize_reports_a_memory_error_in_the_miniport_with_its_schedule(stork, tmp_path: Path) -> None:
+    src = tmp_path / "uaf.c"
+    src.write_text(
+        "#include <stdlib.h>\n#include <storport.h>\nstruct ext { int *buf; };\n"
+        "static VOID cb(PVOID e, PVOID c, PVOID w)\n"
+        "{ (void)c; ((struct ext *)e)->buf[0] = 1; StorPortFreeWorker(e, w); }\n"
+        "static void dpc(void *e) { PVOID w = NULL; if (StorPortInitializeWorker(e, &w)) return;\n"
+        "  if (StorPortQueueWorkItem(e, cb, w, NULL)) StorPortFreeWorker(e, w); }\n"
+        "static void find(void *e) { ((struct ext *)e)->buf = malloc(4); }\n"
+        "static void teardown(void *e) { free(((struct ext *)e)->buf); }\n"
+        "static const struct stork_routine rs[] = {{\"dpc\", STORK_DISPATCH_LEVEL, dpc}};\n"
+        "const struct stork_scenario stork_scenario = {.name = \"uaf\", .extension_size = 8,\n"
+        "  .find_adapter = find, .routines = rs, .nroutines = 1, .remove = teardown};\n")
+    plain = stork("audit", str(src))
+    assert plain.returncode == 0  # no lifecycle error: the buffer is the miniport's own
+    r = stork("audit", str(src), "--sanitize")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "heap-use-after-free" in r.stderr and "uaf.c:5 in cb" in r.stderr
+    assert "meta schedule" in r.stderr and "start sys0 w1 cb1 null" in r.stderr

@@ -48,6 +48,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", help="write each finding's minimised trace to DIR")
     p.add_argument("--record", metavar="DIR", help="write the trace of every run to DIR")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    p.add_argument("--sanitize", action="store_true",
+                   help="compile the scenario and the checking runtime with AddressSanitizer and "
+                        "UndefinedBehaviorSanitizer: a memory error in the miniport's own code "
+                        "stops the audit with the sanitizer's report, the schedule and the events of that run (exit 1)")
 
 
 def program_args(args: argparse.Namespace, source: str) -> list[str]:
@@ -94,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             scenario = scenario_of_trace(Path(args.replay))
         else:
             scenario = Path(args.scenario)
-        program = build(scenario)
+        program = build(scenario, args.sanitize)
     except AuditError as e:
         print(f"stork audit: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
