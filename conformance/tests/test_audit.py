@@ -271,3 +271,11 @@ def test_sanitize_reports_a_memory_error_in_the_miniport_with_its_schedule(stork
     assert r.returncode == 1, r.stdout + r.stderr
     assert "heap-use-after-free" in r.stderr and "uaf.c:5 in cb" in r.stderr
     assert "meta schedule" in r.stderr and "start sys0 w1 cb1 null" in r.stderr
+
+
+def test_exhaustive_search_enumerates_each_schedule_once(tmp_path: Path) -> None:
+    rc, out = audit(BUILT / "count_interleavings", "--record", str(tmp_path))
+    assert rc == 0 and out["complete"] and out["schedules"] == 30  # 6 interleavings x 5 places
+    schedules = [next(ln for ln in f.read_text().splitlines() if ln.startswith("meta schedule"))
+                 for f in sorted(tmp_path.glob("*.trace"))]
+    assert len(schedules) == 30 and len(set(schedules)) == 30
