@@ -144,6 +144,36 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     return 0;
 }
 
+/* The usual way out of each obligation's break (spec/contract.md, WI-M). */
+static const char *fix_for(const char *rule)
+{
+    static const struct {
+        const char *rule, *fix;
+    } fixes[] = {
+        {"WI-M1", "make the call from a DPC (DISPATCH_LEVEL) that the interrupt routine issues"},
+        {"WI-M2", "free once: clear the variable holding the handle when it is freed, free only a "
+                  "non-NULL one, and decide who frees (the callback or the remove handler)"},
+        {"WI-M3", "pass the handle StorPortInitializeWorker wrote (in a callback: its Worker "
+                  "parameter), never its address, NULL or a freed handle"},
+        {"WI-M4", "after a callback frees its worker it must not pass it to any call; to run again, "
+                  "re-queue instead of freeing"},
+        {"WI-M5", "check StorPortFreeWorker's status: on BUSY the worker is still queued; free it "
+                  "once its callback has run (or let the callback free it)"},
+        {"WI-M6", "drain before freeing: wait until the callback has returned (a count kept under "
+                  "the spinlock), or let the callback free its own worker"},
+        {"WI-M7", "free every worker on every path: when the queue fails, on the callback's early "
+                  "returns, before its variable is overwritten, and in the remove handler"},
+        {"WI-M8", "in the remove handler, drain the workers whose callbacks use the resources "
+                  "(nothing pending, no callback inside) before releasing them"},
+        {"WI-M9", "make what the wait waits for happen on every path (e.g. signal it when the "
+                  "queue fails or the callback returns early)"},
+    };
+    for (size_t i = 0; i < sizeof fixes / sizeof fixes[0]; i++)
+        if (strcmp(fixes[i].rule, rule) == 0)
+            return fixes[i].fix;
+    return "";
+}
+
 static void sched_meta(char *buf, size_t size, const struct choices *s)
 {
     size_t used = (size_t)snprintf(buf, size, "schedule");
@@ -247,6 +277,8 @@ static bool report_finding(struct explorer *x, const struct cli *c, struct found
         json_string(json, f->file);
         fprintf(json, ", \"line\": %d, \"message\": ", f->line);
         json_string(json, fi->msg);
+        fprintf(json, ", \"fix\": ");
+        json_string(json, fix_for(f->rule));
         fprintf(json, ", \"worker\": %d, \"history\": ", fi->worker + 1);
         json_string(json, hist);
         fprintf(json, ", \"trace\": ");
@@ -256,6 +288,7 @@ static bool report_finding(struct explorer *x, const struct cli *c, struct found
     } else {
         printf("\nFINDING %d: %s%s%s%s at %s:%d\n  %s\n", number + 1, f->rule, f->why[0] ? " (" : "",
                f->why, f->why[0] ? ")" : "", f->file, f->line, fi->msg);
+        printf("  fix: %s\n", fix_for(f->rule));
         if (fi->worker >= 0)
             printf("  history of w%d:\n", fi->worker + 1);
         else

@@ -84,6 +84,7 @@ def test_finding_names_rule_site_and_history() -> None:
     assert "the address of the HwDeviceExtension's field" in m3["message"]
     assert "holds w1" in m3["message"]
     assert "init -> SUCCESS w1" in m3["history"] and "free bad1 -> INVALID_PARAMETER" in m3["history"]
+    assert "never its address" in m3["fix"]
 
 
 def test_every_run_is_a_valid_trace_the_reference_replays(tmp_path: Path) -> None:
