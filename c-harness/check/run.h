@@ -145,6 +145,8 @@ struct run {
     int ncbs;
     void *ctxv[MAX_NAMES];
     int nctxv;
+    struct entry **entries; /* what each queue passed, for the callback's entry (runtime.c) */
+    int nentries, capentries;
     struct ev *ev;
     int nev, capev;
     struct finding *f;
@@ -171,8 +173,10 @@ unsigned ctx_irql(const struct ctx *c);
 void run_error(struct run *r, const char *fmt, ...);
 
 /* runtime.c */
+struct entry;
 void runtime_env_init(struct run *r);
 void runtime_check_end(struct run *r);
+void runtime_release(struct run *r); /* what the run's calls allocated */
 int run_event(struct run *r, struct ev e);
 void run_finding(struct run *r, const char *rule, const char *file, int line, int worker,
                  const char *fmt, ...);

@@ -310,6 +310,52 @@ STORK_ULONG stork_initialize_worker_at(void *ext, void **out, const char *file, 
     return st;
 }
 
+/* The routine and context a queue passed.  The runtime is handed callback_entry with one of
+ * these as its context, so that a callback's start (the runtime dequeues the worker and picks
+ * a thread) and its first instruction are two steps, with a scheduling point between them, as
+ * on Windows, where a worker thread takes the item and then calls the routine.  A flag the
+ * callback sets first thing is therefore not set at the moment its worker stops being queued. */
+struct entry {
+    HW_WORKITEM *routine;
+    void *context;
+};
+
+static void callback_entry(void *ext, void *context, void *worker)
+{
+    struct entry *e = context;
+    struct run *r = run_current();
+    run_point(r, "(callback entry)", 0);
+    e->routine(ext, e->context, worker);
+}
+
+static struct entry *new_entry(struct run *r, HW_WORKITEM *routine, void *context)
+{
+    if (r->nentries == r->capentries) {
+        int cap = r->capentries ? r->capentries * 2 : 16;
+        struct entry **n = realloc(r->entries, (size_t)cap * sizeof *n);
+        if (!n)
+            return NULL;
+        r->entries = n;
+        r->capentries = cap;
+    }
+    struct entry *e = malloc(sizeof *e);
+    if (!e)
+        return NULL;
+    e->routine = routine;
+    e->context = context;
+    r->entries[r->nentries++] = e;
+    return e;
+}
+
+void runtime_release(struct run *r)
+{
+    for (int i = 0; i < r->nentries; i++)
+        free(r->entries[i]);
+    free(r->entries);
+    r->entries = NULL;
+    r->nentries = r->capentries = 0;
+}
+
 STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *h, void *context,
                                      const char *file, int line)
 {
@@ -328,7 +374,13 @@ STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *h, 
         allowed |= BIT(STOR_STATUS_BUSY);
     if (!allowed)
         allowed = BIT(STOR_STATUS_SUCCESS);
-    STORK_ULONG st = r->impl->queue_work_item(r->adapter, ext, callback, h, context);
+    struct entry *entry = callback ? new_entry(r, callback, context) : NULL;
+    if (callback && !entry) {
+        run_error(r, "out of memory");
+        return STOR_STATUS_INSUFFICIENT_RESOURCES;
+    }
+    STORK_ULONG st = r->impl->queue_work_item(r->adapter, ext, entry ? callback_entry : NULL, h,
+                                              entry ? (void *)entry : context);
     check_conforms(r, "StorPortQueueWorkItem", st, allowed, file, line);
     struct ev e = {.kind = EV_QUEUE, .ctx = c->index, .irql = ctx_irql(c), .allowed = allowed,
                    .status = st};

@@ -472,6 +472,7 @@ void run_release(struct run *r)
     if (r->adapter)
         r->impl->destroy_adapter(r->adapter);
     r->adapter = NULL;
+    runtime_release(r);
     free(r->ext);
     free(r->w);
     free(r->ev);

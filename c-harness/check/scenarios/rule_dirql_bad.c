@@ -1,6 +1,7 @@
 /*
  * rule_dirql_bad -- the interrupt routine (DIRQL) queues the adapter's worker itself instead of
  * leaving it to a DPC: INVALID_IRQL, the work is not done (WI-M1).
+ * The callback frees its worker; the remove handler frees it only if it was never queued.
  *
  * expect: WI-M1
  */
@@ -8,14 +9,13 @@
 
 struct ext {
     PVOID Worker;
-    int finished;
+    int queued;
 };
 
 static VOID callback(PVOID e, PVOID context, PVOID worker)
 {
     (void)context;
-    (void)worker;
-    ((struct ext *)e)->finished = 1;
+    StorPortFreeWorker(e, worker);
 }
 
 static void find_adapter(void *e)
@@ -27,14 +27,15 @@ static void find_adapter(void *e)
 static void isr(void *e)
 {
     struct ext *x = e;
-    StorPortQueueWorkItem(x, callback, x->Worker, NULL);
+    if (StorPortQueueWorkItem(x, callback, x->Worker, NULL) == STOR_STATUS_SUCCESS)
+        x->queued = 1;
 }
 
 static void teardown(void *e)
 {
     struct ext *x = e;
-    while (StorPortFreeWorker(x, x->Worker) == STOR_STATUS_BUSY)
-        STORK_WAIT_UNTIL(x->finished);
+    if (!x->queued)
+        StorPortFreeWorker(x, x->Worker);
 }
 
 static const struct stork_routine routines[] = {{"isr", STORK_DIRQL, isr}};

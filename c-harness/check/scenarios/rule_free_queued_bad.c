@@ -1,9 +1,10 @@
 /*
  * rule_free_queued_bad -- a persistent worker kicked by a DPC; its callback does not free it.
  * The remove handler frees it once and ignores the status: when the worker is still queued
- * the free returns BUSY and frees nothing, and nothing frees it after (WI-M5).
+ * the free returns BUSY and frees nothing, and nothing frees it after (WI-M5); when the
+ * callback has just been dequeued, the free succeeds while the callback runs (WI-M6).
  *
- * expect: WI-M5
+ * expect: WI-M5 WI-M6
  */
 #include <storport.h>
 

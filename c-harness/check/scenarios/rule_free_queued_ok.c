@@ -1,7 +1,9 @@
 /*
- * rule_free_queued_ok -- a persistent worker kicked by a DPC; its callback does not free it.
- * The remove handler checks the free's status: on BUSY (still queued) it waits for the
- * queued run to finish and frees again.  No finding.
+ * rule_free_queued_ok -- the counterpart of rule_free_queued_bad: the DPC counts its successful
+ * queue, the callback uncounts it as its last instruction, and the remove handler waits until
+ * no run is queued or running before it frees, so the free can neither return BUSY nor race
+ * the callback.  (Retrying a free on BUSY is not enough: between its dequeue and its return the
+ * callback runs, and a free then succeeds under it.)  No finding.
  *
  * expect: clean
  */
@@ -9,7 +11,7 @@
 
 struct ext {
     PVOID Worker;
-    int runs;
+    int runs, in_flight;
 };
 
 static VOID callback(PVOID e, PVOID context, PVOID worker)
@@ -17,7 +19,8 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
     (void)context;
     (void)worker;
     struct ext *x = e;
-    x->runs++; /* its last instruction: the callback has returned when runs moves */
+    x->runs++;
+    x->in_flight--; /* its last instruction: the callback has returned when this is 0 */
 }
 
 static void find_adapter(void *e)
@@ -29,17 +32,15 @@ static void find_adapter(void *e)
 static void dpc(void *e)
 {
     struct ext *x = e;
-    StorPortQueueWorkItem(x, callback, x->Worker, NULL);
+    if (StorPortQueueWorkItem(x, callback, x->Worker, NULL) == STOR_STATUS_SUCCESS)
+        x->in_flight++;
 }
 
 static void teardown(void *e)
 {
     struct ext *x = e;
-    int seen = x->runs;
-    while (StorPortFreeWorker(x, x->Worker) == STOR_STATUS_BUSY) {
-        STORK_WAIT_UNTIL(x->runs != seen);
-        seen = x->runs;
-    }
+    STORK_WAIT_UNTIL(x->in_flight == 0);
+    StorPortFreeWorker(x, x->Worker);
 }
 
 static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
