@@ -24,8 +24,9 @@
  * freed.
  *
  * Interleaving.  Everything runs in one OS thread; the runtime switches between contexts only
- * at scheduling points: before each StorPort* call, at the start of a routine or callback, and
- * at the STORK_* macros below.  Code between two scheduling points runs atomically, so put a
+ * at scheduling points: before each StorPort* call, at the start of a routine, at a callback's
+ * start (its worker dequeued) and again at its first instruction, and at the STORK_* macros
+ * below.  A call's arguments are evaluated before its scheduling point.  Code between two scheduling points runs atomically, so put a
  * STORK_YIELD() where the miniport touches shared state without a lock and the order matters.
  * `stork audit` explores the orders of these steps (every one, or a random sample).
  */
