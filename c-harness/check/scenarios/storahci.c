@@ -8,6 +8,7 @@
  * discovery may complete twice, so two workers may be in flight; initialisation may fail.
  *
  * expect: clean
+ * design: model/designs/oneshot_free_in_callback.pml
  */
 #include <storport.h>
 
