@@ -111,6 +111,9 @@ void write_trace(FILE *out, const struct run *r, const char *const *meta, int nm
     bool ended = false;
     for (int i = 0; i < r->nev; i++) {
         const struct ev *e = &r->ev[i];
+        if (e->null_out)
+            fputs("# the next init passed a NULL Worker pointer (trace version 1 cannot say so; "
+                  "a replay passes a valid one)\n", out);
         write_event(out, r, e);
         if (e->file)
             fprintf(out, "\n# ^ %s:%d", base_name(e->file), e->line);

@@ -85,6 +85,7 @@ struct ev {
     unsigned allowed;     /* bit i: status with index i (0 SUCCESS, 1.. 0xC100000i) */
     STORK_ULONG status;
     int new_worker;
+    bool null_out; /* init with a NULL Worker pointer, which trace v1 cannot express */
     const char *file;
     int line;
 };

@@ -283,7 +283,7 @@ STORK_ULONG stork_initialize_worker_at(void *ext, void **out, const char *file, 
     r->fail_alloc_now = false;
     check_conforms(r, "StorPortInitializeWorker", st, allowed, file, line);
     struct ev e = {.kind = EV_INIT, .ctx = c->index, .irql = ctx_irql(c), .allowed = allowed,
-                   .status = st};
+                   .status = st, .null_out = !out};
     note_site(&e, file, line);
     if (st == STOR_STATUS_SUCCESS) {
         if (r->nw == r->capw) {
