@@ -49,6 +49,7 @@ struct ctx {
     unsigned long wait_stamp; /* progress count when it last found its condition false */
     struct stork_lock *blocked_on;
     int locks_held;
+    bool before_queue;   /* suspended at the scheduling point of a StorPortQueueWorkItem */
     const char *at_file; /* where it is suspended */
     int at_line;
     /* a system thread running a callback */

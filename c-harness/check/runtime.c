@@ -162,6 +162,8 @@ static struct ctx *enter(const char *api, const char *file, int line)
                 api);
         abort();
     }
+    /* The scheduler needs to know a step will queue: only then can where removal began matter */
+    r->ctx[r->cur].before_queue = strcmp(api, "StorPortQueueWorkItem") == 0;
     run_point(r, file, line);
     return &r->ctx[r->cur];
 }

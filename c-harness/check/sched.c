@@ -234,10 +234,21 @@ static int options(const struct run *r, struct opt *o, int *actors)
         o[n] = (struct opt){O_START, i};
         actors[n++] = ACTOR_ITEM + r->posted[i].seq;
     }
+    /* The beginning of removal is seen only by a queue (INVALID_DEVICE_STATE) and by the remove
+     * handler, which it lets start once the routines have returned.  Any other step gives the
+     * same result before or after it, so it is offered only where it can matter: when a step
+     * on offer is a queue, when the routines are done, or when nothing else can go on.  Each
+     * schedule left out is one of these with removal moved later past steps it commutes with. */
     bool found = r->find_ctx < 0 || r->ctx[r->find_ctx].state == C_DONE;
     if (!r->removal_begun && found) {
-        o[n] = (struct opt){O_REMOVE, 0};
-        actors[n++] = ACTOR_REMOVE;
+        bool matters = n == 0 || r->nroutines_left == 0;
+        for (int i = 0; i < n && !matters; i++)
+            matters = o[i].kind == O_STEP && r->ctx[o[i].arg].state == C_READY &&
+                      r->ctx[o[i].arg].before_queue;
+        if (matters) {
+            o[n] = (struct opt){O_REMOVE, 0};
+            actors[n++] = ACTOR_REMOVE;
+        }
     }
     return n;
 }
@@ -263,6 +274,7 @@ static void resume(struct run *r, struct ctx *c)
         c->has_fiber = true;
     }
     c->state = C_RUNNING;
+    c->before_queue = false;
     r->cur = c->index;
     r->last = c->index;
     fiber_switch(&r->main, &c->fiber);

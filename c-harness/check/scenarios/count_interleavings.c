@@ -1,9 +1,9 @@
 /*
  * count_interleavings -- a scenario whose schedules can be counted by hand, to check that the
  * exhaustive search enumerates each exactly once: two routines of two steps each (a start and a
- * STORK_YIELD) interleave in C(4,2) = 6 ways, the beginning of removal goes in any of the 5
- * places between and around those 4 steps, and the remove handler (one step) can only run last:
- * 6 x 5 = 30 schedules.  With a system thread and a worker, see test_audit.py.
+ * STORK_YIELD) interleave in C(4,2) = 6 ways.  Removal is placed only where it can matter (no
+ * step queues, so: once the routines are done), and the remove handler then runs last: 6
+ * schedules.
  *
  * expect: clean
  */
