@@ -54,3 +54,16 @@ target_compile_definitions(stork-bench-audit PRIVATE _GNU_SOURCE)
 target_link_libraries(stork-bench-audit PRIVATE stork-check)
 add_custom_target(bench_audit COMMAND stork-bench-audit 1 DEPENDS stork-bench-audit USES_TERMINAL)
 install(FILES $<TARGET_FILE:stork-check_asan> DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/stork/asan)
+
+# The checks that the runtime's answers conform to the contract are live: the same audit program
+# built on a deliberately wrong runtime (tests/bad_impls/never_busy.c: SUCCESS instead of BUSY)
+# must stop with an internal error (conformance/tests/test_audit.py).
+list(REMOVE_ITEM CHECK_SOURCES ${H}/impl/reference/reference.c)
+add_executable(audit-never-busy ${H}/check/scenarios/persistent_busy_handled.c ${CHECK_SOURCES}
+               ${H}/tests/bad_impls/never_busy.c)
+target_include_directories(audit-never-busy PRIVATE ${H}/check/include ${H}/include ${H}/check
+                           ${H}/replay)
+target_compile_definitions(audit-never-busy PRIVATE _GNU_SOURCE)
+target_link_libraries(audit-never-busy PRIVATE Threads::Threads m)
+set_target_properties(audit-never-busy PROPERTIES OUTPUT_NAME persistent_busy_handled_never_busy
+                      RUNTIME_OUTPUT_DIRECTORY ${CHECK_OUT}/wrong-runtime)

@@ -287,3 +287,11 @@ def test_exhaustive_search_enumerates_each_schedule_once(tmp_path: Path) -> None
     schedules = [next(ln for ln in f.read_text().splitlines() if ln.startswith("meta schedule"))
                  for f in sorted(tmp_path.glob("*.trace"))]
     assert len(schedules) == 6 and len(set(schedules)) == 6
+
+
+def test_a_runtime_answer_the_contract_does_not_allow_stops_the_audit() -> None:
+    program = LIBEXEC / "check" / "wrong-runtime" / "persistent_busy_handled_never_busy"
+    r = subprocess.run([str(program)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "internal: the runtime returned SUCCESS" in r.stderr
+    assert "which the contract does not allow" in r.stderr
