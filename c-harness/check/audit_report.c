@@ -1,0 +1,251 @@
+/* audit_report.c -- the search and its report: each finding minimised, re-run and printed with
+ * its rule, call site, fix, worker history and trace (or as JSON). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* The usual way out of each obligation's break (spec/contract.md, WI-M). */
+static const char *fix_for(const char *rule)
+{
+    static const struct {
+        const char *rule, *fix;
+    } fixes[] = {
+        {"WI-M1", "make the call from a DPC (DISPATCH_LEVEL) that the interrupt routine issues"},
+        {"WI-M2", "free once: clear the variable holding the handle when it is freed, free only a "
+                  "non-NULL one, and decide who frees (the callback or the remove handler)"},
+        {"WI-M3", "pass the handle StorPortInitializeWorker wrote (in a callback: its Worker "
+                  "parameter), never its address, NULL or a freed handle"},
+        {"WI-M4", "after a callback frees its worker it must not pass it to any call; to run again, "
+                  "re-queue instead of freeing"},
+        {"WI-M5", "check StorPortFreeWorker's status: on BUSY the worker is still queued; free it "
+                  "once its callback has run (or let the callback free it)"},
+        {"WI-M6", "drain before freeing: wait until the callback has returned (a count kept under "
+                  "the spinlock), or let the callback free its own worker"},
+        {"WI-M7", "free every worker on every path: when the queue fails, on the callback's early "
+                  "returns, before its variable is overwritten, and in the remove handler"},
+        {"WI-M8", "in the remove handler, drain the workers whose callbacks use the resources "
+                  "(nothing pending, no callback inside) before releasing them"},
+        {"WI-M9", "make what the wait waits for happen on every path (e.g. signal it when the "
+                  "queue fails or the callback returns early)"},
+    };
+    for (size_t i = 0; i < sizeof fixes / sizeof fixes[0]; i++)
+        if (strcmp(fixes[i].rule, rule) == 0)
+            return fixes[i].fix;
+    return "";
+}
+
+static void sched_meta(char *buf, size_t size, const struct choices *s)
+{
+    size_t used = (size_t)snprintf(buf, size, "schedule");
+    for (int i = 0; i < s->len && used + 12 < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, " %d", s->pick[i]);
+}
+
+/* The current run as a trace, with the metadata that lets --replay repeat it. */
+void print_trace(FILE *out, struct explorer *x, const struct cli *c, const struct found *f,
+                        const struct choices *s)
+{
+    char gen[] = "generator stork-audit 0.1.0", scn[400], sched[8192], seed[64], prop[600], cfg[64];
+    snprintf(scn, sizeof scn, "scenario %s", c->o.source ? c->o.source : x->scn->name);
+    snprintf(cfg, sizeof cfg, "config NTHREADS=%d", x->run->nctx - x->run->first_sys);
+    sched_meta(sched, sizeof sched, s);
+    const char *meta[6] = {gen, scn, cfg, sched};
+    int n = 4;
+    if (f) {
+        const char *base = strrchr(f->file, '/');
+        snprintf(prop, sizeof prop, "finding %s %s:%d", f->rule, base ? base + 1 : f->file, f->line);
+        meta[n++] = prop;
+        if (f->pct) {
+            snprintf(seed, sizeof seed, "seed %llu", (unsigned long long)f->seed);
+            meta[n++] = seed;
+        }
+    }
+    write_trace(out, x->run, meta, n);
+}
+
+static void print_indented(const char *text, const char *indent)
+{
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        printf("%s%.*s\n", indent, (int)len, p);
+        p += len + (nl ? 1 : 0);
+    }
+}
+
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(out, "\\%c", ch);
+        else if (ch == '\n')
+            fputs("\\n", out);
+        else if (ch < 0x20)
+            fprintf(out, "\\u%04x", ch);
+        else
+            fputc(ch, out);
+    }
+    fputc('"', out);
+}
+
+/* One finding: re-run its schedule, print message, history and trace. */
+static bool report_finding(struct explorer *x, const struct cli *c, struct found *f, int number,
+                           long min_runs, FILE *json)
+{
+    if (!run_schedule(x, &c->o, f->sched.pick, f->sched.len))
+        return false;
+    const struct finding *fi = run_has(x->run, f);
+    if (!fi) {
+        fprintf(stderr, "stork-audit: internal: finding %s at %s:%d did not recur on its schedule\n",
+                f->rule, f->file, f->line);
+        return false;
+    }
+    char *trace = NULL, *hist = NULL;
+    size_t tlen = 0, hlen = 0;
+    FILE *t = open_memstream(&trace, &tlen);
+    FILE *h = open_memstream(&hist, &hlen);
+    if (!t || !h)
+        return false;
+    print_trace(t, x, c, f, &f->sched);
+    write_history(h, x->run, fi->worker, fi->ev, "");
+    fclose(t);
+    fclose(h);
+    if (c->out_dir) {
+        const char *base = strrchr(f->file, '/');
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.%s.%s-%d.trace", c->out_dir, x->scn->name, f->rule,
+                 base ? base + 1 : f->file, f->line);
+        FILE *o = fopen(path, "w");
+        if (!o) {
+            fprintf(stderr, "stork-audit: cannot write %s\n", path);
+            free(trace);
+            free(hist);
+            return false;
+        }
+        fputs(trace, o);
+        fclose(o);
+    }
+    if (json) {
+        fprintf(json, "%s{\"rule\": ", number ? ", " : "");
+        json_string(json, f->rule);
+        fprintf(json, ", \"why\": ");
+        json_string(json, f->why);
+        fprintf(json, ", \"file\": ");
+        json_string(json, f->file);
+        fprintf(json, ", \"line\": %d, \"message\": ", f->line);
+        json_string(json, fi->msg);
+        fprintf(json, ", \"fix\": ");
+        json_string(json, fix_for(f->rule));
+        fprintf(json, ", \"worker\": %d, \"history\": ", fi->worker + 1);
+        json_string(json, hist);
+        fprintf(json, ", \"trace\": ");
+        json_string(json, trace);
+        fprintf(json, ", \"found_by\": \"%s\", \"run\": %ld, \"seed\": %llu}", f->pct ? "pct" : "exhaustive",
+                f->run, (unsigned long long)f->seed);
+    } else {
+        printf("\nFINDING %d: %s%s%s%s at %s:%d\n  %s\n", number + 1, f->rule, f->why[0] ? " (" : "",
+               f->why, f->why[0] ? ")" : "", f->file, f->line, fi->msg);
+        printf("  fix: %s\n", fix_for(f->rule));
+        if (fi->worker >= 0)
+            printf("  history of w%d:\n", fi->worker + 1);
+        else
+            printf("  where:\n");
+        print_indented(hist, "    ");
+        if (f->pct)
+            printf("  found by PCT run %ld (seed %llu; repeat it alone: --pct --runs 1 --seed %llu)\n",
+                   f->run, (unsigned long long)f->seed, (unsigned long long)f->seed);
+        else
+            printf("  found by schedule %ld of the exhaustive search\n", f->run + 1);
+        int moved = 0;
+        for (int i = 0; i < f->sched.len; i++)
+            moved += f->sched.pick[i] != 0;
+        printf("  minimised to %d decision(s) off the default schedule (%ld re-runs); trace, "
+               "which --replay repeats:\n", moved, min_runs);
+        print_indented(trace, "    ");
+    }
+    free(trace);
+    free(hist);
+    return true;
+}
+
+int audit_command(struct explorer *x, struct cli *c)
+{
+    struct explore_result res;
+    explore(x, &c->o, &res);
+    if (res.error[0]) {
+        fprintf(stderr, "stork-audit: %s: %s\n", x->scn->name, res.error);
+        explore_result_free(&res);
+        return 2;
+    }
+    double p = 0, miss = 1;
+    if (res.pct_runs) {
+        p = 1.0 / ((double)res.pct_n * pow((double)res.pct_k, c->o.depth - 1));
+        miss = pow(1.0 - p, (double)res.pct_runs);
+    }
+    FILE *json = c->json ? stdout : NULL;
+    if (json) {
+        printf("{\"scenario\": ");
+        json_string(stdout, x->scn->name);
+        printf(", \"schedules\": %ld, \"complete\": %s, \"pct_runs\": %ld, \"seed\": %llu, "
+               "\"depth\": %d, \"n\": %d, \"k\": %d, \"failing_schedules\": %ld, "
+               "\"failing_pct_runs\": %ld, \"cut_runs\": %ld, \"timed_out\": %s, \"findings\": [", res.schedules,
+               res.complete ? "true" : "false", res.pct_runs, (unsigned long long)c->o.seed,
+               c->o.depth, res.pct_n, res.pct_k, res.failing_schedules, res.failing_pct_runs,
+               res.cut_runs, res.timed_out ? "true" : "false");
+    } else {
+        printf("stork audit: %s\n", x->scn->name);
+        if (!c->o.pct_only)
+            printf("exhaustive: %ld schedule(s), %s, %ld with a finding (%.2f s, %.0f schedules/s)\n",
+                   res.schedules,
+                   res.complete                ? "all explored"
+                   : res.timed_out && !res.pct_runs ? "stopped by --time-limit: incomplete"
+                   : res.schedules < c->o.max_schedules ? "all tried, some cut: incomplete"
+                                                        : "budget reached (--max-schedules): incomplete",
+                   res.failing_schedules,
+                   res.exhaustive_secs,
+                   res.exhaustive_secs > 0 ? (double)res.schedules / res.exhaustive_secs : 0.0);
+        if (res.pct_runs || c->o.pct_only)
+            printf("pct: %ld run(s), %ld with a finding, seeds %llu..%llu, depth d=%d, n=%d contexts, "
+                   "k=%d steps (%.2f s): each run finds a given bug of depth %d with probability >= "
+                   "1/(n*k^(d-1)) = %.3g; all %ld runs miss it with probability <= %.3g\n",
+                   res.pct_runs, res.failing_pct_runs, (unsigned long long)c->o.seed,
+                   (unsigned long long)(c->o.seed + (uint64_t)(res.pct_runs ? res.pct_runs - 1 : 0)),
+                   c->o.depth, res.pct_n, res.pct_k, res.pct_secs, c->o.depth, p, res.pct_runs, miss);
+    }
+    if (res.timed_out && !json)
+        printf("time limit: the search stopped after --time-limit %.0f s; it is incomplete\n",
+               c->o.time_limit);
+    if (res.cut_runs && !json)
+        printf("cut: %ld run(s) did not end within --max-steps %d steps: a livelock, or an unfair "
+               "schedule (a polling loop that never lets the others run: wait with "
+               "STORK_WAIT_UNTIL); the search is incomplete\n", res.cut_runs, c->o.limits.max_steps);
+    for (int i = 0; i < res.nf; i++) {
+        long runs = minimise(x, &c->o, &res.f[i]);
+        if (!report_finding(x, c, &res.f[i], i, runs, json)) {
+            explore_result_free(&res);
+            return 2;
+        }
+    }
+    int rc = res.nf ? 1 : res.complete ? 0 : 3;
+    if (json) {
+        printf("], \"status\": %d}\n", rc);
+    } else if (res.nf) {
+        printf("\n%d finding(s):", res.nf);
+        for (int i = 0; i < res.nf; i++) {
+            const char *base = strrchr(res.f[i].file, '/');
+            printf(" %s (%s:%d)", res.f[i].rule, base ? base + 1 : res.f[i].file, res.f[i].line);
+        }
+        printf("\n");
+    } else if (res.complete) {
+        printf("clean: no finding in all %ld schedule(s)\n", res.schedules);
+    } else {
+        printf("incomplete: no finding, but not every schedule was explored\n");
+    }
+    explore_result_free(&res);
+    return rc;
+}

@@ -1,0 +1,82 @@
+/*
+ * bench_audit -- schedules explored per second by the checking runtime on a realistic scenario
+ * (linked in: the fixed SpcNvme restart scenario, c-harness/check/scenarios/spcnvme_fixed.c),
+ * against a baseline measured in the same process: the same scenario's default schedule run
+ * again and again, with the scheduler and the checks but no exploration (no choice bookkeeping,
+ * no backtracking).  The ratio is what exploring costs over just running the scenario.
+ *
+ * Usage: stork-bench-audit [SECONDS]   (default 1 s per measurement)
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "explore.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    double budget = argc > 1 ? atof(argv[1]) : 1.0;
+    if (budget <= 0)
+        budget = 1.0;
+    struct explorer x;
+    char err[300];
+    if (!explorer_init(&x, &stork_scenario, err, sizeof err)) {
+        fprintf(stderr, "bench_audit: %s\n", err);
+        return 2;
+    }
+    struct explore_opts o = {.max_schedules = 100000000, .exhaustive_only = true,
+                             .limits = {.max_steps = 10000}, .seed = 1};
+
+    long searches = 0, schedules = 0, per_search = 0;
+    double t0 = now(), t = 0;
+    do {
+        struct explore_result res;
+        explore(&x, &o, &res);
+        if (res.error[0] || !res.complete || res.nf) {
+            fprintf(stderr, "bench_audit: the scenario did not explore clean: %s\n", res.error);
+            explore_result_free(&res);
+            explorer_free(&x);
+            return 2;
+        }
+        per_search = res.schedules;
+        schedules += res.schedules;
+        searches++;
+        explore_result_free(&res);
+        t = now() - t0;
+    } while (t < budget);
+    double explored = (double)schedules / t;
+
+    long runs = 0;
+    int steps = 0;
+    t0 = now();
+    do {
+        for (int i = 0; i < 1000; i++) {
+            if (!run_schedule(&x, &o, NULL, 0)) {
+                fprintf(stderr, "bench_audit: %s\n", x.run->error);
+                explorer_free(&x);
+                return 2;
+            }
+            steps = x.run->steps;
+        }
+        runs += 1000;
+        t = now() - t0;
+    } while (t < budget);
+    double single = (double)runs / t;
+
+    printf("scenario %s: %ld schedules per exhaustive search (all explored)\n", stork_scenario.name,
+           per_search);
+    printf("exploration: %ld searches, %ld schedules in %.2f s: %.0f schedules/s\n", searches,
+           schedules, budget > t ? budget : t, explored);
+    printf("baseline:    the default schedule (%d steps) run %ld times: %.0f runs/s\n", steps, runs,
+           single);
+    printf("ratio:       exploration runs at %.2f of the baseline's rate (%.2f us per schedule, "
+           "%.2f us per plain run)\n", explored / single, 1e6 / explored, 1e6 / single);
+    explorer_free(&x);
+    return 0;
+}

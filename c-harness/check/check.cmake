@@ -1,0 +1,70 @@
+# The checking runtime (libstork-check.a: the reference runtime, the checks, the scheduler and
+# the explorer, with main()) and the scenarios shipped in check/scenarios/, each built into an
+# audit program, normally and under ASan+UBSan (check/asan/) for the tests.
+set(CHECK_SOURCES ${H}/check/sched.c ${H}/check/runtime.c ${H}/check/report.c
+    ${H}/check/explore.c ${H}/check/main.c ${H}/check/audit_report.c ${H}/check/replay_file.c
+    ${H}/replay/fiber.c ${H}/impl/reference/reference.c)
+set(CHECK_OUT ${CMAKE_CURRENT_BINARY_DIR}/check)
+file(GLOB CHECK_SCENARIOS CONFIGURE_DEPENDS ${H}/check/scenarios/*.c)
+
+foreach(v "" _asan)
+  add_library(stork-check${v} STATIC ${CHECK_SOURCES})
+  target_include_directories(stork-check${v} PUBLIC ${H}/check/include ${H}/include
+                             PRIVATE ${H}/check ${H}/replay)
+  target_compile_definitions(stork-check${v} PRIVATE _GNU_SOURCE)
+  target_link_libraries(stork-check${v} PUBLIC Threads::Threads m)
+  set_target_properties(stork-check${v} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  if(v STREQUAL "_asan")
+    set(vflags ${STORK_ASAN_FLAGS} -O1 -g)
+    set(vout ${CHECK_OUT}/asan)
+  else()
+    set(vflags)
+    if(NOT CMAKE_BUILD_TYPE)
+      set(vflags -O2 -g)
+    endif()
+    set(vout ${CHECK_OUT})
+  endif()
+  set_target_properties(stork-check${v} PROPERTIES ARCHIVE_OUTPUT_DIRECTORY ${vout}
+                        OUTPUT_NAME stork-check)
+  if(vflags)
+    target_compile_options(stork-check${v} PRIVATE ${vflags})
+    target_link_options(stork-check${v} PUBLIC ${vflags})
+  endif()
+  foreach(s ${CHECK_SCENARIOS})
+    get_filename_component(name ${s} NAME_WE)
+    add_executable(audit-${name}${v} ${s})
+    target_link_libraries(audit-${name}${v} PRIVATE stork-check${v})
+    if(vflags)
+      target_compile_options(audit-${name}${v} PRIVATE ${vflags})
+    endif()
+    set_target_properties(audit-${name}${v} PROPERTIES OUTPUT_NAME ${name}
+                          RUNTIME_OUTPUT_DIRECTORY ${vout}/scenarios)
+  endforeach()
+endforeach()
+
+install(TARGETS stork-check ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/stork)
+install(DIRECTORY ${H}/check/include/ DESTINATION ${CMAKE_INSTALL_DATADIR}/stork/c-harness/check/include)
+install(FILES ${H}/include/stork/impl_abi.h
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/stork/c-harness/check/include/stork)
+
+# Benchmark: `cmake --build . --target bench_audit` prints schedules explored per second on the
+# fixed SpcNvme restart scenario against the same scenario's default schedule run repeatedly.
+add_executable(stork-bench-audit ${H}/check/bench/bench_audit.c ${H}/check/scenarios/spcnvme_fixed.c)
+target_include_directories(stork-bench-audit PRIVATE ${H}/check ${H}/replay)
+target_compile_definitions(stork-bench-audit PRIVATE _GNU_SOURCE)
+target_link_libraries(stork-bench-audit PRIVATE stork-check)
+add_custom_target(bench_audit COMMAND stork-bench-audit 1 DEPENDS stork-bench-audit USES_TERMINAL)
+install(FILES $<TARGET_FILE:stork-check_asan> DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/stork/asan)
+
+# The checks that the runtime's answers conform to the contract are live: the same audit program
+# built on a deliberately wrong runtime (tests/bad_impls/never_busy.c: SUCCESS instead of BUSY)
+# must stop with an internal error (conformance/tests/test_audit.py).
+list(REMOVE_ITEM CHECK_SOURCES ${H}/impl/reference/reference.c)
+add_executable(audit-never-busy ${H}/check/scenarios/persistent_busy_handled.c ${CHECK_SOURCES}
+               ${H}/tests/bad_impls/never_busy.c)
+target_include_directories(audit-never-busy PRIVATE ${H}/check/include ${H}/include ${H}/check
+                           ${H}/replay)
+target_compile_definitions(audit-never-busy PRIVATE _GNU_SOURCE)
+target_link_libraries(audit-never-busy PRIVATE Threads::Threads m)
+set_target_properties(audit-never-busy PROPERTIES OUTPUT_NAME persistent_busy_handled_never_busy
+                      RUNTIME_OUTPUT_DIRECTORY ${CHECK_OUT}/wrong-runtime)

@@ -1,0 +1,76 @@
+/*
+ * explore.h -- running a scenario under many schedules: exhaustive depth-first search over
+ * every decision (stateless: each schedule is a fresh run from the start, steered by its
+ * choices), PCT random schedules (Burckhardt et al., ASPLOS 2010), greedy minimisation of a
+ * failing schedule, and the replay of one schedule.
+ */
+#ifndef STORK_CHECK_EXPLORE_H
+#define STORK_CHECK_EXPLORE_H
+
+#include <stdint.h>
+
+#include "run.h"
+
+struct explore_opts {
+    long max_schedules; /* exhaustive budget */
+    long pct_runs;
+    int depth;          /* PCT bug depth d */
+    uint64_t seed;
+    bool pct_only, exhaustive_only;
+    struct run_limits limits;
+    double time_limit;      /* seconds for the whole search (0: none); past it, incomplete */
+    const char *record_dir; /* every run's trace goes here */
+    const char *source;     /* the scenario's file, for the traces' meta */
+};
+
+/* One distinct finding (rule and call site), with the first schedule that showed it. */
+struct found {
+    const char *rule;
+    const char *why;
+    char file[256];
+    int line;
+    char msg[400];
+    struct choices sched;
+    bool pct;
+    uint64_t seed; /* the PCT run's seed */
+    long run;      /* its number in its search */
+};
+
+struct explore_result {
+    long schedules;
+    bool complete;
+    double exhaustive_secs;
+    long pct_runs;
+    long failing_schedules, failing_pct_runs; /* runs with at least one finding */
+    long cut_runs; /* runs stopped at --max-steps: the search is incomplete */
+    bool timed_out;
+    int pct_n, pct_k; /* contexts (actors) and steps the guarantee is stated for */
+    double pct_secs;
+    struct found *f;
+    int nf, capf;
+    char error[300];
+};
+
+/* Everything one process needs across runs (the run, fiber stacks). */
+struct explorer {
+    const struct stork_scenario *scn;
+    struct run *run;
+    void **stacks;
+    int nstacks;
+    struct choices made;
+};
+
+bool explorer_init(struct explorer *x, const struct stork_scenario *scn, char *err, size_t size);
+void explorer_free(struct explorer *x);
+
+/* Exhaustive search, then PCT if the budget cut it short (or only one of them). */
+void explore(struct explorer *x, const struct explore_opts *o, struct explore_result *res);
+void explore_result_free(struct explore_result *res);
+/* Shrink f->sched while the run still shows the same finding; returns the runs it took. */
+long minimise(struct explorer *x, const struct explore_opts *o, struct found *f);
+/* Run one schedule (choices beyond its end are 0); the run stays in x->run until the next. */
+bool run_schedule(struct explorer *x, const struct explore_opts *o, const int *sched, int len);
+/* The finding of x->run that matches f, or NULL. */
+const struct finding *run_has(const struct run *r, const struct found *f);
+
+#endif

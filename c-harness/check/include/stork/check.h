@@ -1,0 +1,115 @@
+/*
+ * stork/check.h -- what a scenario for the checking runtime (`stork audit`) is made of.
+ *
+ * A scenario is one C file that includes <storport.h> (which includes this header), holds the
+ * miniport's work-item code (its routines and HW_WORKITEM callbacks, unchanged), and defines
+ * one object, `stork_scenario`, naming the miniport's entry points:
+ *
+ *   const struct stork_scenario stork_scenario = {
+ *       .name = "restart",
+ *       .extension_size = sizeof(struct my_extension),    // the HwDeviceExtension, zeroed
+ *       .find_adapter = find_adapter,                      // PASSIVE, first, alone (or NULL)
+ *       .routines = routines, .nroutines = 2,             // each runs once, concurrently
+ *       .remove = remove_handler,                          // the remove handler (teardown)
+ *       .threads = 1,                                      // system worker threads
+ *   };
+ *
+ * One adapter's life, as the checking runtime runs it: find_adapter runs; then every routine
+ * (DPC, StartIo, interrupt, adapter control...: a name, the IRQL it runs at, a function of the
+ * HwDeviceExtension) runs once, all of them concurrently with each other and with the work-item
+ * callbacks they queue, which run on `threads` system worker threads; removal begins at any
+ * moment after find_adapter (queue then returns INVALID_DEVICE_STATE); once it has begun and
+ * every routine has returned, the remove handler runs (context "teardown", PASSIVE); callbacks
+ * still queued run after it; then the adapter is released and every worker must have been
+ * freed.
+ *
+ * Interleaving.  Everything runs in one OS thread; the runtime switches between contexts only
+ * at scheduling points: before each StorPort* call, at the start of a routine, at a callback's
+ * start (its worker dequeued) and again at its first instruction, and at the STORK_* macros
+ * below.  A call's arguments are evaluated before its scheduling point.  Code between two scheduling points runs atomically, so put a
+ * STORK_YIELD() where the miniport touches shared state without a lock and the order matters.
+ * `stork audit` explores the orders of these steps (every one, or a random sample).
+ */
+#ifndef STORK_CHECK_H
+#define STORK_CHECK_H
+
+#include <stddef.h>
+
+#include "stork/impl_abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A miniport entry point (DPC, StartIo, ...), called with the HwDeviceExtension. */
+typedef void stork_routine_fn(void *HwDeviceExtension);
+
+struct stork_routine {
+    const char *name;  /* the trace's context name: [a-z][a-z0-9_]*, not sysN, unique */
+    unsigned irql;     /* STORK_PASSIVE_LEVEL, STORK_DISPATCH_LEVEL, STORK_DIRQL, ... */
+    stork_routine_fn *fn;
+};
+
+struct stork_scenario {
+    const char *name;
+    size_t extension_size;               /* bytes of HwDeviceExtension (zeroed); at least 1 */
+    stork_routine_fn *find_adapter;      /* context "findadapter", PASSIVE; NULL: none */
+    const struct stork_routine *routines;
+    size_t nroutines;                    /* at most 16 */
+    stork_routine_fn *remove;            /* context "teardown", PASSIVE; NULL: does nothing */
+    unsigned threads;                    /* system worker threads, 1..4 (0 means 1) */
+    int alloc_fail;                      /* nonzero: each initialize may also fail (low memory) */
+};
+
+/* Defined by the scenario. */
+extern const struct stork_scenario stork_scenario;
+
+/* A spinlock of the miniport (zero-initialised = free).  A context that holds one runs at
+ * DISPATCH_LEVEL at least; another context that tries to take it waits. */
+struct stork_lock {
+    int owner;
+};
+
+/* A scheduling point: another context may run here.  Not for waiting: a loop of yields
+ * polling a flag never ends in the schedules that always pick the poller, and those runs are
+ * cut (--max-steps), which leaves the search incomplete; wait with STORK_WAIT_UNTIL. */
+#define STORK_YIELD() stork_yield_at(__FILE__, __LINE__)
+/* StorPortAcquireSpinLock / StorPortReleaseSpinLock. */
+#define STORK_LOCK(lock) stork_lock_at((lock), __FILE__, __LINE__)
+#define STORK_UNLOCK(lock) stork_unlock_at((lock), __FILE__, __LINE__)
+/* Wait (KeWaitForSingleObject on an event, a polling loop) until `cond` holds.  `cond` must
+ * have no side effects: the scheduler re-evaluates it, without a scheduling step, whenever
+ * another context has made progress, and the waiter becomes runnable once it holds.  If no
+ * other context can make it hold, the audit reports a hang (WI-M9). */
+#define STORK_WAIT_UNTIL(cond)                       \
+    do {                                             \
+        if (!(cond)) {                               \
+            do                                       \
+                stork_wait_at(__FILE__, __LINE__);   \
+            while (!(cond));                         \
+            stork_yield_at(__FILE__, __LINE__);      \
+        }                                            \
+    } while (0)
+/* The remove handler releases the miniport's own resources (queues, DMA memory) here ... */
+#define STORK_RELEASE_RESOURCES() stork_release_resources_at(__FILE__, __LINE__)
+/* ... and a callback uses them here: after the release, that is a finding (WI-M8). */
+#define STORK_USE_RESOURCES() stork_use_resources_at(__FILE__, __LINE__)
+
+void stork_yield_at(const char *file, int line);
+void stork_lock_at(struct stork_lock *lock, const char *file, int line);
+void stork_unlock_at(struct stork_lock *lock, const char *file, int line);
+void stork_wait_at(const char *file, int line);
+void stork_release_resources_at(const char *file, int line);
+void stork_use_resources_at(const char *file, int line);
+
+/* What the StorPort* macros of <storport.h> call. */
+STORK_ULONG stork_initialize_worker_at(void *ext, void **worker, const char *file, int line);
+STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *worker, void *context,
+                                     const char *file, int line);
+STORK_ULONG stork_free_worker_at(void *ext, void *worker, const char *file, int line);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STORK_CHECK_H */

@@ -1,0 +1,160 @@
+/*
+ * main.c -- the audit program.  A scenario file linked with libstork-check becomes a program
+ * that audits itself: `stork audit SCENARIO.c` compiles it and runs it with these options.
+ *
+ * Exit status: 0 clean (every schedule explored, no finding), 1 a finding, 2 bad input or a
+ * scenario error, 3 incomplete (the budget, the time limit or --max-steps cut the search and
+ * nothing was found).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+#ifdef STORK_CHECK_ASAN
+#include <sanitizer/common_interface_defs.h>
+
+/* A memory error in the miniport's code: say which run it was, so that it can be repeated. */
+static void on_sanitizer_death(void)
+{
+    const struct run *r = run_current();
+    if (!r)
+        return;
+    fprintf(stderr, "stork-audit: the sanitizer stopped this run; --replay a trace with these "
+            "lines repeats it:\nmeta schedule");
+    for (int i = 0; i < r->made->len; i++)
+        fprintf(stderr, " %d", r->made->pick[i]);
+    fputs("\nthe run's events up to the error:\n", stderr);
+    for (int i = 0; i < r->nev; i++) {
+        fputs("  ", stderr);
+        write_event(stderr, r, &r->ev[i]);
+        fputc('\n', stderr);
+    }
+}
+#endif
+
+static const char usage[] =
+    "usage: SCENARIO-PROGRAM [options]\n"
+    "  --max-schedules N  exhaustive budget (default 200000); past it the search is incomplete\n"
+    "  --pct              skip the exhaustive search: PCT random schedules only\n"
+    "  --exhaustive       no PCT after an incomplete exhaustive search\n"
+    "  --runs N           PCT runs (default 2000)\n"
+    "  --depth D          PCT bug depth (default 3)\n"
+    "  --seed S           PCT seed of the first run (run i uses S+i; default: from the clock)\n"
+    "  --max-steps N      scheduling steps after which a run is cut (default 10000); a cut run\n"
+    "                     makes the search incomplete\n"
+    "  --threads N        system worker threads (1..4), instead of the scenario's\n"
+    "  --time-limit S     seconds for the whole search; past them it stops, incomplete\n"
+    "  --replay FILE      run the schedule recorded in FILE (meta schedule) and check the run\n"
+    "                     is the one FILE records\n"
+    "  --out DIR          write each finding's minimised trace to DIR\n"
+    "  --record DIR       write every run's trace to DIR\n"
+    "  --source PATH      the scenario's file, named in the traces' meta\n"
+    "  --json             one JSON object instead of the report\n";
+
+bool parse_count(const char *s, long *v)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(s, &end, 10);
+    if (errno || *end || end == s || x < 0)
+        return false;
+    *v = x;
+    return true;
+}
+
+static int parse_cli(int argc, char **argv, struct cli *c)
+{
+    memset(c, 0, sizeof *c);
+    c->o.max_schedules = 200000;
+    c->o.pct_runs = 2000;
+    c->o.depth = 3;
+    c->o.limits.max_steps = 10000;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    c->o.seed = (uint64_t)ts.tv_sec * 1000003u + (uint64_t)ts.tv_nsec % 1000003u;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long n = 0;
+        if (strcmp(a, "--pct") == 0)
+            c->o.pct_only = true;
+        else if (strcmp(a, "--exhaustive") == 0)
+            c->o.exhaustive_only = true;
+        else if (strcmp(a, "--json") == 0)
+            c->json = true;
+        else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage, stdout);
+            exit(0);
+        } else if (!v) {
+            fprintf(stderr, "stork-audit: unknown option or missing value: %s\n%s", a, usage);
+            return 2;
+        } else if (strcmp(a, "--replay") == 0)
+            c->replay = argv[++i];
+        else if (strcmp(a, "--out") == 0)
+            c->out_dir = argv[++i];
+        else if (strcmp(a, "--record") == 0)
+            c->o.record_dir = argv[++i];
+        else if (strcmp(a, "--source") == 0)
+            c->o.source = argv[++i];
+        else if (strcmp(a, "--seed") == 0) {
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(v, &end, 10);
+            if (errno || *end || end == v) {
+                fprintf(stderr, "stork-audit: --seed wants a number, not %s\n", v);
+                return 2;
+            }
+            c->o.seed = s;
+            i++;
+        } else if (!parse_count(v, &n)) {
+            fprintf(stderr, "stork-audit: %s wants a number >= 0, not %s\n", a, v);
+            return 2;
+        } else if (strcmp(a, "--max-schedules") == 0 && n >= 1) {
+            c->o.max_schedules = n;
+            i++;
+        } else if (strcmp(a, "--runs") == 0) {
+            c->o.pct_runs = n;
+            i++;
+        } else if (strcmp(a, "--depth") == 0 && n >= 1 && n <= 8) {
+            c->o.depth = (int)n;
+            i++;
+        } else if (strcmp(a, "--time-limit") == 0) {
+            c->o.time_limit = (double)n;
+            i++;
+        } else if (strcmp(a, "--threads") == 0 && n >= 1 && n <= MAX_THREADS) {
+            c->o.limits.threads = (unsigned)n;
+            i++;
+        } else if (strcmp(a, "--max-steps") == 0 && n >= 1) {
+            c->o.limits.max_steps = (int)n;
+            i++;
+        } else {
+            fprintf(stderr, "stork-audit: bad option or value: %s %s\n%s", a, v, usage);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+#ifdef STORK_CHECK_ASAN
+    __sanitizer_set_death_callback(on_sanitizer_death);
+#endif
+    struct cli c;
+    int rc = parse_cli(argc, argv, &c);
+    if (rc)
+        return rc;
+    struct explorer x;
+    char err[300];
+    if (!explorer_init(&x, &stork_scenario, err, sizeof err)) {
+        fprintf(stderr, "stork-audit: %s\n", err);
+        explorer_free(&x);
+        return 2;
+    }
+    rc = c.replay ? replay_command(&x, &c) : audit_command(&x, &c);
+    explorer_free(&x);
+    return rc;
+}

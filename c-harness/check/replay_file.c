@@ -1,0 +1,106 @@
+/* replay_file.c -- --replay FILE: the schedule a trace written by the audit records, run again;
+ * the run must be the one the trace records, event for event. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* --replay: the schedule a trace records, run again; the run must be the trace's. */
+int replay_command(struct explorer *x, struct cli *c)
+{
+    FILE *in = fopen(c->replay, "r");
+    if (!in) {
+        fprintf(stderr, "stork-audit: cannot read %s: %s\n", c->replay, strerror(errno));
+        return 2;
+    }
+    struct choices s = {0};
+    char *expected = NULL, *line = NULL;
+    size_t elen = 0, cap = 0;
+    FILE *exp = open_memstream(&expected, &elen);
+    int lineno = 0, sched_line = 0;
+    while (getline(&line, &cap, in) > 0) {
+        lineno++;
+        char *p = line + strspn(line, " \t");
+        if (strncmp(p, "meta schedule", 13) == 0) {
+            sched_line = lineno;
+            char *tok = strtok(p + 13, " \t\r\n");
+            for (; tok; tok = strtok(NULL, " \t\r\n")) {
+                long v;
+                if (!parse_count(tok, &v)) {
+                    fprintf(stderr, "%s:%d: expected a number in meta schedule, got %s\n",
+                            c->replay, lineno, tok);
+                    fclose(in);
+                    return 2;
+                }
+                choices_push(&s, (int)v, 0);
+            }
+        } else if (strncmp(p, "meta config", 11) == 0) {
+            const char *t = strstr(p, "NTHREADS=");
+            long v;
+            char word[16] = "";
+            if (t)
+                sscanf(t + 9, "%15[0-9]", word);
+            if (t && (!parse_count(word, &v) || v < 1 || v > MAX_THREADS)) {
+                fprintf(stderr, "%s:%d: expected NTHREADS=1..%d in meta config\n", c->replay,
+                        lineno, MAX_THREADS);
+                fclose(in);
+                return 2;
+            }
+            if (t)
+                c->o.limits.threads = (unsigned)v;
+        } else if (lineno > 1 && *p && *p != '#' && *p != '\n' && strncmp(p, "meta", 4) != 0) {
+            p[strcspn(p, "\r\n")] = 0;
+            fprintf(exp, "%s\n", p);
+        }
+    }
+    free(line);
+    fclose(in);
+    fclose(exp);
+    if (!sched_line) {
+        fprintf(stderr, "%s:%d: expected a 'meta schedule' line (a trace written by stork audit)\n",
+                c->replay, lineno);
+        free(expected);
+        return 2;
+    }
+    int rc = 2;
+    if (!run_schedule(x, &c->o, s.pick, s.len)) {
+        fprintf(stderr, "stork-audit: %s: %s\n", x->scn->name, x->run->error);
+    } else {
+        char *got = NULL;
+        size_t glen = 0;
+        FILE *g = open_memstream(&got, &glen);
+        for (int i = 0; i < x->run->nev; i++) {
+            write_event(g, x->run, &x->run->ev[i]);
+            fputc('\n', g);
+        }
+        if (!x->run->cut && x->run->nev && x->run->ev[x->run->nev - 1].kind != EV_END)
+            fputs("end\n", g);
+        fclose(g);
+        if (strcmp(got, expected) != 0) {
+            fprintf(stderr, "%s: the schedule does not give the run this trace records (another "
+                    "scenario, or the scenario changed)\n", c->replay);
+        } else {
+            struct choices used = {0};
+            for (int i = 0; i < x->made.len; i++)
+                choices_push(&used, x->made.pick[i], x->made.n[i]);
+            print_trace(stdout, x, c, NULL, &used);
+            for (int i = 0; i < x->run->nf; i++) {
+                const struct finding *f = &x->run->f[i];
+                printf("FINDING %s at %s:%d\n  %s\n", f->rule, f->file, f->line, f->msg);
+                if (f->worker >= 0)
+                    printf("  history of w%d:\n", f->worker + 1);
+                write_history(stdout, x->run, f->worker, f->ev, "    ");
+            }
+            printf("replayed %s: same run, %d finding(s)\n", c->replay, x->run->nf);
+            rc = x->run->nf ? 1 : 0;
+            free(used.pick);
+            free(used.n);
+        }
+        free(got);
+    }
+    free(expected);
+    free(s.pick);
+    free(s.n);
+    return rc;
+}

@@ -1,0 +1,197 @@
+/*
+ * run.h -- one run of a scenario under the checking runtime: its contexts, the reference
+ * runtime's adapter with the environment this run controls, the checker's view of every
+ * worker, the events (the run's trace) and the findings.  sched.c drives a run, runtime.c is
+ * the Storport API and its checks, report.c prints a run as a trace and its findings.
+ */
+#ifndef STORK_CHECK_RUN_H
+#define STORK_CHECK_RUN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "fiber.h"
+#include "stork/check.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define STORK_CHECK_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STORK_CHECK_ASAN 1
+#endif
+#endif
+
+#define MAX_ROUTINES 16
+#define MAX_THREADS 4
+#define MAX_CTX (MAX_ROUTINES + 2 + MAX_THREADS)
+#define MAX_POSTED 64
+#define MAX_NAMES 64
+#define ACTOR_REMOVE 999
+#define ACTOR_ITEM 1000 /* + the posted item's sequence number */
+
+enum ctx_kind { K_FIND, K_ROUTINE, K_TEARDOWN, K_SYS };
+enum ctx_state { C_UNBORN, C_READY, C_RUNNING, C_WAITING, C_BLOCKED, C_DONE, C_IDLE };
+
+struct run;
+
+/* A context: a miniport routine, the remove handler, or a system worker thread. */
+struct ctx {
+    struct run *run;
+    int index;
+    enum ctx_kind kind;
+    enum ctx_state state;
+    const char *name;
+    char sysname[16];
+    unsigned irql;
+    stork_routine_fn *fn;
+    struct fiber fiber;
+    bool has_fiber;
+    unsigned long wait_stamp; /* progress count when it last found its condition false */
+    struct stork_lock *blocked_on;
+    int locks_held;
+    bool before_queue;   /* suspended at the scheduling point of a StorPortQueueWorkItem */
+    const char *at_file; /* where it is suspended */
+    int at_line;
+    /* a system thread running a callback */
+    void *item;
+    int worker; /* index in run->w */
+    bool freed_own;
+};
+
+/* The checker's view of one worker the runtime issued (named w<index+1>). */
+struct wrec {
+    void *handle;
+    bool freed, queued;
+    int running_on;   /* ctx index of the system thread running its callback, or -1 */
+    int routine, context; /* names of the queued callback and context */
+    const char *init_file;
+    int init_line;
+    const char *busy_file; /* the last free that returned BUSY while it stayed live */
+    int busy_line;
+    int overwritten_ev;   /* event whose init overwrote the variable holding it, or -1 */
+    bool queue_failed;    /* its last queue failed and it was not queued after */
+    int runs;             /* callbacks started */
+};
+
+enum ev_kind { EV_INIT, EV_QUEUE, EV_FREE, EV_START, EV_RETURN, EV_REMOVE_BEGIN, EV_REMOVE_END,
+               EV_FAILALLOC, EV_LOOP, EV_END };
+
+/* A handle as the trace names it: worker > 0 is wN, bad > 0 is badN, both 0 is null. */
+struct ev {
+    enum ev_kind kind;
+    int ctx;
+    unsigned irql;
+    int worker, bad;
+    int routine, context; /* cbN / ctxN, 0 = null */
+    unsigned allowed;     /* bit i: status with index i (0 SUCCESS, 1.. 0xC100000i) */
+    STORK_ULONG status;
+    int new_worker;
+    bool null_out; /* init with a NULL Worker pointer, which trace v1 cannot express */
+    const char *file;
+    int line;
+};
+
+struct finding {
+    const char *rule;
+    const char *why; /* "" or which kind of break of the rule (one leak is not another) */
+    char msg[400];
+    const char *file;
+    int line;
+    int worker; /* index in run->w, or -1 */
+    int ev;     /* the event it happened at */
+};
+
+/* Who decides at each scheduling point.  pick() returns an index in 0..n-1 of the options,
+ * whose actors (stable ids within a run: a context index, ACTOR_REMOVE, ACTOR_ITEM + seq) are
+ * given; option 0 is "the context that ran last goes on" whenever that is possible. */
+struct chooser {
+    int (*pick)(struct chooser *self, int n, const int *actors, int step);
+};
+
+/* Every decision of a run with more than one option: what was chosen, out of how many. */
+struct choices {
+    int *pick, *n;
+    int len, cap;
+};
+
+struct run_limits {
+    int max_steps; /* scheduling steps after which a run is cut (the search is then incomplete) */
+    unsigned threads; /* system worker threads, overriding the scenario's (0: the scenario's) */
+};
+
+struct run {
+    const struct stork_scenario *scn;
+    const struct stork_impl *impl;
+    struct stork_env env;
+    struct stork_adapter *adapter;
+    void *ext;
+    struct ctx ctx[MAX_CTX];
+    int nctx, nroutines_left;
+    int find_ctx, teardown_ctx, first_sys;
+    int cur, last;
+    struct fiber main;
+    void **stacks; /* stack pool (owned by the caller) */
+    int *nstacks;
+    struct { void *worker, *item; int seq; } posted[MAX_POSTED];
+    int nposted, post_seq;
+    bool fail_alloc_now;
+    long live_blocks;
+    bool removal_begun, remove_ended, released;
+    const char *release_file;
+    int release_line;
+    struct wrec *w;
+    int nw, capw;
+    void *bad[MAX_NAMES];
+    int nbad;
+    void *cbs[MAX_NAMES];
+    int ncbs;
+    void *ctxv[MAX_NAMES];
+    int nctxv;
+    struct entry **entries; /* what each queue passed, for the callback's entry (runtime.c) */
+    int nentries, capentries;
+    struct ev *ev;
+    int nev, capev;
+    struct finding *f;
+    int nf, capf;
+    unsigned long progress;
+    int steps;
+    bool cut; /* stopped at limits.max_steps: its end is unknown (the trace has no `end`) */
+    struct chooser *chooser;
+    struct choices *made;
+    struct run_limits limits;
+    char error[300]; /* a scenario error (bad input) or an internal one: the run is void */
+};
+
+/* sched.c */
+bool run_once(struct run *r, const struct stork_scenario *scn, struct chooser *ch,
+              struct choices *made, struct run_limits limits, void **stacks, int *nstacks);
+void run_release(struct run *r);
+struct run *run_current(void);
+/* A scheduling point of the current context: suspend it; the scheduler picks who goes on. */
+void run_point(struct run *r, const char *file, int line);
+/* A decision that is not a schedule (an injected allocation failure): n options. */
+int run_decide(struct run *r, int n, const int *actors);
+unsigned ctx_irql(const struct ctx *c);
+void run_error(struct run *r, const char *fmt, ...);
+
+/* runtime.c */
+struct entry;
+void runtime_env_init(struct run *r);
+void runtime_check_end(struct run *r);
+void runtime_release(struct run *r); /* what the run's calls allocated */
+int run_event(struct run *r, struct ev e);
+void run_finding(struct run *r, const char *rule, const char *file, int line, int worker,
+                 const char *fmt, ...);
+void run_finding_why(struct run *r, const char *rule, const char *why, const char *file, int line,
+                     int worker, const char *fmt, ...);
+int wrec_of(const struct run *r, const void *handle);
+
+/* report.c */
+const char *irql_name(unsigned irql);
+void write_event(FILE *out, const struct run *r, const struct ev *e);
+void write_trace(FILE *out, const struct run *r, const char *const *meta, int nmeta);
+/* The events of `worker` (or none: -1), and event `here`, one a line with its call site. */
+void write_history(FILE *out, const struct run *r, int worker, int here, const char *indent);
+void choices_push(struct choices *c, int pick, int n);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * free_queued_status_ignored -- the C twin of model/designs/free_queued_status_ignored.pml: the
+ * remove handler waits until the callback is not running, then frees the persistent worker and
+ * forgets it without looking at the status.  When the worker is still queued the free returns
+ * BUSY and frees nothing: the callback runs later and nobody frees the worker (WI-M5).  The
+ * "not running" test is too weak besides: the flag is set by the callback's first instruction,
+ * so the worker may already be dequeued and its callback under way when the handler frees it
+ * (WI-M6).
+ *
+ * expect: WI-M5 WI-M6
+ */
+#include <storport.h>
+
+struct ext {
+    PVOID Worker;
+    int inside;
+};
+
+static VOID Work(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    (void)worker;
+    struct ext *x = e;
+    x->inside = 1;
+    STORK_YIELD(); /* the callback's work */
+    x->inside = 0;
+}
+
+static void dpc(void *e)
+{
+    struct ext *x = e;
+    if (x->Worker)
+        StorPortQueueWorkItem(x, Work, x->Worker, NULL);
+}
+
+static void find_adapter(void *e)
+{
+    struct ext *x = e;
+    StorPortInitializeWorker(x, &x->Worker);
+}
+
+static void teardown(void *e)
+{
+    struct ext *x = e;
+    STORK_WAIT_UNTIL(!x->inside);
+    if (x->Worker)
+        StorPortFreeWorker(x, x->Worker); /* status ignored */
+    x->Worker = NULL;
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "free_queued_status_ignored",
+    .extension_size = sizeof(struct ext),
+    .find_adapter = find_adapter,
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+    .alloc_fail = 1,
+};

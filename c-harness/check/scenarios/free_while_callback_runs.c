@@ -1,0 +1,65 @@
+/*
+ * free_while_callback_runs -- the C twin of model/designs/free_while_callback_runs.pml: the
+ * remove handler frees the persistent worker as soon as it is not queued (retrying while the
+ * free returns BUSY), without waiting for a callback that is running; that callback then
+ * re-queues its worker, now freed.  The free while the callback runs (WI-M6) is the defect, the
+ * queue of the freed worker (WI-M3) its consequence.  The retry waits for the next callback to
+ * start, rather than spinning, so that every schedule ends.
+ *
+ * expect: WI-M3 WI-M6
+ */
+#include <storport.h>
+
+struct ext {
+    PVOID Worker;
+    int again, starts;
+};
+
+static VOID Work(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    struct ext *x = e;
+    x->starts++;
+    STORK_YIELD(); /* the callback's work */
+    if (!x->again) {
+        x->again = 1;
+        StorPortQueueWorkItem(x, Work, worker, NULL); /* once more */
+    }
+}
+
+static void dpc(void *e)
+{
+    struct ext *x = e;
+    if (x->Worker)
+        StorPortQueueWorkItem(x, Work, x->Worker, NULL);
+}
+
+static void find_adapter(void *e)
+{
+    struct ext *x = e;
+    StorPortInitializeWorker(x, &x->Worker);
+}
+
+static void teardown(void *e)
+{
+    struct ext *x = e;
+    if (!x->Worker)
+        return;
+    int seen = x->starts;
+    while (StorPortFreeWorker(x, x->Worker) == STOR_STATUS_BUSY) { /* running is not checked */
+        STORK_WAIT_UNTIL(x->starts != seen);
+        seen = x->starts;
+    }
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "free_while_callback_runs",
+    .extension_size = sizeof(struct ext),
+    .find_adapter = find_adapter,
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+    .alloc_fail = 1,
+};

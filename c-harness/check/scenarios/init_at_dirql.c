@@ -1,0 +1,33 @@
+/*
+ * init_at_dirql -- the C twin of model/designs/init_at_dirql.pml: the interrupt routine (DIRQL)
+ * creates a worker for deferred work (WI-M1).  Storport answers INVALID_IRQL and issues nothing;
+ * the code handles the failure, so only the IRQL rule is broken.
+ *
+ * expect: WI-M1
+ */
+#include <storport.h>
+
+static VOID Work(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    StorPortFreeWorker(e, worker);
+}
+
+static void isr(void *e)
+{
+    PVOID w = NULL;
+    if (StorPortInitializeWorker(e, &w) != STOR_STATUS_SUCCESS)
+        return;
+    if (StorPortQueueWorkItem(e, Work, w, NULL) != STOR_STATUS_SUCCESS)
+        StorPortFreeWorker(e, w);
+}
+
+static const struct stork_routine routines[] = {{"isr", STORK_DIRQL, isr}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "init_at_dirql",
+    .extension_size = 1,
+    .routines = routines,
+    .nroutines = 1,
+    .alloc_fail = 1,
+};

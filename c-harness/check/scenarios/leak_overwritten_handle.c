@@ -1,0 +1,50 @@
+/*
+ * leak_overwritten_handle -- the C twin of model/designs/leak_overwritten_handle.pml: a worker
+ * kept in the device extension is created in HwFindAdapter; a later event "refreshes" it by
+ * initialising a new worker into the same field without freeing the old one.  The remove
+ * handler frees whatever the field holds once drained; the first worker is never freed (WI-M7).
+ *
+ * expect: WI-M7
+ */
+#include <storport.h>
+
+struct ext {
+    PVOID Worker;
+    int pending, inside;
+    struct stork_lock lock;
+};
+
+static void refresh(void *e)
+{
+    struct ext *x = e;
+    STORK_LOCK(&x->lock);
+    if (!x->pending)
+        StorPortInitializeWorker(x, &x->Worker); /* overwrites the field */
+    STORK_UNLOCK(&x->lock);
+}
+
+static void find_adapter(void *e)
+{
+    struct ext *x = e;
+    StorPortInitializeWorker(x, &x->Worker);
+}
+
+static void teardown(void *e)
+{
+    struct ext *x = e;
+    STORK_WAIT_UNTIL(!x->pending && !x->inside);
+    if (x->Worker)
+        StorPortFreeWorker(x, x->Worker);
+}
+
+static const struct stork_routine routines[] = {{"timer", STORK_DISPATCH_LEVEL, refresh}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "leak_overwritten_handle",
+    .extension_size = sizeof(struct ext),
+    .find_adapter = find_adapter,
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+    .alloc_fail = 1,
+};

@@ -1,0 +1,50 @@
+/*
+ * polling_loop_cut -- the remove handler polls with STORK_YIELD() for a flag the callback
+ * or the DPC sets.  The code is right, but a yield is a plain scheduling point: in the
+ * schedules where the poller always goes on instead of the callback, the run never ends.  Those
+ * runs are cut at --max-steps, and a search with a cut run is incomplete (exit 3), never clean;
+ * written with STORK_WAIT_UNTIL(x->done), the same code explores clean (rule_hang_ok.c).
+ *
+ * expect: incomplete
+ * audit: --max-steps 200 --runs 50
+ */
+#include <storport.h>
+
+struct ext {
+    int done;
+};
+
+static VOID callback(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    StorPortFreeWorker(e, worker);
+    ((struct ext *)e)->done = 1;
+}
+
+static void dpc(void *e)
+{
+    PVOID worker = NULL;
+    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
+        return;
+    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS) {
+        StorPortFreeWorker(e, worker);
+        ((struct ext *)e)->done = 1;
+    }
+}
+
+static void teardown(void *e)
+{
+    struct ext *x = e;
+    while (!x->done)
+        STORK_YIELD();
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "polling_loop_cut",
+    .extension_size = sizeof(struct ext),
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+};

@@ -1,0 +1,49 @@
+/*
+ * queue_after_free -- the C twin of model/designs/queue_after_free.pml: an error path frees the
+ * worker and the normal path then queues it anyway: a DPC that finds the device busy drops its
+ * worker, but falls through to the queue (WI-M3, use after free).
+ *
+ * expect: WI-M3
+ */
+#include <storport.h>
+
+struct ext {
+    int device_busy;
+};
+
+static VOID Work(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    StorPortFreeWorker(e, worker);
+}
+
+static void dpc(void *e)
+{
+    struct ext *x = e;
+    PVOID w = NULL;
+    if (StorPortInitializeWorker(x, &w) != STOR_STATUS_SUCCESS)
+        return;
+    if (x->device_busy)
+        StorPortFreeWorker(x, w); /* no return */
+    ULONG st = StorPortQueueWorkItem(x, Work, w, NULL);
+    if (st != STOR_STATUS_SUCCESS && st != STOR_STATUS_INVALID_PARAMETER)
+        StorPortFreeWorker(x, w);
+}
+
+static void busy(void *e)
+{
+    ((struct ext *)e)->device_busy = 1;
+}
+
+static const struct stork_routine routines[] = {
+    {"busy", STORK_DISPATCH_LEVEL, busy},
+    {"dpc", STORK_DISPATCH_LEVEL, dpc},
+};
+
+const struct stork_scenario stork_scenario = {
+    .name = "queue_after_free",
+    .extension_size = sizeof(struct ext),
+    .routines = routines,
+    .nroutines = 2,
+    .alloc_fail = 1,
+};

@@ -1,0 +1,52 @@
+/*
+ * queue_at_dirql -- the C twin of model/designs/queue_at_dirql.pml: the interrupt routine (DIRQL)
+ * queues the adapter's worker directly instead of deferring to a DPC (WI-M1).  Storport answers
+ * INVALID_IRQL and the work is not done; the lifecycle is otherwise clean (the remove handler
+ * frees the idle worker).
+ *
+ * expect: WI-M1
+ */
+#include <storport.h>
+
+struct ext {
+    PVOID Worker;
+};
+
+static VOID Work(PVOID e, PVOID context, PVOID worker)
+{
+    (void)e;
+    (void)context;
+    (void)worker;
+}
+
+static void isr(void *e)
+{
+    struct ext *x = e;
+    if (x->Worker)
+        StorPortQueueWorkItem(x, Work, x->Worker, NULL);
+}
+
+static void find_adapter(void *e)
+{
+    struct ext *x = e;
+    StorPortInitializeWorker(x, &x->Worker);
+}
+
+static void teardown(void *e)
+{
+    struct ext *x = e;
+    if (x->Worker)
+        StorPortFreeWorker(x, x->Worker);
+}
+
+static const struct stork_routine routines[] = {{"isr", STORK_DIRQL, isr}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "queue_at_dirql",
+    .extension_size = sizeof(struct ext),
+    .find_adapter = find_adapter,
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+    .alloc_fail = 1,
+};

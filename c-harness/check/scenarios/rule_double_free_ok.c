@@ -1,0 +1,56 @@
+/*
+ * rule_double_free_ok -- as rule_double_free_bad, but whoever frees the worker clears the
+ * field, and the remove handler frees only a worker still held: no finding.
+ *
+ * expect: clean
+ */
+#include <storport.h>
+
+struct ext {
+    PVOID Worker;
+    int done;
+};
+
+static VOID callback(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    struct ext *x = e;
+    StorPortFreeWorker(x, worker);
+    x->Worker = NULL;
+    x->done = 1;
+}
+
+static void find_adapter(void *e)
+{
+    struct ext *x = e;
+    StorPortInitializeWorker(x, &x->Worker);
+}
+
+static void dpc(void *e)
+{
+    struct ext *x = e;
+    if (StorPortQueueWorkItem(x, callback, x->Worker, NULL) != STOR_STATUS_SUCCESS) {
+        StorPortFreeWorker(x, x->Worker);
+        x->Worker = NULL;
+        x->done = 1;
+    }
+}
+
+static void teardown(void *e)
+{
+    struct ext *x = e;
+    STORK_WAIT_UNTIL(x->done);
+    if (x->Worker != NULL)
+        StorPortFreeWorker(x, x->Worker);
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "rule_double_free_ok",
+    .extension_size = sizeof(struct ext),
+    .find_adapter = find_adapter,
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+};

@@ -1,0 +1,54 @@
+/*
+ * rule_free_running_bad -- the remove handler waits until the callback has started (not until
+ * it has returned) and frees the worker while the callback still runs on its system thread
+ * (WI-M6); the callback then frees its own worker, freed already (WI-M2 with the callback's
+ * view: WI-M4 is for a callback that freed it itself).
+ *
+ * expect: WI-M6 WI-M2
+ */
+#include <storport.h>
+
+struct ext {
+    PVOID Worker;
+    int started, finished, queued;
+};
+
+static VOID callback(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    struct ext *x = e;
+    x->started = 1;
+    STORK_YIELD(); /* the registry writes: the callback runs a while */
+    StorPortFreeWorker(x, worker);
+    x->finished = 1;
+}
+
+static void dpc(void *e)
+{
+    struct ext *x = e;
+    if (StorPortInitializeWorker(x, &x->Worker) != STOR_STATUS_SUCCESS)
+        return;
+    if (StorPortQueueWorkItem(x, callback, x->Worker, NULL) == STOR_STATUS_SUCCESS)
+        x->queued = 1;
+    else
+        StorPortFreeWorker(x, x->Worker);
+}
+
+static void teardown(void *e)
+{
+    struct ext *x = e;
+    if (!x->queued)
+        return;
+    STORK_WAIT_UNTIL(x->started);
+    StorPortFreeWorker(x, x->Worker);
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "rule_free_running_bad",
+    .extension_size = sizeof(struct ext),
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+};

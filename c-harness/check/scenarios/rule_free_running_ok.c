@@ -1,0 +1,51 @@
+/*
+ * rule_free_running_ok -- the callback frees its own worker; the remove handler only waits
+ * until the callback has finished and frees nothing.  No finding.
+ *
+ * expect: clean
+ */
+#include <storport.h>
+
+struct ext {
+    PVOID Worker;
+    int started, finished, queued;
+};
+
+static VOID callback(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    struct ext *x = e;
+    x->started = 1;
+    STORK_YIELD(); /* the registry writes: the callback runs a while */
+    StorPortFreeWorker(x, worker);
+    x->finished = 1;
+}
+
+static void dpc(void *e)
+{
+    struct ext *x = e;
+    if (StorPortInitializeWorker(x, &x->Worker) != STOR_STATUS_SUCCESS)
+        return;
+    if (StorPortQueueWorkItem(x, callback, x->Worker, NULL) == STOR_STATUS_SUCCESS)
+        x->queued = 1;
+    else
+        StorPortFreeWorker(x, x->Worker);
+}
+
+static void teardown(void *e)
+{
+    struct ext *x = e;
+    if (!x->queued)
+        return;
+    STORK_WAIT_UNTIL(x->finished);
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "rule_free_running_ok",
+    .extension_size = sizeof(struct ext),
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+};

@@ -1,0 +1,45 @@
+/*
+ * rule_hang_bad -- the remove handler waits for the callback to signal completion, but the DPC
+ * may have failed to queue the worker (removal had begun): nothing will ever signal, and the
+ * remove handler waits forever (WI-M9).
+ *
+ * expect: WI-M9
+ */
+#include <storport.h>
+
+struct ext {
+    int done;
+};
+
+static VOID callback(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    struct ext *x = e;
+    StorPortFreeWorker(x, worker);
+    x->done = 1;
+}
+
+static void dpc(void *e)
+{
+    PVOID worker = NULL;
+    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
+        return;
+    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
+        StorPortFreeWorker(e, worker);
+}
+
+static void teardown(void *e)
+{
+    struct ext *x = e;
+    STORK_WAIT_UNTIL(x->done);
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "rule_hang_bad",
+    .extension_size = sizeof(struct ext),
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+};

@@ -1,0 +1,45 @@
+/*
+ * rule_leak_bad -- the callback frees its worker only when the device still runs; once the
+ * remove handler has marked it stopped, a callback that starts late returns early and its
+ * worker leaks (WI-M7).
+ *
+ * expect: WI-M7
+ */
+#include <storport.h>
+
+struct ext {
+    int stopped;
+};
+
+static VOID callback(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    struct ext *x = e;
+    if (x->stopped)
+        return;
+    StorPortFreeWorker(x, worker);
+}
+
+static void dpc(void *e)
+{
+    PVOID worker = NULL;
+    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
+        return;
+    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
+        StorPortFreeWorker(e, worker);
+}
+
+static void teardown(void *e)
+{
+    ((struct ext *)e)->stopped = 1;
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "rule_leak_bad",
+    .extension_size = sizeof(struct ext),
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+};

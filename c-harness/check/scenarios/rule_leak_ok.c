@@ -1,0 +1,44 @@
+/*
+ * rule_leak_ok -- the callback skips its work once the device is stopped, but frees its
+ * worker on every path.  No finding.
+ *
+ * expect: clean
+ */
+#include <storport.h>
+
+struct ext {
+    int stopped;
+};
+
+static VOID callback(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    struct ext *x = e;
+    if (!x->stopped)
+        x->stopped = 0; /* the work */
+    StorPortFreeWorker(x, worker);
+}
+
+static void dpc(void *e)
+{
+    PVOID worker = NULL;
+    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
+        return;
+    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
+        StorPortFreeWorker(e, worker);
+}
+
+static void teardown(void *e)
+{
+    ((struct ext *)e)->stopped = 1;
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "rule_leak_ok",
+    .extension_size = sizeof(struct ext),
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+};

@@ -1,0 +1,52 @@
+/*
+ * rule_use_released_ok -- the remove handler drains the worker (nothing pending, no callback
+ * inside) before it releases the queues.  No finding.
+ *
+ * expect: clean
+ */
+#include <storport.h>
+
+struct ext {
+    int pending, inside;
+};
+
+static VOID callback(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    struct ext *x = e;
+    x->pending = 0;
+    x->inside = 1;
+    STORK_USE_RESOURCES(); /* re-initialise the controller's queues */
+    StorPortFreeWorker(x, worker);
+    x->inside = 0;
+}
+
+static void dpc(void *e)
+{
+    struct ext *x = e;
+    PVOID worker = NULL;
+    if (StorPortInitializeWorker(x, &worker) != STOR_STATUS_SUCCESS)
+        return;
+    x->pending = 1;
+    if (StorPortQueueWorkItem(x, callback, worker, NULL) != STOR_STATUS_SUCCESS) {
+        x->pending = 0;
+        StorPortFreeWorker(x, worker);
+    }
+}
+
+static void teardown(void *e)
+{
+    struct ext *x = e;
+    STORK_WAIT_UNTIL(!x->pending && !x->inside);
+    STORK_RELEASE_RESOURCES();
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "rule_use_released_ok",
+    .extension_size = sizeof(struct ext),
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+};

@@ -1,0 +1,90 @@
+/*
+ * spcnvme_fixed -- case study 2 (conformance/case-studies/spcnvme.md), the SpcNvme restart
+ * worker (smokingpc/glendronach 84a0b1f24f4c, src/SpcNvme/NvmeDevice.cpp L15-63) with every
+ * defect fixed; the C twin of model/designs/spcnvme_fixed.pml.  A restart request pauses the
+ * adapter and issues a DPC; the DPC (DISPATCH) creates a worker into the extension's field
+ * unless a restart is already pending, queues it and frees it if the queue fails; the callback
+ * (PASSIVE) re-initialises the controller if the device still runs (using the queues the remove
+ * handler deletes) and always frees its own Worker parameter.  The remove handler marks the
+ * device stopped, drains the restart worker, and only then deletes the queues.  Two restart
+ * requests may arrive; any initialisation may fail for lack of memory.
+ *
+ * expect: clean
+ */
+#include <storport.h>
+
+struct nvme_device {
+    PVOID RestartWorker;
+    BOOLEAN IsWorking;
+    int pending;            /* RestartWorker queued, its callback not started */
+    int inside;             /* restart callbacks running */
+    struct stork_lock lock; /* the extension's spinlock */
+};
+
+/* RestartAdapterWorker (PASSIVE). */
+static VOID RestartAdapterWorker(PVOID DeviceExtension, PVOID Context, PVOID Worker)
+{
+    (void)Context;
+    struct nvme_device *nvme = DeviceExtension;
+    STORK_LOCK(&nvme->lock);
+    nvme->pending = 0;
+    nvme->inside++;
+    STORK_UNLOCK(&nvme->lock);
+    if (nvme->IsWorking)
+        STORK_USE_RESOURCES(); /* re-initialise the controller, resume the adapter */
+    STORK_LOCK(&nvme->lock);
+    StorPortFreeWorker(nvme, Worker);
+    nvme->RestartWorker = NULL;
+    STORK_UNLOCK(&nvme->lock);
+    nvme->inside--;
+}
+
+/* RestartAdapterDpc (DISPATCH). */
+static void RestartAdapterDpc(void *DeviceExtension)
+{
+    struct nvme_device *nvme = DeviceExtension;
+    STORK_LOCK(&nvme->lock);
+    if (nvme->IsWorking && nvme->RestartWorker == NULL) {
+        PVOID worker = NULL;
+        if (StorPortInitializeWorker(nvme, &worker) == STOR_STATUS_SUCCESS) {
+            if (StorPortQueueWorkItem(nvme, RestartAdapterWorker, worker, NULL) ==
+                STOR_STATUS_SUCCESS) {
+                nvme->RestartWorker = worker;
+                nvme->pending = 1;
+            } else {
+                StorPortFreeWorker(nvme, worker);
+            }
+        }
+    }
+    STORK_UNLOCK(&nvme->lock);
+}
+
+static void find_adapter(void *DeviceExtension)
+{
+    ((struct nvme_device *)DeviceExtension)->IsWorking = TRUE;
+}
+
+/* The remove path: stop, drain the restart worker, then delete the I/O queues. */
+static void teardown(void *DeviceExtension)
+{
+    struct nvme_device *nvme = DeviceExtension;
+    nvme->IsWorking = FALSE;
+    STORK_WAIT_UNTIL(!nvme->pending && nvme->inside == 0);
+    STORK_RELEASE_RESOURCES();
+}
+
+static const struct stork_routine routines[] = {
+    {"dpc", STORK_DISPATCH_LEVEL, RestartAdapterDpc},
+    {"dpc2", STORK_DISPATCH_LEVEL, RestartAdapterDpc},
+};
+
+const struct stork_scenario stork_scenario = {
+    .name = "spcnvme_fixed",
+    .extension_size = sizeof(struct nvme_device),
+    .find_adapter = find_adapter,
+    .routines = routines,
+    .nroutines = 2,
+    .remove = teardown,
+    .threads = 1,
+    .alloc_fail = 1,
+};

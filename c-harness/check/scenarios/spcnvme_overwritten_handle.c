@@ -1,0 +1,86 @@
+/*
+ * spcnvme_overwritten_handle -- the SpcNvme restart worker (case study 2) with one defect:
+ * the DPC initialises straight into nvme->RestartWorker with no check that a restart is pending
+ * and no lock (L33), then queues the field (L34).  Two restarts before the callback runs: the
+ * second handle overwrites the first, which is never queued nor freed (the case study's leak).
+ * Because both DPCs then act on the same field, the second one may also free or re-queue the
+ * worker the first one queued: a double free with the callback, a queue of a freed worker, a
+ * free while the callback runs.
+ * Everything else is as in spcnvme_fixed.c; the C twin of model/designs/spcnvme_overwritten_handle.pml.
+ *
+ * expect: WI-M2 WI-M3 WI-M6 WI-M7
+ */
+#include <storport.h>
+
+struct nvme_device {
+    PVOID RestartWorker;
+    BOOLEAN IsWorking;
+    int pending;            /* successful queues whose callback has not started */
+    int inside;             /* restart callbacks running */
+    struct stork_lock lock; /* the extension's spinlock */
+};
+
+/* RestartAdapterWorker (PASSIVE). */
+static VOID RestartAdapterWorker(PVOID DeviceExtension, PVOID Context, PVOID Worker)
+{
+    (void)Context;
+    struct nvme_device *nvme = DeviceExtension;
+    STORK_LOCK(&nvme->lock);
+    nvme->pending--;
+    nvme->inside++;
+    STORK_UNLOCK(&nvme->lock);
+    if (nvme->IsWorking)
+        STORK_USE_RESOURCES(); /* re-initialise the controller, resume the adapter */
+    STORK_LOCK(&nvme->lock);
+    StorPortFreeWorker(nvme, Worker);
+    nvme->RestartWorker = NULL;
+    STORK_UNLOCK(&nvme->lock);
+    nvme->inside--;
+}
+
+/* RestartAdapterDpc (DISPATCH). */
+static void RestartAdapterDpc(void *DeviceExtension)
+{
+    struct nvme_device *nvme = DeviceExtension;
+    if (!nvme->IsWorking)
+        return;
+    if (StorPortInitializeWorker(nvme, &nvme->RestartWorker) != STOR_STATUS_SUCCESS) /* L33 */
+        return;
+    STORK_LOCK(&nvme->lock);
+    if (StorPortQueueWorkItem(nvme, RestartAdapterWorker, nvme->RestartWorker, NULL) ==
+        STOR_STATUS_SUCCESS)
+        nvme->pending++;
+    else
+        StorPortFreeWorker(nvme, nvme->RestartWorker);
+    STORK_UNLOCK(&nvme->lock);
+}
+
+static void find_adapter(void *DeviceExtension)
+{
+    ((struct nvme_device *)DeviceExtension)->IsWorking = TRUE;
+}
+
+/* The remove path: stop, drain the restart worker, then delete the I/O queues. */
+static void teardown(void *DeviceExtension)
+{
+    struct nvme_device *nvme = DeviceExtension;
+    nvme->IsWorking = FALSE;
+    STORK_WAIT_UNTIL(!nvme->pending && nvme->inside == 0);
+    STORK_RELEASE_RESOURCES();
+}
+
+static const struct stork_routine routines[] = {
+    {"dpc", STORK_DISPATCH_LEVEL, RestartAdapterDpc},
+    {"dpc2", STORK_DISPATCH_LEVEL, RestartAdapterDpc},
+};
+
+const struct stork_scenario stork_scenario = {
+    .name = "spcnvme_overwritten_handle",
+    .extension_size = sizeof(struct nvme_device),
+    .find_adapter = find_adapter,
+    .routines = routines,
+    .nroutines = 2,
+    .remove = teardown,
+    .threads = 1,
+    .alloc_fail = 1,
+};

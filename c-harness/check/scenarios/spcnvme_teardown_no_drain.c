@@ -1,0 +1,85 @@
+/*
+ * spcnvme_teardown_no_drain -- the SpcNvme restart worker (case study 2) with one defect:
+ * the remove handler deletes the controller's queues without draining the restart worker
+ * (teardown never frees or waits for it): a restart callback that already found the device
+ * running then re-initialises the controller with the deleted queues.
+ * Everything else is as in spcnvme_fixed.c; the C twin of model/designs/spcnvme_teardown_no_drain.pml.
+ *
+ * expect: WI-M8
+ */
+#include <storport.h>
+
+struct nvme_device {
+    PVOID RestartWorker;
+    BOOLEAN IsWorking;
+    int pending;            /* RestartWorker queued, its callback not started */
+    int inside;             /* restart callbacks running */
+    struct stork_lock lock; /* the extension's spinlock */
+};
+
+/* RestartAdapterWorker (PASSIVE). */
+static VOID RestartAdapterWorker(PVOID DeviceExtension, PVOID Context, PVOID Worker)
+{
+    (void)Context;
+    struct nvme_device *nvme = DeviceExtension;
+    STORK_LOCK(&nvme->lock);
+    nvme->pending = 0;
+    nvme->inside++;
+    STORK_UNLOCK(&nvme->lock);
+    if (nvme->IsWorking)
+        STORK_USE_RESOURCES(); /* re-initialise the controller, resume the adapter */
+    STORK_LOCK(&nvme->lock);
+    StorPortFreeWorker(nvme, Worker);
+    nvme->RestartWorker = NULL;
+    STORK_UNLOCK(&nvme->lock);
+    nvme->inside--;
+}
+
+/* RestartAdapterDpc (DISPATCH). */
+static void RestartAdapterDpc(void *DeviceExtension)
+{
+    struct nvme_device *nvme = DeviceExtension;
+    STORK_LOCK(&nvme->lock);
+    if (nvme->IsWorking && nvme->RestartWorker == NULL) {
+        PVOID worker = NULL;
+        if (StorPortInitializeWorker(nvme, &worker) == STOR_STATUS_SUCCESS) {
+            if (StorPortQueueWorkItem(nvme, RestartAdapterWorker, worker, NULL) ==
+                STOR_STATUS_SUCCESS) {
+                nvme->RestartWorker = worker;
+                nvme->pending = 1;
+            } else {
+                StorPortFreeWorker(nvme, worker);
+            }
+        }
+    }
+    STORK_UNLOCK(&nvme->lock);
+}
+
+static void find_adapter(void *DeviceExtension)
+{
+    ((struct nvme_device *)DeviceExtension)->IsWorking = TRUE;
+}
+
+/* The remove path: stop, drain the restart worker, then delete the I/O queues. */
+static void teardown(void *DeviceExtension)
+{
+    struct nvme_device *nvme = DeviceExtension;
+    nvme->IsWorking = FALSE;
+    STORK_RELEASE_RESOURCES();
+}
+
+static const struct stork_routine routines[] = {
+    {"dpc", STORK_DISPATCH_LEVEL, RestartAdapterDpc},
+    {"dpc2", STORK_DISPATCH_LEVEL, RestartAdapterDpc},
+};
+
+const struct stork_scenario stork_scenario = {
+    .name = "spcnvme_teardown_no_drain",
+    .extension_size = sizeof(struct nvme_device),
+    .find_adapter = find_adapter,
+    .routines = routines,
+    .nroutines = 2,
+    .remove = teardown,
+    .threads = 1,
+    .alloc_fail = 1,
+};

@@ -1,0 +1,55 @@
+/*
+ * teardown_waits_forever -- the C twin of model/designs/teardown_waits_forever.pml: the remove
+ * handler waits for the callback's "done" event before freeing the worker, but the event is set
+ * only by a callback that ran: when the DPC's queue failed (removal began first), nobody sets it
+ * and removal hangs (WI-M9).
+ *
+ * expect: WI-M9
+ */
+#include <storport.h>
+
+struct ext {
+    PVOID Worker;
+    int done;
+};
+
+static VOID Work(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    (void)worker;
+    ((struct ext *)e)->done = 1;
+}
+
+static void dpc(void *e)
+{
+    struct ext *x = e;
+    if (x->Worker)
+        StorPortQueueWorkItem(x, Work, x->Worker, NULL);
+}
+
+static void find_adapter(void *e)
+{
+    struct ext *x = e;
+    StorPortInitializeWorker(x, &x->Worker);
+}
+
+static void teardown(void *e)
+{
+    struct ext *x = e;
+    if (!x->Worker)
+        return;
+    STORK_WAIT_UNTIL(x->done);
+    StorPortFreeWorker(x, x->Worker);
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "teardown_waits_forever",
+    .extension_size = sizeof(struct ext),
+    .find_adapter = find_adapter,
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+    .alloc_fail = 1,
+};

@@ -1,0 +1,496 @@
+/*
+ * sched.c -- one run of a scenario: contexts on cooperative fibers (replay/fiber.c), one OS
+ * thread, and a scheduler that asks a chooser, at every scheduling point, which enabled step
+ * goes next.  Given the same choices a run is the same run: that is what makes exploration,
+ * minimisation and --replay exact.
+ *
+ * The Storport API has no parameter that leads back to the audit, so the entry points find the
+ * running audit through one thread-local pointer (set here for the length of a run); it is the
+ * only global of the checking runtime.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+
+#ifdef STORK_CHECK_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+static _Thread_local struct run *current_run;
+
+struct run *run_current(void)
+{
+    return current_run;
+}
+
+void run_error(struct run *r, const char *fmt, ...)
+{
+    if (r->error[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->error, sizeof r->error, fmt, ap);
+    va_end(ap);
+}
+
+unsigned ctx_irql(const struct ctx *c)
+{
+    unsigned l = c->kind == K_SYS ? STORK_PASSIVE_LEVEL : c->irql;
+    if (c->locks_held && l < STORK_DISPATCH_LEVEL)
+        l = STORK_DISPATCH_LEVEL; /* a spinlock raises to DISPATCH_LEVEL */
+    return l;
+}
+
+static void *take_stack(struct run *r)
+{
+    if (*r->nstacks == 0)
+        return NULL; /* fiber_create allocates one */
+    void *s = r->stacks[--*r->nstacks];
+#ifdef STORK_CHECK_ASAN
+    /* A fiber cut off mid-run left its frames' redzones poisoned on this stack. */
+    ASAN_UNPOISON_MEMORY_REGION(s, FIBER_STACK);
+#endif
+    return s;
+}
+
+static void give_stack(struct run *r, struct ctx *c)
+{
+    if (!c->has_fiber)
+        return;
+    void *s = fiber_take_stack(&c->fiber);
+    c->has_fiber = false;
+    if (s)
+        r->stacks[(*r->nstacks)++] = s;
+}
+
+static void noop_remove(void *ext)
+{
+    (void)ext;
+}
+
+static void ctx_entry(void *arg)
+{
+    struct ctx *c = arg;
+    struct run *r = c->run;
+    fiber_started(&c->fiber, &r->main);
+    if (c->kind == K_SYS)
+        r->impl->run_posted(r->adapter, c->item);
+    else
+        c->fn(r->ext);
+    c->state = C_DONE;
+    fiber_switch(&c->fiber, &r->main);
+    abort(); /* a finished context is never resumed */
+}
+
+void run_point(struct run *r, const char *file, int line)
+{
+    struct ctx *c = &r->ctx[r->cur];
+    c->state = C_READY;
+    c->at_file = file;
+    c->at_line = line;
+    fiber_switch(&c->fiber, &r->main);
+}
+
+void stork_yield_at(const char *file, int line)
+{
+    struct run *r = current_run;
+    if (!r || r->cur < 0)
+        abort();
+    run_point(r, file, line);
+}
+
+void stork_wait_at(const char *file, int line)
+{
+    struct run *r = current_run;
+    if (!r || r->cur < 0)
+        abort();
+    struct ctx *c = &r->ctx[r->cur];
+    c->state = C_WAITING;
+    c->wait_stamp = r->progress;
+    c->at_file = file;
+    c->at_line = line;
+    fiber_switch(&c->fiber, &r->main);
+}
+
+void stork_lock_at(struct stork_lock *lock, const char *file, int line)
+{
+    struct run *r = current_run;
+    if (!r || r->cur < 0)
+        abort();
+    run_point(r, file, line);
+    struct ctx *c = &r->ctx[r->cur];
+    if (lock->owner == c->index + 1) {
+        run_error(r, "%s:%d: %s takes a spinlock it already holds (a deadlock on Windows)", file,
+                  line, c->name);
+        return;
+    }
+    while (lock->owner) {
+        c->state = C_BLOCKED;
+        c->blocked_on = lock;
+        c->at_file = file;
+        c->at_line = line;
+        fiber_switch(&c->fiber, &r->main);
+    }
+    c->blocked_on = NULL;
+    lock->owner = c->index + 1;
+    c->locks_held++;
+}
+
+void stork_unlock_at(struct stork_lock *lock, const char *file, int line)
+{
+    struct run *r = current_run;
+    if (!r || r->cur < 0)
+        abort();
+    struct ctx *c = &r->ctx[r->cur];
+    if (lock->owner != c->index + 1) {
+        run_error(r, "%s:%d: %s releases a spinlock it does not hold", file, line, c->name);
+        return;
+    }
+    lock->owner = 0;
+    c->locks_held--;
+}
+
+void stork_release_resources_at(const char *file, int line)
+{
+    struct run *r = current_run;
+    if (!r || r->cur < 0)
+        abort();
+    run_point(r, file, line);
+    r->released = true;
+    r->release_file = file;
+    r->release_line = line;
+}
+
+void stork_use_resources_at(const char *file, int line)
+{
+    struct run *r = current_run;
+    if (!r || r->cur < 0)
+        abort();
+    run_point(r, file, line);
+    if (r->released) {
+        struct ctx *c = &r->ctx[r->cur];
+        int before = r->nf;
+        run_finding(r, "WI-M8", file, line, c->kind == K_SYS ? c->worker : -1,
+                    "%s uses the miniport's resources, which the remove handler released at %s:%d "
+                    "(the remove handler must drain the workers whose callbacks use them first)",
+                    c->kind == K_SYS ? "a callback" : c->name,
+                    strrchr(r->release_file, '/') ? strrchr(r->release_file, '/') + 1 : r->release_file,
+                    r->release_line);
+        if (r->nf > before)
+            r->f[r->nf - 1].ev = -1; /* a use, not a call: no event of the trace is it */
+    }
+}
+
+static bool enabled(const struct run *r, const struct ctx *c)
+{
+    switch (c->state) {
+    case C_UNBORN:
+        if (c->kind == K_FIND)
+            return true;
+        if (c->kind == K_ROUTINE)
+            return r->find_ctx < 0 || r->ctx[r->find_ctx].state == C_DONE;
+        if (c->kind == K_TEARDOWN)
+            return r->removal_begun && r->nroutines_left == 0;
+        return false;
+    case C_READY:
+        return true;
+    case C_BLOCKED:
+        return c->blocked_on->owner == 0;
+    default:
+        return false;
+    }
+}
+
+static int idle_threads(const struct run *r)
+{
+    int n = 0;
+    for (int i = r->first_sys; i < r->nctx; i++)
+        n += r->ctx[i].state == C_IDLE;
+    return n;
+}
+
+enum opt_kind { O_STEP, O_START, O_REMOVE };
+struct opt {
+    enum opt_kind kind;
+    int arg; /* ctx index, or posted position */
+};
+
+static int options(const struct run *r, struct opt *o, int *actors)
+{
+    int n = 0;
+    if (r->last >= 0 && enabled(r, &r->ctx[r->last])) {
+        o[n] = (struct opt){O_STEP, r->last};
+        actors[n++] = r->last;
+    }
+    for (int i = 0; i < r->nctx; i++)
+        if (i != r->last && enabled(r, &r->ctx[i])) {
+            o[n] = (struct opt){O_STEP, i};
+            actors[n++] = i;
+        }
+    int startable = idle_threads(r);
+    for (int i = 0; i < r->nposted && i < startable; i++) {
+        o[n] = (struct opt){O_START, i};
+        actors[n++] = ACTOR_ITEM + r->posted[i].seq;
+    }
+    /* The beginning of removal is seen only by a queue (INVALID_DEVICE_STATE) and by the remove
+     * handler, which it lets start once the routines have returned.  Any other step gives the
+     * same result before or after it, so it is offered only where it can matter: when a step
+     * on offer is a queue, when the routines are done, or when nothing else can go on.  Each
+     * schedule left out is one of these with removal moved later past steps it commutes with. */
+    bool found = r->find_ctx < 0 || r->ctx[r->find_ctx].state == C_DONE;
+    if (!r->removal_begun && found) {
+        bool matters = n == 0 || r->nroutines_left == 0;
+        for (int i = 0; i < n && !matters; i++)
+            matters = o[i].kind == O_STEP && r->ctx[o[i].arg].state == C_READY &&
+                      r->ctx[o[i].arg].before_queue;
+        if (matters) {
+            o[n] = (struct opt){O_REMOVE, 0};
+            actors[n++] = ACTOR_REMOVE;
+        }
+    }
+    return n;
+}
+
+int run_decide(struct run *r, int n, const int *actors)
+{
+    if (n <= 1)
+        return 0;
+    int k = r->chooser->pick(r->chooser, n, actors, r->steps);
+    if (k < 0 || k >= n)
+        k = 0;
+    choices_push(r->made, k, n);
+    return k;
+}
+
+static void resume(struct run *r, struct ctx *c)
+{
+    if (!c->has_fiber) {
+        if (!fiber_create(&c->fiber, &r->main, ctx_entry, c, take_stack(r))) {
+            run_error(r, "out of memory for a fiber stack");
+            return;
+        }
+        c->has_fiber = true;
+    }
+    c->state = C_RUNNING;
+    c->before_queue = false;
+    r->cur = c->index;
+    r->last = c->index;
+    fiber_switch(&r->main, &c->fiber);
+    r->cur = -1;
+    if (c->state != C_DONE)
+        return;
+    give_stack(r, c);
+    if (c->kind == K_SYS) {
+        struct wrec *w = &r->w[c->worker];
+        if (w->running_on == c->index)
+            w->running_on = -1;
+        run_event(r, (struct ev){.kind = EV_RETURN, .ctx = c->index, .worker = c->worker + 1});
+        c->state = C_IDLE;
+        c->item = NULL;
+        r->last = -1;
+    } else if (c->kind == K_ROUTINE) {
+        r->nroutines_left--;
+    } else if (c->kind == K_TEARDOWN) {
+        r->remove_ended = true;
+        run_event(r, (struct ev){.kind = EV_REMOVE_END, .ctx = -1});
+    }
+}
+
+static void start_item(struct run *r, int pos)
+{
+    void *handle = r->posted[pos].worker, *item = r->posted[pos].item;
+    memmove(&r->posted[pos], &r->posted[pos + 1], (size_t)(r->nposted - pos - 1) * sizeof r->posted[0]);
+    r->nposted--;
+    struct ctx *c = NULL;
+    for (int i = r->first_sys; i < r->nctx; i++)
+        if (r->ctx[i].state == C_IDLE) {
+            c = &r->ctx[i];
+            break;
+        }
+    int wi = wrec_of(r, handle);
+    if (!c || wi < 0) {
+        run_error(r, "internal: no idle thread or unknown posted worker");
+        return;
+    }
+    struct wrec *w = &r->w[wi];
+    w->queued = false;
+    w->runs++;
+    w->running_on = c->index;
+    c->item = item;
+    c->worker = wi;
+    c->freed_own = false;
+    c->state = C_READY;
+    run_event(r, (struct ev){.kind = EV_START, .ctx = c->index, .worker = wi + 1,
+                             .routine = w->routine, .context = w->context});
+    resume(r, c);
+}
+
+static bool all_done(const struct run *r)
+{
+    if (!r->remove_ended || r->nposted)
+        return false;
+    for (int i = 0; i < r->nctx; i++) {
+        enum ctx_state s = r->ctx[i].state;
+        if (s != C_DONE && s != C_IDLE)
+            return false;
+    }
+    return true;
+}
+
+static void add_ctx(struct run *r, enum ctx_kind kind, const char *name, unsigned irql,
+                    stork_routine_fn *fn)
+{
+    struct ctx *c = &r->ctx[r->nctx];
+    memset(c, 0, sizeof *c);
+    c->run = r;
+    c->index = r->nctx++;
+    c->kind = kind;
+    c->name = name;
+    c->irql = irql;
+    c->fn = fn;
+    c->state = kind == K_SYS ? C_IDLE : C_UNBORN;
+    c->worker = -1;
+}
+
+/* No context can go on and the run is not over: each one still waiting is a finding. */
+static void hang(struct run *r, const char *why)
+{
+    for (int i = 0; i < r->nctx; i++) {
+        struct ctx *c = &r->ctx[i];
+        if (c->state == C_WAITING || c->state == C_BLOCKED || c->state == C_READY ||
+            c->state == C_RUNNING)
+            run_finding(r, "WI-M9", c->at_file, c->at_line, c->kind == K_SYS ? c->worker : -1,
+                        "%s %s at this line: %s", c->name,
+                        c->state == C_BLOCKED ? "waits for a spinlock" : "waits", why);
+    }
+    run_event(r, (struct ev){.kind = EV_LOOP, .ctx = -1});
+}
+
+/* A waiter whose condition may have changed (another context made progress since it last
+ * looked) evaluates it again: no step, no decision, nothing else runs.  If it holds, the
+ * waiter stops at the scheduling point after its wait and is runnable like any other. */
+static void probe_waiters(struct run *r)
+{
+    for (int i = 0; i < r->nctx; i++) {
+        struct ctx *c = &r->ctx[i];
+        if (c->state != C_WAITING || r->progress <= c->wait_stamp)
+            continue;
+        c->state = C_RUNNING;
+        r->cur = i;
+        fiber_switch(&r->main, &c->fiber);
+        r->cur = -1;
+    }
+}
+
+static bool schedule(struct run *r)
+{
+    struct opt o[MAX_CTX + MAX_POSTED + 1];
+    int actors[MAX_CTX + MAX_POSTED + 1];
+    while (!r->error[0]) {
+        probe_waiters(r);
+        int n = options(r, o, actors);
+        if (n == 0) {
+            if (all_done(r))
+                return true;
+            hang(r, "no other context can make it go on (a hang)");
+            return false;
+        }
+        if (r->steps >= r->limits.max_steps) {
+            r->cut = true; /* not a finding: a livelock, or only an unfair schedule */
+            return false;
+        }
+        int k = run_decide(r, n, actors);
+        r->steps++;
+        switch (o[k].kind) {
+        case O_STEP:
+            resume(r, &r->ctx[o[k].arg]);
+            break;
+        case O_START:
+            start_item(r, o[k].arg);
+            break;
+        case O_REMOVE:
+            r->removal_begun = true;
+            r->last = -1;
+            run_event(r, (struct ev){.kind = EV_REMOVE_BEGIN, .ctx = -1});
+            r->impl->begin_removal(r->adapter);
+            break;
+        }
+        r->progress++;
+    }
+    return false;
+}
+
+bool run_once(struct run *r, const struct stork_scenario *scn, struct chooser *ch,
+              struct choices *made, struct run_limits limits, void **stacks, int *nstacks)
+{
+    memset(r, 0, sizeof *r);
+    r->scn = scn;
+    r->chooser = ch;
+    r->made = made;
+    made->len = 0;
+    r->limits = limits;
+    r->stacks = stacks;
+    r->nstacks = nstacks;
+    r->cur = r->last = -1;
+    r->find_ctx = r->teardown_ctx = -1;
+    r->impl = stork_impl_get();
+    runtime_env_init(r);
+    r->adapter = r->impl->create_adapter(&r->env);
+    r->ext = calloc(1, scn->extension_size ? scn->extension_size : 1);
+    if (!r->adapter || !r->ext) {
+        run_error(r, "out of memory");
+        return false;
+    }
+    if (scn->find_adapter) {
+        r->find_ctx = r->nctx;
+        add_ctx(r, K_FIND, "findadapter", STORK_PASSIVE_LEVEL, scn->find_adapter);
+    }
+    for (size_t i = 0; i < scn->nroutines; i++)
+        add_ctx(r, K_ROUTINE, scn->routines[i].name, scn->routines[i].irql, scn->routines[i].fn);
+    r->nroutines_left = (int)scn->nroutines;
+    r->teardown_ctx = r->nctx;
+    add_ctx(r, K_TEARDOWN, "teardown", STORK_PASSIVE_LEVEL, scn->remove ? scn->remove : noop_remove);
+    r->first_sys = r->nctx;
+    unsigned threads = limits.threads ? limits.threads : scn->threads ? scn->threads : 1;
+    for (unsigned t = 0; t < threads; t++) {
+        add_ctx(r, K_SYS, NULL, STORK_PASSIVE_LEVEL, NULL);
+        struct ctx *c = &r->ctx[r->nctx - 1];
+        snprintf(c->sysname, sizeof c->sysname, "sys%u", t);
+        c->name = c->sysname;
+    }
+    current_run = r;
+    bool ended = schedule(r);
+    current_run = NULL;
+    if (ended && !r->error[0]) {
+        run_event(r, (struct ev){.kind = EV_END, .ctx = -1});
+        runtime_check_end(r);
+    }
+    for (int i = 0; i < r->nctx; i++)
+        give_stack(r, &r->ctx[i]);
+    r->impl->destroy_adapter(r->adapter);
+    r->adapter = NULL;
+    if (r->live_blocks != 0)
+        run_error(r, "internal: the runtime left %ld block(s) allocated", r->live_blocks);
+    return !r->error[0];
+}
+
+/* Give back everything a run holds (its trace and findings go with it). */
+void run_release(struct run *r)
+{
+    for (int i = 0; i < r->nctx; i++)
+        give_stack(r, &r->ctx[i]);
+    if (r->adapter)
+        r->impl->destroy_adapter(r->adapter);
+    r->adapter = NULL;
+    runtime_release(r);
+    free(r->ext);
+    free(r->w);
+    free(r->ev);
+    free(r->f);
+    r->ext = NULL;
+    r->w = NULL;
+    r->ev = NULL;
+    r->f = NULL;
+}

@@ -1,0 +1,113 @@
+"""Building and running an audit program: a scenario (C) linked with the checking runtime.
+
+A scenario is one C file that includes <storport.h> (c-harness/check/include) and defines
+`stork_scenario` (c-harness/check/include/stork/check.h). It is compiled with the C compiler
+against the checking runtime's headers and its static library, libstork-check.a, which holds
+the reference runtime, the checks, the explorer and main(); the result is a program that audits
+that scenario. A path that is already such a program is run as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from stork.paths import ROOT, libexec_dir
+
+LIBRARY = "libstork-check.a"
+
+
+class AuditError(Exception):
+    """Bad input or environment: the message says what, with file:line where there is one."""
+
+
+SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer",
+                  "-fno-sanitize-recover=all"]
+
+
+def library(sanitize: bool = False) -> Path:
+    """libstork-check.a in the build tree (c-harness/check/) or the install (libexec/stork/);
+    with `sanitize`, the one built with ASan+UBSan (in asan/ under either)."""
+    sub = ["asan"] if sanitize else []
+    for base in (libexec_dir() / "check", libexec_dir()):
+        candidate = base.joinpath(*sub, LIBRARY)
+        if candidate.is_file():
+            return candidate
+    raise AuditError(f"{'/'.join(sub + [LIBRARY])} not found in {libexec_dir()} "
+                     "(build the C harness first)")
+
+
+def include_dirs() -> list[Path]:
+    dirs = [ROOT / "c-harness" / "check" / "include", ROOT / "c-harness" / "include"]
+    return [d for d in dirs if d.is_dir()]
+
+
+def compiler() -> list[str]:
+    return shlex.split(os.environ.get("CC", "cc"))
+
+
+@dataclass
+class Program:
+    path: Path
+    workdir: tempfile.TemporaryDirectory[str] | None
+
+    def close(self) -> None:
+        if self.workdir is not None:
+            self.workdir.cleanup()
+
+
+def build(scenario: Path, sanitize: bool = False) -> Program:
+    """The audit program for SCENARIO: compiled if it is a .c file (with ASan+UBSan if
+    `sanitize`), else the file itself."""
+    if not scenario.exists():
+        raise AuditError(f"{scenario}: no such file")
+    if not scenario.is_file():
+        raise AuditError(f"{scenario}: not a file")
+    if scenario.suffix != ".c":
+        if not os.access(scenario, os.X_OK):
+            raise AuditError(f"{scenario}: neither a scenario (.c) nor an audit program")
+        return Program(scenario, None)
+    lib = library(sanitize)
+    work = tempfile.TemporaryDirectory(prefix="stork-audit-")
+    out = Path(work.name) / scenario.stem
+    cmd = compiler() + ["-std=c11", "-g", "-O1", "-Wall", "-Wextra"]
+    if sanitize:
+        cmd += SANITIZE_FLAGS
+    for d in include_dirs():
+        cmd += ["-I", str(d)]
+    cmd += [str(scenario), str(lib), "-lpthread", "-lm", "-o", str(out)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True)
+    except OSError as e:
+        work.cleanup()
+        raise AuditError(f"cannot run the C compiler {cmd[0]}: {e.strerror}") from None
+    if done.returncode != 0:
+        work.cleanup()
+        raise AuditError(f"{scenario}: does not compile as a scenario:\n{done.stderr.rstrip()}")
+    if done.stderr.strip():
+        print(done.stderr.rstrip(), file=sys.stderr)  # the compiler's warnings
+    return Program(out, work)
+
+
+def scenario_of_trace(trace: Path) -> Path:
+    """The scenario a trace written by stork audit names (meta scenario PATH)."""
+    try:
+        lines = trace.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise AuditError(f"{trace}: cannot read: {e}") from None
+    for n, line in enumerate(lines, 1):
+        words = line.split()
+        if words[:2] == ["meta", "scenario"] and len(words) == 3:
+            path = Path(words[2])
+            for candidate in (path, trace.parent / path, ROOT / path):
+                if candidate.is_file():
+                    return candidate
+            raise AuditError(f"{trace}:{n}: scenario {words[2]} not found; give it: "
+                             f"stork audit SCENARIO --replay {trace}")
+    raise AuditError(f"{trace}:1: no 'meta scenario' line; give the scenario: "
+                     f"stork audit SCENARIO --replay {trace}")

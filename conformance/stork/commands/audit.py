@@ -1,0 +1,119 @@
+"""stork audit: run a miniport scenario (C) under the checking runtime, under many schedules."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from stork import exitcodes
+from stork.audit import AuditError, build, scenario_of_trace
+
+NAME = "audit"
+HELP = ("Audit a miniport's work-item code: SCENARIO.c (the miniport's routines and callbacks "
+        "against c-harness/check/include/storport.h, and a `stork_scenario` naming them) is "
+        "compiled with the C compiler ($CC, default cc) against the checking runtime and run "
+        "under every schedule (exhaustive, with the count reported) or, past --max-schedules, "
+        "PCT random schedules; each finding is printed with its rule id, call site, the "
+        "worker's history and its minimised trace. Exit 0 clean (every schedule explored), "
+        "1 a finding, 2 bad input, 3 incomplete (budget reached or runs cut at --max-steps, "
+        "nothing found).")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO",
+                   help="a scenario .c file (or an audit program built from one); with --replay "
+                        "it defaults to the trace's 'meta scenario'")
+    p.add_argument("--replay", metavar="FILE",
+                   help="run again the schedule of a trace stork audit wrote (its 'meta schedule'), "
+                        "check that the run is the one the trace records, print it and its findings")
+    p.add_argument("--max-schedules", type=int, default=200000, metavar="N",
+                   help="exhaustive search budget (default 200000); past it the search is incomplete")
+    p.add_argument("--pct", action="store_true", help="PCT random schedules only")
+    p.add_argument("--exhaustive", action="store_true",
+                   help="no PCT after an exhaustive search that the budget cut short")
+    p.add_argument("--runs", type=int, default=2000, metavar="N", help="PCT runs (default 2000)")
+    p.add_argument("--depth", type=int, default=3, metavar="D", help="PCT bug depth (default 3)")
+    p.add_argument("--seed", type=int, metavar="S",
+                   help="seed of the first PCT run (run i uses S+i); default: from the clock, printed")
+    p.add_argument("--max-steps", type=int, default=10000, metavar="N",
+                   help="scheduling steps after which a run is cut (default 10000); a cut run "
+                        "makes the search incomplete")
+    p.add_argument("--time-limit", type=int, metavar="S",
+                   help="seconds for the whole search; past them it stops (incomplete, exit 3), "
+                        "and an audit program still running a minute later is killed (exit 3)")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="system worker threads (1..4) instead of the scenario's")
+    p.add_argument("--out", metavar="DIR", help="write each finding's minimised trace to DIR")
+    p.add_argument("--record", metavar="DIR", help="write the trace of every run to DIR")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    p.add_argument("--sanitize", action="store_true",
+                   help="compile the scenario and the checking runtime with AddressSanitizer and "
+                        "UndefinedBehaviorSanitizer: a memory error in the miniport's own code "
+                        "stops the audit with the sanitizer's report, the schedule and the events of that run (exit 1)")
+
+
+def program_args(args: argparse.Namespace, source: str) -> list[str]:
+    out = ["--source", source, "--max-schedules", str(args.max_schedules), "--runs", str(args.runs),
+           "--depth", str(args.depth), "--max-steps", str(args.max_steps)]
+    if args.seed is not None:
+        out += ["--seed", str(args.seed)]
+    if args.threads is not None:
+        out += ["--threads", str(args.threads)]
+    if args.time_limit is not None:
+        out += ["--time-limit", str(args.time_limit)]
+    for flag in ("pct", "exhaustive", "json"):
+        if getattr(args, flag):
+            out.append("--" + flag)
+    for opt in ("out", "record"):
+        value = getattr(args, opt)
+        if value:
+            Path(value).mkdir(parents=True, exist_ok=True)
+            out += ["--" + opt, value]
+    if args.replay:
+        out += ["--replay", args.replay]
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.max_schedules < 1 or args.runs < 0 or not 1 <= args.depth <= 8 or args.max_steps < 1:
+        print("stork audit: --max-schedules and --max-steps must be >= 1, --runs >= 0, "
+              "--depth 1..8", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    if args.time_limit is not None and args.time_limit < 1:
+        print("stork audit: --time-limit must be >= 1", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    if args.threads is not None and not 1 <= args.threads <= 4:
+        print("stork audit: --threads must be 1..4", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    if args.seed is not None and args.seed < 0:
+        print("stork audit: --seed must be >= 0", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    try:
+        if args.scenario is None:
+            if not args.replay:
+                print("stork audit: give a SCENARIO (or --replay FILE)", file=sys.stderr)
+                return exitcodes.BAD_INPUT
+            scenario = scenario_of_trace(Path(args.replay))
+        else:
+            scenario = Path(args.scenario)
+        program = build(scenario, args.sanitize)
+    except AuditError as e:
+        print(f"stork audit: {e}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    hard_limit = args.time_limit + 60 if args.time_limit is not None else None
+    try:
+        sys.stdout.flush()
+        rc = subprocess.run([str(program.path)] + program_args(args, str(scenario)),
+                            timeout=hard_limit).returncode
+    except subprocess.TimeoutExpired:
+        print(f"stork audit: the audit program was still running {hard_limit} s after it started "
+              "(scenario code looping without a scheduling point?): incomplete", file=sys.stderr)
+        return exitcodes.INCOMPLETE
+    finally:
+        program.close()
+    if rc < 0:
+        print(f"stork audit: the audit program was killed by signal {-rc}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    return rc

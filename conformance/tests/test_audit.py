@@ -1,0 +1,297 @@
+"""The checking runtime and `stork audit`: every check broken by one scenario and kept by another,
+the shipped scenarios' verdicts (normal build and ASan+UBSan), traces valid and replayable,
+--replay exact, budgets, bad input.  Needs the C harness built (ctest sets STORK_LIBEXEC_DIR)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from stork import trace as trace_reader
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "c-harness" / "check" / "scenarios"
+LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
+BUILT = LIBEXEC / "check" / "scenarios"
+BUILT_ASAN = LIBEXEC / "check" / "asan" / "scenarios"
+
+pytestmark = pytest.mark.skipif(not BUILT.is_dir(), reason="C harness not built (no audit programs)")
+
+ALL = sorted(p.stem for p in SCENARIOS.glob("*.c"))
+OBLIGATIONS = [f"WI-M{i}" for i in range(1, 10) if i != 10]
+
+
+def expected(name: str) -> tuple[set[str], list[str]]:
+    """The rules a scenario's header expects (empty: clean or incomplete) and its audit options."""
+    text = (SCENARIOS / f"{name}.c").read_text()
+    m = re.search(r"^ \* expect: (.*)$", text, re.M)
+    assert m, f"{name}.c has no 'expect:' line"
+    word = m.group(1).strip()
+    rules = set() if word in ("clean", "incomplete") else set(word.split())
+    opts = re.search(r"^ \* audit: (.*)$", text, re.M)
+    return rules, opts.group(1).split() if opts else []
+
+
+def incomplete(name: str) -> bool:
+    return " * expect: incomplete" in (SCENARIOS / f"{name}.c").read_text()
+
+
+def audit(program: Path, *args: str) -> tuple[int, dict]:
+    r = subprocess.run([str(program), "--json", "--seed", "1", *args], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode in (0, 1, 3), r.stdout + r.stderr
+    return r.returncode, json.loads(r.stdout)
+
+
+@pytest.mark.parametrize("build", ["normal", "asan"])
+@pytest.mark.parametrize("name", ALL)
+def test_scenario_verdict(name: str, build: str) -> None:
+    program = (BUILT if build == "normal" else BUILT_ASAN) / name
+    rules, opts = expected(name)
+    rc, out = audit(program, *opts)
+    found = {f["rule"] for f in out["findings"]}
+    assert found == rules, json.dumps(out["findings"], indent=1)
+    if rules:
+        assert rc == 1
+    elif incomplete(name):
+        assert rc == 3 and not out["complete"] and out["cut_runs"] > 0
+    else:
+        assert rc == 0 and out["complete"] and out["schedules"] >= 1 and out["cut_runs"] == 0
+
+
+def test_every_obligation_has_a_breaking_and_a_clean_scenario() -> None:
+    broken = set()
+    for name in ALL:
+        rules, _ = expected(name)
+        broken |= rules
+        if name.startswith("rule_") and name.endswith("_bad"):
+            twin = name[:-4] + "_ok"
+            assert twin in ALL, f"{name} has no clean counterpart"
+            assert not expected(twin)[0] and not incomplete(twin), f"{twin} is expected to be clean"
+    assert set(OBLIGATIONS) <= broken
+
+
+def test_finding_names_rule_site_and_history() -> None:
+    rc, out = audit(BUILT / "rule_never_issued_bad")
+    assert rc == 1
+    m3 = next(f for f in out["findings"] if f["rule"] == "WI-M3")
+    assert m3["file"].endswith("rule_never_issued_bad.c") and m3["line"] == 23
+    assert "the address of the HwDeviceExtension's field" in m3["message"]
+    assert "holds w1" in m3["message"]
+    assert "init -> SUCCESS w1" in m3["history"] and "free bad1 -> INVALID_PARAMETER" in m3["history"]
+    assert "never its address" in m3["fix"]
+
+
+def test_every_run_is_a_valid_trace_the_reference_replays(tmp_path: Path) -> None:
+    for name in ("rule_free_running_bad", "storahci", "rule_hang_bad"):
+        d = tmp_path / name
+        d.mkdir()
+        subprocess.run([str(BUILT / name), "--record", str(d), "--max-schedules", "40",
+                        "--exhaustive"], capture_output=True, check=False, timeout=60)
+        files = sorted(d.glob("*.trace"))
+        assert files, name
+        for f in files:
+            trace_reader.load(f)
+        r = subprocess.run([str(LIBEXEC / "stork-replay"), "--impl",
+                            str(LIBEXEC / "stork-reference.so"), str(d)],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert r.stdout.splitlines()[-1] == f"{len(files)} passed, 0 failed"
+
+
+def test_stork_audit_compiles_a_scenario_and_replays_its_finding(stork, tmp_path: Path) -> None:
+    src = SCENARIOS / "rule_free_running_bad.c"
+    r = stork("audit", str(src), "--seed", "1", "--out", str(tmp_path))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "FINDING" in r.stdout and "WI-M6" in r.stdout
+    saved = sorted(tmp_path.glob("*.WI-M6.*.trace"))
+    assert len(saved) == 1
+    text = saved[0].read_text()
+    assert f"meta scenario {src}" in text
+    again = stork("audit", "--replay", str(saved[0]))
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "same run" in again.stdout and "WI-M6" in again.stdout
+    events = [ln for ln in text.splitlines() if ln and not ln.startswith(("#", "meta"))]
+    replayed = [ln for ln in again.stdout.splitlines()
+                if ln and not ln.startswith(("#", "meta", "FINDING", " ", "replayed"))]
+    assert replayed[:len(events)] == events
+    # a trace whose events the schedule does not give is refused, not "replayed"
+    tampered = tmp_path / "tampered.trace"
+    tampered.write_text(text.replace("remove begin", "remove begin\nremove end", 1))
+    bad = stork("audit", str(src), "--replay", str(tampered))
+    assert bad.returncode == 2 and "does not give the run" in bad.stderr
+
+
+def test_budget_cut_is_incomplete_never_clean() -> None:
+    r = subprocess.run([str(BUILT / "storahci"), "--max-schedules", "5", "--exhaustive"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "incomplete" in r.stdout and "clean" not in r.stdout
+
+
+def test_bad_input(stork, tmp_path: Path) -> None:
+    r = stork("audit", str(tmp_path / "missing.c"))
+    assert r.returncode == 2 and "no such file" in r.stderr
+    broken = tmp_path / "broken.c"
+    broken.write_text("#include <storport.h>\nint x = ;\n")
+    r = stork("audit", str(broken))
+    assert r.returncode == 2 and "broken.c:2" in r.stderr
+    badname = tmp_path / "badname.c"
+    badname.write_text(
+        "#include <storport.h>\nstatic void f(void *e) { (void)e; }\n"
+        "static const struct stork_routine rs[] = {{\"sys1\", 2, f}};\n"
+        "const struct stork_scenario stork_scenario = {.name = \"x\", .extension_size = 8,\n"
+        "    .routines = rs, .nroutines = 1};\n")
+    r = stork("audit", str(badname))
+    assert r.returncode == 2 and "sys1" in r.stderr
+    nosched = tmp_path / "plain.trace"
+    nosched.write_text("stork-trace 1\nend\n")
+    r = stork("audit", str(SCENARIOS / "storahci.c"), "--replay", str(nosched))
+    assert r.returncode == 2 and "plain.trace:2: expected a 'meta schedule' line" in r.stderr
+    r = stork("audit", "--replay", str(nosched))
+    assert r.returncode == 2 and "no 'meta scenario' line" in r.stderr
+
+
+def test_pct_finds_a_seeded_depth_2_race_that_the_exhaustive_budget_misses() -> None:
+    program = BUILT / "pct_depth2_race"
+    rc, out = audit(program, "--depth", "2", "--max-schedules", "20000", "--runs", "2000")
+    assert rc == 1
+    assert out["schedules"] == 20000 and not out["complete"] and out["failing_schedules"] == 0
+    n, k = out["n"], out["k"]
+    p = 1.0 / (n * k)  # the PCT bound for d = 2
+    assert (1 - p) ** 2000 < 0.001  # the stated budget: a miss is that unlikely
+    found = [f for f in out["findings"] if f["rule"] == "WI-M2"]
+    assert found and found[0]["found_by"] == "pct"
+    # the seed printed repeats that run alone
+    seed = str(found[0]["seed"])
+    rc, again = audit(program, "--pct", "--depth", "2", "--runs", "1", "--seed", seed)
+    assert rc == 1 and again["failing_pct_runs"] == 1
+
+
+def test_installed_stork_audits_a_scenario(tmp_path: Path) -> None:
+    build = os.environ.get("STORK_BUILD_DIR")
+    if not build:
+        pytest.skip("runs under ctest, which names the build directory")
+    subprocess.run(["cmake", "--install", build, "--prefix", str(tmp_path / "inst")], check=True,
+                   capture_output=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "STORK_LIBEXEC_DIR")}
+    r = subprocess.run([str(tmp_path / "inst" / "bin" / "stork"), "audit",
+                        str(SCENARIOS / "rule_leak_bad.c")],
+                       capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "WI-M7" in r.stdout
+
+
+def test_case_study_write_ups_name_files_that_exist() -> None:
+    studies = ROOT / "conformance" / "case-studies"
+    for md in ("storahci.md", "spcnvme.md"):
+        text = (studies / md).read_text()
+        names = set(re.findall(r"\b((?:spcnvme|storahci|oneshot)[a-z_]*)\.(c|pml)\b", text))
+        assert names, md
+        for stem, ext in names:
+            where = SCENARIOS if ext == "c" else ROOT / "model" / "designs"
+            assert (where / f"{stem}.{ext}").is_file(), f"{md} names {stem}.{ext}"
+
+
+# The model's miniport properties and the obligations a C finding of each names.
+PROPERTY_RULES = {
+    "no_double_free": {"WI-M2"}, "no_use_after_free": {"WI-M3", "WI-M4"},
+    "valid_handle": {"WI-M3"}, "no_free_while_running": {"WI-M6"},
+    "no_callback_after_removal": {"WI-M8"}, "no_leak": {"WI-M7", "WI-M5"}, "irql": {"WI-M1"},
+    "terminates": {"WI-M9"},
+}
+
+
+def twin_design(name: str) -> Path | None:
+    """The Promela design a scenario is the twin of: its 'design:' header line, or the same name."""
+    m = re.search(r"^ \* design: (\S+)$", (SCENARIOS / f"{name}.c").read_text(), re.M)
+    path = ROOT / m.group(1) if m else ROOT / "model" / "designs" / f"{name}.pml"
+    return path if path.exists() else None
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if twin_design(n)])
+def test_c_twin_of_a_design_expects_what_the_design_expects(name: str) -> None:
+    design = twin_design(name).read_text()
+    m = re.search(r"expect: (holds|VIOLATED (.*))$", design, re.M)
+    assert m, name
+    props = set(m.group(2).split()) if m.group(2) else set()
+    rules, _ = expected(name)
+    for p in props:
+        assert PROPERTY_RULES[p] & rules, f"{name}: the design violates {p}, the C twin expects none of {PROPERTY_RULES[p]}"
+    for r in rules:
+        assert any(r in PROPERTY_RULES[p] for p in props), f"{name}: {r} has no violated property in the design"
+
+
+def test_time_limit_stops_the_search_incomplete() -> None:
+    r = subprocess.run([str(BUILT / "pct_depth2_race"), "--exhaustive", "--max-schedules",
+                        "100000000", "--time-limit", "1", "--json"],
+                       capture_output=True, text=True, timeout=60)
+    out = json.loads(r.stdout)
+    assert r.returncode == 3 and out["timed_out"] and not out["complete"], r.stdout
+
+
+# Each SpcNvme defect of the case study (conformance/case-studies/spcnvme.md), as the audit tells
+# it: the rule and how the leak came about.
+SPCNVME_DEFECTS = {
+    "spcnvme_wrong_handle": {("WI-M3", ""), ("WI-M7", "callback returned")},
+    "spcnvme_early_return": {("WI-M7", "callback returned")},
+    "spcnvme_overwritten_handle": {("WI-M7", "overwritten")},
+    "spcnvme_queue_status_ignored": {("WI-M7", "queue failed")},
+    "spcnvme_teardown_no_drain": {("WI-M8", "")},
+}
+
+
+def test_every_spcnvme_defect_is_found_alone_and_in_the_published_code() -> None:
+    union = set()
+    for name, defects in SPCNVME_DEFECTS.items():
+        rc, out = audit(BUILT / name)
+        found = {(f["rule"], f["why"]) for f in out["findings"]}
+        assert rc == 1 and out["complete"] and defects <= found, (name, found)
+        union |= defects
+    rc, out = audit(BUILT / "spcnvme_as_published")
+    found = {(f["rule"], f["why"]) for f in out["findings"]}
+    assert rc == 1 and out["complete"] and union <= found, found
+    rc, out = audit(BUILT / "spcnvme_fixed")
+    assert rc == 0 and out["complete"] and not out["findings"]
+
+
+def test_sanitize_reports_a_memory_error_in_the_miniport_with_its_schedule(stork, tmp_path: Path) -> None:
+    src = tmp_path / "uaf.c"
+    src.write_text(
+        "#include <stdlib.h>\n#include <storport.h>\nstruct ext { int *buf; };\n"
+        "static VOID cb(PVOID e, PVOID c, PVOID w)\n"
+        "{ (void)c; ((struct ext *)e)->buf[0] = 1; StorPortFreeWorker(e, w); }\n"
+        "static void dpc(void *e) { PVOID w = NULL; if (StorPortInitializeWorker(e, &w)) return;\n"
+        "  if (StorPortQueueWorkItem(e, cb, w, NULL)) StorPortFreeWorker(e, w); }\n"
+        "static void find(void *e) { ((struct ext *)e)->buf = malloc(4); }\n"
+        "static void teardown(void *e) { free(((struct ext *)e)->buf); }\n"
+        "static const struct stork_routine rs[] = {{\"dpc\", STORK_DISPATCH_LEVEL, dpc}};\n"
+        "const struct stork_scenario stork_scenario = {.name = \"uaf\", .extension_size = 8,\n"
+        "  .find_adapter = find, .routines = rs, .nroutines = 1, .remove = teardown};\n")
+    plain = stork("audit", str(src))
+    assert plain.returncode == 0  # no lifecycle error: the buffer is the miniport's own
+    r = stork("audit", str(src), "--sanitize")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "heap-use-after-free" in r.stderr and "uaf.c:5 in cb" in r.stderr
+    assert "meta schedule" in r.stderr and "start sys0 w1 cb1 null" in r.stderr
+
+
+def test_exhaustive_search_enumerates_each_schedule_once(tmp_path: Path) -> None:
+    rc, out = audit(BUILT / "count_interleavings", "--record", str(tmp_path))
+    assert rc == 0 and out["complete"] and out["schedules"] == 6  # C(4,2) interleavings
+    schedules = [next(ln for ln in f.read_text().splitlines() if ln.startswith("meta schedule"))
+                 for f in sorted(tmp_path.glob("*.trace"))]
+    assert len(schedules) == 6 and len(set(schedules)) == 6
+
+
+def test_a_runtime_answer_the_contract_does_not_allow_stops_the_audit() -> None:
+    program = LIBEXEC / "check" / "wrong-runtime" / "persistent_busy_handled_never_busy"
+    r = subprocess.run([str(program)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "internal: the runtime returned SUCCESS" in r.stderr
+    assert "which the contract does not allow" in r.stderr
