@@ -9,7 +9,9 @@ that scenario. A path that is already such a program is run as it is.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -111,3 +113,38 @@ def scenario_of_trace(trace: Path) -> Path:
                              f"stork audit SCENARIO --replay {trace}")
     raise AuditError(f"{trace}:1: no 'meta scenario' line; give the scenario: "
                      f"stork audit SCENARIO --replay {trace}")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a shipped scenario's header says its audit finds: ` * expect: clean`,
+    ` * expect: incomplete` or ` * expect: WI-M3 WI-M7 ...`, and ` * audit: OPTIONS`."""
+
+    rules: frozenset[str]
+    incomplete: bool
+    options: tuple[str, ...]
+
+    def text(self) -> str:
+        return " ".join(sorted(self.rules)) or ("incomplete" if self.incomplete else "clean")
+
+
+def expectation(scenario: Path) -> Expectation:
+    text = scenario.read_text(encoding="utf-8")
+    m = re.search(r"^ \* expect: (.*)$", text, re.M)
+    if not m:
+        raise AuditError(f"{scenario}: no ' * expect:' line in its header")
+    word = m.group(1).strip()
+    opts = re.search(r"^ \* audit: (.*)$", text, re.M)
+    return Expectation(frozenset() if word in ("clean", "incomplete") else frozenset(word.split()),
+                       word == "incomplete", tuple(opts.group(1).split()) if opts else ())
+
+
+def run_json(program: Path, args: list[str], timeout: float = 600) -> tuple[int, dict]:
+    """Run an audit program with --json; its exit status and its result."""
+    r = subprocess.run([str(program), "--json", *args], capture_output=True, text=True,
+                       timeout=timeout)
+    try:
+        return r.returncode, json.loads(r.stdout)
+    except json.JSONDecodeError:
+        raise AuditError(f"{program.name}: exit status {r.returncode}, no result: "
+                         f"{(r.stderr or r.stdout).strip()[:300]}") from None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from stork import audit as audit_mod
 from stork import trace as trace_reader
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,17 +29,12 @@ OBLIGATIONS = [f"WI-M{i}" for i in range(1, 10) if i != 10]
 
 def expected(name: str) -> tuple[set[str], list[str]]:
     """The rules a scenario's header expects (empty: clean or incomplete) and its audit options."""
-    text = (SCENARIOS / f"{name}.c").read_text()
-    m = re.search(r"^ \* expect: (.*)$", text, re.M)
-    assert m, f"{name}.c has no 'expect:' line"
-    word = m.group(1).strip()
-    rules = set() if word in ("clean", "incomplete") else set(word.split())
-    opts = re.search(r"^ \* audit: (.*)$", text, re.M)
-    return rules, opts.group(1).split() if opts else []
+    e = audit_mod.expectation(SCENARIOS / f"{name}.c")
+    return set(e.rules), list(e.options)
 
 
 def incomplete(name: str) -> bool:
-    return " * expect: incomplete" in (SCENARIOS / f"{name}.c").read_text()
+    return audit_mod.expectation(SCENARIOS / f"{name}.c").incomplete
 
 
 def audit(program: Path, *args: str) -> tuple[int, dict]:

@@ -11,8 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from stork import exitcodes
-from stork import mutate
+from stork import audit, exitcodes, mutate
 from stork.gen import GenConfig, GenError, differences, generate_corpus, write_corpus
 from stork.paths import ROOT, libexec_dir
 from stork.properties import all_properties
@@ -24,11 +23,16 @@ NAME = "demo"
 HELP = ("Verify every design shipped in model/designs/ against every property and print a "
         "table of expected and actual verdicts; then regenerate the trace corpus "
         "(conformance/traces) and check it is identical to the shipped one, replay it against "
-        "the reference implementation and run the mutants against it. Exit 0 when all is as "
-        "expected, 1 when a verdict differs, the corpus is stale, the reference fails a trace "
-        "or a mutant survives, 3 when a search was incomplete, 2 when a design does not "
-        "compile or a tool fails.")
+        "the reference implementation and run the mutants against it; then audit the case "
+        "studies' C code (conformance/case-studies) under every schedule. Exit 0 when all is "
+        "as expected, 1 when a verdict or audit differs from its header, the corpus is stale, "
+        "the reference fails a trace or a mutant survives, 3 when a search was incomplete, 2 "
+        "when a design or scenario does not compile or a tool fails.")
 CORPUS = ROOT / "conformance" / "traces"
+SCENARIOS = ROOT / "c-harness" / "check" / "scenarios"
+CASE_STUDIES = ("storahci", "spcnvme_as_published", "spcnvme_wrong_handle",
+                "spcnvme_early_return", "spcnvme_overwritten_handle",
+                "spcnvme_queue_status_ignored", "spcnvme_teardown_no_drain", "spcnvme_fixed")
 MARK = {HOLDS: ".", VIOLATED: "X", INCOMPLETE: "?"}
 
 
@@ -41,12 +45,13 @@ def run(args: argparse.Namespace) -> int:
     status = designs(args)
     if status == exitcodes.BAD_INPUT:
         return status
-    print()
-    corpus_status = corpus()
-    if corpus_status == exitcodes.BAD_INPUT:
-        return corpus_status
-    return max(status, corpus_status, key=[exitcodes.OK, exitcodes.INCOMPLETE,
-                                           exitcodes.VIOLATED].index)
+    statuses = [status]
+    for section in (corpus, case_studies):
+        print()
+        statuses.append(section())
+        if statuses[-1] == exitcodes.BAD_INPUT:
+            return exitcodes.BAD_INPUT
+    return max(statuses, key=[exitcodes.OK, exitcodes.INCOMPLETE, exitcodes.VIOLATED].index)
 
 
 def designs(args: argparse.Namespace) -> int:
@@ -127,3 +132,34 @@ def corpus() -> int:
           + (f"; SURVIVED: {', '.join(survivors)}" if survivors else "")
           + " (details: stork mutate)")
     return exitcodes.VIOLATED if stale or failed or survivors else exitcodes.OK
+
+
+def case_studies() -> int:
+    """The case studies' C scenarios audited under every schedule, against their headers."""
+    print("Auditing the case studies' C code (c-harness/check/scenarios, conformance/case-studies)")
+    print(f"  {'scenario':<30} {'schedules':>9}  {'expected':<24} found -> ok?")
+    wrong = incomplete = 0
+    for name in CASE_STUDIES:
+        path = SCENARIOS / f"{name}.c"
+        try:
+            want = audit.expectation(path)
+            program = audit.build(path)
+            try:
+                rc, out = audit.run_json(program.path, ["--seed", "1", *want.options])
+            finally:
+                program.close()
+        except audit.AuditError as e:
+            print(f"stork demo: {e}", file=sys.stderr)
+            return exitcodes.BAD_INPUT
+        found = sorted({f["rule"] for f in out["findings"]})
+        ok = set(found) == want.rules and (rc == 3) == want.incomplete
+        wrong += not ok
+        incomplete += rc == 3 and not want.incomplete
+        shown = " ".join(found) or ("clean" if out["complete"] else "incomplete")
+        print(f"  {name:<30} {out['schedules']:>9,}  {want.text():<24} {shown} -> "
+              f"{'ok' if ok else 'MISMATCH'}")
+    print(f"  {len(CASE_STUDIES)} scenarios, {len(CASE_STUDIES) - wrong} as expected "
+          "(details: stork audit SCENARIO.c)")
+    if wrong:
+        return exitcodes.VIOLATED
+    return exitcodes.INCOMPLETE if incomplete else exitcodes.OK
