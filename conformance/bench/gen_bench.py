@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stork import coverage, gen, mutate  # noqa: E402
 from stork.paths import libexec_dir  # noqa: E402
+from stork.trace import load  # noqa: E402
 
 DEFAULT = gen.GenConfig()
 GRID = [gen.GenConfig(ops=o, maxw=w, nthreads=t, walks=40)
@@ -40,8 +41,7 @@ def measure(cfg: gen.GenConfig) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         c = gen.Corpus(cfg, ws, chosen, walks)
         gen.write_corpus(c, Path(tmp))
-        events = sum(1 for p in Path(tmp).rglob("*.trace") for ln in p.read_text().splitlines()
-                     if ln.split(" ", 1)[0] in gen.EVENT_WORDS)
+        events = sum(len(load(p).events) for p in Path(tmp).rglob("*.trace"))
         t0 = time.monotonic()
         res = mutate.replay(libexec_dir() / "stork-reference.so", [Path(tmp) / "goals",
                                                                    Path(tmp) / "random"])

@@ -40,7 +40,6 @@ GEN_DESIGN = MODEL_DIR / "gen" / "general_miniport.pml"
 # The generator breaks the miniport's obligations on purpose; the runtime's properties stay on.
 MINIPORT_PROPERTIES = ("no_double_free", "no_use_after_free", "valid_handle",
                        "no_free_while_running", "no_callback_after_removal", "no_leak", "irql")
-EVENT_WORDS = ("call", "start", "return", "remove", "fail-alloc")
 
 # Codes shared with model/gen/gen_trap.pml.
 KIND = {"any": 0, "call": 1, "start": 2, "return": 3, "remove-begin": 4}
@@ -153,7 +152,7 @@ def _defines(bounds: list[str]) -> list[str]:
 
 
 def _events(lines: list[str]) -> list[str]:
-    return [" ".join(s.split()) for s in lines if s.split(" ", 1)[0].strip() in EVENT_WORDS]
+    return [" ".join(s.split()) for s in lines if s.split(" ", 1)[0].strip() in tracefmt.EVENT_WORDS]
 
 
 def _trace_text(meta: list[str], events: list[str], where: str) -> str:

@@ -19,6 +19,7 @@ STATUSES = (
 STATUS_VALUES = {name: (0 if name == "SUCCESS" else 0xC1000000 | i) for i, name in enumerate(STATUSES)}
 IRQLS = ("PASSIVE", "APC", "DISPATCH", "DIRQL")
 KEYWORDS = {"meta", "call", "start", "return", "remove", "fail-alloc", "loop", "end"}
+EVENT_WORDS = ("call", "start", "return", "remove", "fail-alloc")   # first word of an event
 
 _WORKER = re.compile(r"w[1-9][0-9]*\Z")
 _THREAD = re.compile(r"sys(0|[1-9][0-9]*)\Z")

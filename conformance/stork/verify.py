@@ -23,7 +23,6 @@ from stork.properties import Property, all_properties
 from stork.spin import PanOptions, PanResult, compile_pan, generate, replay_trail, run_pan
 
 HOLDS, VIOLATED, INCOMPLETE = "holds", "VIOLATED", "incomplete"
-EVENT_WORDS = ("call", "start", "return", "remove", "fail-alloc")
 
 
 class ModelError(Exception):
@@ -109,7 +108,7 @@ def counterexample(design: Path, workdir: Path, defines: list[str], trail: Path,
         s = line.strip()
         if s.startswith("<<<<<START OF CYCLE>>>>>"):
             events.append("loop")
-        elif s.split(" ", 1)[0] in EVENT_WORDS or s.startswith("# "):
+        elif s.split(" ", 1)[0] in tracefmt.EVENT_WORDS or s.startswith("# "):
             events.append(s)
     rules = _rules_in(error_line) or list(prop.rules)
     head = [

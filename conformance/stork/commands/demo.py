@@ -16,6 +16,7 @@ from stork.gen import GenConfig, GenError, differences, generate_corpus, write_c
 from stork.paths import ROOT, libexec_dir
 from stork.properties import all_properties
 from stork.spin import SpinInputError, SpinToolError
+from stork.trace import load
 from stork.suite import verify_all
 from stork.verify import HOLDS, INCOMPLETE, VIOLATED, ModelError, display_path
 
@@ -101,8 +102,7 @@ def corpus() -> int:
         stale = differences(Path(tmp), CORPUS)
     goals = sorted((CORPUS / "goals").glob("*.trace"))
     walks = sorted((CORPUS / "random").glob("*.trace"))
-    events = sum(1 for p in goals + walks for ln in p.read_text().splitlines()
-                 if ln.split(" ", 1)[0] in ("call", "start", "return", "remove", "fail-alloc"))
+    events = sum(len(load(p).events) for p in goals + walks)
     trapped = len(fresh.witnesses)
     print(f"  {len(goals)} goal-directed traces (a SPIN witness for each of {trapped} trapped "
           f"goals, minimised) + {len(walks)} random walks, {events} events")
