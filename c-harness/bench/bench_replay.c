@@ -6,14 +6,29 @@
  * Generates N traces of one scenario (a findadapter initialising 4 workers; R rounds of: a DPC
  * queueing each worker (SUCCESS) and again (BUSY), each callback started on one of two system
  * threads, re-queueing itself from inside and running again; then removal, a refused queue
- * and the frees).  Then it times, on the reference implementation:
- *   direct   a hand-written C program making exactly the same calls, with a minimal FIFO
- *            environment and the same status checks, no trace;
- *   replay   the replay engine (replay_trace) on the parsed traces, in this process;
- *   parse    the trace reader on the trace texts;
- *   program  (with --replay) the whole stork-replay program on the trace files written to DIR:
- *            processes, reading, parsing, replay.
- * and prints events/s for each and the ratio replay/direct (target >= 50%).
+ * and the frees).  Then it times, on the reference implementation (linked in, so no figure
+ * includes a library call through the PLT that another does not):
+ *
+ *   direct   the scenario written by hand as direct calls (direct.c: callbacks on system
+ *            worker contexts, every status and callback checked, no trace);
+ *   engine   the replay engine (replay_trace) on the parsed traces, in this process;
+ *   reader   the trace reader (trace_parse + trace_check) on the trace texts in memory;
+ *   program  (with --replay) the whole stork-replay program on the trace files written to
+ *            DIR: reading the files, parsing, checking the library, the child processes that
+ *            isolate the implementation, replay, the report.
+ *
+ * Which figure the target (>= 50% of direct) applies to: the program's.  A user runs
+ * `stork replay --impl LIB DIR`, not replay_trace on traces already in memory; the reader and
+ * the process isolation are part of what the harness costs over writing the test by hand (the
+ * requirement itself asks for the isolation cost to be amortised, which only matters if it is
+ * counted).  The engine and reader figures are printed as the breakdown of that cost, each
+ * also as nanoseconds per event, so the gap can be read off: program = reader + engine +
+ * (files, processes, pipes: the rest).
+ *
+ * Before timing, the baseline's checks are shown to be live: the direct program must count
+ * failures against three deliberately wrong variants of the reference (never BUSY, a
+ * run_posted that does not call the routine, a destroy that leaks); otherwise the baseline
+ * would be cheaper than an honest test and the bench exits 1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,13 +36,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "direct.h"
 #include "driver.h"
 #include "stork/impl_abi.h"
 #include "trace.h"
 
 const struct stork_impl *stork_impl_get(void); /* the reference, linked in */
 
-#define NW 4
+#define PASSES 3 /* each figure is the best of this many passes, interleaved */
 
 static double now(void)
 {
@@ -58,24 +74,25 @@ static void put(struct text *t, const char *s)
     t->len += n;
 }
 
+/* The trace of direct_scenario (direct.c); returns its number of events. */
 static size_t scenario_trace(struct text *t, int rounds)
 {
-    char line[128];
+    char line[256];
     size_t events = 0;
     t->len = 0;
     put(t, "stork-trace 1\nmeta generator bench_replay\n");
-    for (int w = 1; w <= NW; w++, events++) {
+    for (int w = 1; w <= DIRECT_NW; w++, events++) {
         snprintf(line, sizeof line, "call findadapter PASSIVE init -> SUCCESS w%d\n", w);
         put(t, line);
     }
     for (int r = 0; r < rounds; r++) {
-        for (int w = 1; w <= NW; w++, events += 2) {
+        for (int w = 1; w <= DIRECT_NW; w++, events += 2) {
             snprintf(line, sizeof line, "call dpc DISPATCH queue w%d cb%d ctx%d -> SUCCESS\n"
                      "call dpc DISPATCH queue w%d cb%d ctx%d -> BUSY\n", w, w, w, w, w, w);
             put(t, line);
         }
-        for (int w = 1; w <= NW; w++, events += 5) {
-            int s = w % 2;
+        for (int w = 1; w <= DIRECT_NW; w++, events += 5) {
+            int s = w % DIRECT_NSYS;
             snprintf(line, sizeof line, "start sys%d w%d cb%d ctx%d\n"
                      "call sys%d PASSIVE queue w%d cb%d ctx%d -> SUCCESS\nreturn sys%d w%d\n"
                      "start sys%d w%d cb%d ctx%d\nreturn sys%d w%d\n",
@@ -85,7 +102,7 @@ static size_t scenario_trace(struct text *t, int rounds)
     }
     put(t, "remove begin\n");
     events++;
-    for (int w = 1; w <= NW; w++, events += 2) {
+    for (int w = 1; w <= DIRECT_NW; w++, events += 2) {
         snprintf(line, sizeof line, "call dpc DISPATCH queue w%d cb%d ctx%d -> INVALID_DEVICE_STATE\n"
                  "call teardown PASSIVE free w%d -> SUCCESS\n", w, w, w, w);
         put(t, line);
@@ -94,105 +111,42 @@ static size_t scenario_trace(struct text *t, int rounds)
     return events + 1;
 }
 
-/* ---- the same scenario as direct calls ---- */
+/* ---- wrong variants of the reference, to show the baseline's checks fail ---- */
 
-struct direct {
-    struct stork_env env;
-    const struct stork_impl *impl;
-    struct stork_adapter *ad;
-    unsigned irql;
-    void *items[16];
-    size_t head, tail;
-    int bad;
-    int ctx[NW + 1];
-};
-
-static void d_post(struct stork_env *env, void *worker, void *item)
+static STORK_ULONG never_busy_queue(struct stork_adapter *a, void *ext, HW_WORKITEM *routine,
+                                    void *worker, void *context)
 {
-    struct direct *d = (struct direct *)(void *)env;
-    (void)worker;
-    d->items[d->tail++ % 16] = item;
+    STORK_ULONG st = stork_impl_get()->queue_work_item(a, ext, routine, worker, context);
+    return st == STOR_STATUS_BUSY ? STOR_STATUS_SUCCESS : st;
 }
 
-static unsigned d_irql(struct stork_env *env)
+static void no_call_run_posted(struct stork_adapter *a, void *item)
 {
-    return ((struct direct *)(void *)env)->irql;
+    (void)a;
+    (void)item;
 }
 
-static void *d_alloc(struct stork_env *env, size_t n)
+static void leaking_destroy(struct stork_adapter *a)
 {
-    (void)env;
-    return malloc(n);
+    (void)a;
 }
 
-static void d_free(struct stork_env *env, void *p)
+static bool baseline_checks_are_live(int rounds, struct direct_stacks *stacks)
 {
-    (void)env;
-    free(p);
-}
-
-/* One callback for all workers: re-queue on the first run of each round, not on the second. */
-struct direct_ctx {
-    struct direct *d;
-    void *worker;
-    int requeue;
-};
-
-static void d_callback(void *ext, void *context, void *worker)
-{
-    struct direct_ctx *c = context;
-    (void)ext;
-    if (worker != c->worker)
-        c->d->bad++;
-    if (c->requeue) {
-        c->requeue = 0;
-        c->d->irql = STORK_PASSIVE_LEVEL;
-        if (c->d->impl->queue_work_item(c->d->ad, ext, d_callback, worker, c) != STOR_STATUS_SUCCESS)
-            c->d->bad++;
-    }
-}
-
-static void expect(struct direct *d, STORK_ULONG got, STORK_ULONG want)
-{
-    if (got != want)
-        d->bad++;
-}
-
-static int direct_scenario(const struct stork_impl *impl, int rounds)
-{
-    struct direct d = {.env = {d_post, d_irql, d_alloc, d_free}, .impl = impl};
-    struct direct_ctx c[NW];
-    void *w[NW];
-    char ext[64];
-    d.ad = impl->create_adapter(&d.env);
-    d.irql = STORK_PASSIVE_LEVEL;
-    for (int i = 0; i < NW; i++) {
-        expect(&d, impl->initialize_worker(d.ad, ext, &w[i]), STOR_STATUS_SUCCESS);
-        c[i] = (struct direct_ctx){.d = &d, .worker = w[i]};
-    }
-    for (int r = 0; r < rounds; r++) {
-        d.irql = STORK_DISPATCH_LEVEL;
-        for (int i = 0; i < NW; i++) {
-            c[i].requeue = 1;
-            expect(&d, impl->queue_work_item(d.ad, ext, d_callback, w[i], &c[i]), STOR_STATUS_SUCCESS);
-            expect(&d, impl->queue_work_item(d.ad, ext, d_callback, w[i], &c[i]), STOR_STATUS_BUSY);
+    struct stork_impl never_busy = *stork_impl_get(), no_call = never_busy, leaks = never_busy;
+    never_busy.queue_work_item = never_busy_queue;
+    no_call.run_posted = no_call_run_posted;
+    leaks.destroy_adapter = leaking_destroy;
+    const struct stork_impl *bad[] = {&never_busy, &no_call, &leaks};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (direct_scenario(bad[i], rounds, stacks) == 0) {
+            fprintf(stderr, "bench_replay: the direct program did not notice wrong variant %zu\n", i);
+            return false;
         }
-        while (d.head != d.tail) {
-            d.irql = STORK_PASSIVE_LEVEL;
-            impl->run_posted(d.ad, d.items[d.head++ % 16]);
-        }
-    }
-    impl->begin_removal(d.ad);
-    for (int i = 0; i < NW; i++) {
-        d.irql = STORK_DISPATCH_LEVEL;
-        expect(&d, impl->queue_work_item(d.ad, ext, d_callback, w[i], &c[i]),
-               STOR_STATUS_INVALID_DEVICE_STATE);
-        d.irql = STORK_PASSIVE_LEVEL;
-        expect(&d, impl->free_worker(d.ad, ext, w[i]), STOR_STATUS_SUCCESS);
-    }
-    impl->destroy_adapter(d.ad);
-    return d.bad;
+    return direct_scenario(stork_impl_get(), rounds, stacks) == 0;
 }
+
+/* ---- the timed parts ---- */
 
 static long arg(int argc, char **argv, const char *name, long dflt)
 {
@@ -210,6 +164,47 @@ static const char *sarg(int argc, char **argv, const char *name)
     return NULL;
 }
 
+static double best(double a, double b)
+{
+    return a < b ? a : b;
+}
+
+static bool write_traces(const struct text *t, long ntraces, const char *dir)
+{
+    char path[4096];
+    mkdir(dir, 0777);
+    for (long i = 0; i < ntraces; i++) {
+        snprintf(path, sizeof path, "%s/g%05ld.trace", dir, i);
+        FILE *f = fopen(path, "w");
+        if (!f || fwrite(t->p, 1, t->len, f) != t->len || fclose(f) != 0) {
+            fprintf(stderr, "bench_replay: cannot write %s\n", path);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Seconds for one run of the stork-replay program, or a negative number if it failed. */
+static double time_program(const char *replay, const char *lib, const char *dir)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s' --impl '%s' '%s' > /dev/null", replay, lib, dir);
+    double t0 = now();
+    int rc = system(cmd);
+    double s = now() - t0;
+    if (rc != 0) {
+        fprintf(stderr, "bench_replay: %s failed (%d)\n", cmd, rc);
+        return -1;
+    }
+    return s;
+}
+
+static void row(const char *what, double events, double s, double direct_s)
+{
+    printf("| %-36s | %12.0f | %8.1f | %8.3f | %5.1f%% |\n", what, events / s, s / events * 1e9, s,
+           direct_s / s * 100);
+}
+
 int main(int argc, char **argv)
 {
     long ntraces = arg(argc, argv, "--traces", 2000);
@@ -221,34 +216,46 @@ int main(int argc, char **argv)
         return 2;
     }
     const struct stork_impl *impl = stork_impl_get();
+    struct direct_stacks dstacks = {0};
+    if (!direct_stacks_init(&dstacks)) {
+        fprintf(stderr, "bench_replay: out of memory\n");
+        return 2;
+    }
+    if (!baseline_checks_are_live(rounds, &dstacks))
+        return 1;
     struct text t = {0};
     size_t events = scenario_trace(&t, rounds);
-    double total_events = (double)events * (double)ntraces;
-
-    /* parse */
+    double total = (double)events * (double)ntraces;
     struct trace *traces = calloc((size_t)ntraces, sizeof *traces);
     if (!traces)
         return 2;
-    double t0 = now();
-    for (long i = 0; i < ntraces; i++) {
-        struct trace_error err;
-        if (!trace_parse(t.p, t.len, &traces[i], &err) || !trace_check(&traces[i], &err)) {
-            fprintf(stderr, "bench_replay: generated trace rejected at %d: %s\n", err.line, err.message);
-            return 2;
-        }
-    }
-    double parse_s = now() - t0;
+    if (replay && lib && dir && !write_traces(&t, ntraces, dir))
+        return 2;
 
-    /* direct, then replay, alternated twice to even out warm-up; the best of each is kept */
-    double direct_s = 1e9, replay_s = 1e9;
+    double direct_s = 1e9, engine_s = 1e9, reader_s = 1e9, program_s = 1e9;
     struct replay_stacks stacks = {0};
-    int bad = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        t0 = now();
+    for (int pass = 0; pass < PASSES; pass++) {
+        double t0 = now();
+        int bad = 0;
         for (long i = 0; i < ntraces; i++)
-            bad += direct_scenario(impl, rounds);
-        double d = now() - t0;
-        direct_s = d < direct_s ? d : direct_s;
+            bad += direct_scenario(impl, rounds, &dstacks);
+        direct_s = best(direct_s, now() - t0);
+        if (bad) {
+            fprintf(stderr, "bench_replay: the direct program saw %d unexpected outcomes\n", bad);
+            return 1;
+        }
+
+        t0 = now();
+        for (long i = 0; i < ntraces; i++) {
+            struct trace_error err;
+            if (!trace_parse(t.p, t.len, &traces[i], &err) || !trace_check(&traces[i], &err)) {
+                fprintf(stderr, "bench_replay: generated trace rejected at %d: %s\n", err.line,
+                        err.message);
+                return 2;
+            }
+        }
+        reader_s = best(reader_s, now() - t0);
+
         t0 = now();
         for (long i = 0; i < ntraces; i++) {
             char *msg = NULL;
@@ -257,47 +264,38 @@ int main(int argc, char **argv)
                 return 1;
             }
         }
-        d = now() - t0;
-        replay_s = d < replay_s ? d : replay_s;
+        engine_s = best(engine_s, now() - t0);
+        for (long i = 0; i < ntraces; i++)
+            trace_free(&traces[i]);
+
+        if (replay && lib && dir) {
+            double s = time_program(replay, lib, dir);
+            if (s < 0)
+                return 1;
+            program_s = best(program_s, s);
+        }
     }
-    if (bad) {
-        fprintf(stderr, "bench_replay: the direct program saw %d unexpected outcomes\n", bad);
-        return 1;
-    }
-    printf("bench_replay: %ld traces x %zu events (%.0f events), reference implementation\n",
-           ntraces, events, total_events);
-    printf("  direct calls (no trace)   %12.0f events/s  %8.3f s\n", total_events / direct_s, direct_s);
-    printf("  replay engine             %12.0f events/s  %8.3f s\n", total_events / replay_s, replay_s);
-    printf("  trace reader (parse)      %12.0f events/s  %8.3f s\n", total_events / parse_s, parse_s);
-    printf("  replay + parse            %12.0f events/s\n", total_events / (replay_s + parse_s));
+
+    printf("bench_replay: %ld traces x %zu events (%.0f events), reference implementation, "
+           "best of %d passes\n\n", ntraces, events, total, PASSES);
+    printf("| %-36s | %12s | %8s | %8s | %6s |\n", "", "events/s", "ns/event", "seconds", "ratio");
+    printf("|%s|%s|%s|%s|%s|\n", "--------------------------------------", "-------------:",
+           "---------:", "---------:", "-------:");
+    row("direct calls (baseline, no trace)", total, direct_s, direct_s);
+    row("replay engine (traces in memory)", total, engine_s, direct_s);
+    row("trace reader (parse + check)", total, reader_s, direct_s);
+    row("reader + engine", total, reader_s + engine_s, direct_s);
     if (replay && lib && dir) {
-        char path[4096], cmd[8192];
-        mkdir(dir, 0777);
-        for (long i = 0; i < ntraces; i++) {
-            snprintf(path, sizeof path, "%s/g%05ld.trace", dir, i);
-            FILE *f = fopen(path, "w");
-            if (!f || fwrite(t.p, 1, t.len, f) != t.len || fclose(f) != 0) {
-                fprintf(stderr, "bench_replay: cannot write %s\n", path);
-                return 2;
-            }
-        }
-        snprintf(cmd, sizeof cmd, "'%s' --impl '%s' '%s' > /dev/null", replay, lib, dir);
-        t0 = now();
-        int rc = system(cmd);
-        double prog_s = now() - t0;
-        if (rc != 0) {
-            fprintf(stderr, "bench_replay: %s failed (%d)\n", cmd, rc);
-            return 1;
-        }
-        printf("  stork-replay program      %12.0f events/s  %8.3f s (files, processes, parse, replay)\n",
-               total_events / prog_s, prog_s);
+        row("stork-replay program", total, program_s, direct_s);
+        printf("\n  program - reader - engine (files, processes, pipes): %.1f ns/event\n",
+               (program_s - reader_s - engine_s) / total * 1e9);
+        printf("ratio stork-replay program / direct: %.1f%% (target >= 50%%)\n",
+               direct_s / program_s * 100);
     }
-    double ratio = direct_s / replay_s;
-    printf("ratio replay engine / direct: %.0f%% (target >= 50%%)\n", ratio * 100);
-    for (long i = 0; i < ntraces; i++)
-        trace_free(&traces[i]);
+    printf("ratio replay engine / direct: %.1f%%\n", direct_s / engine_s * 100);
     free(traces);
     free(t.p);
     replay_stacks_free(&stacks);
+    direct_stacks_free(&dstacks);
     return 0;
 }

@@ -135,3 +135,10 @@ set_tests_properties(harness.tsan.live.catches_unlocked_impl PROPERTIES ENVIRONM
 # The fuzz corpus once through the fuzz target (no libFuzzer needed), under ASan+UBSan.
 add_test(NAME harness.fuzz.corpus COMMAND ${EXPECT} 0 "corpus inputs run"
          -- $<TARGET_FILE:fuzz_run_corpus_asan> ${H}/fuzz/corpus)
+
+# The benchmark keeps working: a small run, whose baseline must first catch three wrong
+# variants of the reference (else it exits 1) and whose replay must pass every trace.
+add_test(NAME harness.bench.smoke
+         COMMAND ${EXPECT} 0 "^ratio stork-replay program / direct: [0-9.]+%"
+                 -- $<TARGET_FILE:stork-bench-replay> --traces 20 --rounds 3 --replay ${R} --lib ${REF}
+                    --dir ${CMAKE_CURRENT_BINARY_DIR}/bench-smoke-traces)
