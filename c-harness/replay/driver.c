@@ -36,22 +36,20 @@ enum sys_phase {
     SYS_AFTER_CB,    /* routine returned, run_posted not yet returned */
     SYS_DEAD,        /* abandoned after a failure: never resumed */
 };
-enum sys_cmd { CMD_NONE, CMD_START, CMD_CALL, CMD_RETURN };
 
 struct sysctx {
     struct replay *r;
     struct fiber fiber;
     bool created;
     enum sys_phase phase;
-    enum sys_cmd cmd;
+    uint32_t slot;                      /* its index in replay.sys (the trace's thread slot) */
     const struct trace_event *start_ev; /* the start being run */
-    const struct trace_event *call_ev;  /* CMD_CALL */
     void *item;
-    uint32_t status; /* CMD_CALL result */
 };
 
+/* The item posted for a worker and not yet started (at most one: env_post checks). */
 struct posted {
-    uint32_t worker; /* N of wN */
+    bool is;
     void *item;
 };
 
@@ -68,8 +66,8 @@ struct replay {
     void **workers;         /* wN -> handle, N-1 indexed */
     bool *running;          /* wN's routine is executing */
     uint32_t nissued;
-    struct posted *posted;
-    size_t nposted;
+    struct posted *posted;  /* wN -> its posted item, N-1 indexed */
+    size_t nposted;         /* workers with an item posted */
     void **bad_area;        /* &bad_area[slot] is badN */
     void **ctx_area;        /* &ctx_area[slot] is ctxN */
     uint32_t *routine_num;  /* slot -> N of cbN */
@@ -77,7 +75,8 @@ struct replay {
     unsigned irql;
     bool fail_alloc_next, fail_alloc_now;
     long outstanding;       /* env->alloc blocks not yet freed */
-    size_t cur;             /* index of the event being replayed */
+    size_t cur;             /* index of the event being replayed (by whichever fiber) */
+    volatile uint32_t *progress; /* may be NULL: the runner's copy of cur */
     bool failed;
     int fail_line;          /* 0: the event `cur` */
     const char *fail_what;  /* with fail_line: what failed there */
@@ -174,19 +173,13 @@ static void env_post(struct stork_env *env, void *worker, void *item)
                  "(a re-queued worker may be posted only after its callback returns)", n, n);
         return;
     }
-    for (size_t i = 0; i < r->nposted; i++)
-        if (r->posted[i].worker == n) {
-            failf(r, "the implementation posted a second item for w%u while its first one has "
-                     "not started (one successful queue, one callback)", n);
-            return;
-        }
-    struct posted *p = realloc(r->posted, (r->nposted + 1) * sizeof *p);
-    if (!p) {
-        failf(r, "replay out of memory");
+    if (r->posted[n - 1].is) {
+        failf(r, "the implementation posted a second item for w%u while its first one has "
+              "not started (one successful queue, one callback)", n);
         return;
     }
-    r->posted = p;
-    r->posted[r->nposted++] = (struct posted){.worker = n, .item = item};
+    r->posted[n - 1] = (struct posted){.is = true, .item = item};
+    r->nposted++;
 }
 
 static unsigned env_current_irql(struct stork_env *env)
@@ -269,6 +262,29 @@ static uint32_t do_call(struct replay *r, const struct trace_event *e, void **is
 
 /* ---- the system worker threads ---- */
 
+static void check_status(struct replay *r, const struct trace_event *e, uint32_t st, void *issued);
+
+/* A call from sysN, made on sysN's fiber inside the callback, and its check. */
+static void sys_call(struct replay *r, const struct trace_event *e)
+{
+    void *issued = NULL;
+    uint32_t st = do_call(r, e, &issued);
+    r->irql = STORK_PASSIVE_LEVEL;
+    if (!r->failed)
+        check_status(r, e, st, issued);
+}
+
+/* The event after the current one, if it is s's own (a call from its thread, or its return):
+ * the callback then runs it itself, saving two fiber switches per event. */
+static const struct trace_event *own_next(struct replay *r, const struct sysctx *s)
+{
+    if (r->cur + 1 >= r->t->nevents)
+        return NULL;
+    const struct trace_event *e = &r->t->events[r->cur + 1];
+    bool own = (e->kind == EV_CALL && e->ctx_sys) || e->kind == EV_RETURN;
+    return own && e->thread_slot == s->slot ? e : NULL;
+}
+
 static void resume(struct replay *r, struct sysctx *s)
 {
     r->current = s;
@@ -289,7 +305,6 @@ static void sys_main(void *arg)
             failf(r, "run_posted for w%u returned without calling any routine",
                   s->start_ev->handle.num);
         s->phase = SYS_IDLE;
-        s->cmd = CMD_NONE;
         fiber_switch(&s->fiber, &r->main);
     }
 }
@@ -360,16 +375,26 @@ void replay_on_callback(unsigned slot, void *ext, void *context, void *worker)
     uint32_t n = s->start_ev->handle.num;
     r->running[n - 1] = true;
     s->phase = SYS_IN_CB;
+    /* Inside the routine: run the trace's calls from this thread until its return.  While
+     * the next event is this thread's own, it is run right here (the event loop moves to this
+     * fiber); otherwise the driver gets control back and resumes this fiber with a command
+     * when it reaches one of this thread's events.  Either way every call from sysN is made
+     * on sysN's stack, inside the routine, as before. */
     for (;;) {
-        fiber_switch(&s->fiber, &r->main);
-        if (s->cmd == CMD_RETURN)
-            break;
-        if (s->cmd == CMD_CALL) {
-            void *issued = NULL;
-            s->status = do_call(r, s->call_ev, &issued);
-            s->item = issued; /* init's handle travels back in item */
-            r->irql = STORK_PASSIVE_LEVEL;
+        if (r->failed)
+            abandon(r, s);
+        const struct trace_event *e = own_next(r, s);
+        if (e) {
+            r->cur++;
+            if (r->progress)
+                *r->progress = (uint32_t)r->cur;
+        } else {
+            fiber_switch(&s->fiber, &r->main); /* back with r->cur at one of our events */
+            e = &r->t->events[r->cur];
         }
+        if (e->kind == EV_RETURN)
+            break;
+        sys_call(r, e);
     }
     r->running[n - 1] = false;
     s->phase = SYS_AFTER_CB;
@@ -383,6 +408,7 @@ static struct sysctx *sys_of(struct replay *r, const struct trace_event *e)
     struct sysctx *s = &r->sys[e->thread_slot];
     if (!s->created) {
         s->r = r;
+        s->slot = e->thread_slot;
         void *stack = r->stacks && r->stacks->n ? r->stacks->spare[--r->stacks->n] : NULL;
         if (!fiber_create(&s->fiber, &r->main, sys_main, s, stack)) {
             failf(r, "replay out of memory (fiber)");
@@ -395,15 +421,14 @@ static struct sysctx *sys_of(struct replay *r, const struct trace_event *e)
 
 static void check_status(struct replay *r, const struct trace_event *e, uint32_t st, void *issued)
 {
-    char want[256];
     int bit = trace_status_bit(st);
-    trace_format_statuses(e->allowed, want, sizeof want);
-    if (bit < 0) {
-        failf(r, "expected %s, got 0x%08X (not a STOR_STATUS value)", want, (unsigned)st);
-        return;
-    }
-    if (!(e->allowed & (1u << bit))) {
-        failf(r, "expected %s, got %s", want, trace_status_name((unsigned)bit));
+    if (bit < 0 || !(e->allowed & (1u << bit))) {
+        char want[256]; /* formatted only on failure: this is the path every call takes */
+        trace_format_statuses(e->allowed, want, sizeof want);
+        if (bit < 0)
+            failf(r, "expected %s, got 0x%08X (not a STOR_STATUS value)", want, (unsigned)st);
+        else
+            failf(r, "expected %s, got %s", want, trace_status_name((unsigned)bit));
         return;
     }
     if (e->api != API_INIT || st != STOR_STATUS_SUCCESS || r->failed)
@@ -423,48 +448,37 @@ static void check_status(struct replay *r, const struct trace_event *e, uint32_t
 
 static void ev_call(struct replay *r, const struct trace_event *e)
 {
-    uint32_t st;
-    void *issued = NULL;
     if (e->ctx_sys) {
-        struct sysctx *s = &r->sys[e->thread_slot];
-        s->cmd = CMD_CALL;
-        s->call_ev = e;
-        resume(r, s);
-        if (r->failed)
-            return;
-        st = s->status;
-        issued = s->item;
-        s->cmd = CMD_NONE;
-    } else {
-        st = do_call(r, e, &issued);
-        if (r->failed)
-            return;
+        /* Made and checked inside the callback on that fiber (replay_on_callback), which may
+         * go on with the events after it: r->cur is then the last one it ran. */
+        resume(r, &r->sys[e->thread_slot]);
+        return;
     }
-    check_status(r, e, st, issued);
+    void *issued = NULL;
+    uint32_t st = do_call(r, e, &issued);
+    if (!r->failed)
+        check_status(r, e, st, issued);
 }
 
 static void ev_start(struct replay *r, const struct trace_event *e)
 {
     uint32_t n = e->handle.num;
-    size_t i = 0;
-    while (i < r->nposted && r->posted[i].worker != n)
-        i++;
-    if (i == r->nposted) {
+    if (!r->posted[n - 1].is) {
         char others[256] = "";
         size_t used = 0;
-        for (size_t j = 0; j < r->nposted && used + 16 < sizeof others; j++)
-            used += (size_t)snprintf(others + used, sizeof others - used, " w%u", r->posted[j].worker);
+        for (uint32_t j = 0; j < r->nissued && used + 16 < sizeof others; j++)
+            if (r->posted[j].is)
+                used += (size_t)snprintf(others + used, sizeof others - used, " w%u", j + 1);
         failf(r, "no item was posted for w%u, so its callback cannot start (posted:%s)", n,
               r->nposted ? others : " nothing");
         return;
     }
-    void *item = r->posted[i].item;
-    memmove(&r->posted[i], &r->posted[i + 1], (r->nposted - i - 1) * sizeof r->posted[0]);
+    void *item = r->posted[n - 1].item;
+    r->posted[n - 1].is = false;
     r->nposted--;
     struct sysctx *s = sys_of(r, e);
     if (!s)
         return;
-    s->cmd = CMD_START;
     s->start_ev = e;
     s->item = item;
     resume(r, s);
@@ -472,9 +486,7 @@ static void ev_start(struct replay *r, const struct trace_event *e)
 
 static void ev_return(struct replay *r, const struct trace_event *e)
 {
-    struct sysctx *s = &r->sys[e->thread_slot];
-    s->cmd = CMD_RETURN;
-    resume(r, s);
+    resume(r, &r->sys[e->thread_slot]);
 }
 
 static void run_event(struct replay *r, const struct trace_event *e)
@@ -513,8 +525,11 @@ static void finish(struct replay *r)
     if (r->t->has_loop)
         return;     /* a liveness cycle replayed once: no end-of-life checks */
     if (r->nposted) {
+        uint32_t n = 1;
+        while (!r->posted[n - 1].is)
+            n++;
         failf(r, "w%u was posted but the trace never starts it (a callback would run that the "
-                 "trace does not allow)", r->posted[0].worker);
+                 "trace does not allow)", n);
         return;
     }
     r->impl->destroy_adapter(r->ad);
@@ -541,12 +556,13 @@ static bool setup(struct replay *r, const struct stork_impl *impl, const char *p
     r->ext.r = r;
     r->workers = calloc(t->nworkers + 1, sizeof *r->workers);
     r->running = calloc(t->nworkers + 1, sizeof *r->running);
+    r->posted = calloc(t->nworkers + 1, sizeof *r->posted);
     r->sys = calloc(t->nthreads + 1, sizeof *r->sys);
     r->bad_area = calloc(t->nbad + 1, sizeof *r->bad_area);
     r->ctx_area = calloc(t->ncontexts + 1, sizeof *r->ctx_area);
     r->routine_num = calloc(t->nroutines + 1, sizeof *r->routine_num);
     r->ctx_num = calloc(t->ncontexts + 1, sizeof *r->ctx_num);
-    if (!r->workers || !r->running || !r->sys || !r->bad_area || !r->ctx_area ||
+    if (!r->workers || !r->running || !r->posted || !r->sys || !r->bad_area || !r->ctx_area ||
         !r->routine_num || !r->ctx_num)
         return false;
     for (size_t i = 0; i < t->nevents; i++) {
@@ -648,6 +664,7 @@ bool replay_trace(const struct stork_impl *impl, const char *path, const struct 
         r->fail_line = 1;
         r->fail_what = "create_adapter";
     }
+    r->progress = progress;
     while (!r->failed && r->cur < t->nevents) {
         if (progress)
             *progress = (uint32_t)r->cur;
