@@ -29,7 +29,9 @@ static bool fail(struct trace_error *err, int line, const char *fmt, ...)
 
 static bool is_blank(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+    /* All blanks are <= ' ', so most characters are decided by the first compare. */
+    return (unsigned char)c <= ' ' &&
+           (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f');
 }
 
 static void split(const char *p, size_t len, struct line *l)
@@ -83,14 +85,24 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 
 static bool check_utf8(const char *data, size_t len, struct trace_error *err)
 {
-    int line = 1;
     for (size_t i = 0; i < len;) {
+        /* ASCII, the usual case, eight bytes at a time */
+        uint64_t word;
+        if (len - i >= 8) {
+            memcpy(&word, data + i, 8);
+            if (!(word & 0x8080808080808080ull)) {
+                i += 8;
+                continue;
+            }
+        }
         size_t n = utf8_len((const unsigned char *)data + i, len - i);
-        if (n == 0)
+        if (n == 0) {
+            int line = 1; /* counted only for the message */
+            for (size_t j = 0; j < i; j++)
+                line += data[j] == '\n';
             return fail(err, line, "not UTF-8 text (invalid byte 0x%02x)",
                         (unsigned char)data[i]);
-        if (data[i] == '\n')
-            line++;
+        }
         i += n;
     }
     return true;
