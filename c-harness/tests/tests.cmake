@@ -68,6 +68,14 @@ add_test(NAME harness.replay.hang_isolated
 add_test(NAME harness.replay.malformed_trace
          COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
                  -- ${R} --impl ${REF} ${H}/tests/malformed/bad_status.trace)
+# Traces are read a batch at a time: a malformed one in a later batch still means exit 2, and
+# it is reported in preference to a bad library (the traces are the first thing checked).
+add_test(NAME harness.replay.malformed_trace_in_a_later_batch
+         COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
+                 -- ${R} --batch 2 --impl ${REF} ${T} ${H}/tests/malformed/bad_status.trace)
+add_test(NAME harness.replay.malformed_trace_before_bad_library
+         COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
+                 -- ${R} --impl /nonexistent/x.so ${T} ${H}/tests/malformed/bad_status.trace)
 add_test(NAME harness.replay.missing_library
          COMMAND ${EXPECT} 2 "^stork-replay: cannot load /nonexistent/x.so: no such readable file$"
                  -- ${R} --impl /nonexistent/x.so ${T})
