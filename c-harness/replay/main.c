@@ -44,12 +44,13 @@ static int usage(const char *why)
     return EXIT_BAD_INPUT;
 }
 
-static bool number(const char *s, double *out)
+/* A number in (0, max]. */
+static bool number(const char *s, double max, double *out)
 {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v > 0) || v > 86400)
+    if (errno || end == s || *end || !(v > 0) || v > max)
         return false;
     *out = v;
     return true;
@@ -77,11 +78,11 @@ static int parse_args(int argc, char **argv, struct args *a)
         else if (strcmp(s, "--junit") == 0 && has_value)
             a->junit = argv[++i];
         else if (strcmp(s, "--timeout") == 0 && has_value) {
-            if (!number(argv[++i], &a->timeout))
+            if (!number(argv[++i], 86400, &a->timeout))
                 return usage("--timeout needs a number of seconds (0 < S <= 86400)");
         } else if (strcmp(s, "--batch") == 0 && has_value) {
             double b;
-            if (!number(argv[++i], &b) || b < 1 || b > 100000)
+            if (!number(argv[++i], 100000, &b) || b < 1 || b != (long)b)
                 return usage("--batch needs a whole number from 1 to 100000");
             a->batch = (long)b;
         } else if (strcmp(s, "-v") == 0 || strcmp(s, "--verbose") == 0)
