@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static bool push(struct file_list *l, const char *path)
 {
@@ -107,12 +109,14 @@ void files_free(struct file_list *l)
 
 char *files_read(const char *path, size_t *len, char *err, size_t size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
         snprintf(err, size, "%s: cannot read: %s", path, strerror(errno));
         return NULL;
     }
-    size_t cap = 4096, n = 0;
+    /* Sized by fstat, read straight into place (a file that grows meanwhile is read whole). */
+    struct stat st;
+    size_t cap = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
     char *buf = malloc(cap);
     while (buf) {
         if (n == cap) {
@@ -125,18 +129,45 @@ char *files_read(const char *path, size_t *len, char *err, size_t size)
             buf = b;
             cap *= 2;
         }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            snprintf(err, size, "%s: cannot read: %s", path, strerror(errno));
+            free(buf);
+            close(fd);
+            return NULL;
+        }
         if (r == 0)
             break;
+        n += (size_t)r;
     }
-    bool bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        snprintf(err, size, "%s: cannot read%s", path, buf ? "" : ": out of memory");
-        free(buf);
+    close(fd);
+    if (!buf) {
+        snprintf(err, size, "%s: cannot read: out of memory", path);
         return NULL;
     }
     *len = n;
     return buf;
+}
+
+bool files_load_trace(const char *path, struct trace *t, char *err, size_t size)
+{
+    char why[512];
+    size_t len;
+    char *data = files_read(path, &len, why, sizeof why);
+    if (!data) {
+        snprintf(err, size, "stork-replay: %s", why);
+        return false;
+    }
+    struct trace_error te;
+    bool ok = trace_parse(data, len, t, &te);
+    free(data);
+    if (ok && !trace_check(t, &te)) {
+        trace_free(t);
+        ok = false;
+    }
+    if (!ok)
+        snprintf(err, size, "%s:%d: %s", path, te.line, te.message);
+    return ok;
 }

@@ -4,15 +4,14 @@
  *   stork-replay --impl LIB.so [--junit FILE] [--timeout S] [--batch N] [-v] [--] PATH...
  *
  * The library is checked (missing, no entry point, other ABI version: one line, exit 2), then
- * the traces are parsed and checked a batch at a time, each batch run in a child process
- * (runner.c) and released before the next is read.  A malformed trace ("FILE:LINE: expected
- * ...") means exit 2 and no results, as before, and takes precedence over a bad library; the
+ * the traces run in child processes, a batch per child (runner.c), each child reading,
+ * parsing and checking a trace just before replaying it.  A malformed trace ("FILE:LINE:
+ * expected ...") means exit 2 and no results, and takes precedence over a bad library; the
  * batches before it may already have run.  Exit 0 if all pass, 1 if any fails.
  *
- * Why a batch at a time: holding every parsed trace (about 100 bytes per event) made the
- * parent's memory grow with the whole set, so each batch's fork copied page tables for all of
- * it and the kernel zeroed fresh pages for every trace; the time per trace grew with the
- * number of traces.  Now the parent stays at one batch's size and reuses its memory.
+ * Why the parent parses nothing: holding every parsed trace (about 100 bytes per event) made
+ * the parent's memory grow with the whole set, so each batch's fork copied page tables for all
+ * of it, and the time per trace grew with the number of traces.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -100,66 +99,34 @@ static int parse_args(int argc, char **argv, struct args *a)
     return 0;
 }
 
-/* Parse and check jobs[from..to); 0, or EXIT_BAD_INPUT after printing FILE:LINE: message. */
-static int load_traces(const struct args *a, struct job *jobs, size_t from, size_t to)
-{
-    for (size_t i = from; i < to; i++) {
-        char err[512];
-        size_t len;
-        jobs[i].path = a->files.paths[i];
-        char *data = files_read(jobs[i].path, &len, err, sizeof err);
-        if (!data) {
-            fprintf(stderr, "stork-replay: %s\n", err);
-            return EXIT_BAD_INPUT;
-        }
-        struct trace_error te;
-        bool ok = trace_parse(data, len, &jobs[i].trace, &te);
-        free(data);
-        if (ok && !trace_check(&jobs[i].trace, &te)) {
-            trace_free(&jobs[i].trace);
-            ok = false;
-        }
-        if (!ok) {
-            fprintf(stderr, "%s:%d: %s\n", jobs[i].path, te.line, te.message);
-            return EXIT_BAD_INPUT;
-        }
-    }
-    return 0;
-}
-
-static void free_traces(struct job *jobs, size_t from, size_t to)
-{
-    for (size_t i = from; i < to; i++)
-        trace_free(&jobs[i].trace);
-}
-
 /* Every trace through the library; 0, or EXIT_BAD_INPUT after printing why. */
 static int run_all(const struct args *a, struct job *jobs)
 {
     char err[1024];
-    size_t n = a->files.n, batch = (size_t)a->batch;
+    size_t n = a->files.n;
     if (!runner_check_library(a->lib, err, sizeof err)) {
         for (size_t i = 0; i < n; i++) { /* a malformed trace is reported first */
-            int rc = load_traces(a, jobs, i, i + 1);
-            free_traces(jobs, i, i + 1);
-            if (rc)
-                return rc;
+            char why[1024];
+            struct trace t;
+            if (!files_load_trace(jobs[i].path, &t, why, sizeof why)) {
+                fprintf(stderr, "%s\n", why);
+                return EXIT_BAD_INPUT;
+            }
+            trace_free(&t);
         }
         fprintf(stderr, "stork-replay: %s\n", err);
         return EXIT_BAD_INPUT;
     }
-    struct run_options o = {.lib = a->lib, .timeout = a->timeout, .batch = batch};
-    for (size_t from = 0; from < n; from += batch) {
-        size_t to = n - from > batch ? from + batch : n;
-        int rc = load_traces(a, jobs, from, to);
-        if (rc == 0 && !runner_run(&o, jobs + from, to - from, err, sizeof err)) {
-            fprintf(stderr, "stork-replay: %s\n", err);
-            rc = EXIT_BAD_INPUT;
-        }
-        free_traces(jobs, from, to);
-        if (rc)
-            return rc;
+    struct run_options o = {.lib = a->lib, .timeout = a->timeout, .batch = (size_t)a->batch};
+    if (!runner_run(&o, jobs, n, err, sizeof err)) {
+        fprintf(stderr, "stork-replay: %s\n", err);
+        return EXIT_BAD_INPUT;
     }
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i].bad_input) {
+            fprintf(stderr, "%s\n", jobs[i].message ? jobs[i].message : jobs[i].path);
+            return EXIT_BAD_INPUT;
+        }
     return 0;
 }
 
@@ -175,8 +142,11 @@ int main(int argc, char **argv)
     if (!jobs) {
         fprintf(stderr, "stork-replay: out of memory\n");
         rc = EXIT_BAD_INPUT;
-    } else
+    } else {
+        for (size_t i = 0; i < a.files.n; i++)
+            jobs[i].path = a.files.paths[i];
         rc = run_all(&a, jobs);
+    }
     if (rc == 0) {
         size_t passed = 0, failed = 0;
         for (size_t i = 0; i < a.files.n; i++) {
