@@ -212,6 +212,15 @@ static bool write_traces(const struct text *t, long ntraces, const char *dir)
     return true;
 }
 
+static bool parse(const struct text *t, struct trace *out)
+{
+    struct trace_error err;
+    if (trace_parse(t->p, t->len, out, &err) && trace_check(out, &err))
+        return true;
+    fprintf(stderr, "bench_replay: generated trace rejected at %d: %s\n", err.line, err.message);
+    return false;
+}
+
 /* One run of the stork-replay program into *best; false if it failed. */
 static bool time_program(const char *replay, const char *lib, const char *dir, struct clocks *best)
 {
@@ -275,16 +284,21 @@ int main(int argc, char **argv)
             return 1;
         }
 
+        /* The reader as the program uses it: each trace parsed, checked and released before
+         * the next (so it reuses its memory). */
         t0 = now();
         for (long i = 0; i < ntraces; i++) {
-            struct trace_error err;
-            if (!trace_parse(t.p, t.len, &traces[i], &err) || !trace_check(&traces[i], &err)) {
-                fprintf(stderr, "bench_replay: generated trace rejected at %d: %s\n", err.line,
-                        err.message);
+            if (!parse(&t, &traces[0]))
                 return 2;
-            }
+            trace_free(&traces[0]);
         }
         keep_best(&reader, t0);
+        /* The engine on all the traces parsed beforehand (not timed): each replay starts on a
+         * trace that is not in the cache, which is if anything less favourable than the
+         * program, where the child replays a trace it has just parsed. */
+        for (long i = 0; i < ntraces; i++)
+            if (!parse(&t, &traces[i]))
+                return 2;
 
         t0 = now();
         for (long i = 0; i < ntraces; i++) {

@@ -34,20 +34,44 @@ static bool is_blank(char c)
            (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f');
 }
 
-static void split(const char *p, size_t len, struct line *l)
+/* The first blank or '\n' at or after p (or end).  Eight bytes at a time where the byte order
+ * allows: a word with no byte below 0x21 holds neither, so it is skipped whole; otherwise the
+ * lowest such byte is looked at (a control character that is not a blank is part of a token). */
+static const char *token_end(const char *p, const char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t below21 = (w - 0x2121212121212121ull) & ~w & 0x8080808080808080ull;
+        if (!below21) {
+            p += 8;
+            continue;
+        }
+        p += __builtin_ctzll(below21) / 8;
+        if (is_blank(*p) || *p == '\n')
+            return p;
+        p++;
+    }
+#endif
+    while (p < end && !is_blank(*p) && *p != '\n')
+        p++;
+    return p;
+}
+
+/* Split the line starting at p into fields; returns where it ends (its '\n', or end). */
+static const char *split(const char *p, const char *end, struct line *l)
 {
     l->n = l->nfield = 0;
-    size_t i = 0;
-    while (i < len) {
-        while (i < len && is_blank(p[i]))
-            i++;
-        if (i == len)
-            break;
-        size_t s = i;
-        while (i < len && !is_blank(p[i]))
-            i++;
+    for (;;) {
+        while (p < end && is_blank(*p))
+            p++;
+        if (p == end || *p == '\n')
+            return p;
+        const char *s = p;
+        p = token_end(p, end);
         if (l->n < MAX_FIELDS)
-            l->f[l->n++] = (struct tok){p + s, i - s};
+            l->f[l->n++] = (struct tok){s, (size_t)(p - s)};
         l->nfield++;
     }
 }
@@ -297,7 +321,7 @@ static bool push_meta(struct trace *t, size_t *cap, struct trace_error *err, int
 static bool parse_header(const char *p, size_t len, struct trace_error *err)
 {
     struct line l;
-    split(p, len, &l);
+    split(p, p + len, &l);
     if (l.nfield == 2 && tok_is(l.f[0], "stork-trace") && !tok_is(l.f[1], "1")) {
         char shown[64];
         tok_show(l.f[1], shown, sizeof shown);
@@ -335,11 +359,10 @@ static bool parse_body(struct trace *t, struct trace_error *err)
     while (pos < len) {
         n++;
         const char *lp = text + pos;
-        const char *e = memchr(lp, '\n', len - pos);
-        size_t ll = e ? (size_t)(e - lp) : len - pos;
-        pos += ll + (e ? 1 : 0);
         struct line l;
-        split(lp, ll, &l);
+        const char *e = split(lp, text + len, &l);
+        size_t ll = (size_t)(e - lp);
+        pos += ll + (e < text + len ? 1 : 0);
         if (l.nfield == 0 || l.f[0].p[0] == '#')
             continue;
         if (ended)
