@@ -70,8 +70,6 @@ struct replay {
     size_t nposted;         /* workers with an item posted */
     void **bad_area;        /* &bad_area[slot] is badN */
     void **ctx_area;        /* &ctx_area[slot] is ctxN */
-    uint32_t *routine_num;  /* slot -> N of cbN */
-    uint32_t *ctx_num;      /* slot -> N of ctxN */
     unsigned irql;
     bool fail_alloc_next, fail_alloc_now;
     long outstanding;       /* env->alloc blocks not yet freed */
@@ -110,6 +108,28 @@ static unsigned irql_value(enum trace_irql q)
 
 /* ---- names of pointers for messages ---- */
 
+/* N of the cbN / ctxN given slot `slot` by trace_check: searched for, as only failure messages
+ * need it (a table built per trace cost a pass over every event). */
+static uint32_t routine_number(const struct replay *r, uint32_t slot)
+{
+    for (size_t i = 0; i < r->t->nevents; i++) {
+        const struct trace_arg *a = &r->t->events[i].routine;
+        if (a->ref == REF_NUM && a->slot == slot)
+            return a->num;
+    }
+    return 0;
+}
+
+static uint32_t context_number(const struct replay *r, uint32_t slot)
+{
+    for (size_t i = 0; i < r->t->nevents; i++) {
+        const struct trace_arg *a = &r->t->events[i].context;
+        if (a->ref == REF_NUM && a->slot == slot)
+            return a->num;
+    }
+    return 0;
+}
+
 static void name_worker(const struct replay *r, const void *p, char *buf, size_t size)
 {
     if (!p) {
@@ -137,7 +157,7 @@ static void name_context(const struct replay *r, const void *p, char *buf, size_
     }
     for (uint32_t i = 0; i < r->t->ncontexts; i++)
         if (&r->ctx_area[i] == p) {
-            snprintf(buf, size, "ctx%u", r->ctx_num[i]);
+            snprintf(buf, size, "ctx%u", context_number(r, i));
             return;
         }
     snprintf(buf, size, "%p (not a context of this trace)", p);
@@ -327,7 +347,7 @@ static bool callback_matches(struct replay *r, const struct trace_event *st, uns
     }
     if (st->routine.ref == REF_NULL || st->routine.slot != slot) {
         name_arg(&st->routine, "cb", want, sizeof want);
-        failf(r, "the implementation called routine cb%u, expected %s", r->routine_num[slot], want);
+        failf(r, "the implementation called routine cb%u, expected %s", routine_number(r, slot), want);
         return false;
     }
     if (worker != r->workers[st->handle.num - 1]) {
@@ -361,11 +381,11 @@ void replay_on_callback(unsigned slot, void *ext, void *context, void *worker)
         if (!s)
             failf(r, "routine cb%u ran for %s inside a call from a miniport routine, without a "
                      "matching start (the implementation ran a callback itself)",
-                  r->routine_num[slot], w);
+                  routine_number(r, slot), w);
         else
             failf(r, "routine cb%u ran for %s on sys%u without a matching start (a second run, "
                      "or a callback the trace does not start)",
-                  r->routine_num[slot], w, s->start_ev->thread);
+                  routine_number(r, slot), w, s->start_ev->thread);
         if (s)
             abandon(r, s);
         return;
@@ -560,18 +580,8 @@ static bool setup(struct replay *r, const struct stork_impl *impl, const char *p
     r->sys = calloc(t->nthreads + 1, sizeof *r->sys);
     r->bad_area = calloc(t->nbad + 1, sizeof *r->bad_area);
     r->ctx_area = calloc(t->ncontexts + 1, sizeof *r->ctx_area);
-    r->routine_num = calloc(t->nroutines + 1, sizeof *r->routine_num);
-    r->ctx_num = calloc(t->ncontexts + 1, sizeof *r->ctx_num);
-    if (!r->workers || !r->running || !r->posted || !r->sys || !r->bad_area || !r->ctx_area ||
-        !r->routine_num || !r->ctx_num)
+    if (!r->workers || !r->running || !r->posted || !r->sys || !r->bad_area || !r->ctx_area)
         return false;
-    for (size_t i = 0; i < t->nevents; i++) {
-        const struct trace_event *e = &t->events[i];
-        if (e->routine.ref == REF_NUM)
-            r->routine_num[e->routine.slot] = e->routine.num;
-        if (e->context.ref == REF_NUM)
-            r->ctx_num[e->context.slot] = e->context.num;
-    }
     return true;
 }
 
@@ -591,8 +601,6 @@ static void teardown(struct replay *r)
     free(r->sys);
     free(r->bad_area);
     free(r->ctx_area);
-    free(r->routine_num);
-    free(r->ctx_num);
     free(r->posted);
 }
 
