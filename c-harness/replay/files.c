@@ -24,9 +24,11 @@ static bool push(struct file_list *l, const char *path)
     return l->paths[l->n++] != NULL;
 }
 
-static int by_name(const void *a, const void *b)
+/* Folder entries are kept as a kind character and the name ("f" a regular file, "d" a
+ * folder, "?" to be found out with stat), so that the files, most entries, need no stat. */
+static int by_entry_name(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -49,10 +51,15 @@ static bool add_dir(struct file_list *l, const char *dir, char *err, size_t size
     struct file_list names = {0};
     struct dirent *e;
     bool ok = true;
+    char entry[sizeof e->d_name + 1];
     while (ok && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        ok = push(&names, e->d_name);
+        entry[0] = e->d_type == DT_REG ? 'f' : e->d_type == DT_DIR ? 'd' : '?';
+        if (entry[0] == 'f' && !ends_with(e->d_name, ".trace"))
+            continue;
+        snprintf(entry + 1, sizeof entry - 1, "%s", e->d_name);
+        ok = push(&names, entry);
     }
     closedir(d);
     if (!ok) {
@@ -61,18 +68,20 @@ static bool add_dir(struct file_list *l, const char *dir, char *err, size_t size
         return false;
     }
     if (names.n)
-        qsort(names.paths, names.n, sizeof names.paths[0], by_name);
+        qsort(names.paths, names.n, sizeof names.paths[0], by_entry_name);
     for (size_t i = 0; ok && i < names.n; i++) {
-        size_t len = strlen(dir) + strlen(names.paths[i]) + 2;
+        char kind = names.paths[i][0];
+        const char *name = names.paths[i] + 1;
+        size_t len = strlen(dir) + strlen(name) + 2;
         char *p = malloc(len);
         if (!p) {
             snprintf(err, size, "out of memory");
             ok = false;
             break;
         }
-        snprintf(p, len, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", names.paths[i]);
+        snprintf(p, len, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", name);
         struct stat st;
-        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+        if (kind == 'd' || (kind == '?' && stat(p, &st) == 0 && S_ISDIR(st.st_mode)))
             ok = add_dir(l, p, err, size, depth + 1);
         else if (ends_with(p, ".trace") && !(ok = push(l, p)))
             snprintf(err, size, "out of memory");
