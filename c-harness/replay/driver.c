@@ -61,6 +61,7 @@ struct replay {
     const struct trace *t;
     struct ext_area ext;
     struct fiber main;
+    void *tables;          /* one block holding the arrays below (setup) */
     struct sysctx *sys;    /* per thread slot */
     struct sysctx *current; /* the fiber running now; NULL: main */
     void **workers;         /* wN -> handle, N-1 indexed */
@@ -574,14 +575,25 @@ static bool setup(struct replay *r, const struct stork_impl *impl, const char *p
     r->t = t;
     r->ext.magic = EXT_MAGIC;
     r->ext.r = r;
-    r->workers = calloc(t->nworkers + 1, sizeof *r->workers);
-    r->running = calloc(t->nworkers + 1, sizeof *r->running);
-    r->posted = calloc(t->nworkers + 1, sizeof *r->posted);
-    r->sys = calloc(t->nthreads + 1, sizeof *r->sys);
-    r->bad_area = calloc(t->nbad + 1, sizeof *r->bad_area);
-    r->ctx_area = calloc(t->ncontexts + 1, sizeof *r->ctx_area);
-    if (!r->workers || !r->running || !r->posted || !r->sys || !r->bad_area || !r->ctx_area)
+    /* One zeroed block for the per-trace tables (six allocations per trace cost as much as
+     * replaying a short trace); the arrays of pointer-aligned types first, the bools last. */
+    size_t nw = t->nworkers + 1, sizes[] = {
+        (t->nthreads + 1) * sizeof *r->sys, nw * sizeof *r->posted, nw * sizeof *r->workers,
+        (t->nbad + 1) * sizeof *r->bad_area, (t->ncontexts + 1) * sizeof *r->ctx_area,
+        nw * sizeof *r->running};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        total += sizes[i];
+    char *block = calloc(1, total);
+    if (!block)
         return false;
+    r->tables = block;
+    r->sys = (struct sysctx *)(void *)block;
+    r->posted = (struct posted *)(void *)(block += sizes[0]);
+    r->workers = (void **)(void *)(block += sizes[1]);
+    r->bad_area = (void **)(void *)(block += sizes[2]);
+    r->ctx_area = (void **)(void *)(block += sizes[3]);
+    r->running = (bool *)(void *)(block + sizes[4]);
     return true;
 }
 
@@ -596,12 +608,7 @@ static void teardown(struct replay *r)
         else
             free(stack);
     }
-    free(r->workers);
-    free(r->running);
-    free(r->sys);
-    free(r->bad_area);
-    free(r->ctx_area);
-    free(r->posted);
+    free(r->tables);
 }
 
 static void add(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
