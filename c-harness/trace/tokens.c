@@ -51,8 +51,12 @@ void trace_format_statuses(uint32_t allowed, char *buf, size_t size)
 
 int tok_status(struct tok t)
 {
+    /* Only the names that start with the token's first letter are compared (one or two,
+     * six for INVALID_...): this runs once per status in every call line. */
+    if (t.len == 0)
+        return -1;
     for (unsigned i = 0; i < TRACE_NSTATUS; i++)
-        if (tok_is(t, status_names[i]))
+        if (status_names[i][0] == t.p[0] && tok_is(t, status_names[i]))
             return (int)i;
     return -1;
 }
