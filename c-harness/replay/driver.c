@@ -1,8 +1,10 @@
 /*
  * The replay of one trace.  The driver (the "main" fiber) walks the events; calls from named
  * miniport contexts are made directly on it, and each system worker thread sysN is a fiber
- * that runs impl->run_posted and, inside the routine, waits for the driver to hand it the
- * calls the trace makes from that callback and then its `return` (fiber.h says why fibers).
+ * that runs impl->run_posted and, inside the routine, makes the calls the trace makes from
+ * that callback and then returns at its `return` (fiber.h says why fibers).  While the next
+ * events are its own, the callback runs them itself; at anyone else's event it hands control
+ * back to the driver, which resumes it when it reaches one of its events again.
  *
  * All state is in struct replay, reached from the environment (env is its first member) and
  * from the HwDeviceExtension (struct ext_area holds a pointer back): no global mutable state.
