@@ -123,37 +123,39 @@ char *files_read(const char *path, size_t *len, char *err, size_t size)
         snprintf(err, size, "%s: cannot read: %s", path, strerror(errno));
         return NULL;
     }
-    /* Sized by fstat, read straight into place (a file that grows meanwhile is read whole). */
+    /* Sized by fstat and read straight into place, one byte kept for a NUL after the data
+     * (trace_parse_owned); a file that grows meanwhile is still read whole. */
     struct stat st;
     size_t cap = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
     char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            char *b = realloc(buf, cap * 2);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = b;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, buf + n, cap - n);
+    const char *why = buf ? NULL : "out of memory";
+    while (!why) {
+        char extra;
+        bool full = n + 1 == cap; /* then one byte more, to see whether the file goes on */
+        ssize_t r = full ? read(fd, &extra, 1) : read(fd, buf + n, cap - n - 1);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0) {
-            snprintf(err, size, "%s: cannot read: %s", path, strerror(errno));
-            free(buf);
-            close(fd);
-            return NULL;
-        }
-        if (r == 0)
+        if (r < 0)
+            why = strerror(errno);
+        else if (r == 0)
             break;
-        n += (size_t)r;
+        else if (!full)
+            n += (size_t)r;
+        else {
+            char *b = realloc(buf, cap * 2);
+            if (!b)
+                why = "out of memory";
+            else {
+                buf = b;
+                cap *= 2;
+                buf[n++] = extra;
+            }
+        }
     }
     close(fd);
-    if (!buf) {
-        snprintf(err, size, "%s: cannot read: out of memory", path);
+    if (why) {
+        snprintf(err, size, "%s: cannot read: %s", path, why);
+        free(buf);
         return NULL;
     }
     *len = n;
@@ -170,8 +172,7 @@ bool files_load_trace(const char *path, struct trace *t, char *err, size_t size)
         return false;
     }
     struct trace_error te;
-    bool ok = trace_parse(data, len, t, &te);
-    free(data);
+    bool ok = trace_parse_owned(data, len, t, &te);
     if (ok && !trace_check(t, &te)) {
         trace_free(t);
         ok = false;

@@ -417,21 +417,23 @@ static bool parse_body(struct trace *t, struct trace_error *err)
     return true;
 }
 
-bool trace_parse(const char *data, size_t len, struct trace *t, struct trace_error *err)
+bool trace_parse_owned(char *data, size_t len, struct trace *t, struct trace_error *err)
 {
     memset(t, 0, sizeof *t);
     err->line = 0;
     err->message[0] = '\0';
+    bool ok = false;
     if (len == 0)
-        return fail(err, 1, "expected the header 'stork-trace 1', got an empty file");
-    if (len > UINT32_MAX - 1)
-        return fail(err, 1, "file too large");
-    if (!check_utf8(data, len, err))
+        fail(err, 1, "expected the header 'stork-trace 1', got an empty file");
+    else if (len > UINT32_MAX - 1)
+        fail(err, 1, "file too large");
+    else
+        ok = check_utf8(data, len, err);
+    if (!ok) {
+        free(data);
         return false;
-    t->text = malloc(len + 1);
-    if (!t->text)
-        return fail(err, 1, "out of memory");
-    memcpy(t->text, data, len);
+    }
+    t->text = data;
     t->text[len] = '\0';
     t->text_len = len;
     if (!parse_body(t, err)) {
@@ -439,6 +441,17 @@ bool trace_parse(const char *data, size_t len, struct trace *t, struct trace_err
         return false;
     }
     return true;
+}
+
+bool trace_parse(const char *data, size_t len, struct trace *t, struct trace_error *err)
+{
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        memset(t, 0, sizeof *t);
+        return fail(err, 1, "out of memory");
+    }
+    memcpy(copy, data, len);
+    return trace_parse_owned(copy, len, t, err);
 }
 
 void trace_free(struct trace *t)
