@@ -60,7 +60,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
     char err[512];
     a->timeout = 10;
-    a->batch = 64;
+    a->batch = 256;
     bool options = true;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
