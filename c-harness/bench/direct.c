@@ -50,6 +50,7 @@ struct direct {
     void *w[DIRECT_NW];
     void *posted[DIRECT_NW]; /* item posted for worker i and not yet run, or NULL */
     bool running[DIRECT_NW];
+    bool inline_callbacks; /* the bench's comparison variant: no system-worker contexts */
     long outstanding;
     int bad;
     struct fiber main;
@@ -141,8 +142,13 @@ static void start(struct direct *d, unsigned i, unsigned sys)
     }
     d->posted[i] = NULL;
     int runs = d->c[i].runs;
-    d->sys[sys].item = item;
-    fiber_switch(&d->main, &d->sys[sys].fiber);
+    if (d->inline_callbacks) {
+        d->irql = STORK_PASSIVE_LEVEL;
+        d->impl->run_posted(d->ad, item);
+    } else {
+        d->sys[sys].item = item;
+        fiber_switch(&d->main, &d->sys[sys].fiber);
+    }
     if (d->c[i].runs != runs + 1)
         d->bad++;
 }
@@ -161,9 +167,11 @@ void direct_stacks_free(struct direct_stacks *s)
         free(s->stack[i]);
 }
 
-int direct_scenario(const struct stork_impl *impl, int rounds, struct direct_stacks *stacks)
+int direct_scenario(const struct stork_impl *impl, int rounds, struct direct_stacks *stacks,
+                    bool inline_callbacks)
 {
-    struct direct d = {.env = {d_post, d_irql, d_alloc, d_free}, .impl = impl};
+    struct direct d = {.env = {d_post, d_irql, d_alloc, d_free}, .impl = impl,
+                       .inline_callbacks = inline_callbacks};
     for (unsigned k = 0; k < DIRECT_NSYS; k++) {
         d.sys[k].d = &d;
         if (!fiber_create(&d.sys[k].fiber, &d.main, sys_main, &d.sys[k], stacks->stack[k]))

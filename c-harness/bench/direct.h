@@ -18,7 +18,10 @@ bool direct_stacks_init(struct direct_stacks *s);
 void direct_stacks_free(struct direct_stacks *s);
 
 /* One run of the scenario with `rounds` rounds; returns the number of unexpected outcomes
- * (0 when the implementation behaved as the trace says). */
-int direct_scenario(const struct stork_impl *impl, int rounds, struct direct_stacks *stacks);
+ * (0 when the implementation behaved as the trace says).  inline_callbacks: run each callback
+ * on the caller's stack instead of a system-worker context (not the baseline: printed beside
+ * it, so the weight of that choice is visible). */
+int direct_scenario(const struct stork_impl *impl, int rounds, struct direct_stacks *stacks,
+                    bool inline_callbacks);
 
 #endif
