@@ -11,6 +11,7 @@
  */
 #include "driver.h"
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,8 @@ enum sys_phase {
 struct sysctx {
     struct replay *r;
     struct fiber fiber;
-    bool created;
+    bool created;     /* the fiber exists (made the first time a callback needs it) */
+    bool on_driver;   /* the callback runs on the driver's stack (run_inline) */
     enum sys_phase phase;
     uint32_t slot;                      /* its index in replay.sys (the trace's thread slot) */
     const struct trace_event *start_ev; /* the start being run */
@@ -84,6 +86,7 @@ struct replay {
     char detail[768];
     void *init_sentinel;
     struct replay_stacks *stacks; /* may be NULL */
+    jmp_buf abandon;              /* back to replay_trace from a failed callback run inline */
 };
 
 static struct replay *of_env(struct stork_env *env)
@@ -315,19 +318,25 @@ static void resume(struct replay *r, struct sysctx *s)
     r->current = NULL;
 }
 
+/* Run the posted item s->item, on whichever stack this is. */
+static void run_item(struct replay *r, struct sysctx *s)
+{
+    s->phase = SYS_AWAIT_CB;
+    r->irql = STORK_PASSIVE_LEVEL;
+    r->impl->run_posted(r->ad, s->item);
+    if (s->phase == SYS_AWAIT_CB)
+        failf(r, "run_posted for w%u returned without calling any routine",
+              s->start_ev->handle.num);
+    s->phase = SYS_IDLE;
+}
+
 static void sys_main(void *arg)
 {
     struct sysctx *s = arg;
     struct replay *r = s->r;
     fiber_started(&s->fiber, &r->main);
     for (;;) {
-        s->phase = SYS_AWAIT_CB;
-        r->irql = STORK_PASSIVE_LEVEL;
-        r->impl->run_posted(r->ad, s->item);
-        if (s->phase == SYS_AWAIT_CB)
-            failf(r, "run_posted for w%u returned without calling any routine",
-                  s->start_ev->handle.num);
-        s->phase = SYS_IDLE;
+        run_item(r, s);
         fiber_switch(&s->fiber, &r->main);
     }
 }
@@ -336,6 +345,8 @@ static void sys_main(void *arg)
 static void abandon(struct replay *r, struct sysctx *s)
 {
     s->phase = SYS_DEAD;
+    if (s->on_driver)
+        longjmp(r->abandon, 1); /* like a fiber never resumed: nothing below is unwound */
     fiber_switch(&s->fiber, &r->main);
     abort(); /* never resumed */
 }
@@ -411,6 +422,9 @@ void replay_on_callback(unsigned slot, void *ext, void *context, void *worker)
             r->cur++;
             if (r->progress)
                 *r->progress = (uint32_t)r->cur;
+        } else if (s->on_driver) {
+            failf(r, "replay internal error: a callback run inline met another context's event");
+            abandon(r, s);
         } else {
             fiber_switch(&s->fiber, &r->main); /* back with r->cur at one of our events */
             e = &r->t->events[r->cur];
@@ -426,12 +440,40 @@ void replay_on_callback(unsigned slot, void *ext, void *context, void *worker)
 
 /* ---- the events ---- */
 
+/* True if the callback started by the current event runs to its return with only calls
+ * from its own thread in between: nothing else happens while it runs, so it needs no stack
+ * of its own and runs on the driver's (two fiber switches fewer per callback, the larger part
+ * of the engine's cost on such traces). */
+static bool self_contained(const struct replay *r, uint32_t slot)
+{
+    for (size_t i = r->cur + 1; i < r->t->nevents; i++) {
+        const struct trace_event *e = &r->t->events[i];
+        if (e->kind == EV_RETURN && e->thread_slot == slot)
+            return true;
+        if (e->kind != EV_CALL || !e->ctx_sys || e->thread_slot != slot)
+            return false;
+    }
+    return false;
+}
+
+/* Run a self-contained callback on the driver's stack.  Its calls and return are run by the
+ * callback itself (replay_on_callback), exactly as on a fiber; a failure inside it comes back
+ * to replay_trace by longjmp, abandoning the frames below as a fiber would be abandoned. */
+static void run_inline(struct replay *r, struct sysctx *s)
+{
+    s->on_driver = true;
+    r->current = s;
+    run_item(r, s);
+    r->current = NULL;
+    s->on_driver = false;
+}
+
 static struct sysctx *sys_of(struct replay *r, const struct trace_event *e)
 {
     struct sysctx *s = &r->sys[e->thread_slot];
+    s->r = r;
+    s->slot = e->thread_slot;
     if (!s->created) {
-        s->r = r;
-        s->slot = e->thread_slot;
         void *stack = r->stacks && r->stacks->n ? r->stacks->spare[--r->stacks->n] : NULL;
         if (!fiber_create(&s->fiber, &r->main, sys_main, s, stack)) {
             failf(r, "replay out of memory (fiber)");
@@ -499,12 +541,18 @@ static void ev_start(struct replay *r, const struct trace_event *e)
     void *item = r->posted[n - 1].item;
     r->posted[n - 1].is = false;
     r->nposted--;
-    struct sysctx *s = sys_of(r, e);
+    bool on_driver = self_contained(r, e->thread_slot);
+    struct sysctx *s = on_driver ? &r->sys[e->thread_slot] : sys_of(r, e);
     if (!s)
         return;
+    s->r = r;
+    s->slot = e->thread_slot;
     s->start_ev = e;
     s->item = item;
-    resume(r, s);
+    if (on_driver)
+        run_inline(r, s);
+    else
+        resume(r, s);
 }
 
 static void ev_return(struct replay *r, const struct trace_event *e)
@@ -543,7 +591,7 @@ static void finish(struct replay *r)
     r->fail_line = r->t->end_line;
     r->fail_what = "end";
     for (uint32_t i = 0; i < r->t->nthreads; i++)
-        if (r->sys[i].created && r->sys[i].phase != SYS_IDLE)
+        if (r->sys[i].phase != SYS_IDLE)
             return; /* the trace ends inside a callback: the adapter cannot be released */
     if (r->t->has_loop)
         return;     /* a liveness cycle replayed once: no end-of-life checks */
@@ -682,17 +730,19 @@ bool replay_trace(const struct stork_impl *impl, const char *path, const struct 
         r->fail_what = "create_adapter";
     }
     r->progress = progress;
-    while (!r->failed && r->cur < t->nevents) {
-        if (progress)
-            *progress = (uint32_t)r->cur;
-        run_event(r, &t->events[r->cur]);
-        if (!r->failed)
-            r->cur++; /* on failure r->cur names the failing event */
-    }
-    if (!r->failed) {
-        if (progress)
-            *progress = (uint32_t)t->nevents; /* the end checks, destroy_adapter */
-        finish(r);
+    if (setjmp(r->abandon) == 0) { /* a failed callback run inline lands below, r->failed set */
+        while (!r->failed && r->cur < t->nevents) {
+            if (progress)
+                *progress = (uint32_t)r->cur;
+            run_event(r, &t->events[r->cur]);
+            if (!r->failed)
+                r->cur++; /* on failure r->cur names the failing event */
+        }
+        if (!r->failed) {
+            if (progress)
+                *progress = (uint32_t)t->nevents; /* the end checks, destroy_adapter */
+            finish(r);
+        }
     }
     bool ok = !r->failed;
     if (!ok)
