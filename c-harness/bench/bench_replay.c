@@ -9,8 +9,8 @@
  * and the frees).  Then it times, on the reference implementation (linked in, so no figure
  * includes a library call through the PLT that another does not):
  *
- *   direct   the scenario written by hand as direct calls (direct.c: callbacks on system
- *            worker contexts, every status and callback checked, no trace);
+ *   direct   the scenario written by hand as direct calls (direct.c: every status and
+ *            callback checked, callbacks run from the test's own stack, no trace);
  *   reader   the trace reader (trace_parse + trace_check) on the trace texts in memory;
  *   engine   the replay engine (replay_trace) on each trace just parsed, in this process
  *            (reader and engine interleaved trace by trace, as a stork-replay child runs them);
@@ -26,10 +26,10 @@
  * also as nanoseconds per event, so the gap can be read off: program = reader + engine +
  * (files, processes, pipes: the rest).
  *
- * The baseline runs each callback on a system-worker context, as the trace says (direct.c
- * says why); the same program with callbacks run inline on the caller's stack is printed
- * beside it, for information, since that choice weighs about as much as everything else the
- * baseline does.
+ * The baseline runs each callback from the test's own stack, as the replay does for callbacks
+ * that nothing interleaves with (direct.c says why); the same program with a system-worker
+ * context (a fiber) per system thread is printed beside it, for information, since that
+ * choice weighs about as much as everything else the baseline does.
  *
  * Before timing, the baseline's checks are shown to be live: the direct program must count
  * failures against three deliberately wrong variants of the reference (never BUSY, a
@@ -277,7 +277,7 @@ int main(int argc, char **argv)
     if (replay && lib && dir && !write_traces(&t, ntraces, dir))
         return 2;
 
-    struct clocks direct = {1e9, 1e9}, inline_cb = direct, engine = direct, reader = direct,
+    struct clocks direct = {1e9, 1e9}, on_contexts = direct, engine = direct, reader = direct,
                   program = direct;
     struct replay_stacks stacks = {0};
     for (int pass = 0; pass < PASSES; pass++) {
@@ -289,7 +289,7 @@ int main(int argc, char **argv)
         t0 = now();
         for (long i = 0; i < ntraces; i++)
             bad += direct_scenario(impl, rounds, &dstacks, true);
-        keep_best(&inline_cb, t0);
+        keep_best(&on_contexts, t0);
         if (bad) {
             fprintf(stderr, "bench_replay: the direct program saw %d unexpected outcomes\n", bad);
             return 1;
@@ -337,7 +337,7 @@ int main(int argc, char **argv)
     printf("|%s|%s|%s|%s|%s|%s|\n", "--------------------------------------", "-------------:",
            "---------:", "---------:", "---------:", "-------:");
     row("direct calls (baseline, no trace)", total, direct, direct);
-    row("direct, callbacks inline (for info)", total, inline_cb, direct);
+    row("direct, system-worker fibers (info)", total, on_contexts, direct);
     row("replay engine (trace just parsed)", total, engine, direct);
     row("trace reader (parse + check)", total, reader, direct);
     struct clocks both = {reader.wall + engine.wall, reader.cpu + engine.cpu};
@@ -351,10 +351,10 @@ int main(int argc, char **argv)
     }
     printf("ratio replay engine / direct: %.1f%% by CPU time, %.1f%% by wall time\n",
            direct.cpu / engine.cpu * 100, direct.wall / engine.wall * 100);
-    printf("against direct calls with callbacks inline (no system-worker contexts): engine %.1f%%",
-           inline_cb.cpu / engine.cpu * 100);
+    printf("against direct calls with a system-worker fiber per callback (info): engine %.1f%%",
+           on_contexts.cpu / engine.cpu * 100);
     if (replay && lib && dir)
-        printf(", program %.1f%%", inline_cb.cpu / program.cpu * 100);
+        printf(", program %.1f%%", on_contexts.cpu / program.cpu * 100);
     printf("\n");
     free(t.p);
     replay_stacks_free(&stacks);
