@@ -104,6 +104,23 @@ static const char *split64(const char *p, const char *end, struct line *l)
 }
 #endif
 
+/* The number of '\n' in text[0..len), sixteen bytes at a time with SSE2 (memchr per line
+ * cost a call per line). */
+static size_t count_newlines(const char *text, size_t len)
+{
+    size_t n = 0, i = 0;
+#if defined(__SSE2__)
+    for (; len - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(text + i));
+        n += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+    }
+#endif
+    for (; i < len; i++)
+        n += text[i] == '\n';
+    return n;
+}
+
 /* Split the line starting at p into fields; returns where it ends (its '\n', or end). */
 static const char *split(const char *p, const char *end, struct line *l)
 {
@@ -400,9 +417,7 @@ static bool parse_body(struct trace *t, struct trace_error *err)
         return false;
     /* One allocation for the events, sized by the line count (an event per line at most):
      * growing it by doubling copied it ten times on a long trace and touched twice the memory. */
-    size_t lines = 1;
-    for (const char *q = text; (q = memchr(q, '\n', (size_t)(text + len - q))) != NULL; q++)
-        lines++;
+    size_t lines = 1 + count_newlines(text, len);
     t->events = malloc(lines * sizeof *t->events);
     if (!t->events)
         return fail(err, 1, "out of memory");
