@@ -1,14 +1,17 @@
 /*
  * The replay of one trace.  The driver (the "main" fiber) walks the events; calls from named
  * miniport contexts are made directly on it, and each system worker thread sysN is a fiber
- * that runs impl->run_posted and, inside the routine, waits for the driver to hand it the
- * calls the trace makes from that callback and then its `return` (fiber.h says why fibers).
+ * that runs impl->run_posted and, inside the routine, makes the calls the trace makes from
+ * that callback and then returns at its `return` (fiber.h says why fibers).  While the next
+ * events are its own, the callback runs them itself; at anyone else's event it hands control
+ * back to the driver, which resumes it when it reaches one of its events again.
  *
  * All state is in struct replay, reached from the environment (env is its first member) and
  * from the HwDeviceExtension (struct ext_area holds a pointer back): no global mutable state.
  */
 #include "driver.h"
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,22 +39,21 @@ enum sys_phase {
     SYS_AFTER_CB,    /* routine returned, run_posted not yet returned */
     SYS_DEAD,        /* abandoned after a failure: never resumed */
 };
-enum sys_cmd { CMD_NONE, CMD_START, CMD_CALL, CMD_RETURN };
 
 struct sysctx {
     struct replay *r;
     struct fiber fiber;
-    bool created;
+    bool created;     /* the fiber exists (made the first time a callback needs it) */
+    bool on_driver;   /* the callback runs on the driver's stack (run_inline) */
     enum sys_phase phase;
-    enum sys_cmd cmd;
+    uint32_t slot;                      /* its index in replay.sys (the trace's thread slot) */
     const struct trace_event *start_ev; /* the start being run */
-    const struct trace_event *call_ev;  /* CMD_CALL */
     void *item;
-    uint32_t status; /* CMD_CALL result */
 };
 
+/* The item posted for a worker and not yet started (at most one: env_post checks). */
 struct posted {
-    uint32_t worker; /* N of wN */
+    bool is;
     void *item;
 };
 
@@ -63,27 +65,28 @@ struct replay {
     const struct trace *t;
     struct ext_area ext;
     struct fiber main;
+    void *tables;          /* one block holding the arrays below (setup) */
     struct sysctx *sys;    /* per thread slot */
     struct sysctx *current; /* the fiber running now; NULL: main */
     void **workers;         /* wN -> handle, N-1 indexed */
     bool *running;          /* wN's routine is executing */
     uint32_t nissued;
-    struct posted *posted;
-    size_t nposted;
+    struct posted *posted;  /* wN -> its posted item, N-1 indexed */
+    size_t nposted;         /* workers with an item posted */
     void **bad_area;        /* &bad_area[slot] is badN */
     void **ctx_area;        /* &ctx_area[slot] is ctxN */
-    uint32_t *routine_num;  /* slot -> N of cbN */
-    uint32_t *ctx_num;      /* slot -> N of ctxN */
     unsigned irql;
     bool fail_alloc_next, fail_alloc_now;
     long outstanding;       /* env->alloc blocks not yet freed */
-    size_t cur;             /* index of the event being replayed */
+    size_t cur;             /* index of the event being replayed (by whichever fiber) */
+    volatile uint32_t *progress; /* may be NULL: the runner's copy of cur */
     bool failed;
     int fail_line;          /* 0: the event `cur` */
     const char *fail_what;  /* with fail_line: what failed there */
     char detail[768];
     void *init_sentinel;
     struct replay_stacks *stacks; /* may be NULL */
+    jmp_buf abandon;              /* back to replay_trace from a failed callback run inline */
 };
 
 static struct replay *of_env(struct stork_env *env)
@@ -110,6 +113,28 @@ static unsigned irql_value(enum trace_irql q)
 }
 
 /* ---- names of pointers for messages ---- */
+
+/* N of the cbN / ctxN given slot `slot` by trace_check: searched for, as only failure messages
+ * need it (a table built per trace cost a pass over every event). */
+static uint32_t routine_number(const struct replay *r, uint32_t slot)
+{
+    for (size_t i = 0; i < r->t->nevents; i++) {
+        const struct trace_arg *a = &r->t->events[i].routine;
+        if (a->ref == REF_NUM && a->slot == slot)
+            return a->num;
+    }
+    return 0;
+}
+
+static uint32_t context_number(const struct replay *r, uint32_t slot)
+{
+    for (size_t i = 0; i < r->t->nevents; i++) {
+        const struct trace_arg *a = &r->t->events[i].context;
+        if (a->ref == REF_NUM && a->slot == slot)
+            return a->num;
+    }
+    return 0;
+}
 
 static void name_worker(const struct replay *r, const void *p, char *buf, size_t size)
 {
@@ -138,7 +163,7 @@ static void name_context(const struct replay *r, const void *p, char *buf, size_
     }
     for (uint32_t i = 0; i < r->t->ncontexts; i++)
         if (&r->ctx_area[i] == p) {
-            snprintf(buf, size, "ctx%u", r->ctx_num[i]);
+            snprintf(buf, size, "ctx%u", context_number(r, i));
             return;
         }
     snprintf(buf, size, "%p (not a context of this trace)", p);
@@ -174,19 +199,13 @@ static void env_post(struct stork_env *env, void *worker, void *item)
                  "(a re-queued worker may be posted only after its callback returns)", n, n);
         return;
     }
-    for (size_t i = 0; i < r->nposted; i++)
-        if (r->posted[i].worker == n) {
-            failf(r, "the implementation posted a second item for w%u while its first one has "
-                     "not started (one successful queue, one callback)", n);
-            return;
-        }
-    struct posted *p = realloc(r->posted, (r->nposted + 1) * sizeof *p);
-    if (!p) {
-        failf(r, "replay out of memory");
+    if (r->posted[n - 1].is) {
+        failf(r, "the implementation posted a second item for w%u while its first one has "
+              "not started (one successful queue, one callback)", n);
         return;
     }
-    r->posted = p;
-    r->posted[r->nposted++] = (struct posted){.worker = n, .item = item};
+    r->posted[n - 1] = (struct posted){.is = true, .item = item};
+    r->nposted++;
 }
 
 static unsigned env_current_irql(struct stork_env *env)
@@ -269,11 +288,46 @@ static uint32_t do_call(struct replay *r, const struct trace_event *e, void **is
 
 /* ---- the system worker threads ---- */
 
+static void check_status(struct replay *r, const struct trace_event *e, uint32_t st, void *issued);
+
+/* A call from sysN, made on sysN's fiber inside the callback, and its check. */
+static void sys_call(struct replay *r, const struct trace_event *e)
+{
+    void *issued = NULL;
+    uint32_t st = do_call(r, e, &issued);
+    r->irql = STORK_PASSIVE_LEVEL;
+    if (!r->failed)
+        check_status(r, e, st, issued);
+}
+
+/* The event after the current one, if it is s's own (a call from its thread, or its return):
+ * the callback then runs it itself, saving two fiber switches per event. */
+static const struct trace_event *own_next(struct replay *r, const struct sysctx *s)
+{
+    if (r->cur + 1 >= r->t->nevents)
+        return NULL;
+    const struct trace_event *e = &r->t->events[r->cur + 1];
+    bool own = (e->kind == EV_CALL && e->ctx_sys) || e->kind == EV_RETURN;
+    return own && e->thread_slot == s->slot ? e : NULL;
+}
+
 static void resume(struct replay *r, struct sysctx *s)
 {
     r->current = s;
     fiber_switch(&r->main, &s->fiber);
     r->current = NULL;
+}
+
+/* Run the posted item s->item, on whichever stack this is. */
+static void run_item(struct replay *r, struct sysctx *s)
+{
+    s->phase = SYS_AWAIT_CB;
+    r->irql = STORK_PASSIVE_LEVEL;
+    r->impl->run_posted(r->ad, s->item);
+    if (s->phase == SYS_AWAIT_CB)
+        failf(r, "run_posted for w%u returned without calling any routine",
+              s->start_ev->handle.num);
+    s->phase = SYS_IDLE;
 }
 
 static void sys_main(void *arg)
@@ -282,14 +336,7 @@ static void sys_main(void *arg)
     struct replay *r = s->r;
     fiber_started(&s->fiber, &r->main);
     for (;;) {
-        s->phase = SYS_AWAIT_CB;
-        r->irql = STORK_PASSIVE_LEVEL;
-        r->impl->run_posted(r->ad, s->item);
-        if (s->phase == SYS_AWAIT_CB)
-            failf(r, "run_posted for w%u returned without calling any routine",
-                  s->start_ev->handle.num);
-        s->phase = SYS_IDLE;
-        s->cmd = CMD_NONE;
+        run_item(r, s);
         fiber_switch(&s->fiber, &r->main);
     }
 }
@@ -298,6 +345,8 @@ static void sys_main(void *arg)
 static void abandon(struct replay *r, struct sysctx *s)
 {
     s->phase = SYS_DEAD;
+    if (s->on_driver)
+        longjmp(r->abandon, 1); /* like a fiber never resumed: nothing below is unwound */
     fiber_switch(&s->fiber, &r->main);
     abort(); /* never resumed */
 }
@@ -312,7 +361,7 @@ static bool callback_matches(struct replay *r, const struct trace_event *st, uns
     }
     if (st->routine.ref == REF_NULL || st->routine.slot != slot) {
         name_arg(&st->routine, "cb", want, sizeof want);
-        failf(r, "the implementation called routine cb%u, expected %s", r->routine_num[slot], want);
+        failf(r, "the implementation called routine cb%u, expected %s", routine_number(r, slot), want);
         return false;
     }
     if (worker != r->workers[st->handle.num - 1]) {
@@ -346,11 +395,11 @@ void replay_on_callback(unsigned slot, void *ext, void *context, void *worker)
         if (!s)
             failf(r, "routine cb%u ran for %s inside a call from a miniport routine, without a "
                      "matching start (the implementation ran a callback itself)",
-                  r->routine_num[slot], w);
+                  routine_number(r, slot), w);
         else
             failf(r, "routine cb%u ran for %s on sys%u without a matching start (a second run, "
                      "or a callback the trace does not start)",
-                  r->routine_num[slot], w, s->start_ev->thread);
+                  routine_number(r, slot), w, s->start_ev->thread);
         if (s)
             abandon(r, s);
         return;
@@ -360,16 +409,29 @@ void replay_on_callback(unsigned slot, void *ext, void *context, void *worker)
     uint32_t n = s->start_ev->handle.num;
     r->running[n - 1] = true;
     s->phase = SYS_IN_CB;
+    /* Inside the routine: run the trace's calls from this thread until its return.  While
+     * the next event is this thread's own, it is run right here (the event loop moves to this
+     * fiber); otherwise the driver gets control back and resumes this fiber with a command
+     * when it reaches one of this thread's events.  Either way every call from sysN is made
+     * on sysN's stack, inside the routine, as before. */
     for (;;) {
-        fiber_switch(&s->fiber, &r->main);
-        if (s->cmd == CMD_RETURN)
-            break;
-        if (s->cmd == CMD_CALL) {
-            void *issued = NULL;
-            s->status = do_call(r, s->call_ev, &issued);
-            s->item = issued; /* init's handle travels back in item */
-            r->irql = STORK_PASSIVE_LEVEL;
+        if (r->failed)
+            abandon(r, s);
+        const struct trace_event *e = own_next(r, s);
+        if (e) {
+            r->cur++;
+            if (r->progress)
+                *r->progress = (uint32_t)r->cur;
+        } else if (s->on_driver) {
+            failf(r, "replay internal error: a callback run inline met another context's event");
+            abandon(r, s);
+        } else {
+            fiber_switch(&s->fiber, &r->main); /* back with r->cur at one of our events */
+            e = &r->t->events[r->cur];
         }
+        if (e->kind == EV_RETURN)
+            break;
+        sys_call(r, e);
     }
     r->running[n - 1] = false;
     s->phase = SYS_AFTER_CB;
@@ -378,11 +440,40 @@ void replay_on_callback(unsigned slot, void *ext, void *context, void *worker)
 
 /* ---- the events ---- */
 
+/* True if the callback started by the current event runs to its return with only calls
+ * from its own thread in between: nothing else happens while it runs, so it needs no stack
+ * of its own and runs on the driver's (two fiber switches fewer per callback, the larger part
+ * of the engine's cost on such traces). */
+static bool self_contained(const struct replay *r, uint32_t slot)
+{
+    for (size_t i = r->cur + 1; i < r->t->nevents; i++) {
+        const struct trace_event *e = &r->t->events[i];
+        if (e->kind == EV_RETURN && e->thread_slot == slot)
+            return true;
+        if (e->kind != EV_CALL || !e->ctx_sys || e->thread_slot != slot)
+            return false;
+    }
+    return false;
+}
+
+/* Run a self-contained callback on the driver's stack.  Its calls and return are run by the
+ * callback itself (replay_on_callback), exactly as on a fiber; a failure inside it comes back
+ * to replay_trace by longjmp, abandoning the frames below as a fiber would be abandoned. */
+static void run_inline(struct replay *r, struct sysctx *s)
+{
+    s->on_driver = true;
+    r->current = s;
+    run_item(r, s);
+    r->current = NULL;
+    s->on_driver = false;
+}
+
 static struct sysctx *sys_of(struct replay *r, const struct trace_event *e)
 {
     struct sysctx *s = &r->sys[e->thread_slot];
+    s->r = r;
+    s->slot = e->thread_slot;
     if (!s->created) {
-        s->r = r;
         void *stack = r->stacks && r->stacks->n ? r->stacks->spare[--r->stacks->n] : NULL;
         if (!fiber_create(&s->fiber, &r->main, sys_main, s, stack)) {
             failf(r, "replay out of memory (fiber)");
@@ -395,15 +486,14 @@ static struct sysctx *sys_of(struct replay *r, const struct trace_event *e)
 
 static void check_status(struct replay *r, const struct trace_event *e, uint32_t st, void *issued)
 {
-    char want[256];
     int bit = trace_status_bit(st);
-    trace_format_statuses(e->allowed, want, sizeof want);
-    if (bit < 0) {
-        failf(r, "expected %s, got 0x%08X (not a STOR_STATUS value)", want, (unsigned)st);
-        return;
-    }
-    if (!(e->allowed & (1u << bit))) {
-        failf(r, "expected %s, got %s", want, trace_status_name((unsigned)bit));
+    if (bit < 0 || !(e->allowed & (1u << bit))) {
+        char want[256]; /* formatted only on failure: this is the path every call takes */
+        trace_format_statuses(e->allowed, want, sizeof want);
+        if (bit < 0)
+            failf(r, "expected %s, got 0x%08X (not a STOR_STATUS value)", want, (unsigned)st);
+        else
+            failf(r, "expected %s, got %s", want, trace_status_name((unsigned)bit));
         return;
     }
     if (e->api != API_INIT || st != STOR_STATUS_SUCCESS || r->failed)
@@ -423,58 +513,51 @@ static void check_status(struct replay *r, const struct trace_event *e, uint32_t
 
 static void ev_call(struct replay *r, const struct trace_event *e)
 {
-    uint32_t st;
-    void *issued = NULL;
     if (e->ctx_sys) {
-        struct sysctx *s = &r->sys[e->thread_slot];
-        s->cmd = CMD_CALL;
-        s->call_ev = e;
-        resume(r, s);
-        if (r->failed)
-            return;
-        st = s->status;
-        issued = s->item;
-        s->cmd = CMD_NONE;
-    } else {
-        st = do_call(r, e, &issued);
-        if (r->failed)
-            return;
+        /* Made and checked inside the callback on that fiber (replay_on_callback), which may
+         * go on with the events after it: r->cur is then the last one it ran. */
+        resume(r, &r->sys[e->thread_slot]);
+        return;
     }
-    check_status(r, e, st, issued);
+    void *issued = NULL;
+    uint32_t st = do_call(r, e, &issued);
+    if (!r->failed)
+        check_status(r, e, st, issued);
 }
 
 static void ev_start(struct replay *r, const struct trace_event *e)
 {
     uint32_t n = e->handle.num;
-    size_t i = 0;
-    while (i < r->nposted && r->posted[i].worker != n)
-        i++;
-    if (i == r->nposted) {
+    if (!r->posted[n - 1].is) {
         char others[256] = "";
         size_t used = 0;
-        for (size_t j = 0; j < r->nposted && used + 16 < sizeof others; j++)
-            used += (size_t)snprintf(others + used, sizeof others - used, " w%u", r->posted[j].worker);
+        for (uint32_t j = 0; j < r->nissued && used + 16 < sizeof others; j++)
+            if (r->posted[j].is)
+                used += (size_t)snprintf(others + used, sizeof others - used, " w%u", j + 1);
         failf(r, "no item was posted for w%u, so its callback cannot start (posted:%s)", n,
               r->nposted ? others : " nothing");
         return;
     }
-    void *item = r->posted[i].item;
-    memmove(&r->posted[i], &r->posted[i + 1], (r->nposted - i - 1) * sizeof r->posted[0]);
+    void *item = r->posted[n - 1].item;
+    r->posted[n - 1].is = false;
     r->nposted--;
-    struct sysctx *s = sys_of(r, e);
+    bool on_driver = self_contained(r, e->thread_slot);
+    struct sysctx *s = on_driver ? &r->sys[e->thread_slot] : sys_of(r, e);
     if (!s)
         return;
-    s->cmd = CMD_START;
+    s->r = r;
+    s->slot = e->thread_slot;
     s->start_ev = e;
     s->item = item;
-    resume(r, s);
+    if (on_driver)
+        run_inline(r, s);
+    else
+        resume(r, s);
 }
 
 static void ev_return(struct replay *r, const struct trace_event *e)
 {
-    struct sysctx *s = &r->sys[e->thread_slot];
-    s->cmd = CMD_RETURN;
-    resume(r, s);
+    resume(r, &r->sys[e->thread_slot]);
 }
 
 static void run_event(struct replay *r, const struct trace_event *e)
@@ -508,13 +591,16 @@ static void finish(struct replay *r)
     r->fail_line = r->t->end_line;
     r->fail_what = "end";
     for (uint32_t i = 0; i < r->t->nthreads; i++)
-        if (r->sys[i].created && r->sys[i].phase != SYS_IDLE)
+        if (r->sys[i].phase != SYS_IDLE)
             return; /* the trace ends inside a callback: the adapter cannot be released */
     if (r->t->has_loop)
         return;     /* a liveness cycle replayed once: no end-of-life checks */
     if (r->nposted) {
+        uint32_t n = 1;
+        while (!r->posted[n - 1].is)
+            n++;
         failf(r, "w%u was posted but the trace never starts it (a callback would run that the "
-                 "trace does not allow)", r->posted[0].worker);
+                 "trace does not allow)", n);
         return;
     }
     r->impl->destroy_adapter(r->ad);
@@ -539,23 +625,25 @@ static bool setup(struct replay *r, const struct stork_impl *impl, const char *p
     r->t = t;
     r->ext.magic = EXT_MAGIC;
     r->ext.r = r;
-    r->workers = calloc(t->nworkers + 1, sizeof *r->workers);
-    r->running = calloc(t->nworkers + 1, sizeof *r->running);
-    r->sys = calloc(t->nthreads + 1, sizeof *r->sys);
-    r->bad_area = calloc(t->nbad + 1, sizeof *r->bad_area);
-    r->ctx_area = calloc(t->ncontexts + 1, sizeof *r->ctx_area);
-    r->routine_num = calloc(t->nroutines + 1, sizeof *r->routine_num);
-    r->ctx_num = calloc(t->ncontexts + 1, sizeof *r->ctx_num);
-    if (!r->workers || !r->running || !r->sys || !r->bad_area || !r->ctx_area ||
-        !r->routine_num || !r->ctx_num)
+    /* One zeroed block for the per-trace tables (six allocations per trace cost as much as
+     * replaying a short trace); the arrays of pointer-aligned types first, the bools last. */
+    size_t nw = t->nworkers + 1, sizes[] = {
+        (t->nthreads + 1) * sizeof *r->sys, nw * sizeof *r->posted, nw * sizeof *r->workers,
+        (t->nbad + 1) * sizeof *r->bad_area, (t->ncontexts + 1) * sizeof *r->ctx_area,
+        nw * sizeof *r->running};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        total += sizes[i];
+    char *block = calloc(1, total);
+    if (!block)
         return false;
-    for (size_t i = 0; i < t->nevents; i++) {
-        const struct trace_event *e = &t->events[i];
-        if (e->routine.ref == REF_NUM)
-            r->routine_num[e->routine.slot] = e->routine.num;
-        if (e->context.ref == REF_NUM)
-            r->ctx_num[e->context.slot] = e->context.num;
-    }
+    r->tables = block;
+    r->sys = (struct sysctx *)(void *)block;
+    r->posted = (struct posted *)(void *)(block += sizes[0]);
+    r->workers = (void **)(void *)(block += sizes[1]);
+    r->bad_area = (void **)(void *)(block += sizes[2]);
+    r->ctx_area = (void **)(void *)(block += sizes[3]);
+    r->running = (bool *)(void *)(block + sizes[4]);
     return true;
 }
 
@@ -570,14 +658,7 @@ static void teardown(struct replay *r)
         else
             free(stack);
     }
-    free(r->workers);
-    free(r->running);
-    free(r->sys);
-    free(r->bad_area);
-    free(r->ctx_area);
-    free(r->routine_num);
-    free(r->ctx_num);
-    free(r->posted);
+    free(r->tables);
 }
 
 static void add(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
@@ -648,17 +729,20 @@ bool replay_trace(const struct stork_impl *impl, const char *path, const struct 
         r->fail_line = 1;
         r->fail_what = "create_adapter";
     }
-    while (!r->failed && r->cur < t->nevents) {
-        if (progress)
-            *progress = (uint32_t)r->cur;
-        run_event(r, &t->events[r->cur]);
-        if (!r->failed)
-            r->cur++; /* on failure r->cur names the failing event */
-    }
-    if (!r->failed) {
-        if (progress)
-            *progress = (uint32_t)t->nevents; /* the end checks, destroy_adapter */
-        finish(r);
+    r->progress = progress;
+    if (setjmp(r->abandon) == 0) { /* a failed callback run inline lands below, r->failed set */
+        while (!r->failed && r->cur < t->nevents) {
+            if (progress)
+                *progress = (uint32_t)r->cur;
+            run_event(r, &t->events[r->cur]);
+            if (!r->failed)
+                r->cur++; /* on failure r->cur names the failing event */
+        }
+        if (!r->failed) {
+            if (progress)
+                *progress = (uint32_t)t->nevents; /* the end checks, destroy_adapter */
+            finish(r);
+        }
     }
     bool ok = !r->failed;
     if (!ok)

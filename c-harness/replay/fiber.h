@@ -10,6 +10,9 @@
  * it is never resumed) instead of having to cancel a thread.  Real concurrency is exercised
  * separately by the live stress test (live/).
  *
+ * A callback that nothing interleaves with does not need one and runs on the driver's stack
+ * (driver.c, run_inline): a switch in and out costs more than the rest of replaying a call.
+ *
  * Switches are always between main and one sys fiber (a star), annotated for AddressSanitizer.
  * On x86-64 the switch is a dozen instructions of assembly (fiber.c): glibc's swapcontext
  * makes two sigprocmask system calls per switch, which dominated replay time.  Elsewhere it is

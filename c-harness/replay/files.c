@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static bool push(struct file_list *l, const char *path)
 {
@@ -22,9 +24,11 @@ static bool push(struct file_list *l, const char *path)
     return l->paths[l->n++] != NULL;
 }
 
-static int by_name(const void *a, const void *b)
+/* Folder entries are kept as a kind character and the name ("f" a regular file, "d" a
+ * folder, "?" to be found out with stat), so that the files, most entries, need no stat. */
+static int by_entry_name(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -47,10 +51,15 @@ static bool add_dir(struct file_list *l, const char *dir, char *err, size_t size
     struct file_list names = {0};
     struct dirent *e;
     bool ok = true;
+    char entry[sizeof e->d_name + 1];
     while (ok && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        ok = push(&names, e->d_name);
+        entry[0] = e->d_type == DT_REG ? 'f' : e->d_type == DT_DIR ? 'd' : '?';
+        if (entry[0] == 'f' && !ends_with(e->d_name, ".trace"))
+            continue;
+        snprintf(entry + 1, sizeof entry - 1, "%s", e->d_name);
+        ok = push(&names, entry);
     }
     closedir(d);
     if (!ok) {
@@ -59,18 +68,20 @@ static bool add_dir(struct file_list *l, const char *dir, char *err, size_t size
         return false;
     }
     if (names.n)
-        qsort(names.paths, names.n, sizeof names.paths[0], by_name);
+        qsort(names.paths, names.n, sizeof names.paths[0], by_entry_name);
     for (size_t i = 0; ok && i < names.n; i++) {
-        size_t len = strlen(dir) + strlen(names.paths[i]) + 2;
+        char kind = names.paths[i][0];
+        const char *name = names.paths[i] + 1;
+        size_t len = strlen(dir) + strlen(name) + 2;
         char *p = malloc(len);
         if (!p) {
             snprintf(err, size, "out of memory");
             ok = false;
             break;
         }
-        snprintf(p, len, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", names.paths[i]);
+        snprintf(p, len, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", name);
         struct stat st;
-        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+        if (kind == 'd' || (kind == '?' && stat(p, &st) == 0 && S_ISDIR(st.st_mode)))
             ok = add_dir(l, p, err, size, depth + 1);
         else if (ends_with(p, ".trace") && !(ok = push(l, p)))
             snprintf(err, size, "out of memory");
@@ -107,36 +118,66 @@ void files_free(struct file_list *l)
 
 char *files_read(const char *path, size_t *len, char *err, size_t size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
         snprintf(err, size, "%s: cannot read: %s", path, strerror(errno));
         return NULL;
     }
-    size_t cap = 4096, n = 0;
+    /* Sized by fstat and read straight into place, one byte kept for a NUL after the data
+     * (trace_parse_owned); a file that grows meanwhile is still read whole. */
+    struct stat st;
+    size_t cap = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
     char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            char *b = realloc(buf, cap * 2);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = b;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
+    const char *why = buf ? NULL : "out of memory";
+    while (!why) {
+        char extra;
+        bool full = n + 1 == cap; /* then one byte more, to see whether the file goes on */
+        ssize_t r = full ? read(fd, &extra, 1) : read(fd, buf + n, cap - n - 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            why = strerror(errno);
+        else if (r == 0)
             break;
+        else if (!full)
+            n += (size_t)r;
+        else {
+            char *b = realloc(buf, cap * 2);
+            if (!b)
+                why = "out of memory";
+            else {
+                buf = b;
+                cap *= 2;
+                buf[n++] = extra;
+            }
+        }
     }
-    bool bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        snprintf(err, size, "%s: cannot read%s", path, buf ? "" : ": out of memory");
+    close(fd);
+    if (why) {
+        snprintf(err, size, "%s: cannot read: %s", path, why);
         free(buf);
         return NULL;
     }
     *len = n;
     return buf;
+}
+
+bool files_load_trace(const char *path, struct trace *t, char *err, size_t size)
+{
+    char why[512];
+    size_t len;
+    char *data = files_read(path, &len, why, sizeof why);
+    if (!data) {
+        snprintf(err, size, "stork-replay: %s", why);
+        return false;
+    }
+    struct trace_error te;
+    bool ok = trace_parse_owned(data, len, t, &te);
+    if (ok && !trace_check(t, &te)) {
+        trace_free(t);
+        ok = false;
+    }
+    if (!ok)
+        snprintf(err, size, "%s:%d: %s", path, te.line, te.message);
+    return ok;
 }

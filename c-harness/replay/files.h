@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "trace.h"
+
 struct file_list {
     char **paths;
     size_t n, cap;
@@ -13,7 +15,11 @@ struct file_list {
 /* Add `path` (a file) or every *.trace under it (a folder, recursively, sorted). */
 bool files_add(struct file_list *l, const char *path, char *err, size_t size);
 void files_free(struct file_list *l);
-/* Read a whole file; malloc'd, *len set; NULL with a reason in err. */
+/* Read a whole file; malloc'd with room for a NUL after it, *len set; NULL with a reason in
+ * err. */
 char *files_read(const char *path, size_t *len, char *err, size_t size);
+/* Read, parse and check one trace into *t (release with trace_free).  False with the line to
+ * print in err: "FILE:LINE: message", or "stork-replay: FILE: cannot read ...". */
+bool files_load_trace(const char *path, struct trace *t, char *err, size_t size);
 
 #endif

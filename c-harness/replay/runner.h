@@ -5,14 +5,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "trace.h"
-
 struct job {
     const char *path;
-    struct trace trace;
     /* result */
     bool ok;
-    char *message; /* malloc'd failure report, NULL if ok */
+    bool bad_input; /* the trace is malformed (or unreadable): message is the line to print */
+    char *message;  /* malloc'd failure report, NULL if ok */
     double seconds;
 };
 
@@ -25,8 +23,10 @@ struct run_options {
 /* Check in a child that the library loads and has a valid table; false with a one-line
  * reason (including a crash while loading). */
 bool runner_check_library(const char *lib, char *err, size_t size);
-/* Run every job; each gets ok/message.  Returns false only if the runner itself failed
- * (fork/pipe), with a reason in err. */
+/* Run every job: the child reads, parses and checks each trace and replays it; each job gets
+ * ok/message.  Stops after the first batch with a malformed trace (its job has bad_input; later
+ * jobs get no result).  Returns false only if the runner itself failed (fork/pipe), with a
+ * reason in err. */
 bool runner_run(const struct run_options *o, struct job *jobs, size_t n, char *err, size_t size);
 
 #endif

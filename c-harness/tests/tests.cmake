@@ -68,6 +68,14 @@ add_test(NAME harness.replay.hang_isolated
 add_test(NAME harness.replay.malformed_trace
          COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
                  -- ${R} --impl ${REF} ${H}/tests/malformed/bad_status.trace)
+# Traces are read a batch at a time: a malformed one in a later batch still means exit 2, and
+# it is reported in preference to a bad library (the traces are the first thing checked).
+add_test(NAME harness.replay.malformed_trace_in_a_later_batch
+         COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
+                 -- ${R} --batch 2 --impl ${REF} ${T} ${H}/tests/malformed/bad_status.trace)
+add_test(NAME harness.replay.malformed_trace_before_bad_library
+         COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
+                 -- ${R} --impl /nonexistent/x.so ${T} ${H}/tests/malformed/bad_status.trace)
 add_test(NAME harness.replay.missing_library
          COMMAND ${EXPECT} 2 "^stork-replay: cannot load /nonexistent/x.so: no such readable file$"
                  -- ${R} --impl /nonexistent/x.so ${T})
@@ -135,3 +143,10 @@ set_tests_properties(harness.tsan.live.catches_unlocked_impl PROPERTIES ENVIRONM
 # The fuzz corpus once through the fuzz target (no libFuzzer needed), under ASan+UBSan.
 add_test(NAME harness.fuzz.corpus COMMAND ${EXPECT} 0 "corpus inputs run"
          -- $<TARGET_FILE:fuzz_run_corpus_asan> ${H}/fuzz/corpus)
+
+# The benchmark keeps working: a small run, whose baseline must first catch three wrong
+# variants of the reference (else it exits 1) and whose replay must pass every trace.
+add_test(NAME harness.bench.smoke
+         COMMAND ${EXPECT} 0 "^ratio stork-replay program / direct: [0-9.]+%"
+                 -- $<TARGET_FILE:stork-bench-replay> --traces 20 --rounds 3 --replay ${R} --lib ${REF}
+                    --dir ${CMAKE_CURRENT_BINARY_DIR}/bench-smoke-traces)

@@ -10,10 +10,27 @@
 /* The replay supplies this many distinct HW_WORKITEM routines (replay/routines.c). */
 #define TRACE_MAX_ROUTINES 16
 
+/* A set of numbers in first-seen order.  The first few live in the set itself (most traces
+ * have a handful of each kind: allocating them cost more than checking a short trace). */
+#define NUMSET_LOCAL 8
 struct numset {
-    uint32_t *v;
+    uint32_t *v; /* local, or malloc'd once it outgrows it */
     uint32_t n, cap;
+    uint32_t local[NUMSET_LOCAL];
 };
+
+static void numset_init(struct numset *s)
+{
+    s->v = s->local;
+    s->n = 0;
+    s->cap = NUMSET_LOCAL;
+}
+
+static void numset_free(struct numset *s)
+{
+    if (s->v != s->local)
+        free(s->v);
+}
 
 /* Dense index of `num` in the set, adding it if new; UINT32_MAX if out of memory. */
 static uint32_t slot_of(struct numset *s, uint32_t num)
@@ -22,10 +39,12 @@ static uint32_t slot_of(struct numset *s, uint32_t num)
         if (s->v[i] == num)
             return i;
     if (s->n == s->cap) {
-        uint32_t c = s->cap ? s->cap * 2 : 8;
-        uint32_t *v = realloc(s->v, c * sizeof *v);
+        uint32_t c = s->cap * 2;
+        uint32_t *v = s->v == s->local ? malloc(c * sizeof *v) : realloc(s->v, c * sizeof *v);
         if (!v)
             return UINT32_MAX;
+        if (s->v == s->local)
+            memcpy(v, s->local, sizeof s->local);
         s->v = v;
         s->cap = c;
     }
@@ -37,6 +56,7 @@ struct checker {
     struct numset bad, routines, contexts, threads;
     uint32_t *running; /* per thread slot: worker N whose callback runs there, 0 if none */
     uint32_t running_cap;
+    uint32_t running_local[NUMSET_LOCAL]; /* running, while that is enough */
     uint32_t nworkers;
 };
 
@@ -67,9 +87,12 @@ static bool thread_slot(struct checker *c, struct trace_event *e, struct trace_e
         return fail(err, e->line, "out of memory");
     if (c->threads.n > c->running_cap) {
         uint32_t cap = c->threads.cap;
-        uint32_t *r = realloc(c->running, cap * sizeof *r);
+        uint32_t *r = c->running == c->running_local ? malloc(cap * sizeof *r)
+                                                     : realloc(c->running, cap * sizeof *r);
         if (!r)
             return fail(err, e->line, "out of memory");
+        if (c->running == c->running_local)
+            memcpy(r, c->running_local, sizeof c->running_local);
         memset(r + c->running_cap, 0, (cap - c->running_cap) * sizeof *r);
         c->running = r;
         c->running_cap = cap;
@@ -155,6 +178,12 @@ bool trace_check(struct trace *t, struct trace_error *err)
 {
     struct checker c;
     memset(&c, 0, sizeof c);
+    numset_init(&c.bad);
+    numset_init(&c.routines);
+    numset_init(&c.contexts);
+    numset_init(&c.threads);
+    c.running = c.running_local;
+    c.running_cap = NUMSET_LOCAL;
     bool ok = true;
     for (size_t i = 0; ok && i < t->nevents; i++)
         ok = check_event(&c, &t->events[i], err);
@@ -163,10 +192,11 @@ bool trace_check(struct trace *t, struct trace_error *err)
     t->nroutines = c.routines.n;
     t->ncontexts = c.contexts.n;
     t->nthreads = c.threads.n;
-    free(c.bad.v);
-    free(c.routines.v);
-    free(c.contexts.v);
-    free(c.threads.v);
-    free(c.running);
+    numset_free(&c.bad);
+    numset_free(&c.routines);
+    numset_free(&c.contexts);
+    numset_free(&c.threads);
+    if (c.running != c.running_local)
+        free(c.running);
     return ok;
 }

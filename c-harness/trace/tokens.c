@@ -14,12 +14,6 @@ static const char *const irql_names[] = {"PASSIVE", "APC", "DISPATCH", "DIRQL"};
 static const char *const keywords[] = {"meta", "call", "start", "return",
                                        "remove", "fail-alloc", "loop", "end"};
 
-bool tok_is(struct tok t, const char *s)
-{
-    size_t n = strlen(s);
-    return t.len == n && memcmp(t.p, s, n) == 0;
-}
-
 const char *trace_status_name(unsigned i)
 {
     return i < TRACE_NSTATUS ? status_names[i] : "?";
@@ -57,8 +51,12 @@ void trace_format_statuses(uint32_t allowed, char *buf, size_t size)
 
 int tok_status(struct tok t)
 {
+    /* Only the names that start with the token's first letter are compared (one or two,
+     * six for INVALID_...): this runs once per status in every call line. */
+    if (t.len == 0)
+        return -1;
     for (unsigned i = 0; i < TRACE_NSTATUS; i++)
-        if (tok_is(t, status_names[i]))
+        if (status_names[i][0] == t.p[0] && tok_is(t, status_names[i]))
             return (int)i;
     return -1;
 }
@@ -81,28 +79,6 @@ bool tok_is_keyword(struct tok t)
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-
-/* prefix then (0|[1-9][0-9]*), or [1-9][0-9]* if !zero_ok; *out gets the number. */
-enum numtok tok_number(struct tok t, const char *prefix, bool zero_ok, uint32_t *out)
-{
-    size_t pl = strlen(prefix);
-    if (t.len <= pl || memcmp(t.p, prefix, pl) != 0)
-        return NUM_NO;
-    const char *d = t.p + pl;
-    size_t n = t.len - pl;
-    for (size_t i = 0; i < n; i++)
-        if (!is_digit(d[i]))
-            return NUM_NO;
-    if (d[0] == '0' && (n > 1 || !zero_ok))
-        return NUM_NO;
-    if (n > 9)
-        return NUM_TOO_BIG;
-    uint32_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = v * 10 + (uint32_t)(d[i] - '0');
-    *out = v;
-    return NUM_OK;
-}
 
 bool tok_is_name(struct tok t)
 {

@@ -73,6 +73,9 @@ struct trace_error {
 
 /* Parse `len` bytes.  On success fills *t (release with trace_free) and returns true. */
 bool trace_parse(const char *data, size_t len, struct trace *t, struct trace_error *err);
+/* The same on a malloc'd buffer with room for len + 1 bytes, which the trace takes over (its
+ * text; freed by trace_free, or here on failure): saves copying a file just read. */
+bool trace_parse_owned(char *data, size_t len, struct trace *t, struct trace_error *err);
 /* The replay-level checks; assigns slots.  Returns false with *err on the first problem. */
 bool trace_check(struct trace *t, struct trace_error *err);
 void trace_free(struct trace *t);

@@ -26,8 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
                    help="seconds each trace may take before it counts as hung (default 10)")
-    p.add_argument("--batch", type=int, default=64, metavar="N",
-                   help="traces replayed per child process (default 64)")
+    p.add_argument("--batch", type=int, default=256, metavar="N",
+                   help="traces replayed per child process (default 256)")
     p.add_argument("-v", "--verbose", action="store_true", help="also list the traces that pass")
 
 
