@@ -90,22 +90,10 @@ bool fiber_create(struct fiber *f, struct fiber *main_fiber, fiber_fn *fn, void 
     return true;
 }
 
-void *fiber_take_stack(struct fiber *f)
+/* The switch itself; fiber_switch below adds what AddressSanitizer needs around it. */
+static inline void raw_switch(struct fiber *from, struct fiber *to)
 {
-    void *s = f->stack;
-    f->stack = NULL;
-    return s;
-}
-
-void fiber_switch(struct fiber *from, struct fiber *to)
-{
-#ifdef STORK_ASAN
-    __sanitizer_start_switch_fiber(&from->fake_stack, to->asan_bottom, to->asan_size);
-#endif
     stork_fiber_switch(&from->sp, to->sp);
-#ifdef STORK_ASAN
-    __sanitizer_finish_switch_fiber(from->fake_stack, NULL, NULL);
-#endif
 }
 
 #else /* not x86-64: ucontext */
@@ -156,6 +144,13 @@ bool fiber_create(struct fiber *f, struct fiber *main_fiber, fiber_fn *fn, void 
     return true;
 }
 
+static inline void raw_switch(struct fiber *from, struct fiber *to)
+{
+    swapcontext(&from->uc, &to->uc);
+}
+
+#endif
+
 void *fiber_take_stack(struct fiber *f)
 {
     void *s = f->stack;
@@ -168,13 +163,11 @@ void fiber_switch(struct fiber *from, struct fiber *to)
 #ifdef STORK_ASAN
     __sanitizer_start_switch_fiber(&from->fake_stack, to->asan_bottom, to->asan_size);
 #endif
-    swapcontext(&from->uc, &to->uc);
+    raw_switch(from, to);
 #ifdef STORK_ASAN
     __sanitizer_finish_switch_fiber(from->fake_stack, NULL, NULL);
 #endif
 }
-
-#endif
 
 void fiber_started(struct fiber *self, struct fiber *main_fiber)
 {

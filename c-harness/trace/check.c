@@ -1,10 +1,10 @@
 /* What a replay rejects beyond the syntax (spec/trace-format.md, "What a reader must reject"),
  * and the numbering of distinct badN / cbN / ctxN / sysN values into dense slots. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tokens.h"
 #include "trace.h"
 
 /* The replay supplies this many distinct HW_WORKITEM routines (replay/routines.c). */
@@ -60,23 +60,13 @@ struct checker {
     uint32_t nworkers;
 };
 
-static bool fail(struct trace_error *err, int line, const char *fmt, ...)
-{
-    va_list ap;
-    err->line = line;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
 static bool arg_slot(struct numset *s, struct trace_arg *a, struct trace_error *err, int line)
 {
     if (a->ref == REF_NULL)
         return true;
     a->slot = slot_of(s, a->num);
     if (a->slot == UINT32_MAX)
-        return fail(err, line, "out of memory");
+        return trace_fail(err, line, "out of memory");
     return true;
 }
 
@@ -84,13 +74,13 @@ static bool thread_slot(struct checker *c, struct trace_event *e, struct trace_e
 {
     e->thread_slot = slot_of(&c->threads, e->thread);
     if (e->thread_slot == UINT32_MAX)
-        return fail(err, e->line, "out of memory");
+        return trace_fail(err, e->line, "out of memory");
     if (c->threads.n > c->running_cap) {
         uint32_t cap = c->threads.cap;
         uint32_t *r = c->running == c->running_local ? malloc(cap * sizeof *r)
                                                      : realloc(c->running, cap * sizeof *r);
         if (!r)
-            return fail(err, e->line, "out of memory");
+            return trace_fail(err, e->line, "out of memory");
         if (c->running == c->running_local)
             memcpy(r, c->running_local, sizeof c->running_local);
         memset(r + c->running_cap, 0, (cap - c->running_cap) * sizeof *r);
@@ -103,7 +93,7 @@ static bool thread_slot(struct checker *c, struct trace_event *e, struct trace_e
 static bool worker_issued(struct checker *c, const struct trace_arg *a, struct trace_error *err, int line)
 {
     if (a->ref == REF_NUM && a->num > c->nworkers)
-        return fail(err, line, "worker w%u used before it is issued", a->num);
+        return trace_fail(err, line, "worker w%u used before it is issued", a->num);
     return true;
 }
 
@@ -113,11 +103,11 @@ static bool check_call(struct checker *c, struct trace_event *e, struct trace_er
         if (!thread_slot(c, e, err))
             return false;
         if (c->running[e->thread_slot] == 0)
-            return fail(err, e->line, "call from sys%u outside a callback on that thread", e->thread);
+            return trace_fail(err, e->line, "call from sys%u outside a callback on that thread", e->thread);
     }
     if (e->api == API_INIT) {
         if (e->new_worker && e->new_worker != c->nworkers + 1)
-            return fail(err, e->line, "init issues w%u but the next worker is w%u", e->new_worker,
+            return trace_fail(err, e->line, "init issues w%u but the next worker is w%u", e->new_worker,
                         c->nworkers + 1);
         if (e->new_worker)
             c->nworkers++;
@@ -130,7 +120,7 @@ static bool check_call(struct checker *c, struct trace_event *e, struct trace_er
             !arg_slot(&c->contexts, &e->context, err, e->line))
             return false;
         if (c->routines.n > TRACE_MAX_ROUTINES)
-            return fail(err, e->line, "more than %d distinct routines (the replay supplies %d)",
+            return trace_fail(err, e->line, "more than %d distinct routines (the replay supplies %d)",
                         TRACE_MAX_ROUTINES, TRACE_MAX_ROUTINES);
     }
     return true;
@@ -147,10 +137,10 @@ static bool check_event(struct checker *c, struct trace_event *e, struct trace_e
             !arg_slot(&c->contexts, &e->context, err, e->line))
             return false;
         if (c->routines.n > TRACE_MAX_ROUTINES)
-            return fail(err, e->line, "more than %d distinct routines (the replay supplies %d)",
+            return trace_fail(err, e->line, "more than %d distinct routines (the replay supplies %d)",
                         TRACE_MAX_ROUTINES, TRACE_MAX_ROUTINES);
         if (c->running[e->thread_slot])
-            return fail(err, e->line, "start on sys%u, which is already running the callback of w%u",
+            return trace_fail(err, e->line, "start on sys%u, which is already running the callback of w%u",
                         e->thread, c->running[e->thread_slot]);
         c->running[e->thread_slot] = e->handle.num;
         return true;
@@ -159,9 +149,9 @@ static bool check_event(struct checker *c, struct trace_event *e, struct trace_e
             return false;
         if (c->running[e->thread_slot] != e->handle.num) {
             if (c->running[e->thread_slot] == 0)
-                return fail(err, e->line, "return sys%u w%u, but no callback is running on sys%u",
+                return trace_fail(err, e->line, "return sys%u w%u, but no callback is running on sys%u",
                             e->thread, e->handle.num, e->thread);
-            return fail(err, e->line, "return sys%u w%u does not match the callback running on sys%u (w%u)",
+            return trace_fail(err, e->line, "return sys%u w%u does not match the callback running on sys%u (w%u)",
                         e->thread, e->handle.num, e->thread, c->running[e->thread_slot]);
         }
         c->running[e->thread_slot] = 0;
@@ -171,7 +161,7 @@ static bool check_event(struct checker *c, struct trace_event *e, struct trace_e
     case EV_FAIL_ALLOC:
         return true;
     }
-    return fail(err, e->line, "internal error: unknown event kind");
+    return trace_fail(err, e->line, "internal error: unknown event kind");
 }
 
 bool trace_check(struct trace *t, struct trace_error *err)

@@ -1,7 +1,6 @@
 /* The syntax of trace format version 1: header, meta, events, loop, end (spec/trace-format.md).
  * Messages follow the Python reader's wording (conformance/stork/trace.py) so both name the
  * same line for the same file (the golden files check this). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +18,6 @@ struct line {
     size_t n;      /* fields stored */
     size_t nfield; /* fields present (may exceed MAX_FIELDS) */
 };
-
-static bool fail(struct trace_error *err, int line, const char *fmt, ...)
-{
-    va_list ap;
-    err->line = line;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-    return false;
-}
 
 static bool is_blank(char c)
 {
@@ -191,7 +180,7 @@ static bool check_utf8(const char *data, size_t len, struct trace_error *err)
             int line = 1; /* counted only for the message */
             for (size_t j = 0; j < i; j++)
                 line += data[j] == '\n';
-            return fail(err, line, "not UTF-8 text (invalid byte 0x%02x)",
+            return trace_fail(err, line, "not UTF-8 text (invalid byte 0x%02x)",
                         (unsigned char)data[i]);
         }
         i += n;
@@ -205,7 +194,7 @@ static bool expect(bool ok, struct trace_error *err, int n, const char *what, st
     if (ok)
         return true;
     tok_show(t, shown, sizeof shown);
-    return fail(err, n, "expected %s, got '%s'", what, shown);
+    return trace_fail(err, n, "expected %s, got '%s'", what, shown);
 }
 
 /* Inlined at each use (GCC and clang): the prefix is then a constant and its comparison a
@@ -217,7 +206,7 @@ __attribute__((always_inline)) static inline bool number(struct tok t, const cha
 {
     enum numtok r = tok_number(t, prefix, zero_ok, out);
     if (r == NUM_TOO_BIG)
-        return fail(err, n, "number too large in '%.*s' (at most %u)", (int)(t.len > 40 ? 40 : t.len),
+        return trace_fail(err, n, "number too large in '%.*s' (at most %u)", (int)(t.len > 40 ? 40 : t.len),
                     t.p, TRACE_MAX_NUMBER);
     return expect(r == NUM_OK, err, n, what, t);
 }
@@ -241,12 +230,12 @@ static bool statuses(struct tok t, uint32_t *set, struct trace_error *err, int n
         int b = tok_status(part);
         if (b < 0) {
             tok_show(part, shown, sizeof shown);
-            return fail(err, n, "unknown status '%s' (expected a STOR_STATUS name without the prefix)",
+            return trace_fail(err, n, "unknown status '%s' (expected a STOR_STATUS name without the prefix)",
                         shown);
         }
         if (*set & (1u << b)) {
             tok_show(t, shown, sizeof shown);
-            return fail(err, n, "status repeated in the allowed set '%s'", shown);
+            return trace_fail(err, n, "status repeated in the allowed set '%s'", shown);
         }
         *set |= 1u << b;
         if (i == t.len)
@@ -284,7 +273,7 @@ static bool nullable(struct tok t, const char *prefix, struct trace_arg *a, stru
 static bool parse_call(const struct line *l, struct trace_event *e, struct trace_error *err, int n)
 {
     if (l->nfield < 4)
-        return fail(err, n, "expected 'call CTX IRQL init|queue|free ...'");
+        return trace_fail(err, n, "expected 'call CTX IRQL init|queue|free ...'");
     struct tok ctx = l->f[1], irql = l->f[2], api = l->f[3];
     if (!expect(is_ctx(ctx), err, n, "a context name (a miniport routine or sysN)", ctx))
         return false;
@@ -300,25 +289,25 @@ static bool parse_call(const struct line *l, struct trace_event *e, struct trace
     if (tok_is(api, "init")) {
         e->api = API_INIT;
         if ((l->nfield != 6 && l->nfield != 7) || !tok_is(l->f[4], "->"))
-            return fail(err, n, "expected 'call CTX IRQL init -> SUCCESS wN' or 'init -> STATUS[|STATUS...]'");
+            return trace_fail(err, n, "expected 'call CTX IRQL init -> SUCCESS wN' or 'init -> STATUS[|STATUS...]'");
         if (tok_is(l->f[5], "SUCCESS")) {
             if (l->nfield != 7)
-                return fail(err, n, "expected the new worker's name after 'init -> SUCCESS'");
+                return trace_fail(err, n, "expected the new worker's name after 'init -> SUCCESS'");
             e->allowed = 1;
             return number(l->f[6], "w", false, &e->new_worker, err, n, "a worker name wN");
         }
         if (l->nfield != 6)
-            return fail(err, n, "expected nothing after a failed init's statuses");
+            return trace_fail(err, n, "expected nothing after a failed init's statuses");
         if (!statuses(l->f[5], &e->allowed, err, n))
             return false;
         if (e->allowed & 1)
-            return fail(err, n, "SUCCESS in an init error set (a successful init is 'SUCCESS wN')");
+            return trace_fail(err, n, "SUCCESS in an init error set (a successful init is 'SUCCESS wN')");
         return true;
     }
     if (tok_is(api, "queue")) {
         e->api = API_QUEUE;
         if (l->nfield != 9 || !tok_is(l->f[7], "->"))
-            return fail(err, n, "expected 'call CTX IRQL queue HANDLE ROUTINE CONTEXT -> STATUSES'");
+            return trace_fail(err, n, "expected 'call CTX IRQL queue HANDLE ROUTINE CONTEXT -> STATUSES'");
         return handle(l->f[4], &e->handle, err, n) &&
                nullable(l->f[5], "cb", &e->routine, err, n, "a routine (cbN or null)") &&
                nullable(l->f[6], "ctx", &e->context, err, n, "a context (ctxN or null)") &&
@@ -327,7 +316,7 @@ static bool parse_call(const struct line *l, struct trace_event *e, struct trace
     if (tok_is(api, "free")) {
         e->api = API_FREE;
         if (l->nfield != 7 || !tok_is(l->f[5], "->"))
-            return fail(err, n, "expected 'call CTX IRQL free HANDLE -> STATUSES'");
+            return trace_fail(err, n, "expected 'call CTX IRQL free HANDLE -> STATUSES'");
         return handle(l->f[4], &e->handle, err, n) && statuses(l->f[6], &e->allowed, err, n);
     }
     return expect(false, err, n, "init, queue or free", api);
@@ -344,7 +333,7 @@ static bool parse_event(const struct line *l, struct trace_event *e, struct trac
     if (tok_is(k, "start")) {
         e->kind = EV_START;
         if (l->nfield != 5)
-            return fail(err, n, "expected 'start sysN wN ROUTINE CONTEXT'");
+            return trace_fail(err, n, "expected 'start sysN wN ROUTINE CONTEXT'");
         e->handle.ref = REF_NUM;
         return number(l->f[1], "sys", true, &e->thread, err, n, "a system thread sysN") &&
                number(l->f[2], "w", false, &e->handle.num, err, n, "a worker wN") &&
@@ -354,25 +343,25 @@ static bool parse_event(const struct line *l, struct trace_event *e, struct trac
     if (tok_is(k, "return")) {
         e->kind = EV_RETURN;
         if (l->nfield != 3)
-            return fail(err, n, "expected 'return sysN wN'");
+            return trace_fail(err, n, "expected 'return sysN wN'");
         e->handle.ref = REF_NUM;
         return number(l->f[1], "sys", true, &e->thread, err, n, "a system thread sysN") &&
                number(l->f[2], "w", false, &e->handle.num, err, n, "a worker wN");
     }
     if (tok_is(k, "remove")) {
         if (l->nfield != 2 || !(tok_is(l->f[1], "begin") || tok_is(l->f[1], "end")))
-            return fail(err, n, "expected 'remove begin' or 'remove end'");
+            return trace_fail(err, n, "expected 'remove begin' or 'remove end'");
         e->kind = tok_is(l->f[1], "begin") ? EV_REMOVE_BEGIN : EV_REMOVE_END;
         return true;
     }
     if (tok_is(k, "fail-alloc")) {
         e->kind = EV_FAIL_ALLOC;
         if (l->nfield != 1)
-            return fail(err, n, "expected nothing after 'fail-alloc'");
+            return trace_fail(err, n, "expected nothing after 'fail-alloc'");
         return true;
     }
     tok_show(k, shown, sizeof shown);
-    return fail(err, n, "unknown event '%s' (expected call, start, return, remove, fail-alloc, loop or end)",
+    return trace_fail(err, n, "unknown event '%s' (expected call, start, return, remove, fail-alloc, loop or end)",
                 shown);
 }
 
@@ -383,7 +372,7 @@ static bool push_meta(struct trace *t, size_t *cap, struct trace_error *err, int
     size_t c = *cap ? *cap * 2 : 8;
     struct trace_meta *m = realloc(t->meta, c * sizeof *m);
     if (!m)
-        return fail(err, n, "out of memory");
+        return trace_fail(err, n, "out of memory");
     t->meta = m;
     *cap = c;
     return true;
@@ -396,12 +385,12 @@ static bool parse_header(const char *p, size_t len, struct trace_error *err)
     if (l.nfield == 2 && tok_is(l.f[0], "stork-trace") && !tok_is(l.f[1], "1")) {
         char shown[64];
         tok_show(l.f[1], shown, sizeof shown);
-        return fail(err, 1, "unsupported trace version %s (this reader knows %d)", shown, TRACE_VERSION);
+        return trace_fail(err, 1, "unsupported trace version %s (this reader knows %d)", shown, TRACE_VERSION);
     }
     if (l.nfield != 2 || !tok_is(l.f[0], "stork-trace")) {
         char shown[64];
         tok_show((struct tok){p, len}, shown, sizeof shown);
-        return fail(err, 1, "expected the header 'stork-trace 1', got '%s'", shown);
+        return trace_fail(err, 1, "expected the header 'stork-trace 1', got '%s'", shown);
     }
     return true;
 }
@@ -420,7 +409,7 @@ static bool parse_body(struct trace *t, struct trace_error *err)
     size_t lines = 1 + count_newlines(text, len);
     t->events = malloc(lines * sizeof *t->events);
     if (!t->events)
-        return fail(err, 1, "out of memory");
+        return trace_fail(err, 1, "out of memory");
     size_t mcap = 0;
     bool ended = false;
     int n = 1;
@@ -435,13 +424,13 @@ static bool parse_body(struct trace *t, struct trace_error *err)
         if (l.nfield == 0 || l.f[0].p[0] == '#')
             continue;
         if (ended)
-            return fail(err, n, "expected nothing but comments after 'end'");
+            return trace_fail(err, n, "expected nothing but comments after 'end'");
         struct tok k = l.f[0];
         if (tok_is(k, "meta")) {
             if (t->nevents || t->has_loop)
-                return fail(err, n, "'meta' after the first event");
+                return trace_fail(err, n, "'meta' after the first event");
             if (l.nfield < 2 || !tok_is_meta_key(l.f[1]))
-                return fail(err, n, "expected 'meta KEY VALUE...' with a lower-case key");
+                return trace_fail(err, n, "expected 'meta KEY VALUE...' with a lower-case key");
             if (!push_meta(t, &mcap, err, n))
                 return false;
             struct trace_meta *m = &t->meta[t->nmeta++];
@@ -456,12 +445,12 @@ static bool parse_body(struct trace *t, struct trace_error *err)
             m->value_len = (uint32_t)(ve - vs);
         } else if (tok_is(k, "end")) {
             if (l.nfield != 1)
-                return fail(err, n, "expected nothing after 'end'");
+                return trace_fail(err, n, "expected nothing after 'end'");
             ended = true;
             t->end_line = n;
         } else if (tok_is(k, "loop")) {
             if (l.nfield != 1 || t->has_loop)
-                return fail(err, n, "expected one 'loop' line, alone");
+                return trace_fail(err, n, "expected one 'loop' line, alone");
             t->has_loop = true;
             t->loop_at = t->nevents;
         } else {
@@ -481,7 +470,7 @@ static bool parse_body(struct trace *t, struct trace_error *err)
     }
     if (!ended) {
         /* The Python reader numbers a missing 'end' one past the last line. */
-        return fail(err, n + 1, "truncated trace: no 'end' line (the recording was cut short)");
+        return trace_fail(err, n + 1, "truncated trace: no 'end' line (the recording was cut short)");
     }
     return true;
 }
@@ -493,9 +482,9 @@ bool trace_parse_owned(char *data, size_t len, struct trace *t, struct trace_err
     err->message[0] = '\0';
     bool ok = false;
     if (len == 0)
-        fail(err, 1, "expected the header 'stork-trace 1', got an empty file");
+        trace_fail(err, 1, "expected the header 'stork-trace 1', got an empty file");
     else if (len > UINT32_MAX - 1)
-        fail(err, 1, "file too large");
+        trace_fail(err, 1, "file too large");
     else
         ok = check_utf8(data, len, err);
     if (!ok) {
@@ -517,7 +506,7 @@ bool trace_parse(const char *data, size_t len, struct trace *t, struct trace_err
     char *copy = malloc(len + 1);
     if (!copy) {
         memset(t, 0, sizeof *t);
-        return fail(err, 1, "out of memory");
+        return trace_fail(err, 1, "out of memory");
     }
     memcpy(copy, data, len);
     return trace_parse_owned(copy, len, t, err);

@@ -1,8 +1,19 @@
 /* Token classes of the trace grammar, and status / IRQL names. */
 #include "tokens.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+bool trace_fail(struct trace_error *err, int line, const char *fmt, ...)
+{
+    va_list ap;
+    err->line = line;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return false;
+}
 
 static const char *const status_names[TRACE_NSTATUS] = {
     "SUCCESS", "UNSUCCESSFUL", "NOT_IMPLEMENTED", "INSUFFICIENT_RESOURCES",

@@ -8,6 +8,10 @@
 
 #include "trace.h"
 
+/* Record a reader error (file line and message) in *err; returns false, for `return trace_fail(...)`. */
+bool trace_fail(struct trace_error *err, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 struct tok {
     const char *p;
     size_t len;
