@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from stork import audit as audit_mod
+from stork import check_trace
 from stork import trace as trace_reader
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,8 +84,8 @@ def test_finding_names_rule_site_and_history() -> None:
     assert "never its address" in m3["fix"]
 
 
-def test_every_run_is_a_valid_trace_the_reference_replays(tmp_path: Path) -> None:
-    for name in ("rule_free_running_bad", "storahci", "rule_hang_bad"):
+def test_every_run_is_a_valid_trace_the_reference_replays_and_the_model_accepts(tmp_path: Path) -> None:
+    for name in ("rule_free_running_bad", "storahci", "rule_hang_bad", "spcnvme_as_published"):
         d = tmp_path / name
         d.mkdir()
         subprocess.run([str(BUILT / name), "--record", str(d), "--max-schedules", "40",
@@ -98,6 +99,8 @@ def test_every_run_is_a_valid_trace_the_reference_replays(tmp_path: Path) -> Non
                            capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, r.stdout + r.stderr
         assert r.stdout.splitlines()[-1] == f"{len(files)} passed, 0 failed"
+        verdicts = {r.path: r.verdict for r in check_trace.check_all([str(f) for f in files], 2, 60)}
+        assert set(verdicts.values()) == {check_trace.CONFORMS}, verdicts
 
 
 def test_stork_audit_compiles_a_scenario_and_replays_its_finding(stork, tmp_path: Path) -> None:
