@@ -135,6 +135,10 @@ static STORK_ULONG ref_init(struct stork_adapter *a, void *ext, void **out)
     if (!out)
         return STOR_STATUS_INVALID_PARAMETER;
     pthread_mutex_lock(&a->lock);
+    if (MUTANT(22) && a->removing) {
+        pthread_mutex_unlock(&a->lock);
+        return STOR_STATUS_INVALID_DEVICE_STATE;
+    }
     struct worker *w = NULL;
     if (grow(a))
         w = a->env->alloc(a->env, sizeof *w);
@@ -166,8 +170,13 @@ static STORK_ULONG ref_queue(struct stork_adapter *a, void *ext, HW_WORKITEM *ro
         st = STOR_STATUS_INVALID_PARAMETER; /* never issued, or freed */
     else if (a->removing && !MUTANT(9))
         st = STOR_STATUS_INVALID_DEVICE_STATE;
-    else if (w->state == W_QUEUED)
+    else if (w->state == W_QUEUED) {
         st = MUTANT(1) ? STOR_STATUS_SUCCESS : MUTANT(13) ? STOR_STATUS_BUSY + 1 : STOR_STATUS_BUSY;
+        if (MUTANT(21)) {
+            w->routine = routine; /* the BUSY request overwrites the pending one's */
+            w->context = context;
+        }
+    }
     else if (MUTANT(20) && w->running)
         st = STOR_STATUS_BUSY;
     else {
