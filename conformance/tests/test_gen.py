@@ -4,6 +4,7 @@ classifier, unreachable and incomplete goals reported as such, and a reproducibl
 from __future__ import annotations
 
 import filecmp
+import re
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,11 @@ def test_the_model_as_oracle_accepts_every_shipped_trace(stork) -> None:
     r = stork("check-trace", str(SHIPPED))
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     assert r.stdout.count(": conforms (") == len(list(SHIPPED.rglob("*.trace")))
+
+
+def test_the_generator_compiles_out_exactly_the_miniports_properties() -> None:
+    """The properties the miniport keeps are the ones contract.pml can turn into notes for
+    check-trace; the generator must leave every other (the runtime's) on."""
+    text = (ROOT / "model" / "contract.pml").read_text()
+    noted = set(re.findall(r"#define CHECK_(\w+)\(c, r\) STORK_NOTE", text))
+    assert set(gen.MINIPORT_PROPERTIES) == noted
