@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,3 +81,39 @@ def replay(library: Path, paths: list[Path], timeout: float = 10.0) -> PartResul
                           f"{detail[0] if detail else f'exit status {p.returncode}'}")
     first = _FIRST.search(p.stdout)
     return PartResult(int(m.group(1)), int(m.group(2)), first.group(1) if first else "")
+
+
+PARTS = ("goals", "random")     # a corpus's goal-directed traces and its random walks
+
+
+@dataclass
+class KillTable:
+    """The reference and every mutant replayed against each part of a corpus."""
+
+    reference: dict[str, PartResult]
+    rows: list[tuple[Mutant, dict[str, PartResult]]]
+    seconds: float = 0.0        # replaying the reference
+
+    def killed_by(self, part: str) -> int:
+        return sum(r[part].killed for _, r in self.rows)
+
+    def survivors(self) -> list[Mutant]:
+        return [m for m, r in self.rows if not any(x.killed for x in r.values())]
+
+    def reference_failures(self) -> dict[str, PartResult]:
+        return {name: r for name, r in self.reference.items() if r.failed}
+
+
+def kill_table(corpus: Path) -> KillTable:
+    """Replay corpus/goals and corpus/random against the reference and every mutant."""
+    parts = {name: corpus / name for name in PARTS}
+    missing = [str(p) for p in parts.values() if not p.is_dir()]
+    if missing:
+        raise MutateError(f"no such folder: {', '.join(missing)}")
+    t0 = time.monotonic()
+    reference = {name: replay(libexec_dir() / "stork-reference.so", [path])
+                 for name, path in parts.items()}
+    seconds = time.monotonic() - t0
+    rows = [(m, {name: replay(m.library(), [path]) for name, path in parts.items()})
+            for m in catalog()]
+    return KillTable(reference, rows, seconds)

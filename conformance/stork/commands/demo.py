@@ -13,7 +13,7 @@ from pathlib import Path
 
 from stork import audit, exitcodes, mutate
 from stork.gen import GenConfig, GenError, differences, generate_corpus, write_corpus
-from stork.paths import ROOT, libexec_dir
+from stork.paths import ROOT
 from stork.properties import all_properties
 from stork.spin import SpinInputError, SpinToolError
 from stork.trace import load
@@ -111,24 +111,19 @@ def corpus() -> int:
              f"DIFFERS from the shipped corpus in {len(stale)} file(s), e.g. {stale[0]} "
              "(run: stork gen --out conformance/traces)"))
     try:
-        t0 = time.monotonic()
-        ref = [mutate.replay(libexec_dir() / "stork-reference.so", [CORPUS / p])
-               for p in ("goals", "random")]
-        replay_s = time.monotonic() - t0
-        rows = [(m, [mutate.replay(m.library(), [CORPUS / p]) for p in ("goals", "random")])
-                for m in mutate.catalog()]
+        table = mutate.kill_table(CORPUS)
     except mutate.MutateError as e:
         print(f"stork demo: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
+    ref = table.reference.values()
     passed, failed = sum(r.passed for r in ref), sum(r.failed for r in ref)
     print(f"  replayed against the reference implementation: {passed} passed, {failed} failed "
-          f"({replay_s * 1000:.0f} ms)")
-    n = len(rows)
-    by_goals = sum(r[0].killed for _, r in rows)
-    by_walks = sum(r[1].killed for _, r in rows)
-    survivors = [m.name for m, r in rows if not (r[0].killed or r[1].killed)]
-    print(f"  mutants of the reference killed: {by_goals}/{n} by the goal-directed traces, "
-          f"{by_walks}/{n} by the random walks, {n - len(survivors)}/{n} together"
+          f"({table.seconds * 1000:.0f} ms)")
+    n = len(table.rows)
+    survivors = [m.name for m in table.survivors()]
+    print(f"  mutants of the reference killed: {table.killed_by('goals')}/{n} by the "
+          f"goal-directed traces, {table.killed_by('random')}/{n} by the random walks, "
+          f"{n - len(survivors)}/{n} together"
           + (f"; SURVIVED: {', '.join(survivors)}" if survivors else "")
           + " (details: stork mutate)")
     return exitcodes.VIOLATED if stale or failed or survivors else exitcodes.OK

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from stork import exitcodes
-from stork.mutate import MutateError, PartResult, catalog, replay
-from stork.paths import ROOT, libexec_dir
+from stork.mutate import MutateError, PartResult, kill_table
+from stork.paths import ROOT
 
 NAME = "mutate"
 HELP = ("Replay a trace corpus against every mutant of the reference implementation "
@@ -31,23 +31,14 @@ def _cell(r: PartResult) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    corpus = Path(args.corpus)
-    parts = {name: corpus / name for name in ("goals", "random")}
-    missing = [str(p) for p in parts.values() if not p.is_dir()]
-    if missing:
-        print(f"stork mutate: no such folder: {', '.join(missing)}", file=sys.stderr)
-        return exitcodes.BAD_INPUT
     try:
-        mutants = catalog()
-        reference = libexec_dir() / "stork-reference.so"
-        base = {name: replay(reference, [path]) for name, path in parts.items()}
-        rows = [(m, {name: replay(m.library(), [path]) for name, path in parts.items()})
-                for m in mutants]
+        table = kill_table(Path(args.corpus))
     except MutateError as e:
         print(f"stork mutate: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
-    survivors = [m for m, r in rows if not any(x.killed for x in r.values())]
-    ref_fails = {name: r for name, r in base.items() if r.failed}
+    base, rows = table.reference, table.rows
+    survivors = table.survivors()
+    ref_fails = table.reference_failures()
     if args.json:
         print(json.dumps({
             "reference": {n: {"passed": r.passed, "failed": r.failed} for n, r in base.items()},
@@ -65,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
                   f"{_cell(r['random']):<15}")
         n = len(rows)
         for name, label in (("goals", "goal-directed"), ("random", "random walks")):
-            k = sum(r[name].killed for _, r in rows)
+            k = table.killed_by(name)
             print(f"{label}: {k}/{n} killed ({100 * k / n:.0f}%)")
         k = n - len(survivors)
         print(f"together: {k}/{n} killed ({100 * k / n:.0f}%)")
