@@ -188,10 +188,6 @@ def _handle(tok: str) -> int:
     return _worker_number(tok)
 
 
-def _mask(statuses: tuple[str, ...]) -> int:
-    return sum(1 << tracefmt.STATUSES.index(s) for s in statuses)
-
-
 def _status_arg(statuses: tuple[str, ...]) -> int:
     """The status handed to the monitor: SUCCESS if listed (it is what changes state)."""
     return 0 if "SUCCESS" in statuses else tracefmt.STATUSES.index(statuses[0])
@@ -399,7 +395,7 @@ def _steps(trace: Trace, loop_line: int, end_line: int, ends_in_callback: bool) 
         if ev.kind == "call":
             s = _Step({"init": K_INIT, "queue": K_QUEUE, "free": K_FREE}[ev.api], ev.line,
                       ctx=_ctx(ev.ctx), lvl=_IRQL[ev.irql], st=_status_arg(ev.statuses),
-                      mask=_mask(ev.statuses), fail=int(fail_alloc))
+                      mask=tracefmt.status_mask(ev.statuses), fail=int(fail_alloc))
             if ev.api == "init":
                 s.h = _worker_number(ev.worker) if ev.worker else 0
             else:
@@ -493,10 +489,6 @@ _NAMES = ("status_in_allowed_set", "no_call_after_remove", "loop_repeats", "call
           "no_use_after_free", "valid_handle", "no_free_while_running", "no_leak", "irql")
 
 
-def _statuses_of(mask: int) -> tuple[str, ...]:
-    return tuple(s for i, s in enumerate(tracefmt.STATUSES) if mask & (1 << i))
-
-
 # The rule that puts each status in the allowed set, per call (spec/contract.md).
 _STATUS_RULES = {
     "init": {"SUCCESS": "WI-I1", "INVALID_IRQL": "WI-I2", "INSUFFICIENT_RESOURCES": "WI-I4"},
@@ -587,7 +579,7 @@ def _read_output(out: str, trace: Trace, sh: _Shape, end_line: int, loop_line: i
             continue
         m = _ALLOWED.match(raw)
         if m:
-            allowed = res.allowed[line] = _statuses_of(int(m.group(1)))
+            allowed = res.allowed[line] = tracefmt.statuses_of_mask(int(m.group(1)))
             continue
         m = _WORKER.match(raw)
         if m:

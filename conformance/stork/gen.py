@@ -108,14 +108,10 @@ class Corpus:
     seconds: float = 0.0
 
 
-def _mask(statuses: str) -> int:
-    return sum(1 << tracefmt.STATUSES.index(s) for s in statuses.split("|"))
-
-
 def _goal(kind: str = "any", api: str = "", state: str = "", caller: str = "",
           allowed: str = "", prev: str = "", cur: str = "", flags: int = 0) -> str:
     nums = [KIND[kind], API.get(api, 0), STATE.get(state, 0), CALLER.get(caller, 0),
-            _mask(allowed) if allowed else 0, TRANSITION.get(prev, 0), TRANSITION.get(cur, 0),
+            tracefmt.status_mask(allowed.split("|")) if allowed else 0, TRANSITION.get(prev, 0), TRANSITION.get(cur, 0),
             flags]
     return " ".join(map(str, nums))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,8 @@ STATUSES = (
 # STOR_STATUS_<name> values from storport.h.
 STATUS_VALUES = {name: (0 if name == "SUCCESS" else 0xC1000000 | i) for i, name in enumerate(STATUSES)}
 IRQLS = ("PASSIVE", "APC", "DISPATCH", "DIRQL")
+
+
 KEYWORDS = {"meta", "call", "start", "return", "remove", "fail-alloc", "loop", "end"}
 EVENT_WORDS = ("call", "start", "return", "remove", "fail-alloc")   # first word of an event
 
@@ -28,6 +31,15 @@ _BAD = re.compile(r"bad(0|[1-9][0-9]*)\Z")
 _ROUTINE = re.compile(r"cb(0|[1-9][0-9]*)\Z")
 _CONTEXT = re.compile(r"ctx(0|[1-9][0-9]*)\Z")
 _META_KEY = re.compile(r"[a-z][a-z0-9_-]*\Z")
+
+
+def status_mask(statuses: Iterable[str]) -> int:
+    """A set of status names as the model's bit mask: bit i is STATUSES[i] (its S_ code)."""
+    return sum(1 << STATUSES.index(s) for s in statuses)
+
+
+def statuses_of_mask(mask: int) -> tuple[str, ...]:
+    return tuple(s for i, s in enumerate(STATUSES) if mask & (1 << i))
 
 
 class TraceError(Exception):
