@@ -19,8 +19,6 @@ STATUSES = (
 # STOR_STATUS_<name> values from storport.h.
 STATUS_VALUES = {name: (0 if name == "SUCCESS" else 0xC1000000 | i) for i, name in enumerate(STATUSES)}
 IRQLS = ("PASSIVE", "APC", "DISPATCH", "DIRQL")
-
-
 KEYWORDS = {"meta", "call", "start", "return", "remove", "fail-alloc", "loop", "end"}
 EVENT_WORDS = ("call", "start", "return", "remove", "fail-alloc")   # first word of an event
 
