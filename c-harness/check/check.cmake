@@ -46,6 +46,8 @@ install(TARGETS stork-check ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/stor
 install(DIRECTORY ${H}/check/include/ DESTINATION ${CMAKE_INSTALL_DATADIR}/stork/c-harness/check/include)
 install(FILES ${H}/include/stork/impl_abi.h
         DESTINATION ${CMAKE_INSTALL_DATADIR}/stork/c-harness/check/include/stork)
+# The shipped scenarios (the case studies among them), for `stork audit` and `stork demo`.
+install(DIRECTORY ${H}/check/scenarios DESTINATION ${CMAKE_INSTALL_DATADIR}/stork/c-harness/check)
 
 # Benchmark: `cmake --build . --target bench_audit` prints schedules explored per second on the
 # fixed SpcNvme restart scenario against the same scenario's default schedule run repeatedly.

@@ -129,7 +129,10 @@ class Expectation:
 
 
 def expectation(scenario: Path) -> Expectation:
-    text = scenario.read_text(encoding="utf-8")
+    try:
+        text = scenario.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise AuditError(f"{scenario}: cannot read: {e}") from None
     m = re.search(r"^ \* expect: (.*)$", text, re.M)
     if not m:
         raise AuditError(f"{scenario}: no ' * expect:' line in its header")

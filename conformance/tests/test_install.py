@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -36,3 +37,12 @@ def test_installed_stork_mutates_with_the_installed_corpus(installed) -> None:
     r = installed("mutate")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "goal-directed: 22/22 killed" in r.stdout
+
+
+def test_installed_stork_runs_the_main_job(installed) -> None:
+    """`stork demo` from an install: designs, corpus, mutants and case-study audits all found."""
+    r = installed("demo")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert re.search(r"^(\d+) designs, \1 as expected, 0 not", r.stdout, re.M)
+    assert "identical to the shipped corpus" in r.stdout
+    assert re.search(r"^  (\d+) scenarios, \1 as expected", r.stdout, re.M)
