@@ -95,6 +95,13 @@ def test_bad_bounds_exit_2(stork, tmp_path: Path) -> None:
     assert r.returncode == 2 and "--maxw" in r.stderr
 
 
+def test_output_folder_it_cannot_create_exit_2(stork, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    r = stork("gen", "--out", str(blocker / "corpus"))
+    assert r.returncode == 2 and "cannot create" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_the_model_as_oracle_accepts_every_shipped_trace(stork) -> None:
     """check-trace (the contract monitor run by SPIN) takes every generated event."""
     r = stork("check-trace", str(SHIPPED))

@@ -64,6 +64,12 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"stork gen: {problem}", file=sys.stderr)
         return exitcodes.BAD_INPUT
+    out = Path(args.out)
+    try:                                # a folder it cannot write is bad input, found up front
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        print(f"stork gen: cannot create {out}: {e.strerror}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
 
     def progress(done: int, total: int, w) -> None:
         if not args.quiet and sys.stderr.isatty():
@@ -77,8 +83,11 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.BAD_INPUT
     if not args.quiet and sys.stderr.isatty():
         print(file=sys.stderr)
-    out = Path(args.out)
-    write_corpus(corpus, out)
+    try:
+        write_corpus(corpus, out)
+    except OSError as e:
+        print(f"stork gen: cannot write the corpus into {out}: {e}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
     found = [w for w in corpus.witnesses if w.verdict == "found"]
     unreachable = [w for w in corpus.witnesses if w.verdict == "unreachable"]
     unknown = [w for w in corpus.witnesses if w.verdict == "unknown"]
