@@ -66,16 +66,19 @@ TRANSITIONS = ("init:ok", "queue:ok", "queue:BUSY", "queue:INVALID_DEVICE_STATE"
 
 def pair_goals() -> list[str]:
     """Consecutive lifecycle transitions of one worker that the contract allows."""
+    # A return follows any call its callback made on its own worker; after a return the
+    # worker may still be queued (re-queued while it ran) or freed (by the callback).
     follows = {
         "init:ok": ("queue:ok", "free:ok", "queue:INVALID_DEVICE_STATE"),
-        "queue:ok": ("queue:BUSY", "free:BUSY", "start"),
-        "queue:BUSY": ("queue:BUSY", "free:BUSY", "start"),
-        "free:BUSY": ("queue:BUSY", "free:BUSY", "start"),
-        "queue:INVALID_DEVICE_STATE": ("free:ok", "return"),
+        "queue:ok": ("queue:BUSY", "free:BUSY", "start", "return"),
+        "queue:BUSY": ("queue:BUSY", "free:BUSY", "start", "return"),
+        "free:BUSY": ("queue:BUSY", "free:BUSY", "start", "return"),
+        "queue:INVALID_DEVICE_STATE": ("queue:INVALID_DEVICE_STATE", "free:ok", "return"),
         "start": ("queue:ok", "free:ok", "return", "queue:INVALID_DEVICE_STATE"),
-        "return": ("queue:ok", "free:ok", "start", "queue:INVALID_DEVICE_STATE"),
+        "return": ("queue:ok", "queue:BUSY", "free:ok", "free:BUSY", "free:UNSUCCESSFUL",
+                   "start", "queue:INVALID_DEVICE_STATE"),
         "free:ok": ("free:UNSUCCESSFUL", "return"),
-        "free:UNSUCCESSFUL": ("free:UNSUCCESSFUL",),
+        "free:UNSUCCESSFUL": ("free:UNSUCCESSFUL", "return"),
     }
     return [f"pair:{a}>{b}" for a in TRANSITIONS for b in follows.get(a, ())]
 
