@@ -39,13 +39,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "direct.h"
 #include "driver.h"
 #include "stork/impl_abi.h"
+#include "pack.h"
 #include "trace.h"
 
 const struct stork_impl *stork_impl_get(void); /* the reference, linked in */
@@ -230,20 +234,70 @@ static bool parse(const struct text *t, struct trace *out)
     return false;
 }
 
-/* One run of the stork-replay program into *best; false if it failed. */
-static bool time_program(const char *replay, const char *lib, const char *dir, struct clocks *best)
+/* One run of stork-replay with arguments argv[1..] (argv[0] is the program), its output to
+ * /dev/null, into *best; false if it failed.  Started with fork and exec rather than system(),
+ * so no shell's start is counted as the program's. */
+static bool time_program(char *const argv[], struct clocks *best)
 {
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "'%s' --impl '%s' '%s' > /dev/null", replay, lib, dir);
     double w0 = seconds(CLOCK_MONOTONIC), c0 = children_cpu();
-    int rc = system(cmd);
-    double wall = seconds(CLOCK_MONOTONIC) - w0, cpu = children_cpu() - c0;
-    if (rc != 0) {
-        fprintf(stderr, "bench_replay: %s failed (%d)\n", cmd, rc);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null < 0 || dup2(null, STDOUT_FILENO) < 0)
+            _exit(127);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "bench_replay: %s %s failed (status %d)\n", argv[0], argv[1], status);
         return false;
     }
+    double wall = seconds(CLOCK_MONOTONIC) - w0, cpu = children_cpu() - c0;
     best->wall = wall < best->wall ? wall : best->wall;
     best->cpu = cpu < best->cpu ? cpu : best->cpu;
+    return true;
+}
+
+/* The pack in this process, as a stork-replay child uses it: mapped, its events mapped in at
+ * once (pack_prefetch), then trace by trace: checked (pack_trace), the next one warmed
+ * (pack_warm), replayed.  *both is that loop; *check is a second pass doing only the checks
+ * (its events already in the page tables, not necessarily in the cache). */
+static bool time_pack_in_process(const struct stork_impl *impl, const char *file,
+                                 struct replay_stacks *stacks, struct clocks *both,
+                                 struct clocks *check)
+{
+    struct pack p;
+    char err[512];
+    struct trace tr;
+    struct trace_error te;
+    struct clocks t0 = now();
+    if (!pack_open(file, &p, err, sizeof err)) {
+        fprintf(stderr, "bench_replay: %s\n", err);
+        return false;
+    }
+    pack_prefetch(&p, 0, p.ntraces);
+    for (size_t i = 0; i < p.ntraces; i++) {
+        char *msg = NULL;
+        if (!pack_trace(&p, i, &tr, &te)) {
+            fprintf(stderr, "bench_replay: %s: line %d: %s\n", file, te.line, te.message);
+            return false;
+        }
+        if (i + 1 < p.ntraces)
+            pack_warm(&p, i + 1);
+        if (!replay_trace(impl, "generated.trace", &tr, &msg, NULL, stacks)) {
+            fprintf(stderr, "bench_replay: replay failed:\n%s", msg ? msg : "?\n");
+            return false;
+        }
+    }
+    keep_best(both, t0);
+    t0 = now();
+    for (size_t i = 0; i < p.ntraces; i++)
+        if (!pack_trace(&p, i, &tr, &te))
+            return false;
+    keep_best(check, t0);
+    pack_close(&p);
     return true;
 }
 
@@ -278,8 +332,11 @@ int main(int argc, char **argv)
         return 2;
 
     struct clocks direct = {1e9, 1e9}, on_contexts = direct, engine = direct, reader = direct,
-                  program = direct;
+                  program = direct, packing = direct, packed = direct, pack_both = direct,
+                  pack_check = direct;
     struct replay_stacks stacks = {0};
+    char pack_file[4096];
+    snprintf(pack_file, sizeof pack_file, "%s.pack", dir ? dir : "");
     for (int pass = 0; pass < PASSES; pass++) {
         struct clocks t0 = now();
         int bad = 0;
@@ -326,8 +383,16 @@ int main(int argc, char **argv)
         engine = (struct clocks){en.wall < engine.wall ? en.wall : engine.wall,
                                  en.cpu < engine.cpu ? en.cpu : engine.cpu};
 
-        if (replay && lib && dir && !time_program(replay, lib, dir, &program))
-            return 1;
+        if (replay && lib && dir) {
+            char *text[] = {(char *)replay, "--impl", (char *)lib, (char *)dir, NULL};
+            char *pack[] = {(char *)replay, "--pack", pack_file, (char *)dir, NULL};
+            char *packed_run[] = {(char *)replay, "--impl", (char *)lib, pack_file, NULL};
+            if (!time_program(text, &program) || !time_program(pack, &packing) ||
+                !time_program(packed_run, &packed))
+                return 1;
+            if (!time_pack_in_process(impl, pack_file, &stacks, &pack_both, &pack_check))
+                return 1;
+        }
     }
 
     printf("bench_replay: %ld traces x %zu events (%.0f events), reference implementation, "
@@ -344,6 +409,10 @@ int main(int argc, char **argv)
     row("reader + engine", total, both, direct);
     if (replay && lib && dir) {
         row("stork-replay program", total, program, direct);
+        row("stork-replay --pack (once per corpus)", total, packing, direct);
+        row("pack: check only (in process)", total, pack_check, direct);
+        row("pack: check + engine (in process)", total, pack_both, direct);
+        row("stork-replay program on the pack", total, packed, direct);
         printf("\n  program - reader - engine (files, processes, pipes): %.1f ns/event of CPU\n",
                (program.cpu - both.cpu) / total * 1e9);
         printf("ratio stork-replay program / direct: %.1f%% by CPU time, %.1f%% by wall time "

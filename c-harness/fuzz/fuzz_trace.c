@@ -21,13 +21,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char buf[256];
         for (size_t i = 0; i < t.nevents; i++) {
             const struct trace_event *e = &t.events[i];
-            if (e->text_off + e->text_len > t.text_len || e->line < 2)
+            const struct trace_source *s = &t.source[i];
+            int len;
+            if (s->text_off + s->text_len > t.text_len || s->line < 2 ||
+                trace_event_text(&t, i, &len) != t.text + s->text_off)
                 abort();
-            if (e->routine.ref != REF_NULL && e->routine.slot >= t.nroutines)
+            if (e->routine_ref != REF_NULL && e->routine >= t.nroutines)
                 abort();
-            if (e->context.ref != REF_NULL && e->context.slot >= t.ncontexts)
+            if (e->context_ref != REF_NULL && e->context >= t.ncontexts)
                 abort();
-            if (e->handle.ref == REF_NUM && (e->handle.num == 0 || e->handle.num > t.nworkers))
+            if (e->handle_ref == REF_NUM && (e->handle == 0 || e->handle > t.nworkers))
+                abort();
+            if (e->handle_ref == REF_BAD && e->handle >= t.nbad)
+                abort();
+            if ((e->kind == EV_START || e->kind == EV_RETURN || e->ctx_sys) && e->thread >= t.nthreads)
                 abort();
             trace_format_statuses(e->allowed, buf, sizeof buf);
         }

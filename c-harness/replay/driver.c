@@ -119,9 +119,9 @@ static unsigned irql_value(enum trace_irql q)
 static uint32_t routine_number(const struct replay *r, uint32_t slot)
 {
     for (size_t i = 0; i < r->t->nevents; i++) {
-        const struct trace_arg *a = &r->t->events[i].routine;
-        if (a->ref == REF_NUM && a->slot == slot)
-            return a->num;
+        const struct trace_event *e = &r->t->events[i];
+        if (e->routine_ref == REF_NUM && e->routine == slot)
+            return r->t->source[i].routine;
     }
     return 0;
 }
@@ -129,11 +129,16 @@ static uint32_t routine_number(const struct replay *r, uint32_t slot)
 static uint32_t context_number(const struct replay *r, uint32_t slot)
 {
     for (size_t i = 0; i < r->t->nevents; i++) {
-        const struct trace_arg *a = &r->t->events[i].context;
-        if (a->ref == REF_NUM && a->slot == slot)
-            return a->num;
+        const struct trace_event *e = &r->t->events[i];
+        if (e->context_ref == REF_NUM && e->context == slot)
+            return r->t->source[i].context;
     }
     return 0;
+}
+
+static const struct trace_source *source_of(const struct replay *r, const struct trace_event *e)
+{
+    return &r->t->source[e - r->t->events];
 }
 
 static void name_worker(const struct replay *r, const void *p, char *buf, size_t size)
@@ -169,12 +174,12 @@ static void name_context(const struct replay *r, const void *p, char *buf, size_
     snprintf(buf, size, "%p (not a context of this trace)", p);
 }
 
-static void name_arg(const struct trace_arg *a, const char *prefix, char *buf, size_t size)
+static void name_arg(uint8_t ref, uint32_t num, const char *prefix, char *buf, size_t size)
 {
-    if (a->ref == REF_NULL)
+    if (ref == REF_NULL)
         snprintf(buf, size, "null");
     else
-        snprintf(buf, size, "%s%u", prefix, a->num);
+        snprintf(buf, size, "%s%u", prefix, num);
 }
 
 /* ---- the environment ---- */
@@ -235,27 +240,25 @@ static void env_free(struct stork_env *env, void *p)
 
 /* ---- the calls ---- */
 
-static void *handle_ptr(struct replay *r, const struct trace_arg *a)
+static void *handle_ptr(struct replay *r, const struct trace_event *e)
 {
-    switch (a->ref) {
+    switch (e->handle_ref) {
     case REF_NULL:
         return NULL;
     case REF_BAD:
-        return &r->bad_area[a->slot];
-    case REF_NUM:
-        break;
+        return &r->bad_area[e->handle];
     }
-    return r->workers[a->num - 1];
+    return r->workers[e->handle - 1];
 }
 
-static void *context_ptr(struct replay *r, const struct trace_arg *a)
+static void *context_ptr(struct replay *r, const struct trace_event *e)
 {
-    return a->ref == REF_NULL ? NULL : &r->ctx_area[a->slot];
+    return e->context_ref == REF_NULL ? NULL : &r->ctx_area[e->context];
 }
 
-static HW_WORKITEM *routine_ptr(const struct trace_arg *a)
+static HW_WORKITEM *routine_ptr(const struct trace_event *e)
 {
-    return a->ref == REF_NULL ? NULL : replay_routines[a->slot];
+    return e->routine_ref == REF_NULL ? NULL : replay_routines[e->routine];
 }
 
 /* Make the call of event e (on whichever fiber is current) and return its status. */
@@ -275,11 +278,11 @@ static uint32_t do_call(struct replay *r, const struct trace_event *e, void **is
         break;
     }
     case API_QUEUE:
-        st = r->impl->queue_work_item(r->ad, &r->ext, routine_ptr(&e->routine),
-                                      handle_ptr(r, &e->handle), context_ptr(r, &e->context));
+        st = r->impl->queue_work_item(r->ad, &r->ext, routine_ptr(e), handle_ptr(r, e),
+                                      context_ptr(r, e));
         break;
     case API_FREE:
-        st = r->impl->free_worker(r->ad, &r->ext, handle_ptr(r, &e->handle));
+        st = r->impl->free_worker(r->ad, &r->ext, handle_ptr(r, e));
         break;
     }
     r->fail_alloc_now = false;
@@ -308,7 +311,7 @@ static const struct trace_event *own_next(struct replay *r, const struct sysctx 
         return NULL;
     const struct trace_event *e = &r->t->events[r->cur + 1];
     bool own = (e->kind == EV_CALL && e->ctx_sys) || e->kind == EV_RETURN;
-    return own && e->thread_slot == s->slot ? e : NULL;
+    return own && e->thread == s->slot ? e : NULL;
 }
 
 static void resume(struct replay *r, struct sysctx *s)
@@ -325,8 +328,7 @@ static void run_item(struct replay *r, struct sysctx *s)
     r->irql = STORK_PASSIVE_LEVEL;
     r->impl->run_posted(r->ad, s->item);
     if (s->phase == SYS_AWAIT_CB)
-        failf(r, "run_posted for w%u returned without calling any routine",
-              s->start_ev->handle.num);
+        failf(r, "run_posted for w%u returned without calling any routine", s->start_ev->handle);
     s->phase = SYS_IDLE;
 }
 
@@ -359,19 +361,19 @@ static bool callback_matches(struct replay *r, const struct trace_event *st, uns
         failf(r, "routine called with a HwDeviceExtension other than the one queued");
         return false;
     }
-    if (st->routine.ref == REF_NULL || st->routine.slot != slot) {
-        name_arg(&st->routine, "cb", want, sizeof want);
+    if (st->routine_ref == REF_NULL || st->routine != slot) {
+        name_arg(st->routine_ref, source_of(r, st)->routine, "cb", want, sizeof want);
         failf(r, "the implementation called routine cb%u, expected %s", routine_number(r, slot), want);
         return false;
     }
-    if (worker != r->workers[st->handle.num - 1]) {
+    if (worker != r->workers[st->handle - 1]) {
         name_worker(r, worker, got, sizeof got);
         failf(r, "routine called with worker %s, expected w%u (an item posted for the wrong worker?)",
-              got, st->handle.num);
+              got, st->handle);
         return false;
     }
-    if (context != context_ptr(r, &st->context)) {
-        name_arg(&st->context, "ctx", want, sizeof want);
+    if (context != context_ptr(r, st)) {
+        name_arg(st->context_ref, source_of(r, st)->context, "ctx", want, sizeof want);
         name_context(r, context, got, sizeof got);
         failf(r, "routine called with context %s, expected %s", got, want);
         return false;
@@ -399,14 +401,14 @@ void replay_on_callback(unsigned slot, void *ext, void *context, void *worker)
         else
             failf(r, "routine cb%u ran for %s on sys%u without a matching start (a second run, "
                      "or a callback the trace does not start)",
-                  routine_number(r, slot), w, s->start_ev->thread);
+                  routine_number(r, slot), w, source_of(r, s->start_ev)->thread);
         if (s)
             abandon(r, s);
         return;
     }
     if (!callback_matches(r, s->start_ev, slot, ext, context, worker))
         abandon(r, s);
-    uint32_t n = s->start_ev->handle.num;
+    uint32_t n = s->start_ev->handle;
     r->running[n - 1] = true;
     s->phase = SYS_IN_CB;
     /* Inside the routine: run the trace's calls from this thread until its return.  While
@@ -448,9 +450,9 @@ static bool self_contained(const struct replay *r, uint32_t slot)
 {
     for (size_t i = r->cur + 1; i < r->t->nevents; i++) {
         const struct trace_event *e = &r->t->events[i];
-        if (e->kind == EV_RETURN && e->thread_slot == slot)
+        if (e->kind == EV_RETURN && e->thread == slot)
             return true;
-        if (e->kind != EV_CALL || !e->ctx_sys || e->thread_slot != slot)
+        if (e->kind != EV_CALL || !e->ctx_sys || e->thread != slot)
             return false;
     }
     return false;
@@ -470,9 +472,9 @@ static void run_inline(struct replay *r, struct sysctx *s)
 
 static struct sysctx *sys_of(struct replay *r, const struct trace_event *e)
 {
-    struct sysctx *s = &r->sys[e->thread_slot];
+    struct sysctx *s = &r->sys[e->thread];
     s->r = r;
-    s->slot = e->thread_slot;
+    s->slot = e->thread;
     if (!s->created) {
         void *stack = r->stacks && r->stacks->n ? r->stacks->spare[--r->stacks->n] : NULL;
         if (!fiber_create(&s->fiber, &r->main, sys_main, s, stack)) {
@@ -516,7 +518,7 @@ static void ev_call(struct replay *r, const struct trace_event *e)
     if (e->ctx_sys) {
         /* Made and checked inside the callback on that fiber (replay_on_callback), which may
          * go on with the events after it: r->cur is then the last one it ran. */
-        resume(r, &r->sys[e->thread_slot]);
+        resume(r, &r->sys[e->thread]);
         return;
     }
     void *issued = NULL;
@@ -527,7 +529,7 @@ static void ev_call(struct replay *r, const struct trace_event *e)
 
 static void ev_start(struct replay *r, const struct trace_event *e)
 {
-    uint32_t n = e->handle.num;
+    uint32_t n = e->handle;
     if (!r->posted[n - 1].is) {
         char others[256] = "";
         size_t used = 0;
@@ -541,12 +543,12 @@ static void ev_start(struct replay *r, const struct trace_event *e)
     void *item = r->posted[n - 1].item;
     r->posted[n - 1].is = false;
     r->nposted--;
-    bool on_driver = self_contained(r, e->thread_slot);
-    struct sysctx *s = on_driver ? &r->sys[e->thread_slot] : sys_of(r, e);
+    bool on_driver = self_contained(r, e->thread);
+    struct sysctx *s = on_driver ? &r->sys[e->thread] : sys_of(r, e);
     if (!s)
         return;
     s->r = r;
-    s->slot = e->thread_slot;
+    s->slot = e->thread;
     s->start_ev = e;
     s->item = item;
     if (on_driver)
@@ -557,7 +559,7 @@ static void ev_start(struct replay *r, const struct trace_event *e)
 
 static void ev_return(struct replay *r, const struct trace_event *e)
 {
-    resume(r, &r->sys[e->thread_slot]);
+    resume(r, &r->sys[e->thread]);
 }
 
 static void run_event(struct replay *r, const struct trace_event *e)
@@ -697,16 +699,18 @@ static char *report(const struct replay *r)
         add(&m, &len, &cap, "%s:%d: %s\n", r->path, r->fail_line, r->fail_what);
         upto = r->fail_line == t->end_line ? t->nevents : 0;
     } else {
-        const struct trace_event *e = &t->events[r->cur];
-        add(&m, &len, &cap, "%s:%d: %.*s\n", r->path, e->line, (int)e->text_len, t->text + e->text_off);
+        int tl;
+        const char *tx = trace_event_text(t, r->cur, &tl);
+        add(&m, &len, &cap, "%s:%d: %.*s\n", r->path, t->source[r->cur].line, tl, tx);
     }
     add(&m, &len, &cap, "  %s\n", r->detail);
     size_t from = upto > EVENTS_BEFORE ? upto - EVENTS_BEFORE : 0;
     if (from < upto)
         add(&m, &len, &cap, "  events before it:\n");
     for (size_t i = from; i < upto; i++) {
-        const struct trace_event *e = &t->events[i];
-        add(&m, &len, &cap, "    %d: %.*s\n", e->line, (int)e->text_len, t->text + e->text_off);
+        int tl;
+        const char *tx = trace_event_text(t, i, &tl);
+        add(&m, &len, &cap, "    %d: %.*s\n", t->source[i].line, tl, tx);
     }
     return m;
 }

@@ -2,24 +2,31 @@
  * stork-replay: drive an implementation of the Storport work-item runtime through stork traces.
  *
  *   stork-replay --impl LIB.so [--junit FILE] [--timeout S] [--batch N] [-v] [--] PATH...
+ *   stork-replay --pack OUT [--] PATH...
  *
+ * A PATH is a trace file, a folder (every *.trace under it) or a pack (trace/pack.h: traces
+ * parsed and checked once, replayed without reading text; --pack writes one).
  * The library is checked (missing, no entry point, other ABI version: one line, exit 2), then
  * the traces run in child processes, a batch per child (runner.c), each child reading,
- * parsing and checking a trace just before replaying it.  A malformed trace ("FILE:LINE:
- * expected ...") means exit 2 and no results, and takes precedence over a bad library; the
- * batches before it may already have run.  Exit 0 if all pass, 1 if any fails.
+ * parsing and checking a trace just before replaying it (a packed trace is checked in place).
+ * A malformed trace ("FILE:LINE: expected ...") means exit 2 and no results, and takes
+ * precedence over a bad library; the batches before it may already have run.  Exit 0 if all
+ * pass, 1 if any fails.
  *
  * Why the parent parses nothing: holding every parsed trace (about 100 bytes per event) made
  * the parent's memory grow with the whole set, so each batch's fork copied page tables for all
- * of it, and the time per trace grew with the number of traces.
+ * of it, and the time per trace grew with the number of traces.  A pack is mapped once, before
+ * the children are made, and they share it.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "files.h"
 #include "junit.h"
+#include "pack.h"
 #include "runner.h"
 
 #define EXIT_PASS 0
@@ -27,11 +34,15 @@
 #define EXIT_BAD_INPUT 2
 
 struct args {
-    const char *lib, *junit;
+    const char *lib, *junit, *pack_out;
     double timeout;
     long batch;
     bool verbose;
-    struct file_list files;
+    struct file_list files; /* owns the text traces' paths */
+    struct pack **packs;    /* the packs given */
+    size_t npacks;
+    struct job *jobs;       /* every trace, in the order given */
+    size_t njobs, cap;
 };
 
 static int usage(const char *why)
@@ -39,8 +50,75 @@ static int usage(const char *why)
     if (why)
         fprintf(stderr, "stork-replay: %s\n", why);
     fprintf(stderr, "usage: stork-replay --impl LIB.so [--junit FILE] [--timeout SECONDS] "
-                    "[--batch N] [-v] TRACE-OR-FOLDER...\n");
+                    "[--batch N] [-v] PATH...\n"
+                    "       stork-replay --pack OUT PATH...\n"
+                    "PATH: a .trace file, a folder of them (searched recursively) or a pack "
+                    "written by --pack\n");
     return EXIT_BAD_INPUT;
+}
+
+static bool push_job(struct args *a, struct job j)
+{
+    if (a->njobs == a->cap) {
+        size_t c = a->cap ? a->cap * 2 : 256;
+        struct job *n = realloc(a->jobs, c * sizeof *n);
+        if (!n)
+            return false;
+        a->jobs = n;
+        a->cap = c;
+    }
+    a->jobs[a->njobs++] = j;
+    return true;
+}
+
+/* A pack: every trace in it; anything else: files_add. */
+static bool add_path(struct args *a, const char *path, char *err, size_t size)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && pack_is(path)) {
+        struct pack *p = malloc(sizeof *p);
+        struct pack **ps = realloc(a->packs, (a->npacks + 1) * sizeof *ps);
+        if (ps)
+            a->packs = ps;
+        if (!p || !ps) {
+            free(p);
+            snprintf(err, size, "out of memory");
+            return false;
+        }
+        if (!pack_open(path, p, err, size)) {
+            free(p);
+            return false;
+        }
+        a->packs[a->npacks++] = p;
+        for (size_t i = 0; i < p->ntraces; i++)
+            if (!push_job(a, (struct job){.path = pack_path(p, i), .pack = p, .index = i})) {
+                snprintf(err, size, "out of memory");
+                return false;
+            }
+        return true;
+    }
+    size_t from = a->files.n;
+    if (!files_add(&a->files, path, err, size))
+        return false;
+    for (size_t i = from; i < a->files.n; i++)
+        if (!push_job(a, (struct job){.path = a->files.paths[i]})) {
+            snprintf(err, size, "out of memory");
+            return false;
+        }
+    return true;
+}
+
+static void args_free(struct args *a)
+{
+    for (size_t i = 0; i < a->njobs; i++)
+        free(a->jobs[i].message);
+    free(a->jobs);
+    for (size_t i = 0; i < a->npacks; i++) {
+        pack_close(a->packs[i]);
+        free(a->packs[i]);
+    }
+    free(a->packs);
+    files_free(&a->files);
 }
 
 /* A number in (0, max]. */
@@ -66,7 +144,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         const char *s = argv[i];
         bool has_value = i + 1 < argc;
         if (!options || s[0] != '-' || s[1] == '\0') {
-            if (!files_add(&a->files, s, err, sizeof err)) {
+            if (!add_path(a, s, err, sizeof err)) {
                 fprintf(stderr, "stork-replay: %s\n", err);
                 return EXIT_BAD_INPUT;
             }
@@ -74,6 +152,8 @@ static int parse_args(int argc, char **argv, struct args *a)
             options = false;
         else if (strcmp(s, "--impl") == 0 && has_value)
             a->lib = argv[++i];
+        else if (strcmp(s, "--pack") == 0 && has_value)
+            a->pack_out = argv[++i];
         else if (strcmp(s, "--junit") == 0 && has_value)
             a->junit = argv[++i];
         else if (strcmp(s, "--timeout") == 0 && has_value) {
@@ -92,27 +172,32 @@ static int parse_args(int argc, char **argv, struct args *a)
         } else
             return usage("unknown option or missing value");
     }
-    if (!a->lib)
-        return usage("--impl LIB.so is required");
-    if (a->files.n == 0)
+    if (!a->lib == !a->pack_out)
+        return usage(a->lib ? "--impl and --pack do not go together" : "--impl LIB.so (or --pack OUT) is required");
+    if (a->pack_out && (a->junit || a->verbose))
+        return usage("--junit and -v are for replaying, not --pack");
+    if (a->njobs == 0)
         return usage("no trace files given (or none found in the folders)");
     return 0;
 }
 
 /* Every trace through the library; 0, or EXIT_BAD_INPUT after printing why. */
-static int run_all(const struct args *a, struct job *jobs)
+static int run_all(struct args *a)
 {
     char err[1024];
-    size_t n = a->files.n;
+    struct job *jobs = a->jobs;
+    size_t n = a->njobs;
     if (!runner_check_library(a->lib, err, sizeof err)) {
         for (size_t i = 0; i < n; i++) { /* a malformed trace is reported first */
             char why[1024];
             struct trace t;
-            if (!files_load_trace(jobs[i].path, &t, why, sizeof why)) {
+            bool owned;
+            if (!job_load(&jobs[i], &t, &owned, why, sizeof why)) {
                 fprintf(stderr, "%s\n", why);
                 return EXIT_BAD_INPUT;
             }
-            trace_free(&t);
+            if (owned)
+                trace_free(&t);
         }
         fprintf(stderr, "stork-replay: %s\n", err);
         return EXIT_BAD_INPUT;
@@ -130,36 +215,77 @@ static int run_all(const struct args *a, struct job *jobs)
     return 0;
 }
 
+/* --pack: every trace read and checked, then written into one pack; 0 or EXIT_BAD_INPUT. */
+static int write_pack(const struct args *a)
+{
+    char err[1024];
+    const char **paths = malloc(a->njobs * sizeof *paths);
+    if (!paths) {
+        fprintf(stderr, "stork-replay: out of memory\n");
+        return EXIT_BAD_INPUT;
+    }
+    for (size_t i = 0; i < a->njobs; i++)
+        paths[i] = a->jobs[i].path;
+    struct pack_writer *w = pack_writer_open(a->pack_out, paths, a->njobs, err, sizeof err);
+    free(paths);
+    if (!w) {
+        fprintf(stderr, "stork-replay: %s\n", err);
+        return EXIT_BAD_INPUT;
+    }
+    size_t events = 0;
+    for (size_t i = 0; i < a->njobs; i++) {
+        struct trace t;
+        bool owned;
+        if (!job_load(&a->jobs[i], &t, &owned, err, sizeof err)) {
+            fprintf(stderr, "%s\n", err);
+            pack_writer_abandon(w);
+            return EXIT_BAD_INPUT;
+        }
+        bool ok = pack_writer_add(w, &t, err, sizeof err);
+        events += t.nevents;
+        if (owned)
+            trace_free(&t);
+        if (!ok) {
+            fprintf(stderr, "stork-replay: %s\n", err);
+            pack_writer_abandon(w);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    if (!pack_writer_finish(w, err, sizeof err)) {
+        fprintf(stderr, "stork-replay: %s\n", err);
+        return EXIT_BAD_INPUT;
+    }
+    printf("packed %zu traces (%zu events) into %s\n", a->njobs, events, a->pack_out);
+    return EXIT_PASS;
+}
+
 int main(int argc, char **argv)
 {
     struct args a = {0};
     int rc = parse_args(argc, argv, &a);
     if (rc) {
-        files_free(&a.files);
+        args_free(&a);
         return rc;
     }
-    struct job *jobs = calloc(a.files.n, sizeof *jobs);
-    if (!jobs) {
-        fprintf(stderr, "stork-replay: out of memory\n");
-        rc = EXIT_BAD_INPUT;
-    } else {
-        for (size_t i = 0; i < a.files.n; i++)
-            jobs[i].path = a.files.paths[i];
-        rc = run_all(&a, jobs);
+    if (a.pack_out) {
+        rc = write_pack(&a);
+        args_free(&a);
+        return rc;
     }
+    rc = run_all(&a);
     if (rc == 0) {
         size_t passed = 0, failed = 0;
-        for (size_t i = 0; i < a.files.n; i++) {
-            if (jobs[i].ok) {
+        for (size_t i = 0; i < a.njobs; i++) {
+            if (a.jobs[i].ok) {
                 passed++;
                 if (a.verbose)
-                    printf("PASS %s\n", jobs[i].path);
+                    printf("PASS %s\n", a.jobs[i].path);
             } else {
                 failed++;
-                printf("FAIL %s\n%s", jobs[i].path, jobs[i].message ? jobs[i].message : "\n");
+                printf("FAIL %s\n%s", a.jobs[i].path, a.jobs[i].message ? a.jobs[i].message : "\n");
             }
         }
-        if (a.junit && !junit_write(a.junit, a.lib, jobs, a.files.n)) {
+        if (a.junit && !junit_write(a.junit, a.lib, a.jobs, a.njobs)) {
             fprintf(stderr, "stork-replay: cannot write %s: %s\n", a.junit, strerror(errno));
             rc = EXIT_BAD_INPUT;
         }
@@ -167,9 +293,6 @@ int main(int argc, char **argv)
         if (rc == 0)
             rc = failed ? EXIT_FAIL : EXIT_PASS;
     }
-    for (size_t i = 0; jobs && i < a.files.n; i++)
-        free(jobs[i].message);
-    free(jobs);
-    files_free(&a.files);
+    args_free(&a);
     return rc;
 }

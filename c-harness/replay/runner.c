@@ -76,6 +76,19 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+bool job_load(const struct job *j, struct trace *t, bool *owned, char *err, size_t size)
+{
+    *owned = j->pack == NULL;
+    if (!j->pack)
+        return files_load_trace(j->path, t, err, size);
+    struct trace_error te;
+    if (pack_trace(j->pack, j->index, t, &te))
+        return true;
+    snprintf(err, size, "%s: trace %zu (%s:%d): %s", j->pack->file, j->index + 1, j->path, te.line,
+             te.message);
+    return false;
+}
+
 /* The child: replay jobs[from..to) and report each.  Never returns. */
 static void child_main(const struct run_options *o, struct job *jobs, size_t from, size_t to, int fd,
                        struct progress *pg)
@@ -91,17 +104,30 @@ static void child_main(const struct run_options *o, struct job *jobs, size_t fro
         _exit(2);
     }
     struct replay_stacks stacks = {0};
+    /* A batch is a run of traces in order, so those from one pack are consecutive there. */
+    for (size_t i = from; i < to;) {
+        size_t j = i + 1;
+        while (j < to && jobs[j].pack == jobs[i].pack && jobs[j].index == jobs[j - 1].index + 1)
+            j++;
+        if (jobs[i].pack)
+            pack_prefetch(jobs[i].pack, jobs[i].index, jobs[j - 1].index + 1);
+        i = j;
+    }
     for (size_t i = from; i < to; i++) {
         char *msg = NULL;
         struct trace t;
         enum outcome out = OUT_BAD_INPUT;
         double t0 = now();
         pg->started = t0;
-        if (files_load_trace(jobs[i].path, &t, err, sizeof err)) {
+        bool owned;
+        if (job_load(&jobs[i], &t, &owned, err, sizeof err)) {
+            if (i + 1 < to && jobs[i + 1].pack)
+                pack_warm(jobs[i + 1].pack, jobs[i + 1].index);
             pg->event = 0;
             pg->job = (uint32_t)i;
             out = replay_trace(impl, jobs[i].path, &t, &msg, &pg->event, &stacks) ? OUT_PASS : OUT_FAIL;
-            trace_free(&t);
+            if (owned)
+                trace_free(&t);
         }
         struct result *res = &pg->result[i - from];
         res->seconds = now() - t0;
@@ -250,17 +276,20 @@ static bool run_batch(const struct run_options *o, struct job *jobs, size_t from
          * reads the trace again for that. */
         char where[256], unread[512];
         struct trace t;
-        if (pg->job != from || !files_load_trace(jobs[from].path, &t, unread, sizeof unread))
+        bool owned = false;
+        if (pg->job != from || !job_load(&jobs[from], &t, &owned, unread, sizeof unread))
             snprintf(where, sizeof where, "%s: before the first event", jobs[from].path);
         else {
             if (pg->event < t.nevents) {
-                const struct trace_event *e = &t.events[pg->event];
-                snprintf(where, sizeof where, "%s:%d: %.*s", jobs[from].path, e->line,
-                         (int)(e->text_len > 120 ? 120 : e->text_len), t.text + e->text_off);
+                int tl;
+                const char *tx = trace_event_text(&t, pg->event, &tl);
+                snprintf(where, sizeof where, "%s:%d: %.*s", jobs[from].path, t.source[pg->event].line,
+                         tl > 120 ? 120 : tl, tx);
             } else
                 snprintf(where, sizeof where, "%s:%d: end (destroy_adapter)", jobs[from].path,
                          t.end_line);
-            trace_free(&t);
+            if (owned)
+                trace_free(&t);
         }
         size_t len = strlen(where) + strlen(reason) + 64;
         *why = malloc(len);

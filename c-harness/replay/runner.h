@@ -5,8 +5,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "pack.h"
+
 struct job {
-    const char *path;
+    const char *path;         /* the trace file, or where a packed trace came from */
+    const struct pack *pack;  /* NULL: a text trace at path; else trace `index` of this pack */
+    size_t index;
     /* result */
     bool ok;
     bool bad_input; /* the trace is malformed (or unreadable): message is the line to print */
@@ -19,6 +23,10 @@ struct run_options {
     double timeout; /* seconds per trace */
     size_t batch;   /* traces per child process */
 };
+
+/* Load a job's trace into *t: a text file read, parsed and checked (*owned set: release with
+ * trace_free), or a packed trace checked in place.  False with the line to print in err. */
+bool job_load(const struct job *j, struct trace *t, bool *owned, char *err, size_t size);
 
 /* Check in a child that the library loads and has a valid table; false with a one-line
  * reason (including a crash while loading). */

@@ -7,9 +7,6 @@
 #include "tokens.h"
 #include "trace.h"
 
-/* The replay supplies this many distinct HW_WORKITEM routines (replay/routines.c). */
-#define TRACE_MAX_ROUTINES 16
-
 /* A set of numbers in first-seen order.  The first few live in the set itself (most traces
  * have a handful of each kind: allocating them cost more than checking a short trace). */
 #define NUMSET_LOCAL 8
@@ -60,27 +57,52 @@ struct checker {
     uint32_t nworkers;
 };
 
-static bool arg_slot(struct numset *s, struct trace_arg *a, struct trace_error *err, int line)
+/* The slot of `num` in s, into *slot; `what` names the kind for the limit's message. */
+static bool slot(struct numset *s, uint32_t num, uint16_t *out, const char *what,
+                 struct trace_error *err, int line)
 {
-    if (a->ref == REF_NULL)
-        return true;
-    a->slot = slot_of(s, a->num);
-    if (a->slot == UINT32_MAX)
+    uint32_t i = slot_of(s, num);
+    if (i == UINT32_MAX)
         return trace_fail(err, line, "out of memory");
+    if (i >= TRACE_MAX_SLOTS)
+        return trace_fail(err, line, "more than %u distinct %s in one trace (the replay supports %u)",
+                          TRACE_MAX_SLOTS, what, TRACE_MAX_SLOTS);
+    *out = (uint16_t)i;
     return true;
 }
 
-static bool thread_slot(struct checker *c, struct trace_event *e, struct trace_error *err)
+static bool routine_slot(struct checker *c, struct trace_event *e, const struct trace_source *s,
+                         struct trace_error *err)
 {
-    e->thread_slot = slot_of(&c->threads, e->thread);
-    if (e->thread_slot == UINT32_MAX)
-        return trace_fail(err, e->line, "out of memory");
+    if (e->routine_ref == REF_NULL)
+        return true;
+    uint32_t i = slot_of(&c->routines, s->routine);
+    if (i == UINT32_MAX)
+        return trace_fail(err, s->line, "out of memory");
+    if (i >= TRACE_MAX_ROUTINES)
+        return trace_fail(err, s->line, "more than %d distinct routines (the replay supplies %d)",
+                          TRACE_MAX_ROUTINES, TRACE_MAX_ROUTINES);
+    e->routine = (uint8_t)i;
+    return true;
+}
+
+static bool context_slot(struct checker *c, struct trace_event *e, const struct trace_source *s,
+                         struct trace_error *err)
+{
+    return e->context_ref == REF_NULL || slot(&c->contexts, s->context, &e->context, "contexts", err, s->line);
+}
+
+static bool thread_slot(struct checker *c, struct trace_event *e, const struct trace_source *s,
+                        struct trace_error *err)
+{
+    if (!slot(&c->threads, s->thread, &e->thread, "system threads", err, s->line))
+        return false;
     if (c->threads.n > c->running_cap) {
         uint32_t cap = c->threads.cap;
         uint32_t *r = c->running == c->running_local ? malloc(cap * sizeof *r)
                                                      : realloc(c->running, cap * sizeof *r);
         if (!r)
-            return trace_fail(err, e->line, "out of memory");
+            return trace_fail(err, s->line, "out of memory");
         if (c->running == c->running_local)
             memcpy(r, c->running_local, sizeof c->running_local);
         memset(r + c->running_cap, 0, (cap - c->running_cap) * sizeof *r);
@@ -90,78 +112,83 @@ static bool thread_slot(struct checker *c, struct trace_event *e, struct trace_e
     return true;
 }
 
-static bool worker_issued(struct checker *c, const struct trace_arg *a, struct trace_error *err, int line)
+/* The handle: wN must be issued already (its N is kept: workers are numbered densely); badN
+ * gets a slot. */
+static bool handle_slot(struct checker *c, struct trace_event *e, const struct trace_source *s,
+                        struct trace_error *err)
 {
-    if (a->ref == REF_NUM && a->num > c->nworkers)
-        return trace_fail(err, line, "worker w%u used before it is issued", a->num);
+    switch (e->handle_ref) {
+    case REF_NUM:
+        if (s->handle > c->nworkers)
+            return trace_fail(err, s->line, "worker w%u used before it is issued", s->handle);
+        e->handle = (uint16_t)s->handle;
+        return true;
+    case REF_BAD:
+        return slot(&c->bad, s->handle, &e->handle, "badN handles", err, s->line);
+    }
     return true;
 }
 
-static bool check_call(struct checker *c, struct trace_event *e, struct trace_error *err)
+static bool check_call(struct checker *c, struct trace_event *e, const struct trace_source *s,
+                       struct trace_error *err)
 {
     if (e->ctx_sys) {
-        if (!thread_slot(c, e, err))
+        if (!thread_slot(c, e, s, err))
             return false;
-        if (c->running[e->thread_slot] == 0)
-            return trace_fail(err, e->line, "call from sys%u outside a callback on that thread", e->thread);
+        if (c->running[e->thread] == 0)
+            return trace_fail(err, s->line, "call from sys%u outside a callback on that thread", s->thread);
     }
     if (e->api == API_INIT) {
-        if (e->new_worker && e->new_worker != c->nworkers + 1)
-            return trace_fail(err, e->line, "init issues w%u but the next worker is w%u", e->new_worker,
-                        c->nworkers + 1);
-        if (e->new_worker)
+        if (s->new_worker && s->new_worker != c->nworkers + 1)
+            return trace_fail(err, s->line, "init issues w%u but the next worker is w%u", s->new_worker,
+                              c->nworkers + 1);
+        if (s->new_worker && s->new_worker > TRACE_MAX_SLOTS)
+            return trace_fail(err, s->line, "more than %u workers in one trace (the replay supports %u)",
+                              TRACE_MAX_SLOTS, TRACE_MAX_SLOTS);
+        if (s->new_worker)
             c->nworkers++;
         return true;
     }
-    if (!worker_issued(c, &e->handle, err, e->line) || !arg_slot(&c->bad, &e->handle, err, e->line))
+    if (!handle_slot(c, e, s, err))
         return false;
-    if (e->api == API_QUEUE) {
-        if (!arg_slot(&c->routines, &e->routine, err, e->line) ||
-            !arg_slot(&c->contexts, &e->context, err, e->line))
-            return false;
-        if (c->routines.n > TRACE_MAX_ROUTINES)
-            return trace_fail(err, e->line, "more than %d distinct routines (the replay supplies %d)",
-                        TRACE_MAX_ROUTINES, TRACE_MAX_ROUTINES);
-    }
+    if (e->api == API_QUEUE)
+        return routine_slot(c, e, s, err) && context_slot(c, e, s, err);
     return true;
 }
 
-static bool check_event(struct checker *c, struct trace_event *e, struct trace_error *err)
+static bool check_event(struct checker *c, struct trace_event *e, const struct trace_source *s,
+                        struct trace_error *err)
 {
     switch (e->kind) {
     case EV_CALL:
-        return check_call(c, e, err);
+        return check_call(c, e, s, err);
     case EV_START:
-        if (!thread_slot(c, e, err) || !worker_issued(c, &e->handle, err, e->line) ||
-            !arg_slot(&c->routines, &e->routine, err, e->line) ||
-            !arg_slot(&c->contexts, &e->context, err, e->line))
+        if (!thread_slot(c, e, s, err) || !handle_slot(c, e, s, err) || !routine_slot(c, e, s, err) ||
+            !context_slot(c, e, s, err))
             return false;
-        if (c->routines.n > TRACE_MAX_ROUTINES)
-            return trace_fail(err, e->line, "more than %d distinct routines (the replay supplies %d)",
-                        TRACE_MAX_ROUTINES, TRACE_MAX_ROUTINES);
-        if (c->running[e->thread_slot])
-            return trace_fail(err, e->line, "start on sys%u, which is already running the callback of w%u",
-                        e->thread, c->running[e->thread_slot]);
-        c->running[e->thread_slot] = e->handle.num;
+        if (c->running[e->thread])
+            return trace_fail(err, s->line, "start on sys%u, which is already running the callback of w%u",
+                              s->thread, c->running[e->thread]);
+        c->running[e->thread] = s->handle;
         return true;
     case EV_RETURN:
-        if (!thread_slot(c, e, err) || !worker_issued(c, &e->handle, err, e->line))
+        if (!thread_slot(c, e, s, err) || !handle_slot(c, e, s, err))
             return false;
-        if (c->running[e->thread_slot] != e->handle.num) {
-            if (c->running[e->thread_slot] == 0)
-                return trace_fail(err, e->line, "return sys%u w%u, but no callback is running on sys%u",
-                            e->thread, e->handle.num, e->thread);
-            return trace_fail(err, e->line, "return sys%u w%u does not match the callback running on sys%u (w%u)",
-                        e->thread, e->handle.num, e->thread, c->running[e->thread_slot]);
+        if (c->running[e->thread] != s->handle) {
+            if (c->running[e->thread] == 0)
+                return trace_fail(err, s->line, "return sys%u w%u, but no callback is running on sys%u",
+                                  s->thread, s->handle, s->thread);
+            return trace_fail(err, s->line, "return sys%u w%u does not match the callback running on sys%u (w%u)",
+                              s->thread, s->handle, s->thread, c->running[e->thread]);
         }
-        c->running[e->thread_slot] = 0;
+        c->running[e->thread] = 0;
         return true;
     case EV_REMOVE_BEGIN:
     case EV_REMOVE_END:
     case EV_FAIL_ALLOC:
         return true;
     }
-    return trace_fail(err, e->line, "internal error: unknown event kind");
+    return trace_fail(err, s->line, "internal error: unknown event kind");
 }
 
 bool trace_check(struct trace *t, struct trace_error *err)
@@ -176,7 +203,7 @@ bool trace_check(struct trace *t, struct trace_error *err)
     c.running_cap = NUMSET_LOCAL;
     bool ok = true;
     for (size_t i = 0; ok && i < t->nevents; i++)
-        ok = check_event(&c, &t->events[i], err);
+        ok = check_event(&c, &t->events[i], &t->source[i], err);
     t->nworkers = c.nworkers;
     t->nbad = c.bad.n;
     t->nroutines = c.routines.n;

@@ -244,48 +244,59 @@ static bool statuses(struct tok t, uint32_t *set, struct trace_error *err, int n
     }
 }
 
-static bool handle(struct tok t, struct trace_arg *a, struct trace_error *err, int n)
+/* A handle: its kind into *ref, its N into *num. */
+static bool handle(struct tok t, uint8_t *ref, uint32_t *num, struct trace_error *err, int n)
 {
     const char *what = "a handle (wN, null or badN)";
     if (tok_is(t, "null")) {
-        a->ref = REF_NULL;
+        *ref = REF_NULL;
         return true;
     }
-    if (tok_number(t, "bad", true, &a->num) != NUM_NO) {
-        a->ref = REF_BAD;
-        return number(t, "bad", true, &a->num, err, n, what);
+    if (tok_number(t, "bad", true, num) != NUM_NO) {
+        *ref = REF_BAD;
+        return number(t, "bad", true, num, err, n, what);
     }
-    a->ref = REF_NUM;
-    return number(t, "w", false, &a->num, err, n, what);
+    *ref = REF_NUM;
+    return number(t, "w", false, num, err, n, what);
 }
 
-static bool nullable(struct tok t, const char *prefix, struct trace_arg *a, struct trace_error *err,
-                     int n, const char *what)
+static bool nullable(struct tok t, const char *prefix, uint8_t *ref, uint32_t *num,
+                     struct trace_error *err, int n, const char *what)
 {
     if (tok_is(t, "null")) {
-        a->ref = REF_NULL;
+        *ref = REF_NULL;
         return true;
     }
-    a->ref = REF_NUM;
-    return number(t, prefix, true, &a->num, err, n, what);
+    *ref = REF_NUM;
+    return number(t, prefix, true, num, err, n, what);
 }
 
-static bool parse_call(const struct line *l, struct trace_event *e, struct trace_error *err, int n)
+static bool allowed(struct tok t, struct trace_event *e, struct trace_error *err, int n)
+{
+    uint32_t set;
+    if (!statuses(t, &set, err, n))
+        return false;
+    e->allowed = (uint16_t)set;
+    return true;
+}
+
+static bool parse_call(const struct line *l, struct trace_event *e, struct trace_source *s,
+                       struct trace_error *err, int n)
 {
     if (l->nfield < 4)
         return trace_fail(err, n, "expected 'call CTX IRQL init|queue|free ...'");
     struct tok ctx = l->f[1], irql = l->f[2], api = l->f[3];
     if (!expect(is_ctx(ctx), err, n, "a context name (a miniport routine or sysN)", ctx))
         return false;
-    if (tok_number(ctx, "sys", true, &e->thread) != NUM_NO) {
-        e->ctx_sys = true;
-        if (!number(ctx, "sys", true, &e->thread, err, n, "a system thread sysN"))
+    if (tok_number(ctx, "sys", true, &s->thread) != NUM_NO) {
+        e->ctx_sys = 1;
+        if (!number(ctx, "sys", true, &s->thread, err, n, "a system thread sysN"))
             return false;
     }
     int q = tok_irql(irql);
     if (!expect(q >= 0, err, n, "an IRQL (PASSIVE, APC, DISPATCH, DIRQL)", irql))
         return false;
-    e->irql = (enum trace_irql)q;
+    e->irql = (uint8_t)q;
     if (tok_is(api, "init")) {
         e->api = API_INIT;
         if ((l->nfield != 6 && l->nfield != 7) || !tok_is(l->f[4], "->"))
@@ -294,11 +305,11 @@ static bool parse_call(const struct line *l, struct trace_event *e, struct trace
             if (l->nfield != 7)
                 return trace_fail(err, n, "expected the new worker's name after 'init -> SUCCESS'");
             e->allowed = 1;
-            return number(l->f[6], "w", false, &e->new_worker, err, n, "a worker name wN");
+            return number(l->f[6], "w", false, &s->new_worker, err, n, "a worker name wN");
         }
         if (l->nfield != 6)
             return trace_fail(err, n, "expected nothing after a failed init's statuses");
-        if (!statuses(l->f[5], &e->allowed, err, n))
+        if (!allowed(l->f[5], e, err, n))
             return false;
         if (e->allowed & 1)
             return trace_fail(err, n, "SUCCESS in an init error set (a successful init is 'SUCCESS wN')");
@@ -308,45 +319,46 @@ static bool parse_call(const struct line *l, struct trace_event *e, struct trace
         e->api = API_QUEUE;
         if (l->nfield != 9 || !tok_is(l->f[7], "->"))
             return trace_fail(err, n, "expected 'call CTX IRQL queue HANDLE ROUTINE CONTEXT -> STATUSES'");
-        return handle(l->f[4], &e->handle, err, n) &&
-               nullable(l->f[5], "cb", &e->routine, err, n, "a routine (cbN or null)") &&
-               nullable(l->f[6], "ctx", &e->context, err, n, "a context (ctxN or null)") &&
-               statuses(l->f[8], &e->allowed, err, n);
+        return handle(l->f[4], &e->handle_ref, &s->handle, err, n) &&
+               nullable(l->f[5], "cb", &e->routine_ref, &s->routine, err, n, "a routine (cbN or null)") &&
+               nullable(l->f[6], "ctx", &e->context_ref, &s->context, err, n, "a context (ctxN or null)") &&
+               allowed(l->f[8], e, err, n);
     }
     if (tok_is(api, "free")) {
         e->api = API_FREE;
         if (l->nfield != 7 || !tok_is(l->f[5], "->"))
             return trace_fail(err, n, "expected 'call CTX IRQL free HANDLE -> STATUSES'");
-        return handle(l->f[4], &e->handle, err, n) && statuses(l->f[6], &e->allowed, err, n);
+        return handle(l->f[4], &e->handle_ref, &s->handle, err, n) && allowed(l->f[6], e, err, n);
     }
     return expect(false, err, n, "init, queue or free", api);
 }
 
-static bool parse_event(const struct line *l, struct trace_event *e, struct trace_error *err, int n)
+static bool parse_event(const struct line *l, struct trace_event *e, struct trace_source *s,
+                        struct trace_error *err, int n)
 {
     struct tok k = l->f[0];
     char shown[64];
     if (tok_is(k, "call")) {
         e->kind = EV_CALL;
-        return parse_call(l, e, err, n);
+        return parse_call(l, e, s, err, n);
     }
     if (tok_is(k, "start")) {
         e->kind = EV_START;
         if (l->nfield != 5)
             return trace_fail(err, n, "expected 'start sysN wN ROUTINE CONTEXT'");
-        e->handle.ref = REF_NUM;
-        return number(l->f[1], "sys", true, &e->thread, err, n, "a system thread sysN") &&
-               number(l->f[2], "w", false, &e->handle.num, err, n, "a worker wN") &&
-               nullable(l->f[3], "cb", &e->routine, err, n, "a routine (cbN or null)") &&
-               nullable(l->f[4], "ctx", &e->context, err, n, "a context (ctxN or null)");
+        e->handle_ref = REF_NUM;
+        return number(l->f[1], "sys", true, &s->thread, err, n, "a system thread sysN") &&
+               number(l->f[2], "w", false, &s->handle, err, n, "a worker wN") &&
+               nullable(l->f[3], "cb", &e->routine_ref, &s->routine, err, n, "a routine (cbN or null)") &&
+               nullable(l->f[4], "ctx", &e->context_ref, &s->context, err, n, "a context (ctxN or null)");
     }
     if (tok_is(k, "return")) {
         e->kind = EV_RETURN;
         if (l->nfield != 3)
             return trace_fail(err, n, "expected 'return sysN wN'");
-        e->handle.ref = REF_NUM;
-        return number(l->f[1], "sys", true, &e->thread, err, n, "a system thread sysN") &&
-               number(l->f[2], "w", false, &e->handle.num, err, n, "a worker wN");
+        e->handle_ref = REF_NUM;
+        return number(l->f[1], "sys", true, &s->thread, err, n, "a system thread sysN") &&
+               number(l->f[2], "w", false, &s->handle, err, n, "a worker wN");
     }
     if (tok_is(k, "remove")) {
         if (l->nfield != 2 || !(tok_is(l->f[1], "begin") || tok_is(l->f[1], "end")))
@@ -404,12 +416,14 @@ static bool parse_body(struct trace *t, struct trace_error *err)
     size_t hlen = nl ? (size_t)(nl - text) : len;
     if (!parse_header(text, hlen, err))
         return false;
-    /* One allocation for the events, sized by the line count (an event per line at most):
-     * growing it by doubling copied it ten times on a long trace and touched twice the memory. */
+    /* One allocation for the events and their sources, sized by the line count (an event per
+     * line at most): growing it by doubling copied it ten times on a long trace and touched
+     * twice the memory. */
     size_t lines = 1 + count_newlines(text, len);
-    t->events = malloc(lines * sizeof *t->events);
+    t->events = malloc(lines * (sizeof *t->events + sizeof *t->source));
     if (!t->events)
         return trace_fail(err, 1, "out of memory");
+    t->source = (struct trace_source *)(void *)(t->events + lines);
     size_t mcap = 0;
     bool ended = false;
     int n = 1;
@@ -455,15 +469,17 @@ static bool parse_body(struct trace *t, struct trace_error *err)
             t->loop_at = t->nevents;
         } else {
             struct trace_event *ev = &t->events[t->nevents];
+            struct trace_source *src = &t->source[t->nevents];
             memset(ev, 0, sizeof *ev);
-            ev->line = n;
+            memset(src, 0, sizeof *src);
+            src->line = n;
             const char *first = l.f[0].p;
             const char *last = lp + ll;
             while (last > first && is_blank(last[-1]))
                 last--;
-            ev->text_off = (uint32_t)(first - text);
-            ev->text_len = (uint32_t)(last - first);
-            if (!parse_event(&l, ev, err, n))
+            src->text_off = (uint32_t)(first - text);
+            src->text_len = (uint32_t)(last - first);
+            if (!parse_event(&l, ev, src, err, n))
                 return false;
             t->nevents++;
         }
@@ -518,4 +534,16 @@ void trace_free(struct trace *t)
     free(t->meta);
     free(t->events);
     memset(t, 0, sizeof *t);
+}
+
+const char *trace_event_text(const struct trace *t, size_t i, int *len)
+{
+    static const char damaged[] = "(the text of this line is not in the pack: it is damaged)";
+    const struct trace_source *s = &t->source[i];
+    if (s->text_off > t->text_len || s->text_len > t->text_len - s->text_off || s->text_len > INT32_MAX) {
+        *len = (int)sizeof damaged - 1;
+        return damaged;
+    }
+    *len = (int)s->text_len;
+    return t->text + s->text_off;
 }

@@ -24,28 +24,39 @@ enum trace_api { API_INIT, API_QUEUE, API_FREE };
 enum trace_irql { IRQL_PASSIVE, IRQL_APC, IRQL_DISPATCH, IRQL_DIRQL };
 enum trace_ref { REF_NULL, REF_NUM, REF_BAD }; /* null; wN / cbN / ctxN; badN */
 
-/* A handle, routine or context argument. */
-struct trace_arg {
-    enum trace_ref ref;
-    uint32_t num;  /* N of wN, cbN, ctxN or badN */
-    uint32_t slot; /* trace_check: dense index of this distinct badN / cbN / ctxN */
+/* The largest number of distinct workers, badN, ctxN or sysN one trace may use: the replay
+ * keeps their indices in 16 bits (trace_check rejects more). */
+#define TRACE_MAX_SLOTS 65535u
+/* The replay supplies this many distinct HW_WORKITEM routines (replay/routines.c). */
+#define TRACE_MAX_ROUTINES 16
+
+/* An event as the replay walks it: what it needs and nothing else, 16 bytes, so a long trace
+ * stays in the cache and a pack (pack.h) can hold it as it is.  Indices are dense slots given
+ * by trace_check, in first-seen order; the numbers written in the trace are in trace_source. */
+struct trace_event {
+    uint8_t kind;        /* enum trace_kind */
+    uint8_t api;         /* enum trace_api (call) */
+    uint8_t irql;        /* enum trace_irql (call) */
+    uint8_t ctx_sys;     /* 1: a call from sysN (else from a named miniport routine) */
+    uint8_t handle_ref;  /* enum trace_ref: queue/free handle; start/return worker (REF_NUM) */
+    uint8_t routine_ref; /* enum trace_ref of the routine (queue/start) */
+    uint8_t context_ref; /* enum trace_ref of the context (queue/start) */
+    uint8_t routine;     /* slot of cbN */
+    uint16_t allowed;    /* bit set of allowed statuses (bit 0 SUCCESS) */
+    uint16_t thread;     /* slot of sysN: call context, start, return */
+    uint16_t handle;     /* REF_NUM: N of wN (workers are numbered densely); REF_BAD: slot */
+    uint16_t context;    /* slot of ctxN */
 };
 
-struct trace_event {
-    enum trace_kind kind;
+/* Where event i came from (trace.source[i]): what reports and the checks read. */
+struct trace_source {
     int line;
     uint32_t text_off, text_len; /* the line, trimmed, in trace.text */
-    /* call */
-    bool ctx_sys;        /* call from sysN (else a named miniport routine) */
-    uint32_t thread;     /* N of sysN: call context, start, return */
-    uint32_t thread_slot; /* trace_check: dense index of sysN */
-    enum trace_irql irql;
-    enum trace_api api;
-    struct trace_arg handle;  /* queue/free handle; start/return worker (REF_NUM) */
-    struct trace_arg routine; /* queue/start */
-    struct trace_arg context; /* queue/start */
-    uint32_t allowed;         /* bit set of allowed statuses (bit 0 SUCCESS) */
-    uint32_t new_worker;      /* init -> SUCCESS wN: N; else 0 */
+    uint32_t thread;             /* N of sysN */
+    uint32_t handle;             /* N of wN or badN */
+    uint32_t routine;            /* N of cbN */
+    uint32_t context;            /* N of ctxN */
+    uint32_t new_worker;         /* init -> SUCCESS wN: N; else 0 */
 };
 
 struct trace_meta {
@@ -53,11 +64,12 @@ struct trace_meta {
 };
 
 struct trace {
-    char *text; /* a private copy of the file, NUL-terminated */
+    char *text; /* a private copy of the file, NUL-terminated (in a pack: not NUL-terminated) */
     size_t text_len;
     struct trace_meta *meta;
     size_t nmeta;
     struct trace_event *events;
+    struct trace_source *source; /* per event, in the same block as events */
     size_t nevents;
     bool has_loop;
     size_t loop_at; /* index of the first event of the cycle */
@@ -79,6 +91,9 @@ bool trace_parse_owned(char *data, size_t len, struct trace *t, struct trace_err
 /* The replay-level checks; assigns slots.  Returns false with *err on the first problem. */
 bool trace_check(struct trace *t, struct trace_error *err);
 void trace_free(struct trace *t);
+/* The text of event i's line (trimmed) and its length into *len; a placeholder if the place
+ * recorded for it lies outside the text, which only a damaged pack can have. */
+const char *trace_event_text(const struct trace *t, size_t i, int *len);
 
 /* Status names: index i is the status with bit i in `allowed`. */
 const char *trace_status_name(unsigned i);

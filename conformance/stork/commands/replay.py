@@ -11,9 +11,10 @@ from stork import exitcodes
 from stork.paths import libexec_dir
 
 NAME = "replay"
-HELP = ("Replay traces (files or folders of .trace) against an implementation library built "
-        "against c-harness/include/stork/impl_abi.h; each trace runs in a child process with a "
-        "time limit. Exit 0 all pass, 1 a trace failed, 2 bad input.")
+HELP = ("Replay traces (files, folders of .trace, or packs from `stork pack`) against an "
+        "implementation library built against c-harness/include/stork/impl_abi.h; each trace "
+        "runs in a child process with a time limit. Exit 0 all pass, 1 a trace failed, 2 bad "
+        "input.")
 
 REPLAY_PROGRAM = "stork-replay"
 REFERENCE_LIBRARY = "stork-reference.so"
@@ -22,7 +23,8 @@ REFERENCE_LIBRARY = "stork-reference.so"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--impl", required=True, metavar="LIB.so",
                    help="the implementation: a shared library, or 'reference' for stork's own")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="trace files or folders of them")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="trace files, folders of them, or packs (stork pack)")
     p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
                    help="seconds each trace may take before it counts as hung (default 10)")

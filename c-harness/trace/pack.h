@@ -1,0 +1,102 @@
+/*
+ * Packs: a set of traces parsed and checked once, in one file the replay maps and uses as it
+ * is (stork-replay --pack OUT PATH... writes one; stork-replay --impl LIB OUT replays it).
+ *
+ * Why: reading a text trace costs about seven times the calls it describes (c-harness/README.md,
+ * "Benchmark"), so a corpus replayed again and again pays for parsing again and again.  A pack
+ * holds each trace's events in the replay's own 16-byte form (struct trace_event), so replaying
+ * it reads no text; the sources (line numbers, the text) are kept, and read only for reports,
+ * which are the same as for the text files.
+ *
+ * A pack is a snapshot: it does not notice later edits of the files it was made from.  It is
+ * meant for the machine and the stork-replay that wrote it: its header records the byte order
+ * and the sizes of the structures, and a pack with another layout is refused with a message,
+ * never misread.  Nothing in it is trusted: pack_open checks that every part lies inside the
+ * file, and pack_trace checks every event (pack_verify.c) before the replay sees it, so a
+ * damaged pack is bad input (file, trace, line), never a crash of the replay.
+ *
+ * Layout (integers in the writer's byte order), each part 8-byte aligned:
+ *   struct pack_header
+ *   struct pack_entry [ntraces]
+ *   the paths of every trace, each with a NUL
+ *   per trace: its sources (struct trace_source [nevents]) and text (text_len bytes)
+ *   the events of every trace, one after the other (struct trace_event [nevents] each)
+ * The index and the paths are together because the parent reads them all; the events are
+ * together so that a replay touches one dense stretch of the file, and not the sources and
+ * texts between them (which it reads only for a report).
+ * A pack has no `meta` lines: the replay does not read them.
+ */
+#ifndef STORK_PACK_H
+#define STORK_PACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace.h"
+
+#define PACK_MAGIC "STORKPAK"
+#define PACK_VERSION 1
+#define PACK_BYTE_ORDER 0x01020304u
+
+struct pack_header {
+    char magic[8];       /* PACK_MAGIC, no NUL */
+    uint32_t version;    /* PACK_VERSION */
+    uint32_t byte_order; /* PACK_BYTE_ORDER as the writer stores it */
+    uint32_t event_size, source_size, entry_size, header_size;
+    uint64_t ntraces;
+    uint64_t size; /* of the whole file */
+};
+
+struct pack_entry {
+    uint64_t events;  /* offset of the events */
+    uint64_t sources; /* offset of the sources */
+    uint64_t text;    /* offset of the text */
+    uint64_t path;    /* offset of the path, NUL-terminated */
+    uint32_t nevents, text_len, path_len;
+    int32_t end_line;
+    uint32_t has_loop, loop_at;
+    uint32_t nworkers, nbad, nroutines, ncontexts, nthreads;
+    uint32_t reserved;
+};
+
+/* An open pack: the file mapped read-only.  Children of a fork share the mapping. */
+struct pack {
+    const char *file; /* as given to pack_open */
+    const unsigned char *map;
+    size_t size;
+    const struct pack_entry *entries;
+    size_t ntraces;
+};
+
+/* True if the file at `path` starts with PACK_MAGIC (false if it cannot be read). */
+bool pack_is(const char *path);
+/* Map `path` and check its header and index; false with "FILE: why" in err. */
+bool pack_open(const char *path, struct pack *p, char *err, size_t size);
+void pack_close(struct pack *p);
+/* Map the events of traces [from, to) now, in one system call, rather than a page fault at a
+ * time as the replay reaches them (advice: nothing changes if the kernel declines). */
+void pack_prefetch(const struct pack *p, size_t from, size_t to);
+/* Start bringing trace i's events into the processor's cache (prefetch instructions, up to
+ * 256 KiB): called a trace ahead, they arrive while the current trace replays. */
+void pack_warm(const struct pack *p, size_t i);
+/* The path trace i was packed from. */
+const char *pack_path(const struct pack *p, size_t i);
+/* Trace i as a struct trace that points into the mapping (do not trace_free it), with every
+ * event checked (pack_verify); false with the line and the damage in *err. */
+bool pack_trace(const struct pack *p, size_t i, struct trace *t, struct trace_error *err);
+/* The checks pack_trace makes: every field of every event in range and the events consistent
+ * (what trace_check guarantees the replay, for events it did not number itself). */
+bool pack_verify(const struct trace *t, struct trace_error *err);
+
+/* Writing: open, add checked traces one at a time, finish (writes OUT through a temporary
+ * file renamed into place, so a failed run leaves no half pack). */
+struct pack_writer;
+struct pack_writer *pack_writer_open(const char *out, const char *const *paths, size_t ntraces,
+                                     char *err, size_t size);
+/* The traces in the order of `paths`. */
+bool pack_writer_add(struct pack_writer *w, const struct trace *t, char *err, size_t size);
+bool pack_writer_finish(struct pack_writer *w, char *err, size_t size); /* also frees w */
+void pack_writer_abandon(struct pack_writer *w);                         /* removes the temp */
+
+#endif

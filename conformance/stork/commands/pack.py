@@ -1,0 +1,35 @@
+"""stork pack: traces parsed and checked once, into one file `stork replay` reads as it is."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+from stork import exitcodes
+from stork.commands.replay import REPLAY_PROGRAM
+from stork.paths import libexec_dir
+
+NAME = "pack"
+HELP = ("Compile traces (files, folders of .trace, or packs) into one pack: `stork replay "
+        "--impl LIB PACK` then replays them without parsing text, with the same reports. "
+        "A pack is a snapshot for this machine and this stork. Exit 0 written, 2 bad input "
+        "(a malformed trace: FILE:LINE; nothing is written).")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("out", metavar="OUT", help="the pack to write (replaced if it exists)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="trace files or folders of them")
+
+
+def run(args: argparse.Namespace) -> int:
+    program = libexec_dir() / REPLAY_PROGRAM
+    if not program.is_file():
+        print(f"stork pack: {program} not found (build the C harness first)", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    sys.stdout.flush()
+    rc = subprocess.run([str(program), "--pack", args.out, "--", *args.paths]).returncode
+    if rc < 0:
+        print(f"stork pack: {REPLAY_PROGRAM} killed by signal {-rc}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    return rc

@@ -1,0 +1,172 @@
+"""Packs (c-harness/trace/pack.h): traces parsed and checked once, replayed without text.
+
+A pack must change nothing but the speed: every report, exit status and JUnit file of a replay
+from a pack is the one the text files give, for the reference and for every wrong
+implementation and mutant.  A damaged pack is bad input, never a crash.  (Needs the C harness
+built; ctest sets STORK_LIBEXEC_DIR.)"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HAND = ROOT / "c-harness" / "tests" / "traces"
+CORPUS = ROOT / "conformance" / "traces"
+MALFORMED = ROOT / "c-harness" / "tests" / "malformed"
+LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
+REPLAY = LIBEXEC / "stork-replay"
+REFERENCE = LIBEXEC / "stork-reference.so"
+
+pytestmark = pytest.mark.skipif(not REPLAY.exists(), reason="C harness not built (stork-replay missing)")
+
+# Reports that depend on addresses, not on the trace: mutant 6 hands the callback its context
+# pointer XOR 0x10, which lands on another context or on none depending on where the heap put
+# the replay's tables.  Its verdict (fail) is checked, not its wording.
+ADDRESS_DEPENDENT = {"stork-mutant-6.so"}
+
+
+REPLAY_ASAN = LIBEXEC / "asan" / "stork-replay_asan"
+
+
+def replay(*args: str | Path, timeout: float = 120, program: Path = REPLAY) -> subprocess.CompletedProcess:
+    return subprocess.run([str(program), *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def pack(out: Path, *paths: Path) -> subprocess.CompletedProcess:
+    return replay("--pack", out, "--", *paths)
+
+
+@pytest.fixture(scope="module")
+def packed(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("pack") / "all.pack"
+    r = pack(out, HAND, CORPUS)
+    assert r.returncode == 0, r.stdout + r.stderr
+    n = len(list(HAND.glob("*.trace"))) + len(list(CORPUS.rglob("*.trace")))
+    assert r.stdout.startswith(f"packed {n} traces (")
+    return out
+
+
+def libraries() -> list[Path]:
+    bad = sorted(p for p in (LIBEXEC / "bad_impls").glob("bad_*.so")
+                 if p.name not in {"bad_hang_on_removal.so", "bad_wrong_abi.so", "bad_no_entry.so"})
+    return [REFERENCE, *bad, *sorted((LIBEXEC / "mutants").glob("stork-mutant-*.so"))]
+
+
+@pytest.mark.parametrize("lib", libraries(), ids=lambda p: p.name)
+def test_pack_replays_exactly_like_the_text_files(packed: Path, lib: Path, tmp_path: Path) -> None:
+    text = replay("--impl", lib, "-v", "--junit", tmp_path / "text.xml", HAND, CORPUS)
+    fast = replay("--impl", lib, "-v", "--junit", tmp_path / "pack.xml", packed)
+    assert fast.returncode == text.returncode, fast.stdout + fast.stderr
+    assert text.returncode in (0, 1) and text.stdout.count("\n") > 100
+    if lib.name in ADDRESS_DEPENDENT:
+        assert fast.stdout.splitlines()[-1] == text.stdout.splitlines()[-1]
+        return
+    assert fast.stdout == text.stdout
+    assert fast.stderr == text.stderr
+    strip = lambda s: "\n".join(l for l in s.splitlines() if "time=" not in l)  # noqa: E731
+    assert strip((tmp_path / "pack.xml").read_text()) == strip((tmp_path / "text.xml").read_text())
+
+
+def test_hang_in_a_pack_is_isolated_and_named(tmp_path: Path) -> None:
+    traces = [HAND / "queue_statuses.trace", HAND / "oneshot_free_in_callback.trace",
+              HAND / "free_statuses.trace"]
+    out = tmp_path / "three.pack"
+    assert pack(out, *traces).returncode == 0
+    lib = LIBEXEC / "bad_impls" / "bad_hang_on_removal.so"
+    text = replay("--timeout", "1", "--impl", lib, *traces)
+    fast = replay("--timeout", "1", "--impl", lib, out)
+    assert fast.returncode == text.returncode == 1
+    assert fast.stdout == text.stdout
+    assert "oneshot_free_in_callback.trace:9: remove begin" in fast.stdout
+
+
+def test_packing_is_deterministic_and_packs_can_be_repacked(packed: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again.pack"
+    assert pack(again, HAND, CORPUS).returncode == 0
+    assert again.read_bytes() == packed.read_bytes()
+    repacked = tmp_path / "repacked.pack"
+    assert pack(repacked, packed).returncode == 0
+    assert repacked.read_bytes() == packed.read_bytes()
+
+
+def test_a_malformed_trace_writes_no_pack(tmp_path: Path) -> None:
+    out = tmp_path / "x.pack"
+    r = pack(out, HAND, MALFORMED / "bad_status.trace")
+    assert r.returncode == 2
+    assert "bad_status.trace:3: unknown status 'BUSSY'" in r.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_pack_options_that_do_not_go_together(tmp_path: Path) -> None:
+    out = tmp_path / "x.pack"
+    r = replay("--pack", out, "--impl", REFERENCE, HAND)
+    assert r.returncode == 2 and "do not go together" in r.stderr
+    r = replay("--pack", out, "-v", HAND)
+    assert r.returncode == 2 and "for replaying" in r.stderr
+    assert not out.exists()
+
+
+def test_truncated_and_foreign_packs_are_refused(packed: Path, tmp_path: Path) -> None:
+    data = packed.read_bytes()
+    cut = tmp_path / "cut.pack"
+    cut.write_bytes(data[: len(data) // 2])
+    r = replay("--impl", REFERENCE, cut)
+    assert r.returncode == 2 and "damaged pack" in r.stderr and "cut short" in r.stderr
+    other = tmp_path / "other.pack"
+    other.write_bytes(data[:8] + (99).to_bytes(4, "little") + data[12:])
+    r = replay("--impl", REFERENCE, other)
+    assert r.returncode == 2 and "another layout" in r.stderr and "version 99" in r.stderr
+    header = tmp_path / "header.pack"
+    header.write_bytes(data[:20])
+    r = replay("--impl", REFERENCE, header)
+    assert r.returncode == 2 and "shorter than its header" in r.stderr
+
+
+@pytest.mark.parametrize("program", [REPLAY, REPLAY_ASAN], ids=["plain", "asan"])
+def test_damaged_packs_never_crash_the_replay(tmp_path: Path, program: Path) -> None:
+    """Bytes of a small pack changed at random, many times over: the replay must end with exit
+    0, 1 or 2, and a failure must be a report or a bad-input line, never a crash of the replay
+    itself or of its child (which would be blamed on the implementation).  Also under
+    AddressSanitizer, which would make a bad read a crash."""
+    if not program.exists():
+        pytest.skip(f"{program} not built")
+    src = tmp_path / "small.pack"
+    r = pack(src, HAND)
+    assert r.returncode == 0
+    data = src.read_bytes()
+    events = int(r.stdout.split("(")[1].split()[0])
+    hot = len(data) - 16 * events  # the events, 16 bytes each, end the file (pack.h)
+    rng = random.Random(20261125)
+    seen = {0: 0, 1: 0, 2: 0}
+    for i in range(200):
+        bad = bytearray(data)
+        # Half the time in the events, the rest anywhere past the header (tested above).
+        lo = hot if i % 2 else 48
+        for _ in range(rng.choice((1, 1, 2, 8))):
+            bad[rng.randrange(lo, len(bad))] = rng.randrange(256)
+        f = tmp_path / f"d{i}.pack"
+        f.write_bytes(bytes(bad))
+        r = replay("--batch", "4", "--timeout", "5", "--impl", REFERENCE, f, timeout=60, program=program)
+        assert r.returncode in seen, (i, r.returncode, r.stdout, r.stderr)
+        assert "killed by signal" not in r.stdout and "timed out" not in r.stdout, (i, r.stdout)
+        seen[r.returncode] += 1
+        f.unlink()
+    assert seen[2] > 50, seen  # the checks do catch damage
+
+
+def test_stork_pack_and_replay_commands(stork, tmp_path: Path) -> None:
+    out = tmp_path / "hand.pack"
+    r = stork("pack", str(out), str(HAND))
+    assert r.returncode == 0, r.stdout + r.stderr
+    n = len(list(HAND.glob("*.trace")))
+    r = stork("replay", "--impl", "reference", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines()[-1] == f"{n} passed, 0 failed"
+    r = stork("pack", str(tmp_path / "bad.pack"), str(MALFORMED / "bad_status.trace"))
+    assert r.returncode == 2 and "bad_status.trace:3:" in r.stderr
