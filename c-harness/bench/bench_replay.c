@@ -286,7 +286,7 @@ static bool time_pack_in_process(const struct stork_impl *impl, const char *file
         }
         if (i + 1 < p.ntraces)
             pack_warm(&p, i + 1);
-        if (!replay_trace(impl, "generated.trace", &tr, &msg, NULL, stacks)) {
+        if (replay_trace(impl, "generated.trace", &tr, &msg, NULL, stacks) != REPLAY_PASS) {
             fprintf(stderr, "bench_replay: replay failed:\n%s", msg ? msg : "?\n");
             return false;
         }
@@ -367,7 +367,7 @@ int main(int argc, char **argv)
             struct clocks c1 = now();
             for (k = 0; k < n; k++) {
                 char *msg = NULL;
-                if (!replay_trace(impl, "generated.trace", &tr[k], &msg, NULL, &stacks)) {
+                if (replay_trace(impl, "generated.trace", &tr[k], &msg, NULL, &stacks) != REPLAY_PASS) {
                     fprintf(stderr, "bench_replay: replay failed:\n%s", msg ? msg : "?\n");
                     return 1;
                 }

@@ -68,10 +68,10 @@ struct replay {
     void *tables;          /* one block holding the arrays below (setup) */
     struct sysctx *sys;    /* per thread slot */
     struct sysctx *current; /* the fiber running now; NULL: main */
-    void **workers;         /* wN -> handle, N-1 indexed */
-    bool *running;          /* wN's routine is executing */
-    uint32_t nissued;
-    struct posted *posted;  /* wN -> its posted item, N-1 indexed */
+    void **workers;         /* wN -> handle, indexed by N (workers[0] stays NULL) */
+    bool *running;          /* wN's routine is executing, indexed by N */
+    uint32_t nissued;       /* workers[1..nissued] are issued */
+    struct posted *posted;  /* wN -> its posted item, indexed by N */
     size_t nposted;         /* workers with an item posted */
     void **bad_area;        /* &bad_area[slot] is badN */
     void **ctx_area;        /* &ctx_area[slot] is ctxN */
@@ -81,6 +81,7 @@ struct replay {
     size_t cur;             /* index of the event being replayed (by whichever fiber) */
     volatile uint32_t *progress; /* may be NULL: the runner's copy of cur */
     bool failed;
+    bool inconsistent;      /* failed because the events cannot be replayed as written */
     int fail_line;          /* 0: the event `cur` */
     const char *fail_what;  /* with fail_line: what failed there */
     char detail[768];
@@ -103,6 +104,18 @@ static void failf(struct replay *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(r->detail, sizeof r->detail, fmt, ap);
     va_end(ap);
+}
+
+/* The events do not follow each other as a trace's can: a call from a thread that runs no
+ * callback, a start on one that does, a return that is not its callback's, more workers than
+ * the trace has.  trace_check rules that out for a text trace; in a pack (whose events are
+ * only range-checked, pack_verify) it is damage.  The replay stops; the trace is bad input. */
+static void inconsistent(struct replay *r, const char *what, uint32_t thread)
+{
+    if (r->failed)
+        return;
+    failf(r, what, thread);
+    r->inconsistent = true;
 }
 
 static unsigned irql_value(enum trace_irql q)
@@ -147,9 +160,9 @@ static void name_worker(const struct replay *r, const void *p, char *buf, size_t
         snprintf(buf, size, "null");
         return;
     }
-    for (uint32_t i = 0; i < r->nissued; i++)
+    for (uint32_t i = 1; i <= r->nissued; i++)
         if (r->workers[i] == p) {
-            snprintf(buf, size, "w%u", i + 1);
+            snprintf(buf, size, "w%u", i);
             return;
         }
     for (uint32_t i = 0; i < r->t->nbad; i++)
@@ -189,9 +202,9 @@ static void env_post(struct stork_env *env, void *worker, void *item)
     struct replay *r = of_env(env);
     char w[96];
     uint32_t n = 0;
-    for (uint32_t i = 0; i < r->nissued; i++)
+    for (uint32_t i = 1; i <= r->nissued; i++)
         if (r->workers[i] == worker) {
-            n = i + 1;
+            n = i;
             break;
         }
     if (n == 0) {
@@ -199,17 +212,17 @@ static void env_post(struct stork_env *env, void *worker, void *item)
         failf(r, "the implementation posted an item for %s, which is not a worker it issued", w);
         return;
     }
-    if (r->running[n - 1]) {
+    if (r->running[n]) {
         failf(r, "the implementation posted an item for w%u while w%u's callback is running "
                  "(a re-queued worker may be posted only after its callback returns)", n, n);
         return;
     }
-    if (r->posted[n - 1].is) {
+    if (r->posted[n].is) {
         failf(r, "the implementation posted a second item for w%u while its first one has "
               "not started (one successful queue, one callback)", n);
         return;
     }
-    r->posted[n - 1] = (struct posted){.is = true, .item = item};
+    r->posted[n] = (struct posted){.is = true, .item = item};
     r->nposted++;
 }
 
@@ -248,7 +261,7 @@ static void *handle_ptr(struct replay *r, const struct trace_event *e)
     case REF_BAD:
         return &r->bad_area[e->handle];
     }
-    return r->workers[e->handle - 1];
+    return r->workers[e->handle];
 }
 
 static void *context_ptr(struct replay *r, const struct trace_event *e)
@@ -366,7 +379,7 @@ static bool callback_matches(struct replay *r, const struct trace_event *st, uns
         failf(r, "the implementation called routine cb%u, expected %s", routine_number(r, slot), want);
         return false;
     }
-    if (worker != r->workers[st->handle - 1]) {
+    if (worker != r->workers[st->handle]) {
         name_worker(r, worker, got, sizeof got);
         failf(r, "routine called with worker %s, expected w%u (an item posted for the wrong worker?)",
               got, st->handle);
@@ -409,7 +422,7 @@ void replay_on_callback(unsigned slot, void *ext, void *context, void *worker)
     if (!callback_matches(r, s->start_ev, slot, ext, context, worker))
         abandon(r, s);
     uint32_t n = s->start_ev->handle;
-    r->running[n - 1] = true;
+    r->running[n] = true;
     s->phase = SYS_IN_CB;
     /* Inside the routine: run the trace's calls from this thread until its return.  While
      * the next event is this thread's own, it is run right here (the event loop moves to this
@@ -431,11 +444,17 @@ void replay_on_callback(unsigned slot, void *ext, void *context, void *worker)
             fiber_switch(&s->fiber, &r->main); /* back with r->cur at one of our events */
             e = &r->t->events[r->cur];
         }
-        if (e->kind == EV_RETURN)
+        if (e->kind == EV_RETURN) {
+            if (e->handle != n) {
+                inconsistent(r, "a return on sys%u of another worker than its callback's",
+                             source_of(r, e)->thread);
+                abandon(r, s);
+            }
             break;
+        }
         sys_call(r, e);
     }
-    r->running[n - 1] = false;
+    r->running[n] = false;
     s->phase = SYS_AFTER_CB;
     r->irql = STORK_PASSIVE_LEVEL;
 }
@@ -504,18 +523,26 @@ static void check_status(struct replay *r, const struct trace_event *e, uint32_t
         failf(r, "initialize_worker returned SUCCESS without a worker handle");
         return;
     }
-    for (uint32_t i = 0; i < r->nissued; i++)
+    for (uint32_t i = 1; i <= r->nissued; i++)
         if (r->workers[i] == issued) {
             failf(r, "initialize_worker returned the handle of w%u again (handles must stay "
-                     "distinct for the adapter's life, so a freed one stays recognisable)", i + 1);
+                     "distinct for the adapter's life, so a freed one stays recognisable)", i);
             return;
         }
-    r->workers[r->nissued++] = issued;
+    if (r->nissued == r->t->nworkers) {
+        inconsistent(r, "an init issues more workers than the trace has", 0);
+        return;
+    }
+    r->workers[++r->nissued] = issued;
 }
 
 static void ev_call(struct replay *r, const struct trace_event *e)
 {
     if (e->ctx_sys) {
+        if (r->sys[e->thread].phase != SYS_IN_CB) {
+            inconsistent(r, "a call from sys%u, which is running no callback", source_of(r, e)->thread);
+            return;
+        }
         /* Made and checked inside the callback on that fiber (replay_on_callback), which may
          * go on with the events after it: r->cur is then the last one it ran. */
         resume(r, &r->sys[e->thread]);
@@ -530,18 +557,22 @@ static void ev_call(struct replay *r, const struct trace_event *e)
 static void ev_start(struct replay *r, const struct trace_event *e)
 {
     uint32_t n = e->handle;
-    if (!r->posted[n - 1].is) {
+    if (r->sys[e->thread].phase != SYS_IDLE) {
+        inconsistent(r, "a start on sys%u, which is running a callback", source_of(r, e)->thread);
+        return;
+    }
+    if (!r->posted[n].is) {
         char others[256] = "";
         size_t used = 0;
-        for (uint32_t j = 0; j < r->nissued && used + 16 < sizeof others; j++)
+        for (uint32_t j = 1; j <= r->nissued && used + 16 < sizeof others; j++)
             if (r->posted[j].is)
-                used += (size_t)snprintf(others + used, sizeof others - used, " w%u", j + 1);
+                used += (size_t)snprintf(others + used, sizeof others - used, " w%u", j);
         failf(r, "no item was posted for w%u, so its callback cannot start (posted:%s)", n,
               r->nposted ? others : " nothing");
         return;
     }
-    void *item = r->posted[n - 1].item;
-    r->posted[n - 1].is = false;
+    void *item = r->posted[n].item;
+    r->posted[n].is = false;
     r->nposted--;
     bool on_driver = self_contained(r, e->thread);
     struct sysctx *s = on_driver ? &r->sys[e->thread] : sys_of(r, e);
@@ -559,7 +590,12 @@ static void ev_start(struct replay *r, const struct trace_event *e)
 
 static void ev_return(struct replay *r, const struct trace_event *e)
 {
-    resume(r, &r->sys[e->thread]);
+    struct sysctx *s = &r->sys[e->thread];
+    if (s->phase != SYS_IN_CB || s->start_ev->handle != e->handle) {
+        inconsistent(r, "a return on sys%u that is not its callback's", source_of(r, e)->thread);
+        return;
+    }
+    resume(r, s);
 }
 
 static void run_event(struct replay *r, const struct trace_event *e)
@@ -599,7 +635,7 @@ static void finish(struct replay *r)
         return;     /* a liveness cycle replayed once: no end-of-life checks */
     if (r->nposted) {
         uint32_t n = 1;
-        while (!r->posted[n - 1].is)
+        while (!r->posted[n].is)
             n++;
         failf(r, "w%u was posted but the trace never starts it (a callback would run that the "
                  "trace does not allow)", n);
@@ -629,9 +665,11 @@ static bool setup(struct replay *r, const struct stork_impl *impl, const char *p
     r->ext.r = r;
     /* One zeroed block for the per-trace tables (six allocations per trace cost as much as
      * replaying a short trace); the arrays of pointer-aligned types first, the bools last. */
-    size_t nw = t->nworkers + 1, sizes[] = {
+    /* Every table has room for any index an event may hold (pack_verify bounds a handle by
+     * the larger of nworkers and nbad, whatever its kind), so no event indexes outside one. */
+    size_t nw = (t->nworkers > t->nbad ? t->nworkers : t->nbad) + 1, sizes[] = {
         (t->nthreads + 1) * sizeof *r->sys, nw * sizeof *r->posted, nw * sizeof *r->workers,
-        (t->nbad + 1) * sizeof *r->bad_area, (t->ncontexts + 1) * sizeof *r->ctx_area,
+        nw * sizeof *r->bad_area, (t->ncontexts + 1) * sizeof *r->ctx_area,
         nw * sizeof *r->running};
     size_t total = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
@@ -715,8 +753,20 @@ static char *report(const struct replay *r)
     return m;
 }
 
-bool replay_trace(const struct stork_impl *impl, const char *path, const struct trace *t,
-                  char **message, volatile uint32_t *progress, struct replay_stacks *stacks)
+/* "PATH:LINE: what": the line of a bad-input report. */
+static char *inconsistency(const struct replay *r)
+{
+    size_t len = strlen(r->path) + strlen(r->detail) + 160;
+    char *m = malloc(len);
+    if (m)
+        snprintf(m, len, "%s:%d: %s: these events cannot follow each other (a damaged pack? pack "
+                 "the traces again)", r->path, r->t->source[r->cur].line, r->detail);
+    return m;
+}
+
+enum replay_verdict replay_trace(const struct stork_impl *impl, const char *path,
+                                 const struct trace *t, char **message,
+                                 volatile uint32_t *progress, struct replay_stacks *stacks)
 {
     struct replay *r = malloc(sizeof *r);
     *message = NULL;
@@ -725,7 +775,7 @@ bool replay_trace(const struct stork_impl *impl, const char *path, const struct 
             teardown(r);
         free(r);
         *message = strdup("stork-replay: out of memory");
-        return false;
+        return REPLAY_FAIL;
     }
     r->ad = impl->create_adapter(&r->env);
     if (!r->ad) {
@@ -748,12 +798,14 @@ bool replay_trace(const struct stork_impl *impl, const char *path, const struct 
             finish(r);
         }
     }
-    bool ok = !r->failed;
-    if (!ok)
+    enum replay_verdict v = !r->failed ? REPLAY_PASS : r->inconsistent ? REPLAY_INCONSISTENT : REPLAY_FAIL;
+    if (v == REPLAY_FAIL)
         *message = report(r);
+    else if (v == REPLAY_INCONSISTENT)
+        *message = inconsistency(r);
     teardown(r);
     free(r);
-    return ok;
+    return v;
 }
 
 void replay_stacks_free(struct replay_stacks *s)

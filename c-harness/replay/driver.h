@@ -16,13 +16,22 @@ struct replay_stacks {
 };
 void replay_stacks_free(struct replay_stacks *s);
 
-/* Returns true if the implementation conformed.  Otherwise *message is a malloc'd report:
- * "FILE:LINE: EVENT", the expected and actual outcome, and the events before it (NULL if even
- * that allocation failed).  Never returns on a crash or hang of the implementation: the
- * runner isolates each trace in a child process for that; *progress (if not NULL) always
- * holds the index of the event being replayed, so the runner can name it after a crash.
- * `stacks` may be NULL. */
-bool replay_trace(const struct stork_impl *impl, const char *path, const struct trace *t,
-                  char **message, volatile uint32_t *progress, struct replay_stacks *stacks);
+enum replay_verdict {
+    REPLAY_PASS,         /* the implementation conformed */
+    REPLAY_FAIL,         /* it did not: *message is the report */
+    REPLAY_INCONSISTENT, /* the events cannot be replayed as written (only a damaged pack has
+                          * such events): *message is one line "PATH:LINE: what", bad input */
+};
+
+/* On REPLAY_FAIL *message is a malloc'd report: "FILE:LINE: EVENT", the expected and actual
+ * outcome, and the events before it (NULL if even that allocation failed).  Never returns on a
+ * crash or hang of the implementation: the runner isolates each trace in a child process for
+ * that; *progress (if not NULL) always holds the index of the event being replayed, so the
+ * runner can name it after a crash.  `stacks` may be NULL.
+ * The trace's events must be in range for its counts (trace_check or pack_verify); their order
+ * is checked here, as they are replayed. */
+enum replay_verdict replay_trace(const struct stork_impl *impl, const char *path,
+                                 const struct trace *t, char **message,
+                                 volatile uint32_t *progress, struct replay_stacks *stacks);
 
 #endif

@@ -93,7 +93,7 @@ bool job_load(const struct job *j, struct trace *t, bool *owned, char *err, size
 static void child_main(const struct run_options *o, struct job *jobs, size_t from, size_t to, int fd,
                        struct progress *pg)
 {
-    char err[512];
+    char err[1024];
     void *h;
     /* The implementation's own output must not mix with the report on stdout. */
     if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
@@ -125,7 +125,15 @@ static void child_main(const struct run_options *o, struct job *jobs, size_t fro
                 pack_warm(jobs[i + 1].pack, jobs[i + 1].index);
             pg->event = 0;
             pg->job = (uint32_t)i;
-            out = replay_trace(impl, jobs[i].path, &t, &msg, &pg->event, &stacks) ? OUT_PASS : OUT_FAIL;
+            enum replay_verdict v = replay_trace(impl, jobs[i].path, &t, &msg, &pg->event, &stacks);
+            out = v == REPLAY_PASS ? OUT_PASS : v == REPLAY_FAIL ? OUT_FAIL : OUT_BAD_INPUT;
+            if (v == REPLAY_INCONSISTENT) {
+                const char *what = msg ? msg : "inconsistent events (no details: out of memory)";
+                if (jobs[i].pack)
+                    snprintf(err, sizeof err, "%s: trace %zu (%s)", jobs[i].pack->file, jobs[i].index + 1, what);
+                else
+                    snprintf(err, sizeof err, "%s", what);
+            }
             if (owned)
                 trace_free(&t);
         }

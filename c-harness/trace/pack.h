@@ -12,8 +12,11 @@
  * meant for the machine and the stork-replay that wrote it: its header records the byte order
  * and the sizes of the structures, and a pack with another layout is refused with a message,
  * never misread.  Nothing in it is trusted: pack_open checks that every part lies inside the
- * file, and pack_trace checks every event (pack_verify.c) before the replay sees it, so a
- * damaged pack is bad input (file, trace, line), never a crash of the replay.
+ * file, pack_trace that every field of every event is in range (pack_verify.c), and the replay
+ * that the events follow each other as a trace's can (replay/driver.c), so a damaged pack is
+ * bad input (file, trace, line), never a crash of the replay.  What no check can see is damage
+ * that leaves a valid trace (a status bit flipped in an allowed set): a pack is a build
+ * artefact, made again from the traces rather than edited.
  *
  * Layout (integers in the writer's byte order), each part 8-byte aligned:
  *   struct pack_header
@@ -85,8 +88,9 @@ const char *pack_path(const struct pack *p, size_t i);
 /* Trace i as a struct trace that points into the mapping (do not trace_free it), with every
  * event checked (pack_verify); false with the line and the damage in *err. */
 bool pack_trace(const struct pack *p, size_t i, struct trace *t, struct trace_error *err);
-/* The checks pack_trace makes: every field of every event in range and the events consistent
- * (what trace_check guarantees the replay, for events it did not number itself). */
+/* The check pack_trace makes: every field of every event within the bounds the replay sizes
+ * its tables by (its counts: a handle at most max(nworkers, nbad), a thread below nthreads,
+ * ...).  Not the order of the events: the replay checks that as it goes. */
 bool pack_verify(const struct trace *t, struct trace_error *err);
 
 /* Writing: open, add checked traces one at a time, finish (writes OUT through a temporary

@@ -1,136 +1,93 @@
-/* The events of a packed trace, checked before the replay sees them (pack.h): the replay
- * indexes its tables with them and runs callbacks by them, so each field must be in range and
- * the sequence must be one trace_check would accept.  One pass, no allocation for traces of up
- * to 64 system threads. */
-#include <stdlib.h>
+/* The events of a packed trace, checked before the replay sees them (pack.h): every field in
+ * range, so that each index the replay takes from an event falls inside the table it indexes
+ * (replay/driver.c sizes them by the same bounds).  The order of the events (a start on an idle
+ * thread, a return of the callback running there, ...) is checked by the replay itself as it
+ * goes, where it costs a comparison it nearly makes anyway; a separate pass keeping that state
+ * cost a fifth of the whole replay.
+ *
+ * The checks are per field and independent of the event's kind, which makes them a fixed
+ * pattern of limits: with SSE2, one saturating subtraction against the limits per event (a
+ * field over its limit leaves a non-zero byte), sixteen bytes at a time. */
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "pack.h"
 #include "tokens.h"
 
-#define LOCAL_THREADS 64
 #define ALL_STATUSES ((1u << TRACE_NSTATUS) - 1)
 
-struct verifier {
-    const struct trace *t;
-    uint16_t *running; /* per thread slot: worker N whose callback runs there, 0 if none */
-    uint32_t issued;   /* workers issued so far */
+/* The largest value each field may hold, laid out as struct trace_event is. */
+struct limits {
+    struct trace_event max;
 };
 
-/* Two passes.  The fast one (valid) runs on every trace: each event's checks are combined
- * with & and | into one flag, without a branch per check or an early exit (a pack is valid but
- * for damage, and branches were most of this pass's cost).  Only if it finds damage does the
- * precise one (first_bad) run, to name the first bad event. */
-
-static bool routine_ok(const struct verifier *v, const struct trace_event *e)
+static uint16_t at_least_one(uint32_t n)
 {
-    return (e->routine_ref == REF_NULL) | ((e->routine_ref == REF_NUM) & (e->routine < v->t->nroutines));
+    return (uint16_t)(n ? n : 1);
 }
 
-static bool context_ok(const struct verifier *v, const struct trace_event *e)
+static struct limits limits_of(const struct trace *t)
 {
-    return (e->context_ref == REF_NULL) | ((e->context_ref == REF_NUM) & (e->context < v->t->ncontexts));
+    uint32_t handles = t->nworkers > t->nbad ? t->nworkers : t->nbad;
+    struct limits l = {{
+        .kind = EV_FAIL_ALLOC, .api = API_FREE, .irql = IRQL_DIRQL, .ctx_sys = 1,
+        .handle_ref = REF_BAD, .routine_ref = REF_BAD, .context_ref = REF_BAD,
+        .routine = (uint8_t)(at_least_one(t->nroutines) - 1), /* replay_routines has 16 */
+        .allowed = ALL_STATUSES,
+        .thread = (uint16_t)(at_least_one(t->nthreads) - 1), /* sys[] has nthreads + 1 */
+        .handle = (uint16_t)handles,                          /* workers[] etc. have handles + 1 */
+        .context = (uint16_t)t->ncontexts,                    /* ctx_area[] has ncontexts + 1 */
+    }};
+    return l;
 }
 
-/* wN issued already (N >= 1: N - 1 wraps around below). */
-static bool worker_ok(const struct verifier *v, uint16_t n)
+static bool event_ok(const struct trace_event *e, const struct trace_event *m)
 {
-    return (uint32_t)n - 1 < v->issued;
+    return e->kind <= m->kind && e->api <= m->api && e->irql <= m->irql && e->ctx_sys <= m->ctx_sys &&
+           e->handle_ref <= m->handle_ref && e->routine_ref <= m->routine_ref &&
+           e->context_ref <= m->context_ref && e->routine <= m->routine && e->allowed <= m->allowed &&
+           e->thread <= m->thread && e->handle <= m->handle && e->context <= m->context;
 }
 
-static bool handle_ok(const struct verifier *v, const struct trace_event *e)
+/* True if every event is within the limits. */
+static bool all_ok(const struct trace *t, const struct limits *l)
 {
-    return (e->handle_ref == REF_NULL) | ((e->handle_ref == REF_NUM) & worker_ok(v, e->handle)) |
-           ((e->handle_ref == REF_BAD) & (e->handle < v->t->nbad));
-}
-
-/* Thread slot of e if in range, else 0 (the result is then bad anyway): an index that is always
- * safe, so the check need not branch. */
-static uint16_t thread_of(const struct verifier *v, const struct trace_event *e)
-{
-    return e->thread < v->t->nthreads ? e->thread : 0;
-}
-
-/* Inlined into both passes: a call per event was half the fast pass. */
-static inline __attribute__((always_inline)) bool event_ok(struct verifier *v, const struct trace_event *e)
-{
-    uint16_t th = thread_of(v, e);
-    bool in_range = e->thread < v->t->nthreads;
-    switch (e->kind) {
-    case EV_CALL: {
-        bool ok = (e->irql <= IRQL_DIRQL) & (e->ctx_sys <= 1) & (e->allowed != 0) &
-                  !(e->allowed & ~ALL_STATUSES);
-        ok &= (e->ctx_sys == 0) | (in_range & (v->running[th] != 0));
-        switch (e->api) {
-        case API_INIT:
-            v->issued += e->allowed == 1;
-            return ok & (v->issued <= v->t->nworkers) & ((e->allowed == 1) | !(e->allowed & 1));
-        case API_QUEUE:
-            return ok & handle_ok(v, e) & routine_ok(v, e) & context_ok(v, e);
-        case API_FREE:
-            return ok & handle_ok(v, e);
-        }
-        return false;
+#if defined(__SSE2__)
+    _Static_assert(sizeof(struct trace_event) == 16, "an event is one SSE2 register");
+    /* Bytes 0-7 are u8 fields, bytes 8-15 u16 ones: two limit vectors, each leaving the other
+     * half unconstrained (0xFF / 0xFFFF: a saturating subtraction of those gives 0). */
+    unsigned char lim[16];
+    memcpy(lim, &l->max, sizeof lim);
+    __m128i both = _mm_loadu_si128((const __m128i *)(const void *)lim);
+    __m128i low = _mm_set_epi32(0, 0, -1, -1), high = _mm_set_epi32(-1, -1, 0, 0); /* bytes 0-7, 8-15 */
+    __m128i lim8 = _mm_or_si128(_mm_and_si128(both, low), high);  /* u8 limits, then 0xFF */
+    __m128i lim16 = _mm_or_si128(_mm_and_si128(both, high), low); /* 0xFFFF, then u16 limits */
+    __m128i over = _mm_setzero_si128();
+    const struct trace_event *e = t->events, *end = e + t->nevents;
+    for (; e < end; e++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)e);
+        over = _mm_or_si128(over, _mm_or_si128(_mm_subs_epu8(v, lim8), _mm_subs_epu16(v, lim16)));
     }
-    case EV_START: {
-        bool ok = in_range & (e->handle_ref == REF_NUM) & worker_ok(v, e->handle) & routine_ok(v, e) &
-                  context_ok(v, e) & (v->running[th] == 0);
-        v->running[th] = e->handle;
-        return ok;
-    }
-    case EV_RETURN: {
-        bool ok = in_range & (e->handle_ref == REF_NUM) & (e->handle != 0) & (v->running[th] == e->handle);
-        v->running[th] = 0;
-        return ok;
-    }
-    case EV_REMOVE_BEGIN:
-    case EV_REMOVE_END:
-    case EV_FAIL_ALLOC:
-        return true;
-    }
-    return false;
-}
-
-/* The fast pass: true if every event is valid. */
-static bool valid(struct verifier *v)
-{
-    const struct trace_event *e = v->t->events, *end = e + v->t->nevents;
-    bool ok = true;
-    for (; e < end; e++)
-        ok &= event_ok(v, e);
-    return ok;
-}
-
-/* The precise pass: index of the first bad event (nevents if none). */
-static size_t first_bad(struct verifier *v)
-{
-    size_t i = 0;
-    while (i < v->t->nevents && event_ok(v, &v->t->events[i]))
-        i++;
-    return i;
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(over, _mm_setzero_si128())) == 0xFFFF;
+#else
+    for (size_t i = 0; i < t->nevents; i++)
+        if (!event_ok(&t->events[i], &l->max))
+            return false;
+    return true;
+#endif
 }
 
 bool pack_verify(const struct trace *t, struct trace_error *err)
 {
-    uint16_t local[LOCAL_THREADS] = {0};
-    struct verifier v = {.t = t, .running = local};
-    if (t->nthreads > LOCAL_THREADS && !(v.running = calloc(t->nthreads, sizeof *v.running)))
-        return trace_fail(err, 1, "out of memory");
-    bool ok = valid(&v);
-    size_t bad = t->nevents;
-    if (!ok) {
-        memset(v.running, 0, (t->nthreads > LOCAL_THREADS ? t->nthreads : LOCAL_THREADS) * sizeof *v.running);
-        v.issued = 0;
-        bad = first_bad(&v);
-    }
-    if (v.running != local)
-        free(v.running);
-    if (bad < t->nevents)
-        return trace_fail(err, t->source[bad].line,
-                          "damaged pack: event %zu is not one the trace could have (pack the traces again)",
-                          bad + 1);
-    if (v.issued != t->nworkers)
-        return trace_fail(err, t->end_line, "damaged pack: the trace issues %u workers, its index says %u",
-                          v.issued, t->nworkers);
-    return true;
+    struct limits l = limits_of(t);
+    if (all_ok(t, &l))
+        return true;
+    size_t i = 0;
+    while (i < t->nevents && event_ok(&t->events[i], &l.max))
+        i++;
+    return trace_fail(err, i < t->nevents ? t->source[i].line : t->end_line,
+                      "damaged pack: event %zu has a field out of range (pack the traces again)", i + 1);
 }

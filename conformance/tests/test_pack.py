@@ -144,20 +144,26 @@ def test_damaged_packs_never_crash_the_replay(tmp_path: Path, program: Path) -> 
     hot = len(data) - 16 * events  # the events, 16 bytes each, end the file (pack.h)
     rng = random.Random(20261125)
     seen = {0: 0, 1: 0, 2: 0}
-    for i in range(200):
+    caught = {"out of range": 0, "cannot follow each other": 0}
+    for i in range(240):
         bad = bytearray(data)
-        # Half the time in the events, the rest anywhere past the header (tested above).
-        lo = hot if i % 2 else 48
+        # Two times in three in the events, else anywhere past the header (tested above); half
+        # the time a small value, which tends to keep fields in range but the order wrong.
+        lo = hot if i % 3 else 48
+        top = 4 if i % 2 else 256
         for _ in range(rng.choice((1, 1, 2, 8))):
-            bad[rng.randrange(lo, len(bad))] = rng.randrange(256)
+            bad[rng.randrange(lo, len(bad))] = rng.randrange(top)
         f = tmp_path / f"d{i}.pack"
         f.write_bytes(bytes(bad))
         r = replay("--batch", "4", "--timeout", "5", "--impl", REFERENCE, f, timeout=60, program=program)
         assert r.returncode in seen, (i, r.returncode, r.stdout, r.stderr)
         assert "killed by signal" not in r.stdout and "timed out" not in r.stdout, (i, r.stdout)
         seen[r.returncode] += 1
+        for what in caught:
+            caught[what] += r.returncode == 2 and what in r.stderr
         f.unlink()
-    assert seen[2] > 50, seen  # the checks do catch damage
+    # Both checks catch damage: pack_verify's ranges, and the replay's order of events.
+    assert seen[2] > 50 and all(n >= 5 for n in caught.values()), (seen, caught)
 
 
 def test_stork_pack_and_replay_commands(stork, tmp_path: Path) -> None:
