@@ -260,9 +260,8 @@ static bool time_program(char *const argv[], struct clocks *best)
     return true;
 }
 
-/* The pack in this process, as a stork-replay child uses it: mapped, its events mapped in at
- * once (pack_prefetch), then trace by trace: checked (pack_trace), the next one warmed
- * (pack_warm), replayed.  *both is that loop; *check is a second pass doing only the checks
+/* The pack in this process, as a stork-replay child uses it: mapped, then trace by trace:
+ * checked (pack_trace), replayed.  *both is that loop; *check is a second pass doing only the checks
  * (its events already in the page tables, not necessarily in the cache). */
 static bool time_pack_in_process(const struct stork_impl *impl, const char *file,
                                  struct replay_stacks *stacks, struct clocks *both,
@@ -277,15 +276,12 @@ static bool time_pack_in_process(const struct stork_impl *impl, const char *file
         fprintf(stderr, "bench_replay: %s\n", err);
         return false;
     }
-    pack_prefetch(&p, 0, p.ntraces);
     for (size_t i = 0; i < p.ntraces; i++) {
         char *msg = NULL;
         if (!pack_trace(&p, i, &tr, &te)) {
             fprintf(stderr, "bench_replay: %s: line %d: %s\n", file, te.line, te.message);
             return false;
         }
-        if (i + 1 < p.ntraces)
-            pack_warm(&p, i + 1);
         if (replay_trace(impl, "generated.trace", &tr, &msg, NULL, stacks) != REPLAY_PASS) {
             fprintf(stderr, "bench_replay: replay failed:\n%s", msg ? msg : "?\n");
             return false;

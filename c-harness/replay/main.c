@@ -51,6 +51,8 @@ static int usage(const char *why)
         fprintf(stderr, "stork-replay: %s\n", why);
     fprintf(stderr, "usage: stork-replay --impl LIB.so [--junit FILE] [--timeout SECONDS] "
                     "[--batch N] [-v] PATH...\n"
+                    "--batch N: traces per child process (default: 256 text traces, or packed "
+                    "traces of 2^19 events in all)\n"
                     "       stork-replay --pack OUT PATH...\n"
                     "PATH: a .trace file, a folder of them (searched recursively) or a pack "
                     "written by --pack\n");
@@ -138,7 +140,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
     char err[512];
     a->timeout = 10;
-    a->batch = 256;
+    a->batch = 0; /* the runner's defaults */
     bool options = true;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];

@@ -18,10 +18,14 @@ struct job {
     double seconds;
 };
 
+/* Default batches (runner.c, batch_end): text traces per child; events of packed traces. */
+#define RUNNER_TEXT_BATCH 256
+#define RUNNER_PACK_EVENTS (1u << 19)
+
 struct run_options {
     const char *lib;
     double timeout; /* seconds per trace */
-    size_t batch;   /* traces per child process */
+    size_t batch;   /* traces per child process; 0: the defaults above */
 };
 
 /* Load a job's trace into *t: a text file read, parsed and checked (*owned set: release with

@@ -130,33 +130,6 @@ void pack_close(struct pack *p)
     memset(p, 0, sizeof *p);
 }
 
-void pack_prefetch(const struct pack *p, size_t from, size_t to)
-{
-#ifdef MADV_POPULATE_READ
-    if (from >= to)
-        return;
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t lo = (uintptr_t)(p->map + p->entries[from].events) & ~(page - 1);
-    const struct pack_entry *last = &p->entries[to - 1];
-    uintptr_t hi = (uintptr_t)(p->map + last->events + (uint64_t)last->nevents * sizeof(struct trace_event));
-    if (hi > lo)
-        madvise((void *)lo, hi - lo, MADV_POPULATE_READ);
-#else
-    (void)p;
-    (void)from;
-    (void)to;
-#endif
-}
-
-void pack_warm(const struct pack *p, size_t i)
-{
-    const struct pack_entry *e = &p->entries[i];
-    uint64_t len = (uint64_t)e->nevents * sizeof(struct trace_event);
-    const unsigned char *ev = p->map + e->events;
-    for (uint64_t off = 0; off < len && off < (256u << 10); off += 64)
-        __builtin_prefetch(ev + off);
-}
-
 const char *pack_path(const struct pack *p, size_t i)
 {
     return (const char *)p->map + p->entries[i].path;

@@ -77,12 +77,6 @@ bool pack_is(const char *path);
 /* Map `path` and check its header and index; false with "FILE: why" in err. */
 bool pack_open(const char *path, struct pack *p, char *err, size_t size);
 void pack_close(struct pack *p);
-/* Map the events of traces [from, to) now, in one system call, rather than a page fault at a
- * time as the replay reaches them (advice: nothing changes if the kernel declines). */
-void pack_prefetch(const struct pack *p, size_t from, size_t to);
-/* Start bringing trace i's events into the processor's cache (prefetch instructions, up to
- * 256 KiB): called a trace ahead, they arrive while the current trace replays. */
-void pack_warm(const struct pack *p, size_t i);
 /* The path trace i was packed from. */
 const char *pack_path(const struct pack *p, size_t i);
 /* Trace i as a struct trace that points into the mapping (do not trace_free it), with every

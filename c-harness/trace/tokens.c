@@ -30,15 +30,6 @@ const char *trace_status_name(unsigned i)
     return i < TRACE_NSTATUS ? status_names[i] : "?";
 }
 
-int trace_status_bit(uint32_t status)
-{
-    if (status == 0)
-        return 0;
-    if (status >= 0xC1000001u && status <= 0xC100000Cu)
-        return (int)(status - 0xC1000000u);
-    return -1;
-}
-
 const char *trace_irql_name(enum trace_irql irql)
 {
     return irql_names[irql];

@@ -97,8 +97,16 @@ const char *trace_event_text(const struct trace *t, size_t i, int *len);
 
 /* Status names: index i is the status with bit i in `allowed`. */
 const char *trace_status_name(unsigned i);
-/* Bit index of a STOR_STATUS value, or -1 if it is not one of the thirteen. */
-int trace_status_bit(uint32_t status);
+/* Bit index of a STOR_STATUS value, or -1 if it is not one of the thirteen.  Inline: the
+ * replay checks every status it gets with it. */
+static inline int trace_status_bit(uint32_t status)
+{
+    if (status == 0)
+        return 0;
+    if (status >= 0xC1000001u && status <= 0xC1000000u + TRACE_NSTATUS - 1)
+        return (int)(status - 0xC1000000u);
+    return -1;
+}
 const char *trace_irql_name(enum trace_irql irql);
 /* "A|B|C" for a bit set, into buf. */
 void trace_format_statuses(uint32_t allowed, char *buf, size_t size);
