@@ -176,3 +176,26 @@ def test_stork_pack_and_replay_commands(stork, tmp_path: Path) -> None:
     assert r.stdout.splitlines()[-1] == f"{n} passed, 0 failed"
     r = stork("pack", str(tmp_path / "bad.pack"), str(MALFORMED / "bad_status.trace"))
     assert r.returncode == 2 and "bad_status.trace:3:" in r.stderr
+
+
+def test_the_replays_limit_of_distinct_values_is_named(tmp_path: Path) -> None:
+    """The 16-byte event keeps slots in 16 bits: 65,535 distinct workers (or contexts) in one
+    trace are accepted, one more is rejected at its line, saying why."""
+    def trace(workers: int, contexts: int) -> Path:
+        lines = ["stork-trace 1"]
+        lines += [f"call findadapter PASSIVE init -> SUCCESS w{n}" for n in range(1, workers + 1)]
+        lines += [f"call dpc DISPATCH queue w1 cb1 ctx{n} -> SUCCESS|BUSY" for n in range(1, contexts + 1)]
+        f = tmp_path / f"w{workers}c{contexts}.trace"
+        f.write_text("\n".join(lines + ["end"]) + "\n")
+        return f
+
+    limit = 65535
+    for ok in (trace(limit, 1), trace(1, limit)):
+        r = pack(tmp_path / "ok.pack", ok)
+        assert r.returncode == 0, r.stderr
+    r = pack(tmp_path / "no.pack", trace(limit + 1, 1))
+    assert r.returncode == 2
+    assert f":{limit + 2}: more than {limit} workers in one trace (the replay supports {limit})" in r.stderr
+    r = pack(tmp_path / "no.pack", trace(1, limit + 1))
+    assert r.returncode == 2
+    assert f":{limit + 3}: more than {limit} distinct contexts in one trace" in r.stderr

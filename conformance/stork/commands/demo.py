@@ -1,11 +1,12 @@
 """stork demo: the main job -- verify every shipped design and show the verdict table, then
 regenerate the trace corpus, check it against the shipped one, replay it against the reference
-and run the mutants against it."""
+and run the mutants against it, replay it again from a pack, then audit the case studies."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from stork import audit, exitcodes, mutate
 from stork.gen import GenConfig, GenError, differences, generate_corpus, write_corpus
-from stork.paths import ROOT
+from stork.paths import ROOT, libexec_dir
 from stork.properties import all_properties
 from stork.spin import SpinInputError, SpinToolError
 from stork.trace import load
@@ -24,10 +25,11 @@ NAME = "demo"
 HELP = ("Verify every design shipped in model/designs/ against every property and print a "
         "table of expected and actual verdicts; then regenerate the trace corpus "
         "(conformance/traces) and check it is identical to the shipped one, replay it against "
-        "the reference implementation and run the mutants against it; then audit the case "
-        "studies' C code (conformance/case-studies) under every schedule. Exit 0 when all is "
-        "as expected, 1 when a verdict or audit differs from its header, the corpus is stale, "
-        "the reference fails a trace or a mutant survives, 3 when a search was incomplete, 2 "
+        "the reference implementation, run the mutants against it and replay it from a pack "
+        "(stork pack); then audit the case studies' C code (conformance/case-studies) under "
+        "every schedule. Exit 0 when all is as expected, 1 when a verdict or audit differs "
+        "from its header, the corpus is stale, the reference fails a trace, a mutant survives "
+        "or the pack's report differs from the text files', 3 when a search was incomplete, 2 "
         "when a design or scenario does not compile or a tool fails.")
 CORPUS = ROOT / "conformance" / "traces"
 SCENARIOS = ROOT / "c-harness" / "check" / "scenarios"
@@ -100,6 +102,7 @@ def corpus() -> int:
             return exitcodes.BAD_INPUT
         write_corpus(fresh, Path(tmp))
         stale = differences(Path(tmp), CORPUS)
+        packed = pack_and_compare(Path(tmp) / "corpus.pack")
     goals = sorted((CORPUS / "goals").glob("*.trace"))
     walks = sorted((CORPUS / "random").glob("*.trace"))
     events = sum(len(load(p).events) for p in goals + walks)
@@ -126,7 +129,29 @@ def corpus() -> int:
           f"{n - len(survivors)}/{n} together"
           + (f"; SURVIVED: {', '.join(survivors)}" if survivors else "")
           + " (details: stork mutate)")
-    return exitcodes.VIOLATED if stale or failed or survivors else exitcodes.OK
+    print(f"  {packed}")
+    same = packed.startswith("packed into")
+    return exitcodes.VIOLATED if stale or failed or survivors or not same else exitcodes.OK
+
+
+def pack_and_compare(pack: Path) -> str:
+    """Pack the shipped corpus (stork pack) and replay it against the reference both ways: the
+    reports must be identical (speed is bench_replay's business: this corpus is too small)."""
+    program = libexec_dir() / mutate.REPLAY_PROGRAM
+    reference = str(libexec_dir() / "stork-reference.so")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(program), *args], capture_output=True, text=True, errors="replace")
+
+    made = run("--pack", str(pack), "--", str(CORPUS))
+    if made.returncode != 0:
+        return f"stork pack FAILED: {(made.stderr or made.stdout).strip()}"
+    text = run("--impl", reference, "-v", "--", str(CORPUS))
+    fast = run("--impl", reference, "-v", "--", str(pack))
+    if (fast.returncode, fast.stdout) != (text.returncode, text.stdout):
+        return "replayed from a pack (stork pack): the report DIFFERS from the text files' one"
+    return (f"packed into one file (stork pack, {pack.stat().st_size // 1024} KiB) and replayed "
+            f"from it: the same report as from the text files ({text.stdout.splitlines()[-1]})")
 
 
 def case_studies() -> int:
