@@ -557,8 +557,10 @@ static void ev_call(struct replay *r, const struct trace_event *e)
 static void ev_start(struct replay *r, const struct trace_event *e)
 {
     uint32_t n = e->handle;
-    if (r->sys[e->thread].phase != SYS_IDLE) {
-        inconsistent(r, "a start on sys%u, which is running a callback", source_of(r, e)->thread);
+    if (e->thread >= r->t->nthreads || r->sys[e->thread].phase != SYS_IDLE) {
+        inconsistent(r, e->thread >= r->t->nthreads ? "a start on sys%u, beyond the trace's system threads"
+                                                    : "a start on sys%u, which is running a callback",
+                     source_of(r, e)->thread);
         return;
     }
     if (!r->posted[n].is) {

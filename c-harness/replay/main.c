@@ -176,8 +176,8 @@ static int parse_args(int argc, char **argv, struct args *a)
     }
     if (!a->lib == !a->pack_out)
         return usage(a->lib ? "--impl and --pack do not go together" : "--impl LIB.so (or --pack OUT) is required");
-    if (a->pack_out && (a->junit || a->verbose))
-        return usage("--junit and -v are for replaying, not --pack");
+    if (a->pack_out && (a->junit || a->verbose || a->timeout != 10 || a->batch))
+        return usage("--junit, --timeout, --batch and -v are for replaying, not --pack");
     if (a->njobs == 0)
         return usage("no trace files given (or none found in the folders)");
     return 0;

@@ -150,3 +150,8 @@ add_test(NAME harness.bench.smoke
          COMMAND ${EXPECT} 0 "^ratio stork-replay program / direct: [0-9.]+%"
                  -- $<TARGET_FILE:stork-bench-replay> --traces 20 --rounds 3 --replay ${R} --lib ${REF}
                     --dir ${CMAKE_CURRENT_BINARY_DIR}/bench-smoke-traces)
+
+# The pack fuzz corpus once through its target (the pack reader, then the replay against the
+# reference of every trace that passes its checks), under ASan+UBSan.
+add_test(NAME harness.fuzz.pack_corpus COMMAND ${EXPECT} 0 "corpus inputs run"
+         -- $<TARGET_FILE:fuzz_pack_run_corpus_asan> ${H}/fuzz/pack-corpus)

@@ -116,6 +116,7 @@ bool pack_open(const char *path, struct pack *p, char *err, size_t size)
         return false;
     }
     p->map = m;
+    p->mapped = true;
     if (!header_ok(p, err, size)) {
         pack_close(p);
         return false;
@@ -123,9 +124,23 @@ bool pack_open(const char *path, struct pack *p, char *err, size_t size)
     return true;
 }
 
+bool pack_from_memory(const void *data, size_t len, const char *name, struct pack *p, char *err,
+                      size_t size)
+{
+    memset(p, 0, sizeof *p);
+    p->file = name;
+    p->map = data;
+    p->size = len;
+    if (((uintptr_t)data % 8) != 0) {
+        snprintf(err, size, "%s: a pack in memory must be 8-byte aligned", name);
+        return false;
+    }
+    return header_ok(p, err, size);
+}
+
 void pack_close(struct pack *p)
 {
-    if (p->map)
+    if (p->map && p->mapped)
         munmap((void *)(uintptr_t)p->map, p->size);
     memset(p, 0, sizeof *p);
 }

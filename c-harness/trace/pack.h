@@ -70,12 +70,16 @@ struct pack {
     size_t size;
     const struct pack_entry *entries;
     size_t ntraces;
+    bool mapped; /* pack_open mapped it (pack_close unmaps) */
 };
 
 /* True if the file at `path` starts with PACK_MAGIC (false if it cannot be read). */
 bool pack_is(const char *path);
 /* Map `path` and check its header and index; false with "FILE: why" in err. */
 bool pack_open(const char *path, struct pack *p, char *err, size_t size);
+/* The same checks on a pack already in memory (8-byte aligned; the caller keeps it). */
+bool pack_from_memory(const void *data, size_t len, const char *name, struct pack *p, char *err,
+                      size_t size);
 void pack_close(struct pack *p);
 /* The path trace i was packed from. */
 const char *pack_path(const struct pack *p, size_t i);

@@ -107,8 +107,9 @@ def test_pack_options_that_do_not_go_together(tmp_path: Path) -> None:
     out = tmp_path / "x.pack"
     r = replay("--pack", out, "--impl", REFERENCE, HAND)
     assert r.returncode == 2 and "do not go together" in r.stderr
-    r = replay("--pack", out, "-v", HAND)
-    assert r.returncode == 2 and "for replaying" in r.stderr
+    for option in (["-v"], ["--batch", "3"], ["--timeout", "3"], ["--junit", tmp_path / "j.xml"]):
+        r = replay("--pack", out, *option, HAND)
+        assert r.returncode == 2 and "are for replaying, not --pack" in r.stderr
     assert not out.exists()
 
 
