@@ -22,7 +22,7 @@ struct pack_writer {
 
 static void io_error(const struct pack_writer *w, char *err, size_t size)
 {
-    snprintf(err, size, "cannot write %s: %s", w->tmp, strerror(errno ? errno : EIO));
+    snprintf(err, size, "cannot write %s: %s", w->out, strerror(errno ? errno : EIO));
 }
 
 /* Write `len` bytes, then zeros up to a multiple of 8. */
@@ -56,7 +56,7 @@ struct pack_writer *pack_writer_open(const char *out, const char *const *paths, 
     snprintf(w->tmp, tl, "%s.tmp.%ld", out, (long)getpid());
     w->f = fopen(w->tmp, "wb");
     if (!w->f) {
-        snprintf(err, size, "cannot write %s: %s", w->tmp, strerror(errno));
+        snprintf(err, size, "cannot write %s: %s", out, strerror(errno));
         pack_writer_abandon(w);
         return NULL;
     }

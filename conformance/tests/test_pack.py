@@ -200,3 +200,10 @@ def test_the_replays_limit_of_distinct_values_is_named(tmp_path: Path) -> None:
     r = pack(tmp_path / "no.pack", trace(1, limit + 1))
     assert r.returncode == 2
     assert f":{limit + 3}: more than {limit} distinct contexts in one trace" in r.stderr
+
+
+def test_an_unwritable_pack_is_bad_input_naming_it(tmp_path: Path) -> None:
+    out = tmp_path / "no" / "such" / "folder.pack"
+    r = pack(out, HAND)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"stork-replay: cannot write {out}: No such file or directory"
