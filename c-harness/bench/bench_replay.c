@@ -264,7 +264,7 @@ static bool time_program(char *const argv[], struct clocks *best)
  * checked (pack_trace), replayed.  *both is that loop; *check is a second pass doing only the checks
  * (its events already in the page tables, not necessarily in the cache). */
 static bool time_pack_in_process(const struct stork_impl *impl, const char *file,
-                                 struct replay_stacks *stacks, struct clocks *both,
+                                 struct replay_cache *cache, struct clocks *both,
                                  struct clocks *check)
 {
     struct pack p;
@@ -282,7 +282,7 @@ static bool time_pack_in_process(const struct stork_impl *impl, const char *file
             fprintf(stderr, "bench_replay: %s: line %d: %s\n", file, te.line, te.message);
             return false;
         }
-        if (replay_trace(impl, "generated.trace", &tr, &msg, NULL, stacks) != REPLAY_PASS) {
+        if (replay_trace(impl, "generated.trace", &tr, &msg, NULL, cache) != REPLAY_PASS) {
             fprintf(stderr, "bench_replay: replay failed:\n%s", msg ? msg : "?\n");
             return false;
         }
@@ -330,7 +330,7 @@ int main(int argc, char **argv)
     struct clocks direct = {1e9, 1e9}, on_contexts = direct, engine = direct, reader = direct,
                   program = direct, packing = direct, packed = direct, pack_both = direct,
                   pack_check = direct;
-    struct replay_stacks stacks = {0};
+    struct replay_cache cache = {0};
     char pack_file[4096];
     snprintf(pack_file, sizeof pack_file, "%s.pack", dir ? dir : "");
     for (int pass = 0; pass < PASSES; pass++) {
@@ -363,7 +363,7 @@ int main(int argc, char **argv)
             struct clocks c1 = now();
             for (k = 0; k < n; k++) {
                 char *msg = NULL;
-                if (replay_trace(impl, "generated.trace", &tr[k], &msg, NULL, &stacks) != REPLAY_PASS) {
+                if (replay_trace(impl, "generated.trace", &tr[k], &msg, NULL, &cache) != REPLAY_PASS) {
                     fprintf(stderr, "bench_replay: replay failed:\n%s", msg ? msg : "?\n");
                     return 1;
                 }
@@ -386,7 +386,7 @@ int main(int argc, char **argv)
             if (!time_program(text, &program) || !time_program(pack, &packing) ||
                 !time_program(packed_run, &packed))
                 return 1;
-            if (!time_pack_in_process(impl, pack_file, &stacks, &pack_both, &pack_check))
+            if (!time_pack_in_process(impl, pack_file, &cache, &pack_both, &pack_check))
                 return 1;
         }
     }
@@ -422,7 +422,7 @@ int main(int argc, char **argv)
         printf(", program %.1f%%", on_contexts.cpu / program.cpu * 100);
     printf("\n");
     free(t.p);
-    replay_stacks_free(&stacks);
+    replay_cache_free(&cache);
     direct_stacks_free(&dstacks);
     return 0;
 }

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(copy);
         return 0;
     }
-    struct replay_stacks stacks = {0};
+    struct replay_cache cache = {0};
     for (size_t i = 0; i < p.ntraces && i < 64; i++) {
         struct trace t;
         struct trace_error te;
@@ -47,12 +47,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             continue;
         }
         char *msg = NULL;
-        enum replay_verdict v = replay_trace(stork_impl_get(), pack_path(&p, i), &t, &msg, NULL, &stacks);
+        enum replay_verdict v = replay_trace(stork_impl_get(), pack_path(&p, i), &t, &msg, NULL, &cache);
         if (v != REPLAY_PASS && !msg)
             abort(); /* a failure or an inconsistency always comes with its report */
         free(msg);
     }
-    replay_stacks_free(&stacks);
+    replay_cache_free(&cache);
     pack_close(&p);
     free(copy);
     return 0;

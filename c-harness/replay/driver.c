@@ -12,6 +12,7 @@
 #include "driver.h"
 
 #include <setjmp.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,7 @@ struct replay {
     struct ext_area ext;
     struct fiber main;
     void *tables;          /* one block holding the arrays below (setup) */
+    size_t tables_size;
     struct sysctx *sys;    /* per thread slot */
     struct sysctx *current; /* the fiber running now; NULL: main */
     void **workers;         /* wN -> handle, indexed by N (workers[0] stays NULL) */
@@ -84,10 +86,11 @@ struct replay {
     bool inconsistent;      /* failed because the events cannot be replayed as written */
     int fail_line;          /* 0: the event `cur` */
     const char *fail_what;  /* with fail_line: what failed there */
-    char detail[768];
     void *init_sentinel;
-    struct replay_stacks *stacks; /* may be NULL */
-    jmp_buf abandon;              /* back to replay_trace from a failed callback run inline */
+    struct replay_cache *cache; /* may be NULL */
+    /* Not cleared by setup (written before they are read): */
+    char detail[768];
+    jmp_buf abandon; /* back to replay_trace from a failed callback run inline */
 };
 
 static struct replay *of_env(struct stork_env *env)
@@ -495,7 +498,7 @@ static struct sysctx *sys_of(struct replay *r, const struct trace_event *e)
     s->r = r;
     s->slot = e->thread;
     if (!s->created) {
-        void *stack = r->stacks && r->stacks->n ? r->stacks->spare[--r->stacks->n] : NULL;
+        void *stack = r->cache && r->cache->n ? r->cache->spare[--r->cache->n] : NULL;
         if (!fiber_create(&s->fiber, &r->main, sys_main, s, stack)) {
             failf(r, "replay out of memory (fiber)");
             return NULL;
@@ -652,10 +655,10 @@ static void finish(struct replay *r)
 /* ---- setup, report ---- */
 
 static bool setup(struct replay *r, const struct stork_impl *impl, const char *path,
-                  const struct trace *t, struct replay_stacks *stacks)
+                  const struct trace *t, struct replay_cache *cache)
 {
-    memset(r, 0, sizeof *r);
-    r->stacks = stacks;
+    memset(r, 0, offsetof(struct replay, detail));
+    r->cache = cache;
     r->env.post = env_post;
     r->env.current_irql = env_current_irql;
     r->env.alloc = env_alloc;
@@ -676,10 +679,15 @@ static bool setup(struct replay *r, const struct stork_impl *impl, const char *p
     size_t total = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         total += sizes[i];
-    char *block = calloc(1, total);
-    if (!block)
+    char *block;
+    if (cache && cache->tables && cache->tables_size >= total) {
+        block = cache->tables; /* taken: teardown gives it back */
+        cache->tables = NULL;
+        memset(block, 0, total);
+    } else if (!(block = calloc(1, total)))
         return false;
     r->tables = block;
+    r->tables_size = total;
     r->sys = (struct sysctx *)(void *)block;
     r->posted = (struct posted *)(void *)(block += sizes[0]);
     r->workers = (void **)(void *)(block += sizes[1]);
@@ -695,12 +703,20 @@ static void teardown(struct replay *r)
         if (!r->sys[i].created)
             continue;
         void *stack = fiber_take_stack(&r->sys[i].fiber);
-        if (r->stacks && r->stacks->n < REPLAY_SPARE_STACKS)
-            r->stacks->spare[r->stacks->n++] = stack;
+        if (r->cache && r->cache->n < REPLAY_SPARE_STACKS)
+            r->cache->spare[r->cache->n++] = stack;
         else
             free(stack);
     }
-    free(r->tables);
+    if (r->cache && r->tables && r->tables_size > r->cache->tables_size) {
+        free(r->cache->tables); /* keep the larger */
+        r->cache->tables = NULL;
+    }
+    if (r->cache && r->tables && !r->cache->tables) {
+        r->cache->tables = r->tables;
+        r->cache->tables_size = r->tables_size;
+    } else
+        free(r->tables);
 }
 
 static void add(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
@@ -768,11 +784,13 @@ static char *inconsistency(const struct replay *r)
 
 enum replay_verdict replay_trace(const struct stork_impl *impl, const char *path,
                                  const struct trace *t, char **message,
-                                 volatile uint32_t *progress, struct replay_stacks *stacks)
+                                 volatile uint32_t *progress, struct replay_cache *cache)
 {
-    struct replay *r = malloc(sizeof *r);
+    struct replay *r = cache && cache->replay ? cache->replay : malloc(sizeof *r);
+    if (cache)
+        cache->replay = NULL; /* taken: given back below */
     *message = NULL;
-    if (!r || !setup(r, impl, path, t, stacks)) {
+    if (!r || !setup(r, impl, path, t, cache)) {
         if (r)
             teardown(r);
         free(r);
@@ -806,12 +824,19 @@ enum replay_verdict replay_trace(const struct stork_impl *impl, const char *path
     else if (v == REPLAY_INCONSISTENT)
         *message = inconsistency(r);
     teardown(r);
-    free(r);
+    if (cache)
+        cache->replay = r;
+    else
+        free(r);
     return v;
 }
 
-void replay_stacks_free(struct replay_stacks *s)
+void replay_cache_free(struct replay_cache *c)
 {
-    while (s->n)
-        free(s->spare[--s->n]);
+    while (c->n)
+        free(c->spare[--c->n]);
+    free(c->replay);
+    free(c->tables);
+    c->replay = c->tables = NULL;
+    c->tables_size = 0;
 }

@@ -7,14 +7,19 @@
 #include "stork/impl_abi.h"
 #include "trace.h"
 
-/* Fiber stacks kept between traces (allocating a fresh 256 KiB stack per trace cost more than
- * the replay itself).  Zero-initialise; release with replay_stacks_free. */
+/* What one replay leaves to the next in the same process: fiber stacks (allocating a fresh
+ * 256 KiB stack per trace cost more than the replay itself), the replay's state and its
+ * tables (their allocation was a fifth of a short trace's replay).  Zero-initialise; release
+ * with replay_cache_free. */
 #define REPLAY_SPARE_STACKS 16
-struct replay_stacks {
+struct replay_cache {
     void *spare[REPLAY_SPARE_STACKS];
     size_t n;
+    void *replay;       /* a struct replay, or NULL */
+    void *tables;       /* a block of tables_size bytes, or NULL */
+    size_t tables_size;
 };
-void replay_stacks_free(struct replay_stacks *s);
+void replay_cache_free(struct replay_cache *c);
 
 enum replay_verdict {
     REPLAY_PASS,         /* the implementation conformed */
@@ -27,11 +32,11 @@ enum replay_verdict {
  * outcome, and the events before it (NULL if even that allocation failed).  Never returns on a
  * crash or hang of the implementation: the runner isolates each trace in a child process for
  * that; *progress (if not NULL) always holds the index of the event being replayed, so the
- * runner can name it after a crash.  `stacks` may be NULL.
+ * runner can name it after a crash.  `cache` may be NULL.
  * The trace's events must be in range for its counts (trace_check or pack_verify); their order
  * is checked here, as they are replayed. */
 enum replay_verdict replay_trace(const struct stork_impl *impl, const char *path,
                                  const struct trace *t, char **message,
-                                 volatile uint32_t *progress, struct replay_stacks *stacks);
+                                 volatile uint32_t *progress, struct replay_cache *cache);
 
 #endif

@@ -103,18 +103,18 @@ static void child_main(const struct run_options *o, struct job *jobs, size_t fro
         fprintf(stderr, "stork-replay: %s\n", err);
         _exit(2);
     }
-    struct replay_stacks stacks = {0};
+    struct replay_cache cache = {0};
+    double t0 = now(); /* when trace i started: the clock is read once a trace */
     for (size_t i = from; i < to; i++) {
         char *msg = NULL;
         struct trace t;
         enum outcome out = OUT_BAD_INPUT;
-        double t0 = now();
         pg->started = t0;
         bool owned;
         if (job_load(&jobs[i], &t, &owned, err, sizeof err)) {
             pg->event = 0;
             pg->job = (uint32_t)i;
-            enum replay_verdict v = replay_trace(impl, jobs[i].path, &t, &msg, &pg->event, &stacks);
+            enum replay_verdict v = replay_trace(impl, jobs[i].path, &t, &msg, &pg->event, &cache);
             out = v == REPLAY_PASS ? OUT_PASS : v == REPLAY_FAIL ? OUT_FAIL : OUT_BAD_INPUT;
             if (v == REPLAY_INCONSISTENT) {
                 const char *what = msg ? msg : "inconsistent events (no details: out of memory)";
@@ -127,7 +127,9 @@ static void child_main(const struct run_options *o, struct job *jobs, size_t fro
                 trace_free(&t);
         }
         struct result *res = &pg->result[i - from];
-        res->seconds = now() - t0;
+        double t1 = now();
+        res->seconds = t1 - t0;
+        t0 = t1;
         if (out == OUT_PASS) {
             res->passed = 1;
             continue;
