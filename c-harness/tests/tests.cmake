@@ -148,6 +148,7 @@ add_test(NAME harness.fuzz.corpus COMMAND ${EXPECT} 0 "corpus inputs run"
 # variants of the reference (else it exits 1) and whose replay must pass every trace.
 add_test(NAME harness.bench.smoke
          COMMAND ${EXPECT} 0 "^ratio stork-replay program / direct: [0-9.]+%"
+                 "^ratio stork-replay program on the pack / direct: [0-9.]+%"
                  -- $<TARGET_FILE:stork-bench-replay> --traces 20 --rounds 3 --replay ${R} --lib ${REF}
                     --dir ${CMAKE_CURRENT_BINARY_DIR}/bench-smoke-traces)
 
