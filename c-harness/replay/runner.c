@@ -11,9 +11,10 @@
  * its memory stays at one trace, and the parent, which holds no parsed trace, has nothing for
  * fork to copy or write-protect (parsing in the parent made it re-fault every page it wrote
  * after each fork: 40,000 page faults on the 2000-trace bench set).
- * A trace may take at most `timeout` seconds.  If a child dies or hangs, the traces of its
- * batch without a result are run again one per child, so the culprit is named ("killed by
- * signal N" / "timed out after S s") and the innocent ones still pass.
+ * A trace may take at most `timeout` seconds.  If a child dies or hangs, the first trace of its
+ * batch without a result is the culprit: it is named with the event it died in ("killed by
+ * signal N" / "timed out after S s"), after a run of its own if others ran before it in that
+ * child (so that its verdict is its own), and the traces after it go on in a new batch.
  */
 #include "runner.h"
 
@@ -270,9 +271,10 @@ static bool run_batch(const struct run_options *o, struct job *jobs, size_t from
             if (!done[i - from])
                 snprintf(reason, sizeof reason, "ended early (no result reported)");
     }
-    if (reason[0] && to - from == 1) {
-        /* One trace: the report names the event it died in (shared progress); the parent
-         * reads the trace again for that. */
+    if (reason[0] && !done[0]) {
+        /* The child died on its first trace (it replays in order), which is then the culprit,
+         * run as it would be alone: the report names the event it died in (shared progress);
+         * the parent reads the trace again for that. */
         char where[256], unread[512];
         struct trace t;
         bool owned = false;
@@ -357,13 +359,10 @@ bool runner_run(const struct run_options *o, struct job *jobs, size_t n, char *e
             from = to;
             continue;
         }
-        if (to - from == 1) {
-            if (!done[0]) {
-                jobs[from].ok = false;
-                jobs[from].message = why;
-            } else
-                free(why);
-            from = to;
+        if (!done[0]) { /* it died on its first trace: that is the culprit's verdict */
+            jobs[from].ok = false;
+            jobs[from].message = why;
+            from++; /* the others go on in a new batch */
             continue;
         }
         free(why);
@@ -373,7 +372,9 @@ bool runner_run(const struct run_options *o, struct job *jobs, size_t n, char *e
         size_t u = from;
         while (u < to && done[u - from])
             u++;
-        from = alone = u;
+        if (u < to)
+            alone = u;
+        from = u;
     }
     free(done);
     munmap(pg, pg_size);

@@ -207,3 +207,17 @@ def test_an_unwritable_pack_is_bad_input_naming_it(tmp_path: Path) -> None:
     r = pack(out, HAND)
     assert r.returncode == 2
     assert r.stderr.strip() == f"stork-replay: cannot write {out}: No such file or directory"
+
+
+@pytest.mark.parametrize("lib", ["bad_crash_on_bad.so", "bad_runs_twice.so"])
+def test_crash_recovery_gives_the_same_report_whatever_the_batches(packed: Path, lib: str) -> None:
+    """A dead child's culprit is the first trace it had not reported; it gets a run of its own
+    unless it was the child's first, and the rest go on in a new batch.  So the report cannot
+    depend on how the traces were batched."""
+    impl = LIBEXEC / "bad_impls" / lib
+    one = replay("--batch", "1", "--impl", impl, "-v", HAND, CORPUS)
+    assert one.returncode == 1
+    for batch in (["--batch", "3"], ["--batch", "100000"], []):
+        for paths in ([HAND, CORPUS], [packed]):
+            r = replay(*batch, "--impl", impl, "-v", *paths)
+            assert (r.returncode, r.stdout) == (one.returncode, one.stdout), (batch, paths)
