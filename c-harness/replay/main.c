@@ -51,11 +51,11 @@ static int usage(const char *why)
         fprintf(stderr, "stork-replay: %s\n", why);
     fprintf(stderr, "usage: stork-replay --impl LIB.so [--junit FILE] [--timeout SECONDS] "
                     "[--batch N] [-v] PATH...\n"
-                    "--batch N: traces per child process (default: 256 text traces, or packed "
-                    "traces of 2^19 events in all)\n"
                     "       stork-replay --pack OUT PATH...\n"
                     "PATH: a .trace file, a folder of them (searched recursively) or a pack "
-                    "written by --pack\n");
+                    "written by --pack\n"
+                    "--batch N: traces per child process (default: 256 text traces, or packed "
+                    "traces of 2^19 events in all)\n");
     return EXIT_BAD_INPUT;
 }
 

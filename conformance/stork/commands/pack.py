@@ -19,7 +19,8 @@ HELP = ("Compile traces (files, folders of .trace, or packs) into one pack: `sto
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("out", metavar="OUT", help="the pack to write (replaced if it exists)")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="trace files or folders of them")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="trace files, folders of them, or packs (their traces are packed again)")
 
 
 def run(args: argparse.Namespace) -> int:
