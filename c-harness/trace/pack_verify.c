@@ -19,20 +19,16 @@
 
 #define ALL_STATUSES ((1u << TRACE_NSTATUS) - 1)
 
-/* The largest value each field may hold, laid out as struct trace_event is. */
-struct limits {
-    struct trace_event max;
-};
-
 static uint16_t at_least_one(uint32_t n)
 {
     return (uint16_t)(n ? n : 1);
 }
 
-static struct limits limits_of(const struct trace *t)
+/* The largest value each field of t's events may hold, as an event. */
+static struct trace_event limits_of(const struct trace *t)
 {
     uint32_t handles = t->nworkers > t->nbad ? t->nworkers : t->nbad;
-    struct limits l = {{
+    return (struct trace_event){
         .kind = EV_FAIL_ALLOC, .api = API_FREE, .irql = IRQL_DIRQL, .ctx_sys = 1,
         .handle_ref = REF_BAD, .routine_ref = REF_BAD, .context_ref = REF_BAD,
         .routine = (uint8_t)(at_least_one(t->nroutines) - 1), /* replay_routines has 16 */
@@ -40,8 +36,7 @@ static struct limits limits_of(const struct trace *t)
         .thread = (uint16_t)(at_least_one(t->nthreads) - 1), /* sys[] has nthreads + 1 */
         .handle = (uint16_t)handles,                          /* workers[] etc. have handles + 1 */
         .context = (uint16_t)t->ncontexts,                    /* ctx_area[] has ncontexts + 1 */
-    }};
-    return l;
+    };
 }
 
 static bool event_ok(const struct trace_event *e, const struct trace_event *m)
@@ -53,14 +48,14 @@ static bool event_ok(const struct trace_event *e, const struct trace_event *m)
 }
 
 /* True if every event is within the limits. */
-static bool all_ok(const struct trace *t, const struct limits *l)
+static bool all_ok(const struct trace *t, const struct trace_event *max)
 {
 #if defined(__SSE2__)
     _Static_assert(sizeof(struct trace_event) == 16, "an event is one SSE2 register");
     /* Bytes 0-7 are u8 fields, bytes 8-15 u16 ones: two limit vectors, each leaving the other
      * half unconstrained (0xFF / 0xFFFF: a saturating subtraction of those gives 0). */
     unsigned char lim[16];
-    memcpy(lim, &l->max, sizeof lim);
+    memcpy(lim, max, sizeof lim);
     __m128i both = _mm_loadu_si128((const __m128i *)(const void *)lim);
     __m128i low = _mm_set_epi32(0, 0, -1, -1), high = _mm_set_epi32(-1, -1, 0, 0); /* bytes 0-7, 8-15 */
     __m128i lim8 = _mm_or_si128(_mm_and_si128(both, low), high);  /* u8 limits, then 0xFF */
@@ -74,7 +69,7 @@ static bool all_ok(const struct trace *t, const struct limits *l)
     return _mm_movemask_epi8(_mm_cmpeq_epi8(over, _mm_setzero_si128())) == 0xFFFF;
 #else
     for (size_t i = 0; i < t->nevents; i++)
-        if (!event_ok(&t->events[i], &l->max))
+        if (!event_ok(&t->events[i], max))
             return false;
     return true;
 #endif
@@ -82,11 +77,11 @@ static bool all_ok(const struct trace *t, const struct limits *l)
 
 bool pack_verify(const struct trace *t, struct trace_error *err)
 {
-    struct limits l = limits_of(t);
-    if (all_ok(t, &l))
+    struct trace_event max = limits_of(t);
+    if (all_ok(t, &max))
         return true;
     size_t i = 0;
-    while (i < t->nevents && event_ok(&t->events[i], &l.max))
+    while (i < t->nevents && event_ok(&t->events[i], &max))
         i++;
     return trace_fail(err, i < t->nevents ? t->source[i].line : t->end_line,
                       "damaged pack: event %zu has a field out of range (pack the traces again)", i + 1);
