@@ -20,7 +20,7 @@
 /* Property names and rule ids, for assertion messages only. */
 hidden byte no_double_free, no_use_after_free, valid_handle, no_free_while_queued,
             no_free_while_running, callback_once, no_callback_after_removal, no_leak,
-            irql, status_conforms;
+            irql, status_conforms, design_assertion;
 hidden byte WI_I1, WI_I2, WI_I4, WI_Q1, WI_Q2, WI_Q3, WI_Q4, WI_Q5, WI_Q6, WI_Q7,
             WI_F1, WI_F2, WI_F3, WI_F4, WI_F5, WI_C1, WI_C3, WI_C4, WI_R2, WI_R3, WI_M1, WI_M2,
             WI_M3, WI_M4, WI_M5, WI_M6, WI_M7, WI_M8, WI_P1;

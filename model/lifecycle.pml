@@ -16,6 +16,7 @@
  *                              must not touch the worker (that is what makes signalling
  *                              "done" and then returning safe, WI-M6).
  */
+#undef assert      /* the design's assert (storport.pml) ends here */
 #ifndef HW_WORKITEM_EXIT
 #define HW_WORKITEM_EXIT(tid, cb, w, cx) skip
 #endif
@@ -63,7 +64,9 @@ end_idle:
     od
 }
 
-/* _nr_pr counts the never claim as a process when there is one (the liveness run). */
+/* _nr_pr counts the never claim as a process when there is one: in the claim runs, which
+   select one claim (pan -N); the safety runs compile every claim out (pan.c -DNOCLAIM), so a
+   design's own `ltl` cannot hold removal back. */
 #ifdef STORK_LIVENESS
 #define NEVER_CLAIMS 1
 #else
@@ -103,7 +106,21 @@ init {
     atomic { mon_remove_end(); st = 0 }
     RT_DRAINED;
     d_step { mon_adapter_released() }
+#ifdef STORK_VERIFY
+    ; stork_reached_release = 1       /* pan's unreached-code report: was the release reached? */
+#endif
 }
+
+/*
+ * terminates (WI-M9): every run reaches the adapter's release, under weak fairness. A run
+ * stuck for good (a deadlock; pan extends a finite run by stuttering its last state) and a
+ * run that goes round for ever without releasing (a remove handler polling a flag nothing
+ * will set, a free retried while it fails) both break it; a poll that some process is bound
+ * to end (weak fairness: a process enabled for ever eventually moves) does not.
+ */
+#ifdef STORK_LIVENESS
+ltl terminates { <> g_gone }
+#endif
 
 /*
  * callback_eventually (WI-C5): a queued worker is eventually started. Checked with weak

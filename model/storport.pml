@@ -177,6 +177,21 @@ bit  rt_removing;           /* removal has begun (WI-R1) */
 
 hidden byte rt_h;           /* scratch inside one step */
 
+/*
+ * Reachability markers, compiled in by `stork verify` (-DSTORK_VERIFY): a hidden assignment
+ * before every API call, which costs no state, so that pan's unreached-code report says
+ * whether any call was reachable at all (a vacuous design makes none), and one after the
+ * adapter's release (lifecycle.pml), whether any run reached it.
+ */
+#ifdef STORK_VERIFY
+hidden byte stork_reached_call, stork_reached_release;   /* the release: lifecycle.pml */
+#define REACH_CALL_BEGIN atomic { stork_reached_call = 1;
+#define REACH_CALL_END }
+#else
+#define REACH_CALL_BEGIN
+#define REACH_CALL_END
+#endif
+
 #define RT_LIVE(h) ((h) >= 1 && (h) <= rt_issued && rt_state[h] != W_FREED)
 
 /*
@@ -202,16 +217,18 @@ inline rt_init(ctx, lvl, wvar, st, inject) {
 }
 hidden byte rt_inject;
 inline StorPortInitializeWorker(ctx, lvl, wvar, st) {
+    REACH_CALL_BEGIN
     if
     :: d_step { ALLOC_FAIL && lvl <= DISPATCH_LEVEL && rt_issued < MAXW ->
                 rt_inject = 1; rt_init(ctx, lvl, wvar, st, rt_inject); rt_inject = 0 }
     :: d_step { rt_inject = 0; rt_init(ctx, lvl, wvar, st, rt_inject) }
     fi
+    REACH_CALL_END
 }
 
 /* StorPortQueueWorkItem(HwDeviceExtension, cb, h, cx): st := status. */
 inline StorPortQueueWorkItem(ctx, lvl, cb, h, cx, st) {
-    d_step {
+    REACH_CALL_BEGIN d_step {
         if
         :: lvl > DISPATCH_LEVEL -> st = S_INVALID_IRQL
         :: else ->
@@ -239,12 +256,12 @@ inline StorPortQueueWorkItem(ctx, lvl, cb, h, cx, st) {
             fi
         fi;
         mon_queue(ctx, lvl, cb, h, cx, st)
-    }
+    } REACH_CALL_END
 }
 
 /* StorPortFreeWorker(HwDeviceExtension, h): st := status. Never waits (WI-F6). */
 inline StorPortFreeWorker(ctx, lvl, h, st) {
-    d_step {
+    REACH_CALL_BEGIN d_step {
         if
         :: lvl > DISPATCH_LEVEL -> st = S_INVALID_IRQL
         :: else ->
@@ -265,7 +282,7 @@ inline StorPortFreeWorker(ctx, lvl, h, st) {
             fi
         fi;
         mon_free(ctx, lvl, h, st)
-    }
+    } REACH_CALL_END
 }
 
 /* The miniport's own resources (see the header): ghost events for WI-M8, no trace line. */
@@ -275,3 +292,18 @@ inline RELEASE_RESOURCES() {
 inline USE_RESOURCES(ctx) {
     d_step { mon_use_resources(ctx) }
 }
+
+/*
+ * The design's own assertions (stork verify, -DSTORK_VERIFY): between this file and
+ * lifecycle.pml (which undefines it), assert(c) names the property design_assertion in
+ * pan's message, as the monitor's checks name theirs; -DSTORK_OFF_design_assertion compiles
+ * them out. The monitor's checks above were expanded before this definition, so they are
+ * untouched; the inner `assert` is not expanded again (a macro never expands inside itself).
+ */
+#ifdef STORK_VERIFY
+#ifdef STORK_OFF_design_assertion
+#define assert(c) skip
+#else
+#define assert(c) assert((c) || design_assertion)
+#endif
+#endif

@@ -1,4 +1,5 @@
-"""A design's header: what it expects (`expect:`) and the bounds it needs (`config:`)."""
+"""What a design file says of itself: its header (`expect:`, `config:`), its own `ltl`
+properties and bounds, and whether it tampers with the monitor (refused)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,42 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stork.paths import MODEL_DIR, ROOT
+
+
+class DesignError(Exception):
+    """The design cannot be verified as written: FILE:LINE: what is wrong."""
+
 
 @dataclass
 class DesignHeader:
+    """`expect:` is one of
+         holds                  every property holds
+         VIOLATED p... [rest R] exactly those are violated; every other one is R (holds, or
+                                vacuous: a design in which no run reaches the release)
+         vacuous [p...]         those (bare: all) are vacuous -- their searches reached no API
+                                call or no release -- and every other one holds
+         incomplete             the search cannot finish (within the time limit)
+         refused LINE           verify refuses the design, naming that line
+    `config:` NAME=VALUE... are bounds the design needs."""
     expect_holds: bool | None = None           # None: the design states no expectation
-    expect_violated: list[str] = field(default_factory=list)
+    expect_violated: list[str] = field(default_factory=list)   # vacuous: the vacuous ones
+    expect_rest: str = "holds"                 # what the properties not listed must be
+    expect_word: str = ""                      # holds, VIOLATED, vacuous, incomplete, refused
+    expect_line: int = 0                       # refused: the line named
     config: list[str] = field(default_factory=list)   # NAME=VALUE
 
     def expected_text(self) -> str:
-        if self.expect_holds is None:
+        if not self.expect_word:
             return "-"
-        return "holds" if self.expect_holds else "VIOLATED " + " ".join(self.expect_violated)
+        if self.expect_word == "VIOLATED":
+            rest = f" rest {self.expect_rest}" if self.expect_rest != "holds" else ""
+            return "VIOLATED " + " ".join(self.expect_violated) + rest
+        if self.expect_word == "refused":
+            return f"refused {self.expect_line}"
+        if self.expect_word == "vacuous" and self.expect_violated:
+            return "vacuous " + " ".join(self.expect_violated)
+        return self.expect_word
 
 
 def read_header(path: Path) -> DesignHeader:
@@ -29,11 +55,113 @@ def read_header(path: Path) -> DesignHeader:
         if m:
             words = m.group(1).split()
             if words == ["holds"]:
-                head.expect_holds = True
+                head.expect_holds, head.expect_word = True, "holds"
             elif words and words[0] == "VIOLATED":
-                head.expect_holds = False
-                head.expect_violated = words[1:]
+                head.expect_holds, head.expect_word = False, "VIOLATED"
+                names = words[1:]
+                if len(names) >= 2 and names[-2] == "rest":
+                    head.expect_rest, names = names[-1], names[:-2]
+                head.expect_violated = names
+            elif words and words[0] == "vacuous":
+                head.expect_holds, head.expect_word = False, "vacuous"
+                head.expect_violated = words[1:]          # here: the vacuous ones
+            elif words == ["incomplete"]:
+                head.expect_holds, head.expect_word = False, "incomplete"
+            elif len(words) == 2 and words[0] == "refused" and words[1].isdigit():
+                head.expect_holds, head.expect_word = False, "refused"
+                head.expect_line = int(words[1])
         m = re.match(r"config:\s*(.*)$", line)
         if m:
             head.config = m.group(1).split()
     return head
+
+
+# Names the monitor and the runtime own: a design that defines or undefines them could make
+# every check vacuous (`#define assert(x) skip`, `#define STORK_OFF_no_leak`).
+_OWNED = re.compile(r"(assert|STORK_\w*|StorPort\w*|REACH_\w*|CHECK_\w*|mon_\w*|rt_\w*|RT_\w*|"
+                    r"g_\w*|m_allowed|m_i|NEVER_CLAIMS|PICK|print_\w*)\Z")
+_DIRECTIVE = re.compile(r"^\s*#\s*(define|undef)\s+([A-Za-z_]\w*)")
+_INLINE = re.compile(r"^\s*inline\s+([A-Za-z_]\w*)\s*\(")
+_LTL = re.compile(r"\bltl\s*([A-Za-z_]\w*)?\s*\{")
+_NEVER = re.compile(r"\bnever\s*\{")
+
+
+def _code_lines(text: str) -> list[str]:
+    """The design's lines with comments blanked out (line numbers kept)."""
+    out = re.sub(r"/\*.*?\*/", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S)
+    return [re.sub(r"//.*", "", ln) for ln in out.splitlines()]
+
+
+def sources(design: Path) -> list[Path]:
+    """The design and the files it includes that are not the model's own."""
+    seen: list[Path] = []
+    todo = [design.resolve()]
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.is_file() or path.parent == MODEL_DIR.resolve():
+            continue
+        seen.append(path)
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for inc in re.findall(r'^\s*#\s*include\s+"([^"]+)"', text, re.M):
+            local = (path.parent / inc).resolve()
+            if local.parent != MODEL_DIR.resolve() and local.is_file():
+                todo.append(local)
+    return seen
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def check_source(design: Path) -> None:
+    """Refuse a design that redefines what belongs to the monitor or declares a claim stork
+    cannot run as a property of its own; raise DesignError with file:line."""
+    for path in sources(design):
+        where = _shown(path)
+        for n, line in enumerate(_code_lines(path.read_text(encoding="utf-8", errors="replace")), 1):
+            m = _DIRECTIVE.match(line)
+            if m and _OWNED.match(m.group(2)):
+                raise DesignError(f"{where}:{n}: a design may not {m.group(1)} '{m.group(2)}': "
+                                  "it belongs to stork's model and monitor")
+            m = _INLINE.match(line)
+            if m and _OWNED.match(m.group(1)):
+                raise DesignError(f"{where}:{n}: a design may not define '{m.group(1)}': "
+                                  "it belongs to stork's model and monitor")
+            m = _LTL.search(line)
+            if m and not m.group(1):
+                raise DesignError(f"{where}:{n}: name the formula (ltl NAME {{ ... }}): "
+                                  "stork verifies it as the property NAME")
+            if _NEVER.search(line):
+                raise DesignError(f"{where}:{n}: write the property as `ltl NAME {{ ... }}`, "
+                                  "not a never claim: stork runs each ltl as its own property")
+
+
+def own_ltl(design: Path) -> list[tuple[str, Path, int]]:
+    """The design's own `ltl NAME { ... }` properties: (name, file, line)."""
+    out = []
+    for path in sources(design):
+        for n, line in enumerate(_code_lines(path.read_text(encoding="utf-8", errors="replace")), 1):
+            for m in _LTL.finditer(line):
+                if m.group(1):
+                    out.append((m.group(1), path, n))
+    return out
+
+
+def own_bounds(design: Path) -> dict[str, str]:
+    """Bounds a design gives a default to (`#ifndef NAME` / `#define NAME VALUE`)."""
+    bounds: dict[str, str] = {}
+    for path in sources(design):
+        text = "\n".join(_code_lines(path.read_text(encoding="utf-8", errors="replace")))
+        bounds.update(re.findall(r"#\s*ifndef\s+(\w+)\s*\n\s*#\s*define\s+\1[ \t]+(\S+)", text))
+    return bounds
+
+
+def names_used(design: Path) -> set[str]:
+    """Every identifier in the design (and its own includes) and in the model's files."""
+    words: set[str] = set()
+    for path in sources(design) + sorted(MODEL_DIR.glob("*.pml")):
+        words |= set(re.findall(r"[A-Za-z_]\w*", path.read_text(encoding="utf-8", errors="replace")))
+    return words

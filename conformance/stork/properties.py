@@ -9,7 +9,10 @@ from functools import lru_cache
 from stork.paths import SPEC_DIR
 
 SECTION = "## Properties checked by the model"
-KINDS = ("assertion", "end states", "LTL")
+# assertion: the monitor's assertions; progress: terminates (invalid end states in the safety
+# run, then `<> released` under weak fairness); LTL: the model's own formulas; design: the
+# design's assert(...); "design LTL" (not in the table): each `ltl NAME` a design declares.
+KINDS = ("assertion", "progress", "LTL", "design")
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class Property:
 def _expand(rules: str) -> tuple[str, ...]:
     """'WI-I1..5, WI-M2' -> ('WI-I1', ..., 'WI-I5', 'WI-M2')."""
     out: list[str] = []
+    if rules.strip() == "-":
+        return ()
     for part in (p.strip() for p in rules.split(",")):
         m = re.fullmatch(r"(WI-[A-Z])(\d+)\.\.(\d+)", part)
         if m:

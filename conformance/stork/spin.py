@@ -55,6 +55,7 @@ class PanResult:
     error_line: str                   # pan's first error message ("" if none)
     trail: Path | None
     report: str
+    unreached: list["Unreached"] = field(default_factory=list)
 
 
 def _spin_env() -> dict[str, str]:
@@ -93,6 +94,7 @@ def compile_pan(workdir: Path, opts: PanOptions, safety: bool) -> None:
     flags = [opts.cc_opt, f"-DMEMLIM={opts.memlim_mb}"]
     if safety:
         flags.append("-DSAFETY")          # no cycle detection: smaller, faster pan
+        flags.append("-DNOCLAIM")         # a design's own ltl is its own run, never this one
     else:
         flags.append("-DNFAIR=5")         # fairness counters: the default (2) allows only 6 processes
     if opts.compress == "COLLAPSE":
@@ -114,11 +116,43 @@ def _num(pattern: str, text: str, default: float = 0) -> float:
     return float(m.group(1)) if m else default
 
 
-def parse_report(report: str, seconds: float, workdir: Path, timed_out: bool) -> PanResult:
-    errors = int(_num(r"errors: (\d+)", report, -1))
+@dataclass(frozen=True)
+class Unreached:
+    """One entry of pan's unreached-code report: code no run of the search reached."""
+    proctype: str                     # "proctype X", "init" or "claim X"
+    file: str                         # as pan names it (for included files, not always right)
+    line: int
+    text: str                         # the statement, as pan prints it
+
+
+_UNREACHED_HEAD = re.compile(r"^unreached in (.+)$")
+_UNREACHED_ITEM = re.compile(r'^\t(\S+):(\d+), state \d+, "(.*)"$')
+
+
+def parse_unreached(report: str) -> list[Unreached]:
+    out, where = [], ""
+    for line in report.splitlines():
+        m = _UNREACHED_HEAD.match(line)
+        if m:
+            where = m.group(1)
+            continue
+        m = _UNREACHED_ITEM.match(line)
+        if m and where:
+            out.append(Unreached(where, m.group(1), int(m.group(2)), m.group(3)))
+    return out
+
+
+def _stop_reasons(report: str, timed_out: bool, returncode: int | None,
+                  compress: str) -> list[str]:
+    """Every way pan can stop short of a complete, exact search, read from its report."""
     reasons = []
     if timed_out:
         reasons.append("time limit reached")
+    if returncode is not None and returncode < 0:
+        reasons.append(f"pan was killed by signal {-returncode}")
+    if re.search(r"^Interrupted$", report, re.M):
+        reasons.append("pan was interrupted")
+    errors = int(_num(r"errors: (\d+)", report, -1))
     if errors < 0 and not timed_out:
         fatal = re.search(r"^pan: error: (.*)$", report, re.M)
         reasons.append(f"pan stopped: {fatal.group(1)}" if fatal else "pan printed no report")
@@ -126,11 +160,21 @@ def parse_report(report: str, seconds: float, workdir: Path, timed_out: bool) ->
         reasons.append("depth limit reached (raise --depth)")
     if re.search(r"out of memory|reached -DMEMLIM bound", report):
         reasons.append("memory limit reached")
-    if "Bit statespace search" in report or re.search(r"hash factor: ", report):
+    if compress == "BITSTATE" or "Bit statespace search" in report:
         factor = re.search(r"hash factor: ([\d.e+]+)", report)
         reasons.append("bitstate search" + (f" (hash factor {factor.group(1)})" if factor else ""))
-    if re.search(r"Hash-Compact|hash-compact", report):
+    if compress.startswith("HC"):
         reasons.append("hash-compaction search (may drop states)")
+    if errors == 0 and "Search not completed" in report and not reasons:
+        reasons.append("pan reported its search not completed")
+    return reasons
+
+
+def parse_report(report: str, seconds: float, workdir: Path, timed_out: bool,
+                 returncode: int | None = None, compress: str = "") -> PanResult:
+    """pan's report as a result; `compress` is the storage pan was compiled with."""
+    errors = int(_num(r"errors: (\d+)", report, -1))
+    reasons = _stop_reasons(report, timed_out, returncode, compress)
     err = re.search(r"^pan:\d+: (.*?)(?: \(at depth \d+\))?$", report, re.M)
     trail = None
     m = re.search(r"pan: wrote (\S+\.trail)", report)
@@ -148,25 +192,32 @@ def parse_report(report: str, seconds: float, workdir: Path, timed_out: bool) ->
         error_line=err.group(1) if err else "",
         trail=trail,
         report=report,
+        unreached=parse_unreached(report),
     )
 
 
 def run_pan(workdir: Path, opts: PanOptions, args: list[str],
-            env: dict[str, str] | None = None) -> PanResult:
-    """Run the compiled pan; env (if given) is added to the environment it runs in."""
-    cmd = ["./pan", f"-m{opts.depth}", "-n"] + args
+            env: dict[str, str] | None = None, unreached: bool = False,
+            time_limit: float | None = None) -> PanResult:
+    """Run the compiled pan; env (if given) is added to the environment it runs in. With
+    `unreached`, pan prints its unreached-code report (PanResult.unreached). `time_limit`
+    (default opts.time_limit) bounds this run."""
+    cmd = ["./pan", f"-m{opts.depth}"] + ([] if unreached else ["-n"]) + args
     if opts.compress != "BITSTATE":
         cmd.append(f"-w{opts.hash_bits}")
     t0 = time.monotonic()
+    limit = opts.time_limit if time_limit is None else time_limit
+    returncode: int | None = None
     try:
         p = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True,
-                           timeout=opts.time_limit, errors="replace",
+                           timeout=max(limit, 0.001), errors="replace",
                            env={**os.environ, **env} if env else None)
-        report, timed_out = p.stdout + p.stderr, False
+        report, timed_out, returncode = p.stdout + p.stderr, False, p.returncode
     except subprocess.TimeoutExpired as e:
         out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
         report, timed_out = out, True
-    return parse_report(report, time.monotonic() - t0, workdir, timed_out)
+    return parse_report(report, time.monotonic() - t0, workdir, timed_out, returncode,
+                        opts.compress)
 
 
 def replay_trail(design: Path, workdir: Path, defines: list[str], trail: Path) -> list[str]:
@@ -177,10 +228,13 @@ def replay_trail(design: Path, workdir: Path, defines: list[str], trail: Path) -
     return (p.stdout + p.stderr).splitlines()
 
 
-def replay_pan_trail(workdir: Path, trail: Path, env: dict[str, str] | None = None) -> list[str]:
+def replay_pan_trail(workdir: Path, trail: Path, env: dict[str, str] | None = None,
+                     claim: str | None = None) -> list[str]:
     """pan -r: replay a trail with the pan that wrote it (the only way for a model with
-    c_code); the model's printed lines, one per list item."""
-    p = subprocess.run(["./pan", "-r", str(trail), "-n"], cwd=workdir, capture_output=True,
+    c_code, or with several claims: `claim` is the one the search ran, pan -N); the model's
+    printed lines, one per list item."""
+    cmd = ["./pan", "-r", str(trail), "-n"] + (["-N", claim] if claim else [])
+    p = subprocess.run(cmd, cwd=workdir, capture_output=True,
                        text=True, errors="replace", timeout=120,
                        env={**os.environ, **env} if env else None)
     return p.stdout.splitlines()

@@ -9,7 +9,7 @@ from pathlib import Path
 from stork.design import DesignHeader, read_header
 from stork.paths import DESIGNS_DIR
 from stork.spin import PanOptions
-from stork.verify import HOLDS, INCOMPLETE, VIOLATED, VerifyResult, verify
+from stork.verify import HOLDS, INCOMPLETE, VACUOUS, VIOLATED, VerifyResult, verify
 
 
 @dataclass
@@ -29,15 +29,29 @@ class DesignOutcome:
     @property
     def matches(self) -> bool:
         """The verdicts are exactly what the header says, and every search was complete."""
-        if self.header.expect_holds is None or self.incomplete:
-            return False
-        if self.header.expect_holds:
-            return all(r.verdict == HOLDS for r in self.result.results)
-        return sorted(self.violated) == sorted(self.header.expect_violated)
+        return matches(self.header, self.result)
 
     @property
     def states(self) -> int:
         return max((r.states for r in self.result.results), default=0)
+
+
+def matches(header: DesignHeader, result: VerifyResult) -> bool:
+    """The verdicts are exactly what the header's `expect:` says (design.DesignHeader)."""
+    verdicts = [r.verdict for r in result.results]
+    if header.expect_word == "holds":
+        return all(v == HOLDS for v in verdicts)
+    if header.expect_word == VACUOUS and header.expect_violated:
+        vacuous = [r.prop.name for r in result.results if r.verdict == VACUOUS]
+        rest = all(r.verdict in (HOLDS, VACUOUS) for r in result.results)
+        return rest and sorted(vacuous) == sorted(header.expect_violated)
+    if header.expect_word in (VACUOUS, INCOMPLETE):
+        return all(v == header.expect_word for v in verdicts)
+    if header.expect_word == "VIOLATED":
+        violated = [r.prop.name for r in result.results if r.verdict == VIOLATED]
+        rest = all(r.verdict in (header.expect_rest, VIOLATED) for r in result.results)
+        return rest and sorted(violated) == sorted(header.expect_violated)
+    return False
 
 
 def shipped_designs() -> list[Path]:

@@ -1,14 +1,22 @@
 """Verify a design: one verdict per property, each from a parsed, complete SPIN search.
 
-Safety properties (assertions and end states) share one pan: a run with all of them enabled
-either finds a violation, which names its property, or proves them all. A found property is
-then compiled out (-DSTORK_OFF_<name>, or pan -E for end states) and the search repeated for
-the rest, so a design costs one run per violated property plus one. The LTL property gets its
-own run (-a -f: acceptance cycles under weak fairness) with every assertion compiled out.
+Safety properties (the monitor's assertions, the design's own assert(...) and terminates'
+invalid end states) share one pan, compiled with every never claim out (-DNOCLAIM): a run
+with all of them enabled either finds a violation, which names its property, or proves them
+all. A found property is then compiled out (-DSTORK_OFF_<name>, or pan -E for end states)
+and the search repeated for the rest, so a design costs one run per violated property plus
+one. The claims -- callback_eventually, terminates' `<> released` (a livelock never
+releases) and each `ltl NAME` of the design -- share a second pan, compiled once with every
+assertion out, and run one at a time (-a -f -N NAME: acceptance cycles under weak fairness).
+
+Every run that finds no violation is also asked what it reached (pan's unreached-code
+report, with the model's reachability markers, -DSTORK_VERIFY): a "holds" over a search in
+which no run reaches the adapter's release, or no API call is ever made, is **vacuous**.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import tempfile
@@ -18,15 +26,32 @@ from pathlib import Path
 
 from stork import __version__
 from stork import trace as tracefmt
+from stork.design import check_source, names_used, own_bounds, own_ltl, sources
 from stork.paths import MODEL_DIR, ROOT
 from stork.properties import Property, all_properties
-from stork.spin import PanOptions, PanResult, compile_pan, generate, replay_trail, run_pan
+from stork.spin import (PanOptions, PanResult, Unreached, compile_pan, generate, replay_pan_trail,
+                        replay_trail, run_pan)
 
-HOLDS, VIOLATED, INCOMPLETE = "holds", "VIOLATED", "incomplete"
+HOLDS, VIOLATED, INCOMPLETE, VACUOUS = "holds", "VIOLATED", "incomplete", "vacuous"
+DESIGN_LTL = "design LTL"
+RELEASE_MARK = "stork_reached_release = 1"
+CALL_MARK = "stork_reached_call = 1"
 
 
 class ModelError(Exception):
     """pan reported an error that is no property's (e.g. an array index out of bounds)."""
+
+
+class BadDefine(Exception):
+    """A -D the model and the design do not use, or one that would rewrite the monitor."""
+
+
+@dataclass
+class Reach:
+    """What one complete search without violations reached."""
+    release: bool          # some run reaches the adapter's release
+    calls: bool            # some run makes an API call
+    unreached_design: list[str] = field(default_factory=list)   # FILE:LINE: statement
 
 
 @dataclass
@@ -37,29 +62,37 @@ class PropertyResult:
     depth: int
     seconds: float
     memory_mb: float
-    reason: str = ""                   # why incomplete, or pan's violation message
+    reason: str = ""                   # why incomplete or vacuous, or pan's violation message
     trace_text: str = ""               # the counterexample, in the trace format
     trail: Path | None = None          # SPIN's own trail (valid only with the same pan)
+    reach: Reach | None = None         # None: the run stopped at a violation or was cut short
+    scope: str = ""                    # what a "holds" covers, when not every run
 
 
 @dataclass
 class VerifyResult:
     design: Path
     defines: list[str]
+    bounds: list[str] = field(default_factory=list)     # NAME=VALUE in force
     results: list[PropertyResult] = field(default_factory=list)
     seconds: float = 0.0              # wall clock of the whole verification, compiles included
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def exit_status(self) -> int:
+        from stork import exitcodes
         verdicts = {r.verdict for r in self.results}
         if VIOLATED in verdicts:
-            return 1
+            return exitcodes.VIOLATED
+        if VACUOUS in verdicts:
+            return exitcodes.VACUOUS
         if INCOMPLETE in verdicts:
-            return 3
-        return 0
+            return exitcodes.INCOMPLETE
+        return exitcodes.OK
 
     def verdict_of(self, name: str) -> str:
-        return next(r.verdict for r in self.results if r.prop.name == name)
+        """The property's verdict, or "" if it was not checked."""
+        return next((r.verdict for r in self.results if r.prop.name == name), "")
 
 
 def display_path(design: Path) -> str:
@@ -74,14 +107,19 @@ def _attribute(error_line: str, candidates: list[Property]) -> Property:
     names = {p.name: p for p in candidates}
     if "invalid end state" in error_line and "terminates" in names:
         return names["terminates"]
-    if "acceptance cycle" in error_line or "non-progress cycle" in error_line:
-        ltl = [p for p in candidates if p.kind == "LTL"]
-        if len(ltl) == 1:
-            return ltl[0]
+    claims = [p for p in candidates if p.kind in ("LTL", DESIGN_LTL, "progress")]
+    if len(claims) == 1 and len(candidates) == 1:
+        # A claim run, every assertion compiled out: a cycle, or the assert SPIN writes into
+        # the never claim of a safety formula ([] p), is the claim's.
+        if re.search(r"acceptance cycle|non-progress cycle|assertion violated", error_line):
+            return claims[0]
     if "assertion violated" in error_line:
-        for tok in re.findall(r"\|\|([A-Za-z_]\w*)\)", error_line):
-            if tok in names:
+        tokens = re.findall(r"\|\|([A-Za-z_]\w*)\)", error_line)
+        for tok in tokens:                       # the monitor's own name comes first
+            if tok in names and tok != "design_assertion":
                 return names[tok]
+        if "design_assertion" in tokens and "design_assertion" in names:
+            return names["design_assertion"]
     raise ModelError(f"pan reported an error that is no property's: {error_line}")
 
 
@@ -89,34 +127,62 @@ def _rules_in(error_line: str) -> list[str]:
     return [r.replace("_", "-") for r in re.findall(r"\|\|(WI_[A-Z]\d+)\)", error_line)]
 
 
-def model_bounds(defines: list[str]) -> list[str]:
-    """The bounds in force: storport.pml's defaults overridden by -D NAME=VALUE."""
+def model_bounds(defines: list[str], design: Path | None = None) -> list[str]:
+    """The bounds in force: the model's and the design's defaults overridden by -D NAME=VALUE
+    (the last -D of a name wins, as for cpp)."""
     text = (MODEL_DIR / "storport.pml").read_text(encoding="utf-8")
     bounds = dict(re.findall(r"#ifndef (\w+)\n#define \1 (\S+)", text))
+    if design is not None:
+        bounds.update(own_bounds(design))
     for d in defines:
         name, _, value = d.partition("=")
-        if name in bounds or not name.startswith("STORK_"):
-            bounds[name] = value or "1"
+        bounds[name] = value or "1"
     return [f"{k}={v}" for k, v in bounds.items()]
 
 
+def check_defines(design: Path, defines: list[str]) -> None:
+    """A -D must name something the model or the design uses, and may not rewrite the
+    monitor (STORK_*): raise BadDefine."""
+    used = names_used(design)
+    for d in defines:
+        name = d.partition("=")[0]
+        if name.startswith("STORK_") or name in ("assert", "NOCLAIM"):
+            raise BadDefine(f"-D {name}: stork's own switches cannot be set from outside "
+                            "(they would turn the monitor's checks off)")
+        if name not in used:
+            raise BadDefine(f"-D {name}: neither the model nor {display_path(design)} uses "
+                            f"'{name}' (a typo?)")
+
+
+def merged_defines(header_config: list[str], defines: list[str]) -> list[str]:
+    """The header's config: bounds, then the command line's -D (which override them)."""
+    given = {d.partition("=")[0] for d in defines}
+    return [c for c in header_config if c.partition("=")[0] not in given] + list(defines)
+
+
 def counterexample(design: Path, workdir: Path, defines: list[str], trail: Path,
-                   prop: Property, error_line: str, bounds: list[str]) -> str:
+                   prop: Property, error_line: str, bounds: list[str],
+                   claim: str | None = None) -> str:
     """Replay the trail and keep the model's trace lines: a trace, checked by the parser."""
     events = []
-    for line in replay_trail(design, workdir, defines, trail):
+    lines = (replay_pan_trail(workdir, trail, claim=claim) if claim
+             else replay_trail(design, workdir, defines, trail))
+    for line in lines:
         s = line.strip()
+        where = re.match(r"spin: (\S+):(\d+), Error: assertion violated", s)
         if s.startswith("<<<<<START OF CYCLE>>>>>"):
             events.append("loop")
         elif s.split(" ", 1)[0] in tracefmt.EVENT_WORDS or s.startswith("# "):
             events.append(s)
+        elif where and prop.kind == "design":
+            events.append(f"# the design's assert at {_source_line(where, design)} fails")
     rules = _rules_in(error_line) or list(prop.rules)
     head = [
         tracefmt.HEADER,
         f"meta generator stork-verify {__version__}",
         f"meta design {display_path(design)}",
         f"meta config {' '.join(bounds)}",
-        f"meta property {prop.name} {' '.join(rules)}",
+        f"meta property {prop.name} {' '.join(rules)}".rstrip(),
     ]
     text = "\n".join(head + events + ["end"]) + "\n"
     try:
@@ -126,74 +192,196 @@ def counterexample(design: Path, workdir: Path, defines: list[str], trail: Path,
     return text
 
 
-def _search(design: Path, defines: list[str], opts: PanOptions, safety: bool,
-            pan_args: list[str]) -> tuple[PanResult, Path]:
-    workdir = Path(tempfile.mkdtemp(prefix="stork-"))
-    try:
-        generate(design, workdir, defines)
-        compile_pan(workdir, opts, safety)
-        return run_pan(workdir, opts, pan_args), workdir
-    except BaseException:
-        shutil.rmtree(workdir, ignore_errors=True)
-        raise
+def _source_line(where: re.Match, design: Path) -> str:
+    """FILE:LINE of a failed assert as spin names it, the design's path made readable."""
+    file, line = where.group(1), where.group(2)
+    path = Path(file)
+    if path.name == design.name or not path.is_absolute():
+        path = design
+    return f"{display_path(path)}:{line}"
+
+
+def _design_line(entry: Unreached, design_files: list[Path]) -> str | None:
+    """FILE:LINE of an unreached statement of the design's own code, or None for the model's.
+    pan names the file of included code unreliably, so the line is matched by its text."""
+    if entry.text in ("-end-", RELEASE_MARK, CALL_MARK) or entry.text.startswith("D_STEP"):
+        return None
+    word = re.match(r"[(!]*([A-Za-z_]\w*)", entry.text)
+    if word is None:                               # "(1)", "else": nothing to match by
+        return None
+    for path in design_files:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if 0 < entry.line <= len(lines) and re.search(rf"\b{word.group(1)}\b", lines[entry.line - 1]):
+            return f"{display_path(path)}:{entry.line}: {entry.text}"
+    return None
+
+
+def reach_of(res: PanResult, workdir: Path, design_files: list[Path]) -> Reach:
+    """Reachability from pan's unreached-code report, for a run that found no violation."""
+    marks = (workdir / "pan.t").read_text(errors="replace").count(f'"{CALL_MARK}"') \
+        if (workdir / "pan.t").exists() else 0
+    unreached_calls = sum(1 for u in res.unreached if u.text == CALL_MARK)
+    release = not any(u.text == RELEASE_MARK for u in res.unreached)
+    design = [d for d in (_design_line(u, design_files) for u in res.unreached) if d]
+    return Reach(release, marks > unreached_calls, sorted(set(design)))
+
+
+class _Budget:
+    """The whole verification's time limit, shared by its pan runs."""
+
+    def __init__(self, seconds: float):
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return max(self.end - time.monotonic(), 0.0)
+
+
+class _Pan:
+    """One generated and compiled pan for the design with a set of -D flags."""
+
+    def __init__(self, design: Path, flags: list[str], opts: PanOptions, safety: bool):
+        self.design, self.flags, self.opts = design, flags, opts
+        self.workdir = Path(tempfile.mkdtemp(prefix="stork-"))
+        try:
+            generate(design, self.workdir, flags)
+            compile_pan(self.workdir, opts, safety)
+        except BaseException:
+            self.close()
+            raise
+
+    def run(self, args: list[str], budget: _Budget) -> PanResult:
+        return run_pan(self.workdir, self.opts, args, unreached=True, time_limit=budget.left())
+
+    def close(self) -> None:
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def design_properties(design: Path) -> list[Property]:
+    """The design's own `ltl NAME` formulas, each a property."""
+    return [Property(name, f"the design's own formula `{name}` ({display_path(path)}:{line}) "
+                     "holds, under weak fairness", (), DESIGN_LTL)
+            for name, path, line in own_ltl(design)]
 
 
 def verify(design: Path, defines: list[str], selected: list[Property] | None = None,
            opts: PanOptions | None = None, out_dir: Path | None = None) -> VerifyResult:
-    """Verify the selected properties (default all) of a design with -D defines.
+    """Verify the selected properties (default all, and the design's own ltl) of a design
+    with -D defines; opts.time_limit bounds the whole verification.
 
     With out_dir, each counterexample is saved there as DESIGN.PROPERTY.trace, next to SPIN's
     DESIGN.PROPERTY.trail (which replays only with the same model text and -D flags).
     """
     opts = opts or PanOptions()
     started = time.monotonic()
-    props = list(all_properties())
+    budget = _Budget(opts.time_limit)
+    check_source(design)
+    check_defines(design, defines)
+    builtin = list(all_properties())
+    own = design_properties(design)
+    clash = [p.name for p in own if p.name in {b.name for b in builtin}]
+    if clash:
+        raise BadDefine(f"{design}: ltl {clash[0]}: the name is a built-in property's")
+    if not any(re.search(r"\bassert\s*\(", p.read_text(encoding="utf-8", errors="replace"))
+               for p in sources(design)):
+        builtin = [p for p in builtin if p.kind != "design"]   # nothing of its own to check
+    props = builtin + own
     selected = selected or props
-    out = VerifyResult(design, defines)
-    asserted = [p for p in props if p.kind == "assertion"]
+    bounds = model_bounds(defines, design)
+    out = VerifyResult(design, defines, bounds)
+    design_files = sources(design)
+    switchable = [p for p in props if p.kind in ("assertion", "design")]
+    base = defines + ["STORK_VERIFY"]
 
-    def violation(prop: Property, res: PanResult, wd: Path, flags: list[str]) -> PropertyResult:
-        text = counterexample(design, wd, flags, res.trail, prop, res.error_line,
-                              model_bounds(defines))
+    def violation(prop: Property, res: PanResult, pan: _Pan, claim: str | None) -> PropertyResult:
+        text = counterexample(design, pan.workdir, pan.flags, res.trail, prop, res.error_line,
+                              bounds, claim)
         return PropertyResult(prop, VIOLATED, res.states, res.depth, res.seconds,
                               res.memory_mb, res.error_line, text,
                               _keep(res.trail, out_dir, design, prop, text))
 
-    def no_violation(prop: Property, res: PanResult) -> PropertyResult:
-        return PropertyResult(prop, HOLDS if res.complete else INCOMPLETE, res.states,
-                              res.depth, res.seconds, res.memory_mb, res.incomplete_reason)
+    def no_violation(prop: Property, res: PanResult, pan: _Pan) -> PropertyResult:
+        if not res.complete:
+            return PropertyResult(prop, INCOMPLETE, res.states, res.depth, res.seconds,
+                                  res.memory_mb, res.incomplete_reason)
+        reach = reach_of(res, pan.workdir, design_files)
+        verdict, why = HOLDS, ""
+        if not reach.calls:
+            verdict, why = VACUOUS, "no run makes any API call"
+        elif not reach.release:
+            verdict, why = VACUOUS, "no run reaches the adapter's release"
+        return PropertyResult(prop, verdict, res.states, res.depth, res.seconds,
+                              res.memory_mb, why, reach=reach)
 
-    remaining = [p for p in selected if p.kind in ("assertion", "end states")]
+    # Safety: assertions, the design's asserts, and terminates' invalid end states.
+    remaining = [p for p in selected if p.kind in ("assertion", "design", "progress")]
+    progress_pending = [p for p in remaining if p.kind == "progress"]
     while remaining:
-        flags = defines + [f"STORK_OFF_{p.name}" for p in asserted if p not in remaining]
-        args = [] if any(p.kind == "end states" for p in remaining) else ["-E"]
-        res, wd = _search(design, flags, opts, True, args)
+        flags = base + [f"STORK_OFF_{p.name}" for p in switchable if p not in remaining]
+        args = [] if any(p.kind == "progress" for p in remaining) else ["-E"]
+        pan = _Pan(design, flags, opts, safety=True)
         try:
+            res = pan.run(args, budget)
             if res.errors:
                 prop = _attribute(res.error_line, remaining)
-                out.results.append(violation(prop, res, wd, flags))
+                out.results.append(violation(prop, res, pan, None))
                 remaining.remove(prop)
+                if prop in progress_pending:
+                    progress_pending.remove(prop)
             else:
-                out.results += [no_violation(p, res) for p in remaining]
+                for p in remaining:
+                    if p.kind == "progress" and res.complete:
+                        continue               # no deadlock; the claim run looks for livelocks
+                    if p in progress_pending:
+                        progress_pending.remove(p)
+                    out.results.append(no_violation(p, res, pan))
                 remaining = []
         finally:
-            shutil.rmtree(wd, ignore_errors=True)
+            pan.close()
 
-    for prop in (p for p in selected if p.kind == "LTL"):
-        flags = defines + [f"STORK_OFF_{p.name}" for p in asserted] + ["STORK_LIVENESS"]
-        res, wd = _search(design, flags, opts, False, ["-a", "-f", "-N", prop.name])
+    # Claims: callback_eventually, terminates' livelocks, the design's own ltl.
+    claims = [p for p in selected if p.kind in ("LTL", DESIGN_LTL)] + progress_pending
+    if claims:
+        flags = base + [f"STORK_OFF_{p.name}" for p in switchable] + ["STORK_LIVENESS"]
+        pan = _Pan(design, flags, opts, safety=False)
         try:
-            if res.errors:
-                _attribute(res.error_line, [prop])
-                out.results.append(violation(prop, res, wd, flags))
-            else:
-                out.results.append(no_violation(prop, res))
+            for prop in claims:
+                res = pan.run(["-a", "-f", "-N", prop.name], budget)
+                if res.errors:
+                    _attribute(res.error_line, [prop])
+                    out.results.append(violation(prop, res, pan, prop.name))
+                else:
+                    out.results.append(no_violation(prop, res, pan))
         finally:
-            shutil.rmtree(wd, ignore_errors=True)
+            pan.close()
+
     order = {p.name: i for i, p in enumerate(props)}
     out.results.sort(key=lambda r: order[r.prop.name])
+    _scope(out)
+    out.warnings = _warnings(out)
     out.seconds = time.monotonic() - started
     return out
+
+
+def _scope(out: VerifyResult) -> None:
+    """When some runs never reach the release, a "holds" covers only the runs that do for the
+    checks made at the release (no_leak's, callback_once's WI-R2) -- and says so."""
+    if any(r.prop.name == "terminates" and r.verdict == VIOLATED for r in out.results):
+        for r in out.results:
+            if r.verdict == HOLDS and r.prop.name != "terminates":
+                r.scope = ("the checks at the adapter's release cover only the runs that reach "
+                           "it (terminates is VIOLATED)")
+
+
+def _warnings(out: VerifyResult) -> list[str]:
+    """Design code that no run of a complete search reached."""
+    seen: list[str] = []
+    for r in out.results:
+        if r.reach and r.prop.kind != DESIGN_LTL:
+            for line in r.reach.unreached_design:
+                if line not in seen:
+                    seen.append(line)
+            break                                  # the widest search is the first safety run
+    return [f"{line} (unreached: no run gets there)" for line in seen]
 
 
 def _keep(trail: Path | None, out_dir: Path | None, design: Path, prop: Property,
@@ -209,3 +397,7 @@ def _keep(trail: Path | None, out_dir: Path | None, design: Path, prop: Property
     keep = out_dir / f"{stem}.trail"
     shutil.copyfile(trail, keep)
     return keep
+
+
+def finite_time_limit(value: float) -> bool:
+    return math.isfinite(value) and 0 < value <= 7 * 24 * 3600

@@ -29,3 +29,14 @@ def test_ci_runs_exactly_the_quick_start() -> None:
     commands = [ln for ln in ci if ln.strip() and not ln.startswith("#")
                 and not ln.startswith(("set ", "cd ", "export "))]
     assert commands == quick_start()
+
+
+def test_readme_states_each_verdict_word_and_exit_status() -> None:
+    from stork import exitcodes
+    text = (ROOT / "README.md").read_text()
+    for word in ("holds", "VIOLATED", "incomplete", "vacuous"):
+        assert f"- **{word}**" in text, word
+    sentence = text.split("Exit status, the same for every command:", 1)[1].split("\n\n", 1)[0]
+    codes = sorted(v for k, v in vars(exitcodes).items() if k.isupper())
+    stated = sorted(int(n) for n in re.findall(r"\*\*(\d+)\*\*", sentence))
+    assert stated == codes, (stated, codes)

@@ -6,7 +6,7 @@
  *
  * expect: VIOLATED no_double_free
  */
-#include "../storport.pml"
+#include "storport.pml"
 
 #define CB_WORK 1
 
@@ -41,4 +41,4 @@ inline HW_REMOVE() {
     fi
 }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

@@ -9,7 +9,7 @@
  *
  * expect: VIOLATED no_free_while_running no_leak
  */
-#include "../storport.pml"
+#include "storport.pml"
 
 #define CB_WORK 1
 
@@ -42,4 +42,4 @@ inline HW_REMOVE() {
     }
 }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

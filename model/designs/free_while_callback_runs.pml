@@ -6,7 +6,7 @@
  *
  * expect: VIOLATED no_use_after_free no_free_while_running
  */
-#include "../storport.pml"
+#include "storport.pml"
 
 #define CB_WORK 1
 
@@ -42,4 +42,4 @@ inline HW_REMOVE() {
     fi
 }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

@@ -5,7 +5,7 @@
  *
  * expect: VIOLATED irql
  */
-#include "../storport.pml"
+#include "storport.pml"
 
 #define CB_WORK 1
 
@@ -28,4 +28,4 @@ inline HW_FIND_ADAPTER() { skip }
 inline HW_START() { run Isr(CTX_ISR) }
 inline HW_REMOVE() { skip }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

@@ -5,7 +5,7 @@
  *
  * expect: VIOLATED no_leak
  */
-#include "../storport.pml"
+#include "storport.pml"
 
 #define CB_WORK 1
 
@@ -25,4 +25,4 @@ inline HW_FIND_ADAPTER() { skip }
 inline HW_START() { run Completion(CTX_DPC) }
 inline HW_REMOVE() { skip }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

@@ -6,7 +6,7 @@
  *
  * expect: VIOLATED no_leak
  */
-#include "../storport.pml"
+#include "storport.pml"
 
 #define CB_WORK 1
 
@@ -40,4 +40,4 @@ inline HW_REMOVE() {
     fi
 }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

@@ -6,7 +6,7 @@
  *
  * expect: holds
  */
-#include "../storport.pml"
+#include "storport.pml"
 
 #ifndef NCALLERS
 #define NCALLERS 2          /* completion routines that may each start a worker (1..3) */
@@ -48,4 +48,4 @@ inline HW_START() {
 }
 inline HW_REMOVE() { skip }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

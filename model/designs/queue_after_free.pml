@@ -4,7 +4,7 @@
  *
  * expect: VIOLATED no_use_after_free
  */
-#include "../storport.pml"
+#include "storport.pml"
 
 #define CB_WORK 1
 
@@ -37,4 +37,4 @@ inline HW_FIND_ADAPTER() { skip }
 inline HW_START() { run Busy(); run Dpc(CTX_DPC) }
 inline HW_REMOVE() { skip }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

@@ -17,7 +17,7 @@
  * expect: VIOLATED callback_once no_leak callback_eventually
  */
 #define FAULT_DROP_REQUEUE 1
-#include "../storport.pml"
+#include "storport.pml"
 
 #define CB_TWO_PHASE 1
 #define PHASE1 1            /* context: which half of the work this run does */
@@ -55,4 +55,4 @@ inline HW_FIND_ADAPTER() { skip }
 inline HW_START() { run Completion(CTX_DPC) }
 inline HW_REMOVE() { skip }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

@@ -11,7 +11,7 @@
  * expect: VIOLATED terminates callback_eventually
  */
 #define FAULT_DROP_REQUEUE 1
-#include "../storport.pml"
+#include "storport.pml"
 
 #ifndef NCALLERS
 #define NCALLERS 1          /* DPCs that may kick the worker (1..3) */
@@ -78,4 +78,4 @@ inline HW_REMOVE() {
     fi
 }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

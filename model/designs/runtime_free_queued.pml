@@ -17,7 +17,7 @@
  * expect: VIOLATED no_free_while_queued status_conforms
  */
 #define FAULT_FREE_QUEUED 1
-#include "../storport.pml"
+#include "storport.pml"
 
 #ifndef NCALLERS
 #define NCALLERS 2          /* DPCs with work for the worker (1..2; the fault needs 2) */
@@ -74,4 +74,4 @@ inline HW_REMOVE() {
     fi
 }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

@@ -6,7 +6,7 @@
  * expect: VIOLATED status_conforms
  */
 #define FAULT_IGNORE_REMOVAL 1
-#include "../storport.pml"
+#include "storport.pml"
 
 #define CB_WORK 1
 
@@ -28,4 +28,4 @@ inline HW_FIND_ADAPTER() { skip }
 inline HW_START() { run Completion(CTX_DPC) }
 inline HW_REMOVE() { skip }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

@@ -16,7 +16,7 @@
  * expect: VIOLATED callback_once
  */
 #define FAULT_OVERLAP 1
-#include "../storport.pml"
+#include "storport.pml"
 
 #define CB_WORK 1
 
@@ -59,4 +59,4 @@ inline HW_REMOVE() {
     fi
 }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

@@ -7,7 +7,7 @@
  *
  * expect: VIOLATED no_leak
  */
-#include "../storport.pml"
+#include "storport.pml"
 
 #define CB_RESTART 1
 
@@ -60,4 +60,4 @@ inline HW_REMOVE() {
     RELEASE_RESOURCES()                             /* delete the I/O queues */
 }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

@@ -10,7 +10,7 @@
  *
  * expect: holds
  */
-#include "../storport.pml"
+#include "storport.pml"
 
 #define CB_RESTART 1
 
@@ -62,4 +62,4 @@ inline HW_REMOVE() {
     RELEASE_RESOURCES()                             /* delete the I/O queues */
 }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

@@ -10,7 +10,7 @@
  *
  * expect: VIOLATED no_double_free no_use_after_free no_free_while_running no_leak
  */
-#include "../storport.pml"
+#include "storport.pml"
 
 #define CB_RESTART 1
 
@@ -63,4 +63,4 @@ inline HW_REMOVE() {
     RELEASE_RESOURCES()                             /* delete the I/O queues */
 }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

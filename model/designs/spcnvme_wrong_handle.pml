@@ -7,7 +7,7 @@
  *
  * expect: VIOLATED valid_handle no_leak
  */
-#include "../storport.pml"
+#include "storport.pml"
 
 #define CB_RESTART 1
 
@@ -59,4 +59,4 @@ inline HW_REMOVE() {
     RELEASE_RESOURCES()                             /* delete the I/O queues */
 }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

@@ -6,7 +6,7 @@
  *
  * expect: VIOLATED terminates
  */
-#include "../storport.pml"
+#include "storport.pml"
 
 #define CB_WORK 1
 
@@ -33,4 +33,4 @@ inline HW_REMOVE() {
     fi
 }
 
-#include "../lifecycle.pml"
+#include "lifecycle.pml"

@@ -19,7 +19,8 @@ from stork.properties import all_properties
 from stork.spin import SpinInputError, SpinToolError
 from stork.trace import load
 from stork.suite import verify_all
-from stork.verify import HOLDS, INCOMPLETE, VIOLATED, ModelError, display_path
+from stork.design import DesignError
+from stork.verify import HOLDS, INCOMPLETE, VACUOUS, VIOLATED, BadDefine, ModelError, display_path
 
 NAME = "demo"
 HELP = ("Verify every design shipped in model/designs/ against every property and print a "
@@ -36,7 +37,7 @@ SCENARIOS = ROOT / "c-harness" / "check" / "scenarios"
 CASE_STUDIES = ("storahci", "spcnvme_as_published", "spcnvme_wrong_handle",
                 "spcnvme_early_return", "spcnvme_overwritten_handle",
                 "spcnvme_queue_status_ignored", "spcnvme_teardown_no_drain", "spcnvme_fixed")
-MARK = {HOLDS: ".", VIOLATED: "X", INCOMPLETE: "?"}
+MARK = {HOLDS: ".", VIOLATED: "X", INCOMPLETE: "?", VACUOUS: "v"}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -62,23 +63,25 @@ def designs(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     try:
         outcomes = verify_all(jobs=max(1, args.jobs))
-    except (SpinInputError, SpinToolError, ModelError) as e:
+    except (SpinInputError, SpinToolError, ModelError, DesignError, BadDefine) as e:
         print(f"stork demo: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
     wall = time.monotonic() - t0
     print("Verifying the shipped designs against every property of spec/contract.md")
-    print("(. holds   X VIOLATED   ? incomplete; columns are the properties below)\n")
+    print("(. holds   X VIOLATED   ? incomplete   v vacuous   - not checked: the design makes "
+          "no assert; columns are the properties below)\n")
     width = max(len(o.path.name) for o in outcomes)
     cols = "".join(f"{i + 1:>3}" for i in range(len(props)))
     print(f"{'design':<{width}} {cols}   {'states':>8} {'seconds':>7}  expected -> ok?")
     for o in outcomes:
-        marks = "".join(f"{MARK[o.result.verdict_of(p.name)]:>3}" for p in props)
+        marks = "".join(f"{MARK.get(o.result.verdict_of(p.name), '-'):>3}" for p in props)
         ok = "ok" if o.matches else "MISMATCH"
         print(f"{o.path.name:<{width}} {marks}   {o.states:>8,} {o.result.seconds:7.2f}  "
               f"{o.header.expected_text()} -> {ok}")
     print("\nproperties:")
     for i, p in enumerate(props):
-        print(f"  {i + 1:>2} {p.name:<26} {', '.join(p.rules)}")
+        rules = ", ".join(p.rules) or "the design's own assert(...)"
+        print(f"  {i + 1:>2} {p.name:<26} {rules}")
     bad = [o for o in outcomes if not o.matches]
     print(f"\n{len(outcomes)} designs, {len(outcomes) - len(bad)} as expected, "
           f"{len(bad)} not; {wall:.1f} s wall clock")

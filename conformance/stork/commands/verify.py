@@ -9,13 +9,20 @@ import sys
 from pathlib import Path
 
 from stork import exitcodes
+from stork.design import DesignError, read_header
 from stork.properties import all_properties, by_name
 from stork.spin import PanOptions, SpinInputError, SpinToolError
-from stork.verify import VIOLATED, ModelError, VerifyResult, display_path, model_bounds, verify
+from stork.suite import matches
+from stork.verify import (VIOLATED, BadDefine, ModelError, VerifyResult, design_properties,
+                          display_path, finite_time_limit, merged_defines, verify)
 
 NAME = "verify"
 HELP = ("Verify a Promela design written against model/storport.pml: one verdict per property "
-        "(holds / VIOLATED / incomplete), with a counterexample trace for each violation.")
+        "(holds / VIOLATED / incomplete / vacuous), with a counterexample trace for each "
+        "violation; the design's own assert(...) and `ltl NAME` are properties too. The "
+        "header's `config:` bounds apply (-D overrides them) and its `expect:` is compared. "
+        "Exit 0 all hold, 1 a violation, 2 bad input, 3 incomplete, 5 vacuous (no run reaches "
+        "the adapter's release, or no API call is made).")
 _DEFINE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S+\Z")
 
 
@@ -34,7 +41,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--memory", type=int, default=PanOptions.memlim_mb, metavar="MB",
                    help="pan's memory limit (reaching it makes the result incomplete)")
     p.add_argument("--time-limit", type=float, default=PanOptions.time_limit, metavar="S",
-                   help="seconds per pan run (reaching it makes the result incomplete)")
+                   help=f"seconds for the whole verification, compiles included (default "
+                   f"{PanOptions.time_limit:g}; reaching it makes the result incomplete)")
     p.add_argument("--optimize", action="store_true",
                    help="compile pan with -O2 (slower to build, faster on large state spaces)")
     p.add_argument("--compress", choices=["none", "COLLAPSE", "HC4", "BITSTATE"], default="none",
@@ -49,30 +57,56 @@ def validate(args: argparse.Namespace) -> str | None:
     for d in args.defines:
         if not _DEFINE.match(d):
             return f"-D expects NAME=VALUE, got '{d}'"
+    known = [p.name for p in all_properties()] + [p.name for p in own_properties(args)]
     for name in args.property:
-        if by_name(name) is None:
-            return f"unknown property '{name}' (known: {', '.join(p.name for p in all_properties())})"
+        if name not in known:
+            return f"unknown property '{name}' (known: {', '.join(known)})"
     for what, v in (("--depth", args.depth), ("--memory", args.memory)):
         if v <= 0:
             return f"{what} must be positive"
-    if args.time_limit <= 0:
-        return "--time-limit must be positive"
+    if not finite_time_limit(args.time_limit):
+        return "--time-limit must be a number of seconds above 0 and at most a week"
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        return f"--out {args.out}: exists and is not a folder"
+    return None
+
+
+def own_properties(args: argparse.Namespace) -> list:
+    try:
+        return design_properties(Path(args.design))
+    except OSError:
+        return []
+
+
+def out_dir_error(out: Path) -> str | None:
+    """Can counterexamples be written in `out`? (Made if missing, checked before the search.)"""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".stork-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as e:
+        return f"--out {out}: cannot write there ({e.strerror or e})"
     return None
 
 
 def format_result(res: VerifyResult, show_traces: bool = True) -> str:
-    cfg = " ".join(model_bounds(res.defines))
+    cfg = " ".join(res.bounds)
     lines = [f"{display_path(res.design)}  ({cfg})"]
     for r in res.results:
-        extra = f"  [{r.reason}]" if r.verdict == "incomplete" and r.reason else ""
+        notes = [r.reason] if r.verdict in ("incomplete", "vacuous") and r.reason else []
+        notes += [r.scope] if r.scope else []
+        extra = "".join(f"  [{n}]" for n in notes)
         lines.append(f"  {r.prop.name:<26} {r.verdict:<10} {r.states:>10,} states  "
                      f"depth {r.depth:>5}  {r.seconds:6.2f} s{extra}")
+    lines += [f"warning: {w}" for w in res.warnings]
     if show_traces:
         for r in res.results:
             if r.verdict != VIOLATED:
                 continue
             lines.append("")
-            lines.append(f"counterexample for {r.prop.name} ({', '.join(r.prop.rules)}): "
+            rules = f" ({', '.join(r.prop.rules)})" if r.prop.rules else ""
+            lines.append(f"counterexample for {r.prop.name}{rules}: "
                          f"violated that {r.prop.summary}")
             n = 0
             for ln in r.trace_text.splitlines():
@@ -86,11 +120,15 @@ def format_result(res: VerifyResult, show_traces: bool = True) -> str:
     return "\n".join(lines)
 
 
-def result_json(res: VerifyResult) -> dict:
+def result_json(res: VerifyResult, expectation: dict | None = None) -> dict:
     return {
         "design": display_path(res.design),
         "defines": res.defines,
+        "bounds": res.bounds,
         "exit_status": res.exit_status,
+        "seconds": round(res.seconds, 3),
+        "expectation": expectation,
+        "warnings": res.warnings,
         "properties": [
             {
                 "name": r.prop.name,
@@ -101,6 +139,9 @@ def result_json(res: VerifyResult) -> dict:
                 "seconds": round(r.seconds, 3),
                 "memory_mb": r.memory_mb,
                 "reason": r.reason,
+                "scope": r.scope or None,
+                "release_reached": r.reach.release if r.reach else None,
+                "call_reached": r.reach.calls if r.reach else None,
                 "trace": r.trace_text or None,
                 "trail": str(r.trail) if r.trail else None,
             }
@@ -120,17 +161,32 @@ def run(args: argparse.Namespace) -> int:
     if err:
         print(f"stork verify: {err}", file=sys.stderr)
         return exitcodes.BAD_INPUT
-    selected = [by_name(n) for n in args.property] or None
+    design = Path(args.design)
+    if args.out is not None:
+        err = out_dir_error(args.out)
+        if err:
+            print(f"stork verify: {err}", file=sys.stderr)
+            return exitcodes.BAD_INPUT
+    header = read_header(design)
+    defines = merged_defines(header.config, args.defines)
+    wanted = {p.name: p for p in list(all_properties()) + own_properties(args)}
+    selected = [wanted[n] for n in args.property] or None
     try:
-        res = verify(Path(args.design), args.defines, selected, options(args), args.out)
-    except SpinInputError as e:
+        res = verify(design, defines, selected, options(args), args.out)
+    except (SpinInputError, DesignError, BadDefine) as e:
         print(f"stork verify: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
     except (SpinToolError, ModelError) as e:
         print(f"stork verify: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
+    expectation = None
+    if header.expect_word and not args.property:
+        expectation = {"expected": header.expected_text(), "matches": matches(header, res)}
     if args.json:
-        print(json.dumps(result_json(res), indent=2))
+        print(json.dumps(result_json(res, expectation), indent=2))
     else:
         print(format_result(res))
+        if expectation:
+            print(f"header expects: {expectation['expected']} -> "
+                  + ("as expected" if expectation["matches"] else "MISMATCH"))
     return res.exit_status

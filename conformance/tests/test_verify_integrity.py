@@ -1,0 +1,168 @@
+"""`stork verify` never says "holds" when it should not: the adversarial designs (one per
+loophole found), the header, -D, and every way pan can stop short."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import CONFORMANCE, ROOT, stork_command
+from stork.design import read_header
+
+ADVERSARIAL = Path(__file__).resolve().parent / "adversarial"
+STATUS = {"VIOLATED": 1, "refused": 2, "incomplete": 3, "vacuous": 5}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in ADVERSARIAL.glob("*.pml")))
+def test_adversarial_design_never_holds(stork, name: str) -> None:
+    path = ADVERSARIAL / name
+    head = read_header(path)
+    assert head.expect_word in STATUS, f"{name}: expect: must be VIOLATED, vacuous, incomplete or refused"
+    r = stork("verify", str(path), "--json", "--time-limit", "8")
+    assert r.returncode == STATUS[head.expect_word], r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+    if head.expect_word == "refused":
+        assert f"{name}:{head.expect_line}:" in r.stderr, r.stderr
+        return
+    doc = json.loads(r.stdout)
+    assert doc["expectation"] == {"expected": head.expected_text(), "matches": True}, doc
+    assert doc["exit_status"] == r.returncode
+
+
+def test_header_config_applies_and_expect_is_compared(stork) -> None:
+    r = stork("verify", "model/designs/runtime_overlap.pml")      # config: NTHREADS=2
+    assert r.returncode == 1, r.stdout
+    assert "NTHREADS=2" in r.stdout.splitlines()[0]
+    assert "callback_once              VIOLATED" in r.stdout
+    assert "header expects: VIOLATED callback_once -> as expected" in r.stdout
+    r = stork("verify", "model/designs/runtime_overlap.pml", "-D", "NTHREADS=1")   # -D wins
+    assert r.returncode == 0, r.stdout
+    assert "header expects: VIOLATED callback_once -> MISMATCH" in r.stdout
+
+
+@pytest.mark.parametrize("define, message", [
+    ("NCALLER=2", "neither the model nor"),
+    ("STORK_OFF_no_leak=1", "stork's own switches"),
+    ("STORK_VERIFY=0", "stork's own switches"),
+])
+def test_define_that_is_a_typo_or_rewrites_the_monitor_is_refused(stork, define: str, message: str) -> None:
+    r = stork("verify", "model/designs/oneshot_free_in_callback.pml", "-D", define)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+
+
+def test_design_assertion_has_counterexample_and_line(stork) -> None:
+    r = stork("verify", "model/designs/own_invariant_wrong.pml", "--json")
+    assert r.returncode == 1, r.stderr
+    doc = json.loads(r.stdout)
+    bad = [p for p in doc["properties"] if p["verdict"] == "VIOLATED"]
+    assert [p["name"] for p in bad] == ["design_assertion"]
+    assert "# the design's assert at model/designs/own_invariant_wrong.pml:29 fails" in bad[0]["trace"]
+
+
+def test_own_ltl_is_selectable_and_json_carries_bounds_and_time(stork) -> None:
+    path = ADVERSARIAL / "own_ltl_violated.pml"
+    r = stork("verify", str(path), "--property", "queued_once", "--json")
+    doc = json.loads(r.stdout)
+    assert r.returncode == 1 and [p["name"] for p in doc["properties"]] == ["queued_once"]
+    assert "MAXW=2" in doc["bounds"] and doc["seconds"] > 0
+
+
+def test_holds_reports_what_it_reached(stork) -> None:
+    doc = json.loads(stork("verify", "model/designs/oneshot_free_in_callback.pml", "--json").stdout)
+    assert all(p["release_reached"] and p["call_reached"] for p in doc["properties"])
+
+
+def test_holds_beside_a_livelock_says_what_it_covers(stork) -> None:
+    r = stork("verify", str(ADVERSARIAL / "livelock_remove_polls.pml"))
+    assert r.returncode == 1
+    rows = [ln for ln in r.stdout.splitlines() if " holds " in ln]
+    assert rows and all("cover only the runs that reach it" in ln for ln in rows), r.stdout
+
+
+def test_unreached_design_code_is_a_warning_with_file_and_line(stork) -> None:
+    r = stork("verify", str(ADVERSARIAL / "vacuous_end_label_on_wait.pml"))
+    assert "warning: conformance/tests/adversarial/vacuous_end_label_on_wait.pml:30: " in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("value", ["1e9", "nan", "inf", "-1", "0"])
+def test_time_limit_out_of_range_is_bad_input(stork, value: str) -> None:
+    r = stork("verify", "model/designs/double_free.pml", "--time-limit", value)
+    assert r.returncode == 2 and "--time-limit" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_out_that_cannot_be_written_is_bad_input(stork, tmp_path: Path) -> None:
+    existing = tmp_path / "file"
+    existing.write_text("x")
+    for out in (str(existing), "/proc/stork-out", "/proc/self/stork"):
+        r = stork("verify", "model/designs/double_free.pml", "--out", out)
+        assert r.returncode == 2, (out, r.stdout, r.stderr)
+        assert "--out" in r.stderr and "Traceback" not in r.stderr
+    assert existing.read_text() == "x"
+
+
+def test_memory_stop_is_not_called_hash_compaction(stork) -> None:
+    r = stork("verify", "model/designs/oneshot_free_in_callback.pml", "--memory", "2")
+    assert r.returncode == 3 and "memory limit reached" in r.stdout
+    assert "hash-compaction" not in r.stdout
+
+
+def _pan_child(stork_pid: int, timeout: float = 60) -> int:
+    """The pid of the pan that a running `stork verify` started."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            name, ppid = stat.split("(", 1)[1].split(")")[0], int(stat.rsplit(")", 1)[1].split()[1])
+            if name == "pan" and ppid == stork_pid:
+                return int(pid)
+        time.sleep(0.05)
+    raise AssertionError("pan never started")
+
+
+@pytest.mark.parametrize("sig, reason", [(signal.SIGINT, "pan was interrupted"),
+                                         (signal.SIGKILL, "pan was killed by signal 9"),
+                                         (signal.SIGTERM, "pan was killed by signal 15")])
+def test_pan_stopped_by_a_signal_is_incomplete(sig: int, reason: str) -> None:
+    env = dict(os.environ, PYTHONPATH=str(CONFORMANCE))
+    design = ADVERSARIAL / "incomplete_c_code_loop.pml"
+    cmd = stork_command() + ["verify", str(design), "--property", "no_leak", "--time-limit", "120"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        pan = _pan_child(proc.pid)          # the build's `stork` wrapper execs python
+        time.sleep(0.2)
+        os.kill(pan, sig)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 3, out + err
+    assert "no_leak                    incomplete" in out and reason in out, out
+
+
+def test_pan_reports_each_early_stop(tmp_path: Path) -> None:
+    from stork.spin import parse_report
+    done = "State-vector 64 byte, depth reached 9, errors: 0\n       46 states, stored\n"
+    cases = {
+        "Interrupted\n\n(Spin Version 6.5.2)\nWarning: Search not completed\n" + done: "pan was interrupted",
+        "(Spin Version 6.5.2)\nWarning: Search not completed\n" + done: "search not completed",
+        "pan: reached -DMEMLIM bound\n  -DHC # hash-compaction, approximation\n" + done: "memory limit reached",
+        "error: max search depth too small\n" + done: "depth limit reached",
+        "pan: out of memory\n" + done: "memory limit reached",
+    }
+    for report, reason in cases.items():
+        res = parse_report(report, 0.1, tmp_path, False)
+        assert not res.complete and reason in res.incomplete_reason, (report, res.incomplete_reason)
+        assert "hash-compaction" not in res.incomplete_reason
+    assert not parse_report(done, 0.1, tmp_path, False, returncode=-9).complete
+    assert parse_report(done, 0.1, tmp_path, False, returncode=0).complete
