@@ -137,6 +137,56 @@ def check_source(design: Path) -> None:
             if _NEVER.search(line):
                 raise DesignError(f"{where}:{n}: write the property as `ltl NAME {{ ... }}`, "
                                   "not a never claim: stork runs each ltl as its own property")
+    check_no_call_in_d_step(design)
+
+
+_INLINE_BLOCK = re.compile(r"\binline\s+(\w+)\s*\([^)]*\)\s*\{")
+_CALL = re.compile(r"\bStorPort(?:InitializeWorker|QueueWorkItem|FreeWorker)\s*\(")
+
+
+def _blocks(text: str, opener: re.Pattern) -> list[tuple[int, str]]:
+    """(offset, body) of each `opener { body }` in text, braces matched."""
+    out = []
+    for m in opener.finditer(text):
+        start = text.find("{", m.end() - 1)
+        depth, i = 0, start
+        while i < len(text):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            if depth == 0:
+                break
+            i += 1
+        out.append((m.start(), text[start:i + 1]))
+    return out
+
+
+def check_no_call_in_d_step(design: Path) -> None:
+    """Refuse an API call inside the design's own d_step (directly or through its inlines):
+    a d_step resolves every choice the first way (allocation never fails there) and hides the
+    call from pan's unreached-code report, which tells a vacuous design."""
+    texts = {path: "\n".join(_code_lines(path.read_text(encoding="utf-8", errors="replace")))
+             for path in sources(design)}
+    inlines = []                                   # (name, body) of the design's inlines
+    for text in texts.values():
+        for off, body in _blocks(text, _INLINE_BLOCK):
+            inlines.append((_INLINE_BLOCK.match(text, off).group(1), body))
+    calling: set[str] = set()                      # inlines that make a call, however deep
+    changed = True
+    while changed:
+        changed = False
+        for name, body in inlines:
+            if name not in calling and (_CALL.search(body) or any(
+                    re.search(rf"\b{c}\s*\(", body) for c in calling)):
+                calling.add(name)
+                changed = True
+    for path, text in texts.items():
+        for off, body in _blocks(text, re.compile(r"\bd_step\s*\{")):
+            names = [c for c in calling if re.search(rf"\b{c}\s*\(", body)]
+            if _CALL.search(body) or names:
+                line = text.count("\n", 0, off) + 1
+                raise DesignError(f"{_shown(path)}:{line}: an API call inside a d_step: a d_step "
+                                  "takes every choice the first way (an allocation never fails "
+                                  "there) and hides the call from stork's reachability check; "
+                                  "use atomic")
 
 
 def own_ltl(design: Path) -> list[tuple[str, Path, int]]:
