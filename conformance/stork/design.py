@@ -200,6 +200,12 @@ def own_ltl(design: Path) -> list[tuple[str, Path, int]]:
     return out
 
 
+def makes_assertions(design: Path) -> bool:
+    """Does the design (or a file of its own that it includes) assert anything?"""
+    return any(re.search(r"\bassert\s*\(", ln) for path in sources(design)
+               for ln in _code_lines(path.read_text(encoding="utf-8", errors="replace")))
+
+
 def own_bounds(design: Path) -> dict[str, str]:
     """Bounds a design gives a default to (`#ifndef NAME` / `#define NAME VALUE`)."""
     bounds: dict[str, str] = {}

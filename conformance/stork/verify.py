@@ -26,7 +26,8 @@ from pathlib import Path
 
 from stork import __version__
 from stork import trace as tracefmt
-from stork.design import check_source, names_used, own_bounds, own_ltl, sources
+from stork.design import (DesignError, check_source, makes_assertions, names_used, own_bounds,
+                          own_ltl, sources)
 from stork.paths import MODEL_DIR, ROOT
 from stork.properties import Property, all_properties
 from stork.spin import (PanOptions, PanResult, Unreached, compile_pan, generate, replay_pan_trail,
@@ -278,14 +279,14 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
     check_defines(design, defines)
     builtin = list(all_properties())
     own = design_properties(design)
-    clash = [p.name for p in own if p.name in {b.name for b in builtin}]
-    if clash:
-        raise BadDefine(f"{design}: ltl {clash[0]}: the name is a built-in property's")
-    if not any(re.search(r"\bassert\s*\(", p.read_text(encoding="utf-8", errors="replace"))
-               for p in sources(design)):
+    for name, path, line in own_ltl(design):
+        if name in {b.name for b in builtin}:
+            raise DesignError(f"{display_path(path)}:{line}: ltl {name}: the name is a "
+                              "built-in property's")
+    if not makes_assertions(design):
         builtin = [p for p in builtin if p.kind != "design"]   # nothing of its own to check
     props = builtin + own
-    selected = selected or props
+    selected = [p for p in selected if p in props] if selected else props
     bounds = model_bounds(defines, design)
     out = VerifyResult(design, defines, bounds)
     design_files = sources(design)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from stork import exitcodes
-from stork.design import DesignError, read_header
+from stork.design import DesignError, makes_assertions, read_header
 from stork.properties import all_properties, by_name
 from stork.spin import PanOptions, SpinInputError, SpinToolError
 from stork.suite import matches
@@ -61,6 +61,8 @@ def validate(args: argparse.Namespace) -> str | None:
     for name in args.property:
         if name not in known:
             return f"unknown property '{name}' (known: {', '.join(known)})"
+        if name == "design_assertion" and not makes_assertions(Path(args.design)):
+            return "--property design_assertion: the design makes no assert(...)"
     for what, v in (("--depth", args.depth), ("--memory", args.memory)):
         if v <= 0:
             return f"{what} must be positive"
