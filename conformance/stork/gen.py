@@ -37,6 +37,7 @@ from stork.spin import (PanOptions, compile_pan, generate, random_simulation, re
                         run_pan)
 
 GEN_DESIGN = MODEL_DIR / "gen" / "general_miniport.pml"
+TIME_LIMIT = 1800.0      # seconds for all the goals' searches (the shipped corpus takes 15-60)
 # The generator breaks the miniport's obligations on purpose, so the properties the miniport
 # keeps are compiled out (the ones check-trace turns into notes); the runtime's stay on.
 MINIPORT_PROPERTIES = ("no_double_free", "no_use_after_free", "valid_handle",
@@ -169,11 +170,13 @@ def _meta(bounds: list[str], extra: str) -> list[str]:
 
 
 def search_witnesses(goals: list[str], cfg: GenConfig, opts: PanOptions | None = None,
-                     progress=None, jobs: int = 0) -> list[Witness]:
+                     progress=None, jobs: int = 0, time_limit: float = TIME_LIMIT) -> list[Witness]:
     """One pan for all goals; a witness (or SPIN's verdict) per goal, in the order given.
     Goals are searched `jobs` at a time (default: one per core), each job in a folder of its
-    own (pan writes its trail into the folder it runs in); the result does not depend on it."""
+    own (pan writes its trail into the folder it runs in); the result does not depend on it.
+    `time_limit` bounds the whole search: a goal not decided within it is unknown."""
     opts = opts or PanOptions(cc_opt="-O2", extra_cc=["-DREACH"])
+    deadline = time.monotonic() + time_limit
     bounds = cfg.witness_bounds()
     for goal in goals:
         if encode(goal) is None:
@@ -196,7 +199,7 @@ def search_witnesses(goals: list[str], cfg: GenConfig, opts: PanOptions | None =
             nonlocal done
             d = dirs.get()
             try:
-                w = _search_one(goal, d, opts, bounds)
+                w = _search_one(goal, d, opts, bounds, deadline)
             finally:
                 dirs.put(d)
             with lock:
@@ -211,9 +214,14 @@ def search_witnesses(goals: list[str], cfg: GenConfig, opts: PanOptions | None =
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _search_one(goal: str, workdir: Path, opts: PanOptions, bounds: list[str]) -> Witness:
+def _search_one(goal: str, workdir: Path, opts: PanOptions, bounds: list[str],
+                deadline: float) -> Witness:
     env = {"STORK_GOAL": encode(goal) or ""}
-    res = run_pan(workdir, opts, ["-i"], env)
+    left = min(opts.time_limit, deadline - time.monotonic())
+    if left <= 0:
+        return Witness(goal, "unknown", 0, 0.0, "search incomplete: gen's time limit reached "
+                       "before this goal's search")
+    res = run_pan(workdir, opts, ["-i"], env, time_limit=left)
     if res.errors:
         if "!(gen_hit)" not in res.error_line:
             raise GenError(f"the generator model broke a runtime property looking for "
@@ -265,11 +273,12 @@ def random_walk(seed: int, cfg: GenConfig) -> str:
     return _trace_text(_meta(bounds, f"seed {seed}"), _events(out.splitlines()), f"seed {seed}")
 
 
-def generate_corpus(cfg: GenConfig, progress=None) -> Corpus:
+def generate_corpus(cfg: GenConfig, progress=None, time_limit: float = TIME_LIMIT) -> Corpus:
+    """The corpus; `time_limit` bounds the goals' searches (a goal left is unknown)."""
     started = time.monotonic()
     goals = [g for fam in coverage.all_goals().values() for g in fam if encode(g) is not None]
     corpus = Corpus(cfg)
-    corpus.witnesses = search_witnesses(goals, cfg, progress=progress)
+    corpus.witnesses = search_witnesses(goals, cfg, progress=progress, time_limit=time_limit)
     corpus.chosen = minimise([w for w in corpus.witnesses if w.verdict == "found"])
     corpus.walks = [(cfg.seed + i, random_walk(cfg.seed + i, cfg)) for i in range(cfg.walks)]
     corpus.seconds = time.monotonic() - started

@@ -125,3 +125,10 @@ def test_the_pair_goals_are_every_pair_the_model_can_reach() -> None:
               if f"pair:{a}>{b}" not in goals]
     ws = gen.search_witnesses(others, gen.GenConfig())
     assert [w.goal for w in ws if w.verdict != "unreachable"] == []
+
+
+def test_gen_time_limit_makes_goals_unknown_never_unreachable(stork, tmp_path) -> None:
+    r = stork("gen", "--out", str(tmp_path / "c"), "--time-limit", "1", "--walks", "0")
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "0 unreachable" in r.stdout and "gen's time limit reached" in r.stdout
+    assert stork("gen", "--out", str(tmp_path / "c"), "--time-limit", "inf").returncode == 2

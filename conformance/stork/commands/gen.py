@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from stork import exitcodes
-from stork.gen import GenConfig, GenError, generate_corpus, write_corpus
+from stork.gen import TIME_LIMIT, GenConfig, GenError, generate_corpus, write_corpus
+from stork.verify import finite_time_limit
 from stork.spin import SpinInputError, SpinToolError
 
 NAME = "gen"
@@ -36,6 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"worker handles in a random walk (default {d.walk_maxw})")
     p.add_argument("--seed", type=int, default=d.seed, metavar="N",
                    help=f"seed of the first random walk; walk i uses SEED+i (default {d.seed})")
+    p.add_argument("--time-limit", type=float, default=TIME_LIMIT, metavar="S",
+                   help=f"seconds for all the goals' searches (default {TIME_LIMIT:g}); a goal "
+                   "not decided by then is unknown (exit 3)")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no progress line on stderr (there is none unless stderr is a terminal)")
 
@@ -61,6 +65,8 @@ def check_bounds(cfg: GenConfig) -> str:
 def run(args: argparse.Namespace) -> int:
     cfg = config_of(args)
     problem = check_bounds(cfg)
+    if not problem and not finite_time_limit(args.time_limit):
+        problem = "--time-limit must be a number of seconds above 0 and at most a week"
     if problem:
         print(f"stork gen: {problem}", file=sys.stderr)
         return exitcodes.BAD_INPUT
@@ -77,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
                   flush=True)
 
     try:
-        corpus = generate_corpus(cfg, progress)
+        corpus = generate_corpus(cfg, progress, args.time_limit)
     except (SpinInputError, SpinToolError, GenError) as e:
         print(f"\nstork gen: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
