@@ -37,7 +37,8 @@ class PanOptions:
     hash_bits: int = 20               # pan -w: initial table size; only speed depends on it
     memlim_mb: int = 4096             # -DMEMLIM: pan stops (incomplete) past this
     time_limit: float = 600.0         # seconds for one pan run
-    cc_opt: str = "-O0"               # compiling dominates small searches; -O2 pays on big ones
+    cc_opt: str = "-O0"               # gcc's: compiling dominates small searches; -O2 pays on big ones
+    compiler: str = "auto"            # "auto": tcc where installed, else gcc; or "tcc", "gcc"
     compress: str = ""                # "", "COLLAPSE" (exact), "HC4" or "BITSTATE" (incomplete)
     extra_cc: list[str] = field(default_factory=list)
 
@@ -90,6 +91,22 @@ def generate(design: Path, workdir: Path, defines: list[str]) -> None:
         raise SpinInputError(f"{design}: {first.strip()}")
 
 
+def pan_compiler(opts: PanOptions) -> str:
+    """The C compiler for pan.c. tcc compiles a design's pan in about 0.02 s where gcc -O0
+    takes 0.4-2 s, and its pan searches about half as fast as gcc -O2's: for the searches of
+    a design (well under a second) compiling is all the time. gcc when asked for -O2, or when
+    tcc is not installed."""
+    tcc = shutil.which("tcc")
+    if opts.compiler == "tcc" or (opts.compiler == "auto" and tcc and opts.cc_opt == "-O0"):
+        if not tcc:
+            raise SpinToolError("tcc is not installed (apt-get install tcc)")
+        return tcc
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if not cc:
+        raise SpinToolError("no C compiler found (apt-get install gcc)")
+    return cc
+
+
 def compile_pan(workdir: Path, opts: PanOptions, safety: bool) -> None:
     flags = [opts.cc_opt, f"-DMEMLIM={opts.memlim_mb}"]
     if safety:
@@ -103,9 +120,9 @@ def compile_pan(workdir: Path, opts: PanOptions, safety: bool) -> None:
         flags.append(f"-D{opts.compress}")
     elif opts.compress == "BITSTATE":
         flags.append("-DBITSTATE")
-    cc = shutil.which("gcc") or shutil.which("cc")
-    if not cc:
-        raise SpinToolError("no C compiler found (apt-get install gcc)")
+    cc = pan_compiler(opts)
+    if cc.endswith("tcc"):
+        flags.remove(opts.cc_opt)         # tcc does not optimise; it compiles pan.c 20x faster
     p = _run([cc, *flags, *opts.extra_cc, "-w", "-o", "pan", "pan.c"], workdir)
     if p.returncode != 0:
         raise SpinToolError(f"compiling pan failed: {(p.stderr or p.stdout).strip()[:500]}")

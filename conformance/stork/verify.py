@@ -21,7 +21,7 @@ import re
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from stork import __version__
@@ -237,6 +237,9 @@ class _Budget:
         return max(self.end - time.monotonic(), 0.0)
 
 
+SLOW_SEARCH = 2.0    # seconds: a search this long pays for compiling the next pans with gcc -O2
+
+
 class _Pan:
     """One generated and compiled pan for the design with a set of -D flags."""
 
@@ -252,6 +255,13 @@ class _Pan:
 
     def run(self, args: list[str], budget: _Budget) -> PanResult:
         return run_pan(self.workdir, self.opts, args, unreached=True, time_limit=budget.left())
+
+    def next_options(self, res: PanResult) -> PanOptions:
+        """Options for the next pan: gcc -O2 once a search of this one (tcc's, whose pan
+        searches about half as fast) was long enough for optimising to pay."""
+        if self.opts.compiler == "auto" and res.seconds > SLOW_SEARCH:
+            return replace(self.opts, compiler="gcc", cc_opt="-O2")
+        return self.opts
 
     def close(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -322,6 +332,7 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
         pan = _Pan(design, flags, opts, safety=True)
         try:
             res = pan.run(args, budget)
+            opts = pan.next_options(res)
             if res.errors:
                 prop = _attribute(res.error_line, remaining)
                 out.results.append(violation(prop, res, pan, None))

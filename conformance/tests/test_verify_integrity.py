@@ -166,3 +166,16 @@ def test_pan_reports_each_early_stop(tmp_path: Path) -> None:
         assert "hash-compaction" not in res.incomplete_reason
     assert not parse_report(done, 0.1, tmp_path, False, returncode=-9).complete
     assert parse_report(done, 0.1, tmp_path, False, returncode=0).complete
+
+
+@pytest.mark.parametrize("design", ["double_free", "persistent_stop_flag_drain", "runtime_overlap",
+                                    "spcnvme_overwritten_handle", "teardown_waits_forever"])
+def test_same_verdicts_and_states_whichever_compiler(design: str) -> None:
+    from stork.design import read_header
+    from stork.spin import PanOptions
+    from stork.verify import verify
+    path = ROOT / "model" / "designs" / f"{design}.pml"
+    config = read_header(path).config
+    runs = [verify(path, config, opts=PanOptions(compiler=c)) for c in ("tcc", "gcc")]
+    tcc, gcc = ([(r.prop.name, r.verdict, r.states, r.depth) for r in res.results] for res in runs)
+    assert tcc == gcc

@@ -44,7 +44,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"seconds for the whole verification, compiles included (default "
                    f"{PanOptions.time_limit:g}; reaching it makes the result incomplete)")
     p.add_argument("--optimize", action="store_true",
-                   help="compile pan with -O2 (slower to build, faster on large state spaces)")
+                   help="compile pan with gcc -O2 (2 s to build, twice as fast on large state "
+                   "spaces); by default tcc compiles it, in 0.02 s, and verify turns to gcc -O2 "
+                   "by itself after a search longer than 2 s")
+    p.add_argument("--compiler", choices=["auto", "tcc", "gcc"], default="auto",
+                   help="pan's C compiler (default auto: tcc where installed, else gcc); the "
+                   "verdicts and state counts are the same with either")
     p.add_argument("--compress", choices=["none", "COLLAPSE", "HC4", "BITSTATE"], default="none",
                    help="state storage: COLLAPSE is exact; HC4 and BITSTATE may drop states, so "
                    "their 'no error' is reported as incomplete, never as holds")
@@ -155,6 +160,7 @@ def result_json(res: VerifyResult, expectation: dict | None = None) -> dict:
 def options(args: argparse.Namespace) -> PanOptions:
     return PanOptions(depth=args.depth, memlim_mb=args.memory, time_limit=args.time_limit,
                       cc_opt="-O2" if args.optimize else "-O0",
+                      compiler="gcc" if args.optimize else args.compiler,
                       compress="" if args.compress == "none" else args.compress)
 
 
