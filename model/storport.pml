@@ -192,6 +192,20 @@ hidden byte stork_reached_call, stork_reached_release;   /* the release: lifecyc
 #define REACH_CALL_END
 #endif
 
+/*
+ * The design's line of each API call: the API names are cpp macros, so __LINE__ is the line
+ * of the design that calls. stork verify (-DSTORK_VERIFY) prints it before the call's trace
+ * line as a comment, "# at line N", which its counterexamples turn into FILE:LINE.
+ */
+#ifdef STORK_VERIFY
+#define CALL_SITE(line) printf("# at line %d\n", line);
+#else
+#define CALL_SITE(line)
+#endif
+#define StorPortInitializeWorker(ctx, lvl, wvar, st) rt_api_init(ctx, lvl, wvar, st, __LINE__)
+#define StorPortQueueWorkItem(ctx, lvl, cb, h, cx, st) rt_api_queue(ctx, lvl, cb, h, cx, st, __LINE__)
+#define StorPortFreeWorker(ctx, lvl, h, st) rt_api_free(ctx, lvl, h, st, __LINE__)
+
 #define RT_LIVE(h) ((h) >= 1 && (h) <= rt_issued && rt_state[h] != W_FREED)
 
 /*
@@ -216,19 +230,20 @@ inline rt_init(ctx, lvl, wvar, st, inject) {
     mon_init(ctx, lvl, wvar, st, inject)
 }
 hidden byte rt_inject;
-inline StorPortInitializeWorker(ctx, lvl, wvar, st) {
+inline rt_api_init(ctx, lvl, wvar, st, line) {
     REACH_CALL_BEGIN
     if
     :: d_step { ALLOC_FAIL && lvl <= DISPATCH_LEVEL && rt_issued < MAXW ->
-                rt_inject = 1; rt_init(ctx, lvl, wvar, st, rt_inject); rt_inject = 0 }
-    :: d_step { rt_inject = 0; rt_init(ctx, lvl, wvar, st, rt_inject) }
+                CALL_SITE(line) rt_inject = 1; rt_init(ctx, lvl, wvar, st, rt_inject); rt_inject = 0 }
+    :: d_step { CALL_SITE(line) rt_inject = 0; rt_init(ctx, lvl, wvar, st, rt_inject) }
     fi
     REACH_CALL_END
 }
 
 /* StorPortQueueWorkItem(HwDeviceExtension, cb, h, cx): st := status. */
-inline StorPortQueueWorkItem(ctx, lvl, cb, h, cx, st) {
+inline rt_api_queue(ctx, lvl, cb, h, cx, st, line) {
     REACH_CALL_BEGIN d_step {
+        CALL_SITE(line)
         if
         :: lvl > DISPATCH_LEVEL -> st = S_INVALID_IRQL
         :: else ->
@@ -260,8 +275,9 @@ inline StorPortQueueWorkItem(ctx, lvl, cb, h, cx, st) {
 }
 
 /* StorPortFreeWorker(HwDeviceExtension, h): st := status. Never waits (WI-F6). */
-inline StorPortFreeWorker(ctx, lvl, h, st) {
+inline rt_api_free(ctx, lvl, h, st, line) {
     REACH_CALL_BEGIN d_step {
+        CALL_SITE(line)
         if
         :: lvl > DISPATCH_LEVEL -> st = S_INVALID_IRQL
         :: else ->

@@ -161,22 +161,75 @@ def merged_defines(header_config: list[str], defines: list[str]) -> list[str]:
     return [c for c in header_config if c.partition("=")[0] not in given] + list(defines)
 
 
+SITE = "# at "        # a trace comment: the design's FILE:LINE of the call on the next line
+
+
+def call_site(line: int, design_files: list[Path]) -> str:
+    """FILE:LINE of the design's API call that the model reports by its line (__LINE__):
+    the design's own file, or the one file of its own includes with a call on that line."""
+    hits = [p for p in design_files
+            if 0 < line <= len(lines := p.read_text(encoding="utf-8", errors="replace").splitlines())
+            and re.search(r"\bStorPort\w+\s*\(", lines[line - 1])]
+    return f"{display_path(hits[0] if len(hits) == 1 else design_files[0])}:{line}"
+
+
+def steps_of(trace_text: str) -> list[tuple[str, str]]:
+    """A counterexample's lines after its header, as (line, FILE:LINE of the call or "")."""
+    steps, site = [], ""
+    for ln in trace_text.splitlines():
+        if ln.startswith(SITE):
+            site = ln[len(SITE):]
+        elif ln and not ln.startswith((tracefmt.HEADER, "meta ")) and ln != "end":
+            steps.append((ln, site if ln.startswith("call ") else ""))
+            site = "" if ln.startswith("call ") else site
+    return steps
+
+
+def _leaks(events: list[str]) -> list[str]:
+    """Comments naming each worker issued and never freed, with its init's call site."""
+    body = "\n".join([tracefmt.HEADER] + events + ["end"]) + "\n"
+    try:
+        parsed = tracefmt.parse(body, "counterexample").events
+    except tracefmt.TraceError:
+        return []                         # reported by the caller's own parse
+    sites = [ln[len(SITE):] for ln in events if ln.startswith(SITE)]
+    issued: dict[str, str] = {}
+    calls = 0
+    for ev in parsed:
+        if ev.kind != "call":
+            continue
+        site = sites[calls] if calls < len(sites) else ""
+        calls += 1
+        if ev.api == "init" and ev.worker:
+            issued[ev.worker] = site
+        elif ev.api == "free" and ev.statuses == ("SUCCESS",):
+            issued.pop(ev.handle, None)
+    return [f"# {w} leaked: initialised at {site or 'an unknown line'}, never freed"
+            for w, site in issued.items()]
+
+
 def counterexample(design: Path, workdir: Path, defines: list[str], trail: Path,
                    prop: Property, error_line: str, bounds: list[str],
                    claim: str | None = None) -> str:
     """Replay the trail and keep the model's trace lines: a trace, checked by the parser."""
     events = []
+    files = sources(design)
     lines = (replay_pan_trail(workdir, trail, claim=claim) if claim
              else replay_trail(design, workdir, defines, trail))
     for line in lines:
         s = line.strip()
         where = re.match(r"spin: (\S+):(\d+), Error: assertion violated", s)
+        site = re.fullmatch(r"# at line (\d+)", s)
         if s.startswith("<<<<<START OF CYCLE>>>>>"):
             events.append("loop")
+        elif site:
+            events.append(SITE + call_site(int(site.group(1)), files))
         elif s.split(" ", 1)[0] in tracefmt.EVENT_WORDS or s.startswith("# "):
             events.append(s)
         elif where and prop.kind == "design":
             events.append(f"# the design's assert at {_source_line(where, design)} fails")
+    if prop.name == "no_leak":
+        events += _leaks(events)
     rules = _rules_in(error_line) or list(prop.rules)
     head = [
         tracefmt.HEADER,

@@ -179,3 +179,15 @@ def test_same_verdicts_and_states_whichever_compiler(design: str) -> None:
     runs = [verify(path, config, opts=PanOptions(compiler=c)) for c in ("tcc", "gcc")]
     tcc, gcc = ([(r.prop.name, r.verdict, r.states, r.depth) for r in res.results] for res in runs)
     assert tcc == gcc
+
+
+def test_counterexample_names_call_sites_and_the_leaked_worker(stork, tmp_path: Path) -> None:
+    from stork import trace
+    r = stork("verify", "model/designs/spcnvme_early_return.pml", "--property", "no_leak",
+              "--out", str(tmp_path))
+    assert r.returncode == 1
+    assert "call dpc DISPATCH queue w1 cb1 null -> SUCCESS     model/designs/spcnvme_early_return.pml:28" in r.stdout
+    assert "# w1 leaked: initialised at model/designs/spcnvme_early_return.pml:25, never freed" in r.stdout
+    text = (tmp_path / "spcnvme_early_return.no_leak.trace").read_text()
+    assert "# at model/designs/spcnvme_early_return.pml:28\ncall dpc DISPATCH queue" in text
+    trace.parse(text, "saved")              # the sites are comments: still a valid trace

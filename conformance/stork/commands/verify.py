@@ -14,7 +14,7 @@ from stork.properties import all_properties, by_name
 from stork.spin import PanOptions, SpinInputError, SpinToolError
 from stork.suite import matches
 from stork.verify import (VIOLATED, BadDefine, ModelError, VerifyResult, design_properties,
-                          display_path, finite_time_limit, merged_defines, verify)
+                          display_path, finite_time_limit, merged_defines, steps_of, verify)
 
 NAME = "verify"
 HELP = ("Verify a Promela design written against model/storport.pml: one verdict per property "
@@ -115,12 +115,10 @@ def format_result(res: VerifyResult, show_traces: bool = True) -> str:
             rules = f" ({', '.join(r.prop.rules)})" if r.prop.rules else ""
             lines.append(f"counterexample for {r.prop.name}{rules}: "
                          f"violated that {r.prop.summary}")
-            n = 0
-            for ln in r.trace_text.splitlines():
-                if ln.startswith(("stork-trace", "meta ")) or ln == "end":
-                    continue
-                n += 1
-                lines.append(f"  {n:3}. {ln}")
+            steps = steps_of(r.trace_text)
+            width = max((len(ln) for ln, site in steps if site), default=0)
+            for n, (ln, site) in enumerate(steps, 1):
+                lines.append(f"  {n:3}. {ln:<{width}}  {site}".rstrip())
             lines.append(f"  {'':3}  (violation here)")
             if r.trail:
                 lines.append(f"  saved: {r.trail.with_suffix('.trace')} and {r.trail}")
