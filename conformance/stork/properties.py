@@ -73,3 +73,12 @@ def rule_table() -> dict[str, tuple[str, str]]:
     text = (SPEC_DIR / "contract.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| (WI-[A-Z]\d+) \| (.*?) \| (runtime|miniport) \|", text, re.M)
     return {rid: (rule, keeper) for rid, rule, keeper in rows}
+
+
+@lru_cache(maxsize=1)
+def rule_rows() -> dict[str, tuple[str, str, str]]:
+    """Every rule of contract.md's rule tables: id -> (its text, its keeper, what breaking
+    it means)."""
+    text = (SPEC_DIR / "contract.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (WI-[A-Z]\d+) \| (.*?) \| (runtime|miniport) \| (.*?) \|\s*$", text, re.M)
+    return {rid: (rule, keeper, broken) for rid, rule, keeper, broken in rows}

@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from stork import exitcodes
+from stork import exitcodes, sarif, verify_sarif
 from stork.design import DesignError, makes_assertions, read_header
 from stork.properties import all_properties, by_name
 from stork.spin import PanOptions, SpinInputError, SpinToolError
@@ -36,6 +36,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="save each counterexample as DESIGN.PROPERTY.trace, with SPIN's .trail")
     p.add_argument("--json", action="store_true", help="print a machine-readable result")
+    p.add_argument("--sarif", type=Path, metavar="FILE",
+                   help="also write the violations as SARIF 2.1.0 to FILE (for CI viewers); "
+                   "written only where asked")
     p.add_argument("--depth", type=int, default=PanOptions.depth, metavar="N",
                    help="pan's search depth limit (reaching it makes the result incomplete)")
     p.add_argument("--memory", type=int, default=PanOptions.memlim_mb, metavar="MB",
@@ -75,6 +78,8 @@ def validate(args: argparse.Namespace) -> str | None:
         return "--time-limit must be a number of seconds above 0 and at most a week"
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         return f"--out {args.out}: exists and is not a folder"
+    if args.sarif is not None and (args.sarif.is_dir() or not args.sarif.parent.is_dir()):
+        return f"--sarif {args.sarif}: not a file in an existing folder"
     return None
 
 
@@ -185,6 +190,13 @@ def run(args: argparse.Namespace) -> int:
     except (SpinToolError, ModelError) as e:
         print(f"stork verify: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
+    if args.sarif is not None:
+        try:
+            sarif.write(args.sarif, verify_sarif.document(res))
+        except OSError as e:
+            print(f"stork verify: --sarif {args.sarif}: cannot write it ({e.strerror or e})",
+                  file=sys.stderr)
+            return exitcodes.BAD_INPUT
     expectation = None
     if header.expect_word and not args.property:
         expectation = {"expected": header.expected_text(), "matches": matches(header, res)}

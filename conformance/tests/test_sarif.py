@@ -1,0 +1,108 @@
+"""SARIF 2.1.0 from `stork verify --sarif`: the fields the standard requires, ids from the
+contract, locations in the design (never in stork's model), flows a viewer can show."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import ROOT
+from stork import sarif
+from stork.properties import contract_rule_ids
+
+MODEL_FILES = {"model/storport.pml", "model/contract.pml", "model/lifecycle.pml"}
+
+
+def check_structure(doc: dict) -> None:
+    """The properties SARIF 2.1.0 requires (sarifLog, run, tool, result, codeFlow, threadFlow,
+    threadFlowLocation, physicalLocation), and GitHub's limits."""
+    assert doc["version"] == "2.1.0" and doc["$schema"].endswith("sarif-2.1.0.json")
+    assert isinstance(doc["runs"], list) and doc["runs"]
+    for run in doc["runs"]:
+        driver = run["tool"]["driver"]
+        assert driver["name"] == "stork"
+        ids = [r["id"] for r in driver["rules"]]
+        assert len(ids) == len(set(ids))
+        for rule in driver["rules"]:
+            for key in ("shortDescription", "fullDescription", "help"):
+                assert rule[key]["text"].strip(), (rule["id"], key)
+        for res in run["results"]:
+            assert res["message"]["text"].strip()
+            assert ids[res["ruleIndex"]] == res["ruleId"]
+            assert res["level"] in ("error", "warning", "note", "none")
+            for loc in res["locations"]:
+                check_physical(loc["physicalLocation"])
+            assert res["partialFingerprints"]
+            total = 0
+            for flow in res.get("codeFlows", []):
+                assert flow["threadFlows"]
+                for tf in flow["threadFlows"]:
+                    assert tf["locations"]
+                    total += len(tf["locations"])
+                    for tfl in tf["locations"]:
+                        assert isinstance(tfl["executionOrder"], int)
+                        if "physicalLocation" in tfl["location"]:
+                            check_physical(tfl["location"]["physicalLocation"])
+            assert total <= sarif.MAX_STEPS <= 10_000
+
+
+def check_physical(phys: dict) -> None:
+    uri = phys["artifactLocation"]["uri"]
+    assert uri and uri not in MODEL_FILES, uri
+    if "region" in phys:
+        assert phys["region"]["startLine"] >= 1
+
+
+def verify_sarif(stork, design: str, out: Path) -> dict:
+    r = stork("verify", design, "--sarif", str(out))
+    assert r.returncode in (0, 1), r.stderr
+    return json.loads(out.read_text())
+
+
+def test_violations_are_results_located_in_the_design(stork, tmp_path: Path) -> None:
+    doc = verify_sarif(stork, "model/designs/spcnvme_overwritten_handle.pml", tmp_path / "a.sarif")
+    check_structure(doc)
+    results = doc["runs"][0]["results"]
+    assert len(results) == 4
+    assert {r["ruleId"] for r in results} <= set(contract_rule_ids())
+    for r in results:
+        loc = r["locations"][0]["physicalLocation"]
+        assert loc["artifactLocation"]["uri"] == "model/designs/spcnvme_overwritten_handle.pml"
+        threads = [tf["id"] for tf in r["codeFlows"][0]["threadFlows"]]
+        assert len(threads) == len(set(threads)) and "teardown" in threads
+    leak = next(r for r in results if r["ruleId"] == "WI-M7")
+    assert leak["locations"][0]["physicalLocation"]["region"]["startLine"] == 28   # its init
+
+
+def test_fingerprints_stable_across_runs_and_holds_has_no_results(stork, tmp_path: Path) -> None:
+    design = "model/designs/spcnvme_overwritten_handle.pml"
+    one = verify_sarif(stork, design, tmp_path / "1.sarif")["runs"][0]["results"]
+    two = verify_sarif(stork, design, tmp_path / "2.sarif")["runs"][0]["results"]
+    assert [r["partialFingerprints"] for r in one] == [r["partialFingerprints"] for r in two]
+    fine = verify_sarif(stork, "model/designs/spcnvme_fixed.pml", tmp_path / "3.sarif")
+    check_structure(fine)
+    assert fine["runs"][0]["results"] == []
+
+
+def test_design_assertion_is_located_at_the_assert(stork, tmp_path: Path) -> None:
+    doc = verify_sarif(stork, "model/designs/own_invariant_wrong.pml", tmp_path / "d.sarif")
+    check_structure(doc)
+    (res,) = doc["runs"][0]["results"]
+    assert res["ruleId"] == "design_assertion"
+    assert res["locations"][0]["physicalLocation"]["region"]["startLine"] == 29
+
+
+def test_long_flows_keep_their_start_and_end(tmp_path: Path) -> None:
+    steps = [sarif.Step("dpc" if i % 2 else "sys0", f"step {i}", str(ROOT / "x.pml"), 1)
+             for i in range(25_000)]
+    doc = sarif.document([sarif.Result("WI-M2", "m", str(ROOT / "x.pml"), 3, steps)])
+    check_structure(doc)
+    orders = sorted(tfl["executionOrder"] for tf in doc["runs"][0]["results"][0]["codeFlows"][0]["threadFlows"]
+                    for tfl in tf["locations"])
+    assert orders[0] == 1 and orders[-1] == 25_000 and len(orders) == sarif.MAX_STEPS
+
+
+def test_sarif_where_it_cannot_be_written_is_bad_input(stork, tmp_path: Path) -> None:
+    for target in (tmp_path, tmp_path / "no" / "such" / "x.sarif"):
+        r = stork("verify", "model/designs/double_free.pml", "--sarif", str(target))
+        assert r.returncode == 2 and "--sarif" in r.stderr and "Traceback" not in r.stderr
