@@ -38,6 +38,7 @@ class Result:
     line: int = 0                     # 0: the file as a whole
     steps: list[Step] = field(default_factory=list)
     key: str = ""                     # what makes the finding this one (for the fingerprint)
+    level: str = "error"              # "warning": nothing violated, but nothing proven either
 
 
 def _artifact(file: str) -> dict:
@@ -121,7 +122,7 @@ def document(results: list[Result], extra_rules: dict[str, tuple[str, str]] | No
             "results": [{
                 "ruleId": r.rule_id,
                 "ruleIndex": index[r.rule_id],
-                "level": "error",
+                "level": r.level,
                 "message": {"text": r.message},
                 "locations": [_location(r.file, r.line)],
                 "partialFingerprints": {"storkFinding/v1": fingerprint(r)},
@@ -133,3 +134,15 @@ def document(results: list[Result], extra_rules: dict[str, tuple[str, str]] | No
 
 def write(path: Path, doc: dict) -> None:
     path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+def gcc_lines(results: list[Result], warnings: list[tuple[str, int, str]] = ()) -> list[str]:
+    """The results as compiler diagnostics, `FILE:LINE:COL: error: [RULE] message`, which CI
+    log parsers (GitHub's problem matchers, editors) pick up; warnings: (file, line, text)."""
+    def where(file: str, line: int) -> str:
+        art = _artifact(file)
+        shown = art["uri"] if "uriBaseId" in art else str(Path(file).resolve())
+        return f"{shown}:{max(line, 1)}:1"
+    out = [f"{where(r.file, r.line)}: {r.level}: [{r.rule_id}] {r.message}" for r in results]
+    out += [f"{where(f, n)}: warning: [unreached] {text}" for f, n, text in warnings]
+    return out

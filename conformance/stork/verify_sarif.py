@@ -7,7 +7,18 @@ from pathlib import Path
 
 from stork import sarif
 from stork.paths import ROOT
-from stork.verify import VIOLATED, VerifyResult, steps_of
+from stork.verify import INCOMPLETE, VACUOUS, VIOLATED, VerifyResult, steps_of
+
+# Verdicts that are no violation but prove nothing: SARIF warnings, so that CI shows them.
+UNPROVEN = {
+    VACUOUS: ("The search found no violation, but no run of it made an API call or reached "
+              "the adapter's release: it proves nothing of the design.",
+              "vacuous: make the design's routines run (HW_START) and its remove handler "
+              "return, so that runs reach the release."),
+    INCOMPLETE: ("The search was cut short (time, memory, depth or lossy storage): no "
+                 "violation was found in the part searched.",
+                 "incomplete: raise --time-limit, --memory or --depth, or lower the bounds."),
+}
 
 _AT = re.compile(r"(?:assert at|initialised at) (\S+):(\d+)")
 
@@ -36,6 +47,9 @@ def results(res: VerifyResult) -> list[sarif.Result]:
     out = []
     design = str(res.design.resolve())
     for r in res.results:
+        if r.verdict in UNPROVEN:
+            out.append(sarif.Result(r.verdict, f"{r.prop.name} is {r.verdict}: {r.reason}",
+                                    design, 0, key=r.prop.name, level="warning"))
         if r.verdict != VIOLATED:
             continue
         steps = [sarif.Step(_thread(ln), ln, *(_split(site) if site else ("", 0)))
@@ -58,8 +72,18 @@ def results(res: VerifyResult) -> list[sarif.Result]:
     return out
 
 
+def warnings(res: VerifyResult) -> list[tuple[str, int, str]]:
+    """Design code no run reaches: (file, line, text)."""
+    out = []
+    for w in res.warnings:
+        m = re.match(r"(\S+):(\d+): (.*)$", w)
+        if m:
+            out.append((_absolute(m.group(1)), int(m.group(2)), m.group(3)))
+    return out
+
+
 def document(res: VerifyResult) -> dict:
     extra = {r.prop.name: (r.prop.summary, f"{r.prop.name}: the design's own check: "
                            f"{r.prop.summary}.")
              for r in res.results if not r.prop.rules}
-    return sarif.document(results(res), extra)
+    return sarif.document(results(res), {**extra, **UNPROVEN})

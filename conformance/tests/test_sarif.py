@@ -106,3 +106,19 @@ def test_sarif_where_it_cannot_be_written_is_bad_input(stork, tmp_path: Path) ->
     for target in (tmp_path, tmp_path / "no" / "such" / "x.sarif"):
         r = stork("verify", "model/designs/double_free.pml", "--sarif", str(target))
         assert r.returncode == 2 and "--sarif" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_gcc_format_lines_match_the_problem_matcher(stork) -> None:
+    import re
+    matcher = json.loads((ROOT / "examples" / "ci" / "stork-problem-matcher.json").read_text())
+    pattern = re.compile(matcher["problemMatcher"][0]["pattern"][0]["regexp"])
+    r = stork("verify", "model/designs/spcnvme_overwritten_handle.pml", "--format", "gcc")
+    lines = r.stdout.splitlines()
+    assert r.returncode == 1 and len(lines) == 4
+    for ln in lines:
+        m = pattern.match(ln)
+        assert m, ln
+        assert m.group(1) == "model/designs/spcnvme_overwritten_handle.pml" and m.group(4) == "error"
+    r = stork("verify", "conformance/tests/adversarial/vacuous_routine_never_run.pml", "--format", "gcc")
+    assert r.returncode == 5
+    assert all(pattern.match(ln).group(4) == "warning" for ln in r.stdout.splitlines())

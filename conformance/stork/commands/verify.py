@@ -36,6 +36,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="save each counterexample as DESIGN.PROPERTY.trace, with SPIN's .trail")
     p.add_argument("--json", action="store_true", help="print a machine-readable result")
+    p.add_argument("--format", choices=["text", "gcc"], default="text",
+                   help="gcc: one `FILE:LINE:COL: error: [RULE] ...` line per violation and "
+                   "a warning line per unreached statement, for CI log parsers")
     p.add_argument("--sarif", type=Path, metavar="FILE",
                    help="also write the violations as SARIF 2.1.0 to FILE (for CI viewers); "
                    "written only where asked")
@@ -202,6 +205,8 @@ def run(args: argparse.Namespace) -> int:
         expectation = {"expected": header.expected_text(), "matches": matches(header, res)}
     if args.json:
         print(json.dumps(result_json(res, expectation), indent=2))
+    elif args.format == "gcc":
+        print("\n".join(sarif.gcc_lines(verify_sarif.results(res), verify_sarif.warnings(res))))
     else:
         print(format_result(res))
         if expectation:
