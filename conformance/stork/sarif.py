@@ -39,6 +39,7 @@ class Result:
     steps: list[Step] = field(default_factory=list)
     key: str = ""                     # what makes the finding this one (for the fingerprint)
     level: str = "error"              # "warning": nothing violated, but nothing proven either
+    more_steps: list[list[Step]] = field(default_factory=list)   # other runs showing it
 
 
 def _artifact(file: str) -> dict:
@@ -126,7 +127,8 @@ def document(results: list[Result], extra_rules: dict[str, tuple[str, str]] | No
                 "message": {"text": r.message},
                 "locations": [_location(r.file, r.line)],
                 "partialFingerprints": {"storkFinding/v1": fingerprint(r)},
-                **({"codeFlows": [{"threadFlows": _thread_flows(r.steps)}]} if r.steps else {}),
+                **({"codeFlows": [{"threadFlows": _thread_flows(steps)}
+                                  for steps in [r.steps] + r.more_steps]} if r.steps else {}),
             } for r in results],
         }],
     }

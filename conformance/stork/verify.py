@@ -68,6 +68,7 @@ class PropertyResult:
     trail: Path | None = None          # SPIN's own trail (valid only with the same pan)
     reach: Reach | None = None         # None: the run stopped at a violation or was cut short
     scope: str = ""                    # what a "holds" covers, when not every run
+    others: list[str] = field(default_factory=list)   # more counterexamples, each of its own shape
 
 
 @dataclass
@@ -327,10 +328,21 @@ def design_properties(design: Path) -> list[Property]:
             for name, path, line in own_ltl(design)]
 
 
+def shape(trace_text: str) -> str:
+    """A counterexample's events with worker, thread, routine and context numbers dropped:
+    two counterexamples of one shape show the same cause."""
+    events = [ln for ln in trace_text.splitlines()
+              if ln and not ln.startswith(("#", "meta ", tracefmt.HEADER))]
+    return re.sub(r"\b(w|sys|cb|ctx)\d+\b", r"\1#", "\n".join(events))
+
+
 def verify(design: Path, defines: list[str], selected: list[Property] | None = None,
-           opts: PanOptions | None = None, out_dir: Path | None = None) -> VerifyResult:
+           opts: PanOptions | None = None, out_dir: Path | None = None,
+           more: int = 0) -> VerifyResult:
     """Verify the selected properties (default all, and the design's own ltl) of a design
-    with -D defines; opts.time_limit bounds the whole verification.
+    with -D defines; opts.time_limit bounds the whole verification. With `more`, each
+    violated safety property gets up to that many further counterexamples, each of a shape
+    of its own (pan -c -e: a trail per error, out of the first 20 * more errors).
 
     With out_dir, each counterexample is saved there as DESIGN.PROPERTY.trace, next to SPIN's
     DESIGN.PROPERTY.trail (which replays only with the same model text and -D flags).
@@ -418,6 +430,26 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
                     out.results.append(no_violation(prop, res, pan))
         finally:
             pan.close()
+
+    for r in out.results:
+        if more and r.verdict == VIOLATED and r.prop.kind in ("assertion", "design", "progress"):
+            flags = base + [f"STORK_OFF_{p.name}" for p in switchable if p != r.prop]
+            pan = _Pan(design, flags, opts, safety=True)
+            try:
+                args = [] if r.prop.kind == "progress" else ["-E"]
+                res = pan.run(args + [f"-c{20 * more}", "-e"], budget)
+                seen = {shape(r.trace_text)}
+                for n in range(1, res.errors + 1):
+                    trail = pan.workdir / f"{design.name}{n}.trail"
+                    if len(r.others) >= more or not trail.exists():
+                        break
+                    text = counterexample(design, pan.workdir, flags, trail, r.prop, "",
+                                          bounds, None)
+                    if shape(text) not in seen:
+                        seen.add(shape(text))
+                        r.others.append(text)
+            finally:
+                pan.close()
 
     order = {p.name: i for i, p in enumerate(props)}
     out.results.sort(key=lambda r: order[r.prop.name])

@@ -43,6 +43,11 @@ def _split(where: str) -> tuple[str, int]:
     return _absolute(file), int(line)
 
 
+def _steps(trace_text: str) -> list[sarif.Step]:
+    return [sarif.Step(_thread(ln), ln, *(_split(site) if site else ("", 0)))
+            for ln, site in steps_of(trace_text)]
+
+
 def results(res: VerifyResult) -> list[sarif.Result]:
     out = []
     design = str(res.design.resolve())
@@ -52,8 +57,7 @@ def results(res: VerifyResult) -> list[sarif.Result]:
                                     design, 0, key=r.prop.name, level="warning"))
         if r.verdict != VIOLATED:
             continue
-        steps = [sarif.Step(_thread(ln), ln, *(_split(site) if site else ("", 0)))
-                 for ln, site in steps_of(r.trace_text)]
+        steps = _steps(r.trace_text)
         file, line = design, 0
         named = [m for ln, _ in steps_of(r.trace_text) if (m := _AT.search(ln))]
         sited = [s for s in steps if s.file]
@@ -68,7 +72,8 @@ def results(res: VerifyResult) -> list[sarif.Result]:
         message = (f"{r.prop.name} is violated: it must hold that {r.prop.summary}"
                    + (f"; the run ends with: {last}" if last else ""))
         out.append(sarif.Result(rule_id, message, file, line, steps,
-                                key=f"{r.prop.name}|{last}|{file}:{line}"))
+                                key=f"{r.prop.name}|{last}|{file}:{line}",
+                                more_steps=[_steps(t) for t in r.others]))
     return out
 
 

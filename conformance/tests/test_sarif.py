@@ -122,3 +122,18 @@ def test_gcc_format_lines_match_the_problem_matcher(stork) -> None:
     r = stork("verify", "conformance/tests/adversarial/vacuous_routine_never_run.pml", "--format", "gcc")
     assert r.returncode == 5
     assert all(pattern.match(ln).group(4) == "warning" for ln in r.stdout.splitlines())
+
+
+def test_all_counterexamples_gives_other_shapes_as_more_code_flows(stork, tmp_path: Path) -> None:
+    from stork.verify import shape
+    out = tmp_path / "m.sarif"
+    r = stork("verify", "model/designs/spcnvme_overwritten_handle.pml", "--property", "no_leak",
+              "--all-counterexamples", "3", "--json", "--sarif", str(out))
+    doc = json.loads(r.stdout)
+    (leak,) = doc["properties"]
+    traces = [leak["trace"]] + leak["other_traces"]
+    assert 2 <= len(traces) <= 4
+    assert len({shape(t) for t in traces}) == len(traces)       # each of a shape of its own
+    sar = json.loads(out.read_text())
+    check_structure(sar)
+    assert len(sar["runs"][0]["results"][0]["codeFlows"]) == len(traces)

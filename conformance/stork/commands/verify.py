@@ -35,6 +35,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="set a model bound, e.g. -D MAXW=3 -D NTHREADS=2 (repeatable)")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="save each counterexample as DESIGN.PROPERTY.trace, with SPIN's .trail")
+    p.add_argument("--all-counterexamples", type=int, nargs="?", const=5, default=0, metavar="N",
+                   help="for each violated safety property, up to N (default 5) more "
+                   "counterexamples, each of a different shape (its events with worker and "
+                   "thread numbers dropped): a second cause shows up beside the first")
     p.add_argument("--json", action="store_true", help="print a machine-readable result")
     p.add_argument("--format", choices=["text", "gcc"], default="text",
                    help="gcc: one `FILE:LINE:COL: error: [RULE] ...` line per violation and "
@@ -77,6 +81,8 @@ def validate(args: argparse.Namespace) -> str | None:
     for what, v in (("--depth", args.depth), ("--memory", args.memory)):
         if v <= 0:
             return f"{what} must be positive"
+    if not 0 <= args.all_counterexamples <= 50:
+        return "--all-counterexamples must be 0..50"
     if not finite_time_limit(args.time_limit):
         return "--time-limit must be a number of seconds above 0 and at most a week"
     if args.out is not None and args.out.exists() and not args.out.is_dir():
@@ -123,14 +129,23 @@ def format_result(res: VerifyResult, show_traces: bool = True) -> str:
             rules = f" ({', '.join(r.prop.rules)})" if r.prop.rules else ""
             lines.append(f"counterexample for {r.prop.name}{rules}: "
                          f"violated that {r.prop.summary}")
-            steps = steps_of(r.trace_text)
-            width = max((len(ln) for ln, site in steps if site), default=0)
-            for n, (ln, site) in enumerate(steps, 1):
-                lines.append(f"  {n:3}. {ln:<{width}}  {site}".rstrip())
+            lines += _numbered(r.trace_text)
             lines.append(f"  {'':3}  (violation here)")
             if r.trail:
                 lines.append(f"  saved: {r.trail.with_suffix('.trace')} and {r.trail}")
+            for k, other in enumerate(r.others, 2):
+                lines.append("")
+                lines.append(f"counterexample {k} for {r.prop.name}, of another shape:")
+                lines += _numbered(other)
+                lines.append(f"  {'':3}  (violation here)")
     return "\n".join(lines)
+
+
+def _numbered(trace_text: str) -> list[str]:
+    """A counterexample's events, numbered, each call with the design's FILE:LINE."""
+    steps = steps_of(trace_text)
+    width = max((len(ln) for ln, site in steps if site), default=0)
+    return [f"  {n:3}. {ln:<{width}}  {site}".rstrip() for n, (ln, site) in enumerate(steps, 1)]
 
 
 def result_json(res: VerifyResult, expectation: dict | None = None) -> dict:
@@ -156,6 +171,7 @@ def result_json(res: VerifyResult, expectation: dict | None = None) -> dict:
                 "release_reached": r.reach.release if r.reach else None,
                 "call_reached": r.reach.calls if r.reach else None,
                 "trace": r.trace_text or None,
+                "other_traces": r.others,
                 "trail": str(r.trail) if r.trail else None,
             }
             for r in res.results
@@ -186,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
     wanted = {p.name: p for p in list(all_properties()) + own_properties(args)}
     selected = [wanted[n] for n in args.property] or None
     try:
-        res = verify(design, defines, selected, options(args), args.out)
+        res = verify(design, defines, selected, options(args), args.out, args.all_counterexamples)
     except (SpinInputError, DesignError, BadDefine) as e:
         print(f"stork verify: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
