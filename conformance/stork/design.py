@@ -200,6 +200,26 @@ def own_ltl(design: Path) -> list[tuple[str, Path, int]]:
     return out
 
 
+_DECL = re.compile(r"^\s*(?:hidden\s+|show\s+)?(?:bit|bool|byte|short|int|unsigned|mtype)\b"
+                   r"(?:\s*:\s*\d+)?\s+(.*?);?\s*$")
+
+
+def design_globals(design: Path) -> list[str]:
+    """The names of the design's own global variables (declared outside any body)."""
+    names: list[str] = []
+    for path in sources(design):
+        depth = 0
+        for line in _code_lines(path.read_text(encoding="utf-8", errors="replace")):
+            m = _DECL.match(line) if depth == 0 and not line.lstrip().startswith("#") else None
+            if m:
+                for part in m.group(1).split(","):
+                    word = re.match(r"\s*([A-Za-z_]\w*)", part)
+                    if word and word.group(1) not in names:
+                        names.append(word.group(1))
+            depth += line.count("{") - line.count("}")
+    return names
+
+
 def makes_assertions(design: Path) -> bool:
     """Does the design (or a file of its own that it includes) assert anything?"""
     return any(re.search(r"\bassert\s*\(", ln) for path in sources(design)

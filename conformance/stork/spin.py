@@ -245,6 +245,39 @@ def replay_trail(design: Path, workdir: Path, defines: list[str], trail: Path) -
     return (p.stdout + p.stderr).splitlines()
 
 
+# spin -p's step lines start with the step number as %3d (the model's own output may end in
+# spaces just before one), and its "proc N terminates" lines.
+_STEP = re.compile(r"(?: {2}\d| \d\d|\d{3,}):\t?\s*proc\s+\d+ (?:\(.*?\) \S+ \(state \d+\)\t\[.*\]|terminates)\n")
+_VALUE = re.compile(r"\t\t([A-Za-z_]\w*(?:\[\d+\])?) = (-?\d+)\n")
+
+
+def replay_trail_with_values(design: Path, workdir: Path, defines: list[str],
+                             trail: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """spin -t -p -g: the printed lines along the trail, as replay_trail gives them, and for
+    each line the global variables' values when it was printed (spin interleaves its step
+    and value lines with the model's output; they are taken out of it here)."""
+    cmd = ["spin", "-t", "-p", "-g", "-T", "-B", "-k", str(trail)]
+    cmd += [f"-D{d}" for d in defines] + [str(design.resolve())]
+    out = _run(cmd, workdir, timeout=120)
+    text = out.stdout + out.stderr
+    printed: list[str] = []
+    values: dict[str, str] = {}
+    states: list[dict[str, str]] = []
+    pos = 0
+    for m in re.finditer(f"{_STEP.pattern}|{_VALUE.pattern}", text):
+        printed.append(text[pos:m.start()])
+        pos = m.end()
+        v = _VALUE.fullmatch(m.group(0))
+        if v:
+            joined = "".join(printed)
+            states += [dict(values)] * (joined.count("\n") - len(states))
+            values[v.group(1)] = v.group(2)
+    printed.append(text[pos:])
+    lines = "".join(printed).splitlines()
+    states += [dict(values)] * (len(lines) - len(states))
+    return lines, states
+
+
 def replay_pan_trail(workdir: Path, trail: Path, env: dict[str, str] | None = None,
                      claim: str | None = None) -> list[str]:
     """pan -r: replay a trail with the pan that wrote it (the only way for a model with

@@ -26,12 +26,12 @@ from pathlib import Path
 
 from stork import __version__
 from stork import trace as tracefmt
-from stork.design import (DesignError, check_source, makes_assertions, names_used, own_bounds,
-                          own_ltl, sources)
+from stork.design import (DesignError, check_source, design_globals, makes_assertions, names_used,
+                          own_bounds, own_ltl, sources)
 from stork.paths import MODEL_DIR, ROOT
 from stork.properties import Property, all_properties
 from stork.spin import (PanOptions, PanResult, Unreached, compile_pan, generate, replay_pan_trail,
-                        replay_trail, run_pan)
+                        replay_trail_with_values, run_pan)
 
 HOLDS, VIOLATED, INCOMPLETE, VACUOUS = "holds", "VIOLATED", "incomplete", "vacuous"
 DESIGN_LTL = "design LTL"
@@ -163,6 +163,7 @@ def merged_defines(header_config: list[str], defines: list[str]) -> list[str]:
 
 
 SITE = "# at "        # a trace comment: the design's FILE:LINE of the call on the next line
+STATE = "# design: "   # a trace comment: the design's globals that changed before the next line
 
 
 def call_site(line: int, design_files: list[Path]) -> str:
@@ -215,10 +216,28 @@ def counterexample(design: Path, workdir: Path, defines: list[str], trail: Path,
     """Replay the trail and keep the model's trace lines: a trace, checked by the parser."""
     events = []
     files = sources(design)
-    lines = (replay_pan_trail(workdir, trail, claim=claim) if claim
-             else replay_trail(design, workdir, defines, trail))
-    for line in lines:
+    if claim:
+        lines, states = replay_pan_trail(workdir, trail, claim=claim), []
+    else:
+        lines, states = replay_trail_with_values(design, workdir, defines, trail)
+    names = design_globals(design)
+    is_event = [ln.strip().split(" ", 1)[0] in tracefmt.EVENT_WORDS and ln.strip() != "loop"
+                for ln in lines]
+    after: dict[int, str] = {}        # line index -> the design's globals changed after it
+    if states:
+        shown: dict[str, str] = {}
+        marks = [i for i, e in enumerate(is_event) if e]
+        for k, i in enumerate(marks):
+            nxt = states[marks[k + 1]] if k + 1 < len(marks) else states[-1]
+            now = {v: x for v, x in nxt.items() if v.split("[", 1)[0] in names}
+            changed = [f"{v}={x}" for v, x in now.items() if shown.get(v) != x]
+            if changed:
+                after[i] = STATE + " ".join(changed)
+                shown.update(now)
+    for i, line in enumerate(lines):
         s = line.strip()
+        if i - 1 in after:
+            events.append(after.pop(i - 1))
         where = re.match(r"spin: (\S+):(\d+), Error: assertion violated", s)
         site = re.fullmatch(r"# at line (\d+)", s)
         if s.startswith("<<<<<START OF CYCLE>>>>>"):
@@ -229,6 +248,7 @@ def counterexample(design: Path, workdir: Path, defines: list[str], trail: Path,
             events.append(s)
         elif where and prop.kind == "design":
             events.append(f"# the design's assert at {_source_line(where, design)} fails")
+    events += list(after.values())
     if prop.name == "no_leak":
         events += _leaks(events)
     rules = _rules_in(error_line) or list(prop.rules)

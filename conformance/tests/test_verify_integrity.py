@@ -191,3 +191,11 @@ def test_counterexample_names_call_sites_and_the_leaked_worker(stork, tmp_path: 
     text = (tmp_path / "spcnvme_early_return.no_leak.trace").read_text()
     assert "# at model/designs/spcnvme_early_return.pml:28\ncall dpc DISPATCH queue" in text
     trace.parse(text, "saved")              # the sites are comments: still a valid trace
+
+
+def test_counterexample_shows_the_design_globals_that_changed(stork) -> None:
+    r = stork("verify", "model/designs/double_free.pml")
+    lines = r.stdout.splitlines()
+    i = next(k for k, ln in enumerate(lines) if "call dpc DISPATCH queue w1 cb1 null -> SUCCESS" in ln)
+    assert lines[i + 1].strip() == "design: pending=1"
+    assert "design: pending=0 inside=1" in r.stdout

@@ -14,7 +14,8 @@ from stork.properties import all_properties, by_name
 from stork.spin import PanOptions, SpinInputError, SpinToolError
 from stork.suite import matches
 from stork.verify import (VIOLATED, BadDefine, ModelError, VerifyResult, design_properties,
-                          display_path, finite_time_limit, merged_defines, steps_of, verify)
+                          STATE, display_path, finite_time_limit, merged_defines, steps_of,
+                          verify)
 
 NAME = "verify"
 HELP = ("Verify a Promela design written against model/storport.pml: one verdict per property "
@@ -145,7 +146,14 @@ def _numbered(trace_text: str) -> list[str]:
     """A counterexample's events, numbered, each call with the design's FILE:LINE."""
     steps = steps_of(trace_text)
     width = max((len(ln) for ln, site in steps if site), default=0)
-    return [f"  {n:3}. {ln:<{width}}  {site}".rstrip() for n, (ln, site) in enumerate(steps, 1)]
+    out, n = [], 0
+    for ln, site in steps:
+        if ln.startswith(STATE):           # the design's globals after the step above
+            out.append(f"  {'':3}    {ln[2:]}")
+            continue
+        n += 1
+        out.append(f"  {n:3}. {ln:<{width}}  {site}".rstrip())
+    return out
 
 
 def result_json(res: VerifyResult, expectation: dict | None = None) -> dict:
