@@ -35,7 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
                    help="set a model bound, e.g. -D MAXW=3 -D NTHREADS=2 (repeatable)")
     p.add_argument("--out", type=Path, metavar="DIR",
-                   help="save each counterexample as DESIGN.PROPERTY.trace, with SPIN's .trail")
+                   help="save each counterexample as DESIGN.PROPERTY.trace, with SPIN's .trail, "
+                   "and the results as DESIGN.verify.json (stork report DIR draws them)")
     p.add_argument("--all-counterexamples", type=int, nargs="?", const=5, default=0, metavar="N",
                    help="for each violated safety property, up to N (default 5) more "
                    "counterexamples, each of a different shape (its events with worker and "
@@ -217,6 +218,12 @@ def run(args: argparse.Namespace) -> int:
     except (SpinToolError, ModelError) as e:
         print(f"stork verify: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
+    expectation = None
+    if header.expect_word and not args.property:
+        expectation = {"expected": header.expected_text(), "matches": matches(header, res)}
+    if args.out is not None:                 # the results beside the traces, for stork report
+        (args.out / f"{design.stem}.verify.json").write_text(
+            json.dumps(result_json(res, expectation), indent=2) + "\n", encoding="utf-8")
     if args.sarif is not None:
         try:
             sarif.write(args.sarif, verify_sarif.document(res))
@@ -224,9 +231,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"stork verify: --sarif {args.sarif}: cannot write it ({e.strerror or e})",
                   file=sys.stderr)
             return exitcodes.BAD_INPUT
-    expectation = None
-    if header.expect_word and not args.property:
-        expectation = {"expected": header.expected_text(), "matches": matches(header, res)}
     if args.json:
         print(json.dumps(result_json(res, expectation), indent=2))
     elif args.format == "gcc":
