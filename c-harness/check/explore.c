@@ -66,8 +66,10 @@ bool explorer_init(struct explorer *x, const struct stork_scenario *scn, char *e
 
 void explorer_free(struct explorer *x)
 {
-    if (x->run)
+    if (x->run) {
         run_release(x->run);
+        steps_release(x->run);
+    }
     for (int i = 0; i < x->nstacks; i++)
         free(x->stacks[i]);
     free(x->stacks);

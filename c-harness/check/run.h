@@ -158,6 +158,11 @@ struct run {
     int steps;
     bool cut; /* stopped at limits.max_steps: its end is unknown (the trace has no `end`) */
     char stopped[300]; /* why the run stopped early (a failed STORK_ASSERT), or "" */
+    struct step *st;   /* every scheduling step so far (livelock.c) */
+    int capst;
+    int *offers;       /* the actors each step offered, one after the other */
+    int noffers, capoffers;
+    bool looped;       /* ended in a livelock: its cycle is in the trace once, after `loop` */
     struct chooser *chooser;
     struct choices *made;
     struct run_limits limits;
@@ -209,6 +214,22 @@ void run_finding(struct run *r, const char *rule, const char *file, int line, in
 void run_finding_why(struct run *r, const char *rule, const char *why, const char *file, int line,
                      int worker, const char *fmt, ...);
 int wrec_of(const struct run *r, const void *handle);
+
+/* livelock.c: a run that repeats the same steps, fairly to every context that could go on
+ * instead, never ends (WI-M9).  After each step, what it was; then whether the run is now in
+ * such a cycle: if so, its findings are made, its events become the prefix, `loop` and one pass
+ * of the cycle, and the run is over. */
+struct step {
+    uint64_t sig;        /* what happened (computed when the run is checked) */
+    int ev;              /* events before it */
+    int actor;           /* who went on */
+    int offer, noffer;   /* who could have, in run->offers */
+    const char *at_file; /* where the context that went on stopped */
+    int at_line;
+};
+void step_record(struct run *r, int actor, const int *actors, int n, int ev_before);
+bool livelock_found(struct run *r);
+void steps_release(struct run *r);
 
 /* report.c */
 const char *irql_name(unsigned irql);

@@ -437,7 +437,7 @@ static bool schedule(struct run *r)
             r->cut = true; /* not a finding: a livelock, or only an unfair schedule */
             return false;
         }
-        int k = run_decide(r, n, actors);
+        int k = run_decide(r, n, actors), ev_before = r->nev;
         r->steps++;
         if (run_watch) {
             run_watch->steps = r->steps;
@@ -458,6 +458,9 @@ static bool schedule(struct run *r)
             break;
         }
         r->progress++;
+        step_record(r, actors[k], actors, n, ev_before);
+        if (livelock_found(r))
+            return false;
     }
     return false;
 }
@@ -465,7 +468,13 @@ static bool schedule(struct run *r)
 bool run_once(struct run *r, const struct stork_scenario *scn, struct chooser *ch,
               struct choices *made, struct run_limits limits, void **stacks, int *nstacks)
 {
+    struct step *st = r->st; /* the step buffers are kept from run to run */
+    int *offers = r->offers, capst = r->capst, capoffers = r->capoffers;
     memset(r, 0, sizeof *r);
+    r->st = st;
+    r->offers = offers;
+    r->capst = capst;
+    r->capoffers = capoffers;
     r->scn = scn;
     r->chooser = ch;
     r->made = made;

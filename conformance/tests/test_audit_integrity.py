@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from stork import audit as audit_mod
+from stork import check_trace
+from stork import trace as trace_reader
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "c-harness" / "check" / "scenarios"
@@ -154,3 +156,34 @@ def test_replay_json_is_json(stork, tmp_path: Path) -> None:
     assert rc == 1 and out["exit_status"] == 1 and out["same_run"]
     assert "WI-M6" in [f["rule"] for f in out["findings"]]
     assert "meta schedule" in out["trace"]
+
+
+@pytest.mark.parametrize("name,line,cycle_event", [
+    ("retry_livelock", 45, "call teardown PASSIVE free w1 -> UNSUCCESSFUL"),
+    ("poll_never_set", 36, None),
+])
+def test_a_livelock_is_a_wi_m9_finding_with_its_cycle_shown_once(
+        stork, tmp_path: Path, name: str, line: int, cycle_event: str | None) -> None:
+    src = ADVERSARIAL / f"{name}.c"
+    opts = ["--seed", "1", *audit_mod.expectation(src).options]
+    text = stork("audit", str(src), *opts)
+    assert text.returncode == 1 and len(text.stdout.splitlines()) < 400  # not every repetition
+    rc, out = audit_json(stork, str(src), *opts, "--out", str(tmp_path))
+    (f,) = [f for f in out["findings"] if f["rule"] == "WI-M9"]
+    assert f["why"] == "livelock" and f["line"] == line and "teardown repeats" in f["message"]
+    repeats = int(f["message"].split(" times")[0].split()[-1])
+    assert repeats >= 8
+    trace = f["trace"]
+    cycle = trace.split("\nloop\n")[1]
+    assert cycle.splitlines()[-1] == "end"
+    if cycle_event:
+        assert trace.count(cycle_event) == 1 and cycle_event in cycle
+    # the trace is a valid one (a liveness counterexample), which the reference and the model take
+    saved = Path(f["out"])
+    trace_reader.load(saved)
+    r = subprocess.run([str(LIBEXEC / "stork-replay"), "--impl", str(LIBEXEC / "stork-reference.so"),
+                        str(saved)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert check_trace.check_all([str(saved)], 1, 60)[0].verdict == check_trace.CONFORMS
+    again = stork("audit", "--replay", str(saved))
+    assert again.returncode == 1 and "same run" in again.stdout, again.stdout + again.stderr
