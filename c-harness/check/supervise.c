@@ -459,7 +459,11 @@ int supervise(struct explorer *x, struct cli *c)
         dup2(p[1], 1);
         close(p[1]);
         int rc = c->replay ? replay_command(x, c) : audit_command(x, c);
-        fflush(stdout);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            fputs("stork-audit: the report could not be written (did the scenario close its "
+                  "standard output?)\n", stderr);
+            rc = 2;
+        }
         run_watch->rc = rc;
         run_watch->done = 1;
         return rc;
@@ -476,7 +480,8 @@ int supervise(struct explorer *x, struct cli *c)
     }
     *w = *run_watch;
     int rc;
-    if (w->done && !e.killed && WIFEXITED(e.status) && WEXITSTATUS(e.status) == w->rc) {
+    if (w->done && !e.killed && WIFEXITED(e.status) && WEXITSTATUS(e.status) == w->rc &&
+        (out.len || w->rc == 2)) {
         fwrite(out.p ? out.p : "", 1, out.len, stdout);
         rc = w->rc;
     } else if (w->done) {

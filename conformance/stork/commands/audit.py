@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
               "no result", file=sys.stderr)
         return exitcodes.BAD_INPUT
     if rc != exitcodes.BAD_INPUT and not has_report(output, rc, args.json, bool(args.replay)):
-        print(f"stork audit: the audit program exited with status {rc} without its report: "
-              "no result", file=sys.stderr)
+        print(f"stork audit: the audit program exited with status {rc} without its report "
+              "(or with something else on its output): no result", file=sys.stderr)
         return exitcodes.BAD_INPUT
     return rc
