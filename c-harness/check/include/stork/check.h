@@ -72,7 +72,8 @@ struct stork_lock {
 
 /* A scheduling point: another context may run here.  Not for waiting: a loop of yields
  * polling a flag never ends in the schedules that always pick the poller, and those runs are
- * cut (--max-steps), which leaves the search incomplete; wait with STORK_WAIT_UNTIL. */
+ * cut (--max-steps), which leaves the search incomplete; wait with STORK_WAIT_UNTIL.  (A poll
+ * that nothing else can satisfy is a livelock: a finding, WI-M9.) */
 #define STORK_YIELD() stork_yield_at(__FILE__, __LINE__)
 /* StorPortAcquireSpinLock / StorPortReleaseSpinLock. */
 #define STORK_LOCK(lock) stork_lock_at((lock), __FILE__, __LINE__)
