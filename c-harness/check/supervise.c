@@ -16,6 +16,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +50,14 @@ static void buf_add(struct buf *b, const char *s, size_t n)
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = 0;
+}
+
+/* In a child: die with the process that watches it (killed at a time-out, say), not linger. */
+static void die_with_parent(void)
+{
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
 }
 
 static double now(void)
@@ -194,6 +205,7 @@ static void rerun(struct explorer *x, const struct cli *c, const struct watch *w
         return;
     }
     if (pid == 0) {
+        die_with_parent();
         close(p[0]);
         int null = open("/dev/null", O_WRONLY);
         if (null >= 0) {
@@ -455,6 +467,7 @@ int supervise(struct explorer *x, struct cli *c)
         return 2;
     }
     if (pid == 0) {
+        die_with_parent();
         close(p[0]);
         dup2(p[1], 1);
         close(p[1]);

@@ -187,3 +187,30 @@ def test_a_livelock_is_a_wi_m9_finding_with_its_cycle_shown_once(
     assert check_trace.check_all([str(saved)], 1, 60)[0].verdict == check_trace.CONFORMS
     again = stork("audit", "--replay", str(saved))
     assert again.returncode == 1 and "same run" in again.stdout, again.stdout + again.stderr
+
+
+def test_the_search_dies_with_the_program_that_watches_it() -> None:
+    """`stork audit` kills the audit program at its hard limit: the child running the search
+    must not go on alone."""
+    p = subprocess.Popen([str(BUILT / "pct_depth2_race"), "--exhaustive", "--max-schedules",
+                          "100000000", "--time-limit", "60"], stdout=subprocess.DEVNULL)
+    try:
+        children = Path(f"/proc/{p.pid}/task/{p.pid}/children")
+        deadline = time.monotonic() + 10
+        while not children.read_text().split() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (child,) = map(int, children.read_text().split())
+    finally:
+        p.kill()
+        p.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{child}/stat").read_text().split(")")[-1].split()[0]
+        except FileNotFoundError:
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(0.05)
+    os.kill(child, 9)
+    pytest.fail("the search went on after the audit program was killed")
