@@ -297,6 +297,20 @@ int run_decide(struct run *r, int n, const int *actors)
     return k;
 }
 
+/* A callback's entry has no call site of its own: the queue that queued it stands for it. */
+static void stream_resume(const struct run *r, const struct ctx *c)
+{
+    for (int i = r->nev - 1; c->kind == K_SYS && c->at_line == 0 && i >= 0; i--) {
+        const struct ev *e = &r->ev[i];
+        if (e->kind == EV_QUEUE && e->worker == c->worker + 1 && e->status == STOR_STATUS_SUCCESS) {
+            fprintf(run_stream, "#q %s:%d\n", e->file, e->line);
+            break;
+        }
+    }
+    fprintf(run_stream, "#@ %s %s:%d\n", c->name, c->at_file ? c->at_file : "(its start)",
+            c->at_line);
+}
+
 static void resume(struct run *r, struct ctx *c)
 {
     if (!c->has_fiber) {
@@ -311,8 +325,7 @@ static void resume(struct run *r, struct ctx *c)
     r->cur = c->index;
     r->last = c->index;
     if (run_stream) /* where it goes on from: the last thing known if it never comes back */
-        fprintf(run_stream, "#@ %s %s:%d\n", c->name, c->at_file ? c->at_file : "(its start)",
-                c->at_line);
+        stream_resume(r, c);
     fiber_switch(&r->main, &c->fiber);
     r->cur = -1;
     if (c->state != C_DONE)

@@ -234,6 +234,8 @@ struct story {
     struct buf trace, history;
     char ctx[64], file[256];
     int line;
+    char queued_file[256]; /* a callback's: the queue that queued it */
+    int queued_line;
     bool ended; /* the re-run ended normally: the scenario is not deterministic */
 };
 
@@ -264,6 +266,13 @@ static void read_story(const struct buf *in, struct story *s)
             copy(s->ctx, sizeof s->ctx, line + 3);
             copy(s->file, sizeof s->file, site + 1);
             s->line = atoi(colon + 1);
+        } else if (strncmp(line, "#q ", 3) == 0) {
+            char *colon = strrchr(line, ':');
+            if (!colon)
+                continue;
+            *colon = 0;
+            copy(s->queued_file, sizeof s->queued_file, line + 3);
+            s->queued_line = atoi(colon + 1);
         } else if (strncmp(line, "#! ", 3) == 0) {
             s->ended = true;
         } else {
@@ -287,7 +296,8 @@ static void read_story(const struct buf *in, struct story *s)
 static void went_on_from(const struct story *s, char *buf, size_t size)
 {
     if (s->line == 0 && strcmp(s->file, "(callback entry)") == 0)
-        snprintf(buf, size, "from the first instruction of its callback");
+        snprintf(buf, size, "from the first instruction of its callback (queued at %s:%d)",
+                 s->queued_file, s->queued_line);
     else if (s->line == 0)
         snprintf(buf, size, "from its start");
     else
@@ -348,7 +358,15 @@ static int report_crash(struct explorer *x, const struct cli *c, const struct wa
     free(re.p);
     struct found f = {.rule = "STORK-CRASH", .why = why, .line = s.line, .pct = w->phase == PH_PCT,
                       .seed = w->seed, .run = w->number};
-    copy(f.file, sizeof f.file, s.file);
+    /* where the finding is: the point it went on from; for a callback's or a routine's first
+     * instructions, the queue that queued it, or the scenario */
+    if (s.line != 0)
+        copy(f.file, sizeof f.file, s.file);
+    else if (s.queued_file[0])
+        copy(f.file, sizeof f.file, s.queued_file);
+    else
+        copy(f.file, sizeof f.file, c->o.source ? c->o.source : x->scn->name);
+    f.line = s.line ? s.line : s.queued_line;
     char msg[1200], from[400];
     went_on_from(&s, from, sizeof from);
     snprintf(msg, sizeof msg, "the audit program %s in %s: %s went on %s and the program ended "

@@ -281,6 +281,8 @@ def test_sanitize_reports_a_memory_error_in_the_miniport_with_its_schedule(stork
     assert "heap-use-after-free" in r.stderr and "uaf.c:5 in cb" in r.stderr
     # the finding: the run's schedule and its events up to the error
     assert "FINDING 1: STORK-CRASH (sanitizer)" in r.stdout
+    # it crashed before the callback's first call: the queue that queued it is the site
+    assert f"STORK-CRASH (sanitizer) at {src}:7" in r.stdout
     assert "meta schedule" in r.stdout and "start sys0 w1 cb1 null" in r.stdout
 
 
