@@ -7,7 +7,7 @@
 #include "cli.h"
 
 /* The usual way out of each obligation's break (spec/contract.md, WI-M). */
-static const char *fix_for(const char *rule)
+const char *fix_for(const char *rule)
 {
     static const struct {
         const char *rule, *fix;
@@ -29,6 +29,12 @@ static const char *fix_for(const char *rule)
                   "(nothing pending, no callback inside) before releasing them"},
         {"WI-M9", "make what the wait waits for happen on every path (e.g. signal it when the "
                   "queue fails or the callback returns early)"},
+        {"STORK-ASSERT", "the scenario's assertion says what its author expects at that line; the "
+                         "trace shows the schedule that breaks it: fix the miniport, or the "
+                         "assertion if it expects too much"},
+        {"STORK-CRASH", "find the fault in the code that ran from the scheduling point named (run "
+                        "the trace under a debugger or with --sanitize); a miniport must not end "
+                        "the process"},
     };
     for (size_t i = 0; i < sizeof fixes / sizeof fixes[0]; i++)
         if (strcmp(fixes[i].rule, rule) == 0)
@@ -36,33 +42,39 @@ static const char *fix_for(const char *rule)
     return "";
 }
 
-static void sched_meta(char *buf, size_t size, const struct choices *s)
+void make_meta(struct meta *m, const struct cli *c, const char *name, int threads, const int *pick,
+               int len, const struct found *f)
 {
-    size_t used = (size_t)snprintf(buf, size, "schedule");
-    for (int i = 0; i < s->len && used + 12 < size; i++)
-        used += (size_t)snprintf(buf + used, size - used, " %d", s->pick[i]);
+    snprintf(m->gen, sizeof m->gen, "generator stork-audit 0.1.0");
+    snprintf(m->scn, sizeof m->scn, "scenario %s", c->o.source ? c->o.source : name);
+    snprintf(m->cfg, sizeof m->cfg, "config NTHREADS=%d", threads);
+    size_t used = (size_t)snprintf(m->sched, sizeof m->sched, "schedule");
+    for (int i = 0; i < len && used + 12 < sizeof m->sched; i++)
+        used += (size_t)snprintf(m->sched + used, sizeof m->sched - used, " %d", pick[i]);
+    m->n = 0;
+    m->v[m->n++] = m->gen;
+    m->v[m->n++] = m->scn;
+    m->v[m->n++] = m->cfg;
+    m->v[m->n++] = m->sched;
+    if (f) {
+        const char *base = strrchr(f->file, '/');
+        snprintf(m->prop, sizeof m->prop, "finding %s %s:%d", f->rule, base ? base + 1 : f->file,
+                 f->line);
+        m->v[m->n++] = m->prop;
+        if (f->pct) {
+            snprintf(m->seed, sizeof m->seed, "seed %llu", (unsigned long long)f->seed);
+            m->v[m->n++] = m->seed;
+        }
+    }
 }
 
 /* The current run as a trace, with the metadata that lets --replay repeat it. */
 void print_trace(FILE *out, struct explorer *x, const struct cli *c, const struct found *f,
-                        const struct choices *s)
+                 const struct choices *s)
 {
-    char gen[] = "generator stork-audit 0.1.0", scn[400], sched[8192], seed[64], prop[600], cfg[64];
-    snprintf(scn, sizeof scn, "scenario %s", c->o.source ? c->o.source : x->scn->name);
-    snprintf(cfg, sizeof cfg, "config NTHREADS=%d", x->run->nctx - x->run->first_sys);
-    sched_meta(sched, sizeof sched, s);
-    const char *meta[6] = {gen, scn, cfg, sched};
-    int n = 4;
-    if (f) {
-        const char *base = strrchr(f->file, '/');
-        snprintf(prop, sizeof prop, "finding %s %s:%d", f->rule, base ? base + 1 : f->file, f->line);
-        meta[n++] = prop;
-        if (f->pct) {
-            snprintf(seed, sizeof seed, "seed %llu", (unsigned long long)f->seed);
-            meta[n++] = seed;
-        }
-    }
-    write_trace(out, x->run, meta, n);
+    struct meta m;
+    make_meta(&m, c, x->scn->name, x->run->nctx - x->run->first_sys, s->pick, s->len, f);
+    write_trace(out, x->run, m.v, m.n);
 }
 
 static void print_indented(const char *text, const char *indent)
@@ -76,7 +88,7 @@ static void print_indented(const char *text, const char *indent)
     }
 }
 
-static void json_string(FILE *out, const char *s)
+void json_string(FILE *out, const char *s)
 {
     fputc('"', out);
     for (; *s; s++) {
@@ -93,10 +105,45 @@ static void json_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
+bool save_trace(const struct cli *c, const char *name, const struct found *f, const char *trace,
+                char *path, size_t size)
+{
+    static char taken[64][540]; /* the names this audit wrote: a name is never written twice */
+    static int ntaken;
+    const char *base = strrchr(f->file, '/');
+    char why[64] = "";
+    for (size_t i = 0; f->why[i] && i + 2 < sizeof why; i++) {
+        unsigned char ch = (unsigned char)f->why[i];
+        why[0] = '.';
+        why[i + 1] = (char)(((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) ? ch : '-');
+        why[i + 2] = 0;
+    }
+    char stem[512];
+    snprintf(stem, sizeof stem, "%s.%s.%s-%d%s", name, f->rule, base ? base + 1 : f->file, f->line,
+             why);
+    char unique[540];
+    snprintf(unique, sizeof unique, "%s", stem);
+    for (int n = 2, i = 0; i < ntaken; i++)
+        if (strcmp(taken[i], unique) == 0) {
+            snprintf(unique, sizeof unique, "%s.%d", stem, n++);
+            i = -1;
+        }
+    if (ntaken < 64)
+        snprintf(taken[ntaken++], sizeof taken[0], "%s", unique);
+    snprintf(path, size, "%s/%s.trace", c->out_dir, unique);
+    FILE *o = fopen(path, "w");
+    if (!o || fputs(trace, o) < 0 || fclose(o) != 0) {
+        fprintf(stderr, "stork-audit: cannot write %s\n", path);
+        return false;
+    }
+    return true;
+}
+
 /* One finding: re-run its schedule, print message, history and trace. */
 static bool report_finding(struct explorer *x, const struct cli *c, struct found *f, int number,
                            long min_runs, FILE *json)
 {
+    watch_phase(PH_REPORT, number, f->seed);
     if (!run_schedule(x, &c->o, f->sched.pick, f->sched.len))
         return false;
     const struct finding *fi = run_has(x->run, f);
@@ -112,23 +159,16 @@ static bool report_finding(struct explorer *x, const struct cli *c, struct found
     if (!t || !h)
         return false;
     print_trace(t, x, c, f, &f->sched);
-    write_history(h, x->run, fi->worker, fi->ev, "");
+    /* a failed assertion is about the whole run so far, not one worker */
+    bool whole = strcmp(f->rule, "STORK-ASSERT") == 0;
+    write_history(h, x->run, whole ? HISTORY_ALL : fi->worker, fi->ev, "");
     fclose(t);
     fclose(h);
-    if (c->out_dir) {
-        const char *base = strrchr(f->file, '/');
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s.%s.%s-%d.trace", c->out_dir, x->scn->name, f->rule,
-                 base ? base + 1 : f->file, f->line);
-        FILE *o = fopen(path, "w");
-        if (!o) {
-            fprintf(stderr, "stork-audit: cannot write %s\n", path);
-            free(trace);
-            free(hist);
-            return false;
-        }
-        fputs(trace, o);
-        fclose(o);
+    char path[4096] = "";
+    if (c->out_dir && !save_trace(c, x->scn->name, f, trace, path, sizeof path)) {
+        free(trace);
+        free(hist);
+        return false;
     }
     if (json) {
         fprintf(json, "%s{\"rule\": ", number ? ", " : "");
@@ -145,13 +185,20 @@ static bool report_finding(struct explorer *x, const struct cli *c, struct found
         json_string(json, hist);
         fprintf(json, ", \"trace\": ");
         json_string(json, trace);
-        fprintf(json, ", \"found_by\": \"%s\", \"run\": %ld, \"seed\": %llu}", f->pct ? "pct" : "exhaustive",
+        fprintf(json, ", \"found_by\": \"%s\", \"run\": %ld, \"seed\": %llu", f->pct ? "pct" : "exhaustive",
                 f->run, (unsigned long long)f->seed);
+        if (path[0]) {
+            fprintf(json, ", \"out\": ");
+            json_string(json, path);
+        }
+        fputc('}', json);
     } else {
         printf("\nFINDING %d: %s%s%s%s at %s:%d\n  %s\n", number + 1, f->rule, f->why[0] ? " (" : "",
                f->why, f->why[0] ? ")" : "", f->file, f->line, fi->msg);
         printf("  fix: %s\n", fix_for(f->rule));
-        if (fi->worker >= 0)
+        if (whole)
+            printf("  the run's events:\n");
+        else if (fi->worker >= 0)
             printf("  history of w%d:\n", fi->worker + 1);
         else
             printf("  where:\n");
@@ -167,6 +214,8 @@ static bool report_finding(struct explorer *x, const struct cli *c, struct found
         printf("  minimised to %d decision(s) off the default schedule (%ld re-runs); trace, "
                "which --replay repeats:\n", moved, min_runs);
         print_indented(trace, "    ");
+        if (path[0])
+            printf("  trace written to %s\n", path);
     }
     free(trace);
     free(hist);
@@ -233,7 +282,7 @@ int audit_command(struct explorer *x, struct cli *c)
     }
     int rc = res.nf ? 1 : res.complete ? 0 : 3;
     if (json) {
-        printf("], \"status\": %d}\n", rc);
+        printf("], \"exit_status\": %d}\n", rc);
     } else if (res.nf) {
         printf("\n%d finding(s):", res.nf);
         for (int i = 0; i < res.nf; i++) {

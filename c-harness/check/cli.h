@@ -11,6 +11,27 @@ struct cli {
     bool json;
 };
 
+/* A trace's meta lines for a run of `name` with these decisions (f: the finding, or NULL). */
+struct meta {
+    char gen[32], scn[400], cfg[64], sched[8192], prop[600], seed[64];
+    const char *v[6];
+    int n;
+};
+void make_meta(struct meta *m, const struct cli *c, const char *name, int threads, const int *pick,
+               int len, const struct found *f);
+/* Write a finding's trace to --out DIR under a name no other finding of this audit has, named
+ * by scenario, rule, site and kind of break; its path in `path`.  False (said on stderr) if it
+ * cannot be written. */
+bool save_trace(const struct cli *c, const char *name, const struct found *f, const char *trace,
+                char *path, size_t size);
+/* The usual way out of a rule's break ("" if none is known). */
+const char *fix_for(const char *rule);
+/* s as a JSON string. */
+void json_string(FILE *out, const char *s);
+/* Run the audit (or --replay) in a child process and pass its report on only if it is whole; a
+ * child that dies first is a finding (STORK-CRASH), one stuck past the time limit is killed. */
+int supervise(struct explorer *x, struct cli *c);
+
 /* A decimal number >= 0. */
 bool parse_count(const char *s, long *v);
 /* The run in x->run as a trace, with the metadata that lets --replay repeat it (f: the finding

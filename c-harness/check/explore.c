@@ -66,8 +66,10 @@ bool explorer_init(struct explorer *x, const struct stork_scenario *scn, char *e
 
 void explorer_free(struct explorer *x)
 {
-    if (x->run)
+    if (x->run) {
         run_release(x->run);
+        steps_release(x->run);
+    }
     for (int i = 0; i < x->nstacks; i++)
         free(x->stacks[i]);
     free(x->stacks);
@@ -178,9 +180,9 @@ static void record(struct explorer *x, const struct explore_opts *o, long number
     }
 }
 
-static bool out_of_time(const struct explore_opts *o, double start, long runs, struct explore_result *res)
+static bool out_of_time(const struct explore_opts *o, double start, struct explore_result *res)
 {
-    if (o->time_limit > 0 && runs % 256 == 0 && now() - start > o->time_limit)
+    if (o->time_limit > 0 && now() - start > o->time_limit)
         res->timed_out = true;
     return res->timed_out;
 }
@@ -191,6 +193,7 @@ static bool exhaustive(struct explorer *x, const struct explore_opts *o, struct 
     double t0 = now();
     struct choices prefix = {0};
     for (;;) {
+        watch_phase(PH_EXHAUSTIVE, res->schedules, 0);
         if (!run_schedule(x, o, prefix.pick, prefix.len)) {
             snprintf(res->error, sizeof res->error, "%s", x->run->error);
             free(prefix.pick);
@@ -209,7 +212,7 @@ static bool exhaustive(struct explorer *x, const struct explore_opts *o, struct 
             break;
         }
         if (res->schedules >= o->max_schedules || res->error[0] ||
-            out_of_time(o, start, res->schedules, res))
+            out_of_time(o, start, res))
             break;
         prefix.len = 0;
         for (int j = 0; j < i; j++)
@@ -296,17 +299,19 @@ static bool pct(struct explorer *x, const struct explore_opts *o, struct explore
 {
     double t0 = now();
     /* k: the steps of the default schedule, or more if a run so far took more */
+    watch_phase(PH_PCT, -1, 0);
     if (!run_schedule(x, o, NULL, 0)) {
         snprintf(res->error, sizeof res->error, "%s", x->run->error);
         return false;
     }
     int k = x->run->steps, n = actors_of_run(x->run);
-    for (long i = 0; i < o->pct_runs && !res->error[0] && !out_of_time(o, start, i, res); i++) {
+    for (long i = 0; i < o->pct_runs && !res->error[0] && !out_of_time(o, start, res); i++) {
         struct pct_chooser pc = {.base.pick = pct_pick, .d = o->depth, .k = k};
         uint64_t seed = o->seed + (uint64_t)i;
         pc.rng = seed;
         for (int j = 0; j < o->depth - 1; j++)
             pc.change[j] = (int)(mix(&pc.rng) % (uint64_t)k);
+        watch_phase(PH_PCT, i, seed);
         if (!do_run(x, o, &pc.base)) {
             snprintf(res->error, sizeof res->error, "%s", x->run->error);
             return false;
@@ -361,6 +366,7 @@ long minimise(struct explorer *x, const struct explore_opts *o, struct found *f)
             copy_choices(&trial, &best);
             trial.pick[i] = 0;
             runs++;
+            watch_phase(PH_MINIMISE, runs, 0);
             if (run_schedule(x, o, trial.pick, trial.len) && run_has(x->run, f)) {
                 copy_choices(&best, &x->made);
                 changed = true;

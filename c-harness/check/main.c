@@ -16,22 +16,22 @@
 #ifdef STORK_CHECK_ASAN
 #include <sanitizer/common_interface_defs.h>
 
-/* A memory error in the miniport's code: say which run it was, so that it can be repeated. */
+/* A memory error in the miniport's code: the process that watches the audit reports it as a
+ * finding with the run's schedule and events (supervise.c). */
 static void on_sanitizer_death(void)
 {
-    const struct run *r = run_current();
-    if (!r)
-        return;
-    fprintf(stderr, "stork-audit: the sanitizer stopped this run; --replay a trace with these "
-            "lines repeats it:\nmeta schedule");
-    for (int i = 0; i < r->made->len; i++)
-        fprintf(stderr, " %d", r->made->pick[i]);
-    fputs("\nthe run's events up to the error:\n", stderr);
-    for (int i = 0; i < r->nev; i++) {
-        fputs("  ", stderr);
-        write_event(stderr, r, &r->ev[i]);
-        fputc('\n', stderr);
-    }
+    if (run_watch)
+        run_watch->sanitizer = 1;
+}
+
+/* Every sanitizer's report ends with its summary (UBSan's stops the program without calling the
+ * death callback): this replaces sanitizer_common's weak default, which prints it. */
+void __sanitizer_report_error_summary(const char *summary);
+void __sanitizer_report_error_summary(const char *summary)
+{
+    if (run_watch)
+        run_watch->sanitizer = 1;
+    fprintf(stderr, "%s\n", summary);
 }
 #endif
 
@@ -46,7 +46,8 @@ static const char usage[] =
     "  --max-steps N      scheduling steps after which a run is cut (default 10000); a cut run\n"
     "                     makes the search incomplete\n"
     "  --threads N        system worker threads (1..4), instead of the scenario's\n"
-    "  --time-limit S     seconds for the whole search; past them it stops, incomplete\n"
+    "  --time-limit S     seconds for the whole search (default 300); past them it stops,\n"
+    "                     incomplete, and a run stuck with no scheduling point is killed\n"
     "  --replay FILE      run the schedule recorded in FILE (meta schedule) and check the run\n"
     "                     is the one FILE records\n"
     "  --out DIR          write each finding's minimised trace to DIR\n"
@@ -72,6 +73,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     c->o.pct_runs = 2000;
     c->o.depth = 3;
     c->o.limits.max_steps = 10000;
+    c->o.time_limit = 300;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     c->o.seed = (uint64_t)ts.tv_sec * 1000003u + (uint64_t)ts.tv_nsec % 1000003u;
@@ -121,7 +123,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         } else if (strcmp(a, "--depth") == 0 && n >= 1 && n <= 8) {
             c->o.depth = (int)n;
             i++;
-        } else if (strcmp(a, "--time-limit") == 0) {
+        } else if (strcmp(a, "--time-limit") == 0 && n >= 1) {
             c->o.time_limit = (double)n;
             i++;
         } else if (strcmp(a, "--threads") == 0 && n >= 1 && n <= MAX_THREADS) {
@@ -154,7 +156,7 @@ int main(int argc, char **argv)
         explorer_free(&x);
         return 2;
     }
-    rc = c.replay ? replay_command(&x, &c) : audit_command(&x, &c);
+    rc = supervise(&x, &c);
     explorer_free(&x);
     return rc;
 }

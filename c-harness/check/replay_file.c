@@ -6,6 +6,59 @@
 
 #include "cli.h"
 
+static void replay_text(struct explorer *x, const struct cli *c, const struct choices *used)
+{
+    print_trace(stdout, x, c, NULL, used);
+    for (int i = 0; i < x->run->nf; i++) {
+        const struct finding *f = &x->run->f[i];
+        printf("FINDING %s at %s:%d\n  %s\n", f->rule, f->file, f->line, f->msg);
+        if (f->worker >= 0)
+            printf("  history of w%d:\n", f->worker + 1);
+        write_history(stdout, x->run, f->worker, f->ev, "    ");
+    }
+    printf("replayed %s: same run, %d finding(s)\n", c->replay, x->run->nf);
+}
+
+static void replay_json(struct explorer *x, const struct cli *c, const struct choices *used, int rc)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *t = open_memstream(&text, &len);
+    if (t) {
+        print_trace(t, x, c, NULL, used);
+        fclose(t);
+    }
+    printf("{\"replayed\": ");
+    json_string(stdout, c->replay);
+    printf(", \"same_run\": true, \"trace\": ");
+    json_string(stdout, text ? text : "");
+    free(text);
+    printf(", \"findings\": [");
+    for (int i = 0; i < x->run->nf; i++) {
+        const struct finding *f = &x->run->f[i];
+        char *hist = NULL;
+        size_t hlen = 0;
+        FILE *h = open_memstream(&hist, &hlen);
+        if (h) {
+            write_history(h, x->run, f->worker, f->ev, "");
+            fclose(h);
+        }
+        printf("%s{\"rule\": ", i ? ", " : "");
+        json_string(stdout, f->rule);
+        printf(", \"why\": ");
+        json_string(stdout, f->why);
+        printf(", \"file\": ");
+        json_string(stdout, f->file);
+        printf(", \"line\": %d, \"message\": ", f->line);
+        json_string(stdout, f->msg);
+        printf(", \"worker\": %d, \"history\": ", f->worker + 1);
+        json_string(stdout, hist ? hist : "");
+        printf("}");
+        free(hist);
+    }
+    printf("], \"exit_status\": %d}\n", rc);
+}
+
 /* --replay: the schedule a trace records, run again; the run must be the trace's. */
 int replay_command(struct explorer *x, struct cli *c)
 {
@@ -64,6 +117,7 @@ int replay_command(struct explorer *x, struct cli *c)
         return 2;
     }
     int rc = 2;
+    watch_phase(PH_REPLAY, 0, 0);
     if (!run_schedule(x, &c->o, s.pick, s.len)) {
         fprintf(stderr, "stork-audit: %s: %s\n", x->scn->name, x->run->error);
     } else {
@@ -74,7 +128,7 @@ int replay_command(struct explorer *x, struct cli *c)
             write_event(g, x->run, &x->run->ev[i]);
             fputc('\n', g);
         }
-        if (!x->run->cut && x->run->nev && x->run->ev[x->run->nev - 1].kind != EV_END)
+        if (!x->run->cut && !x->run->stopped[0] && x->run->nev && x->run->ev[x->run->nev - 1].kind != EV_END)
             fputs("end\n", g);
         fclose(g);
         if (strcmp(got, expected) != 0) {
@@ -84,16 +138,11 @@ int replay_command(struct explorer *x, struct cli *c)
             struct choices used = {0};
             for (int i = 0; i < x->made.len; i++)
                 choices_push(&used, x->made.pick[i], x->made.n[i]);
-            print_trace(stdout, x, c, NULL, &used);
-            for (int i = 0; i < x->run->nf; i++) {
-                const struct finding *f = &x->run->f[i];
-                printf("FINDING %s at %s:%d\n  %s\n", f->rule, f->file, f->line, f->msg);
-                if (f->worker >= 0)
-                    printf("  history of w%d:\n", f->worker + 1);
-                write_history(stdout, x->run, f->worker, f->ev, "    ");
-            }
-            printf("replayed %s: same run, %d finding(s)\n", c->replay, x->run->nf);
             rc = x->run->nf ? 1 : 0;
+            if (c->json)
+                replay_json(x, c, &used, rc);
+            else
+                replay_text(x, c, &used);
             free(used.pick);
             free(used.n);
         }

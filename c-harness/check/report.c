@@ -103,6 +103,17 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+void write_trace_event(FILE *out, const struct run *r, const struct ev *e)
+{
+    if (e->null_out)
+        fputs("# the next init passed a NULL Worker pointer (trace version 1 cannot say so; "
+              "a replay passes a valid one)\n", out);
+    write_event(out, r, e);
+    if (e->file)
+        fprintf(out, "\n# ^ %s:%d", base_name(e->file), e->line);
+    fputc('\n', out);
+}
+
 void write_trace(FILE *out, const struct run *r, const char *const *meta, int nmeta)
 {
     fputs("stork-trace 1\n", out);
@@ -110,19 +121,15 @@ void write_trace(FILE *out, const struct run *r, const char *const *meta, int nm
         fprintf(out, "meta %s\n", meta[i]);
     bool ended = false;
     for (int i = 0; i < r->nev; i++) {
-        const struct ev *e = &r->ev[i];
-        if (e->null_out)
-            fputs("# the next init passed a NULL Worker pointer (trace version 1 cannot say so; "
-                  "a replay passes a valid one)\n", out);
-        write_event(out, r, e);
-        if (e->file)
-            fprintf(out, "\n# ^ %s:%d", base_name(e->file), e->line);
-        fputc('\n', out);
-        ended = e->kind == EV_END;
+        write_trace_event(out, r, &r->ev[i]);
+        ended = r->ev[i].kind == EV_END;
     }
     if (r->cut)
         fprintf(out, "# cut after %d steps: the rest of this run is unknown (truncated trace)\n",
                 r->steps);
+    else if (r->stopped[0])
+        fprintf(out, "# %s: the run stopped, the rest of it is unknown (truncated trace)\n",
+                r->stopped);
     else if (!ended)
         fputs("end\n", out); /* after `loop`: the run stays there forever */
 }
@@ -139,7 +146,8 @@ void write_history(FILE *out, const struct run *r, int worker, int here, const c
 {
     for (int i = 0; i < r->nev; i++) {
         const struct ev *e = &r->ev[i];
-        bool mine = worker >= 0 && (involves(e, worker) || r->w[worker].overwritten_ev == i);
+        bool mine = worker == HISTORY_ALL ||
+                    (worker >= 0 && (involves(e, worker) || r->w[worker].overwritten_ev == i));
         if (!mine && i != here)
             continue;
         fprintf(out, "%s#%d ", indent, i + 1);

@@ -8,6 +8,7 @@
 #define STORK_CHECK_RUN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "fiber.h"
@@ -156,11 +157,39 @@ struct run {
     unsigned long progress;
     int steps;
     bool cut; /* stopped at limits.max_steps: its end is unknown (the trace has no `end`) */
+    char stopped[300]; /* why the run stopped early (a failed STORK_ASSERT), or "" */
+    struct step *st;   /* every scheduling step so far (livelock.c) */
+    int capst;
+    int *offers;       /* the actors each step offered, one after the other */
+    int noffers, capoffers;
+    bool looped;       /* ended in a livelock: its cycle is in the trace once, after `loop` */
     struct chooser *chooser;
     struct choices *made;
     struct run_limits limits;
     char error[300]; /* a scenario error (bad input) or an internal one: the run is void */
 };
+
+/* What the process that watches an audit (supervise.c) can read of the run in progress: memory
+ * shared with it, written as the run goes, so that a run that never comes back (exit, a crash, a
+ * loop with no scheduling point) is still known by its schedule. */
+#define WATCH_PICKS (1 << 16)
+enum watch_phase { PH_NONE, PH_EXHAUSTIVE, PH_PCT, PH_MINIMISE, PH_REPORT, PH_REPLAY };
+struct watch {
+    int done, rc;    /* the audit wrote its whole report and exits with rc */
+    int sanitizer;   /* the sanitizer stopped the run */
+    int running;     /* a run is in progress */
+    int phase;       /* enum watch_phase, with the run's number in it and its PCT seed */
+    long number;
+    unsigned long long seed;
+    int threads;     /* system worker threads of the run */
+    long steps;      /* scheduling steps of the run in progress */
+    unsigned long long total_steps; /* of every run: the audit is making progress */
+    int len, overflow; /* the decisions of the run in progress */
+    int pick[WATCH_PICKS];
+};
+extern struct watch *run_watch;  /* NULL: not watched */
+extern FILE *run_stream;         /* non-NULL: every event and resumption is written here at once */
+void watch_phase(enum watch_phase phase, long number, uint64_t seed);
 
 /* sched.c */
 bool run_once(struct run *r, const struct stork_scenario *scn, struct chooser *ch,
@@ -186,11 +215,31 @@ void run_finding_why(struct run *r, const char *rule, const char *why, const cha
                      int worker, const char *fmt, ...);
 int wrec_of(const struct run *r, const void *handle);
 
+/* livelock.c: a run that repeats the same steps, fairly to every context that could go on
+ * instead, never ends (WI-M9).  After each step, what it was; then whether the run is now in
+ * such a cycle: if so, its findings are made, its events become the prefix, `loop` and one pass
+ * of the cycle, and the run is over. */
+struct step {
+    uint64_t sig;        /* what happened (computed when the run is checked) */
+    int ev;              /* events before it */
+    int actor;           /* who went on */
+    int offer, noffer;   /* who could have, in run->offers */
+    const char *at_file; /* where the context that went on stopped */
+    int at_line;
+};
+void step_record(struct run *r, int actor, const int *actors, int n, int ev_before);
+bool livelock_found(struct run *r);
+void steps_release(struct run *r);
+
 /* report.c */
 const char *irql_name(unsigned irql);
 void write_event(FILE *out, const struct run *r, const struct ev *e);
 void write_trace(FILE *out, const struct run *r, const char *const *meta, int nmeta);
-/* The events of `worker` (or none: -1), and event `here`, one a line with its call site. */
+/* One event as write_trace writes it, with its call site as a comment. */
+void write_trace_event(FILE *out, const struct run *r, const struct ev *e);
+/* The events of `worker` (or none: -1; all: HISTORY_ALL), and event `here`, one a line with its
+ * call site. */
+#define HISTORY_ALL (-2)
 void write_history(FILE *out, const struct run *r, int worker, int here, const char *indent);
 void choices_push(struct choices *c, int pick, int n);
 

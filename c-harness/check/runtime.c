@@ -78,6 +78,8 @@ int run_event(struct run *r, struct ev e)
         r->capev = cap;
     }
     r->ev[r->nev] = e;
+    if (run_stream)
+        write_trace_event(run_stream, r, &r->ev[r->nev]);
     return r->nev++;
 }
 

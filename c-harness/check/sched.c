@@ -20,6 +20,18 @@
 
 static _Thread_local struct run *current_run;
 
+struct watch *run_watch;
+FILE *run_stream;
+
+void watch_phase(enum watch_phase phase, long number, uint64_t seed)
+{
+    if (!run_watch)
+        return;
+    run_watch->phase = phase;
+    run_watch->number = number;
+    run_watch->seed = seed;
+}
+
 struct run *run_current(void)
 {
     return current_run;
@@ -99,6 +111,21 @@ void stork_yield_at(const char *file, int line)
     if (!r || r->cur < 0)
         abort();
     run_point(r, file, line);
+}
+
+void stork_assert_failed_at(const char *expr, const char *file, int line)
+{
+    struct run *r = current_run;
+    if (!r || r->cur < 0)
+        abort();
+    struct ctx *c = &r->ctx[r->cur];
+    run_finding(r, "STORK-ASSERT", file, line, c->kind == K_SYS ? c->worker : -1,
+                "STORK_ASSERT(%s) fails in %s: the scenario's own assertion; the run stops here", expr,
+                c->name);
+    snprintf(r->stopped, sizeof r->stopped, "STORK_ASSERT(%.200s) failed here (%s:%d)", expr,
+             strrchr(file, '/') ? strrchr(file, '/') + 1 : file, line);
+    fiber_switch(&c->fiber, &r->main); /* never resumed: the run is over */
+    abort();
 }
 
 void stork_wait_at(const char *file, int line)
@@ -261,7 +288,27 @@ int run_decide(struct run *r, int n, const int *actors)
     if (k < 0 || k >= n)
         k = 0;
     choices_push(r->made, k, n);
+    if (run_watch) {
+        if (run_watch->len < WATCH_PICKS)
+            run_watch->pick[run_watch->len++] = k;
+        else
+            run_watch->overflow = 1;
+    }
     return k;
+}
+
+/* A callback's entry has no call site of its own: the queue that queued it stands for it. */
+static void stream_resume(const struct run *r, const struct ctx *c)
+{
+    for (int i = r->nev - 1; c->kind == K_SYS && c->at_line == 0 && i >= 0; i--) {
+        const struct ev *e = &r->ev[i];
+        if (e->kind == EV_QUEUE && e->worker == c->worker + 1 && e->status == STOR_STATUS_SUCCESS) {
+            fprintf(run_stream, "#q %s:%d\n", e->file, e->line);
+            break;
+        }
+    }
+    fprintf(run_stream, "#@ %s %s:%d\n", c->name, c->at_file ? c->at_file : "(its start)",
+            c->at_line);
 }
 
 static void resume(struct run *r, struct ctx *c)
@@ -277,6 +324,8 @@ static void resume(struct run *r, struct ctx *c)
     c->before_queue = false;
     r->cur = c->index;
     r->last = c->index;
+    if (run_stream) /* where it goes on from: the last thing known if it never comes back */
+        stream_resume(r, c);
     fiber_switch(&r->main, &c->fiber);
     r->cur = -1;
     if (c->state != C_DONE)
@@ -388,7 +437,7 @@ static bool schedule(struct run *r)
 {
     struct opt o[MAX_CTX + MAX_POSTED + 1];
     int actors[MAX_CTX + MAX_POSTED + 1];
-    while (!r->error[0]) {
+    while (!r->error[0] && !r->stopped[0]) {
         probe_waiters(r);
         int n = options(r, o, actors);
         if (n == 0) {
@@ -401,8 +450,12 @@ static bool schedule(struct run *r)
             r->cut = true; /* not a finding: a livelock, or only an unfair schedule */
             return false;
         }
-        int k = run_decide(r, n, actors);
+        int k = run_decide(r, n, actors), ev_before = r->nev;
         r->steps++;
+        if (run_watch) {
+            run_watch->steps = r->steps;
+            run_watch->total_steps++;
+        }
         switch (o[k].kind) {
         case O_STEP:
             resume(r, &r->ctx[o[k].arg]);
@@ -418,6 +471,9 @@ static bool schedule(struct run *r)
             break;
         }
         r->progress++;
+        step_record(r, actors[k], actors, n, ev_before);
+        if (livelock_found(r))
+            return false;
     }
     return false;
 }
@@ -425,7 +481,13 @@ static bool schedule(struct run *r)
 bool run_once(struct run *r, const struct stork_scenario *scn, struct chooser *ch,
               struct choices *made, struct run_limits limits, void **stacks, int *nstacks)
 {
+    struct step *st = r->st; /* the step buffers are kept from run to run */
+    int *offers = r->offers, capst = r->capst, capoffers = r->capoffers;
     memset(r, 0, sizeof *r);
+    r->st = st;
+    r->offers = offers;
+    r->capst = capst;
+    r->capoffers = capoffers;
     r->scn = scn;
     r->chooser = ch;
     r->made = made;
@@ -460,9 +522,17 @@ bool run_once(struct run *r, const struct stork_scenario *scn, struct chooser *c
         snprintf(c->sysname, sizeof c->sysname, "sys%u", t);
         c->name = c->sysname;
     }
+    if (run_watch) {
+        run_watch->len = run_watch->overflow = 0;
+        run_watch->steps = 0;
+        run_watch->threads = (int)threads;
+        run_watch->running = 1;
+    }
     current_run = r;
     bool ended = schedule(r);
     current_run = NULL;
+    if (run_watch)
+        run_watch->running = 0;
     if (ended && !r->error[0]) {
         run_event(r, (struct ev){.kind = EV_END, .ctx = -1});
         runtime_check_end(r);

@@ -84,16 +84,39 @@ def build(scenario: Path, sanitize: bool = False) -> Program:
         cmd += ["-I", str(d)]
     cmd += [str(scenario), str(lib), "-lpthread", "-lm", "-o", str(out)]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True)
+        done = subprocess.run(cmd, capture_output=True)
     except OSError as e:
         work.cleanup()
         raise AuditError(f"cannot run the C compiler {cmd[0]}: {e.strerror}") from None
+    # cc quotes the source, which need not be UTF-8
+    stderr = done.stderr.decode("utf-8", "replace").rstrip()
     if done.returncode != 0:
         work.cleanup()
-        raise AuditError(f"{scenario}: does not compile as a scenario:\n{done.stderr.rstrip()}")
-    if done.stderr.strip():
-        print(done.stderr.rstrip(), file=sys.stderr)  # the compiler's warnings
+        raise AuditError(f"{scenario}: does not compile as a scenario:\n{stderr}")
+    if stderr:
+        print(stderr, file=sys.stderr)  # the compiler's warnings
     return Program(out, work)
+
+
+# The last line of each text report, by exit status (audit_report.c, supervise.c, replay_file.c).
+REPORT_ENDS = {0: r"clean: ", 1: r"\d+ finding\(s\): ", 3: r"incomplete: "}
+REPLAY_END = r"replayed .*: same run, \d+ finding\(s\)$"
+
+
+def has_report(output: str, status: int, as_json: bool, replay: bool) -> bool:
+    """Did an audit program that exited with `status` write the report that status stands for?
+    A program that ends early (the scenario's code called exit) writes none."""
+    if as_json:
+        try:
+            result = json.loads(output)
+        except json.JSONDecodeError:
+            return False
+        return isinstance(result, dict) and result.get("exit_status") == status
+    lines = [ln for ln in output.splitlines() if ln.strip()]
+    if replay and lines and re.match(REPLAY_END, lines[-1]) and status in (0, 1):
+        return True
+    end = REPORT_ENDS.get(status) if not replay or status == 1 else None  # a replay may crash
+    return end is not None and bool(lines) and re.match(end, lines[-1]) is not None
 
 
 def scenario_of_trace(trace: Path) -> Path:
@@ -118,36 +141,44 @@ def scenario_of_trace(trace: Path) -> Path:
 @dataclass(frozen=True)
 class Expectation:
     """What a shipped scenario's header says its audit finds: ` * expect: clean`,
-    ` * expect: incomplete` or ` * expect: WI-M3 WI-M7 ...`, and ` * audit: OPTIONS`."""
+    ` * expect: incomplete`, ` * expect: refused` (bad input, exit 2) or
+    ` * expect: WI-M3 WI-M7 ...`, and ` * audit: OPTIONS`."""
 
     rules: frozenset[str]
     incomplete: bool
     options: tuple[str, ...]
+    refused: bool = False
 
     def text(self) -> str:
-        return " ".join(sorted(self.rules)) or ("incomplete" if self.incomplete else "clean")
+        if self.rules:
+            return " ".join(sorted(self.rules))
+        return "incomplete" if self.incomplete else "refused" if self.refused else "clean"
 
 
 def expectation(scenario: Path) -> Expectation:
     try:
-        text = scenario.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise AuditError(f"{scenario}: cannot read: {e}") from None
+        # the header is ASCII; the rest of a scenario need not be UTF-8
+        text = scenario.read_bytes().decode("utf-8", "replace")
+    except OSError as e:
+        raise AuditError(f"{scenario}: cannot read: {e.strerror}") from None
     m = re.search(r"^ \* expect: (.*)$", text, re.M)
     if not m:
         raise AuditError(f"{scenario}: no ' * expect:' line in its header")
     word = m.group(1).strip()
     opts = re.search(r"^ \* audit: (.*)$", text, re.M)
-    return Expectation(frozenset() if word in ("clean", "incomplete") else frozenset(word.split()),
-                       word == "incomplete", tuple(opts.group(1).split()) if opts else ())
+    words = ("clean", "incomplete", "refused")
+    return Expectation(frozenset() if word in words else frozenset(word.split()),
+                       word == "incomplete", tuple(opts.group(1).split()) if opts else (),
+                       word == "refused")
 
 
 def run_json(program: Path, args: list[str], timeout: float = 600) -> tuple[int, dict]:
-    """Run an audit program with --json; its exit status and its result."""
-    r = subprocess.run([str(program), "--json", *args], capture_output=True, text=True,
-                       timeout=timeout)
-    try:
-        return r.returncode, json.loads(r.stdout)
-    except json.JSONDecodeError:
+    """Run an audit program with --json; its exit status and its result (AuditError if it wrote
+    none, or one that is not its exit status's)."""
+    r = subprocess.run([str(program), "--json", *args], capture_output=True, timeout=timeout)
+    out = r.stdout.decode("utf-8", "replace")
+    if not has_report(out, r.returncode, True, False):
+        err = r.stderr.decode("utf-8", "replace")
         raise AuditError(f"{program.name}: exit status {r.returncode}, no result: "
-                         f"{(r.stderr or r.stdout).strip()[:300]}") from None
+                         f"{(err or out).strip()[:300]}")
+    return r.returncode, json.loads(out)

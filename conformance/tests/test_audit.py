@@ -42,7 +42,9 @@ def audit(program: Path, *args: str) -> tuple[int, dict]:
     r = subprocess.run([str(program), "--json", "--seed", "1", *args], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode in (0, 1, 3), r.stdout + r.stderr
-    return r.returncode, json.loads(r.stdout)
+    out = json.loads(r.stdout)
+    assert out["exit_status"] == r.returncode, out  # the key verify's JSON uses
+    return r.returncode, out
 
 
 @pytest.mark.parametrize("build", ["normal", "asan"])
@@ -277,7 +279,11 @@ def test_sanitize_reports_a_memory_error_in_the_miniport_with_its_schedule(stork
     r = stork("audit", str(src), "--sanitize")
     assert r.returncode == 1, r.stdout + r.stderr
     assert "heap-use-after-free" in r.stderr and "uaf.c:5 in cb" in r.stderr
-    assert "meta schedule" in r.stderr and "start sys0 w1 cb1 null" in r.stderr
+    # the finding: the run's schedule and its events up to the error
+    assert "FINDING 1: STORK-CRASH (sanitizer)" in r.stdout
+    # it crashed before the callback's first call: the queue that queued it is the site
+    assert f"STORK-CRASH (sanitizer) at {src}:7" in r.stdout
+    assert "meta schedule" in r.stdout and "start sys0 w1 cb1 null" in r.stdout
 
 
 def test_exhaustive_search_enumerates_each_schedule_once(tmp_path: Path) -> None:

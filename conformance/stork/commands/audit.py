@@ -8,7 +8,12 @@ import sys
 from pathlib import Path
 
 from stork import exitcodes
-from stork.audit import AuditError, build, scenario_of_trace
+from stork.audit import AuditError, build, has_report, scenario_of_trace
+
+DEFAULT_TIME_LIMIT = 300
+# Past the time limit the audit program kills a stuck run itself and may take a minute for its
+# report; a program still running after that is not one that keeps its word.
+GRACE = 120
 
 NAME = "audit"
 HELP = ("Audit a miniport's work-item code: SCENARIO.c (the miniport's routines and callbacks "
@@ -17,8 +22,10 @@ HELP = ("Audit a miniport's work-item code: SCENARIO.c (the miniport's routines 
         "under every schedule (exhaustive, with the count reported) or, past --max-schedules, "
         "PCT random schedules; each finding is printed with its rule id, call site, the "
         "worker's history and its minimised trace. Exit 0 clean (every schedule explored), "
-        "1 a finding, 2 bad input, 3 incomplete (budget reached or runs cut at --max-steps, "
-        "nothing found).")
+        "1 a finding, 2 bad input, 3 incomplete (budget or time limit reached, or runs cut at "
+        "--max-steps, nothing found). A scenario that crashes or ends the program is a finding "
+        "(STORK-CRASH); one stuck with no scheduling point is killed at the time limit "
+        "(incomplete).")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -40,9 +47,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-steps", type=int, default=10000, metavar="N",
                    help="scheduling steps after which a run is cut (default 10000); a cut run "
                         "makes the search incomplete")
-    p.add_argument("--time-limit", type=int, metavar="S",
-                   help="seconds for the whole search; past them it stops (incomplete, exit 3), "
-                        "and an audit program still running a minute later is killed (exit 3)")
+    p.add_argument("--time-limit", type=int, default=DEFAULT_TIME_LIMIT, metavar="S",
+                   help=f"seconds for the whole search (default {DEFAULT_TIME_LIMIT}); past them it "
+                        "stops (incomplete, exit 3), and a run stuck with no scheduling point is "
+                        "killed (incomplete, exit 3)")
     p.add_argument("--threads", type=int, metavar="N",
                    help="system worker threads (1..4) instead of the scenario's")
     p.add_argument("--out", metavar="DIR", help="write each finding's minimised trace to DIR")
@@ -61,15 +69,13 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
         out += ["--seed", str(args.seed)]
     if args.threads is not None:
         out += ["--threads", str(args.threads)]
-    if args.time_limit is not None:
-        out += ["--time-limit", str(args.time_limit)]
+    out += ["--time-limit", str(args.time_limit)]
     for flag in ("pct", "exhaustive", "json"):
         if getattr(args, flag):
             out.append("--" + flag)
     for opt in ("out", "record"):
         value = getattr(args, opt)
         if value:
-            Path(value).mkdir(parents=True, exist_ok=True)
             out += ["--" + opt, value]
     if args.replay:
         out += ["--replay", args.replay]
@@ -81,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         print("stork audit: --max-schedules and --max-steps must be >= 1, --runs >= 0, "
               "--depth 1..8", file=sys.stderr)
         return exitcodes.BAD_INPUT
-    if args.time_limit is not None and args.time_limit < 1:
+    if args.time_limit < 1:
         print("stork audit: --time-limit must be >= 1", file=sys.stderr)
         return exitcodes.BAD_INPUT
     if args.threads is not None and not 1 <= args.threads <= 4:
@@ -90,6 +96,15 @@ def run(args: argparse.Namespace) -> int:
     if args.seed is not None and args.seed < 0:
         print("stork audit: --seed must be >= 0", file=sys.stderr)
         return exitcodes.BAD_INPUT
+    for opt in ("out", "record"):
+        value = getattr(args, opt)
+        if value:
+            try:
+                Path(value).mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                what = "not a folder" if isinstance(e, FileExistsError) else e.strerror
+                print(f"stork audit: --{opt} {value}: {what}", file=sys.stderr)
+                return exitcodes.BAD_INPUT
     try:
         if args.scenario is None:
             if not args.replay:
@@ -102,18 +117,26 @@ def run(args: argparse.Namespace) -> int:
     except AuditError as e:
         print(f"stork audit: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
-    hard_limit = args.time_limit + 60 if args.time_limit is not None else None
+    hard_limit = args.time_limit + GRACE
     try:
         sys.stdout.flush()
-        rc = subprocess.run([str(program.path)] + program_args(args, str(scenario)),
-                            timeout=hard_limit).returncode
+        done = subprocess.run([str(program.path)] + program_args(args, str(scenario)),
+                              stdout=subprocess.PIPE, timeout=hard_limit)
     except subprocess.TimeoutExpired:
         print(f"stork audit: the audit program was still running {hard_limit} s after it started "
               "(scenario code looping without a scheduling point?): incomplete", file=sys.stderr)
         return exitcodes.INCOMPLETE
     finally:
         program.close()
+    output = done.stdout.decode("utf-8", "replace")
+    sys.stdout.write(output)
+    rc = done.returncode
     if rc < 0:
-        print(f"stork audit: the audit program was killed by signal {-rc}", file=sys.stderr)
+        print(f"stork audit: the audit program was killed by signal {-rc} before its report: "
+              "no result", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    if rc != exitcodes.BAD_INPUT and not has_report(output, rc, args.json, bool(args.replay)):
+        print(f"stork audit: the audit program exited with status {rc} without its report "
+              "(or with something else on its output): no result", file=sys.stderr)
         return exitcodes.BAD_INPUT
     return rc

@@ -72,7 +72,8 @@ struct stork_lock {
 
 /* A scheduling point: another context may run here.  Not for waiting: a loop of yields
  * polling a flag never ends in the schedules that always pick the poller, and those runs are
- * cut (--max-steps), which leaves the search incomplete; wait with STORK_WAIT_UNTIL. */
+ * cut (--max-steps), which leaves the search incomplete; wait with STORK_WAIT_UNTIL.  (A poll
+ * that nothing else can satisfy is a livelock: a finding, WI-M9.) */
 #define STORK_YIELD() stork_yield_at(__FILE__, __LINE__)
 /* StorPortAcquireSpinLock / StorPortReleaseSpinLock. */
 #define STORK_LOCK(lock) stork_lock_at((lock), __FILE__, __LINE__)
@@ -95,6 +96,12 @@ struct stork_lock {
 /* ... and a callback uses them here: after the release, that is a finding (WI-M8). */
 #define STORK_USE_RESOURCES() stork_use_resources_at(__FILE__, __LINE__)
 
+/* The scenario's own assertion (not a scheduling point): when `cond` is false the run stops
+ * there, and the audit reports a finding, STORK-ASSERT, with this file:line, the schedule and
+ * the run's events. */
+#define STORK_ASSERT(cond) ((cond) ? (void)0 : stork_assert_failed_at(#cond, __FILE__, __LINE__))
+
+void stork_assert_failed_at(const char *expr, const char *file, int line);
 void stork_yield_at(const char *file, int line);
 void stork_lock_at(struct stork_lock *lock, const char *file, int line);
 void stork_unlock_at(struct stork_lock *lock, const char *file, int line);

@@ -1,0 +1,47 @@
+/*
+ * aborts_in_callback -- the callback calls abort() (an assert() of the miniport's own, say) in
+ * the schedules where removal began before it ran.  The program dies of SIGABRT in the middle
+ * of the search: a finding with the schedule that got there, not a verdict on the schedules
+ * explored before it.
+ *
+ * expect: STORK-CRASH
+ */
+#include <stdlib.h>
+
+#include <storport.h>
+
+struct ext {
+    int removing;
+};
+
+static VOID callback(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    StorPortFreeWorker(e, worker);
+    if (((struct ext *)e)->removing)
+        abort();
+}
+
+static void dpc(void *e)
+{
+    PVOID worker = NULL;
+    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
+        return;
+    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
+        StorPortFreeWorker(e, worker);
+}
+
+static void teardown(void *e)
+{
+    ((struct ext *)e)->removing = 1;
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "aborts_in_callback",
+    .extension_size = sizeof(struct ext),
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+};

@@ -1,0 +1,44 @@
+/*
+ * assert_fails -- the scenario asserts that the callback has run by the time the remove handler
+ * starts, which holds in some schedules but not in those where removal began first and the
+ * queue failed.  A failing STORK_ASSERT is a finding with its schedule, file:line and trace.
+ *
+ * expect: STORK-ASSERT
+ */
+#include <storport.h>
+
+struct ext {
+    int ran;
+};
+
+static VOID callback(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    ((struct ext *)e)->ran = 1;
+    StorPortFreeWorker(e, worker);
+}
+
+static void dpc(void *e)
+{
+    PVOID worker = NULL;
+    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
+        return;
+    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
+        StorPortFreeWorker(e, worker);
+}
+
+static void teardown(void *e)
+{
+    struct ext *x = e;
+    STORK_ASSERT(x->ran);
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "assert_fails",
+    .extension_size = sizeof(struct ext),
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+};

@@ -1,0 +1,37 @@
+/*
+ * null_deref -- the callback dereferences a pointer the DPC never set.  The fault is the
+ * miniport's, not bad input: a finding with the schedule of the run and its events up to the
+ * fault.
+ *
+ * expect: STORK-CRASH
+ */
+#include <storport.h>
+
+struct ext {
+    int *status; /* never set: NULL */
+};
+
+static VOID callback(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    StorPortFreeWorker(e, worker);
+    *((struct ext *)e)->status = 1;
+}
+
+static void dpc(void *e)
+{
+    PVOID worker = NULL;
+    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
+        return;
+    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
+        StorPortFreeWorker(e, worker);
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "null_deref",
+    .extension_size = sizeof(struct ext),
+    .routines = routines,
+    .nroutines = 1,
+};

@@ -1,0 +1,47 @@
+/*
+ * poll_never_set -- the remove handler polls, with STORK_YIELD, a flag that only the callback
+ * sets, but when the DPC's queue failed (removal began first) no callback will run: the poll
+ * repeats forever while nothing else can go on.  That is a livelock (WI-M9), not merely a run
+ * cut short by an unfair schedule (polling_loop_cut.c, where the callback could always run).
+ *
+ * expect: WI-M9
+ * audit: --max-steps 2000 --max-schedules 3000 --runs 50
+ */
+#include <storport.h>
+
+struct ext {
+    int done;
+};
+
+static VOID callback(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    StorPortFreeWorker(e, worker);
+    ((struct ext *)e)->done = 1;
+}
+
+static void dpc(void *e)
+{
+    PVOID worker = NULL;
+    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
+        return;
+    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
+        StorPortFreeWorker(e, worker); /* and forgets to set done */
+}
+
+static void teardown(void *e)
+{
+    struct ext *x = e;
+    while (!x->done)
+        STORK_YIELD();
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "poll_never_set",
+    .extension_size = sizeof(struct ext),
+    .routines = routines,
+    .nroutines = 1,
+    .remove = teardown,
+};
