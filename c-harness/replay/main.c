@@ -19,6 +19,7 @@
  * the children are made, and they share it.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,7 @@ static int run_all(struct args *a)
 static int write_pack(const struct args *a)
 {
     char err[1024];
+    signal(SIGPIPE, SIG_IGN); /* a FIFO whose reader left: EPIPE, reported as a write error */
     const char **paths = malloc(a->njobs * sizeof *paths);
     if (!paths) {
         fprintf(stderr, "stork-replay: out of memory\n");
