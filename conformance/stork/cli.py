@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
+import signal
+import stat
 import sys
+import traceback
 
 from stork import __version__, commands
+from stork import exitcodes
 from stork.exitcodes import BAD_INPUT
 
 
@@ -25,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="stork",
         description="Formal model and conformance kit for the Storport work-item API. "
-        "Exit status: 0 all hold/pass, 1 a violation or failure, 2 bad input, 3 incomplete.",
+        + exitcodes.SUMMARY,
     )
     parser.add_argument("--version", action="version", version=f"stork {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -37,14 +42,62 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
-        parser.print_help(sys.stderr)
-        return BAD_INPUT
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that it unwinds like KeyboardInterrupt: every
+    `finally` and TemporaryDirectory on the way removes its /tmp/stork-* work folder."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)   # a second one must not cut the clean-up
+    raise Terminated
+
+
+def _stdout_gone() -> None:
+    """The reader of stdout went away: send what is still buffered nowhere, so that Python's
+    own flush at exit does not complain either."""
     try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "run", None):
+            parser.print_help(sys.stderr)
+            return BAD_INPUT
         return args.run(args)
     except KeyboardInterrupt:
         print("stork: interrupted", file=sys.stderr)
-        return 130
+        return exitcodes.INTERRUPTED
+    except Terminated:
+        print("stork: terminated", file=sys.stderr)
+        return exitcodes.TERMINATED
+    except BrokenPipeError as e:
+        if _stdout_is_pipe():
+            _stdout_gone()
+            return exitcodes.PIPE_CLOSED
+        return _internal_error(e)
+    except Exception as e:
+        return _internal_error(e)
+
+
+def _stdout_is_pipe() -> bool:
+    try:
+        return stat.S_ISFIFO(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _internal_error(e: BaseException) -> int:
+    """The last resort: one line, never a traceback (unless STORK_TRACEBACK is set)."""
+    if os.environ.get("STORK_TRACEBACK"):
+        traceback.print_exception(e)
+    what = f"{type(e).__name__}: {e}".replace("\n", " ")
+    print(f"stork: internal error: {what} (a bug in stork: please report it with the "
+          f"command line; STORK_TRACEBACK=1 shows where)", file=sys.stderr)
+    return exitcodes.INTERNAL_ERROR

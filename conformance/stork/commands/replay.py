@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,17 @@ def command(args: argparse.Namespace) -> list[str]:
     return cmd + ["--"] + list(args.paths)
 
 
+def program_status(rc: int, command: str) -> int:
+    """stork's exit status for what stork-replay returned: its own status, or, when a signal
+    killed it, PIPE_CLOSED for SIGPIPE (the reader of stdout went away) and BAD_INPUT else."""
+    if rc == -signal.SIGPIPE:
+        return exitcodes.PIPE_CLOSED
+    if rc < 0:
+        print(f"stork {command}: {REPLAY_PROGRAM} killed by signal {-rc}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    return rc
+
+
 def run(args: argparse.Namespace) -> int:
     program = libexec_dir() / REPLAY_PROGRAM
     if not program.is_file():
@@ -62,8 +74,4 @@ def run(args: argparse.Namespace) -> int:
         print("stork replay: --timeout must be > 0 and --batch >= 1", file=sys.stderr)
         return exitcodes.BAD_INPUT
     sys.stdout.flush()
-    rc = subprocess.run(command(args)).returncode
-    if rc < 0:  # the replay program itself was killed
-        print(f"stork replay: {REPLAY_PROGRAM} killed by signal {-rc}", file=sys.stderr)
-        return exitcodes.BAD_INPUT
-    return rc
+    return program_status(subprocess.run(command(args)).returncode, NAME)
