@@ -37,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
         print("stork coverage: no .trace files found", file=sys.stderr)
         return exitcodes.BAD_INPUT
     if args.json:
-        print(json.dumps({"traces": len(traces), "goals": gs.goals, "met": gs.met,
-                          "unreachable": UNREACHABLE_RULES}, indent=2))
+        print(json.dumps({"exit_status": exitcodes.OK, "traces": len(traces), "goals": gs.goals,
+                          "met": gs.met, "unreachable": UNREACHABLE_RULES}, indent=2))
         return exitcodes.OK
     print(f"{len(traces)} traces")
     for fam, met, total in gs.family_counts():
