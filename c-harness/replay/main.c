@@ -46,10 +46,13 @@ struct args {
     size_t njobs, cap;
 };
 
+/* With a reason: that one line (bad input); without: the usage, for --help. */
 static int usage(const char *why)
 {
-    if (why)
-        fprintf(stderr, "stork-replay: %s\n", why);
+    if (why) {
+        fprintf(stderr, "stork-replay: %s (see stork-replay --help)\n", why);
+        return EXIT_BAD_INPUT;
+    }
     fprintf(stderr, "usage: stork-replay --impl LIB.so [--junit FILE] [--timeout SECONDS] "
                     "[--batch N] [-v] PATH...\n"
                     "       stork-replay --pack OUT PATH...\n"
@@ -172,8 +175,10 @@ static int parse_args(int argc, char **argv, struct args *a)
         else if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
             usage(NULL);
             exit(EXIT_PASS);
-        } else
-            return usage("unknown option or missing value");
+        } else {
+            snprintf(err, sizeof err, "unknown option or missing value: %s", s);
+            return usage(err);
+        }
     }
     if (!a->lib == !a->pack_out)
         return usage(a->lib ? "--impl and --pack do not go together" : "--impl LIB.so (or --pack OUT) is required");

@@ -21,8 +21,8 @@ from stork.exitcodes import BAD_INPUT
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own exit code is 2 as well
-        self.print_usage(sys.stderr)
-        print(f"stork: error: {message}", file=sys.stderr)
+        """Bad arguments: one line, not argparse's usage block."""
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
         sys.exit(BAD_INPUT)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 from stork import exitcodes
@@ -87,7 +88,7 @@ def exit_status(results: list[TraceResult], strict: bool) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.jobs < 1 or args.timeout <= 0:
+    if args.jobs < 1 or not 0 < args.timeout < math.inf:
         print("stork check-trace: --jobs must be >= 1 and --timeout > 0", file=sys.stderr)
         return exitcodes.BAD_INPUT
     try:

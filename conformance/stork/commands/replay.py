@@ -19,6 +19,7 @@ HELP = ("Replay traces (files, folders of .trace, or packs from `stork pack`) ag
 
 REPLAY_PROGRAM = "stork-replay"
 REFERENCE_LIBRARY = "stork-reference.so"
+MAX_TIMEOUT = 86400     # seconds; stork-replay's own bound
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -70,8 +71,9 @@ def run(args: argparse.Namespace) -> int:
     if not program.is_file():
         print(f"stork replay: {program} not found (build the C harness first)", file=sys.stderr)
         return exitcodes.BAD_INPUT
-    if args.timeout <= 0 or (args.batch is not None and args.batch < 1):
-        print("stork replay: --timeout must be > 0 and --batch >= 1", file=sys.stderr)
+    if not 0 < args.timeout <= MAX_TIMEOUT or (args.batch is not None and args.batch < 1):
+        print(f"stork replay: --timeout must be > 0 and <= {MAX_TIMEOUT} and --batch >= 1",
+              file=sys.stderr)
         return exitcodes.BAD_INPUT
     sys.stdout.flush()
     return program_status(subprocess.run(command(args)).returncode, NAME)

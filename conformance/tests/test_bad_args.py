@@ -1,0 +1,101 @@
+"""Bad arguments to the commands: exit 2 with one line, never a traceback or a usage block."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+TRACES = ROOT / "conformance" / "traces"
+OK_TRACE = ROOT / "conformance" / "golden" / "valid" / "allowed_sets.trace"
+LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
+needs_harness = pytest.mark.skipif(not (LIBEXEC / "stork-replay").exists(),
+                                   reason="C harness not built (stork-replay missing)")
+
+
+def one_line(r: subprocess.CompletedProcess, starts: str = "stork") -> str:
+    assert r.returncode == 2, r.stdout + r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(starts) and "Traceback" not in r.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-1"])
+def test_check_trace_timeout_not_a_positive_finite_number(stork, value):
+    assert "--timeout" in one_line(stork("check-trace", "--timeout", value, str(OK_TRACE)))
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_check_trace_jobs(stork, value):
+    assert "--jobs" in one_line(stork("check-trace", "--jobs", value, str(OK_TRACE)))
+
+
+@needs_harness
+@pytest.mark.parametrize("value", ["nan", "inf", "1e300", "0", "-2"])
+def test_replay_timeout_not_a_positive_finite_number(stork, value):
+    line = one_line(stork("replay", "--impl", "reference", "--timeout", value, str(OK_TRACE)))
+    assert line.startswith("stork replay: --timeout")
+
+
+@needs_harness
+def test_replay_folder_without_traces(stork, tmp_path):
+    one_line(stork("replay", "--impl", "reference", str(tmp_path)), "stork-replay: no trace")
+
+
+@needs_harness
+def test_stork_replay_program_bad_option_is_one_line():
+    r = subprocess.run([str(LIBEXEC / "stork-replay"), "--impl", "x.so", "--timeout", "nan",
+                        str(OK_TRACE)], capture_output=True, text=True, timeout=60)
+    assert "--timeout" in one_line(r, "stork-replay:")
+    r = subprocess.run([str(LIBEXEC / "stork-replay"), "--bogus"], capture_output=True,
+                       text=True, timeout=60)
+    assert "stork-replay --help" in one_line(r, "stork-replay:")
+
+
+@pytest.mark.parametrize("args", [
+    ["check-trace", "--jobs", "x", "t.trace"],
+    ["coverage"],
+    ["gen"],
+    ["nosuchcommand"],
+    ["verify", "--bogus", "x.pml"],
+])
+def test_argument_errors_are_one_line(stork, args):
+    line = one_line(stork(*args))
+    assert "--help" in line
+
+
+def test_coverage_not_utf8(stork, tmp_path):
+    bad = tmp_path / "bad.trace"
+    bad.write_bytes(b"stork-trace 1\n\xff\xfe\nend\n")
+    assert one_line(stork("coverage", str(bad))) == (
+        f"stork coverage: {bad}:2: not UTF-8 text (invalid start byte)")
+
+
+@pytest.mark.parametrize("command", ["coverage", "check-trace"])
+def test_missing_path_and_empty_folder(stork, tmp_path, command):
+    assert "no such file or folder" in one_line(stork(command, str(tmp_path / "none.trace")))
+    assert "no .trace files" in one_line(stork(command, str(tmp_path)))
+
+
+def test_coverage_folder_where_a_trace_is_expected(stork, tmp_path):
+    (tmp_path / "x.trace").mkdir()
+    assert "Is a directory" in one_line(stork("coverage", str(tmp_path)))
+
+
+def test_mutate_corpus_is_a_file(stork):
+    assert "no such folder" in one_line(stork("mutate", str(OK_TRACE)))
+
+
+def test_gen_out_is_a_file(stork):
+    assert "cannot create" in one_line(stork("gen", "--out", str(OK_TRACE)))
+
+
+@pytest.mark.parametrize("opt", ["--ops", "--maxw", "--nthreads", "--walks", "--seed"])
+def test_gen_negative_numbers(stork, tmp_path, opt):
+    one_line(stork("gen", "--out", str(tmp_path / "c"), opt, "-1"))
+    assert not (tmp_path / "c").exists()
