@@ -227,7 +227,6 @@ static int run_all(struct args *a)
 static int write_pack(const struct args *a)
 {
     char err[1024];
-    signal(SIGPIPE, SIG_IGN); /* a FIFO whose reader left: EPIPE, reported as a write error */
     const char **paths = malloc(a->njobs * sizeof *paths);
     if (!paths) {
         fprintf(stderr, "stork-replay: out of memory\n");
@@ -260,12 +259,27 @@ static int write_pack(const struct args *a)
             return EXIT_BAD_INPUT;
         }
     }
-    if (!pack_writer_finish(w, err, sizeof err)) {
+    signal(SIGPIPE, SIG_IGN); /* a FIFO whose reader left: EPIPE, reported as a write error */
+    bool written = pack_writer_finish(w, err, sizeof err);
+    signal(SIGPIPE, SIG_DFL);
+    if (!written) {
         fprintf(stderr, "stork-replay: %s\n", err);
         return EXIT_BAD_INPUT;
     }
     printf("packed %zu traces (%zu events) into %s\n", a->njobs, events, a->pack_out);
     return EXIT_PASS;
+}
+
+/* The report reached stdout, or (a full disk, /dev/full) exit 2 saying it did not. */
+static int flush_report(int rc)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "stork-replay: cannot write the report: %s\n",
+                strerror(errno ? errno : EIO));
+        return EXIT_BAD_INPUT;
+    }
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -279,7 +293,7 @@ int main(int argc, char **argv)
     if (a.pack_out) {
         rc = write_pack(&a);
         args_free(&a);
-        return rc;
+        return flush_report(rc);
     }
     rc = run_all(&a);
     if (rc == 0) {
@@ -303,5 +317,5 @@ int main(int argc, char **argv)
             rc = failed ? EXIT_FAIL : EXIT_PASS;
     }
     args_free(&a);
-    return rc;
+    return flush_report(rc);
 }

@@ -10,7 +10,6 @@ import importlib
 import os
 import pkgutil
 import signal
-import stat
 import sys
 import traceback
 
@@ -52,9 +51,41 @@ def _on_sigterm(signum, frame) -> None:
     raise Terminated
 
 
-def _stdout_gone() -> None:
-    """The reader of stdout went away: send what is still buffered nowhere, so that Python's
-    own flush at exit does not complain either."""
+class StdoutClosed(Exception):
+    """The reader of stdout went away (`stork ... | head`)."""
+
+
+class StdoutError(Exception):
+    """Stdout cannot be written (`stork ... > /dev/full`): bad environment, not a bug."""
+
+
+class _Stdout:
+    """sys.stdout, with its write errors told apart from every other OSError."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def _call(self, method, *args):
+        try:
+            return method(*args)
+        except BrokenPipeError:
+            raise StdoutClosed from None
+        except OSError as e:
+            raise StdoutError(e.strerror or str(e)) from None
+
+    def write(self, text: str) -> int:
+        return self._call(self._stream.write, text)
+
+    def flush(self) -> None:
+        self._call(self._stream.flush)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _drop_stdout() -> None:
+    """Send what is still buffered for stdout nowhere, so that Python's own flush at exit
+    does not fail again."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -62,35 +93,42 @@ def _stdout_gone() -> None:
         pass
 
 
-def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, _on_sigterm)
+def _run(argv: list[str] | None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
-        if not getattr(args, "run", None):
-            parser.print_help(sys.stderr)
-            return BAD_INPUT
-        return args.run(args)
+    except SystemExit as e:         # --help and --version (0), bad arguments (2)
+        return e.code if isinstance(e.code, int) else BAD_INPUT
+    if not getattr(args, "run", None):
+        parser.print_help(sys.stderr)
+        return BAD_INPUT
+    return args.run(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    real_stdout, sys.stdout = sys.stdout, _Stdout(sys.stdout)
+    try:
+        status = _run(argv)
+        sys.stdout.flush()
+        return status
     except KeyboardInterrupt:
         print("stork: interrupted", file=sys.stderr)
         return exitcodes.INTERRUPTED
     except Terminated:
         print("stork: terminated", file=sys.stderr)
         return exitcodes.TERMINATED
-    except BrokenPipeError as e:
-        if _stdout_is_pipe():
-            _stdout_gone()
-            return exitcodes.PIPE_CLOSED
-        return _internal_error(e)
+    except StdoutClosed:
+        _drop_stdout()
+        return exitcodes.PIPE_CLOSED
+    except StdoutError as e:
+        _drop_stdout()
+        print(f"stork: cannot write the output: {e}", file=sys.stderr)
+        return BAD_INPUT
     except Exception as e:
         return _internal_error(e)
-
-
-def _stdout_is_pipe() -> bool:
-    try:
-        return stat.S_ISFIFO(os.fstat(sys.stdout.fileno()).st_mode)
-    except (OSError, ValueError):
-        return False
+    finally:
+        sys.stdout = real_stdout
 
 
 def _internal_error(e: BaseException) -> int:

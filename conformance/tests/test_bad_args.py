@@ -18,7 +18,7 @@ needs_harness = pytest.mark.skipif(not (LIBEXEC / "stork-replay").exists(),
 
 
 def one_line(r: subprocess.CompletedProcess, starts: str = "stork") -> str:
-    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.returncode == 2, (r.stdout or "") + r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith(starts) and "Traceback" not in r.stderr
@@ -99,3 +99,30 @@ def test_gen_out_is_a_file(stork):
 def test_gen_negative_numbers(stork, tmp_path, opt):
     one_line(stork("gen", "--out", str(tmp_path / "c"), opt, "-1"))
     assert not (tmp_path / "c").exists()
+
+
+def run_to(stdout_path: str, args: list[str]) -> subprocess.CompletedProcess:
+    from conftest import CONFORMANCE, stork_command
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(CONFORMANCE)
+    with open(stdout_path, "w") as out:     # opened for writing, never replaced
+        return subprocess.run(stork_command() + args, stdout=out, stderr=subprocess.PIPE,
+                              text=True, cwd=ROOT, env=env, timeout=300)
+
+
+@pytest.mark.parametrize("args", [
+    ["coverage", str(TRACES)],
+    ["coverage", "--json", str(TRACES)],
+    ["check-trace", str(TRACES / "goals")],
+    ["mutate", "--json"],
+    ["--help"],
+    ["check-trace", "--help"],
+    pytest.param(["replay", "--impl", "reference", str(TRACES)], marks=needs_harness),
+    pytest.param(["pack", "{tmp}/x.pack", str(TRACES)], marks=needs_harness),
+], ids=["coverage", "coverage-json", "check-trace", "mutate", "help", "check-trace-help",
+        "replay", "pack"])
+def test_stdout_write_error_is_bad_input(args, tmp_path):
+    """`stork ... > /dev/full`: exit 2, one line saying the output could not be written."""
+    r = run_to("/dev/full", [a.replace("{tmp}", str(tmp_path)) for a in args])
+    line = one_line(r)
+    assert "cannot write" in line and "No space left on device" in line, line
