@@ -58,18 +58,27 @@ def large_key(size: int, seed: int, threads: int, inits: float) -> str:
     return f"size={size} seed={seed} threads={threads} inits={inits}"
 
 
-def compute() -> dict:
-    traces = {}
+def repository_results() -> dict:
+    """Every well-formed repository trace's result, by its path from the top folder."""
+    out = {}
     for p in repository_traces():
         try:
-            traces[str(p.relative_to(ROOT))] = result(load(p))
+            out[str(p.relative_to(ROOT))] = result(load(p))
         except TraceError:
             pass
+    return out
+
+
+def corpus_met() -> dict[str, str]:
     corpus = [load(p) for p in sorted((ROOT / "conformance" / "traces").rglob("*.trace"))]
     for t in corpus:
         t.path = str(Path(t.path).relative_to(ROOT))
+    return measure(corpus).met
+
+
+def compute() -> dict:
     large = {large_key(*k): result(parse(big_trace(*k), "big")) for k in LARGE}
-    return {"traces": traces, "corpus_met": measure(corpus).met, "large": large}
+    return {"traces": repository_results(), "corpus_met": corpus_met(), "large": large}
 
 
 @pytest.fixture(scope="module")
@@ -78,22 +87,14 @@ def golden() -> dict:
 
 
 def test_every_repository_trace(golden):
-    got = {}
-    for p in repository_traces():
-        try:
-            got[str(p.relative_to(ROOT))] = result(load(p))
-        except TraceError:
-            pass
+    got = repository_results()
     assert got.keys() == golden["traces"].keys()
     for k in got:
         assert got[k] == golden["traces"][k], k
 
 
 def test_which_trace_met_each_goal_of_the_corpus(golden):
-    corpus = [load(p) for p in sorted((ROOT / "conformance" / "traces").rglob("*.trace"))]
-    for t in corpus:
-        t.path = str(Path(t.path).relative_to(ROOT))
-    assert measure(corpus).met == golden["corpus_met"]
+    assert corpus_met() == golden["corpus_met"]
 
 
 @pytest.mark.parametrize("key", LARGE, ids=lambda k: large_key(*k))

@@ -58,25 +58,27 @@ def test_dev_full_is_a_write_error_and_stays_a_device(program, dev_full):
     assert stat.S_ISCHR(os.lstat(dev_full).st_mode)
 
 
-def read_fifo(fifo: Path, into: list[bytes]) -> threading.Thread:
+def pack_into_fifo(program: Path, fifo: Path, out: Path) -> tuple[subprocess.CompletedProcess, list[bytes]]:
+    """Pack into OUT (the FIFO, or a link to it) while a thread reads the FIFO."""
+    got: list[bytes] = []
+
     def reader() -> None:
         with open(fifo, "rb") as f:
-            into.append(f.read())
+            got.append(f.read())
     t = threading.Thread(target=reader, daemon=True)
     t.start()
-    return t
+    r = pack(program, out)
+    t.join(10)
+    assert r.returncode == 0, r.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    return r, got
 
 
 def test_fifo_is_written_through(program, tmp_path):
     want = reference_pack(program, tmp_path)
     fifo = tmp_path / "out.fifo"
     os.mkfifo(fifo)
-    got: list[bytes] = []
-    t = read_fifo(fifo, got)
-    r = pack(program, fifo)
-    t.join(10)
-    assert r.returncode == 0, r.stderr
-    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    r, got = pack_into_fifo(program, fifo, fifo)
     assert got == [want]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.fifo", "ref.pack"]
 
@@ -101,12 +103,8 @@ def test_symlink_to_a_fifo_writes_through(program, tmp_path):
     os.mkfifo(fifo)
     link = tmp_path / "link.pack"
     link.symlink_to(fifo)
-    got: list[bytes] = []
-    t = read_fifo(fifo, got)
-    r = pack(program, link)
-    t.join(10)
-    assert r.returncode == 0, r.stderr
-    assert link.is_symlink() and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    r, got = pack_into_fifo(program, fifo, link)
+    assert link.is_symlink()
     assert got == [want]
 
 
