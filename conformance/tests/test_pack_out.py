@@ -141,3 +141,16 @@ def test_stork_pack_dev_full(stork, dev_full):
     assert r.stderr.strip().splitlines() == [
         f"stork-replay: cannot write {dev_full}: No space left on device"]
     assert stat.S_ISCHR(os.lstat(dev_full).st_mode)
+
+
+@pytest.mark.parametrize("mode", ["pack", "replay"])
+def test_report_that_cannot_be_written(program, tmp_path, mode):
+    """stdout on /dev/full (opened for writing, never replaced): exit 2, one line."""
+    args = (["--pack", str(tmp_path / "x.pack")] if mode == "pack"
+            else ["--impl", str(LIBEXEC / "stork-reference.so")])
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([str(program), *args, "--", str(HAND)], stdout=full,
+                           stderr=subprocess.PIPE, text=True, timeout=120)
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [
+        "stork-replay: cannot write the report: No space left on device"]
