@@ -126,3 +126,10 @@ def test_stdout_write_error_is_bad_input(args, tmp_path):
     r = run_to("/dev/full", [a.replace("{tmp}", str(tmp_path)) for a in args])
     line = one_line(r)
     assert "cannot write" in line and "No space left on device" in line, line
+
+
+def test_check_trace_malformed_trace_is_one_line(stork, tmp_path):
+    bad = tmp_path / "bad.trace"
+    bad.write_bytes(b"stork-trace 1\n\xff\xfe\nend\n")
+    assert one_line(stork("check-trace", str(bad)), str(bad)) == (
+        f"{bad}:2: not UTF-8 text (invalid start byte); bad input: not checked")

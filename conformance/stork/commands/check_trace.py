@@ -54,7 +54,7 @@ def result_json(r: TraceResult) -> dict:
 
 def format_result(r: TraceResult) -> str:
     if r.verdict == BAD_INPUT:
-        return f"{r.error}\n  bad input: not checked"
+        return f"{r.error}; bad input: not checked"
     if r.verdict == INCOMPLETE:
         return f"{r.error}\n  incomplete: not checked to the end"
     lines = []
