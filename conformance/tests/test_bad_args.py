@@ -133,3 +133,23 @@ def test_check_trace_malformed_trace_is_one_line(stork, tmp_path):
     bad.write_bytes(b"stork-trace 1\n\xff\xfe\nend\n")
     assert one_line(stork("check-trace", str(bad)), str(bad)) == (
         f"{bad}:2: not UTF-8 text (invalid start byte); bad input: not checked")
+
+
+@pytest.mark.parametrize("args", [
+    ["coverage", ""],
+    ["check-trace", ""],
+    ["coverage", str(OK_TRACE), ""],
+    ["mutate", ""],
+    ["gen", "--out", ""],
+    pytest.param(["replay", "--impl", "", str(OK_TRACE)], marks=needs_harness),
+], ids=["coverage", "check-trace", "coverage-second", "mutate", "gen", "replay-impl"])
+def test_empty_path_is_not_the_current_folder(stork, tmp_path, args):
+    """An empty argument names nothing; it is not taken for '.' (gen would write its corpus
+    into the current folder, coverage search it)."""
+    (tmp_path / "goals").mkdir()
+    (tmp_path / "random").mkdir()
+    (tmp_path / "goals" / "a.trace").write_text(OK_TRACE.read_text())
+    (tmp_path / "random" / "a.trace").write_text(OK_TRACE.read_text())
+    r = stork(*args, cwd=tmp_path)
+    assert "empty" in one_line(r)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["goals", "random"]

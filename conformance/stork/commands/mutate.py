@@ -31,6 +31,9 @@ def _cell(r: PartResult) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.corpus:
+        print("stork mutate: an empty CORPUS names no folder", file=sys.stderr)
+        return exitcodes.BAD_INPUT
     try:
         table = kill_table(Path(args.corpus))
     except MutateError as e:

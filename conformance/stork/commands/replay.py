@@ -71,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
     if not program.is_file():
         print(f"stork replay: {program} not found (build the C harness first)", file=sys.stderr)
         return exitcodes.BAD_INPUT
+    if not args.impl:
+        print("stork replay: an empty --impl names no library", file=sys.stderr)
+        return exitcodes.BAD_INPUT
     if not 0 < args.timeout <= MAX_TIMEOUT or (args.batch is not None and args.batch < 1):
         print(f"stork replay: --timeout must be > 0 and <= {MAX_TIMEOUT} and --batch >= 1",
               file=sys.stderr)
