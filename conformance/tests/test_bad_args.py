@@ -25,7 +25,7 @@ def one_line(r: subprocess.CompletedProcess, starts: str = "stork") -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-1"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-1", "1e300", "86401"])
 def test_check_trace_timeout_not_a_positive_finite_number(stork, value):
     assert "--timeout" in one_line(stork("check-trace", "--timeout", value, str(OK_TRACE)))
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 
 from stork import exitcodes
+from stork.commands.replay import MAX_TIMEOUT
 from stork.tracefiles import NoTraces, trace_files
 from stork.check_trace import BAD_INPUT, INCOMPLETE, REJECTED, Finding, TraceResult, check_all
 from stork.spin import SpinToolError
@@ -88,8 +88,9 @@ def exit_status(results: list[TraceResult], strict: bool) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.jobs < 1 or not 0 < args.timeout < math.inf:
-        print("stork check-trace: --jobs must be >= 1 and --timeout > 0", file=sys.stderr)
+    if args.jobs < 1 or not 0 < args.timeout <= MAX_TIMEOUT:
+        print(f"stork check-trace: --jobs must be >= 1 and --timeout > 0 and <= {MAX_TIMEOUT}",
+              file=sys.stderr)
         return exitcodes.BAD_INPUT
     try:
         files = [str(f) for f in trace_files(args.paths)]

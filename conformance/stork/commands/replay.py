@@ -19,7 +19,7 @@ HELP = ("Replay traces (files, folders of .trace, or packs from `stork pack`) ag
 
 REPLAY_PROGRAM = "stork-replay"
 REFERENCE_LIBRARY = "stork-reference.so"
-MAX_TIMEOUT = 86400     # seconds; stork-replay's own bound
+MAX_TIMEOUT = 86400     # seconds: stork-replay's bound, and check-trace's
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
