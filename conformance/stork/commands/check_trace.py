@@ -31,7 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=2, metavar="N",
                    help="SPIN runs at a time (default 2)")
     p.add_argument("--timeout", type=float, default=60.0, metavar="S",
-                   help="seconds one trace's SPIN run may take (default 60)")
+                   help="seconds one trace's SPIN run may take (default 60, at most 86400)")
 
 
 def _finding(f: Finding) -> dict:

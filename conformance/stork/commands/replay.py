@@ -29,7 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="trace files, folders of them, or packs (stork pack)")
     p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
-                   help="seconds each trace may take before it counts as hung (default 10)")
+                   help="seconds each trace may take before it counts as hung (default 10, at "
+                        "most 86400)")
     p.add_argument("--batch", type=int, default=None, metavar="N",
                    help="traces replayed per child process (default: 256 text traces, or "
                         "packed traces of 2^19 events in all)")
