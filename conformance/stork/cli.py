@@ -107,7 +107,11 @@ def _run(argv: list[str] | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
-    real_stdout, sys.stdout = sys.stdout, _Stdout(sys.stdout)
+    real_stdout = sys.stdout
+    if real_stdout is None:             # started with fd 1 closed
+        print("stork: cannot write the output: stdout is closed", file=sys.stderr)
+        return BAD_INPUT
+    sys.stdout = _Stdout(real_stdout)
     try:
         status = _run(argv)
         sys.stdout.flush()

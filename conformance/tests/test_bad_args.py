@@ -153,3 +153,13 @@ def test_empty_path_is_not_the_current_folder(stork, tmp_path, args):
     r = stork(*args, cwd=tmp_path)
     assert "empty" in one_line(r)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["goals", "random"]
+
+
+def test_stdout_closed_is_bad_input(tmp_path):
+    """`stork coverage ... >&-`: stdout is not there at all; exit 2, one line."""
+    from conftest import CONFORMANCE, stork_command
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(CONFORMANCE)
+    r = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *stork_command(), "coverage",
+                        str(TRACES)], capture_output=True, text=True, env=env, timeout=120)
+    assert one_line(r) == "stork: cannot write the output: stdout is closed"
