@@ -106,7 +106,14 @@ def _run(argv: list[str] | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _main(argv)
+    finally:                            # main() called in-process (tests): leave it as it was
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     real_stdout = sys.stdout
     if real_stdout is None:             # started with fd 1 closed
         print("stork: cannot write the output: stdout is closed", file=sys.stderr)

@@ -107,3 +107,9 @@ def test_sigint_still_cleans_up(tmp_path):
     assert p.returncode == exitcodes.INTERRUPTED == 130, err
     assert "Traceback" not in err
     assert list(tmp.glob("stork-*")) == []
+
+
+def test_main_in_process_leaves_sigterm_as_it_was(capsys):
+    before = signal.getsignal(signal.SIGTERM)
+    cli.main(["coverage", str(TRACES)])
+    assert signal.getsignal(signal.SIGTERM) is before
