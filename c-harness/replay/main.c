@@ -19,6 +19,7 @@
  * the children are made, and they share it.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +46,13 @@ struct args {
     size_t njobs, cap;
 };
 
+/* With a reason: that one line (bad input); without: the usage, for --help. */
 static int usage(const char *why)
 {
-    if (why)
-        fprintf(stderr, "stork-replay: %s\n", why);
+    if (why) {
+        fprintf(stderr, "stork-replay: %s (see stork-replay --help)\n", why);
+        return EXIT_BAD_INPUT;
+    }
     fprintf(stderr, "usage: stork-replay --impl LIB.so [--junit FILE] [--timeout SECONDS] "
                     "[--batch N] [-v] PATH...\n"
                     "       stork-replay --pack OUT PATH...\n"
@@ -171,8 +175,10 @@ static int parse_args(int argc, char **argv, struct args *a)
         else if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
             usage(NULL);
             exit(EXIT_PASS);
-        } else
-            return usage("unknown option or missing value");
+        } else {
+            snprintf(err, sizeof err, "unknown option or missing value: %s", s);
+            return usage(err);
+        }
     }
     if (!a->lib == !a->pack_out)
         return usage(a->lib ? "--impl and --pack do not go together" : "--impl LIB.so (or --pack OUT) is required");
@@ -253,12 +259,27 @@ static int write_pack(const struct args *a)
             return EXIT_BAD_INPUT;
         }
     }
-    if (!pack_writer_finish(w, err, sizeof err)) {
+    signal(SIGPIPE, SIG_IGN); /* a FIFO whose reader left: EPIPE, reported as a write error */
+    bool written = pack_writer_finish(w, err, sizeof err);
+    signal(SIGPIPE, SIG_DFL);
+    if (!written) {
         fprintf(stderr, "stork-replay: %s\n", err);
         return EXIT_BAD_INPUT;
     }
     printf("packed %zu traces (%zu events) into %s\n", a->njobs, events, a->pack_out);
     return EXIT_PASS;
+}
+
+/* The report reached stdout, or (a full disk, /dev/full) exit 2 saying it did not. */
+static int flush_report(int rc)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "stork-replay: cannot write the report: %s\n",
+                strerror(errno ? errno : EIO));
+        return EXIT_BAD_INPUT;
+    }
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -272,7 +293,7 @@ int main(int argc, char **argv)
     if (a.pack_out) {
         rc = write_pack(&a);
         args_free(&a);
-        return rc;
+        return flush_report(rc);
     }
     rc = run_all(&a);
     if (rc == 0) {
@@ -296,5 +317,5 @@ int main(int argc, char **argv)
             rc = failed ? EXIT_FAIL : EXIT_PASS;
     }
     args_free(&a);
-    return rc;
+    return flush_report(rc);
 }

@@ -92,7 +92,8 @@ bool pack_trace(const struct pack *p, size_t i, struct trace *t, struct trace_er
 bool pack_verify(const struct trace *t, struct trace_error *err);
 
 /* Writing: open, add checked traces one at a time, finish (writes OUT through a temporary
- * file renamed into place, so a failed run leaves no half pack). */
+ * file renamed into place, so a failed run leaves no half pack; a device or FIFO is written
+ * through, not replaced, a symbolic link followed: pack_write.c). */
 struct pack_writer;
 struct pack_writer *pack_writer_open(const char *out, const char *const *paths, size_t ntraces,
                                      char *err, size_t size);

@@ -1,18 +1,30 @@
 /* Writing a pack (pack.h): the paths first, then the sources and text of each trace as it is
  * added; its events are kept in memory (16 bytes each) and written after the last trace, then
- * the header and the index; all into a temporary file renamed over OUT only once complete. */
-#define _POSIX_C_SOURCE 200809L
+ * the header and the index; all into a temporary file.  Where OUT goes:
+ *   - a regular file or a new path: the temporary file sits beside it and is renamed over it
+ *     only once complete, so a failed run leaves OUT as it was;
+ *   - a character device or a FIFO (/dev/full, /dev/null, a pipe's name): never replaced; the
+ *     temporary file is anonymous (tmpfile) and copied into OUT once complete;
+ *   - a symbolic link: followed; its target is written by the rules above, the link stays;
+ *     a link to a missing file is refused;
+ *   - anything else (a folder, a block device, a socket): refused. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pack.h"
 
 struct pack_writer {
     FILE *f;
-    char *out, *tmp;
+    char *out;    /* as given, for messages */
+    char *target; /* the file replaced: OUT, or the target of the link OUT */
+    char *tmp;    /* beside target, renamed over it; NULL when writing through */
+    int through;  /* OUT opened for writing through (a device, a FIFO), or -1 */
     struct pack_entry *entries;
     size_t n, cap;
     uint64_t off; /* where the next part goes */
@@ -41,22 +53,91 @@ static size_t index_end(size_t ntraces)
     return sizeof(struct pack_header) + ntraces * sizeof(struct pack_entry);
 }
 
+/* Where w->out goes (the comment at the top): w->target, then w->tmp or w->through; the
+ * temporary file opened.  False with the reason in err. */
+static bool open_output(struct pack_writer *w, char *err, size_t size)
+{
+    struct stat st;
+    bool exists = lstat(w->out, &st) == 0;
+    if (exists && S_ISLNK(st.st_mode)) {
+        w->target = realpath(w->out, NULL);
+        if (!w->target) {
+            if (errno == ENOENT)
+                snprintf(err, size, "cannot write %s: a symbolic link to a missing file", w->out);
+            else
+                snprintf(err, size, "cannot write %s: %s", w->out, strerror(errno));
+            return false;
+        }
+        exists = stat(w->target, &st) == 0;
+    } else if (!(w->target = strdup(w->out))) {
+        snprintf(err, size, "out of memory");
+        return false;
+    }
+    if (exists && S_ISDIR(st.st_mode)) {
+        snprintf(err, size, "cannot write %s: it is a folder", w->out);
+        return false;
+    }
+    if (exists && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+        w->through = open(w->target, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        if (w->through < 0 || !(w->f = tmpfile())) {
+            snprintf(err, size, "cannot write %s: %s", w->out, strerror(errno));
+            return false;
+        }
+        return true;
+    }
+    if (exists && !S_ISREG(st.st_mode)) {
+        snprintf(err, size, "cannot write %s: not a regular file, character device or FIFO",
+                 w->out);
+        return false;
+    }
+    size_t tl = strlen(w->target) + 32;
+    if (!(w->tmp = malloc(tl))) {
+        snprintf(err, size, "out of memory");
+        return false;
+    }
+    snprintf(w->tmp, tl, "%s.tmp.%ld", w->target, (long)getpid());
+    w->f = fopen(w->tmp, "wb");
+    if (!w->f) {
+        snprintf(err, size, "cannot write %s: %s", w->out, strerror(errno));
+        free(w->tmp); /* nothing to remove */
+        w->tmp = NULL;
+        return false;
+    }
+    return true;
+}
+
+/* The finished temporary file copied into w->through; false with errno set. */
+static bool copy_through(struct pack_writer *w)
+{
+    char buf[1 << 16];
+    size_t n;
+    rewind(w->f);
+    while ((n = fread(buf, 1, sizeof buf, w->f)) > 0)
+        for (size_t done = 0; done < n;) {
+            ssize_t k = write(w->through, buf + done, n - done);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                return false;
+            done += (size_t)k;
+        }
+    return !ferror(w->f);
+}
+
 struct pack_writer *pack_writer_open(const char *out, const char *const *paths, size_t ntraces,
                                      char *err, size_t size)
 {
     struct pack_writer *w = calloc(1, sizeof *w);
-    size_t tl = strlen(out) + 32;
-    if (!w || !(w->out = strdup(out)) || !(w->tmp = calloc(1, tl)) ||
+    if (w)
+        w->through = -1;
+    if (!w || !(w->out = strdup(out)) ||
         !(w->entries = calloc(ntraces ? ntraces : 1, sizeof *w->entries))) {
         snprintf(err, size, "out of memory");
         pack_writer_abandon(w);
         return NULL;
     }
     w->cap = ntraces;
-    snprintf(w->tmp, tl, "%s.tmp.%ld", out, (long)getpid());
-    w->f = fopen(w->tmp, "wb");
-    if (!w->f) {
-        snprintf(err, size, "cannot write %s: %s", out, strerror(errno));
+    if (!open_output(w, err, size)) {
         pack_writer_abandon(w);
         return NULL;
     }
@@ -144,7 +225,11 @@ bool pack_writer_finish(struct pack_writer *w, char *err, size_t size)
     memcpy(h.magic, PACK_MAGIC, sizeof h.magic);
     if (ok && (fseek(w->f, 0, SEEK_SET) != 0 || fwrite(&h, sizeof h, 1, w->f) != 1 ||
              fwrite(w->entries, sizeof *w->entries, w->n, w->f) != w->n || fflush(w->f) != 0 ||
-             fsync(fileno(w->f)) != 0)) {
+             (w->tmp && fsync(fileno(w->f)) != 0))) {
+        io_error(w, err, size);
+        ok = false;
+    }
+    if (ok && w->through >= 0 && !copy_through(w)) {
         io_error(w, err, size);
         ok = false;
     }
@@ -153,7 +238,15 @@ bool pack_writer_finish(struct pack_writer *w, char *err, size_t size)
         ok = false;
     }
     w->f = NULL;
-    if (ok && rename(w->tmp, w->out) != 0) {
+    if (w->through >= 0) {
+        errno = 0;
+        if (close(w->through) != 0 && ok) {
+            io_error(w, err, size);
+            ok = false;
+        }
+        w->through = -1;
+    }
+    if (ok && w->tmp && rename(w->tmp, w->target) != 0) {
         snprintf(err, size, "cannot write %s: %s", w->out, strerror(errno));
         ok = false;
     }
@@ -171,9 +264,12 @@ void pack_writer_abandon(struct pack_writer *w)
         return;
     if (w->f)
         fclose(w->f);
+    if (w->through >= 0)
+        close(w->through);
     if (w->tmp)
         unlink(w->tmp);
     free(w->tmp);
+    free(w->target);
     free(w->out);
     free(w->entries);
     free(w->events);

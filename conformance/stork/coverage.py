@@ -6,7 +6,10 @@ traces recorded from an implementation or written by hand as well as on generate
 
 from __future__ import annotations
 
+import gc
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from stork import allowed
@@ -119,7 +122,9 @@ def all_goals() -> dict[str, list[str]]:
     }
 
 
-def _rules_of(step: lc.Step, walk: lc.Walk) -> set[str]:
+def _rules_of(step: lc.Step, restarted: set[str]) -> set[str]:
+    """The rules one step exercises; `restarted`: the workers whose callback starts more than
+    once in the whole trace."""
     ev, st = step.event, step.state
     out: set[str] = set()
     if len(ev.statuses) > 1:
@@ -175,8 +180,7 @@ def _rules_of(step: lc.Step, walk: lc.Walk) -> set[str]:
             out.add("WI-C6")
         if step.removing:
             out.add("WI-R2")
-        seq = walk.transitions.get(ev.handle, [])
-        if seq.count("start") > 1:
+        if ev.handle in restarted:
             out.add("WI-C4")
     elif ev.kind == "return":
         if st == lc.FREED_RUNNING:
@@ -189,11 +193,12 @@ def _rules_of(step: lc.Step, walk: lc.Walk) -> set[str]:
 def goals_of(trace: Trace) -> set[str]:
     """Every goal this one trace meets."""
     walk = lc.walk(trace)
+    restarted = {h for h, seq in walk.transitions.items() if seq.count("start") > 1}
     met: set[str] = set()
     removal_ended = False
     for step in walk.steps:
         ev = step.event
-        met |= {f"rule:{r}" for r in _rules_of(step, walk)}
+        met |= {f"rule:{r}" for r in _rules_of(step, restarted)}
         if ev.kind == "remove" and ev.api == "end":
             removal_ended = True
         if removal_ended and ev.kind in ("start", "return"):
@@ -228,3 +233,18 @@ def measure(traces: list[Trace]) -> GoalSet:
             if g in known and g not in gs.met:
                 gs.met[g] = t.path
     return gs
+
+
+@contextmanager
+def without_cycle_collector() -> Iterator[None]:
+    """Reading and classifying traces makes a few objects per event and no reference cycles;
+    Python's cycle collector would walk all of them again each time the heap grows by a
+    quarter: a fifth of the time at 1 MB of trace, and more as traces grow (bench/
+    coverage_bench.py).  It is off while they are made; reference counting frees as usual."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -71,8 +71,12 @@ def transition_name(ev: Event) -> str:
 
 
 def walk(trace: Trace) -> Walk:
+    """Every step of the trace in one pass, in time linear in its events: what a step needs
+    to know about all workers and threads is kept as counts, not searched for."""
     w = Walk()
     running: dict[str, str] = {}        # thread -> worker whose callback it runs
+    runners: dict[str, int] = {}        # worker -> threads running its callback
+    nqueued = 0                         # workers (live or freed) whose queued flag is set
     removing = False
     pending_fail = False
     for ev in trace.events:
@@ -84,10 +88,9 @@ def walk(trace: Trace) -> Walk:
             state = ws.name() if ws else (UNISSUED if target.startswith("bad") else NONE)
         caller = caller_class(ev, running) if ev.kind == "call" else "runtime"
         elsewhere = bool(ws and ws.runner and ws.runner != ev.ctx)
-        others = sum(1 for t, h in running.items() if h != target)
-        w.steps.append(Step(ev, state, caller, removing, elsewhere, others,
-                            any(x.queued for x in w.workers.values()), bool(running),
-                            pending_fail))
+        others = len(running) - runners.get(target, 0)
+        w.steps.append(Step(ev, state, caller, removing, elsewhere, others, nqueued > 0,
+                            bool(running), pending_fail))
         pending_fail = ev.kind == "fail-alloc"
         if target and (ev.kind != "call" or ev.api != "init" or ev.worker):
             w.transitions.setdefault(target, []).append(transition_name(ev))
@@ -95,19 +98,31 @@ def walk(trace: Trace) -> Walk:
         if ev.kind == "call":
             ok = ev.statuses == ("SUCCESS",)
             if ev.api == "init" and ev.worker:
+                nqueued -= bool(ws and ws.queued)    # a name issued again: a new worker
                 w.workers[ev.worker] = WorkerState()
             elif ev.api == "queue" and ok and ws:
+                nqueued += not ws.queued
                 ws.queued = True
             elif ev.api == "free" and ok and ws:
                 ws.live = False
         elif ev.kind == "start" and ws:
+            nqueued -= ws.queued
             ws.queued = False
             ws.runner = ev.ctx
+            _stop_running(running, runners, ev.ctx)
             running[ev.ctx] = ev.handle
+            runners[ev.handle] = runners.get(ev.handle, 0) + 1
         elif ev.kind == "return":
             if ws:
                 ws.runner = ""
-            running.pop(ev.ctx, None)
+            _stop_running(running, runners, ev.ctx)
         elif ev.kind == "remove" and ev.api == "begin":
             removing = True
     return w
+
+
+def _stop_running(running: dict[str, str], runners: dict[str, int], thread: str) -> None:
+    """The thread no longer runs a callback (if it ran one)."""
+    worker = running.pop(thread, None)
+    if worker is not None:
+        runners[worker] -= 1

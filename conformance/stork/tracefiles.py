@@ -12,7 +12,10 @@ class NoTraces(Exception):
 def trace_files(paths: list[str]) -> list[Path]:
     """Each file named, and each folder's .trace files (subfolders included) in path order."""
     out: list[Path] = []
-    for p in map(Path, paths):
+    for word in paths:
+        if not word:                    # Path("") would be the current folder
+            raise NoTraces("an empty path names no file or folder")
+        p = Path(word)
         if p.is_dir():
             found = sorted(p.rglob("*.trace"))
             if not found:

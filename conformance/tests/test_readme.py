@@ -37,6 +37,6 @@ def test_readme_states_each_verdict_word_and_exit_status() -> None:
     for word in ("holds", "VIOLATED", "incomplete", "vacuous"):
         assert f"- **{word}**" in text, word
     sentence = text.split("Exit status, the same for every command:", 1)[1].split("\n\n", 1)[0]
-    codes = sorted(v for k, v in vars(exitcodes).items() if k.isupper())
+    codes = sorted(v for k, v in vars(exitcodes).items() if k.isupper() and isinstance(v, int))
     stated = sorted(int(n) for n in re.findall(r"\*\*(\d+)\*\*", sentence))
     assert stated == codes, (stated, codes)

@@ -7,6 +7,7 @@ import json
 import sys
 
 from stork import exitcodes
+from stork.commands.replay import MAX_TIMEOUT
 from stork.tracefiles import NoTraces, trace_files
 from stork.check_trace import BAD_INPUT, INCOMPLETE, REJECTED, Finding, TraceResult, check_all
 from stork.spin import SpinToolError
@@ -30,7 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=2, metavar="N",
                    help="SPIN runs at a time (default 2)")
     p.add_argument("--timeout", type=float, default=60.0, metavar="S",
-                   help="seconds one trace's SPIN run may take (default 60)")
+                   help="seconds one trace's SPIN run may take (default 60, at most 86400)")
 
 
 def _finding(f: Finding) -> dict:
@@ -53,7 +54,7 @@ def result_json(r: TraceResult) -> dict:
 
 def format_result(r: TraceResult) -> str:
     if r.verdict == BAD_INPUT:
-        return f"{r.error}\n  bad input: not checked"
+        return f"{r.error}; bad input: not checked"
     if r.verdict == INCOMPLETE:
         return f"{r.error}\n  incomplete: not checked to the end"
     lines = []
@@ -87,8 +88,9 @@ def exit_status(results: list[TraceResult], strict: bool) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.jobs < 1 or args.timeout <= 0:
-        print("stork check-trace: --jobs must be >= 1 and --timeout > 0", file=sys.stderr)
+    if args.jobs < 1 or not 0 < args.timeout <= MAX_TIMEOUT:
+        print(f"stork check-trace: --jobs must be >= 1 and --timeout > 0 and <= {MAX_TIMEOUT}",
+              file=sys.stderr)
         return exitcodes.BAD_INPUT
     try:
         files = [str(f) for f in trace_files(args.paths)]

@@ -7,7 +7,7 @@ import json
 import sys
 
 from stork import exitcodes
-from stork.coverage import UNREACHABLE_RULES, measure
+from stork.coverage import UNREACHABLE_RULES, measure, without_cycle_collector
 from stork.trace import Trace, TraceError, load
 from stork.tracefiles import NoTraces, trace_files
 
@@ -24,7 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        traces: list[Trace] = [load(f) for f in trace_files(args.paths)]
+        with without_cycle_collector():
+            traces: list[Trace] = [load(f) for f in trace_files(args.paths)]
+            gs = measure(traces)
     except NoTraces as e:
         print(f"stork coverage: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
@@ -34,10 +36,9 @@ def run(args: argparse.Namespace) -> int:
     if not traces:
         print("stork coverage: no .trace files found", file=sys.stderr)
         return exitcodes.BAD_INPUT
-    gs = measure(traces)
     if args.json:
-        print(json.dumps({"traces": len(traces), "goals": gs.goals, "met": gs.met,
-                          "unreachable": UNREACHABLE_RULES}, indent=2))
+        print(json.dumps({"exit_status": exitcodes.OK, "traces": len(traces), "goals": gs.goals,
+                          "met": gs.met, "unreachable": UNREACHABLE_RULES}, indent=2))
         return exitcodes.OK
     print(f"{len(traces)} traces")
     for fam, met, total in gs.family_counts():

@@ -178,8 +178,11 @@ def case_studies() -> int:
         ok = set(found) == want.rules and (rc == 3) == want.incomplete
         wrong += not ok
         incomplete += rc == 3 and not want.incomplete
-        shown = " ".join(found) or ("clean" if out["complete"] else "incomplete")
-        print(f"  {name:<30} {out['schedules']:>9,}  {want.text():<24} {shown} -> "
+        shown = " ".join(found) or ("clean" if out.get("complete") else "incomplete")
+        count = out.get("schedules")              # a crash's report has no count
+        schedules = f"{count:,}" if isinstance(count, int) else "-"
+        print(f"  {name:<30} {schedules:>9}  "
+              f"{want.text():<24} {shown} -> "
               f"{'ok' if ok else 'MISMATCH'}")
     print(f"  {len(CASE_STUDIES)} scenarios, {len(CASE_STUDIES) - wrong} as expected "
           "(details: stork audit SCENARIO.c)")

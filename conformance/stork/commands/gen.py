@@ -70,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"stork gen: {problem}", file=sys.stderr)
         return exitcodes.BAD_INPUT
+    if not args.out:                    # Path("") would be the current folder
+        print("stork gen: an empty --out names no folder", file=sys.stderr)
+        return exitcodes.BAD_INPUT
     out = Path(args.out)
     try:                                # a folder it cannot write is bad input, found up front
         out.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,9 @@ def _cell(r: PartResult) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.corpus:
+        print("stork mutate: an empty CORPUS names no folder", file=sys.stderr)
+        return exitcodes.BAD_INPUT
     try:
         table = kill_table(Path(args.corpus))
     except MutateError as e:
@@ -39,8 +42,10 @@ def run(args: argparse.Namespace) -> int:
     base, rows = table.reference, table.rows
     survivors = table.survivors()
     ref_fails = table.reference_failures()
+    status = exitcodes.VIOLATED if survivors or ref_fails else exitcodes.OK
     if args.json:
         print(json.dumps({
+            "exit_status": status,
             "reference": {n: {"passed": r.passed, "failed": r.failed} for n, r in base.items()},
             "mutants": [{"number": m.number, "name": m.name, "rule": m.rule,
                          "description": m.description,
@@ -64,4 +69,4 @@ def run(args: argparse.Namespace) -> int:
             print(f"SURVIVED: {m.number} {m.name}: {m.description}")
         for name, r in ref_fails.items():
             print(f"the reference fails {r.failed} trace(s) of {name}: {r.first_failure}")
-    return exitcodes.VIOLATED if survivors or ref_fails else exitcodes.OK
+    return status

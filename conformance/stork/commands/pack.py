@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from stork import exitcodes
-from stork.commands.replay import REPLAY_PROGRAM
+from stork.commands.replay import REPLAY_PROGRAM, program_status
 from stork.paths import libexec_dir
 
 NAME = "pack"
@@ -30,7 +30,4 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.BAD_INPUT
     sys.stdout.flush()
     rc = subprocess.run([str(program), "--pack", args.out, "--", *args.paths]).returncode
-    if rc < 0:
-        print(f"stork pack: {REPLAY_PROGRAM} killed by signal {-rc}", file=sys.stderr)
-        return exitcodes.BAD_INPUT
-    return rc
+    return program_status(rc, NAME)

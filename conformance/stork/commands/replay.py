@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ HELP = ("Replay traces (files, folders of .trace, or packs from `stork pack`) ag
 
 REPLAY_PROGRAM = "stork-replay"
 REFERENCE_LIBRARY = "stork-reference.so"
+MAX_TIMEOUT = 86400     # seconds: stork-replay's bound, and check-trace's
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -27,7 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="trace files, folders of them, or packs (stork pack)")
     p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
-                   help="seconds each trace may take before it counts as hung (default 10)")
+                   help="seconds each trace may take before it counts as hung (default 10, at "
+                        "most 86400)")
     p.add_argument("--batch", type=int, default=None, metavar="N",
                    help="traces replayed per child process (default: 256 text traces, or "
                         "packed traces of 2^19 events in all)")
@@ -53,17 +56,28 @@ def command(args: argparse.Namespace) -> list[str]:
     return cmd + ["--"] + list(args.paths)
 
 
+def program_status(rc: int, command: str) -> int:
+    """stork's exit status for what stork-replay returned: its own status, or, when a signal
+    killed it, PIPE_CLOSED for SIGPIPE (the reader of stdout went away) and BAD_INPUT else."""
+    if rc == -signal.SIGPIPE:
+        return exitcodes.PIPE_CLOSED
+    if rc < 0:
+        print(f"stork {command}: {REPLAY_PROGRAM} killed by signal {-rc}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    return rc
+
+
 def run(args: argparse.Namespace) -> int:
     program = libexec_dir() / REPLAY_PROGRAM
     if not program.is_file():
         print(f"stork replay: {program} not found (build the C harness first)", file=sys.stderr)
         return exitcodes.BAD_INPUT
-    if args.timeout <= 0 or (args.batch is not None and args.batch < 1):
-        print("stork replay: --timeout must be > 0 and --batch >= 1", file=sys.stderr)
+    if not args.impl:
+        print("stork replay: an empty --impl names no library", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    if not 0 < args.timeout <= MAX_TIMEOUT or (args.batch is not None and args.batch < 1):
+        print(f"stork replay: --timeout must be > 0 and <= {MAX_TIMEOUT} and --batch >= 1",
+              file=sys.stderr)
         return exitcodes.BAD_INPUT
     sys.stdout.flush()
-    rc = subprocess.run(command(args)).returncode
-    if rc < 0:  # the replay program itself was killed
-        print(f"stork replay: {REPLAY_PROGRAM} killed by signal {-rc}", file=sys.stderr)
-        return exitcodes.BAD_INPUT
-    return rc
+    return program_status(subprocess.run(command(args)).returncode, NAME)
