@@ -137,3 +137,26 @@ def test_all_counterexamples_gives_other_shapes_as_more_code_flows(stork, tmp_pa
     sar = json.loads(out.read_text())
     check_structure(sar)
     assert len(sar["runs"][0]["results"][0]["codeFlows"]) == len(traces)
+
+
+def test_audit_findings_as_sarif_at_the_miniports_lines(stork, tmp_path: Path) -> None:
+    out = tmp_path / "audit.sarif"
+    r = stork("audit", "c-harness/check/scenarios/spcnvme_as_published.c", "--sarif", str(out))
+    assert r.returncode == 1, r.stderr
+    assert f"SARIF written to {out}" in r.stdout
+    doc = json.loads(out.read_text())
+    check_structure(doc)
+    results = doc["runs"][0]["results"]
+    assert {x["ruleId"] for x in results} == {"WI-M3", "WI-M7", "WI-M8"}
+    for x in results:
+        loc = x["locations"][0]["physicalLocation"]
+        assert loc["artifactLocation"]["uri"] == "c-harness/check/scenarios/spcnvme_as_published.c"
+        assert loc["region"]["startLine"] >= 1
+        flows = x["codeFlows"][0]["threadFlows"]
+        assert all(tf["locations"] for tf in flows)
+    crash = tmp_path / "crash.sarif"
+    r = stork("audit", "c-harness/check/scenarios/adversarial/null_deref.c", "--sarif", str(crash))
+    (res,) = json.loads(crash.read_text())["runs"][0]["results"]
+    assert res["ruleId"] == "STORK-CRASH" and r.returncode == 1
+    rules = json.loads(crash.read_text())["runs"][0]["tool"]["driver"]["rules"]
+    assert rules[0]["id"] == "STORK-CRASH" and "fault" in rules[0]["help"]["text"]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from pathlib import Path
 
-from stork import exitcodes
+from stork import audit_sarif, exitcodes, sarif
 from stork.audit import AuditError, build, has_report, scenario_of_trace
 
 DEFAULT_TIME_LIMIT = 300
@@ -56,6 +57,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", help="write each finding's minimised trace to DIR")
     p.add_argument("--record", metavar="DIR", help="write the trace of every run to DIR")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    p.add_argument("--sarif", type=Path, metavar="FILE",
+                   help="also write the findings as SARIF 2.1.0 to FILE (written only where "
+                   "asked, never beside the audited code by default); the report is then "
+                   "printed as a short list")
     p.add_argument("--sanitize", action="store_true",
                    help="compile the scenario and the checking runtime with AddressSanitizer and "
                         "UndefinedBehaviorSanitizer: a memory error in the miniport's own code "
@@ -80,6 +85,16 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
     if args.replay:
         out += ["--replay", args.replay]
     return out
+
+
+def _summary(doc: dict, written: Path) -> str:
+    """The report in short, when its whole is in the SARIF file."""
+    lines = [f"{f['file']}:{f.get('line', 0)}: [{f['rule']}] {f['message']}"
+             for f in doc.get("findings", [])]
+    state = "complete" if doc.get("complete") else "incomplete"
+    lines.append(f"{len(doc.get('findings', []))} finding(s), {doc.get('schedules', '-')} "
+                 f"schedules ({state}); SARIF written to {written}")
+    return "\n".join(lines) + "\n"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -117,10 +132,16 @@ def run(args: argparse.Namespace) -> int:
     except AuditError as e:
         print(f"stork audit: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
+    if args.sarif is not None and (args.sarif.is_dir() or not args.sarif.parent.is_dir()):
+        print(f"stork audit: --sarif {args.sarif}: not a file in an existing folder", file=sys.stderr)
+        program.close()
+        return exitcodes.BAD_INPUT
+    want_json = args.json or args.sarif is not None
     hard_limit = args.time_limit + GRACE
     try:
         sys.stdout.flush()
-        done = subprocess.run([str(program.path)] + program_args(args, str(scenario)),
+        extra = ["--json"] if want_json and not args.json else []
+        done = subprocess.run([str(program.path)] + program_args(args, str(scenario)) + extra,
                               stdout=subprocess.PIPE, timeout=hard_limit)
     except subprocess.TimeoutExpired:
         print(f"stork audit: the audit program was still running {hard_limit} s after it started "
@@ -129,14 +150,26 @@ def run(args: argparse.Namespace) -> int:
     finally:
         program.close()
     output = done.stdout.decode("utf-8", "replace")
-    sys.stdout.write(output)
     rc = done.returncode
     if rc < 0:
+        sys.stdout.write(output)
         print(f"stork audit: the audit program was killed by signal {-rc} before its report: "
               "no result", file=sys.stderr)
         return exitcodes.BAD_INPUT
-    if rc != exitcodes.BAD_INPUT and not has_report(output, rc, args.json, bool(args.replay)):
+    if rc != exitcodes.BAD_INPUT and not has_report(output, rc, want_json, bool(args.replay)):
+        sys.stdout.write(output)
         print(f"stork audit: the audit program exited with status {rc} without its report "
               "(or with something else on its output): no result", file=sys.stderr)
         return exitcodes.BAD_INPUT
+    if args.sarif is not None and rc != exitcodes.BAD_INPUT:
+        doc = json.loads(output)
+        try:
+            sarif.write(args.sarif, audit_sarif.document(doc, scenario))
+        except OSError as e:
+            print(f"stork audit: --sarif {args.sarif}: cannot write it ({e.strerror or e})",
+                  file=sys.stderr)
+            return exitcodes.BAD_INPUT
+        if not args.json:
+            output = _summary(doc, args.sarif)
+    sys.stdout.write(output)
     return rc

@@ -1,0 +1,63 @@
+"""An audit's findings (its --json report) as SARIF results, at the miniport's file:line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from stork import sarif
+
+_HISTORY = re.compile(r"#(\d+) (.*?)(?:\s+\((\S+):(\d+)\))?$")
+
+# Findings that are no contract rule: a crash of the scenario's program, a failed STORK_ASSERT.
+AUDIT_RULES = {
+    "STORK-CRASH": ("The scenario's program ended (a signal, an exit, a sanitizer's stop) "
+                    "before its next scheduling point.",
+                    "STORK-CRASH: find the fault in the code that ran from the scheduling point "
+                    "named; run the finding's trace again with stork audit --replay, or audit "
+                    "with --sanitize."),
+    "STORK-ASSERT": ("A STORK_ASSERT(cond) of the scenario failed.",
+                     "STORK-ASSERT: the scenario's own check failed under this schedule; the "
+                     "trace shows the run."),
+}
+
+
+def _file(name: str, scenario: Path) -> str:
+    """A file the audit names (the scenario's path, or a name beside it) as an absolute path."""
+    for candidate in (Path(name), scenario.parent / Path(name).name):
+        if candidate.is_file():
+            return str(candidate.resolve())
+    return str((scenario.parent / name).resolve())
+
+
+def _thread(event: str) -> str:
+    words = event.split()
+    if words and words[0] in ("call", "start", "return") and len(words) > 1:
+        return words[1]
+    return "teardown" if words and words[0] == "remove" else "runtime"
+
+
+def results(doc: dict, scenario: Path) -> list[sarif.Result]:
+    out = []
+    for f in doc.get("findings", []):
+        steps = []
+        for ln in (f.get("history") or "").splitlines():
+            m = _HISTORY.match(ln.strip())
+            if m:
+                where = (_file(m.group(3), scenario), int(m.group(4))) if m.group(3) else ("", 0)
+                steps.append(sarif.Step(_thread(m.group(2)), m.group(2), *where))
+        message = f["message"] + (f" Fix: {f['fix']}." if f.get("fix") else "")
+        out.append(sarif.Result(f["rule"], message, _file(f["file"], scenario), f.get("line", 0),
+                                steps, key=f"{f['rule']}|{f.get('why', '')}|{f['file']}:{f.get('line', 0)}"))
+    if not doc.get("complete", True) and not out:
+        out.append(sarif.Result("incomplete", "the audit's search was cut short: nothing found "
+                                "in the schedules it ran, which is not clean",
+                                str(scenario.resolve()), 0, key="incomplete", level="warning"))
+    return out
+
+
+def document(doc: dict, scenario: Path) -> dict:
+    extra = {**AUDIT_RULES, "incomplete": (
+        "The audit's search was cut short (budget, time or cut runs).",
+        "incomplete: raise --max-schedules, --time-limit or --max-steps.")}
+    return sarif.document(results(doc, scenario), extra)
