@@ -8,8 +8,20 @@
  *   HW_WORKITEM(tid, cb, w, cx) the callback body: routine cb, worker w, context cx, on
  *                              system thread tid; call the API with context CTX_SYS + tid at
  *                              PASSIVE_LEVEL and status variable st
- *   HW_REMOVE()                the miniport's remove handler, at PASSIVE (CTX_REMOVE)
- * and optionally, as a cpp macro,
+ *   HW_REMOVE()                the miniport's remove handler, at PASSIVE (CTX_REMOVE): the
+ *                              step of removal at which Storport's own routines have finished
+ *                              (ScsiStopAdapter, HwFreeAdapterResources: ENV-R5)
+ * and optionally, as cpp macros,
+ *   HW_REMOVAL_NOTICE          the name of an inline, the miniport's handler of the first
+ *                              removal notification (the remove SRB, ScsiAdapterSurpriseRemoval:
+ *                              ENV-R1, ENV-R3). It runs when removal begins, while the routines
+ *                              may still run (ENV-R6), and before HW_REMOVE; its calls name the
+ *                              context and IRQL that handler runs in (CTX_CONTROL, CTX_STARTIO)
+ *   HW_START_FAILED            an expression over the design's globals, evaluated after
+ *                              HW_FIND_ADAPTER: the start failed (HwFindAdapter did not return
+ *                              SP_RETURN_FOUND, ENV-E2). Then no routine runs and no removal
+ *                              comes: the adapter is released once its callbacks have run, and
+ *                              whatever the start did not free leaks (ENV-R12)
  *   HW_WORKITEM_EXIT(tid, cb, w, cx)  the callback's very last instructions, done atomically
  *                              with its return: plain assignments such as clearing an
  *                              "inside the callback" flag or setting a completion event. It
@@ -80,8 +92,10 @@ end_idle:
 
 /*
  * The adapter's life: find-adapter, then the miniport's routines run concurrently with the
- * callbacks until removal begins, at any moment (WI-R1). Storport calls the remove handler
- * once the miniport's own routines have finished (WI-R4) but without waiting for callbacks;
+ * callbacks until removal begins, at any moment (WI-R1, ENV-R13). The removal notice, if the
+ * design handles one, comes at once, overlapping the routines (ENV-R6). Storport calls the
+ * remove handler once the miniport's own routines have finished (WI-R4, ENV-R5) but without
+ * waiting for callbacks;
  * it keeps the adapter until every queued callback has run (WI-R2, WI-R3), and then the
  * adapter's life is over and the end-of-life checks run.
  */
@@ -96,14 +110,26 @@ init {
         od;
         i = 0;
         HW_FIND_ADAPTER();
+#ifdef HW_START_FAILED
+        if
+        :: HW_START_FAILED -> goto released       /* ENV-R12: no routine, no removal */
+        :: else
+        fi;
+#endif
         HW_START()
     }
     d_step { STORK_REMOVAL_GATE -> rt_removing = 1; mon_remove_begin() }
+#ifdef HW_REMOVAL_NOTICE
+    HW_REMOVAL_NOTICE();                       /* ENV-R6: the routines may still be running */
+#endif
     (_nr_pr == NTHREADS + 1 + NEVER_CLAIMS);   /* only init and the system threads are left */
     /* A process stuck here or anywhere else is pan's "invalid end state": terminates, WI-M9. */
     HW_REMOVE();
     /* atomic, not d_step: a hook may end in a loop's break, whose jump may not enter a d_step */
-    atomic { mon_remove_end(); st = 0 }
+    atomic { mon_remove_end(); st = 0 };
+#ifdef HW_START_FAILED
+released:
+#endif
     RT_DRAINED;
     d_step { mon_adapter_released() }
 #ifdef STORK_VERIFY
