@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import pkgutil
 import signal
 import sys
+import textwrap
 import traceback
 
 from stork import __version__, commands
@@ -26,16 +26,21 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    modules = [importlib.import_module(f"stork.commands.{name}") for name in commands.ORDER]
+    listing = "\n".join(f"  {m.NAME:<12} {m.SUMMARY}" for m in modules)
     parser = _Parser(
         prog="stork",
-        description="Formal model and conformance kit for the Storport work-item API. "
-        + exitcodes.SUMMARY,
+        description="Formal model and conformance kit for the Storport work-item API.\n\n"
+        f"commands (stork COMMAND --help for one):\n{listing}",
+        epilog=textwrap.fill(exitcodes.SUMMARY, 78),
+        usage="stork [-h] [--version] COMMAND ...",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"stork {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"stork.commands.{info.name}")
-        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
+                                help=argparse.SUPPRESS)
+    for module in modules:
+        p = sub.add_parser(module.NAME, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(run=module.run)
     return parser

@@ -10,6 +10,5 @@ INTERRUPTED = 130     # 128 + SIGINT: interrupted (^C); work folders removed
 PIPE_CLOSED = 141     # 128 + SIGPIPE: the reader of stdout went away (`stork ... | head`)
 TERMINATED = 143      # 128 + SIGTERM: terminated; work folders removed
 
-SUMMARY = ("Exit status: 0 all hold/pass, 1 a violation or failure, 2 bad input, 3 incomplete, "
-           "4 internal error (a bug in stork), 5 vacuous (verify: nothing reached), "
-           "130 interrupted, 141 stdout's reader went away, 143 terminated (SIGTERM).")
+SUMMARY = ("Exit status: 0 all hold/pass, 1 violated/failed, 2 bad input, 3 incomplete, "
+           "4 internal error, 5 vacuous, 130 interrupted, 141 stdout closed, 143 terminated.")

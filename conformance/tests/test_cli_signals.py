@@ -36,9 +36,12 @@ def test_unexpected_exception_is_one_line_and_status_4(monkeypatch, capsys):
 def test_exit_statuses_in_top_level_help(stork):
     r = stork("--help")
     text = " ".join(r.stdout.split())
-    for word in ("0 all hold/pass", "1 a violation", "2 bad input", "3 incomplete",
-                 "4 internal error", "130 interrupted", "141", "143 terminated"):
+    from stork import exitcodes
+    for word in ("0 all hold/pass", "1 violated/failed", "2 bad input", "3 incomplete",
+                 "4 internal error", "5 vacuous", "130 interrupted", "141", "143 terminated"):
         assert word in text
+    codes = {v for k, v in vars(exitcodes).items() if k.isupper() and isinstance(v, int)}
+    assert all(f" {c} " in f" {text} " for c in codes), codes
 
 
 def env_with_tmp(tmp: Path) -> dict:

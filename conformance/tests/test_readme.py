@@ -40,3 +40,20 @@ def test_readme_states_each_verdict_word_and_exit_status() -> None:
     codes = sorted(v for k, v in vars(exitcodes).items() if k.isupper() and isinstance(v, int))
     stated = sorted(int(n) for n in re.findall(r"\*\*(\d+)\*\*", sentence))
     assert stated == codes, (stated, codes)
+
+
+def test_top_level_help_is_short_and_lists_every_command_in_order() -> None:
+    import pkgutil
+    import subprocess
+
+    from conftest import stork_command
+    from stork import commands
+    modules = {m.name for m in pkgutil.iter_modules(commands.__path__)}
+    assert set(commands.ORDER) == modules, modules ^ set(commands.ORDER)
+    r = subprocess.run(stork_command() + ["--help"], capture_output=True, text=True, cwd=ROOT,
+                       env={"PYTHONPATH": str(ROOT / "conformance"), "COLUMNS": "80", "PATH": "/usr/bin:/bin"})
+    lines = r.stdout.splitlines()
+    assert r.returncode == 0 and len(lines) <= 25, r.stdout
+    block = r.stdout.split("commands (stork COMMAND --help for one):\n", 1)[1].split("\n\n", 1)[0]
+    listed = [ln.split()[0] for ln in block.splitlines()]
+    assert listed == [n.replace("_", "-") for n in commands.ORDER], listed

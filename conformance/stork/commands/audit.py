@@ -17,6 +17,7 @@ DEFAULT_TIME_LIMIT = 300
 GRACE = 120
 
 NAME = "audit"
+SUMMARY = "audit a miniport's C code under every schedule"
 HELP = ("Audit a miniport's work-item code: SCENARIO.c (the miniport's routines and callbacks "
         "against c-harness/check/include/storport.h, and a `stork_scenario` naming them) is "
         "compiled with the C compiler ($CC, default cc) against the checking runtime and run "

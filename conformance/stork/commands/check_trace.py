@@ -13,6 +13,7 @@ from stork.check_trace import BAD_INPUT, INCOMPLETE, REJECTED, Finding, TraceRes
 from stork.spin import SpinToolError
 
 NAME = "check-trace"
+SUMMARY = "judge traces with the model as the oracle"
 HELP = ("Check traces (from a checking runtime, a replay, or written by hand) against the "
         "Promela model: SPIN replays each through the contract monitor and reports the first "
         "event the model cannot take, with the rule it breaks. A miniport's broken obligations "

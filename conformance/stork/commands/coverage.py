@@ -12,6 +12,7 @@ from stork.trace import Trace, TraceError, load
 from stork.tracefiles import NoTraces, trace_files
 
 NAME = "coverage"
+SUMMARY = "which coverage goals a set of traces meets"
 HELP = ("Report which coverage goals of spec/coverage.md a set of traces meets (files or "
         "folders of .trace files; generated, recorded or hand-written).")
 

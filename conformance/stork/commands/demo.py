@@ -23,6 +23,7 @@ from stork.design import DesignError
 from stork.verify import HOLDS, INCOMPLETE, VACUOUS, VIOLATED, BadDefine, ModelError, display_path
 
 NAME = "demo"
+SUMMARY = "the main job: designs, corpus, mutants and case studies"
 HELP = ("Verify every design shipped in model/designs/ against every property and print a "
         "table of expected and actual verdicts; then regenerate the trace corpus "
         "(conformance/traces) and check it is identical to the shipped one, replay it against "

@@ -12,6 +12,7 @@ from stork.verify import finite_time_limit
 from stork.spin import SpinInputError, SpinToolError
 
 NAME = "gen"
+SUMMARY = "generate the regression trace corpus from the model"
 HELP = ("Generate regression traces from the model: a shortest witness per coverage goal of "
         "spec/coverage.md found by SPIN, minimised to a set that still meets every goal "
         "(DIR/goals), and seeded random walks (DIR/random), with DIR/COVERAGE.md. The same "

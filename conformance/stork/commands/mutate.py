@@ -12,6 +12,7 @@ from stork.mutate import MutateError, PartResult, kill_table
 from stork.paths import ROOT
 
 NAME = "mutate"
+SUMMARY = "kill table of the reference runtime's mutants"
 HELP = ("Replay a trace corpus against every mutant of the reference implementation "
         "(c-harness/impl/mutants/mutants.txt) and print the kill table, the goal-directed "
         "part (CORPUS/goals) and the random walks (CORPUS/random) separately. Exit 0 every "

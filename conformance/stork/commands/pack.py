@@ -11,6 +11,7 @@ from stork.commands.replay import REPLAY_PROGRAM, program_status
 from stork.paths import libexec_dir
 
 NAME = "pack"
+SUMMARY = "parse and check traces once into one file for fast replays"
 HELP = ("Compile traces (files, folders of .trace, or packs) into one pack: `stork replay "
         "--impl LIB PACK` then replays them without parsing text, with the same reports. "
         "A pack is a snapshot for this machine and this stork. Exit 0 written, 2 bad input "

@@ -12,6 +12,7 @@ from stork import exitcodes
 from stork.paths import libexec_dir
 
 NAME = "replay"
+SUMMARY = "replay traces against a runtime implementation (LIB.so)"
 HELP = ("Replay traces (files, folders of .trace, or packs from `stork pack`) against an "
         "implementation library built against c-harness/include/stork/impl_abi.h; each trace "
         "runs in a child process with a time limit. Exit 0 all pass, 1 a trace failed, 2 bad "

@@ -10,6 +10,7 @@ from pathlib import Path
 from stork import exitcodes, report
 
 NAME = "report"
+SUMMARY = "one HTML page of a verify or audit --out folder"
 HELP = ("Write one self-contained HTML page (no network, no script) for a folder that `stork "
         "verify --out` or `stork audit --out` wrote: the verdict table of each verify "
         "(DESIGN.verify.json) and a sequence chart of each trace (*.trace). The page is "

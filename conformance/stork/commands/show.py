@@ -10,6 +10,7 @@ from stork import chart, exitcodes
 from stork import trace as tracefmt
 
 NAME = "show"
+SUMMARY = "draw a trace as a message-sequence chart (text, --svg)"
 HELP = ("Draw a trace (a verify counterexample, an audit finding, a replay's trace, a recorded "
         "run) as a message-sequence chart: a lane per context, per system worker thread and "
         "for the runtime, an arrow per call, start and return, links from a queue to its "

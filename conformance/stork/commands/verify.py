@@ -18,6 +18,7 @@ from stork.verify import (VIOLATED, BadDefine, ModelError, VerifyResult, design_
                           verify)
 
 NAME = "verify"
+SUMMARY = "verify a Promela design against every property of the contract"
 HELP = ("Verify a Promela design written against model/storport.pml: one verdict per property "
         "(holds / VIOLATED / incomplete / vacuous), with a counterexample trace for each "
         "violation; the design's own assert(...) and `ltl NAME` are properties too. The "
