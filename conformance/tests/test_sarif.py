@@ -160,3 +160,20 @@ def test_audit_findings_as_sarif_at_the_miniports_lines(stork, tmp_path: Path) -
     assert res["ruleId"] == "STORK-CRASH" and r.returncode == 1
     rules = json.loads(crash.read_text())["runs"][0]["tool"]["driver"]["rules"]
     assert rules[0]["id"] == "STORK-CRASH" and "fault" in rules[0]["help"]["text"]
+
+
+def test_check_trace_verdicts_as_sarif_at_the_traces_lines(stork, tmp_path: Path) -> None:
+    out = tmp_path / "ct.sarif"
+    golden = ROOT / "conformance" / "golden" / "rejected" / "double_free_answered_success.trace"
+    r = stork("check-trace", str(golden), "conformance/golden/valid/fail_alloc_bad_handle.trace",
+              "--sarif", str(out))
+    assert r.returncode == 1, r.stdout + r.stderr
+    doc = json.loads(out.read_text())
+    check_structure(doc)
+    results = doc["runs"][0]["results"]
+    errors = [x for x in results if x["level"] == "error"]
+    notes = [x for x in results if x["level"] == "note"]
+    assert len(errors) == 1 and errors[0]["ruleId"].startswith("WI-")
+    loc = errors[0]["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] == "conformance/golden/rejected/double_free_answered_success.trace"
+    assert {x["ruleId"] for x in notes} == {"WI-M2", "WI-M3", "WI-M7"}   # the miniport's, noted

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
-from stork import exitcodes
+from stork import check_trace_sarif, exitcodes, sarif
 from stork.commands.replay import MAX_TIMEOUT
 from stork.tracefiles import NoTraces, trace_files
 from stork.check_trace import BAD_INPUT, INCOMPLETE, REJECTED, Finding, TraceResult, check_all
@@ -27,6 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="trace files (format v1), or folders: their *.trace files")
     p.add_argument("--json", action="store_true", help="print a machine-readable result")
+    p.add_argument("--sarif", type=Path, metavar="FILE",
+                   help="also write the verdicts as SARIF 2.1.0 to FILE, at the traces' lines")
     p.add_argument("--strict", action="store_true",
                    help="also exit 1 when the miniport breaks an obligation (a WI-M note)")
     p.add_argument("--jobs", type=int, default=2, metavar="N",
@@ -104,6 +107,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"stork check-trace: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
     status = exit_status(results, args.strict)
+    if args.sarif is not None:
+        try:
+            sarif.write(args.sarif, check_trace_sarif.document(results))
+        except OSError as e:
+            print(f"stork check-trace: --sarif {args.sarif}: cannot write it ({e.strerror or e})",
+                  file=sys.stderr)
+            return exitcodes.BAD_INPUT
     if args.json:
         print(json.dumps({"exit_status": status, "traces": [result_json(r) for r in results]},
                          indent=2))
