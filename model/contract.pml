@@ -20,10 +20,11 @@
 /* Property names and rule ids, for assertion messages only. */
 hidden byte no_double_free, no_use_after_free, valid_handle, no_free_while_queued,
             no_free_while_running, callback_once, no_callback_after_removal, no_leak,
-            irql, status_conforms, design_assertion;
+            irql, status_conforms, design_assertion, requests_complete, pause_resumed;
 hidden byte WI_I1, WI_I2, WI_I4, WI_Q1, WI_Q2, WI_Q3, WI_Q4, WI_Q5, WI_Q6, WI_Q7,
             WI_F1, WI_F2, WI_F3, WI_F4, WI_F5, WI_C1, WI_C3, WI_C4, WI_R2, WI_R3, WI_M1, WI_M2,
             WI_M3, WI_M4, WI_M5, WI_M6, WI_M7, WI_M8, WI_P1;
+hidden byte ENV_Q1, ENV_Q2, ENV_Q6, ENV_Q8;    /* spec/environment.md */
 
 #ifdef STORK_OFF_no_double_free
 #define CHECK_no_double_free(c, r) skip
@@ -82,6 +83,20 @@ hidden byte WI_I1, WI_I2, WI_I4, WI_Q1, WI_Q2, WI_Q3, WI_Q4, WI_Q5, WI_Q6, WI_Q7
 #else
 #define CHECK_irql(c, r) assert((c) || irql || r)
 #endif
+#ifdef STORK_OFF_requests_complete
+#define CHECK_requests_complete(c, r) skip
+#elif defined(STORK_NOTE_MINIPORT)
+#define CHECK_requests_complete(c, r) STORK_NOTE(c, requests_complete, r)
+#else
+#define CHECK_requests_complete(c, r) assert((c) || requests_complete || r)
+#endif
+#ifdef STORK_OFF_pause_resumed
+#define CHECK_pause_resumed(c, r) skip
+#elif defined(STORK_NOTE_MINIPORT)
+#define CHECK_pause_resumed(c, r) STORK_NOTE(c, pause_resumed, r)
+#else
+#define CHECK_pause_resumed(c, r) assert((c) || pause_resumed || r)
+#endif
 #ifdef STORK_OFF_status_conforms
 #define CHECK_status_conforms(c, r) skip
 #else
@@ -97,6 +112,14 @@ byte g_issued;              /* handles issued so far: w1 .. w<g_issued> */
 bit  g_removing;            /* removal has begun */
 bit  g_released;            /* the remove handler released the miniport's resources */
 bit  g_gone;                /* Storport released the adapter: its life is over */
+
+/* The requests Storport handed (spec/environment.md ENV-Q), indexed by SRB (1..MAXSRB). */
+#define Q_NONE      0
+#define Q_HANDED    1       /* the miniport owns it until it completes it */
+#define Q_COMPLETED 2       /* given back to Storport (RequestComplete) */
+byte q_state[MAXSRB + 1];
+byte q_handed;              /* SRBs handed so far: srb1 .. srb<q_handed> */
+byte q_paused;              /* StorPortPause calls not yet ended by a StorPortResume */
 
 /* A generator's trap (model/gen/gen_trap.pml) sees every event here, before it takes effect:
    STORK_EVENT_HOOK(kind, api, handle, caller context, IRQL, status, allocation injected). */
@@ -294,6 +317,35 @@ inline mon_use_resources(ctx) {
     fi
 }
 
+/* Storport hands SRB s to the miniport routine ctx (HwStartIo, HwBuildIo). */
+inline mon_srb_handed(ctx, s) {
+    printf("# request srb%d handed to ", s); print_ctx(ctx); printf("\n");
+    q_state[s] = Q_HANDED
+}
+
+/* ctx completes SRB s: StorPortNotification(RequestComplete, ext, s). Any IRQL (ENV-Q7). */
+inline mon_srb_complete(ctx, s) {
+    printf("# request srb%d completed by ", s); print_ctx(ctx); printf("\n");
+    CHECK_requests_complete(s >= 1 && s <= q_handed && q_state[s] != Q_COMPLETED, ENV_Q1);
+    q_state[s] = (s >= 1 && s <= q_handed -> Q_COMPLETED : q_state[s])
+}
+
+/* ctx reads or writes SRB s or its extension. */
+inline mon_srb_use(ctx, s) {
+    CHECK_requests_complete(s >= 1 && s <= q_handed && q_state[s] == Q_HANDED, ENV_Q2)
+}
+
+inline mon_pause(ctx) {
+    printf("# adapter paused by "); print_ctx(ctx); printf("\n");
+    q_paused++
+}
+
+inline mon_resume(ctx) {
+    printf("# adapter resumed by "); print_ctx(ctx); printf("\n");
+    CHECK_pause_resumed(q_paused > 0, ENV_Q8);
+    q_paused = (q_paused > 0 -> q_paused - 1 : 0)
+}
+
 /*
  * Storport releases the adapter once no callback is queued or running (WI-R3): the end of the
  * adapter's life. Every worker must be freed (WI-M7); a successful queue whose callback never
@@ -309,5 +361,21 @@ inline mon_adapter_released() {
         m_i++
     :: else -> break
     od;
+    m_i = 1;
+    do
+    :: m_i <= q_handed ->
+        if
+        :: q_state[m_i] == Q_HANDED -> printf("# request srb%d never completed\n", m_i)
+        :: else
+        fi;
+        CHECK_requests_complete(q_state[m_i] != Q_HANDED, ENV_Q6);
+        m_i++
+    :: else -> break
+    od;
+    if
+    :: q_paused > 0 -> printf("# the adapter is still paused\n")
+    :: else
+    fi;
+    CHECK_pause_resumed(q_paused == 0, ENV_Q8);
     STORK_EVENT_HOOK(EV_RELEASED, 0, 0, 0, 0, 0, 0)
 }

@@ -23,6 +23,7 @@
  *   MAXW        worker handles the runtime can issue over the adapter's life (default 2)
  *   NTHREADS    system worker threads that run callbacks (default 1)
  *   ALLOC_FAIL  1: any initialization may fail for lack of memory (default 1)
+ *   MAXSRB      requests Storport hands to the miniport over the adapter's life (default 2)
  * Deliberate runtime faults, for showing the runtime properties are not vacuous:
  *   FAULT_FREE_QUEUED     free of a queued worker succeeds and drops the queued callback
  *   FAULT_DROP_REQUEUE    a re-queue while the callback runs returns SUCCESS but is lost
@@ -38,6 +39,9 @@
 #endif
 #ifndef ALLOC_FAIL
 #define ALLOC_FAIL 1
+#endif
+#ifndef MAXSRB
+#define MAXSRB 2            /* SRBs Storport hands over the adapter's life (requests below) */
 #endif
 
 /* STOR_STATUS codes: S_x is the low byte of STOR_STATUS_x (0xC1000000 | S_x, SUCCESS 0). */
@@ -299,6 +303,36 @@ inline rt_api_free(ctx, lvl, h, st, line) {
         fi;
         mon_free(ctx, lvl, h, st)
     } REACH_CALL_END
+}
+
+/*
+ * Requests (spec/environment.md ENV-Q), for designs whose routines take SRBs: Storport hands
+ * one to a routine (HwStartIo) with SRB_HANDED, srb := its number, or 0 once MAXSRB were
+ * handed; the miniport gives it back with StorPortRequestComplete
+ * (StorPortNotification(RequestComplete, ...)), from any context at any IRQL (ENV-Q7), and
+ * marks with SRB_USE where it still reads or writes it. StorPortPause and StorPortResume hold
+ * and release the adapter's requests (ENV-Q8). They print trace comments (# request ...), not
+ * events: they are the environment's, not the work-item API's.
+ */
+inline SRB_HANDED(ctx, srb) {
+    d_step {
+        if
+        :: q_handed < MAXSRB -> q_handed++; srb = q_handed; mon_srb_handed(ctx, srb)
+        :: else -> srb = 0
+        fi
+    }
+}
+inline StorPortRequestComplete(ctx, srb) {
+    d_step { mon_srb_complete(ctx, srb) }
+}
+inline SRB_USE(ctx, srb) {
+    d_step { mon_srb_use(ctx, srb) }
+}
+inline StorPortPause(ctx, lvl) {
+    d_step { mon_pause(ctx) }
+}
+inline StorPortResume(ctx, lvl) {
+    d_step { mon_resume(ctx) }
 }
 
 /* The miniport's own resources (see the header): ghost events for WI-M8, no trace line. */

@@ -29,10 +29,10 @@ def _expand(rules: str) -> tuple[str, ...]:
     if rules.strip() == "-":
         return ()
     for part in (p.strip() for p in rules.split(",")):
-        m = re.fullmatch(r"(WI-[A-Z])(\d+)\.\.(\d+)", part)
+        m = re.fullmatch(r"((?:WI|ENV)-[A-Z])(\d+)\.\.(\d+)", part)
         if m:
             out += [f"{m.group(1)}{i}" for i in range(int(m.group(2)), int(m.group(3)) + 1)]
-        elif re.fullmatch(r"WI-[A-Z]\d+", part):
+        elif re.fullmatch(r"(?:WI|ENV)-[A-Z]\d+", part):
             out.append(part)
         else:
             raise ValueError(f"contract.md: bad rule reference '{part}'")
@@ -75,10 +75,19 @@ def rule_table() -> dict[str, tuple[str, str]]:
     return {rid: (rule, keeper) for rid, rule, keeper in rows}
 
 
+def environment_rule_ids() -> list[str]:
+    """Every rule id defined in environment.md's rule tables, in order."""
+    text = (SPEC_DIR / "environment.md").read_text(encoding="utf-8")
+    return list(dict.fromkeys(re.findall(r"^\| (ENV-[A-Z]\d+) \| .*? \| (?:storport|miniport) \|",
+                                         text, re.M)))
+
+
 @lru_cache(maxsize=1)
 def rule_rows() -> dict[str, tuple[str, str, str]]:
-    """Every rule of contract.md's rule tables: id -> (its text, its keeper, what breaking
-    it means)."""
+    """Every rule of contract.md's and environment.md's rule tables: id -> (its text, its
+    keeper, what breaking it means)."""
     text = (SPEC_DIR / "contract.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| (WI-[A-Z]\d+) \| (.*?) \| (runtime|miniport) \| (.*?) \|\s*$", text, re.M)
+    env = (SPEC_DIR / "environment.md").read_text(encoding="utf-8")
+    rows += re.findall(r"^\| (ENV-[A-Z]\d+) \| (.*?) \| (storport|miniport) \| (.*?) \|", env, re.M)
     return {rid: (rule, keeper, broken) for rid, rule, keeper, broken in rows}

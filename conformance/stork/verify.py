@@ -126,7 +126,7 @@ def _attribute(error_line: str, candidates: list[Property]) -> Property:
 
 
 def _rules_in(error_line: str) -> list[str]:
-    return [r.replace("_", "-") for r in re.findall(r"\|\|(WI_[A-Z]\d+)\)", error_line)]
+    return [r.replace("_", "-") for r in re.findall(r"\|\|((?:WI|ENV)_[A-Z]\d+)\)", error_line)]
 
 
 def model_bounds(defines: list[str], design: Path | None = None) -> list[str]:
@@ -221,7 +221,8 @@ def counterexample(design: Path, workdir: Path, defines: list[str], trail: Path,
     else:
         lines, states = replay_trail_with_values(design, workdir, defines, trail)
     names = design_globals(design)
-    is_event = [ln.strip().split(" ", 1)[0] in tracefmt.EVENT_WORDS and ln.strip() != "loop"
+    is_event = [(ln.strip().split(" ", 1)[0] in tracefmt.EVENT_WORDS and ln.strip() != "loop")
+                or ln.startswith(("# request ", "# adapter "))      # the environment's steps
                 for ln in lines]
     after: dict[int, str] = {}        # line index -> the design's globals changed after it
     if states:

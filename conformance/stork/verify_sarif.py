@@ -65,7 +65,7 @@ def results(res: VerifyResult) -> list[sarif.Result]:
             file, line = _absolute(named[0].group(1)), int(named[0].group(2))
         elif sited:                        # the last call the design made
             file, line = sited[-1].file, sited[-1].line
-        rules = re.findall(r"\|\|(WI_[A-Z]\d+)\)", r.reason)
+        rules = re.findall(r"\|\|((?:WI|ENV)_[A-Z]\d+)\)", r.reason)
         rule_id = (rules[0].replace("_", "-") if rules else
                    r.prop.rules[0] if r.prop.rules else r.prop.name)
         last = steps[-1].text if steps else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from conftest import ROOT
-from stork.properties import all_properties, contract_rule_ids
+from stork.properties import all_properties, contract_rule_ids, environment_rule_ids
 
 MODEL = ROOT / "model"
 
@@ -21,7 +21,7 @@ def test_rule_ids_unique_and_well_formed() -> None:
 
 
 def test_properties_cite_existing_rules() -> None:
-    ids = set(contract_rule_ids())
+    ids = set(contract_rule_ids()) | set(environment_rule_ids())
     for p in all_properties():
         if p.kind == "design":          # the design's own assert(...): no rule of the contract
             assert p.rules == (), p.name
@@ -72,3 +72,9 @@ def test_every_model_file_passes_spins_syntax_check(tmp_path) -> None:
         r = subprocess.run(["spin", "-a", str(path)], cwd=tmp_path, capture_output=True,
                            text=True, env=env)
         assert r.returncode == 0 and "error" not in (r.stdout + r.stderr).lower(), r.stdout + r.stderr
+
+
+def test_every_environment_id_in_the_model_exists_in_the_environment_spec() -> None:
+    ids = set(environment_rule_ids())
+    cited = {m.replace("_", "-") for m in re.findall(r"\bENV[-_][A-Z]\d+\b", model_text())}
+    assert cited and cited <= ids, sorted(cited - ids)
