@@ -24,12 +24,25 @@
  *   NTHREADS    system worker threads that run callbacks (default 1)
  *   ALLOC_FAIL  1: any initialization may fail for lack of memory (default 1)
  *   MAXSRB      requests Storport hands to the miniport over the adapter's life (default 2)
+ * Hosts (spec/environment.md ENV-H; stork verify --host): by default Windows's runtime, the
+ * contract. -DSTORK_HOST_NEPTUNE is NeptuneOS's (ENV-H3): no call is refused for its IRQL,
+ * queueing succeeds after removal began, and queueing a queued worker returns SUCCESS and
+ * drops the new request. The runtime properties describe Windows's runtime, so verify checks
+ * only the miniport's under another host.
  * Deliberate runtime faults, for showing the runtime properties are not vacuous:
  *   FAULT_FREE_QUEUED     free of a queued worker succeeds and drops the queued callback
  *   FAULT_DROP_REQUEUE    a re-queue while the callback runs returns SUCCESS but is lost
  *   FAULT_IGNORE_REMOVAL  queue succeeds after removal began
  *   FAULT_OVERLAP         a re-queued worker may start on a second thread while it runs
  */
+
+#ifdef STORK_HOST_NEPTUNE
+#define RT_REFUSES_IRQL(lvl) false
+#define FAULT_IGNORE_REMOVAL 1
+#define RT_BUSY_DROPS 1
+#else
+#define RT_REFUSES_IRQL(lvl) (lvl > DISPATCH_LEVEL)
+#endif
 
 #ifndef MAXW
 #define MAXW 2
@@ -219,7 +232,7 @@ hidden byte stork_reached_call, stork_reached_release;   /* the release: lifecyc
  */
 inline rt_init(ctx, lvl, wvar, st, inject) {
     if
-    :: lvl > DISPATCH_LEVEL -> st = S_INVALID_IRQL
+    :: RT_REFUSES_IRQL(lvl) -> st = S_INVALID_IRQL
     :: else ->
         inject = inject || rt_issued == MAXW;
         if
@@ -237,7 +250,7 @@ hidden byte rt_inject;
 inline rt_api_init(ctx, lvl, wvar, st, line) {
     REACH_CALL_BEGIN
     if
-    :: d_step { ALLOC_FAIL && lvl <= DISPATCH_LEVEL && rt_issued < MAXW ->
+    :: d_step { ALLOC_FAIL && !RT_REFUSES_IRQL(lvl) && rt_issued < MAXW ->
                 CALL_SITE(line) rt_inject = 1; rt_init(ctx, lvl, wvar, st, rt_inject); rt_inject = 0 }
     :: d_step { CALL_SITE(line) rt_inject = 0; rt_init(ctx, lvl, wvar, st, rt_inject) }
     fi
@@ -249,7 +262,7 @@ inline rt_api_queue(ctx, lvl, cb, h, cx, st, line) {
     REACH_CALL_BEGIN d_step {
         CALL_SITE(line)
         if
-        :: lvl > DISPATCH_LEVEL -> st = S_INVALID_IRQL
+        :: RT_REFUSES_IRQL(lvl) -> st = S_INVALID_IRQL
         :: else ->
             if
             :: h == NULL_HANDLE || cb == 0 || !RT_LIVE(h) -> st = S_INVALID_PARAMETER
@@ -259,7 +272,11 @@ inline rt_api_queue(ctx, lvl, cb, h, cx, st, line) {
 #endif
                 :: else ->
                     if
+#ifdef RT_BUSY_DROPS
+                    :: rt_state[h] == W_QUEUED -> st = S_SUCCESS     /* the new request is lost */
+#else
                     :: rt_state[h] == W_QUEUED -> st = S_BUSY
+#endif
 #ifdef FAULT_DROP_REQUEUE
                     :: rt_state[h] != W_QUEUED && rt_runner[h] != 0 -> st = S_SUCCESS
 #endif
@@ -283,7 +300,7 @@ inline rt_api_free(ctx, lvl, h, st, line) {
     REACH_CALL_BEGIN d_step {
         CALL_SITE(line)
         if
-        :: lvl > DISPATCH_LEVEL -> st = S_INVALID_IRQL
+        :: RT_REFUSES_IRQL(lvl) -> st = S_INVALID_IRQL
         :: else ->
             if
             :: h == NULL_HANDLE || h > rt_issued -> st = S_INVALID_PARAMETER

@@ -29,7 +29,7 @@ from stork import trace as tracefmt
 from stork.design import (DesignError, check_source, design_globals, makes_assertions, names_used,
                           own_bounds, own_ltl, sources)
 from stork.paths import MODEL_DIR, ROOT
-from stork.properties import Property, all_properties
+from stork.properties import Property, all_properties, rule_table
 from stork.spin import (PanOptions, PanResult, Unreached, compile_pan, generate, replay_pan_trail,
                         replay_trail_with_values, run_pan)
 
@@ -357,9 +357,18 @@ def shape(trace_text: str) -> str:
     return re.sub(r"\b(w|sys|cb|ctx)\d+\b", r"\1#", "\n".join(events))
 
 
+HOSTS = {"windows": [], "neptune": ["STORK_HOST_NEPTUNE"]}   # spec/environment.md ENV-H
+
+
+def runtime_property(prop: Property) -> bool:
+    """A property every rule of which the runtime keeps: it describes Windows's runtime."""
+    keepers = {rule_table().get(r, ("", ""))[1] for r in prop.rules}
+    return bool(prop.rules) and keepers == {"runtime"}
+
+
 def verify(design: Path, defines: list[str], selected: list[Property] | None = None,
            opts: PanOptions | None = None, out_dir: Path | None = None,
-           more: int = 0) -> VerifyResult:
+           more: int = 0, host: str = "windows") -> VerifyResult:
     """Verify the selected properties (default all, and the design's own ltl) of a design
     with -D defines; opts.time_limit bounds the whole verification. With `more`, each
     violated safety property gets up to that many further counterexamples, each of a shape
@@ -381,13 +390,18 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
                               "built-in property's")
     if not makes_assertions(design):
         builtin = [p for p in builtin if p.kind != "design"]   # nothing of its own to check
+    host_off = []                       # the runtime's properties, off under another host
+    if host != "windows":
+        host_off = [f"STORK_OFF_{p.name}" for p in builtin
+                    if runtime_property(p) and p.kind == "assertion"]
+        builtin = [p for p in builtin if not runtime_property(p)]
     props = builtin + own
     selected = [p for p in selected if p in props] if selected else props
-    bounds = model_bounds(defines, design)
+    bounds = model_bounds(defines, design) + ([f"host={host}"] if host != "windows" else [])
     out = VerifyResult(design, defines, bounds)
     design_files = sources(design)
     switchable = [p for p in props if p.kind in ("assertion", "design")]
-    base = defines + ["STORK_VERIFY"]
+    base = defines + ["STORK_VERIFY"] + HOSTS[host] + host_off
 
     def violation(prop: Property, res: PanResult, pan: _Pan, claim: str | None) -> PropertyResult:
         text = counterexample(design, pan.workdir, pan.flags, res.trail, prop, res.error_line,

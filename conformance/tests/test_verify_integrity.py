@@ -199,3 +199,15 @@ def test_counterexample_shows_the_design_globals_that_changed(stork) -> None:
     i = next(k for k, ln in enumerate(lines) if "call dpc DISPATCH queue w1 cb1 null -> SUCCESS" in ln)
     assert lines[i + 1].strip() == "design: pending=1"
     assert "design: pending=0 inside=1" in r.stdout
+
+
+def test_a_permissive_host_reaches_the_code_behind_a_refused_call(stork) -> None:
+    design = "model/designs/dirql_init_behind_permissive_host.pml"
+    windows = json.loads(stork("verify", design, "--json").stdout)
+    neptune = json.loads(stork("verify", design, "--host", "neptune", "--json").stdout)
+    bad = lambda doc: sorted(p["name"] for p in doc["properties"] if p["verdict"] == "VIOLATED")
+    assert bad(windows) == ["irql"] and bad(neptune) == ["irql", "no_leak"]
+    checked = {p["name"] for p in neptune["properties"]}
+    assert not checked & {"status_conforms", "callback_once", "no_free_while_queued",
+                          "callback_eventually"}               # Windows's runtime's, not the host's
+    assert "host=neptune" in neptune["bounds"]
