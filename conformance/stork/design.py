@@ -45,6 +45,26 @@ class DesignHeader:
         return self.expect_word
 
 
+def parse_expect(head: DesignHeader, words: list[str]) -> None:
+    """Set head's expectation from the words after `expect:` (the grammar above)."""
+    if words == ["holds"]:
+        head.expect_holds, head.expect_word = True, "holds"
+    elif words and words[0] == "VIOLATED":
+        head.expect_holds, head.expect_word = False, "VIOLATED"
+        names = words[1:]
+        if len(names) >= 2 and names[-2] == "rest":
+            head.expect_rest, names = names[-1], names[:-2]
+        head.expect_violated = names
+    elif words and words[0] == "vacuous":
+        head.expect_holds, head.expect_word = False, "vacuous"
+        head.expect_violated = words[1:]          # here: the vacuous ones
+    elif words == ["incomplete"]:
+        head.expect_holds, head.expect_word = False, "incomplete"
+    elif len(words) == 2 and words[0] == "refused" and words[1].isdigit():
+        head.expect_holds, head.expect_word = False, "refused"
+        head.expect_line = int(words[1])
+
+
 def read_header(path: Path) -> DesignHeader:
     head = DesignHeader()
     text = path.read_text(encoding="utf-8", errors="replace")
@@ -53,23 +73,7 @@ def read_header(path: Path) -> DesignHeader:
         line = line.strip().lstrip("*").strip()
         m = re.match(r"expect:\s*(.*)$", line)
         if m:
-            words = m.group(1).split()
-            if words == ["holds"]:
-                head.expect_holds, head.expect_word = True, "holds"
-            elif words and words[0] == "VIOLATED":
-                head.expect_holds, head.expect_word = False, "VIOLATED"
-                names = words[1:]
-                if len(names) >= 2 and names[-2] == "rest":
-                    head.expect_rest, names = names[-1], names[:-2]
-                head.expect_violated = names
-            elif words and words[0] == "vacuous":
-                head.expect_holds, head.expect_word = False, "vacuous"
-                head.expect_violated = words[1:]          # here: the vacuous ones
-            elif words == ["incomplete"]:
-                head.expect_holds, head.expect_word = False, "incomplete"
-            elif len(words) == 2 and words[0] == "refused" and words[1].isdigit():
-                head.expect_holds, head.expect_word = False, "refused"
-                head.expect_line = int(words[1])
+            parse_expect(head, m.group(1).split())
         m = re.match(r"config:\s*(.*)$", line)
         if m:
             head.config = m.group(1).split()

@@ -1,4 +1,8 @@
-"""Verify the shipped designs and compare each verdict with the design's stated expectation."""
+"""Verify the shipped designs and compare each verdict with the design's stated expectation.
+
+The shipped designs are the files in model/designs/ and the variants model/designs/variants.txt
+derives from them: a base built with defect switches (-D), each with an expectation of its
+own, as c-harness/impl/mutants/mutants.txt derives the runtime's mutants from one reference."""
 
 from __future__ import annotations
 
@@ -6,10 +10,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from stork.design import DesignHeader, read_header
+from stork.design import DesignHeader, parse_expect, read_header
 from stork.paths import DESIGNS_DIR
 from stork.spin import PanOptions
 from stork.verify import HOLDS, INCOMPLETE, VACUOUS, VIOLATED, VerifyResult, verify
+
+
+VARIANTS = DESIGNS_DIR / "variants.txt"
+
+
+@dataclass
+class Shipped:
+    name: str                  # the file's stem, or the variant's name
+    path: Path                 # the file verify reads (a variant's base)
+    defines: list[str]         # the base's config: and the variant's switches
+    header: DesignHeader       # what it must give
 
 
 @dataclass
@@ -17,6 +32,7 @@ class DesignOutcome:
     path: Path
     header: DesignHeader
     result: VerifyResult
+    name: str = ""
 
     @property
     def violated(self) -> list[str]:
@@ -54,17 +70,50 @@ def matches(header: DesignHeader, result: VerifyResult) -> bool:
     return False
 
 
-def shipped_designs() -> list[Path]:
-    return sorted(DESIGNS_DIR.glob("*.pml"))
+def variants() -> list[Shipped]:
+    """model/designs/variants.txt, each line a variant of a base design."""
+    out = []
+    for n, line in enumerate(VARIANTS.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        head, sep, expect = line.partition(" expect: ")
+        words = head.split()
+        base = DESIGNS_DIR / f"{words[1]}.pml" if len(words) >= 2 else None
+        if not sep or base is None or not base.is_file():
+            raise ValueError(f"{VARIANTS}:{n}: expected NAME BASE NAME=VALUE... expect: ...")
+        header = header_of_expect(expect, read_header(base).config)
+        out.append(Shipped(words[0], base, header.config + words[2:], header))
+    return out
 
 
-def verify_design(path: Path, opts: PanOptions | None = None) -> DesignOutcome:
-    header = read_header(path)
-    return DesignOutcome(path, header, verify(path, list(header.config), opts=opts))
+def header_of_expect(expect: str, config: list[str]) -> DesignHeader:
+    """A header whose expectation is `expect` (the words after `expect:`)."""
+    head = DesignHeader(config=list(config))
+    parse_expect(head, expect.split())
+    return head
 
 
-def verify_all(paths: list[Path] | None = None, jobs: int = 2,
+def shipped_designs() -> list[Shipped]:
+    files = [Shipped(p.stem, p, list(read_header(p).config), read_header(p))
+             for p in sorted(DESIGNS_DIR.glob("*.pml"))]
+    return sorted(files + variants(), key=lambda s: s.name)
+
+
+def variant_of(path: Path, defines: list[str]) -> Shipped | None:
+    """The variant that verifying `path` with exactly these -D is, if there is one."""
+    for v in variants():
+        if v.path.resolve() == path.resolve() and sorted(v.defines) == sorted(defines):
+            return v
+    return None
+
+
+def verify_design(design: Shipped, opts: PanOptions | None = None) -> DesignOutcome:
+    return DesignOutcome(design.path, design.header,
+                         verify(design.path, list(design.defines), opts=opts), design.name)
+
+
+def verify_all(designs: list[Shipped] | None = None, jobs: int = 2,
                opts: PanOptions | None = None) -> list[DesignOutcome]:
-    paths = shipped_designs() if paths is None else paths
+    designs = shipped_designs() if designs is None else designs
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(lambda p: verify_design(p, opts), paths))
+        return list(pool.map(lambda d: verify_design(d, opts), designs))

@@ -12,16 +12,16 @@ from stork.suite import DesignOutcome, shipped_designs, verify_all
 
 @lru_cache(maxsize=1)
 def outcomes() -> dict[str, DesignOutcome]:
-    return {o.path.name: o for o in verify_all(jobs=2)}
+    return {o.name: o for o in verify_all(jobs=2)}
 
 
 def test_at_least_twelve_designs_each_with_an_expectation() -> None:
     designs = shipped_designs()
     assert len(designs) >= 12
     for o in outcomes().values():
-        assert o.header.expect_holds is not None, f"{o.path.name}: no 'expect:' line"
+        assert o.header.expect_holds is not None, f"{o.name}: no 'expect:' line"
         known = {p.name for p in all_properties()}
-        assert set(o.header.expect_violated) <= known, o.path.name
+        assert set(o.header.expect_violated) <= known, o.name
 
 
 @pytest.mark.parametrize("name", [p.name for p in shipped_designs()])

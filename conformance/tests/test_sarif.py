@@ -53,31 +53,33 @@ def check_physical(phys: dict) -> None:
         assert phys["region"]["startLine"] >= 1
 
 
+OVERWRITTEN = "model/designs/spcnvme_fixed.pml -D DEFECT_OVERWRITTEN_HANDLE=1"
+
+
 def verify_sarif(stork, design: str, out: Path) -> dict:
-    r = stork("verify", design, "--sarif", str(out))
+    r = stork("verify", *design.split(), "--sarif", str(out))
     assert r.returncode in (0, 1), r.stderr
     return json.loads(out.read_text())
 
 
 def test_violations_are_results_located_in_the_design(stork, tmp_path: Path) -> None:
-    doc = verify_sarif(stork, "model/designs/spcnvme_overwritten_handle.pml", tmp_path / "a.sarif")
+    doc = verify_sarif(stork, OVERWRITTEN, tmp_path / "a.sarif")
     check_structure(doc)
     results = doc["runs"][0]["results"]
     assert len(results) == 4
     assert {r["ruleId"] for r in results} <= set(contract_rule_ids())
     for r in results:
         loc = r["locations"][0]["physicalLocation"]
-        assert loc["artifactLocation"]["uri"] == "model/designs/spcnvme_overwritten_handle.pml"
+        assert loc["artifactLocation"]["uri"] == "model/designs/spcnvme_fixed.pml"
         threads = [tf["id"] for tf in r["codeFlows"][0]["threadFlows"]]
         assert len(threads) == len(set(threads)) and "teardown" in threads
     leak = next(r for r in results if r["ruleId"] == "WI-M7")
-    assert leak["locations"][0]["physicalLocation"]["region"]["startLine"] == 28   # its init
+    assert leak["locations"][0]["physicalLocation"]["region"]["startLine"] == 46   # its init
 
 
 def test_fingerprints_stable_across_runs_and_holds_has_no_results(stork, tmp_path: Path) -> None:
-    design = "model/designs/spcnvme_overwritten_handle.pml"
-    one = verify_sarif(stork, design, tmp_path / "1.sarif")["runs"][0]["results"]
-    two = verify_sarif(stork, design, tmp_path / "2.sarif")["runs"][0]["results"]
+    one = verify_sarif(stork, OVERWRITTEN, tmp_path / "1.sarif")["runs"][0]["results"]
+    two = verify_sarif(stork, OVERWRITTEN, tmp_path / "2.sarif")["runs"][0]["results"]
     assert [r["partialFingerprints"] for r in one] == [r["partialFingerprints"] for r in two]
     fine = verify_sarif(stork, "model/designs/spcnvme_fixed.pml", tmp_path / "3.sarif")
     check_structure(fine)
@@ -112,13 +114,13 @@ def test_gcc_format_lines_match_the_problem_matcher(stork) -> None:
     import re
     matcher = json.loads((ROOT / "examples" / "ci" / "stork-problem-matcher.json").read_text())
     pattern = re.compile(matcher["problemMatcher"][0]["pattern"][0]["regexp"])
-    r = stork("verify", "model/designs/spcnvme_overwritten_handle.pml", "--format", "gcc")
+    r = stork("verify", *OVERWRITTEN.split(), "--format", "gcc")
     lines = r.stdout.splitlines()
     assert r.returncode == 1 and len(lines) == 4
     for ln in lines:
         m = pattern.match(ln)
         assert m, ln
-        assert m.group(1) == "model/designs/spcnvme_overwritten_handle.pml" and m.group(4) == "error"
+        assert m.group(1) == "model/designs/spcnvme_fixed.pml" and m.group(4) == "error"
     r = stork("verify", "conformance/tests/adversarial/vacuous_routine_never_run.pml", "--format", "gcc")
     assert r.returncode == 5
     assert all(pattern.match(ln).group(4) == "warning" for ln in r.stdout.splitlines())
@@ -127,7 +129,7 @@ def test_gcc_format_lines_match_the_problem_matcher(stork) -> None:
 def test_all_counterexamples_gives_other_shapes_as_more_code_flows(stork, tmp_path: Path) -> None:
     from stork.verify import shape
     out = tmp_path / "m.sarif"
-    r = stork("verify", "model/designs/spcnvme_overwritten_handle.pml", "--property", "no_leak",
+    r = stork("verify", *OVERWRITTEN.split(), "--property", "no_leak",
               "--all-counterexamples", "3", "--json", "--sarif", str(out))
     doc = json.loads(r.stdout)
     (leak,) = doc["properties"]

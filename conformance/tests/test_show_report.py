@@ -23,7 +23,8 @@ TWO_THREADS = "conformance/golden/valid/two_threads_interleaved.trace"
 def counterexamples(tmp_path_factory) -> Path:
     from conftest import run_stork
     out = tmp_path_factory.mktemp("cex")
-    r = run_stork("verify", "model/designs/spcnvme_overwritten_handle.pml", "--out", str(out))
+    r = run_stork("verify", "model/designs/spcnvme_fixed.pml", "-D", "DEFECT_OVERWRITTEN_HANDLE=1",
+                  "--out", str(out))
     assert r.returncode == 1, r.stderr
     return out
 
@@ -39,11 +40,11 @@ def test_show_text_has_a_lane_per_context_and_thread(stork) -> None:
 
 
 def test_show_marks_the_violation_with_its_rule(stork, counterexamples: Path, tmp_path: Path) -> None:
-    trace = counterexamples / "spcnvme_overwritten_handle.no_double_free.trace"
+    trace = counterexamples / "spcnvme_fixed.no_double_free.trace"
     r = stork("show", str(trace), "--svg", str(tmp_path / "c.svg"))
     assert r.returncode == 0
     assert "✗ step 8 violates no_double_free (WI-M2)" in r.stdout
-    assert "model/designs/spcnvme_overwritten_handle.pml:52" in r.stdout
+    assert "model/designs/spcnvme_fixed.pml:117" in r.stdout
     root = ET.parse(tmp_path / "c.svg").getroot()
     lanes = [g.get("data-lane") for g in root.iter(f"{SVG}g") if g.get("class") == "lane"]
     assert lanes == ["dpc2", "dpc", "teardown", "sys0", "runtime"]

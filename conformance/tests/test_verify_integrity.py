@@ -171,25 +171,24 @@ def test_pan_reports_each_early_stop(tmp_path: Path) -> None:
 @pytest.mark.parametrize("design", ["double_free", "persistent_stop_flag_drain", "runtime_overlap",
                                     "spcnvme_overwritten_handle", "teardown_waits_forever"])
 def test_same_verdicts_and_states_whichever_compiler(design: str) -> None:
-    from stork.design import read_header
     from stork.spin import PanOptions
+    from stork.suite import shipped_designs
     from stork.verify import verify
-    path = ROOT / "model" / "designs" / f"{design}.pml"
-    config = read_header(path).config
-    runs = [verify(path, config, opts=PanOptions(compiler=c)) for c in ("tcc", "gcc")]
+    shipped = next(d for d in shipped_designs() if d.name == design)
+    runs = [verify(shipped.path, shipped.defines, opts=PanOptions(compiler=c)) for c in ("tcc", "gcc")]
     tcc, gcc = ([(r.prop.name, r.verdict, r.states, r.depth) for r in res.results] for res in runs)
     assert tcc == gcc
 
 
 def test_counterexample_names_call_sites_and_the_leaked_worker(stork, tmp_path: Path) -> None:
     from stork import trace
-    r = stork("verify", "model/designs/spcnvme_early_return.pml", "--property", "no_leak",
-              "--out", str(tmp_path))
+    r = stork("verify", "model/designs/spcnvme_fixed.pml", "-D", "DEFECT_EARLY_RETURN=1",
+              "--property", "no_leak", "--out", str(tmp_path))
     assert r.returncode == 1
-    assert "call dpc DISPATCH queue w1 cb1 null -> SUCCESS     model/designs/spcnvme_early_return.pml:28" in r.stdout
-    assert "# w1 leaked: initialised at model/designs/spcnvme_early_return.pml:25, never freed" in r.stdout
-    text = (tmp_path / "spcnvme_early_return.no_leak.trace").read_text()
-    assert "# at model/designs/spcnvme_early_return.pml:28\ncall dpc DISPATCH queue" in text
+    assert "call dpc DISPATCH queue w1 cb1 null -> SUCCESS     model/designs/spcnvme_fixed.pml:71" in r.stdout
+    assert "# w1 leaked: initialised at model/designs/spcnvme_fixed.pml:68, never freed" in r.stdout
+    text = (tmp_path / "spcnvme_fixed.no_leak.trace").read_text()
+    assert "# at model/designs/spcnvme_fixed.pml:71\ncall dpc DISPATCH queue" in text
     trace.parse(text, "saved")              # the sites are comments: still a valid trace
 
 
@@ -211,3 +210,13 @@ def test_a_permissive_host_reaches_the_code_behind_a_refused_call(stork) -> None
     assert not checked & {"status_conforms", "callback_once", "no_free_while_queued",
                           "callback_eventually"}               # Windows's runtime's, not the host's
     assert "host=neptune" in neptune["bounds"]
+
+
+def test_a_variant_is_its_base_with_switches_and_its_own_expectation(stork) -> None:
+    from stork.suite import shipped_designs, variants
+    names = [d.name for d in shipped_designs()]
+    assert "spcnvme_early_return" in names and len(names) == len(set(names))
+    assert all(v.path.name == "spcnvme_fixed.pml" for v in variants() if v.name.startswith("spcnvme"))
+    r = stork("verify", "model/designs/spcnvme_fixed.pml", "-D", "DEFECT_EARLY_RETURN=1")
+    assert r.returncode == 1
+    assert "variant spcnvme_early_return expects: VIOLATED no_leak -> as expected" in r.stdout

@@ -8,6 +8,19 @@
  * parameter. The remove handler marks the device stopped, drains the restart worker, and only
  * then deletes the queues. Two restart requests may arrive.
  *
+ * Each defect of the published code is a switch (-D DEFECT_...=1); variants.txt names the
+ * variants and what each must give (conformance/case-studies/spcnvme.md has the story):
+ *   DEFECT_WRONG_HANDLE         the callback frees &nvme->RestartWorker, not its Worker (L61)
+ *   DEFECT_EARLY_RETURN         the callback returns early, without the free, when the device
+ *                               no longer runs (L48-49)
+ *   DEFECT_OVERWRITTEN_HANDLE   the DPC initialises straight into the field, with no check
+ *                               that a restart is pending and no lock (L33), and queues the
+ *                               field (L34): a second restart overwrites the first handle
+ *   DEFECT_QUEUE_STATUS_IGNORED the DPC only ASSERTs the queue's status (L34): a failed queue
+ *                               leaks the worker
+ *   DEFECT_TEARDOWN_NO_DRAIN    the remove handler deletes the queues without draining the
+ *                               restart worker
+ *
  * expect: holds
  */
 #include "storport.pml"
@@ -16,9 +29,36 @@
 
 byte restart_w;     /* nvme->RestartWorker */
 bit running = 1;    /* the device is running */
+#ifdef DEFECT_OVERWRITTEN_HANDLE
+byte pending;       /* successful queues whose callback has not started */
+#else
 bit pending;        /* restart_w is queued and its callback has not started */
+#endif
 byte inside;        /* restart callbacks running (a count: two may overlap) */
 
+#ifdef DEFECT_OVERWRITTEN_HANDLE
+/* RestartAdapterDpc (DISPATCH): no check and no lock between the init and the queue; the
+   queue and its bookkeeping are done under the spinlock (atomic), as in the fixed code. */
+proctype RestartDpc(byte me) {
+    byte st;
+    if
+    :: running ->
+        StorPortInitializeWorker(me, DISPATCH_LEVEL, restart_w, st);   /* overwrites the field */
+        if
+        :: st == S_SUCCESS ->
+            atomic {
+                StorPortQueueWorkItem(me, DISPATCH_LEVEL, CB_RESTART, restart_w, 0, st);
+                if
+                :: st == S_SUCCESS -> pending++
+                :: else -> StorPortFreeWorker(me, DISPATCH_LEVEL, restart_w, st)
+                fi
+            }
+        :: else
+        fi
+    :: else
+    fi
+}
+#else
 /* RestartAdapterDpc (DISPATCH); atomic = the extension's spinlock. */
 proctype RestartDpc(byte me) {
     byte st, w;
@@ -31,7 +71,11 @@ proctype RestartDpc(byte me) {
                 StorPortQueueWorkItem(me, DISPATCH_LEVEL, CB_RESTART, w, 0, st);
                 if
                 :: st == S_SUCCESS -> restart_w = w; pending = 1
+#ifdef DEFECT_QUEUE_STATUS_IGNORED
+                :: else -> skip               /* ASSERT(st == SUCCESS) only */
+#else
                 :: else -> StorPortFreeWorker(me, DISPATCH_LEVEL, w, st)
+#endif
                 fi
             :: else                         /* no worker: the restart is dropped */
             fi
@@ -39,18 +83,41 @@ proctype RestartDpc(byte me) {
         fi
     }
 }
+#endif
+
+#ifdef DEFECT_WRONG_HANDLE
+#define FREED_BY_CALLBACK(w) BAD_HANDLE     /* &field */
+#else
+#define FREED_BY_CALLBACK(w) w
+#endif
 
 /* RestartAdapterWorker (PASSIVE). */
 inline HW_WORKITEM(tid, cb, w, cx) {
+#ifdef DEFECT_OVERWRITTEN_HANDLE
+    atomic { pending--; inside++ };
+#else
     atomic { pending = 0; inside++ };
+#endif
+#ifdef DEFECT_EARLY_RETURN
+    if
+    :: running ->
+        USE_RESOURCES(CTX_SYS + tid);                /* re-initialise the controller, resume */
+        atomic {
+            StorPortFreeWorker(CTX_SYS + tid, PASSIVE_LEVEL, w, st);
+            restart_w = NULL_HANDLE
+        }
+    :: else                                          /* early return: no free */
+    fi
+#else
     if
     :: running -> USE_RESOURCES(CTX_SYS + tid)       /* re-initialise the controller, resume */
     :: else
     fi;
     atomic {
-        StorPortFreeWorker(CTX_SYS + tid, PASSIVE_LEVEL, w, st);
+        StorPortFreeWorker(CTX_SYS + tid, PASSIVE_LEVEL, FREED_BY_CALLBACK(w), st);
         restart_w = NULL_HANDLE
     }
+#endif
 }
 #define HW_WORKITEM_EXIT(tid, cb, w, cx) inside--
 
@@ -58,7 +125,9 @@ inline HW_FIND_ADAPTER() { skip }
 inline HW_START() { run RestartDpc(CTX_DPC); run RestartDpc(CTX_DPC2) }
 inline HW_REMOVE() {
     running = 0;
-    (!pending && inside == 0);
+#ifndef DEFECT_TEARDOWN_NO_DRAIN
+    (pending == 0 && inside == 0);
+#endif
     RELEASE_RESOURCES()                             /* delete the I/O queues */
 }
 

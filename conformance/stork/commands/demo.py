@@ -71,13 +71,13 @@ def designs(args: argparse.Namespace) -> int:
     print("Verifying the shipped designs against every property of spec/contract.md")
     print("(. holds   X VIOLATED   ? incomplete   v vacuous   - not checked: the design makes "
           "no assert; columns are the properties below)\n")
-    width = max(len(o.path.name) for o in outcomes)
+    width = max(len(o.name) for o in outcomes)
     cols = "".join(f"{i + 1:>3}" for i in range(len(props)))
     print(f"{'design':<{width}} {cols}   {'states':>8} {'seconds':>7}  expected -> ok?")
     for o in outcomes:
         marks = "".join(f"{MARK.get(o.result.verdict_of(p.name), '-'):>3}" for p in props)
         ok = "ok" if o.matches else "MISMATCH"
-        print(f"{o.path.name:<{width}} {marks}   {o.states:>8,} {o.result.seconds:7.2f}  "
+        print(f"{o.name:<{width}} {marks}   {o.states:>8,} {o.result.seconds:7.2f}  "
               f"{o.header.expected_text()} -> {ok}")
     print("\nproperties:")
     for i, p in enumerate(props):
@@ -87,7 +87,7 @@ def designs(args: argparse.Namespace) -> int:
     print(f"\n{len(outcomes)} designs, {len(outcomes) - len(bad)} as expected, "
           f"{len(bad)} not; {wall:.1f} s wall clock")
     for o in bad:
-        print(f"  {display_path(o.path)}: expected {o.header.expected_text()}, got "
+        print(f"  {o.name} ({display_path(o.path)}): expected {o.header.expected_text()}, got "
               f"VIOLATED {' '.join(o.violated) or '-'}"
               + (f", incomplete {' '.join(o.incomplete)}" if o.incomplete else ""))
     if any(o.incomplete for o in outcomes):

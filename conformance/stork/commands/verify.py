@@ -12,7 +12,7 @@ from stork import exitcodes, sarif, verify_sarif
 from stork.design import DesignError, makes_assertions, read_header
 from stork.properties import all_properties, by_name
 from stork.spin import PanOptions, SpinInputError, SpinToolError
-from stork.suite import matches
+from stork.suite import matches, variant_of
 from stork.verify import (VIOLATED, BadDefine, ModelError, VerifyResult, design_properties,
                           STATE, display_path, finite_time_limit, merged_defines, steps_of,
                           verify)
@@ -226,8 +226,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"stork verify: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
     expectation = None
+    variant = variant_of(design, defines)       # model/designs/variants.txt
+    if variant is not None:
+        header = variant.header
     if header.expect_word and not args.property and args.host == "windows":   # the header's host
         expectation = {"expected": header.expected_text(), "matches": matches(header, res)}
+        if variant is not None:
+            expectation["variant"] = variant.name
     if args.out is not None:                 # the results beside the traces, for stork report
         (args.out / f"{design.stem}.verify.json").write_text(
             json.dumps(result_json(res, expectation), indent=2) + "\n", encoding="utf-8")
@@ -245,6 +250,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_result(res))
         if expectation:
-            print(f"header expects: {expectation['expected']} -> "
+            said = f"variant {expectation['variant']} expects" if "variant" in expectation \
+                else "header expects"
+            print(f"{said}: {expectation['expected']} -> "
                   + ("as expected" if expectation["matches"] else "MISMATCH"))
     return res.exit_status
