@@ -208,6 +208,8 @@ static int run_all(struct args *a)
                 trace_free(&t);
         }
         fprintf(stderr, "stork-replay: %s\n", err);
+        if (a->junit && !junit_write_refused(a->junit, a->lib, err))
+            fprintf(stderr, "stork-replay: cannot write %s: %s\n", a->junit, strerror(errno));
         return EXIT_BAD_INPUT;
     }
     struct run_options o = {.lib = a->lib, .timeout = a->timeout, .batch = (size_t)a->batch};

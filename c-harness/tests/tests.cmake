@@ -5,7 +5,8 @@ set(REF $<TARGET_FILE:stork-reference>)
 set(T ${STORK_TRACES})
 
 # Deliberately wrong implementations (tests/bad_impls/*.c), built next to the tests.
-set(BAD_IMPLS never_busy runs_twice drops_requeue posts_while_running runs_inline leaks
+set(BAD_IMPLS never_busy runs_twice drops_requeue posts_while_running runs_inline leaks prints_summary
+    busy_posts_again queue_freed_posts
     crash_on_bad hang_on_removal wrong_abi no_entry)
 foreach(b ${BAD_IMPLS})
   add_library(bad_${b} MODULE ${H}/tests/bad_impls/${b}.c)
