@@ -180,7 +180,8 @@ static void name_worker(const struct replay *r, const void *p, char *buf, size_t
             snprintf(buf, size, "a badN value");
             return;
         }
-    snprintf(buf, size, "%p (not a handle issued in this trace)", p);
+    /* No address: a report depends on the trace, not on where the heap put things. */
+    snprintf(buf, size, "a pointer that is no handle issued in this trace");
 }
 
 static void name_context(const struct replay *r, const void *p, char *buf, size_t size)

@@ -166,3 +166,21 @@ def test_implementation_output_cannot_forge_the_summary(stork) -> None:
     fake = [l for l in r.stderr.splitlines() if "119 passed" in l]
     assert fake and all(l.startswith("  impl| ") for l in fake), r.stderr
     assert "\r" not in r.stderr
+
+
+MUTANTS = LIBEXEC / "mutants"
+
+
+def test_init_that_allocates_nothing_is_told_the_abi_obligation(stork) -> None:
+    r = stork("replay", "--impl", str(MUTANTS / "stork-mutant-32.so"),
+              str(TRACES / "fail_alloc_bad_handle.trace"))
+    assert r.returncode == 1
+    assert "expected INSUFFICIENT_RESOURCES, got SUCCESS [WI-I4]" in r.stdout
+    assert "initialize_worker called env->alloc 0 times" in r.stdout
+
+
+def test_ntstatus_is_named(stork) -> None:
+    r = stork("replay", "--impl", str(MUTANTS / "stork-mutant-40.so"),
+              str(TRACES / "fail_alloc_bad_handle.trace"))
+    assert r.returncode == 1
+    assert "got 0xC000009A (STATUS_INSUFFICIENT_RESOURCES, an NTSTATUS" in r.stdout
