@@ -94,6 +94,10 @@ struct replay {
     const char *fail_what;  /* with fail_line: what failed there */
     void *init_sentinel;
     struct replay_cache *cache; /* may be NULL */
+    struct record *rec;     /* NULL unless the run is recorded (replay_trace_recorded) */
+    bool rec_loop_done;     /* the `loop` line is written */
+    char rec_posts[160];    /* "# posted wN" comments of the call being made */
+    size_t rec_posts_len;
     /* Not cleared by setup (written before they are read): */
     char detail[768];
     jmp_buf abandon; /* back to replay_trace from a failed callback run inline */
@@ -114,6 +118,64 @@ static void failf(struct replay *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(r->detail, sizeof r->detail, fmt, ap);
     va_end(ap);
+}
+
+/* ---- the recording of the observed run (--record) ---- */
+
+struct record {
+    char *buf;
+    size_t len, cap;
+    bool broken; /* out of memory: the recording is dropped */
+};
+
+static void rec_add(struct replay *r, const char *fmt, ...)
+{
+    struct record *c = r->rec;
+    if (!c || c->broken)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(c->buf + c->len, c->cap - c->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            c->broken = true;
+            return;
+        }
+        if ((size_t)n < c->cap - c->len) {
+            c->len += (size_t)n;
+            return;
+        }
+        size_t cap = c->cap * 2 + (size_t)n;
+        char *b = realloc(c->buf, cap);
+        if (!b) {
+            c->broken = true;
+            return;
+        }
+        c->buf = b;
+        c->cap = cap;
+    }
+}
+
+/* Before event i's line: the `loop` line where the cycle of a liveness trace begins. */
+static void rec_before(struct replay *r, size_t i)
+{
+    if (r->t->has_loop && i == r->t->loop_at && !r->rec_loop_done) {
+        r->rec_loop_done = true;
+        rec_add(r, "loop\n");
+    }
+}
+
+/* Event i as written in the trace (start, return, remove, fail-alloc: what was observed is
+ * what the trace says, or the replay failed there). */
+static void rec_event(struct replay *r, size_t i)
+{
+    if (!r->rec)
+        return;
+    int tl;
+    const char *tx = trace_event_text(r->t, i, &tl);
+    rec_before(r, i);
+    rec_add(r, "%.*s\n", tl, tx);
 }
 
 /* The events do not follow each other as a trace's can: a call from a thread that runs no
@@ -280,6 +342,14 @@ static void env_post(struct stork_env *env, void *worker, void *item)
     }
     r->posted[n] = (struct posted){.is = true, .item = item};
     r->nposted++;
+    if (r->rec) {
+        if (r->call_ev && r->rec_posts_len + 24 < sizeof r->rec_posts)
+            r->rec_posts_len += (size_t)snprintf(r->rec_posts + r->rec_posts_len,
+                                                 sizeof r->rec_posts - r->rec_posts_len,
+                                                 "# posted w%u\n", n);
+        else if (!r->call_ev)
+            rec_add(r, "# posted w%u (after the routine returned)\n", n);
+    }
 }
 
 static unsigned env_current_irql(struct stork_env *env)
@@ -364,14 +434,17 @@ static uint32_t do_call(struct replay *r, const struct trace_event *e, void **is
 /* ---- the system worker threads ---- */
 
 static void check_status(struct replay *r, const struct trace_event *e, uint32_t st, void *issued);
+static void rec_call(struct replay *r, const struct trace_event *e, uint32_t st, uint32_t issued_before);
 
 /* A call from sysN, made on sysN's fiber inside the callback, and its check. */
 static void sys_call(struct replay *r, const struct trace_event *e)
 {
     void *issued = NULL;
+    uint32_t before = r->nissued;
     uint32_t st = do_call(r, e, &issued);
     r->irql = STORK_PASSIVE_LEVEL;
     check_status(r, e, st, issued);
+    rec_call(r, e, st, before);
 }
 
 /* The event after the current one, if it is s's own (a call from its thread, or its return):
@@ -511,6 +584,7 @@ void replay_on_callback(unsigned slot, void *ext, void *context, void *worker)
                              source_of(r, e)->thread);
                 abandon(r, s);
             }
+            rec_event(r, r->cur);
             break;
         }
         sys_call(r, e);
@@ -731,6 +805,42 @@ static void check_status(struct replay *r, const struct trace_event *e, uint32_t
     r->workers[++r->nissued] = issued;
 }
 
+/* The call of event e as observed: its line up to "->", then the status the implementation
+ * returned (and the worker an init issued), then the items it posted during the call.  A
+ * status trace format 1 cannot write is a comment. */
+static void rec_call(struct replay *r, const struct trace_event *e, uint32_t st, uint32_t issued_before)
+{
+    if (!r->rec)
+        return;
+    size_t i = (size_t)(e - r->t->events);
+    int tl;
+    const char *tx = trace_event_text(r->t, i, &tl);
+    const char *arrow = NULL;
+    for (int k = 0; k + 1 < tl; k++)
+        if (tx[k] == '-' && tx[k + 1] == '>')
+            arrow = tx + k;
+    int pl = arrow ? (int)(arrow - tx) : tl;
+    while (pl > 0 && (tx[pl - 1] == ' ' || tx[pl - 1] == '\t'))
+        pl--;
+    int bit = trace_status_bit(st);
+    rec_before(r, i);
+    if (bit < 0) {
+        const char *nt = ntstatus_name(st);
+        rec_add(r, "# observed: %.*s -> 0x%08X%s%s%s (not a STOR_STATUS: trace format 1 cannot "
+                   "write it)\n", pl, tx, (unsigned)st, nt ? " (" : "", nt ? nt : "", nt ? ")" : "");
+    } else if (e->api == API_INIT && bit == 0) {
+        if (r->nissued > issued_before)
+            rec_add(r, "%.*s -> SUCCESS w%u\n", pl, tx, r->nissued);
+        else
+            rec_add(r, "# observed: %.*s -> SUCCESS (with a handle the trace cannot name: see "
+                       "the report)\n", pl, tx);
+    } else
+        rec_add(r, "%.*s -> %s\n", pl, tx, trace_status_name((unsigned)bit));
+    if (r->rec_posts_len)
+        rec_add(r, "%s", r->rec_posts);
+    r->rec_posts_len = 0;
+}
+
 static void ev_call(struct replay *r, const struct trace_event *e)
 {
     if (e->ctx_sys) {
@@ -744,8 +854,10 @@ static void ev_call(struct replay *r, const struct trace_event *e)
         return;
     }
     void *issued = NULL;
+    uint32_t before = r->nissued;
     uint32_t st = do_call(r, e, &issued);
     check_status(r, e, st, issued);
+    rec_call(r, e, st, before);
 }
 
 static void ev_start(struct replay *r, const struct trace_event *e)
@@ -774,6 +886,7 @@ static void ev_start(struct replay *r, const struct trace_event *e)
     void *item = r->posted[n].item;
     r->posted[n].is = false;
     r->nposted--;
+    rec_event(r, (size_t)(e - r->t->events));
     bool on_driver = self_contained(r, e->thread);
     struct sysctx *s = on_driver ? &r->sys[e->thread] : sys_of(r, e);
     if (!s)
@@ -811,14 +924,17 @@ static void run_event(struct replay *r, const struct trace_event *e)
         ev_return(r, e);
         break;
     case EV_REMOVE_BEGIN:
+        rec_event(r, r->cur);
         r->removing = true;
         r->irql = STORK_PASSIVE_LEVEL;
         r->impl->begin_removal(r->ad);
         break;
     case EV_REMOVE_END:
         /* Callbacks still queued or running may run after it (WI-R3); checked at `end`. */
+        rec_event(r, r->cur);
         break;
     case EV_FAIL_ALLOC:
+        rec_event(r, r->cur);
         r->fail_alloc_next = true;
         break;
     }
@@ -985,6 +1101,21 @@ enum replay_verdict replay_trace(const struct stork_impl *impl, const char *path
                                  const struct trace *t, char **message,
                                  volatile uint32_t *progress, struct replay_cache *cache)
 {
+    return replay_trace_recorded(impl, path, t, message, progress, cache, NULL);
+}
+
+enum replay_verdict replay_trace_recorded(const struct stork_impl *impl, const char *path,
+                                          const struct trace *t, char **message,
+                                          volatile uint32_t *progress, struct replay_cache *cache,
+                                          char **recording)
+{
+    struct record rec = {0};
+    if (recording) {
+        *recording = NULL;
+        rec.cap = 4096;
+        if (!(rec.buf = malloc(rec.cap)))
+            rec.broken = true;
+    }
     struct replay *r = cache && cache->replay ? cache->replay : malloc(sizeof *r);
     if (cache)
         cache->replay = NULL; /* taken: given back below */
@@ -1004,6 +1135,15 @@ enum replay_verdict replay_trace(const struct stork_impl *impl, const char *path
         r->fail_what = "create_adapter";
     }
     r->progress = progress;
+    if (recording) {
+        r->rec = &rec;
+        rec_add(r, "stork-trace 1\n# the run of %s observed by stork replay against %s\n", path,
+                impl->name ? impl->name : "an implementation");
+        for (size_t i = 0; i < t->nmeta; i++)
+            rec_add(r, "meta %.*s%s%.*s\n", (int)t->meta[i].key_len, t->text + t->meta[i].key_off,
+                    t->meta[i].value_len ? " " : "", (int)t->meta[i].value_len,
+                    t->text + t->meta[i].value_off);
+    }
     if (setjmp(r->abandon) == 0) { /* a failed callback run inline lands below, r->failed set */
         while (!r->failed && r->cur < t->nevents) {
             if (progress)
@@ -1019,6 +1159,24 @@ enum replay_verdict replay_trace(const struct stork_impl *impl, const char *path
         }
     }
     enum replay_verdict v = !r->failed ? REPLAY_PASS : r->inconsistent ? REPLAY_INCONSISTENT : REPLAY_FAIL;
+    if (recording) {
+        /* A failed run stops at its failure: the recording ends there, without `end` (a
+         * truncated trace: what the implementation would have done next is not known). */
+        if (r->rec_posts_len)
+            rec_add(r, "%s", r->rec_posts);
+        if (v == REPLAY_PASS) {
+            rec_before(r, t->nevents); /* a cycle with no events of its own */
+            rec_add(r, "end\n");
+        }
+        else
+            rec_add(r, "# stork replay: the run failed here, so it ends without `end`: %s\n",
+                    r->detail);
+        r->rec = NULL;
+        if (rec.broken || v == REPLAY_INCONSISTENT)
+            free(rec.buf);
+        else
+            *recording = rec.buf;
+    }
     if (v == REPLAY_FAIL)
         *message = report(r);
     else if (v == REPLAY_INCONSISTENT)

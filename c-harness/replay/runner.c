@@ -70,6 +70,25 @@ static bool write_all(int fd, const void *p, size_t n)
     return true;
 }
 
+/* The recording of a run into `path` (replaced); false with the line to print in err. */
+static bool write_file(const char *path, const char *text, char *err, size_t size)
+{
+    if (!text) {
+        snprintf(err, size, "stork-replay: cannot record into %s: out of memory", path);
+        return false;
+    }
+    FILE *f = fopen(path, "w");
+    bool ok = f && fputs(text, f) >= 0;
+    int e = errno;
+    if (f && fclose(f) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok)
+        snprintf(err, size, "stork-replay: cannot write %s: %s", path, strerror(e));
+    return ok;
+}
+
 static double now(void)
 {
     struct timespec ts;
@@ -118,8 +137,17 @@ static void child_main(const struct run_options *o, struct job *jobs, size_t fro
         if (job_load(&jobs[i], &t, &owned, err, sizeof err)) {
             pg->event = 0;
             pg->job = (uint32_t)i;
-            enum replay_verdict v = replay_trace(impl, jobs[i].path, &t, &msg, &pg->event, &cache);
+            char *rec = NULL;
+            enum replay_verdict v = replay_trace_recorded(impl, jobs[i].path, &t, &msg, &pg->event,
+                                                          &cache, jobs[i].record ? &rec : NULL);
             out = v == REPLAY_PASS ? OUT_PASS : v == REPLAY_FAIL ? OUT_FAIL : OUT_BAD_INPUT;
+            if (jobs[i].record && v != REPLAY_INCONSISTENT &&
+                !write_file(jobs[i].record, rec, err, sizeof err)) {
+                out = OUT_BAD_INPUT;
+                free(msg);
+                msg = NULL;
+            }
+            free(rec);
             if (v == REPLAY_INCONSISTENT) {
                 const char *what = msg ? msg : "inconsistent events (no details: out of memory)";
                 if (jobs[i].pack)

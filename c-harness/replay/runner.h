@@ -11,6 +11,7 @@ struct job {
     const char *path;         /* the trace file, or where a packed trace came from */
     const struct pack *pack;  /* NULL: a text trace at path; else trace `index` of this pack */
     size_t index;
+    char *record;             /* --record: the file to write the observed run to (malloc'd), or NULL */
     /* result */
     bool ok;
     bool bad_input; /* the trace is malformed (or unreadable): message is the line to print */

@@ -184,3 +184,53 @@ def test_ntstatus_is_named(stork) -> None:
               str(TRACES / "fail_alloc_bad_handle.trace"))
     assert r.returncode == 1
     assert "got 0xC000009A (STATUS_INSUFFICIENT_RESOURCES, an NTSTATUS" in r.stdout
+
+
+# ---- --record DIR ----
+
+CORPUS = ROOT / "conformance" / "traces"
+
+
+def test_reference_recordings_of_the_corpus_are_accepted_by_check_trace(stork, tmp_path: Path) -> None:
+    rec = tmp_path / "rec"
+    r = stork("replay", "--impl", "reference", "--record", str(rec), str(CORPUS), str(TRACES))
+    assert r.returncode == 0, r.stdout + r.stderr
+    n = len(list(CORPUS.rglob("*.trace"))) + N_TRACES
+    files = sorted(rec.glob("*.trace"))
+    assert len(files) == n
+    c = stork("check-trace", *map(str, files))
+    assert c.returncode == 0, c.stdout + c.stderr
+    # a conforming run is the trace itself, but for comments (what was posted)
+    src = TRACES / "two_threads_interleaved.trace"
+    strip = lambda p: [l for l in p.read_text().splitlines() if l and not l.startswith("#")]  # noqa: E731
+    assert strip(rec / src.name) == strip(src)
+    assert "# posted w1" in (rec / src.name).read_text()
+
+
+def test_a_failed_run_is_recorded_up_to_its_failure_without_end(stork, tmp_path: Path) -> None:
+    rec = tmp_path / "rec"
+    r = stork("replay", "--impl", bad_impl("never_busy"), "--record", str(rec),
+              str(TRACES / "queue_statuses.trace"))
+    assert r.returncode == 1
+    lines = (rec / "queue_statuses.trace").read_text().splitlines()
+    assert lines[0] == "stork-trace 1" and "end" not in lines
+    assert "call dpc DISPATCH queue w1 cb2 ctx2 -> SUCCESS" in lines
+    assert lines[-1].startswith("# stork replay: the run failed here") and "[WI-Q2]" in lines[-1]
+
+
+def test_record_names_shared_file_names_apart(stork, tmp_path: Path) -> None:
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "x.trace").write_text((TRACES / "removal.trace").read_text())
+    rec = tmp_path / "rec"
+    r = stork("replay", "--impl", "reference", "--record", str(rec), str(tmp_path / "a"),
+              str(tmp_path / "b"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert sorted(p.name for p in rec.iterdir()) == ["000001-x.trace", "000002-x.trace"]
+
+
+def test_record_into_a_file_is_bad_input(stork, tmp_path: Path) -> None:
+    f = tmp_path / "f"
+    f.write_text("")
+    r = stork("replay", "--impl", "reference", "--record", str(f), str(TRACES))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
