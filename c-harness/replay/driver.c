@@ -1124,6 +1124,7 @@ enum replay_verdict replay_trace_recorded(const struct stork_impl *impl, const c
         if (r)
             teardown(r);
         free(r);
+        free(rec.buf);
         *message = strdup("stork-replay: out of memory");
         return REPLAY_FAIL;
     }
