@@ -444,7 +444,8 @@ static void sys_call(struct replay *r, const struct trace_event *e)
     uint32_t st = do_call(r, e, &issued);
     r->irql = STORK_PASSIVE_LEVEL;
     check_status(r, e, st, issued);
-    rec_call(r, e, st, before);
+    if (r->rec)
+        rec_call(r, e, st, before);
 }
 
 /* The event after the current one, if it is s's own (a call from its thread, or its return):
@@ -750,7 +751,10 @@ static void append(char *buf, size_t size, size_t *len, const char *s)
     buf[*len] = '\0';
 }
 
-static void check_status(struct replay *r, const struct trace_event *e, uint32_t st, void *issued)
+/* A call that failed, or during which something failed: the report (cold: every call of a
+ * passing replay takes the fast path of check_status). */
+__attribute__((noinline, cold)) static void failed_call(struct replay *r, const struct trace_event *e,
+                                                        uint32_t st)
 {
     char problem[640];
     bool bad = status_problem(r, e, st, problem, sizeof problem);
@@ -774,8 +778,15 @@ static void check_status(struct replay *r, const struct trace_event *e, uint32_t
         }
         return;
     }
-    if (bad) {
+    if (bad)
         failf(r, "%s", problem);
+}
+
+static void check_status(struct replay *r, const struct trace_event *e, uint32_t st, void *issued)
+{
+    int bit = trace_status_bit(st);
+    if (r->failed || bit < 0 || !(e->allowed & (1u << bit))) {
+        failed_call(r, e, st);
         return;
     }
     if (e->api == API_QUEUE && st == STOR_STATUS_SUCCESS && e->handle_ref == REF_NUM)
@@ -857,7 +868,8 @@ static void ev_call(struct replay *r, const struct trace_event *e)
     uint32_t before = r->nissued;
     uint32_t st = do_call(r, e, &issued);
     check_status(r, e, st, issued);
-    rec_call(r, e, st, before);
+    if (r->rec)
+        rec_call(r, e, st, before);
 }
 
 static void ev_start(struct replay *r, const struct trace_event *e)
