@@ -277,7 +277,8 @@ static void post_advice(const struct replay *r, uint32_t n, char *buf, size_t si
     const struct trace_event *c = r->call_ev;
     char want[256];
     if (!c) {
-        snprintf(buf, size, "no successful queue of w%u is waiting to be posted [WI-C1]", n);
+        snprintf(buf, size, "outside any call (in run_posted), when no successful queue of w%u "
+                 "was waiting to be posted [WI-C1]", n);
         return;
     }
     const char *api = c->api == API_INIT ? "initialize" : c->api == API_QUEUE ? "queue" : "free";
@@ -660,7 +661,7 @@ static const char *status_rule(const struct replay *r, const struct trace_event 
         case 12: return "WI-Q2";
         case 9: return e->ctx_sys ? "WI-Q4, WI-R1" : "WI-Q4";
         case 8: return "WI-Q5";
-        case 6: return e->handle_ref == REF_NUM || e->handle_ref == REF_BAD ? "WI-Q7" : "WI-Q6";
+        case 6: return e->handle_ref == REF_NULL || e->routine_ref == REF_NULL ? "WI-Q6" : "WI-Q7";
         }
         break;
     case API_FREE:
