@@ -72,6 +72,7 @@ struct replay {
     struct sysctx *current; /* the fiber running now; NULL: main */
     void **workers;         /* wN -> handle, indexed by N (workers[0] stays NULL) */
     bool *running;          /* wN's routine is executing, indexed by N */
+    bool *requeued;         /* wN's last successful queue came while its routine ran */
     uint32_t nissued;       /* workers[1..nissued] are issued */
     struct posted *posted;  /* wN -> its posted item, indexed by N */
     size_t nposted;         /* workers with an item posted */
@@ -79,6 +80,11 @@ struct replay {
     void **ctx_area;        /* &ctx_area[slot] is ctxN */
     unsigned irql;
     bool fail_alloc_next, fail_alloc_now;
+    bool fail_alloc_now_was; /* the call being checked had its allocations failed */
+    bool removing;          /* `remove begin` was replayed */
+    const struct trace_event *call_ev; /* the call being made now, NULL between calls */
+    bool fail_in_call;      /* the failure was found during call_ev (checked with its status) */
+    unsigned allocs_in_call; /* env->alloc calls made during call_ev */
     long outstanding;       /* env->alloc blocks not yet freed */
     size_t cur;             /* index of the event being replayed (by whichever fiber) */
     volatile uint32_t *progress; /* may be NULL: the runner's copy of cur */
@@ -88,6 +94,10 @@ struct replay {
     const char *fail_what;  /* with fail_line: what failed there */
     void *init_sentinel;
     struct replay_cache *cache; /* may be NULL */
+    struct record *rec;     /* NULL unless the run is recorded (replay_trace_recorded) */
+    bool rec_loop_done;     /* the `loop` line is written */
+    char rec_posts[160];    /* "# posted wN" comments of the call being made */
+    size_t rec_posts_len;
     /* Not cleared by setup (written before they are read): */
     char detail[768];
     jmp_buf abandon; /* back to replay_trace from a failed callback run inline */
@@ -103,10 +113,69 @@ static void failf(struct replay *r, const char *fmt, ...)
     if (r->failed)
         return;
     r->failed = true;
+    r->fail_in_call = r->call_ev != NULL;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->detail, sizeof r->detail, fmt, ap);
     va_end(ap);
+}
+
+/* ---- the recording of the observed run (--record) ---- */
+
+struct record {
+    char *buf;
+    size_t len, cap;
+    bool broken; /* out of memory: the recording is dropped */
+};
+
+static void rec_add(struct replay *r, const char *fmt, ...)
+{
+    struct record *c = r->rec;
+    if (!c || c->broken)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(c->buf + c->len, c->cap - c->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            c->broken = true;
+            return;
+        }
+        if ((size_t)n < c->cap - c->len) {
+            c->len += (size_t)n;
+            return;
+        }
+        size_t cap = c->cap * 2 + (size_t)n;
+        char *b = realloc(c->buf, cap);
+        if (!b) {
+            c->broken = true;
+            return;
+        }
+        c->buf = b;
+        c->cap = cap;
+    }
+}
+
+/* Before event i's line: the `loop` line where the cycle of a liveness trace begins. */
+static void rec_before(struct replay *r, size_t i)
+{
+    if (r->t->has_loop && i == r->t->loop_at && !r->rec_loop_done) {
+        r->rec_loop_done = true;
+        rec_add(r, "loop\n");
+    }
+}
+
+/* Event i as written in the trace (start, return, remove, fail-alloc: what was observed is
+ * what the trace says, or the replay failed there). */
+static void rec_event(struct replay *r, size_t i)
+{
+    if (!r->rec)
+        return;
+    int tl;
+    const char *tx = trace_event_text(r->t, i, &tl);
+    rec_before(r, i);
+    rec_add(r, "%.*s\n", tl, tx);
 }
 
 /* The events do not follow each other as a trace's can: a call from a thread that runs no
@@ -173,7 +242,8 @@ static void name_worker(const struct replay *r, const void *p, char *buf, size_t
             snprintf(buf, size, "a badN value");
             return;
         }
-    snprintf(buf, size, "%p (not a handle issued in this trace)", p);
+    /* No address: a report depends on the trace, not on where the heap put things. */
+    snprintf(buf, size, "a pointer that is no handle issued in this trace");
 }
 
 static void name_context(const struct replay *r, const void *p, char *buf, size_t size)
@@ -200,10 +270,45 @@ static void name_arg(uint8_t ref, uint32_t num, const char *prefix, char *buf, s
 
 /* ---- the environment ---- */
 
+/* Why posting an item for wN now breaks the contract: the advice depends on the call being
+ * made (a refused call posts nothing; a re-queue of a running worker waits for its return). */
+static void post_advice(const struct replay *r, uint32_t n, char *buf, size_t size)
+{
+    const struct trace_event *c = r->call_ev;
+    char want[256];
+    if (!c) {
+        snprintf(buf, size, "outside any call (in run_posted), when no successful queue of w%u "
+                 "was waiting to be posted [WI-C1]", n);
+        return;
+    }
+    const char *api = c->api == API_INIT ? "initialize" : c->api == API_QUEUE ? "queue" : "free";
+    if (c->api != API_QUEUE) {
+        snprintf(buf, size, "during a %s call: only a successful queue posts an item [WI-C1]", api);
+        return;
+    }
+    if (c->handle_ref != REF_NUM || c->handle != n) {
+        snprintf(buf, size, "during a queue of another worker: an item is posted for the worker "
+                 "queued [WI-C1]");
+        return;
+    }
+    if (!(c->allowed & 1u)) {
+        trace_format_statuses(c->allowed, want, sizeof want);
+        snprintf(buf, size, "during a queue the contract refuses (%s): a refused queue posts "
+                 "nothing [WI-C1]", want);
+        return;
+    }
+    if (r->running[n])
+        snprintf(buf, size, "while w%u's callback is running: a worker re-queued while its "
+                 "callback runs is posted only after that callback returns [WI-C4]", n);
+    else
+        snprintf(buf, size, "while its first one has not started: one successful queue, one "
+                 "item, one callback [WI-C1]");
+}
+
 static void env_post(struct stork_env *env, void *worker, void *item)
 {
     struct replay *r = of_env(env);
-    char w[96];
+    char w[96], why[384];
     uint32_t n = 0;
     for (uint32_t i = 1; i <= r->nissued; i++)
         if (r->workers[i] == worker) {
@@ -212,21 +317,40 @@ static void env_post(struct stork_env *env, void *worker, void *item)
         }
     if (n == 0) {
         name_worker(r, worker, w, sizeof w);
-        failf(r, "the implementation posted an item for %s, which is not a worker it issued", w);
+        failf(r, "the implementation posted an item for %s, which is not a worker it issued "
+                 "(post names the worker the item belongs to) [WI-C1]", w);
         return;
     }
     if (r->running[n]) {
-        failf(r, "the implementation posted an item for w%u while w%u's callback is running "
-                 "(a re-queued worker may be posted only after its callback returns)", n, n);
+        post_advice(r, n, why, sizeof why);
+        if (strncmp(why, "while", 5) == 0)
+            failf(r, "the implementation posted an item for w%u %s", n, why);
+        else
+            failf(r, "the implementation posted an item for w%u while w%u's callback is "
+                     "running, %s", n, n, why);
         return;
     }
     if (r->posted[n].is) {
-        failf(r, "the implementation posted a second item for w%u while its first one has "
-              "not started (one successful queue, one callback)", n);
+        post_advice(r, n, why, sizeof why);
+        failf(r, "the implementation posted a second item for w%u %s", n, why);
+        return;
+    }
+    const struct trace_event *c = r->call_ev;
+    if (c && (c->api != API_QUEUE || c->handle_ref != REF_NUM || c->handle != n || !(c->allowed & 1u))) {
+        post_advice(r, n, why, sizeof why);
+        failf(r, "the implementation posted an item for w%u %s", n, why);
         return;
     }
     r->posted[n] = (struct posted){.is = true, .item = item};
     r->nposted++;
+    if (r->rec) {
+        if (r->call_ev && r->rec_posts_len + 24 < sizeof r->rec_posts)
+            r->rec_posts_len += (size_t)snprintf(r->rec_posts + r->rec_posts_len,
+                                                 sizeof r->rec_posts - r->rec_posts_len,
+                                                 "# posted w%u\n", n);
+        else if (!r->call_ev)
+            rec_add(r, "# posted w%u (after the routine returned)\n", n);
+    }
 }
 
 static unsigned env_current_irql(struct stork_env *env)
@@ -237,6 +361,7 @@ static unsigned env_current_irql(struct stork_env *env)
 static void *env_alloc(struct stork_env *env, size_t size)
 {
     struct replay *r = of_env(env);
+    r->allocs_in_call++;
     if (r->fail_alloc_now)
         return NULL;
     void *p = malloc(size ? size : 1);
@@ -283,13 +408,14 @@ static uint32_t do_call(struct replay *r, const struct trace_event *e, void **is
     uint32_t st = 0;
     r->irql = irql_value(e->irql);
     r->fail_alloc_now = r->fail_alloc_next;
+    r->fail_alloc_now_was = r->fail_alloc_now;
     r->fail_alloc_next = false;
+    r->call_ev = e;
+    r->allocs_in_call = 0;
     switch (e->api) {
     case API_INIT: {
         void *w = &r->init_sentinel;
         st = r->impl->initialize_worker(r->ad, &r->ext, &w);
-        if (st != STOR_STATUS_SUCCESS && w != &r->init_sentinel)
-            failf(r, "initialize_worker returned an error but changed *Worker");
         *issued = w;
         break;
     }
@@ -301,6 +427,7 @@ static uint32_t do_call(struct replay *r, const struct trace_event *e, void **is
         st = r->impl->free_worker(r->ad, &r->ext, handle_ptr(r, e));
         break;
     }
+    r->call_ev = NULL;
     r->fail_alloc_now = false;
     return st;
 }
@@ -308,15 +435,18 @@ static uint32_t do_call(struct replay *r, const struct trace_event *e, void **is
 /* ---- the system worker threads ---- */
 
 static void check_status(struct replay *r, const struct trace_event *e, uint32_t st, void *issued);
+static void rec_call(struct replay *r, const struct trace_event *e, uint32_t st, uint32_t issued_before);
 
 /* A call from sysN, made on sysN's fiber inside the callback, and its check. */
 static void sys_call(struct replay *r, const struct trace_event *e)
 {
     void *issued = NULL;
+    uint32_t before = r->nissued;
     uint32_t st = do_call(r, e, &issued);
     r->irql = STORK_PASSIVE_LEVEL;
-    if (!r->failed)
-        check_status(r, e, st, issued);
+    check_status(r, e, st, issued);
+    if (r->rec)
+        rec_call(r, e, st, before);
 }
 
 /* The event after the current one, if it is s's own (a call from its thread, or its return):
@@ -344,7 +474,7 @@ static void run_item(struct replay *r, struct sysctx *s)
     r->irql = STORK_PASSIVE_LEVEL;
     r->impl->run_posted(r->ad, s->item);
     if (s->phase == SYS_AWAIT_CB)
-        failf(r, "run_posted for w%u returned without calling any routine", s->start_ev->handle);
+        failf(r, "run_posted for w%u returned without calling any routine [WI-C1]", s->start_ev->handle);
     s->phase = SYS_IDLE;
 }
 
@@ -374,24 +504,26 @@ static bool callback_matches(struct replay *r, const struct trace_event *st, uns
 {
     char want[64], got[96];
     if (ext != &r->ext) {
-        failf(r, "routine called with a HwDeviceExtension other than the one queued");
+        failf(r, "routine called with a HwDeviceExtension other than the one queued [WI-C1]");
         return false;
     }
     if (st->routine_ref == REF_NULL || st->routine != slot) {
         name_arg(st->routine_ref, source_of(r, st)->routine, "cb", want, sizeof want);
-        failf(r, "the implementation called routine cb%u, expected %s", routine_number(r, slot), want);
+        failf(r, "the implementation called routine cb%u, expected %s (the routine of the queue this "
+                 "start answers) [WI-C1]", routine_number(r, slot), want);
         return false;
     }
     if (worker != r->workers[st->handle]) {
         name_worker(r, worker, got, sizeof got);
-        failf(r, "routine called with worker %s, expected w%u (an item posted for the wrong worker?)",
+        failf(r, "routine called with worker %s, expected w%u (an item posted for the wrong worker?) [WI-C1]",
               got, st->handle);
         return false;
     }
     if (context != context_ptr(r, st)) {
         name_arg(st->context_ref, source_of(r, st)->context, "ctx", want, sizeof want);
         name_context(r, context, got, sizeof got);
-        failf(r, "routine called with context %s, expected %s", got, want);
+        failf(r, "routine called with context %s, expected %s (the context of the queue this start "
+                 "answers) [WI-C1]", got, want);
         return false;
     }
     return true;
@@ -412,11 +544,12 @@ void replay_on_callback(unsigned slot, void *ext, void *context, void *worker)
         name_worker(r, worker, w, sizeof w);
         if (!s)
             failf(r, "routine cb%u ran for %s inside a call from a miniport routine, without a "
-                     "matching start (the implementation ran a callback itself)",
+                     "matching start (the implementation ran a callback itself; callbacks run "
+                     "only from run_posted, on a system worker thread) [WI-C2]",
                   routine_number(r, slot), w);
         else
             failf(r, "routine cb%u ran for %s on sys%u without a matching start (a second run, "
-                     "or a callback the trace does not start)",
+                     "or a callback the trace does not start) [WI-C1]",
                   routine_number(r, slot), w, source_of(r, s->start_ev)->thread);
         if (s)
             abandon(r, s);
@@ -453,6 +586,7 @@ void replay_on_callback(unsigned slot, void *ext, void *context, void *worker)
                              source_of(r, e)->thread);
                 abandon(r, s);
             }
+            rec_event(r, r->cur);
             break;
         }
         sys_call(r, e);
@@ -508,28 +642,172 @@ static struct sysctx *sys_of(struct replay *r, const struct trace_event *e)
     return s;
 }
 
+/* The contract's rule for status bit `bit` of a call like e (spec/contract.md). */
+static const char *status_rule(const struct replay *r, const struct trace_event *e, unsigned bit)
+{
+    bool running = e->handle_ref == REF_NUM && e->api != API_INIT && r->running[e->handle];
+    switch (e->api) {
+    case API_INIT:
+        switch (bit) {
+        case 0: return r->removing ? "WI-I5" : "WI-I1";
+        case 8: return "WI-I2";
+        case 6: return "WI-I3";
+        case 3: return "WI-I4";
+        }
+        break;
+    case API_QUEUE:
+        switch (bit) {
+        case 0: return running ? "WI-Q3" : "WI-Q1";
+        case 12: return "WI-Q2";
+        case 9: return e->ctx_sys ? "WI-Q4, WI-R1" : "WI-Q4";
+        case 8: return "WI-Q5";
+        case 6: return e->handle_ref == REF_NULL || e->routine_ref == REF_NULL ? "WI-Q6" : "WI-Q7";
+        }
+        break;
+    case API_FREE:
+        switch (bit) {
+        case 0: return r->removing ? "WI-F1, WI-F7" : running ? "WI-F1, WI-F6" : "WI-F1";
+        case 12: return "WI-F2";
+        case 1: return "WI-F3";
+        case 8: return "WI-F4";
+        case 6: return "WI-F5";
+        }
+        break;
+    }
+    return "WI-P1";
+}
+
+/* The rules behind an allowed set: each status's, and WI-P1 when several apply. */
+static void rules_of(const struct replay *r, const struct trace_event *e, char *buf, size_t size)
+{
+    size_t used = 0;
+    unsigned count = 0;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < TRACE_NSTATUS && used + 16 < size; i++)
+        if (e->allowed & (1u << i)) {
+            const char *rule = status_rule(r, e, i);
+            if (!strstr(buf, rule))
+                used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "", rule);
+            count++;
+        }
+    if (count > 1 && used + 8 < size)
+        snprintf(buf + used, size - used, ", WI-P1");
+}
+
+/* A few NTSTATUS values a port may return by mistake (ntstatus.h): the API's are STOR_STATUS. */
+static const char *ntstatus_name(uint32_t st)
+{
+    static const struct { uint32_t v; const char *n; } known[] = {
+        {0xC0000001u, "STATUS_UNSUCCESSFUL"},       {0xC0000002u, "STATUS_NOT_IMPLEMENTED"},
+        {0xC000000Du, "STATUS_INVALID_PARAMETER"},  {0xC0000010u, "STATUS_INVALID_DEVICE_REQUEST"},
+        {0xC0000022u, "STATUS_ACCESS_DENIED"},      {0xC000009Au, "STATUS_INSUFFICIENT_RESOURCES"},
+        {0xC00000AEu, "STATUS_PIPE_BUSY"},          {0xC0000184u, "STATUS_INVALID_DEVICE_STATE"},
+        {0x80000011u, "STATUS_DEVICE_BUSY"},        {0xC00000A3u, "STATUS_DEVICE_NOT_READY"},
+        {0xC0000008u, "STATUS_INVALID_HANDLE"},     {0x00000103u, "STATUS_PENDING"},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (known[i].v == st)
+            return known[i].n;
+    return NULL;
+}
+
+/* "expected X, got Y [rules]" into buf if st is not allowed for e (false: it is). */
+static bool status_problem(const struct replay *r, const struct trace_event *e, uint32_t st,
+                           char *buf, size_t size)
+{
+    int bit = trace_status_bit(st);
+    if (bit >= 0 && (e->allowed & (1u << bit)))
+        return false;
+    char want[256], rules[128], got[160];
+    trace_format_statuses(e->allowed, want, sizeof want);
+    rules_of(r, e, rules, sizeof rules);
+    const char *nt = ntstatus_name(st);
+    if (bit >= 0)
+        snprintf(got, sizeof got, "%s", trace_status_name((unsigned)bit));
+    else if (nt)
+        snprintf(got, sizeof got, "0x%08X (%s, an NTSTATUS: the calls return STOR_STATUS values)",
+                 (unsigned)st, nt);
+    else
+        snprintf(got, sizeof got, "0x%08X (not a STOR_STATUS value)", (unsigned)st);
+    int n = snprintf(buf, size, "expected %s, got %s [%s]", want, got, rules);
+    /* A fail-alloc before an init whose every allocation fails: the ABI's obligation. */
+    if (n > 0 && (size_t)n < size && e->api == API_INIT && (e->allowed & (1u << 3)) && bit == 0 &&
+        r->fail_alloc_now_was && r->allocs_in_call == 0)
+        snprintf(buf + n, size - (size_t)n, "; the trace made env->alloc fail for this call, but "
+                 "initialize_worker called env->alloc 0 times: impl_abi.h requires a worker's "
+                 "state to be allocated through env->alloc in initialize_worker");
+    return true;
+}
+
+/* Append s to buf (size bytes, *len used), truncating. */
+static void append(char *buf, size_t size, size_t *len, const char *s)
+{
+    size_t n = strlen(s);
+    if (*len + 1 >= size)
+        return;
+    if (n > size - 1 - *len)
+        n = size - 1 - *len;
+    memcpy(buf + *len, s, n);
+    *len += n;
+    buf[*len] = '\0';
+}
+
+/* A call that failed, or during which something failed: the report (cold: every call of a
+ * passing replay takes the fast path of check_status). */
+__attribute__((noinline, cold)) static void failed_call(struct replay *r, const struct trace_event *e,
+                                                        uint32_t st)
+{
+    char problem[640];
+    bool bad = status_problem(r, e, st, problem, sizeof problem);
+    if (r->failed) {
+        /* Something went wrong during the call (a post, a callback run inside it): say so
+         * with what the call returned, which the trace's verdict on the call needs too. */
+        if (!r->fail_in_call)
+            return;
+        char during[sizeof r->detail];
+        memcpy(during, r->detail, sizeof during);
+        size_t len = 0;
+        if (bad) {
+            append(r->detail, sizeof r->detail, &len, problem);
+            append(r->detail, sizeof r->detail, &len, "; and during the call: ");
+            append(r->detail, sizeof r->detail, &len, during);
+        } else {
+            append(r->detail, sizeof r->detail, &len, during);
+            append(r->detail, sizeof r->detail, &len, " (the call returned ");
+            append(r->detail, sizeof r->detail, &len, trace_status_name((unsigned)trace_status_bit(st)));
+            append(r->detail, sizeof r->detail, &len, ", as the trace expects)");
+        }
+        return;
+    }
+    if (bad)
+        failf(r, "%s", problem);
+}
+
 static void check_status(struct replay *r, const struct trace_event *e, uint32_t st, void *issued)
 {
     int bit = trace_status_bit(st);
-    if (bit < 0 || !(e->allowed & (1u << bit))) {
-        char want[256]; /* formatted only on failure: this is the path every call takes */
-        trace_format_statuses(e->allowed, want, sizeof want);
-        if (bit < 0)
-            failf(r, "expected %s, got 0x%08X (not a STOR_STATUS value)", want, (unsigned)st);
-        else
-            failf(r, "expected %s, got %s", want, trace_status_name((unsigned)bit));
+    if (r->failed || bit < 0 || !(e->allowed & (1u << bit))) {
+        failed_call(r, e, st);
         return;
     }
-    if (e->api != API_INIT || st != STOR_STATUS_SUCCESS || r->failed)
+    if (e->api == API_QUEUE && st == STOR_STATUS_SUCCESS && e->handle_ref == REF_NUM)
+        r->requeued[e->handle] = r->running[e->handle];
+    if (e->api != API_INIT)
         return;
+    if (st != STOR_STATUS_SUCCESS) {
+        if (issued != &r->init_sentinel)
+            failf(r, "initialize_worker returned an error but changed *Worker (it must be left "
+                     "unchanged) [WI-I4]");
+        return;
+    }
     if (!issued || issued == &r->init_sentinel) {
-        failf(r, "initialize_worker returned SUCCESS without a worker handle");
+        failf(r, "initialize_worker returned SUCCESS without a worker handle [WI-I1]");
         return;
     }
     for (uint32_t i = 1; i <= r->nissued; i++)
         if (r->workers[i] == issued) {
             failf(r, "initialize_worker returned the handle of w%u again (handles must stay "
-                     "distinct for the adapter's life, so a freed one stays recognisable)", i);
+                     "distinct for the adapter's life, so a freed one stays recognisable) [WI-I1]", i);
             return;
         }
     if (r->nissued == r->t->nworkers) {
@@ -537,6 +815,42 @@ static void check_status(struct replay *r, const struct trace_event *e, uint32_t
         return;
     }
     r->workers[++r->nissued] = issued;
+}
+
+/* The call of event e as observed: its line up to "->", then the status the implementation
+ * returned (and the worker an init issued), then the items it posted during the call.  A
+ * status trace format 1 cannot write is a comment. */
+static void rec_call(struct replay *r, const struct trace_event *e, uint32_t st, uint32_t issued_before)
+{
+    if (!r->rec)
+        return;
+    size_t i = (size_t)(e - r->t->events);
+    int tl;
+    const char *tx = trace_event_text(r->t, i, &tl);
+    const char *arrow = NULL;
+    for (int k = 0; k + 1 < tl; k++)
+        if (tx[k] == '-' && tx[k + 1] == '>')
+            arrow = tx + k;
+    int pl = arrow ? (int)(arrow - tx) : tl;
+    while (pl > 0 && (tx[pl - 1] == ' ' || tx[pl - 1] == '\t'))
+        pl--;
+    int bit = trace_status_bit(st);
+    rec_before(r, i);
+    if (bit < 0) {
+        const char *nt = ntstatus_name(st);
+        rec_add(r, "# observed: %.*s -> 0x%08X%s%s%s (not a STOR_STATUS: trace format 1 cannot "
+                   "write it)\n", pl, tx, (unsigned)st, nt ? " (" : "", nt ? nt : "", nt ? ")" : "");
+    } else if (e->api == API_INIT && bit == 0) {
+        if (r->nissued > issued_before)
+            rec_add(r, "%.*s -> SUCCESS w%u\n", pl, tx, r->nissued);
+        else
+            rec_add(r, "# observed: %.*s -> SUCCESS (with a handle the trace cannot name: see "
+                       "the report)\n", pl, tx);
+    } else
+        rec_add(r, "%.*s -> %s\n", pl, tx, trace_status_name((unsigned)bit));
+    if (r->rec_posts_len)
+        rec_add(r, "%s", r->rec_posts);
+    r->rec_posts_len = 0;
 }
 
 static void ev_call(struct replay *r, const struct trace_event *e)
@@ -552,9 +866,11 @@ static void ev_call(struct replay *r, const struct trace_event *e)
         return;
     }
     void *issued = NULL;
+    uint32_t before = r->nissued;
     uint32_t st = do_call(r, e, &issued);
-    if (!r->failed)
-        check_status(r, e, st, issued);
+    check_status(r, e, st, issued);
+    if (r->rec)
+        rec_call(r, e, st, before);
 }
 
 static void ev_start(struct replay *r, const struct trace_event *e)
@@ -572,13 +888,18 @@ static void ev_start(struct replay *r, const struct trace_event *e)
         for (uint32_t j = 1; j <= r->nissued && used + 16 < sizeof others; j++)
             if (r->posted[j].is)
                 used += (size_t)snprintf(others + used, sizeof others - used, " w%u", j);
-        failf(r, "no item was posted for w%u, so its callback cannot start (posted:%s)", n,
-              r->nposted ? others : " nothing");
+        failf(r, "no item was posted for w%u, so its callback cannot start (posted:%s): %s", n,
+              r->nposted ? others : " nothing",
+              r->requeued[n] ? "a worker re-queued while its callback ran is posted once that "
+                               "callback returns [WI-Q3, WI-C1]"
+              : r->removing ? "callbacks queued before removal began still run [WI-R2, WI-C1]"
+                            : "every successful queue leads to one post and one callback [WI-C1]");
         return;
     }
     void *item = r->posted[n].item;
     r->posted[n].is = false;
     r->nposted--;
+    rec_event(r, (size_t)(e - r->t->events));
     bool on_driver = self_contained(r, e->thread);
     struct sysctx *s = on_driver ? &r->sys[e->thread] : sys_of(r, e);
     if (!s)
@@ -616,13 +937,17 @@ static void run_event(struct replay *r, const struct trace_event *e)
         ev_return(r, e);
         break;
     case EV_REMOVE_BEGIN:
+        rec_event(r, r->cur);
+        r->removing = true;
         r->irql = STORK_PASSIVE_LEVEL;
         r->impl->begin_removal(r->ad);
         break;
     case EV_REMOVE_END:
         /* Callbacks still queued or running may run after it (WI-R3); checked at `end`. */
+        rec_event(r, r->cur);
         break;
     case EV_FAIL_ALLOC:
+        rec_event(r, r->cur);
         r->fail_alloc_next = true;
         break;
     }
@@ -643,13 +968,15 @@ static void finish(struct replay *r)
         while (!r->posted[n].is)
             n++;
         failf(r, "w%u was posted but the trace never starts it (a callback would run that the "
-                 "trace does not allow)", n);
+                 "trace does not allow) [WI-C1]", n);
         return;
     }
     r->impl->destroy_adapter(r->ad);
     r->ad = NULL;
     if (r->outstanding)
-        failf(r, "%ld block(s) from env->alloc not released by destroy_adapter", r->outstanding);
+        failf(r, "%ld block(s) from env->alloc not released by destroy_adapter (impl_abi.h: every "
+                 "block is released by then; a freed worker's state with it) [WI-F1, WI-R3]",
+              r->outstanding);
 }
 
 /* ---- setup, report ---- */
@@ -675,7 +1002,7 @@ static bool setup(struct replay *r, const struct stork_impl *impl, const char *p
     size_t nw = (t->nworkers > t->nbad ? t->nworkers : t->nbad) + 1, sizes[] = {
         (t->nthreads + 1) * sizeof *r->sys, nw * sizeof *r->posted, nw * sizeof *r->workers,
         nw * sizeof *r->bad_area, (t->ncontexts + 1) * sizeof *r->ctx_area,
-        nw * sizeof *r->running};
+        nw * sizeof *r->running, nw * sizeof *r->requeued};
     size_t total = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         total += sizes[i];
@@ -693,7 +1020,8 @@ static bool setup(struct replay *r, const struct stork_impl *impl, const char *p
     r->workers = (void **)(void *)(block += sizes[1]);
     r->bad_area = (void **)(void *)(block += sizes[2]);
     r->ctx_area = (void **)(void *)(block += sizes[3]);
-    r->running = (bool *)(void *)(block + sizes[4]);
+    r->running = (bool *)(void *)(block += sizes[4]);
+    r->requeued = (bool *)(void *)(block + sizes[5]);
     return true;
 }
 
@@ -786,6 +1114,21 @@ enum replay_verdict replay_trace(const struct stork_impl *impl, const char *path
                                  const struct trace *t, char **message,
                                  volatile uint32_t *progress, struct replay_cache *cache)
 {
+    return replay_trace_recorded(impl, path, t, message, progress, cache, NULL);
+}
+
+enum replay_verdict replay_trace_recorded(const struct stork_impl *impl, const char *path,
+                                          const struct trace *t, char **message,
+                                          volatile uint32_t *progress, struct replay_cache *cache,
+                                          char **recording)
+{
+    struct record rec = {0};
+    if (recording) {
+        *recording = NULL;
+        rec.cap = 4096;
+        if (!(rec.buf = malloc(rec.cap)))
+            rec.broken = true;
+    }
     struct replay *r = cache && cache->replay ? cache->replay : malloc(sizeof *r);
     if (cache)
         cache->replay = NULL; /* taken: given back below */
@@ -794,16 +1137,27 @@ enum replay_verdict replay_trace(const struct stork_impl *impl, const char *path
         if (r)
             teardown(r);
         free(r);
+        free(rec.buf);
         *message = strdup("stork-replay: out of memory");
         return REPLAY_FAIL;
     }
     r->ad = impl->create_adapter(&r->env);
     if (!r->ad) {
-        failf(r, "create_adapter returned NULL");
+        failf(r, "create_adapter returned NULL (impl_abi.h: NULL only when env->alloc failed, "
+                 "which a replay never makes it do)");
         r->fail_line = 1;
         r->fail_what = "create_adapter";
     }
     r->progress = progress;
+    if (recording) {
+        r->rec = &rec;
+        rec_add(r, "stork-trace 1\n# the run of %s observed by stork replay against %s\n", path,
+                impl->name ? impl->name : "an implementation");
+        for (size_t i = 0; i < t->nmeta; i++)
+            rec_add(r, "meta %.*s%s%.*s\n", (int)t->meta[i].key_len, t->text + t->meta[i].key_off,
+                    t->meta[i].value_len ? " " : "", (int)t->meta[i].value_len,
+                    t->text + t->meta[i].value_off);
+    }
     if (setjmp(r->abandon) == 0) { /* a failed callback run inline lands below, r->failed set */
         while (!r->failed && r->cur < t->nevents) {
             if (progress)
@@ -819,6 +1173,24 @@ enum replay_verdict replay_trace(const struct stork_impl *impl, const char *path
         }
     }
     enum replay_verdict v = !r->failed ? REPLAY_PASS : r->inconsistent ? REPLAY_INCONSISTENT : REPLAY_FAIL;
+    if (recording) {
+        /* A failed run stops at its failure: the recording ends there, without `end` (a
+         * truncated trace: what the implementation would have done next is not known). */
+        if (r->rec_posts_len)
+            rec_add(r, "%s", r->rec_posts);
+        if (v == REPLAY_PASS) {
+            rec_before(r, t->nevents); /* a cycle with no events of its own */
+            rec_add(r, "end\n");
+        }
+        else
+            rec_add(r, "# stork replay: the run failed here, so it ends without `end`: %s\n",
+                    r->detail);
+        r->rec = NULL;
+        if (rec.broken || v == REPLAY_INCONSISTENT)
+            free(rec.buf);
+        else
+            *recording = rec.buf;
+    }
     if (v == REPLAY_FAIL)
         *message = report(r);
     else if (v == REPLAY_INCONSISTENT)

@@ -38,5 +38,14 @@ enum replay_verdict {
 enum replay_verdict replay_trace(const struct stork_impl *impl, const char *path,
                                  const struct trace *t, char **message,
                                  volatile uint32_t *progress, struct replay_cache *cache);
+/* The same, and (if `recording` is not NULL) *recording is a malloc'd trace of the run as the
+ * implementation made it: each call with the status it returned (and the worker an init
+ * issued), the items it posted as comments, the starts and returns that ran; for a failed run
+ * the events up to the failure and a comment with the report, without `end`.  NULL if out of
+ * memory or for an inconsistent trace. */
+enum replay_verdict replay_trace_recorded(const struct stork_impl *impl, const char *path,
+                                          const struct trace *t, char **message,
+                                          volatile uint32_t *progress, struct replay_cache *cache,
+                                          char **recording);
 
 #endif

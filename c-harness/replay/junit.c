@@ -1,4 +1,5 @@
-/* JUnit XML: one testsuite, one testcase per trace, a <failure> with the report. */
+/* JUnit XML: one testsuite, one testcase per trace, a <failure> with the report (an <error>
+ * for a crash, exit or time-out); one <error> test case when the library is refused. */
 #include "junit.h"
 
 #include <stdio.h>
@@ -20,15 +21,27 @@ static void xml_text(FILE *f, const char *s)
     }
 }
 
-/* The first line of a report, for the failure's message attribute. */
-static void first_line(FILE *f, const char *s)
+/* The message attribute: the report's first line (where) and second (what: expected and
+ * actual, with the rule), as one line. */
+static void message_of(FILE *f, const char *s)
 {
-    char line[512];
-    size_t n = strcspn(s, "\n");
+    char line[1024];
+    size_t n = strcspn(s, "\n"), used;
     if (n >= sizeof line)
         n = sizeof line - 1;
     memcpy(line, s, n);
-    line[n] = '\0';
+    used = n;
+    if (s[n] == '\n') {
+        const char *what = s + n + 1;
+        what += strspn(what, " ");
+        size_t m = strcspn(what, "\n");
+        if (m && used + 2 + m < sizeof line) {
+            memcpy(line + used, ": ", 2);
+            memcpy(line + used + 2, what, m);
+            used += 2 + m;
+        }
+    }
+    line[used] = '\0';
     xml_text(f, line);
 }
 
@@ -37,16 +50,18 @@ bool junit_write(const char *path, const char *lib, const struct job *jobs, size
     FILE *f = fopen(path, "w");
     if (!f)
         return false;
-    size_t failures = 0;
+    size_t failures = 0, errors = 0;
     double total = 0;
     for (size_t i = 0; i < n; i++) {
-        failures += !jobs[i].ok;
+        failures += !jobs[i].ok && !jobs[i].error;
+        errors += !jobs[i].ok && jobs[i].error;
         total += jobs[i].seconds;
     }
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(f, "<testsuite name=\"stork-replay ");
     xml_text(f, lib);
-    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" time=\"%.3f\">\n", n, failures, total);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n", n, failures,
+            errors, total);
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "  <testcase classname=\"stork.replay\" name=\"");
         xml_text(f, jobs[i].path);
@@ -55,14 +70,36 @@ bool junit_write(const char *path, const char *lib, const struct job *jobs, size
             fprintf(f, "/>\n");
             continue;
         }
+        /* A crash, an exit or a time-out is an error (the test could not run to a verdict);
+         * a call answered against the contract is a failure. */
+        const char *tag = jobs[i].error ? "error" : "failure";
         const char *m = jobs[i].message ? jobs[i].message : "failed";
-        fprintf(f, ">\n    <failure message=\"");
-        first_line(f, m);
+        fprintf(f, ">\n    <%s message=\"", tag);
+        message_of(f, m);
         fprintf(f, "\">");
         xml_text(f, m);
-        fprintf(f, "</failure>\n  </testcase>\n");
+        fprintf(f, "</%s>\n  </testcase>\n", tag);
     }
     fprintf(f, "</testsuite>\n");
+    bool ok = !ferror(f);
+    return fclose(f) == 0 && ok;
+}
+
+bool junit_write_refused(const char *path, const char *lib, const char *why)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"stork-replay ");
+    xml_text(f, lib);
+    fprintf(f, "\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"0.000\">\n");
+    fprintf(f, "  <testcase classname=\"stork.replay\" name=\"load ");
+    xml_text(f, lib);
+    fprintf(f, "\" time=\"0.000\">\n    <error message=\"");
+    xml_text(f, why);
+    fprintf(f, "\">");
+    xml_text(f, why);
+    fprintf(f, "</error>\n  </testcase>\n</testsuite>\n");
     bool ok = !ferror(f);
     return fclose(f) == 0 && ok;
 }

@@ -1,7 +1,7 @@
 /*
  * stork-replay: drive an implementation of the Storport work-item runtime through stork traces.
  *
- *   stork-replay --impl LIB.so [--junit FILE] [--timeout S] [--batch N] [-v] [--] PATH...
+ *   stork-replay --impl LIB.so [--junit FILE] [--record DIR] [--timeout S] [--batch N] [-v] [--] PATH...
  *   stork-replay --pack OUT [--] PATH...
  *
  * A PATH is a trace file, a folder (every *.trace under it) or a pack (trace/pack.h: traces
@@ -35,7 +35,7 @@
 #define EXIT_BAD_INPUT 2
 
 struct args {
-    const char *lib, *junit, *pack_out;
+    const char *lib, *junit, *pack_out, *record;
     double timeout;
     long batch;
     bool verbose;
@@ -54,7 +54,7 @@ static int usage(const char *why)
         return EXIT_BAD_INPUT;
     }
     fprintf(stderr, "usage: stork-replay --impl LIB.so [--junit FILE] [--timeout SECONDS] "
-                    "[--batch N] [-v] PATH...\n"
+                    "[--batch N] [--record DIR] [-v] PATH...\n"
                     "       stork-replay --pack OUT PATH...\n"
                     "PATH: a .trace file, a folder of them (searched recursively) or a pack "
                     "written by --pack\n"
@@ -116,8 +116,10 @@ static bool add_path(struct args *a, const char *path, char *err, size_t size)
 
 static void args_free(struct args *a)
 {
-    for (size_t i = 0; i < a->njobs; i++)
+    for (size_t i = 0; i < a->njobs; i++) {
         free(a->jobs[i].message);
+        free(a->jobs[i].record);
+    }
     free(a->jobs);
     for (size_t i = 0; i < a->npacks; i++) {
         pack_close(a->packs[i]);
@@ -162,6 +164,8 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->pack_out = argv[++i];
         else if (strcmp(s, "--junit") == 0 && has_value)
             a->junit = argv[++i];
+        else if (strcmp(s, "--record") == 0 && has_value)
+            a->record = argv[++i];
         else if (strcmp(s, "--timeout") == 0 && has_value) {
             if (!number(argv[++i], 86400, &a->timeout))
                 return usage("--timeout needs a number of seconds (0 < S <= 86400)");
@@ -182,10 +186,65 @@ static int parse_args(int argc, char **argv, struct args *a)
     }
     if (!a->lib == !a->pack_out)
         return usage(a->lib ? "--impl and --pack do not go together" : "--impl LIB.so (or --pack OUT) is required");
-    if (a->pack_out && (a->junit || a->verbose || a->timeout != 10 || a->batch))
-        return usage("--junit, --timeout, --batch and -v are for replaying, not --pack");
+    if (a->pack_out && (a->junit || a->verbose || a->timeout != 10 || a->batch || a->record))
+        return usage("--junit, --record, --timeout, --batch and -v are for replaying, not --pack");
     if (a->njobs == 0)
         return usage("no trace files given (or none found in the folders)");
+    return 0;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+static int by_base_name(const void *x, const void *y)
+{
+    const struct job *const *a = x, *const *b = y;
+    int c = strcmp(base_name((*a)->path), base_name((*b)->path));
+    return c ? c : (*a < *b ? -1 : *a > *b);
+}
+
+/* --record DIR: DIR is made if missing, and each trace's recording is DIR/NAME, NAME its own
+ * file name; names that several traces share get the trace's position first (NNNNNN-NAME).
+ * 0, or EXIT_BAD_INPUT after printing why. */
+static int plan_recordings(struct args *a)
+{
+    struct stat st;
+    if (mkdir(a->record, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "stork-replay: cannot make %s: %s\n", a->record, strerror(errno));
+        return EXIT_BAD_INPUT;
+    }
+    if (stat(a->record, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "stork-replay: --record %s: not a folder\n", a->record);
+        return EXIT_BAD_INPUT;
+    }
+    struct job **order = malloc(a->njobs * sizeof *order);
+    if (!order) {
+        fprintf(stderr, "stork-replay: out of memory\n");
+        return EXIT_BAD_INPUT;
+    }
+    for (size_t i = 0; i < a->njobs; i++)
+        order[i] = &a->jobs[i];
+    qsort(order, a->njobs, sizeof *order, by_base_name);
+    for (size_t k = 0; k < a->njobs; k++) {
+        struct job *j = order[k];
+        const char *name = base_name(j->path);
+        bool shared = (k > 0 && strcmp(name, base_name(order[k - 1]->path)) == 0) ||
+                      (k + 1 < a->njobs && strcmp(name, base_name(order[k + 1]->path)) == 0);
+        size_t len = strlen(a->record) + strlen(name) + 32;
+        if (!(j->record = malloc(len))) {
+            free(order);
+            fprintf(stderr, "stork-replay: out of memory\n");
+            return EXIT_BAD_INPUT;
+        }
+        if (shared)
+            snprintf(j->record, len, "%s/%06zu-%s", a->record, (size_t)(j - a->jobs) + 1, name);
+        else
+            snprintf(j->record, len, "%s/%s", a->record, name);
+    }
+    free(order);
     return 0;
 }
 
@@ -208,7 +267,14 @@ static int run_all(struct args *a)
                 trace_free(&t);
         }
         fprintf(stderr, "stork-replay: %s\n", err);
+        if (a->junit && !junit_write_refused(a->junit, a->lib, err))
+            fprintf(stderr, "stork-replay: cannot write %s: %s\n", a->junit, strerror(errno));
         return EXIT_BAD_INPUT;
+    }
+    if (a->record) {
+        int rc = plan_recordings(a);
+        if (rc)
+            return rc;
     }
     struct run_options o = {.lib = a->lib, .timeout = a->timeout, .batch = (size_t)a->batch};
     if (!runner_run(&o, jobs, n, err, sizeof err)) {

@@ -70,6 +70,25 @@ static bool write_all(int fd, const void *p, size_t n)
     return true;
 }
 
+/* The recording of a run into `path` (replaced); false with the line to print in err. */
+static bool write_file(const char *path, const char *text, char *err, size_t size)
+{
+    if (!text) {
+        snprintf(err, size, "stork-replay: cannot record into %s: out of memory", path);
+        return false;
+    }
+    FILE *f = fopen(path, "w");
+    bool ok = f && fputs(text, f) >= 0;
+    int e = errno;
+    if (f && fclose(f) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok)
+        snprintf(err, size, "stork-replay: cannot write %s: %s", path, strerror(e));
+    return ok;
+}
+
 static double now(void)
 {
     struct timespec ts;
@@ -92,16 +111,19 @@ bool job_load(const struct job *j, struct trace *t, bool *owned, char *err, size
 
 /* The child: replay jobs[from..to) and report each.  Never returns. */
 static void child_main(const struct run_options *o, struct job *jobs, size_t from, size_t to, int fd,
-                       struct progress *pg)
+                       struct progress *pg, int out)
 {
     char err[1024];
     void *h;
-    /* The implementation's own output must not mix with the report on stdout. */
-    if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+    /* The implementation's own output goes to the capture file, never to the report. */
+    int real_err = dup(STDERR_FILENO);
+    if (out >= 0 && (dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0))
         _exit(3);
     const struct stork_impl *impl = load_impl(o->lib, &h, err, sizeof err);
     if (!impl) {
-        fprintf(stderr, "stork-replay: %s\n", err);
+        if (real_err >= 0) {
+            dprintf(real_err, "stork-replay: %s\n", err);
+        }
         _exit(2);
     }
     struct replay_cache cache = {0};
@@ -115,8 +137,17 @@ static void child_main(const struct run_options *o, struct job *jobs, size_t fro
         if (job_load(&jobs[i], &t, &owned, err, sizeof err)) {
             pg->event = 0;
             pg->job = (uint32_t)i;
-            enum replay_verdict v = replay_trace(impl, jobs[i].path, &t, &msg, &pg->event, &cache);
+            char *rec = NULL;
+            enum replay_verdict v = replay_trace_recorded(impl, jobs[i].path, &t, &msg, &pg->event,
+                                                          &cache, jobs[i].record ? &rec : NULL);
             out = v == REPLAY_PASS ? OUT_PASS : v == REPLAY_FAIL ? OUT_FAIL : OUT_BAD_INPUT;
+            if (jobs[i].record && v != REPLAY_INCONSISTENT &&
+                !write_file(jobs[i].record, rec, err, sizeof err)) {
+                out = OUT_BAD_INPUT;
+                free(msg);
+                msg = NULL;
+            }
+            free(rec);
             if (v == REPLAY_INCONSISTENT) {
                 const char *what = msg ? msg : "inconsistent events (no details: out of memory)";
                 if (jobs[i].pack)
@@ -189,6 +220,7 @@ static bool run_batch(const struct run_options *o, struct job *jobs, size_t from
     }
     fflush(stdout);
     fflush(stderr);
+    int out = capture_open();
     pg->job = UINT32_MAX;
     pg->event = 0;
     pg->started = now();
@@ -198,11 +230,13 @@ static bool run_batch(const struct run_options *o, struct job *jobs, size_t from
         snprintf(err, size, "fork: %s", strerror(errno));
         close(p[0]);
         close(p[1]);
+        if (out >= 0)
+            close(out);
         return false;
     }
     if (pid == 0) {
         close(p[0]);
-        child_main(o, jobs, from, to, p[1], pg);
+        child_main(o, jobs, from, to, p[1], pg, out);
     }
     close(p[1]);
     struct batch b = {.pid = pid, .fd = p[0], .cap = 4096};
@@ -248,6 +282,15 @@ static bool run_batch(const struct run_options *o, struct job *jobs, size_t from
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    if (out >= 0) {
+        char what[1024];
+        if (to - from == 1)
+            snprintf(what, sizeof what, "while replaying %s", jobs[from].path);
+        else
+            snprintf(what, sizeof what, "while replaying %s .. %s", jobs[from].path, jobs[to - 1].path);
+        capture_print(out, o->lib, what);
+        close(out);
+    }
     for (size_t i = from; i < to; i++) /* the passes, from shared memory */
         if (!done[i - from] && pg->result[i - from].passed) {
             jobs[i].ok = true;
@@ -361,6 +404,7 @@ bool runner_run(const struct run_options *o, struct job *jobs, size_t n, char *e
         }
         if (!done[0]) { /* it died on its first trace: that is the culprit's verdict */
             jobs[from].ok = false;
+            jobs[from].error = true;
             jobs[from].message = why;
             from++; /* the others go on in a new batch */
             continue;
@@ -390,18 +434,21 @@ bool runner_check_library(const char *lib, char *err, size_t size)
     }
     fflush(stdout);
     fflush(stderr);
+    int out = capture_open();
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(err, size, "fork: %s", strerror(errno));
         close(p[0]);
         close(p[1]);
+        if (out >= 0)
+            close(out);
         return false;
     }
     if (pid == 0) {
         char e[512];
         void *h;
         close(p[0]);
-        if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+        if (out >= 0 && (dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0))
             _exit(3);
         if (load_impl(lib, &h, e, sizeof e))
             _exit(0);
@@ -426,6 +473,10 @@ bool runner_check_library(const char *lib, char *err, size_t size)
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    if (out >= 0) {
+        capture_print(out, lib, "while it was loaded");
+        close(out);
+    }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return true;
     if (WIFSIGNALED(status))
@@ -434,4 +485,53 @@ bool runner_check_library(const char *lib, char *err, size_t size)
     else if (!err[0])
         snprintf(err, size, "loading %s failed", lib);
     return false;
+}
+
+int capture_open(void)
+{
+    FILE *f = tmpfile(); /* unlinked at once: nothing left behind, even after a crash */
+    if (!f)
+        return -1;
+    int fd = dup(fileno(f));
+    fclose(f);
+    return fd;
+}
+
+#define CAPTURE_SHOWN (64u * 1024u)
+
+void capture_print(int fd, const char *lib, const char *what)
+{
+    off_t end = lseek(fd, 0, SEEK_END);
+    if (end <= 0 || lseek(fd, 0, SEEK_SET) != 0)
+        return;
+    size_t n = (size_t)end < CAPTURE_SHOWN ? (size_t)end : CAPTURE_SHOWN;
+    char *buf = malloc(n);
+    if (!buf)
+        return;
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    fflush(stdout);
+    fprintf(stderr, "stork-replay: output of %s %s (not part of the report):\n", lib, what);
+    bool bol = true;
+    for (size_t i = 0; i < got; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (bol)
+            fputs("  impl| ", stderr);
+        bol = c == '\n';
+        /* Control characters (a carriage return could hide the label) are shown as '?'. */
+        fputc(c == '\n' || c == '\t' || c >= 0x20 ? (int)c : '?', stderr);
+    }
+    if (!bol)
+        fputc('\n', stderr);
+    if ((size_t)end > got)
+        fprintf(stderr, "  impl| ... (%lld more bytes not shown)\n", (long long)((size_t)end - got));
+    fflush(stderr);
+    free(buf);
 }

@@ -11,9 +11,11 @@ struct job {
     const char *path;         /* the trace file, or where a packed trace came from */
     const struct pack *pack;  /* NULL: a text trace at path; else trace `index` of this pack */
     size_t index;
+    char *record;             /* --record: the file to write the observed run to (malloc'd), or NULL */
     /* result */
     bool ok;
     bool bad_input; /* the trace is malformed (or unreadable): message is the line to print */
+    bool error;     /* not a verdict on the calls: the implementation crashed, exited or hung */
     char *message;  /* malloc'd failure report, NULL if ok */
     double seconds;
 };
@@ -35,6 +37,12 @@ bool job_load(const struct job *j, struct trace *t, bool *owned, char *err, size
 /* Check in a child that the library loads and has a valid table; false with a one-line
  * reason (including a crash while loading). */
 bool runner_check_library(const char *lib, char *err, size_t size);
+/* The implementation's own stdout and stderr.  A child writes them into a temporary file
+ * (capture_open), never onto stork-replay's stdout; the parent prints what the file holds on
+ * stderr, every line behind the label "impl| " (capture_print), so nothing the implementation
+ * prints can pass for a line of the report or for its summary. */
+int capture_open(void);
+void capture_print(int fd, const char *lib, const char *what);
 /* Run every job: the child reads, parses and checks each trace and replays it; each job gets
  * ok/message.  Stops after the first batch with a malformed trace (its job has bad_input; later
  * jobs get no result).  Returns false only if the runner itself failed (fork/pipe), with a

@@ -5,7 +5,8 @@ set(REF $<TARGET_FILE:stork-reference>)
 set(T ${STORK_TRACES})
 
 # Deliberately wrong implementations (tests/bad_impls/*.c), built next to the tests.
-set(BAD_IMPLS never_busy runs_twice drops_requeue posts_while_running runs_inline leaks
+set(BAD_IMPLS never_busy runs_twice drops_requeue posts_while_running runs_inline leaks prints_summary
+    busy_posts_again queue_freed_posts
     crash_on_bad hang_on_removal wrong_abi no_entry)
 foreach(b ${BAD_IMPLS})
   add_library(bad_${b} MODULE ${H}/tests/bad_impls/${b}.c)
@@ -107,6 +108,13 @@ add_test(NAME harness.asan.replay.posts_while_running
                  -- ${RA} --impl ${BAD_posts_while_running} ${T}/requeue_in_callback_then_free.trace)
 add_test(NAME harness.asan.replay.crash_isolated
          COMMAND ${EXPECT} 1 "^10 passed, 3 failed$" -- ${RA} --impl ${BAD_crash_on_bad} ${T})
+# --record: the recording paths (a passing run, a failed one) under the sanitizers.
+add_test(NAME harness.asan.replay.record
+         COMMAND ${EXPECT} 0 "^13 passed, 0 failed$"
+                 -- ${RA} --impl ${REFA} --record ${CMAKE_CURRENT_BINARY_DIR}/asan-record ${T})
+add_test(NAME harness.asan.replay.record_failures
+         COMMAND ${EXPECT} 1 "^9 passed, 4 failed$"
+                 -- ${RA} --impl ${BAD_never_busy} --record ${CMAKE_CURRENT_BINARY_DIR}/asan-record-bad ${T})
 add_test(NAME harness.asan.replay.malformed_trace
          COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
                  -- ${RA} --impl ${REFA} ${H}/tests/malformed/bad_status.trace)

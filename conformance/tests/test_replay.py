@@ -92,3 +92,145 @@ def test_library_without_entry_point_exit_2(stork) -> None:
 def test_bad_timeout_is_bad_input(stork) -> None:
     r = stork("replay", "--impl", "reference", "--timeout", "0", str(TRACES))
     assert r.returncode == 2
+
+
+# ---- reports that teach (issue 13) ----
+
+REPORTS = ROOT / "c-harness" / "tests" / "reports"
+
+
+def test_every_mismatch_names_its_rule(stork) -> None:
+    r = stork("replay", "--impl", bad_impl("never_busy"), str(TRACES))
+    assert r.returncode == 1
+    assert "expected BUSY, got SUCCESS [WI-Q2]" in r.stdout
+    # every failure's second line (what went wrong) cites a rule of the contract
+    lines = r.stdout.splitlines()
+    whats = [lines[i + 2] for i, l in enumerate(lines) if l.startswith("FAIL ")]
+    assert whats and all("[WI-" in w for w in whats), whats
+
+
+def test_wrong_status_shown_even_when_a_post_check_fires_first(stork) -> None:
+    r = stork("replay", "--impl", bad_impl("busy_posts_again"), str(TRACES / "queue_statuses.trace"))
+    assert r.returncode == 1
+    assert "expected BUSY, got SUCCESS [WI-Q2]; and during the call: the implementation posted " \
+           "a second item for w1" in r.stdout
+
+
+def test_advice_fits_a_queue_of_a_freed_worker(stork) -> None:
+    r = stork("replay", "--impl", bad_impl("queue_freed_posts"),
+              str(REPORTS / "queue_freed_in_own_callback.trace"))
+    assert r.returncode == 1
+    assert "expected INVALID_PARAMETER, got SUCCESS [WI-Q7]" in r.stdout
+    assert "a refused queue posts nothing [WI-C1]" in r.stdout
+    assert "posted only after that callback returns" not in r.stdout
+
+
+def test_junit_message_has_expected_and_actual(stork, tmp_path: Path) -> None:
+    junit = tmp_path / "out.xml"
+    stork("replay", "--impl", bad_impl("never_busy"), str(TRACES), "--junit", str(junit))
+    q = [tc for tc in ET.parse(junit).getroot().iter("testcase")
+         if tc.get("name").endswith("queue_statuses.trace")][0]
+    assert "expected BUSY, got SUCCESS [WI-Q2]" in q.find("failure").get("message")
+
+
+def test_junit_crash_and_timeout_are_errors(stork, tmp_path: Path) -> None:
+    junit = tmp_path / "crash.xml"
+    r = stork("replay", "--impl", bad_impl("crash_on_bad"), str(TRACES), "--junit", str(junit))
+    assert r.returncode == 1
+    suite = ET.parse(junit).getroot()
+    assert suite.get("failures") == "0" and suite.get("errors") == "3"
+    errs = [tc.find("error") for tc in suite.iter("testcase") if tc.find("error") is not None]
+    assert len(errs) == 3 and all("killed by signal 11" in e.text for e in errs)
+    junit = tmp_path / "hang.xml"
+    r = stork("replay", "--impl", bad_impl("hang_on_removal"), "--timeout", "0.5",
+              str(TRACES / "oneshot_free_in_callback.trace"), "--junit", str(junit))
+    suite = ET.parse(junit).getroot()
+    assert suite.get("errors") == "1" and suite.get("failures") == "0"
+    assert "timed out" in suite.find("testcase").find("error").get("message") + \
+        suite.find("testcase").find("error").text
+
+
+def test_junit_written_when_library_is_refused(stork, tmp_path: Path) -> None:
+    junit = tmp_path / "refused.xml"
+    r = stork("replay", "--impl", bad_impl("wrong_abi"), str(TRACES), "--junit", str(junit))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    suite = ET.parse(junit).getroot()
+    assert suite.get("tests") == "1" and suite.get("errors") == "1"
+    assert "ABI version 99" in suite.find("testcase").find("error").get("message")
+
+
+def test_implementation_output_cannot_forge_the_summary(stork) -> None:
+    r = stork("replay", "--impl", bad_impl("prints_summary"), str(TRACES))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout == f"{N_TRACES} passed, 0 failed\n"
+    fake = [l for l in r.stderr.splitlines() if "119 passed" in l]
+    assert fake and all(l.startswith("  impl| ") for l in fake), r.stderr
+    assert "\r" not in r.stderr
+
+
+MUTANTS = LIBEXEC / "mutants"
+
+
+def test_init_that_allocates_nothing_is_told_the_abi_obligation(stork) -> None:
+    r = stork("replay", "--impl", str(MUTANTS / "stork-mutant-32.so"),
+              str(TRACES / "fail_alloc_bad_handle.trace"))
+    assert r.returncode == 1
+    assert "expected INSUFFICIENT_RESOURCES, got SUCCESS [WI-I4]" in r.stdout
+    assert "initialize_worker called env->alloc 0 times" in r.stdout
+
+
+def test_ntstatus_is_named(stork) -> None:
+    r = stork("replay", "--impl", str(MUTANTS / "stork-mutant-40.so"),
+              str(TRACES / "fail_alloc_bad_handle.trace"))
+    assert r.returncode == 1
+    assert "got 0xC000009A (STATUS_INSUFFICIENT_RESOURCES, an NTSTATUS" in r.stdout
+
+
+# ---- --record DIR ----
+
+CORPUS = ROOT / "conformance" / "traces"
+
+
+def test_reference_recordings_of_the_corpus_are_accepted_by_check_trace(stork, tmp_path: Path) -> None:
+    rec = tmp_path / "rec"
+    r = stork("replay", "--impl", "reference", "--record", str(rec), str(CORPUS), str(TRACES))
+    assert r.returncode == 0, r.stdout + r.stderr
+    n = len(list(CORPUS.rglob("*.trace"))) + N_TRACES
+    files = sorted(rec.glob("*.trace"))
+    assert len(files) == n
+    c = stork("check-trace", *map(str, files))
+    assert c.returncode == 0, c.stdout + c.stderr
+    # a conforming run is the trace itself, but for comments (what was posted)
+    src = TRACES / "two_threads_interleaved.trace"
+    strip = lambda p: [l for l in p.read_text().splitlines() if l and not l.startswith("#")]  # noqa: E731
+    assert strip(rec / src.name) == strip(src)
+    assert "# posted w1" in (rec / src.name).read_text()
+
+
+def test_a_failed_run_is_recorded_up_to_its_failure_without_end(stork, tmp_path: Path) -> None:
+    rec = tmp_path / "rec"
+    r = stork("replay", "--impl", bad_impl("never_busy"), "--record", str(rec),
+              str(TRACES / "queue_statuses.trace"))
+    assert r.returncode == 1
+    lines = (rec / "queue_statuses.trace").read_text().splitlines()
+    assert lines[0] == "stork-trace 1" and "end" not in lines
+    assert "call dpc DISPATCH queue w1 cb2 ctx2 -> SUCCESS" in lines
+    assert lines[-1].startswith("# stork replay: the run failed here") and "[WI-Q2]" in lines[-1]
+
+
+def test_record_names_shared_file_names_apart(stork, tmp_path: Path) -> None:
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "x.trace").write_text((TRACES / "removal.trace").read_text())
+    rec = tmp_path / "rec"
+    r = stork("replay", "--impl", "reference", "--record", str(rec), str(tmp_path / "a"),
+              str(tmp_path / "b"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert sorted(p.name for p in rec.iterdir()) == ["000001-x.trace", "000002-x.trace"]
+
+
+def test_record_into_a_file_is_bad_input(stork, tmp_path: Path) -> None:
+    f = tmp_path / "f"
+    f.write_text("")
+    r = stork("replay", "--impl", "reference", "--record", str(f), str(TRACES))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1

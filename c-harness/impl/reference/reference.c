@@ -13,11 +13,17 @@
  *
  * Serialisation.  A worker re-queued while its callback runs is marked queued but not posted;
  * run_posted posts it once the routine has returned, so one worker's callback never overlaps
- * itself.
+ * itself (WI-C4).
+ *
+ * Rules, where each is kept: WI-I1..I5 in ref_init, WI-Q1..Q7 and WI-R1 in ref_queue,
+ * WI-F1..F7 in ref_free, WI-P1 in the order of the checks (IRQL, parameters, handle, device
+ * state, BUSY), WI-P2 by the adapter's lock, WI-C1..C4, WI-C7 and WI-R2 in ref_run_posted.
  *
  * Mutants.  Built with -DSTORK_MUTANT=N, this file becomes mutant N of
  * c-harness/impl/mutants/mutants.txt: one plausible runtime bug, at the place marked MUTANT(N).
  * `stork mutate` replays the generated corpus against each to show the corpus catches it.
+ * Mutants 23 and up are written as the bugs of an outside port (a ReactOS or emulator runtime
+ * written from the ABI header), grouped by class in mutants.txt.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -32,6 +38,15 @@
 #define MUTANT(n) (STORK_MUTANT == (n))
 
 #define HANDLE_STRIDE 16u
+
+/* NTSTATUS values a port may return by mistake (mutants 39-44): not STOR_STATUS values. */
+#define NT_STATUS_UNSUCCESSFUL           0xC0000001u
+#define NT_STATUS_INVALID_PARAMETER      0xC000000Du
+#define NT_STATUS_INSUFFICIENT_RESOURCES 0xC000009Au
+#define NT_STATUS_INVALID_DEVICE_STATE   0xC0000184u
+#define NT_STATUS_DEVICE_BUSY            0x80000011u
+
+#define POOL_WORKERS 16u /* mutant 32: workers taken from a pool made with the adapter */
 
 enum wstate { W_IDLE, W_QUEUED };
 
@@ -49,6 +64,9 @@ struct worker {
 #if STORK_MUTANT == 18
     bool dropped;         /* mutant 18 drops queued callbacks at removal */
 #endif
+#if STORK_MUTANT == 23 || STORK_MUTANT == 24
+    uint64_t seq;         /* mutants 23, 24: when it was posted */
+#endif
 };
 
 struct slot {
@@ -62,6 +80,23 @@ struct stork_adapter {
     bool removing;
     struct slot *slots;
     size_t nslots, capacity;
+#if STORK_MUTANT == 23 || STORK_MUTANT == 24
+    uint64_t seq;
+#endif
+#if STORK_MUTANT == 25
+    HW_WORKITEM *last_routine; /* one pending request per adapter, not per worker */
+    void *last_context;
+#endif
+#if STORK_MUTANT == 28
+    struct worker *recycle;    /* a freed worker's memory kept for the next init */
+#endif
+#if STORK_MUTANT == 32
+    struct worker *pool;
+    size_t npool;
+#endif
+#if STORK_MUTANT == 36
+    size_t nrunning;
+#endif
 };
 
 static void *handle_of(size_t index)
@@ -86,6 +121,13 @@ static bool irql_too_high(struct stork_adapter *a)
     return a->env->current_irql(a->env) > STORK_DISPATCH_LEVEL;
 }
 
+static unsigned irql(struct stork_adapter *a)
+{
+    return a->env->current_irql(a->env);
+}
+
+static bool grow(struct stork_adapter *a);
+
 static struct stork_adapter *ref_create(struct stork_env *env)
 {
     struct stork_adapter *a = env->alloc(env, sizeof *a);
@@ -97,6 +139,15 @@ static struct stork_adapter *ref_create(struct stork_env *env)
         env->free(env, a);
         return NULL;
     }
+#if STORK_MUTANT == 32
+    a->pool = env->alloc(env, POOL_WORKERS * sizeof *a->pool);
+    if (!a->pool || !grow(a)) {
+        env->free(env, a->pool);
+        pthread_mutex_destroy(&a->lock);
+        env->free(env, a);
+        return NULL;
+    }
+#endif
     return a;
 }
 
@@ -104,7 +155,14 @@ static void ref_destroy(struct stork_adapter *a)
 {
     struct stork_env *env = a->env;
     for (size_t i = 0; i < a->nslots; i++)
-        env->free(env, a->slots[i].w);
+        if (!MUTANT(34) && !MUTANT(32)) /* 34: the live workers a miniport leaked stay allocated */
+            env->free(env, a->slots[i].w);
+#if STORK_MUTANT == 32
+    env->free(env, a->pool);
+#endif
+#if STORK_MUTANT == 28
+    env->free(env, a->recycle);
+#endif
     env->free(env, a->slots);
     pthread_mutex_destroy(&a->lock);
     env->free(env, a);
@@ -131,47 +189,81 @@ static STORK_ULONG ref_init(struct stork_adapter *a, void *ext, void **out)
 {
     (void)ext;
     if (irql_too_high(a) && !MUTANT(12))
+        return STOR_STATUS_INVALID_IRQL; /* WI-I2 */
+    if (MUTANT(49) && irql(a) > STORK_PASSIVE_LEVEL)
         return STOR_STATUS_INVALID_IRQL;
     if (!out)
-        return STOR_STATUS_INVALID_PARAMETER;
+        return STOR_STATUS_INVALID_PARAMETER; /* WI-I3 */
     pthread_mutex_lock(&a->lock);
-    if (MUTANT(22) && a->removing) {
+    if (MUTANT(22) && a->removing) { /* WI-I5: allowed during removal */
         pthread_mutex_unlock(&a->lock);
         return STOR_STATUS_INVALID_DEVICE_STATE;
     }
     struct worker *w = NULL;
-    if (grow(a))
+    size_t reuse = SIZE_MAX;
+    bool was_running = false;
+    if (MUTANT(27))
+        for (size_t i = 0; i < a->nslots && reuse == SIZE_MAX; i++)
+            if (!a->slots[i].w)
+                reuse = i; /* the lowest freed slot, and its handle, again */
+#if STORK_MUTANT == 32
+    if (a->npool < POOL_WORKERS && grow(a))
+        w = &a->pool[a->npool++]; /* no env->alloc: an allocation failure cannot reach init */
+#elif STORK_MUTANT == 28
+    if (a->recycle && grow(a)) {
+        w = a->recycle; /* the freed worker's memory, its flags not all reset */
+        a->recycle = NULL;
+        was_running = w->running;
+    } else if (grow(a))
         w = a->env->alloc(a->env, sizeof *w);
+#else
+    if (reuse != SIZE_MAX || grow(a))
+        w = a->env->alloc(a->env, sizeof *w); /* WI-I4: the worker's state, through env */
+#endif
     if (!w) {
         pthread_mutex_unlock(&a->lock);
-        return MUTANT(17) ? STOR_STATUS_UNSUCCESSFUL : STOR_STATUS_INSUFFICIENT_RESOURCES;
+        if (MUTANT(31))
+            *out = NULL;
+        return MUTANT(17)   ? STOR_STATUS_UNSUCCESSFUL
+               : MUTANT(40) ? NT_STATUS_INSUFFICIENT_RESOURCES
+                            : STOR_STATUS_INSUFFICIENT_RESOURCES; /* WI-I4, *out unchanged */
     }
     memset(w, 0, sizeof *w);
-    w->index = a->nslots++;
+    w->running = was_running;
+    w->index = reuse != SIZE_MAX ? reuse : a->nslots++; /* WI-I1: a new slot, a new handle */
     w->state = W_IDLE;
     a->slots[w->index] = (struct slot){.w = w, .issued = true};
     *out = handle_of(w->index);
     pthread_mutex_unlock(&a->lock);
-    return STOR_STATUS_SUCCESS;
+    return STOR_STATUS_SUCCESS; /* WI-I1, WI-I5 */
 }
 
 static STORK_ULONG ref_queue(struct stork_adapter *a, void *ext, HW_WORKITEM *routine,
                              void *handle, void *context)
 {
     if (irql_too_high(a) && !MUTANT(10))
+        return MUTANT(45) ? STOR_STATUS_INVALID_PARAMETER : STOR_STATUS_INVALID_IRQL; /* WI-Q5 */
+    if (MUTANT(47) && irql(a) > STORK_PASSIVE_LEVEL)
         return STOR_STATUS_INVALID_IRQL;
     if (!handle || !routine)
-        return STOR_STATUS_INVALID_PARAMETER;
+        return STOR_STATUS_INVALID_PARAMETER; /* WI-Q6 */
     STORK_ULONG st = STOR_STATUS_SUCCESS;
     pthread_mutex_lock(&a->lock);
     struct slot *s = slot_of(a, handle);
     struct worker *w = s ? s->w : NULL;
-    if (!w)
-        st = STOR_STATUS_INVALID_PARAMETER; /* never issued, or freed */
-    else if (a->removing && !MUTANT(9))
-        st = STOR_STATUS_INVALID_DEVICE_STATE;
-    else if (w->state == W_QUEUED) {
-        st = MUTANT(1) ? STOR_STATUS_SUCCESS : MUTANT(13) ? STOR_STATUS_BUSY + 1 : STOR_STATUS_BUSY;
+    bool exempt = false; /* mutant 36: queues while a callback runs pass removal */
+#if STORK_MUTANT == 36
+    exempt = a->nrunning > 0;
+#endif
+    if (!w) /* WI-Q7: never issued, or freed */
+        st = MUTANT(30) ? STOR_STATUS_UNSUCCESSFUL
+             : MUTANT(41) ? NT_STATUS_INVALID_PARAMETER : STOR_STATUS_INVALID_PARAMETER;
+    else if (a->removing && !MUTANT(9) && !exempt) /* WI-Q4, WI-R1 */
+        st = MUTANT(42) ? NT_STATUS_INVALID_DEVICE_STATE : STOR_STATUS_INVALID_DEVICE_STATE;
+    else if (w->state == W_QUEUED && !(MUTANT(53) && !w->posted)) { /* WI-Q2 */
+        st = MUTANT(1)    ? STOR_STATUS_SUCCESS
+             : MUTANT(13) ? STOR_STATUS_BUSY + 1
+             : MUTANT(39) ? NT_STATUS_DEVICE_BUSY : STOR_STATUS_BUSY;
         if (MUTANT(21)) {
             w->routine = routine; /* the BUSY request overwrites the pending one's */
             w->context = context;
@@ -179,14 +271,31 @@ static STORK_ULONG ref_queue(struct stork_adapter *a, void *ext, HW_WORKITEM *ro
     }
     else if (MUTANT(20) && w->running)
         st = STOR_STATUS_BUSY;
-    else {
+    else if (MUTANT(51) && w->running && irql(a) == STORK_DISPATCH_LEVEL)
+        st = STOR_STATUS_BUSY;
+    else if (MUTANT(46) && !w->running && irql(a) == STORK_PASSIVE_LEVEL) {
+        /* A PASSIVE caller is "already on a worker thread": the routine runs right here. */
+        pthread_mutex_unlock(&a->lock);
+        routine(ext, context, handle);
+        return STOR_STATUS_SUCCESS;
+    }
+    else { /* WI-Q1, and WI-Q3 for a worker whose callback is running */
         w->state = W_QUEUED;
-        w->routine = routine;
-        w->context = context;
+        if (!(MUTANT(50) && w->running)) {
+            w->routine = routine;
+            w->context = context;
+        }
         w->ext = ext;
-        if ((!w->running || MUTANT(15)) && !MUTANT(4)) {
+#if STORK_MUTANT == 25
+        a->last_routine = routine;
+        a->last_context = context;
+#endif
+        if ((!w->running || MUTANT(15)) && !MUTANT(4)) { /* WI-C4: not while it runs */
             w->posted = true;
-            a->env->post(a->env, handle, w);
+#if STORK_MUTANT == 23 || STORK_MUTANT == 24
+            w->seq = ++a->seq;
+#endif
+            a->env->post(a->env, handle, w); /* WI-C1: one post per SUCCESS */
         }
     }
     pthread_mutex_unlock(&a->lock);
@@ -197,22 +306,28 @@ static STORK_ULONG ref_free(struct stork_adapter *a, void *ext, void *handle)
 {
     (void)ext;
     if (irql_too_high(a) && !MUTANT(11))
+        return STOR_STATUS_INVALID_IRQL; /* WI-F4 */
+    if (MUTANT(48) && irql(a) >= STORK_DISPATCH_LEVEL)
         return STOR_STATUS_INVALID_IRQL;
     if (!handle)
-        return STOR_STATUS_INVALID_PARAMETER;
+        return STOR_STATUS_INVALID_PARAMETER; /* WI-F5 */
     STORK_ULONG st = STOR_STATUS_SUCCESS;
     pthread_mutex_lock(&a->lock);
     struct slot *s = slot_of(a, handle);
-    if (!s)
+    if (!s) /* WI-F5: never issued */
         st = MUTANT(16) ? STOR_STATUS_UNSUCCESSFUL : STOR_STATUS_INVALID_PARAMETER;
-    else if (!s->w)
-        st = MUTANT(8) ? STOR_STATUS_SUCCESS : STOR_STATUS_UNSUCCESSFUL;
+    else if (!s->w) /* WI-F3: already freed */
+        st = MUTANT(8)    ? STOR_STATUS_SUCCESS
+             : MUTANT(29) ? STOR_STATUS_INVALID_PARAMETER
+             : MUTANT(43) ? NT_STATUS_UNSUCCESSFUL : STOR_STATUS_UNSUCCESSFUL;
 #if STORK_MUTANT == 14
     else if (s->w->freed)
         st = STOR_STATUS_UNSUCCESSFUL;
 #endif
-    else if (s->w->state == W_QUEUED && !MUTANT(2))
-        st = STOR_STATUS_BUSY;
+    else if (MUTANT(35) && a->removing)
+        st = STOR_STATUS_INVALID_DEVICE_STATE;
+    else if (s->w->state == W_QUEUED && !MUTANT(2) && !(MUTANT(52) && !s->w->posted))
+        st = MUTANT(44) ? NT_STATUS_DEVICE_BUSY : STOR_STATUS_BUSY; /* WI-F2 */
     else if (MUTANT(19) && s->w->running)
         st = STOR_STATUS_BUSY;
 #if STORK_MUTANT == 14
@@ -225,10 +340,20 @@ static STORK_ULONG ref_free(struct stork_adapter *a, void *ext, void *handle)
         a->env->free(a->env, s->w);
         s->w = NULL;
     }
+#elif STORK_MUTANT == 28
+    else if (s->w->running && !a->recycle) {
+        a->recycle = s->w; /* kept for the next init */
+        s->w = NULL;
+    } else {
+        a->env->free(a->env, s->w);
+        s->w = NULL;
+    }
 #else
     else {
-        /* Idle, possibly running: run_posted notices the freed slot after the routine. */
-        a->env->free(a->env, s->w);
+        /* WI-F1, WI-F6, WI-F7: idle, possibly running (free never waits): run_posted notices
+         * the freed slot after the routine (WI-C7). */
+        if (!MUTANT(33) && !MUTANT(32))
+            a->env->free(a->env, s->w);
         s->w = NULL;
     }
 #endif
@@ -239,7 +364,15 @@ static STORK_ULONG ref_free(struct stork_adapter *a, void *ext, void *handle)
 static void ref_begin_removal(struct stork_adapter *a)
 {
     pthread_mutex_lock(&a->lock);
-    a->removing = true;
+    a->removing = true; /* WI-Q4 from now on; queued callbacks still run (WI-R2) */
+    if (MUTANT(38))
+        for (size_t i = 0; i < a->nslots; i++) {
+            struct worker *w = a->slots[i].w;
+            if (w && w->state == W_IDLE && !w->running) { /* "cleaning up" idle workers */
+                a->env->free(a->env, w);
+                a->slots[i].w = NULL;
+            }
+        }
 #if STORK_MUTANT == 18
     for (size_t i = 0; i < a->nslots; i++)
         if (a->slots[i].w && a->slots[i].w->state == W_QUEUED) {
@@ -254,12 +387,31 @@ static void ref_run_posted(struct stork_adapter *a, void *item)
 {
     struct worker *w = item;
     pthread_mutex_lock(&a->lock);
+#if STORK_MUTANT == 23 || STORK_MUTANT == 24
+    /* The port keeps its own queue and runs its head (23: oldest, 24: newest), whatever item
+     * the system thread was handed. */
+    for (size_t i = 0; i < a->nslots; i++) {
+        struct worker *o = a->slots[i].w;
+        if (o && o->posted && (MUTANT(23) ? o->seq < w->seq : o->seq > w->seq))
+            w = o;
+    }
+#endif
     size_t index = w->index;
-    HW_WORKITEM *routine = w->routine;
+    HW_WORKITEM *routine = w->routine; /* WI-C1: this queue's routine, context, worker */
     void *context = w->context, *ext = w->ext;
+#if STORK_MUTANT == 25
+    routine = a->last_routine;
+    context = a->last_context;
+#endif
+#if STORK_MUTANT == 28
+    struct worker *self = w;
+#endif
     w->posted = false;
-    w->state = W_IDLE; /* dequeued before the call: the routine may re-queue or free it */
+    w->state = W_IDLE; /* WI-C3: dequeued before the call: the routine may re-queue or free it */
     w->running = true;
+#if STORK_MUTANT == 36
+    a->nrunning++;
+#endif
 #if STORK_MUTANT == 18
     if (w->dropped) {
         w->dropped = false;
@@ -268,20 +420,35 @@ static void ref_run_posted(struct stork_adapter *a, void *item)
         return;
     }
 #endif
-    pthread_mutex_unlock(&a->lock);
+    pthread_mutex_unlock(&a->lock); /* WI-C6: no lock held around the routine */
 
     if (MUTANT(6))
         context = (void *)((uintptr_t)context ^ 0x10u);
-    routine(ext, context, handle_of(MUTANT(7) ? index + 1 : index));
+    void *worker = handle_of(MUTANT(7) ? index + 1 : index);
+    if (MUTANT(26))
+        worker = w; /* the runtime's own record, not the handle */
+    routine(ext, context, worker);
     if (MUTANT(3))
         routine(ext, context, handle_of(index));
 
     pthread_mutex_lock(&a->lock);
-    w = a->slots[index].w; /* NULL if the routine (or anyone) freed it: do not touch */
+#if STORK_MUTANT == 36
+    a->nrunning--;
+#endif
+    w = a->slots[index].w; /* WI-C7: NULL if the routine (or anyone) freed it: do not touch */
+#if STORK_MUTANT == 28
+    if (!w && a->recycle == self) { /* not reused yet: release it now */
+        a->env->free(a->env, self);
+        a->recycle = NULL;
+    }
+#endif
     if (w) {
         w->running = false;
-        if (w->state == W_QUEUED && !w->posted && !MUTANT(5)) {
-            w->posted = true; /* re-queued while running: post it now */
+        if (w->state == W_QUEUED && !w->posted && !MUTANT(5) && !(MUTANT(37) && a->removing)) {
+            w->posted = true; /* WI-C4, WI-Q3: re-queued while running: post it now */
+#if STORK_MUTANT == 23 || STORK_MUTANT == 24
+            w->seq = ++a->seq;
+#endif
             a->env->post(a->env, handle_of(index), w);
         }
     }

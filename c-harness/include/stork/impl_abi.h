@@ -17,8 +17,40 @@
  *                     (the trace event `fail-alloc`, Driver Verifier's low-resources mode).
  * Because of this, a replay is deterministic: the same trace drives the same sequence of
  * calls every time.  An implementation must not create threads, sleep, read clocks, or run a
- * callback itself (only from run_posted); it must not keep mutable global state (two
+ * callback itself (only from run_posted; WI-C2); it must not keep mutable global state (two
  * adapters may live at the same time).
+ *
+ * What a replay assumes (each is checked, and a report that fails on one says so):
+ *   Allocation (WI-I4).  Every block of memory the runtime uses comes from env->alloc and goes
+ *       back through env->free (not malloc); create_adapter may allocate what it likes.
+ *       initialize_worker must make at least one env->alloc call for each worker it issues
+ *       (the worker's own state, or room for it): the trace event `fail-alloc` makes every
+ *       env->alloc of the next call return NULL, and the trace then expects that init to
+ *       answer INSUFFICIENT_RESOURCES.  A runtime that takes workers from memory it holds
+ *       already (a fixed pool made in create_adapter) cannot be driven into WI-I4 and fails
+ *       every trace with a `fail-alloc` before an init; the report names this obligation.
+ *       queue_work_item and free_worker may allocate too (a failed allocation there has no
+ *       status of its own in the contract: a runtime that needs memory to queue must have
+ *       taken it at init).  By the time destroy_adapter returns every block is released.
+ *   Threading.  Replay: every entry point, every env call and every callback runs on one OS
+ *       thread; system worker threads are cooperative contexts (a run_posted may be suspended
+ *       inside the routine while the trace's other events run, and resumed later), so an
+ *       implementation must not assume a callback runs to its end before the next entry point
+ *       is called (WI-P2, WI-C4: it may be re-queued and freed from elsewhere meanwhile).  Live
+ *       mode (stork-stress): entry points and run_posted are called from several OS threads
+ *       at once; the implementation protects its adapter state with its own lock, must not hold
+ *       that lock while it calls a HW_WORKITEM routine (WI-C6: the routine calls back in), and
+ *       must never wait for a callback to finish (WI-F6).  Thread-local storage is not a way
+ *       to tell contexts apart: in replay all of them share one OS thread.
+ *   Inside env calls.  post, current_irql, alloc and free may be called with the runtime's own
+ *       lock held; none of them calls back into the implementation, blocks or fails (but alloc
+ *       returning NULL).  post must be called once per successful queue (WI-C1), with the
+ *       worker handle the item belongs to, during that queue_work_item call or (for a worker
+ *       re-queued while its callback ran, WI-C4) in run_posted after the routine returned; a
+ *       post at any other time, for a refused call, or a second one before the first item
+ *       has run, is a failure.  current_irql is the caller's IRQL only for the duration of an
+ *       entry point (PASSIVE in run_posted; WI-C2): do not cache it.  Memory from alloc must
+ *       not be used after it was given to free.
  *
  * Threading: entry points may be called from several OS threads at once (live mode); an
  * implementation protects its adapter state with its own lock.  It must not hold that lock
@@ -26,26 +58,32 @@
  * In replay all calls come from one OS thread, switched between cooperative contexts.
  *
  * Runtime rules the harness checks (stork's contract positions; spec/contract.md):
- *   initialize_worker: IRQL > DISPATCH -> INVALID_IRQL; worker out pointer NULL ->
- *       INVALID_PARAMETER; allocation failed -> INSUFFICIENT_RESOURCES and *worker is left
- *       unchanged; else SUCCESS and *worker is a new, idle worker handle (allowed during
- *       removal).
- *   queue_work_item: IRQL > DISPATCH -> INVALID_IRQL; NULL worker or NULL routine ->
- *       INVALID_PARAMETER; a handle never issued or already freed -> INVALID_PARAMETER;
- *       removal begun -> INVALID_DEVICE_STATE; worker already queued (not yet started) ->
- *       BUSY (the queued item keeps its first routine and context); else SUCCESS -- also when
- *       the worker's callback is running (re-queue from inside it, or from anywhere while it
- *       runs).  Where several errors apply, any of them conforms (a trace lists the set).
- *   free_worker: IRQL > DISPATCH -> INVALID_IRQL; NULL -> INVALID_PARAMETER; never issued ->
- *       INVALID_PARAMETER; already freed -> UNSUCCESSFUL; queued -> BUSY (worker unchanged);
- *       else SUCCESS, also while its callback runs (free never waits).  Allowed in removal.
+ *   initialize_worker: IRQL > DISPATCH -> INVALID_IRQL (WI-I2); worker out pointer NULL ->
+ *       INVALID_PARAMETER (WI-I3); allocation failed -> INSUFFICIENT_RESOURCES and *worker is
+ *       left unchanged (WI-I4); else SUCCESS and *worker is a new, idle worker handle, distinct
+ *       from every handle issued before in the adapter's life (WI-I1; allowed during removal,
+ *       WI-I5).
+ *   queue_work_item: IRQL > DISPATCH -> INVALID_IRQL (WI-Q5); NULL worker or NULL routine ->
+ *       INVALID_PARAMETER (WI-Q6); a handle never issued or already freed -> INVALID_PARAMETER
+ *       (WI-Q7); removal begun -> INVALID_DEVICE_STATE (WI-Q4, WI-R1, also from inside a
+ *       callback); worker already queued (not yet started) -> BUSY (the queued item keeps its
+ *       first routine and context; WI-Q2); else SUCCESS (WI-Q1) -- also when the worker's
+ *       callback is running (re-queue from inside it, or from anywhere while it runs; WI-Q3).
+ *       Where several errors apply, any of them conforms (a trace lists the set; WI-P1).
+ *   free_worker: IRQL > DISPATCH -> INVALID_IRQL (WI-F4); NULL -> INVALID_PARAMETER; never
+ *       issued -> INVALID_PARAMETER (WI-F5); already freed -> UNSUCCESSFUL (WI-F3); queued ->
+ *       BUSY (worker unchanged; WI-F2); else SUCCESS (WI-F1), also while its callback runs
+ *       (free never waits; WI-F6).  Allowed in removal (WI-F7).
+ *   Statuses are the STOR_STATUS_* values below, never NTSTATUS values (STATUS_BUSY and the
+ *       like are different numbers; a report names one when it sees it).
  *   callbacks: each SUCCESS queue leads to exactly one post() and later exactly one call of
- *       the routine with (HwDeviceExtension, Context, Worker) as given to that queue.  The
- *       worker stops being "queued" before the routine is called.  A worker re-queued while
- *       its callback runs must not be posted until that callback has returned (one worker's
- *       callback never overlaps itself).  Queued callbacks still run after removal begins.
- *       After a callback that freed its own worker returns, the runtime must not touch the
- *       worker again.
+ *       the routine with (HwDeviceExtension, Context, Worker) as given to that queue (WI-C1),
+ *       from run_posted only, for the item the harness hands over (WI-C2).  The worker stops
+ *       being "queued" before the routine is called (WI-C3).  A worker re-queued while its
+ *       callback runs must not be posted until that callback has returned (one worker's
+ *       callback never overlaps itself; WI-C4).  Queued callbacks still run after removal
+ *       begins (WI-R2).  After a callback that freed its own worker returns, the runtime must
+ *       not touch the worker again (WI-C7).
  *
  * Compile an implementation with:  cc -shared -fPIC -I<stork>/c-harness/include -o x.so x.c
  */

@@ -127,10 +127,13 @@ def corpus() -> int:
     print(f"  replayed against the reference implementation: {passed} passed, {failed} failed "
           f"({table.seconds * 1000:.0f} ms)")
     n = len(table.rows)
-    survivors = [m.name for m in table.survivors()]
+    survivors = [m.name for m in table.unexpected_survivors()]
+    known = [m.name for m in table.expected_survivors()]
     print(f"  mutants of the reference killed: {table.killed_by('goals')}/{n} by the "
           f"goal-directed traces, {table.killed_by('random')}/{n} by the random walks, "
-          f"{n - len(survivors)}/{n} together"
+          f"{n - len(table.survivors())}/{n} together"
+          + (f"; known survivors, as expected (c-harness/impl/mutants/survivors.txt): "
+             f"{', '.join(known)}" if known else "")
           + (f"; SURVIVED: {', '.join(survivors)}" if survivors else "")
           + " (details: stork mutate)")
     print(f"  {packed}")

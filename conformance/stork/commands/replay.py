@@ -29,6 +29,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="trace files, folders of them, or packs (stork pack)")
     p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
+    p.add_argument("--record", metavar="DIR",
+                   help="write each trace's observed run (statuses returned, items posted, "
+                        "callbacks run) as a trace DIR/NAME, for check-trace and diff; a failed "
+                        "run's recording stops at the failure, without `end`")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
                    help="seconds each trace may take before it counts as hung (default 10, at "
                         "most 86400)")
@@ -52,6 +56,8 @@ def command(args: argparse.Namespace) -> list[str]:
         cmd += ["--batch", str(args.batch)]
     if args.junit:
         cmd += ["--junit", args.junit]
+    if args.record:
+        cmd += ["--record", args.record]
     if args.verbose:
         cmd.append("-v")
     return cmd + ["--"] + list(args.paths)
