@@ -164,15 +164,15 @@ inline print_outcome(st) {
 inline mon_init(ctx, lvl, h, st, inject) {
     m_allowed = 0;
     if
-    :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL)
+    :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL)    /* WI-I2 */
     :: else
     fi;
     if
-    :: inject -> ALLOW(S_INSUFFICIENT_RESOURCES)
+    :: inject -> ALLOW(S_INSUFFICIENT_RESOURCES)    /* WI-I4 */
     :: else
     fi;
     if
-    :: m_allowed == 0 -> ALLOW(S_SUCCESS)
+    :: m_allowed == 0 -> ALLOW(S_SUCCESS)    /* WI-I1 */
     :: else
     fi;
     if
@@ -185,7 +185,7 @@ inline mon_init(ctx, lvl, h, st, inject) {
     :: else -> print_outcome(st); printf("\n")
     fi;
     STORK_EVENT_HOOK(EV_CALL, API_INIT, h, ctx, lvl, st, inject);
-    CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
+    CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);    /* WI-M1 */
     CHECK_status_conforms(ALLOWS(st), WI_P1);
     if
     :: st == S_SUCCESS ->
@@ -201,33 +201,33 @@ inline mon_init(ctx, lvl, h, st, inject) {
 inline mon_queue(ctx, lvl, cb, h, cx, st) {
     m_allowed = 0;
     if
-    :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL)
+    :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL)    /* WI-Q5 */
     :: else
     fi;
     if
     :: h == 0 || cb == 0 || (h != 0 && !ISSUED(h)) || (ISSUED(h) && g_state[h] == W_FREED) ->
-        ALLOW(S_INVALID_PARAMETER)
+        ALLOW(S_INVALID_PARAMETER)    /* WI-Q6, WI-Q7 */
     :: else
     fi;
     if
-    :: g_removing -> ALLOW(S_INVALID_DEVICE_STATE)
+    :: g_removing -> ALLOW(S_INVALID_DEVICE_STATE)    /* WI-Q4 */
     :: else
     fi;
     if
-    :: ISSUED(h) && g_state[h] == W_QUEUED -> ALLOW(S_BUSY)
+    :: ISSUED(h) && g_state[h] == W_QUEUED -> ALLOW(S_BUSY)    /* WI-Q2 */
     :: else
     fi;
     if
-    :: m_allowed == 0 -> ALLOW(S_SUCCESS)
+    :: m_allowed == 0 -> ALLOW(S_SUCCESS)    /* WI-Q1, WI-Q3 */
     :: else
     fi;
     printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl);
     printf(" queue "); print_handle(h); printf(" "); print_cb(cb); printf(" ");
     print_cx(cx); printf(" -> "); print_outcome(st); printf("\n");
     STORK_EVENT_HOOK(EV_CALL, API_QUEUE, h, ctx, lvl, st, 0);
-    CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
-    CHECK_valid_handle(h == 0 || ISSUED(h), WI_M3);
-    CHECK_no_use_after_free(!ISSUED(h) || g_state[h] != W_FREED, WI_M3);
+    CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);    /* WI-M1 */
+    CHECK_valid_handle(h == 0 || ISSUED(h), WI_M3);    /* WI-M3 */
+    CHECK_no_use_after_free(!ISSUED(h) || g_state[h] != W_FREED, WI_M3);    /* WI-M3, WI-M4 */
     CHECK_status_conforms(ALLOWS(st), WI_P1);
     /* What the runtime answered is what happened, allowed or not (WI-C1 counts its SUCCESS). */
     if
@@ -243,25 +243,25 @@ inline mon_queue(ctx, lvl, cb, h, cx, st) {
 inline mon_free(ctx, lvl, h, st) {
     m_allowed = 0;
     if
-    :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL)
+    :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL)    /* WI-F4 */
     :: else
     fi;
     if
-    :: h == 0 || !ISSUED(h) -> ALLOW(S_INVALID_PARAMETER)
-    :: ISSUED(h) && g_state[h] == W_FREED -> ALLOW(S_UNSUCCESSFUL)
-    :: ISSUED(h) && g_state[h] == W_QUEUED -> ALLOW(S_BUSY)
+    :: h == 0 || !ISSUED(h) -> ALLOW(S_INVALID_PARAMETER)    /* WI-F5 */
+    :: ISSUED(h) && g_state[h] == W_FREED -> ALLOW(S_UNSUCCESSFUL)    /* WI-F3 */
+    :: ISSUED(h) && g_state[h] == W_QUEUED -> ALLOW(S_BUSY)    /* WI-F2 */
     :: else
     fi;
     if
-    :: m_allowed == 0 -> ALLOW(S_SUCCESS)
+    :: m_allowed == 0 -> ALLOW(S_SUCCESS)    /* WI-F1 */
     :: else
     fi;
     printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl);
     printf(" free "); print_handle(h); printf(" -> "); print_outcome(st); printf("\n");
     STORK_EVENT_HOOK(EV_CALL, API_FREE, h, ctx, lvl, st, 0);
-    CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);
-    CHECK_valid_handle(h == 0 || ISSUED(h), WI_M3);
-    CHECK_no_double_free(!ISSUED(h) || g_state[h] != W_FREED, WI_M2);
+    CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);    /* WI-M1 */
+    CHECK_valid_handle(h == 0 || ISSUED(h), WI_M3);    /* WI-M3 */
+    CHECK_no_double_free(!ISSUED(h) || g_state[h] != W_FREED, WI_M2);    /* WI-M2 */
     CHECK_no_free_while_queued(!ISSUED(h) || g_state[h] != W_QUEUED || st != S_SUCCESS, WI_F2);
     CHECK_no_free_while_running(!ALLOWS(S_SUCCESS) || !RUNS_ELSEWHERE(h, ctx), WI_M6);
     CHECK_status_conforms(ALLOWS(st), WI_P1);
@@ -275,7 +275,7 @@ inline mon_free(ctx, lvl, h, st) {
 inline mon_start(tid, h, cb, cx) {
     printf("start sys%d w%d ", tid, h); print_cb(cb); printf(" "); print_cx(cx); printf("\n");
     STORK_EVENT_HOOK(EV_START, 0, h, CTX_SYS + tid, PASSIVE_LEVEL, 0, 0);
-    CHECK_no_use_after_free(g_state[h] != W_FREED, WI_M3);
+    CHECK_no_use_after_free(g_state[h] != W_FREED, WI_M3);    /* WI-M3, WI-M4 */
     CHECK_callback_once(g_state[h] == W_QUEUED, WI_C1);
     CHECK_callback_once(cb == g_cb[h] && cx == g_cx[h], WI_C1);
     CHECK_callback_once(g_runner[h] == 0, WI_C4);
@@ -357,7 +357,7 @@ inline mon_adapter_released() {
     do
     :: m_i <= g_issued ->
         CHECK_callback_once(g_state[m_i] != W_QUEUED, WI_R2);
-        CHECK_no_leak(g_state[m_i] == W_FREED, WI_M7);
+        CHECK_no_leak(g_state[m_i] == W_FREED, WI_M7);   /* WI-M7; WI-M5: a BUSY free not retried */
         m_i++
     :: else -> break
     od;

@@ -232,16 +232,16 @@ hidden byte stork_reached_call, stork_reached_release;   /* the release: lifecyc
  */
 inline rt_init(ctx, lvl, wvar, st, inject) {
     if
-    :: RT_REFUSES_IRQL(lvl) -> st = S_INVALID_IRQL
+    :: RT_REFUSES_IRQL(lvl) -> st = S_INVALID_IRQL    /* WI-I2 */
     :: else ->
         inject = inject || rt_issued == MAXW;
         if
-        :: inject -> st = S_INSUFFICIENT_RESOURCES
+        :: inject -> st = S_INSUFFICIENT_RESOURCES    /* WI-I4 */
         :: else ->
             rt_issued++;
             rt_state[rt_issued] = W_IDLE;
             wvar = rt_issued;
-            st = S_SUCCESS
+            st = S_SUCCESS    /* WI-I1 */
         fi
     fi;
     mon_init(ctx, lvl, wvar, st, inject)
@@ -262,29 +262,29 @@ inline rt_api_queue(ctx, lvl, cb, h, cx, st, line) {
     REACH_CALL_BEGIN d_step {
         CALL_SITE(line)
         if
-        :: RT_REFUSES_IRQL(lvl) -> st = S_INVALID_IRQL
+        :: RT_REFUSES_IRQL(lvl) -> st = S_INVALID_IRQL    /* WI-Q5 */
         :: else ->
             if
-            :: h == NULL_HANDLE || cb == 0 || !RT_LIVE(h) -> st = S_INVALID_PARAMETER
+            :: h == NULL_HANDLE || cb == 0 || !RT_LIVE(h) -> st = S_INVALID_PARAMETER    /* WI-Q6, WI-Q7 */
 #ifndef FAULT_IGNORE_REMOVAL
             :: else -> if
-                :: rt_removing -> st = S_INVALID_DEVICE_STATE
+                :: rt_removing -> st = S_INVALID_DEVICE_STATE    /* WI-Q4 */
 #endif
                 :: else ->
                     if
 #ifdef RT_BUSY_DROPS
-                    :: rt_state[h] == W_QUEUED -> st = S_SUCCESS     /* the new request is lost */
+                    :: rt_state[h] == W_QUEUED -> st = S_SUCCESS     /* WI-Q2 broken: ENV-H3: the new request is lost */
 #else
-                    :: rt_state[h] == W_QUEUED -> st = S_BUSY
+                    :: rt_state[h] == W_QUEUED -> st = S_BUSY    /* WI-Q2 */
 #endif
 #ifdef FAULT_DROP_REQUEUE
-                    :: rt_state[h] != W_QUEUED && rt_runner[h] != 0 -> st = S_SUCCESS
+                    :: rt_state[h] != W_QUEUED && rt_runner[h] != 0 -> st = S_SUCCESS    /* WI-Q3 broken: FAULT_DROP_REQUEUE */
 #endif
                     :: else ->
                         rt_state[h] = W_QUEUED;
                         rt_cb[h] = cb;
                         rt_cx[h] = cx;
-                        st = S_SUCCESS
+                        st = S_SUCCESS    /* WI-Q1, WI-Q3 */
                     fi
 #ifndef FAULT_IGNORE_REMOVAL
                 fi
@@ -300,21 +300,21 @@ inline rt_api_free(ctx, lvl, h, st, line) {
     REACH_CALL_BEGIN d_step {
         CALL_SITE(line)
         if
-        :: RT_REFUSES_IRQL(lvl) -> st = S_INVALID_IRQL
+        :: RT_REFUSES_IRQL(lvl) -> st = S_INVALID_IRQL    /* WI-F4 */
         :: else ->
             if
-            :: h == NULL_HANDLE || h > rt_issued -> st = S_INVALID_PARAMETER
+            :: h == NULL_HANDLE || h > rt_issued -> st = S_INVALID_PARAMETER    /* WI-F5 */
             :: else ->
                 if
-                :: rt_state[h] == W_FREED -> st = S_UNSUCCESSFUL
+                :: rt_state[h] == W_FREED -> st = S_UNSUCCESSFUL    /* WI-F3 */
 #ifndef FAULT_FREE_QUEUED
-                :: rt_state[h] == W_QUEUED -> st = S_BUSY
+                :: rt_state[h] == W_QUEUED -> st = S_BUSY    /* WI-F2 */
 #endif
                 :: else ->
                     rt_state[h] = W_FREED;
                     rt_cb[h] = 0;
                     rt_cx[h] = 0;
-                    st = S_SUCCESS
+                    st = S_SUCCESS    /* WI-F1 */
                 fi
             fi
         fi;

@@ -78,3 +78,11 @@ def test_every_environment_id_in_the_model_exists_in_the_environment_spec() -> N
     ids = set(environment_rule_ids())
     cited = {m.replace("_", "-") for m in re.findall(r"\bENV[-_][A-Z]\d+\b", model_text())}
     assert cited and cited <= ids, sorted(cited - ids)
+
+
+def test_grep_for_a_rule_id_finds_the_model_code_that_implements_it() -> None:
+    """Each id is written as it is spelled in the contract (WI-Q3, in a comment where the
+    model implements it), not only as the identifier WI_Q3 that grep for WI-Q3 misses."""
+    text = model_text()
+    missing = [i for i in contract_rule_ids() if not re.search(rf"\b{i}\b", text)]
+    assert not missing, f"rules the model cites only as WI_..: {missing}"
