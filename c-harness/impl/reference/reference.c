@@ -295,7 +295,7 @@ static STORK_ULONG ref_queue(struct stork_adapter *a, void *ext, HW_WORKITEM *ro
 #if STORK_MUTANT == 23 || STORK_MUTANT == 24
             w->seq = ++a->seq;
 #endif
-            a->env->post(a->env, handle, w); /* WI-C1: one post per SUCCESS */
+            a->env->post(a->env, handle, w); /* WI-C1: one post per SUCCESS; WI-C5: it will run */
         }
     }
     pthread_mutex_unlock(&a->lock);
@@ -445,7 +445,7 @@ static void ref_run_posted(struct stork_adapter *a, void *item)
     if (w) {
         w->running = false;
         if (w->state == W_QUEUED && !w->posted && !MUTANT(5) && !(MUTANT(37) && a->removing)) {
-            w->posted = true; /* WI-C4, WI-Q3: re-queued while running: post it now */
+            w->posted = true; /* WI-C4, WI-Q3: re-queued while running: post it now; WI-C5: never left unposted */
 #if STORK_MUTANT == 23 || STORK_MUTANT == 24
             w->seq = ++a->seq;
 #endif
