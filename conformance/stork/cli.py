@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"stork {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
-                                help=argparse.SUPPRESS)
+                                help=argparse.SUPPRESS, prog="stork")
     for module in modules:
         p = sub.add_parser(module.NAME, description=module.HELP)
         module.add_arguments(p)

@@ -57,3 +57,15 @@ def test_top_level_help_is_short_and_lists_every_command_in_order() -> None:
     block = r.stdout.split("commands (stork COMMAND --help for one):\n", 1)[1].split("\n\n", 1)[0]
     listed = [ln.split()[0] for ln in block.splitlines()]
     assert listed == [n.replace("_", "-") for n in commands.ORDER], listed
+
+
+def test_each_commands_usage_starts_with_its_own_name() -> None:
+    import subprocess
+
+    from conftest import stork_command
+    from stork import commands
+    for name in commands.ORDER:
+        cmd = name.replace("_", "-")
+        r = subprocess.run(stork_command() + [cmd, "--help"], capture_output=True, text=True,
+                           cwd=ROOT, env={"PYTHONPATH": str(ROOT / "conformance"), "PATH": "/usr/bin:/bin"})
+        assert r.returncode == 0 and r.stdout.startswith(f"usage: stork {cmd} "), r.stdout[:200]
