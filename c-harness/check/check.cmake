@@ -3,7 +3,7 @@
 # audit program, normally and under ASan+UBSan (check/asan/) for the tests.
 set(CHECK_SOURCES ${H}/check/sched.c ${H}/check/runtime.c ${H}/check/report.c
     ${H}/check/explore.c ${H}/check/main.c ${H}/check/audit_report.c ${H}/check/replay_file.c
-    ${H}/check/supervise.c ${H}/check/livelock.c ${H}/replay/fiber.c ${H}/impl/reference/reference.c)
+    ${H}/check/supervise.c ${H}/check/livelock.c ${H}/check/race.c ${H}/replay/fiber.c ${H}/impl/reference/reference.c)
 set(CHECK_OUT ${CMAKE_CURRENT_BINARY_DIR}/check)
 file(GLOB CHECK_SCENARIOS CONFIGURE_DEPENDS ${H}/check/scenarios/*.c)
 
@@ -36,6 +36,12 @@ foreach(v "" _asan)
     target_link_libraries(audit-${name}${v} PRIVATE stork-check${v})
     if(vflags)
       target_compile_options(audit-${name}${v} PRIVATE ${vflags})
+    endif()
+    if(NOT v STREQUAL "_asan")
+      # The scenario's accesses, for the data-race check (race.c): instrumented at compile time
+      # only; the hooks are the checking runtime's, no TSan runtime is linked.  (ASan and TSan
+      # instrumentation do not go together: the asan variants check no races.)
+      target_compile_options(audit-${name}${v} PRIVATE -fsanitize=thread)
     endif()
     set_target_properties(audit-${name}${v} PROPERTIES OUTPUT_NAME ${name}
                           RUNTIME_OUTPUT_DIRECTORY ${vout}/scenarios)
