@@ -56,8 +56,14 @@ install(FILES ${H}/include/stork/impl_abi.h
 install(DIRECTORY ${H}/check/scenarios DESTINATION ${CMAKE_INSTALL_DATADIR}/stork/c-harness/check)
 
 # Benchmark: `cmake --build . --target bench_audit` prints schedules explored per second on the
-# fixed SpcNvme restart scenario against the same scenario's default schedule run repeatedly.
-add_executable(stork-bench-audit ${H}/check/bench/bench_audit.c ${H}/check/scenarios/spcnvme_fixed.c)
+# fixed SpcNvme restart scenario against the same scenario's default schedule run repeatedly,
+# and the per-schedule cost of the data-race check: the scenario compiled with -fsanitize=thread
+# (a second copy, renamed) against the plain one, in the same run.
+add_executable(stork-bench-audit ${H}/check/bench/bench_audit.c ${H}/check/scenarios/spcnvme_fixed.c
+               ${H}/check/bench/instrumented_scenario.c)
+target_include_directories(stork-bench-audit PRIVATE ${H}/check/include ${H}/include)
+set_source_files_properties(${H}/check/bench/instrumented_scenario.c PROPERTIES
+                            COMPILE_OPTIONS "-fsanitize=thread")
 target_include_directories(stork-bench-audit PRIVATE ${H}/check ${H}/replay)
 target_compile_definitions(stork-bench-audit PRIVATE _GNU_SOURCE)
 target_link_libraries(stork-bench-audit PRIVATE stork-check)

@@ -99,7 +99,7 @@ struct race {
     vclock *snaps;
     int nsnaps, capsnaps;
     vclock *wq, *wret; /* per worker: its last successful queue; its callbacks' returns */
-    int capw;
+    int capw, usedw;   /* usedw: 1 + the highest worker index this run touched */
     struct { const void *addr; vclock vc; } sync[MAX_SYNC];
     int nsync;
     struct cell *tab;
@@ -164,7 +164,7 @@ void race_release(struct run *r)
 
 void race_run_begin(struct run *r)
 {
-    if (!instrumented)
+    if (!instrumented || r->limits.no_races)
         return;
     struct race *x = r->race;
     if (!x) {
@@ -175,17 +175,19 @@ void race_run_begin(struct run *r)
         }
         r->race = x;
     }
+    r->races = true;
     x->gen++;
     x->used = 0;
     x->nlid = 0;
     x->lid_overflow = false;
     x->nsnaps = x->nsync = x->nbenign = x->nrec = 0;
-    memset(x->vc, 0, sizeof x->vc);
+    memset(x->vc, 0, (size_t)r->nctx * sizeof x->vc[0]);
     memset(x->find_done, 0, sizeof x->find_done);
     memset(x->routines_done, 0, sizeof x->routines_done);
-    if (x->capw) {
-        memset(x->wq, 0, (size_t)x->capw * sizeof *x->wq);
-        memset(x->wret, 0, (size_t)x->capw * sizeof *x->wret);
+    if (x->usedw) { /* only the workers the last run touched */
+        memset(x->wq, 0, (size_t)x->usedw * sizeof *x->wq);
+        memset(x->wret, 0, (size_t)x->usedw * sizeof *x->wret);
+        x->usedw = 0;
     }
     for (int i = 0; i < MAX_CTX; i++) {
         x->lid[i] = -1;
@@ -204,7 +206,7 @@ void race_run_begin(struct run *r)
 /* A context's first step: find-adapter before the routines; the routines before teardown. */
 void race_ctx_start(struct run *r, const struct ctx *c)
 {
-    struct race *x = r->race;
+    struct race *x = r->races ? r->race : NULL;
     if (!x)
         return;
     if (c->kind == K_ROUTINE)
@@ -215,7 +217,7 @@ void race_ctx_start(struct run *r, const struct ctx *c)
 
 void race_ctx_done(struct run *r, const struct ctx *c)
 {
-    struct race *x = r->race;
+    struct race *x = r->races ? r->race : NULL;
     if (!x)
         return;
     if (c->kind == K_FIND) {
@@ -231,6 +233,8 @@ void race_ctx_done(struct run *r, const struct ctx *c)
 
 static bool grow_workers(struct run *r, struct race *x, int wi)
 {
+    if (wi >= x->usedw)
+        x->usedw = wi + 1;
     if (wi < x->capw)
         return true;
     int cap = x->capw ? x->capw : 8;
@@ -254,7 +258,7 @@ static bool grow_workers(struct run *r, struct race *x, int wi)
 /* A successful queue of worker wi by context c: before the callback's start. */
 void race_queued(struct run *r, int c, int wi)
 {
-    struct race *x = r->race;
+    struct race *x = r->races ? r->race : NULL;
     if (!x || wi < 0 || !grow_workers(r, x, wi))
         return;
     memcpy(x->wq[wi], x->vc[c], sizeof(vclock));
@@ -267,7 +271,7 @@ void race_queued(struct run *r, int c, int wi)
  * seen; the run says so in race_run_end). */
 void race_callback_start(struct run *r, int c, int wi)
 {
-    struct race *x = r->race;
+    struct race *x = r->races ? r->race : NULL;
     if (!x || !grow_workers(r, x, wi))
         return;
     int lid = new_lid(x);
@@ -286,7 +290,7 @@ void race_callback_start(struct run *r, int c, int wi)
 /* A successful free of wi by context c: after its callbacks' returns. */
 void race_freed(struct run *r, int c, int wi)
 {
-    struct race *x = r->race;
+    struct race *x = r->races ? r->race : NULL;
     if (!x || wi < 0 || wi >= x->capw)
         return;
     acquire(x, c, x->wret[wi]);
@@ -308,7 +312,7 @@ static uint32_t *sync_of(struct run *r, struct race *x, const void *addr)
 
 void race_lock_acquired(struct run *r, int c, const void *lock)
 {
-    struct race *x = r->race;
+    struct race *x = r->races ? r->race : NULL;
     uint32_t *v = x ? sync_of(r, x, lock) : NULL;
     if (v)
         acquire(x, c, v);
@@ -316,7 +320,7 @@ void race_lock_acquired(struct run *r, int c, const void *lock)
 
 void race_lock_released(struct run *r, int c, const void *lock)
 {
-    struct race *x = r->race;
+    struct race *x = r->races ? r->race : NULL;
     uint32_t *v = x ? sync_of(r, x, lock) : NULL;
     if (!v)
         return;
@@ -326,7 +330,7 @@ void race_lock_released(struct run *r, int c, const void *lock)
 
 void race_benign(struct run *r, const void *addr, size_t size)
 {
-    struct race *x = r->race;
+    struct race *x = r->races ? r->race : NULL;
     if (!x)
         return;
     if (x->nbenign == MAX_BENIGN) {
@@ -410,7 +414,7 @@ static int snapshot(struct run *r, struct race *x, int c)
 static void access_mem(const void *addr, size_t size, bool write, const void *pc)
 {
     struct run *r = run_current();
-    if (!r || r->cur < 0 || !r->race || size == 0)
+    if (!r || r->cur < 0 || !r->races || size == 0)
         return;
     struct race *x = r->race;
     int c = r->cur;
@@ -486,7 +490,7 @@ static void access_mem(const void *addr, size_t size, bool write, const void *pc
 void stork_wait_cond_begin(void)
 {
     struct run *r = run_current();
-    if (!r || r->cur < 0 || !r->race)
+    if (!r || r->cur < 0 || !r->races)
         return;
     r->race->in_cond[r->cur] = true;
     memset(r->race->pending[r->cur], 0, sizeof(vclock));
@@ -495,7 +499,7 @@ void stork_wait_cond_begin(void)
 int stork_wait_cond_end(int holds)
 {
     struct run *r = run_current();
-    if (!r || r->cur < 0 || !r->race)
+    if (!r || r->cur < 0 || !r->races)
         return holds;
     r->race->in_cond[r->cur] = false;
     if (holds)
@@ -621,7 +625,7 @@ static void who(const struct run *r, int ctx, int worker, char *buf, size_t size
 /* The run is over: each race it showed is a finding, at its later access. */
 void race_run_end(struct run *r)
 {
-    struct race *x = r->race;
+    struct race *x = r->races ? r->race : NULL;
     if (!x || !x->nrec || r->error[0])
         return;
     const void *pcs[2 * MAX_RACES];
@@ -745,7 +749,7 @@ void __tsan_vptr_read(void **vptr)
 static void atomic_sync(const volatile void *a)
 {
     struct run *r = run_current();
-    if (!r || r->cur < 0 || !r->race || r->race->lid[r->cur] < 0)
+    if (!r || r->cur < 0 || !r->races || r->race->lid[r->cur] < 0)
         return;
     uint32_t *v = sync_of(r, r->race, (const void *)a);
     if (!v)

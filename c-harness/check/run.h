@@ -118,6 +118,7 @@ struct choices {
 struct run_limits {
     int max_steps; /* scheduling steps after which a run is cut (the search is then incomplete) */
     unsigned threads; /* system worker threads, overriding the scenario's (0: the scenario's) */
+    bool no_races;    /* no data-race check even if the scenario is instrumented (the bench) */
 };
 
 struct run {
@@ -164,6 +165,7 @@ struct run {
     int noffers, capoffers;
     bool looped;       /* ended in a livelock: its cycle is in the trace once, after `loop` */
     struct race *race; /* happens-before and the shared bytes (race.c), kept from run to run */
+    bool races;        /* this run checks data races (race_run_begin) */
     struct chooser *chooser;
     struct choices *made;
     struct run_limits limits;
