@@ -25,15 +25,21 @@
  * (Storport runs work items on a pool of system threads: two callbacks are not ordered because
  * the audit happened to run them on the same sysN).  The edges are Storport's and the
  * environment's (spec/environment.md as the checking runtime models it): find-adapter's end
- * before every routine's start; every routine's end before the remove handler (WI-R4); a
+ * before every routine's start (ENV-E2); every routine's end before the remove handler (WI-R4,
+ * ENV-R5; callbacks run alongside everything, ENV-E21); a
  * successful queue before its callback's start (WI-C1); a callback's return before a successful
  * free of its worker by another context and before the worker's next callback (WI-C4); a
- * spinlock's release before its next acquisition (STORK_LOCK/UNLOCK, ENV-L*); the write that
+ * spinlock's release before its next acquisition (STORK_LOCK/UNLOCK; ENV-L1, ENV-L8, and
+ * ENV-L5..L7 say which state needs which lock); the write that
  * made a STORK_WAIT_UNTIL condition true before the waiter's next step (an event set before the
  * wait that sees it: the condition's reads are the event's state, not data accesses);
- * atomics as sequentially consistent (a store releases, a load acquires).  Two accesses to the
- * same byte, one at least a write, neither before the other, are a race: a WI-M11 finding at
- * the later one, naming both.  STORK_BENIGN_RACE(&x, "why") exempts x's bytes for the run.
+ * every atomic operation both acquires and releases its variable's clock, whatever order it
+ * asks for (stronger than C11, where a load does not release: it may hide a race, it never
+ * makes one up).  Two accesses to the same byte, one at least a write, neither before the
+ * other, are a race: a WI-M11 finding at the write (race_run_end), naming both.
+ * STORK_BENIGN_RACE(&x, "why") exempts x's bytes for the run.
+ * Not modelled: a DPC's issue before the DPC (ENV-E12): the checking runtime has no
+ * StorPortIssueDpc; its routines all start after find-adapter, unordered with each other.
  */
 #include <dlfcn.h>
 #include <elf.h>
@@ -744,8 +750,9 @@ void __tsan_vptr_read(void **vptr)
     access_mem(vptr, sizeof *vptr, false, PC);
 }
 
-/* Atomics: done at once (one OS thread runs every context), never a race, and sequentially
- * consistent whatever order they ask for: each one acquires and releases the variable's clock. */
+/* Atomics: done at once (one OS thread runs every context), never a race, and at least
+ * sequentially consistent whatever order they ask for: each one acquires and releases the
+ * variable's clock (a load that releases is more order than C11 gives: it can only hide a race). */
 static void atomic_sync(const volatile void *a)
 {
     struct run *r = run_current();
