@@ -417,6 +417,10 @@ static int snapshot(struct run *r, struct race *x, int c)
     return x->snap[c];
 }
 
+static const struct pcline *line_of(struct race *x, const void *pc);
+static void resolve(struct race *x, const void *const *pcs, int n, const struct ev *run_ev,
+                    int run_nev);
+
 static void access_mem(const void *addr, size_t size, bool write, const void *pc)
 {
     struct run *r = run_current();
@@ -446,6 +450,18 @@ static void access_mem(const void *addr, size_t size, bool write, const void *pc
                 x->pending[c][e->wlid] = e->wclk;
         }
         return;
+    }
+    if (r->limits.preempt_accesses) {
+        /* --preempt-at-accesses: another context may run before this access.  The point is
+         * named by the access's FILE:LINE (resolved once per site), as the other points are. */
+        const struct pcline *l = line_of(x, pc);
+        if (!l) {
+            const void *one[1] = {pc};
+            resolve(x, one, 1, r->ev, r->nev);
+            l = line_of(x, pc);
+        }
+        run_point(r, l ? l->file : "(a shared access)", l ? l->line : 0);
+        now = x->vc[c]; /* the same context, maybe with more order now: nothing else to redo */
     }
     bool raced = false;
     int wsnap = -1;
@@ -548,7 +564,7 @@ static bool exe_is_pie(void)
     return pie;
 }
 
-static struct pcline *line_of(struct race *x, const void *pc)
+static const struct pcline *line_of(struct race *x, const void *pc)
 {
     for (int i = 0; i < x->nlines; i++)
         if (x->lines[i].pc == pc)

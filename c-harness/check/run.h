@@ -119,6 +119,7 @@ struct run_limits {
     int max_steps; /* scheduling steps after which a run is cut (the search is then incomplete) */
     unsigned threads; /* system worker threads, overriding the scenario's (0: the scenario's) */
     bool no_races;    /* no data-race check even if the scenario is instrumented (the bench) */
+    bool preempt_accesses; /* --preempt-at-accesses: a scheduling point before each shared access */
 };
 
 struct run {

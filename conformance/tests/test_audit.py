@@ -57,6 +57,8 @@ def test_scenario_verdict(name: str, build: str) -> None:
     program = (BUILT if build == "normal" else BUILT_ASAN) / name
     rules, opts = expected(name)
     if build == "asan":
+        if "--preempt-at-accesses" in opts:
+            pytest.skip("--preempt-at-accesses needs the instrumented build (refused under ASan)")
         rules.discard(RACES)
     rc, out = audit(program, *opts)
     assert out["races_checked"] == (build == "normal")
@@ -363,3 +365,20 @@ def test_the_audit_program_links_no_tsan_runtime() -> None:
     nm = subprocess.run(["nm", str(BUILT / "storahci")], capture_output=True, text=True).stdout
     tsan = [ln.split() for ln in nm.splitlines() if "__tsan_" in ln]
     assert tsan and all(parts[-2] == "T" for parts in tsan), tsan
+
+
+def test_preempt_at_accesses_finds_what_runs_atomically_without_it() -> None:
+    """--preempt-at-accesses (off by default): a scheduling point before each shared access.  The
+    callback's stretch after its "done" signal has no StorPort call: without the flag it runs
+    atomically and the free in the remove handler can only come after it (clean); with it, the
+    free comes while the callback runs (WI-M6), at the cost of more schedules.  A build without
+    instrumentation refuses the flag rather than ignore it."""
+    name = "preempt_signal_before_return"
+    rc, plain = audit(BUILT / name)
+    assert rc == 0 and plain["complete"] and not plain["findings"]
+    rc, out = audit(BUILT / name, "--preempt-at-accesses")
+    assert rc == 1 and out["complete"] and {f["rule"] for f in out["findings"]} == {"WI-M6"}
+    assert out["schedules"] > plain["schedules"]
+    r = subprocess.run([str(BUILT_ASAN / name), "--preempt-at-accesses"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2 and "needs the scenario compiled with -fsanitize=thread" in r.stderr

@@ -37,7 +37,9 @@
  * own ordering (find-adapter first; a queue before its callback; a callback's return before its
  * worker's free and its next callback; the routines before the remove handler), are a data
  * race: a finding, WI-M11, in any schedule where both happen, whatever the order the audit ran
- * them in.  STORK_BENIGN_RACE marks an intended one.
+ * them in.  STORK_BENIGN_RACE marks an intended one.  With --preempt-at-accesses each shared
+ * access is also a scheduling point (many more schedules; STORK_YIELD still adds one where no
+ * access is).
  */
 #ifndef STORK_CHECK_H
 #define STORK_CHECK_H
