@@ -196,6 +196,10 @@ inline mon_init(ctx, lvl, h, st, inject) {
     fi
 }
 
+/* Shared miniport data is abstracted away: a design's globals are Promela variables, each step
+   atomic, so the model cannot express a data race (WI-M11); `stork audit` checks it on the C code
+   (c-harness/check/race.c). */
+
 /* StorPortQueueWorkItem(cb, h, cx) returned st. Any context may queue any worker, a callback
    included (WI-M10); only the IRQL and the handle are the caller's obligations. */
 inline mon_queue(ctx, lvl, cb, h, cx, st) {

@@ -29,6 +29,9 @@ const char *fix_for(const char *rule)
                   "(nothing pending, no callback inside) before releasing them"},
         {"WI-M9", "make what the wait waits for happen on every path (e.g. signal it when the "
                   "queue fails or the callback returns early)"},
+        {"WI-M11", "order the two accesses: take the same spinlock around both, or make one "
+                   "wait for an event the other sets after it; if the race is intended, say so "
+                   "with STORK_BENIGN_RACE(&field, \"why\")"},
         {"STORK-ASSERT", "the scenario's assertion says what its author expects at that line; the "
                          "trace shows the schedule that breaks it: fix the miniport, or the "
                          "assertion if it expects too much"},
@@ -242,12 +245,16 @@ int audit_command(struct explorer *x, struct cli *c)
         json_string(stdout, x->scn->name);
         printf(", \"schedules\": %ld, \"complete\": %s, \"pct_runs\": %ld, \"seed\": %llu, "
                "\"depth\": %d, \"n\": %d, \"k\": %d, \"failing_schedules\": %ld, "
-               "\"failing_pct_runs\": %ld, \"cut_runs\": %ld, \"timed_out\": %s, \"findings\": [", res.schedules,
+               "\"failing_pct_runs\": %ld, \"cut_runs\": %ld, \"timed_out\": %s, "
+               "\"races_checked\": %s, \"findings\": [", res.schedules,
                res.complete ? "true" : "false", res.pct_runs, (unsigned long long)c->o.seed,
                c->o.depth, res.pct_n, res.pct_k, res.failing_schedules, res.failing_pct_runs,
-               res.cut_runs, res.timed_out ? "true" : "false");
+               res.cut_runs, res.timed_out ? "true" : "false", race_instrumented() ? "true" : "false");
     } else {
         printf("stork audit: %s\n", x->scn->name);
+        if (!race_instrumented())
+            printf("data races (WI-M11): not checked: the scenario was not compiled with "
+                   "-fsanitize=thread (--sanitize builds it with ASan instead)\n");
         if (!c->o.pct_only)
             printf("exhaustive: %ld schedule(s), %s, %ld with a finding (%.2f s, %.0f schedules/s)\n",
                    res.schedules,

@@ -3,7 +3,7 @@
 # audit program, normally and under ASan+UBSan (check/asan/) for the tests.
 set(CHECK_SOURCES ${H}/check/sched.c ${H}/check/runtime.c ${H}/check/report.c
     ${H}/check/explore.c ${H}/check/main.c ${H}/check/audit_report.c ${H}/check/replay_file.c
-    ${H}/check/supervise.c ${H}/check/livelock.c ${H}/replay/fiber.c ${H}/impl/reference/reference.c)
+    ${H}/check/supervise.c ${H}/check/livelock.c ${H}/check/race.c ${H}/replay/fiber.c ${H}/impl/reference/reference.c)
 set(CHECK_OUT ${CMAKE_CURRENT_BINARY_DIR}/check)
 file(GLOB CHECK_SCENARIOS CONFIGURE_DEPENDS ${H}/check/scenarios/*.c)
 
@@ -37,6 +37,12 @@ foreach(v "" _asan)
     if(vflags)
       target_compile_options(audit-${name}${v} PRIVATE ${vflags})
     endif()
+    if(NOT v STREQUAL "_asan")
+      # The scenario's accesses, for the data-race check (race.c): instrumented at compile time
+      # only; the hooks are the checking runtime's, no TSan runtime is linked.  (ASan and TSan
+      # instrumentation do not go together: the asan variants check no races.)
+      target_compile_options(audit-${name}${v} PRIVATE -fsanitize=thread)
+    endif()
     set_target_properties(audit-${name}${v} PROPERTIES OUTPUT_NAME ${name}
                           RUNTIME_OUTPUT_DIRECTORY ${vout}/scenarios)
   endforeach()
@@ -50,8 +56,14 @@ install(FILES ${H}/include/stork/impl_abi.h
 install(DIRECTORY ${H}/check/scenarios DESTINATION ${CMAKE_INSTALL_DATADIR}/stork/c-harness/check)
 
 # Benchmark: `cmake --build . --target bench_audit` prints schedules explored per second on the
-# fixed SpcNvme restart scenario against the same scenario's default schedule run repeatedly.
-add_executable(stork-bench-audit ${H}/check/bench/bench_audit.c ${H}/check/scenarios/spcnvme_fixed.c)
+# fixed SpcNvme restart scenario against the same scenario's default schedule run repeatedly,
+# and the per-schedule cost of the data-race check: the scenario compiled with -fsanitize=thread
+# (a second copy, renamed) against the plain one, in the same run.
+add_executable(stork-bench-audit ${H}/check/bench/bench_audit.c ${H}/check/scenarios/spcnvme_fixed.c
+               ${H}/check/bench/instrumented_scenario.c)
+target_include_directories(stork-bench-audit PRIVATE ${H}/check/include ${H}/include)
+set_source_files_properties(${H}/check/bench/instrumented_scenario.c PROPERTIES
+                            COMPILE_OPTIONS "-fsanitize=thread")
 target_include_directories(stork-bench-audit PRIVATE ${H}/check ${H}/replay)
 target_compile_definitions(stork-bench-audit PRIVATE _GNU_SOURCE)
 target_link_libraries(stork-bench-audit PRIVATE stork-check)

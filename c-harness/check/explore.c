@@ -69,6 +69,7 @@ void explorer_free(struct explorer *x)
     if (x->run) {
         run_release(x->run);
         steps_release(x->run);
+        race_release(x->run);
     }
     for (int i = 0; i < x->nstacks; i++)
         free(x->stacks[i]);

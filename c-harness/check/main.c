@@ -46,6 +46,8 @@ static const char usage[] =
     "  --max-steps N      scheduling steps after which a run is cut (default 10000); a cut run\n"
     "                     makes the search incomplete\n"
     "  --threads N        system worker threads (1..4), instead of the scenario's\n"
+    "  --preempt-at-accesses  a scheduling point before each shared access of the scenario\n"
+    "                     (instrumented builds; many more schedules; give it to --replay too)\n"
     "  --time-limit S     seconds for the whole search (default 300); past them it stops,\n"
     "                     incomplete, and a run stuck with no scheduling point is killed\n"
     "  --replay FILE      run the schedule recorded in FILE (meta schedule) and check the run\n"
@@ -87,6 +89,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->o.exhaustive_only = true;
         else if (strcmp(a, "--json") == 0)
             c->json = true;
+        else if (strcmp(a, "--preempt-at-accesses") == 0)
+            c->o.limits.preempt_accesses = true;
         else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage, stdout);
             exit(0);
@@ -149,6 +153,11 @@ int main(int argc, char **argv)
     int rc = parse_cli(argc, argv, &c);
     if (rc)
         return rc;
+    if (c.o.limits.preempt_accesses && !race_instrumented()) {
+        fprintf(stderr, "stork-audit: --preempt-at-accesses needs the scenario compiled with "
+                        "-fsanitize=thread (not with --sanitize)\n");
+        return 2;
+    }
     struct explorer x;
     char err[300];
     if (!explorer_init(&x, &stork_scenario, err, sizeof err)) {

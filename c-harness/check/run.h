@@ -118,6 +118,8 @@ struct choices {
 struct run_limits {
     int max_steps; /* scheduling steps after which a run is cut (the search is then incomplete) */
     unsigned threads; /* system worker threads, overriding the scenario's (0: the scenario's) */
+    bool no_races;    /* no data-race check even if the scenario is instrumented (the bench) */
+    bool preempt_accesses; /* --preempt-at-accesses: a scheduling point before each shared access */
 };
 
 struct run {
@@ -163,6 +165,8 @@ struct run {
     int *offers;       /* the actors each step offered, one after the other */
     int noffers, capoffers;
     bool looped;       /* ended in a livelock: its cycle is in the trace once, after `loop` */
+    struct race *race; /* happens-before and the shared bytes (race.c), kept from run to run */
+    bool races;        /* this run checks data races (race_run_begin) */
     struct chooser *chooser;
     struct choices *made;
     struct run_limits limits;
@@ -230,6 +234,21 @@ struct step {
 void step_record(struct run *r, int actor, const int *actors, int n, int ev_before);
 bool livelock_found(struct run *r);
 void steps_release(struct run *r);
+
+/* race.c: the scenario's instrumented accesses and data races (WI-M11). */
+struct race;
+bool race_instrumented(void); /* the scenario was compiled with -fsanitize=thread */
+void race_run_begin(struct run *r);
+void race_run_end(struct run *r); /* its races become findings */
+void race_release(struct run *r);
+void race_ctx_start(struct run *r, const struct ctx *c);
+void race_ctx_done(struct run *r, const struct ctx *c);
+void race_queued(struct run *r, int ctx, int worker);
+void race_callback_start(struct run *r, int ctx, int worker);
+void race_freed(struct run *r, int ctx, int worker);
+void race_lock_acquired(struct run *r, int ctx, const void *lock);
+void race_lock_released(struct run *r, int ctx, const void *lock);
+void race_benign(struct run *r, const void *addr, size_t size);
 
 /* report.c */
 const char *irql_name(unsigned irql);

@@ -396,6 +396,7 @@ STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *h, 
     e.context = name_of(r, r->ctxv, &r->nctxv, context);
     run_event(r, e);
     if (st == STOR_STATUS_SUCCESS) {
+        race_queued(r, c->index, wi);
         r->w[wi].queued = true;
         r->w[wi].queue_failed = false;
         r->w[wi].routine = e.routine;
@@ -446,6 +447,7 @@ STORK_ULONG stork_free_worker_at(void *ext, void *h, const char *file, int line)
         w->busy_file = file; /* not freed: a finding (WI-M5) if it is never freed after */
         w->busy_line = line;
     } else if (st == STOR_STATUS_SUCCESS) {
+        race_freed(r, c->index, wi);
         w->freed = true;
         if (w->running_on >= 0 && w->running_on != c->index)
             run_finding(r, "WI-M6", file, line, wi,

@@ -163,6 +163,7 @@ void stork_lock_at(struct stork_lock *lock, const char *file, int line)
     c->blocked_on = NULL;
     lock->owner = c->index + 1;
     c->locks_held++;
+    race_lock_acquired(r, c->index, lock);
 }
 
 void stork_unlock_at(struct stork_lock *lock, const char *file, int line)
@@ -175,8 +176,20 @@ void stork_unlock_at(struct stork_lock *lock, const char *file, int line)
         run_error(r, "%s:%d: %s releases a spinlock it does not hold", file, line, c->name);
         return;
     }
+    race_lock_released(r, c->index, lock);
     lock->owner = 0;
     c->locks_held--;
+}
+
+void stork_benign_race_at(const void *addr, size_t size, const char *why, const char *file,
+                          int line)
+{
+    struct run *r = current_run;
+    if (!r || r->cur < 0)
+        abort();
+    if (!why || !why[0])
+        run_error(r, "%s:%d: STORK_BENIGN_RACE without a reason", file, line);
+    race_benign(r, addr, size);
 }
 
 void stork_release_resources_at(const char *file, int line)
@@ -319,6 +332,8 @@ static void resume(struct run *r, struct ctx *c)
             return;
         }
         c->has_fiber = true;
+        if (c->kind != K_SYS)
+            race_ctx_start(r, c);
     }
     c->state = C_RUNNING;
     c->before_queue = false;
@@ -330,6 +345,7 @@ static void resume(struct run *r, struct ctx *c)
     r->cur = -1;
     if (c->state != C_DONE)
         return;
+    race_ctx_done(r, c);
     give_stack(r, c);
     if (c->kind == K_SYS) {
         struct wrec *w = &r->w[c->worker];
@@ -371,6 +387,7 @@ static void start_item(struct run *r, int pos)
     c->worker = wi;
     c->freed_own = false;
     c->state = C_READY;
+    race_callback_start(r, c->index, wi);
     run_event(r, (struct ev){.kind = EV_START, .ctx = c->index, .worker = wi + 1,
                              .routine = w->routine, .context = w->context});
     resume(r, c);
@@ -482,12 +499,14 @@ bool run_once(struct run *r, const struct stork_scenario *scn, struct chooser *c
               struct choices *made, struct run_limits limits, void **stacks, int *nstacks)
 {
     struct step *st = r->st; /* the step buffers are kept from run to run */
+    struct race *race = r->race;
     int *offers = r->offers, capst = r->capst, capoffers = r->capoffers;
     memset(r, 0, sizeof *r);
     r->st = st;
     r->offers = offers;
     r->capst = capst;
     r->capoffers = capoffers;
+    r->race = race;
     r->scn = scn;
     r->chooser = ch;
     r->made = made;
@@ -528,9 +547,11 @@ bool run_once(struct run *r, const struct stork_scenario *scn, struct chooser *c
         run_watch->threads = (int)threads;
         run_watch->running = 1;
     }
+    race_run_begin(r);
     current_run = r;
     bool ended = schedule(r);
     current_run = NULL;
+    race_run_end(r);
     if (run_watch)
         run_watch->running = 0;
     if (ended && !r->error[0]) {

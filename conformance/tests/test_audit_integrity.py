@@ -133,11 +133,11 @@ def test_out_gives_every_finding_its_own_file_and_says_where(stork, tmp_path: Pa
     assert r.returncode == 1
     files = sorted(tmp_path.glob("*.trace"))
     findings = r.stdout.count("\nFINDING ")
-    assert findings == 6 and len(files) == 6
+    assert findings == 8 and len(files) == 8  # six lifecycle findings, two data races (WI-M11)
     for f in files:
         assert f"trace written to {f}" in r.stdout
     rc, out = audit_json(stork, str(src), "--seed", "1", "--out", str(tmp_path / "j"))
-    assert len({f["out"] for f in out["findings"]}) == len(out["findings"]) == 6
+    assert len({f["out"] for f in out["findings"]}) == len(out["findings"]) == 8
 
 
 def test_out_on_a_regular_file_is_bad_input_in_one_line(stork, tmp_path: Path) -> None:

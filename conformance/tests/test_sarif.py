@@ -149,7 +149,7 @@ def test_audit_findings_as_sarif_at_the_miniports_lines(stork, tmp_path: Path) -
     doc = json.loads(out.read_text())
     check_structure(doc)
     results = doc["runs"][0]["results"]
-    assert {x["ruleId"] for x in results} == {"WI-M3", "WI-M7", "WI-M8"}
+    assert {x["ruleId"] for x in results} == {"WI-M3", "WI-M7", "WI-M8", "WI-M11"}
     for x in results:
         loc = x["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"]["uri"] == "c-harness/check/scenarios/spcnvme_as_published.c"

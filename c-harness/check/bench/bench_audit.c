@@ -5,12 +5,54 @@
  * again and again, with the scheduler and the checks but no exploration (no choice bookkeeping,
  * no backtracking).  The ratio is what exploring costs over just running the scenario.
  *
+ * Then the cost of the data-race check (WI-M11, race.c): the same exhaustive search on a copy
+ * of the scenario compiled with -fsanitize=thread (instrumented_scenario.c), its accesses
+ * checked against vector clocks, against the plain copy with no race check; three interleaved
+ * passes each, the best of each kept (the machine is shared), CPU time.
+ *
  * Usage: stork-bench-audit [SECONDS]   (default 1 s per measurement)
  */
 #include <stdlib.h>
 #include <time.h>
 
 #include "explore.h"
+
+extern const struct stork_scenario stork_scenario_instrumented;
+
+static double cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Schedules per CPU second of exhaustive searches of scn for about `budget` s; -1 if not clean. */
+static double search_rate(const struct stork_scenario *scn, bool races, double budget, long *per)
+{
+    struct explorer x;
+    char err[300];
+    if (!explorer_init(&x, scn, err, sizeof err))
+        return -1;
+    struct explore_opts o = {.max_schedules = 100000000, .exhaustive_only = true,
+                             .limits = {.max_steps = 10000, .no_races = !races}, .seed = 1};
+    long schedules = 0;
+    double t0 = cpu(), t = 0;
+    do {
+        struct explore_result res;
+        explore(&x, &o, &res);
+        bool bad = res.error[0] || !res.complete || res.nf;
+        *per = res.schedules;
+        schedules += res.schedules;
+        explore_result_free(&res);
+        if (bad) {
+            explorer_free(&x);
+            return -1;
+        }
+        t = cpu() - t0;
+    } while (t < budget);
+    explorer_free(&x);
+    return (double)schedules / t;
+}
 
 static double now(void)
 {
@@ -78,5 +120,35 @@ int main(int argc, char **argv)
     printf("ratio:       exploration runs at %.2f of the baseline's rate (%.2f us per schedule, "
            "%.2f us per plain run)\n", explored / single, 1e6 / explored, 1e6 / single);
     explorer_free(&x);
+
+    /* The race check's cost.  The plain copy runs with no_races (no vector clocks: what the
+     * audit did before WI-M11), the instrumented one with every access checked. */
+    if (!race_instrumented()) {
+        fprintf(stderr, "bench_audit: the instrumented copy did not call __tsan_init\n");
+        return 2;
+    }
+    double plain = 0, instr = 0;
+    long per_plain = 0, per_instr = 0;
+    for (int pass = 0; pass < 3; pass++) {
+        double p = search_rate(&stork_scenario, false, budget / 2, &per_plain);
+        double q = search_rate(&stork_scenario_instrumented, true, budget / 2, &per_instr);
+        if (p < 0 || q < 0) {
+            fprintf(stderr, "bench_audit: a copy of the scenario did not explore clean\n");
+            return 2;
+        }
+        plain = p > plain ? p : plain;
+        instr = q > instr ? q : instr;
+    }
+    if (per_plain != per_instr) {
+        fprintf(stderr, "bench_audit: the copies explored %ld and %ld schedules\n", per_plain,
+                per_instr);
+        return 2;
+    }
+    printf("races:       uninstrumented, no race check: %.0f schedules/s (CPU), %.2f us each\n",
+           plain, 1e6 / plain);
+    printf("             -fsanitize=thread + WI-M11 check: %.0f schedules/s (CPU), %.2f us each\n",
+           instr, 1e6 / instr);
+    printf("ratio:       a schedule with the race check costs %.2fx one without (best of 3 each, "
+           "%ld schedules per search)\n", plain / instr, per_plain);
     return 0;
 }

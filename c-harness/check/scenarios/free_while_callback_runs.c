@@ -6,7 +6,8 @@
  * queue of the freed worker (WI-M3) its consequence.  The retry waits for the next callback to
  * start, rather than spinning, so that every schedule ends.
  *
- * expect: WI-M3 WI-M6
+ * expect: WI-M11 WI-M3 WI-M6
+ * WI-M11: the callback's `starts++` and the remove handler's plain read of it before its wait are unordered
  */
 #include <storport.h>
 

@@ -4,7 +4,8 @@
  * of "scan" comes before that of "probe" and that of "probe" before that of "reset": two
  * ordering constraints, a bug of depth d = 2.  The exhaustive search runs the routines in order
  * first and would need about 8e15 schedules, so its budget cuts it short; PCT with --depth 2
- * finds the bug in a run with probability >= 1/(n*k) (n contexts, k steps).
+ * finds the bug in a run with probability >= 1/(n*k) (n contexts, k steps).  The flags are
+ * atomic (Interlocked*): the bug is the order, not a data race (WI-M11 would show in every run).
  *
  * expect: WI-M2
  * audit: --depth 2 --max-schedules 20000 --runs 2000
@@ -28,7 +29,7 @@ static void reset(void *e)
 {
     struct ext *x = e;
     work(HALF);
-    if (x->probed)
+    if (__atomic_load_n(&x->probed, __ATOMIC_SEQ_CST))
         StorPortFreeWorker(x, x->Worker); /* believes the teardown will not */
     work(HALF);
 }
@@ -37,8 +38,8 @@ static void probe(void *e)
 {
     struct ext *x = e;
     work(HALF);
-    if (x->scanned)
-        x->probed = 1;
+    if (__atomic_load_n(&x->scanned, __ATOMIC_SEQ_CST))
+        __atomic_store_n(&x->probed, 1, __ATOMIC_SEQ_CST);
     work(HALF);
 }
 
@@ -46,7 +47,7 @@ static void scan(void *e)
 {
     struct ext *x = e;
     work(HALF);
-    x->scanned = 1;
+    __atomic_store_n(&x->scanned, 1, __ATOMIC_SEQ_CST);
     work(HALF);
 }
 

@@ -3,7 +3,8 @@
  * worker and the normal path then queues it anyway: a DPC that finds the device busy drops its
  * worker, but falls through to the queue (WI-M3, use after free).
  *
- * expect: WI-M3
+ * expect: WI-M11 WI-M3
+ * WI-M11: `device_busy` is set by one routine and read by another with no lock
  */
 #include <storport.h>
 

@@ -32,8 +32,10 @@ static void find_adapter(void *e)
 static void dpc(void *e)
 {
     struct ext *x = e;
-    if (StorPortQueueWorkItem(x, callback, x->Worker, NULL) == STOR_STATUS_SUCCESS)
-        x->in_flight++;
+    /* counted before the queue: once queued, the callback may run (and count down) at once */
+    x->in_flight++;
+    if (StorPortQueueWorkItem(x, callback, x->Worker, NULL) != STOR_STATUS_SUCCESS)
+        x->in_flight--;
 }
 
 static void teardown(void *e)

@@ -3,7 +3,8 @@
  * remove handler has marked it stopped, a callback that starts late returns early and its
  * worker leaks (WI-M7).
  *
- * expect: WI-M7
+ * expect: WI-M11 WI-M7
+ * WI-M11: `stopped` is set by the remove handler and read by the callback with no lock
  */
 #include <storport.h>
 

@@ -9,7 +9,9 @@
  * controller, resumes and frees the address of the field; the remove handler deletes the queues
  * without draining or freeing the worker.
  *
- * expect: WI-M3 WI-M7 WI-M8
+ * expect: WI-M11 WI-M3 WI-M7 WI-M8
+ * WI-M11: IsWorking and the restart fields are shared by the DPCs, the callback and the remove handler
+ * without the lock
  */
 #include <storport.h>
 

@@ -31,8 +31,8 @@ static VOID RestartAdapterWorker(PVOID DeviceExtension, PVOID Context, PVOID Wor
     STORK_LOCK(&nvme->lock);
     StorPortFreeWorker(nvme, Worker);
     nvme->RestartWorker = NULL;
+    nvme->inside--; /* under the lock: outside it, a lost update with the next callback's ++ */
     STORK_UNLOCK(&nvme->lock);
-    nvme->inside--;
 }
 
 /* RestartAdapterDpc (DISPATCH). */
@@ -55,7 +55,12 @@ static void RestartAdapterDpc(void *DeviceExtension)
 
 static void find_adapter(void *DeviceExtension)
 {
-    ((struct nvme_device *)DeviceExtension)->IsWorking = TRUE;
+    struct nvme_device *nvme = DeviceExtension;
+    nvme->IsWorking = TRUE;
+    /* The stop flag (one byte, read and written whole) is read by the callback without the
+     * lock: one that sees a stale TRUE restarts the controller once more, and the remove
+     * handler releases the queues only after it has drained that callback. */
+    STORK_BENIGN_RACE(&nvme->IsWorking, "a stop flag; the remove handler drains before it releases");
 }
 
 /* The remove path: stop, drain the restart worker, then delete the I/O queues. */

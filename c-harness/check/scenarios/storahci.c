@@ -6,15 +6,16 @@
  * queue failed (L787-789); the callback AhciRegistryWriteWorker (L692) writes the registry,
  * clears UpdateCachedLogPageInfo without a lock (L741) and frees its own Worker (L751).  Log-page
  * discovery may complete twice, so two workers may be in flight; initialisation may fail.
+ * The two callbacks may run at once on two system threads, and both clear the flag: a data race
+ * (WI-M11), benign in its effect (the case study says why, and which race on the flag is not).
  *
- * expect: clean
+ * expect: WI-M11
  * design: model/designs/oneshot_free_in_callback.pml
  */
 #include <storport.h>
 
 struct channel_extension {
     BOOLEAN UpdateCachedLogPageInfo;
-    int RegistryWrites;
 };
 
 struct adapter_extension {
@@ -25,7 +26,7 @@ struct adapter_extension {
 static VOID AhciRegistryWriteWorker(PVOID AdapterExtension, PVOID Context, PVOID Worker)
 {
     struct channel_extension *channel = Context;
-    channel->RegistryWrites++;                 /* the registry writes */
+    /* the registry writes (StorPortRegistryWrite: Storport's, no miniport state) */
     channel->UpdateCachedLogPageInfo = FALSE;  /* L741, no lock */
     StorPortFreeWorker(AdapterExtension, Worker);   /* L751, status ignored */
 }

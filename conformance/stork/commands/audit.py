@@ -55,6 +55,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "killed (incomplete, exit 3)")
     p.add_argument("--threads", type=int, metavar="N",
                    help="system worker threads (1..4) instead of the scenario's")
+    p.add_argument("--preempt-at-accesses", action="store_true",
+                   help="a scheduling point before each shared access of the scenario (not with "
+                        "--sanitize; many more schedules); give it again to --replay")
     p.add_argument("--out", metavar="DIR", help="write each finding's minimised trace to DIR")
     p.add_argument("--record", metavar="DIR", help="write the trace of every run to DIR")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
@@ -76,9 +79,9 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
     if args.threads is not None:
         out += ["--threads", str(args.threads)]
     out += ["--time-limit", str(args.time_limit)]
-    for flag in ("pct", "exhaustive", "json"):
+    for flag in ("pct", "exhaustive", "json", "preempt_at_accesses"):
         if getattr(args, flag):
-            out.append("--" + flag)
+            out.append("--" + flag.replace("_", "-"))
     for opt in ("out", "record"):
         value = getattr(args, opt)
         if value:

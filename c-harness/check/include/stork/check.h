@@ -29,6 +29,17 @@
  * below.  A call's arguments are evaluated before its scheduling point.  Code between two scheduling points runs atomically, so put a
  * STORK_YIELD() where the miniport touches shared state without a lock and the order matters.
  * `stork audit` explores the orders of these steps (every one, or a random sample).
+ *
+ * Shared accesses.  `stork audit` compiles the scenario with -fsanitize=thread (the checking
+ * runtime implements the hooks; no TSan runtime is linked), so every load and store of the
+ * scenario's code outside its own stack is seen.  Two of them to the same bytes, one at least a
+ * write, ordered neither by a spinlock (STORK_LOCK), an event (STORK_WAIT_UNTIL) nor Storport's
+ * own ordering (find-adapter first; a queue before its callback; a callback's return before its
+ * worker's free and its next callback; the routines before the remove handler), are a data
+ * race: a finding, WI-M11, in any schedule where both happen, whatever the order the audit ran
+ * them in.  STORK_BENIGN_RACE marks an intended one.  With --preempt-at-accesses each shared
+ * access is also a scheduling point (many more schedules; STORK_YIELD still adds one where no
+ * access is).
  */
 #ifndef STORK_CHECK_H
 #define STORK_CHECK_H
@@ -82,15 +93,21 @@ struct stork_lock {
  * have no side effects: the scheduler re-evaluates it, without a scheduling step, whenever
  * another context has made progress, and the waiter becomes runnable once it holds.  If no
  * other context can make it hold, the audit reports a hang (WI-M9). */
-#define STORK_WAIT_UNTIL(cond)                       \
-    do {                                             \
-        if (!(cond)) {                               \
-            do                                       \
-                stork_wait_at(__FILE__, __LINE__);   \
-            while (!(cond));                         \
-            stork_yield_at(__FILE__, __LINE__);      \
-        }                                            \
+#define STORK_WAIT_UNTIL(cond)                                                    \
+    do {                                                                          \
+        if (!stork_wait_cond_end((stork_wait_cond_begin(), (cond)) ? 1 : 0)) {    \
+            do                                                                    \
+                stork_wait_at(__FILE__, __LINE__);                                \
+            while (!stork_wait_cond_end((stork_wait_cond_begin(), (cond)) ? 1 : 0)); \
+            stork_yield_at(__FILE__, __LINE__);                                   \
+        }                                                                         \
     } while (0)
+/* An intended data race (WI-M11) on the object `*(addr)`: the audit reports none on its bytes
+ * for the rest of the run.  Call it in the run before the race is over (find_adapter is the
+ * usual place: the HwDeviceExtension is new in each run), with the reason, which must not be
+ * empty:  STORK_BENIGN_RACE(&x->Statistics, "a counter read only for display"). */
+#define STORK_BENIGN_RACE(addr, why) \
+    stork_benign_race_at((const void *)(addr), sizeof *(addr), (why), __FILE__, __LINE__)
 /* The remove handler releases the miniport's own resources (queues, DMA memory) here ... */
 #define STORK_RELEASE_RESOURCES() stork_release_resources_at(__FILE__, __LINE__)
 /* ... and a callback uses them here: after the release, that is a finding (WI-M8). */
@@ -98,14 +115,25 @@ struct stork_lock {
 
 /* The scenario's own assertion (not a scheduling point): when `cond` is false the run stops
  * there, and the audit reports a finding, STORK-ASSERT, with this file:line, the schedule and
- * the run's events. */
-#define STORK_ASSERT(cond) ((cond) ? (void)0 : stork_assert_failed_at(#cond, __FILE__, __LINE__))
+ * the run's events.  Its reads observe the state; they are not the miniport's accesses (no
+ * WI-M11 race is reported on them). */
+#define STORK_ASSERT(cond)                                                           \
+    (stork_observe_end((stork_observe_begin(), (cond)) ? 1 : 0)                      \
+         ? (void)0                                                                    \
+         : stork_assert_failed_at(#cond, __FILE__, __LINE__))
 
 void stork_assert_failed_at(const char *expr, const char *file, int line);
 void stork_yield_at(const char *file, int line);
 void stork_lock_at(struct stork_lock *lock, const char *file, int line);
 void stork_unlock_at(struct stork_lock *lock, const char *file, int line);
 void stork_wait_at(const char *file, int line);
+/* Around each evaluation of a STORK_WAIT_UNTIL condition: its reads are the event's state. */
+void stork_wait_cond_begin(void);
+int stork_wait_cond_end(int holds);
+/* Around a STORK_ASSERT condition: its reads are neither checked nor recorded. */
+void stork_observe_begin(void);
+int stork_observe_end(int holds);
+void stork_benign_race_at(const void *addr, size_t size, const char *why, const char *file, int line);
 void stork_release_resources_at(const char *file, int line);
 void stork_use_resources_at(const char *file, int line);
 

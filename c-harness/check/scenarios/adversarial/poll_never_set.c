@@ -17,7 +17,7 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 {
     (void)context;
     StorPortFreeWorker(e, worker);
-    ((struct ext *)e)->done = 1;
+    __atomic_store_n(&((struct ext *)e)->done, 1, __ATOMIC_RELEASE); /* no data race (WI-M11) */
 }
 
 static void dpc(void *e)
@@ -32,7 +32,7 @@ static void dpc(void *e)
 static void teardown(void *e)
 {
     struct ext *x = e;
-    while (!x->done)
+    while (!__atomic_load_n(&x->done, __ATOMIC_ACQUIRE))
         STORK_YIELD();
 }
 
