@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,8 +135,16 @@ def document(results: list[Result], extra_rules: dict[str, tuple[str, str]] | No
     }
 
 
-def write(path: Path, doc: dict) -> None:
-    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+def write(path: Path, doc: dict, command: str) -> bool:
+    """Write the document; on failure say so in one line (`stork COMMAND: --sarif ...`) and
+    return False: an output that cannot be written is bad input."""
+    try:
+        path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    except OSError as e:
+        print(f"stork {command}: --sarif {path}: cannot write it ({e.strerror or e})",
+              file=sys.stderr)
+        return False
+    return True
 
 
 def gcc_lines(results: list[Result], warnings: list[tuple[str, int, str]] = ()) -> list[str]:

@@ -105,9 +105,12 @@ def test_long_flows_keep_their_start_and_end(tmp_path: Path) -> None:
 
 
 def test_sarif_where_it_cannot_be_written_is_bad_input(stork, tmp_path: Path) -> None:
-    for target in (tmp_path, tmp_path / "no" / "such" / "x.sarif"):
+    for target in (tmp_path, tmp_path / "no" / "such" / "x.sarif", Path("/proc/stork.sarif")):
         r = stork("verify", "model/designs/double_free.pml", "--sarif", str(target))
         assert r.returncode == 2 and "--sarif" in r.stderr and "Traceback" not in r.stderr
+    r = stork("check-trace", "conformance/golden/valid/oneshot_free_in_callback.trace",
+              "--sarif", "/proc/stork.sarif")
+    assert r.returncode == 2 and "stork check-trace: --sarif /proc/stork.sarif: cannot write it" in r.stderr
 
 
 def test_gcc_format_lines_match_the_problem_matcher(stork) -> None:

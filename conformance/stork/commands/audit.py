@@ -167,11 +167,7 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.BAD_INPUT
     if args.sarif is not None and rc != exitcodes.BAD_INPUT:
         doc = json.loads(output)
-        try:
-            sarif.write(args.sarif, audit_sarif.document(doc, scenario))
-        except OSError as e:
-            print(f"stork audit: --sarif {args.sarif}: cannot write it ({e.strerror or e})",
-                  file=sys.stderr)
+        if not sarif.write(args.sarif, audit_sarif.document(doc, scenario), "audit"):
             return exitcodes.BAD_INPUT
         if not args.json:
             output = _summary(doc, args.sarif)

@@ -108,11 +108,7 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.BAD_INPUT
     status = exit_status(results, args.strict)
     if args.sarif is not None:
-        try:
-            sarif.write(args.sarif, check_trace_sarif.document(results))
-        except OSError as e:
-            print(f"stork check-trace: --sarif {args.sarif}: cannot write it ({e.strerror or e})",
-                  file=sys.stderr)
+        if not sarif.write(args.sarif, check_trace_sarif.document(results), "check-trace"):
             return exitcodes.BAD_INPUT
     if args.json:
         print(json.dumps({"exit_status": status, "traces": [result_json(r) for r in results]},

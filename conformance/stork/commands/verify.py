@@ -237,11 +237,7 @@ def run(args: argparse.Namespace) -> int:
         (args.out / f"{design.stem}.verify.json").write_text(
             json.dumps(result_json(res, expectation), indent=2) + "\n", encoding="utf-8")
     if args.sarif is not None:
-        try:
-            sarif.write(args.sarif, verify_sarif.document(res))
-        except OSError as e:
-            print(f"stork verify: --sarif {args.sarif}: cannot write it ({e.strerror or e})",
-                  file=sys.stderr)
+        if not sarif.write(args.sarif, verify_sarif.document(res), "verify"):
             return exitcodes.BAD_INPUT
     if args.json:
         print(json.dumps(result_json(res, expectation), indent=2))
