@@ -46,7 +46,8 @@ def results(doc: dict, scenario: Path) -> list[sarif.Result]:
             if m:
                 where = (_file(m.group(3), scenario), int(m.group(4))) if m.group(3) else ("", 0)
                 steps.append(sarif.Step(_thread(m.group(2)), m.group(2), *where))
-        message = f["message"] + (f" Fix: {f['fix']}." if f.get("fix") else "")
+        text = f["message"].rstrip(".")
+        message = f"{text}." + (f" Fix: {f['fix'].rstrip('.')}." if f.get("fix") else "")
         out.append(sarif.Result(f["rule"], message, _file(f["file"], scenario), f.get("line", 0),
                                 steps, key=f"{f['rule']}|{f.get('why', '')}|{f['file']}:{f.get('line', 0)}"))
     if not doc.get("complete", True) and not out:

@@ -182,3 +182,18 @@ def test_check_trace_verdicts_as_sarif_at_the_traces_lines(stork, tmp_path: Path
     loc = errors[0]["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"]["uri"] == "conformance/golden/rejected/double_free_answered_success.trace"
     assert {x["ruleId"] for x in notes} == {"WI-M2", "WI-M3", "WI-M7"}   # the miniport's, noted
+
+
+def test_audit_gcc_format_lines_match_the_problem_matcher(stork) -> None:
+    import re
+    matcher = json.loads((ROOT / "examples" / "ci" / "stork-problem-matcher.json").read_text())
+    pattern = re.compile(matcher["problemMatcher"][0]["pattern"][0]["regexp"])
+    r = stork("audit", "c-harness/check/scenarios/spcnvme_as_published.c", "--format", "gcc")
+    lines = r.stdout.splitlines()
+    assert r.returncode == 1 and lines
+    for ln in lines:
+        m = pattern.match(ln)
+        assert m and m.group(1) == "c-harness/check/scenarios/spcnvme_as_published.c", ln
+        assert m.group(5).startswith("WI-") and ". Fix: " in m.group(6), ln
+    clean = stork("audit", "c-harness/check/scenarios/spcnvme_fixed.c", "--format", "gcc")
+    assert clean.returncode == 0 and clean.stdout == ""

@@ -61,6 +61,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", help="write each finding's minimised trace to DIR")
     p.add_argument("--record", metavar="DIR", help="write the trace of every run to DIR")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    p.add_argument("--format", choices=["text", "gcc"], default="text",
+                   help="gcc: one `FILE:LINE:COL: error: [RULE] ...` line per finding (a warning "
+                   "for an incomplete search), for CI log parsers and examples/ci's matcher")
     p.add_argument("--sarif", type=Path, metavar="FILE",
                    help="also write the findings as SARIF 2.1.0 to FILE (written only where "
                    "asked, never beside the audited code by default); the report is then "
@@ -140,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"stork audit: --sarif {args.sarif}: not a file in an existing folder", file=sys.stderr)
         program.close()
         return exitcodes.BAD_INPUT
-    want_json = args.json or args.sarif is not None
+    want_json = args.json or args.sarif is not None or args.format == "gcc"
     hard_limit = args.time_limit + GRACE
     try:
         sys.stdout.flush()
@@ -165,11 +168,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"stork audit: the audit program exited with status {rc} without its report "
               "(or with something else on its output): no result", file=sys.stderr)
         return exitcodes.BAD_INPUT
-    if args.sarif is not None and rc != exitcodes.BAD_INPUT:
+    if want_json and not args.json and rc != exitcodes.BAD_INPUT:
         doc = json.loads(output)
-        if not sarif.write(args.sarif, audit_sarif.document(doc, scenario), "audit"):
-            return exitcodes.BAD_INPUT
-        if not args.json:
+        if args.sarif is not None:
+            if not sarif.write(args.sarif, audit_sarif.document(doc, scenario), "audit"):
+                return exitcodes.BAD_INPUT
             output = _summary(doc, args.sarif)
+        if args.format == "gcc":
+            lines = sarif.gcc_lines(audit_sarif.results(doc, scenario))
+            output = "".join(f"{ln}\n" for ln in lines)
+    elif args.sarif is not None and rc != exitcodes.BAD_INPUT:
+        if not sarif.write(args.sarif, audit_sarif.document(json.loads(output), scenario), "audit"):
+            return exitcodes.BAD_INPUT
     sys.stdout.write(output)
     return rc
