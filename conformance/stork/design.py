@@ -3,8 +3,12 @@ properties and bounds, and whether it tampers with the monitor (refused)."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from stork.paths import MODEL_DIR, ROOT
@@ -141,11 +145,44 @@ def check_source(design: Path) -> None:
             if _NEVER.search(line):
                 raise DesignError(f"{where}:{n}: write the property as `ltl NAME {{ ... }}`, "
                                   "not a never claim: stork runs each ltl as its own property")
-    check_no_call_in_d_step(design)
 
 
 _INLINE_BLOCK = re.compile(r"\binline\s+(\w+)\s*\([^)]*\)\s*\{")
-_CALL = re.compile(r"\bStorPort(?:InitializeWorker|QueueWorkItem|FreeWorker)\s*\(")
+_CALL = re.compile(r"\brt_api_(?:init|queue|free)\s*\(")     # an API call, after cpp
+_MARKER = re.compile(r'^# (\d+) "([^"]*)"')
+
+
+@lru_cache(maxsize=64)
+def _expanded(design: str, defines: tuple[str, ...], stamp: float) -> tuple[tuple[str, int, str], ...]:
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if cc is None:
+        return ()
+    env = dict(os.environ, CPATH=str(MODEL_DIR))
+    p = subprocess.run([cc, "-std=gnu99", "-E", "-x", "c", *[f"-D{d}" for d in defines], design],
+                       capture_output=True, text=True, errors="replace", env=env)
+    if p.returncode != 0:
+        return ()                     # spin -a reports the error, with its file and line
+    own = {str(x) for x in sources(Path(design))}
+    out, file, line = [], "", 0
+    for text in p.stdout.splitlines():
+        m = _MARKER.match(text)
+        if m:
+            line, file = int(m.group(1)), str(Path(m.group(2)).resolve())
+            continue
+        if file in own and text.strip():
+            out.append((file, line, text))
+        line += 1
+    return tuple(out)
+
+
+def expanded(design: Path, defines: list[str]) -> list[tuple[Path, int, str]]:
+    """The design's own lines as SPIN reads them: after cpp, with verify's switches and these
+    -D, each with its file and line; nothing if cpp fails (spin -a then says why). What a
+    design says of itself (its ltl, its asserts, its calls in d_steps) is read from here, so
+    that a macro cannot hide it."""
+    path = design.resolve()
+    lines = _expanded(str(path), tuple(["STORK_VERIFY", *defines]), path.stat().st_mtime)
+    return [(Path(f), n, t) for f, n, t in lines]
 
 
 def _blocks(text: str, opener: re.Pattern) -> list[tuple[int, str]]:
@@ -163,16 +200,22 @@ def _blocks(text: str, opener: re.Pattern) -> list[tuple[int, str]]:
     return out
 
 
-def check_no_call_in_d_step(design: Path) -> None:
-    """Refuse an API call inside the design's own d_step (directly or through its inlines):
-    a d_step resolves every choice the first way (allocation never fails there) and hides the
-    call from pan's unreached-code report, which tells a vacuous design."""
-    texts = {path: "\n".join(_code_lines(path.read_text(encoding="utf-8", errors="replace")))
-             for path in sources(design)}
-    inlines = []                                   # (name, body) of the design's inlines
-    for text in texts.values():
-        for off, body in _blocks(text, _INLINE_BLOCK):
-            inlines.append((_INLINE_BLOCK.match(text, off).group(1), body))
+def check_expanded(design: Path, defines: list[str]) -> None:
+    """Refuse, in the design as SPIN reads it:
+    - an API call inside the design's own d_step (directly or through its inlines): a d_step
+      resolves every choice the first way (allocation never fails there) and hides the call
+      from pan's unreached-code report, which tells a vacuous design;
+    - an assert that is not the design's property (written before storport.pml is included,
+      where the monitor's assert macro does not reach it), which pan would report as an error
+      of no property's."""
+    lines = expanded(design, defines)
+    for path, n, line in lines:
+        if re.search(r"\bassert\s*\(", line) and "design_assertion" not in line:
+            raise DesignError(f"{_shown(path)}:{n}: an assert before `#include \"storport.pml\"`: "
+                              "move it after, where it is the property design_assertion")
+    text = "\n".join(t for _, _, t in lines)
+    inlines = [(_INLINE_BLOCK.match(text, off).group(1), body)
+               for off, body in _blocks(text, _INLINE_BLOCK)]
     calling: set[str] = set()                      # inlines that make a call, however deep
     changed = True
     while changed:
@@ -182,26 +225,20 @@ def check_no_call_in_d_step(design: Path) -> None:
                     re.search(rf"\b{c}\s*\(", body) for c in calling)):
                 calling.add(name)
                 changed = True
-    for path, text in texts.items():
-        for off, body in _blocks(text, re.compile(r"\bd_step\s*\{")):
-            names = [c for c in calling if re.search(rf"\b{c}\s*\(", body)]
-            if _CALL.search(body) or names:
-                line = text.count("\n", 0, off) + 1
-                raise DesignError(f"{_shown(path)}:{line}: an API call inside a d_step: a d_step "
-                                  "takes every choice the first way (an allocation never fails "
-                                  "there) and hides the call from stork's reachability check; "
-                                  "use atomic")
+    for off, body in _blocks(text, re.compile(r"\bd_step\s*\{")):
+        if _CALL.search(body) or any(re.search(rf"\b{c}\s*\(", body) for c in calling):
+            path, n, _ = lines[text.count("\n", 0, off)]
+            raise DesignError(f"{_shown(path)}:{n}: an API call inside a d_step: a d_step "
+                              "takes every choice the first way (an allocation never fails "
+                              "there) and hides the call from stork's reachability check; "
+                              "use atomic")
 
 
-def own_ltl(design: Path) -> list[tuple[str, Path, int]]:
-    """The design's own `ltl NAME { ... }` properties: (name, file, line)."""
-    out = []
-    for path in sources(design):
-        for n, line in enumerate(_code_lines(path.read_text(encoding="utf-8", errors="replace")), 1):
-            for m in _LTL.finditer(line):
-                if m.group(1):
-                    out.append((m.group(1), path, n))
-    return out
+def own_ltl(design: Path, defines: list[str]) -> list[tuple[str, Path, int]]:
+    """The design's own `ltl NAME { ... }` properties, names as cpp leaves them: (name,
+    file, line)."""
+    return [(m.group(1), path, n) for path, n, line in expanded(design, defines)
+            for m in _LTL.finditer(line) if m.group(1)]
 
 
 _DECL = re.compile(r"^\s*(?:hidden\s+|show\s+)?(?:bit|bool|byte|short|int|unsigned|mtype)\b"
@@ -224,10 +261,9 @@ def design_globals(design: Path) -> list[str]:
     return names
 
 
-def makes_assertions(design: Path) -> bool:
+def makes_assertions(design: Path, defines: list[str]) -> bool:
     """Does the design (or a file of its own that it includes) assert anything?"""
-    return any(re.search(r"\bassert\s*\(", ln) for path in sources(design)
-               for ln in _code_lines(path.read_text(encoding="utf-8", errors="replace")))
+    return any(re.search(r"\bassert\s*\(", t) for _, _, t in expanded(design, defines))
 
 
 def own_bounds(design: Path) -> dict[str, str]:

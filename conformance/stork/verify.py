@@ -26,8 +26,8 @@ from pathlib import Path
 
 from stork import __version__
 from stork import trace as tracefmt
-from stork.design import (DesignError, check_source, design_globals, makes_assertions, names_used,
-                          own_bounds, own_ltl, sources)
+from stork.design import (DesignError, check_expanded, check_source, design_globals,
+                          makes_assertions, names_used, own_bounds, own_ltl, sources)
 from stork.paths import MODEL_DIR, ROOT
 from stork.properties import Property, all_properties, rule_table
 from stork.spin import (PanOptions, PanResult, Unreached, compile_pan, generate, replay_pan_trail,
@@ -342,11 +342,11 @@ class _Pan:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def design_properties(design: Path) -> list[Property]:
+def design_properties(design: Path, defines: list[str]) -> list[Property]:
     """The design's own `ltl NAME` formulas, each a property."""
     return [Property(name, f"the design's own formula `{name}` ({display_path(path)}:{line}) "
                      "holds, under weak fairness", (), DESIGN_LTL)
-            for name, path, line in own_ltl(design)]
+            for name, path, line in own_ltl(design, defines)]
 
 
 def shape(trace_text: str) -> str:
@@ -382,13 +382,14 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
     budget = _Budget(opts.time_limit)
     check_source(design)
     check_defines(design, defines)
+    check_expanded(design, defines)
     builtin = list(all_properties())
-    own = design_properties(design)
-    for name, path, line in own_ltl(design):
+    own = design_properties(design, defines)
+    for name, path, line in own_ltl(design, defines):
         if name in {b.name for b in builtin}:
             raise DesignError(f"{display_path(path)}:{line}: ltl {name}: the name is a "
                               "built-in property's")
-    if not makes_assertions(design):
+    if not makes_assertions(design, defines):
         builtin = [p for p in builtin if p.kind != "design"]   # nothing of its own to check
     host_off = []                       # the runtime's properties, off under another host
     if host != "windows":

@@ -84,7 +84,7 @@ def validate(args: argparse.Namespace) -> str | None:
     for name in args.property:
         if name not in known:
             return f"unknown property '{name}' (known: {', '.join(known)})"
-        if name == "design_assertion" and not makes_assertions(Path(args.design)):
+        if name == "design_assertion" and not makes_assertions(Path(args.design), defines_of(args)):
             return "--property design_assertion: the design makes no assert(...)"
     for what, v in (("--depth", args.depth), ("--memory", args.memory)):
         if v <= 0:
@@ -100,9 +100,14 @@ def validate(args: argparse.Namespace) -> str | None:
     return None
 
 
+def defines_of(args: argparse.Namespace) -> list[str]:
+    """The -D in force: the header's config:, then the command line's."""
+    return merged_defines(read_header(Path(args.design)).config, args.defines)
+
+
 def own_properties(args: argparse.Namespace) -> list:
     try:
-        return design_properties(Path(args.design))
+        return design_properties(Path(args.design), defines_of(args))
     except OSError:
         return []
 
@@ -213,7 +218,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"stork verify: {err}", file=sys.stderr)
             return exitcodes.BAD_INPUT
     header = read_header(design)
-    defines = merged_defines(header.config, args.defines)
+    defines = defines_of(args)
     wanted = {p.name: p for p in list(all_properties()) + own_properties(args)}
     selected = [wanted[n] for n in args.property] or None
     try:
