@@ -237,14 +237,6 @@ def run_pan(workdir: Path, opts: PanOptions, args: list[str],
                         opts.compress)
 
 
-def replay_trail(design: Path, workdir: Path, defines: list[str], trail: Path) -> list[str]:
-    """spin -t: the design's printed lines along the trail (the model prints trace events)."""
-    cmd = ["spin", "-t", "-T", "-B", "-k", str(trail)]
-    cmd += [f"-D{d}" for d in defines] + [str(design.resolve())]
-    p = _run(cmd, workdir, timeout=120)
-    return (p.stdout + p.stderr).splitlines()
-
-
 # spin -p's step lines start with the step number as %3d (the model's own output may end in
 # spaces just before one), and its "proc N terminates" lines.
 _STEP = re.compile(r"(?: {2}\d| \d\d|\d{3,}):\t?\s*proc\s+\d+ (?:\(.*?\) \S+ \(state \d+\)\t\[.*\]|terminates)\n")
@@ -253,8 +245,8 @@ _VALUE = re.compile(r"\t\t([A-Za-z_]\w*(?:\[\d+\])?) = (-?\d+)\n")
 
 def replay_trail_with_values(design: Path, workdir: Path, defines: list[str],
                              trail: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """spin -t -p -g: the printed lines along the trail, as replay_trail gives them, and for
-    each line the global variables' values when it was printed (spin interleaves its step
+    """spin -t -p -g: the design's printed lines along the trail (the model prints trace
+    events), and for each line the global variables' values when it was printed (spin interleaves its step
     and value lines with the model's output; they are taken out of it here)."""
     cmd = ["spin", "-t", "-p", "-g", "-T", "-B", "-k", str(trail)]
     cmd += [f"-D{d}" for d in defines] + [str(design.resolve())]

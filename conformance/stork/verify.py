@@ -210,6 +210,25 @@ def _leaks(events: list[str]) -> list[str]:
             for w, site in issued.items()]
 
 
+def _state_changes(lines: list[str], states: list[dict[str, str]],
+                   names: list[str]) -> dict[int, str]:
+    """line index -> a STATE comment: the design's globals (`names`) that changed between
+    that step and the next (a trace event, or a request or pause of the environment)."""
+    marks = [i for i, ln in enumerate(lines)
+             if (ln.strip().split(" ", 1)[0] in tracefmt.EVENT_WORDS and ln.strip() != "loop")
+             or ln.startswith(("# request ", "# adapter "))]
+    after: dict[int, str] = {}
+    shown: dict[str, str] = {}
+    for k, i in enumerate(marks):
+        nxt = states[marks[k + 1]] if k + 1 < len(marks) else states[-1]
+        now = {v: x for v, x in nxt.items() if v.split("[", 1)[0] in names}
+        changed = [f"{v}={x}" for v, x in now.items() if shown.get(v) != x]
+        if changed:
+            after[i] = STATE + " ".join(changed)
+            shown.update(now)
+    return after
+
+
 def counterexample(design: Path, workdir: Path, defines: list[str], trail: Path,
                    prop: Property, error_line: str, bounds: list[str],
                    claim: str | None = None) -> str:
@@ -220,21 +239,7 @@ def counterexample(design: Path, workdir: Path, defines: list[str], trail: Path,
         lines, states = replay_pan_trail(workdir, trail, claim=claim), []
     else:
         lines, states = replay_trail_with_values(design, workdir, defines, trail)
-    names = design_globals(design)
-    is_event = [(ln.strip().split(" ", 1)[0] in tracefmt.EVENT_WORDS and ln.strip() != "loop")
-                or ln.startswith(("# request ", "# adapter "))      # the environment's steps
-                for ln in lines]
-    after: dict[int, str] = {}        # line index -> the design's globals changed after it
-    if states:
-        shown: dict[str, str] = {}
-        marks = [i for i, e in enumerate(is_event) if e]
-        for k, i in enumerate(marks):
-            nxt = states[marks[k + 1]] if k + 1 < len(marks) else states[-1]
-            now = {v: x for v, x in nxt.items() if v.split("[", 1)[0] in names}
-            changed = [f"{v}={x}" for v, x in now.items() if shown.get(v) != x]
-            if changed:
-                after[i] = STATE + " ".join(changed)
-                shown.update(now)
+    after = _state_changes(lines, states, design_globals(design)) if states else {}
     for i, line in enumerate(lines):
         s = line.strip()
         if i - 1 in after:
