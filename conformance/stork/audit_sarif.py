@@ -30,13 +30,6 @@ def _file(name: str, scenario: Path) -> str:
     return str((scenario.parent / name).resolve())
 
 
-def _thread(event: str) -> str:
-    words = event.split()
-    if words and words[0] in ("call", "start", "return") and len(words) > 1:
-        return words[1]
-    return "teardown" if words and words[0] == "remove" else "runtime"
-
-
 def results(doc: dict, scenario: Path) -> list[sarif.Result]:
     out = []
     for f in doc.get("findings", []):
@@ -45,7 +38,7 @@ def results(doc: dict, scenario: Path) -> list[sarif.Result]:
             m = _HISTORY.match(ln.strip())
             if m:
                 where = (_file(m.group(3), scenario), int(m.group(4))) if m.group(3) else ("", 0)
-                steps.append(sarif.Step(_thread(m.group(2)), m.group(2), *where))
+                steps.append(sarif.Step(sarif.thread_of(m.group(2)), m.group(2), *where))
         text = f["message"].rstrip(".")
         message = f"{text}." + (f" Fix: {f['fix'].rstrip('.')}." if f.get("fix") else "")
         out.append(sarif.Result(f["rule"], message, _file(f["file"], scenario), f.get("line", 0),

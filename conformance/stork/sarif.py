@@ -54,6 +54,15 @@ def _artifact(file: str) -> dict:
         return {"uri": path.resolve().as_uri()}
 
 
+def thread_of(event: str) -> str:
+    """The context a trace event runs in: a call's caller, a start's or return's system
+    thread, the teardown for removal, the runtime for the rest (fail-alloc, loop, comments)."""
+    words = event.split()
+    if len(words) > 1 and words[0] in ("call", "start", "return"):
+        return words[1]
+    return "teardown" if words and words[0] == "remove" else "runtime"
+
+
 def _location(file: str, line: int, message: str = "") -> dict:
     loc: dict = {"physicalLocation": {"artifactLocation": _artifact(file)}}
     if line > 0:

@@ -23,15 +23,6 @@ UNPROVEN = {
 _AT = re.compile(r"(?:assert at|initialised at) (\S+):(\d+)")
 
 
-def _thread(event: str) -> str:
-    words = event.split()
-    if words[0] in ("call", "start", "return"):
-        return words[1]
-    if words[0] == "remove":
-        return "teardown"
-    return "runtime"                      # fail-alloc, loop, the model's comments
-
-
 def _absolute(file: str) -> str:
     """verify names files relative to stork's tree when they are in it."""
     path = Path(file)
@@ -44,7 +35,7 @@ def _split(where: str) -> tuple[str, int]:
 
 
 def _steps(trace_text: str) -> list[sarif.Step]:
-    return [sarif.Step(_thread(ln), ln, *(_split(site) if site else ("", 0)))
+    return [sarif.Step(sarif.thread_of(ln), ln, *(_split(site) if site else ("", 0)))
             for ln, site in steps_of(trace_text)]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from stork import exitcodes, sarif, verify_sarif
 from stork.design import DesignError, makes_assertions, read_header
-from stork.properties import all_properties, by_name
+from stork.properties import all_properties
 from stork.spin import PanOptions, SpinInputError, SpinToolError
 from stork.suite import matches, variant_of
 from stork.verify import (VIOLATED, BadDefine, ModelError, VerifyResult, design_properties,
