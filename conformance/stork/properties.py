@@ -70,9 +70,8 @@ def contract_rule_ids() -> list[str]:
 @lru_cache(maxsize=1)
 def rule_table() -> dict[str, tuple[str, str]]:
     """Every rule of contract.md's rule tables: id -> (the rule's text, its keeper)."""
-    text = (SPEC_DIR / "contract.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| (WI-[A-Z]\d+) \| (.*?) \| (runtime|miniport) \|", text, re.M)
-    return {rid: (rule, keeper) for rid, rule, keeper in rows}
+    return {rid: (rule, keeper) for rid, (rule, keeper, _) in rule_rows().items()
+            if rid.startswith("WI-")}
 
 
 def environment_rule_ids() -> list[str]:
