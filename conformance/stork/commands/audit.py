@@ -168,17 +168,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"stork audit: the audit program exited with status {rc} without its report "
               "(or with something else on its output): no result", file=sys.stderr)
         return exitcodes.BAD_INPUT
-    if want_json and not args.json and rc != exitcodes.BAD_INPUT:
+    if want_json and rc != exitcodes.BAD_INPUT:
         doc = json.loads(output)
-        if args.sarif is not None:
-            if not sarif.write(args.sarif, audit_sarif.document(doc, scenario), "audit"):
-                return exitcodes.BAD_INPUT
-            output = _summary(doc, args.sarif)
-        if args.format == "gcc":
-            lines = sarif.gcc_lines(audit_sarif.results(doc, scenario))
-            output = "".join(f"{ln}\n" for ln in lines)
-    elif args.sarif is not None and rc != exitcodes.BAD_INPUT:
-        if not sarif.write(args.sarif, audit_sarif.document(json.loads(output), scenario), "audit"):
+        if args.sarif is not None and not sarif.write(args.sarif, audit_sarif.document(doc, scenario), "audit"):
             return exitcodes.BAD_INPUT
+        if args.format == "gcc" and not args.json:
+            output = "".join(f"{ln}\n" for ln in sarif.gcc_lines(audit_sarif.results(doc, scenario)))
+        elif args.sarif is not None and not args.json:
+            output = _summary(doc, args.sarif)
     sys.stdout.write(output)
     return rc
