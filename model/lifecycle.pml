@@ -22,6 +22,27 @@
  *                              SP_RETURN_FOUND, ENV-E2). Then no routine runs and no removal
  *                              comes: the adapter is released once its callbacks have run, and
  *                              whatever the start did not free leaks (ENV-R12)
+ * and, for the removal kinds and the stop (spec/environment.md ENV-R; each a cpp macro naming
+ * an inline, as HW_REMOVAL_NOTICE; a hook left undefined is a notification the miniport ignores,
+ * or for HW_SURPRISE_CONTROL one it did not mark supported, which Storport does not send):
+ *   HW_REMOVE_SRB              the adapter remove SRB (StorRemoveDevice), handed through
+ *                              HwStartIo: the orderly removal's first step (ENV-R1), and a
+ *                              step that may follow a surprise removal (ENV-R3)
+ *   HW_SURPRISE_CONTROL        HwAdapterControl(ScsiAdapterSurpriseRemoval), below DISPATCH
+ *   HW_SURPRISE_SRB            the StorSurpriseRemoval SRB, through HwStartIo
+ *                              A surprise removal sends the control and the SRB in either
+ *                              order, or either alone, and the remove SRB may follow (ENV-R3).
+ *                              Defining any of these three makes every run choose orderly or
+ *                              surprise removal; each handler runs while the routines may
+ *                              still run (ENV-R6), and removal has begun (ENV-R4)
+ *   HW_STOP_ADAPTER            HwAdapterControl(ScsiStopAdapter), at DIRQL (ENV-E15): at
+ *                              removal, once the routines have finished (ENV-R5), before
+ *                              HW_REMOVE; and, defining it, also a stop that is not a removal
+ *                              (ENV-R9): once per life, when no routine runs, before removal;
+ *                              callbacks keep running while the adapter is stopped
+ *   HW_RESTART_ADAPTER         HwAdapterControl(ScsiRestartAdapter), at DIRQL, ending that
+ *                              stop (ENV-R11); it may `run` the routines that run again
+ * While the adapter is stopped, USE_HBA(ctx) is a violation of hba_running (ENV-R10).
  *   HW_WORKITEM_EXIT(tid, cb, w, cx)  the callback's very last instructions, done atomically
  *                              with its return: plain assignments such as clearing an
  *                              "inside the callback" flag or setting a completion event. It
@@ -76,6 +97,35 @@ end_idle:
     od
 }
 
+/*
+ * The removal notifications and the stop (ENV-R1, R3, R9, R11): each prints its trace comment
+ * (mon_notice, contract.pml) and runs the miniport's handler, if it has one.
+ */
+#if defined(HW_REMOVE_SRB) || defined(HW_SURPRISE_CONTROL) || defined(HW_SURPRISE_SRB)
+#define STORK_REMOVAL_KINDS 1
+#endif
+#define N_BIT(n) (1 << (n))
+#ifdef HW_REMOVE_SRB
+#define NOTICE_REMOVE_SRB() d_step { mon_notice(N_REMOVE_SRB) }; HW_REMOVE_SRB()
+#else
+#define NOTICE_REMOVE_SRB() d_step { mon_notice(N_REMOVE_SRB) }
+#endif
+#ifdef HW_SURPRISE_SRB
+#define NOTICE_SURPRISE_SRB() d_step { mon_notice(N_SURPRISE_SRB) }; HW_SURPRISE_SRB()
+#else
+#define NOTICE_SURPRISE_SRB() d_step { mon_notice(N_SURPRISE_SRB) }
+#endif
+#ifdef HW_SURPRISE_CONTROL
+#define NOTICE_SURPRISE_CONTROL() d_step { mon_notice(N_SURPRISE_CONTROL) }; HW_SURPRISE_CONTROL()
+#else
+#define NOTICE_SURPRISE_CONTROL() skip     /* not marked supported: not sent (ENV-E6) */
+#endif
+#ifdef HW_RESTART_ADAPTER
+#define NOTICE_RESTART() d_step { mon_adapter_restart() }; HW_RESTART_ADAPTER()
+#else
+#define NOTICE_RESTART() d_step { mon_adapter_restart() }
+#endif
+
 /* _nr_pr counts the never claim as a process when there is one: in the claim runs, which
    select one claim (pan -N); the safety runs compile every claim out (pan.c -DNOCLAIM), so a
    design's own `ltl` cannot hold removal back. */
@@ -101,6 +151,9 @@ end_idle:
  */
 init {
     byte st, i;
+#ifdef STORK_REMOVAL_KINDS
+    byte notices;                              /* N_BIT(n) for each notification sent */
+#endif
     atomic {
         STORK_INIT_HOOK();
         i = 0;
@@ -118,12 +171,41 @@ init {
 #endif
         HW_START()
     }
+#ifdef HW_STOP_ADAPTER
+    /* ENV-R9, R11: a stop that is not a removal, and its restart, at most once per life, when
+       no routine runs (ENV-R5); the callbacks run on across it (ENV-E21). */
+    if
+    :: skip
+    :: (_nr_pr == NTHREADS + 1 + NEVER_CLAIMS) && STORK_REMOVAL_GATE ->
+        HW_STOP_ADAPTER();
+        d_step { mon_adapter_stop() };         /* stopped once the handler has returned */
+        NOTICE_RESTART()
+    fi;
+#endif
     d_step { STORK_REMOVAL_GATE -> rt_removing = 1; mon_remove_begin() }
 #ifdef HW_REMOVAL_NOTICE
     HW_REMOVAL_NOTICE();                       /* ENV-R6: the routines may still be running */
 #endif
+#ifdef STORK_REMOVAL_KINDS
+    /* Orderly: the remove SRB alone (ENV-R1). Surprise: the control and the surprise SRB in
+       either order or either alone, then the remove SRB or not (ENV-R3). One loop, so that
+       each handler is one piece of code (pan's unreached report is per piece). */
+    do
+    :: (notices & N_BIT(N_SURPRISE_CONTROL)) == 0 ->
+        notices = notices | N_BIT(N_SURPRISE_CONTROL); NOTICE_SURPRISE_CONTROL()
+    :: (notices & N_BIT(N_SURPRISE_SRB)) == 0 ->
+        notices = notices | N_BIT(N_SURPRISE_SRB); NOTICE_SURPRISE_SRB()
+    :: NOTICE_REMOVE_SRB(); break
+    :: notices != 0 -> break
+    od;
+    notices = 0;
+#endif
     (_nr_pr == NTHREADS + 1 + NEVER_CLAIMS);   /* only init and the system threads are left */
     /* A process stuck here or anywhere else is pan's "invalid end state": terminates, WI-M9. */
+#ifdef HW_STOP_ADAPTER
+    HW_STOP_ADAPTER();                         /* ScsiStopAdapter at removal: ENV-R1, R5 */
+    d_step { mon_adapter_stop() };
+#endif
     HW_REMOVE();
     /* atomic, not d_step: a hook may end in a loop's break, whose jump may not enter a d_step */
     atomic { mon_remove_end(); st = 0 };

@@ -8,7 +8,7 @@
  * macros mark what the lifecycle checks need to know of the miniport's own resources:
  * RELEASE_RESOURCES() in the remove handler where it frees what lives outside
  * HwDeviceExtension (queues, DMA memory), and USE_RESOURCES(ctx) where a routine or callback
- * touches them (WI-M8).
+ * touches them (WI-M8), and USE_HBA(ctx) where it touches the HBA itself (ENV-R10).
  *
  * Each API call is one atomic step (WI-P2): the runtime computes its status from its own
  * state (rt_*), then the monitor (contract.pml) checks that status against the contract and
@@ -358,6 +358,11 @@ inline RELEASE_RESOURCES() {
 }
 inline USE_RESOURCES(ctx) {
     d_step { mon_use_resources(ctx) }
+}
+
+/* The miniport touches its HBA (registers, hardware queues): ENV-R10, hba_running. */
+inline USE_HBA(ctx) {
+    d_step { mon_use_hba(ctx) }
 }
 
 /*

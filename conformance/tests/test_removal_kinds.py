@@ -1,0 +1,53 @@
+"""The removal kinds and the stop (spec/environment.md ENV-R1, R3, R9, R10, M2): each defect
+is found on the path only the new exploration reaches, and the fixed designs hold on all of
+them."""
+
+from __future__ import annotations
+
+from conftest import ROOT
+from stork.verify import verify
+
+DESIGNS = ROOT / "model" / "designs"
+
+
+def _trace(design: str, defines: list[str], prop: str) -> str:
+    result = verify(DESIGNS / design, defines)
+    assert result.verdict_of(prop) == "VIOLATED", [(r.prop.name, r.verdict) for r in result.results]
+    return next(r.trace_text for r in result.results if r.prop.name == prop)
+
+
+def _events(trace: str) -> list[str]:
+    return [line.strip() for line in trace.splitlines() if line.strip() and not line.startswith("meta")]
+
+
+def test_both_surprise_notifications_complete_a_held_request_twice() -> None:
+    lines = _events(_trace("surprise_fails_held_requests.pml", ["DEFECT_FAIL_TWICE=1"],
+                           "requests_complete"))
+    control = next(i for i, l in enumerate(lines) if "ScsiAdapterSurpriseRemoval" in l)
+    srb = next(i for i, l in enumerate(lines) if "StorSurpriseRemoval" in l)
+    completions = [i for i, l in enumerate(lines) if "completed by" in l]
+    assert len(completions) == 2 and min(control, srb) < completions[0] < max(control, srb) < completions[1]
+
+
+def test_a_surprise_announced_by_the_srb_alone_strands_the_request() -> None:
+    lines = _events(_trace("surprise_fails_held_requests.pml", ["DEFECT_CONTROL_ONLY=1"],
+                           "requests_complete"))
+    assert any("StorSurpriseRemoval" in l for l in lines)
+    assert not any("ScsiAdapterSurpriseRemoval" in l for l in lines)
+    assert any("never completed" in l for l in lines)
+
+
+def test_a_stop_that_is_not_a_removal_is_explored() -> None:
+    lines = _events(_trace("stop_restart_checks_running.pml", ["DEFECT_STOP_MEANS_REMOVAL=1"],
+                           "hba_running"))
+    stop = next(i for i, l in enumerate(lines) if "ScsiStopAdapter" in l)
+    assert not any("remove begin" in l for l in lines[:stop]), "the stop must come before removal"
+    assert "touches the HBA while the adapter is stopped" in lines[stop + 1]
+
+
+def test_the_fixed_designs_hold_on_every_removal_kind() -> None:
+    for design in ("surprise_fails_held_requests.pml", "stop_restart_checks_running.pml"):
+        result = verify(DESIGNS / design, [])
+        assert {r.verdict for r in result.results} == {"holds"}, design
+        assert not result.warnings, result.warnings
+
