@@ -43,6 +43,13 @@
  *   HW_RESTART_ADAPTER         HwAdapterControl(ScsiRestartAdapter), at DIRQL, ending that
  *                              stop (ENV-R11); it may `run` the routines that run again
  * While the adapter is stopped, USE_HBA(ctx) is a violation of hba_running (ENV-R10).
+ *   HW_DPC                     the name of an inline name(d): the routine of DPC object d
+ *                              (storport.pml, StorPortIssueDpc), at DISPATCH_LEVEL in context
+ *                              DPC_CTX(d); HW_DPC_OBJECTS (1 or 2, default 1) says how many
+ *                              objects the miniport uses; its calls use status variable st.
+ *                              HW_DPC_EXIT(d), as HW_WORKITEM_EXIT, is its last instructions,
+ *                              atomic with its return. Each runs once per successful issue,
+ *                              also after the remove handler (ENV-E12, ENV-R6)
  *   HW_WORKITEM_EXIT(tid, cb, w, cx)  the callback's very last instructions, done atomically
  *                              with its return: plain assignments such as clearing an
  *                              "inside the callback" flag or setting a completion event. It
@@ -78,6 +85,31 @@
 #define RT_MAY_START(i) true
 #else
 #define RT_MAY_START(i) (rt_runner[i] == 0)
+#endif
+
+/* A DPC object's routine runs once per issue, never overlapping itself (ENV-E12). */
+#ifdef HW_DPC
+#ifndef HW_DPC_OBJECTS
+#define HW_DPC_OBJECTS 1
+#endif
+#if HW_DPC_OBJECTS < 1 || HW_DPC_OBJECTS > MAXDPC
+#error "HW_DPC_OBJECTS is 1 or 2"
+#endif
+#ifndef HW_DPC_EXIT
+#define HW_DPC_EXIT(d) skip
+#endif
+#define DPC_PROCS HW_DPC_OBJECTS
+proctype DpcObject(byte d) {
+    byte st;                                   /* the status variable of HW_DPC's calls */
+end_idle:
+    do
+    :: d_step { dpc_queued[d] -> dpc_queued[d] = 0; dpc_running[d] = 1; mon_dpc_start(d) };
+       HW_DPC(d);
+       d_step { HW_DPC_EXIT(d); dpc_running[d] = 0; mon_dpc_return(d) }
+    od
+}
+#else
+#define DPC_PROCS 0
 #endif
 
 proctype SystemThread(byte tid) {
@@ -162,6 +194,13 @@ init {
         :: else -> break
         od;
         i = 0;
+#ifdef HW_DPC
+        do
+        :: i < HW_DPC_OBJECTS -> run DpcObject(i + 1); i++
+        :: else -> break
+        od;
+        i = 0;
+#endif
         HW_FIND_ADAPTER();
 #ifdef HW_START_FAILED
         if
@@ -176,7 +215,7 @@ init {
        no routine runs (ENV-R5); the callbacks run on across it (ENV-E21). */
     if
     :: skip
-    :: (_nr_pr == NTHREADS + 1 + NEVER_CLAIMS) && STORK_REMOVAL_GATE ->
+    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE ->
         HW_STOP_ADAPTER();
         d_step { mon_adapter_stop() };         /* stopped once the handler has returned */
         NOTICE_RESTART()
@@ -200,7 +239,7 @@ init {
     od;
     notices = 0;
 #endif
-    (_nr_pr == NTHREADS + 1 + NEVER_CLAIMS);   /* only init and the system threads are left */
+    (_nr_pr == NTHREADS + 1 + DPC_PROCS + NEVER_CLAIMS);   /* only init, the system threads and DPC objects are left */
     /* A process stuck here or anywhere else is pan's "invalid end state": terminates, WI-M9. */
 #ifdef HW_STOP_ADAPTER
     HW_STOP_ADAPTER();                         /* ScsiStopAdapter at removal: ENV-R1, R5 */

@@ -182,6 +182,11 @@ inline print_allowed() {
     od
 }
 
+/* DPC objects 1..MAXDPC (below, with their API): queued, running. */
+#define MAXDPC 2
+bit dpc_queued[MAXDPC + 1];
+bit dpc_running[MAXDPC + 1];
+
 #include "contract.pml"
 
 /* ---- the runtime's own state, indexed by handle ---- */
@@ -358,6 +363,25 @@ inline RELEASE_RESOURCES() {
 }
 inline USE_RESOURCES(ctx) {
     d_step { mon_use_resources(ctx) }
+}
+
+/*
+ * DPC objects (spec/environment.md ENV-E12, M8): STOR_DPCs 1 and 2, initialised before any
+ * routine runs. StorPortIssueDpc queues one (ok := TRUE) unless it is already queued
+ * (ok := FALSE, nothing done); its routine, the design's HW_DPC (lifecycle.pml), then runs
+ * once at DISPATCH_LEVEL, never overlapping itself. StorPortCancelDpc dequeues a queued one
+ * (ok := TRUE); FALSE means it is running or has run, and the call does not wait. Nothing
+ * Storport does at removal drains them (ENV-R6): they may run after the remove handler, and
+ * one queued or running at the adapter's release breaks ENV-R7. Trace comments, not events.
+ */
+#define DPC_CTX(d) (d == 1 -> CTX_DPC : CTX_DPC2)
+#define StorPortIssueDpc(ctx, d, ok) rt_api_issue_dpc(ctx, d, ok)
+#define StorPortCancelDpc(ctx, d, ok) rt_api_cancel_dpc(ctx, d, ok)
+inline rt_api_issue_dpc(ctx, d, ok) {
+    d_step { ok = !dpc_queued[d]; dpc_queued[d] = 1; mon_dpc_issue(ctx, d, ok) }
+}
+inline rt_api_cancel_dpc(ctx, d, ok) {
+    d_step { ok = dpc_queued[d]; dpc_queued[d] = 0; mon_dpc_cancel(ctx, d, ok) }
 }
 
 /* The miniport touches its HBA (registers, hardware queues): ENV-R10, hba_running. */

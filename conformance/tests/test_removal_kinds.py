@@ -1,4 +1,5 @@
-"""The removal kinds and the stop (spec/environment.md ENV-R1, R3, R9, R10, M2): each defect
+"""The removal kinds, the stop and DPC objects (spec/environment.md ENV-R1, R3, R7, R9, R10,
+M2, M8): each defect
 is found on the path only the new exploration reaches, and the fixed designs hold on all of
 them."""
 
@@ -46,8 +47,17 @@ def test_a_stop_that_is_not_a_removal_is_explored() -> None:
 
 
 def test_the_fixed_designs_hold_on_every_removal_kind() -> None:
-    for design in ("surprise_fails_held_requests.pml", "stop_restart_checks_running.pml"):
+    for design in ("surprise_fails_held_requests.pml", "stop_restart_checks_running.pml",
+                   "dpc_outlives_removal.pml"):
         result = verify(DESIGNS / design, [])
         assert {r.verdict for r in result.results} == {"holds"}, design
         assert not result.warnings, result.warnings
 
+
+
+def test_a_dpc_the_remove_handler_does_not_drain_outlives_it() -> None:
+    lines = _events(_trace("dpc_outlives_removal.pml", ["DEFECT_NO_DPC_DRAIN=1"],
+                           "no_callback_after_removal"))
+    runs = next(i for i, l in enumerate(lines) if "dpc object 1 runs" in l)
+    end = next(i for i, l in enumerate(lines) if l.endswith("remove end"))
+    assert runs < end and "still queued or running" in lines[end + 1]
