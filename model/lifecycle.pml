@@ -43,6 +43,16 @@
  *   HW_RESTART_ADAPTER         HwAdapterControl(ScsiRestartAdapter), at DIRQL, ending that
  *                              stop (ENV-R11); it may `run` the routines that run again
  * While the adapter is stopped, USE_HBA(ctx) is a violation of hba_running (ENV-R10).
+ *   HW_STARTIO                 the name of an inline name(srb): HwStartIo (ENV-E8, E9), which
+ *                              Storport calls once per request it hands, MAXSRB requests, each
+ *                              in a process of its own from the start until the stop (ENV-R5),
+ *                              in context CTX_STARTIO; srb is the request (0: none was left).
+ *                              A physical miniport's runs hold the StartIo lock, so they never
+ *                              overlap each other nor the remove and surprise-removal SRBs,
+ *                              which come through HwStartIo too (ENV-R1, R3); with
+ *                              `#define HW_VIRTUAL 1` there is no lock and any number run at
+ *                              once (ENV-E9). Its calls use status variable st; the IRQL is
+ *                              DISPATCH_LEVEL (DIRQL for half-duplex, ENV-L4: the design says)
  *   HW_DPC                     the name of an inline name(d): the routine of DPC object d
  *                              (storport.pml, StorPortIssueDpc), at DISPATCH_LEVEL in context
  *                              DPC_CTX(d); HW_DPC_OBJECTS (1 or 2, default 1) says how many
@@ -85,6 +95,20 @@
 #define RT_MAY_START(i) true
 #else
 #define RT_MAY_START(i) (rt_runner[i] == 0)
+#endif
+
+/* HwStartIo, once per request handed (ENV-E8, E9); a physical miniport's under the StartIo
+   lock (ENV-L1). */
+#if defined(HW_STARTIO) && !defined(HW_VIRTUAL)
+#define STARTIO_HELD(body) StorPortAcquireSpinLock(CTX_STARTIO, StartIoLock); body; StorPortReleaseSpinLock(CTX_STARTIO, StartIoLock)
+#else
+#define STARTIO_HELD(body) body
+#endif
+#ifdef HW_STARTIO
+proctype StartIoRun() {
+    byte srb, st;
+    STARTIO_HELD(SRB_HANDED(CTX_STARTIO, srb); HW_STARTIO(srb))
+}
 #endif
 
 /* A DPC object's routine runs once per issue, never overlapping itself (ENV-E12). */
@@ -138,12 +162,12 @@ end_idle:
 #endif
 #define N_BIT(n) (1 << (n))
 #ifdef HW_REMOVE_SRB
-#define NOTICE_REMOVE_SRB() d_step { mon_notice(N_REMOVE_SRB) }; HW_REMOVE_SRB()
+#define NOTICE_REMOVE_SRB() d_step { mon_notice(N_REMOVE_SRB) }; STARTIO_HELD(HW_REMOVE_SRB())
 #else
 #define NOTICE_REMOVE_SRB() d_step { mon_notice(N_REMOVE_SRB) }
 #endif
 #ifdef HW_SURPRISE_SRB
-#define NOTICE_SURPRISE_SRB() d_step { mon_notice(N_SURPRISE_SRB) }; HW_SURPRISE_SRB()
+#define NOTICE_SURPRISE_SRB() d_step { mon_notice(N_SURPRISE_SRB) }; STARTIO_HELD(HW_SURPRISE_SRB())
 #else
 #define NOTICE_SURPRISE_SRB() d_step { mon_notice(N_SURPRISE_SRB) }
 #endif
@@ -207,6 +231,13 @@ init {
         :: HW_START_FAILED -> goto released       /* ENV-R12: no routine, no removal */
         :: else
         fi;
+#endif
+#ifdef HW_STARTIO
+        do
+        :: i < MAXSRB -> run StartIoRun(); i++
+        :: else -> break
+        od;
+        i = 0;
 #endif
         HW_START()
     }

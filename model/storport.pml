@@ -384,6 +384,17 @@ inline rt_api_cancel_dpc(ctx, d, ok) {
     d_step { ok = dpc_queued[d]; dpc_queued[d] = 0; mon_dpc_cancel(ctx, d, ok) }
 }
 
+/*
+ * Storport's StartIo lock (ENV-L1, L2, M6), held by Storport around each HwStartIo of a
+ * physical miniport (the HW_STARTIO role, lifecycle.pml) and taken by the miniport elsewhere
+ * with StorPortAcquireSpinLock(ctx, StartIoLock). Acquiring it while it is held waits; one
+ * context acquiring it twice (HwStartIo taking it, ENV-L2) waits for ever: `terminates`.
+ */
+#define StartIoLock 1
+bit sp_startio_lock;
+#define StorPortAcquireSpinLock(ctx, lock) atomic { (lock == StartIoLock && !sp_startio_lock) -> sp_startio_lock = 1 }
+#define StorPortReleaseSpinLock(ctx, lock) sp_startio_lock = 0
+
 /* The miniport touches its HBA (registers, hardware queues): ENV-R10, hba_running. */
 inline USE_HBA(ctx) {
     d_step { mon_use_hba(ctx) }

@@ -1,5 +1,5 @@
-"""The removal kinds, the stop and DPC objects (spec/environment.md ENV-R1, R3, R7, R9, R10,
-M2, M8): each defect
+"""The environment the model runs (spec/environment.md): removal kinds and the stop (M2), DPC
+objects (M8), the HwStartIo role and its lock (M1, M6). Each defect
 is found on the path only the new exploration reaches, and the fixed designs hold on all of
 them."""
 
@@ -48,7 +48,7 @@ def test_a_stop_that_is_not_a_removal_is_explored() -> None:
 
 def test_the_fixed_designs_hold_on_every_removal_kind() -> None:
     for design in ("surprise_fails_held_requests.pml", "stop_restart_checks_running.pml",
-                   "dpc_outlives_removal.pml"):
+                   "dpc_outlives_removal.pml", "startio_hands_request_to_worker.pml"):
         result = verify(DESIGNS / design, [])
         assert {r.verdict for r in result.results} == {"holds"}, design
         assert not result.warnings, result.warnings
@@ -61,3 +61,11 @@ def test_a_dpc_the_remove_handler_does_not_drain_outlives_it() -> None:
     runs = next(i for i, l in enumerate(lines) if "dpc object 1 runs" in l)
     end = next(i for i, l in enumerate(lines) if l.endswith("remove end"))
     assert runs < end and "still queued or running" in lines[end + 1]
+
+
+def test_the_startio_lock_is_what_makes_the_physical_design_hold() -> None:
+    # the same code, virtual: no StartIo lock, two HwStartIo at once (ENV-E9)
+    lines = _events(_trace("startio_hands_request_to_worker.pml", ["HW_VIRTUAL=1"],
+                           "requests_complete"))
+    handed = [l for l in lines if "handed to startio" in l]
+    assert len(handed) == 2 and any("never completed" in l for l in lines)
