@@ -344,6 +344,20 @@ inline mon_dpc_cancel(ctx, d, ok) {
 inline mon_dpc_start(d) { printf("# dpc object %d runs\n", d) }
 inline mon_dpc_return(d) { printf("# dpc object %d returns\n", d) }
 
+/* The timer object (storport.pml): what = 0 initialise, 1 arm, 2 cancel, 3 free. */
+inline mon_timer(ctx, what, st) {
+    printf("# timer ");
+    if
+    :: what == 0 -> printf("initialised")
+    :: what == 1 -> printf("armed")
+    :: what == 2 -> printf("cancelled")
+    :: what == 3 -> printf("freed")
+    fi;
+    printf(" by "); print_ctx(ctx); printf(": "); print_status(st); printf("\n")
+}
+inline mon_timer_start() { printf("# timer routine runs\n") }
+inline mon_timer_return() { printf("# timer routine returns\n") }
+
 /* ScsiStopAdapter returned (ENV-R9: at a stop or at removal); ScsiRestartAdapter begins
    (ENV-R11): the HBA is stopped between the two, and for good after the stop at removal. */
 inline mon_adapter_stop() {
@@ -454,5 +468,11 @@ inline mon_adapter_released() {
         m_i++
     :: else -> break
     od;
+    if
+    :: tm_state == TM_ARMED || tm_running ->
+        printf("# the timer is still pending or running at the adapter's release\n")
+    :: else
+    fi;
+    CHECK_no_callback_after_removal(tm_state != TM_ARMED && !tm_running, ENV_R7);
     STORK_EVENT_HOOK(EV_RELEASED, 0, 0, 0, 0, 0, 0)
 }

@@ -53,6 +53,10 @@
  *                              `#define HW_VIRTUAL 1` there is no lock and any number run at
  *                              once (ENV-E9). Its calls use status variable st; the IRQL is
  *                              DISPATCH_LEVEL (DIRQL for half-duplex, ENV-L4: the design says)
+ *   HW_TIMER                   the name of an inline name(): the routine of the timer object
+ *                              (storport.pml, StorPortRequestTimer), at DISPATCH_LEVEL in
+ *                              CTX_TIMER, once per SUCCESS arm, also after the remove handler
+ *                              (ENV-E14, ENV-R6); HW_TIMER_EXIT() its last instructions
  *   HW_DPC                     the name of an inline name(d): the routine of DPC object d
  *                              (storport.pml, StorPortIssueDpc), at DISPATCH_LEVEL in context
  *                              DPC_CTX(d); HW_DPC_OBJECTS (1 or 2, default 1) says how many
@@ -95,6 +99,25 @@
 #define RT_MAY_START(i) true
 #else
 #define RT_MAY_START(i) (rt_runner[i] == 0)
+#endif
+
+/* The timer object's routine, once per SUCCESS arm (ENV-E14); always a process of its own. */
+#ifdef HW_TIMER
+#define TIMER_PROCS 1
+#ifndef HW_TIMER_EXIT
+#define HW_TIMER_EXIT() skip
+#endif
+proctype TimerObject() {
+    byte st;                                   /* the status variable of HW_TIMER's calls */
+end_idle:
+    do
+    :: d_step { tm_state == TM_ARMED -> tm_state = TM_IDLE; tm_running = 1; mon_timer_start() };
+       HW_TIMER();
+       d_step { HW_TIMER_EXIT(); tm_running = 0; mon_timer_return() }
+    od
+}
+#else
+#define TIMER_PROCS 0
 #endif
 
 /* HwStartIo, once per request handed (ENV-E8, E9); a physical miniport's under the StartIo
@@ -218,6 +241,9 @@ init {
         :: else -> break
         od;
         i = 0;
+#ifdef HW_TIMER
+        run TimerObject();
+#endif
 #ifdef HW_DPC
         do
         :: i < HW_DPC_OBJECTS -> run DpcObject(i + 1); i++
@@ -246,7 +272,7 @@ init {
        no routine runs (ENV-R5); the callbacks run on across it (ENV-E21). */
     if
     :: skip
-    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE ->
+    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE ->
         HW_STOP_ADAPTER();
         d_step { mon_adapter_stop() };         /* stopped once the handler has returned */
         NOTICE_RESTART()
@@ -270,7 +296,7 @@ init {
     od;
     notices = 0;
 #endif
-    (_nr_pr == NTHREADS + 1 + DPC_PROCS + NEVER_CLAIMS);   /* only init, the system threads and DPC objects are left */
+    (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + NEVER_CLAIMS);   /* only init, the system threads and DPC objects are left */
     /* A process stuck here or anywhere else is pan's "invalid end state": terminates, WI-M9. */
 #ifdef HW_STOP_ADAPTER
     HW_STOP_ADAPTER();                         /* ScsiStopAdapter at removal: ENV-R1, R5 */

@@ -187,6 +187,14 @@ inline print_allowed() {
 bit dpc_queued[MAXDPC + 1];
 bit dpc_running[MAXDPC + 1];
 
+/* The timer object (below, with its API): its state, and whether its routine runs. */
+#define TM_NONE 0
+#define TM_IDLE 1
+#define TM_ARMED 2
+#define TM_FREED 3
+byte tm_state;              /* the timer object's state */
+bit tm_running;             /* its routine runs */
+
 #include "contract.pml"
 
 /* ---- the runtime's own state, indexed by handle ---- */
@@ -382,6 +390,47 @@ inline rt_api_issue_dpc(ctx, d, ok) {
 }
 inline rt_api_cancel_dpc(ctx, d, ok) {
     d_step { ok = dpc_queued[d]; dpc_queued[d] = 0; mon_dpc_cancel(ctx, d, ok) }
+}
+
+/*
+ * A timer object (ENV-E14, M8), issued by StorPortInitializeTimer (st := SUCCESS, t := 1;
+ * the model has one). StorPortRequestTimer(ctx, t, on, st) with on = 1 arms it: SUCCESS, or
+ * BUSY while a request is pending whose routine has not been called; with on = 0 (interval 0)
+ * it cancels a pending request (SUCCESS). Its routine, the design's HW_TIMER (lifecycle.pml),
+ * runs once per SUCCESS arm at DISPATCH_LEVEL with no Storport lock; a cancel or a free does
+ * not wait for a routine already running. StorPortFreeTimer frees it (and cancels a pending
+ * request): UNSUCCESSFUL if already free. One pending or running at the adapter's release
+ * breaks ENV-R7. Trace comments, not events.
+ */
+#define StorPortInitializeTimer(ctx, t, st) rt_api_init_timer(ctx, t, st)
+#define StorPortRequestTimer(ctx, t, on, st) rt_api_request_timer(ctx, t, on, st)
+#define StorPortFreeTimer(ctx, t, st) rt_api_free_timer(ctx, t, st)
+inline rt_api_init_timer(ctx, t, st) {
+    d_step { tm_state = TM_IDLE; t = 1; st = S_SUCCESS; mon_timer(ctx, 0, st) }
+}
+inline rt_api_request_timer(ctx, t, on, st) {
+    d_step {
+        if
+        :: t != 1 || tm_state == TM_NONE || tm_state == TM_FREED -> st = S_INVALID_PARAMETER
+        :: else ->
+            if
+            :: on && tm_state == TM_ARMED -> st = S_BUSY
+            :: on && tm_state != TM_ARMED -> tm_state = TM_ARMED; st = S_SUCCESS
+            :: !on -> tm_state = TM_IDLE; st = S_SUCCESS
+            fi
+        fi;
+        mon_timer(ctx, (on -> 1 : 2), st)
+    }
+}
+inline rt_api_free_timer(ctx, t, st) {
+    d_step {
+        if
+        :: t != 1 || tm_state == TM_NONE -> st = S_INVALID_PARAMETER
+        :: tm_state == TM_FREED -> st = S_UNSUCCESSFUL
+        :: else -> tm_state = TM_FREED; st = S_SUCCESS
+        fi;
+        mon_timer(ctx, 3, st)
+    }
 }
 
 /*

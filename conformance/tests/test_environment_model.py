@@ -1,5 +1,5 @@
 """The environment the model runs (spec/environment.md): removal kinds and the stop (M2), DPC
-objects (M8), the HwStartIo role and its lock (M1, M6). Each defect
+objects and the timer (M8), the HwStartIo role and its lock (M1, M6). Each defect
 is found on the path only the new exploration reaches, and the fixed designs hold on all of
 them."""
 
@@ -48,7 +48,8 @@ def test_a_stop_that_is_not_a_removal_is_explored() -> None:
 
 def test_the_fixed_designs_hold_on_every_removal_kind() -> None:
     for design in ("surprise_fails_held_requests.pml", "stop_restart_checks_running.pml",
-                   "dpc_outlives_removal.pml", "startio_hands_request_to_worker.pml"):
+                   "dpc_outlives_removal.pml", "startio_hands_request_to_worker.pml",
+                   "timer_outlives_removal.pml"):
         result = verify(DESIGNS / design, [])
         assert {r.verdict for r in result.results} == {"holds"}, design
         assert not result.warnings, result.warnings
@@ -69,3 +70,11 @@ def test_the_startio_lock_is_what_makes_the_physical_design_hold() -> None:
                            "requests_complete"))
     handed = [l for l in lines if "handed to startio" in l]
     assert len(handed) == 2 and any("never completed" in l for l in lines)
+
+
+def test_a_timer_freed_while_its_routine_runs_outlives_the_removal() -> None:
+    lines = _events(_trace("timer_outlives_removal.pml", ["DEFECT_FREE_TIMER_ONLY=1"],
+                           "no_callback_after_removal"))
+    runs = max(i for i, l in enumerate(lines) if "timer routine runs" in l)
+    freed = next(i for i, l in enumerate(lines) if "timer freed by teardown: SUCCESS" in l)
+    assert runs < freed and not any("timer routine returns" in l for l in lines[runs:])
