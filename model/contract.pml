@@ -364,6 +364,10 @@ inline mon_adapter_stop() {
     printf("# adapter stopped: HwAdapterControl(ScsiStopAdapter) returned\n");
     g_stopped = 1
 }
+inline mon_adapter_refind() {
+    printf("# adapter restarting: HwFindAdapter again (no ScsiRestartAdapter)\n");
+    g_stopped = 0
+}
 inline mon_adapter_restart() {
     printf("# adapter restarting: HwAdapterControl(ScsiRestartAdapter)\n");
     g_stopped = 0

@@ -41,7 +41,10 @@
  *                              (ENV-R9): once per life, when no routine runs, before removal;
  *                              callbacks keep running while the adapter is stopped
  *   HW_RESTART_ADAPTER         HwAdapterControl(ScsiRestartAdapter), at DIRQL, ending that
- *                              stop (ENV-R11); it may `run` the routines that run again
+ *                              stop (ENV-R11); it may `run` the routines that run again.
+ *                              A design with HW_STOP_ADAPTER and no HW_RESTART_ADAPTER did not
+ *                              mark ScsiRestartAdapter: Storport ends the stop by running
+ *                              HW_FIND_ADAPTER again (ENV-E2, ENV-E3, ENV-R11)
  * While the adapter is stopped, USE_HBA(ctx) is a violation of hba_running (ENV-R10).
  *   HW_STARTIO                 the name of an inline name(srb): HwStartIo (ENV-E8, E9), which
  *                              Storport calls once per request it hands, MAXSRB requests, each
@@ -202,7 +205,10 @@ end_idle:
 #ifdef HW_RESTART_ADAPTER
 #define NOTICE_RESTART() d_step { mon_adapter_restart() }; HW_RESTART_ADAPTER()
 #else
-#define NOTICE_RESTART() d_step { mon_adapter_restart() }
+/* No ScsiRestartAdapter handler: the miniport did not mark it, and Storport re-initialises
+   the adapter by calling HwFindAdapter again (ENV-E2, ENV-R11), which must not lose what the
+   first run set up (ENV-E3). */
+#define NOTICE_RESTART() d_step { mon_adapter_refind() }; HW_FIND_ADAPTER()
 #endif
 
 /* _nr_pr counts the never claim as a process when there is one: in the claim runs, which

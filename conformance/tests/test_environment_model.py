@@ -49,7 +49,7 @@ def test_a_stop_that_is_not_a_removal_is_explored() -> None:
 def test_the_fixed_designs_hold_on_every_removal_kind() -> None:
     for design in ("surprise_fails_held_requests.pml", "stop_restart_checks_running.pml",
                    "dpc_outlives_removal.pml", "startio_hands_request_to_worker.pml",
-                   "timer_outlives_removal.pml"):
+                   "timer_outlives_removal.pml", "restart_by_find_adapter.pml"):
         result = verify(DESIGNS / design, [])
         assert {r.verdict for r in result.results} == {"holds"}, design
         assert not result.warnings, result.warnings
@@ -78,3 +78,11 @@ def test_a_timer_freed_while_its_routine_runs_outlives_the_removal() -> None:
     runs = max(i for i, l in enumerate(lines) if "timer routine runs" in l)
     freed = next(i for i, l in enumerate(lines) if "timer freed by teardown: SUCCESS" in l)
     assert runs < freed and not any("timer routine returns" in l for l in lines[runs:])
+
+
+def test_a_stop_without_restart_handler_runs_find_adapter_again() -> None:
+    lines = _events(_trace("restart_by_find_adapter.pml", ["DEFECT_REINIT=1"], "no_leak"))
+    inits = [i for i, l in enumerate(lines) if l.startswith("call findadapter") and " init " in l]
+    again = next(i for i, l in enumerate(lines) if "HwFindAdapter again" in l)
+    assert len(inits) == 2 and inits[0] < again < inits[1]
+    assert "w1 leaked" in "\n".join(lines)
