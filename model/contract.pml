@@ -360,6 +360,9 @@ inline mon_timer_return() { printf("# timer routine returns\n") }
 
 /* ScsiStopAdapter returned (ENV-R9: at a stop or at removal); ScsiRestartAdapter begins
    (ENV-R11): the HBA is stopped between the two, and for good after the stop at removal. */
+inline mon_adapter_stopping() {
+    printf("# adapter stopping: HwAdapterControl(ScsiStopAdapter)\n")
+}
 inline mon_adapter_stop() {
     printf("# adapter stopped: HwAdapterControl(ScsiStopAdapter) returned\n");
     g_stopped = 1

@@ -56,6 +56,11 @@
  *                              `#define HW_VIRTUAL 1` there is no lock and any number run at
  *                              once (ENV-E9). Its calls use status variable st; the IRQL is
  *                              DISPATCH_LEVEL (DIRQL for half-duplex, ENV-L4: the design says)
+ *   HW_INTERRUPT               the name of an inline name(): HwInterrupt, at DIRQL in CTX_ISR
+ *                              (its interrupt lock: the design's atomic), any number of times
+ *                              from the start until Storport disconnects the interrupt after the
+ *                              stop at removal; a shared line calls it also when its HBA did
+ *                              not interrupt (ENV-E10). Its calls use status variable st
  *   HW_TIMER                   the name of an inline name(): the routine of the timer object
  *                              (storport.pml, StorPortRequestTimer), at DISPATCH_LEVEL in
  *                              CTX_TIMER, once per SUCCESS arm, also after the remove handler
@@ -121,6 +126,25 @@ end_idle:
 }
 #else
 #define TIMER_PROCS 0
+#endif
+
+/* HwInterrupt (ENV-E10): any number of times, from the start until Storport disconnects the
+   interrupt after ScsiStopAdapter at removal, which waits for a run in progress. A shared
+   line calls it whether or not its HBA interrupted, also after a removal notification. */
+#ifdef HW_INTERRUPT
+#define ISR_PROCS 1
+proctype Interrupt() {
+    byte st;                                   /* the status variable of HW_INTERRUPT's calls */
+    do
+    :: d_step { !isr_disconnected -> isr_running = 1; printf("# interrupt\n") };
+       HW_INTERRUPT();
+       isr_running = 0
+    :: isr_disconnected -> break
+    od
+}
+#define ISR_DISCONNECT() d_step { isr_disconnected = 1; printf("# interrupt disconnected\n") }; (!isr_running)
+#else
+#define ISR_PROCS 0
 #endif
 
 /* HwStartIo, once per request handed (ENV-E8, E9); a physical miniport's under the StartIo
@@ -264,6 +288,9 @@ init {
         :: else
         fi;
 #endif
+#ifdef HW_INTERRUPT
+        run Interrupt();
+#endif
 #ifdef HW_STARTIO
         do
         :: i < MAXSRB -> run StartIoRun(); i++
@@ -278,7 +305,8 @@ init {
        no routine runs (ENV-R5); the callbacks run on across it (ENV-E21). */
     if
     :: skip
-    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE ->
+    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE ->
+        d_step { mon_adapter_stopping() };
         HW_STOP_ADAPTER();
         d_step { mon_adapter_stop() };         /* stopped once the handler has returned */
         NOTICE_RESTART()
@@ -302,11 +330,15 @@ init {
     od;
     notices = 0;
 #endif
-    (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + NEVER_CLAIMS);   /* only init, the system threads and DPC objects are left */
+    (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS);   /* only init, the system threads and the DPC, timer and ISR processes are left */
     /* A process stuck here or anywhere else is pan's "invalid end state": terminates, WI-M9. */
 #ifdef HW_STOP_ADAPTER
+    d_step { mon_adapter_stopping() };
     HW_STOP_ADAPTER();                         /* ScsiStopAdapter at removal: ENV-R1, R5 */
     d_step { mon_adapter_stop() };
+#endif
+#ifdef HW_INTERRUPT
+    ISR_DISCONNECT();                          /* ENV-E10: after the stop, before the rest */
 #endif
     HW_REMOVE();
     /* atomic, not d_step: a hook may end in a loop's break, whose jump may not enter a d_step */

@@ -187,6 +187,10 @@ inline print_allowed() {
 bit dpc_queued[MAXDPC + 1];
 bit dpc_running[MAXDPC + 1];
 
+/* The interrupt (lifecycle.pml, HW_INTERRUPT): its routine runs; Storport disconnected it. */
+bit isr_running;
+bit isr_disconnected;
+
 /* The timer object (below, with its API): its state, and whether its routine runs. */
 #define TM_NONE 0
 #define TM_IDLE 1

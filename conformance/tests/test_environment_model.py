@@ -1,5 +1,5 @@
 """The environment the model runs (spec/environment.md): removal kinds and the stop (M2), DPC
-objects and the timer (M8), the HwStartIo role and its lock (M1, M6). Each defect
+objects, the timer and the ISR (M8), the HwStartIo role and its lock (M1, M6). Each defect
 is found on the path only the new exploration reaches, and the fixed designs hold on all of
 them."""
 
@@ -41,15 +41,17 @@ def test_a_surprise_announced_by_the_srb_alone_strands_the_request() -> None:
 def test_a_stop_that_is_not_a_removal_is_explored() -> None:
     lines = _events(_trace("stop_restart_checks_running.pml", ["DEFECT_STOP_MEANS_REMOVAL=1"],
                            "hba_running"))
-    stop = next(i for i, l in enumerate(lines) if "ScsiStopAdapter" in l)
+    stop = next(i for i, l in enumerate(lines) if "adapter stopped" in l)
     assert not any("remove begin" in l for l in lines[:stop]), "the stop must come before removal"
-    assert "touches the HBA while the adapter is stopped" in lines[stop + 1]
+    after = [l for l in lines[stop + 1:] if not l.startswith("# design:")]
+    assert "touches the HBA while the adapter is stopped" in after[0]
 
 
 def test_the_fixed_designs_hold_on_every_removal_kind() -> None:
     for design in ("surprise_fails_held_requests.pml", "stop_restart_checks_running.pml",
                    "dpc_outlives_removal.pml", "startio_hands_request_to_worker.pml",
-                   "timer_outlives_removal.pml", "restart_by_find_adapter.pml"):
+                   "timer_outlives_removal.pml", "restart_by_find_adapter.pml",
+                   "isr_outlives_release.pml"):
         result = verify(DESIGNS / design, [])
         assert {r.verdict for r in result.results} == {"holds"}, design
         assert not result.warnings, result.warnings
@@ -86,3 +88,11 @@ def test_a_stop_without_restart_handler_runs_find_adapter_again() -> None:
     again = next(i for i, l in enumerate(lines) if "HwFindAdapter again" in l)
     assert len(inits) == 2 and inits[0] < again < inits[1]
     assert "w1 leaked" in "\n".join(lines)
+
+
+def test_the_isr_runs_on_during_the_stop_until_disconnected() -> None:
+    lines = _events(_trace("isr_outlives_release.pml", ["DEFECT_INTERRUPTS_ON=1"],
+                           "no_callback_after_removal"))
+    stopping = next(i for i, l in enumerate(lines) if "adapter stopping" in l)
+    after = [l for l in lines[stopping + 1:] if not l.startswith("# design:")]
+    assert after[0] == "# interrupt" and "isr uses resources" in after[1]
