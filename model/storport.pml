@@ -27,8 +27,11 @@
  * Hosts (spec/environment.md ENV-H; stork verify --host): by default Windows's runtime, the
  * contract. -DSTORK_HOST_NEPTUNE is NeptuneOS's (ENV-H3): no call is refused for its IRQL,
  * queueing succeeds after removal began, and queueing a queued worker returns SUCCESS and
- * drops the new request. The runtime properties describe Windows's runtime, so verify checks
- * only the miniport's under another host.
+ * drops the new request. -DSTORK_HOST_REACTOS is ReactOS's (ENV-H6): the calls are not
+ * implemented, each returns NOT_IMPLEMENTED (an NTSTATUS there, STATUS_NOT_IMPLEMENTED, which the
+ * trace writes as the STOR_STATUS of the same name: neither is SUCCESS nor any status a miniport
+ * tests for) and no worker is issued. The runtime properties describe Windows's runtime, so
+ * verify checks only the miniport's under another host.
  * Deliberate runtime faults, for showing the runtime properties are not vacuous:
  *   FAULT_FREE_QUEUED     free of a queued worker succeeds and drops the queued callback
  *   FAULT_DROP_REQUEUE    a re-queue while the callback runs returns SUCCESS but is lost
@@ -36,6 +39,9 @@
  *   FAULT_OVERLAP         a re-queued worker may start on a second thread while it runs
  */
 
+#ifdef STORK_HOST_REACTOS
+#define RT_NOT_IMPLEMENTED 1        /* ENV-H6: every call NOT_IMPLEMENTED, no worker issued */
+#endif
 #ifdef STORK_HOST_NEPTUNE
 #define RT_REFUSES_IRQL(lvl) false
 #define FAULT_IGNORE_REMOVAL 1
@@ -264,6 +270,11 @@ inline rt_init(ctx, lvl, wvar, st, inject) {
     mon_init(ctx, lvl, wvar, st, inject)
 }
 hidden byte rt_inject;
+#ifdef RT_NOT_IMPLEMENTED
+inline rt_api_init(ctx, lvl, wvar, st, line) {
+    REACH_CALL_BEGIN d_step { CALL_SITE(line) st = S_NOT_IMPLEMENTED; mon_init(ctx, lvl, wvar, st, 0) } REACH_CALL_END
+}
+#else
 inline rt_api_init(ctx, lvl, wvar, st, line) {
     REACH_CALL_BEGIN
     if
@@ -273,12 +284,16 @@ inline rt_api_init(ctx, lvl, wvar, st, line) {
     fi
     REACH_CALL_END
 }
+#endif
 
 /* StorPortQueueWorkItem(HwDeviceExtension, cb, h, cx): st := status. */
 inline rt_api_queue(ctx, lvl, cb, h, cx, st, line) {
     REACH_CALL_BEGIN d_step {
         CALL_SITE(line)
         if
+#ifdef RT_NOT_IMPLEMENTED
+        :: true -> st = S_NOT_IMPLEMENTED                 /* ENV-H6 */
+#else
         :: RT_REFUSES_IRQL(lvl) -> st = S_INVALID_IRQL    /* WI-Q5 */
         :: else ->
             if
@@ -307,6 +322,7 @@ inline rt_api_queue(ctx, lvl, cb, h, cx, st, line) {
                 fi
 #endif
             fi
+#endif
         fi;
         mon_queue(ctx, lvl, cb, h, cx, st)
     } REACH_CALL_END
@@ -317,6 +333,9 @@ inline rt_api_free(ctx, lvl, h, st, line) {
     REACH_CALL_BEGIN d_step {
         CALL_SITE(line)
         if
+#ifdef RT_NOT_IMPLEMENTED
+        :: true -> st = S_NOT_IMPLEMENTED                 /* ENV-H6 */
+#else
         :: RT_REFUSES_IRQL(lvl) -> st = S_INVALID_IRQL    /* WI-F4 */
         :: else ->
             if
@@ -334,6 +353,7 @@ inline rt_api_free(ctx, lvl, h, st, line) {
                     st = S_SUCCESS    /* WI-F1 */
                 fi
             fi
+#endif
         fi;
         mon_free(ctx, lvl, h, st)
     } REACH_CALL_END

@@ -363,7 +363,8 @@ def shape(trace_text: str) -> str:
     return re.sub(r"\b(w|sys|cb|ctx)\d+\b", r"\1#", "\n".join(events))
 
 
-HOSTS = {"windows": [], "neptune": ["STORK_HOST_NEPTUNE"]}   # spec/environment.md ENV-H
+HOSTS = {"windows": [], "neptune": ["STORK_HOST_NEPTUNE"],   # spec/environment.md ENV-H
+         "reactos": ["STORK_HOST_REACTOS"]}
 
 
 def runtime_property(prop: Property) -> bool:

@@ -51,7 +51,7 @@ def test_the_fixed_designs_hold_on_every_removal_kind() -> None:
     for design in ("surprise_fails_held_requests.pml", "stop_restart_checks_running.pml",
                    "dpc_outlives_removal.pml", "startio_hands_request_to_worker.pml",
                    "timer_outlives_removal.pml", "restart_by_find_adapter.pml",
-                   "isr_outlives_release.pml"):
+                   "isr_outlives_release.pml", "status_misread_on_reactos.pml"):
         result = verify(DESIGNS / design, [])
         assert {r.verdict for r in result.results} == {"holds"}, design
         assert not result.warnings, result.warnings
@@ -96,3 +96,11 @@ def test_the_isr_runs_on_during_the_stop_until_disconnected() -> None:
     stopping = next(i for i, l in enumerate(lines) if "adapter stopping" in l)
     after = [l for l in lines[stopping + 1:] if not l.startswith("# design:")]
     assert after[0] == "# interrupt" and "isr uses resources" in after[1]
+
+
+def test_reactos_returns_not_implemented_and_issues_no_worker() -> None:
+    result = verify(DESIGNS / "status_misread_on_reactos.pml", [], host="reactos")
+    assert [r.prop.name for r in result.results if r.verdict == "VIOLATED"] == ["design_assertion"]
+    trace = next(r.trace_text for r in result.results if r.prop.name == "design_assertion")
+    assert "init -> NOT_IMPLEMENTED" in trace and "host=reactos" in result.bounds
+    assert "status_conforms" not in {r.prop.name for r in result.results}

@@ -60,11 +60,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="compile pan with gcc -O2 (2 s to build, twice as fast on large state "
                    "spaces); by default tcc compiles it, in 0.02 s, and verify turns to gcc -O2 "
                    "by itself after a search longer than 2 s")
-    p.add_argument("--host", choices=["windows", "neptune"], default="windows",
+    p.add_argument("--host", choices=["windows", "neptune", "reactos"], default="windows",
                    help="the runtime the design runs on (spec/environment.md ENV-H): windows, "
                    "the contract (default); neptune, NeptuneOS's, which refuses nothing for "
-                   "IRQL or removal and drops a second queue; with a host other than windows "
-                   "only the miniport's properties are checked")
+                   "IRQL or removal and drops a second queue; reactos, ReactOS's, where every "
+                   "call returns NOT_IMPLEMENTED and no worker is issued; with a host other "
+                   "than windows only the miniport's properties are checked")
     p.add_argument("--compiler", choices=["auto", "tcc", "gcc"], default="auto",
                    help="pan's C compiler (default auto: tcc where installed, else gcc); the "
                    "verdicts and state counts are the same with either")
