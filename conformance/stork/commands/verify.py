@@ -13,6 +13,7 @@ from stork.design import DesignError, makes_assertions, read_header
 from stork.properties import all_properties
 from stork.spin import PanOptions, SpinInputError, SpinToolError
 from stork.suite import matches, variant_of
+from stork.sweep import format_sweep, sweep
 from stork.verify import (VIOLATED, BadDefine, ModelError, VerifyResult, design_properties,
                           STATE, display_path, finite_time_limit, merged_defines, steps_of,
                           verify)
@@ -69,6 +70,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--compiler", choices=["auto", "tcc", "gcc"], default="auto",
                    help="pan's C compiler (default auto: tcc where installed, else gcc); the "
                    "verdicts and state counts are the same with either")
+    p.add_argument("--sweep", type=float, nargs="?", const=120.0, default=None, metavar="S",
+                   help="raise the bounds (MAXW, NTHREADS, MAXSRB and the design's own) one at "
+                   "a time within S seconds (default 120), keeping each raise while every "
+                   "property is decided; print the largest bounds verified and every verdict "
+                   "that changed on the way")
     p.add_argument("--compress", choices=["none", "COLLAPSE", "HC4", "BITSTATE"], default="none",
                    help="state storage: COLLAPSE is exact; HC4 and BITSTATE may drop states, so "
                    "their 'no error' is reported as incomplete, never as holds")
@@ -94,6 +100,12 @@ def validate(args: argparse.Namespace) -> str | None:
         return "--all-counterexamples must be 0..50"
     if not finite_time_limit(args.time_limit):
         return "--time-limit must be a number of seconds above 0 and at most a week"
+    if args.sweep is not None:
+        if not finite_time_limit(args.sweep):
+            return "--sweep must be a number of seconds above 0 and at most a week"
+        if args.out or args.sarif or args.json or args.property or args.all_counterexamples:
+            return "--sweep prints its own table: it takes no --out, --sarif, --json, " \
+                   "--property or --all-counterexamples"
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         return f"--out {args.out}: exists and is not a folder"
     if args.sarif is not None and (args.sarif.is_dir() or not args.sarif.parent.is_dir()):
@@ -222,6 +234,8 @@ def run(args: argparse.Namespace) -> int:
     defines = defines_of(args)
     wanted = {p.name: p for p in list(all_properties()) + own_properties(args)}
     selected = [wanted[n] for n in args.property] or None
+    if args.sweep is not None:
+        return run_sweep(args, design, defines)
     try:
         res = verify(design, defines, selected, options(args), args.out, args.all_counterexamples,
                      args.host)
@@ -257,3 +271,17 @@ def run(args: argparse.Namespace) -> int:
             print(f"{said}: {expectation['expected']} -> "
                   + ("as expected" if expectation["matches"] else "MISMATCH"))
     return res.exit_status
+
+
+def run_sweep(args: argparse.Namespace, design: Path, defines: list[str]) -> int:
+    def shown(step) -> None:                 # progress, for a person watching
+        print(f"  ... {' '.join(f'{k}={v}' for k, v in step.bounds.items())}", file=sys.stderr,
+              flush=True)
+    try:
+        sw = sweep(design, defines, args.sweep, options(args), args.host,
+                   shown if sys.stderr.isatty() else None)
+    except (SpinInputError, DesignError, BadDefine, SpinToolError, ModelError) as e:
+        print(f"stork verify: {e}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    print(format_sweep(display_path(design), sw, args.sweep))
+    return sw.exit_status

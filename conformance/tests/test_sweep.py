@@ -1,0 +1,31 @@
+"""verify --sweep: bounds raised within a budget, the largest decided and the verdicts that
+changed on the way (spec/environment.md: bounds that say what they cover)."""
+
+from __future__ import annotations
+
+from conftest import ROOT
+
+SECOND_CALLER = str(ROOT / "conformance" / "tests" / "data" / "sweep_second_caller.pml")
+
+
+def test_a_defect_only_a_second_caller_shows_is_found_and_named(stork) -> None:
+    plain = stork("verify", SECOND_CALLER)
+    assert plain.returncode == 0, plain.stdout           # the default bounds miss it
+    r = stork("verify", "--sweep", "60", SECOND_CALLER)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "no_leak: holds -> VIOLATED at NCALLERS=2" in r.stdout
+    assert "largest bounds searched completely" in r.stdout and "NCALLERS=" in r.stdout
+
+
+def test_a_holding_design_says_how_far_each_bound_went(stork) -> None:
+    r = stork("verify", "--sweep", "60", "model/designs/persistent_stop_flag_drain.pml")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "verdicts that changed: none" in r.stdout
+    for bound in ("MAXW", "NTHREADS", "MAXSRB", "NCALLERS"):
+        assert f"  {bound}: " in r.stdout                 # why each one stopped
+
+
+def test_sweep_bad_input(stork) -> None:
+    for extra in (["--sweep", "0"], ["--sweep", "10", "--json"], ["--sweep", "nan"]):
+        r = stork("verify", *extra, "model/designs/persistent_stop_flag_drain.pml")
+        assert r.returncode == 2 and "--sweep" in r.stderr and "Traceback" not in r.stderr
