@@ -20,11 +20,12 @@
 /* Property names and rule ids, for assertion messages only. */
 hidden byte no_double_free, no_use_after_free, valid_handle, no_free_while_queued,
             no_free_while_running, callback_once, no_callback_after_removal, no_leak,
-            irql, status_conforms, design_assertion, requests_complete, pause_resumed;
+            irql, status_conforms, design_assertion, requests_complete, pause_resumed,
+            hba_running;
 hidden byte WI_I1, WI_I2, WI_I4, WI_Q1, WI_Q2, WI_Q3, WI_Q4, WI_Q5, WI_Q6, WI_Q7,
             WI_F1, WI_F2, WI_F3, WI_F4, WI_F5, WI_C1, WI_C3, WI_C4, WI_R2, WI_R3, WI_M1, WI_M2,
             WI_M3, WI_M4, WI_M5, WI_M6, WI_M7, WI_M8, WI_P1;
-hidden byte ENV_Q1, ENV_Q2, ENV_Q6, ENV_Q8;    /* spec/environment.md */
+hidden byte ENV_Q1, ENV_Q2, ENV_Q6, ENV_Q8, ENV_R7, ENV_R10;    /* spec/environment.md */
 
 #ifdef STORK_OFF_no_double_free
 #define CHECK_no_double_free(c, r) skip
@@ -97,6 +98,13 @@ hidden byte ENV_Q1, ENV_Q2, ENV_Q6, ENV_Q8;    /* spec/environment.md */
 #else
 #define CHECK_pause_resumed(c, r) assert((c) || pause_resumed || r)
 #endif
+#ifdef STORK_OFF_hba_running
+#define CHECK_hba_running(c, r) skip
+#elif defined(STORK_NOTE_MINIPORT)
+#define CHECK_hba_running(c, r) STORK_NOTE(c, hba_running, r)
+#else
+#define CHECK_hba_running(c, r) assert((c) || hba_running || r)
+#endif
 #ifdef STORK_OFF_status_conforms
 #define CHECK_status_conforms(c, r) skip
 #else
@@ -112,6 +120,7 @@ byte g_issued;              /* handles issued so far: w1 .. w<g_issued> */
 bit  g_removing;            /* removal has begun */
 bit  g_released;            /* the remove handler released the miniport's resources */
 bit  g_gone;                /* Storport released the adapter: its life is over */
+bit  g_stopped;             /* ScsiStopAdapter ran and no ScsiRestartAdapter since (ENV-R9) */
 
 /* The requests Storport handed (spec/environment.md ENV-Q), indexed by SRB (1..MAXSRB). */
 #define Q_NONE      0
@@ -307,6 +316,54 @@ inline mon_remove_end() {
     printf("remove end\n")
 }
 
+/* A removal notification reaches the miniport (ENV-R1, ENV-R3): a trace comment. */
+#define N_REMOVE_SRB        1
+#define N_SURPRISE_CONTROL  2
+#define N_SURPRISE_SRB      3
+inline mon_notice(n) {
+    if
+    :: n == N_REMOVE_SRB -> printf("# removal: the remove SRB (StorRemoveDevice) reaches the miniport\n")
+    :: n == N_SURPRISE_CONTROL -> printf("# removal: HwAdapterControl(ScsiAdapterSurpriseRemoval)\n")
+    :: n == N_SURPRISE_SRB -> printf("# removal: the surprise-removal SRB (StorSurpriseRemoval) reaches the miniport\n")
+    fi
+}
+
+/* DPC objects (storport.pml): trace comments. */
+inline print_dpc_ok(ok) {
+    if
+    :: ok -> printf("TRUE\n")
+    :: else -> printf("FALSE\n")
+    fi
+}
+inline mon_dpc_issue(ctx, d, ok) {
+    printf("# dpc object %d issued by ", d); print_ctx(ctx); printf(": "); print_dpc_ok(ok)
+}
+inline mon_dpc_cancel(ctx, d, ok) {
+    printf("# dpc object %d cancelled by ", d); print_ctx(ctx); printf(": "); print_dpc_ok(ok)
+}
+inline mon_dpc_start(d) { printf("# dpc object %d runs\n", d) }
+inline mon_dpc_return(d) { printf("# dpc object %d returns\n", d) }
+
+/* ScsiStopAdapter returned (ENV-R9: at a stop or at removal); ScsiRestartAdapter begins
+   (ENV-R11): the HBA is stopped between the two, and for good after the stop at removal. */
+inline mon_adapter_stop() {
+    printf("# adapter stopped: HwAdapterControl(ScsiStopAdapter) returned\n");
+    g_stopped = 1
+}
+inline mon_adapter_restart() {
+    printf("# adapter restarting: HwAdapterControl(ScsiRestartAdapter)\n");
+    g_stopped = 0
+}
+
+/* ctx touches the HBA (its registers, its queues): the adapter must be running (ENV-R10). */
+inline mon_use_hba(ctx) {
+    CHECK_hba_running(!g_stopped, ENV_R10);
+    if
+    :: g_stopped -> printf("# "); print_ctx(ctx); printf(" touches the HBA while the adapter is stopped\n")
+    :: else
+    fi
+}
+
 /* The remove handler releases what the miniport allocated outside HwDeviceExtension. */
 inline mon_release_resources() {
     g_released = 1
@@ -314,7 +371,11 @@ inline mon_release_resources() {
 
 /* Code running in ctx uses those resources (a callback touching queues, DMA memory, ...). */
 inline mon_use_resources(ctx) {
-    CHECK_no_callback_after_removal(!g_released, WI_M8);
+    if
+    :: ctx == CTX_DPC || ctx == CTX_DPC2 || ctx == CTX_TIMER || ctx == CTX_ISR ->
+        CHECK_no_callback_after_removal(!g_released, ENV_R7)   /* a DPC, timer or ISR */
+    :: else -> CHECK_no_callback_after_removal(!g_released, WI_M8)
+    fi;
     if
     :: g_released -> printf("# "); print_ctx(ctx); printf(" uses resources the remove handler released\n")
     :: else
@@ -381,5 +442,17 @@ inline mon_adapter_released() {
     :: else
     fi;
     CHECK_pause_resumed(q_paused == 0, ENV_Q8);
+    m_i = 1;
+    do
+    :: m_i <= MAXDPC ->
+        if
+        :: dpc_queued[m_i] || dpc_running[m_i] ->
+            printf("# dpc object %d is still queued or running at the adapter's release\n", m_i)
+        :: else
+        fi;
+        CHECK_no_callback_after_removal(!dpc_queued[m_i] && !dpc_running[m_i], ENV_R7);
+        m_i++
+    :: else -> break
+    od;
     STORK_EVENT_HOOK(EV_RELEASED, 0, 0, 0, 0, 0, 0)
 }

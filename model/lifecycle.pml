@@ -22,6 +22,44 @@
  *                              SP_RETURN_FOUND, ENV-E2). Then no routine runs and no removal
  *                              comes: the adapter is released once its callbacks have run, and
  *                              whatever the start did not free leaks (ENV-R12)
+ * and, for the removal kinds and the stop (spec/environment.md ENV-R; each a cpp macro naming
+ * an inline, as HW_REMOVAL_NOTICE; a hook left undefined is a notification the miniport ignores,
+ * or for HW_SURPRISE_CONTROL one it did not mark supported, which Storport does not send):
+ *   HW_REMOVE_SRB              the adapter remove SRB (StorRemoveDevice), handed through
+ *                              HwStartIo: the orderly removal's first step (ENV-R1), and a
+ *                              step that may follow a surprise removal (ENV-R3)
+ *   HW_SURPRISE_CONTROL        HwAdapterControl(ScsiAdapterSurpriseRemoval), below DISPATCH
+ *   HW_SURPRISE_SRB            the StorSurpriseRemoval SRB, through HwStartIo
+ *                              A surprise removal sends the control and the SRB in either
+ *                              order, or either alone, and the remove SRB may follow (ENV-R3).
+ *                              Defining any of these three makes every run choose orderly or
+ *                              surprise removal; each handler runs while the routines may
+ *                              still run (ENV-R6), and removal has begun (ENV-R4)
+ *   HW_STOP_ADAPTER            HwAdapterControl(ScsiStopAdapter), at DIRQL (ENV-E15): at
+ *                              removal, once the routines have finished (ENV-R5), before
+ *                              HW_REMOVE; and, defining it, also a stop that is not a removal
+ *                              (ENV-R9): once per life, when no routine runs, before removal;
+ *                              callbacks keep running while the adapter is stopped
+ *   HW_RESTART_ADAPTER         HwAdapterControl(ScsiRestartAdapter), at DIRQL, ending that
+ *                              stop (ENV-R11); it may `run` the routines that run again
+ * While the adapter is stopped, USE_HBA(ctx) is a violation of hba_running (ENV-R10).
+ *   HW_STARTIO                 the name of an inline name(srb): HwStartIo (ENV-E8, E9), which
+ *                              Storport calls once per request it hands, MAXSRB requests, each
+ *                              in a process of its own from the start until the stop (ENV-R5),
+ *                              in context CTX_STARTIO; srb is the request (0: none was left).
+ *                              A physical miniport's runs hold the StartIo lock, so they never
+ *                              overlap each other nor the remove and surprise-removal SRBs,
+ *                              which come through HwStartIo too (ENV-R1, R3); with
+ *                              `#define HW_VIRTUAL 1` there is no lock and any number run at
+ *                              once (ENV-E9). Its calls use status variable st; the IRQL is
+ *                              DISPATCH_LEVEL (DIRQL for half-duplex, ENV-L4: the design says)
+ *   HW_DPC                     the name of an inline name(d): the routine of DPC object d
+ *                              (storport.pml, StorPortIssueDpc), at DISPATCH_LEVEL in context
+ *                              DPC_CTX(d); HW_DPC_OBJECTS (1 or 2, default 1) says how many
+ *                              objects the miniport uses; its calls use status variable st.
+ *                              HW_DPC_EXIT(d), as HW_WORKITEM_EXIT, is its last instructions,
+ *                              atomic with its return. Each runs once per successful issue,
+ *                              also after the remove handler (ENV-E12, ENV-R6)
  *   HW_WORKITEM_EXIT(tid, cb, w, cx)  the callback's very last instructions, done atomically
  *                              with its return: plain assignments such as clearing an
  *                              "inside the callback" flag or setting a completion event. It
@@ -59,6 +97,45 @@
 #define RT_MAY_START(i) (rt_runner[i] == 0)
 #endif
 
+/* HwStartIo, once per request handed (ENV-E8, E9); a physical miniport's under the StartIo
+   lock (ENV-L1). */
+#if defined(HW_STARTIO) && !defined(HW_VIRTUAL)
+#define STARTIO_HELD(body) StorPortAcquireSpinLock(CTX_STARTIO, StartIoLock); body; StorPortReleaseSpinLock(CTX_STARTIO, StartIoLock)
+#else
+#define STARTIO_HELD(body) body
+#endif
+#ifdef HW_STARTIO
+proctype StartIoRun() {
+    byte srb, st;
+    STARTIO_HELD(SRB_HANDED(CTX_STARTIO, srb); HW_STARTIO(srb))
+}
+#endif
+
+/* A DPC object's routine runs once per issue, never overlapping itself (ENV-E12). */
+#ifdef HW_DPC
+#ifndef HW_DPC_OBJECTS
+#define HW_DPC_OBJECTS 1
+#endif
+#if HW_DPC_OBJECTS < 1 || HW_DPC_OBJECTS > MAXDPC
+#error "HW_DPC_OBJECTS is 1 or 2"
+#endif
+#ifndef HW_DPC_EXIT
+#define HW_DPC_EXIT(d) skip
+#endif
+#define DPC_PROCS HW_DPC_OBJECTS
+proctype DpcObject(byte d) {
+    byte st;                                   /* the status variable of HW_DPC's calls */
+end_idle:
+    do
+    :: d_step { dpc_queued[d] -> dpc_queued[d] = 0; dpc_running[d] = 1; mon_dpc_start(d) };
+       HW_DPC(d);
+       d_step { HW_DPC_EXIT(d); dpc_running[d] = 0; mon_dpc_return(d) }
+    od
+}
+#else
+#define DPC_PROCS 0
+#endif
+
 proctype SystemThread(byte tid) {
     byte w, cb, cx, st;
 end_idle:
@@ -75,6 +152,35 @@ end_idle:
        }
     od
 }
+
+/*
+ * The removal notifications and the stop (ENV-R1, R3, R9, R11): each prints its trace comment
+ * (mon_notice, contract.pml) and runs the miniport's handler, if it has one.
+ */
+#if defined(HW_REMOVE_SRB) || defined(HW_SURPRISE_CONTROL) || defined(HW_SURPRISE_SRB)
+#define STORK_REMOVAL_KINDS 1
+#endif
+#define N_BIT(n) (1 << (n))
+#ifdef HW_REMOVE_SRB
+#define NOTICE_REMOVE_SRB() d_step { mon_notice(N_REMOVE_SRB) }; STARTIO_HELD(HW_REMOVE_SRB())
+#else
+#define NOTICE_REMOVE_SRB() d_step { mon_notice(N_REMOVE_SRB) }
+#endif
+#ifdef HW_SURPRISE_SRB
+#define NOTICE_SURPRISE_SRB() d_step { mon_notice(N_SURPRISE_SRB) }; STARTIO_HELD(HW_SURPRISE_SRB())
+#else
+#define NOTICE_SURPRISE_SRB() d_step { mon_notice(N_SURPRISE_SRB) }
+#endif
+#ifdef HW_SURPRISE_CONTROL
+#define NOTICE_SURPRISE_CONTROL() d_step { mon_notice(N_SURPRISE_CONTROL) }; HW_SURPRISE_CONTROL()
+#else
+#define NOTICE_SURPRISE_CONTROL() skip     /* not marked supported: not sent (ENV-E6) */
+#endif
+#ifdef HW_RESTART_ADAPTER
+#define NOTICE_RESTART() d_step { mon_adapter_restart() }; HW_RESTART_ADAPTER()
+#else
+#define NOTICE_RESTART() d_step { mon_adapter_restart() }
+#endif
 
 /* _nr_pr counts the never claim as a process when there is one: in the claim runs, which
    select one claim (pan -N); the safety runs compile every claim out (pan.c -DNOCLAIM), so a
@@ -101,6 +207,9 @@ end_idle:
  */
 init {
     byte st, i;
+#ifdef STORK_REMOVAL_KINDS
+    byte notices;                              /* N_BIT(n) for each notification sent */
+#endif
     atomic {
         STORK_INIT_HOOK();
         i = 0;
@@ -109,6 +218,13 @@ init {
         :: else -> break
         od;
         i = 0;
+#ifdef HW_DPC
+        do
+        :: i < HW_DPC_OBJECTS -> run DpcObject(i + 1); i++
+        :: else -> break
+        od;
+        i = 0;
+#endif
         HW_FIND_ADAPTER();
 #ifdef HW_START_FAILED
         if
@@ -116,14 +232,50 @@ init {
         :: else
         fi;
 #endif
+#ifdef HW_STARTIO
+        do
+        :: i < MAXSRB -> run StartIoRun(); i++
+        :: else -> break
+        od;
+        i = 0;
+#endif
         HW_START()
     }
+#ifdef HW_STOP_ADAPTER
+    /* ENV-R9, R11: a stop that is not a removal, and its restart, at most once per life, when
+       no routine runs (ENV-R5); the callbacks run on across it (ENV-E21). */
+    if
+    :: skip
+    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE ->
+        HW_STOP_ADAPTER();
+        d_step { mon_adapter_stop() };         /* stopped once the handler has returned */
+        NOTICE_RESTART()
+    fi;
+#endif
     d_step { STORK_REMOVAL_GATE -> rt_removing = 1; mon_remove_begin() }
 #ifdef HW_REMOVAL_NOTICE
     HW_REMOVAL_NOTICE();                       /* ENV-R6: the routines may still be running */
 #endif
-    (_nr_pr == NTHREADS + 1 + NEVER_CLAIMS);   /* only init and the system threads are left */
+#ifdef STORK_REMOVAL_KINDS
+    /* Orderly: the remove SRB alone (ENV-R1). Surprise: the control and the surprise SRB in
+       either order or either alone, then the remove SRB or not (ENV-R3). One loop, so that
+       each handler is one piece of code (pan's unreached report is per piece). */
+    do
+    :: (notices & N_BIT(N_SURPRISE_CONTROL)) == 0 ->
+        notices = notices | N_BIT(N_SURPRISE_CONTROL); NOTICE_SURPRISE_CONTROL()
+    :: (notices & N_BIT(N_SURPRISE_SRB)) == 0 ->
+        notices = notices | N_BIT(N_SURPRISE_SRB); NOTICE_SURPRISE_SRB()
+    :: NOTICE_REMOVE_SRB(); break
+    :: notices != 0 -> break
+    od;
+    notices = 0;
+#endif
+    (_nr_pr == NTHREADS + 1 + DPC_PROCS + NEVER_CLAIMS);   /* only init, the system threads and DPC objects are left */
     /* A process stuck here or anywhere else is pan's "invalid end state": terminates, WI-M9. */
+#ifdef HW_STOP_ADAPTER
+    HW_STOP_ADAPTER();                         /* ScsiStopAdapter at removal: ENV-R1, R5 */
+    d_step { mon_adapter_stop() };
+#endif
     HW_REMOVE();
     /* atomic, not d_step: a hook may end in a loop's break, whose jump may not enter a d_step */
     atomic { mon_remove_end(); st = 0 };

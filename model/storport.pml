@@ -8,7 +8,7 @@
  * macros mark what the lifecycle checks need to know of the miniport's own resources:
  * RELEASE_RESOURCES() in the remove handler where it frees what lives outside
  * HwDeviceExtension (queues, DMA memory), and USE_RESOURCES(ctx) where a routine or callback
- * touches them (WI-M8).
+ * touches them (WI-M8), and USE_HBA(ctx) where it touches the HBA itself (ENV-R10).
  *
  * Each API call is one atomic step (WI-P2): the runtime computes its status from its own
  * state (rt_*), then the monitor (contract.pml) checks that status against the contract and
@@ -181,6 +181,11 @@ inline print_allowed() {
     :: else -> break
     od
 }
+
+/* DPC objects 1..MAXDPC (below, with their API): queued, running. */
+#define MAXDPC 2
+bit dpc_queued[MAXDPC + 1];
+bit dpc_running[MAXDPC + 1];
 
 #include "contract.pml"
 
@@ -358,6 +363,41 @@ inline RELEASE_RESOURCES() {
 }
 inline USE_RESOURCES(ctx) {
     d_step { mon_use_resources(ctx) }
+}
+
+/*
+ * DPC objects (spec/environment.md ENV-E12, M8): STOR_DPCs 1 and 2, initialised before any
+ * routine runs. StorPortIssueDpc queues one (ok := TRUE) unless it is already queued
+ * (ok := FALSE, nothing done); its routine, the design's HW_DPC (lifecycle.pml), then runs
+ * once at DISPATCH_LEVEL, never overlapping itself. StorPortCancelDpc dequeues a queued one
+ * (ok := TRUE); FALSE means it is running or has run, and the call does not wait. Nothing
+ * Storport does at removal drains them (ENV-R6): they may run after the remove handler, and
+ * one queued or running at the adapter's release breaks ENV-R7. Trace comments, not events.
+ */
+#define DPC_CTX(d) (d == 1 -> CTX_DPC : CTX_DPC2)
+#define StorPortIssueDpc(ctx, d, ok) rt_api_issue_dpc(ctx, d, ok)
+#define StorPortCancelDpc(ctx, d, ok) rt_api_cancel_dpc(ctx, d, ok)
+inline rt_api_issue_dpc(ctx, d, ok) {
+    d_step { ok = !dpc_queued[d]; dpc_queued[d] = 1; mon_dpc_issue(ctx, d, ok) }
+}
+inline rt_api_cancel_dpc(ctx, d, ok) {
+    d_step { ok = dpc_queued[d]; dpc_queued[d] = 0; mon_dpc_cancel(ctx, d, ok) }
+}
+
+/*
+ * Storport's StartIo lock (ENV-L1, L2, M6), held by Storport around each HwStartIo of a
+ * physical miniport (the HW_STARTIO role, lifecycle.pml) and taken by the miniport elsewhere
+ * with StorPortAcquireSpinLock(ctx, StartIoLock). Acquiring it while it is held waits; one
+ * context acquiring it twice (HwStartIo taking it, ENV-L2) waits for ever: `terminates`.
+ */
+#define StartIoLock 1
+bit sp_startio_lock;
+#define StorPortAcquireSpinLock(ctx, lock) atomic { (lock == StartIoLock && !sp_startio_lock) -> sp_startio_lock = 1 }
+#define StorPortReleaseSpinLock(ctx, lock) sp_startio_lock = 0
+
+/* The miniport touches its HBA (registers, hardware queues): ENV-R10, hba_running. */
+inline USE_HBA(ctx) {
+    d_step { mon_use_hba(ctx) }
 }
 
 /*

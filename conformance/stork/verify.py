@@ -221,7 +221,7 @@ def _state_changes(lines: list[str], states: list[dict[str, str]],
     that step and the next (a trace event, or a request or pause of the environment)."""
     marks = [i for i, ln in enumerate(lines)
              if (ln.strip().split(" ", 1)[0] in tracefmt.EVENT_WORDS and ln.strip() != "loop")
-             or ln.startswith(("# request ", "# adapter "))]
+             or ln.startswith(("# request ", "# adapter ", "# removal: ", "# dpc object "))]
     after: dict[int, str] = {}
     shown: dict[str, str] = {}
     for k, i in enumerate(marks):
