@@ -79,9 +79,14 @@ _CPP_ERR = re.compile(r"^(?P<file>[^:\s]+):(?P<line>\d+):(?:\d+:)? (?:fatal )?er
 _SPIN_ERR = re.compile(r"^spin: (?P<file>[^:\s]+):(?P<line>\d+),? (?:Error: )?(?P<msg>.*)$", re.M)
 
 
-def generate(design: Path, workdir: Path, defines: list[str]) -> None:
-    """spin -a: write pan.c for the design into workdir, or raise SpinInputError."""
+def generate(design: Path, workdir: Path, defines: list[str], text: str | None = None) -> None:
+    """spin -a: write pan.c for the design into workdir, or raise SpinInputError. `text`: the
+    design already preprocessed with these defines (preprocess), which spin then reads as it
+    is (-Pcat), in a file of the design's name: the same pan.c, less one cpp."""
     cmd = ["spin", "-a"] + [f"-D{d}" for d in defines] + [str(design.resolve())]
+    if text is not None:
+        (workdir / design.name).write_text(text, encoding="utf-8", errors="surrogateescape")
+        cmd = ["spin", "-a", "-Pcat", design.name]
     p = _run(cmd, workdir)
     out = p.stdout + p.stderr
     if p.returncode != 0 or not (workdir / "pan.c").exists() or "Error" in out:

@@ -24,6 +24,7 @@ import re
 import shutil
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -350,14 +351,14 @@ class _Pan:
     def _build(self, safety: bool) -> None:
         hook = switch_hook(self.switches) if self.switches is not None else ""
         root = pancache.cache_root() if self.opts.cache else None
-        text = preprocess(self.design, self.flags) if root else None
+        text = preprocess(self.design, self.flags)     # None: cpp fails, spin -a says why
         name = None
         if root and text is not None:
             cmd = compile_command(self.opts, safety, "stork_pan.c" if hook else "pan.c")
             name = pancache.key(text, self.flags, cmd, hook)
             if pancache.restore(root, name, self.workdir):
                 return
-        generate(self.design, self.workdir, self.flags)
+        generate(self.design, self.workdir, self.flags, text)
         compile_pan(self.workdir, self.opts, safety, self.switches)
         if root and name:
             pancache.store(root, name, self.workdir)
@@ -448,6 +449,15 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
                               res.memory_mb, res.error_line, text,
                               _keep(res.trail, out_dir, design, prop, text))
 
+    def later_violation(prop: Property, res: PanResult, pan: _Pan) -> Future:
+        """violation(), replayed on the replay thread while the next search runs: from a copy
+        of the trail, which that search will overwrite."""
+        if res.trail is not None and res.trail.exists():
+            keep = pan.workdir / f"found.{prop.name}.trail"
+            shutil.copyfile(res.trail, keep)
+            res = replace(res, trail=keep)
+        return replays.submit(violation, prop, res, pan, None)
+
     def no_violation(prop: Property, res: PanResult, pan: _Pan) -> PropertyResult:
         if not res.complete:
             return PropertyResult(prop, INCOMPLETE, res.states, res.depth, res.seconds,
@@ -465,10 +475,19 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
     # pan; each search switches off, at run time, the properties already found violated.
     remaining = [p for p in selected if p.kind in ("assertion", "design", "progress")]
     progress_pending = [p for p in remaining if p.kind == "progress"]
+    claims = [p for p in selected if p.kind in ("LTL", DESIGN_LTL)]
+    claim_flags = base + [f"STORK_OFF_{p.name}" for p in switchable] + ["STORK_LIVENESS"]
     safety_pan = None
-    if remaining:
-        safety_pan = _Pan(design, base, opts, safety=True, switches=[p.name for p in switchable])
+    replays = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stork-replay")
+    builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stork-build")
+    # The claims' pan is built while the safety searches run (it is needed unless terminates
+    # is found deadlocking and nothing else is a claim: then it is built for nothing).
+    claim_pan = builder.submit(_Pan, design, claim_flags, opts, False) \
+        if claims or progress_pending else None
     try:
+        if remaining:
+            safety_pan = _Pan(design, base, opts, safety=True, switches=[p.name for p in switchable])
+        found: list[PropertyResult | Future] = []
         while remaining:
             off = [p.name for p in switchable if p not in remaining]
             args = [] if any(p.kind == "progress" for p in remaining) else ["-E"]
@@ -476,7 +495,7 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
             opts = safety_pan.next_options(res)
             if res.errors:
                 prop = _attribute(res.error_line, remaining)
-                out.results.append(violation(prop, res, safety_pan, None))
+                found.append(later_violation(prop, res, safety_pan))
                 remaining.remove(prop)
                 if prop in progress_pending:
                     progress_pending.remove(prop)
@@ -486,24 +505,28 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
                         continue               # no deadlock; the claim run looks for livelocks
                     if p in progress_pending:
                         progress_pending.remove(p)
-                    out.results.append(no_violation(p, res, safety_pan))
+                    found.append(no_violation(p, res, safety_pan))
                 remaining = []
 
         # Claims: callback_eventually, terminates' livelocks, the design's own ltl.
-        claims = [p for p in selected if p.kind in ("LTL", DESIGN_LTL)] + progress_pending
+        claims += progress_pending
         if claims:
-            flags = base + [f"STORK_OFF_{p.name}" for p in switchable] + ["STORK_LIVENESS"]
-            pan = _Pan(design, flags, opts, safety=False)
+            pan = claim_pan.result()
+            claim_pan = None
+            if pan.opts != opts:                   # a slow safety search: gcc -O2 pays
+                pan.close()
+                pan = _Pan(design, claim_flags, opts, safety=False)
             try:
                 for prop in claims:
                     res = pan.run(["-a", "-f", "-N", prop.name], budget)
                     if res.errors:
                         _attribute(res.error_line, [prop])
-                        out.results.append(violation(prop, res, pan, prop.name))
+                        found.append(violation(prop, res, pan, prop.name))
                     else:
-                        out.results.append(no_violation(prop, res, pan))
+                        found.append(no_violation(prop, res, pan))
             finally:
                 pan.close()
+        out.results = [r.result() if isinstance(r, Future) else r for r in found]
 
         for r in out.results:
             if more and r.verdict == VIOLATED and r.prop.kind in ("assertion", "design", "progress"):
@@ -522,6 +545,10 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
                         seen.add(shape(text))
                         r.others.append(text)
     finally:
+        replays.shutdown(wait=True, cancel_futures=True)
+        builder.shutdown(wait=True, cancel_futures=True)
+        if claim_pan is not None and not claim_pan.cancelled() and claim_pan.exception() is None:
+            claim_pan.result().close()             # built, and not needed or not reached
         if safety_pan is not None:
             safety_pan.close()
 

@@ -52,7 +52,7 @@ def test_one_safety_compile_for_every_violated_property(monkeypatch, cache: Path
     res = verify_mod.verify(shipped.path, shipped.defines)
     violated = [r.prop.name for r in res.results if r.verdict == "VIOLATED"]
     assert len(violated) == 4, violated                  # four safety searches, one after another
-    assert calls == [True, False]                        # one safety pan, one for the claims
+    assert sorted(calls) == [False, True]                # one safety pan, one for the claims
     assert not cache.exists()
 
 
@@ -102,7 +102,7 @@ def test_cached_pans_give_the_same_results_without_compiling(monkeypatch, cache:
     # --no-cache compiles
     calls.clear()
     verify_mod.verify(design, [], opts=PanOptions(cache=False))
-    assert calls == [True, False]
+    assert sorted(calls) == [False, True]
 
 
 def test_a_changed_include_is_another_entry(tmp_path: Path, cache: Path) -> None:
