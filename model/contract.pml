@@ -8,8 +8,11 @@
  * (spec/contract.md): both are hidden variables, which cost no state but appear in SPIN's
  * "assertion violated" message, which is how `stork verify` tells the properties apart.
  *
- * A property is compiled out with -DSTORK_OFF_<property>; `stork verify` does that to look
- * for violations of the others once one is found.
+ * A property is switched off by setting its name variable to 1, which makes its assertions
+ * true: `stork verify` compiles one pan for all of them and, once one is found violated, sets
+ * it at run time (STORK_OFF=<property>, conformance/stork/spin.py switch_hook) to look for
+ * violations of the others. -DSTORK_OFF_<property> compiles it out (the claims' pan, other
+ * hosts, check-trace, gen).
  *
  * With -DSTORK_NOTE_MINIPORT (`stork check-trace`), a property the miniport keeps is noted
  * instead of asserted: its check prints "stork-note PROPERTY RULE" and the run goes on, so a

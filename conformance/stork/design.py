@@ -3,15 +3,13 @@ properties and bounds, and whether it tampers with the monitor (refused)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from stork.paths import MODEL_DIR, ROOT
+from stork.spin import preprocess
 
 
 class DesignError(Exception):
@@ -154,17 +152,12 @@ _MARKER = re.compile(r'^# (\d+) "([^"]*)"')
 
 @lru_cache(maxsize=64)
 def _expanded(design: str, defines: tuple[str, ...], stamp: float) -> tuple[tuple[str, int, str], ...]:
-    cc = shutil.which("gcc") or shutil.which("cc")
-    if cc is None:
-        return ()
-    env = dict(os.environ, CPATH=str(MODEL_DIR))
-    p = subprocess.run([cc, "-std=gnu99", "-E", "-x", "c", *[f"-D{d}" for d in defines], design],
-                       capture_output=True, text=True, errors="replace", env=env)
-    if p.returncode != 0:
+    cpp = preprocess(Path(design), list(defines))
+    if cpp is None:
         return ()                     # spin -a reports the error, with its file and line
     own = {str(x) for x in sources(Path(design))}
     out, file, line = [], "", 0
-    for text in p.stdout.splitlines():
+    for text in cpp.splitlines():
         m = _MARKER.match(text)
         if m:
             line, file = int(m.group(1)), str(Path(m.group(2)).resolve())

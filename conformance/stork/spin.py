@@ -41,6 +41,7 @@ class PanOptions:
     compiler: str = "auto"            # "auto": tcc where installed, else gcc; or "tcc", "gcc"
     compress: str = ""                # "", "COLLAPSE" (exact), "HC4" or "BITSTATE" (incomplete)
     extra_cc: list[str] = field(default_factory=list)
+    cache: bool = True                # keep compiled pans (stork.pancache), unless STORK_NO_CACHE
 
 
 @dataclass
@@ -78,9 +79,14 @@ _CPP_ERR = re.compile(r"^(?P<file>[^:\s]+):(?P<line>\d+):(?:\d+:)? (?:fatal )?er
 _SPIN_ERR = re.compile(r"^spin: (?P<file>[^:\s]+):(?P<line>\d+),? (?:Error: )?(?P<msg>.*)$", re.M)
 
 
-def generate(design: Path, workdir: Path, defines: list[str]) -> None:
-    """spin -a: write pan.c for the design into workdir, or raise SpinInputError."""
+def generate(design: Path, workdir: Path, defines: list[str], text: str | None = None) -> None:
+    """spin -a: write pan.c for the design into workdir, or raise SpinInputError. `text`: the
+    design already preprocessed with these defines (preprocess), which spin then reads as it
+    is (-Pcat), in a file of the design's name: the same pan.c, less one cpp."""
     cmd = ["spin", "-a"] + [f"-D{d}" for d in defines] + [str(design.resolve())]
+    if text is not None:
+        (workdir / design.name).write_text(text, encoding="utf-8", errors="surrogateescape")
+        cmd = ["spin", "-a", "-Pcat", design.name]
     p = _run(cmd, workdir)
     out = p.stdout + p.stderr
     if p.returncode != 0 or not (workdir / "pan.c").exists() or "Error" in out:
@@ -89,6 +95,21 @@ def generate(design: Path, workdir: Path, defines: list[str]) -> None:
             raise SpinInputError(f"{m.group('file')}:{m.group('line')}: {m.group('msg').strip()}")
         first = next((ln for ln in out.splitlines() if ln.strip()), "spin failed")
         raise SpinInputError(f"{design}: {first.strip()}")
+
+
+SPIN_CPP = ["gcc", "-std=gnu99", "-E", "-x", "c"]    # the preprocessor spin -a runs (spin -V 6.5)
+
+
+def preprocess(design: Path, defines: list[str]) -> str | None:
+    """The design with these -D as spin -a reads it, after the preprocessor spin runs, with
+    model/ on the include path; None if cpp fails (spin -a then says why). Never memoised:
+    an include may change while the design file does not."""
+    cc = shutil.which(SPIN_CPP[0]) or shutil.which("cc")
+    if cc is None:
+        return None
+    p = subprocess.run([cc, *SPIN_CPP[1:], *[f"-D{d}" for d in defines], str(design.resolve())],
+                       capture_output=True, text=True, errors="replace", env=_spin_env())
+    return p.stdout if p.returncode == 0 else None
 
 
 def pan_compiler(opts: PanOptions) -> str:
@@ -107,7 +128,8 @@ def pan_compiler(opts: PanOptions) -> str:
     return cc
 
 
-def compile_pan(workdir: Path, opts: PanOptions, safety: bool) -> None:
+def compile_command(opts: PanOptions, safety: bool, source: str = "pan.c") -> list[str]:
+    """The command that compiles pan from `source` (pan.c, or the switch hook around it)."""
     flags = [opts.cc_opt, f"-DMEMLIM={opts.memlim_mb}"]
     if safety:
         flags.append("-DSAFETY")          # no cycle detection: smaller, faster pan
@@ -123,9 +145,70 @@ def compile_pan(workdir: Path, opts: PanOptions, safety: bool) -> None:
     cc = pan_compiler(opts)
     if cc.endswith("tcc"):
         flags.remove(opts.cc_opt)         # tcc does not optimise; it compiles pan.c 20x faster
-    p = _run([cc, *flags, *opts.extra_cc, "-w", "-o", "pan", "pan.c"], workdir)
+    return [cc, *flags, *opts.extra_cc, "-w", "-o", "pan", source]
+
+
+def compile_pan(workdir: Path, opts: PanOptions, safety: bool, switches: list[str] | None = None) -> None:
+    """Compile workdir/pan.c into workdir/pan; with `switches` (hidden variables of the
+    model), wrapped in switch_hook(switches), so that a run turns them on by name."""
+    source = "pan.c"
+    if switches is not None:
+        source = "stork_pan.c"
+        (workdir / source).write_text(switch_hook(switches), encoding="utf-8")
+    p = _run(compile_command(opts, safety, source), workdir)
     if p.returncode != 0:
         raise SpinToolError(f"compiling pan failed: {(p.stderr or p.stdout).strip()[:500]}")
+
+
+SWITCH_ENV = "STORK_OFF"   # the properties a switch-hooked pan checks nothing of, comma-separated
+
+
+def switch_hook(names: list[str]) -> str:
+    """C around pan.c that sets, before the search, each hidden variable named in $STORK_OFF
+    to 1. The model's assertions name their property by such a variable, always 0 otherwise:
+    `assert((c) || no_leak || WI_M7)`; set, the assertion cannot fail, so one compiled pan
+    checks any set of properties, chosen when it runs. A hidden variable is no part of the
+    state vector, and pan sets its initial value (iniglobals) before do_the_search, which the
+    macro below wraps: `do_the_search()` (the call) becomes stork_search_(), the
+    definition `do_the_search(void)` stork_search_void. A name this pan does not know stops
+    it before the search with pan's own "pan: error:" (read as incomplete, never holds)."""
+    sets = "\n".join(f'    if (stork_named(off, "{n}")) {{ {n} = 1; known++; }}' for n in names)
+    return f"""/* Generated by stork (spin.switch_hook): pan.c, its properties chosen at run time. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+void stork_search_(void);
+#define do_the_search(...) stork_search_##__VA_ARGS__(__VA_ARGS__)
+#include "pan.c"
+#undef do_the_search
+
+static int stork_named(const char *off, const char *name)
+{{
+    size_t n = strlen(name);
+    for (const char *p = strstr(off, name); p != NULL; p = strstr(p + n, name))
+        if ((p == off || p[-1] == ',') && (p[n] == ',' || p[n] == '\\0'))
+            return 1;
+    return 0;
+}}
+
+void stork_search_(void)
+{{
+    const char *off = getenv("{SWITCH_ENV}");
+    int known = 0, named = 1;
+    if (off == NULL || *off == '\\0') {{
+        stork_search_void();
+        return;
+    }}
+    for (const char *p = off; *p; p++)
+        named += *p == ',';
+{sets}
+    if (known != named) {{
+        printf("pan: error: {SWITCH_ENV}=%s names a property this pan does not have\\n", off);
+        exit(1);
+    }}
+    stork_search_void();
+}}
+"""
 
 
 def _num(pattern: str, text: str, default: float = 0) -> float:

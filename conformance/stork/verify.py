@@ -1,13 +1,16 @@
 """Verify a design: one verdict per property, each from a parsed, complete SPIN search.
 
 Safety properties (the monitor's assertions, the design's own assert(...) and terminates'
-invalid end states) share one pan, compiled with every never claim out (-DNOCLAIM): a run
-with all of them enabled either finds a violation, which names its property, or proves them
-all. A found property is then compiled out (-DSTORK_OFF_<name>, or pan -E for end states)
-and the search repeated for the rest, so a design costs one run per violated property plus
-one. The claims -- callback_eventually, terminates' `<> released` (a livelock never
-releases) and each `ltl NAME` of the design -- share a second pan, compiled once with every
-assertion out, and run one at a time (-a -f -N NAME: acceptance cycles under weak fairness).
+invalid end states) share one pan, compiled once with every never claim out (-DNOCLAIM) and
+wrapped in spin.switch_hook: a search with all of them enabled either finds a violation,
+which names its property, or proves them all. A found property is then switched off for the
+next search, at run time (STORK_OFF=<name>, or pan -E for end states), and the search repeated
+for the rest -- one search per violated property plus one, one compile. A violation that
+comes after another on every path is found so, never reported holds. The claims --
+callback_eventually, terminates' `<> released` (a livelock never releases) and each `ltl
+NAME` of the design -- share a second pan, compiled once with every assertion out, and run
+one at a time (-a -f -N NAME: acceptance cycles under weak fairness). Both pans come from
+the cache of compiled pans (stork.pancache) when they are there.
 
 Every run that finds no violation is also asked what it reached (pan's unreached-code
 report, with the model's reachability markers, -DSTORK_VERIFY): a "holds" over a search in
@@ -21,6 +24,7 @@ import re
 import shutil
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,8 +34,10 @@ from stork.design import (DesignError, check_expanded, check_source, design_glob
                           makes_assertions, names_used, own_bounds, own_ltl, sources)
 from stork.paths import MODEL_DIR, ROOT
 from stork.properties import Property, all_properties, rule_table
-from stork.spin import (PanOptions, PanResult, Unreached, compile_pan, generate, replay_pan_trail,
-                        replay_trail_with_values, run_pan)
+from stork import pancache
+from stork.spin import (SWITCH_ENV, PanOptions, PanResult, Unreached, compile_command, compile_pan,
+                        generate, preprocess, replay_pan_trail, replay_trail_with_values, run_pan,
+                        switch_hook)
 
 HOLDS, VIOLATED, INCOMPLETE, VACUOUS = "holds", "VIOLATED", "incomplete", "vacuous"
 DESIGN_LTL = "design LTL"
@@ -253,7 +259,7 @@ def counterexample(design: Path, workdir: Path, defines: list[str], trail: Path,
             events.append(SITE + call_site(int(site.group(1)), files))
         elif s.split(" ", 1)[0] in tracefmt.EVENT_WORDS or s.startswith("# "):
             events.append(s)
-        elif where and prop.kind == "design":
+        elif where and prop.kind == "design" and _names_design_assertion(lines, i):
             events.append(f"# the design's assert at {_source_line(where, design)} fails")
     events += list(after.values())
     if prop.name == "no_leak":
@@ -272,6 +278,13 @@ def counterexample(design: Path, workdir: Path, defines: list[str], trail: Path,
     except tracefmt.TraceError as e:
         raise ModelError(f"the model printed a malformed counterexample trace: {e}") from None
     return text
+
+
+def _names_design_assertion(lines: list[str], i: int) -> bool:
+    """Is the assertion spin says failed at lines[i] the design's own? spin names its text on
+    the next line. The replay goes on past a failure of a property the search had switched
+    off, which is no part of this counterexample."""
+    return i + 1 < len(lines) and "design_assertion" in lines[i + 1]
 
 
 def _source_line(where: re.Match, design: Path) -> str:
@@ -322,20 +335,40 @@ SLOW_SEARCH = 2.0    # seconds: a search this long pays for compiling the next p
 
 
 class _Pan:
-    """One generated and compiled pan for the design with a set of -D flags."""
+    """One generated and compiled pan for the design with a set of -D flags; with `switches`
+    (property names), wrapped in spin.switch_hook so that each run chooses which of those
+    properties it checks. Taken from the cache (stork.pancache) when it is there."""
 
-    def __init__(self, design: Path, flags: list[str], opts: PanOptions, safety: bool):
-        self.design, self.flags, self.opts = design, flags, opts
+    def __init__(self, design: Path, flags: list[str], opts: PanOptions, safety: bool,
+                 switches: list[str] | None = None):
+        self.design, self.flags, self.opts, self.switches = design, flags, opts, switches
         self.workdir = Path(tempfile.mkdtemp(prefix="stork-"))
         try:
-            generate(design, self.workdir, flags)
-            compile_pan(self.workdir, opts, safety)
+            self._build(safety)
         except BaseException:
             self.close()
             raise
 
-    def run(self, args: list[str], budget: _Budget) -> PanResult:
-        return run_pan(self.workdir, self.opts, args, unreached=True, time_limit=budget.left())
+    def _build(self, safety: bool) -> None:
+        hook = switch_hook(self.switches) if self.switches is not None else ""
+        root = pancache.cache_root() if self.opts.cache else None
+        text = preprocess(self.design, self.flags)     # None: cpp fails, spin -a says why
+        name = None
+        if root and text is not None:
+            cmd = compile_command(self.opts, safety, "stork_pan.c" if hook else "pan.c")
+            name = pancache.key(text, self.flags, cmd, hook)
+            if pancache.restore(root, name, self.workdir):
+                return
+        generate(self.design, self.workdir, self.flags, text)
+        compile_pan(self.workdir, self.opts, safety, self.switches)
+        if root and name:
+            pancache.store(root, name, self.workdir)
+
+    def run(self, args: list[str], budget: _Budget, off: list[str] | None = None) -> PanResult:
+        """One search; `off`: the switches whose properties it does not check."""
+        env = None if self.switches is None else {SWITCH_ENV: ",".join(off or [])}
+        return run_pan(self.workdir, self.opts, args, env=env, unreached=True,
+                       time_limit=budget.left())
 
     def next_options(self, res: PanResult) -> PanOptions:
         """Options for the next pan: gcc -O2 once a search of this one (tcc's, whose pan
@@ -409,7 +442,7 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
     out = VerifyResult(design, defines, bounds)
     design_files = sources(design)
     switchable = [p for p in props if p.kind in ("assertion", "design")]
-    base = defines + ["STORK_VERIFY"] + HOSTS[host] + host_off
+    base = ["STORK_VERIFY"] + defines + HOSTS[host] + host_off   # design.expanded's cpp, first
 
     def violation(prop: Property, res: PanResult, pan: _Pan, claim: str | None) -> PropertyResult:
         text = counterexample(design, pan.workdir, pan.flags, res.trail, prop, res.error_line,
@@ -417,6 +450,15 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
         return PropertyResult(prop, VIOLATED, res.states, res.depth, res.seconds,
                               res.memory_mb, res.error_line, text,
                               _keep(res.trail, out_dir, design, prop, text))
+
+    def later_violation(prop: Property, res: PanResult, pan: _Pan) -> Future:
+        """violation(), replayed on the replay thread while the next search runs: from a copy
+        of the trail, which that search will overwrite."""
+        if res.trail is not None and res.trail.exists():
+            keep = pan.workdir / f"found.{prop.name}.trail"
+            shutil.copyfile(res.trail, keep)
+            res = replace(res, trail=keep)
+        return replays.submit(violation, prop, res, pan, None)
 
     def no_violation(prop: Property, res: PanResult, pan: _Pan) -> PropertyResult:
         if not res.complete:
@@ -431,19 +473,31 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
         return PropertyResult(prop, verdict, res.states, res.depth, res.seconds,
                               res.memory_mb, why, reach=reach)
 
-    # Safety: assertions, the design's asserts, and terminates' invalid end states.
+    # Safety: assertions, the design's asserts, and terminates' invalid end states, in one
+    # pan; each search switches off, at run time, the properties already found violated.
     remaining = [p for p in selected if p.kind in ("assertion", "design", "progress")]
     progress_pending = [p for p in remaining if p.kind == "progress"]
-    while remaining:
-        flags = base + [f"STORK_OFF_{p.name}" for p in switchable if p not in remaining]
-        args = [] if any(p.kind == "progress" for p in remaining) else ["-E"]
-        pan = _Pan(design, flags, opts, safety=True)
-        try:
-            res = pan.run(args, budget)
-            opts = pan.next_options(res)
+    claims = [p for p in selected if p.kind in ("LTL", DESIGN_LTL)]
+    claim_flags = base + [f"STORK_OFF_{p.name}" for p in switchable] + ["STORK_LIVENESS"]
+    safety_pan = None
+    replays = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stork-replay")
+    builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stork-build")
+    # The claims' pan is built while the safety searches run (it is needed unless terminates
+    # is found deadlocking and nothing else is a claim: then it is built for nothing).
+    claim_pan = builder.submit(_Pan, design, claim_flags, opts, False) \
+        if claims or progress_pending else None
+    try:
+        if remaining:
+            safety_pan = _Pan(design, base, opts, safety=True, switches=[p.name for p in switchable])
+        found: list[PropertyResult | Future] = []
+        while remaining:
+            off = [p.name for p in switchable if p not in remaining]
+            args = [] if any(p.kind == "progress" for p in remaining) else ["-E"]
+            res = safety_pan.run(args, budget, off)
+            opts = safety_pan.next_options(res)
             if res.errors:
                 prop = _attribute(res.error_line, remaining)
-                out.results.append(violation(prop, res, pan, None))
+                found.append(later_violation(prop, res, safety_pan))
                 remaining.remove(prop)
                 if prop in progress_pending:
                     progress_pending.remove(prop)
@@ -453,46 +507,52 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
                         continue               # no deadlock; the claim run looks for livelocks
                     if p in progress_pending:
                         progress_pending.remove(p)
-                    out.results.append(no_violation(p, res, pan))
+                    found.append(no_violation(p, res, safety_pan))
                 remaining = []
-        finally:
-            pan.close()
 
-    # Claims: callback_eventually, terminates' livelocks, the design's own ltl.
-    claims = [p for p in selected if p.kind in ("LTL", DESIGN_LTL)] + progress_pending
-    if claims:
-        flags = base + [f"STORK_OFF_{p.name}" for p in switchable] + ["STORK_LIVENESS"]
-        pan = _Pan(design, flags, opts, safety=False)
-        try:
-            for prop in claims:
-                res = pan.run(["-a", "-f", "-N", prop.name], budget)
-                if res.errors:
-                    _attribute(res.error_line, [prop])
-                    out.results.append(violation(prop, res, pan, prop.name))
-                else:
-                    out.results.append(no_violation(prop, res, pan))
-        finally:
-            pan.close()
-
-    for r in out.results:
-        if more and r.verdict == VIOLATED and r.prop.kind in ("assertion", "design", "progress"):
-            flags = base + [f"STORK_OFF_{p.name}" for p in switchable if p != r.prop]
-            pan = _Pan(design, flags, opts, safety=True)
+        # Claims: callback_eventually, terminates' livelocks, the design's own ltl.
+        claims += progress_pending
+        if claims:
+            pan = claim_pan.result()
+            claim_pan = None
+            if pan.opts != opts:                   # a slow safety search: gcc -O2 pays
+                pan.close()
+                pan = _Pan(design, claim_flags, opts, safety=False)
             try:
+                for prop in claims:
+                    res = pan.run(["-a", "-f", "-N", prop.name], budget)
+                    if res.errors:
+                        _attribute(res.error_line, [prop])
+                        found.append(violation(prop, res, pan, prop.name))
+                    else:
+                        found.append(no_violation(prop, res, pan))
+            finally:
+                pan.close()
+        out.results = [r.result() if isinstance(r, Future) else r for r in found]
+
+        for r in out.results:
+            if more and r.verdict == VIOLATED and r.prop.kind in ("assertion", "design", "progress"):
+                assert safety_pan is not None
                 args = [] if r.prop.kind == "progress" else ["-E"]
-                res = pan.run(args + [f"-c{20 * more}", "-e"], budget)
+                off = [p.name for p in switchable if p != r.prop]
+                res = safety_pan.run(args + [f"-c{20 * more}", "-e"], budget, off)
                 seen = {shape(r.trace_text)}
                 for n in range(1, res.errors + 1):
-                    trail = pan.workdir / f"{design.name}{n}.trail"
+                    trail = safety_pan.workdir / f"{design.name}{n}.trail"
                     if len(r.others) >= more or not trail.exists():
                         break
-                    text = counterexample(design, pan.workdir, flags, trail, r.prop, "",
-                                          bounds, None)
+                    text = counterexample(design, safety_pan.workdir, safety_pan.flags, trail,
+                                          r.prop, "", bounds, None)
                     if shape(text) not in seen:
                         seen.add(shape(text))
                         r.others.append(text)
-            finally:
-                pan.close()
+    finally:
+        replays.shutdown(wait=True, cancel_futures=True)
+        builder.shutdown(wait=True, cancel_futures=True)
+        if claim_pan is not None and not claim_pan.cancelled() and claim_pan.exception() is None:
+            claim_pan.result().close()             # built, and not needed or not reached
+        if safety_pan is not None:
+            safety_pan.close()
 
     order = {p.name: i for i, p in enumerate(props)}
     out.results.sort(key=lambda r: order[r.prop.name])

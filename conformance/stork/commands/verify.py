@@ -78,6 +78,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--compress", choices=["none", "COLLAPSE", "HC4", "BITSTATE"], default="none",
                    help="state storage: COLLAPSE is exact; HC4 and BITSTATE may drop states, so "
                    "their 'no error' is reported as incomplete, never as holds")
+    p.add_argument("--no-cache", action="store_true",
+                   help="compile pan afresh instead of taking it from the cache of compiled pans "
+                   "($XDG_CACHE_HOME/stork/pan, default ~/.cache/stork/pan; also STORK_NO_CACHE=1)")
 
 
 def validate(args: argparse.Namespace) -> str | None:
@@ -216,7 +219,8 @@ def options(args: argparse.Namespace) -> PanOptions:
     return PanOptions(depth=args.depth, memlim_mb=args.memory, time_limit=args.time_limit,
                       cc_opt="-O2" if args.optimize else "-O0",
                       compiler="gcc" if args.optimize else args.compiler,
-                      compress="" if args.compress == "none" else args.compress)
+                      compress="" if args.compress == "none" else args.compress,
+                      cache=not args.no_cache)
 
 
 def run(args: argparse.Namespace) -> int:
