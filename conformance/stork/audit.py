@@ -64,9 +64,9 @@ class Program:
             self.workdir.cleanup()
 
 
-def build(scenario: Path, sanitize: bool = False) -> Program:
+def build(scenario: Path, sanitize: bool = False, defines: tuple[str, ...] = ()) -> Program:
     """The audit program for SCENARIO: compiled if it is a .c file (with ASan+UBSan if
-    `sanitize`), else the file itself."""
+    `sanitize`, with -D of each of `defines`: a variant's switches), else the file itself."""
     if not scenario.exists():
         raise AuditError(f"{scenario}: no such file")
     if not scenario.is_file():
@@ -87,6 +87,7 @@ def build(scenario: Path, sanitize: bool = False) -> Program:
     cmd += SANITIZE_FLAGS if sanitize else RACE_FLAGS
     for d in include_dirs():
         cmd += ["-I", str(d)]
+    cmd += [f"-D{d}" for d in defines]
     steps = [cmd + ["-c", str(scenario), "-o", str(obj)],
              compiler() + (SANITIZE_FLAGS if sanitize else []) +
              [str(obj), str(lib), "-lpthread", "-lm", "-o", str(out)]]
@@ -128,25 +129,6 @@ def has_report(output: str, status: int, as_json: bool, replay: bool) -> bool:
     return end is not None and bool(lines) and re.match(end, lines[-1]) is not None
 
 
-def scenario_of_trace(trace: Path) -> Path:
-    """The scenario a trace written by stork audit names (meta scenario PATH)."""
-    try:
-        lines = trace.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        raise AuditError(f"{trace}: cannot read: {e}") from None
-    for n, line in enumerate(lines, 1):
-        words = line.split()
-        if words[:2] == ["meta", "scenario"] and len(words) == 3:
-            path = Path(words[2])
-            for candidate in (path, trace.parent / path, ROOT / path):
-                if candidate.is_file():
-                    return candidate
-            raise AuditError(f"{trace}:{n}: scenario {words[2]} not found; give it: "
-                             f"stork audit SCENARIO --replay {trace}")
-    raise AuditError(f"{trace}:1: no 'meta scenario' line; give the scenario: "
-                     f"stork audit SCENARIO --replay {trace}")
-
-
 @dataclass(frozen=True)
 class Expectation:
     """What a shipped scenario's header says its audit finds: ` * expect: clean`,
@@ -173,12 +155,16 @@ def expectation(scenario: Path) -> Expectation:
     m = re.search(r"^ \* expect: (.*)$", text, re.M)
     if not m:
         raise AuditError(f"{scenario}: no ' * expect:' line in its header")
-    word = m.group(1).strip()
     opts = re.search(r"^ \* audit: (.*)$", text, re.M)
-    words = ("clean", "incomplete", "refused")
-    return Expectation(frozenset() if word in words else frozenset(word.split()),
-                       word == "incomplete", tuple(opts.group(1).split()) if opts else (),
-                       word == "refused")
+    return expectation_of(m.group(1), tuple(opts.group(1).split()) if opts else ())
+
+
+def expectation_of(words: str, options: tuple[str, ...]) -> Expectation:
+    """The expectation the words after `expect:` say (a header's, or a variant's line)."""
+    word = words.strip()
+    verdicts = ("clean", "incomplete", "refused")
+    return Expectation(frozenset() if word in verdicts else frozenset(word.split()),
+                       word == "incomplete", options, word == "refused")
 
 
 def run_json(program: Path, args: list[str], timeout: float = 600) -> tuple[int, dict]:

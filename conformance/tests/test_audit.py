@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from stork import audit as audit_mod
-from stork import check_trace
+from stork import check_trace, scenarios
+from stork.suite import variants as design_variants
 from stork import trace as trace_reader
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +24,8 @@ BUILT_ASAN = LIBEXEC / "check" / "asan" / "scenarios"
 
 pytestmark = pytest.mark.skipif(not BUILT.is_dir(), reason="C harness not built (no audit programs)")
 
-ALL = sorted(p.stem for p in SCENARIOS.glob("*.c"))
+SHIPPED = {s.name: s for s in scenarios.shipped()}     # the files and variants.txt's variants
+ALL = sorted(SHIPPED)
 # WI-M10 is a permission (a callback may queue or free other workers): nothing to break.
 OBLIGATIONS = [f"WI-M{i}" for i in range(1, 12) if i != 10]
 # Data races need the scenario compiled with -fsanitize=thread, which ASan excludes: the ASan
@@ -34,12 +35,12 @@ RACES = "WI-M11"
 
 def expected(name: str) -> tuple[set[str], list[str]]:
     """The rules a scenario's header expects (empty: clean or incomplete) and its audit options."""
-    e = audit_mod.expectation(SCENARIOS / f"{name}.c")
+    e = SHIPPED[name].expectation()
     return set(e.rules), list(e.options)
 
 
 def incomplete(name: str) -> bool:
-    return audit_mod.expectation(SCENARIOS / f"{name}.c").incomplete
+    return SHIPPED[name].expectation().incomplete
 
 
 def audit(program: Path, *args: str) -> tuple[int, dict]:
@@ -206,6 +207,8 @@ def test_case_study_write_ups_name_files_that_exist() -> None:
         for stem, ext in names:
             where = SCENARIOS if ext == "c" else ROOT / "model" / "designs"
             assert (where / f"{stem}.{ext}").is_file(), f"{md} names {stem}.{ext}"
+        for name in re.findall(r"\(variant `([a-z_]+)`\)", text):
+            assert name in SHIPPED and name in DESIGN_VARIANTS, f"{md} names variant {name}"
 
 
 # The model's miniport properties and the obligations a C finding of each names.
@@ -217,19 +220,28 @@ PROPERTY_RULES = {
 }
 
 
+DESIGN_VARIANTS = {v.name: v for v in design_variants()}
+
+
 def twin_design(name: str) -> Path | None:
-    """The Promela design a scenario is the twin of: its 'design:' header line, or the same name."""
-    m = re.search(r"^ \* design: (\S+)$", (SCENARIOS / f"{name}.c").read_text(), re.M)
+    """The Promela design a scenario is the twin of: its 'design:' header line, or the same name
+    (a file, or a design variant: a scenario variant's twin is the design variant of its name)."""
+    if name in DESIGN_VARIANTS:
+        return DESIGN_VARIANTS[name].path
+    m = re.search(r"^ \* design: (\S+)$", SHIPPED[name].path.read_text(), re.M)
     path = ROOT / m.group(1) if m else ROOT / "model" / "designs" / f"{name}.pml"
     return path if path.exists() else None
 
 
 @pytest.mark.parametrize("name", [n for n in ALL if twin_design(n)])
 def test_c_twin_of_a_design_expects_what_the_design_expects(name: str) -> None:
-    design = twin_design(name).read_text()
-    m = re.search(r"expect: (holds|VIOLATED (.*))$", design, re.M)
-    assert m, name
-    props = set(m.group(2).split()) if m.group(2) else set()
+    if name in DESIGN_VARIANTS:
+        props = set(DESIGN_VARIANTS[name].header.expect_violated)
+    else:
+        design = twin_design(name).read_text()
+        m = re.search(r"expect: (holds|VIOLATED (.*))$", design, re.M)
+        assert m, name
+        props = set(m.group(2).split()) if m.group(2) else set()
     rules, _ = expected(name)
     for p in props:
         assert PROPERTY_RULES[p] & rules, f"{name}: the design violates {p}, the C twin expects none of {PROPERTY_RULES[p]}"
