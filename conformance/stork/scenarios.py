@@ -11,6 +11,7 @@ from pathlib import Path
 
 from stork.audit import AuditError, Expectation, expectation, expectation_of
 from stork.paths import ROOT
+from stork.variants import read_variants
 
 SCENARIOS_DIR = ROOT / "c-harness" / "check" / "scenarios"
 VARIANTS = SCENARIOS_DIR / "variants.txt"
@@ -41,23 +42,18 @@ class Scenario:
 
 def variants() -> list[Scenario]:
     """c-harness/check/scenarios/variants.txt, each line a variant of a base scenario."""
+    try:
+        lines = read_variants(VARIANTS, ".c")
+    except ValueError as e:
+        raise AuditError(str(e)) from None
     out = []
-    for n, line in enumerate(VARIANTS.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        head, sep, expect = line.partition(" expect: ")
-        words = head.split()
-        base = SCENARIOS_DIR / f"{words[1]}.c" if len(words) >= 2 else None
-        if not sep or base is None or not base.is_file() or \
-                not all("=" in w for w in words[2:]):
-            raise AuditError(f"{VARIANTS}:{n}: expected NAME BASE NAME=VALUE... expect: ...")
-        text = base.read_text(encoding="utf-8", errors="replace")
-        for switch in (w.partition("=")[0] for w in words[2:]):
+    for v in lines:
+        text = v.base.read_text(encoding="utf-8", errors="replace")
+        for switch in (w.partition("=")[0] for w in v.switches):
             if not re.search(rf"^#\s*if.*\b{re.escape(switch)}\b", text, re.M):
-                raise AuditError(f"{VARIANTS}:{n}: {switch} is no switch of {base.name} "
+                raise AuditError(f"{VARIANTS}:{v.line}: {switch} is no switch of {v.base.name} "
                                  "(no #if tests it): the variant would be its base")
-        out.append(Scenario(words[0], base, (*words[2:], f"STORK_VARIANT={words[0]}"),
-                            expect.strip()))
+        out.append(Scenario(v.name, v.base, (*v.switches, f"STORK_VARIANT={v.name}"), v.expect))
     return out
 
 
