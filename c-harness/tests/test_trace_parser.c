@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "trace.h"
+#include "stork/exit_status.h"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -95,7 +96,7 @@ int main(int argc, char **argv)
     int failures = 0, checked = 0;
     if (argc < 3) {
         fprintf(stderr, "usage: test_trace_parser VALID_DIR INVALID_DIR...\n");
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     for (int a = 1; a < argc; a++) {
         bool valid = a == 1;
@@ -142,5 +143,5 @@ int main(int argc, char **argv)
         free(names);
     }
     printf("%d trace files checked, %d failures\n", checked, failures);
-    return failures ? 1 : 0;
+    return failures ? STORK_EXIT_VIOLATED : STORK_EXIT_OK;
 }
