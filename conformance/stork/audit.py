@@ -19,6 +19,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from stork import expect
+from stork.expect import ExpectError
+from stork.expect import read as read_expectation
 from stork.paths import ROOT, libexec_dir
 
 LIBRARY = "libstork-check.a"
@@ -131,9 +134,8 @@ def has_report(output: str, status: int, as_json: bool, replay: bool) -> bool:
 
 @dataclass(frozen=True)
 class Expectation:
-    """What a shipped scenario's header says its audit finds: ` * expect: clean`,
-    ` * expect: incomplete`, ` * expect: refused` (bad input, exit 2) or
-    ` * expect: WI-M3 WI-M7 ...`, and ` * audit: OPTIONS`."""
+    """What a shipped scenario's header says its audit finds (` * expect: clean | incomplete |
+    refused | WI-M3 WI-M7 ...`, spec/expectations.md) and its ` * audit: OPTIONS`."""
 
     rules: frozenset[str]
     incomplete: bool
@@ -147,24 +149,24 @@ class Expectation:
 
 
 def expectation(scenario: Path) -> Expectation:
+    """What a scenario's header says its audit finds (AuditError at a bad or missing line)."""
     try:
-        # the header is ASCII; the rest of a scenario need not be UTF-8
-        text = scenario.read_bytes().decode("utf-8", "replace")
+        found = read_expectation(scenario, "scenario")
     except OSError as e:
         raise AuditError(f"{scenario}: cannot read: {e.strerror}") from None
-    m = re.search(r"^ \* expect: (.*)$", text, re.M)
-    if not m:
+    except ExpectError as e:
+        raise AuditError(str(e)) from None
+    if found is None:
         raise AuditError(f"{scenario}: no ' * expect:' line in its header")
-    opts = re.search(r"^ \* audit: (.*)$", text, re.M)
-    return expectation_of(m.group(1), tuple(opts.group(1).split()) if opts else ())
+    # the header is ASCII; the rest of a scenario need not be UTF-8
+    opts = re.search(r"^ \* audit: (.*)$", scenario.read_bytes().decode("utf-8", "replace"), re.M)
+    return expectation_of(found, tuple(opts.group(1).split()) if opts else ())
 
 
-def expectation_of(words: str, options: tuple[str, ...]) -> Expectation:
-    """The expectation the words after `expect:` say (a header's, or a variant's line)."""
-    word = words.strip()
-    verdicts = ("clean", "incomplete", "refused")
-    return Expectation(frozenset() if word in verdicts else frozenset(word.split()),
-                       word == "incomplete", options, word == "refused")
+def expectation_of(e: expect.Expectation, options: tuple[str, ...]) -> Expectation:
+    """A scenario's expectation (stork.expect, kind "scenario") with its audit options."""
+    return Expectation(frozenset(e.names) if e.verdict == "finds" else frozenset(),
+                       e.verdict == "incomplete", options, e.verdict == "refused")
 
 
 def run_json(program: Path, args: list[str], timeout: float = 600) -> tuple[int, dict]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stork.audit import AuditError, Expectation, expectation, expectation_of
+from stork.expect import ExpectError, parse
 from stork.paths import ROOT
 from stork.variants import read_variants
 
@@ -23,6 +24,7 @@ class Scenario:
     path: Path                  # the file compiled (a variant's base)
     defines: tuple[str, ...]    # a variant's switches and STORK_VARIANT=NAME; () for a file
     variant_expect: str = ""    # a variant's words after `expect:`
+    variant_line: int = 0       # its line in variants.txt
 
     @property
     def is_variant(self) -> bool:
@@ -37,7 +39,11 @@ class Scenario:
         """What its audit must find: a variant's line, else the file's header."""
         if not self.is_variant:
             return expectation(self.path)
-        return expectation_of(self.variant_expect, expectation(self.path).options)
+        try:
+            said = parse(self.variant_expect, "scenario", f"{VARIANTS}:{self.variant_line}")
+        except ExpectError as e:
+            raise AuditError(str(e)) from None
+        return expectation_of(said, expectation(self.path).options)
 
 
 def variants() -> list[Scenario]:
@@ -53,7 +59,8 @@ def variants() -> list[Scenario]:
             if not re.search(rf"^#\s*if.*\b{re.escape(switch)}\b", text, re.M):
                 raise AuditError(f"{VARIANTS}:{v.line}: {switch} is no switch of {v.base.name} "
                                  "(no #if tests it): the variant would be its base")
-        out.append(Scenario(v.name, v.base, (*v.switches, f"STORK_VARIANT={v.name}"), v.expect))
+        out.append(Scenario(v.name, v.base, (*v.switches, f"STORK_VARIANT={v.name}"), v.expect,
+                            v.line))
     return out
 
 

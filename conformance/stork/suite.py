@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from stork.design import DesignHeader, parse_expect, read_header
+from stork.design import DesignError, DesignHeader, read_header, set_expectation
+from stork.expect import ExpectError, parse
 from stork.paths import DESIGNS_DIR
 from stork.spin import PanOptions
 from stork.variants import read_variants
@@ -75,15 +76,18 @@ def variants() -> list[Shipped]:
     """model/designs/variants.txt, each line a variant of a base design."""
     out = []
     for v in read_variants(VARIANTS, ".pml"):
-        header = header_of_expect(v.expect, read_header(v.base).config)
+        header = header_of_expect(v.expect, read_header(v.base).config, f"{VARIANTS}:{v.line}")
         out.append(Shipped(v.name, v.base, header.config + v.switches, header))
     return out
 
 
-def header_of_expect(expect: str, config: list[str]) -> DesignHeader:
-    """A header whose expectation is `expect` (the words after `expect:`)."""
+def header_of_expect(expect: str, config: list[str], where: str) -> DesignHeader:
+    """A header whose expectation is `expect` (the words after `expect:`, at `where`)."""
     head = DesignHeader(config=list(config))
-    parse_expect(head, expect.split())
+    try:
+        set_expectation(head, parse(expect, "design", where))
+    except ExpectError as e:
+        raise DesignError(str(e)) from None
     return head
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from stork import check_trace, scenarios
+from stork.design import read_header
 from stork.suite import variants as design_variants
 from stork import trace as trace_reader
 
@@ -237,13 +238,9 @@ def twin_design(name: str) -> Path | None:
 
 @pytest.mark.parametrize("name", [n for n in ALL if twin_design(n)])
 def test_c_twin_of_a_design_expects_what_the_design_expects(name: str) -> None:
-    if name in DESIGN_VARIANTS:
-        props = set(DESIGN_VARIANTS[name].header.expect_violated)
-    else:
-        design = twin_design(name).read_text()
-        m = re.search(r"expect: (holds|VIOLATED (.*))$", design, re.M)
-        assert m, name
-        props = set(m.group(2).split()) if m.group(2) else set()
+    header = DESIGN_VARIANTS[name].header if name in DESIGN_VARIANTS else read_header(twin_design(name))
+    assert header.expect_word in ("holds", "VIOLATED"), name
+    props = set(header.expect_violated)
     rules, _ = expected(name)
     for p in props:
         assert PROPERTY_RULES[p] & rules, f"{name}: the design violates {p}, the C twin expects none of {PROPERTY_RULES[p]}"
