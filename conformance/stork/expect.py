@@ -4,7 +4,8 @@ itself on (spec/expectations.md has the grammar and the vocabulary).
     expect: VERDICT ARGUMENT...
 
 in a design's or a scenario's header comment (`expect: ...`, ` * expect: ...`), in a trace's
-comment (`# expect: ...`), or after a variant's switches in a variants list. Each verdict takes
+comment (`# expect: ...`), in a malformed trace's sidecar NAME.expect (`expect: ...`), or after
+a variant's switches in a variants list. Each verdict takes
 the arguments VOCABULARY gives it; each kind of file allows the verdicts KINDS gives it. A line
 that says anything else is an error at its file and line (ExpectError), never ignored."""
 
@@ -31,11 +32,14 @@ VOCABULARY = {
     "finds": "audit: exactly the rules named are found (written as the rule ids alone: "
              "`expect: WI-M3 WI-M7`)",
     "rejected": "check-trace: rejected at line N breaking RULE (`no rule`: the trace format's)",
+    "malformed": "a trace's parsers (C and Python): bad input at line N, the message containing "
+                 "TEXT (`at line N saying TEXT`)",
 }
 KINDS = {
     "design": ("holds", "VIOLATED", "vacuous", "incomplete", "refused"),
     "scenario": ("clean", "finds", "incomplete", "refused"),
     "trace": ("rejected",),
+    "sidecar": ("malformed",),           # NAME.expect beside a malformed NAME.trace
 }
 # A rule id (spec/contract.md, spec/environment.md), or an audit's own finding (STORK-CRASH ...).
 RULE = re.compile(r"(?:(?:WI|ENV)-[A-Z]\d+|STORK-[A-Z]+)\Z")
@@ -54,6 +58,8 @@ class Expectation:
         """The expectation as written (the canonical form)."""
         if self.verdict == "finds":
             return " ".join(self.names)
+        if self.verdict == "malformed":
+            return f"malformed at line {self.line} saying {self.names[0]}"
         if self.verdict == "rejected":
             return f"rejected at line {self.line} breaking {' '.join(self.names) or 'no rule'}"
         words = [self.verdict, *self.names]
@@ -96,6 +102,11 @@ def parse(words: str, kind: str, where: str) -> Expectation:
         if kind != "design" and args:
             raise bad("refused takes no arguments here")
         return Expectation(verdict, line=int(args[0]) if args else 0)
+    if verdict == "malformed":
+        m = re.fullmatch(r"at line (\d+) saying (.+)", " ".join(args))
+        if not m:
+            raise bad("malformed at line N saying TEXT")
+        return Expectation(verdict, (m.group(2),), line=int(m.group(1)))
     if verdict == "rejected":
         m = re.fullmatch(r"at line (\d+) breaking (?:no rule|((?:\S+ ?)+))", " ".join(args))
         if not m or (m.group(2) and not all(RULE.match(r) for r in m.group(2).split())):
@@ -116,10 +127,11 @@ def parse(words: str, kind: str, where: str) -> Expectation:
 
 def read(path: Path, kind: str, text: str | None = None) -> Expectation | None:
     """The one `expect:` line of a file (a design's or scenario's in its leading comment, a
-    trace's anywhere); None when it has none; ExpectError at a bad one or a second one."""
+    trace's or a sidecar's anywhere); None when it has none; ExpectError at a bad one or a
+    second one."""
     if text is None:
         text = path.read_bytes().decode("utf-8", "replace")
-    if kind != "trace":
+    if kind in ("design", "scenario"):
         text = text.split("*/", 1)[0] if text.lstrip().startswith("/*") else ""
     found = [(text.count("\n", 0, m.start()) + 1, m.group(1)) for m in LINE.finditer(text)]
     if len(found) > 1:

@@ -162,10 +162,10 @@ def test_json_and_several_files(stork) -> None:
 @pytest.mark.parametrize("name", sorted(p.stem for p in (GOLDEN / "invalid").glob("*.trace")))
 def test_a_malformed_trace_is_bad_input_with_its_line(name: str, stork) -> None:
     path = GOLDEN / "invalid" / f"{name}.trace"
-    line, words = (GOLDEN / "invalid" / f"{name}.expect").read_text().rstrip("\n").split("\t")
+    want = expect.read(GOLDEN / "invalid" / f"{name}.expect", "sidecar")
     r = ct.check(str(path))
     assert r.verdict == ct.BAD_INPUT
-    assert r.error.startswith(f"{path}:{line}: ") and words in r.error
+    assert r.error.startswith(f"{path}:{want.line}: ") and want.names[0] in r.error
 
 
 @pytest.mark.parametrize("body, line, words", [

@@ -15,6 +15,7 @@ KIND_FILES = {
     "design": ["model/designs/*.pml", "conformance/tests/adversarial/*.pml"],
     "scenario": ["c-harness/check/scenarios/*.c", "c-harness/check/scenarios/adversarial/*.c"],
     "trace": ["conformance/golden/rejected/*.trace"],
+    "sidecar": ["conformance/golden/invalid/*.expect", "c-harness/tests/malformed/*.expect"],
 }
 
 
@@ -48,12 +49,15 @@ def test_every_variant_states_an_expectation_in_the_one_grammar() -> None:
     ("trace", "rejected at line seven breaking WI-Q3", "rejected at line N breaking"),
     ("trace", "rejected at line 7 breaking Q3", "rejected at line N breaking"),
     ("trace", "VIOLATED no_leak", "VIOLATED is not a trace's verdict"),
+    ("sidecar", "malformed at line 3", "malformed at line N saying TEXT"),
+    ("sidecar", "rejected at line 3 breaking WI-Q3", "rejected is not a sidecar's verdict"),
 ])
 def test_a_bad_expectation_is_an_error_at_its_file_and_line(tmp_path: Path, kind: str, words: str,
                                                              why: str) -> None:
     p = tmp_path / "f"
-    p.write_text(f"# expect: {words}\n" if kind == "trace" else f"/*\n * x\n * expect: {words}\n */\n")
-    line = 1 if kind == "trace" else 3
+    p.write_text(f"# expect: {words}\n" if kind in ("trace", "sidecar")
+                 else f"/*\n * x\n * expect: {words}\n */\n")
+    line = 1 if kind in ("trace", "sidecar") else 3
     with pytest.raises(expect.ExpectError, match=f"^{p}:{line}: expect: .*{why}"):
         expect.read(p, kind)
 
