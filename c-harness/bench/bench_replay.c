@@ -55,6 +55,7 @@
 #include "stork/impl_abi.h"
 #include "pack.h"
 #include "trace.h"
+#include "stork/exit_status.h"
 
 const struct stork_impl *stork_impl_get(void); /* the reference, linked in */
 
@@ -115,7 +116,7 @@ static void put(struct text *t, const char *s)
         t->p = realloc(t->p, t->cap);
         if (!t->p) {
             fprintf(stderr, "bench_replay: out of memory\n");
-            exit(2);
+            exit(STORK_EXIT_BAD_INPUT);
         }
     }
     memcpy(t->p + t->len, s, n + 1);
@@ -315,21 +316,21 @@ int main(int argc, char **argv)
     const char *dir = sarg(argc, argv, "--dir");
     if (ntraces < 1 || rounds < 1) {
         fprintf(stderr, "bench_replay: bad arguments\n");
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     const struct stork_impl *impl = stork_impl_get();
     struct direct_stacks dstacks = {0};
     if (!direct_stacks_init(&dstacks)) {
         fprintf(stderr, "bench_replay: out of memory\n");
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     if (!baseline_checks_are_live(rounds, &dstacks))
-        return 1;
+        return STORK_EXIT_VIOLATED;
     struct text t = {0};
     size_t events = scenario_trace(&t, rounds);
     double total = (double)events * (double)ntraces;
     if (replay && lib && dir && !write_traces(&t, ntraces, dir))
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
 
     struct clocks direct = {1e9, 1e9}, on_contexts = direct, engine = direct, reader = direct,
                   program = direct, packing = direct, packed = direct, pack_both = direct,
@@ -349,7 +350,7 @@ int main(int argc, char **argv)
         keep_best(&on_contexts, t0);
         if (bad) {
             fprintf(stderr, "bench_replay: the direct program saw %d unexpected outcomes\n", bad);
-            return 1;
+            return STORK_EXIT_VIOLATED;
         }
 
         /* Reader and engine as a stork-replay child runs them: traces read, checked and
@@ -363,13 +364,13 @@ int main(int argc, char **argv)
             struct clocks c0 = now();
             for (k = 0; k < n; k++)
                 if (!parse(&t, &tr[k]))
-                    return 2;
+                    return STORK_EXIT_BAD_INPUT;
             struct clocks c1 = now();
             for (k = 0; k < n; k++) {
                 char *msg = NULL;
                 if (replay_trace(impl, "generated.trace", &tr[k], &msg, NULL, &cache) != REPLAY_PASS) {
                     fprintf(stderr, "bench_replay: replay failed:\n%s", msg ? msg : "?\n");
-                    return 1;
+                    return STORK_EXIT_VIOLATED;
                 }
             }
             struct clocks c2 = now();
@@ -389,9 +390,9 @@ int main(int argc, char **argv)
             char *packed_run[] = {(char *)replay, "--impl", (char *)lib, pack_file, NULL};
             if (!time_program(text, &program) || !time_program(pack, &packing) ||
                 !time_program(packed_run, &packed))
-                return 1;
+                return STORK_EXIT_VIOLATED;
             if (!time_pack_in_process(impl, pack_file, &cache, &pack_both, &pack_check))
-                return 1;
+                return STORK_EXIT_VIOLATED;
         }
     }
 
@@ -431,5 +432,5 @@ int main(int argc, char **argv)
     free(t.p);
     replay_cache_free(&cache);
     direct_stacks_free(&dstacks);
-    return 0;
+    return STORK_EXIT_OK;
 }

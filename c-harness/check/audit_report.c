@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "stork/exit_status.h"
 
 /* The usual way out of each obligation's break (spec/contract.md, WI-M). */
 const char *fix_for(const char *rule)
@@ -232,7 +233,7 @@ int audit_command(struct explorer *x, struct cli *c)
     if (res.error[0]) {
         fprintf(stderr, "stork-audit: %s: %s\n", x->scn->name, res.error);
         explore_result_free(&res);
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     double p = 0, miss = 1;
     if (res.pct_runs) {
@@ -284,10 +285,10 @@ int audit_command(struct explorer *x, struct cli *c)
         long runs = minimise(x, &c->o, &res.f[i]);
         if (!report_finding(x, c, &res.f[i], i, runs, json)) {
             explore_result_free(&res);
-            return 2;
+            return STORK_EXIT_BAD_INPUT;
         }
     }
-    int rc = res.nf ? 1 : res.complete ? 0 : 3;
+    int rc = res.nf ? STORK_EXIT_VIOLATED : res.complete ? STORK_EXIT_OK : STORK_EXIT_INCOMPLETE;
     if (json) {
         printf("], \"exit_status\": %d}\n", rc);
     } else if (res.nf) {

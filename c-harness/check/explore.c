@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "stork/exit_status.h"
+
 #define MAX_STACKS (MAX_CTX + 4)
 
 static double now(void)
@@ -142,7 +144,7 @@ static void record(struct explorer *x, const struct explore_opts *o, long number
             struct found *nf = realloc(res->f, (size_t)cap * sizeof *nf);
             if (!nf) {
                 fputs("stork-audit: out of memory\n", stderr);
-                exit(2);
+                exit(STORK_EXIT_BAD_INPUT);
             }
             res->f = nf;
             res->capf = cap;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "stork/exit_status.h"
 
 #ifdef STORK_CHECK_ASAN
 #include <sanitizer/common_interface_defs.h>
@@ -93,10 +94,10 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->o.limits.preempt_accesses = true;
         else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage, stdout);
-            exit(0);
+            exit(STORK_EXIT_OK);
         } else if (!v) {
             fprintf(stderr, "stork-audit: unknown option or missing value: %s\n%s", a, usage);
-            return 2;
+            return STORK_EXIT_BAD_INPUT;
         } else if (strcmp(a, "--replay") == 0)
             c->replay = argv[++i];
         else if (strcmp(a, "--out") == 0)
@@ -111,13 +112,13 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             unsigned long long s = strtoull(v, &end, 10);
             if (errno || *end || end == v) {
                 fprintf(stderr, "stork-audit: --seed wants a number, not %s\n", v);
-                return 2;
+                return STORK_EXIT_BAD_INPUT;
             }
             c->o.seed = s;
             i++;
         } else if (!parse_count(v, &n)) {
             fprintf(stderr, "stork-audit: %s wants a number >= 0, not %s\n", a, v);
-            return 2;
+            return STORK_EXIT_BAD_INPUT;
         } else if (strcmp(a, "--max-schedules") == 0 && n >= 1) {
             c->o.max_schedules = n;
             i++;
@@ -138,10 +139,10 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             i++;
         } else {
             fprintf(stderr, "stork-audit: bad option or value: %s %s\n%s", a, v, usage);
-            return 2;
+            return STORK_EXIT_BAD_INPUT;
         }
     }
-    return 0;
+    return STORK_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -156,14 +157,14 @@ int main(int argc, char **argv)
     if (c.o.limits.preempt_accesses && !race_instrumented()) {
         fprintf(stderr, "stork-audit: --preempt-at-accesses needs the scenario compiled with "
                         "-fsanitize=thread (not with --sanitize)\n");
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     struct explorer x;
     char err[300];
     if (!explorer_init(&x, &stork_scenario, err, sizeof err)) {
         fprintf(stderr, "stork-audit: %s\n", err);
         explorer_free(&x);
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     rc = supervise(&x, &c);
     explorer_free(&x);

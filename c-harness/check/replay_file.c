@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "stork/exit_status.h"
 
 static void replay_text(struct explorer *x, const struct cli *c, const struct choices *used)
 {
@@ -65,7 +66,7 @@ int replay_command(struct explorer *x, struct cli *c)
     FILE *in = fopen(c->replay, "r");
     if (!in) {
         fprintf(stderr, "stork-audit: cannot read %s: %s\n", c->replay, strerror(errno));
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     struct choices s = {0};
     char *expected = NULL, *line = NULL;
@@ -84,7 +85,7 @@ int replay_command(struct explorer *x, struct cli *c)
                     fprintf(stderr, "%s:%d: expected a number in meta schedule, got %s\n",
                             c->replay, lineno, tok);
                     fclose(in);
-                    return 2;
+                    return STORK_EXIT_BAD_INPUT;
                 }
                 choices_push(&s, (int)v, 0);
             }
@@ -98,7 +99,7 @@ int replay_command(struct explorer *x, struct cli *c)
                 fprintf(stderr, "%s:%d: expected NTHREADS=1..%d in meta config\n", c->replay,
                         lineno, MAX_THREADS);
                 fclose(in);
-                return 2;
+                return STORK_EXIT_BAD_INPUT;
             }
             if (t)
                 c->o.limits.threads = (unsigned)v;
@@ -114,9 +115,9 @@ int replay_command(struct explorer *x, struct cli *c)
         fprintf(stderr, "%s:%d: expected a 'meta schedule' line (a trace written by stork audit)\n",
                 c->replay, lineno);
         free(expected);
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
-    int rc = 2;
+    int rc = STORK_EXIT_BAD_INPUT;
     watch_phase(PH_REPLAY, 0, 0);
     if (!run_schedule(x, &c->o, s.pick, s.len)) {
         fprintf(stderr, "stork-audit: %s: %s\n", x->scn->name, x->run->error);
@@ -138,7 +139,7 @@ int replay_command(struct explorer *x, struct cli *c)
             struct choices used = {0};
             for (int i = 0; i < x->made.len; i++)
                 choices_push(&used, x->made.pick[i], x->made.n[i]);
-            rc = x->run->nf ? 1 : 0;
+            rc = x->run->nf ? STORK_EXIT_VIOLATED : STORK_EXIT_OK;
             if (c->json)
                 replay_json(x, c, &used, rc);
             else

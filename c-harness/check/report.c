@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "run.h"
+#include "stork/exit_status.h"
 
 const char *irql_name(unsigned irql)
 {
@@ -170,7 +171,7 @@ void choices_push(struct choices *c, int pick, int n)
         int *q = p ? realloc(c->n, (size_t)cap * sizeof *q) : NULL;
         if (!p || !q) {
             fputs("stork-audit: out of memory\n", stderr);
-            exit(2);
+            exit(STORK_EXIT_BAD_INPUT);
         }
         c->pick = p;
         c->n = q;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "stork/exit_status.h"
 
 #define STALL_SECS 2.0   /* past the time limit, no step for this long: the run is stuck */
 #define REPORT_SECS 60.0 /* past the time limit, the report may take this long */
@@ -42,7 +43,7 @@ static void buf_add(struct buf *b, const char *s, size_t n)
         char *p = realloc(b->p, cap);
         if (!p) {
             fputs("stork-audit: out of memory\n", stderr);
-            exit(2);
+            exit(STORK_EXIT_BAD_INPUT);
         }
         b->p = p;
         b->cap = cap;
@@ -214,13 +215,13 @@ static void rerun(struct explorer *x, const struct cli *c, const struct watch *w
         }
         run_stream = fdopen(p[1], "w");
         if (!run_stream)
-            _exit(2);
+            _exit(STORK_EXIT_BAD_INPUT);
         setvbuf(run_stream, NULL, _IONBF, 0);
         struct explore_opts o = c->o;
         o.limits.threads = (unsigned)w->threads;
         run_schedule(x, &o, w->pick, w->len);
         fputs("#! the run ended\n", run_stream);
-        _exit(0);
+        _exit(STORK_EXIT_OK);
     }
     close(p[1]);
     struct ending e;
@@ -418,7 +419,7 @@ static int report_crash(struct explorer *x, const struct cli *c, const struct wa
     }
     story_free(&s);
     free(trace.p);
-    return 1;
+    return STORK_EXIT_VIOLATED;
 }
 
 /* The child made no step past the time limit: killed; the audit is incomplete, exit 3. */
@@ -465,7 +466,7 @@ static int report_stall(struct explorer *x, const struct cli *c, const struct wa
         printf("incomplete: %s\n", msg);
     }
     free(trace.p);
-    return 3;
+    return STORK_EXIT_INCOMPLETE;
 }
 
 int supervise(struct explorer *x, struct cli *c)
@@ -475,14 +476,14 @@ int supervise(struct explorer *x, struct cli *c)
     int p[2];
     if (run_watch == MAP_FAILED || pipe(p) != 0) {
         fprintf(stderr, "stork-audit: cannot set up the child process: %s\n", strerror(errno));
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
     if (pid < 0) {
         fprintf(stderr, "stork-audit: cannot fork: %s\n", strerror(errno));
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     if (pid == 0) {
         die_with_parent();
@@ -507,7 +508,7 @@ int supervise(struct explorer *x, struct cli *c)
     struct watch *w = malloc(sizeof *w);
     if (!w) {
         fputs("stork-audit: out of memory\n", stderr);
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     *w = *run_watch;
     int rc;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "stork/exit_status.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int run_file(const char *path)
@@ -31,7 +33,7 @@ int main(int argc, char **argv)
         DIR *d = opendir(argv[i]);
         if (!d) {
             fprintf(stderr, "run_corpus: cannot open folder %s\n", argv[i]);
-            return 2;
+            return STORK_EXIT_BAD_INPUT;
         }
         struct dirent *e;
         while ((e = readdir(d))) {
@@ -42,12 +44,12 @@ int main(int argc, char **argv)
             int r = run_file(path);
             if (r < 0) {
                 closedir(d);
-                return 2;
+                return STORK_EXIT_BAD_INPUT;
             }
             n += r;
         }
         closedir(d);
     }
     printf("%d corpus inputs run\n", n);
-    return n ? 0 : 1;
+    return n ? STORK_EXIT_OK : STORK_EXIT_VIOLATED;
 }

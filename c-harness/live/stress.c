@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "pool.h"
+#include "stork/exit_status.h"
 
 const struct stork_impl *stork_impl_get(void); /* the linked-in reference */
 
@@ -182,7 +183,7 @@ int main(int argc, char **argv)
 {
     struct stress *s = calloc(1, sizeof *s);
     if (!s)
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     s->threads = arg(argc, argv, "--threads", 4);
     s->workers = arg(argc, argv, "--workers", 50);
     s->rounds = arg(argc, argv, "--rounds", 20);
@@ -190,7 +191,7 @@ int main(int argc, char **argv)
     const char *lib = sarg(argc, argv, "--impl");
     if (!s->threads || !s->workers || !s->rounds || !system || s->threads > 256) {
         fprintf(stderr, "stork-stress: bad arguments\n");
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     const struct stork_impl *impl = stork_impl_get();
     if (lib) {
@@ -199,13 +200,13 @@ int main(int argc, char **argv)
         stork_impl_get_fn *get;
         if (!sym) {
             fprintf(stderr, "stork-stress: cannot use %s: %s\n", lib, dlerror());
-            return 2;
+            return STORK_EXIT_BAD_INPUT;
         }
         memcpy(&get, &sym, sizeof get);
         impl = get();
         if (!impl || impl->abi_version != STORK_ABI_VERSION) {
             fprintf(stderr, "stork-stress: %s: no usable table\n", lib);
-            return 2;
+            return STORK_EXIT_BAD_INPUT;
         }
     }
     size_t total = s->threads * s->workers * s->rounds;
@@ -214,13 +215,13 @@ int main(int argc, char **argv)
     pthread_t *t = calloc(s->threads, sizeof *t);
     if (!s->jobs || !m || !t || !pool_start(&s->pool, impl, system)) {
         fprintf(stderr, "stork-stress: cannot start (out of memory or threads)\n");
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     for (size_t i = 0; i < s->threads; i++) {
         m[i] = (struct miniport){.s = s, .id = i, .seed = (unsigned)(i * 7919 + 1)};
         if (pthread_create(&t[i], NULL, miniport, &m[i]) != 0) {
             fprintf(stderr, "stork-stress: pthread_create failed\n");
-            return 2;
+            return STORK_EXIT_BAD_INPUT;
         }
     }
     for (size_t i = 0; i < s->threads; i++)
@@ -228,7 +229,7 @@ int main(int argc, char **argv)
     int failures = 0;
     if (!pool_quiesce(&s->pool, 60)) {
         printf("stork-stress: callbacks still queued or running after 60 s (hang)\n");
-        return 1;
+        return STORK_EXIT_VIOLATED;
     }
     /* Free what is left (callbacks freed most); then removal and the end. */
     long leftover = 0;
@@ -277,5 +278,5 @@ int main(int argc, char **argv)
     free(m);
     free(t);
     free(s);
-    return failures ? 1 : 0;
+    return failures ? STORK_EXIT_VIOLATED : STORK_EXIT_OK;
 }

@@ -29,10 +29,8 @@
 #include "junit.h"
 #include "pack.h"
 #include "runner.h"
+#include "stork/exit_status.h"
 
-#define EXIT_PASS 0
-#define EXIT_FAIL 1
-#define EXIT_BAD_INPUT 2
 
 struct args {
     const char *lib, *junit, *pack_out, *record;
@@ -51,7 +49,7 @@ static int usage(const char *why)
 {
     if (why) {
         fprintf(stderr, "stork-replay: %s (see stork-replay --help)\n", why);
-        return EXIT_BAD_INPUT;
+        return STORK_EXIT_BAD_INPUT;
     }
     fprintf(stderr, "usage: stork-replay --impl LIB.so [--junit FILE] [--timeout SECONDS] "
                     "[--batch N] [--record DIR] [-v] PATH...\n"
@@ -60,7 +58,7 @@ static int usage(const char *why)
                     "written by --pack\n"
                     "--batch N: traces per child process (default: 256 text traces, or packed "
                     "traces of 2^19 events in all)\n");
-    return EXIT_BAD_INPUT;
+    return STORK_EXIT_BAD_INPUT;
 }
 
 static bool push_job(struct args *a, struct job j)
@@ -154,7 +152,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         if (!options || s[0] != '-' || s[1] == '\0') {
             if (!add_path(a, s, err, sizeof err)) {
                 fprintf(stderr, "stork-replay: %s\n", err);
-                return EXIT_BAD_INPUT;
+                return STORK_EXIT_BAD_INPUT;
             }
         } else if (strcmp(s, "--") == 0)
             options = false;
@@ -178,7 +176,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->verbose = true;
         else if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
             usage(NULL);
-            exit(EXIT_PASS);
+            exit(STORK_EXIT_OK);
         } else {
             snprintf(err, sizeof err, "unknown option or missing value: %s", s);
             return usage(err);
@@ -190,7 +188,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         return usage("--junit, --record, --timeout, --batch and -v are for replaying, not --pack");
     if (a->njobs == 0)
         return usage("no trace files given (or none found in the folders)");
-    return 0;
+    return STORK_EXIT_OK;
 }
 
 static const char *base_name(const char *path)
@@ -208,22 +206,22 @@ static int by_base_name(const void *x, const void *y)
 
 /* --record DIR: DIR is made if missing, and each trace's recording is DIR/NAME, NAME its own
  * file name; names that several traces share get the trace's position first (NNNNNN-NAME).
- * 0, or EXIT_BAD_INPUT after printing why. */
+ * 0, or STORK_EXIT_BAD_INPUT after printing why. */
 static int plan_recordings(struct args *a)
 {
     struct stat st;
     if (mkdir(a->record, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "stork-replay: cannot make %s: %s\n", a->record, strerror(errno));
-        return EXIT_BAD_INPUT;
+        return STORK_EXIT_BAD_INPUT;
     }
     if (stat(a->record, &st) != 0 || !S_ISDIR(st.st_mode)) {
         fprintf(stderr, "stork-replay: --record %s: not a folder\n", a->record);
-        return EXIT_BAD_INPUT;
+        return STORK_EXIT_BAD_INPUT;
     }
     struct job **order = malloc(a->njobs * sizeof *order);
     if (!order) {
         fprintf(stderr, "stork-replay: out of memory\n");
-        return EXIT_BAD_INPUT;
+        return STORK_EXIT_BAD_INPUT;
     }
     for (size_t i = 0; i < a->njobs; i++)
         order[i] = &a->jobs[i];
@@ -237,7 +235,7 @@ static int plan_recordings(struct args *a)
         if (!(j->record = malloc(len))) {
             free(order);
             fprintf(stderr, "stork-replay: out of memory\n");
-            return EXIT_BAD_INPUT;
+            return STORK_EXIT_BAD_INPUT;
         }
         if (shared)
             snprintf(j->record, len, "%s/%06zu-%s", a->record, (size_t)(j - a->jobs) + 1, name);
@@ -245,10 +243,10 @@ static int plan_recordings(struct args *a)
             snprintf(j->record, len, "%s/%s", a->record, name);
     }
     free(order);
-    return 0;
+    return STORK_EXIT_OK;
 }
 
-/* Every trace through the library; 0, or EXIT_BAD_INPUT after printing why. */
+/* Every trace through the library; 0, or STORK_EXIT_BAD_INPUT after printing why. */
 static int run_all(struct args *a)
 {
     char err[1024];
@@ -261,7 +259,7 @@ static int run_all(struct args *a)
             bool owned;
             if (!job_load(&jobs[i], &t, &owned, why, sizeof why)) {
                 fprintf(stderr, "%s\n", why);
-                return EXIT_BAD_INPUT;
+                return STORK_EXIT_BAD_INPUT;
             }
             if (owned)
                 trace_free(&t);
@@ -269,7 +267,7 @@ static int run_all(struct args *a)
         fprintf(stderr, "stork-replay: %s\n", err);
         if (a->junit && !junit_write_refused(a->junit, a->lib, err))
             fprintf(stderr, "stork-replay: cannot write %s: %s\n", a->junit, strerror(errno));
-        return EXIT_BAD_INPUT;
+        return STORK_EXIT_BAD_INPUT;
     }
     if (a->record) {
         int rc = plan_recordings(a);
@@ -279,24 +277,24 @@ static int run_all(struct args *a)
     struct run_options o = {.lib = a->lib, .timeout = a->timeout, .batch = (size_t)a->batch};
     if (!runner_run(&o, jobs, n, err, sizeof err)) {
         fprintf(stderr, "stork-replay: %s\n", err);
-        return EXIT_BAD_INPUT;
+        return STORK_EXIT_BAD_INPUT;
     }
     for (size_t i = 0; i < n; i++)
         if (jobs[i].bad_input) {
             fprintf(stderr, "%s\n", jobs[i].message ? jobs[i].message : jobs[i].path);
-            return EXIT_BAD_INPUT;
+            return STORK_EXIT_BAD_INPUT;
         }
-    return 0;
+    return STORK_EXIT_OK;
 }
 
-/* --pack: every trace read and checked, then written into one pack; 0 or EXIT_BAD_INPUT. */
+/* --pack: every trace read and checked, then written into one pack; 0 or STORK_EXIT_BAD_INPUT. */
 static int write_pack(const struct args *a)
 {
     char err[1024];
     const char **paths = malloc(a->njobs * sizeof *paths);
     if (!paths) {
         fprintf(stderr, "stork-replay: out of memory\n");
-        return EXIT_BAD_INPUT;
+        return STORK_EXIT_BAD_INPUT;
     }
     for (size_t i = 0; i < a->njobs; i++)
         paths[i] = a->jobs[i].path;
@@ -304,7 +302,7 @@ static int write_pack(const struct args *a)
     free(paths);
     if (!w) {
         fprintf(stderr, "stork-replay: %s\n", err);
-        return EXIT_BAD_INPUT;
+        return STORK_EXIT_BAD_INPUT;
     }
     size_t events = 0;
     for (size_t i = 0; i < a->njobs; i++) {
@@ -313,7 +311,7 @@ static int write_pack(const struct args *a)
         if (!job_load(&a->jobs[i], &t, &owned, err, sizeof err)) {
             fprintf(stderr, "%s\n", err);
             pack_writer_abandon(w);
-            return EXIT_BAD_INPUT;
+            return STORK_EXIT_BAD_INPUT;
         }
         bool ok = pack_writer_add(w, &t, err, sizeof err);
         events += t.nevents;
@@ -322,7 +320,7 @@ static int write_pack(const struct args *a)
         if (!ok) {
             fprintf(stderr, "stork-replay: %s\n", err);
             pack_writer_abandon(w);
-            return EXIT_BAD_INPUT;
+            return STORK_EXIT_BAD_INPUT;
         }
     }
     signal(SIGPIPE, SIG_IGN); /* a FIFO whose reader left: EPIPE, reported as a write error */
@@ -330,10 +328,10 @@ static int write_pack(const struct args *a)
     signal(SIGPIPE, SIG_DFL);
     if (!written) {
         fprintf(stderr, "stork-replay: %s\n", err);
-        return EXIT_BAD_INPUT;
+        return STORK_EXIT_BAD_INPUT;
     }
     printf("packed %zu traces (%zu events) into %s\n", a->njobs, events, a->pack_out);
-    return EXIT_PASS;
+    return STORK_EXIT_OK;
 }
 
 /* The report reached stdout, or (a full disk, /dev/full) exit 2 saying it did not. */
@@ -343,7 +341,7 @@ static int flush_report(int rc)
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "stork-replay: cannot write the report: %s\n",
                 strerror(errno ? errno : EIO));
-        return EXIT_BAD_INPUT;
+        return STORK_EXIT_BAD_INPUT;
     }
     return rc;
 }
@@ -376,11 +374,11 @@ int main(int argc, char **argv)
         }
         if (a.junit && !junit_write(a.junit, a.lib, a.jobs, a.njobs)) {
             fprintf(stderr, "stork-replay: cannot write %s: %s\n", a.junit, strerror(errno));
-            rc = EXIT_BAD_INPUT;
+            rc = STORK_EXIT_BAD_INPUT;
         }
         printf("%zu passed, %zu failed\n", passed, failed);
         if (rc == 0)
-            rc = failed ? EXIT_FAIL : EXIT_PASS;
+            rc = failed ? STORK_EXIT_VIOLATED : STORK_EXIT_OK;
     }
     args_free(&a);
     return flush_report(rc);

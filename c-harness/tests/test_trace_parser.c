@@ -2,8 +2,9 @@
  * The C trace reader against the golden files shared with the Python reader:
  *   test_trace_parser VALID_DIR INVALID_DIR [INVALID_DIR...]
  * Every .trace file in VALID_DIR must parse and pass trace_check; every NAME.trace in an INVALID_DIR must
- * be rejected at the line NAME.expect names, with its substring in the message
- * (.expect: "LINE<TAB>substring").  Prints one line per failure; exit 0 iff none.
+ * be rejected at the line NAME.expect names, with its text in the message (NAME.expect:
+ * "expect: malformed at line N saying TEXT", spec/expectations.md).  Prints one line per
+ * failure; exit 0 iff none.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "trace.h"
+#include "stork/exit_status.h"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -95,7 +97,7 @@ int main(int argc, char **argv)
     int failures = 0, checked = 0;
     if (argc < 3) {
         fprintf(stderr, "usage: test_trace_parser VALID_DIR INVALID_DIR...\n");
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     for (int a = 1; a < argc; a++) {
         bool valid = a == 1;
@@ -124,7 +126,7 @@ int main(int argc, char **argv)
                 char *e = slurp(expect, &el);
                 int line = 0;
                 char words[512] = "";
-                if (!e || sscanf(e, "%d\t%511[^\n]", &line, words) < 1) {
+                if (!e || sscanf(e, "expect: malformed at line %d saying %511[^\n]", &line, words) < 2) {
                     printf("FAIL %s: missing or unreadable %s\n", path, expect);
                     failures++;
                 } else if (ok) {
@@ -142,5 +144,5 @@ int main(int argc, char **argv)
         free(names);
     }
     printf("%d trace files checked, %d failures\n", checked, failures);
-    return failures ? 1 : 0;
+    return failures ? STORK_EXIT_VIOLATED : STORK_EXIT_OK;
 }

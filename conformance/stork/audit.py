@@ -19,6 +19,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from stork import expect
+from stork.expect import ExpectError
+from stork.expect import read as read_expectation
 from stork.paths import ROOT, libexec_dir
 
 LIBRARY = "libstork-check.a"
@@ -64,9 +67,9 @@ class Program:
             self.workdir.cleanup()
 
 
-def build(scenario: Path, sanitize: bool = False) -> Program:
+def build(scenario: Path, sanitize: bool = False, defines: tuple[str, ...] = ()) -> Program:
     """The audit program for SCENARIO: compiled if it is a .c file (with ASan+UBSan if
-    `sanitize`), else the file itself."""
+    `sanitize`, with -D of each of `defines`: a variant's switches), else the file itself."""
     if not scenario.exists():
         raise AuditError(f"{scenario}: no such file")
     if not scenario.is_file():
@@ -87,6 +90,7 @@ def build(scenario: Path, sanitize: bool = False) -> Program:
     cmd += SANITIZE_FLAGS if sanitize else RACE_FLAGS
     for d in include_dirs():
         cmd += ["-I", str(d)]
+    cmd += [f"-D{d}" for d in defines]
     steps = [cmd + ["-c", str(scenario), "-o", str(obj)],
              compiler() + (SANITIZE_FLAGS if sanitize else []) +
              [str(obj), str(lib), "-lpthread", "-lm", "-o", str(out)]]
@@ -128,30 +132,10 @@ def has_report(output: str, status: int, as_json: bool, replay: bool) -> bool:
     return end is not None and bool(lines) and re.match(end, lines[-1]) is not None
 
 
-def scenario_of_trace(trace: Path) -> Path:
-    """The scenario a trace written by stork audit names (meta scenario PATH)."""
-    try:
-        lines = trace.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        raise AuditError(f"{trace}: cannot read: {e}") from None
-    for n, line in enumerate(lines, 1):
-        words = line.split()
-        if words[:2] == ["meta", "scenario"] and len(words) == 3:
-            path = Path(words[2])
-            for candidate in (path, trace.parent / path, ROOT / path):
-                if candidate.is_file():
-                    return candidate
-            raise AuditError(f"{trace}:{n}: scenario {words[2]} not found; give it: "
-                             f"stork audit SCENARIO --replay {trace}")
-    raise AuditError(f"{trace}:1: no 'meta scenario' line; give the scenario: "
-                     f"stork audit SCENARIO --replay {trace}")
-
-
 @dataclass(frozen=True)
 class Expectation:
-    """What a shipped scenario's header says its audit finds: ` * expect: clean`,
-    ` * expect: incomplete`, ` * expect: refused` (bad input, exit 2) or
-    ` * expect: WI-M3 WI-M7 ...`, and ` * audit: OPTIONS`."""
+    """What a shipped scenario's header says its audit finds (` * expect: clean | incomplete |
+    refused | WI-M3 WI-M7 ...`, spec/expectations.md) and its ` * audit: OPTIONS`."""
 
     rules: frozenset[str]
     incomplete: bool
@@ -165,20 +149,24 @@ class Expectation:
 
 
 def expectation(scenario: Path) -> Expectation:
+    """What a scenario's header says its audit finds (AuditError at a bad or missing line)."""
     try:
-        # the header is ASCII; the rest of a scenario need not be UTF-8
-        text = scenario.read_bytes().decode("utf-8", "replace")
+        found = read_expectation(scenario, "scenario")
     except OSError as e:
         raise AuditError(f"{scenario}: cannot read: {e.strerror}") from None
-    m = re.search(r"^ \* expect: (.*)$", text, re.M)
-    if not m:
+    except ExpectError as e:
+        raise AuditError(str(e)) from None
+    if found is None:
         raise AuditError(f"{scenario}: no ' * expect:' line in its header")
-    word = m.group(1).strip()
-    opts = re.search(r"^ \* audit: (.*)$", text, re.M)
-    words = ("clean", "incomplete", "refused")
-    return Expectation(frozenset() if word in words else frozenset(word.split()),
-                       word == "incomplete", tuple(opts.group(1).split()) if opts else (),
-                       word == "refused")
+    # the header is ASCII; the rest of a scenario need not be UTF-8
+    opts = re.search(r"^ \* audit: (.*)$", scenario.read_bytes().decode("utf-8", "replace"), re.M)
+    return expectation_of(found, tuple(opts.group(1).split()) if opts else ())
+
+
+def expectation_of(e: expect.Expectation, options: tuple[str, ...]) -> Expectation:
+    """A scenario's expectation (stork.expect, kind "scenario") with its audit options."""
+    return Expectation(frozenset(e.names) if e.verdict == "finds" else frozenset(),
+                       e.verdict == "incomplete", options, e.verdict == "refused")
 
 
 def run_json(program: Path, args: list[str], timeout: float = 600) -> tuple[int, dict]:

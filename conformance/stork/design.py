@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from stork.expect import Expectation, ExpectError
+from stork.expect import read as read_expectation
 from stork.paths import MODEL_DIR, ROOT
 from stork.spin import preprocess
 
@@ -18,15 +20,9 @@ class DesignError(Exception):
 
 @dataclass
 class DesignHeader:
-    """`expect:` is one of
-         holds                  every property holds
-         VIOLATED p... [rest R] exactly those are violated; every other one is R (holds, or
-                                vacuous: a design in which no run reaches the release)
-         vacuous [p...]         those (bare: all) are vacuous -- their searches reached no API
-                                call or no release -- and every other one holds
-         incomplete             the search cannot finish (within the time limit)
-         refused LINE           verify refuses the design, naming that line
-    `config:` NAME=VALUE... are bounds the design needs."""
+    """`expect:` is one of holds, VIOLATED p... [rest R], vacuous [p...], incomplete, refused
+    LINE (spec/expectations.md: the grammar of every `expect:`); `config:` NAME=VALUE... are
+    bounds the design needs."""
     expect_holds: bool | None = None           # None: the design states no expectation
     expect_violated: list[str] = field(default_factory=list)   # vacuous: the vacuous ones
     expect_rest: str = "holds"                 # what the properties not listed must be
@@ -47,35 +43,26 @@ class DesignHeader:
         return self.expect_word
 
 
-def parse_expect(head: DesignHeader, words: list[str]) -> None:
-    """Set head's expectation from the words after `expect:` (the grammar above)."""
-    if words == ["holds"]:
-        head.expect_holds, head.expect_word = True, "holds"
-    elif words and words[0] == "VIOLATED":
-        head.expect_holds, head.expect_word = False, "VIOLATED"
-        names = words[1:]
-        if len(names) >= 2 and names[-2] == "rest":
-            head.expect_rest, names = names[-1], names[:-2]
-        head.expect_violated = names
-    elif words and words[0] == "vacuous":
-        head.expect_holds, head.expect_word = False, "vacuous"
-        head.expect_violated = words[1:]          # here: the vacuous ones
-    elif words == ["incomplete"]:
-        head.expect_holds, head.expect_word = False, "incomplete"
-    elif len(words) == 2 and words[0] == "refused" and words[1].isdigit():
-        head.expect_holds, head.expect_word = False, "refused"
-        head.expect_line = int(words[1])
+def set_expectation(head: DesignHeader, e: Expectation) -> None:
+    """Set head's expectation from an `expect:` line (stork.expect, kind "design")."""
+    head.expect_holds, head.expect_word = e.verdict == "holds", e.verdict
+    head.expect_violated = list(e.names)       # vacuous: the vacuous ones
+    head.expect_rest, head.expect_line = e.rest, e.line
 
 
 def read_header(path: Path) -> DesignHeader:
+    """The design's header; DesignError at a bad `expect:` line."""
     head = DesignHeader()
     text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        found = read_expectation(path, "design", text)
+    except ExpectError as e:
+        raise DesignError(str(e)) from None
+    if found is not None:
+        set_expectation(head, found)
     comment = text.split("*/", 1)[0] if text.lstrip().startswith("/*") else ""
     for line in comment.splitlines():
         line = line.strip().lstrip("*").strip()
-        m = re.match(r"expect:\s*(.*)$", line)
-        if m:
-            parse_expect(head, m.group(1).split())
         m = re.match(r"config:\s*(.*)$", line)
         if m:
             head.config = m.group(1).split()

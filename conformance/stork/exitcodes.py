@@ -1,4 +1,5 @@
-"""Exit statuses, the same for every subcommand."""
+"""Exit statuses, the same for every subcommand; the C programs' are
+c-harness/include/stork/exit_status.h, the same names (tests/test_exit_status.py compares)."""
 
 OK = 0                # everything holds / passes
 VIOLATED = 1          # a property violated or a trace failed

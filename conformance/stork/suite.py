@@ -10,9 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from stork.design import DesignHeader, parse_expect, read_header
+from stork.design import DesignError, DesignHeader, read_header, set_expectation
+from stork.expect import ExpectError, parse
 from stork.paths import DESIGNS_DIR
 from stork.spin import PanOptions
+from stork.variants import read_variants
 from stork.verify import HOLDS, INCOMPLETE, VACUOUS, VIOLATED, VerifyResult, verify
 
 
@@ -73,23 +75,19 @@ def matches(header: DesignHeader, result: VerifyResult) -> bool:
 def variants() -> list[Shipped]:
     """model/designs/variants.txt, each line a variant of a base design."""
     out = []
-    for n, line in enumerate(VARIANTS.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        head, sep, expect = line.partition(" expect: ")
-        words = head.split()
-        base = DESIGNS_DIR / f"{words[1]}.pml" if len(words) >= 2 else None
-        if not sep or base is None or not base.is_file():
-            raise ValueError(f"{VARIANTS}:{n}: expected NAME BASE NAME=VALUE... expect: ...")
-        header = header_of_expect(expect, read_header(base).config)
-        out.append(Shipped(words[0], base, header.config + words[2:], header))
+    for v in read_variants(VARIANTS, ".pml"):
+        header = header_of_expect(v.expect, read_header(v.base).config, f"{VARIANTS}:{v.line}")
+        out.append(Shipped(v.name, v.base, header.config + v.switches, header))
     return out
 
 
-def header_of_expect(expect: str, config: list[str]) -> DesignHeader:
-    """A header whose expectation is `expect` (the words after `expect:`)."""
+def header_of_expect(expect: str, config: list[str], where: str) -> DesignHeader:
+    """A header whose expectation is `expect` (the words after `expect:`, at `where`)."""
     head = DesignHeader(config=list(config))
-    parse_expect(head, expect.split())
+    try:
+        set_expectation(head, parse(expect, "design", where))
+    except ExpectError as e:
+        raise DesignError(str(e)) from None
     return head
 
 

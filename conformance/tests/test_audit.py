@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from stork import audit as audit_mod
-from stork import check_trace
+from stork import check_trace, scenarios
+from stork.design import read_header
+from stork.suite import variants as design_variants
 from stork import trace as trace_reader
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +25,8 @@ BUILT_ASAN = LIBEXEC / "check" / "asan" / "scenarios"
 
 pytestmark = pytest.mark.skipif(not BUILT.is_dir(), reason="C harness not built (no audit programs)")
 
-ALL = sorted(p.stem for p in SCENARIOS.glob("*.c"))
+SHIPPED = {s.name: s for s in scenarios.shipped()}     # the files and variants.txt's variants
+ALL = sorted(SHIPPED)
 # WI-M10 is a permission (a callback may queue or free other workers): nothing to break.
 OBLIGATIONS = [f"WI-M{i}" for i in range(1, 12) if i != 10]
 # Data races need the scenario compiled with -fsanitize=thread, which ASan excludes: the ASan
@@ -34,12 +36,12 @@ RACES = "WI-M11"
 
 def expected(name: str) -> tuple[set[str], list[str]]:
     """The rules a scenario's header expects (empty: clean or incomplete) and its audit options."""
-    e = audit_mod.expectation(SCENARIOS / f"{name}.c")
+    e = SHIPPED[name].expectation()
     return set(e.rules), list(e.options)
 
 
 def incomplete(name: str) -> bool:
-    return audit_mod.expectation(SCENARIOS / f"{name}.c").incomplete
+    return SHIPPED[name].expectation().incomplete
 
 
 def audit(program: Path, *args: str) -> tuple[int, dict]:
@@ -88,7 +90,9 @@ def test_finding_names_rule_site_and_history() -> None:
     rc, out = audit(BUILT / "rule_never_issued_bad")
     assert rc == 1
     m3 = next(f for f in out["findings"] if f["rule"] == "WI-M3")
-    assert m3["file"].endswith("rule_never_issued_bad.c") and m3["line"] == 23
+    base = (SCENARIOS / "rule_never_issued_ok.c").read_text().splitlines()   # the variant's base
+    free = base.index("    StorPortFreeWorker(x, &x->Worker);") + 1
+    assert m3["file"].endswith("rule_never_issued_ok.c") and m3["line"] == free
     assert "the address of the HwDeviceExtension's field" in m3["message"]
     assert "holds w1" in m3["message"]
     assert "init -> SUCCESS w1" in m3["history"] and "free bad1 -> INVALID_PARAMETER" in m3["history"]
@@ -115,8 +119,8 @@ def test_every_run_is_a_valid_trace_the_reference_replays_and_the_model_accepts(
 
 
 def test_stork_audit_compiles_a_scenario_and_replays_its_finding(stork, tmp_path: Path) -> None:
-    src = SCENARIOS / "rule_free_running_bad.c"
-    r = stork("audit", str(src), "--seed", "1", "--out", str(tmp_path))
+    src = "rule_free_running_bad"      # a variant (variants.txt), by name
+    r = stork("audit", src, "--seed", "1", "--out", str(tmp_path))
     assert r.returncode == 1, r.stdout + r.stderr
     assert "FINDING" in r.stdout and "WI-M6" in r.stdout
     saved = sorted(tmp_path.glob("*.WI-M6.*.trace"))
@@ -191,7 +195,7 @@ def test_installed_stork_audits_a_scenario(tmp_path: Path) -> None:
                    capture_output=True)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "STORK_LIBEXEC_DIR")}
     r = subprocess.run([str(tmp_path / "inst" / "bin" / "stork"), "audit",
-                        str(SCENARIOS / "rule_leak_bad.c")],
+                        "rule_leak_bad"],
                        capture_output=True, text=True, env=env, cwd=tmp_path)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "WI-M7" in r.stdout
@@ -206,6 +210,8 @@ def test_case_study_write_ups_name_files_that_exist() -> None:
         for stem, ext in names:
             where = SCENARIOS if ext == "c" else ROOT / "model" / "designs"
             assert (where / f"{stem}.{ext}").is_file(), f"{md} names {stem}.{ext}"
+        for name in re.findall(r"\(variant `([a-z_]+)`\)", text):
+            assert name in SHIPPED and name in DESIGN_VARIANTS, f"{md} names variant {name}"
 
 
 # The model's miniport properties and the obligations a C finding of each names.
@@ -217,19 +223,24 @@ PROPERTY_RULES = {
 }
 
 
+DESIGN_VARIANTS = {v.name: v for v in design_variants()}
+
+
 def twin_design(name: str) -> Path | None:
-    """The Promela design a scenario is the twin of: its 'design:' header line, or the same name."""
-    m = re.search(r"^ \* design: (\S+)$", (SCENARIOS / f"{name}.c").read_text(), re.M)
+    """The Promela design a scenario is the twin of: its 'design:' header line, or the same name
+    (a file, or a design variant: a scenario variant's twin is the design variant of its name)."""
+    if name in DESIGN_VARIANTS:
+        return DESIGN_VARIANTS[name].path
+    m = re.search(r"^ \* design: (\S+)$", SHIPPED[name].path.read_text(), re.M)
     path = ROOT / m.group(1) if m else ROOT / "model" / "designs" / f"{name}.pml"
     return path if path.exists() else None
 
 
 @pytest.mark.parametrize("name", [n for n in ALL if twin_design(n)])
 def test_c_twin_of_a_design_expects_what_the_design_expects(name: str) -> None:
-    design = twin_design(name).read_text()
-    m = re.search(r"expect: (holds|VIOLATED (.*))$", design, re.M)
-    assert m, name
-    props = set(m.group(2).split()) if m.group(2) else set()
+    header = DESIGN_VARIANTS[name].header if name in DESIGN_VARIANTS else read_header(twin_design(name))
+    assert header.expect_word in ("holds", "VIOLATED"), name
+    props = set(header.expect_violated)
     rules, _ = expected(name)
     for p in props:
         assert PROPERTY_RULES[p] & rules, f"{name}: the design violates {p}, the C twin expects none of {PROPERTY_RULES[p]}"
@@ -316,7 +327,7 @@ def test_a_data_race_names_both_accesses_and_every_schedule_shows_it() -> None:
     the write, naming the other access's line and both contexts.  A race is a property of the
     run's happens-before, not of the order the audit ran the two accesses in: the default
     schedule (run 0, no decision taken) shows every one of them."""
-    src = (SCENARIOS / "rule_data_race_bad.c").read_text().splitlines()
+    src = (SCENARIOS / "rule_data_race_ok.c").read_text().splitlines()   # the variant's base
 
     def line(text: str, nth: int = 0) -> int:
         return [i for i, ln in enumerate(src, 1) if text in ln][nth]
@@ -324,15 +335,15 @@ def test_a_data_race_names_both_accesses_and_every_schedule_shows_it() -> None:
     rc, out = audit(BUILT / "rule_data_race_bad")
     assert rc == 1 and out["complete"]
     races = {f["line"]: f for f in out["findings"] if f["rule"] == RACES}
-    count_cb, count_io = line("x->count++;"), line("x->count++;", 1)
+    count_cb, count_io = line("x->count++;                    /* races"), line("x->count++;", -1)
     status = line("x->status = 1;                 /* after the event")
-    read = line("x->result = x->status;")
+    read = line("x->result = x->status;         /* races")
     # count++ on both sides: the write-write pair and the read-write pair, stats++ the same
     assert {count_cb, count_io, status} <= set(races), sorted(races)
     m = races[status]["message"]
-    assert "sys0 (the callback of w1) writes it here" in m and f"teardown reads it at rule_data_race_bad.c:{read}" in m
+    assert "sys0 (the callback of w1) writes it here" in m and f"teardown reads it at rule_data_race_ok.c:{read}" in m
     assert all(f["run"] == 0 and f["found_by"] == "exhaustive" for f in races.values())
-    assert f"rule_data_race_bad.c:{count_io}" in races[count_cb]["message"]
+    assert f"rule_data_race_ok.c:{count_io}" in races[count_cb]["message"]
     assert "startio" in races[count_cb]["message"] and "callback of w1" in races[count_cb]["message"]
     assert races[status]["trace"].startswith("stork-trace 1") and "meta schedule" in races[status]["trace"]
     assert races[status]["fix"].startswith("order the two accesses")
@@ -349,11 +360,11 @@ def test_the_race_after_the_event_is_the_one_the_wait_does_not_order() -> None:
 def test_stork_audit_instruments_a_scenario_it_compiles(stork, tmp_path: Path) -> None:
     """Through `stork audit FILE.c` (audit.py: -fsanitize=thread at compile time only, no TSan
     runtime linked) the race is found; with --sanitize (ASan) races are not checked, and it says so."""
-    src = SCENARIOS / "rule_data_race_bad.c"
-    r = stork("audit", str(src), "--json")
+    src = "rule_data_race_bad"
+    r = stork("audit", src, "--json")
     out = json.loads(r.stdout)
     assert r.returncode == 1 and out["races_checked"] and {f["rule"] for f in out["findings"]} == {RACES}
-    plain = stork("audit", str(src), "--sanitize")
+    plain = stork("audit", src, "--sanitize")
     assert plain.returncode == 0 and "data races (WI-M11): not checked" in plain.stdout
 
 

@@ -144,13 +144,13 @@ def test_out_on_a_regular_file_is_bad_input_in_one_line(stork, tmp_path: Path) -
     target = tmp_path / "a-file"
     target.write_text("")
     for opt in ("--out", "--record"):
-        r = stork("audit", str(SCENARIOS / "rule_leak_bad.c"), opt, str(target))
+        r = stork("audit", "rule_leak_bad", opt, str(target))
         assert r.returncode == 2 and "Traceback" not in r.stderr
         assert r.stderr.strip() == f"stork audit: {opt} {target}: not a folder"
 
 
 def test_replay_json_is_json(stork, tmp_path: Path) -> None:
-    stork("audit", str(SCENARIOS / "rule_free_running_bad.c"), "--seed", "1", "--out", str(tmp_path))
+    stork("audit", "rule_free_running_bad", "--seed", "1", "--out", str(tmp_path))
     (saved,) = tmp_path.glob("*.WI-M6.*.trace")
     rc, out = audit_json(stork, "--replay", str(saved))
     assert rc == 1 and out["exit_status"] == 1 and out["same_run"]

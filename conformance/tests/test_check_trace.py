@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from stork import allowed, lifecycle, trace
+from stork import allowed, expect, lifecycle, trace
 from stork import check_trace as ct
 from stork import spin
 
 GOLDEN = ROOT / "conformance" / "golden"
 HARNESS_TRACES = ROOT / "c-harness" / "tests" / "traces"
 SPEC = ROOT / "spec" / "trace-format.md"
-EXPECT = re.compile(r"^# expect: rejected at line (\d+) breaking (WI-[A-Z]\d+|no rule)$", re.M)
 
 # A liveness counterexample kept with the valid traces because it is well-formed: the model
 # rejects it, since the callback it owes never starts while the system thread is free.
@@ -65,15 +64,15 @@ def rejected_traces() -> list[Path]:
 
 @pytest.mark.parametrize("path", rejected_traces(), ids=lambda p: p.stem)
 def test_a_runtime_violation_is_rejected_at_its_line_with_its_rule(path: Path) -> None:
-    m = EXPECT.search(path.read_text())
-    assert m, f"{path.name} states no '# expect: rejected at line N breaking RULE'"
+    want = expect.read(path, "trace")
+    assert want, f"{path.name} states no '# expect: rejected at line N breaking RULE'"
     r = ct.check(str(path))
     assert r.verdict == ct.REJECTED, r.notes
-    assert r.failure.line == int(m.group(1))
-    if m.group(2) == "no rule":
+    assert r.failure.line == want.line
+    if not want.names:
         assert r.failure.rules == ()
     else:
-        assert m.group(2) in r.failure.rules
+        assert set(want.names) <= set(r.failure.rules)
         assert r.failure.keeper == "runtime"
     assert r.before or r.failure.line <= 5
 
@@ -163,10 +162,10 @@ def test_json_and_several_files(stork) -> None:
 @pytest.mark.parametrize("name", sorted(p.stem for p in (GOLDEN / "invalid").glob("*.trace")))
 def test_a_malformed_trace_is_bad_input_with_its_line(name: str, stork) -> None:
     path = GOLDEN / "invalid" / f"{name}.trace"
-    line, words = (GOLDEN / "invalid" / f"{name}.expect").read_text().rstrip("\n").split("\t")
+    want = expect.read(GOLDEN / "invalid" / f"{name}.expect", "sidecar")
     r = ct.check(str(path))
     assert r.verdict == ct.BAD_INPUT
-    assert r.error.startswith(f"{path}:{line}: ") and words in r.error
+    assert r.error.startswith(f"{path}:{want.line}: ") and want.names[0] in r.error
 
 
 @pytest.mark.parametrize("body, line, words", [

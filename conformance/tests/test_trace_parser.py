@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from stork import trace
+from stork import expect, trace
 
 SPEC = ROOT / "spec" / "trace-format.md"
 GOLDEN = ROOT / "conformance" / "golden"
@@ -73,10 +73,10 @@ def test_golden_files_agree_with_c_parser_expectations() -> None:
     for p in valid:
         trace.load(p)
     for p in invalid:
-        line, _, words = (p.with_suffix(".expect")).read_text().strip().partition("\t")
+        want = expect.read(p.with_suffix(".expect"), "sidecar")
         with pytest.raises(trace.TraceError) as e:
             trace.load(p)
-        assert e.value.line == int(line), f"{p.name}: {e.value}"
+        assert e.value.line == want.line, f"{p.name}: {e.value}"
 
 
 def test_loop_may_be_empty_a_run_that_stalls() -> None:

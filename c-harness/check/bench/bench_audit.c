@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "explore.h"
+#include "stork/exit_status.h"
 
 extern const struct stork_scenario stork_scenario_instrumented;
 
@@ -70,7 +71,7 @@ int main(int argc, char **argv)
     char err[300];
     if (!explorer_init(&x, &stork_scenario, err, sizeof err)) {
         fprintf(stderr, "bench_audit: %s\n", err);
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     struct explore_opts o = {.max_schedules = 100000000, .exhaustive_only = true,
                              .limits = {.max_steps = 10000}, .seed = 1};
@@ -84,7 +85,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_audit: the scenario did not explore clean: %s\n", res.error);
             explore_result_free(&res);
             explorer_free(&x);
-            return 2;
+            return STORK_EXIT_BAD_INPUT;
         }
         per_search = res.schedules;
         schedules += res.schedules;
@@ -102,7 +103,7 @@ int main(int argc, char **argv)
             if (!run_schedule(&x, &o, NULL, 0)) {
                 fprintf(stderr, "bench_audit: %s\n", x.run->error);
                 explorer_free(&x);
-                return 2;
+                return STORK_EXIT_BAD_INPUT;
             }
             steps = x.run->steps;
         }
@@ -125,7 +126,7 @@ int main(int argc, char **argv)
      * audit did before WI-M11), the instrumented one with every access checked. */
     if (!race_instrumented()) {
         fprintf(stderr, "bench_audit: the instrumented copy did not call __tsan_init\n");
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     double plain = 0, instr = 0;
     long per_plain = 0, per_instr = 0;
@@ -134,7 +135,7 @@ int main(int argc, char **argv)
         double q = search_rate(&stork_scenario_instrumented, true, budget / 2, &per_instr);
         if (p < 0 || q < 0) {
             fprintf(stderr, "bench_audit: a copy of the scenario did not explore clean\n");
-            return 2;
+            return STORK_EXIT_BAD_INPUT;
         }
         plain = p > plain ? p : plain;
         instr = q > instr ? q : instr;
@@ -142,7 +143,7 @@ int main(int argc, char **argv)
     if (per_plain != per_instr) {
         fprintf(stderr, "bench_audit: the copies explored %ld and %ld schedules\n", per_plain,
                 per_instr);
-        return 2;
+        return STORK_EXIT_BAD_INPUT;
     }
     printf("races:       uninstrumented, no race check: %.0f schedules/s (CPU), %.2f us each\n",
            plain, 1e6 / plain);
@@ -150,5 +151,5 @@ int main(int argc, char **argv)
            instr, 1e6 / instr);
     printf("ratio:       a schedule with the race check costs %.2fx one without (best of 3 each, "
            "%ld schedules per search)\n", plain / instr, per_plain);
-    return 0;
+    return STORK_EXIT_OK;
 }

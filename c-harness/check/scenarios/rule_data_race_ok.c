@@ -5,6 +5,14 @@
  * before its read; `stats`, a statistics counter, stays unlocked on purpose and is marked with
  * STORK_BENIGN_RACE (a lost increment only makes a displayed figure low).
  *
+ * DEFECT_DATA_RACE (its variant rule_data_race_bad, variants.txt): shared miniport state
+ * without ordering (WI-M11).  The callback and the StartIo routine both count completions with
+ * no lock (count++ on two threads: a lost update); the callback sets `done`, which the remove
+ * handler waits for, and only then writes `status`, which the remove handler reads after its
+ * wait: the wait orders what came before the set, not what the callback did after it.  Both
+ * counters of `stats` are bumped unlocked too.  Every access happens in every schedule; the
+ * audit reports the races whatever order it ran them in.
+ *
  * expect: clean
  */
 #include <storport.h>
@@ -18,13 +26,23 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 {
     (void)context;
     struct ext *x = e;
+#if DEFECT_DATA_RACE
+    x->count++;                    /* races with startio's count++ */
+    x->stats++;                    /* races with startio's stats++ */
+#else
     STORK_LOCK(&x->lock);
     x->count++;
     STORK_UNLOCK(&x->lock);
     x->stats++;
+#endif
     StorPortFreeWorker(x, worker);
+#if DEFECT_DATA_RACE
+    x->done = 1;                   /* the event the remove handler waits for */
+    x->status = 1;                 /* after the event: races with the remove handler's read */
+#else
     x->status = 1;                 /* before the event: the wait orders it */
     x->done = 1;
+#endif
 }
 
 static void dpc(void *e)
@@ -43,24 +61,34 @@ static void dpc(void *e)
 static void startio(void *e)
 {
     struct ext *x = e;
+#if !DEFECT_DATA_RACE
     STORK_LOCK(&x->lock);
+#endif
     x->count++;
+#if !DEFECT_DATA_RACE
     STORK_UNLOCK(&x->lock);
+#endif
     x->stats++;
 }
 
+#if !DEFECT_DATA_RACE
 static void find_adapter(void *e)
 {
     struct ext *x = e;
     STORK_BENIGN_RACE(&x->stats, "a statistics counter: a lost increment only shows a low figure");
 }
+#endif
 
 static void teardown(void *e)
 {
     struct ext *x = e;
     STORK_WAIT_UNTIL(x->done);
+#if DEFECT_DATA_RACE
+    x->result = x->status;         /* races with the callback's write after the set */
+#else
     x->result = x->status;         /* ordered: written before the set */
     STORK_ASSERT(x->result == 1);
+#endif
 }
 
 static const struct stork_routine routines[] = {
@@ -69,9 +97,11 @@ static const struct stork_routine routines[] = {
 };
 
 const struct stork_scenario stork_scenario = {
-    .name = "rule_data_race_ok",
+    .name = STORK_SCENARIO_NAME("rule_data_race_ok"),
     .extension_size = sizeof(struct ext),
+#if !DEFECT_DATA_RACE
     .find_adapter = find_adapter,
+#endif
     .routines = routines,
     .nroutines = 2,
     .remove = teardown,

@@ -3,6 +3,11 @@
  * finding.
  * The callback frees its worker; the remove handler frees it only if it was never queued.
  *
+ * DEFECT_DIRQL (its variant rule_dirql_bad, variants.txt): the interrupt routine (DIRQL) queues
+ * the adapter's worker itself instead of leaving it to a DPC: INVALID_IRQL, the work is not
+ * done (WI-M1). The callback frees its worker; the remove handler frees it only if it was never
+ * queued.
+ *
  * expect: clean
  */
 #include <storport.h>
@@ -24,7 +29,11 @@ static void find_adapter(void *e)
     StorPortInitializeWorker(x, &x->Worker);
 }
 
+#if DEFECT_DIRQL
+static void isr(void *e)
+#else
 static void dpc(void *e)
+#endif
 {
     struct ext *x = e;
     if (StorPortQueueWorkItem(x, callback, x->Worker, NULL) == STOR_STATUS_SUCCESS)
@@ -38,10 +47,14 @@ static void teardown(void *e)
         StorPortFreeWorker(x, x->Worker);
 }
 
+#if DEFECT_DIRQL
+static const struct stork_routine routines[] = {{"isr", STORK_DIRQL, isr}};
+#else
 static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+#endif
 
 const struct stork_scenario stork_scenario = {
-    .name = "rule_dirql_ok",
+    .name = STORK_SCENARIO_NAME("rule_dirql_ok"),
     .extension_size = sizeof(struct ext),
     .find_adapter = find_adapter,
     .routines = routines,

@@ -2,6 +2,10 @@
  * rule_double_free_ok -- as rule_double_free_bad, but whoever frees the worker clears the
  * field, and the remove handler frees only a worker still held: no finding.
  *
+ * DEFECT_DOUBLE_FREE (its variant rule_double_free_bad, variants.txt): a DPC queues the
+ * adapter's worker, whose callback frees it; the remove handler frees it again without knowing
+ * (WI-M2), on every schedule.
+ *
  * expect: clean
  */
 #include <storport.h>
@@ -16,7 +20,9 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
     (void)context;
     struct ext *x = e;
     StorPortFreeWorker(x, worker);
+#if !DEFECT_DOUBLE_FREE
     x->Worker = NULL;
+#endif
     x->done = 1;
 }
 
@@ -31,7 +37,9 @@ static void dpc(void *e)
     struct ext *x = e;
     if (StorPortQueueWorkItem(x, callback, x->Worker, NULL) != STOR_STATUS_SUCCESS) {
         StorPortFreeWorker(x, x->Worker);
+#if !DEFECT_DOUBLE_FREE
         x->Worker = NULL;
+#endif
         x->done = 1;
     }
 }
@@ -40,14 +48,18 @@ static void teardown(void *e)
 {
     struct ext *x = e;
     STORK_WAIT_UNTIL(x->done);
+#if DEFECT_DOUBLE_FREE
+    StorPortFreeWorker(x, x->Worker);
+#else
     if (x->Worker != NULL)
         StorPortFreeWorker(x, x->Worker);
+#endif
 }
 
 static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
 
 const struct stork_scenario stork_scenario = {
-    .name = "rule_double_free_ok",
+    .name = STORK_SCENARIO_NAME("rule_double_free_ok"),
     .extension_size = sizeof(struct ext),
     .find_adapter = find_adapter,
     .routines = routines,

@@ -5,13 +5,23 @@
  * the callback.  (Retrying a free on BUSY is not enough: between its dequeue and its return the
  * callback runs, and a free then succeeds under it.)  No finding.
  *
+ * DEFECT_FREE_QUEUED (its variant rule_free_queued_bad, variants.txt): a persistent worker
+ * kicked by a DPC; its callback does not free it. The remove handler frees it once and ignores
+ * the status: when the worker is still queued the free returns BUSY and frees nothing, and
+ * nothing frees it after (WI-M5); when the callback has just been dequeued, the free succeeds
+ * while the callback runs (WI-M6).
+ *
  * expect: clean
  */
 #include <storport.h>
 
 struct ext {
     PVOID Worker;
+#if DEFECT_FREE_QUEUED
+    int runs;
+#else
     int runs, in_flight;
+#endif
 };
 
 static VOID callback(PVOID e, PVOID context, PVOID worker)
@@ -20,7 +30,9 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
     (void)worker;
     struct ext *x = e;
     x->runs++;
+#if !DEFECT_FREE_QUEUED
     x->in_flight--; /* its last instruction: the callback has returned when this is 0 */
+#endif
 }
 
 static void find_adapter(void *e)
@@ -32,23 +44,29 @@ static void find_adapter(void *e)
 static void dpc(void *e)
 {
     struct ext *x = e;
+#if DEFECT_FREE_QUEUED
+    StorPortQueueWorkItem(x, callback, x->Worker, NULL);
+#else
     /* counted before the queue: once queued, the callback may run (and count down) at once */
     x->in_flight++;
     if (StorPortQueueWorkItem(x, callback, x->Worker, NULL) != STOR_STATUS_SUCCESS)
         x->in_flight--;
+#endif
 }
 
 static void teardown(void *e)
 {
     struct ext *x = e;
+#if !DEFECT_FREE_QUEUED
     STORK_WAIT_UNTIL(x->in_flight == 0);
+#endif
     StorPortFreeWorker(x, x->Worker);
 }
 
 static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
 
 const struct stork_scenario stork_scenario = {
-    .name = "rule_free_queued_ok",
+    .name = STORK_SCENARIO_NAME("rule_free_queued_ok"),
     .extension_size = sizeof(struct ext),
     .find_adapter = find_adapter,
     .routines = routines,

@@ -2,6 +2,11 @@
  * rule_free_running_ok -- the callback frees its own worker; the remove handler only waits
  * until the callback has finished and frees nothing.  No finding.
  *
+ * DEFECT_FREE_RUNNING (its variant rule_free_running_bad, variants.txt): the remove handler
+ * waits until the callback has started (not until it has returned) and frees the worker while
+ * the callback still runs on its system thread (WI-M6); the callback then frees its own worker,
+ * freed already (WI-M2 with the callback's view: WI-M4 is for a callback that freed it itself).
+ *
  * expect: clean
  */
 #include <storport.h>
@@ -37,13 +42,18 @@ static void teardown(void *e)
     struct ext *x = e;
     if (!x->queued)
         return;
+#if DEFECT_FREE_RUNNING
+    STORK_WAIT_UNTIL(x->started);
+    StorPortFreeWorker(x, x->Worker);
+#else
     STORK_WAIT_UNTIL(x->finished);
+#endif
 }
 
 static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
 
 const struct stork_scenario stork_scenario = {
-    .name = "rule_free_running_ok",
+    .name = STORK_SCENARIO_NAME("rule_free_running_ok"),
     .extension_size = sizeof(struct ext),
     .routines = routines,
     .nroutines = 1,

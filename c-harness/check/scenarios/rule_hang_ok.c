@@ -2,6 +2,10 @@
  * rule_hang_ok -- the DPC signals completion itself when its queue fails, so the remove
  * handler's wait always ends.  No finding.
  *
+ * DEFECT_HANG (its variant rule_hang_bad, variants.txt): the remove handler waits for the
+ * callback to signal completion, but the DPC may have failed to queue the worker (removal had
+ * begun): nothing will ever signal, and the remove handler waits forever (WI-M9).
+ *
  * expect: clean
  */
 #include <storport.h>
@@ -23,10 +27,16 @@ static void dpc(void *e)
     PVOID worker = NULL;
     if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
         return;
+#if DEFECT_HANG
+    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
+#else
     if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS) {
+#endif
         StorPortFreeWorker(e, worker);
+#if !DEFECT_HANG
         ((struct ext *)e)->done = 1;
     }
+#endif
 }
 
 static void teardown(void *e)
@@ -38,7 +48,7 @@ static void teardown(void *e)
 static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
 
 const struct stork_scenario stork_scenario = {
-    .name = "rule_hang_ok",
+    .name = STORK_SCENARIO_NAME("rule_hang_ok"),
     .extension_size = sizeof(struct ext),
     .routines = routines,
     .nroutines = 1,

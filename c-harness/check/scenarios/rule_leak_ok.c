@@ -2,6 +2,12 @@
  * rule_leak_ok -- the callback skips its work once the device is stopped, but frees its
  * worker on every path.  No finding.
  *
+ * DEFECT_LEAK (its variant rule_leak_bad, variants.txt): the callback frees its worker only
+ * when the device still runs; once the remove handler has marked it stopped, a callback that
+ * starts late returns early and its worker leaks (WI-M7).
+ *
+ * WI-M11: `stopped` is set by the remove handler and read by the callback with no lock
+ *
  * expect: clean
  */
 #include <storport.h>
@@ -14,8 +20,13 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 {
     (void)context;
     struct ext *x = e;
+#if DEFECT_LEAK
+    if (x->stopped)
+        return;
+#else
     if (!x->stopped)
         x->stopped = 0; /* the work */
+#endif
     StorPortFreeWorker(x, worker);
 }
 
@@ -36,7 +47,7 @@ static void teardown(void *e)
 static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
 
 const struct stork_scenario stork_scenario = {
-    .name = "rule_leak_ok",
+    .name = STORK_SCENARIO_NAME("rule_leak_ok"),
     .extension_size = sizeof(struct ext),
     .routines = routines,
     .nroutines = 1,

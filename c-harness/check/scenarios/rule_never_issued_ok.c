@@ -2,6 +2,11 @@
  * rule_never_issued_ok -- the remove handler frees the worker it holds: no finding (the
  * counterpart of rule_never_issued_bad).
  *
+ * DEFECT_NEVER_ISSUED (its variant rule_never_issued_bad, variants.txt): the `&field` mistake:
+ * the remove handler passes the address of the field that holds the worker instead of the
+ * worker.  The runtime never issued that value (WI-M3), so nothing is freed and the worker
+ * leaks (WI-M7).
+ *
  * expect: clean
  */
 #include <storport.h>
@@ -19,11 +24,15 @@ static void find_adapter(void *e)
 static void teardown(void *e)
 {
     struct ext *x = e;
+#if DEFECT_NEVER_ISSUED
+    StorPortFreeWorker(x, &x->Worker);
+#else
     StorPortFreeWorker(x, x->Worker);
+#endif
 }
 
 const struct stork_scenario stork_scenario = {
-    .name = "rule_never_issued_ok",
+    .name = STORK_SCENARIO_NAME("rule_never_issued_ok"),
     .extension_size = sizeof(struct ext),
     .find_adapter = find_adapter,
     .remove = teardown,

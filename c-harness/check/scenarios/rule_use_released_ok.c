@@ -2,6 +2,10 @@
  * rule_use_released_ok -- the remove handler drains the worker (nothing pending, no callback
  * inside) before it releases the queues.  No finding.
  *
+ * DEFECT_USE_RELEASED (its variant rule_use_released_bad, variants.txt): the remove handler
+ * releases the miniport's queues without draining the worker whose callback uses them: a
+ * callback that runs after the release touches them (WI-M8).
+ *
  * expect: clean
  */
 #include <storport.h>
@@ -36,15 +40,19 @@ static void dpc(void *e)
 
 static void teardown(void *e)
 {
+#if DEFECT_USE_RELEASED
+    (void)e;
+#else
     struct ext *x = e;
     STORK_WAIT_UNTIL(!x->pending && !x->inside);
+#endif
     STORK_RELEASE_RESOURCES();
 }
 
 static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
 
 const struct stork_scenario stork_scenario = {
-    .name = "rule_use_released_ok",
+    .name = STORK_SCENARIO_NAME("rule_use_released_ok"),
     .extension_size = sizeof(struct ext),
     .routines = routines,
     .nroutines = 1,

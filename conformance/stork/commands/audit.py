@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stork import audit_sarif, exitcodes, sarif
-from stork.audit import AuditError, build, has_report, scenario_of_trace
+from stork import audit_sarif, exitcodes, sarif, scenarios
+from stork.audit import AuditError, build, has_report
 
 DEFAULT_TIME_LIMIT = 300
 # Past the time limit the audit program kills a stuck run itself and may take a minute for its
@@ -32,8 +32,9 @@ HELP = ("Audit a miniport's work-item code: SCENARIO.c (the miniport's routines 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", nargs="?", metavar="SCENARIO",
-                   help="a scenario .c file (or an audit program built from one); with --replay "
-                        "it defaults to the trace's 'meta scenario'")
+                   help="a scenario .c file (or an audit program built from one), or the name of "
+                        "a shipped scenario or variant (c-harness/check/scenarios/variants.txt); "
+                        "with --replay it defaults to the trace's 'meta scenario'")
     p.add_argument("--replay", metavar="FILE",
                    help="run again the schedule of a trace stork audit wrote (its 'meta schedule'), "
                         "check that the run is the one the trace records, print it and its findings")
@@ -132,10 +133,11 @@ def run(args: argparse.Namespace) -> int:
             if not args.replay:
                 print("stork audit: give a SCENARIO (or --replay FILE)", file=sys.stderr)
                 return exitcodes.BAD_INPUT
-            scenario = scenario_of_trace(Path(args.replay))
+            chosen = scenarios.of_trace(Path(args.replay))
         else:
-            scenario = Path(args.scenario)
-        program = build(scenario, args.sanitize)
+            chosen = scenarios.resolve(args.scenario)
+        scenario = chosen.path
+        program = build(scenario, args.sanitize, chosen.defines)
     except AuditError as e:
         print(f"stork audit: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
@@ -148,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         sys.stdout.flush()
         extra = ["--json"] if want_json and not args.json else []
-        done = subprocess.run([str(program.path)] + program_args(args, str(scenario)) + extra,
+        done = subprocess.run([str(program.path)] + program_args(args, chosen.source) + extra,
                               stdout=subprocess.PIPE, timeout=hard_limit)
     except subprocess.TimeoutExpired:
         print(f"stork audit: the audit program was still running {hard_limit} s after it started "

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from stork import audit, exitcodes, mutate
+from stork import audit, exitcodes, mutate, scenarios
 from stork.gen import GenConfig, GenError, differences, generate_corpus, write_corpus
 from stork.paths import ROOT, libexec_dir
 from stork.properties import all_properties
@@ -34,10 +34,9 @@ HELP = ("Verify every design shipped in model/designs/ against every property an
         "or the pack's report differs from the text files', 3 when a search was incomplete, 2 "
         "when a design or scenario does not compile or a tool fails.")
 CORPUS = ROOT / "conformance" / "traces"
-SCENARIOS = ROOT / "c-harness" / "check" / "scenarios"
-CASE_STUDIES = ("storahci", "spcnvme_as_published", "spcnvme_wrong_handle",
-                "spcnvme_early_return", "spcnvme_overwritten_handle",
-                "spcnvme_queue_status_ignored", "spcnvme_teardown_no_drain", "spcnvme_fixed")
+# The case studies' scenarios; after the published code, the variants of the fixed one
+# (c-harness/check/scenarios/variants.txt), one defect each.
+CASE_STUDIES = ("storahci", "spcnvme_as_published", "spcnvme_fixed")
 MARK = {HOLDS: ".", VIOLATED: "X", INCOMPLETE: "?", VACUOUS: "v"}
 
 
@@ -166,11 +165,18 @@ def case_studies() -> int:
     print("Auditing the case studies' C code (c-harness/check/scenarios, conformance/case-studies)")
     print(f"  {'scenario':<30} {'schedules':>9}  {'expected':<24} found -> ok?")
     wrong = incomplete = 0
-    for name in CASE_STUDIES:
-        path = SCENARIOS / f"{name}.c"
+    try:
+        studies = [scenarios.resolve(n) for n in CASE_STUDIES[:-1]] + \
+            [v for v in scenarios.variants() if v.path.stem == CASE_STUDIES[-1]] + \
+            [scenarios.resolve(CASE_STUDIES[-1])]
+    except audit.AuditError as e:
+        print(f"stork demo: {e}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    for study in studies:
+        name = study.name
         try:
-            want = audit.expectation(path)
-            program = audit.build(path)
+            want = study.expectation()
+            program = audit.build(study.path, defines=study.defines)
             try:
                 rc, out = audit.run_json(program.path, ["--seed", "1", *want.options])
             finally:
@@ -188,7 +194,7 @@ def case_studies() -> int:
         print(f"  {name:<30} {schedules:>9}  "
               f"{want.text():<24} {shown} -> "
               f"{'ok' if ok else 'MISMATCH'}")
-    print(f"  {len(CASE_STUDIES)} scenarios, {len(CASE_STUDIES) - wrong} as expected "
+    print(f"  {len(studies)} scenarios, {len(studies) - wrong} as expected "
           "(details: stork audit SCENARIO.c)")
     if wrong:
         return exitcodes.VIOLATED

@@ -87,6 +87,10 @@ def validate(args: argparse.Namespace) -> str | None:
     """An error message for bad arguments, or None."""
     if not Path(args.design).is_file():
         return f"no such design file: {args.design}"
+    try:
+        read_header(Path(args.design))          # a bad `expect:` line: FILE:LINE
+    except DesignError as e:
+        return str(e)
     for d in args.defines:
         if not _DEFINE.match(d):
             return f"-D expects NAME=VALUE, got '{d}'"

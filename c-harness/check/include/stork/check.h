@@ -75,6 +75,17 @@ struct stork_scenario {
 /* Defined by the scenario. */
 extern const struct stork_scenario stork_scenario;
 
+/* A base scenario's name, `.name = STORK_SCENARIO_NAME("base")`: its own, or, built as a variant
+ * of it (scenarios/variants.txt: its defect switches and -D STORK_VARIANT=NAME), the variant's,
+ * which its reports and traces then carry. */
+#define STORK_STRINGIFY_(x) #x
+#define STORK_STRINGIFY(x) STORK_STRINGIFY_(x)
+#ifdef STORK_VARIANT
+#define STORK_SCENARIO_NAME(own) STORK_STRINGIFY(STORK_VARIANT)
+#else
+#define STORK_SCENARIO_NAME(own) own
+#endif
+
 /* A spinlock of the miniport (zero-initialised = free).  A context that holds one runs at
  * DISPATCH_LEVEL at least; another context that tries to take it waits. */
 struct stork_lock {
