@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "defects.h"
 
 /* The usual way out of each obligation's break (spec/contract.md, WI-M). */
 const char *fix_for(const char *rule)
@@ -142,10 +143,30 @@ bool save_trace(const struct cli *c, const char *name, const struct found *f, co
     return true;
 }
 
-/* One finding: re-run its schedule, print message, history and trace. */
-static bool report_finding(struct explorer *x, const struct cli *c, struct found *f, int number,
-                           long min_runs, FILE *json)
+/* The longest trace the text report prints whole. */
+#define TRACE_SHOWN 400
+
+/* A finding's run, again: what it says, the worker's history (repeats compressed), the trace
+ * and where --out wrote it. */
+struct shown {
+    char msg[400], key[800];
+    int worker;
+    bool whole; /* a failed assertion is about the whole run so far, not one worker */
+    char *trace, *hist;
+    char path[4096];
+};
+
+static void shown_free(struct shown *s)
 {
+    free(s->trace);
+    free(s->hist);
+}
+
+/* Re-run f's schedule and fill `s` (the trace saved under --out if `save`); false: said why. */
+static bool show(struct explorer *x, const struct cli *c, struct found *f, int number, bool save,
+                 struct shown *s)
+{
+    memset(s, 0, sizeof *s);
     watch_phase(PH_REPORT, number, f->seed);
     if (!run_schedule(x, &c->o, f->sched.pick, f->sched.len))
         return false;
@@ -155,22 +176,88 @@ static bool report_finding(struct explorer *x, const struct cli *c, struct found
                 f->rule, f->file, f->line);
         return false;
     }
-    char *trace = NULL, *hist = NULL;
+    snprintf(s->msg, sizeof s->msg, "%s", fi->msg);
+    defect_key(x->run, fi, s->key, sizeof s->key);
+    s->worker = fi->worker;
+    s->whole = strcmp(f->rule, "STORK-ASSERT") == 0;
+    char *hist = NULL;
     size_t tlen = 0, hlen = 0;
-    FILE *t = open_memstream(&trace, &tlen);
+    FILE *t = open_memstream(&s->trace, &tlen);
     FILE *h = open_memstream(&hist, &hlen);
     if (!t || !h)
         return false;
     print_trace(t, x, c, f, &f->sched);
-    /* a failed assertion is about the whole run so far, not one worker */
-    bool whole = strcmp(f->rule, "STORK-ASSERT") == 0;
-    write_history(h, x->run, whole ? HISTORY_ALL : fi->worker, fi->ev, "");
+    write_history(h, x->run, s->whole ? HISTORY_ALL : fi->worker, fi->ev, "");
     fclose(t);
     fclose(h);
-    char path[4096] = "";
-    if (c->out_dir && !save_trace(c, x->scn->name, f, trace, path, sizeof path)) {
-        free(trace);
-        free(hist);
+    s->hist = compress_history(hist);
+    free(hist);
+    if (!s->trace || !s->hist)
+        return false;
+    return !save || !c->out_dir || save_trace(c, x->scn->name, f, s->trace, s->path, sizeof s->path);
+}
+
+static void json_cause(FILE *json, const struct found *f, const struct shown *s, bool first)
+{
+    fprintf(json, "%s{\"why\": ", first ? "" : ", ");
+    json_string(json, f->why);
+    fprintf(json, ", \"message\": ");
+    json_string(json, s->msg);
+    fprintf(json, ", \"worker\": %d, \"history\": ", s->worker + 1);
+    json_string(json, s->hist);
+    fprintf(json, ", \"trace\": ");
+    json_string(json, s->trace);
+    fprintf(json, ", \"found_by\": \"%s\", \"run\": %ld, \"seed\": %llu", f->pct ? "pct" : "exhaustive",
+            f->run, (unsigned long long)f->seed);
+    if (s->path[0]) {
+        fprintf(json, ", \"out\": ");
+        json_string(json, s->path);
+    }
+    fputc('}', json);
+}
+
+/* How a finding was found and minimised, its history and its trace, as text. */
+static void print_body(const struct found *f, const struct shown *s, long min_runs)
+{
+    if (s->whole)
+        printf("  the run's events:\n");
+    else if (s->worker >= 0)
+        printf("  history of w%d:\n", s->worker + 1);
+    else
+        printf("  where:\n");
+    print_indented(s->hist, "    ");
+    if (f->pct)
+        printf("  found by PCT run %ld (seed %llu; repeat it alone: --pct --runs 1 --seed %llu)\n",
+               f->run, (unsigned long long)f->seed, (unsigned long long)f->seed);
+    else
+        printf("  found by schedule %ld of the exhaustive search\n", f->run + 1);
+    int moved = 0;
+    for (int i = 0; i < f->sched.len; i++)
+        moved += f->sched.pick[i] != 0;
+    int lines = 0;
+    for (const char *p = s->trace; *p; p++)
+        lines += *p == '\n';
+    if (lines <= TRACE_SHOWN) {
+        printf("  minimised to %d decision(s) off the default schedule (%ld re-runs); trace, "
+               "which --replay repeats:\n", moved, min_runs);
+        print_indented(s->trace, "    ");
+    } else
+        printf("  minimised to %d decision(s) off the default schedule (%ld re-runs); its trace, "
+               "which --replay repeats, has %d lines: not shown here (--out DIR writes it, --json "
+               "holds it)\n", moved, min_runs, lines);
+    if (s->path[0])
+        printf("  trace written to %s\n", s->path);
+}
+
+/* One defect: the findings res->f[i] with of[i] == first (its causes, `first` the one it is
+ * reported by), each re-run and printed with its message, history and trace. */
+static bool report_defect(struct explorer *x, const struct cli *c, struct explore_result *res,
+                          const int *of, const long *min_runs, int first, int number, FILE *json)
+{
+    struct found *f = &res->f[first];
+    struct shown s;
+    if (!show(x, c, f, first, true, &s)) {
+        shown_free(&s);
         return false;
     }
     if (json) {
@@ -181,47 +268,79 @@ static bool report_finding(struct explorer *x, const struct cli *c, struct found
         fprintf(json, ", \"file\": ");
         json_string(json, f->file);
         fprintf(json, ", \"line\": %d, \"message\": ", f->line);
-        json_string(json, fi->msg);
+        json_string(json, s.msg);
         fprintf(json, ", \"fix\": ");
         json_string(json, fix_for(f->rule));
-        fprintf(json, ", \"worker\": %d, \"history\": ", fi->worker + 1);
-        json_string(json, hist);
+        fprintf(json, ", \"worker\": %d, \"history\": ", s.worker + 1);
+        json_string(json, s.hist);
         fprintf(json, ", \"trace\": ");
-        json_string(json, trace);
+        json_string(json, s.trace);
         fprintf(json, ", \"found_by\": \"%s\", \"run\": %ld, \"seed\": %llu", f->pct ? "pct" : "exhaustive",
                 f->run, (unsigned long long)f->seed);
-        if (path[0]) {
+        if (s.path[0]) {
             fprintf(json, ", \"out\": ");
-            json_string(json, path);
+            json_string(json, s.path);
         }
-        fputc('}', json);
+        fprintf(json, ", \"causes\": [");
+        json_cause(json, f, &s, true);
     } else {
-        printf("\nFINDING %d: %s%s%s%s at %s:%d\n  %s\n", number + 1, f->rule, f->why[0] ? " (" : "",
-               f->why, f->why[0] ? ")" : "", f->file, f->line, fi->msg);
+        printf("\nFINDING %d: %s", number + 1, f->rule);
+        const char *sep = " (";
+        for (int j = first; j < res->nf; j++)
+            if (of[j] == first && res->f[j].why[0]) {
+                printf("%s%s", sep, res->f[j].why);
+                sep = "; ";
+            }
+        printf("%s at %s:%d\n  %s\n", sep[0] == ';' ? ")" : "", f->file, f->line, s.msg);
         printf("  fix: %s\n", fix_for(f->rule));
-        if (whole)
-            printf("  the run's events:\n");
-        else if (fi->worker >= 0)
-            printf("  history of w%d:\n", fi->worker + 1);
-        else
-            printf("  where:\n");
-        print_indented(hist, "    ");
-        if (f->pct)
-            printf("  found by PCT run %ld (seed %llu; repeat it alone: --pct --runs 1 --seed %llu)\n",
-                   f->run, (unsigned long long)f->seed, (unsigned long long)f->seed);
-        else
-            printf("  found by schedule %ld of the exhaustive search\n", f->run + 1);
-        int moved = 0;
-        for (int i = 0; i < f->sched.len; i++)
-            moved += f->sched.pick[i] != 0;
-        printf("  minimised to %d decision(s) off the default schedule (%ld re-runs); trace, "
-               "which --replay repeats:\n", moved, min_runs);
-        print_indented(trace, "    ");
-        if (path[0])
-            printf("  trace written to %s\n", path);
+        print_body(f, &s, min_runs[first]);
     }
-    free(trace);
-    free(hist);
+    shown_free(&s);
+    for (int j = first + 1; j < res->nf; j++) {
+        if (of[j] != first)
+            continue;
+        struct found *g = &res->f[j];
+        if (!show(x, c, g, j, true, &s)) {
+            shown_free(&s);
+            return false;
+        }
+        if (json)
+            json_cause(json, g, &s, false);
+        else {
+            printf("  the same defect, by another cause%s%s%s:\n  %s\n", g->why[0] ? " (" : "",
+                   g->why, g->why[0] ? ")" : "", s.msg);
+            print_body(g, &s, min_runs[j]);
+        }
+        shown_free(&s);
+    }
+    if (json)
+        fprintf(json, "]}");
+    return true;
+}
+
+/* of[i]: the first finding that is the same defect as finding i (defects.h); each re-run. */
+static bool group_defects(struct explorer *x, const struct cli *c, struct explore_result *res, int *of)
+{
+    char (*keys)[800] = calloc((size_t)res->nf + 1, sizeof *keys);
+    if (!keys)
+        return false;
+    for (int i = 0; i < res->nf; i++) {
+        struct shown s;
+        bool ok = show(x, c, &res->f[i], i, false, &s);
+        snprintf(keys[i], sizeof keys[i], "%s", s.key);
+        shown_free(&s);
+        if (!ok) {
+            free(keys);
+            return false;
+        }
+        of[i] = i;
+        for (int j = 0; j < i; j++)
+            if (strcmp(keys[j], keys[i]) == 0) {
+                of[i] = of[j];
+                break;
+            }
+    }
+    free(keys);
     return true;
 }
 
@@ -280,19 +399,30 @@ int audit_command(struct explorer *x, struct cli *c)
         printf("cut: %ld run(s) did not end within --max-steps %d steps: a livelock, or an unfair "
                "schedule (a polling loop that never lets the others run: wait with "
                "STORK_WAIT_UNTIL); the search is incomplete\n", res.cut_runs, c->o.limits.max_steps);
-    for (int i = 0; i < res.nf; i++) {
-        long runs = minimise(x, &c->o, &res.f[i]);
-        if (!report_finding(x, c, &res.f[i], i, runs, json)) {
-            explore_result_free(&res);
-            return 2;
-        }
+    long *runs = calloc((size_t)res.nf + 1, sizeof *runs);
+    int *of = calloc((size_t)res.nf + 1, sizeof *of);
+    bool ok = runs && of;
+    for (int i = 0; ok && i < res.nf; i++)
+        runs[i] = minimise(x, &c->o, &res.f[i]);
+    ok = ok && group_defects(x, c, &res, of);
+    int defects = 0;
+    for (int i = 0; ok && i < res.nf; i++)
+        if (of[i] == i)
+            ok = report_defect(x, c, &res, of, runs, i, defects++, json);
+    free(runs);
+    if (!ok) {
+        free(of);
+        explore_result_free(&res);
+        return 2;
     }
     int rc = res.nf ? 1 : res.complete ? 0 : 3;
     if (json) {
         printf("], \"exit_status\": %d}\n", rc);
     } else if (res.nf) {
-        printf("\n%d finding(s):", res.nf);
+        printf("\n%d finding(s):", defects);
         for (int i = 0; i < res.nf; i++) {
+            if (of[i] != i)
+                continue;
             const char *base = strrchr(res.f[i].file, '/');
             printf(" %s (%s:%d)", res.f[i].rule, base ? base + 1 : res.f[i].file, res.f[i].line);
         }
@@ -302,6 +432,7 @@ int audit_command(struct explorer *x, struct cli *c)
     } else {
         printf("incomplete: no finding, but not every schedule was explored\n");
     }
+    free(of);
     explore_result_free(&res);
     return rc;
 }

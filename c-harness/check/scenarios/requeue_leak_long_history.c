@@ -1,0 +1,40 @@
+/*
+ * requeue_leak_long_history -- the callback re-queues its own worker 200 times, then returns
+ * without freeing it: a leak (WI-M7) whose worker's history is 600 events, almost all of them
+ * one start, queue, return repeated; the report writes that stretch once, with "× 199".
+ *
+ * expect: WI-M7
+ */
+#include <storport.h>
+
+#define RUNS 200
+
+struct ext {
+    int runs;
+};
+
+static VOID callback(PVOID e, PVOID context, PVOID worker)
+{
+    (void)context;
+    struct ext *x = e;
+    if (++x->runs < RUNS)
+        StorPortQueueWorkItem(e, callback, worker, NULL);
+}
+
+static void dpc(void *e)
+{
+    PVOID worker = NULL;
+    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
+        return;
+    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
+        StorPortFreeWorker(e, worker);
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "requeue_leak_long_history",
+    .extension_size = sizeof(struct ext),
+    .routines = routines,
+    .nroutines = 1,
+};
