@@ -9,32 +9,26 @@
 
 #define RUNS 200
 
-struct ext {
-    int runs;
-};
-
+/* The extension is the count of the callback's runs. */
 static VOID callback(PVOID e, PVOID context, PVOID worker)
 {
-    (void)context;
-    struct ext *x = e;
-    if (++x->runs < RUNS)
-        StorPortQueueWorkItem(e, callback, worker, NULL);
+    int *runs = e;
+    if (++*runs < RUNS)
+        StorPortQueueWorkItem(e, callback, worker, context);
 }
 
 static void dpc(void *e)
 {
     PVOID worker = NULL;
-    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
-        return;
-    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
-        StorPortFreeWorker(e, worker);
+    if (StorPortInitializeWorker(e, &worker) == STOR_STATUS_SUCCESS)
+        StorPortQueueWorkItem(e, callback, worker, NULL); /* a failed queue leaks it too */
 }
 
 static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
 
 const struct stork_scenario stork_scenario = {
     .name = "requeue_leak_long_history",
-    .extension_size = sizeof(struct ext),
+    .extension_size = sizeof(int),
     .routines = routines,
     .nroutines = 1,
 };
