@@ -162,15 +162,32 @@ static void shown_free(struct shown *s)
     free(s->hist);
 }
 
-/* Re-run f's schedule and fill `s` (the trace saved under --out if `save`); false: said why. */
-static bool show(struct explorer *x, const struct cli *c, struct found *f, int number, bool save,
-                 struct shown *s)
+/* The nth finding of run r that is f (rule, call site and kind, as explore.c tells them apart):
+ * one schedule may show two workers leaking the same way at the same line. */
+static const struct finding *nth_of(const struct run *r, const struct found *f, int nth)
+{
+    for (int i = 0; i < r->nf; i++)
+        if (strcmp(r->f[i].rule, f->rule) == 0 && r->f[i].line == f->line &&
+            strcmp(r->f[i].file, f->file) == 0 && strcmp(r->f[i].why, f->why) == 0 && nth-- == 0)
+            return &r->f[i];
+    return NULL;
+}
+
+/* Re-run f's schedule and fill `s` from its nth match (the trace saved under --out if
+ * `save`); false: said why.  NULL fi: no nth match (not an error when nth > 0). */
+static bool show(struct explorer *x, const struct cli *c, struct found *f, int nth, int number,
+                 bool save, struct shown *s, bool *none)
 {
     memset(s, 0, sizeof *s);
+    *none = false;
     watch_phase(PH_REPORT, number, f->seed);
     if (!run_schedule(x, &c->o, f->sched.pick, f->sched.len))
         return false;
-    const struct finding *fi = run_has(x->run, f);
+    const struct finding *fi = nth_of(x->run, f, nth);
+    if (!fi && nth > 0) {
+        *none = true;
+        return true;
+    }
     if (!fi) {
         fprintf(stderr, "stork-audit: internal: finding %s at %s:%d did not recur on its schedule\n",
                 f->rule, f->file, f->line);
@@ -249,14 +266,70 @@ static void print_body(const struct found *f, const struct shown *s, long min_ru
         printf("  trace written to %s\n", s->path);
 }
 
-/* One defect: the findings res->f[i] with of[i] == first (its causes, `first` the one it is
- * reported by), each re-run and printed with its message, history and trace. */
-static bool report_defect(struct explorer *x, const struct cli *c, struct explore_result *res,
-                          const int *of, const long *min_runs, int first, int number, FILE *json)
+/* A finding as the report tells it: the nth finding matching res->f[found] in the run of its
+ * schedule, and the defect it is one cause of (the index of that defect's first cause). */
+struct cause {
+    int found, nth, defect;
+};
+
+/* Every cause of every finding, each re-run, grouped by defect (defects.h); their number, or
+ * -1 (said why). */
+static int gather_causes(struct explorer *x, const struct cli *c, struct explore_result *res,
+                         struct cause **out)
 {
-    struct found *f = &res->f[first];
+    int n = 0, cap = 0;
+    struct cause *cs = NULL;
+    char (*keys)[800] = NULL;
+    for (int i = 0; i < res->nf; i++)
+        for (int nth = 0;; nth++) {
+            struct shown s;
+            bool none;
+            bool ok = show(x, c, &res->f[i], nth, i, false, &s, &none);
+            if (ok && !none && n == cap) {
+                cap = cap ? cap * 2 : 16;
+                struct cause *m = realloc(cs, (size_t)cap * sizeof *cs);
+                char (*k)[800] = m ? realloc(keys, (size_t)cap * sizeof *keys) : NULL;
+                if (m)
+                    cs = m;
+                if (k)
+                    keys = k;
+                ok = m && k;
+            }
+            if (!ok || none) {
+                shown_free(&s);
+                if (ok)
+                    break;
+                free(cs);
+                free(keys);
+                return -1;
+            }
+            snprintf(keys[n], sizeof keys[n], "%s", s.key);
+            shown_free(&s);
+            int defect = n;
+            bool again = false; /* the same defect twice in one run: one cause */
+            for (int j = 0; j < n; j++)
+                if (strcmp(keys[j], keys[n]) == 0) {
+                    defect = cs[j].defect;
+                    again = again || cs[j].found == i;
+                }
+            if (!again)
+                cs[n++] = (struct cause){.found = i, .nth = nth, .defect = defect};
+        }
+    free(keys);
+    *out = cs;
+    return n;
+}
+
+/* One defect, told by its causes (cs[first] the one it is reported by), each re-run and
+ * printed with its message, history and trace. */
+static bool report_defect(struct explorer *x, const struct cli *c, struct explore_result *res,
+                          const struct cause *cs, int ncs, const long *min_runs, int first,
+                          int number, FILE *json)
+{
+    struct found *f = &res->f[cs[first].found];
     struct shown s;
-    if (!show(x, c, f, first, true, &s)) {
+    bool none;
+    if (!show(x, c, f, cs[first].nth, cs[first].found, true, &s, &none) || none) {
         shown_free(&s);
         return false;
     }
@@ -286,21 +359,21 @@ static bool report_defect(struct explorer *x, const struct cli *c, struct explor
     } else {
         printf("\nFINDING %d: %s", number + 1, f->rule);
         const char *sep = " (";
-        for (int j = first; j < res->nf; j++)
-            if (of[j] == first && res->f[j].why[0]) {
-                printf("%s%s", sep, res->f[j].why);
+        for (int j = first; j < ncs; j++)
+            if (cs[j].defect == first && res->f[cs[j].found].why[0]) {
+                printf("%s%s", sep, res->f[cs[j].found].why);
                 sep = "; ";
             }
         printf("%s at %s:%d\n  %s\n", sep[0] == ';' ? ")" : "", f->file, f->line, s.msg);
         printf("  fix: %s\n", fix_for(f->rule));
-        print_body(f, &s, min_runs[first]);
+        print_body(f, &s, min_runs[cs[first].found]);
     }
     shown_free(&s);
-    for (int j = first + 1; j < res->nf; j++) {
-        if (of[j] != first)
+    for (int j = first + 1; j < ncs; j++) {
+        if (cs[j].defect != first)
             continue;
-        struct found *g = &res->f[j];
-        if (!show(x, c, g, j, true, &s)) {
+        struct found *g = &res->f[cs[j].found];
+        if (!show(x, c, g, cs[j].nth, cs[j].found, true, &s, &none) || none) {
             shown_free(&s);
             return false;
         }
@@ -309,38 +382,12 @@ static bool report_defect(struct explorer *x, const struct cli *c, struct explor
         else {
             printf("  the same defect, by another cause%s%s%s:\n  %s\n", g->why[0] ? " (" : "",
                    g->why, g->why[0] ? ")" : "", s.msg);
-            print_body(g, &s, min_runs[j]);
+            print_body(g, &s, min_runs[cs[j].found]);
         }
         shown_free(&s);
     }
     if (json)
         fprintf(json, "]}");
-    return true;
-}
-
-/* of[i]: the first finding that is the same defect as finding i (defects.h); each re-run. */
-static bool group_defects(struct explorer *x, const struct cli *c, struct explore_result *res, int *of)
-{
-    char (*keys)[800] = calloc((size_t)res->nf + 1, sizeof *keys);
-    if (!keys)
-        return false;
-    for (int i = 0; i < res->nf; i++) {
-        struct shown s;
-        bool ok = show(x, c, &res->f[i], i, false, &s);
-        snprintf(keys[i], sizeof keys[i], "%s", s.key);
-        shown_free(&s);
-        if (!ok) {
-            free(keys);
-            return false;
-        }
-        of[i] = i;
-        for (int j = 0; j < i; j++)
-            if (strcmp(keys[j], keys[i]) == 0) {
-                of[i] = of[j];
-                break;
-            }
-    }
-    free(keys);
     return true;
 }
 
@@ -400,18 +447,19 @@ int audit_command(struct explorer *x, struct cli *c)
                "schedule (a polling loop that never lets the others run: wait with "
                "STORK_WAIT_UNTIL); the search is incomplete\n", res.cut_runs, c->o.limits.max_steps);
     long *runs = calloc((size_t)res.nf + 1, sizeof *runs);
-    int *of = calloc((size_t)res.nf + 1, sizeof *of);
-    bool ok = runs && of;
+    struct cause *cs = NULL;
+    bool ok = runs != NULL;
     for (int i = 0; ok && i < res.nf; i++)
         runs[i] = minimise(x, &c->o, &res.f[i]);
-    ok = ok && group_defects(x, c, &res, of);
+    int ncs = ok ? gather_causes(x, c, &res, &cs) : -1;
     int defects = 0;
-    for (int i = 0; ok && i < res.nf; i++)
-        if (of[i] == i)
-            ok = report_defect(x, c, &res, of, runs, i, defects++, json);
+    ok = ncs >= 0;
+    for (int i = 0; ok && i < ncs; i++)
+        if (cs[i].defect == i)
+            ok = report_defect(x, c, &res, cs, ncs, runs, i, defects++, json);
     free(runs);
     if (!ok) {
-        free(of);
+        free(cs);
         explore_result_free(&res);
         return 2;
     }
@@ -420,11 +468,11 @@ int audit_command(struct explorer *x, struct cli *c)
         printf("], \"exit_status\": %d}\n", rc);
     } else if (res.nf) {
         printf("\n%d finding(s):", defects);
-        for (int i = 0; i < res.nf; i++) {
-            if (of[i] != i)
-                continue;
-            const char *base = strrchr(res.f[i].file, '/');
-            printf(" %s (%s:%d)", res.f[i].rule, base ? base + 1 : res.f[i].file, res.f[i].line);
+        for (int i = 0; i < ncs; i++) {
+            const struct found *f = &res.f[cs[i].found];
+            const char *base = strrchr(f->file, '/');
+            if (cs[i].defect == i)
+                printf(" %s (%s:%d)", f->rule, base ? base + 1 : f->file, f->line);
         }
         printf("\n");
     } else if (res.complete) {
@@ -432,7 +480,7 @@ int audit_command(struct explorer *x, struct cli *c)
     } else {
         printf("incomplete: no finding, but not every schedule was explored\n");
     }
-    free(of);
+    free(cs);
     explore_result_free(&res);
     return rc;
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool is_leak(const char *rule)
+bool defect_per_worker(const char *rule)
 {
     return strcmp(rule, "WI-M7") == 0 || strcmp(rule, "WI-M5") == 0;
 }
@@ -26,7 +26,7 @@ static bool same_site(const struct ev *a, const struct ev *b)
 void defect_key(const struct run *r, const struct finding *fi, char *key, size_t size)
 {
     int used = snprintf(key, size, "%s|%s:%d", fi->rule, fi->file, fi->line);
-    if (!is_leak(fi->rule) || fi->worker < 0 || used < 0 || (size_t)used >= size)
+    if (!defect_per_worker(fi->rule) || fi->worker < 0 || used < 0 || (size_t)used >= size)
         return;
     for (int k = 0; k < r->nev; k++) {
         const struct ev *e = &r->ev[k];

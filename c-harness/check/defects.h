@@ -7,6 +7,10 @@
 
 #include "run.h"
 
+/* A break of `rule` is one defect per worker: a leak (WI-M7, WI-M5), which is of one worker
+ * wherever its cause lies; a break of any other rule is one per call site. */
+bool defect_per_worker(const char *rule);
+
 /* What `fi`, a finding of run `r`, is a break of: its rule and call site, and, for a leak
  * (WI-M7, WI-M5), which worker leaks -- named by the context that initialised it and how many
  * workers that context had initialised at that line before it, which does not depend on the

@@ -1,6 +1,7 @@
 """One finding per defect (c-harness/check/defects.c): two causes of one leak are one finding
 naming both; two leaking workers stay two findings, even when one routine initialised both at
-the same line; a worker's repeated history is written once with its count."""
+the same line and they leak the same way; a worker's repeated history is written once with its
+count."""
 
 from __future__ import annotations
 
@@ -48,12 +49,14 @@ def test_one_leak_by_two_causes_is_one_finding_naming_both(stork, tmp_path: Path
     assert len(both["codeFlows"]) == 2                               # one code flow per cause
 
 
-def test_two_workers_of_one_routine_at_one_line_stay_two_findings(stork) -> None:
-    # What would fool a de-duplication by rule and call site (or by routine and site): one
-    # routine initialises both workers at the same line.  They are two leaks; the second
-    # worker's two causes are still one.
-    found = findings(stork, "leak_two_workers_one_line")
-    assert leaks(found) == {1: ["never queued"], 2: ["callback returned", "queue failed"]}
+def test_workers_of_one_routine_at_one_line_stay_apart(stork) -> None:
+    # What would fool a de-duplication by rule and call site, by routine and site, or by site
+    # and kind of leak: one routine initialises three workers at the same line, and the first
+    # two leak the same way in the same run.  Three leaks; the third worker's two causes are
+    # still one finding.
+    found = findings(stork, "leak_workers_one_line")
+    assert leaks(found) == {1: ["never queued"], 2: ["never queued"],
+                            3: ["callback returned", "queue failed"]}
     assert len({(f["file"], f["line"]) for f in found}) == 1
 
 
