@@ -214,11 +214,11 @@ static bool show(struct explorer *x, const struct cli *c, struct found *f, int n
     return !save || !c->out_dir || save_trace(c, x->scn->name, f, s->trace, s->path, sizeof s->path);
 }
 
-static void json_cause(FILE *json, const struct found *f, const struct shown *s, bool first)
+/* What a finding's run shows, as JSON members: its message, worker, history, trace, how it
+ * was found and where --out wrote it. */
+static void json_run(FILE *json, const struct found *f, const struct shown *s)
 {
-    fprintf(json, "%s{\"why\": ", first ? "" : ", ");
-    json_string(json, f->why);
-    fprintf(json, ", \"message\": ");
+    fprintf(json, "\"message\": ");
     json_string(json, s->msg);
     fprintf(json, ", \"worker\": %d, \"history\": ", s->worker + 1);
     json_string(json, s->hist);
@@ -230,6 +230,14 @@ static void json_cause(FILE *json, const struct found *f, const struct shown *s,
         fprintf(json, ", \"out\": ");
         json_string(json, s->path);
     }
+}
+
+static void json_cause(FILE *json, const struct found *f, const struct shown *s, bool first)
+{
+    fprintf(json, "%s{\"why\": ", first ? "" : ", ");
+    json_string(json, f->why);
+    fprintf(json, ", ");
+    json_run(json, f, s);
     fputc('}', json);
 }
 
@@ -340,20 +348,10 @@ static bool report_defect(struct explorer *x, const struct cli *c, struct explor
         json_string(json, f->why);
         fprintf(json, ", \"file\": ");
         json_string(json, f->file);
-        fprintf(json, ", \"line\": %d, \"message\": ", f->line);
-        json_string(json, s.msg);
-        fprintf(json, ", \"fix\": ");
+        fprintf(json, ", \"line\": %d, \"fix\": ", f->line);
         json_string(json, fix_for(f->rule));
-        fprintf(json, ", \"worker\": %d, \"history\": ", s.worker + 1);
-        json_string(json, s.hist);
-        fprintf(json, ", \"trace\": ");
-        json_string(json, s.trace);
-        fprintf(json, ", \"found_by\": \"%s\", \"run\": %ld, \"seed\": %llu", f->pct ? "pct" : "exhaustive",
-                f->run, (unsigned long long)f->seed);
-        if (s.path[0]) {
-            fprintf(json, ", \"out\": ");
-            json_string(json, s.path);
-        }
+        fprintf(json, ", ");
+        json_run(json, f, &s);
         fprintf(json, ", \"causes\": [");
         json_cause(json, f, &s, true);
     } else {
