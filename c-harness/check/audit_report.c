@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "defects.h"
 #include "stork/exit_status.h"
 
 /* The usual way out of each obligation's break (spec/contract.md, WI-M). */
@@ -143,35 +144,202 @@ bool save_trace(const struct cli *c, const char *name, const struct found *f, co
     return true;
 }
 
-/* One finding: re-run its schedule, print message, history and trace. */
-static bool report_finding(struct explorer *x, const struct cli *c, struct found *f, int number,
-                           long min_runs, FILE *json)
+/* The longest trace the text report prints whole. */
+#define TRACE_SHOWN 400
+
+/* A finding's run, again: what it says, the worker's history (repeats compressed), the trace
+ * and where --out wrote it. */
+struct shown {
+    char msg[400], key[800];
+    int worker;
+    bool whole; /* a failed assertion is about the whole run so far, not one worker */
+    char *trace, *hist;
+    char path[4096];
+};
+
+static void shown_free(struct shown *s)
 {
+    free(s->trace);
+    free(s->hist);
+}
+
+/* The nth finding of run r that is f (rule, call site and kind, as explore.c tells them apart):
+ * one schedule may show two workers leaking the same way at the same line. */
+static const struct finding *nth_of(const struct run *r, const struct found *f, int nth)
+{
+    for (int i = 0; i < r->nf; i++)
+        if (strcmp(r->f[i].rule, f->rule) == 0 && r->f[i].line == f->line &&
+            strcmp(r->f[i].file, f->file) == 0 && strcmp(r->f[i].why, f->why) == 0 && nth-- == 0)
+            return &r->f[i];
+    return NULL;
+}
+
+/* Re-run f's schedule and fill `s` from its nth match (the trace saved under --out if
+ * `save`); false: said why.  NULL fi: no nth match (not an error when nth > 0). */
+static bool show(struct explorer *x, const struct cli *c, struct found *f, int nth, int number,
+                 bool save, struct shown *s, bool *none)
+{
+    memset(s, 0, sizeof *s);
+    *none = false;
     watch_phase(PH_REPORT, number, f->seed);
     if (!run_schedule(x, &c->o, f->sched.pick, f->sched.len))
         return false;
-    const struct finding *fi = run_has(x->run, f);
+    const struct finding *fi = nth_of(x->run, f, nth);
+    if (!fi && nth > 0) {
+        *none = true;
+        return true;
+    }
     if (!fi) {
         fprintf(stderr, "stork-audit: internal: finding %s at %s:%d did not recur on its schedule\n",
                 f->rule, f->file, f->line);
         return false;
     }
-    char *trace = NULL, *hist = NULL;
+    snprintf(s->msg, sizeof s->msg, "%s", fi->msg);
+    defect_key(x->run, fi, s->key, sizeof s->key);
+    s->worker = fi->worker;
+    s->whole = strcmp(f->rule, "STORK-ASSERT") == 0;
+    char *hist = NULL;
     size_t tlen = 0, hlen = 0;
-    FILE *t = open_memstream(&trace, &tlen);
+    FILE *t = open_memstream(&s->trace, &tlen);
     FILE *h = open_memstream(&hist, &hlen);
     if (!t || !h)
         return false;
     print_trace(t, x, c, f, &f->sched);
-    /* a failed assertion is about the whole run so far, not one worker */
-    bool whole = strcmp(f->rule, "STORK-ASSERT") == 0;
-    write_history(h, x->run, whole ? HISTORY_ALL : fi->worker, fi->ev, "");
+    write_history(h, x->run, s->whole ? HISTORY_ALL : fi->worker, fi->ev, "");
     fclose(t);
     fclose(h);
-    char path[4096] = "";
-    if (c->out_dir && !save_trace(c, x->scn->name, f, trace, path, sizeof path)) {
-        free(trace);
-        free(hist);
+    s->hist = compress_history(hist);
+    free(hist);
+    if (!s->trace || !s->hist)
+        return false;
+    return !save || !c->out_dir || save_trace(c, x->scn->name, f, s->trace, s->path, sizeof s->path);
+}
+
+/* What a finding's run shows, as JSON members: its message, worker, history, trace, how it
+ * was found and where --out wrote it. */
+static void json_run(FILE *json, const struct found *f, const struct shown *s)
+{
+    fprintf(json, "\"message\": ");
+    json_string(json, s->msg);
+    fprintf(json, ", \"worker\": %d, \"history\": ", s->worker + 1);
+    json_string(json, s->hist);
+    fprintf(json, ", \"trace\": ");
+    json_string(json, s->trace);
+    fprintf(json, ", \"found_by\": \"%s\", \"run\": %ld, \"seed\": %llu", f->pct ? "pct" : "exhaustive",
+            f->run, (unsigned long long)f->seed);
+    if (s->path[0]) {
+        fprintf(json, ", \"out\": ");
+        json_string(json, s->path);
+    }
+}
+
+static void json_cause(FILE *json, const struct found *f, const struct shown *s, bool first)
+{
+    fprintf(json, "%s{\"why\": ", first ? "" : ", ");
+    json_string(json, f->why);
+    fprintf(json, ", ");
+    json_run(json, f, s);
+    fputc('}', json);
+}
+
+/* How a finding was found and minimised, its history and its trace, as text. */
+static void print_body(const struct found *f, const struct shown *s, long min_runs)
+{
+    if (s->whole)
+        printf("  the run's events:\n");
+    else if (s->worker >= 0)
+        printf("  history of w%d:\n", s->worker + 1);
+    else
+        printf("  where:\n");
+    print_indented(s->hist, "    ");
+    if (f->pct)
+        printf("  found by PCT run %ld (seed %llu; repeat it alone: --pct --runs 1 --seed %llu)\n",
+               f->run, (unsigned long long)f->seed, (unsigned long long)f->seed);
+    else
+        printf("  found by schedule %ld of the exhaustive search\n", f->run + 1);
+    int moved = 0;
+    for (int i = 0; i < f->sched.len; i++)
+        moved += f->sched.pick[i] != 0;
+    int lines = 0;
+    for (const char *p = s->trace; *p; p++)
+        lines += *p == '\n';
+    if (lines <= TRACE_SHOWN) {
+        printf("  minimised to %d decision(s) off the default schedule (%ld re-runs); trace, "
+               "which --replay repeats:\n", moved, min_runs);
+        print_indented(s->trace, "    ");
+    } else
+        printf("  minimised to %d decision(s) off the default schedule (%ld re-runs); its trace, "
+               "which --replay repeats, has %d lines: not shown here (--out DIR writes it, --json "
+               "holds it)\n", moved, min_runs, lines);
+    if (s->path[0])
+        printf("  trace written to %s\n", s->path);
+}
+
+/* A finding as the report tells it: the nth finding matching res->f[found] in the run of its
+ * schedule, and the defect it is one cause of (the index of that defect's first cause). */
+struct cause {
+    int found, nth, defect;
+};
+
+/* Every cause of every finding, each re-run, grouped by defect (defects.h); their number, or
+ * -1 (said why). */
+static int gather_causes(struct explorer *x, const struct cli *c, struct explore_result *res,
+                         struct cause **out)
+{
+    int n = 0, cap = 0;
+    struct cause *cs = NULL;
+    char (*keys)[800] = NULL;
+    for (int i = 0; i < res->nf; i++)
+        for (int nth = 0;; nth++) {
+            struct shown s;
+            bool none;
+            bool ok = show(x, c, &res->f[i], nth, i, false, &s, &none);
+            if (ok && !none && n == cap) {
+                cap = cap ? cap * 2 : 16;
+                struct cause *m = realloc(cs, (size_t)cap * sizeof *cs);
+                char (*k)[800] = m ? realloc(keys, (size_t)cap * sizeof *keys) : NULL;
+                if (m)
+                    cs = m;
+                if (k)
+                    keys = k;
+                ok = m && k;
+            }
+            if (!ok || none) {
+                shown_free(&s);
+                if (ok)
+                    break;
+                free(cs);
+                free(keys);
+                return -1;
+            }
+            snprintf(keys[n], sizeof keys[n], "%s", s.key);
+            shown_free(&s);
+            int defect = n;
+            bool again = false; /* the same defect twice in one run: one cause */
+            for (int j = 0; j < n; j++)
+                if (strcmp(keys[j], keys[n]) == 0) {
+                    defect = cs[j].defect;
+                    again = again || cs[j].found == i;
+                }
+            if (!again)
+                cs[n++] = (struct cause){.found = i, .nth = nth, .defect = defect};
+        }
+    free(keys);
+    *out = cs;
+    return n;
+}
+
+/* One defect, told by its causes (cs[first] the one it is reported by), each re-run and
+ * printed with its message, history and trace. */
+static bool report_defect(struct explorer *x, const struct cli *c, struct explore_result *res,
+                          const struct cause *cs, int ncs, const long *min_runs, int first,
+                          int number, FILE *json)
+{
+    struct found *f = &res->f[cs[first].found];
+    struct shown s;
+    bool none;
+    if (!show(x, c, f, cs[first].nth, cs[first].found, true, &s, &none) || none) {
+        shown_free(&s);
         return false;
     }
     if (json) {
@@ -181,48 +349,44 @@ static bool report_finding(struct explorer *x, const struct cli *c, struct found
         json_string(json, f->why);
         fprintf(json, ", \"file\": ");
         json_string(json, f->file);
-        fprintf(json, ", \"line\": %d, \"message\": ", f->line);
-        json_string(json, fi->msg);
-        fprintf(json, ", \"fix\": ");
+        fprintf(json, ", \"line\": %d, \"fix\": ", f->line);
         json_string(json, fix_for(f->rule));
-        fprintf(json, ", \"worker\": %d, \"history\": ", fi->worker + 1);
-        json_string(json, hist);
-        fprintf(json, ", \"trace\": ");
-        json_string(json, trace);
-        fprintf(json, ", \"found_by\": \"%s\", \"run\": %ld, \"seed\": %llu", f->pct ? "pct" : "exhaustive",
-                f->run, (unsigned long long)f->seed);
-        if (path[0]) {
-            fprintf(json, ", \"out\": ");
-            json_string(json, path);
-        }
-        fputc('}', json);
+        fprintf(json, ", ");
+        json_run(json, f, &s);
+        fprintf(json, ", \"causes\": [");
+        json_cause(json, f, &s, true);
     } else {
-        printf("\nFINDING %d: %s%s%s%s at %s:%d\n  %s\n", number + 1, f->rule, f->why[0] ? " (" : "",
-               f->why, f->why[0] ? ")" : "", f->file, f->line, fi->msg);
+        printf("\nFINDING %d: %s", number + 1, f->rule);
+        const char *sep = " (";
+        for (int j = first; j < ncs; j++)
+            if (cs[j].defect == first && res->f[cs[j].found].why[0]) {
+                printf("%s%s", sep, res->f[cs[j].found].why);
+                sep = "; ";
+            }
+        printf("%s at %s:%d\n  %s\n", sep[0] == ';' ? ")" : "", f->file, f->line, s.msg);
         printf("  fix: %s\n", fix_for(f->rule));
-        if (whole)
-            printf("  the run's events:\n");
-        else if (fi->worker >= 0)
-            printf("  history of w%d:\n", fi->worker + 1);
-        else
-            printf("  where:\n");
-        print_indented(hist, "    ");
-        if (f->pct)
-            printf("  found by PCT run %ld (seed %llu; repeat it alone: --pct --runs 1 --seed %llu)\n",
-                   f->run, (unsigned long long)f->seed, (unsigned long long)f->seed);
-        else
-            printf("  found by schedule %ld of the exhaustive search\n", f->run + 1);
-        int moved = 0;
-        for (int i = 0; i < f->sched.len; i++)
-            moved += f->sched.pick[i] != 0;
-        printf("  minimised to %d decision(s) off the default schedule (%ld re-runs); trace, "
-               "which --replay repeats:\n", moved, min_runs);
-        print_indented(trace, "    ");
-        if (path[0])
-            printf("  trace written to %s\n", path);
+        print_body(f, &s, min_runs[cs[first].found]);
     }
-    free(trace);
-    free(hist);
+    shown_free(&s);
+    for (int j = first + 1; j < ncs; j++) {
+        if (cs[j].defect != first)
+            continue;
+        struct found *g = &res->f[cs[j].found];
+        if (!show(x, c, g, cs[j].nth, cs[j].found, true, &s, &none) || none) {
+            shown_free(&s);
+            return false;
+        }
+        if (json)
+            json_cause(json, g, &s, false);
+        else {
+            printf("  the same defect, by another cause%s%s%s:\n  %s\n", g->why[0] ? " (" : "",
+                   g->why, g->why[0] ? ")" : "", s.msg);
+            print_body(g, &s, min_runs[cs[j].found]);
+        }
+        shown_free(&s);
+    }
+    if (json)
+        fprintf(json, "]}");
     return true;
 }
 
@@ -281,21 +445,33 @@ int audit_command(struct explorer *x, struct cli *c)
         printf("cut: %ld run(s) did not end within --max-steps %d steps: a livelock, or an unfair "
                "schedule (a polling loop that never lets the others run: wait with "
                "STORK_WAIT_UNTIL); the search is incomplete\n", res.cut_runs, c->o.limits.max_steps);
-    for (int i = 0; i < res.nf; i++) {
-        long runs = minimise(x, &c->o, &res.f[i]);
-        if (!report_finding(x, c, &res.f[i], i, runs, json)) {
-            explore_result_free(&res);
-            return STORK_EXIT_BAD_INPUT;
-        }
+    long *runs = calloc((size_t)res.nf + 1, sizeof *runs);
+    struct cause *cs = NULL;
+    bool ok = runs != NULL;
+    for (int i = 0; ok && i < res.nf; i++)
+        runs[i] = minimise(x, &c->o, &res.f[i]);
+    int ncs = ok ? gather_causes(x, c, &res, &cs) : -1;
+    int defects = 0;
+    ok = ncs >= 0;
+    for (int i = 0; ok && i < ncs; i++)
+        if (cs[i].defect == i)
+            ok = report_defect(x, c, &res, cs, ncs, runs, i, defects++, json);
+    free(runs);
+    if (!ok) {
+        free(cs);
+        explore_result_free(&res);
+        return STORK_EXIT_BAD_INPUT;
     }
     int rc = res.nf ? STORK_EXIT_VIOLATED : res.complete ? STORK_EXIT_OK : STORK_EXIT_INCOMPLETE;
     if (json) {
         printf("], \"exit_status\": %d}\n", rc);
     } else if (res.nf) {
-        printf("\n%d finding(s):", res.nf);
-        for (int i = 0; i < res.nf; i++) {
-            const char *base = strrchr(res.f[i].file, '/');
-            printf(" %s (%s:%d)", res.f[i].rule, base ? base + 1 : res.f[i].file, res.f[i].line);
+        printf("\n%d finding(s):", defects);
+        for (int i = 0; i < ncs; i++) {
+            const struct found *f = &res.f[cs[i].found];
+            const char *base = strrchr(f->file, '/');
+            if (cs[i].defect == i)
+                printf(" %s (%s:%d)", f->rule, base ? base + 1 : f->file, f->line);
         }
         printf("\n");
     } else if (res.complete) {
@@ -303,6 +479,7 @@ int audit_command(struct explorer *x, struct cli *c)
     } else {
         printf("incomplete: no finding, but not every schedule was explored\n");
     }
+    free(cs);
     explore_result_free(&res);
     return rc;
 }

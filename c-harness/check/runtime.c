@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "defects.h"
 #include "run.h"
 
 static struct run *run_of_env(struct stork_env *env)
@@ -89,8 +90,8 @@ static void add_finding(struct run *r, const char *rule, const char *why, const 
     file = file ? file : "?";
     for (int i = 0; i < r->nf; i++)
         if (r->f[i].rule == rule && r->f[i].line == line && strcmp(r->f[i].file, file) == 0 &&
-            strcmp(r->f[i].why, why) == 0)
-            return; /* the same finding again in this run */
+            strcmp(r->f[i].why, why) == 0 && (r->f[i].worker == worker || !defect_per_worker(rule)))
+            return; /* the same finding again in this run (two leaking workers are two) */
     if (r->nf == r->capf) {
         int cap = r->capf ? r->capf * 2 : 8;
         struct finding *n = realloc(r->f, (size_t)cap * sizeof *n);

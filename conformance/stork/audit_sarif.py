@@ -30,19 +30,30 @@ def _file(name: str, scenario: Path) -> str:
     return str((scenario.parent / name).resolve())
 
 
+def _steps(history: str, scenario: Path) -> list[sarif.Step]:
+    steps = []
+    for ln in (history or "").splitlines():
+        m = _HISTORY.match(ln.strip())
+        if m:
+            where = (_file(m.group(3), scenario), int(m.group(4))) if m.group(3) else ("", 0)
+            steps.append(sarif.Step(sarif.thread_of(m.group(2)), m.group(2), *where))
+    return steps
+
+
 def results(doc: dict, scenario: Path) -> list[sarif.Result]:
+    """One result per defect: a finding the audit found by several causes (one leak, two ways
+    it came about: its "causes") is one result, with a code flow for each cause."""
     out = []
     for f in doc.get("findings", []):
-        steps = []
-        for ln in (f.get("history") or "").splitlines():
-            m = _HISTORY.match(ln.strip())
-            if m:
-                where = (_file(m.group(3), scenario), int(m.group(4))) if m.group(3) else ("", 0)
-                steps.append(sarif.Step(sarif.thread_of(m.group(2)), m.group(2), *where))
+        causes = f.get("causes") or [f]
         text = f["message"].rstrip(".")
-        message = f"{text}." + (f" Fix: {f['fix'].rstrip('.')}." if f.get("fix") else "")
+        message = f"{text}." + "".join(f" Also, by another cause ({c['why']}): {c['message'].rstrip('.')}."
+                                       for c in causes[1:])
+        message += f" Fix: {f['fix'].rstrip('.')}." if f.get("fix") else ""
         out.append(sarif.Result(f["rule"], message, _file(f["file"], scenario), f.get("line", 0),
-                                steps, key=f"{f['rule']}|{f.get('why', '')}|{f['file']}:{f.get('line', 0)}"))
+                                _steps(f.get("history"), scenario),
+                                key=f"{f['rule']}|{f.get('why', '')}|{f['file']}:{f.get('line', 0)}",
+                                more_steps=[_steps(c.get("history"), scenario) for c in causes[1:]]))
     if not doc.get("complete", True) and not out:
         out.append(sarif.Result("incomplete", "the audit's search was cut short: nothing found "
                                 "in the schedules it ran, which is not clean",

@@ -10,11 +10,17 @@ import html
 import re
 import textwrap
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from stork import trace as tracefmt
 from stork.properties import by_name, rule_rows
 
 RUNTIME = "runtime"
+# What `stork replay --record` writes into a recording (c-harness/replay/driver.c): where it
+# came from, and, for a run that failed, the report where the recording stops.
+RECORDING = re.compile(r"#\s*the run of (\S+) observed by stork replay against (.+)$")
+REPLAY_FAILED = re.compile(r"#\s*stork replay: the run failed here, so it ends without `end`: (.+)$")
+RULE_ID = re.compile(r"\b(?:WI|ENV)-[A-Z]\d+\b")
 
 
 @dataclass
@@ -34,6 +40,7 @@ class Chart:
     lanes: list[str]
     rows: list[Row]
     violation: str = ""        # what the last step breaks ("" for a trace that conforms)
+    ending: str = ""           # for a truncated trace: that nothing after its last step is known
 
 
 def _lane_order(lanes: list[str]) -> list[str]:
@@ -44,13 +51,32 @@ def _lane_order(lanes: list[str]) -> list[str]:
     return ctxs + (["teardown"] if "teardown" in lanes else []) + syss + [RUNTIME]
 
 
+def _parse(text: str, name: str) -> tuple[tracefmt.Trace, bool]:
+    """The trace, and whether it is truncated (no `end`: a recording of a failed replay, an
+    audit run that crashed): drawn up to where it stops, which the chart says."""
+    try:
+        return tracefmt.parse(text, name), False
+    except tracefmt.TraceError as e:
+        if not e.message.startswith("truncated trace"):
+            raise
+    return tracefmt.parse(text.rstrip("\n") + "\nend\n", name), True
+
+
+def _rules_explained(rules: list[str]) -> list[str]:
+    return [f"{r}: {rule_rows()[r][0]}" for r in rules if r in rule_rows()]
+
+
 def build(text: str, name: str = "trace") -> Chart:
     """The chart of a trace's text (raises tracefmt.TraceError for a malformed one)."""
-    parsed = tracefmt.parse(text, name)
+    parsed, truncated = _parse(text, name)
     sites, notes, pending = {}, {}, ""
+    recorded = failed = None
     n = 0
     for ln in (x.strip() for x in text.splitlines()):
-        if ln.startswith("# at "):
+        recorded = recorded or RECORDING.match(ln)
+        if REPLAY_FAILED.match(ln):
+            failed = REPLAY_FAILED.match(ln)
+        elif ln.startswith("# at "):
             pending = ln[5:]
         elif ln.startswith("#") and n:
             notes.setdefault(n, []).append(ln.lstrip("# ").strip())
@@ -80,12 +106,20 @@ def build(text: str, name: str = "trace") -> Chart:
         words = meta["property"].split()
         prop = by_name(words[0])
         rules = words[1:]
-        texts = [f"{r}: {rule_rows()[r][0]}" for r in rules if r in rule_rows()]
+        texts = _rules_explained(rules)
         violation = (f"violates {words[0]}" + (f" ({', '.join(rules)})" if rules else "")
                      + (f": {prop.summary}" if prop else "")
                      + ("; " + " ".join(texts) if texts else ""))
+    if failed:                          # a replay mismatch: the report, its rules explained
+        texts = _rules_explained(list(dict.fromkeys(RULE_ID.findall(failed.group(1)))))
+        violation = (f"the replay failed here: {failed.group(1)}"
+                     + ("; " + " ".join(texts) if texts else ""))
+    ending = ("the trace stops here without `end`: what would have happened next is not known"
+              if truncated else "")
     title = meta.get("design", meta.get("scenario", name))
-    return Chart(title, _lane_order(lanes), rows, violation)
+    if recorded:
+        title = f"{Path(recorded.group(1)).name} as run by {recorded.group(2)}"
+    return Chart(title, _lane_order(lanes), rows, violation, ending)
 
 
 def _metas(text: str) -> list[str]:
@@ -160,6 +194,8 @@ def text(chart: Chart) -> str:
             out.append(" " * 6 + "".join(blank())[6:] + "    " + note)
     if chart.violation:
         out.append(f"  ✗ step {chart.rows[-1].step if chart.rows else 0} {chart.violation}")
+    if chart.ending:
+        out.append(f"  ┄ {chart.ending}")
     return "\n".join(out)
 
 
@@ -174,7 +210,7 @@ def svg(chart: Chart) -> str:
     rows = chart.rows
     wrapped = textwrap.wrap("✗ " + chart.violation, 110) if chart.violation else []
     side_chars = max((len("  ".join(s for s in [r.site] + r.notes if s)) for r in rows), default=0)
-    height = TOP + (len(rows) + 2) * ROW_H + 18 * len(wrapped)
+    height = TOP + (len(rows) + 2) * ROW_H + 18 * (len(wrapped) + bool(chart.ending))
     width = max(LEFT + len(lanes) * LANE_W + 16 + int(side_chars * 7.3), 110 * 7 + 2 * LEFT)
     e = html.escape
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -232,5 +268,8 @@ def svg(chart: Chart) -> str:
         parts.append(f'<text class="violation" x="{LEFT}" y="{y0}" fill="#c00">'
                      + "".join(f'<tspan x="{LEFT}" dy="{0 if k == 0 else 18}">{e(ln)}</tspan>'
                                for k, ln in enumerate(wrapped)) + '</text>')
+    if chart.ending:
+        y0 = TOP + (len(rows) + 2) * ROW_H - 10 + 18 * len(wrapped)
+        parts.append(f'<text class="ending" x="{LEFT}" y="{y0}" fill="#555">┄ {e(chart.ending)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)

@@ -226,7 +226,9 @@ def test_record_names_shared_file_names_apart(stork, tmp_path: Path) -> None:
     r = stork("replay", "--impl", "reference", "--record", str(rec), str(tmp_path / "a"),
               str(tmp_path / "b"))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert sorted(p.name for p in rec.iterdir()) == ["000001-x.trace", "000002-x.trace"]
+    # the recordings, and the results `stork report` reads (commands/replay.py)
+    assert sorted(p.name for p in rec.iterdir()) == ["000001-x.trace", "000002-x.trace",
+                                                     "replay.junit.xml"]
 
 
 def test_record_into_a_file_is_bad_input(stork, tmp_path: Path) -> None:

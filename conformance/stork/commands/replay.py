@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
-from stork import exitcodes
+from stork import exitcodes, replay_sarif, sarif
 from stork.paths import libexec_dir
 
 NAME = "replay"
 SUMMARY = "replay traces against a runtime implementation (LIB.so)"
 HELP = ("Replay traces (files, folders of .trace, or packs from `stork pack`) against an "
         "implementation library built against c-harness/include/stork/impl_abi.h; each trace "
-        "runs in a child process with a time limit. Exit 0 all pass, 1 a trace failed, 2 bad "
-        "input.")
+        "runs in a child process with a time limit. With --record DIR, DIR also gets the "
+        "results (DIR/replay.junit.xml), which `stork report DIR` draws. Exit 0 all pass, 1 a "
+        "trace failed, 2 bad input.")
 
 REPLAY_PROGRAM = "stork-replay"
 REFERENCE_LIBRARY = "stork-reference.so"
 MAX_TIMEOUT = 86400     # seconds: stork-replay's bound, and check-trace's
+RESULTS = "replay.junit.xml"   # a --record folder's results, which `stork report` reads
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -29,6 +33,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="trace files, folders of them, or packs (stork pack)")
     p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
+    p.add_argument("--sarif", type=Path, metavar="FILE",
+                   help="also write the failures as SARIF 2.1.0 to FILE, each at the trace's "
+                        "line the implementation answered against the contract, its ruleId the "
+                        "rule broken (written only where asked)")
     p.add_argument("--record", metavar="DIR",
                    help="write each trace's observed run (statuses returned, items posted, "
                         "callbacks run) as a trace DIR/NAME, for check-trace and diff; a failed "
@@ -49,13 +57,13 @@ def impl_path(word: str) -> Path:
     return Path(word)
 
 
-def command(args: argparse.Namespace) -> list[str]:
+def command(args: argparse.Namespace, junit: str | None = None) -> list[str]:
     cmd = [str(libexec_dir() / REPLAY_PROGRAM), "--impl", str(impl_path(args.impl)),
            "--timeout", repr(args.timeout)]
     if args.batch is not None:
         cmd += ["--batch", str(args.batch)]
-    if args.junit:
-        cmd += ["--junit", args.junit]
+    if junit or args.junit:
+        cmd += ["--junit", junit or args.junit]
     if args.record:
         cmd += ["--record", args.record]
     if args.verbose:
@@ -86,5 +94,30 @@ def run(args: argparse.Namespace) -> int:
         print(f"stork replay: --timeout must be > 0 and <= {MAX_TIMEOUT} and --batch >= 1",
               file=sys.stderr)
         return exitcodes.BAD_INPUT
-    sys.stdout.flush()
-    return program_status(subprocess.run(command(args)).returncode, NAME)
+    if args.sarif is not None and (args.sarif.is_dir() or not args.sarif.parent.is_dir()):
+        print(f"stork replay: --sarif {args.sarif}: not a file in an existing folder", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    with tempfile.TemporaryDirectory(prefix="stork-replay-") as work:
+        # the results in JUnit, which --sarif and a --record folder's report are made from
+        junit = args.junit or (str(Path(args.record) / RESULTS) if args.record else
+                               str(Path(work) / RESULTS) if args.sarif else None)
+        sys.stdout.flush()
+        rc = program_status(subprocess.run(command(args, junit)).returncode, NAME)
+        if rc not in (exitcodes.OK, exitcodes.VIOLATED) or not junit:
+            return rc
+        if args.record and args.junit:
+            try:
+                shutil.copyfile(args.junit, Path(args.record) / RESULTS)
+            except OSError as e:
+                print(f"stork replay: --record {args.record}: cannot write {RESULTS} there "
+                      f"({e.strerror or e})", file=sys.stderr)
+                return exitcodes.BAD_INPUT
+        if args.sarif is not None:
+            try:
+                impl, cases = replay_sarif.read_junit(Path(junit))
+            except (OSError, replay_sarif.ResultsError) as e:
+                print(f"stork replay: internal error: the replay's results: {e}", file=sys.stderr)
+                return exitcodes.INTERNAL_ERROR
+            if not sarif.write(args.sarif, replay_sarif.document(impl, cases), NAME):
+                return exitcodes.BAD_INPUT
+        return rc

@@ -7,15 +7,16 @@ import json
 import sys
 from pathlib import Path
 
-from stork import exitcodes, report
+from stork import exitcodes, replay_sarif, report
 
 NAME = "report"
-SUMMARY = "one HTML page of a verify or audit --out folder"
+SUMMARY = "one HTML page of a verify/audit --out or replay --record folder"
 HELP = ("Write one self-contained HTML page (no network, no script) for a folder that `stork "
-        "verify --out` or `stork audit --out` wrote: the verdict table of each verify "
-        "(DESIGN.verify.json) and a sequence chart of each trace (*.trace). The page is "
-        "DIR/report.html unless --output says. Exit 0, or 2 when DIR cannot be read or the "
-        "page cannot be written.")
+        "verify --out`, `stork audit --out` or `stork replay --record` wrote: the verdict table "
+        "of each verify (DESIGN.verify.json), a replay's results (replay.junit.xml) with the "
+        "chart of each failed run's recording, the mismatch marked, and a sequence chart of "
+        "each other trace (*.trace). The page is DIR/report.html unless --output says. Exit 0, "
+        "or 2 when DIR cannot be read or the page cannot be written.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,10 +32,14 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.BAD_INPUT
     out = args.output or folder / "report.html"
     try:
-        text, tables, charts = report.page(folder)
+        text, tables, replays, charts = report.page(folder)
         out.write_text(text, encoding="utf-8")
+    except replay_sarif.ResultsError as e:
+        print(f"stork report: {e}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError) as e:
         print(f"stork report: {getattr(e, 'filename', None) or folder}: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
-    print(f"wrote {out}: {tables} verify table(s), {charts} chart(s)")
+    replayed = f" {replays} replay table(s)," if replays else ""
+    print(f"wrote {out}: {tables} verify table(s),{replayed} {charts} chart(s)")
     return exitcodes.OK

@@ -12,11 +12,12 @@ from stork import trace as tracefmt
 NAME = "show"
 SUMMARY = "draw a trace as a message-sequence chart (text, --svg)"
 HELP = ("Draw a trace (a verify counterexample, an audit finding, a replay's trace, a recorded "
-        "run) as a message-sequence chart: a lane per context, per system worker thread and "
-        "for the runtime, an arrow per call, start and return, links from a queue to its "
-        "callback's start and from a return to the free after it, the violating step marked "
-        "with its rule. Text on stdout; --svg FILE also draws it as SVG. Exit 0, or 2 for a "
-        "trace that cannot be read.")
+        "run, a replay mismatch: the recording `replay --record` wrote of the failed run) as a "
+        "message-sequence chart: a lane per context, per system worker thread and for the "
+        "runtime, an arrow per call, start and return, links from a queue to its callback's "
+        "start and from a return to the free after it, the violating step marked with its "
+        "rule. A truncated trace (no `end`) is drawn up to where it stops. Text on stdout; "
+        "--svg FILE also draws it as SVG. Exit 0, or 2 for a trace that cannot be read.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

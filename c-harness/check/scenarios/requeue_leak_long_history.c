@@ -1,0 +1,34 @@
+/*
+ * requeue_leak_long_history -- the callback re-queues its own worker 200 times, then returns
+ * without freeing it: a leak (WI-M7) whose worker's history is 600 events, almost all of them
+ * one start, queue, return repeated; the report writes that stretch once, with "× 199".
+ *
+ * expect: WI-M7
+ */
+#include <storport.h>
+
+#define RUNS 200
+
+/* The extension is the count of the callback's runs. */
+static VOID callback(PVOID e, PVOID context, PVOID worker)
+{
+    int *runs = e;
+    if (++*runs < RUNS)
+        StorPortQueueWorkItem(e, callback, worker, context);
+}
+
+static void dpc(void *e)
+{
+    PVOID worker = NULL;
+    if (StorPortInitializeWorker(e, &worker) == STOR_STATUS_SUCCESS)
+        StorPortQueueWorkItem(e, callback, worker, NULL); /* a failed queue leaks it too */
+}
+
+static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+
+const struct stork_scenario stork_scenario = {
+    .name = "requeue_leak_long_history",
+    .extension_size = sizeof(int),
+    .routines = routines,
+    .nroutines = 1,
+};
