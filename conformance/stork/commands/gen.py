@@ -14,8 +14,9 @@ from stork.spin import SpinInputError, SpinToolError
 NAME = "gen"
 SUMMARY = "generate the regression trace corpus from the model"
 HELP = ("Generate regression traces from the model: a shortest witness per coverage goal of "
-        "spec/coverage.md found by SPIN, minimised to a set that still meets every goal "
-        "(DIR/goals), and seeded random walks (DIR/random), with DIR/COVERAGE.md. The same "
+        "spec/coverage.md found by SPIN, and runs taking every (abstract state, event) pair "
+        "SPIN's complete search reaches (the transitions family), minimised to a set that "
+        "still meets every goal (DIR/goals), and seeded random walks (DIR/random), with DIR/COVERAGE.md and the unreachable pairs. The same "
         "bounds and seed give a byte-identical corpus. Exit 0 every goal met or shown "
         "unreachable, 2 bad input or a tool failure, 3 a goal's search was cut short.")
 
@@ -103,9 +104,16 @@ def run(args: argparse.Namespace) -> int:
     unknown = [w for w in corpus.witnesses if w.verdict == "unknown"]
     print(f"{len(corpus.witnesses)} goals trapped: {len(found)} witnessed, "
           f"{len(unreachable)} unreachable, {len(unknown)} unknown (search cut short)")
+    r = corpus.reach
+    tr_cut = r is not None and not r.complete
+    if r is not None:
+        print(f"transitions (k={cfg.maxw}): {len(r.keys)} (abstract state, event) pairs reached "
+              + (f"by SPIN's complete search of {r.states} states, {len(corpus.unreachable)} "
+                 f"unreachable; {corpus.planned} planned runs take them all" if not tr_cut else
+                 f"before SPIN's search was cut short ({r.reason}): unknown"))
     print(f"{len(corpus.chosen)} goal-directed traces after minimising, "
           f"{len(corpus.walks)} random walks; {corpus.seconds:.1f} s")
     print(f"wrote {out}/goals, {out}/random and {out}/COVERAGE.md")
     for w in unreachable + unknown:
         print(f"  {w.goal}: {w.verdict}: {w.reason}")
-    return exitcodes.INCOMPLETE if unknown else exitcodes.OK
+    return exitcodes.INCOMPLETE if unknown or tr_cut else exitcodes.OK
