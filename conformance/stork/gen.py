@@ -88,6 +88,8 @@ class GenConfig:
     walk_ops: int = 10
     walk_maxw: int = 3
     seed: int = 1            # the first walk's seed; walk i uses seed + i
+    tr_ops: int = 7          # calls in the transitions search (at MAXW=2 NTHREADS=2 OPS=8
+                             # reaches no pair more: bench/transitions_bench.py)
 
     def witness_bounds(self) -> list[str]:
         return [f"OPS={self.ops}", f"MAXW={self.maxw}", f"NTHREADS={self.nthreads}", "ALLOC_FAIL=1"]
@@ -316,8 +318,9 @@ def transition_witnesses(corpus: Corpus, time_limit: float) -> list[Witness]:
     """The transitions family: SPIN's reachable pairs (corpus.reach, corpus.unreachable) and
     a planned run for the pairs (Witness per run, its goal the pair it was planned for)."""
     cfg = corpus.config
-    k, bounds = cfg.maxw, cfg.witness_bounds()
-    tb = transitions.Bounds(cfg.ops, cfg.maxw, cfg.nthreads)
+    k = cfg.maxw
+    bounds = [f"OPS={cfg.tr_ops}"] + cfg.witness_bounds()[1:]
+    tb = transitions.Bounds(cfg.tr_ops, cfg.maxw, cfg.nthreads)
     ex = transitions.explore(tb, runs=False, time_limit=time_limit)
     corpus.reach = ex.reach
     if not ex.reach.complete:
@@ -353,7 +356,7 @@ def transitions_line(corpus: Corpus) -> str:
     r = corpus.reach
     if r is None:
         return "- transitions: not searched"
-    return (f"- transitions (k={corpus.config.maxw} worker slots): SPIN's "
+    return (f"- transitions (k={corpus.config.maxw} worker slots, OPS={corpus.config.tr_ops}): SPIN's "
             f"{'complete' if r.complete else 'INCOMPLETE'} search of {r.states} states with "
             f"`model/gen/transition_trap.pml` reaches {len(r.keys)} (abstract state, event) "
             f"pairs of the {len(r.keys) + len(corpus.unreachable)} the contract makes possible "
@@ -365,7 +368,8 @@ def unreachable_text(corpus: Corpus) -> str:
     r = corpus.reach
     head = [f"# (abstract state, event) pairs the contract makes possible over "
             f"{corpus.config.maxw} worker slots that no run of "
-            f"{GEN_DESIGN.relative_to(ROOT)} reaches with {' '.join(corpus.config.witness_bounds())}:",
+            f"{GEN_DESIGN.relative_to(ROOT)} reaches with OPS={corpus.config.tr_ops} "
+            f"{' '.join(corpus.config.witness_bounds()[1:])}:",
             f"# SPIN's verdict: unreachable, its complete search of {r.states if r else 0} "
             "states met every other pair and none of these (spec/coverage.md, transitions).",
             "# Written by `stork gen`; do not edit."]

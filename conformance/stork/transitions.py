@@ -51,7 +51,7 @@ class TransitionsError(Exception):
 class Bounds:
     """The general miniport's bounds: k = maxw worker slots."""
 
-    ops: int = 6
+    ops: int = 7
     maxw: int = 2
     nthreads: int = 2
 

@@ -31,6 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"worker handles in a witness run (default {d.maxw})")
     p.add_argument("--nthreads", type=int, default=d.nthreads, metavar="N",
                    help=f"system worker threads (default {d.nthreads})")
+    p.add_argument("--tr-ops", type=int, default=d.tr_ops, metavar="N",
+                   help=f"calls in the transitions family's search (default {d.tr_ops})")
     p.add_argument("--walks", type=int, default=d.walks, metavar="N",
                    help=f"random walks (default {d.walks})")
     p.add_argument("--walk-ops", type=int, default=d.walk_ops, metavar="N",
@@ -47,7 +49,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def config_of(args: argparse.Namespace) -> GenConfig:
-    return GenConfig(ops=args.ops, maxw=args.maxw, nthreads=args.nthreads, walks=args.walks,
+    return GenConfig(ops=args.ops, maxw=args.maxw, nthreads=args.nthreads, tr_ops=args.tr_ops,
+                     walks=args.walks,
                      walk_ops=args.walk_ops, walk_maxw=args.walk_maxw, seed=args.seed)
 
 
@@ -57,8 +60,8 @@ def check_bounds(cfg: GenConfig) -> str:
         return "--maxw and --walk-maxw must be 1..3 (the general miniport names w1..w3)"
     if not 1 <= cfg.nthreads <= 4:
         return "--nthreads must be 1..4"
-    if not 1 <= cfg.ops <= 20 or not 1 <= cfg.walk_ops <= 60:
-        return "--ops must be 1..20 and --walk-ops 1..60"
+    if not 1 <= cfg.ops <= 20 or not 1 <= cfg.tr_ops <= 20 or not 1 <= cfg.walk_ops <= 60:
+        return "--ops and --tr-ops must be 1..20 and --walk-ops 1..60"
     if cfg.walks < 0 or cfg.seed < 1:
         return "--walks must be >= 0 and --seed >= 1"
     return ""
