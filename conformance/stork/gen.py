@@ -326,10 +326,11 @@ def transition_witnesses(corpus: Corpus, time_limit: float) -> list[Witness]:
     if not ex.reach.complete:
         return []
     reach = set(ex.reach.keys)
-    corpus.unreachable = sorted(transitions.candidates(k, cfg.nthreads) - reach)
-    if reach - transitions.candidates(k, cfg.nthreads):
+    possible = transitions.candidates(k, cfg.nthreads)
+    corpus.unreachable = sorted(possible - reach)
+    if reach - possible:
         raise GenError("the model reaches transitions transitions.candidates does not list: "
-                       + ", ".join(sorted(reach - transitions.candidates(k, cfg.nthreads))[:3]))
+                       + ", ".join(sorted(reach - possible)[:3]))
     plans, untaken = transitions.plan(reach, k, cfg.nthreads)
     if untaken:
         raise GenError("model/gen/transition_trap.pml and stork/transitions.py disagree: the "

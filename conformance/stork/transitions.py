@@ -12,11 +12,13 @@ Three parts:
 - `keys(trace, k)`: the key of each event of a trace, the trace-side classifier;
 - `explore(bounds)`: SPIN's complete search of the general miniport with the trap
   recording every key it meets: the goals, exactly the pairs the model reaches within the
-  bounds; `candidates(k, nthreads)` are the pairs the trace format and the contract make
-  possible, so candidates minus reachable are the unreachable ones, with that verdict;
-  and then a whole run (to the adapter's release) for each wanted key,
-  from pan -e trails, each replayed and its "# tr" lines compared with `keys` of its trace,
-  event by event: the trap and this classifier must agree, or generation stops.
+  bounds (`candidates(k, nthreads)` are the pairs the trace format and the contract make
+  possible; candidates minus reachable are the unreachable ones, with that verdict); and, on
+  request, a SPIN run (to the adapter's release) for each reachable key, from pan -e trails,
+  each replayed and its "# tr" lines compared with `keys` of its trace event by event: what
+  shows the trap and this classifier agree (tests/test_transitions.py);
+- `plan(reach, k, nthreads)`: the corpus's runs, planned over the contract's state so that
+  few runs take every reachable key (see the comment above `MAX_EVENTS`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -338,7 +341,6 @@ def _witnesses(workdir: Path, bounds: Bounds, want: set[str], opts: PanOptions,
 
 def _replay(workdir: Path, trail: Path, bounds: Bounds,
             classify: Callable[[tracefmt.Trace, int], list[str | None]], hit: str) -> TrWitness:
-    import subprocess
     p = subprocess.run(["./pan", "-r", trail.name, "-n", "-m10000", "-w10"], cwd=workdir,
                        capture_output=True, text=True, errors="replace", timeout=120)
     lines = [" ".join(ln.split()) for ln in p.stdout.splitlines()]

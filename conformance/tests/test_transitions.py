@@ -93,3 +93,12 @@ def test_the_shipped_corpus_lists_what_spin_could_not_reach() -> None:
                               for p in (SHIPPED / "goals").glob("*.trace")))
     assert not goal_keys & set(listed)
     assert len(goal_keys) + len(listed) == len(tr.candidates(2, 2))
+
+
+def test_the_bench_script_runs() -> None:
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, str(ROOT / "conformance" / "bench" / "transitions_bench.py"),
+                        "--quick"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "| 5 3 2 |" in r.stdout and "INCOMPLETE" not in r.stdout
