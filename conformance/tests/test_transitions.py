@@ -102,3 +102,14 @@ def test_the_bench_script_runs() -> None:
                         "--quick"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "| 5 3 2 |" in r.stdout and "INCOMPLETE" not in r.stdout
+
+
+def test_the_ordering_goals_issue_13_names_are_met_by_the_shipped_goal_part() -> None:
+    met = set().union(*(tr.keys_of(tracefmt.load(p), 2) for p in (SHIPPED / "goals").glob("*.trace")))
+    for key in ("q,q;w1:1,w2:1;live>start:w2",         # two pending, the later started first
+                "q,q;w1:1,w2:2;live>start:w1",         # ... with different requests
+                "fr,u;-;live>init:dispatch:SUCCESS",   # a handle issued while a freed one runs
+                "r,q;w2:1;live>queue:w1:own-callback:SUCCESS",  # a re-queue while another pends
+                "q,r;w1:1;live>remove:begin",          # removal between two pending starts
+                "f,u;-;live>init:passive:SUCCESS"):    # a handle issued after a free
+        assert key in met, key
