@@ -10,6 +10,12 @@ it. A complete search that finds none shows the goal unreachable at these bounds
 cut short leaves it unknown. Each witness is replayed (pan -r) into a trace and checked with
 coverage.goals_of: the trap and the Python classifier must agree, or generation fails.
 
+Transitions. The (abstract state, event) pairs of spec/coverage.md's transitions family:
+SPIN's complete search of the same miniport with model/gen/transition_trap.pml gives every
+pair the model reaches at these bounds (transitions.explore); transitions.plan writes runs
+that take every one of them; each is classified again and must give exactly the planned
+pairs, all reachable. The goal-directed part is minimised over every family together.
+
 Random walks. spin -n SEED simulates the same miniport (trap compiled out) once per seed.
 
 Everything is deterministic: the same model, bounds and seed give a byte-identical corpus.
@@ -32,6 +38,7 @@ from stork import __version__
 from stork import coverage
 from stork import lifecycle as lc
 from stork import trace as tracefmt
+from stork import transitions
 from stork.paths import MODEL_DIR, ROOT
 from stork.spin import (PanOptions, compile_pan, generate, random_simulation, replay_pan_trail,
                         run_pan)
@@ -81,6 +88,8 @@ class GenConfig:
     walk_ops: int = 10
     walk_maxw: int = 3
     seed: int = 1            # the first walk's seed; walk i uses seed + i
+    tr_ops: int = 7          # calls in the transitions search (at MAXW=2 NTHREADS=2 OPS=8
+                             # reaches no pair more: bench/transitions_bench.py)
 
     def witness_bounds(self) -> list[str]:
         return [f"OPS={self.ops}", f"MAXW={self.maxw}", f"NTHREADS={self.nthreads}", "ALLOC_FAIL=1"]
@@ -108,6 +117,12 @@ class Corpus:
     chosen: list[Witness] = field(default_factory=list)     # the minimised goal-directed set
     walks: list[tuple[int, str]] = field(default_factory=list)  # (seed, trace text)
     seconds: float = 0.0
+    reach: transitions.Reach | None = None      # SPIN's reachable transitions
+    unreachable: list[str] = field(default_factory=list)    # candidate pairs SPIN never met
+    planned: int = 0                            # runs planned over the transitions
+
+    def transition_goals(self) -> list[str]:
+        return [f"tr:{k}" for k in self.reach.keys] if self.reach else []
 
 
 def _goal(kind: str = "any", api: str = "", state: str = "", caller: str = "",
@@ -251,17 +266,21 @@ def minimise(found: list[Witness]) -> list[Witness]:
     goals = set().union(*(w.meets for w in found)) if found else set()
     left = set(goals)
     chosen: list[Witness] = []
-    pool = list(found)
+    pool = {i: (w, -w.text.count("\n")) for i, w in enumerate(found)}
     while left:
-        best = max(pool, key=lambda w: (len(w.meets & left), -w.text.count("\n"),
-                                        -pool.index(w)))
-        chosen.append(best)
-        pool.remove(best)
-        left -= best.meets
+        i = max(pool, key=lambda i: (len(pool[i][0].meets & left), pool[i][1], -i))
+        chosen.append(pool.pop(i)[0])
+        left -= chosen[-1].meets
+    # latest first, drop a trace every goal of which another chosen trace also meets
+    count: dict[str, int] = {}
+    for w in chosen:
+        for g in w.meets:
+            count[g] = count.get(g, 0) + 1
     for w in reversed(list(chosen)):
-        rest = [x for x in chosen if x is not w]
-        if set().union(*(x.meets for x in rest)) >= goals:
-            chosen = rest
+        if all(count[g] > 1 for g in w.meets):
+            chosen.remove(w)
+            for g in w.meets:
+                count[g] -= 1
     return chosen
 
 
@@ -280,14 +299,86 @@ def generate_corpus(cfg: GenConfig, progress=None, time_limit: float = TIME_LIMI
     goals = [g for fam in coverage.all_goals().values() for g in fam if encode(g) is not None]
     corpus = Corpus(cfg)
     corpus.witnesses = search_witnesses(goals, cfg, progress=progress, time_limit=time_limit)
-    corpus.chosen = minimise([w for w in corpus.witnesses if w.verdict == "found"])
+    found = [w for w in corpus.witnesses if w.verdict == "found"]
+    planned = transition_witnesses(corpus, max(1.0, time_limit - (time.monotonic() - started)))
+    k = cfg.maxw
+    found = [Witness(w.goal, w.verdict, w.states, w.seconds, w.reason, w.text,
+                     w.meets | _tr_goals(tracefmt.parse(w.text, w.goal), k)) for w in found]
+    corpus.chosen = minimise(found + planned)
     corpus.walks = [(cfg.seed + i, random_walk(cfg.seed + i, cfg)) for i in range(cfg.walks)]
     corpus.seconds = time.monotonic() - started
     return corpus
 
 
+def _tr_goals(trace: tracefmt.Trace, k: int) -> frozenset[str]:
+    return frozenset(f"tr:{x}" for x in transitions.keys_of(trace, k))
+
+
+def transition_witnesses(corpus: Corpus, time_limit: float) -> list[Witness]:
+    """The transitions family: SPIN's reachable pairs (corpus.reach, corpus.unreachable) and
+    a planned run for the pairs (Witness per run, its goal the pair it was planned for)."""
+    cfg = corpus.config
+    k = cfg.maxw
+    bounds = [f"OPS={cfg.tr_ops}"] + cfg.witness_bounds()[1:]
+    tb = transitions.Bounds(cfg.tr_ops, cfg.maxw, cfg.nthreads)
+    ex = transitions.explore(tb, runs=False, time_limit=time_limit)
+    corpus.reach = ex.reach
+    if not ex.reach.complete:
+        return []
+    reach = set(ex.reach.keys)
+    possible = transitions.candidates(k, cfg.nthreads)
+    corpus.unreachable = sorted(possible - reach)
+    if reach - possible:
+        raise GenError("the model reaches transitions transitions.candidates does not list: "
+                       + ", ".join(sorted(reach - possible)[:3]))
+    plans, untaken = transitions.plan(reach, k, cfg.nthreads)
+    if untaken:
+        raise GenError("model/gen/transition_trap.pml and stork/transitions.py disagree: the "
+                       f"planned walk cannot take reachable transitions, e.g. {sorted(untaken)[0]}")
+    out = []
+    for p in plans:
+        goal = f"tr:{p.goal}"
+        text = _trace_text(_meta(bounds, f"goal {goal}"), list(p.lines), goal)
+        t = tracefmt.parse(text, goal)
+        got = [x for x in transitions.keys(t, k) if x]
+        if got != list(p.keys) or not set(got) <= reach:
+            raise GenError(f"the planned run for {goal} classifies as other transitions than "
+                           f"planned:\n{text}")
+        out.append(Witness(goal, "found", 0, 0.0, text=text,
+                           meets=frozenset(coverage.goals_of(t)) | _tr_goals(t, k)))
+    corpus.planned = len(out)
+    return out
+
+
+UNREACHABLE_FILE = "transitions-unreachable.txt"
+
+
+def transitions_line(corpus: Corpus) -> str:
+    r = corpus.reach
+    if r is None:
+        return "- transitions: not searched"
+    return (f"- transitions (k={corpus.config.maxw} worker slots, OPS={corpus.config.tr_ops}): SPIN's "
+            f"{'complete' if r.complete else 'INCOMPLETE'} search of {r.states} states with "
+            f"`model/gen/transition_trap.pml` reaches {len(r.keys)} (abstract state, event) "
+            f"pairs of the {len(r.keys) + len(corpus.unreachable)} the contract makes possible "
+            f"(the other {len(corpus.unreachable)}: `{UNREACHABLE_FILE}`); "
+            f"{corpus.planned} planned runs take them all")
+
+
+def unreachable_text(corpus: Corpus) -> str:
+    r = corpus.reach
+    head = [f"# (abstract state, event) pairs the contract makes possible over "
+            f"{corpus.config.maxw} worker slots that no run of "
+            f"{GEN_DESIGN.relative_to(ROOT)} reaches with OPS={corpus.config.tr_ops} "
+            f"{' '.join(corpus.config.witness_bounds()[1:])}:",
+            f"# SPIN's verdict: unreachable, its complete search of {r.states if r else 0} "
+            "states met every other pair and none of these (spec/coverage.md, transitions).",
+            "# Written by `stork gen`; do not edit."]
+    return "\n".join(head + corpus.unreachable) + "\n"
+
+
 def _slug(goal: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", goal.lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", goal.lower()).strip("-")[:120]
 
 
 def write_corpus(corpus: Corpus, out: Path) -> list[Path]:
@@ -303,6 +394,7 @@ def write_corpus(corpus: Corpus, out: Path) -> list[Path]:
         files.append(out / "random" / f"seed-{seed:04d}.trace")
         files[-1].write_text(text, encoding="utf-8")
     (out / "COVERAGE.md").write_text(report(corpus), encoding="utf-8")
+    (out / UNREACHABLE_FILE).write_text(unreachable_text(corpus), encoding="utf-8")
     return files
 
 
@@ -333,6 +425,7 @@ def report(corpus: Corpus) -> str:
         f"{len(corpus.chosen)} traces (`goals/`)",
         f"- random walks: {len(corpus.walks)} seeds from {cfg.seed} with "
         f"`{' '.join(cfg.walk_bounds())}` (`random/`)",
+        transitions_line(corpus),
         "",
         "| family | goal-directed | random walks | both |",
         "|---|---|---|---|",
@@ -340,9 +433,21 @@ def report(corpus: Corpus) -> str:
     for (fam, met, total), (_, wmet, _), (_, bmet, _) in zip(
             by_goal.family_counts(), walks_only.family_counts(), both.family_counts()):
         lines.append(f"| {fam} | {met} / {total} | {wmet} / {total} | {bmet} / {total} |")
+    tr_goals = corpus.transition_goals()
+    k = cfg.maxw
+    tr_goal = set().union(*(_tr_goals(t, k) for t in goal_traces)) if goal_traces else set()
+    tr_walk = set().union(*(_tr_goals(t, k) for t in walk_traces)) if walk_traces else set()
+    n = len(tr_goals)
+    lines.append(f"| transitions (k={k}) | {len(tr_goal & set(tr_goals))} / {n} | "
+                 f"{len(tr_walk & set(tr_goals))} / {n} | "
+                 f"{len((tr_goal | tr_walk) & set(tr_goals))} / {n} |")
     lines += ["", "## Goals not met", ""]
     verdicts = {w.goal: w for w in corpus.witnesses}
-    unmet = both.unmet()
+    unmet = both.unmet() + sorted(set(tr_goals) - tr_goal - tr_walk)
+    if corpus.reach and not corpus.reach.complete:
+        unmet.append("transitions")
+        verdicts["transitions"] = Witness("transitions", "unknown", corpus.reach.states, 0.0,
+                                          f"search incomplete: {corpus.reach.reason}")
     if not unmet:
         lines.append("None.")
     for g in unmet:

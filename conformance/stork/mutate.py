@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from stork.paths import libexec_dir
@@ -66,35 +66,6 @@ def catalog(path: Path | None = None) -> list[Mutant]:
     return out
 
 
-@dataclass(frozen=True)
-class KnownSurvivor:
-    """A mutant the shipped corpus is known not to kill (c-harness/impl/mutants/survivors.txt)."""
-
-    number: int
-    part: str       # "corpus": survives both parts; "goals": killed only by the random walks
-    trace: str      # the hand-written trace (c-harness/tests/survivors/) that kills it
-    goal: str       # the coverage goal the corpus lacks
-
-
-def known_survivors(path: Path | None = None) -> dict[int, KnownSurvivor]:
-    path = path or libexec_dir() / "mutants" / "survivors.txt"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return {}
-    except OSError as e:
-        raise MutateError(f"cannot read {path}: {e.strerror}") from None
-    out = {}
-    for n, line in enumerate(lines, 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.split(None, 3)
-        if len(parts) != 4 or not parts[0].isdigit() or parts[1] not in ("corpus", "goals"):
-            raise MutateError(f"{path}:{n}: expected 'N corpus|goals TRACE GOAL'")
-        out[int(parts[0])] = KnownSurvivor(int(parts[0]), parts[1], parts[2], parts[3])
-    return out
-
-
 def replay(library: Path, paths: list[Path], timeout: float = 10.0) -> PartResult:
     program = libexec_dir() / REPLAY_PROGRAM
     if not program.is_file():
@@ -126,19 +97,8 @@ class KillTable:
     def killed_by(self, part: str) -> int:
         return sum(r[part].killed for _, r in self.rows)
 
-    known: dict[int, KnownSurvivor] = field(default_factory=dict)
-
     def survivors(self) -> list[Mutant]:
         return [m for m, r in self.rows if not any(x.killed for x in r.values())]
-
-    def expected_survivors(self) -> list[Mutant]:
-        """Survivors listed in survivors.txt as surviving the corpus: findings, not failures."""
-        return [m for m in self.survivors()
-                if m.number in self.known and self.known[m.number].part == "corpus"]
-
-    def unexpected_survivors(self) -> list[Mutant]:
-        ok = {m.number for m in self.expected_survivors()}
-        return [m for m in self.survivors() if m.number not in ok]
 
     def reference_failures(self) -> dict[str, PartResult]:
         return {name: r for name, r in self.reference.items() if r.failed}
@@ -156,4 +116,4 @@ def kill_table(corpus: Path) -> KillTable:
     seconds = time.monotonic() - t0
     rows = [(m, {name: replay(m.library(), [path]) for name, path in parts.items()})
             for m in catalog()]
-    return KillTable(reference, rows, seconds, known_survivors())
+    return KillTable(reference, rows, seconds)

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -366,9 +367,11 @@ def replay_pan_trail(workdir: Path, trail: Path, env: dict[str, str] | None = No
 
 
 def random_simulation(design: Path, defines: list[str], seed: int) -> tuple[int, str]:
-    """spin -n SEED: one random simulation; its exit status and everything it printed."""
+    """spin -n SEED: one random simulation; its exit status and everything it printed. In a
+    folder of its own: spin writes pan.pre where it runs, and two gens at once must not meet."""
     cmd = ["spin", f"-n{seed}", "-T", "-B"] + [f"-D{d}" for d in defines] + [str(design.resolve())]
-    p = _run(cmd, design.parent, timeout=120)
+    with tempfile.TemporaryDirectory(prefix="stork-walk-") as d:
+        p = _run(cmd, Path(d), timeout=120)
     return p.returncode, p.stdout + p.stderr
 
 

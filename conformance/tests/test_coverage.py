@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 from stork import coverage, trace
@@ -66,3 +68,15 @@ def test_coverage_command(stork, tmp_path: Path) -> None:
     (tmp_path / "b.trace").write_text("stork-trace 1\ncall x Y init\nend\n")
     r = stork("coverage", str(tmp_path))
     assert r.returncode == 2 and "b.trace:2:" in r.stderr
+
+
+def test_coverage_command_measures_the_transitions_family(stork) -> None:
+    root = Path(__file__).resolve().parents[2]
+    goals = root / "conformance" / "traces" / "goals"
+    r = stork("coverage", str(goals), "--transitions", "2")
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"transitions \(k=2\)\s+3548 / 3548", r.stdout), r.stdout
+    hand = root / "c-harness" / "tests" / "survivors"
+    r = stork("coverage", str(hand), "--transitions", "2", "--unmet")
+    assert r.returncode == 0, r.stderr
+    assert "unmet: tr:" in r.stdout and "transitions (k=2)" in r.stdout

@@ -15,16 +15,24 @@
  * callbacks whose body makes calls too. A budget of OPS calls bounds the whole run.
  *
  * The trap (gen_trap.pml, hooked into the monitor's events) marks the run that meets one
- * coverage goal; see there.
+ * coverage goal; see there. With -DGEN_TRANSITIONS, transition_trap.pml instead records or
+ * traps the (abstract state, event) pairs of the transitions family.
  *
  * Bounds: OPS calls in all (default 5), and the runtime's MAXW, NTHREADS, ALLOC_FAIL.
  */
-#ifndef GEN_NO_TRAP
+#if defined(GEN_TRANSITIONS)
+#define STORK_EVENT_HOOK(kind, api, h, ctx, lvl, st, inj) tr_event(kind, api, h, ctx, lvl, st, inj)
+#define STORK_INIT_HOOK() tr_load()
+#elif !defined(GEN_NO_TRAP)
 #define STORK_EVENT_HOOK(kind, api, h, ctx, lvl, st, inj) gen_event(kind, api, h, ctx, lvl, st, inj)
 #define STORK_INIT_HOOK() gen_load()
 #endif
 #include "../storport.pml"
+#ifdef GEN_TRANSITIONS
+#include "transition_trap.pml"
+#else
 #include "gen_trap.pml"
+#endif
 
 #ifndef OPS
 #define OPS 5

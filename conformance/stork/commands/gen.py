@@ -14,8 +14,9 @@ from stork.spin import SpinInputError, SpinToolError
 NAME = "gen"
 SUMMARY = "generate the regression trace corpus from the model"
 HELP = ("Generate regression traces from the model: a shortest witness per coverage goal of "
-        "spec/coverage.md found by SPIN, minimised to a set that still meets every goal "
-        "(DIR/goals), and seeded random walks (DIR/random), with DIR/COVERAGE.md. The same "
+        "spec/coverage.md found by SPIN, and runs taking every (abstract state, event) pair "
+        "SPIN's complete search reaches (the transitions family), minimised to a set that "
+        "still meets every goal (DIR/goals), and seeded random walks (DIR/random), with DIR/COVERAGE.md and the unreachable pairs. The same "
         "bounds and seed give a byte-identical corpus. Exit 0 every goal met or shown "
         "unreachable, 2 bad input or a tool failure, 3 a goal's search was cut short.")
 
@@ -30,6 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"worker handles in a witness run (default {d.maxw})")
     p.add_argument("--nthreads", type=int, default=d.nthreads, metavar="N",
                    help=f"system worker threads (default {d.nthreads})")
+    p.add_argument("--tr-ops", type=int, default=d.tr_ops, metavar="N",
+                   help=f"calls in the transitions family's search (default {d.tr_ops})")
     p.add_argument("--walks", type=int, default=d.walks, metavar="N",
                    help=f"random walks (default {d.walks})")
     p.add_argument("--walk-ops", type=int, default=d.walk_ops, metavar="N",
@@ -46,7 +49,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def config_of(args: argparse.Namespace) -> GenConfig:
-    return GenConfig(ops=args.ops, maxw=args.maxw, nthreads=args.nthreads, walks=args.walks,
+    return GenConfig(ops=args.ops, maxw=args.maxw, nthreads=args.nthreads, tr_ops=args.tr_ops,
+                     walks=args.walks,
                      walk_ops=args.walk_ops, walk_maxw=args.walk_maxw, seed=args.seed)
 
 
@@ -56,8 +60,8 @@ def check_bounds(cfg: GenConfig) -> str:
         return "--maxw and --walk-maxw must be 1..3 (the general miniport names w1..w3)"
     if not 1 <= cfg.nthreads <= 4:
         return "--nthreads must be 1..4"
-    if not 1 <= cfg.ops <= 20 or not 1 <= cfg.walk_ops <= 60:
-        return "--ops must be 1..20 and --walk-ops 1..60"
+    if not 1 <= cfg.ops <= 20 or not 1 <= cfg.tr_ops <= 20 or not 1 <= cfg.walk_ops <= 60:
+        return "--ops and --tr-ops must be 1..20 and --walk-ops 1..60"
     if cfg.walks < 0 or cfg.seed < 1:
         return "--walks must be >= 0 and --seed >= 1"
     return ""
@@ -103,9 +107,16 @@ def run(args: argparse.Namespace) -> int:
     unknown = [w for w in corpus.witnesses if w.verdict == "unknown"]
     print(f"{len(corpus.witnesses)} goals trapped: {len(found)} witnessed, "
           f"{len(unreachable)} unreachable, {len(unknown)} unknown (search cut short)")
+    r = corpus.reach
+    tr_cut = r is not None and not r.complete
+    if r is not None:
+        print(f"transitions (k={cfg.maxw}): {len(r.keys)} (abstract state, event) pairs reached "
+              + (f"by SPIN's complete search of {r.states} states, {len(corpus.unreachable)} "
+                 f"unreachable; {corpus.planned} planned runs take them all" if not tr_cut else
+                 f"before SPIN's search was cut short ({r.reason}): unknown"))
     print(f"{len(corpus.chosen)} goal-directed traces after minimising, "
           f"{len(corpus.walks)} random walks; {corpus.seconds:.1f} s")
     print(f"wrote {out}/goals, {out}/random and {out}/COVERAGE.md")
     for w in unreachable + unknown:
         print(f"  {w.goal}: {w.verdict}: {w.reason}")
-    return exitcodes.INCOMPLETE if unknown else exitcodes.OK
+    return exitcodes.INCOMPLETE if unknown or tr_cut else exitcodes.OK
