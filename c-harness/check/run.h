@@ -49,6 +49,8 @@ struct ctx {
     bool has_fiber;
     unsigned long wait_stamp; /* progress count when it last found its condition false */
     struct stork_lock *blocked_on;
+    bool on_demand; /* a routine that runs when armed (a DPC issued, a timer requested), again */
+    bool armed;     /* and it is armed */
     int locks_held;
     bool before_queue;   /* suspended at the scheduling point of a StorPortQueueWorkItem */
     const char *at_file; /* where it is suspended */
@@ -165,6 +167,7 @@ struct run {
     int *offers;       /* the actors each step offered, one after the other */
     int noffers, capoffers;
     bool looped;       /* ended in a livelock: its cycle is in the trace once, after `loop` */
+    struct drv_run *drv; /* a miniport audited as it is: this run's Storport state (driver.c) */
     struct race *race; /* happens-before and the shared bytes (race.c), kept from run to run */
     bool races;        /* this run checks data races (race_run_begin) */
     struct chooser *chooser;
