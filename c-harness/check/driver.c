@@ -12,7 +12,9 @@
  *                HwStartIo under the StartIo lock (physical: DISPATCH in full duplex, DIRQL and
  *                the interrupt lock too in half duplex, ENV-L4) or with no lock (virtual); a
  *                pause holds an SRB not yet handed (ENV-Q9).
- *   isr          HwInterrupt, once, at DIRQL under the interrupt lock (physical, ENV-E10).
+ *   isr          HwInterrupt at DIRQL under the interrupt lock (physical, ENV-E10): the HBA
+ *                interrupts once at any moment from HwInitialize on (a shared line) and once
+ *                after each HwStartIo, at any later moment, removal included.
  *   dpc1, dpc2   the routine of a STOR_DPC, once per StorPortIssueDpc that returned TRUE, at
  *                DISPATCH with no Storport lock, never overlapping itself (ENV-E12).
  *   timer        the HwStorTimer of StorPortNotification(RequestTimerCall), at DISPATCH under
@@ -31,8 +33,8 @@
  * ENV-Q8.  Locks taken against ENV-L2 (one already held, out of order, or in a routine that may
  * take none) are ENV-L2.
  *
- * Bounds (docs/audit.md): N SRBs (--srbs, default 1), one interrupt, two DPC objects, each DPC and the
- * timer run at most DRV_RUNS times per adapter life (a further run cuts the run: the search is
+ * Bounds (docs/audit.md): N SRBs (--srbs, default 1), two DPC objects; the ISR, each DPC and the
+ * timer run at most N + 2 times per adapter life (a further run cuts the run: the search is
  * then incomplete, never clean).
  */
 #include <stdarg.h>
@@ -48,7 +50,9 @@
 #define DRV_NIO 1             /* SRBs handed by default (--srbs) */
 #define DRV_MAX_IO 6
 #define DRV_MAX_DPC 2
-#define DRV_RUNS 2            /* runs of each DPC and of the timer per adapter life */
+/* Runs of the ISR, of each DPC and of the timer per adapter life: the ISR's own (one at any
+ * moment from HwInitialize on, one after each HwStartIo) and as many for each DPC and the timer. */
+#define DRV_RUNS(g) ((g)->nio + 2)
 #define DRV_NSRB (DRV_MAX_IO + 1) /* the I/O SRBs and the removal SRB */
 #define DRV_DATA 512
 
@@ -209,6 +213,18 @@ static void give(struct run *r, struct ctx *c, struct stork_lock *l, const char 
 }
 
 
+static bool arm(struct run *r, struct ctx *c, int ctx);
+static int ctx_of_role(const struct run *r, enum role role, int slot);
+
+/* The HBA interrupts (ENV-E10): once at any moment from HwInitialize on (a shared line), and
+ * after each HwStartIo, at any later moment; one pending interrupt stands for several. */
+static void interrupt(struct run *r, struct ctx *c)
+{
+    int t = ctx_of_role(r, R_ISR, 0);
+    if (t >= 0)
+        arm(r, c, t);
+}
+
 /* ---- SRBs ---- */
 
 static struct drv_srb *new_srb(struct run *r, int slot, UCHAR function, const char *what)
@@ -280,6 +296,7 @@ static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
         if (half)
             give(r, c, &r->drv->interrupt, STORPORT, 0);
         give(r, c, &r->drv->startio, STORPORT, 0);
+        interrupt(r, c);
     }
     r->drv->entry[c->index] = NULL;
     c->irql = was;
@@ -364,6 +381,7 @@ static void drv_start(void *ext)
         memcpy(d->supported, q.list.SupportedTypeList, sizeof d->supported);
     }
     d->started = true;
+    interrupt(r, c);
 }
 
 /* Wait (a scheduling point, as STORK_WAIT_UNTIL) until `holds` says so. */
@@ -543,7 +561,7 @@ const struct stork_scenario *driver_scenario(int srbs, char *err, size_t size)
         add_routine(g, R_IO, i, name, STORK_DISPATCH_LEVEL, 0);
     }
     if (!g->virt && g->hw.HwInterrupt)
-        add_routine(g, R_ISR, 0, "isr", STORK_DIRQL, 0);
+        add_routine(g, R_ISR, 0, "isr", STORK_DIRQL, 1);
     for (int k = 0; k < DRV_MAX_DPC; k++) {
         char name[24];
         snprintf(name, sizeof name, "dpc%d", k + 1);
@@ -759,7 +777,7 @@ static bool arm(struct run *r, struct ctx *c, int ctx)
     struct ctx *t = &r->ctx[ctx];
     if (t->armed)
         return false;
-    if (r->drv->runs[ctx] >= DRV_RUNS) {
+    if (r->drv->runs[ctx] >= DRV_RUNS(r->drv->reg)) {
         r->cut = true; /* past the bound: this run is not explored further */
         return false;
     }

@@ -1,10 +1,8 @@
 /*
  * miniport_oneshot -- a physical miniport as it is, audited from its own DriverEntry (no
  * stork_scenario): DriverEntry zeroes and fills HW_INITIALIZATION_DATA and calls
- * StorPortInitialize; HwFindAdapter chooses full duplex (as storahci does); HwInitialize enables
- * passive initialisation, which initialises the completion DPC; the ISR counts interrupts under
- * the interrupt lock Storport holds and issues the DPC, which reads the count under the
- * interrupt lock it takes (DPC lock, then interrupt: the documented order).  HwStartIo defers
+ * StorPortInitialize; HwFindAdapter chooses full duplex (as storahci does), so that HwStartIo
+ * runs at DISPATCH_LEVEL, where the work-item calls are allowed.  HwStartIo defers
  * each SRB to a work item of its own: it initialises a worker, pauses the adapter while the
  * work is out (the callback owns the HBA), and queues the worker with the SRB as context; when
  * the queue fails (removal has begun) it frees the worker, resumes, and completes the SRB with
@@ -18,9 +16,7 @@
 #include <storport.h>
 
 struct adapter {
-    STOR_DPC CompletionDpc;
-    ULONG InterruptCount; /* the ISR's, under the interrupt lock */
-    ULONG Seen;           /* the DPC's */
+    ULONG Started; /* SRBs handed to HwStartIo, under the StartIo lock Storport holds */
 };
 
 static VOID OneShotWorker(PVOID DeviceExtension, PVOID Context, PVOID Worker)
@@ -35,36 +31,10 @@ static VOID OneShotWorker(PVOID DeviceExtension, PVOID Context, PVOID Worker)
     StorPortFreeWorker(DeviceExtension, Worker);
 }
 
-static VOID CompletionDpc(PSTOR_DPC Dpc, PVOID DeviceExtension, PVOID Arg1, PVOID Arg2)
-{
-    struct adapter *a = DeviceExtension;
-    STOR_LOCK_HANDLE h;
-    (void)Arg1;
-    (void)Arg2;
-    (void)Dpc;
-    StorPortAcquireSpinLock(DeviceExtension, InterruptLock, NULL, &h);
-    a->Seen = a->InterruptCount;
-    StorPortReleaseSpinLock(DeviceExtension, &h);
-}
-
-static BOOLEAN HwInterrupt(PVOID DeviceExtension)
-{
-    struct adapter *a = DeviceExtension;
-    a->InterruptCount++; /* Storport holds the interrupt lock */
-    StorPortIssueDpc(DeviceExtension, &a->CompletionDpc, NULL, NULL);
-    return TRUE;
-}
-
-static BOOLEAN HwPassiveInitialize(PVOID DeviceExtension)
-{
-    struct adapter *a = DeviceExtension;
-    StorPortInitializeDpc(DeviceExtension, &a->CompletionDpc, CompletionDpc);
-    return TRUE;
-}
-
 static BOOLEAN HwInitialize(PVOID DeviceExtension)
 {
-    return StorPortEnablePassiveInitialization(DeviceExtension, HwPassiveInitialize);
+    (void)DeviceExtension;
+    return TRUE;
 }
 
 static ULONG HwFindAdapter(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation,
@@ -95,6 +65,7 @@ static BOOLEAN HwStartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
     StorPortAcquireSpinLock(DeviceExtension, StartIoLock, NULL, &h); /* held already: ENV-L2 */
     StorPortReleaseSpinLock(DeviceExtension, &h);
 #endif
+    ((struct adapter *)DeviceExtension)->Started++;
     if (Srb->Function == SRB_FUNCTION_PNP) {
         Srb->SrbStatus = SRB_STATUS_SUCCESS;
         StorPortNotification(RequestComplete, DeviceExtension, Srb);
@@ -157,7 +128,6 @@ ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
     init.HwInitialize = HwInitialize;
     init.HwStartIo = HwStartIo;
     init.HwBuildIo = HwBuildIo;
-    init.HwInterrupt = HwInterrupt;
     init.HwResetBus = HwResetBus;
     init.HwAdapterControl = HwAdapterControl;
     init.DeviceExtensionSize = sizeof(struct adapter);
