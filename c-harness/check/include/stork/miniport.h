@@ -60,6 +60,19 @@ typedef union {
 #define RtlZeroMemory(dst, len) memset((dst), 0, (len))
 #define RtlCopyMemory(dst, src, len) memcpy((dst), (src), (len))
 
+/* The interlocked operations (full barriers, as the WDK's): C11-style atomics, which the data-race
+ * check orders. */
+#define InterlockedIncrement(p) __atomic_add_fetch((p), 1, __ATOMIC_SEQ_CST)
+#define InterlockedDecrement(p) __atomic_sub_fetch((p), 1, __ATOMIC_SEQ_CST)
+#define InterlockedExchange(p, v) __atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
+#define InterlockedCompareExchange(p, v, cmp)                                             \
+    __extension__({                                                                       \
+        __typeof__(*(p)) stork_cmp_ = (cmp);                                              \
+        __atomic_compare_exchange_n((p), &stork_cmp_, (v), 0, __ATOMIC_SEQ_CST,            \
+                                    __ATOMIC_SEQ_CST);                                    \
+        stork_cmp_;                                                                       \
+    })
+
 #define STATUS_SUCCESS           ((NTSTATUS)0x00000000)
 #define STATUS_INVALID_PARAMETER ((NTSTATUS)0xC000000D)
 #define STATUS_REVISION_MISMATCH ((NTSTATUS)0xC0000059)
