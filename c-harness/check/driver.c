@@ -585,6 +585,13 @@ bool driver_on_demand(const struct stork_scenario *scn, size_t routine)
         ->on_demand[routine];
 }
 
+int driver_srbs(const struct stork_scenario *scn)
+{
+    if (!scn || scn->find_adapter != drv_start)
+        return 0;
+    return ((const struct drv_reg *)((const char *)scn - offsetof(struct drv_reg, scn)))->nio;
+}
+
 void driver_free(const struct stork_scenario *scn)
 {
     if (scn && scn->find_adapter == drv_start)

@@ -17,6 +17,8 @@ struct drv_run; /* one run's Storport state: SRBs, locks, DPCs, the timer, pause
  * registers.  NULL, with the reason in err, if there is neither or DriverEntry fails. */
 const struct stork_scenario *driver_scenario(int srbs, char *err, size_t size);
 void driver_free(const struct stork_scenario *scn);
+/* The SRBs a miniport audited from its DriverEntry is handed (0 for a hand-made scenario). */
+int driver_srbs(const struct stork_scenario *scn);
 /* Routine i of scn runs when armed, any number of times (a DPC, the timer), not once. */
 bool driver_on_demand(const struct stork_scenario *scn, size_t routine);
 

@@ -171,6 +171,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "stork-audit: %s\n", err);
         return 2;
     }
+    c.srbs = driver_srbs(scn); /* the SRBs it runs with (0: a hand-made scenario) */
     if (!explorer_init(&x, scn, err, sizeof err)) {
         fprintf(stderr, "stork-audit: %s\n", err);
         explorer_free(&x);
