@@ -186,21 +186,10 @@ static void lower(struct run *r, struct ctx *c)
  * around a routine is not one of its own (the step that leads to it is), it only waits. */
 static void take(struct run *r, struct ctx *c, struct stork_lock *l, const char *file, int line)
 {
-    if (file != STORPORT_SITE) {
+    if (file != STORPORT_SITE)
         stork_lock_at(l, file, line);
-    } else {
-        while (l->owner) {
-            c->state = C_BLOCKED;
-            c->blocked_on = l;
-            c->at_file = file;
-            c->at_line = line;
-            fiber_switch(&c->fiber, &r->main);
-        }
-        c->blocked_on = NULL;
-        l->owner = c->index + 1;
-        c->locks_held++;
-        race_lock_acquired(r, c->index, l);
-    }
+    else
+        run_acquire(r, c, l, file, line);
     if (l == &r->drv->interrupt)
         raise_to(r, c, STORK_DIRQL);
 }

@@ -205,6 +205,8 @@ void run_release(struct run *r);
 struct run *run_current(void);
 /* A scheduling point of the current context: suspend it; the scheduler picks who goes on. */
 void run_point(struct run *r, const char *file, int line);
+/* Take `lock` for c, waiting (blocked, not a scheduling point of its own) while another holds it. */
+void run_acquire(struct run *r, struct ctx *c, struct stork_lock *lock, const char *file, int line);
 /* A decision that is not a schedule (an injected allocation failure): n options. */
 int run_decide(struct run *r, int n, const int *actors);
 unsigned ctx_irql(const struct ctx *c);

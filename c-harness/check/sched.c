@@ -154,6 +154,11 @@ void stork_lock_at(struct stork_lock *lock, const char *file, int line)
                   line, c->name);
         return;
     }
+    run_acquire(r, c, lock, file, line);
+}
+
+void run_acquire(struct run *r, struct ctx *c, struct stork_lock *lock, const char *file, int line)
+{
     while (lock->owner) {
         c->state = C_BLOCKED;
         c->blocked_on = lock;

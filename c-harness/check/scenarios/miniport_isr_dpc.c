@@ -108,26 +108,7 @@ static ULONG HwFindAdapter(PVOID DeviceExtension, PVOID HwContext, PVOID BusInfo
     return SP_RETURN_FOUND;
 }
 
-static BOOLEAN HwResetBus(PVOID DeviceExtension, ULONG PathId)
-{
-    (void)DeviceExtension;
-    (void)PathId;
-    return TRUE;
-}
-
-static SCSI_ADAPTER_CONTROL_STATUS HwAdapterControl(PVOID DeviceExtension,
-                                                    SCSI_ADAPTER_CONTROL_TYPE ControlType,
-                                                    PVOID Parameters)
-{
-    (void)DeviceExtension;
-    if (ControlType == ScsiQuerySupportedControlTypes) {
-        PSCSI_SUPPORTED_CONTROL_TYPE_LIST list = Parameters;
-        for (ULONG t = 0; t < list->MaxControlType; t++)
-            list->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes ||
-                                         t == ScsiStopAdapter || t == ScsiRestartAdapter;
-    }
-    return ScsiAdapterControlSuccess;
-}
+#include "miniport_controls.h"
 
 ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);
 ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)

@@ -82,19 +82,8 @@ static VOID HwFreeAdapterResources(PVOID DeviceExtension)
     (void)DeviceExtension; /* the workers are the callbacks' to free */
 }
 
-static SCSI_ADAPTER_CONTROL_STATUS HwAdapterControl(PVOID DeviceExtension,
-                                                    SCSI_ADAPTER_CONTROL_TYPE ControlType,
-                                                    PVOID Parameters)
-{
-    (void)DeviceExtension;
-    if (ControlType == ScsiQuerySupportedControlTypes) {
-        PSCSI_SUPPORTED_CONTROL_TYPE_LIST list = Parameters;
-        for (ULONG t = 0; t < list->MaxControlType; t++)
-            list->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes ||
-                                         t == ScsiStopAdapter || t == ScsiRestartAdapter;
-    }
-    return ScsiAdapterControlSuccess;
-}
+#define MINIPORT_VIRTUAL 1
+#include "miniport_controls.h"
 
 ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);
 ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)

@@ -404,95 +404,59 @@ typedef HW_TRACING_ENABLED *PHW_TRACING_ENABLED;
 typedef PVOID PHW_UNIT_CONTROL; /* unit control is not modelled: leave it NULL */
 typedef ULONG sp_DRIVER_INITIALIZE(PVOID DriverObject, PVOID RegistryPath);
 
-typedef struct _HW_INITIALIZATION_DATA {
-    ULONG HwInitializationDataSize;
-    INTERFACE_TYPE AdapterInterfaceType;
-    PHW_INITIALIZE HwInitialize;
-    PHW_STARTIO HwStartIo;
-    PHW_INTERRUPT HwInterrupt;
-    PHW_FIND_ADAPTER HwFindAdapter;
-    PHW_RESET_BUS HwResetBus;
-    PHW_DMA_STARTED HwDmaStarted;
-    PHW_ADAPTER_STATE HwAdapterState;
-    ULONG DeviceExtensionSize;
-    ULONG SpecificLuExtensionSize;
-    ULONG SrbExtensionSize;
-    ULONG NumberOfAccessRanges;
-    PVOID Reserved;
-    UCHAR MapBuffers;
-    BOOLEAN NeedPhysicalAddresses;
-    BOOLEAN TaggedQueuing;
-    BOOLEAN AutoRequestSense;
-    BOOLEAN MultipleRequestPerLu;
-    BOOLEAN ReceiveEvent;
-    USHORT VendorIdLength;
-    PVOID VendorId;
-    union {
-        USHORT ReservedUshort;
-        USHORT PortVersionFlags;
-    };
-    USHORT DeviceIdLength;
-    PVOID DeviceId;
-    PHW_ADAPTER_CONTROL HwAdapterControl;
-    PHW_BUILDIO HwBuildIo;
-    PHW_FREE_ADAPTER_RESOURCES HwFreeAdapterResources;
-    PHW_PROCESS_SERVICE_REQUEST HwProcessServiceRequest;
-    PHW_COMPLETE_SERVICE_IRP HwCompleteServiceIrp;
-    PHW_INITIALIZE_TRACING HwInitializeTracing;
-    PHW_CLEANUP_TRACING HwCleanupTracing;
-    PHW_TRACING_ENABLED HwTracingEnabled;
-    ULONG FeatureSupport;
-    ULONG SrbTypeFlags;
-    ULONG AddressTypeFlags;
-    ULONG Reserved1;
+/* The WDK's HW_INITIALIZATION_DATA (Windows 8 on); the virtual one differs in HwFindAdapter. */
+#define STORK_HW_INITIALIZATION_DATA_FIELDS(find_adapter_type) \
+    ULONG HwInitializationDataSize; \
+    INTERFACE_TYPE AdapterInterfaceType; \
+    PHW_INITIALIZE HwInitialize; \
+    PHW_STARTIO HwStartIo; \
+    PHW_INTERRUPT HwInterrupt; \
+    find_adapter_type HwFindAdapter; \
+    PHW_RESET_BUS HwResetBus; \
+    PHW_DMA_STARTED HwDmaStarted; \
+    PHW_ADAPTER_STATE HwAdapterState; \
+    ULONG DeviceExtensionSize; \
+    ULONG SpecificLuExtensionSize; \
+    ULONG SrbExtensionSize; \
+    ULONG NumberOfAccessRanges; \
+    PVOID Reserved; \
+    UCHAR MapBuffers; \
+    BOOLEAN NeedPhysicalAddresses; \
+    BOOLEAN TaggedQueuing; \
+    BOOLEAN AutoRequestSense; \
+    BOOLEAN MultipleRequestPerLu; \
+    BOOLEAN ReceiveEvent; \
+    USHORT VendorIdLength; \
+    PVOID VendorId; \
+    union { \
+        USHORT ReservedUshort; \
+        USHORT PortVersionFlags; \
+    }; \
+    USHORT DeviceIdLength; \
+    PVOID DeviceId; \
+    PHW_ADAPTER_CONTROL HwAdapterControl; \
+    PHW_BUILDIO HwBuildIo; \
+    PHW_FREE_ADAPTER_RESOURCES HwFreeAdapterResources; \
+    PHW_PROCESS_SERVICE_REQUEST HwProcessServiceRequest; \
+    PHW_COMPLETE_SERVICE_IRP HwCompleteServiceIrp; \
+    PHW_INITIALIZE_TRACING HwInitializeTracing; \
+    PHW_CLEANUP_TRACING HwCleanupTracing; \
+    PHW_TRACING_ENABLED HwTracingEnabled; \
+    ULONG FeatureSupport; \
+    ULONG SrbTypeFlags; \
+    ULONG AddressTypeFlags; \
+    ULONG Reserved1; \
     PHW_UNIT_CONTROL HwUnitControl;
+
+typedef struct _HW_INITIALIZATION_DATA {
+    STORK_HW_INITIALIZATION_DATA_FIELDS(PHW_FIND_ADAPTER)
 } HW_INITIALIZATION_DATA, *PHW_INITIALIZATION_DATA;
 
 /* A virtual miniport's: the same layout, its HwFindAdapter with the LowerDevice parameter; it
  * sets STOR_FEATURE_VIRTUAL_MINIPORT in FeatureSupport and passes it to StorPortInitialize cast
  * to PHW_INITIALIZATION_DATA. */
 typedef struct _VIRTUAL_HW_INITIALIZATION_DATA {
-    ULONG HwInitializationDataSize;
-    INTERFACE_TYPE AdapterInterfaceType;
-    PHW_INITIALIZE HwInitialize;
-    PHW_STARTIO HwStartIo;
-    PHW_INTERRUPT HwInterrupt;
-    PVIRTUAL_HW_FIND_ADAPTER HwFindAdapter;
-    PHW_RESET_BUS HwResetBus;
-    PHW_DMA_STARTED HwDmaStarted;
-    PHW_ADAPTER_STATE HwAdapterState;
-    ULONG DeviceExtensionSize;
-    ULONG SpecificLuExtensionSize;
-    ULONG SrbExtensionSize;
-    ULONG NumberOfAccessRanges;
-    PVOID Reserved;
-    UCHAR MapBuffers;
-    BOOLEAN NeedPhysicalAddresses;
-    BOOLEAN TaggedQueuing;
-    BOOLEAN AutoRequestSense;
-    BOOLEAN MultipleRequestPerLu;
-    BOOLEAN ReceiveEvent;
-    USHORT VendorIdLength;
-    PVOID VendorId;
-    union {
-        USHORT ReservedUshort;
-        USHORT PortVersionFlags;
-    };
-    USHORT DeviceIdLength;
-    PVOID DeviceId;
-    PHW_ADAPTER_CONTROL HwAdapterControl;
-    PHW_BUILDIO HwBuildIo;
-    PHW_FREE_ADAPTER_RESOURCES HwFreeAdapterResources;
-    PHW_PROCESS_SERVICE_REQUEST HwProcessServiceRequest;
-    PHW_COMPLETE_SERVICE_IRP HwCompleteServiceIrp;
-    PHW_INITIALIZE_TRACING HwInitializeTracing;
-    PHW_CLEANUP_TRACING HwCleanupTracing;
-    PHW_TRACING_ENABLED HwTracingEnabled;
-    ULONG FeatureSupport;
-    ULONG SrbTypeFlags;
-    ULONG AddressTypeFlags;
-    ULONG Reserved1;
-    PHW_UNIT_CONTROL HwUnitControl;
+    STORK_HW_INITIALIZATION_DATA_FIELDS(PVIRTUAL_HW_FIND_ADAPTER)
 } VIRTUAL_HW_INITIALIZATION_DATA, *PVIRTUAL_HW_INITIALIZATION_DATA;
 
 typedef enum _SCSI_NOTIFICATION_TYPE {
