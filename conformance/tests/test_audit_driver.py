@@ -161,3 +161,15 @@ def test_a_timer_that_rearms_itself_is_cut_never_clean(stork, tmp_path: Path) ->
     init = "StorPortNotification(RequestTimerCall, DeviceExtension, Tick, 1000); return TRUE;"
     rc, out, _ = audit(stork, miniport(tmp_path, globals=timer, init=init), "--exhaustive")
     assert rc == 3 and not out["complete"] and out["cut_runs"] > 0
+
+
+def test_a_finding_replays_with_its_srbs_and_is_refused_without(stork, tmp_path: Path) -> None:
+    src = ROOT / "c-harness" / "check" / "scenarios" / "miniport_isr_dpc_one_slot.c"
+    r = stork("audit", str(src), "--srbs", "2", "--seed", "1", "--out", str(tmp_path))
+    assert r.returncode == 1 and "ENV-Q6" in r.stdout, r.stdout + r.stderr
+    trace = sorted(tmp_path.glob("*.ENV-Q6.*.trace"))[0]
+    assert "meta config NTHREADS=1 SRBS=2" in trace.read_text()
+    again = stork("audit", "--replay", str(trace), "--srbs", "2")
+    assert again.returncode == 1 and "same run" in again.stdout, again.stdout + again.stderr
+    refused = stork("audit", "--replay", str(trace))
+    assert refused.returncode == 2 and "found with --srbs 2" in refused.stderr
