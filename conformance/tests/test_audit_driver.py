@@ -173,3 +173,21 @@ def test_a_finding_replays_with_its_srbs_and_is_refused_without(stork, tmp_path:
     assert again.returncode == 1 and "same run" in again.stdout, again.stdout + again.stderr
     refused = stork("audit", "--replay", str(trace))
     assert refused.returncode == 2 and "found with --srbs 2" in refused.stderr
+
+
+@pytest.mark.parametrize("cancel, expected", [(False, set()), (True, {"ENV-Q6"})])
+def test_a_timer_completes_what_startio_left_and_a_cancelled_one_strands_it(
+        stork, tmp_path: Path, cancel: bool, expected: set[str]) -> None:
+    # ENV-E13: HwStorTimer runs under the StartIo lock after the request; 0 cancels it.
+    timer = """static PSCSI_REQUEST_BLOCK Pending; /* under the StartIo lock */
+static VOID Tick(PVOID DeviceExtension)
+{
+    PSCSI_REQUEST_BLOCK s = Pending;
+    Pending = NULL;
+    if (s) { s->SrbStatus = SRB_STATUS_SUCCESS; StorPortNotification(RequestComplete, DeviceExtension, s); }
+}"""
+    start = ("if (Srb->Function == SRB_FUNCTION_PNP) { " + PARTS["startio"] + " return TRUE; }\n"
+             "    Pending = Srb; StorPortNotification(RequestTimerCall, DeviceExtension, Tick, 1000);"
+             + ("\n    StorPortNotification(RequestTimerCall, DeviceExtension, Tick, 0);" if cancel else ""))
+    rc, out, _ = audit(stork, miniport(tmp_path, globals=timer, startio=start))
+    assert rules(out) == expected and rc == (1 if expected else 0)
