@@ -87,7 +87,9 @@ struct drv_srb {
     unsigned char snap[sizeof(SCSI_PNP_REQUEST_BLOCK) > sizeof(SCSI_REQUEST_BLOCK)
                            ? sizeof(SCSI_PNP_REQUEST_BLOCK) : sizeof(SCSI_REQUEST_BLOCK)];
     enum srb_state state;
-    const char *what;  /* "io1's SRB", "the remove SRB" */
+    int number;        /* srbN in the trace's comments, in the order of handing */
+    const char *what;  /* "io1", "the remove SRB": the kind of break of an ENV-Q6 finding */
+    char label[64];    /* "srb1 (io1's)", for messages */
     const char *done_file;
     int done_line;
     void *extension;
@@ -119,6 +121,7 @@ struct drv_run {
     int pause_line;
     bool pause_timed_out;
     bool removing_waits; /* the teardown waits for the outstanding SRBs */
+    int nhanded;
     int srb_sync;        /* an address for the order completion -> stop (data races) */
 };
 
@@ -214,6 +217,13 @@ static void interrupt(struct run *r, struct ctx *c)
         arm(r, c, t);
 }
 
+static void note(struct run *r, const struct ctx *c, enum note_kind kind, int srb,
+                 const char *file, int line)
+{
+    run_event(r, (struct ev){.kind = EV_NOTE, .ctx = c->index, .note = kind, .srb = srb,
+                             .file = file, .line = line});
+}
+
 /* ---- SRBs ---- */
 
 static struct drv_srb *new_srb(struct run *r, int slot, UCHAR function, const char *what)
@@ -242,7 +252,12 @@ static struct drv_srb *new_srb(struct run *r, int slot, UCHAR function, const ch
         srb->DataTransferLength = DRV_DATA;
     }
     s->state = S_HANDED;
+    s->number = ++r->drv->nhanded;
     s->what = what;
+    if (function == SRB_FUNCTION_PNP)
+        snprintf(s->label, sizeof s->label, "srb%d (%s)", s->number, what);
+    else
+        snprintf(s->label, sizeof s->label, "srb%d (%s's)", s->number, what);
     s->done_file = NULL;
     return s;
 }
@@ -259,6 +274,7 @@ static int srb_index(const struct run *r, const void *p)
 static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
 {
     const struct drv_reg *g = r->drv->reg;
+    note(r, c, N_HANDED, s->number, NULL, 0);
     void *ext = r->ext;
     PSCSI_REQUEST_BLOCK srb = &s->u.scsi;
     unsigned was = c->irql;
@@ -665,8 +681,8 @@ static void q6(struct run *r, const char *when)
         struct drv_srb *s = &r->drv->srb[i];
         if (s->state == S_HANDED)
             run_finding_why(r, "ENV-Q6", s->what, g->file, g->line, -1,
-                            "%s (handed to the HwStartIo registered here) is never completed: %s",
-                            s->what, when);
+                            "%s is never completed (it was handed to the HwStartIo registered here): %s",
+                            s->label, when);
     }
 }
 
@@ -682,7 +698,7 @@ void driver_check_end(struct run *r)
         if (s->state == S_DONE && memcmp(s->snap, &s->u, sizeof s->snap) != 0)
             srb_finding(r, "ENV-Q2", s->done_file, s->done_line,
                         "%s is written after this RequestComplete gave it back to Storport",
-                        s->what);
+                        s->label);
     }
     if (d->paused > 0 || d->pause_timed_out)
         srb_finding(r, "ENV-Q8", d->pause_file, d->pause_line,
@@ -743,24 +759,28 @@ static void complete(struct run *r, struct ctx *c, PSCSI_REQUEST_BLOCK srb, cons
 {
     int i = srb_index(r, srb);
     if (i < 0) {
+        int before = r->nf;
         srb_finding(r, "ENV-Q1", file, line, "%s completes %p, which is no SRB Storport handed "
                     "it", c->name, (void *)srb);
+        if (r->nf > before)
+            r->f[r->nf - 1].ev = -1; /* no event of the trace is it */
         return;
     }
     struct drv_srb *s = &r->drv->srb[i];
+    note(r, c, N_COMPLETED, s->number, file, line); /* the finding's event, as in the model */
     if (s->state == S_DONE) {
         srb_finding(r, "ENV-Q1", file, line, "%s completes %s a second time (first at %s:%d)",
-                    c->name, s->what, base(s->done_file), s->done_line);
+                    c->name, s->label, base(s->done_file), s->done_line);
         return;
     }
     if (s->state != S_HANDED) {
         srb_finding(r, "ENV-Q1", file, line, "%s completes %s, which is not outstanding", c->name,
-                    s->what);
+                    s->label);
         return;
     }
     if (s->u.scsi.SrbStatus == SRB_STATUS_PENDING)
         srb_finding(r, "ENV-Q1", file, line, "%s completes %s with SrbStatus still "
-                    "SRB_STATUS_PENDING: set it before completing", c->name, s->what);
+                    "SRB_STATUS_PENDING: set it before completing", c->name, s->label);
     s->state = S_DONE;
     s->done_file = file;
     s->done_line = line;
@@ -957,6 +977,7 @@ BOOLEAN stork_pause_at(PVOID ext, ULONG timeout, const char *file, int line)
         return FALSE;
     run_point(c->run, file, line);
     struct drv_run *d = c->run->drv;
+    note(c->run, c, N_PAUSED, 0, file, line);
     if (d->paused++ == 0) {
         d->pause_file = file;
         d->pause_line = line;
@@ -977,6 +998,7 @@ BOOLEAN stork_resume_at(PVOID ext, const char *file, int line)
         return FALSE;
     }
     r->drv->paused--;
+    note(r, c, N_RESUMED, 0, file, line);
     return TRUE;
 }
 

@@ -77,7 +77,11 @@ struct wrec {
 };
 
 enum ev_kind { EV_INIT, EV_QUEUE, EV_FREE, EV_START, EV_RETURN, EV_REMOVE_BEGIN, EV_REMOVE_END,
-               EV_FAILALLOC, EV_LOOP, EV_END };
+               EV_FAILALLOC, EV_LOOP, EV_END, EV_NOTE };
+/* What an EV_NOTE says, a comment of the trace (a miniport audited as it is, driver.c), as the
+ * Promela model prints it: "# request srbN handed to CTX", "... completed by CTX", "# adapter
+ * paused by CTX", "# adapter resumed by CTX". */
+enum note_kind { N_HANDED, N_COMPLETED, N_PAUSED, N_RESUMED };
 
 /* A handle as the trace names it: worker > 0 is wN, bad > 0 is badN, both 0 is null. */
 struct ev {
@@ -90,6 +94,8 @@ struct ev {
     STORK_ULONG status;
     int new_worker;
     bool null_out; /* init with a NULL Worker pointer, which trace v1 cannot express */
+    enum note_kind note; /* EV_NOTE: what it says, of SRB srb */
+    int srb;
     const char *file;
     int line;
 };
