@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "defects.h"
 #include "stork/exit_status.h"
+#include "driver.h"
 
 /* The usual way out of each obligation's break (spec/contract.md, WI-M). */
 const char *fix_for(const char *rule)
@@ -44,7 +45,7 @@ const char *fix_for(const char *rule)
     for (size_t i = 0; i < sizeof fixes / sizeof fixes[0]; i++)
         if (strcmp(fixes[i].rule, rule) == 0)
             return fixes[i].fix;
-    return "";
+    return driver_fix_for(rule);
 }
 
 void make_meta(struct meta *m, const struct cli *c, const char *name, int threads, const int *pick,
@@ -53,6 +54,8 @@ void make_meta(struct meta *m, const struct cli *c, const char *name, int thread
     snprintf(m->gen, sizeof m->gen, "generator stork-audit 0.1.0");
     snprintf(m->scn, sizeof m->scn, "scenario %s", c->o.source ? c->o.source : name);
     snprintf(m->cfg, sizeof m->cfg, "config NTHREADS=%d", threads);
+    if (c->srbs) /* a miniport audited from its DriverEntry: --replay needs the same SRBs */
+        snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " SRBS=%d", c->srbs);
     size_t used = (size_t)snprintf(m->sched, sizeof m->sched, "schedule");
     for (int i = 0; i < len && used + 12 < sizeof m->sched; i++)
         used += (size_t)snprintf(m->sched + used, sizeof m->sched - used, " %d", pick[i]);

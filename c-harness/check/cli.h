@@ -9,6 +9,7 @@ struct cli {
     struct explore_opts o;
     const char *replay, *out_dir;
     bool json;
+    int srbs; /* --srbs: SRBs a miniport audited as it is gets (0: the default) */
 };
 
 /* A trace's meta lines for a run of `name` with these decisions (f: the finding, or NULL). */

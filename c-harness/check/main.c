@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "stork/exit_status.h"
+#include "driver.h"
 
 #ifdef STORK_CHECK_ASAN
 #include <sanitizer/common_interface_defs.h>
@@ -47,6 +48,8 @@ static const char usage[] =
     "  --max-steps N      scheduling steps after which a run is cut (default 10000); a cut run\n"
     "                     makes the search incomplete\n"
     "  --threads N        system worker threads (1..4), instead of the scenario's\n"
+    "  --srbs N           a miniport audited from its DriverEntry: SRBs handed (1..6, default\n"
+    "                     1), each to a HwStartIo of its own, besides the removal SRB\n"
     "  --preempt-at-accesses  a scheduling point before each shared access of the scenario\n"
     "                     (instrumented builds; many more schedules; give it to --replay too)\n"
     "  --time-limit S     seconds for the whole search (default 300); past them it stops,\n"
@@ -134,6 +137,9 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         } else if (strcmp(a, "--threads") == 0 && n >= 1 && n <= MAX_THREADS) {
             c->o.limits.threads = (unsigned)n;
             i++;
+        } else if (strcmp(a, "--srbs") == 0 && n >= 1 && n <= 6) {
+            c->srbs = (int)n;
+            i++;
         } else if (strcmp(a, "--max-steps") == 0 && n >= 1) {
             c->o.limits.max_steps = (int)n;
             i++;
@@ -161,12 +167,20 @@ int main(int argc, char **argv)
     }
     struct explorer x;
     char err[300];
-    if (!explorer_init(&x, &stork_scenario, err, sizeof err)) {
+    const struct stork_scenario *scn = driver_scenario(c.srbs, err, sizeof err);
+    if (!scn) {
+        fprintf(stderr, "stork-audit: %s\n", err);
+        return STORK_EXIT_BAD_INPUT;
+    }
+    c.srbs = driver_srbs(scn); /* the SRBs it runs with (0: a hand-made scenario) */
+    if (!explorer_init(&x, scn, err, sizeof err)) {
         fprintf(stderr, "stork-audit: %s\n", err);
         explorer_free(&x);
+        driver_free(scn);
         return STORK_EXIT_BAD_INPUT;
     }
     rc = supervise(&x, &c);
     explorer_free(&x);
+    driver_free(scn);
     return rc;
 }

@@ -229,7 +229,7 @@ void race_ctx_done(struct run *r, const struct ctx *c)
     if (c->kind == K_FIND) {
         join(x->find_done, x->vc[c->index]);
         join(x->routines_done, x->vc[c->index]);
-    } else if (c->kind == K_ROUTINE) {
+    } else if (c->kind == K_ROUTINE && !c->on_demand) { /* the teardown waits for no DPC */
         join(x->routines_done, x->vc[c->index]);
     } else if (c->kind == K_SYS && c->worker >= 0 && c->worker < x->capw) {
         join(x->wret[c->worker], x->vc[c->index]);

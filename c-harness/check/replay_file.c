@@ -103,6 +103,16 @@ int replay_command(struct explorer *x, struct cli *c)
             }
             if (t)
                 c->o.limits.threads = (unsigned)v;
+            const char *n = strstr(p, "SRBS=");
+            if (n && atoi(n + 5) != c->srbs) {
+                fprintf(stderr, "%s:%d: the trace was found with --srbs %d; give --replay the "
+                        "same --srbs\n", c->replay, lineno, atoi(n + 5));
+                fclose(in);
+                free(line);
+                fclose(exp);
+                free(expected);
+                return 2;
+            }
         } else if (lineno > 1 && *p && *p != '#' && *p != '\n' && strncmp(p, "meta", 4) != 0) {
             p[strcspn(p, "\r\n")] = 0;
             fprintf(exp, "%s\n", p);
@@ -126,6 +136,8 @@ int replay_command(struct explorer *x, struct cli *c)
         size_t glen = 0;
         FILE *g = open_memstream(&got, &glen);
         for (int i = 0; i < x->run->nev; i++) {
+            if (x->run->ev[i].kind == EV_NOTE)
+                continue; /* a comment: the trace's expected events have none */
             write_event(g, x->run, &x->run->ev[i]);
             fputc('\n', g);
         }

@@ -95,6 +95,13 @@ void write_event(FILE *out, const struct run *r, const struct ev *e)
     case EV_END:
         fputs("end", out);
         break;
+    case EV_NOTE:
+        if (e->note == N_HANDED || e->note == N_COMPLETED)
+            fprintf(out, "# request srb%d %s %s", e->srb,
+                    e->note == N_HANDED ? "handed to" : "completed by", who);
+        else
+            fprintf(out, "# adapter %s by %s", e->note == N_PAUSED ? "paused" : "resumed", who);
+        break;
     }
 }
 

@@ -49,6 +49,8 @@ struct ctx {
     bool has_fiber;
     unsigned long wait_stamp; /* progress count when it last found its condition false */
     struct stork_lock *blocked_on;
+    bool on_demand; /* a routine that runs when armed (a DPC issued, a timer requested), again */
+    bool armed;     /* and it is armed */
     int locks_held;
     bool before_queue;   /* suspended at the scheduling point of a StorPortQueueWorkItem */
     const char *at_file; /* where it is suspended */
@@ -75,7 +77,11 @@ struct wrec {
 };
 
 enum ev_kind { EV_INIT, EV_QUEUE, EV_FREE, EV_START, EV_RETURN, EV_REMOVE_BEGIN, EV_REMOVE_END,
-               EV_FAILALLOC, EV_LOOP, EV_END };
+               EV_FAILALLOC, EV_LOOP, EV_END, EV_NOTE };
+/* What an EV_NOTE says, a comment of the trace (a miniport audited as it is, driver.c), as the
+ * Promela model prints it: "# request srbN handed to CTX", "... completed by CTX", "# adapter
+ * paused by CTX", "# adapter resumed by CTX". */
+enum note_kind { N_HANDED, N_COMPLETED, N_PAUSED, N_RESUMED };
 
 /* A handle as the trace names it: worker > 0 is wN, bad > 0 is badN, both 0 is null. */
 struct ev {
@@ -88,6 +94,8 @@ struct ev {
     STORK_ULONG status;
     int new_worker;
     bool null_out; /* init with a NULL Worker pointer, which trace v1 cannot express */
+    enum note_kind note; /* EV_NOTE: what it says, of SRB srb */
+    int srb;
     const char *file;
     int line;
 };
@@ -165,6 +173,7 @@ struct run {
     int *offers;       /* the actors each step offered, one after the other */
     int noffers, capoffers;
     bool looped;       /* ended in a livelock: its cycle is in the trace once, after `loop` */
+    struct drv_run *drv; /* a miniport audited as it is: this run's Storport state (driver.c) */
     struct race *race; /* happens-before and the shared bytes (race.c), kept from run to run */
     bool races;        /* this run checks data races (race_run_begin) */
     struct chooser *chooser;
@@ -202,6 +211,8 @@ void run_release(struct run *r);
 struct run *run_current(void);
 /* A scheduling point of the current context: suspend it; the scheduler picks who goes on. */
 void run_point(struct run *r, const char *file, int line);
+/* Take `lock` for c, waiting (blocked, not a scheduling point of its own) while another holds it. */
+void run_acquire(struct run *r, struct ctx *c, struct stork_lock *lock, const char *file, int line);
 /* A decision that is not a schedule (an injected allocation failure): n options. */
 int run_decide(struct run *r, int n, const int *actors);
 unsigned ctx_irql(const struct ctx *c);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "defects.h"
+#include "driver.h"
 #include "run.h"
 
 static struct run *run_of_env(struct stork_env *env)
@@ -64,6 +65,7 @@ void runtime_env_init(struct run *r)
     r->env.current_irql = env_irql;
     r->env.alloc = env_alloc;
     r->env.free = env_free;
+    driver_run_begin(r);
 }
 
 int run_event(struct run *r, struct ev e)
@@ -357,6 +359,7 @@ void runtime_release(struct run *r)
     for (int i = 0; i < r->nentries; i++)
         free(r->entries[i]);
     free(r->entries);
+    driver_release(r);
     r->entries = NULL;
     r->nentries = r->capentries = 0;
 }
@@ -465,6 +468,7 @@ STORK_ULONG stork_free_worker_at(void *ext, void *h, const char *file, int line)
  * leak is told apart by how it came about, so that different leaks are different findings. */
 void runtime_check_end(struct run *r)
 {
+    driver_check_end(r);
     for (int i = 0; i < r->nw; i++) {
         struct wrec *w = &r->w[i];
         if (w->freed)

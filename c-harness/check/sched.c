@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver.h"
 #include "run.h"
 
 #ifdef STORK_CHECK_ASAN
@@ -153,6 +154,11 @@ void stork_lock_at(struct stork_lock *lock, const char *file, int line)
                   line, c->name);
         return;
     }
+    run_acquire(r, c, lock, file, line);
+}
+
+void run_acquire(struct run *r, struct ctx *c, struct stork_lock *lock, const char *file, int line)
+{
     while (lock->owner) {
         c->state = C_BLOCKED;
         c->blocked_on = lock;
@@ -229,8 +235,9 @@ static bool enabled(const struct run *r, const struct ctx *c)
     case C_UNBORN:
         if (c->kind == K_FIND)
             return true;
-        if (c->kind == K_ROUTINE)
-            return r->find_ctx < 0 || r->ctx[r->find_ctx].state == C_DONE;
+        if (c->kind == K_ROUTINE) /* an on-demand one (a DPC, a timer) once it is armed */
+            return (!c->on_demand || c->armed) &&
+                   (r->find_ctx < 0 || r->ctx[r->find_ctx].state == C_DONE);
         if (c->kind == K_TEARDOWN)
             return r->removal_begun && r->nroutines_left == 0;
         return false;
@@ -332,6 +339,7 @@ static void resume(struct run *r, struct ctx *c)
             return;
         }
         c->has_fiber = true;
+        c->armed = false; /* an on-demand routine's run has begun: it may be armed again */
         if (c->kind != K_SYS)
             race_ctx_start(r, c);
     }
@@ -355,6 +363,8 @@ static void resume(struct run *r, struct ctx *c)
         c->state = C_IDLE;
         c->item = NULL;
         r->last = -1;
+    } else if (c->kind == K_ROUTINE && c->on_demand) {
+        c->state = C_UNBORN; /* it runs again if it is armed again */
     } else if (c->kind == K_ROUTINE) {
         r->nroutines_left--;
     } else if (c->kind == K_TEARDOWN) {
@@ -399,7 +409,8 @@ static bool all_done(const struct run *r)
         return false;
     for (int i = 0; i < r->nctx; i++) {
         enum ctx_state s = r->ctx[i].state;
-        if (s != C_DONE && s != C_IDLE)
+        bool idle_on_demand = r->ctx[i].on_demand && s == C_UNBORN && !r->ctx[i].armed;
+        if (s != C_DONE && s != C_IDLE && !idle_on_demand)
             return false;
     }
     return true;
@@ -454,12 +465,14 @@ static bool schedule(struct run *r)
 {
     struct opt o[MAX_CTX + MAX_POSTED + 1];
     int actors[MAX_CTX + MAX_POSTED + 1];
-    while (!r->error[0] && !r->stopped[0]) {
+    while (!r->error[0] && !r->stopped[0] && !r->cut) {
         probe_waiters(r);
         int n = options(r, o, actors);
         if (n == 0) {
             if (all_done(r))
                 return true;
+            if (driver_stalled(r)) /* Storport ends a wait of its own, or reports it */
+                continue;
             hang(r, "no other context can make it go on (a hang)");
             return false;
         }
@@ -528,9 +541,12 @@ bool run_once(struct run *r, const struct stork_scenario *scn, struct chooser *c
         r->find_ctx = r->nctx;
         add_ctx(r, K_FIND, "findadapter", STORK_PASSIVE_LEVEL, scn->find_adapter);
     }
-    for (size_t i = 0; i < scn->nroutines; i++)
+    for (size_t i = 0; i < scn->nroutines; i++) {
         add_ctx(r, K_ROUTINE, scn->routines[i].name, scn->routines[i].irql, scn->routines[i].fn);
-    r->nroutines_left = (int)scn->nroutines;
+        bool on_demand = driver_on_demand(scn, i);
+        r->ctx[r->nctx - 1].on_demand = on_demand;
+        r->nroutines_left += !on_demand; /* the teardown does not wait for those */
+    }
     r->teardown_ctx = r->nctx;
     add_ctx(r, K_TEARDOWN, "teardown", STORK_PASSIVE_LEVEL, scn->remove ? scn->remove : noop_remove);
     r->first_sys = r->nctx;

@@ -105,6 +105,11 @@ def build(scenario: Path, sanitize: bool = False, defines: tuple[str, ...] = ())
         stderr = (stderr + "\n" + done.stderr.decode("utf-8", "replace")).strip()
         if done.returncode != 0:
             work.cleanup()
+            missing = sorted(set(re.findall(r"undefined reference to `(StorPort\w+)'", stderr)))
+            if missing:
+                raise AuditError(f"{scenario}: calls {', '.join(missing)}, which stork's Storport "
+                                 f"does not model (c-harness/check/include/stork/miniport.h "
+                                 f"lists what it does):\n{stderr}")
             raise AuditError(f"{scenario}: does not compile as a scenario:\n{stderr}")
     if stderr:
         print(stderr, file=sys.stderr)  # the compiler's warnings

@@ -3,7 +3,9 @@
  * runtime (c-harness/check, `stork audit`).  It declares the three work-item calls with the
  * real signatures and status values, so the miniport's work-item code compiles unchanged:
  *
- *   ULONG StorPortInitializeWorker(PVOID HwDeviceExtension, PVOID *Worker);
+ *   #include "stork/miniport.h"
+
+ULONG StorPortInitializeWorker(PVOID HwDeviceExtension, PVOID *Worker);
  *   ULONG StorPortQueueWorkItem(PVOID HwDeviceExtension, PHW_WORKITEM WorkItemCallback,
  *                               PVOID Worker, PVOID Context);
  *   ULONG StorPortFreeWorker(PVOID HwDeviceExtension, PVOID Worker);
@@ -11,8 +13,11 @@
  * Each name is also a function-like macro that passes the call site (__FILE__, __LINE__) to
  * the checking runtime, so a finding names the line of the miniport that made the call.  Taking
  * the address of a function (`&StorPortFreeWorker`) still works: it names the real function.
- * Nothing else of storport.h is here; the scenario author models the rest (spinlocks, waits)
- * with the STORK_* macros of stork/check.h, which this header includes.
+ * stork/miniport.h, included below, declares the rest of what a miniport's entry points use
+ * (HW_INITIALIZATION_DATA, StorPortInitialize, SRBs, StorPortNotification, Storport's spin
+ * locks, DPCs, pauses): a file with a DriverEntry is audited as the miniport it is.  A scenario
+ * written by hand models its own waits and locks with the STORK_* macros of stork/check.h,
+ * which this header includes.
  */
 #ifndef STORK_STORPORT_H
 #define STORK_STORPORT_H
@@ -55,6 +60,10 @@ typedef unsigned char BOOLEAN;
 /* HW_WORKITEM (the callback's type) and the STOR_STATUS_* values come from stork/impl_abi.h,
  * with the values and signature of storport.h. */
 typedef HW_WORKITEM *PHW_WORKITEM;
+
+/* The rest of what a miniport's entry points use: DriverEntry and StorPortInitialize, SRBs,
+ * StorPortNotification, Storport's locks, DPCs, pauses. */
+#include "stork/miniport.h"
 
 ULONG StorPortInitializeWorker(PVOID HwDeviceExtension, PVOID *Worker);
 ULONG StorPortQueueWorkItem(PVOID HwDeviceExtension, PHW_WORKITEM WorkItemCallback, PVOID Worker,

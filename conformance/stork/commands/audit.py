@@ -18,8 +18,10 @@ GRACE = 120
 
 NAME = "audit"
 SUMMARY = "audit a miniport's C code under every schedule"
-HELP = ("Audit a miniport's work-item code: SCENARIO.c (the miniport's routines and callbacks "
-        "against c-harness/check/include/storport.h, and a `stork_scenario` naming them) is "
+HELP = ("Audit a miniport's work-item code: SCENARIO.c (a miniport with its DriverEntry, whose "
+        "registered entry points stork drives as spec/environment.md says; or the miniport's "
+        "routines and callbacks with a `stork_scenario` naming them, both against "
+        "c-harness/check/include/storport.h) is "
         "compiled with the C compiler ($CC, default cc) against the checking runtime and run "
         "under every schedule (exhaustive, with the count reported) or, past --max-schedules, "
         "PCT random schedules; each finding is printed with its rule id, call site, the "
@@ -56,6 +58,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "killed (incomplete, exit 3)")
     p.add_argument("--threads", type=int, metavar="N",
                    help="system worker threads (1..4) instead of the scenario's")
+    p.add_argument("--srbs", type=int, metavar="N",
+                   help="a miniport with a DriverEntry: SRBs handed (1..6, default 1), each to a "
+                        "HwStartIo of its own, besides the removal SRB")
     p.add_argument("--preempt-at-accesses", action="store_true",
                    help="a scheduling point before each shared access of the scenario (not with "
                         "--sanitize; many more schedules); give it again to --replay")
@@ -82,6 +87,8 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
         out += ["--seed", str(args.seed)]
     if args.threads is not None:
         out += ["--threads", str(args.threads)]
+    if args.srbs is not None:
+        out += ["--srbs", str(args.srbs)]
     out += ["--time-limit", str(args.time_limit)]
     for flag in ("pct", "exhaustive", "json", "preempt_at_accesses"):
         if getattr(args, flag):
@@ -115,6 +122,9 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.BAD_INPUT
     if args.threads is not None and not 1 <= args.threads <= 4:
         print("stork audit: --threads must be 1..4", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    if args.srbs is not None and not 1 <= args.srbs <= 6:
+        print("stork audit: --srbs must be 1..6", file=sys.stderr)
         return exitcodes.BAD_INPUT
     if args.seed is not None and args.seed < 0:
         print("stork audit: --seed must be >= 0", file=sys.stderr)

@@ -1,0 +1,1077 @@
+/*
+ * driver.c -- a miniport as it is: `stork audit miniport.c` for a file that defines DriverEntry
+ * and no `stork_scenario`.  DriverEntry runs once, before the search; StorPortInitialize keeps
+ * what it registers; the entry points become a scenario that the scheduler (sched.c) runs under
+ * every schedule, in the environment of spec/environment.md:
+ *
+ *   findadapter  HwFindAdapter (PASSIVE), HwInitialize (DIRQL, under the interrupt lock for a
+ *                physical miniport, ENV-E4), HwPassiveInitializeRoutine if HwInitialize enabled
+ *                it (PASSIVE, ENV-E5), HwAdapterControl(ScsiQuerySupportedControlTypes)
+ *                (ENV-E6).  A start that fails runs nothing more (ENV-R12).
+ *   io1..ioN     one SRB each (ENV-E7..E9): HwBuildIo (physical, DISPATCH, no lock), then
+ *                HwStartIo under the StartIo lock (physical: DISPATCH in full duplex, DIRQL and
+ *                the interrupt lock too in half duplex, ENV-L4) or with no lock (virtual); a
+ *                pause holds an SRB not yet handed (ENV-Q9).
+ *   isr          HwInterrupt at DIRQL under the interrupt lock (physical, ENV-E10): the HBA
+ *                interrupts once at any moment from HwInitialize on (a shared line) and once
+ *                after each HwStartIo, at any later moment, removal included.
+ *   dpc1, dpc2   the routine of a STOR_DPC, once per StorPortIssueDpc that returned TRUE, at
+ *                DISPATCH with no Storport lock, never overlapping itself (ENV-E12).
+ *   timer        the HwStorTimer of StorPortNotification(RequestTimerCall), at DISPATCH under
+ *                the StartIo lock (ENV-E13); a request replaces a pending one, 0 cancels.
+ *   teardown     removal: orderly (the remove SRB, ENV-R1) or surprise (ScsiAdapterSurpriseRemoval
+ *                if the miniport supports it, then the surprise-removal SRB, ENV-R3), both
+ *                explored; Storport waits for every SRB to complete (ENV-R5, ENV-Q6), then
+ *                ScsiStopAdapter (DIRQL, ENV-E15), then, virtual, HwFreeAdapterResources
+ *                (PASSIVE, ENV-E18).
+ *
+ * The request obligations are checked at every RequestComplete and at the adapter's release,
+ * with the rule ids the Promela model uses (model/contract.pml): a completion of an SRB not
+ * outstanding (a second one, or one never handed) or with SrbStatus still PENDING is ENV-Q1; an
+ * SRB written after its completion is ENV-Q2; an SRB never completed is ENV-Q6 (at the release,
+ * or when removal waits for it for ever); a resume with no pause, or a pause never resumed, is
+ * ENV-Q8.  Locks taken against ENV-L2 (one already held, out of order, or in a routine that may
+ * take none) are ENV-L2.
+ *
+ * Bounds (docs/audit.md): N SRBs (--srbs, default 1), two DPC objects; the ISR, each DPC and the
+ * timer run at most N + 2 times per adapter life (a further run cuts the run: the search is
+ * then incomplete, never clean).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <storport.h>
+
+#include "driver.h"
+#include "run.h"
+
+#define DRV_MAGIC 0x53544f52u /* "STOR" */
+#define DRV_NIO 1             /* SRBs handed by default (--srbs) */
+#define DRV_MAX_IO 6
+#define DRV_MAX_DPC 2
+/* Runs of the ISR, of each DPC and of the timer per adapter life: the ISR's own (one at any
+ * moment from HwInitialize on, one after each HwStartIo) and as many for each DPC and the timer. */
+#define DRV_RUNS(g) ((g)->nio + 2)
+#define DRV_NSRB (DRV_MAX_IO + 1) /* the I/O SRBs and the removal SRB */
+#define DRV_DATA 512
+
+enum role { R_IO, R_ISR, R_DPC, R_TIMER };
+
+/* What DriverEntry registered: the process's, read-only once the search starts. */
+struct drv_reg {
+    unsigned magic;
+    struct stork_scenario scn;
+    HW_INITIALIZATION_DATA hw;
+    bool virt;
+    PVOID hw_context;
+    const char *file; /* the StorPortInitialize call */
+    int line;
+    int calls;
+    char why[240];    /* why StorPortInitialize refused */
+    struct stork_routine routines[MAX_ROUTINES];
+    char names[MAX_ROUTINES][24];
+    enum role role[MAX_ROUTINES];
+    int slot[MAX_ROUTINES]; /* SRB, DPC or 0 */
+    bool on_demand[MAX_ROUTINES];
+    int nio;
+};
+
+enum srb_state { S_NONE, S_HANDED, S_DONE };
+
+struct drv_srb {
+    union {
+        SCSI_REQUEST_BLOCK scsi;
+        SCSI_PNP_REQUEST_BLOCK pnp;
+    } u;
+    unsigned char snap[sizeof(SCSI_PNP_REQUEST_BLOCK) > sizeof(SCSI_REQUEST_BLOCK)
+                           ? sizeof(SCSI_PNP_REQUEST_BLOCK) : sizeof(SCSI_REQUEST_BLOCK)];
+    enum srb_state state;
+    int number;        /* srbN in the trace's comments, in the order of handing */
+    const char *what;  /* "io1", "the remove SRB": the kind of break of an ENV-Q6 finding */
+    char label[64];    /* "srb1 (io1's)", for messages */
+    const char *done_file;
+    int done_line;
+    void *extension;
+    UCHAR data[DRV_DATA];
+};
+
+struct drv_run {
+    const struct drv_reg *reg;
+    PORT_CONFIGURATION_INFORMATION config;
+    bool started;
+    const char *entry[MAX_CTX]; /* the entry point each context is in, or NULL */
+    PHW_PASSIVE_INITIALIZE_ROUTINE passive;
+    BOOLEAN supported[ScsiAdapterControlMax];
+    struct drv_srb srb[DRV_NSRB];
+    struct stork_lock startio, interrupt;
+    unsigned irq_saved[MAX_CTX];
+    int irq_depth[MAX_CTX];
+    struct {
+        PSTOR_DPC obj;
+        PHW_DPC_ROUTINE fn;
+        PVOID a1, a2;
+    } dpc[DRV_MAX_DPC];
+    int ndpc;
+    PHW_TIMER timer;
+    int runs[MAX_CTX];
+    bool waits_pause[MAX_CTX];
+    int paused;
+    const char *pause_file;
+    int pause_line;
+    bool pause_timed_out;
+    bool removing_waits; /* the teardown waits for the outstanding SRBs */
+    int nhanded;
+    int srb_sync;        /* an address for the order completion -> stop (data races) */
+};
+
+static void drv_start(void *ext);
+
+/* The call site of what Storport itself does (its locks, its waits). */
+static const char STORPORT_SITE[] = "(storport)";
+#define STORPORT STORPORT_SITE
+
+static bool driver_mode(const struct run *r)
+{
+    return r && r->scn && r->scn->find_adapter == drv_start && r->drv;
+}
+
+static const struct drv_reg *reg_of(const struct run *r)
+{
+    return (const struct drv_reg *)((const char *)r->scn - offsetof(struct drv_reg, scn));
+}
+
+static const char *base(const char *f)
+{
+    const char *s = f ? strrchr(f, '/') : NULL;
+    return s ? s + 1 : f ? f : "?";
+}
+
+/* The running context of a driver-mode run, or NULL (a scenario error is then set). */
+static struct ctx *current(const char *api, const char *file, int line)
+{
+    struct run *r = run_current();
+    if (!r || r->cur < 0) {
+        fprintf(stderr, "%s:%d: %s called outside a miniport routine\n", file, line, api);
+        abort();
+    }
+    if (!driver_mode(r)) {
+        run_error(r, "%s:%d: %s is modelled only for a miniport audited as it is (a file with "
+                  "DriverEntry and no stork_scenario)", file, line, api);
+        return NULL;
+    }
+    return &r->ctx[r->cur];
+}
+
+static int ctx_role(const struct run *r, int ctx)
+{
+    int i = ctx - r->find_ctx - 1;
+    return i >= 0 && i < (int)r->scn->nroutines ? i : -1;
+}
+
+/* ---- Storport's locks ---- */
+
+static void raise_to(struct run *r, struct ctx *c, unsigned irql)
+{
+    if (r->drv->irq_depth[c->index]++ == 0)
+        r->drv->irq_saved[c->index] = c->irql;
+    if (c->irql < irql)
+        c->irql = irql;
+}
+
+static void lower(struct run *r, struct ctx *c)
+{
+    if (--r->drv->irq_depth[c->index] == 0)
+        c->irql = r->drv->irq_saved[c->index];
+}
+
+/* Take a lock: the miniport's call is a scheduling point (stork_lock_at); Storport's own take
+ * around a routine is not one of its own (the step that leads to it is), it only waits. */
+static void take(struct run *r, struct ctx *c, struct stork_lock *l, const char *file, int line)
+{
+    if (file != STORPORT_SITE)
+        stork_lock_at(l, file, line);
+    else
+        run_acquire(r, c, l, file, line);
+    if (l == &r->drv->interrupt)
+        raise_to(r, c, STORK_DIRQL);
+}
+
+static void give(struct run *r, struct ctx *c, struct stork_lock *l, const char *file, int line)
+{
+    stork_unlock_at(l, file, line);
+    if (l == &r->drv->interrupt)
+        lower(r, c);
+}
+
+
+static bool arm(struct run *r, struct ctx *c, int ctx);
+static int ctx_of_role(const struct run *r, enum role role, int slot);
+
+/* The HBA interrupts (ENV-E10): once at any moment from HwInitialize on (a shared line), and
+ * after each HwStartIo, at any later moment; one pending interrupt stands for several. */
+static void interrupt(struct run *r, struct ctx *c)
+{
+    int t = ctx_of_role(r, R_ISR, 0);
+    if (t >= 0)
+        arm(r, c, t);
+}
+
+static void note(struct run *r, const struct ctx *c, enum note_kind kind, int srb,
+                 const char *file, int line)
+{
+    run_event(r, (struct ev){.kind = EV_NOTE, .ctx = c->index, .note = kind, .srb = srb,
+                             .file = file, .line = line});
+}
+
+/* ---- SRBs ---- */
+
+static struct drv_srb *new_srb(struct run *r, int slot, UCHAR function, const char *what)
+{
+    struct drv_srb *s = &r->drv->srb[slot];
+    memset(&s->u, 0, sizeof s->u);
+    SCSI_REQUEST_BLOCK *srb = &s->u.scsi;
+    srb->Length = function == SRB_FUNCTION_PNP ? sizeof(SCSI_PNP_REQUEST_BLOCK)
+                                                : sizeof(SCSI_REQUEST_BLOCK);
+    srb->Function = function;
+    srb->SrbStatus = SRB_STATUS_PENDING;
+    srb->TimeOutValue = 10;
+    ULONG ext = r->drv->reg->hw.SrbExtensionSize;
+    if (ext && !s->extension)
+        s->extension = calloc(1, ext);
+    if (ext && !s->extension) {
+        run_error(r, "out of memory");
+        return NULL;
+    }
+    srb->SrbExtension = ext ? s->extension : NULL;
+    if (function == SRB_FUNCTION_EXECUTE_SCSI) {
+        srb->CdbLength = 10;
+        srb->Cdb[0] = 0x28; /* READ(10) */
+        srb->Cdb[8] = 1;
+        srb->DataBuffer = s->data;
+        srb->DataTransferLength = DRV_DATA;
+    }
+    s->state = S_HANDED;
+    s->number = ++r->drv->nhanded;
+    s->what = what;
+    if (function == SRB_FUNCTION_PNP)
+        snprintf(s->label, sizeof s->label, "srb%d (%s)", s->number, what);
+    else
+        snprintf(s->label, sizeof s->label, "srb%d (%s's)", s->number, what);
+    s->done_file = NULL;
+    return s;
+}
+
+static int srb_index(const struct run *r, const void *p)
+{
+    for (int i = 0; i < DRV_NSRB; i++)
+        if (p == &r->drv->srb[i].u)
+            return i;
+    return -1;
+}
+
+/* Hand an SRB to HwBuildIo and HwStartIo as Storport does (ENV-E7, E8, E9, L4). */
+static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
+{
+    const struct drv_reg *g = r->drv->reg;
+    note(r, c, N_HANDED, s->number, NULL, 0);
+    void *ext = r->ext;
+    PSCSI_REQUEST_BLOCK srb = &s->u.scsi;
+    unsigned was = c->irql;
+    if (g->virt) {
+        c->irql = STORK_DISPATCH_LEVEL;
+        r->drv->entry[c->index] = "HwStartIo";
+        g->hw.HwStartIo(ext, srb);
+    } else {
+        c->irql = STORK_DISPATCH_LEVEL;
+        if (g->hw.HwBuildIo) {
+            r->drv->entry[c->index] = "HwBuildIo";
+            if (!g->hw.HwBuildIo(ext, srb)) {
+                c->irql = was;
+                r->drv->entry[c->index] = NULL;
+                return; /* the miniport completes it itself (ENV-E7) */
+            }
+        }
+        bool half = r->drv->config.SynchronizationModel != StorSynchronizeFullDuplex;
+        take(r, c, &r->drv->startio, STORPORT, 0);
+        if (half)
+            take(r, c, &r->drv->interrupt, STORPORT, 0);
+        r->drv->entry[c->index] = "HwStartIo";
+        g->hw.HwStartIo(ext, srb);
+        if (half)
+            give(r, c, &r->drv->interrupt, STORPORT, 0);
+        give(r, c, &r->drv->startio, STORPORT, 0);
+        interrupt(r, c);
+    }
+    r->drv->entry[c->index] = NULL;
+    c->irql = was;
+}
+
+static bool outstanding(const struct run *r)
+{
+    for (int i = 0; i < DRV_NSRB; i++)
+        if (r->drv->srb[i].state == S_HANDED)
+            return true;
+    return false;
+}
+
+/* ---- the contexts ---- */
+
+static SCSI_ADAPTER_CONTROL_STATUS control(struct run *r, struct ctx *c,
+                                           SCSI_ADAPTER_CONTROL_TYPE type, PVOID parameters,
+                                           unsigned irql)
+{
+    unsigned was = c->irql;
+    c->irql = irql;
+    r->drv->entry[c->index] = "HwAdapterControl";
+    SCSI_ADAPTER_CONTROL_STATUS st = r->drv->reg->hw.HwAdapterControl(r->ext, type, parameters);
+    r->drv->entry[c->index] = NULL;
+    c->irql = was;
+    return st;
+}
+
+static void drv_start(void *ext)
+{
+    struct run *r = run_current();
+    struct ctx *c = &r->ctx[r->cur];
+    struct drv_run *d = r->drv;
+    const struct drv_reg *g = d->reg;
+    PORT_CONFIGURATION_INFORMATION *ci = &d->config;
+    ci->Length = sizeof *ci;
+    ci->AdapterInterfaceType = g->hw.AdapterInterfaceType;
+    ci->NumberOfBuses = 1;
+    ci->MaximumNumberOfTargets = 1;
+    ci->VirtualDevice = g->virt;
+    ci->SynchronizationModel = StorSynchronizeHalfDuplex;
+    ci->DeviceExtensionSize = g->hw.DeviceExtensionSize;
+    ci->SrbExtensionSize = g->hw.SrbExtensionSize;
+    BOOLEAN again = FALSE;
+    char args[1] = "";
+    d->entry[c->index] = "HwFindAdapter";
+    ULONG found;
+    if (g->virt)
+        found = ((PVIRTUAL_HW_FIND_ADAPTER)(void *)g->hw.HwFindAdapter)(ext, g->hw_context, NULL,
+                                                                         NULL, args, ci, &again);
+    else
+        found = g->hw.HwFindAdapter(ext, g->hw_context, NULL, args, ci, &again);
+    d->entry[c->index] = NULL;
+    if (found != SP_RETURN_FOUND)
+        return; /* the start fails (ENV-E2, ENV-R12) */
+    raise_to(r, c, STORK_DIRQL);
+    if (!g->virt)
+        take(r, c, &d->interrupt, STORPORT, 0);
+    d->entry[c->index] = "HwInitialize";
+    BOOLEAN ok = g->hw.HwInitialize(ext);
+    d->entry[c->index] = NULL;
+    if (!g->virt)
+        give(r, c, &d->interrupt, STORPORT, 0);
+    lower(r, c);
+    if (!ok)
+        return;
+    if (d->passive) {
+        d->entry[c->index] = "HwPassiveInitializeRoutine";
+        ok = d->passive(ext);
+        d->entry[c->index] = NULL;
+        if (!ok)
+            return;
+    }
+    if (g->hw.HwAdapterControl) {
+        union {
+            SCSI_SUPPORTED_CONTROL_TYPE_LIST list;
+            unsigned char bytes[sizeof(ULONG) + ScsiAdapterControlMax + 8];
+        } q;
+        memset(&q, 0, sizeof q);
+        q.list.MaxControlType = ScsiAdapterControlMax;
+        control(r, c, ScsiQuerySupportedControlTypes, &q.list, STORK_PASSIVE_LEVEL);
+        memcpy(d->supported, q.list.SupportedTypeList, sizeof d->supported);
+    }
+    d->started = true;
+    interrupt(r, c);
+}
+
+/* Wait (a scheduling point, as STORK_WAIT_UNTIL) until `holds` says so. */
+static void wait_until(struct run *r, bool (*holds)(const struct run *r), const char *file)
+{
+    if (holds(r))
+        return;
+    do
+        stork_wait_at(file, 0);
+    while (!holds(r));
+    stork_yield_at(file, 0);
+}
+
+static bool not_paused(const struct run *r)
+{
+    return r->drv->paused == 0;
+}
+
+static bool all_completed(const struct run *r)
+{
+    return !outstanding(r);
+}
+
+static void drv_routine(void *ext)
+{
+    (void)ext;
+    struct run *r = run_current();
+    struct ctx *c = &r->ctx[r->cur];
+    struct drv_run *d = r->drv;
+    const struct drv_reg *g = d->reg;
+    int i = ctx_role(r, c->index);
+    if (i < 0 || !d->started)
+        return;
+    switch (g->role[i]) {
+    case R_IO: {
+        d->waits_pause[c->index] = true;
+        wait_until(r, not_paused, "(storport: adapter paused)");
+        d->waits_pause[c->index] = false;
+        struct drv_srb *s = new_srb(r, g->slot[i], SRB_FUNCTION_EXECUTE_SCSI, g->names[i]);
+        if (s)
+            hand(r, c, s);
+        break;
+    }
+    case R_ISR:
+        take(r, c, &d->interrupt, STORPORT, 0);
+        d->entry[c->index] = "HwInterrupt";
+        g->hw.HwInterrupt(ext);
+        d->entry[c->index] = NULL;
+        give(r, c, &d->interrupt, STORPORT, 0);
+        break;
+    case R_DPC: {
+        int k = g->slot[i];
+        race_lock_acquired(r, c->index, d->dpc[k].obj); /* its issue comes before it */
+        d->entry[c->index] = "HwStorDpcRoutine";
+        d->dpc[k].fn(d->dpc[k].obj, ext, d->dpc[k].a1, d->dpc[k].a2);
+        d->entry[c->index] = NULL;
+        break;
+    }
+    case R_TIMER: {
+        PHW_TIMER fn = d->timer;
+        race_lock_acquired(r, c->index, &d->timer);
+        bool half = !g->virt && d->config.SynchronizationModel != StorSynchronizeFullDuplex;
+        if (!g->virt)
+            take(r, c, &d->startio, STORPORT, 0);
+        if (half)
+            take(r, c, &d->interrupt, STORPORT, 0);
+        d->entry[c->index] = "HwStorTimer";
+        fn(ext);
+        d->entry[c->index] = NULL;
+        if (half)
+            give(r, c, &d->interrupt, STORPORT, 0);
+        if (!g->virt)
+            give(r, c, &d->startio, STORPORT, 0);
+        break;
+    }
+    }
+}
+
+static void drv_remove(void *ext)
+{
+    struct run *r = run_current();
+    struct ctx *c = &r->ctx[r->cur];
+    struct drv_run *d = r->drv;
+    const struct drv_reg *g = d->reg;
+    if (!d->started)
+        return;
+    bool surprise = run_decide(r, 2, NULL) == 1; /* a data choice: which removal */
+    if (surprise && g->hw.HwAdapterControl && d->supported[ScsiAdapterSurpriseRemoval])
+        control(r, c, ScsiAdapterSurpriseRemoval, NULL, STORK_PASSIVE_LEVEL);
+    if (!g->virt) { /* the adapter SRB reaches a physical miniport (ENV-R1, ENV-R3) */
+        struct drv_srb *s = new_srb(r, DRV_NSRB - 1, SRB_FUNCTION_PNP,
+                                    surprise ? "the surprise-removal SRB" : "the remove SRB");
+        if (!s)
+            return;
+        s->u.pnp.PnPAction = surprise ? StorSurpriseRemoval : StorRemoveDevice;
+        s->u.pnp.SrbPnPFlags = SRB_PNP_FLAGS_ADAPTER_REQUEST;
+        hand(r, c, s);
+    }
+    d->removing_waits = true;
+    wait_until(r, all_completed, "(storport: removal waits for the SRBs)");
+    d->removing_waits = false;
+    race_lock_acquired(r, c->index, &d->srb_sync);
+    if (g->hw.HwAdapterControl)
+        control(r, c, ScsiStopAdapter, NULL, STORK_DIRQL); /* ENV-E15: DIRQL */
+    if (g->virt && g->hw.HwCompleteServiceIrp) {
+        d->entry[c->index] = "HwCompleteServiceIrp";
+        g->hw.HwCompleteServiceIrp(ext);
+    }
+    if (g->virt && g->hw.HwFreeAdapterResources) {
+        d->entry[c->index] = "HwFreeAdapterResources";
+        g->hw.HwFreeAdapterResources(ext);
+    }
+    d->entry[c->index] = NULL;
+}
+
+/* ---- registration ---- */
+
+extern const struct stork_scenario stork_scenario __attribute__((weak));
+extern ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath) __attribute__((weak));
+
+static void add_routine(struct drv_reg *g, enum role role, int slot, const char *name,
+                        unsigned irql, int on_demand)
+{
+    size_t n = g->scn.nroutines++;
+    snprintf(g->names[n], sizeof g->names[n], "%s", name);
+    g->role[n] = role;
+    g->slot[n] = slot;
+    g->routines[n] = (struct stork_routine){.name = g->names[n], .irql = irql, .fn = drv_routine,
+                                            };
+    g->on_demand[n] = on_demand;
+}
+
+const struct stork_scenario *driver_scenario(int srbs, char *err, size_t size)
+{
+    bool has_scenario = &stork_scenario != NULL, has_entry = DriverEntry != NULL;
+    if (has_scenario && has_entry) {
+        snprintf(err, size, "the file defines both stork_scenario and DriverEntry: keep one (a "
+                 "stork_scenario names the routines by hand; DriverEntry registers them)");
+        return NULL;
+    }
+    if (has_scenario && srbs) {
+        snprintf(err, size, "--srbs is for a miniport audited from its DriverEntry; this file's "
+                 "stork_scenario names its routines itself");
+        return NULL;
+    }
+    if (has_scenario)
+        return &stork_scenario;
+    if (!has_entry) {
+        snprintf(err, size, "the file defines neither DriverEntry (a miniport) nor "
+                 "stork_scenario (a hand-made scenario)");
+        return NULL;
+    }
+    struct drv_reg *g = calloc(1, sizeof *g); /* the registration: given back by driver_free */
+    if (!g) {
+        snprintf(err, size, "out of memory");
+        return NULL;
+    }
+    g->magic = DRV_MAGIC;
+    static char registry_path[] = "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\stork";
+    ULONG st = DriverEntry(g, registry_path);
+    if (st != (ULONG)STATUS_SUCCESS || g->why[0]) {
+        snprintf(err, size, "DriverEntry returned 0x%08X%s%s", (unsigned)st,
+                 g->why[0] ? ": " : "", g->why);
+        free(g);
+        return NULL;
+    }
+    if (!g->calls) {
+        snprintf(err, size, "DriverEntry returned STATUS_SUCCESS but never called "
+                 "StorPortInitialize: it registers nothing to audit");
+        free(g);
+        return NULL;
+    }
+    g->nio = srbs ? srbs : DRV_NIO;
+    for (int i = 0; i < g->nio; i++) {
+        char name[24];
+        snprintf(name, sizeof name, "io%d", i + 1);
+        add_routine(g, R_IO, i, name, STORK_DISPATCH_LEVEL, 0);
+    }
+    if (!g->virt && g->hw.HwInterrupt)
+        add_routine(g, R_ISR, 0, "isr", STORK_DIRQL, 1);
+    for (int k = 0; k < DRV_MAX_DPC; k++) {
+        char name[24];
+        snprintf(name, sizeof name, "dpc%d", k + 1);
+        add_routine(g, R_DPC, k, name, STORK_DISPATCH_LEVEL, 1);
+    }
+    add_routine(g, R_TIMER, 0, "timer", STORK_DISPATCH_LEVEL, 1);
+    g->scn.name = "miniport";
+    g->scn.extension_size = g->hw.DeviceExtensionSize ? g->hw.DeviceExtensionSize : 1;
+    g->scn.find_adapter = drv_start;
+    g->scn.routines = g->routines;
+    g->scn.remove = drv_remove;
+    g->scn.threads = 1;
+    return &g->scn;
+}
+
+bool driver_on_demand(const struct stork_scenario *scn, size_t routine)
+{
+    if (!scn || scn->find_adapter != drv_start || routine >= scn->nroutines)
+        return false;
+    return ((const struct drv_reg *)((const char *)scn - offsetof(struct drv_reg, scn)))
+        ->on_demand[routine];
+}
+
+int driver_srbs(const struct stork_scenario *scn)
+{
+    if (!scn || scn->find_adapter != drv_start)
+        return 0;
+    return ((const struct drv_reg *)((const char *)scn - offsetof(struct drv_reg, scn)))->nio;
+}
+
+void driver_free(const struct stork_scenario *scn)
+{
+    if (scn && scn->find_adapter == drv_start)
+        free((void *)((const char *)scn - offsetof(struct drv_reg, scn)));
+}
+
+ULONG stork_port_initialize_at(PVOID Argument1, PVOID Argument2,
+                               struct _HW_INITIALIZATION_DATA *data, PVOID HwContext,
+                               const char *file, int line)
+{
+    struct drv_reg *g = Argument1;
+    if (!g || g->magic != DRV_MAGIC || run_current()) {
+        fprintf(stderr, "%s:%d: StorPortInitialize called other than from DriverEntry with its "
+                "first argument\n", file, line);
+        abort();
+    }
+    g->calls++;
+    g->file = file;
+    g->line = line;
+    const char *why = NULL;
+    NTSTATUS st = STATUS_INVALID_PARAMETER;
+    if (g->calls > 1)
+        why = "StorPortInitialize is called more than once (stork models one adapter type)";
+    else if (!Argument2 || !data)
+        why = "StorPortInitialize: Argument2 and HwInitializationData must not be NULL";
+    else if (data->HwInitializationDataSize != sizeof(HW_INITIALIZATION_DATA)) {
+        why = "HwInitializationDataSize is not sizeof(HW_INITIALIZATION_DATA)";
+        st = STATUS_REVISION_MISMATCH;
+    } else if (!data->HwFindAdapter || !data->HwInitialize || !data->HwStartIo)
+        why = "HW_INITIALIZATION_DATA lacks HwFindAdapter, HwInitialize or HwStartIo";
+    else if (data->DeviceExtensionSize > (1u << 20) || data->SrbExtensionSize > (1u << 20))
+        why = "DeviceExtensionSize or SrbExtensionSize above 1 MiB";
+    if (why) {
+        snprintf(g->why, sizeof g->why, "%s:%d: %s", base(file), line, why);
+        return (ULONG)st;
+    }
+    g->hw = *data;
+    g->virt = (data->FeatureSupport & STOR_FEATURE_VIRTUAL_MINIPORT) != 0;
+    g->hw_context = HwContext;
+    return (ULONG)STATUS_SUCCESS;
+}
+
+/* ---- the per-run hooks ---- */
+
+void driver_run_begin(struct run *r)
+{
+    if (!r->scn || r->scn->find_adapter != drv_start)
+        return;
+    r->drv = calloc(1, sizeof *r->drv);
+    if (!r->drv) {
+        run_error(r, "out of memory");
+        return;
+    }
+    r->drv->reg = reg_of(r);
+}
+
+void driver_release(struct run *r)
+{
+    if (!r->drv)
+        return;
+    for (int i = 0; i < DRV_NSRB; i++)
+        free(r->drv->srb[i].extension);
+    free(r->drv);
+    r->drv = NULL;
+}
+
+static void srb_finding(struct run *r, const char *rule, const char *file, int line,
+                        const char *fmt, ...)
+{
+    char msg[360];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    run_finding(r, rule, file, line, -1, "%s", msg);
+}
+
+static void q6(struct run *r, const char *when)
+{
+    const struct drv_reg *g = r->drv->reg;
+    for (int i = 0; i < DRV_NSRB; i++) {
+        struct drv_srb *s = &r->drv->srb[i];
+        if (s->state == S_HANDED)
+            run_finding_why(r, "ENV-Q6", s->what, g->file, g->line, -1,
+                            "%s is never completed (it was handed to the HwStartIo registered here): %s",
+                            s->label, when);
+    }
+}
+
+void driver_check_end(struct run *r)
+{
+    if (!driver_mode(r))
+        return;
+    struct drv_run *d = r->drv;
+    q6(r, "at the adapter's release it is still outstanding (complete each SRB on every path, "
+          "and fail the outstanding ones at removal)");
+    for (int i = 0; i < DRV_NSRB; i++) {
+        struct drv_srb *s = &d->srb[i];
+        if (s->state == S_DONE && memcmp(s->snap, &s->u, sizeof s->snap) != 0)
+            srb_finding(r, "ENV-Q2", s->done_file, s->done_line,
+                        "%s is written after this RequestComplete gave it back to Storport",
+                        s->label);
+    }
+    if (d->paused > 0 || d->pause_timed_out)
+        srb_finding(r, "ENV-Q8", d->pause_file, d->pause_line,
+                    "this StorPortPause is never resumed%s: the adapter's requests are held until "
+                    "its timeout", d->pause_timed_out ? " (the SRBs waited for its timeout)" : "");
+}
+
+bool driver_stalled(struct run *r)
+{
+    if (!driver_mode(r))
+        return false;
+    struct drv_run *d = r->drv;
+    for (int i = 0; i < r->nctx; i++)
+        if (d->waits_pause[i] && r->ctx[i].state == C_WAITING && d->paused > 0) {
+            d->paused = 0; /* nothing resumes it: the pause ends by its timeout */
+            d->pause_timed_out = true;
+            r->progress++;
+            return true;
+        }
+    if (d->removing_waits && r->teardown_ctx >= 0 && r->ctx[r->teardown_ctx].state == C_WAITING) {
+        q6(r, "removal waits for it for ever (Storport sends ScsiStopAdapter only once every SRB "
+              "is completed)");
+        snprintf(r->stopped, sizeof r->stopped, "removal waits for ever for an SRB never completed");
+        return true;
+    }
+    return false;
+}
+
+const char *driver_fix_for(const char *rule)
+{
+    static const struct {
+        const char *rule, *fix;
+    } fixes[] = {
+        {"ENV-Q1", "complete each SRB exactly once, with SrbStatus set: on every path of "
+                   "HwStartIo, and in whichever DPC, timer or callback finishes it"},
+        {"ENV-Q2", "after StorPortNotification(RequestComplete, ...) the SRB is Storport's: "
+                   "clear the pointer you kept before completing it"},
+        {"ENV-Q6", "complete every SRB you were handed on every path, also when a queue fails or "
+                   "a callback returns early; at surprise removal fail the outstanding ones"},
+        {"ENV-Q8", "resume every pause once, on every path (early returns and failed queues too)"},
+        {"ENV-L2", "take Storport's locks only in the order DPC or StartIo, then interrupt, never "
+                   "one already held (Storport holds the StartIo lock around HwStartIo and the "
+                   "interrupt lock around HwInterrupt and HwInitialize)"},
+        {"ENV-E5", "call StorPortEnablePassiveInitialization only from HwInitialize"},
+        {"ENV-E12", "initialise each STOR_DPC with StorPortInitializeDpc (in "
+                    "HwPassiveInitializeRoutine) before issuing it"},
+    };
+    for (size_t i = 0; i < sizeof fixes / sizeof fixes[0]; i++)
+        if (strcmp(fixes[i].rule, rule) == 0)
+            return fixes[i].fix;
+    return "";
+}
+
+/* ---- the calls ---- */
+
+static void complete(struct run *r, struct ctx *c, PSCSI_REQUEST_BLOCK srb, const char *file,
+                     int line)
+{
+    int i = srb_index(r, srb);
+    if (i < 0) {
+        int before = r->nf;
+        srb_finding(r, "ENV-Q1", file, line, "%s completes %p, which is no SRB Storport handed "
+                    "it", c->name, (void *)srb);
+        if (r->nf > before)
+            r->f[r->nf - 1].ev = -1; /* no event of the trace is it */
+        return;
+    }
+    struct drv_srb *s = &r->drv->srb[i];
+    note(r, c, N_COMPLETED, s->number, file, line); /* the finding's event, as in the model */
+    if (s->state == S_DONE) {
+        srb_finding(r, "ENV-Q1", file, line, "%s completes %s a second time (first at %s:%d)",
+                    c->name, s->label, base(s->done_file), s->done_line);
+        return;
+    }
+    if (s->state != S_HANDED) {
+        srb_finding(r, "ENV-Q1", file, line, "%s completes %s, which is not outstanding", c->name,
+                    s->label);
+        return;
+    }
+    if (s->u.scsi.SrbStatus == SRB_STATUS_PENDING)
+        srb_finding(r, "ENV-Q1", file, line, "%s completes %s with SrbStatus still "
+                    "SRB_STATUS_PENDING: set it before completing", c->name, s->label);
+    s->state = S_DONE;
+    s->done_file = file;
+    s->done_line = line;
+    memcpy(s->snap, &s->u, sizeof s->snap);
+    race_lock_released(r, c->index, &r->drv->srb_sync);
+}
+
+static bool arm(struct run *r, struct ctx *c, int ctx)
+{
+    struct ctx *t = &r->ctx[ctx];
+    if (t->armed)
+        return false;
+    if (r->drv->runs[ctx] >= DRV_RUNS(r->drv->reg)) {
+        r->cut = true; /* past the bound: this run is not explored further */
+        return false;
+    }
+    r->drv->runs[ctx]++;
+    t->armed = true;
+    (void)c;
+    return true;
+}
+
+static int ctx_of_role(const struct run *r, enum role role, int slot)
+{
+    const struct drv_reg *g = r->drv->reg;
+    for (size_t i = 0; i < g->scn.nroutines; i++)
+        if (g->role[i] == role && g->slot[i] == slot)
+            return r->find_ctx + 1 + (int)i;
+    return -1;
+}
+
+static void request_timer(struct run *r, struct ctx *c, PHW_TIMER fn, ULONG us)
+{
+    int t = ctx_of_role(r, R_TIMER, 0);
+    struct ctx *tc = &r->ctx[t];
+    if (us == 0 || !fn) {
+        tc->armed = false; /* cancelled, if not yet running */
+        return;
+    }
+    r->drv->timer = fn; /* a pending request is replaced (ENV-E13) */
+    race_lock_released(r, c->index, &r->drv->timer);
+    arm(r, c, t);
+}
+
+static bool in_entry(const struct run *r, const struct ctx *c, const char *name)
+{
+    const char *e = r->drv->entry[c->index];
+    return e && strcmp(e, name) == 0;
+}
+
+BOOLEAN stork_enable_passive_initialization_at(PVOID ext, PHW_PASSIVE_INITIALIZE_ROUTINE routine,
+                                               const char *file, int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortEnablePassiveInitialization", file, line);
+    if (!c)
+        return FALSE;
+    struct run *r = c->run;
+    if (!in_entry(r, c, "HwInitialize")) {
+        srb_finding(r, "ENV-E5", file, line, "StorPortEnablePassiveInitialization is called from "
+                    "%s, not HwInitialize: it returns FALSE and nothing is enabled",
+                    r->drv->entry[c->index] ? r->drv->entry[c->index] : c->name);
+        return FALSE;
+    }
+    r->drv->passive = routine;
+    return TRUE;
+}
+
+VOID stork_initialize_dpc_at(PVOID ext, PSTOR_DPC dpc, PHW_DPC_ROUTINE routine, const char *file,
+                             int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortInitializeDpc", file, line);
+    if (!c)
+        return;
+    struct drv_run *d = c->run->drv;
+    for (int k = 0; k < d->ndpc; k++)
+        if (d->dpc[k].obj == dpc) {
+            d->dpc[k].fn = routine;
+            return;
+        }
+    if (d->ndpc == DRV_MAX_DPC) {
+        run_error(c->run, "%s:%d: more than %d STOR_DPC objects: not modelled", file, line,
+                  DRV_MAX_DPC);
+        return;
+    }
+    d->dpc[d->ndpc].obj = dpc;
+    d->dpc[d->ndpc++].fn = routine;
+}
+
+BOOLEAN stork_issue_dpc_at(PVOID ext, PSTOR_DPC dpc, PVOID a1, PVOID a2, const char *file, int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortIssueDpc", file, line);
+    if (!c)
+        return FALSE;
+    struct run *r = c->run;
+    run_point(r, file, line);
+    struct drv_run *d = r->drv;
+    for (int k = 0; k < d->ndpc; k++)
+        if (d->dpc[k].obj == dpc) {
+            int t = ctx_of_role(r, R_DPC, k);
+            if (r->ctx[t].armed)
+                return FALSE; /* already queued: nothing done (ENV-E12) */
+            d->dpc[k].a1 = a1;
+            d->dpc[k].a2 = a2;
+            race_lock_released(r, c->index, dpc);
+            return arm(r, c, t) ? TRUE : FALSE;
+        }
+    srb_finding(r, "ENV-E12", file, line, "StorPortIssueDpc on a STOR_DPC that "
+                "StorPortInitializeDpc never initialised");
+    return FALSE;
+}
+
+static struct stork_lock *lock_of(struct run *r, STOR_SPINLOCK kind, PVOID context)
+{
+    switch (kind) {
+    case DpcLock:
+        return context ? &((PSTOR_DPC)context)->Lock : NULL;
+    case StartIoLock:
+        return &r->drv->startio;
+    case InterruptLock:
+        return &r->drv->interrupt;
+    default:
+        return NULL;
+    }
+}
+
+static const char *lock_name(STOR_SPINLOCK kind)
+{
+    return kind == DpcLock ? "DpcLock" : kind == StartIoLock ? "StartIoLock" : "InterruptLock";
+}
+
+VOID stork_acquire_spin_lock_at(PVOID ext, STOR_SPINLOCK kind, PVOID context,
+                                PSTOR_LOCK_HANDLE handle, const char *file, int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortAcquireSpinLock", file, line);
+    if (!c)
+        return;
+    struct run *r = c->run;
+    struct stork_lock *l = lock_of(r, kind, context);
+    if (!handle) {
+        run_error(r, "%s:%d: StorPortAcquireSpinLock with a NULL LockHandle", file, line);
+        return;
+    }
+    memset(handle, 0, sizeof *handle);
+    handle->Lock = kind;
+    if (!l) {
+        run_error(r, "%s:%d: StorPortAcquireSpinLock: lock kind %d%s is not modelled (DpcLock "
+                  "with its STOR_DPC, StartIoLock and InterruptLock are)", file, line, (int)kind,
+                  kind == DpcLock ? " without a STOR_DPC" : "");
+        return;
+    }
+    const char *e = r->drv->entry[c->index];
+    if (l->owner == c->index + 1) {
+        srb_finding(r, "ENV-L2", file, line, "%s takes the %s it already holds%s: a deadlock",
+                    e ? e : c->name, lock_name(kind),
+                    e && (strcmp(e, "HwStartIo") == 0 || strcmp(e, "HwInterrupt") == 0 ||
+                          strcmp(e, "HwInitialize") == 0 || strcmp(e, "HwStorTimer") == 0)
+                        ? " (Storport holds it around this routine)" : "");
+        return; /* not taken: its release does nothing */
+    }
+    if (e && (strcmp(e, "HwFindAdapter") == 0 || strcmp(e, "HwInitialize") == 0 ||
+              strcmp(e, "HwInterrupt") == 0 || strcmp(e, "HwPassiveInitializeRoutine") == 0))
+        srb_finding(r, "ENV-L2", file, line, "%s takes the %s: no Storport lock may be taken there",
+                    e, lock_name(kind));
+    else if (kind != InterruptLock && r->drv->interrupt.owner == c->index + 1)
+        srb_finding(r, "ENV-L2", file, line, "%s takes the %s while holding the interrupt lock: "
+                    "the order is DPC or StartIo, then interrupt", e ? e : c->name,
+                    lock_name(kind));
+    take(r, c, l, file, line);
+    handle->Context.LockQueue.Lock = l;
+}
+
+VOID stork_release_spin_lock_at(PVOID ext, PSTOR_LOCK_HANDLE handle, const char *file, int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortReleaseSpinLock", file, line);
+    if (!c || !handle)
+        return;
+    struct stork_lock *l = handle->Context.LockQueue.Lock;
+    if (l)
+        give(c->run, c, l, file, line);
+    handle->Context.LockQueue.Lock = NULL;
+}
+
+BOOLEAN stork_pause_at(PVOID ext, ULONG timeout, const char *file, int line)
+{
+    (void)ext;
+    (void)timeout;
+    struct ctx *c = current("StorPortPause", file, line);
+    if (!c)
+        return FALSE;
+    run_point(c->run, file, line);
+    struct drv_run *d = c->run->drv;
+    note(c->run, c, N_PAUSED, 0, file, line);
+    if (d->paused++ == 0) {
+        d->pause_file = file;
+        d->pause_line = line;
+    }
+    return TRUE;
+}
+
+BOOLEAN stork_resume_at(PVOID ext, const char *file, int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortResume", file, line);
+    if (!c)
+        return FALSE;
+    struct run *r = c->run;
+    run_point(r, file, line);
+    if (r->drv->paused == 0) {
+        srb_finding(r, "ENV-Q8", file, line, "%s resumes an adapter that no pause holds", c->name);
+        return FALSE;
+    }
+    r->drv->paused--;
+    note(r, c, N_RESUMED, 0, file, line);
+    return TRUE;
+}
+
+VOID stork_stall_execution_at(ULONG delay, const char *file, int line)
+{
+    (void)delay;
+    struct ctx *c = current("StorPortStallExecution", file, line);
+    if (c)
+        run_point(c->run, file, line); /* time passes: anything else may run meanwhile */
+}
+
+VOID stork_notification_at(const char *file, int line, SCSI_NOTIFICATION_TYPE type, PVOID ext, ...)
+{
+    struct ctx *c = current("StorPortNotification", file, line);
+    if (!c)
+        return;
+    struct run *r = c->run;
+    va_list ap;
+    va_start(ap, ext);
+    switch (type) {
+    case RequestComplete: {
+        PSCSI_REQUEST_BLOCK srb = va_arg(ap, PSCSI_REQUEST_BLOCK);
+        run_point(r, file, line);
+        complete(r, c, srb, file, line);
+        break;
+    }
+    case RequestTimerCall: {
+        PHW_TIMER fn = va_arg(ap, PHW_TIMER);
+        ULONG us = va_arg(ap, ULONG);
+        run_point(r, file, line);
+        request_timer(r, c, fn, us);
+        break;
+    }
+    case EnablePassiveInitialization: {
+        PHW_PASSIVE_INITIALIZE_ROUTINE fn = va_arg(ap, PHW_PASSIVE_INITIALIZE_ROUTINE);
+        BOOLEAN *result = va_arg(ap, BOOLEAN *);
+        BOOLEAN ok = stork_enable_passive_initialization_at(ext, fn, file, line);
+        if (result)
+            *result = ok;
+        break;
+    }
+    case InitializeDpc: {
+        PSTOR_DPC dpc = va_arg(ap, PSTOR_DPC);
+        PHW_DPC_ROUTINE fn = va_arg(ap, PHW_DPC_ROUTINE);
+        stork_initialize_dpc_at(ext, dpc, fn, file, line);
+        break;
+    }
+    case IssueDpc: {
+        PSTOR_DPC dpc = va_arg(ap, PSTOR_DPC);
+        PVOID a1 = va_arg(ap, PVOID), a2 = va_arg(ap, PVOID);
+        BOOLEAN *result = va_arg(ap, BOOLEAN *);
+        BOOLEAN ok = stork_issue_dpc_at(ext, dpc, a1, a2, file, line);
+        if (result)
+            *result = ok;
+        break;
+    }
+    case AcquireSpinLock: {
+        STOR_SPINLOCK kind = (STOR_SPINLOCK)va_arg(ap, int);
+        PVOID context = va_arg(ap, PVOID);
+        PSTOR_LOCK_HANDLE handle = va_arg(ap, PSTOR_LOCK_HANDLE);
+        stork_acquire_spin_lock_at(ext, kind, context, handle, file, line);
+        break;
+    }
+    case ReleaseSpinLock: {
+        PSTOR_LOCK_HANDLE handle = va_arg(ap, PSTOR_LOCK_HANDLE);
+        stork_release_spin_lock_at(ext, handle, file, line);
+        break;
+    }
+    default:
+        run_error(r, "%s:%d: StorPortNotification type %d is not modelled (RequestComplete, "
+                  "RequestTimerCall, EnablePassiveInitialization, InitializeDpc, IssueDpc, "
+                  "AcquireSpinLock and ReleaseSpinLock are)", file, line, (int)type);
+        break;
+    }
+    va_end(ap);
+}

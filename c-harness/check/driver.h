@@ -1,0 +1,33 @@
+/*
+ * driver.h -- a miniport as it is (c-harness/check/driver.c): its DriverEntry run once, the
+ * entry points it registers with StorPortInitialize made into a scenario, and the hooks the
+ * scheduler and the checking runtime call for it.  A file that defines `stork_scenario` is
+ * audited as before; these hooks then do nothing.
+ */
+#ifndef STORK_CHECK_DRIVER_H
+#define STORK_CHECK_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct run;
+struct drv_run; /* one run's Storport state: SRBs, locks, DPCs, the timer, pauses */
+
+/* The scenario the audit runs: the file's `stork_scenario`, or the one its DriverEntry
+ * registers.  NULL, with the reason in err, if there is neither or DriverEntry fails. */
+const struct stork_scenario *driver_scenario(int srbs, char *err, size_t size);
+void driver_free(const struct stork_scenario *scn);
+/* The SRBs a miniport audited from its DriverEntry is handed (0 for a hand-made scenario). */
+int driver_srbs(const struct stork_scenario *scn);
+/* Routine i of scn runs when armed, any number of times (a DPC, the timer), not once. */
+bool driver_on_demand(const struct stork_scenario *scn, size_t routine);
+
+void driver_run_begin(struct run *r);   /* each run's Storport state, after the run is reset */
+void driver_check_end(struct run *r);   /* the adapter is released: ENV-Q1, Q2, Q6, Q8 */
+void driver_release(struct run *r);     /* what the run's state holds */
+/* Nothing can go on: Storport's own waits end here (a pause's timeout), or the wait is for
+ * ever (ENV-Q6).  True if the run goes on or stopped with its finding made. */
+bool driver_stalled(struct run *r);
+const char *driver_fix_for(const char *rule);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * miniport_controls.h -- what the example miniports (miniport_*.c) share because it does
+ * nothing of interest to them: HwAdapterControl, which reports ScsiQuerySupportedControlTypes,
+ * ScsiStopAdapter and ScsiRestartAdapter (and ScsiAdapterSurpriseRemoval where
+ * MINIPORT_SURPRISE_REMOVAL is defined) and has nothing to do on them, and, for a physical
+ * miniport (MINIPORT_VIRTUAL not defined), HwResetBus, which has no bus to reset.
+ */
+static SCSI_ADAPTER_CONTROL_STATUS HwAdapterControl(PVOID DeviceExtension,
+                                                    SCSI_ADAPTER_CONTROL_TYPE ControlType,
+                                                    PVOID Parameters)
+{
+    (void)DeviceExtension;
+    if (ControlType == ScsiQuerySupportedControlTypes) {
+        PSCSI_SUPPORTED_CONTROL_TYPE_LIST list = Parameters;
+        for (ULONG t = 0; t < list->MaxControlType; t++)
+            list->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes ||
+                                         t == ScsiStopAdapter || t == ScsiRestartAdapter
+#ifdef MINIPORT_SURPRISE_REMOVAL
+                                         || t == ScsiAdapterSurpriseRemoval
+#endif
+                ;
+    }
+    return ScsiAdapterControlSuccess;
+}
+
+#ifndef MINIPORT_VIRTUAL
+static BOOLEAN HwResetBus(PVOID DeviceExtension, ULONG PathId)
+{
+    (void)DeviceExtension;
+    (void)PathId;
+    return TRUE;
+}
+#endif

@@ -1,0 +1,117 @@
+/*
+ * miniport_oneshot -- a physical miniport as it is, audited from its own DriverEntry (no
+ * stork_scenario): DriverEntry zeroes and fills HW_INITIALIZATION_DATA and calls
+ * StorPortInitialize; HwFindAdapter chooses full duplex (as storahci does), so that HwStartIo
+ * runs at DISPATCH_LEVEL, where the work-item calls are allowed.  HwStartIo defers
+ * each SRB to a work item of its own: it initialises a worker, pauses the adapter while the
+ * work is out (the callback owns the HBA), and queues the worker with the SRB as context; when
+ * the queue fails (removal has begun) it frees the worker, resumes, and completes the SRB with
+ * SRB_STATUS_NO_DEVICE.  The callback completes the SRB, resumes, and frees its own worker.  The
+ * remove and surprise-removal SRBs are completed at once.
+ *
+ * The variants miniport_oneshot_*.c each switch one defect on (DEFECT_*), one ENV rule each.
+ *
+ * expect: clean
+ */
+#include <storport.h>
+
+struct adapter {
+    ULONG Started; /* SRBs handed to HwStartIo, under the StartIo lock Storport holds */
+};
+
+static VOID OneShotWorker(PVOID DeviceExtension, PVOID Context, PVOID Worker)
+{
+    PSCSI_REQUEST_BLOCK srb = Context;
+    srb->SrbStatus = SRB_STATUS_SUCCESS;
+    StorPortNotification(RequestComplete, DeviceExtension, srb);
+#ifdef DEFECT_WRITE_AFTER_COMPLETE
+    srb->SrbStatus = SRB_STATUS_ERROR; /* the SRB is Storport's again: ENV-Q2 */
+#endif
+    StorPortResume(DeviceExtension);
+    StorPortFreeWorker(DeviceExtension, Worker);
+}
+
+static BOOLEAN HwInitialize(PVOID DeviceExtension)
+{
+    (void)DeviceExtension;
+    return TRUE;
+}
+
+static ULONG HwFindAdapter(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation,
+                           PCHAR ArgumentString, PPORT_CONFIGURATION_INFORMATION ConfigInfo,
+                           PBOOLEAN Reserved3)
+{
+    (void)DeviceExtension;
+    (void)HwContext;
+    (void)BusInformation;
+    (void)ArgumentString;
+    (void)Reserved3;
+    ConfigInfo->SynchronizationModel = StorSynchronizeFullDuplex;
+    ConfigInfo->MaximumTransferLength = 0x10000;
+    return SP_RETURN_FOUND;
+}
+
+static BOOLEAN HwBuildIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
+{
+    (void)DeviceExtension;
+    (void)Srb;
+    return TRUE;
+}
+
+static BOOLEAN HwStartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
+{
+#ifdef DEFECT_TAKE_STARTIO_LOCK
+    STOR_LOCK_HANDLE h;
+    StorPortAcquireSpinLock(DeviceExtension, StartIoLock, NULL, &h); /* held already: ENV-L2 */
+    StorPortReleaseSpinLock(DeviceExtension, &h);
+#endif
+    ((struct adapter *)DeviceExtension)->Started++;
+    if (Srb->Function == SRB_FUNCTION_PNP) {
+        Srb->SrbStatus = SRB_STATUS_SUCCESS;
+        StorPortNotification(RequestComplete, DeviceExtension, Srb);
+        return TRUE;
+    }
+    PVOID worker = NULL;
+    if (StorPortInitializeWorker(DeviceExtension, &worker) != STOR_STATUS_SUCCESS) {
+        Srb->SrbStatus = SRB_STATUS_BUSY; /* Storport retries it */
+        StorPortNotification(RequestComplete, DeviceExtension, Srb);
+        return TRUE;
+    }
+    StorPortPause(DeviceExtension, 10);
+    if (StorPortQueueWorkItem(DeviceExtension, OneShotWorker, worker, Srb) != STOR_STATUS_SUCCESS) {
+        StorPortFreeWorker(DeviceExtension, worker);
+#ifndef DEFECT_NO_RESUME_ON_FAILURE
+        StorPortResume(DeviceExtension);
+#endif
+#ifndef DEFECT_STRAND_ON_FAILURE
+        Srb->SrbStatus = SRB_STATUS_NO_DEVICE;
+        StorPortNotification(RequestComplete, DeviceExtension, Srb);
+#endif
+        return TRUE;
+    }
+#ifdef DEFECT_DOUBLE_COMPLETE
+    StorPortNotification(RequestComplete, DeviceExtension, Srb); /* the callback completes it too */
+#endif
+    return TRUE;
+}
+
+#define MINIPORT_SURPRISE_REMOVAL 1
+#include "miniport_controls.h"
+
+ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);
+ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
+{
+    HW_INITIALIZATION_DATA init;
+    memset(&init, 0, sizeof init);
+    init.HwInitializationDataSize = sizeof init;
+    init.AdapterInterfaceType = PCIBus;
+    init.HwFindAdapter = HwFindAdapter;
+    init.HwInitialize = HwInitialize;
+    init.HwStartIo = HwStartIo;
+    init.HwBuildIo = HwBuildIo;
+    init.HwResetBus = HwResetBus;
+    init.HwAdapterControl = HwAdapterControl;
+    init.DeviceExtensionSize = sizeof(struct adapter);
+    init.MultipleRequestPerLu = TRUE;
+    return StorPortInitialize(DriverObject, RegistryPath, &init, NULL);
+}

@@ -1,0 +1,193 @@
+"""`stork audit` of a miniport as it is (c-harness/check/driver.c): its DriverEntry run, the
+entry points it registers driven per spec/environment.md.  Each check fails on a miniport built
+to break it; bad registrations are bad input; a bound that cuts a run is incomplete, never
+clean.  Needs the C harness built (ctest sets STORK_LIBEXEC_DIR)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
+
+pytestmark = pytest.mark.skipif(not (LIBEXEC / "check").is_dir(), reason="C harness not built")
+
+# A physical full-duplex miniport whose HwStartIo completes every SRB at once; each test replaces
+# one of its parts.
+PARTS = {
+    "globals": "",
+    "find": "ConfigInfo->SynchronizationModel = StorSynchronizeFullDuplex; return SP_RETURN_FOUND;",
+    "init": "return TRUE;",
+    "startio": "Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+               "    StorPortNotification(RequestComplete, DeviceExtension, Srb);",
+    "isr": "",
+    "register": "",
+}
+
+TEMPLATE = """#include <storport.h>
+struct ext {{ PVOID Worker; STOR_DPC Dpc; }};
+{globals}
+static ULONG Find(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation, PCHAR Args,
+                  PPORT_CONFIGURATION_INFORMATION ConfigInfo, PBOOLEAN Again)
+{{
+    (void)DeviceExtension; (void)HwContext; (void)BusInformation; (void)Args; (void)Again;
+    {find}
+}}
+static BOOLEAN Init(PVOID DeviceExtension) {{ (void)DeviceExtension; {init} }}
+static BOOLEAN StartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
+{{
+    {startio}
+    return TRUE;
+}}
+ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);
+ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
+{{
+    HW_INITIALIZATION_DATA d;
+    RtlZeroMemory(&d, sizeof d);
+    d.HwInitializationDataSize = sizeof d;
+    d.HwFindAdapter = Find;
+    d.HwInitialize = Init;
+    d.HwStartIo = StartIo;
+    d.DeviceExtensionSize = sizeof(struct ext);
+    {register}
+    return StorPortInitialize(DriverObject, RegistryPath, &d, NULL);
+}}
+"""
+
+
+def miniport(tmp_path: Path, name: str = "m", **parts: str) -> Path:
+    path = tmp_path / f"{name}.c"
+    path.write_text(TEMPLATE.format(**{**PARTS, **parts}))
+    return path
+
+
+def audit(stork, path: Path, *args: str) -> tuple[int, dict, str]:
+    r = stork("audit", str(path), "--seed", "1", "--json", *args)
+    out = json.loads(r.stdout) if r.returncode in (0, 1, 3) else {}
+    return r.returncode, out, r.stderr
+
+
+def rules(out: dict) -> set[str]:
+    return {f["rule"] for f in out["findings"]}
+
+
+def test_the_template_is_clean_and_runs_every_step(stork, tmp_path: Path) -> None:
+    rc, out, err = audit(stork, miniport(tmp_path))
+    assert rc == 0 and out["complete"] and out["schedules"] >= 2, err  # both removal kinds
+
+
+@pytest.mark.parametrize("parts, message", [
+    ({"register": "return 0;"}, "never called StorPortInitialize: it registers nothing"),
+    ({"register": "d.HwInitializationDataSize = 12;"},
+     "returned 0xC0000059: m.c:28: HwInitializationDataSize is not sizeof"),
+    ({"register": "d.HwStartIo = NULL;"}, "lacks HwFindAdapter, HwInitialize or HwStartIo"),
+    ({"globals": "const struct stork_scenario stork_scenario = {.name = \"x\", "
+                 ".extension_size = 1};"}, "defines both stork_scenario and DriverEntry"),
+    ({"startio": "StorPortInitializeTimer(DeviceExtension, NULL);"},
+     "calls StorPortInitializeTimer, which stork's Storport does not model"),
+    ({"startio": "StorPortNotification(NextRequest, DeviceExtension);"},
+     "StorPortNotification type 1 is not modelled"),
+])
+def test_bad_registrations_and_unmodelled_calls_are_bad_input(stork, tmp_path: Path, parts: dict,
+                                                              message: str) -> None:
+    rc, _, err = audit(stork, miniport(tmp_path, **parts))
+    assert rc == 2 and message in err, err
+
+
+def test_srbs_is_refused_for_a_hand_made_scenario(stork) -> None:
+    rc, _, err = audit(stork, ROOT / "c-harness" / "check" / "scenarios" / "rule_leak_ok.c",
+                       "--srbs", "2")
+    assert rc == 2 and "--srbs is for a miniport audited from its DriverEntry" in err
+
+
+def test_half_duplex_startio_runs_at_dirql(stork, tmp_path: Path) -> None:
+    # ENV-L4: without full duplex HwStartIo runs at DIRQL, where the work-item calls fail.
+    start = ("PVOID w = NULL; StorPortInitializeWorker(DeviceExtension, &w);\n"
+             "    if (w) StorPortFreeWorker(DeviceExtension, w);\n" + PARTS["startio"])
+    rc, out, _ = audit(stork, miniport(tmp_path, find="return SP_RETURN_FOUND;", startio=start))
+    assert rc == 1 and rules(out) == {"WI-M1"}
+    rc, out, _ = audit(stork, miniport(tmp_path, "full", startio=start))
+    assert rc == 0
+
+
+def test_a_failed_start_leaks_what_it_allocated(stork, tmp_path: Path) -> None:
+    # ENV-R12: nothing runs after a start that fails, so its worker is never freed (WI-M7).
+    find = ("struct ext *e = DeviceExtension;\n"
+            "    StorPortInitializeWorker(DeviceExtension, &e->Worker); return SP_RETURN_ERROR;")
+    rc, out, _ = audit(stork, miniport(tmp_path, find=find))
+    assert rc == 1 and rules(out) == {"WI-M7"}
+
+
+def test_completing_an_srb_never_handed_is_env_q1(stork, tmp_path: Path) -> None:
+    start = ("static SCSI_REQUEST_BLOCK mine; mine.SrbStatus = SRB_STATUS_SUCCESS;\n"
+             "    StorPortNotification(RequestComplete, DeviceExtension, &mine);\n" + PARTS["startio"])
+    rc, out, _ = audit(stork, miniport(tmp_path, startio=start))
+    assert rc == 1 and rules(out) == {"ENV-Q1"}
+    assert "no SRB Storport handed it" in out["findings"][0]["message"]
+
+
+def test_enable_passive_initialization_outside_hwinitialize_is_env_e5(stork, tmp_path: Path) -> None:
+    find = ("StorPortEnablePassiveInitialization(DeviceExtension, Init);\n    " + PARTS["find"])
+    rc, out, _ = audit(stork, miniport(tmp_path, find=find, globals="static BOOLEAN Init(PVOID);"))
+    assert rc == 1 and rules(out) == {"ENV-E5"}
+
+
+def test_isr_lock_and_uninitialised_dpc(stork, tmp_path: Path) -> None:
+    # The ISR takes the interrupt lock Storport holds (ENV-L2) and issues a DPC nobody
+    # initialised (ENV-E12).
+    isr = """static BOOLEAN Isr(PVOID DeviceExtension)
+{
+    struct ext *e = DeviceExtension;
+    STOR_LOCK_HANDLE h;
+    StorPortAcquireSpinLock(DeviceExtension, InterruptLock, NULL, &h);
+    StorPortReleaseSpinLock(DeviceExtension, &h);
+    StorPortIssueDpc(DeviceExtension, &e->Dpc, NULL, NULL);
+    return TRUE;
+}"""
+    rc, out, _ = audit(stork, miniport(tmp_path, globals=isr, register="d.HwInterrupt = Isr;"))
+    assert rc == 1 and rules(out) == {"ENV-L2", "ENV-E12"}
+
+
+def test_a_timer_that_rearms_itself_is_cut_never_clean(stork, tmp_path: Path) -> None:
+    # A periodic HwStorTimer runs past the bound (N + 2 runs): those runs are cut, incomplete.
+    timer = """static VOID Tick(PVOID DeviceExtension)
+{
+    StorPortNotification(RequestTimerCall, DeviceExtension, Tick, 1000);
+}"""
+    init = "StorPortNotification(RequestTimerCall, DeviceExtension, Tick, 1000); return TRUE;"
+    rc, out, _ = audit(stork, miniport(tmp_path, globals=timer, init=init), "--exhaustive")
+    assert rc == 3 and not out["complete"] and out["cut_runs"] > 0
+
+
+def test_a_finding_replays_with_its_srbs_and_is_refused_without(stork, tmp_path: Path) -> None:
+    src = ROOT / "c-harness" / "check" / "scenarios" / "miniport_isr_dpc_one_slot.c"
+    r = stork("audit", str(src), "--srbs", "2", "--seed", "1", "--out", str(tmp_path))
+    assert r.returncode == 1 and "ENV-Q6" in r.stdout, r.stdout + r.stderr
+    trace = sorted(tmp_path.glob("*.ENV-Q6.*.trace"))[0]
+    assert "meta config NTHREADS=1 SRBS=2" in trace.read_text()
+    again = stork("audit", "--replay", str(trace), "--srbs", "2")
+    assert again.returncode == 1 and "same run" in again.stdout, again.stdout + again.stderr
+    refused = stork("audit", "--replay", str(trace))
+    assert refused.returncode == 2 and "found with --srbs 2" in refused.stderr
+
+
+@pytest.mark.parametrize("cancel, expected", [(False, set()), (True, {"ENV-Q6"})])
+def test_a_timer_completes_what_startio_left_and_a_cancelled_one_strands_it(
+        stork, tmp_path: Path, cancel: bool, expected: set[str]) -> None:
+    # ENV-E13: HwStorTimer runs under the StartIo lock after the request; 0 cancels it.
+    timer = """static PSCSI_REQUEST_BLOCK Pending; /* under the StartIo lock */
+static VOID Tick(PVOID DeviceExtension)
+{
+    PSCSI_REQUEST_BLOCK s = Pending;
+    Pending = NULL;
+    if (s) { s->SrbStatus = SRB_STATUS_SUCCESS; StorPortNotification(RequestComplete, DeviceExtension, s); }
+}"""
+    start = ("if (Srb->Function == SRB_FUNCTION_PNP) { " + PARTS["startio"] + " return TRUE; }\n"
+             "    Pending = Srb; StorPortNotification(RequestTimerCall, DeviceExtension, Tick, 1000);"
+             + ("\n    StorPortNotification(RequestTimerCall, DeviceExtension, Tick, 0);" if cancel else ""))
+    rc, out, _ = audit(stork, miniport(tmp_path, globals=timer, startio=start))
+    assert rules(out) == expected and rc == (1 if expected else 0)
