@@ -27,7 +27,7 @@ from pathlib import Path
 FORMAT = "stork-pan-cache 1"
 FILES = ("pan", "pan.t")
 DISABLE_ENV = "STORK_NO_CACHE"
-MAX_ENTRIES = 1000                 # past this, the least recently used go, down to 3/4 of it
+MAX_ENTRIES = 300                  # past this, the least recently used go, down to 3/4 of it
 
 
 def cache_root() -> Path | None:

@@ -28,13 +28,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from stork import __version__
+from stork import __version__, pancache
 from stork import trace as tracefmt
 from stork.design import (DesignError, check_expanded, check_source, design_globals,
                           makes_assertions, names_used, own_bounds, own_ltl, sources)
 from stork.paths import MODEL_DIR, ROOT
 from stork.properties import Property, all_properties, rule_table
-from stork import pancache
 from stork.spin import (SWITCH_ENV, PanOptions, PanResult, Unreached, compile_command, compile_pan,
                         generate, preprocess, replay_pan_trail, replay_trail_with_values, run_pan,
                         switch_hook)

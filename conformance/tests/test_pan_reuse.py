@@ -5,6 +5,7 @@ every path -- is the adversarial design violation_masked_by_an_earlier_one.pml."
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -157,3 +158,25 @@ def test_cache_location(monkeypatch, tmp_path: Path) -> None:
     assert pancache.cache_root() == Path.home() / ".cache" / "stork" / "pan"
     monkeypatch.setenv(pancache.DISABLE_ENV, "1")
     assert pancache.cache_root() is None
+
+
+def test_every_switch_turns_its_own_assertions_off() -> None:
+    """A property is switched off by its name variable: each assertion of the monitor must
+    name the property it checks, or the switch would leave it on (or turn another off)."""
+    from stork.properties import all_properties
+    text = (ROOT / "model" / "contract.pml").read_text()
+    asserted = dict(re.findall(r"#define CHECK_(\w+)\(c, r\) assert\(\(c\) \|\| (\w+) \|\| r\)", text))
+    assert asserted and all(name == var for name, var in asserted.items()), asserted
+    kinds = {p.name for p in all_properties() if p.kind == "assertion"}
+    assert kinds == set(asserted)
+    assert "#define assert(c) assert((c) || design_assertion)" in \
+        (ROOT / "model" / "storport.pml").read_text()
+
+
+def test_a_cache_that_cannot_be_written_is_passed_by(tmp_path: Path, monkeypatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    monkeypatch.delenv(pancache.DISABLE_ENV, raising=False)
+    res = verify_mod.verify(DESIGNS_DIR / "double_free.pml", [])
+    assert res.verdict_of("no_double_free") == "VIOLATED"
