@@ -3,7 +3,7 @@
 # audit program, normally and under ASan+UBSan (check/asan/) for the tests.
 set(CHECK_SOURCES ${H}/check/sched.c ${H}/check/runtime.c ${H}/check/report.c
     ${H}/check/explore.c ${H}/check/main.c ${H}/check/audit_report.c ${H}/check/replay_file.c
-    ${H}/check/supervise.c ${H}/check/livelock.c ${H}/check/race.c ${H}/check/por.c ${H}/replay/fiber.c ${H}/impl/reference/reference.c)
+    ${H}/check/supervise.c ${H}/check/livelock.c ${H}/check/race.c ${H}/check/por.c ${H}/check/reduce.c ${H}/replay/fiber.c ${H}/impl/reference/reference.c)
 set(CHECK_OUT ${CMAKE_CURRENT_BINARY_DIR}/check)
 file(GLOB CHECK_SCENARIOS CONFIGURE_DEPENDS ${H}/check/scenarios/*.c)
 
@@ -82,3 +82,28 @@ target_compile_definitions(audit-never-busy PRIVATE _GNU_SOURCE)
 target_link_libraries(audit-never-busy PRIVATE Threads::Threads m)
 set_target_properties(audit-never-busy PROPERTIES OUTPUT_NAME persistent_busy_handled_never_busy
                       RUNTIME_OUTPUT_DIRECTORY ${CHECK_OUT}/wrong-runtime)
+
+# Benchmark: `cmake --build . --target bench_por` prints the exhaustive search's schedules and
+# seconds with and without its partial-order reduction, side by side, on the case studies and on
+# check/bench/ring.c's variants (two and three DPCs, StartIo instances, system threads).
+set(RING_VARIANTS "ring:1:1:1" "ring_dpc2:1:2:1" "ring_dpc3:1:3:1" "ring_startio2:2:1:1"
+    "ring_startio3:3:1:1" "ring_threads2:2:1:2" "ring_threads3:3:1:3")
+set(RING_TARGETS)
+foreach(v ${RING_VARIANTS})
+  string(REPLACE ":" ";" f ${v})
+  list(GET f 0 name)
+  list(GET f 1 nstartio)
+  list(GET f 2 ndpc)
+  list(GET f 3 nthreads)
+  add_executable(bench-${name} ${H}/check/bench/ring.c)
+  target_link_libraries(bench-${name} PRIVATE stork-check)
+  target_compile_definitions(bench-${name} PRIVATE NSTARTIO=${nstartio} NDPC=${ndpc}
+                             NTHREADS=${nthreads})
+  target_compile_options(bench-${name} PRIVATE -fsanitize=thread)
+  set_target_properties(bench-${name} PROPERTIES OUTPUT_NAME ${name} EXCLUDE_FROM_ALL ON
+                        RUNTIME_OUTPUT_DIRECTORY ${CHECK_OUT}/bench)
+  list(APPEND RING_TARGETS bench-${name})
+endforeach()
+add_custom_target(bench_por COMMAND ${STORK_PYTHON} ${H}/check/bench/bench_por.py
+                  ${CHECK_OUT}/scenarios ${CHECK_OUT}/bench 30
+                  DEPENDS ${RING_TARGETS} USES_TERMINAL)

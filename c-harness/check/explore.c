@@ -1,5 +1,6 @@
 /* explore.c -- see explore.h. */
 #include "explore.h"
+#include "reduce.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -221,215 +222,22 @@ static bool out_of_share(const struct explore_opts *o, double start, struct expl
     return res->exhaustive_timed_out;
 }
 
-/* Sleep sets (Godefroid 1996), stateless: the search keeps, for each decision of the current
- * schedule, the steps asleep when it was reached and the steps explored from it, each with its
- * footprint (por.h).  A step explored from a decision, or asleep there, stays asleep in the
- * subtree of each later option until a step dependent on it runs: any schedule that runs it
- * earlier is equivalent to one already explored (the same steps, dependent ones in the same
- * order).  A decision's options are tried in order, skipping the asleep ones; a run where every
- * step on offer is asleep is pruned.  Data choices (an allocation failure) are tried each, and
- * the step that makes one is dependent on every step. */
-struct sleeper {
-    int actor;
-    const struct footprint *fp; /* owned by the decision that explored it (node.done) */
-};
-
-struct sleepset {
-    struct sleeper *v;
-    int n, cap;
-};
-
-struct node {
-    struct sleepset sleep, done; /* asleep on arrival; explored from here (fp owned) */
-    struct footprint *taken;     /* the step the current option took */
-    int *actors, n;
-    bool data;
-};
-
-struct sleep_chooser {
-    struct chooser base;
-    struct node *node;
-    int nnodes, cap;
-    const int *prefix;
-    int len, pos;        /* the schedule to follow (its last entry the new option); decisions */
-    struct sleepset cur; /* asleep now (meaningful past the prefix: track) */
-    bool track, oom;
-    int pending;         /* the decision whose step runs now, or -1 */
-};
-
-static void sleep_add(struct sleep_chooser *p, struct sleepset *s, int actor,
-                      const struct footprint *fp)
-{
-    if (s->n == s->cap) {
-        int cap = s->cap ? s->cap * 2 : 8;
-        struct sleeper *v = realloc(s->v, (size_t)cap * sizeof *v);
-        if (!v) {
-            p->oom = true;
-            return;
-        }
-        s->v = v;
-        s->cap = cap;
-    }
-    s->v[s->n++] = (struct sleeper){actor, fp};
-}
-
-static bool sleep_has(const struct sleepset *s, int actor)
-{
-    for (int i = 0; i < s->n; i++)
-        if (s->v[i].actor == actor)
-            return true;
-    return false;
-}
-
-static void node_free(struct node *d)
-{
-    for (int i = 0; i < d->done.n; i++)
-        por_free((struct footprint *)d->done.v[i].fp);
-    free(d->done.v);
-    free(d->sleep.v);
-    por_free(d->taken);
-    free(d->actors);
-    memset(d, 0, sizeof *d);
-}
-
-static int sleep_pick(struct chooser *self, int n, const int *actors, int step)
-{
-    (void)step;
-    struct sleep_chooser *p = (struct sleep_chooser *)self;
-    int d = p->pos++;
-    if (d < p->nnodes) { /* on the prefix: the same decision as when it was made */
-        struct node *nd = &p->node[d];
-        int k = d < p->len ? p->prefix[d] : 0;
-        if (d == p->len - 1) {
-            p->track = true;
-            p->cur.n = 0;
-            for (int i = 0; i < nd->sleep.n; i++)
-                sleep_add(p, &p->cur, nd->sleep.v[i].actor, nd->sleep.v[i].fp);
-            for (int i = 0; i < nd->done.n; i++)
-                sleep_add(p, &p->cur, nd->done.v[i].actor, nd->done.v[i].fp);
-        }
-        if (!nd->data && d == p->len - 1)
-            p->pending = d; /* the new option: its step's footprint */
-        return k < n ? k : n - 1;
-    }
-    if (p->nnodes == p->cap) {
-        int cap = p->cap ? p->cap * 2 : 64;
-        struct node *v = realloc(p->node, (size_t)cap * sizeof *v);
-        if (!v) {
-            p->oom = true;
-            return 0;
-        }
-        p->node = v;
-        p->cap = cap;
-    }
-    struct node *nd = &p->node[p->nnodes++];
-    memset(nd, 0, sizeof *nd);
-    nd->n = n;
-    nd->data = !actors;
-    nd->actors = malloc((size_t)n * sizeof *nd->actors);
-    if (!nd->actors) {
-        p->oom = true;
-        return 0;
-    }
-    for (int i = 0; i < n; i++)
-        nd->actors[i] = actors ? actors[i] : i;
-    if (nd->data)
-        return 0;
-    for (int i = 0; i < p->cur.n; i++)
-        sleep_add(p, &nd->sleep, p->cur.v[i].actor, p->cur.v[i].fp);
-    p->pending = d;
-    for (int i = 0; i < n; i++)
-        if (!sleep_has(&p->cur, actors[i]))
-            return i;
-    return 0; /* cannot happen: the scheduler prunes a run whose options are all asleep */
-}
-
-static bool sleep_asleep(struct chooser *self, int actor)
-{
-    struct sleep_chooser *p = (struct sleep_chooser *)self;
-    return p->track && sleep_has(&p->cur, actor);
-}
-
-static void sleep_stepped(struct chooser *self, int actor, const struct footprint *fp)
-{
-    (void)actor;
-    struct sleep_chooser *p = (struct sleep_chooser *)self;
-    if (p->pending >= 0) {
-        struct node *nd = &p->node[p->pending];
-        por_free(nd->taken);
-        nd->taken = por_copy(fp);
-        p->oom |= !nd->taken;
-        p->pending = -1;
-    }
-    if (!p->track)
-        return;
-    int k = 0;
-    for (int i = 0; i < p->cur.n; i++)
-        if (!por_dependent(p->cur.v[i].fp, fp))
-            p->cur.v[k++] = p->cur.v[i];
-    p->cur.n = k;
-}
-
-/* After a run: the deepest decision with an option neither explored nor asleep becomes the last
- * of the next prefix; false when there is none (the search is complete). */
-static bool sleep_next(struct sleep_chooser *p, const struct choices *made, struct choices *prefix)
-{
-    while (p->nnodes > made->len)
-        node_free(&p->node[--p->nnodes]);
-    for (int i = p->nnodes - 1; i >= 0; i--) {
-        struct node *nd = &p->node[i];
-        int k = made->pick[i];
-        if (!nd->data && nd->taken) {
-            sleep_add(p, &nd->done, nd->actors[k], nd->taken);
-            nd->taken = NULL;
-        }
-        int next = k + 1;
-        while (!nd->data && next < nd->n &&
-               (sleep_has(&nd->sleep, nd->actors[next]) || sleep_has(&nd->done, nd->actors[next])))
-            next++;
-        if (next < nd->n) {
-            prefix->len = 0;
-            for (int j = 0; j < i; j++)
-                choices_push(prefix, made->pick[j], made->n[j]);
-            choices_push(prefix, next, made->n[i]);
-            return true;
-        }
-        node_free(nd);
-        p->nnodes--;
-    }
-    return false;
-}
-
-static void sleep_free(struct sleep_chooser *p)
-{
-    while (p->nnodes)
-        node_free(&p->node[--p->nnodes]);
-    free(p->node);
-    free(p->cur.v);
-}
-
 static bool exhaustive(struct explorer *x, const struct explore_opts *o, struct explore_result *res,
                        double start)
 {
     double t0 = now();
     struct choices prefix = {0};
     res->reduced = !o->no_reduction && race_instrumented();
-    struct sleep_chooser sc = {.base = {.pick = sleep_pick, .asleep = sleep_asleep,
-                                        .stepped = sleep_stepped}};
+    struct reducer *rd = res->reduced ? reducer_new() : NULL;
+    if (res->reduced && !rd) {
+        snprintf(res->error, sizeof res->error, "out of memory");
+        return false;
+    }
     for (;;) {
         watch_phase(PH_EXHAUSTIVE, res->schedules, 0);
         bool ok;
         if (res->reduced) {
-            sc.prefix = prefix.pick;
-            sc.len = prefix.len;
-            sc.pos = 0;
-            sc.track = prefix.len == 0;
-            sc.cur.n = 0;
-            sc.pending = -1;
-            ok = do_run(x, o, &sc.base);
-            if (sc.oom)
-                snprintf(x->run->error, sizeof x->run->error, "out of memory");
-            ok = ok && !sc.oom;
+            ok = do_run(x, o, reducer_start(rd, &prefix));
         } else {
             ok = run_schedule(x, o, prefix.pick, prefix.len);
         }
@@ -446,7 +254,9 @@ static bool exhaustive(struct explorer *x, const struct explore_opts *o, struct 
             add_state(res, por_final_state(x->run));
         bool more;
         if (res->reduced) {
-            more = sleep_next(&sc, &x->made, &prefix);
+            more = reducer_next(rd, &x->made, &prefix);
+            if (reducer_oom(rd))
+                snprintf(res->error, sizeof res->error, "out of memory");
         } else {
             int i = x->made.len - 1;
             while (i >= 0 && x->made.pick[i] >= x->made.n[i] - 1)
@@ -466,7 +276,7 @@ static bool exhaustive(struct explorer *x, const struct explore_opts *o, struct 
         if (res->schedules >= o->max_schedules || res->error[0] || out_of_share(o, start, res))
             break;
     }
-    sleep_free(&sc);
+    reducer_free(rd);
     free(prefix.pick);
     free(prefix.n);
     res->exhaustive_secs = now() - t0;

@@ -1,7 +1,7 @@
 /*
  * explore.h -- running a scenario under many schedules: exhaustive depth-first search over
  * every decision (stateless: each schedule is a fresh run from the start, steered by its
- * choices), PCT random schedules (Burckhardt et al., ASPLOS 2010), greedy minimisation of a
+ * choices), reduced to one schedule per class of equivalent ones (reduce.h), PCT random schedules (Burckhardt et al., ASPLOS 2010), greedy minimisation of a
  * failing schedule, and the replay of one schedule.
  */
 #ifndef STORK_CHECK_EXPLORE_H

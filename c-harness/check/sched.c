@@ -162,6 +162,7 @@ void stork_lock_at(struct stork_lock *lock, const char *file, int line)
         fiber_switch(&c->fiber, &r->main);
     }
     c->blocked_on = NULL;
+    por_access(r, lock, sizeof *lock, true); /* the step that takes it, after a wait too */
     lock->owner = c->index + 1;
     c->locks_held++;
     race_lock_acquired(r, c->index, lock);

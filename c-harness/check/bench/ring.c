@@ -1,10 +1,10 @@
 /*
  * ring -- the benchmark's scenario for the partial-order reduction (bench_por.py): NSTARTIO
  * StartIo instances each put a request on a ring under the adapter's spinlock and queue a work
- * item for it; NDPC DPCs each take completions off the ring under the lock and count them in a
+ * item for it; NDPC DPCs each take a completion off the ring under the lock and count it in a
  * field of their own; each callback works on its request's own slot (two steps), frees its
- * worker and counts itself finished under the lock; the remove handler waits for every request
- * to be finished.  Correct (no finding): most steps touch what no other step touches, which is
+ * worker and marks the request done (an atomic flag); the remove handler waits for every
+ * request to be done.  Correct (no finding): most steps touch what no other step touches, which is
  * what the reduction skips the orders of.  Variants (compile definitions, bench/CMake): NSTARTIO
  * and NDPC 1..3, NTHREADS system worker threads 1..3.
  */
@@ -24,18 +24,12 @@
 struct ext {
     struct stork_lock lock;
     int ring[8];
-    int head, tail, finished;
+    int head, tail;
     int slot[3];      /* a request's own: its StartIo's and then its callback's */
+    int done[3];      /* its callback finished, or its queue failed */
     int completed[3]; /* a DPC's own */
     PVOID worker[3];
 };
-
-static void finish(struct ext *x)
-{
-    STORK_LOCK(&x->lock);
-    x->finished++;
-    STORK_UNLOCK(&x->lock);
-}
 
 static VOID callback(PVOID e, PVOID context, PVOID worker)
 {
@@ -45,27 +39,31 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
     STORK_YIELD(); /* the request's data transfer */
     x->slot[i] *= 2;
     StorPortFreeWorker(x, worker);
-    finish(x);
+    __atomic_store_n(&x->done[i], 1, __ATOMIC_RELEASE);
 }
 
 static void startio(struct ext *x, int i)
 {
     x->slot[i] = i + 1;
+    STORK_YIELD(); /* building the request */
+    x->slot[i] += 10;
     STORK_LOCK(&x->lock);
     x->ring[x->tail++ % 8] = i;
     STORK_UNLOCK(&x->lock);
     if (StorPortInitializeWorker(x, &x->worker[i]) != STOR_STATUS_SUCCESS) {
-        finish(x);
+        __atomic_store_n(&x->done[i], 1, __ATOMIC_RELEASE);
         return;
     }
     if (StorPortQueueWorkItem(x, callback, x->worker[i], (PVOID)(intptr_t)i) != STOR_STATUS_SUCCESS) {
         StorPortFreeWorker(x, x->worker[i]);
-        finish(x);
+        __atomic_store_n(&x->done[i], 1, __ATOMIC_RELEASE);
     }
 }
 
 static void dpc(struct ext *x, int j)
 {
+    x->completed[j] = 0;
+    STORK_YIELD(); /* reading the completion queue */
     STORK_LOCK(&x->lock);
     int have = x->head != x->tail;
     if (have)
@@ -92,7 +90,8 @@ static void dpc2(void *e) { dpc(e, 2); }
 static void teardown(void *e)
 {
     struct ext *x = e;
-    STORK_WAIT_UNTIL(x->finished == NSTARTIO);
+    for (int i = 0; i < NSTARTIO; i++)
+        STORK_WAIT_UNTIL(__atomic_load_n(&x->done[i], __ATOMIC_ACQUIRE));
 }
 
 static const struct stork_routine routines[] = {
