@@ -278,7 +278,8 @@ int audit_command(struct explorer *x, struct cli *c)
                    res.exhaustive_secs,
                    res.exhaustive_secs > 0 ? (double)res.schedules / res.exhaustive_secs : 0.0);
         if (!c->o.pct_only && res.reduced)
-            printf("reduction: sleep sets: %ld run(s) pruned as equivalent to one explored; %s%ld "
+            printf("reduction (source-set DPOR, sleep sets): %ld run(s) pruned as equivalent to one "
+                   "explored; %s%ld "
                    "class(es) of equivalent schedules, one run each\n", res.pruned,
                    res.complete ? "" : "so far ", res.schedules - res.pruned);
         if (res.pct_runs || c->o.pct_only)

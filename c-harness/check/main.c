@@ -49,7 +49,7 @@ static const char usage[] =
     "  --preempt-at-accesses  a scheduling point before each shared access of the scenario\n"
     "                     (instrumented builds; many more schedules; give it to --replay too)\n"
     "  --no-reduction     explore every schedule, not one per class of equivalent ones (the\n"
-    "                     sleep-set reduction needs the scenario instrumented: not --sanitize)\n"
+    "                     partial-order reduction needs the scenario instrumented: not --sanitize)\n"
     "  --final-states     with --json: the digests of the exhaustive runs' distinct final states\n"
     "  --time-limit S     seconds for the whole search (default 300); past them it stops,\n"
     "                     incomplete, and a run stuck with no scheduling point is killed\n"

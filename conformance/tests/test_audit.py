@@ -169,7 +169,7 @@ def test_bad_input(stork, tmp_path: Path) -> None:
 
 def test_pct_finds_a_seeded_depth_2_race_that_the_exhaustive_budget_misses() -> None:
     program = BUILT / "pct_depth2_race"
-    # unreduced: the sleep-set reduction has the exhaustive search find it (the flags' accesses
+    # unreduced: the partial-order reduction has the exhaustive search find it (the flags' accesses
     # are the only dependent steps), which leaves PCT nothing to show
     rc, out = audit(program, "--depth", "2", "--max-schedules", "20000", "--runs", "2000",
                     "--no-reduction")

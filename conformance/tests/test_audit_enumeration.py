@@ -107,8 +107,8 @@ def test_exhaustive_search_runs_every_interleaving_once(stork, tmp_path: Path, p
 
 @pytest.mark.parametrize("pairs", SHAPES, ids=lambda p: "-".join(map(str, p)))
 def test_reduced_search_runs_each_order_of_the_calls_once(stork, tmp_path: Path, pairs) -> None:
-    """With the sleep-set reduction (the default) a routine's start, which touches nothing shared,
-    commutes with every step: of the interleavings above, the search runs to its end one per
+    """With the partial-order reduction (the default) a routine's start, which touches nothing
+    shared, commutes with every step: of the interleavings above, the search runs to its end one per
     order of the calls (which are all dependent: each reads and writes the runtime's state) and
     prunes the rest early.  A routine with no call ends in its first step, and its end is a
     dependent step the trace does not show: the same calls may then come in more runs."""

@@ -59,8 +59,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="a scheduling point before each shared access of the scenario (not with "
                         "--sanitize; many more schedules); give it again to --replay")
     p.add_argument("--no-reduction", action="store_true",
-                   help="explore every schedule, not one per class of equivalent schedules (the "
-                        "sleep-set reduction; it needs the instrumented build, so --sanitize has none)")
+                   help="explore every schedule, not one per class of equivalent schedules "
+                        "(the partial-order reduction; it needs the instrumented build, so "
+                        "--sanitize has none)")
     p.add_argument("--out", metavar="DIR", help="write each finding's minimised trace to DIR")
     p.add_argument("--record", metavar="DIR", help="write the trace of every run to DIR (not of the "
                    "runs the reduction prunes: they stop before their end)")
