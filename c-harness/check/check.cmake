@@ -107,3 +107,20 @@ endforeach()
 add_custom_target(bench_por COMMAND ${STORK_PYTHON} ${H}/check/bench/bench_por.py
                   ${CHECK_OUT}/scenarios ${CHECK_OUT}/bench 30
                   DEPENDS ${RING_TARGETS} USES_TERMINAL)
+
+# The reduction (por.c, reduce.c) under ASan+UBSan: the asan audit programs above carry no TSan
+# instrumentation, so they run unreduced; these two link the sanitized library with a scenario
+# instrumented for the footprints (compile-time only, as always), and search it reduced.
+foreach(s free_while_callback_runs spcnvme_overwritten_handle)
+  add_executable(audit-reduce-asan-${s} ${H}/check/scenarios/${s}.c)
+  target_link_libraries(audit-reduce-asan-${s} PRIVATE stork-check_asan)
+  target_compile_options(audit-reduce-asan-${s} PRIVATE -fsanitize=thread -g)
+  set_target_properties(audit-reduce-asan-${s} PROPERTIES OUTPUT_NAME ${s}
+                        RUNTIME_OUTPUT_DIRECTORY ${CHECK_OUT}/asan-reduce)
+  add_test(NAME harness.asan.reduction.${s}
+           COMMAND audit-reduce-asan-${s} --json --exhaustive --preempt-at-accesses
+                   --max-schedules 5000)
+  set_tests_properties(harness.asan.reduction.${s} PROPERTIES
+                       PASS_REGULAR_EXPRESSION "\"reduced\": true"
+                       FAIL_REGULAR_EXPRESSION "STORK-CRASH;runtime error;AddressSanitizer")
+endforeach()

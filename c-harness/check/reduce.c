@@ -171,7 +171,8 @@ static void keep_step(struct reducer *p, int actor, const struct footprint *fp)
         t->fp.s = s;
         t->fp.cap = fp->n;
     }
-    memcpy(t->fp.s, fp->s, (size_t)fp->n * sizeof *fp->s);
+    if (fp->n)
+        memcpy(t->fp.s, fp->s, (size_t)fp->n * sizeof *fp->s);
     t->fp.n = fp->n;
     t->fp.runtime = fp->runtime;
     t->fp.all = fp->all;
