@@ -414,10 +414,20 @@ int audit_command(struct explorer *x, struct cli *c)
         printf(", \"schedules\": %ld, \"complete\": %s, \"pct_runs\": %ld, \"seed\": %llu, "
                "\"depth\": %d, \"n\": %d, \"k\": %d, \"failing_schedules\": %ld, "
                "\"failing_pct_runs\": %ld, \"cut_runs\": %ld, \"timed_out\": %s, "
-               "\"races_checked\": %s, \"findings\": [", res.schedules,
+               "\"races_checked\": %s, ", res.schedules,
                res.complete ? "true" : "false", res.pct_runs, (unsigned long long)c->o.seed,
                c->o.depth, res.pct_n, res.pct_k, res.failing_schedules, res.failing_pct_runs,
                res.cut_runs, res.timed_out ? "true" : "false", race_instrumented() ? "true" : "false");
+        printf("\"exhaustive_timed_out\": %s, ", res.exhaustive_timed_out ? "true" : "false");
+        printf("\"reduced\": %s, \"pruned\": %ld, \"classes\": %ld, ", res.reduced ? "true" : "false",
+               res.pruned, res.reduced && res.complete ? res.schedules - res.pruned : -1);
+        if (c->o.final_states) {
+            printf("\"final_states\": [");
+            for (int i = 0; i < res.nstates; i++)
+                printf("%s\"%016llx\"", i ? ", " : "", (unsigned long long)res.states[i]);
+            printf("], ");
+        }
+        printf("\"findings\": [");
     } else {
         printf("stork audit: %s\n", x->scn->name);
         if (!race_instrumented())
@@ -428,11 +438,18 @@ int audit_command(struct explorer *x, struct cli *c)
                    res.schedules,
                    res.complete                ? "all explored"
                    : res.timed_out && !res.pct_runs ? "stopped by --time-limit: incomplete"
+                   : res.exhaustive_timed_out ? "stopped at its 3/4 of --time-limit, the rest "
+                                                "left to PCT: incomplete"
                    : res.schedules < c->o.max_schedules ? "all tried, some cut: incomplete"
                                                         : "budget reached (--max-schedules): incomplete",
                    res.failing_schedules,
                    res.exhaustive_secs,
                    res.exhaustive_secs > 0 ? (double)res.schedules / res.exhaustive_secs : 0.0);
+        if (!c->o.pct_only && res.reduced)
+            printf("reduction (source-set DPOR, sleep sets): %ld run(s) pruned as equivalent to one "
+                   "explored; %s%ld "
+                   "class(es) of equivalent schedules, one run each\n", res.pruned,
+                   res.complete ? "" : "so far ", res.schedules - res.pruned);
         if (res.pct_runs || c->o.pct_only)
             printf("pct: %ld run(s), %ld with a finding, seeds %llu..%llu, depth d=%d, n=%d contexts, "
                    "k=%d steps (%.2f s): each run finds a given bug of depth %d with probability >= "

@@ -3,7 +3,7 @@
 # audit program, normally and under ASan+UBSan (check/asan/) for the tests.
 set(CHECK_SOURCES ${H}/check/sched.c ${H}/check/runtime.c ${H}/check/report.c
     ${H}/check/explore.c ${H}/check/main.c ${H}/check/audit_report.c ${H}/check/defects.c ${H}/check/replay_file.c
-    ${H}/check/supervise.c ${H}/check/livelock.c ${H}/check/race.c ${H}/check/driver.c ${H}/replay/fiber.c ${H}/impl/reference/reference.c)
+    ${H}/check/supervise.c ${H}/check/livelock.c ${H}/check/race.c ${H}/check/driver.c ${H}/check/por.c ${H}/check/reduce.c ${H}/replay/fiber.c ${H}/impl/reference/reference.c)
 set(CHECK_OUT ${CMAKE_CURRENT_BINARY_DIR}/check)
 file(GLOB CHECK_SCENARIOS CONFIGURE_DEPENDS ${H}/check/scenarios/*.c)
 # The variants (scenarios/variants.txt: NAME BASE NAME=VALUE... expect: ...), each a base built
@@ -107,3 +107,53 @@ target_compile_definitions(audit-never-busy PRIVATE _GNU_SOURCE)
 target_link_libraries(audit-never-busy PRIVATE Threads::Threads m)
 set_target_properties(audit-never-busy PROPERTIES OUTPUT_NAME persistent_busy_handled_never_busy
                       RUNTIME_OUTPUT_DIRECTORY ${CHECK_OUT}/wrong-runtime)
+
+# Benchmark: `cmake --build . --target bench_por` prints the exhaustive search's schedules and
+# seconds with and without its partial-order reduction, side by side, on the case studies and on
+# check/bench/ring.c's variants (two and three DPCs, StartIo instances, system threads).
+set(RING_VARIANTS "ring:1:1:1" "ring_dpc2:1:2:1" "ring_dpc3:1:3:1" "ring_startio2:2:1:1"
+    "ring_startio3:3:1:1" "ring_threads2:2:1:2" "ring_threads3:3:1:3")
+set(RING_TARGETS)
+foreach(v ${RING_VARIANTS})
+  string(REPLACE ":" ";" f ${v})
+  list(GET f 0 name)
+  list(GET f 1 nstartio)
+  list(GET f 2 ndpc)
+  list(GET f 3 nthreads)
+  add_executable(bench-${name} ${H}/check/bench/ring.c)
+  target_link_libraries(bench-${name} PRIVATE stork-check)
+  target_compile_definitions(bench-${name} PRIVATE NSTARTIO=${nstartio} NDPC=${ndpc}
+                             NTHREADS=${nthreads})
+  target_compile_options(bench-${name} PRIVATE -fsanitize=thread)
+  set_target_properties(bench-${name} PROPERTIES OUTPUT_NAME ${name} EXCLUDE_FROM_ALL ON
+                        RUNTIME_OUTPUT_DIRECTORY ${CHECK_OUT}/bench)
+  list(APPEND RING_TARGETS bench-${name})
+endforeach()
+add_custom_target(bench_por COMMAND ${STORK_PYTHON} ${H}/check/bench/bench_por.py
+                  ${CHECK_OUT}/scenarios ${CHECK_OUT}/bench 30
+                  DEPENDS ${RING_TARGETS} USES_TERMINAL)
+
+# The reduction (por.c, reduce.c) under ASan+UBSan: the asan audit programs above carry no TSan
+# instrumentation, so they run unreduced; these two link the sanitized library with a scenario
+# instrumented for the footprints (compile-time only, as always), and search it reduced.
+foreach(s free_while_callback_runs spcnvme_overwritten_handle)
+  set(src ${s})
+  set(switches)
+  if(DEFINED VARIANT_${s})                 # a variant: its base with its switches
+    set(switches ${VARIANT_${s}})
+    list(POP_FRONT switches src)
+    list(APPEND switches STORK_VARIANT=${s})
+  endif()
+  add_executable(audit-reduce-asan-${s} ${H}/check/scenarios/${src}.c)
+  target_compile_definitions(audit-reduce-asan-${s} PRIVATE ${switches})
+  target_link_libraries(audit-reduce-asan-${s} PRIVATE stork-check_asan)
+  target_compile_options(audit-reduce-asan-${s} PRIVATE -fsanitize=thread -g)
+  set_target_properties(audit-reduce-asan-${s} PROPERTIES OUTPUT_NAME ${s}
+                        RUNTIME_OUTPUT_DIRECTORY ${CHECK_OUT}/asan-reduce)
+  add_test(NAME harness.asan.reduction.${s}
+           COMMAND audit-reduce-asan-${s} --json --exhaustive --preempt-at-accesses
+                   --max-schedules 5000)
+  set_tests_properties(harness.asan.reduction.${s} PROPERTIES
+                       PASS_REGULAR_EXPRESSION "\"reduced\": true"
+                       FAIL_REGULAR_EXPRESSION "STORK-CRASH;runtime error;AddressSanitizer")
+endforeach()

@@ -1,5 +1,6 @@
 /* explore.c -- see explore.h. */
 #include "explore.h"
+#include "reduce.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -72,6 +73,7 @@ void explorer_free(struct explorer *x)
         run_release(x->run);
         steps_release(x->run);
         race_release(x->run);
+        por_release(x->run);
     }
     for (int i = 0; i < x->nstacks; i++)
         free(x->stacks[i]);
@@ -161,7 +163,7 @@ static void record(struct explorer *x, const struct explore_opts *o, long number
         f->seed = seed;
         f->run = number;
     }
-    if (o->record_dir) {
+    if (o->record_dir && !r->pruned) { /* a pruned run is no whole run: no trace */
         char path[4096];
         snprintf(path, sizeof path, "%s/%s-%06ld.trace", o->record_dir, pct ? "pct" : "run", number);
         FILE *out = fopen(path, "w");
@@ -183,6 +185,24 @@ static void record(struct explorer *x, const struct explore_opts *o, long number
     }
 }
 
+static void add_state(struct explore_result *res, uint64_t h)
+{
+    for (int i = 0; i < res->nstates; i++)
+        if (res->states[i] == h)
+            return;
+    if (res->nstates == res->capstates) {
+        int cap = res->capstates ? res->capstates * 2 : 64;
+        uint64_t *n = realloc(res->states, (size_t)cap * sizeof *n);
+        if (!n) {
+            snprintf(res->error, sizeof res->error, "out of memory");
+            return;
+        }
+        res->states = n;
+        res->capstates = cap;
+    }
+    res->states[res->nstates++] = h;
+}
+
 static bool out_of_time(const struct explore_opts *o, double start, struct explore_result *res)
 {
     if (o->time_limit > 0 && now() - start > o->time_limit)
@@ -190,38 +210,75 @@ static bool out_of_time(const struct explore_opts *o, double start, struct explo
     return res->timed_out;
 }
 
+/* The exhaustive search's part of --time-limit when PCT may follow: the rest is PCT's, so that a
+ * search too large to finish still gets its random runs (without it, the exhaustive part took
+ * the whole limit and PCT never ran). */
+#define EXHAUSTIVE_SHARE 0.75
+
+static bool out_of_share(const struct explore_opts *o, double start, struct explore_result *res)
+{
+    if (o->exhaustive_only || o->time_limit <= 0)
+        return out_of_time(o, start, res);
+    if (now() - start > o->time_limit * EXHAUSTIVE_SHARE)
+        res->exhaustive_timed_out = true;
+    return res->exhaustive_timed_out;
+}
+
 static bool exhaustive(struct explorer *x, const struct explore_opts *o, struct explore_result *res,
                        double start)
 {
     double t0 = now();
     struct choices prefix = {0};
+    res->reduced = !o->no_reduction && race_instrumented();
+    struct reducer *rd = res->reduced ? reducer_new() : NULL;
+    if (res->reduced && !rd) {
+        snprintf(res->error, sizeof res->error, "out of memory");
+        return false;
+    }
     for (;;) {
         watch_phase(PH_EXHAUSTIVE, res->schedules, 0);
-        if (!run_schedule(x, o, prefix.pick, prefix.len)) {
+        bool ok;
+        if (res->reduced) {
+            ok = do_run(x, o, reducer_start(rd, &prefix));
+        } else {
+            ok = run_schedule(x, o, prefix.pick, prefix.len);
+        }
+        if (!ok) {
             snprintf(res->error, sizeof res->error, "%s", x->run->error);
-            free(prefix.pick);
-            free(prefix.n);
-            return false;
+            break;
         }
         record(x, o, res->schedules, false, 0, res);
         res->schedules++;
+        res->pruned += x->run->pruned;
         res->failing_schedules += x->run->nf > 0;
         res->cut_runs += x->run->cut;
-        int i = x->made.len - 1;
-        while (i >= 0 && x->made.pick[i] >= x->made.n[i] - 1)
-            i--;
-        if (i < 0) {
+        if (o->final_states && !x->run->pruned && !x->run->cut)
+            add_state(res, por_final_state(x->run));
+        bool more;
+        if (res->reduced) {
+            more = reducer_next(rd, &x->made, &prefix);
+            if (reducer_oom(rd))
+                snprintf(res->error, sizeof res->error, "out of memory");
+        } else {
+            int i = x->made.len - 1;
+            while (i >= 0 && x->made.pick[i] >= x->made.n[i] - 1)
+                i--;
+            more = i >= 0;
+            if (more) {
+                prefix.len = 0;
+                for (int j = 0; j < i; j++)
+                    choices_push(&prefix, x->made.pick[j], x->made.n[j]);
+                choices_push(&prefix, x->made.pick[i] + 1, x->made.n[i]);
+            }
+        }
+        if (!more) {
             res->complete = true;
             break;
         }
-        if (res->schedules >= o->max_schedules || res->error[0] ||
-            out_of_time(o, start, res))
+        if (res->schedules >= o->max_schedules || res->error[0] || out_of_share(o, start, res))
             break;
-        prefix.len = 0;
-        for (int j = 0; j < i; j++)
-            choices_push(&prefix, x->made.pick[j], x->made.n[j]);
-        choices_push(&prefix, x->made.pick[i] + 1, x->made.n[i]);
     }
+    reducer_free(rd);
     free(prefix.pick);
     free(prefix.n);
     res->exhaustive_secs = now() - t0;
@@ -353,6 +410,7 @@ void explore_result_free(struct explore_result *res)
         free(res->f[i].sched.n);
     }
     free(res->f);
+    free(res->states);
 }
 
 long minimise(struct explorer *x, const struct explore_opts *o, struct found *f)

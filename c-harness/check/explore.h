@@ -1,7 +1,7 @@
 /*
  * explore.h -- running a scenario under many schedules: exhaustive depth-first search over
  * every decision (stateless: each schedule is a fresh run from the start, steered by its
- * choices), PCT random schedules (Burckhardt et al., ASPLOS 2010), greedy minimisation of a
+ * choices), reduced to one schedule per class of equivalent ones (reduce.h), PCT random schedules (Burckhardt et al., ASPLOS 2010), greedy minimisation of a
  * failing schedule, and the replay of one schedule.
  */
 #ifndef STORK_CHECK_EXPLORE_H
@@ -17,6 +17,8 @@ struct explore_opts {
     int depth;          /* PCT bug depth d */
     uint64_t seed;
     bool pct_only, exhaustive_only;
+    bool no_reduction;      /* every schedule, not one per class of equivalent ones (por.h) */
+    bool final_states;      /* collect the distinct final states (explore_result.states) */
     struct run_limits limits;
     double time_limit;      /* seconds for the whole search (0: none); past it, incomplete */
     const char *record_dir; /* every run's trace goes here */
@@ -39,11 +41,16 @@ struct found {
 struct explore_result {
     long schedules;
     bool complete;
+    bool reduced; /* sleep sets: equivalent schedules skipped */
+    long pruned;  /* runs stopped where every step on offer was asleep */
+    uint64_t *states; /* with final_states: the distinct final states of the exhaustive runs */
+    int nstates, capstates;
     double exhaustive_secs;
     long pct_runs;
     long failing_schedules, failing_pct_runs; /* runs with at least one finding */
     long cut_runs; /* runs stopped at --max-steps: the search is incomplete */
-    bool timed_out;
+    bool timed_out;           /* the search stopped at --time-limit */
+    bool exhaustive_timed_out; /* the exhaustive part stopped at its share of it (PCT follows) */
     int pct_n, pct_k; /* contexts (actors) and steps the guarantee is stated for */
     double pct_secs;
     struct found *f;

@@ -52,12 +52,16 @@ static const char usage[] =
     "                     1), each to a HwStartIo of its own, besides the removal SRB\n"
     "  --preempt-at-accesses  a scheduling point before each shared access of the scenario\n"
     "                     (instrumented builds; many more schedules; give it to --replay too)\n"
+    "  --no-reduction     explore every schedule, not one per class of equivalent ones (the\n"
+    "                     partial-order reduction needs the scenario instrumented: not --sanitize)\n"
+    "  --final-states     with --json: the digests of the exhaustive runs' distinct final states\n"
     "  --time-limit S     seconds for the whole search (default 300); past them it stops,\n"
     "                     incomplete, and a run stuck with no scheduling point is killed\n"
     "  --replay FILE      run the schedule recorded in FILE (meta schedule) and check the run\n"
     "                     is the one FILE records\n"
     "  --out DIR          write each finding's minimised trace to DIR\n"
-    "  --record DIR       write every run's trace to DIR\n"
+    "  --record DIR       write every run's trace to DIR (not those of the runs the reduction\n"
+    "                     prunes, which stop where they would only repeat an explored class)\n"
     "  --source PATH      the scenario's file, named in the traces' meta\n"
     "  --json             one JSON object instead of the report\n";
 
@@ -93,6 +97,10 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->o.exhaustive_only = true;
         else if (strcmp(a, "--json") == 0)
             c->json = true;
+        else if (strcmp(a, "--no-reduction") == 0)
+            c->o.no_reduction = true;
+        else if (strcmp(a, "--final-states") == 0)
+            c->o.final_states = true;
         else if (strcmp(a, "--preempt-at-accesses") == 0)
             c->o.limits.preempt_accesses = true;
         else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {

@@ -424,17 +424,20 @@ static void resolve(struct race *x, const void *const *pcs, int n, const struct 
 static void access_mem(const void *addr, size_t size, bool write, const void *pc)
 {
     struct run *r = run_current();
-    if (!r || r->cur < 0 || !r->races || size == 0)
+    if (!r || r->cur < 0 || size == 0)
         return;
-    struct race *x = r->race;
     int c = r->cur;
     const struct ctx *cx = &r->ctx[c];
     uintptr_t a = (uintptr_t)addr, lo = (uintptr_t)cx->fiber.stack;
     if (cx->has_fiber && a >= lo && a < lo + cx->fiber.stack_size)
         return; /* its own stack */
+    struct race *x = r->race;
+    if (!r->races || x->lid[c] < 0 || x->observing[c] || x->in_cond[c]) {
+        por_access(r, addr, size, write); /* a condition's or an assertion's reads too */
+        if (!r->races || x->lid[c] < 0 || x->observing[c])
+            return;
+    }
     int lid = x->lid[c];
-    if (lid < 0 || x->observing[c])
-        return;
     uint32_t *now = x->vc[c];
     int worker = cx->kind == K_SYS ? cx->worker : -1;
     if (x->in_cond[c]) {
@@ -463,6 +466,7 @@ static void access_mem(const void *addr, size_t size, bool write, const void *pc
         run_point(r, l ? l->file : "(a shared access)", l ? l->line : 0);
         now = x->vc[c]; /* the same context, maybe with more order now: nothing else to redo */
     }
+    por_access(r, addr, size, write);
     bool raced = false;
     int wsnap = -1;
     if (write)
@@ -766,12 +770,35 @@ void __tsan_vptr_read(void **vptr)
     access_mem(vptr, sizeof *vptr, false, PC);
 }
 
+/* The scenario's memset, memcpy and memmove (stork/check.h renames them to these). */
+void *stork_memset(void *d, int c, size_t n)
+{
+    access_mem(d, n, true, PC);
+    return memset(d, c, n);
+}
+
+void *stork_memcpy(void *d, const void *s, size_t n)
+{
+    access_mem(s, n, false, PC);
+    access_mem(d, n, true, PC);
+    return memcpy(d, s, n);
+}
+
+void *stork_memmove(void *d, const void *s, size_t n)
+{
+    access_mem(s, n, false, PC);
+    access_mem(d, n, true, PC);
+    return memmove(d, s, n);
+}
+
 /* Atomics: done at once (one OS thread runs every context), never a race, and at least
  * sequentially consistent whatever order they ask for: each one acquires and releases the
  * variable's clock (a load that releases is more order than C11 gives: it can only hide a race). */
 static void atomic_sync(const volatile void *a)
 {
     struct run *r = run_current();
+    if (r && r->cur >= 0)
+        por_access(r, (const void *)a, 8, true); /* a read-modify-write, whatever it does */
     if (!r || r->cur < 0 || !r->races || r->race->lid[r->cur] < 0)
         return;
     uint32_t *v = sync_of(r, r->race, (const void *)a);

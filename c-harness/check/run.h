@@ -113,8 +113,14 @@ struct finding {
 /* Who decides at each scheduling point.  pick() returns an index in 0..n-1 of the options,
  * whose actors (stable ids within a run: a context index, ACTOR_REMOVE, ACTOR_ITEM + seq) are
  * given; option 0 is "the context that ran last goes on" whenever that is possible. */
+struct footprint;
 struct chooser {
     int (*pick)(struct chooser *self, int n, const int *actors, int step);
+    /* Partial-order reduction (explore.c), or both NULL: whether a step of this actor may be
+     * skipped here (a run where every step on offer may is over: pruned); after each step, who
+     * took it and what it touched (por.h). */
+    bool (*asleep)(struct chooser *self, int actor);
+    void (*stepped)(struct chooser *self, int actor, const struct footprint *fp);
 };
 
 /* Every decision of a run with more than one option: what was chosen, out of how many. */
@@ -176,6 +182,9 @@ struct run {
     struct drv_run *drv; /* a miniport audited as it is: this run's Storport state (driver.c) */
     struct race *race; /* happens-before and the shared bytes (race.c), kept from run to run */
     bool races;        /* this run checks data races (race_run_begin) */
+    struct por *por;   /* the steps' footprints (por.c), kept from run to run */
+    bool footprints;   /* this run records them (its chooser reduces) */
+    bool pruned;       /* stopped where every step on offer was asleep (explore.c) */
     struct chooser *chooser;
     struct choices *made;
     struct run_limits limits;
@@ -260,6 +269,9 @@ void race_freed(struct run *r, int ctx, int worker);
 void race_lock_acquired(struct run *r, int ctx, const void *lock);
 void race_lock_released(struct run *r, int ctx, const void *lock);
 void race_benign(struct run *r, const void *addr, size_t size);
+
+/* por.c */
+#include "por.h"
 
 /* report.c */
 const char *irql_name(unsigned irql);

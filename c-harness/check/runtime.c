@@ -170,6 +170,7 @@ static struct ctx *enter(const char *api, const char *file, int line)
     /* The scheduler needs to know a step will queue: only then can where removal began matter */
     r->ctx[r->cur].before_queue = strcmp(api, "StorPortQueueWorkItem") == 0;
     run_point(r, file, line);
+    por_runtime(r); /* every call reads and writes the runtime's state (por.h) */
     return &r->ctx[r->cur];
 }
 
@@ -272,6 +273,7 @@ STORK_ULONG stork_initialize_worker_at(void *ext, void **out, const char *file, 
     bool fail = false;
     if (r->scn->alloc_fail && !dirql && out) {
         fail = run_decide(r, 2, NULL) == 1; /* a data choice, not a schedule: no actors */
+        por_all(r);
     }
     unsigned allowed = 0;
     if (dirql)
@@ -282,6 +284,8 @@ STORK_ULONG stork_initialize_worker_at(void *ext, void **out, const char *file, 
         allowed |= BIT(STOR_STATUS_INSUFFICIENT_RESOURCES);
     if (!allowed)
         allowed = BIT(STOR_STATUS_SUCCESS);
+    if (out)
+        por_access(r, out, sizeof *out, true); /* uninstrumented: the runtime stores the handle */
     void *old = out ? *out : NULL;
     if (fail)
         run_event(r, (struct ev){.kind = EV_FAILALLOC, .ctx = -1});
@@ -332,6 +336,7 @@ static void callback_entry(void *ext, void *context, void *worker)
     struct entry *e = context;
     struct run *r = run_current();
     run_point(r, "(callback entry)", 0);
+    por_runtime(r); /* the entry reads what the queue stored */
     e->routine(ext, e->context, worker);
 }
 

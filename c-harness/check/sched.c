@@ -149,6 +149,7 @@ void stork_lock_at(struct stork_lock *lock, const char *file, int line)
         abort();
     run_point(r, file, line);
     struct ctx *c = &r->ctx[r->cur];
+    por_access(r, lock, sizeof *lock, true);
     if (lock->owner == c->index + 1) {
         run_error(r, "%s:%d: %s takes a spinlock it already holds (a deadlock on Windows)", file,
                   line, c->name);
@@ -167,6 +168,7 @@ void run_acquire(struct run *r, struct ctx *c, struct stork_lock *lock, const ch
         fiber_switch(&c->fiber, &r->main);
     }
     c->blocked_on = NULL;
+    por_access(r, lock, sizeof *lock, true); /* the step that takes it, after a wait too */
     lock->owner = c->index + 1;
     c->locks_held++;
     race_lock_acquired(r, c->index, lock);
@@ -182,6 +184,7 @@ void stork_unlock_at(struct stork_lock *lock, const char *file, int line)
         run_error(r, "%s:%d: %s releases a spinlock it does not hold", file, line, c->name);
         return;
     }
+    por_access(r, lock, sizeof *lock, true);
     race_lock_released(r, c->index, lock);
     lock->owner = 0;
     c->locks_held--;
@@ -204,6 +207,7 @@ void stork_release_resources_at(const char *file, int line)
     if (!r || r->cur < 0)
         abort();
     run_point(r, file, line);
+    por_runtime(r);
     r->released = true;
     r->release_file = file;
     r->release_line = line;
@@ -215,6 +219,7 @@ void stork_use_resources_at(const char *file, int line)
     if (!r || r->cur < 0)
         abort();
     run_point(r, file, line);
+    por_runtime(r);
     if (r->released) {
         struct ctx *c = &r->ctx[r->cur];
         int before = r->nf;
@@ -353,6 +358,7 @@ static void resume(struct run *r, struct ctx *c)
     r->cur = -1;
     if (c->state != C_DONE)
         return;
+    por_runtime(r); /* who may start or run next changes */
     race_ctx_done(r, c);
     give_stack(r, c);
     if (c->kind == K_SYS) {
@@ -456,7 +462,9 @@ static void probe_waiters(struct run *r)
             continue;
         c->state = C_RUNNING;
         r->cur = i;
+        por_probe(r, i, true);
         fiber_switch(&r->main, &c->fiber);
+        por_probe(r, i, false);
         r->cur = -1;
     }
 }
@@ -480,6 +488,15 @@ static bool schedule(struct run *r)
             r->cut = true; /* not a finding: a livelock, or only an unfair schedule */
             return false;
         }
+        struct chooser *ch = r->chooser;
+        bool asleep = ch->asleep != NULL;
+        for (int i = 0; i < n && asleep; i++)
+            asleep = ch->asleep(ch, actors[i]);
+        if (asleep) {
+            r->pruned = true; /* an equivalent run was explored already */
+            return false;
+        }
+        por_step_begin(r);
         int k = run_decide(r, n, actors), ev_before = r->nev;
         r->steps++;
         if (run_watch) {
@@ -491,9 +508,11 @@ static bool schedule(struct run *r)
             resume(r, &r->ctx[o[k].arg]);
             break;
         case O_START:
+            por_runtime(r);
             start_item(r, o[k].arg);
             break;
         case O_REMOVE:
+            por_runtime(r);
             r->removal_begun = true;
             r->last = -1;
             run_event(r, (struct ev){.kind = EV_REMOVE_BEGIN, .ctx = -1});
@@ -501,6 +520,8 @@ static bool schedule(struct run *r)
             break;
         }
         r->progress++;
+        if (ch->stepped)
+            ch->stepped(ch, actors[k], por_step_done(r, o[k].kind == O_STEP ? o[k].arg : -1));
         step_record(r, actors[k], actors, n, ev_before);
         if (livelock_found(r))
             return false;
@@ -513,6 +534,7 @@ bool run_once(struct run *r, const struct stork_scenario *scn, struct chooser *c
 {
     struct step *st = r->st; /* the step buffers are kept from run to run */
     struct race *race = r->race;
+    struct por *por = r->por;
     int *offers = r->offers, capst = r->capst, capoffers = r->capoffers;
     memset(r, 0, sizeof *r);
     r->st = st;
@@ -520,6 +542,7 @@ bool run_once(struct run *r, const struct stork_scenario *scn, struct chooser *c
     r->capst = capst;
     r->capoffers = capoffers;
     r->race = race;
+    r->por = por;
     r->scn = scn;
     r->chooser = ch;
     r->made = made;
@@ -564,6 +587,8 @@ bool run_once(struct run *r, const struct stork_scenario *scn, struct chooser *c
         run_watch->running = 1;
     }
     race_run_begin(r);
+    if (ch->stepped)
+        por_begin(r);
     current_run = r;
     bool ended = schedule(r);
     current_run = NULL;

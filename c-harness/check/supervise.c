@@ -53,12 +53,16 @@ static void buf_add(struct buf *b, const char *s, size_t n)
     b->p[b->len] = 0;
 }
 
-/* In a child: die with the process that watches it (killed at a time-out, say), not linger. */
-static void die_with_parent(void)
+/* In a child: die with the process that watches it (killed at a time-out, say), not linger.
+ * A parent killed between the fork and the prctl sends no signal: then the child's parent is
+ * already another process, and it goes at once. */
+static void die_with_parent(pid_t parent)
 {
 #ifdef __linux__
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
+    if (getppid() != parent)
+        _exit(2);
 }
 
 static double now(void)
@@ -199,14 +203,14 @@ static void rerun(struct explorer *x, const struct cli *c, const struct watch *w
         return;
     fflush(stdout);
     fflush(stderr);
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid < 0) {
         close(p[0]);
         close(p[1]);
         return;
     }
     if (pid == 0) {
-        die_with_parent();
+        die_with_parent(parent);
         close(p[0]);
         int null = open("/dev/null", O_WRONLY);
         if (null >= 0) {
@@ -480,13 +484,13 @@ int supervise(struct explorer *x, struct cli *c)
     }
     fflush(stdout);
     fflush(stderr);
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid < 0) {
         fprintf(stderr, "stork-audit: cannot fork: %s\n", strerror(errno));
         return STORK_EXIT_BAD_INPUT;
     }
     if (pid == 0) {
-        die_with_parent();
+        die_with_parent(parent);
         close(p[0]);
         dup2(p[1], 1);
         close(p[1]);

@@ -64,8 +64,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preempt-at-accesses", action="store_true",
                    help="a scheduling point before each shared access of the scenario (not with "
                         "--sanitize; many more schedules); give it again to --replay")
+    p.add_argument("--no-reduction", action="store_true",
+                   help="explore every schedule, not one per class of equivalent schedules "
+                        "(the partial-order reduction; it needs the instrumented build, so "
+                        "--sanitize has none)")
     p.add_argument("--out", metavar="DIR", help="write each finding's minimised trace to DIR")
-    p.add_argument("--record", metavar="DIR", help="write the trace of every run to DIR")
+    p.add_argument("--record", metavar="DIR", help="write the trace of every run to DIR (not of the "
+                   "runs the reduction prunes: they stop before their end)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     p.add_argument("--format", choices=["text", "gcc"], default="text",
                    help="gcc: one `FILE:LINE:COL: error: [RULE] ...` line per finding (a warning "
@@ -90,7 +95,7 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
     if args.srbs is not None:
         out += ["--srbs", str(args.srbs)]
     out += ["--time-limit", str(args.time_limit)]
-    for flag in ("pct", "exhaustive", "json", "preempt_at_accesses"):
+    for flag in ("pct", "exhaustive", "json", "preempt_at_accesses", "no_reduction"):
         if getattr(args, flag):
             out.append("--" + flag.replace("_", "-"))
     for opt in ("out", "record"):

@@ -148,6 +148,14 @@ void stork_benign_race_at(const void *addr, size_t size, const char *why, const 
 void stork_release_resources_at(const char *file, int line);
 void stork_use_resources_at(const char *file, int line);
 
+/* memset, memcpy and memmove of a length the compiler does not know are calls into the C
+ * library, which -fsanitize=thread leaves to the TSan runtime's interceptors; there is none
+ * here, so in an instrumented scenario they go through these, which tell race.c the bytes they
+ * touch (a race with them is a race, and por.c sees what they write). */
+void *stork_memset(void *d, int c, size_t n);
+void *stork_memcpy(void *d, const void *s, size_t n);
+void *stork_memmove(void *d, const void *s, size_t n);
+
 /* What the StorPort* macros of <storport.h> call. */
 STORK_ULONG stork_initialize_worker_at(void *ext, void **worker, const char *file, int line);
 STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *worker, void *context,
@@ -156,6 +164,20 @@ STORK_ULONG stork_free_worker_at(void *ext, void *worker, const char *file, int 
 
 #ifdef __cplusplus
 }
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#define STORK_CHECK_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define STORK_CHECK_TSAN 1
+#endif
+#endif
+#ifdef STORK_CHECK_TSAN
+#include <string.h> /* declared first: the macros then only rename the scenario's calls */
+#define memset(d, c, n) stork_memset((d), (c), (n))
+#define memcpy(d, s, n) stork_memcpy((d), (s), (n))
+#define memmove(d, s, n) stork_memmove((d), (s), (n))
 #endif
 
 #endif /* STORK_CHECK_H */

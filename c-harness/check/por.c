@@ -1,0 +1,224 @@
+/* por.c -- see por.h. */
+#include "por.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+
+struct por {
+    struct footprint cur;
+    struct footprint carry[MAX_CTX]; /* a waiter's condition reads, for its next step */
+    int sink;                        /* -1: cur, else the waiter whose condition is evaluated */
+};
+
+static void fp_clear(struct footprint *f)
+{
+    f->n = 0;
+    f->runtime = f->all = false;
+}
+
+void por_begin(struct run *r)
+{
+    if (!r->por) {
+        r->por = calloc(1, sizeof *r->por);
+        if (!r->por) {
+            run_error(r, "out of memory");
+            return;
+        }
+    }
+    struct por *p = r->por;
+    fp_clear(&p->cur);
+    for (int i = 0; i < MAX_CTX; i++)
+        fp_clear(&p->carry[i]);
+    p->sink = -1;
+    r->footprints = true;
+}
+
+void por_release(struct run *r)
+{
+    struct por *p = r->por;
+    if (!p)
+        return;
+    free(p->cur.s);
+    for (int i = 0; i < MAX_CTX; i++)
+        free(p->carry[i].s);
+    free(p);
+    r->por = NULL;
+}
+
+static void add_span(struct run *r, struct footprint *f, struct span s)
+{
+    /* the same kind of access next to or over the last one: one span (a loop over an array) */
+    for (int i = f->n - 1; i >= 0 && i >= f->n - 4; i--) {
+        struct span *t = &f->s[i];
+        if (t->ext == s.ext && t->write == s.write && s.lo <= t->hi && s.hi >= t->lo) {
+            if (s.lo < t->lo)
+                t->lo = s.lo;
+            if (s.hi > t->hi)
+                t->hi = s.hi;
+            return;
+        }
+    }
+    if (f->n == f->cap) {
+        int cap = f->cap ? f->cap * 2 : 16;
+        struct span *n = realloc(f->s, (size_t)cap * sizeof *n);
+        if (!n) {
+            run_error(r, "out of memory");
+            f->all = true;
+            return;
+        }
+        f->s = n;
+        f->cap = cap;
+    }
+    f->s[f->n++] = s;
+}
+
+static struct footprint *sink(struct run *r)
+{
+    struct por *p = r->por;
+    return p->sink >= 0 ? &p->carry[p->sink] : &p->cur;
+}
+
+void por_access(struct run *r, const void *addr, size_t size, bool write)
+{
+    if (!r->footprints || !size)
+        return;
+    uintptr_t a = (uintptr_t)addr, e = (uintptr_t)r->ext;
+    size_t esize = r->scn->extension_size ? r->scn->extension_size : 1;
+    struct span s = {a, a + size, write, false};
+    if (a >= e && a < e + esize) /* the extension is allocated afresh each run: by offset */
+        s = (struct span){a - e, a - e + size, write, true};
+    add_span(r, sink(r), s);
+}
+
+void por_runtime(struct run *r)
+{
+    if (r->footprints)
+        sink(r)->runtime = true;
+}
+
+void por_all(struct run *r)
+{
+    if (r->footprints)
+        sink(r)->all = true;
+}
+
+void por_probe(struct run *r, int ctx, bool begin)
+{
+    if (r->footprints)
+        r->por->sink = begin ? ctx : -1;
+}
+
+const struct footprint *por_step_done(struct run *r, int ctx)
+{
+    struct por *p = r->por;
+    struct footprint *f = &p->cur;
+    if (ctx >= 0) {
+        struct footprint *c = &p->carry[ctx];
+        for (int i = 0; i < c->n; i++)
+            add_span(r, f, c->s[i]);
+        f->runtime |= c->runtime;
+        f->all |= c->all;
+        fp_clear(c);
+    }
+    if (!race_instrumented())
+        f->all = true; /* the scenario's accesses are not seen */
+    return f;
+}
+
+void por_step_begin(struct run *r)
+{
+    if (r->footprints)
+        fp_clear(&r->por->cur);
+}
+
+bool por_dependent(const struct footprint *a, const struct footprint *b)
+{
+    if (a->all || b->all || (a->runtime && b->runtime))
+        return true;
+    for (int i = 0; i < a->n; i++)
+        for (int j = 0; j < b->n; j++) {
+            const struct span *x = &a->s[i], *y = &b->s[j];
+            if ((x->write || y->write) && x->ext == y->ext && x->lo < y->hi && y->lo < x->hi)
+                return true;
+        }
+    return false;
+}
+
+struct footprint *por_copy(const struct footprint *f)
+{
+    struct footprint *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    *c = *f;
+    c->cap = c->n;
+    c->s = NULL;
+    if (f->n) {
+        c->s = malloc((size_t)f->n * sizeof *c->s);
+        if (!c->s) {
+            free(c);
+            return NULL;
+        }
+        memcpy(c->s, f->s, (size_t)f->n * sizeof *c->s);
+    }
+    return c;
+}
+
+void por_free(struct footprint *f)
+{
+    if (f)
+        free(f->s);
+    free(f);
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001B3ull;
+    return h;
+}
+
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+    return fnv(h, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+uint64_t por_final_state(const struct run *r)
+{
+    uint64_t h = 0xCBF29CE484222325ull;
+    size_t size = r->scn->extension_size;
+    const unsigned char *e = r->ext;
+    for (size_t i = 0; i < size;) {
+        uint64_t word;
+        if (i + sizeof word <= size && i % sizeof word == 0) {
+            memcpy(&word, e + i, sizeof word);
+            int wi = word ? wrec_of(r, (void *)(uintptr_t)word) : -1;
+            uintptr_t a = (uintptr_t)word, base = (uintptr_t)r->ext;
+            if (wi >= 0)
+                word = 0xF00D000000000000ull + (uint64_t)wi; /* a handle: by its name */
+            else if (a >= base && a < base + size)
+                word = 0xE000000000000000ull + (uint64_t)(a - base);
+            h = fnv(h, &word, sizeof word);
+            i += sizeof word;
+        } else {
+            h = fnv(h, e + i, 1);
+            i++;
+        }
+    }
+    for (int i = 0; i < r->nw; i++) {
+        const struct wrec *w = &r->w[i];
+        int v[4] = {w->freed, w->queued, w->runs, w->running_on >= 0};
+        h = fnv(h, v, sizeof v);
+    }
+    int v[5] = {r->nposted, r->removal_begun, r->remove_ended, r->released, r->nw};
+    h = fnv(h, v, sizeof v);
+    uint64_t findings = 0; /* their order is the schedule's, not the state's */
+    for (int i = 0; i < r->nf; i++) {
+        const struct finding *f = &r->f[i];
+        uint64_t g = fnv_str(fnv_str(fnv_str(0xCBF29CE484222325ull, f->rule), f->why), f->file);
+        findings += fnv(g, &f->line, sizeof f->line) * 0x9E3779B97F4A7C15ull;
+    }
+    return fnv(h, &findings, sizeof findings);
+}

@@ -1,0 +1,370 @@
+/* reduce.c -- see reduce.h. */
+#include "reduce.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sleeper {
+    int actor;
+    const struct footprint *fp; /* owned by the decision that explored it (node.done) */
+};
+
+struct sleepset {
+    struct sleeper *v;
+    int n, cap;
+};
+
+/* A decision of the current schedule (the path of the search). */
+struct node {
+    struct sleepset sleep, done; /* asleep on arrival; explored from here (fp owned) */
+    struct footprint *taken;     /* the step the current option took */
+    int *actors, n;
+    unsigned char *backtrack;    /* options to explore here */
+    bool data;                   /* a data choice: every option, no sleep sets */
+};
+
+/* A step of the run in progress. */
+struct tstep {
+    int actor, node; /* node: the decision that chose it, or -1 (the only option) */
+    struct footprint fp;
+};
+
+
+struct reducer {
+    struct chooser base;
+    struct node *node;
+    int nnodes, cap;
+    const int *prefix;
+    int len, pos;        /* the schedule to follow (its last entry the new option); decisions */
+    struct sleepset cur; /* asleep now (meaningful past the prefix: track) */
+    bool track, oom;
+    int pending;         /* the new decision whose step runs now (its footprint), or -1 */
+    int deciding;        /* the decision of the step that runs now, or -1 */
+    struct tstep *st;
+    int nst, capst;
+    int first_new;       /* the first step not on the prefix */
+    uint64_t *hb;        /* happens-before, a bit row per step (analyse) */
+    size_t caphb;
+};
+
+static void sleep_add(struct reducer *p, struct sleepset *s, int actor, const struct footprint *fp)
+{
+    if (s->n == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 8;
+        struct sleeper *v = realloc(s->v, (size_t)cap * sizeof *v);
+        if (!v) {
+            p->oom = true;
+            return;
+        }
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = (struct sleeper){actor, fp};
+}
+
+static bool sleep_has(const struct sleepset *s, int actor)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->v[i].actor == actor)
+            return true;
+    return false;
+}
+
+static void node_free(struct node *d)
+{
+    for (int i = 0; i < d->done.n; i++)
+        por_free((struct footprint *)d->done.v[i].fp);
+    free(d->done.v);
+    free(d->sleep.v);
+    por_free(d->taken);
+    free(d->actors);
+    free(d->backtrack);
+    memset(d, 0, sizeof *d);
+}
+
+static int reducer_pick(struct chooser *self, int n, const int *actors, int step)
+{
+    (void)step;
+    struct reducer *p = (struct reducer *)self;
+    int d = p->pos++;
+    if (d < p->nnodes) { /* on the prefix: the same decision as when it was made */
+        struct node *nd = &p->node[d];
+        int k = d < p->len ? p->prefix[d] : 0;
+        if (d == p->len - 1) {
+            p->track = true;
+            p->cur.n = 0;
+            for (int i = 0; i < nd->sleep.n; i++)
+                sleep_add(p, &p->cur, nd->sleep.v[i].actor, nd->sleep.v[i].fp);
+            for (int i = 0; i < nd->done.n; i++)
+                sleep_add(p, &p->cur, nd->done.v[i].actor, nd->done.v[i].fp);
+            if (!nd->data) {
+                p->pending = d; /* the new option: its step's footprint */
+                p->first_new = p->nst;
+            }
+        }
+        if (!nd->data)
+            p->deciding = d;
+        return k < n ? k : n - 1;
+    }
+    if (p->nnodes == p->cap) {
+        int cap = p->cap ? p->cap * 2 : 64;
+        struct node *v = realloc(p->node, (size_t)cap * sizeof *v);
+        if (!v) {
+            p->oom = true;
+            return 0;
+        }
+        p->node = v;
+        p->cap = cap;
+    }
+    struct node *nd = &p->node[p->nnodes++];
+    memset(nd, 0, sizeof *nd);
+    nd->n = n;
+    nd->data = !actors;
+    nd->actors = malloc((size_t)n * sizeof *nd->actors);
+    nd->backtrack = calloc((size_t)n, 1);
+    if (!nd->actors || !nd->backtrack) {
+        p->oom = true;
+        return 0;
+    }
+    for (int i = 0; i < n; i++)
+        nd->actors[i] = actors ? actors[i] : i;
+    if (nd->data)
+        return 0;
+    for (int i = 0; i < p->cur.n; i++)
+        sleep_add(p, &nd->sleep, p->cur.v[i].actor, p->cur.v[i].fp);
+    p->pending = p->deciding = d;
+    for (int i = 0; i < n; i++)
+        if (!sleep_has(&p->cur, actors[i])) {
+            nd->backtrack[i] = 1;
+            return i;
+        }
+    return 0; /* cannot happen: the scheduler prunes a run whose options are all asleep */
+}
+
+static bool reducer_asleep(struct chooser *self, int actor)
+{
+    struct reducer *p = (struct reducer *)self;
+    return p->track && sleep_has(&p->cur, actor);
+}
+
+static void keep_step(struct reducer *p, int actor, const struct footprint *fp)
+{
+    if (p->nst == p->capst) {
+        int cap = p->capst ? p->capst * 2 : 64;
+        struct tstep *v = realloc(p->st, (size_t)cap * sizeof *v);
+        if (!v) {
+            p->oom = true;
+            return;
+        }
+        memset(v + p->capst, 0, (size_t)(cap - p->capst) * sizeof *v);
+        p->st = v;
+        p->capst = cap;
+    }
+    struct tstep *t = &p->st[p->nst];
+    if (fp->n > t->fp.cap) {
+        struct span *s = realloc(t->fp.s, (size_t)fp->n * sizeof *s);
+        if (!s) {
+            p->oom = true;
+            return;
+        }
+        t->fp.s = s;
+        t->fp.cap = fp->n;
+    }
+    if (fp->n)
+        memcpy(t->fp.s, fp->s, (size_t)fp->n * sizeof *fp->s);
+    t->fp.n = fp->n;
+    t->fp.runtime = fp->runtime;
+    t->fp.all = fp->all;
+    t->actor = actor;
+    t->node = p->deciding;
+    p->nst++;
+}
+
+static void reducer_stepped(struct chooser *self, int actor, const struct footprint *fp)
+{
+    struct reducer *p = (struct reducer *)self;
+    if (p->pending >= 0) {
+        struct node *nd = &p->node[p->pending];
+        por_free(nd->taken);
+        nd->taken = por_copy(fp);
+        p->oom |= !nd->taken;
+        p->pending = -1;
+    }
+    if (p->nst < REDUCE_MAX_STEPS + 1)
+        keep_step(p, actor, fp);
+    p->deciding = -1;
+    if (!p->track)
+        return;
+    int k = 0;
+    for (int i = 0; i < p->cur.n; i++)
+        if (!por_dependent(p->cur.v[i].fp, fp))
+            p->cur.v[k++] = p->cur.v[i];
+    p->cur.n = k;
+}
+
+struct reducer *reducer_new(void)
+{
+    struct reducer *p = calloc(1, sizeof *p);
+    if (p) {
+        p->base.pick = reducer_pick;
+        p->base.asleep = reducer_asleep;
+        p->base.stepped = reducer_stepped;
+    }
+    return p;
+}
+
+struct chooser *reducer_start(struct reducer *p, const struct choices *prefix)
+{
+    p->prefix = prefix->pick;
+    p->len = prefix->len;
+    p->pos = 0;
+    p->track = prefix->len == 0;
+    p->cur.n = 0;
+    p->pending = p->deciding = -1;
+    p->nst = p->first_new = 0;
+    return &p->base;
+}
+
+bool reducer_oom(const struct reducer *p)
+{
+    return p->oom;
+}
+
+#define BIT(row, i) ((row)[(i) >> 6] >> ((i) & 63) & 1)
+
+static bool dependent(const struct tstep *a, const struct tstep *b)
+{
+    return a->actor == b->actor || por_dependent(&a->fp, &b->fp);
+}
+
+/* Whether step k of v (a bit row) has no step of v before it in happens-before. */
+static bool initial(const struct reducer *p, int k, const uint64_t *v, size_t w)
+{
+    const uint64_t *row = p->hb + (size_t)k * w;
+    for (size_t q = 0; q < w; q++) {
+        uint64_t before = row[q] & v[q];
+        if (q == (size_t)(k >> 6))
+            before &= ~(1ull << (k & 63));
+        if (before)
+            return false;
+    }
+    return true;
+}
+
+/* The race of step i with step j: at i's decision, explore an initial of v = the steps between
+ * them that do not happen after i, then j; or every option if no initial is one. */
+static void reverse(struct reducer *p, int i, int j, size_t w)
+{
+    struct node *nd = &p->node[p->st[i].node];
+    uint64_t *v = p->hb + (size_t)p->nst * w; /* scratch row past the last step's */
+    memset(v, 0, w * sizeof *v);
+    for (int k = i + 1; k <= j; k++)
+        if (k == j || !BIT(p->hb + (size_t)k * w, i))
+            v[k >> 6] |= 1ull << (k & 63);
+    int first = -1; /* the first option that is an initial */
+    for (int k = i + 1; k <= j; k++) {
+        if (!BIT(v, k) || !initial(p, k, v, w))
+            continue;
+        for (int o = 0; o < nd->n; o++)
+            if (nd->actors[o] == p->st[k].actor) {
+                if (nd->backtrack[o] || sleep_has(&nd->sleep, nd->actors[o]) ||
+                    sleep_has(&nd->done, nd->actors[o]))
+                    return; /* asked for already (or covered: asleep) */
+                if (first < 0)
+                    first = o;
+            }
+    }
+    if (first >= 0)
+        nd->backtrack[first] = 1;
+    else
+        memset(nd->backtrack, 1, (size_t)nd->n); /* no initial can go first here */
+}
+
+/* Happens-before over the run's steps (a step after each earlier one it depends on, and what
+ * that one comes after) and the races of the new steps. */
+static void analyse(struct reducer *p)
+{
+    int m = p->nst;
+    if (m > REDUCE_MAX_STEPS) {
+        for (int d = 0; d < p->nnodes; d++)
+            memset(p->node[d].backtrack, 1, (size_t)p->node[d].n);
+        return;
+    }
+    size_t w = ((size_t)m + 63) / 64;
+    size_t need = ((size_t)m + 1) * w;
+    if (need > p->caphb) {
+        uint64_t *h = realloc(p->hb, need * sizeof *h);
+        if (!h) {
+            p->oom = true;
+            return;
+        }
+        p->hb = h;
+        p->caphb = need;
+    }
+    for (int j = 0; j < m; j++) {
+        uint64_t *row = p->hb + (size_t)j * w;
+        memset(row, 0, w * sizeof *row);
+        /* the earlier steps it depends on, latest first: one not already before another of
+         * them is an immediate predecessor, a race if of another actor */
+        for (int i = j - 1; i >= 0; i--) {
+            if (BIT(row, i) || !dependent(&p->st[i], &p->st[j]))
+                continue;
+            if (j >= p->first_new && p->st[i].actor != p->st[j].actor && p->st[i].node >= 0)
+                reverse(p, i, j, w);
+            const uint64_t *ri = p->hb + (size_t)i * w;
+            for (size_t q = 0; q < w; q++)
+                row[q] |= ri[q];
+        }
+        row[j >> 6] |= 1ull << (j & 63);
+    }
+}
+
+bool reducer_next(struct reducer *p, const struct choices *made, struct choices *prefix)
+{
+    analyse(p);
+    while (p->nnodes > made->len)
+        node_free(&p->node[--p->nnodes]);
+    for (int i = p->nnodes - 1; i >= 0; i--) {
+        struct node *nd = &p->node[i];
+        int k = made->pick[i];
+        if (!nd->data && nd->taken) {
+            sleep_add(p, &nd->done, nd->actors[k], nd->taken);
+            nd->taken = NULL;
+        }
+        int next = -1;
+        if (nd->data) {
+            next = k + 1 < nd->n ? k + 1 : -1;
+        } else {
+            for (int o = 0; o < nd->n && next < 0; o++)
+                if (nd->backtrack[o] && !sleep_has(&nd->sleep, nd->actors[o]) &&
+                    !sleep_has(&nd->done, nd->actors[o]))
+                    next = o;
+        }
+        if (next >= 0) {
+            prefix->len = 0;
+            for (int j = 0; j < i; j++)
+                choices_push(prefix, made->pick[j], made->n[j]);
+            choices_push(prefix, next, made->n[i]);
+            return true;
+        }
+        node_free(nd);
+        p->nnodes--;
+    }
+    return false;
+}
+
+void reducer_free(struct reducer *p)
+{
+    if (!p)
+        return;
+    while (p->nnodes)
+        node_free(&p->node[--p->nnodes]);
+    free(p->node);
+    free(p->cur.v);
+    for (int i = 0; i < p->capst; i++)
+        free(p->st[i].fp.s);
+    free(p->st);
+    free(p->hb);
+    free(p);
+}

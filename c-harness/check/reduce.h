@@ -1,0 +1,35 @@
+/*
+ * reduce.h -- the exhaustive search's partial-order reduction: dynamic partial-order reduction
+ * with source sets and sleep sets (Abdulla, Aronis, Jonsson, Sagonas, POPL 2014, Algorithm 1),
+ * stateless: each schedule is a fresh run that follows a prefix of decisions and then decides
+ * itself.  Steps and their dependence are por.h's.
+ *
+ * After each run, every race of a new step (two dependent steps of different actors with
+ * nothing between them in happens-before) asks that, at the decision before the earlier step,
+ * some actor that can start the reversed order (an initial of the steps after it that do not
+ * depend on it, then the later step) be explored; if none of those is among the options there
+ * (an actor not enabled then), every option is.  Each decision explores the options asked of it
+ * that are not asleep; an explored option sleeps in its later siblings' subtrees until a step
+ * dependent on it runs; a run whose options are all asleep is pruned.  A run longer than
+ * REDUCE_MAX_STEPS steps has every option of every decision explored (sleep sets alone).
+ */
+#ifndef STORK_CHECK_REDUCE_H
+#define STORK_CHECK_REDUCE_H
+
+#include <stdbool.h>
+
+#include "run.h"
+
+#define REDUCE_MAX_STEPS 4096
+
+struct reducer;
+
+struct reducer *reducer_new(void);
+void reducer_free(struct reducer *rd);
+/* The chooser for the next run, which follows `prefix` (empty: the first run). */
+struct chooser *reducer_start(struct reducer *rd, const struct choices *prefix);
+/* After the run (its decisions in `made`): the next prefix, or false if the search is done. */
+bool reducer_next(struct reducer *rd, const struct choices *made, struct choices *prefix);
+bool reducer_oom(const struct reducer *rd);
+
+#endif
