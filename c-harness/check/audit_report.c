@@ -445,6 +445,9 @@ int audit_command(struct explorer *x, struct cli *c)
                    res.failing_schedules,
                    res.exhaustive_secs,
                    res.exhaustive_secs > 0 ? (double)res.schedules / res.exhaustive_secs : 0.0);
+        if (!c->o.pct_only && !res.reduced && c->srbs > 0)
+            printf("reduction: off for a miniport run from its DriverEntry (the environment's own "
+                   "state is not in the reduction's footprints yet)\n");
         if (!c->o.pct_only && res.reduced)
             printf("reduction (source-set DPOR, sleep sets): %ld run(s) pruned as equivalent to one "
                    "explored; %s%ld "

@@ -62,7 +62,7 @@ static void die_with_parent(pid_t parent)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
     if (getppid() != parent)
-        _exit(2);
+        _exit(STORK_EXIT_TERMINATED); /* the watcher is gone: nobody reads the result */
 }
 
 static double now(void)
