@@ -270,6 +270,20 @@ static void name_arg(uint8_t ref, uint32_t num, const char *prefix, char *buf, s
 
 /* ---- the environment ---- */
 
+/* The allowed set of call e, "A|B": with hex statuses, as its line writes it (its last field). */
+static void format_allowed(const struct replay *r, const struct trace_event *e, char *buf, size_t size)
+{
+    if (!(e->allowed & TRACE_STATUS_OTHER)) {
+        trace_format_statuses(e->allowed, buf, size);
+        return;
+    }
+    int tl, k;
+    const char *tx = trace_event_text(r->t, (size_t)(e - r->t->events), &tl);
+    for (k = tl; k > 0 && tx[k - 1] != ' ' && tx[k - 1] != '\t';)
+        k--;
+    snprintf(buf, size, "%.*s", tl - k, tx + k);
+}
+
 /* Why posting an item for wN now breaks the contract: the advice depends on the call being
  * made (a refused call posts nothing; a re-queue of a running worker waits for its return). */
 static void post_advice(const struct replay *r, uint32_t n, char *buf, size_t size)
@@ -292,7 +306,7 @@ static void post_advice(const struct replay *r, uint32_t n, char *buf, size_t si
         return;
     }
     if (!(c->allowed & 1u)) {
-        trace_format_statuses(c->allowed, want, sizeof want);
+        format_allowed(r, c, want, sizeof want);
         snprintf(buf, size, "during a queue the contract refuses (%s): a refused queue posts "
                  "nothing [WI-C1]", want);
         return;
@@ -692,6 +706,8 @@ static void rules_of(const struct replay *r, const struct trace_event *e, char *
         }
     if (count > 1 && used + 8 < size)
         snprintf(buf + used, size - used, ", WI-P1");
+    else if (count == 0)
+        snprintf(buf, size, "a status no rule allows");
 }
 
 /* A few NTSTATUS values a port may return by mistake (ntstatus.h): the API's are STOR_STATUS. */
@@ -716,10 +732,11 @@ static bool status_problem(const struct replay *r, const struct trace_event *e, 
                            char *buf, size_t size)
 {
     int bit = trace_status_bit(st);
-    if (bit >= 0 && (e->allowed & (1u << bit)))
+    size_t i = (size_t)(e - r->t->events);
+    if (trace_event_allows(r->t, i, st))
         return false;
     char want[256], rules[128], got[160];
-    trace_format_statuses(e->allowed, want, sizeof want);
+    format_allowed(r, e, want, sizeof want);
     rules_of(r, e, rules, sizeof rules);
     const char *nt = ntstatus_name(st);
     if (bit >= 0)
@@ -774,7 +791,13 @@ __attribute__((noinline, cold)) static void failed_call(struct replay *r, const 
         } else {
             append(r->detail, sizeof r->detail, &len, during);
             append(r->detail, sizeof r->detail, &len, " (the call returned ");
-            append(r->detail, sizeof r->detail, &len, trace_status_name((unsigned)trace_status_bit(st)));
+            char shown[16];
+            int bit = trace_status_bit(st);
+            if (bit >= 0)
+                snprintf(shown, sizeof shown, "%s", trace_status_name((unsigned)bit));
+            else
+                snprintf(shown, sizeof shown, "0x%08X", (unsigned)st);
+            append(r->detail, sizeof r->detail, &len, shown);
             append(r->detail, sizeof r->detail, &len, ", as the trace expects)");
         }
         return;

@@ -317,6 +317,11 @@ static int write_pack(const struct args *a)
         events += t.nevents;
         if (owned)
             trace_free(&t);
+        if (!ok && strncmp(err, "line ", 5) == 0) {
+            fprintf(stderr, "%s:%s\n", a->jobs[i].path, err + 5); /* file:line: ... */
+            pack_writer_abandon(w);
+            return STORK_EXIT_BAD_INPUT;
+        }
         if (!ok) {
             fprintf(stderr, "stork-replay: %s\n", err);
             pack_writer_abandon(w);

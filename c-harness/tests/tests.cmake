@@ -29,6 +29,25 @@ add_test(NAME harness.replay.reference
 add_test(NAME harness.replay.reference_one_per_child
          COMMAND ${EXPECT} 0 "^13 passed, 0 failed$" -- ${R} --batch 1 --impl ${REF} ${T})
 
+# Trace version 2: hex statuses.  A hex value equal to a STOR_STATUS is that status (the
+# reference passes, also from a pack); any other is compared exactly (the reference returns
+# SUCCESS, not it); a pack refuses a trace with one, at its line.
+set(V2 ${H}/tests/version2)
+add_test(NAME harness.parser.version2_valid
+         COMMAND test_trace_parser ${V2} ${H}/tests/malformed)
+add_test(NAME harness.replay.version2_hex_named
+         COMMAND ${EXPECT} 0 "^1 passed, 0 failed$" -- ${R} --impl ${REF} ${V2}/hex_named.trace)
+add_test(NAME harness.replay.version2_hex_unnamed
+         COMMAND ${EXPECT} 1 "hex_unnamed.trace:3: call dpc DISPATCH queue w1 cb1 null -> 0xC0000002[|]0xC000009a"
+                 "expected 0xC0000002[|]0xC000009a, got SUCCESS \\[a status no rule allows\\]" "^0 passed, 1 failed$"
+                 -- ${R} --impl ${REF} ${V2}/hex_unnamed.trace)
+add_test(NAME harness.pack.refuses_hex_status
+         COMMAND ${EXPECT} 2 "hex_unnamed.trace:3: a hex status that is no STOR_STATUS cannot be packed"
+                 -- ${R} --pack ${CMAKE_CURRENT_BINARY_DIR}/hex_unnamed.pack ${V2}/hex_unnamed.trace)
+add_test(NAME harness.pack.version2_hex_named
+         COMMAND sh -c "\"$1\" --pack \"$3\" \"$4\" >/dev/null && \"$0\" 0 '^1 passed, 0 failed$' -- \"$1\" --impl \"$2\" \"$3\""
+                 ${EXPECT} ${R} ${REF} ${CMAKE_CURRENT_BINARY_DIR}/hex_named.pack ${V2}/hex_named.trace)
+
 # Wrong implementations fail at the right line, with the right complaint.
 add_test(NAME harness.replay.never_busy
          COMMAND ${EXPECT} 1 "queue_statuses.trace:11: call dpc DISPATCH queue w1 cb2 ctx2 -> BUSY"

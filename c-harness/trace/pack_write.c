@@ -174,6 +174,14 @@ bool pack_writer_add(struct pack_writer *w, const struct trace *t, char *err, si
         snprintf(err, size, "trace %zu is too large for a pack (4 GiB of text or events)", w->n + 1);
         return false;
     }
+    for (size_t i = 0; i < t->nevents; i++)
+        if (t->events[i].allowed & TRACE_STATUS_OTHER) {
+            /* its value is only in the text, and a pack's events hold the thirteen names */
+            snprintf(err, size, "line %d: a hex status that is no STOR_STATUS cannot be packed "
+                     "(the pack format holds the named statuses only); replay the trace file itself",
+                     t->source[i].line);
+            return false;
+        }
     if (w->nevents + t->nevents > w->events_cap) {
         size_t c = (w->nevents + t->nevents) * 2;
         struct trace_event *ev = realloc(w->events, c * sizeof *ev);

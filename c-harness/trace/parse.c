@@ -1,4 +1,4 @@
-/* The syntax of trace format version 1: header, meta, events, loop, end (spec/trace-format.md).
+/* The syntax of trace format versions 1 and 2: header, meta, events, loop, end (spec/trace-format.md).
  * Messages follow the Python reader's wording (conformance/stork/trace.py) so both name the
  * same line for the same file (the golden files check this). */
 #include <stdio.h>
@@ -17,6 +17,7 @@ struct line {
     struct tok f[MAX_FIELDS];
     size_t n;      /* fields stored */
     size_t nfield; /* fields present (may exceed MAX_FIELDS) */
+    int version;   /* the trace's (1 or 2): a hex status needs 2 */
 };
 
 static bool is_blank(char c)
@@ -217,7 +218,23 @@ static bool is_ctx(struct tok t)
     return tok_number(t, "sys", true, &v) != NUM_NO || tok_is_name(t);
 }
 
-static bool statuses(struct tok t, uint32_t *set, struct trace_error *err, int n)
+/* Part `part` of a set is a hex status equal to one of the earlier parts t[0..before). */
+static bool hex_repeated(struct tok t, size_t before, uint32_t v)
+{
+    size_t i = 0;
+    while (i < before) {
+        size_t s = i;
+        while (i < before && t.p[i] != '|')
+            i++;
+        uint32_t w;
+        if (tok_hex_status((struct tok){t.p + s, i - s}, &w) == 1 && w == v)
+            return true;
+        i++;
+    }
+    return false;
+}
+
+static bool statuses(struct tok t, int version, uint32_t *set, struct trace_error *err, int n)
 {
     char shown[64];
     *set = 0;
@@ -228,16 +245,35 @@ static bool statuses(struct tok t, uint32_t *set, struct trace_error *err, int n
             i++;
         struct tok part = {t.p + s, i - s};
         int b = tok_status(part);
+        bool other = false;
         if (b < 0) {
+            uint32_t v;
+            int h = tok_hex_status(part, &v);
             tok_show(part, shown, sizeof shown);
-            return trace_fail(err, n, "unknown status '%s' (expected a STOR_STATUS name without the prefix)",
-                        shown);
+            if (h < 0)
+                return trace_fail(err, n, "malformed hex status '%s' (expected 0x and 8 hex digits)", shown);
+            if (h == 0)
+                return trace_fail(err, n, "unknown status '%s' (expected a STOR_STATUS name without the prefix)",
+                            shown);
+            if (version < 2)
+                return trace_fail(err, n, "hex status '%s' needs trace version 2 (header 'stork-trace 2')", shown);
+            b = trace_status_bit(v);
+            if (b < 0) {
+                other = true;
+                if (hex_repeated(t, s, v)) {
+                    tok_show(t, shown, sizeof shown);
+                    return trace_fail(err, n, "status repeated in the allowed set '%s'", shown);
+                }
+                *set |= TRACE_STATUS_OTHER;
+            }
         }
-        if (*set & (1u << b)) {
-            tok_show(t, shown, sizeof shown);
-            return trace_fail(err, n, "status repeated in the allowed set '%s'", shown);
+        if (!other) {
+            if (*set & (1u << b)) {
+                tok_show(t, shown, sizeof shown);
+                return trace_fail(err, n, "status repeated in the allowed set '%s'", shown);
+            }
+            *set |= 1u << b;
         }
-        *set |= 1u << b;
         if (i == t.len)
             return true;
         i++;
@@ -271,10 +307,10 @@ static bool nullable(struct tok t, const char *prefix, uint8_t *ref, uint32_t *n
     return number(t, prefix, true, num, err, n, what);
 }
 
-static bool allowed(struct tok t, struct trace_event *e, struct trace_error *err, int n)
+static bool allowed(struct tok t, int version, struct trace_event *e, struct trace_error *err, int n)
 {
     uint32_t set;
-    if (!statuses(t, &set, err, n))
+    if (!statuses(t, version, &set, err, n))
         return false;
     e->allowed = (uint16_t)set;
     return true;
@@ -309,7 +345,7 @@ static bool parse_call(const struct line *l, struct trace_event *e, struct trace
         }
         if (l->nfield != 6)
             return trace_fail(err, n, "expected nothing after a failed init's statuses");
-        if (!allowed(l->f[5], e, err, n))
+        if (!allowed(l->f[5], l->version, e, err, n))
             return false;
         if (e->allowed & 1)
             return trace_fail(err, n, "SUCCESS in an init error set (a successful init is 'SUCCESS wN')");
@@ -322,13 +358,13 @@ static bool parse_call(const struct line *l, struct trace_event *e, struct trace
         return handle(l->f[4], &e->handle_ref, &s->handle, err, n) &&
                nullable(l->f[5], "cb", &e->routine_ref, &s->routine, err, n, "a routine (cbN or null)") &&
                nullable(l->f[6], "ctx", &e->context_ref, &s->context, err, n, "a context (ctxN or null)") &&
-               allowed(l->f[8], e, err, n);
+               allowed(l->f[8], l->version, e, err, n);
     }
     if (tok_is(api, "free")) {
         e->api = API_FREE;
         if (l->nfield != 7 || !tok_is(l->f[5], "->"))
             return trace_fail(err, n, "expected 'call CTX IRQL free HANDLE -> STATUSES'");
-        return handle(l->f[4], &e->handle_ref, &s->handle, err, n) && allowed(l->f[6], e, err, n);
+        return handle(l->f[4], &e->handle_ref, &s->handle, err, n) && allowed(l->f[6], l->version, e, err, n);
     }
     return expect(false, err, n, "init, queue or free", api);
 }
@@ -390,20 +426,21 @@ static bool push_meta(struct trace *t, size_t *cap, struct trace_error *err, int
     return true;
 }
 
-static bool parse_header(const char *p, size_t len, struct trace_error *err)
+static bool parse_header(const char *p, size_t len, int *version, struct trace_error *err)
 {
     struct line l;
     split(p, p + len, &l);
-    if (l.nfield == 2 && tok_is(l.f[0], "stork-trace") && !tok_is(l.f[1], "1")) {
+    if (l.nfield == 2 && tok_is(l.f[0], "stork-trace") && !tok_is(l.f[1], "1") && !tok_is(l.f[1], "2")) {
         char shown[64];
         tok_show(l.f[1], shown, sizeof shown);
-        return trace_fail(err, 1, "unsupported trace version %s (this reader knows %d)", shown, TRACE_VERSION);
+        return trace_fail(err, 1, "unsupported trace version %s (this reader knows 1 and 2)", shown);
     }
     if (l.nfield != 2 || !tok_is(l.f[0], "stork-trace")) {
         char shown[64];
         tok_show((struct tok){p, len}, shown, sizeof shown);
-        return trace_fail(err, 1, "expected the header 'stork-trace 1', got '%s'", shown);
+        return trace_fail(err, 1, "expected the header 'stork-trace 1' or 'stork-trace 2', got '%s'", shown);
     }
+    *version = tok_is(l.f[1], "2") ? 2 : 1;
     return true;
 }
 
@@ -414,7 +451,7 @@ static bool parse_body(struct trace *t, struct trace_error *err)
     /* Lines are split on '\n'; a final '\n' does not start another line. */
     const char *nl = memchr(text, '\n', len);
     size_t hlen = nl ? (size_t)(nl - text) : len;
-    if (!parse_header(text, hlen, err))
+    if (!parse_header(text, hlen, &t->version, err))
         return false;
     /* One allocation for the events and their sources, sized by the line count (an event per
      * line at most): growing it by doubling copied it ten times on a long trace and touched
@@ -433,6 +470,7 @@ static bool parse_body(struct trace *t, struct trace_error *err)
         const char *lp = text + pos;
         struct line l;
         const char *e = split(lp, text + len, &l);
+        l.version = t->version;
         size_t ll = (size_t)(e - lp);
         pos += ll + (e < text + len ? 1 : 0);
         if (l.nfield == 0 || l.f[0].p[0] == '#')
@@ -498,7 +536,7 @@ bool trace_parse_owned(char *data, size_t len, struct trace *t, struct trace_err
     err->message[0] = '\0';
     bool ok = false;
     if (len == 0)
-        trace_fail(err, 1, "expected the header 'stork-trace 1', got an empty file");
+        trace_fail(err, 1, "expected the header 'stork-trace 1' or 'stork-trace 2', got an empty file");
     else if (len > UINT32_MAX - 1)
         trace_fail(err, 1, "file too large");
     else
@@ -534,6 +572,32 @@ void trace_free(struct trace *t)
     free(t->meta);
     free(t->events);
     memset(t, 0, sizeof *t);
+}
+
+bool trace_event_allows(const struct trace *t, size_t i, uint32_t st)
+{
+    const struct trace_event *e = &t->events[i];
+    int bit = trace_status_bit(st);
+    if (bit >= 0)
+        return (e->allowed & (1u << bit)) != 0;
+    if (!(e->allowed & TRACE_STATUS_OTHER))
+        return false;
+    /* The set is the line's last field; its hex parts are compared exactly. */
+    int len;
+    const char *p = trace_event_text(t, i, &len);
+    int s = len;
+    while (s > 0 && !is_blank(p[s - 1]))
+        s--;
+    for (int k = s; k < len;) {
+        int from = k;
+        while (k < len && p[k] != '|')
+            k++;
+        uint32_t v;
+        if (tok_hex_status((struct tok){p + from, (size_t)(k - from)}, &v) == 1 && v == st)
+            return true;
+        k++;
+    }
+    return false;
 }
 
 const char *trace_event_text(const struct trace *t, size_t i, int *len)

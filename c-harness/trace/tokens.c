@@ -63,6 +63,30 @@ int tok_status(struct tok t)
     return -1;
 }
 
+int tok_hex_status(struct tok t, uint32_t *out)
+{
+    if (t.len < 2 || t.p[0] != '0' || t.p[1] != 'x')
+        return 0;
+    if (t.len != 10)
+        return -1;
+    uint32_t v = 0;
+    for (size_t i = 2; i < 10; i++) {
+        char c = t.p[i];
+        unsigned d;
+        if (c >= '0' && c <= '9')
+            d = (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            d = (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            d = (unsigned)(c - 'A' + 10);
+        else
+            return -1;
+        v = v << 4 | d;
+    }
+    *out = v;
+    return 1;
+}
+
 int tok_irql(struct tok t)
 {
     for (unsigned i = 0; i < sizeof irql_names / sizeof irql_names[0]; i++)

@@ -58,6 +58,9 @@ static inline enum numtok tok_number(struct tok t, const char *prefix, bool zero
 }
 
 int tok_status(struct tok t); /* bit index, or -1 */
+/* A hex status "0x" + 8 hex digits: 1 with *out, -1 if it starts "0x" but is malformed, 0 if
+ * it does not start "0x". */
+int tok_hex_status(struct tok t, uint32_t *out);
 int tok_irql(struct tok t);   /* enum trace_irql, or -1 */
 bool tok_is_keyword(struct tok t);
 bool tok_is_name(struct tok t);

@@ -15,8 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TRACE_VERSION 1
+#define TRACE_VERSION 2         /* the newest version read; 1 is read as before */
 #define TRACE_NSTATUS 13         /* statuses, in storport.h order: bit i = 0xC1000000|i */
+/* Bit of `allowed` for "a hex status that is not a STOR_STATUS" (version 2): its values are
+ * only in the line's text, which trace_event_allows reads. */
+#define TRACE_STATUS_OTHER 0x8000u
 #define TRACE_MAX_NUMBER 999999999u /* largest N accepted in wN, badN, cbN, ctxN, sysN */
 
 enum trace_kind { EV_CALL, EV_START, EV_RETURN, EV_REMOVE_BEGIN, EV_REMOVE_END, EV_FAIL_ALLOC };
@@ -74,6 +77,7 @@ struct trace {
     bool has_loop;
     size_t loop_at; /* index of the first event of the cycle */
     int end_line;   /* line of 'end' */
+    int version;    /* the header's: 1 or 2 (0 in a trace read from a pack) */
     /* filled in by trace_check */
     uint32_t nworkers, nbad, nroutines, ncontexts, nthreads;
 };
@@ -94,6 +98,10 @@ void trace_free(struct trace *t);
 /* The text of event i's line (trimmed) and its length into *len; a placeholder if the place
  * recorded for it lies outside the text, which only a damaged pack can have. */
 const char *trace_event_text(const struct trace *t, size_t i, int *len);
+
+/* Whether event i (a call) allows status st: a named status by its bit, any other value by
+ * the hex statuses of its line (TRACE_STATUS_OTHER). */
+bool trace_event_allows(const struct trace *t, size_t i, uint32_t st);
 
 /* Status names: index i is the status with bit i in `allowed`. */
 const char *trace_status_name(unsigned i);

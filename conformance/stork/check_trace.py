@@ -192,7 +192,18 @@ def _handle(tok: str) -> int:
 
 def _status_arg(statuses: tuple[str, ...]) -> int:
     """The status handed to the monitor: SUCCESS if listed (it is what changes state)."""
-    return 0 if "SUCCESS" in statuses else tracefmt.STATUSES.index(statuses[0])
+    named = [s for s in statuses if s in tracefmt.STATUSES]
+    # a set of hex statuses only: an error (1), which changes no state as every non-SUCCESS
+    return 0 if "SUCCESS" in named else tracefmt.STATUSES.index(named[0]) if named else 1
+
+
+# The monitor's bit for a hex status (trace version 2): one no rule allows.
+_HEX_BIT = 1 << len(tracefmt.STATUSES)
+
+
+def _mask(statuses: tuple[str, ...]) -> int:
+    hexes = any(tracefmt.is_hex_status(s) for s in statuses)
+    return tracefmt.status_mask(statuses) | (_HEX_BIT if hexes else 0)
 
 
 DRIVER = MODEL_DIR / "check_trace_driver.pml"
@@ -244,7 +255,7 @@ def _steps(trace: Trace, loop_line: int, end_line: int, ends_in_callback: bool) 
         if ev.kind == "call":
             s = _Step({"init": K_INIT, "queue": K_QUEUE, "free": K_FREE}[ev.api], ev.line,
                       ctx=_ctx(ev.ctx), lvl=_IRQL[ev.irql], st=_status_arg(ev.statuses),
-                      mask=tracefmt.status_mask(ev.statuses), fail=int(fail_alloc))
+                      mask=_mask(ev.statuses), fail=int(fail_alloc))
             if ev.api == "init":
                 s.h = _worker_number(ev.worker) if ev.worker else 0
             else:

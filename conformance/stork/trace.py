@@ -1,4 +1,4 @@
-"""Parser and writer for stork trace format version 1 (spec/trace-format.md)."""
+"""Parser and writer for stork trace format versions 1 and 2 (spec/trace-format.md)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-VERSION = 1
+VERSION = 1                     # what writers write unless a trace needs version 2
+VERSIONS = (1, 2)               # what the reader reads; 2 adds hex statuses
 HEADER = f"stork-trace {VERSION}"
 
 STATUSES = (
@@ -29,11 +30,24 @@ _BAD = re.compile(r"bad(0|[1-9][0-9]*)\Z")
 _ROUTINE = re.compile(r"cb(0|[1-9][0-9]*)\Z")
 _CONTEXT = re.compile(r"ctx(0|[1-9][0-9]*)\Z")
 _META_KEY = re.compile(r"[a-z][a-z0-9_-]*\Z")
+_HEX = re.compile(r"0x[0-9A-Fa-f]{8}\Z")
+_NAME_OF_VALUE = {v: k for k, v in STATUS_VALUES.items()}
+
+
+def is_hex_status(status: str) -> bool:
+    """A status of a version 2 trace that is no STOR_STATUS: '0x' and 8 upper-case hex digits."""
+    return status.startswith("0x")
+
+
+def status_text(value: int) -> str:
+    """A returned 32-bit value as a trace writes it: its STOR_STATUS name, else hex."""
+    return _NAME_OF_VALUE.get(value, f"0x{value & 0xFFFFFFFF:08X}")
 
 
 def status_mask(statuses: Iterable[str]) -> int:
-    """A set of status names as the model's bit mask: bit i is STATUSES[i] (its S_ code)."""
-    return sum(1 << STATUSES.index(s) for s in statuses)
+    """A set of status names as the model's bit mask: bit i is STATUSES[i] (its S_ code); a hex
+    status, which no rule allows, has no bit."""
+    return sum(1 << STATUSES.index(s) for s in statuses if s in STATUS_VALUES)
 
 
 def statuses_of_mask(mask: int) -> tuple[str, ...]:
@@ -88,6 +102,7 @@ class Event:
 @dataclass
 class Trace:
     path: str
+    version: int = VERSION        # the header's; text() writes 2 if a status needs it
     meta: list[tuple[str, str]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     loop_at: int | None = None    # index into events where the repeated cycle starts
@@ -99,7 +114,8 @@ class Trace:
         return None
 
     def text(self) -> str:
-        lines = [HEADER]
+        hexes = any(is_hex_status(st) for e in self.events for st in e.statuses)
+        lines = [f"stork-trace {2 if hexes else max(self.version, VERSION)}"]
         lines += [f"meta {k} {v}".rstrip() for k, v in self.meta]
         for i, e in enumerate(self.events):
             if i == self.loop_at:
@@ -117,14 +133,23 @@ def _is_ctx(tok: str) -> bool:
     return bool(_NAME.match(tok)) and tok not in KEYWORDS and not re.match(r"sys[0-9]", tok)
 
 
-def _statuses(path: str, n: int, tok: str) -> tuple[str, ...]:
+def _statuses(path: str, n: int, tok: str, version: int) -> tuple[str, ...]:
     parts = tok.split("|")
+    out = []
     for p in parts:
-        if p not in STATUSES:
+        if p in STATUSES:
+            out.append(p)
+        elif p.startswith("0x"):
+            if not _HEX.match(p):
+                raise TraceError(path, n, f"malformed hex status '{p}' (expected 0x and 8 hex digits)")
+            if version < 2:
+                raise TraceError(path, n, f"hex status '{p}' needs trace version 2 (header 'stork-trace 2')")
+            out.append(status_text(int(p, 16)))
+        else:
             raise TraceError(path, n, f"unknown status '{p}' (expected a STOR_STATUS name without the prefix)")
-    if len(set(parts)) != len(parts):
+    if len(set(out)) != len(out):
         raise TraceError(path, n, f"status repeated in the allowed set '{tok}'")
-    return tuple(parts)
+    return tuple(out)
 
 
 def _expect(path: str, n: int, ok: bool, what: str, tok: str) -> None:
@@ -136,7 +161,7 @@ def _handle_ok(tok: str) -> bool:
     return tok == "null" or bool(_WORKER.match(tok) or _BAD.match(tok))
 
 
-def _parse_call(path: str, n: int, f: list[str]) -> Event:
+def _parse_call(path: str, n: int, f: list[str], version: int) -> Event:
     if len(f) < 4:
         raise TraceError(path, n, "expected 'call CTX IRQL init|queue|free ...'")
     ctx, irql, api = f[1], f[2], f[3]
@@ -152,7 +177,7 @@ def _parse_call(path: str, n: int, f: list[str]) -> Event:
             return Event("call", n, ctx=ctx, irql=irql, api=api, statuses=("SUCCESS",), worker=f[6])
         if len(f) != 6:
             raise TraceError(path, n, "expected nothing after a failed init's statuses")
-        st = _statuses(path, n, f[5])
+        st = _statuses(path, n, f[5], version)
         if "SUCCESS" in st:
             raise TraceError(path, n, "SUCCESS in an init error set (a successful init is 'SUCCESS wN')")
         return Event("call", n, ctx=ctx, irql=irql, api=api, statuses=st)
@@ -163,19 +188,19 @@ def _parse_call(path: str, n: int, f: list[str]) -> Event:
         _expect(path, n, f[5] == "null" or bool(_ROUTINE.match(f[5])), "a routine (cbN or null)", f[5])
         _expect(path, n, f[6] == "null" or bool(_CONTEXT.match(f[6])), "a context (ctxN or null)", f[6])
         return Event("call", n, ctx=ctx, irql=irql, api=api, handle=f[4], routine=f[5],
-                     context=f[6], statuses=_statuses(path, n, f[8]))
+                     context=f[6], statuses=_statuses(path, n, f[8], version))
     if api == "free":
         if len(f) != 7 or f[5] != "->":
             raise TraceError(path, n, "expected 'call CTX IRQL free HANDLE -> STATUSES'")
         _expect(path, n, _handle_ok(f[4]), "a handle (wN, null or badN)", f[4])
-        return Event("call", n, ctx=ctx, irql=irql, api=api, handle=f[4], statuses=_statuses(path, n, f[6]))
+        return Event("call", n, ctx=ctx, irql=irql, api=api, handle=f[4], statuses=_statuses(path, n, f[6], version))
     raise TraceError(path, n, f"expected init, queue or free, got '{api}'")
 
 
-def _parse_event(path: str, n: int, f: list[str]) -> Event:
+def _parse_event(path: str, n: int, f: list[str], version: int) -> Event:
     kind = f[0]
     if kind == "call":
-        return _parse_call(path, n, f)
+        return _parse_call(path, n, f, version)
     if kind == "start":
         if len(f) != 5:
             raise TraceError(path, n, "expected 'start sysN wN ROUTINE CONTEXT'")
@@ -206,14 +231,16 @@ def parse(text: str, path: str = "<trace>") -> Trace:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    want = "'stork-trace 1' or 'stork-trace 2'"
     if not lines:
-        raise TraceError(path, 1, f"expected the header '{HEADER}', got an empty file")
+        raise TraceError(path, 1, f"expected the header {want}, got an empty file")
     head = lines[0].split()
-    if len(head) == 2 and head[0] == "stork-trace" and head[1] != str(VERSION):
-        raise TraceError(path, 1, f"unsupported trace version {head[1]} (this reader knows {VERSION})")
-    if head != ["stork-trace", str(VERSION)]:
-        raise TraceError(path, 1, f"expected the header '{HEADER}', got '{lines[0].strip()}'")
-    trace = Trace(path)
+    known = [str(v) for v in VERSIONS]
+    if len(head) == 2 and head[0] == "stork-trace" and head[1] not in known:
+        raise TraceError(path, 1, f"unsupported trace version {head[1]} (this reader knows 1 and 2)")
+    if len(head) != 2 or head[0] != "stork-trace":
+        raise TraceError(path, 1, f"expected the header {want}, got '{lines[0].strip()}'")
+    trace = Trace(path, version=int(head[1]))
     ended = False
     for n, raw in enumerate(lines[1:], start=2):
         stripped = raw.strip()
@@ -237,7 +264,7 @@ def parse(text: str, path: str = "<trace>") -> Trace:
                 raise TraceError(path, n, "expected one 'loop' line, alone")
             trace.loop_at = len(trace.events)
         else:
-            trace.events.append(_parse_event(path, n, f))
+            trace.events.append(_parse_event(path, n, f, trace.version))
     if not ended:
         raise TraceError(path, len(lines) + 1 if lines else 1,
                          "truncated trace: no 'end' line (the recording was cut short)")

@@ -296,3 +296,12 @@ def test_a_callback_running_all_the_way_round_a_loop_is_a_hang_not_a_starved_que
 def test_a_loop_check_shows_the_cycle_it_followed() -> None:
     r = ct.check(str(GOLDEN / "rejected" / "loop_callback_starves.trace"))
     assert [n for n, _ in r.before] == [9, 10, 11]
+
+
+def test_hex_statuses_version_2() -> None:
+    """A hex STOR_STATUS value is that status; any other value is one no rule allows."""
+    v2 = ROOT / "c-harness" / "tests" / "version2"
+    assert ct.check(str(v2 / "hex_named.trace")).verdict == ct.CONFORMS
+    r = ct.check(str(v2 / "hex_unnamed.trace"))
+    assert r.verdict == ct.REJECTED and r.failure is not None and r.failure.line == 3
+    assert "0xC0000002|0xC000009A" in r.failure.explanation

@@ -37,7 +37,17 @@ def test_allowed_set_and_metadata() -> None:
 
 @pytest.mark.parametrize("text, line, words", [
     ("", 1, "expected the header"),
-    ("stork-trace 2\nend\n", 1, "unsupported trace version 2"),
+    ("stork-trace 3\nend\n", 1, "unsupported trace version 3"),
+    ("stork-trace 1\ncall dpc DISPATCH free w1 -> 0xC0000002\nend\n", 2, "needs trace version 2"),
+    ("stork-trace 2\ncall dpc DISPATCH free w1 -> 0xC000002\nend\n", 2, "malformed hex status"),
+    ("stork-trace 2\ncall dpc DISPATCH free w1 -> 0xC00000002\nend\n", 2, "malformed hex status"),
+    ("stork-trace 2\ncall dpc DISPATCH free w1 -> 0xC000000g\nend\n", 2, "malformed hex status"),
+    ("stork-trace 2\ncall dpc DISPATCH free w1 -> 0x\nend\n", 2, "malformed hex status"),
+    ("stork-trace 2\ncall dpc DISPATCH free w1 -> 0x+C000002\nend\n", 2, "malformed hex status"),
+    ("stork-trace 2\ncall dpc DISPATCH free w1 -> 0XC0000002\nend\n", 2, "unknown status"),
+    ("stork-trace 2\ncall dpc DISPATCH free w1 -> 0xC0000002|0xc0000002\nend\n", 2, "repeated"),
+    ("stork-trace 2\ncall dpc DISPATCH free w1 -> BUSY|0xC100000C\nend\n", 2, "repeated"),
+    ("stork-trace 2\ncall dpc DISPATCH init -> 0x00000000\nend\n", 2, "SUCCESS in an init error set"),
     ("stork trace 1\nend\n", 1, "expected the header"),
     ("stork-trace 1\ncall dpc DISPATCH init -> SUCCESS w1\n", 3, "truncated"),
     ("stork-trace 1\n# c\njump w1\nend\n", 3, "unknown event 'jump'"),
@@ -61,6 +71,23 @@ def test_malformed_input_names_the_line(text: str, line: int, words: str) -> Non
     assert e.value.line == line, str(e.value)
     assert words in e.value.message
     assert str(e.value).startswith(f"bad.trace:{line}: ")
+
+
+def test_version_2_hex_statuses() -> None:
+    """A hex status equal to a STOR_STATUS value is that status; any other is kept as hex."""
+    t = trace.parse("stork-trace 2\ncall dpc DISPATCH free w1 -> 0xC100000C|0xc0000002\n"
+                    "call dpc DISPATCH init -> 0xC0000001\nend\n")
+    assert t.version == 2
+    assert t.events[0].statuses == ("BUSY", "0xC0000002")
+    assert t.events[1].statuses == ("0xC0000001",)
+    assert trace.status_mask(t.events[0].statuses) == trace.status_mask(["BUSY"])
+    assert t.text().startswith("stork-trace 2\n")
+    assert trace.parse(t.text()).events[0].statuses == ("BUSY", "0xC0000002")
+
+
+def test_version_1_writes_version_1() -> None:
+    t = trace.parse("stork-trace 1\ncall dpc DISPATCH free w1 -> BUSY\nend\n")
+    assert t.version == 1 and t.text().startswith("stork-trace 1\n")
 
 
 def test_golden_files_agree_with_c_parser_expectations() -> None:
