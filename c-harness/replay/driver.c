@@ -126,6 +126,7 @@ struct record {
     char *buf;
     size_t len, cap;
     bool broken; /* out of memory: the recording is dropped */
+    bool hex;    /* it writes a hex status: its header is made `stork-trace 2` */
 };
 
 static void rec_add(struct replay *r, const char *fmt, ...)
@@ -842,7 +843,8 @@ static void check_status(struct replay *r, const struct trace_event *e, uint32_t
 
 /* The call of event e as observed: its line up to "->", then the status the implementation
  * returned (and the worker an init issued), then the items it posted during the call.  A
- * status trace format 1 cannot write is a comment. */
+ * status that is no STOR_STATUS is written in hex (trace format 2), after a comment naming it
+ * if it is a known NTSTATUS. */
 static void rec_call(struct replay *r, const struct trace_event *e, uint32_t st, uint32_t issued_before)
 {
     if (!r->rec)
@@ -861,8 +863,10 @@ static void rec_call(struct replay *r, const struct trace_event *e, uint32_t st,
     rec_before(r, i);
     if (bit < 0) {
         const char *nt = ntstatus_name(st);
-        rec_add(r, "# observed: %.*s -> 0x%08X%s%s%s (not a STOR_STATUS: trace format 1 cannot "
-                   "write it)\n", pl, tx, (unsigned)st, nt ? " (" : "", nt ? nt : "", nt ? ")" : "");
+        if (nt)
+            rec_add(r, "# 0x%08X is %s, an NTSTATUS, not a STOR_STATUS\n", (unsigned)st, nt);
+        rec_add(r, "%.*s -> 0x%08X\n", pl, tx, (unsigned)st);
+        r->rec->hex = true;
     } else if (e->api == API_INIT && bit == 0) {
         if (r->nissued > issued_before)
             rec_add(r, "%.*s -> SUCCESS w%u\n", pl, tx, r->nissued);
@@ -1209,6 +1213,8 @@ enum replay_verdict replay_trace_recorded(const struct stork_impl *impl, const c
             rec_add(r, "# stork replay: the run failed here, so it ends without `end`: %s\n",
                     r->detail);
         r->rec = NULL;
+        if (rec.hex && !rec.broken && rec.len > 12 && rec.buf[12] == '1')
+            rec.buf[12] = '2'; /* "stork-trace 1" -> "stork-trace 2": a hex status needs it */
         if (rec.broken || v == REPLAY_INCONSISTENT)
             free(rec.buf);
         else

@@ -6,7 +6,7 @@ set(T ${STORK_TRACES})
 
 # Deliberately wrong implementations (tests/bad_impls/*.c), built next to the tests.
 set(BAD_IMPLS never_busy runs_twice drops_requeue posts_while_running runs_inline leaks prints_summary
-    busy_posts_again queue_freed_posts
+    busy_posts_again queue_freed_posts ntstatus_busy
     crash_on_bad hang_on_removal wrong_abi no_entry)
 foreach(b ${BAD_IMPLS})
   add_library(bad_${b} MODULE ${H}/tests/bad_impls/${b}.c)
@@ -47,6 +47,19 @@ add_test(NAME harness.pack.refuses_hex_status
 add_test(NAME harness.pack.version2_hex_named
          COMMAND sh -c "\"$1\" --pack \"$3\" \"$4\" >/dev/null && \"$0\" 0 '^1 passed, 0 failed$' -- \"$1\" --impl \"$2\" \"$3\""
                  ${EXPECT} ${R} ${REF} ${CMAKE_CURRENT_BINARY_DIR}/hex_named.pack ${V2}/hex_named.trace)
+
+# --record writes a status that is no STOR_STATUS in hex, under a `stork-trace 2` header (a
+# known NTSTATUS named in a comment before it); a recording without one stays version 1.
+set(RECQ ${T}/queue_statuses.trace)
+add_test(NAME harness.record.hex_status
+         COMMAND ${EXPECT} 0 "^stork-trace 2$" "^# 0x80000011 is STATUS_DEVICE_BUSY, an NTSTATUS"
+                 "^call dpc DISPATCH queue w1 cb2 ctx2 -> 0x80000011$"
+                 -- sh -c "rm -rf \"$2\"; \"$0\" --impl \"$1\" --record \"$2\" \"$3\" >/dev/null; cat \"$2\"/queue_statuses.trace"
+                 ${R} ${BAD_ntstatus_busy} ${CMAKE_CURRENT_BINARY_DIR}/record-hex ${RECQ})
+add_test(NAME harness.record.named_statuses_stay_version1
+         COMMAND ${EXPECT} 0 "^stork-trace 1$" "^call dpc DISPATCH queue w1 cb2 ctx2 -> BUSY$"
+                 -- sh -c "rm -rf \"$2\"; \"$0\" --impl \"$1\" --record \"$2\" \"$3\" >/dev/null; cat \"$2\"/queue_statuses.trace"
+                 ${R} ${REF} ${CMAKE_CURRENT_BINARY_DIR}/record-named ${RECQ})
 
 # Wrong implementations fail at the right line, with the right complaint.
 add_test(NAME harness.replay.never_busy
