@@ -37,6 +37,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if ((e->kind == EV_START || e->kind == EV_RETURN || e->ctx_sys) && e->thread >= t.nthreads)
                 abort();
             trace_format_statuses(e->allowed, buf, sizeof buf);
+            /* a named status is allowed exactly when its bit is set; another only by a hex
+             * status (version 2) the line writes */
+            if (e->kind == EV_CALL) {
+                if (trace_event_allows(&t, i, 0xC100000Cu) != ((e->allowed >> 12) & 1))
+                    abort();
+                if (trace_event_allows(&t, i, 0xC0000002u) && !(e->allowed & TRACE_STATUS_OTHER))
+                    abort();
+                if ((e->allowed & TRACE_STATUS_OTHER) && t.version != 2)
+                    abort();
+            }
         }
     } else if (err.line < 2) {
         abort();
