@@ -18,15 +18,15 @@ from pathlib import Path
 import pytest
 
 from stork import audit as audit_mod
+from stork import scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = ROOT / "c-harness" / "check" / "scenarios"
 LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
 BUILT = LIBEXEC / "check" / "scenarios"
 
 pytestmark = pytest.mark.skipif(not BUILT.is_dir(), reason="C harness not built (no audit programs)")
 
-SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.c"))
+SHIPPED = [s.name for s in scenarios.shipped()]   # files and variants (variants.txt)
 BUDGET = "40000"  # schedules of the unreduced search (past it: the subset check)
 
 

@@ -9,7 +9,21 @@
  * SRB_STATUS_NO_DEVICE.  The callback completes the SRB, resumes, and frees its own worker.  The
  * remove and surprise-removal SRBs are completed at once.
  *
- * The variants miniport_oneshot_*.c each switch one defect on (DEFECT_*), one ENV rule each.
+ * Its variants (variants.txt) each switch one defect on, one ENV rule each:
+ *   DEFECT_DOUBLE_COMPLETE (miniport_oneshot_double_complete): HwStartIo completes the SRB after
+ *     queueing the worker whose callback completes it too, so every SRB that reaches the callback is
+ *     completed twice (ENV-Q1), and the callback writes SrbStatus into an SRB already given back
+ *     (ENV-Q2).
+ *   DEFECT_NO_RESUME_ON_FAILURE (miniport_oneshot_no_resume_on_failure): when the queue fails
+ *     HwStartIo completes the SRB but does not resume the pause it made: the adapter's requests stay
+ *     held until the pause's timeout (ENV-Q8).
+ *   DEFECT_TAKE_STARTIO_LOCK (miniport_oneshot_startio_lock): HwStartIo takes the StartIo lock,
+ *     which Storport holds around it: a deadlock on Windows (ENV-L2).
+ *   DEFECT_STRAND_ON_FAILURE (miniport_oneshot_strand_on_failure): when the queue fails (removal
+ *     has begun) HwStartIo frees the worker and resumes but never completes the SRB: removal waits
+ *     for it for ever (ENV-Q6).
+ *   DEFECT_WRITE_AFTER_COMPLETE (miniport_oneshot_write_after_complete): the callback writes the
+ *     SRB after completing it, when it is Storport's again (ENV-Q2).
  *
  * expect: clean
  */

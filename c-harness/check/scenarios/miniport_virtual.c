@@ -7,7 +7,10 @@
  * InterlockedIncrement/Decrement (ENV-L7: the miniport orders what its HwStartIo calls share).
  * A queue that fails (removal) frees the worker and completes the SRB with SRB_STATUS_NO_DEVICE.
  *
- * miniport_virtual_unlocked_count.c switches its defect on.
+ * Its variant (variants.txt):
+ *   DEFECT_UNLOCKED_COUNT (miniport_virtual_unlocked_count): the count of SRBs out is kept with
+ *     plain ++ and --, as if Storport serialised a virtual miniport's HwStartIo; it does not
+ *     (ENV-E9), so two HwStartIo, or a HwStartIo and a callback, race on it (WI-M11, ENV-L7).
  *
  * expect: clean
  * audit: --srbs 2
