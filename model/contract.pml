@@ -11,8 +11,8 @@
  * A property is switched off by setting its name variable to 1, which makes its assertions
  * true: `stork verify` compiles one pan for all of them and, once one is found violated, sets
  * it at run time (STORK_OFF=<property>, conformance/stork/spin.py switch_hook) to look for
- * violations of the others. -DSTORK_OFF_<property> compiles it out (the claims' pan, other
- * hosts, check-trace, gen).
+ * violations of the others (the claims' pan runs with all of them set). -DSTORK_OFF_<property>
+ * compiles it out (other hosts, check-trace, gen).
  *
  * With -DSTORK_NOTE_MINIPORT (`stork check-trace`), a property the miniport keeps is noted
  * instead of asserted: its check prints "stork-note PROPERTY RULE" and the run goes on, so a

@@ -237,9 +237,13 @@ end_idle:
 
 /* _nr_pr counts the never claim as a process when there is one: in the claim runs, which
    select one claim (pan -N); the safety runs compile every claim out (pan.c -DNOCLAIM), so a
-   design's own `ltl` cannot hold removal back. */
+   design's own `ltl` cannot hold removal back. `stork verify` compiles both from one pan.c
+   (-DSTORK_LIVENESS): the hidden stork_claimed is 1 only in the pan built with claims (its
+   switch hook sets it, conformance/stork/spin.py switch_hook); a hidden variable is no part
+   of the state. */
 #ifdef STORK_LIVENESS
-#define NEVER_CLAIMS 1
+hidden byte stork_claimed;
+#define NEVER_CLAIMS stork_claimed
 #else
 #define NEVER_CLAIMS 0
 #endif

@@ -72,7 +72,7 @@ def read_header(path: Path) -> DesignHeader:
 # Names the monitor and the runtime own: a design that defines or undefines them could make
 # every check vacuous (`#define assert(x) skip`, `#define STORK_OFF_no_leak`).
 _OWNED = re.compile(r"(assert|STORK_\w*|StorPort\w*|REACH_\w*|CHECK_\w*|mon_\w*|rt_\w*|RT_\w*|"
-                    r"g_\w*|m_allowed|m_i|NEVER_CLAIMS|PICK|print_\w*)\Z")
+                    r"g_\w*|m_allowed|m_i|NEVER_CLAIMS|PICK|print_\w*|stork_\w*)\Z")
 _DIRECTIVE = re.compile(r"^\s*#\s*(define|undef)\s+([A-Za-z_]\w*)")
 _INLINE = re.compile(r"^\s*inline\s+([A-Za-z_]\w*)\s*\(")
 _LTL = re.compile(r"\bltl\s*([A-Za-z_]\w*)?\s*\{")
@@ -85,8 +85,25 @@ def _code_lines(text: str) -> list[str]:
     return [re.sub(r"//.*", "", ln) for ln in out.splitlines()]
 
 
+_SOURCES: dict[Path, tuple[tuple[Path, int], ...]] = {}   # design: its sources, their mtimes
+
+
 def sources(design: Path) -> list[Path]:
-    """The design and the files it includes that are not the model's own."""
+    """The design and the files it includes that are not the model's own; read again when
+    one of them has changed since the last time."""
+    path = design.resolve()
+    try:
+        known = _SOURCES.get(path)
+        if known and all(f.stat().st_mtime_ns == t for f, t in known):
+            return [f for f, _ in known]
+        found = _read_sources(path)
+        _SOURCES[path] = tuple((f, f.stat().st_mtime_ns) for f in found)
+        return found
+    except OSError:
+        return _read_sources(path)
+
+
+def _read_sources(design: Path) -> list[Path]:
     seen: list[Path] = []
     todo = [design.resolve()]
     while todo:
@@ -138,8 +155,30 @@ _MARKER = re.compile(r'^# (\d+) "([^"]*)"')
 
 
 @lru_cache(maxsize=64)
-def _expanded(design: str, defines: tuple[str, ...], stamp: float) -> tuple[tuple[str, int, str], ...]:
-    cpp = preprocess(Path(design), list(defines))
+def _preprocessed(design: str, flags: tuple[str, ...], stamp: tuple) -> str | None:
+    return preprocess(Path(design), list(flags))
+
+
+def _stamp(design: Path) -> tuple:
+    """What a preprocessed design depends on: its own files and the model's, with their
+    modification times."""
+    files = sources(design) + sorted(MODEL_DIR.glob("*.pml"))
+    return tuple((str(f), st.st_mtime_ns, st.st_size) for f in files for st in [f.stat()])
+
+
+def preprocessed(design: Path, flags: list[str]) -> str | None:
+    """spin.preprocess, kept while none of the files it reads changes: the design checks and
+    `stork verify`'s pan read one cpp run."""
+    path = design.resolve()
+    return _preprocessed(str(path), tuple(flags), _stamp(path))
+
+
+VERIFY_FLAGS = ("STORK_VERIFY", "STORK_LIVENESS")   # the -D verify adds around a design's own
+
+
+@lru_cache(maxsize=64)
+def _expanded(design: str, defines: tuple[str, ...], stamp: tuple) -> tuple[tuple[str, int, str], ...]:
+    cpp = _preprocessed(design, defines, stamp)
     if cpp is None:
         return ()                     # spin -a reports the error, with its file and line
     own = {str(x) for x in sources(Path(design))}
@@ -161,7 +200,8 @@ def expanded(design: Path, defines: list[str]) -> list[tuple[Path, int, str]]:
     design says of itself (its ltl, its asserts, its calls in d_steps) is read from here, so
     that a macro cannot hide it."""
     path = design.resolve()
-    lines = _expanded(str(path), tuple(["STORK_VERIFY", *defines]), path.stat().st_mtime)
+    flags = (VERIFY_FLAGS[0], *defines, VERIFY_FLAGS[1])
+    lines = _expanded(str(path), flags, _stamp(path))
     return [(Path(f), n, t) for f, n, t in lines]
 
 

@@ -8,9 +8,11 @@ next search, at run time (STORK_OFF=<name>, or pan -E for end states), and the s
 for the rest -- one search per violated property plus one, one compile. A violation that
 comes after another on every path is found so, never reported holds. The claims --
 callback_eventually, terminates' `<> released` (a livelock never releases) and each `ltl
-NAME` of the design -- share a second pan, compiled once with every assertion out, and run
-one at a time (-a -f -N NAME: acceptance cycles under weak fairness). Both pans come from
-the cache of compiled pans (stork.pancache) when they are there.
+NAME` of the design -- share a second pan, with every switchable property off at run time,
+and run one at a time (-a -f -N NAME: acceptance cycles under weak fairness). Both pans are
+compiles of one pan.c: the design is preprocessed once (with -DSTORK_LIVENESS, which adds the
+claims the safety pan compiles out) and spin -a runs once. Both come from the cache of
+compiled pans (stork.pancache) when they are there.
 
 Every run that finds no violation is also asked what it reached (pan's unreached-code
 report, with the model's reachability markers, -DSTORK_VERIFY): a "holds" over a search in
@@ -23,6 +25,7 @@ import math
 import re
 import shutil
 import tempfile
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -30,12 +33,13 @@ from pathlib import Path
 
 from stork import __version__, pancache
 from stork import trace as tracefmt
-from stork.design import (DesignError, check_expanded, check_source, design_globals,
-                          makes_assertions, names_used, own_bounds, own_ltl, sources)
+from stork.design import (VERIFY_FLAGS, DesignError, check_expanded, check_source,
+                          design_globals, makes_assertions, names_used, own_bounds, own_ltl,
+                          preprocessed, sources)
 from stork.paths import MODEL_DIR, ROOT
 from stork.properties import Property, all_properties, rule_table
 from stork.spin import (SWITCH_ENV, PanOptions, PanResult, Unreached, compile_command, compile_pan,
-                        generate, preprocess, replay_pan_trail, replay_trail_with_values, run_pan,
+                        generate, replay_pan_trail, replay_trail_with_values, run_pan,
                         switch_hook)
 
 HOLDS, VIOLATED, INCOMPLETE, VACUOUS = "holds", "VIOLATED", "incomplete", "vacuous"
@@ -235,16 +239,19 @@ def _state_changes(lines: list[str], states: list[dict[str, str]],
     return after
 
 
-def counterexample(design: Path, workdir: Path, defines: list[str], trail: Path,
+def counterexample(design: Path, workdir: Path, trail: Path,
                    prop: Property, error_line: str, bounds: list[str],
-                   claim: str | None = None) -> str:
-    """Replay the trail and keep the model's trace lines: a trace, checked by the parser."""
+                   claim: str | None = None, env: dict[str, str] | None = None) -> str:
+    """Replay the trail and keep the model's trace lines: a trace, checked by the parser. A
+    claim's trail is replayed by its pan (with `env`, the properties its search had off); a
+    safety trail by spin -t, on the model the pan was generated from (written beside it by
+    _Pan: its claims, which that pan compiled out, do not run in a replay of its trail)."""
     events = []
     files = sources(design)
     if claim:
-        lines, states = replay_pan_trail(workdir, trail, claim=claim), []
+        lines, states = replay_pan_trail(workdir, trail, env, claim=claim), []
     else:
-        lines, states = replay_trail_with_values(design, workdir, defines, trail)
+        lines, states = replay_trail_with_values(workdir / design.name, workdir, trail)
     after = _state_changes(lines, states, design_globals(design)) if states else {}
     for i, line in enumerate(lines):
         s = line.strip()
@@ -295,16 +302,16 @@ def _source_line(where: re.Match, design: Path) -> str:
     return f"{display_path(path)}:{line}"
 
 
-def _design_line(entry: Unreached, design_files: list[Path]) -> str | None:
-    """FILE:LINE of an unreached statement of the design's own code, or None for the model's.
-    pan names the file of included code unreliably, so the line is matched by its text."""
+def _design_line(entry: Unreached, design_files: list[tuple[Path, list[str]]]) -> str | None:
+    """FILE:LINE of an unreached statement of the design's own code (each file with its
+    lines), or None for the model's. pan names the file of included code unreliably, so the
+    line is matched by its text."""
     if entry.text in ("-end-", RELEASE_MARK, CALL_MARK) or entry.text.startswith("D_STEP"):
         return None
     word = re.match(r"[(!]*([A-Za-z_]\w*)", entry.text)
     if word is None:                               # "(1)", "else": nothing to match by
         return None
-    for path in design_files:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    for path, lines in design_files:
         if 0 < entry.line <= len(lines) and re.search(rf"\b{word.group(1)}\b", lines[entry.line - 1]):
             return f"{display_path(path)}:{entry.line}: {entry.text}"
     return None
@@ -316,7 +323,8 @@ def reach_of(res: PanResult, workdir: Path, design_files: list[Path]) -> Reach:
         if (workdir / "pan.t").exists() else 0
     unreached_calls = sum(1 for u in res.unreached if u.text == CALL_MARK)
     release = not any(u.text == RELEASE_MARK for u in res.unreached)
-    design = [d for d in (_design_line(u, design_files) for u in res.unreached) if d]
+    files = [(f, f.read_text(encoding="utf-8", errors="replace").splitlines()) for f in design_files]
+    design = [d for d in (_design_line(u, files) for u in res.unreached) if d]
     return Reach(release, marks > unreached_calls, sorted(set(design)))
 
 
@@ -333,33 +341,66 @@ class _Budget:
 SLOW_SEARCH = 2.0    # seconds: a search this long pays for compiling the next pans with gcc -O2
 
 
-class _Pan:
-    """One generated and compiled pan for the design with a set of -D flags; with `switches`
-    (property names), wrapped in spin.switch_hook so that each run chooses which of those
-    properties it checks. Taken from the cache (stork.pancache) when it is there."""
+class _Model:
+    """The design as spin -a reads it with a set of -D flags (preprocessed once), and its
+    pan.c, generated once (spin -a) for every pan that is not in the cache."""
 
-    def __init__(self, design: Path, flags: list[str], opts: PanOptions, safety: bool,
+    def __init__(self, design: Path, flags: list[str]):
+        self.design, self.flags = design, flags
+        self.text = preprocessed(design, flags)        # None: cpp fails, spin -a says why
+        self._lock = threading.Lock()
+        self._folder: Path | None = None
+
+    def generated(self) -> Path:
+        """A folder holding pan.c and the files it includes."""
+        with self._lock:
+            if self._folder is None:
+                folder = Path(tempfile.mkdtemp(prefix="stork-"))
+                try:
+                    generate(self.design, folder, self.flags, self.text)
+                except BaseException:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    raise
+                self._folder = folder
+            return self._folder
+
+    def close(self) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+
+class _Pan:
+    """One compiled pan of a _Model; with `switches` (property names), wrapped in
+    spin.switch_hook so that each run chooses which of those properties it checks. Taken from
+    the cache (stork.pancache) when it is there. The safety pan (-DSAFETY -DNOCLAIM) and the
+    claims' pan are two compiles of the same pan.c."""
+
+    def __init__(self, model: _Model, opts: PanOptions, safety: bool,
                  switches: list[str] | None = None):
-        self.design, self.flags, self.opts, self.switches = design, flags, opts, switches
+        self.design, self.flags, self.opts, self.switches = model.design, model.flags, opts, switches
         self.workdir = Path(tempfile.mkdtemp(prefix="stork-"))
         try:
-            self._build(safety)
+            self._build(model, safety)
         except BaseException:
             self.close()
             raise
 
-    def _build(self, safety: bool) -> None:
-        hook = switch_hook(self.switches) if self.switches is not None else ""
+    def _build(self, model: _Model, safety: bool) -> None:
+        claimed = "STORK_LIVENESS" in self.flags
+        hook = switch_hook(self.switches, claimed) if self.switches is not None else ""
         root = pancache.cache_root() if self.opts.cache else None
-        text = preprocess(self.design, self.flags)     # None: cpp fails, spin -a says why
         name = None
-        if root and text is not None:
+        if model.text is not None:                       # for counterexample's spin -t
+            (self.workdir / self.design.name).write_text(model.text, encoding="utf-8",
+                                                         errors="surrogateescape")
+        if root and model.text is not None:
             cmd = compile_command(self.opts, safety, "stork_pan.c" if hook else "pan.c")
-            name = pancache.key(text, self.flags, cmd, hook)
+            name = pancache.key(model.text, self.flags, cmd, hook)
             if pancache.restore(root, name, self.workdir):
                 return
-        generate(self.design, self.workdir, self.flags, text)
-        compile_pan(self.workdir, self.opts, safety, self.switches)
+        for f in model.generated().glob("pan.[bchmpt]"):
+            shutil.copyfile(f, self.workdir / f.name)
+        compile_pan(self.workdir, self.opts, safety, self.switches, claimed)
         if root and name:
             pancache.store(root, name, self.workdir)
 
@@ -441,11 +482,15 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
     out = VerifyResult(design, defines, bounds)
     design_files = sources(design)
     switchable = [p for p in props if p.kind in ("assertion", "design")]
-    base = ["STORK_VERIFY"] + defines + HOSTS[host] + host_off   # design.expanded's cpp, first
+    # One model for both pans: the safety pan compiles its claims out, the claims' pan
+    # switches every switchable property off at run time (it looks at the claims alone).
+    base = [VERIFY_FLAGS[0], *defines, *HOSTS[host], *host_off, VERIFY_FLAGS[1]]   # design.expanded's
+    model = _Model(design, base)
+    all_off = [p.name for p in switchable]
 
     def violation(prop: Property, res: PanResult, pan: _Pan, claim: str | None) -> PropertyResult:
-        text = counterexample(design, pan.workdir, pan.flags, res.trail, prop, res.error_line,
-                              bounds, claim)
+        text = counterexample(design, pan.workdir, res.trail, prop, res.error_line,
+                              bounds, claim, {SWITCH_ENV: ",".join(all_off)} if claim else None)
         return PropertyResult(prop, VIOLATED, res.states, res.depth, res.seconds,
                               res.memory_mb, res.error_line, text,
                               _keep(res.trail, out_dir, design, prop, text))
@@ -477,17 +522,16 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
     remaining = [p for p in selected if p.kind in ("assertion", "design", "progress")]
     progress_pending = [p for p in remaining if p.kind == "progress"]
     claims = [p for p in selected if p.kind in ("LTL", DESIGN_LTL)]
-    claim_flags = base + [f"STORK_OFF_{p.name}" for p in switchable] + ["STORK_LIVENESS"]
     safety_pan = None
     replays = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stork-replay")
     builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stork-build")
     # The claims' pan is built while the safety searches run (it is needed unless terminates
     # is found deadlocking and nothing else is a claim: then it is built for nothing).
-    claim_pan = builder.submit(_Pan, design, claim_flags, opts, False) \
+    claim_pan = builder.submit(_Pan, model, opts, False, all_off) \
         if claims or progress_pending else None
     try:
         if remaining:
-            safety_pan = _Pan(design, base, opts, safety=True, switches=[p.name for p in switchable])
+            safety_pan = _Pan(model, opts, safety=True, switches=all_off)
         found: list[PropertyResult | Future] = []
         while remaining:
             off = [p.name for p in switchable if p not in remaining]
@@ -516,10 +560,10 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
             claim_pan = None
             if pan.opts != opts:                   # a slow safety search: gcc -O2 pays
                 pan.close()
-                pan = _Pan(design, claim_flags, opts, safety=False)
+                pan = _Pan(model, opts, safety=False, switches=all_off)
             try:
                 for prop in claims:
-                    res = pan.run(["-a", "-f", "-N", prop.name], budget)
+                    res = pan.run(["-a", "-f", "-N", prop.name], budget, all_off)
                     if res.errors:
                         _attribute(res.error_line, [prop])
                         found.append(violation(prop, res, pan, prop.name))
@@ -540,7 +584,7 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
                     trail = safety_pan.workdir / f"{design.name}{n}.trail"
                     if len(r.others) >= more or not trail.exists():
                         break
-                    text = counterexample(design, safety_pan.workdir, safety_pan.flags, trail,
+                    text = counterexample(design, safety_pan.workdir, trail,
                                           r.prop, "", bounds, None)
                     if shape(text) not in seen:
                         seen.add(shape(text))
@@ -552,6 +596,7 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
             claim_pan.result().close()             # built, and not needed or not reached
         if safety_pan is not None:
             safety_pan.close()
+        model.close()
 
     order = {p.name: i for i, p in enumerate(props)}
     out.results.sort(key=lambda r: order[r.prop.name])

@@ -32,13 +32,19 @@ def cache(tmp_path: Path, monkeypatch) -> Path:
 
 
 def _counting_compiles(monkeypatch) -> list[bool]:
-    calls: list[bool] = []
-    real = verify_mod.compile_pan
+    """Each compile's `safety`; each spin -a as the string "spin -a"."""
+    calls: list = []
+    real, real_generate = verify_mod.compile_pan, verify_mod.generate
 
-    def counted(workdir, opts, safety, switches=None):
+    def counted(workdir, opts, safety, *rest):
         calls.append(safety)
-        real(workdir, opts, safety, switches)
+        real(workdir, opts, safety, *rest)
+
+    def generated(*args):
+        calls.append("spin -a")
+        real_generate(*args)
     monkeypatch.setattr(verify_mod, "compile_pan", counted)
+    monkeypatch.setattr(verify_mod, "generate", generated)
     return calls
 
 
@@ -53,7 +59,8 @@ def test_one_safety_compile_for_every_violated_property(monkeypatch, cache: Path
     res = verify_mod.verify(shipped.path, shipped.defines)
     violated = [r.prop.name for r in res.results if r.verdict == "VIOLATED"]
     assert len(violated) == 4, violated                  # four safety searches, one after another
-    assert sorted(calls) == [False, True]                # one safety pan, one for the claims
+    # one spin -a, and its pan.c compiled twice: the safety pan and the claims' pan
+    assert sorted(calls, key=str) == [False, True, "spin -a"]
     assert not cache.exists()
 
 
@@ -71,8 +78,9 @@ def test_masked_violations_are_each_found(monkeypatch, cache: Path) -> None:
 
 def test_a_switch_the_pan_does_not_have_is_incomplete(tmp_path: Path) -> None:
     opts = PanOptions(cache=False)
-    pan = verify_mod._Pan(DESIGNS_DIR / "double_free.pml", ["STORK_VERIFY"], opts, safety=True,
-                          switches=["no_double_free"])
+    model = verify_mod._Model(DESIGNS_DIR / "double_free.pml", ["STORK_VERIFY"])
+    pan = verify_mod._Pan(model, opts, safety=True, switches=["no_double_free"])
+    model.close()
     try:
         budget = verify_mod._Budget(60)
         assert pan.run(["-E"], budget, []).errors == 1
@@ -99,11 +107,11 @@ def test_cached_pans_give_the_same_results_without_compiling(monkeypatch, cache:
     # anything that changes the model or the compile is another entry
     verify_mod.verify(design, ["NTHREADS=2"])
     verify_mod.verify(design, [], opts=PanOptions(compiler="gcc"))
-    assert len(list(cache.iterdir())) == 6 and len(calls) == 4
+    assert len(list(cache.iterdir())) == 6 and len(calls) == 6       # each: one spin -a, two compiles
     # --no-cache compiles
     calls.clear()
     verify_mod.verify(design, [], opts=PanOptions(cache=False))
-    assert sorted(calls) == [False, True]
+    assert sorted(calls, key=str) == [False, True, "spin -a"]
 
 
 def test_a_changed_include_is_another_entry(tmp_path: Path, cache: Path) -> None:
