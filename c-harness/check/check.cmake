@@ -96,11 +96,11 @@ add_custom_target(bench_audit COMMAND stork-bench-audit 1 DEPENDS stork-bench-au
 install(FILES $<TARGET_FILE:stork-check_asan> DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/stork/asan)
 
 # The checks that the runtime's answers conform to the contract are live: the same audit program
-# built on a deliberately wrong runtime (tests/bad_impls/never_busy.c: SUCCESS instead of BUSY)
+# built on a deliberately wrong runtime (testdata/bad_impls/never_busy.c: SUCCESS instead of BUSY)
 # must stop with an internal error (conformance/tests/test_audit.py).
 list(REMOVE_ITEM CHECK_SOURCES ${H}/impl/reference/reference.c)
 add_executable(audit-never-busy ${H}/check/scenarios/persistent_busy_handled.c ${CHECK_SOURCES}
-               ${H}/tests/bad_impls/never_busy.c)
+               ${STORK_TESTDATA}/bad_impls/never_busy.c)
 target_include_directories(audit-never-busy PRIVATE ${H}/check/include ${H}/include ${H}/check
                            ${H}/replay)
 target_compile_definitions(audit-never-busy PRIVATE _GNU_SOURCE)

@@ -3,7 +3,7 @@
  * stork/impl_abi.h alone.  Build and test:
  *
  *   cc -shared -fPIC -I<stork>/c-harness/include -o minimal.so minimal_impl.c
- *   stork replay --impl ./minimal.so <stork>/c-harness/tests/traces
+ *   stork replay --impl ./minimal.so <stork>/testdata/traces
  *
  * Simplifications (fine for replay, which calls from one OS thread): no lock, and at most
  * MAX_WORKERS workers per adapter life.  A handle is the address of a slot in the adapter;

@@ -2,14 +2,16 @@
 set(EXPECT ${H}/tests/expect.sh)
 set(R $<TARGET_FILE:stork-replay>)
 set(REF $<TARGET_FILE:stork-reference>)
-set(T ${STORK_TRACES})
+set(T ${STORK_TESTDATA}/traces)
+set(GOLDEN ${STORK_TESTDATA}/golden)
+set(MALFORMED ${STORK_TESTDATA}/malformed)
 
-# Deliberately wrong implementations (tests/bad_impls/*.c), built next to the tests.
+# Deliberately wrong implementations (testdata/bad_impls/*.c), built next to the tests.
 set(BAD_IMPLS never_busy runs_twice drops_requeue posts_while_running runs_inline leaks prints_summary
     busy_posts_again queue_freed_posts ntstatus_busy
     crash_on_bad hang_on_removal wrong_abi no_entry)
 foreach(b ${BAD_IMPLS})
-  add_library(bad_${b} MODULE ${H}/tests/bad_impls/${b}.c)
+  add_library(bad_${b} MODULE ${STORK_TESTDATA}/bad_impls/${b}.c)
   target_include_directories(bad_${b} PRIVATE ${H}/include)
   target_link_libraries(bad_${b} PRIVATE Threads::Threads)
   set_target_properties(bad_${b} PROPERTIES PREFIX "" LIBRARY_OUTPUT_DIRECTORY
@@ -19,9 +21,9 @@ endforeach()
 
 # The trace reader: golden files shared with the Python reader, plus replay-level rejections.
 add_test(NAME harness.parser.golden
-         COMMAND test_trace_parser ${STORK_GOLDEN}/valid ${STORK_GOLDEN}/invalid ${H}/tests/malformed)
+         COMMAND test_trace_parser ${GOLDEN}/valid ${GOLDEN}/invalid ${MALFORMED})
 add_test(NAME harness.parser.hand_written_traces_are_valid
-         COMMAND test_trace_parser ${T} ${H}/tests/malformed)
+         COMMAND test_trace_parser ${T} ${MALFORMED})
 
 # The reference passes every hand-written trace (and the shared valid golden files).
 add_test(NAME harness.replay.reference
@@ -32,9 +34,9 @@ add_test(NAME harness.replay.reference_one_per_child
 # Trace version 2: hex statuses.  A hex value equal to a STOR_STATUS is that status (the
 # reference passes, also from a pack); any other is compared exactly (the reference returns
 # SUCCESS, not it); a pack refuses a trace with one, at its line.
-set(V2 ${H}/tests/version2)
+set(V2 ${STORK_TESTDATA}/version2)
 add_test(NAME harness.parser.version2_valid
-         COMMAND test_trace_parser ${V2} ${H}/tests/malformed)
+         COMMAND test_trace_parser ${V2} ${MALFORMED})
 add_test(NAME harness.replay.version2_hex_named
          COMMAND ${EXPECT} 0 "^1 passed, 0 failed$" -- ${R} --impl ${REF} ${V2}/hex_named.trace)
 add_test(NAME harness.replay.version2_hex_unnamed
@@ -100,15 +102,15 @@ add_test(NAME harness.replay.hang_isolated
 # Bad input: exit 2 with one line naming the problem.
 add_test(NAME harness.replay.malformed_trace
          COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
-                 -- ${R} --impl ${REF} ${H}/tests/malformed/bad_status.trace)
+                 -- ${R} --impl ${REF} ${MALFORMED}/bad_status.trace)
 # Traces are read a batch at a time: a malformed one in a later batch still means exit 2, and
 # it is reported in preference to a bad library (the traces are the first thing checked).
 add_test(NAME harness.replay.malformed_trace_in_a_later_batch
          COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
-                 -- ${R} --batch 2 --impl ${REF} ${T} ${H}/tests/malformed/bad_status.trace)
+                 -- ${R} --batch 2 --impl ${REF} ${T} ${MALFORMED}/bad_status.trace)
 add_test(NAME harness.replay.malformed_trace_before_bad_library
          COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
-                 -- ${R} --impl /nonexistent/x.so ${T} ${H}/tests/malformed/bad_status.trace)
+                 -- ${R} --impl /nonexistent/x.so ${T} ${MALFORMED}/bad_status.trace)
 add_test(NAME harness.replay.missing_library
          COMMAND ${EXPECT} 2 "^stork-replay: cannot load /nonexistent/x.so: no such readable file$"
                  -- ${R} --impl /nonexistent/x.so ${T})
@@ -125,13 +127,13 @@ add_test(NAME harness.replay.no_traces
 set(RA $<TARGET_FILE:stork-replay_asan>)
 set(REFA $<TARGET_FILE:stork-reference_asan>)
 add_test(NAME harness.asan.parser.golden
-         COMMAND test_trace_parser_asan ${STORK_GOLDEN}/valid ${STORK_GOLDEN}/invalid ${H}/tests/malformed)
+         COMMAND test_trace_parser_asan ${GOLDEN}/valid ${GOLDEN}/invalid ${MALFORMED})
 add_test(NAME harness.asan.replay.reference
          COMMAND ${EXPECT} 0 "^13 passed, 0 failed$" -- ${RA} --impl ${REFA} ${T})
 add_test(NAME harness.asan.replay.reference_golden_valid
          COMMAND ${EXPECT} 0 "passed, 0 failed$" -- ${RA} --batch 1 --impl ${REFA}
-                 ${STORK_GOLDEN}/valid/oneshot_free_in_callback.trace ${STORK_GOLDEN}/valid/loop_cycle.trace
-                 ${STORK_GOLDEN}/valid/whitespace_crlf.trace ${STORK_GOLDEN}/valid/meta_and_removal.trace)
+                 ${GOLDEN}/valid/oneshot_free_in_callback.trace ${GOLDEN}/valid/loop_cycle.trace
+                 ${GOLDEN}/valid/whitespace_crlf.trace ${GOLDEN}/valid/meta_and_removal.trace)
 add_test(NAME harness.asan.replay.wrong_impls
          COMMAND ${EXPECT} 1 "oneshot_free_in_callback.trace:8: return sys0 w1" "^0 passed, 1 failed$"
                  -- ${RA} --impl ${BAD_runs_twice} ${T}/oneshot_free_in_callback.trace)
@@ -149,7 +151,7 @@ add_test(NAME harness.asan.replay.record_failures
                  -- ${RA} --impl ${BAD_never_busy} --record ${CMAKE_CURRENT_BINARY_DIR}/asan-record-bad ${T})
 add_test(NAME harness.asan.replay.malformed_trace
          COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
-                 -- ${RA} --impl ${REFA} ${H}/tests/malformed/bad_status.trace)
+                 -- ${RA} --impl ${REFA} ${MALFORMED}/bad_status.trace)
 
 # The example, built with exactly the one line the README gives, passes the traces via `stork`.
 add_test(NAME harness.example.minimal_impl
@@ -182,7 +184,7 @@ set_tests_properties(harness.tsan.live.catches_unlocked_impl PROPERTIES ENVIRONM
 
 # The fuzz corpus once through the fuzz target (no libFuzzer needed), under ASan+UBSan.
 add_test(NAME harness.fuzz.corpus COMMAND ${EXPECT} 0 "corpus inputs run"
-         -- $<TARGET_FILE:fuzz_run_corpus_asan> ${H}/fuzz/corpus)
+         -- $<TARGET_FILE:fuzz_run_corpus_asan> ${STORK_TESTDATA}/fuzz/trace)
 
 # The benchmark keeps working: a small run, whose baseline must first catch three wrong
 # variants of the reference (else it exits 1) and whose replay must pass every trace.
@@ -195,4 +197,4 @@ add_test(NAME harness.bench.smoke
 # The pack fuzz corpus once through its target (the pack reader, then the replay against the
 # reference of every trace that passes its checks), under ASan+UBSan.
 add_test(NAME harness.fuzz.pack_corpus COMMAND ${EXPECT} 0 "corpus inputs run"
-         -- $<TARGET_FILE:fuzz_pack_run_corpus_asan> ${H}/fuzz/pack-corpus)
+         -- $<TARGET_FILE:fuzz_pack_run_corpus_asan> ${STORK_TESTDATA}/fuzz/pack)

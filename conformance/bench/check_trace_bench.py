@@ -20,12 +20,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stork.check_trace import CONFORMS, check, check_all  # noqa: E402
-from stork.paths import ROOT  # noqa: E402
+from stork.paths import in_testdata  # noqa: E402
 
 
 def repository_traces() -> list[str]:
-    dirs = [ROOT / "conformance" / "golden" / "valid", ROOT / "conformance" / "golden" / "rejected",
-            ROOT / "c-harness" / "tests" / "traces"]
+    dirs = [in_testdata("golden", "valid"), in_testdata("golden", "rejected"), in_testdata("traces")]
     return [str(p) for d in dirs for p in sorted(d.glob("*.trace"))]
 
 

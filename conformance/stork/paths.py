@@ -15,3 +15,17 @@ def libexec_dir() -> Path:
     if env:
         return Path(env)
     return ROOT / "build" / "c-harness"
+
+
+TESTDATA = ROOT / "testdata"
+
+
+def in_testdata(*parts: str) -> Path:
+    """A file or folder under testdata/ (the tests' inputs, testdata/README.md); a missing one,
+    or an empty folder, raises at once, so a test fails instead of running on nothing."""
+    p = TESTDATA.joinpath(*parts)
+    if not p.exists():
+        raise FileNotFoundError(f"test data missing: {p}")
+    if p.is_dir() and not any(p.iterdir()):
+        raise FileNotFoundError(f"test data folder is empty: {p}")
+    return p

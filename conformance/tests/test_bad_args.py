@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from stork.paths import in_testdata
 
 TRACES = ROOT / "conformance" / "traces"
-OK_TRACE = ROOT / "conformance" / "golden" / "valid" / "allowed_sets.trace"
+OK_TRACE = in_testdata("golden", "valid", "allowed_sets.trace")
 LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
 needs_harness = pytest.mark.skipif(not (LIBEXEC / "stork-replay").exists(),
                                    reason="C harness not built (stork-replay missing)")

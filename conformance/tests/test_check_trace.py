@@ -15,9 +15,10 @@ from conftest import ROOT
 from stork import allowed, expect, lifecycle, trace
 from stork import check_trace as ct
 from stork import spin
+from stork.paths import in_testdata
 
-GOLDEN = ROOT / "conformance" / "golden"
-HARNESS_TRACES = ROOT / "c-harness" / "tests" / "traces"
+GOLDEN = in_testdata("golden")
+HARNESS_TRACES = in_testdata("traces")
 SPEC = ROOT / "spec" / "trace-format.md"
 
 # A liveness counterexample kept with the valid traces because it is well-formed: the model
@@ -300,7 +301,7 @@ def test_a_loop_check_shows_the_cycle_it_followed() -> None:
 
 def test_hex_statuses_version_2() -> None:
     """A hex STOR_STATUS value is that status; any other value is one no rule allows."""
-    v2 = ROOT / "c-harness" / "tests" / "version2"
+    v2 = in_testdata("version2")
     assert ct.check(str(v2 / "hex_named.trace")).verdict == ct.CONFORMS
     r = ct.check(str(v2 / "hex_unnamed.trace"))
     assert r.verdict == ct.REJECTED and r.failure is not None and r.failure.line == 3

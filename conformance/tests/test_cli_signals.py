@@ -13,11 +13,12 @@ import pytest
 
 from conftest import CONFORMANCE, ROOT, stork_command
 from stork import cli, exitcodes
+from stork.paths import in_testdata
 
 TRACES = ROOT / "conformance" / "traces"
 # A design whose pan never ends (embedded C that loops): verify is surely still running when
 # the signal comes, however fast the compiler (tcc verifies a shipped design in 0.3 s).
-DESIGN = ROOT / "conformance" / "tests" / "adversarial" / "incomplete_c_code_loop.pml"
+DESIGN = in_testdata("adversarial_designs", "incomplete_c_code_loop.pml")
 LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
 
 

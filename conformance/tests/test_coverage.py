@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from stork import coverage, trace
+from stork.paths import in_testdata
 
 ONE_SHOT = """stork-trace 1
 call dpc DISPATCH init -> SUCCESS w1
@@ -76,7 +77,7 @@ def test_coverage_command_measures_the_transitions_family(stork) -> None:
     r = stork("coverage", str(goals), "--transitions", "2")
     assert r.returncode == 0, r.stderr
     assert re.search(r"transitions \(k=2\)\s+3548 / 3548", r.stdout), r.stdout
-    hand = root / "c-harness" / "tests" / "survivors"
+    hand = in_testdata("survivors")
     r = stork("coverage", str(hand), "--transitions", "2", "--unmet")
     assert r.returncode == 0, r.stderr
     assert "unmet: tr:" in r.stdout and "transitions (k=2)" in r.stdout

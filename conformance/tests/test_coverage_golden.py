@@ -1,6 +1,6 @@
 """The coverage classifier gives the results it gave before it was made linear.
 
-tests/data/coverage_golden.json was written by the classifier as it was at commit 7d03d03
+testdata/coverage_golden.json was written by the classifier as it was at commit 7d03d03
 (quadratic: `seq.count("start")` at every start, a scan of every worker and every running
 thread at every event), with `python3 tests/test_coverage_golden.py --write`: for every trace
 of the repository, the goals it meets and a digest of every step of its walk; for the whole
@@ -24,18 +24,19 @@ sys.path.insert(0, str(CONFORMANCE / "bench"))
 from coverage_bench import big_trace  # noqa: E402
 from stork import lifecycle  # noqa: E402
 from stork.coverage import goals_of, measure  # noqa: E402
+from stork.paths import in_testdata  # noqa: E402
 from stork.trace import TraceError, load, parse  # noqa: E402
 
-GOLDEN = Path(__file__).parent / "data" / "coverage_golden.json"
-FOLDERS = ("conformance/traces", "conformance/golden/valid", "conformance/golden/rejected",
-           "c-harness/tests/traces")
+GOLDEN = in_testdata("coverage_golden.json")
+FOLDERS = (ROOT / "conformance" / "traces", in_testdata("golden", "valid"), in_testdata("golden", "rejected"),
+           in_testdata("traces"))
 # (size in bytes, seed, system threads, share of initialisations)
 LARGE = [(300_000, 1, 4, 0.06), (300_000, 2, 2, 0.06), (200_000, 3, 64, 0.06),
          (200_000, 4, 4, 0.5), (100_000, 5, 1, 0.02)]
 
 
 def repository_traces() -> list[Path]:
-    return [p for d in FOLDERS for p in sorted((ROOT / d).rglob("*.trace"))]
+    return [p for d in FOLDERS for p in sorted(d.rglob("*.trace"))]
 
 
 def walk_digest(trace) -> str:

@@ -12,10 +12,10 @@ from stork.design import DesignError, read_header
 
 ROOT = Path(__file__).resolve().parents[2]
 KIND_FILES = {
-    "design": ["model/designs/*.pml", "conformance/tests/adversarial/*.pml"],
+    "design": ["model/designs/*.pml", "testdata/adversarial_designs/*.pml"],
     "scenario": ["c-harness/check/scenarios/*.c", "c-harness/check/scenarios/adversarial/*.c"],
-    "trace": ["conformance/golden/rejected/*.trace"],
-    "sidecar": ["conformance/golden/invalid/*.expect", "c-harness/tests/malformed/*.expect"],
+    "trace": ["testdata/golden/rejected/*.trace"],
+    "sidecar": ["testdata/golden/invalid/*.expect", "testdata/malformed/*.expect"],
 }
 
 

@@ -8,9 +8,10 @@ import json
 import pytest
 
 from conftest import ROOT
+from stork.paths import in_testdata
 
 TRACES = ROOT / "conformance" / "traces"
-REJECTED = sorted((ROOT / "conformance" / "golden" / "rejected").glob("*.trace"))[0]
+REJECTED = sorted(in_testdata("golden", "rejected").glob("*.trace"))[0]
 DESIGN = ROOT / "model" / "designs" / "oneshot_free_in_callback.pml"
 
 

@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 
 from stork import mutate
+from stork.paths import in_testdata
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "conformance" / "traces"
 LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
 REFERENCE_C = ROOT / "c-harness" / "impl" / "reference" / "reference.c"
 CATALOG = ROOT / "c-harness" / "impl" / "mutants" / "mutants.txt"
-SURVIVOR_TRACES = ROOT / "c-harness" / "tests" / "survivors"
+SURVIVOR_TRACES = in_testdata("survivors")
 
 pytestmark = pytest.mark.skipif(not (LIBEXEC / "mutants" / "mutants.txt").exists(),
                                 reason="C harness not built (mutants missing)")
@@ -75,8 +76,8 @@ def test_table_reports_both_parts(stork) -> None:
 def test_weak_corpus_lets_mutants_survive_exit_1(stork, tmp_path: Path) -> None:
     for sub in ("goals", "random"):
         (tmp_path / sub).mkdir()
-    shutil.copy(ROOT / "c-harness" / "tests" / "traces" / "init_statuses.trace", tmp_path / "goals")
-    shutil.copy(ROOT / "c-harness" / "tests" / "traces" / "init_statuses.trace", tmp_path / "random")
+    shutil.copy(in_testdata("traces") / "init_statuses.trace", tmp_path / "goals")
+    shutil.copy(in_testdata("traces") / "init_statuses.trace", tmp_path / "random")
     r = stork("mutate", str(tmp_path))
     assert r.returncode == 1
     assert "SURVIVED: 1 busy-not-reported" in r.stdout
@@ -85,10 +86,10 @@ def test_weak_corpus_lets_mutants_survive_exit_1(stork, tmp_path: Path) -> None:
 def test_reference_failing_a_trace_is_exit_1(stork, tmp_path: Path) -> None:
     for sub in ("goals", "random"):
         (tmp_path / sub).mkdir()
-    wrong = (ROOT / "c-harness" / "tests" / "traces" / "queue_statuses.trace").read_text()
+    wrong = (in_testdata("traces") / "queue_statuses.trace").read_text()
     wrong = wrong.replace("-> BUSY", "-> SUCCESS", 1)
     (tmp_path / "goals" / "wrong.trace").write_text(wrong)
-    shutil.copy(ROOT / "c-harness" / "tests" / "traces" / "init_statuses.trace", tmp_path / "random")
+    shutil.copy(in_testdata("traces") / "init_statuses.trace", tmp_path / "random")
     r = stork("mutate", str(tmp_path))
     assert r.returncode == 1
     assert "the reference fails 1 trace(s) of goals" in r.stdout

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from stork.paths import in_testdata
+
 ROOT = Path(__file__).resolve().parents[2]
-HAND = ROOT / "c-harness" / "tests" / "traces"
+HAND = in_testdata("traces")
 CORPUS = ROOT / "conformance" / "traces"
-MALFORMED = ROOT / "c-harness" / "tests" / "malformed"
+MALFORMED = in_testdata("malformed")
 LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
 REPLAY = LIBEXEC / "stork-replay"
 REFERENCE = LIBEXEC / "stork-reference.so"

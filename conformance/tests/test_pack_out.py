@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from stork.paths import in_testdata
+
 ROOT = Path(__file__).resolve().parents[2]
-HAND = ROOT / "c-harness" / "tests" / "traces"
+HAND = in_testdata("traces")
 LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
 PROGRAMS = [LIBEXEC / "stork-replay", LIBEXEC / "asan" / "stork-replay_asan"]
 

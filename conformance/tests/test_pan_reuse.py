@@ -16,11 +16,11 @@ from conftest import ROOT
 
 from stork import pancache
 from stork import verify as verify_mod
-from stork.paths import DESIGNS_DIR
+from stork.paths import DESIGNS_DIR, in_testdata
 from stork.spin import PanOptions
 from stork.suite import shipped_designs
 
-MASKED = ROOT / "conformance" / "tests" / "adversarial" / "violation_masked_by_an_earlier_one.pml"
+MASKED = in_testdata("adversarial_designs", "violation_masked_by_an_earlier_one.pml")
 
 
 @pytest.fixture

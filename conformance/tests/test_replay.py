@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from stork.paths import in_testdata
+
 ROOT = Path(__file__).resolve().parents[2]
-TRACES = ROOT / "c-harness" / "tests" / "traces"
-GOLDEN_INVALID = ROOT / "conformance" / "golden" / "invalid"
+TRACES = in_testdata("traces")
+GOLDEN_INVALID = in_testdata("golden", "invalid")
 LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
 
 pytestmark = pytest.mark.skipif(not (LIBEXEC / "stork-replay").exists(),
@@ -96,7 +98,7 @@ def test_bad_timeout_is_bad_input(stork) -> None:
 
 # ---- reports that teach (issue 13) ----
 
-REPORTS = ROOT / "c-harness" / "tests" / "reports"
+REPORTS = in_testdata("reports")
 
 
 def test_every_mismatch_names_its_rule(stork) -> None:

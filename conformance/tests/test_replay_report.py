@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from stork.paths import in_testdata
 from test_sarif import check_structure
 from test_show_report import SVG, _ink, _render
 
 LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
 # twelve goal traces of an earlier corpus, kept still so the traces named below stay
-GOALS = "conformance/tests/data/replay_report"
+GOALS = in_testdata("replay_report").relative_to(ROOT).as_posix()
 BUSY_NOT_REPORTED = LIBEXEC / "mutants" / "stork-mutant-1.so"      # WI-Q2 (mutants.txt)
 TRACES = sorted((ROOT / GOALS).glob("*.trace"))
 # the goal traces in which a queue answers BUSY alone: the ones this mutant fails

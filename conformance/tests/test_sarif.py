@@ -9,6 +9,7 @@ from pathlib import Path
 from conftest import ROOT
 from stork import sarif
 from stork.properties import contract_rule_ids
+from stork.paths import in_testdata
 
 MODEL_FILES = {"model/storport.pml", "model/contract.pml", "model/lifecycle.pml"}
 
@@ -108,7 +109,7 @@ def test_sarif_where_it_cannot_be_written_is_bad_input(stork, tmp_path: Path) ->
     for target in (tmp_path, tmp_path / "no" / "such" / "x.sarif", Path("/proc/stork.sarif")):
         r = stork("verify", "model/designs/double_free.pml", "--sarif", str(target))
         assert r.returncode == 2 and "--sarif" in r.stderr and "Traceback" not in r.stderr
-    r = stork("check-trace", "conformance/golden/valid/oneshot_free_in_callback.trace",
+    r = stork("check-trace", str(in_testdata("golden", "valid", "oneshot_free_in_callback.trace")),
               "--sarif", "/proc/stork.sarif")
     assert r.returncode == 2 and "stork check-trace: --sarif /proc/stork.sarif: cannot write it" in r.stderr
 
@@ -124,7 +125,7 @@ def test_gcc_format_lines_match_the_problem_matcher(stork) -> None:
         m = pattern.match(ln)
         assert m, ln
         assert m.group(1) == "model/designs/spcnvme_fixed.pml" and m.group(4) == "error"
-    r = stork("verify", "conformance/tests/adversarial/vacuous_routine_never_run.pml", "--format", "gcc")
+    r = stork("verify", str(in_testdata("adversarial_designs", "vacuous_routine_never_run.pml")), "--format", "gcc")
     assert r.returncode == 5
     assert all(pattern.match(ln).group(4) == "warning" for ln in r.stdout.splitlines())
 
@@ -169,8 +170,8 @@ def test_audit_findings_as_sarif_at_the_miniports_lines(stork, tmp_path: Path) -
 
 def test_check_trace_verdicts_as_sarif_at_the_traces_lines(stork, tmp_path: Path) -> None:
     out = tmp_path / "ct.sarif"
-    golden = ROOT / "conformance" / "golden" / "rejected" / "double_free_answered_success.trace"
-    r = stork("check-trace", str(golden), "conformance/golden/valid/fail_alloc_bad_handle.trace",
+    golden = in_testdata("golden", "rejected", "double_free_answered_success.trace")
+    r = stork("check-trace", str(golden), str(in_testdata("golden", "valid", "fail_alloc_bad_handle.trace")),
               "--sarif", str(out))
     assert r.returncode == 1, r.stdout + r.stderr
     doc = json.loads(out.read_text())
@@ -180,7 +181,7 @@ def test_check_trace_verdicts_as_sarif_at_the_traces_lines(stork, tmp_path: Path
     notes = [x for x in results if x["level"] == "note"]
     assert len(errors) == 1 and errors[0]["ruleId"].startswith("WI-")
     loc = errors[0]["locations"][0]["physicalLocation"]
-    assert loc["artifactLocation"]["uri"] == "conformance/golden/rejected/double_free_answered_success.trace"
+    assert loc["artifactLocation"]["uri"] == golden.relative_to(ROOT).as_posix()
     assert {x["ruleId"] for x in notes} == {"WI-M2", "WI-M3", "WI-M7"}   # the miniport's, noted
 
 

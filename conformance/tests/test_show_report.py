@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from stork.paths import in_testdata
 
 SVG = "{http://www.w3.org/2000/svg}"
-TWO_THREADS = "conformance/golden/valid/two_threads_interleaved.trace"
+TWO_THREADS = in_testdata("golden", "valid", "two_threads_interleaved.trace").relative_to(ROOT).as_posix()
 
 
 @pytest.fixture(scope="module")

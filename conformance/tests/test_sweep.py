@@ -3,9 +3,9 @@ changed on the way (spec/environment.md: bounds that say what they cover)."""
 
 from __future__ import annotations
 
-from conftest import ROOT
+from stork.paths import in_testdata
 
-SECOND_CALLER = str(ROOT / "conformance" / "tests" / "data" / "sweep_second_caller.pml")
+SECOND_CALLER = str(in_testdata("sweep_second_caller.pml"))
 
 
 def test_a_defect_only_a_second_caller_shows_is_found_and_named(stork) -> None:

@@ -11,9 +11,10 @@ import pytest
 from stork import trace as tracefmt
 from stork import transitions as tr
 from stork.spin import PanOptions
+from stork.paths import in_testdata
 
 ROOT = Path(__file__).resolve().parents[2]
-HAND = ROOT / "c-harness" / "tests" / "survivors"
+HAND = in_testdata("survivors")
 SHIPPED = ROOT / "conformance" / "traces"
 
 

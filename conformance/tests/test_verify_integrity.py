@@ -14,8 +14,9 @@ import pytest
 
 from conftest import CONFORMANCE, ROOT, stork_command
 from stork.design import read_header
+from stork.paths import in_testdata
 
-ADVERSARIAL = Path(__file__).resolve().parent / "adversarial"
+ADVERSARIAL = in_testdata("adversarial_designs")
 STATUS = {"VIOLATED": 1, "refused": 2, "incomplete": 3, "vacuous": 5}
 
 
@@ -87,7 +88,7 @@ def test_holds_beside_a_livelock_says_what_it_covers(stork) -> None:
 
 def test_unreached_design_code_is_a_warning_with_file_and_line(stork) -> None:
     r = stork("verify", str(ADVERSARIAL / "vacuous_end_label_on_wait.pml"))
-    assert "warning: conformance/tests/adversarial/vacuous_end_label_on_wait.pml:30: " in r.stdout, r.stdout
+    assert "warning: testdata/adversarial_designs/vacuous_end_label_on_wait.pml:30: " in r.stdout, r.stdout
 
 
 @pytest.mark.parametrize("value", ["1e9", "nan", "inf", "-1", "0"])
