@@ -1,4 +1,8 @@
 # c-harness tests (ctest).  expect.sh checks an exit status and output patterns together.
+# Each case has one home: what `stork replay` prints for the reference, never_busy, a crash, a
+# hang and bad input (malformed trace, missing or refused library, no traces) is tested in
+# conformance/tests/test_replay.py and test_bad_args.py; here, what those do not: the other
+# wrong implementations, batches, packs, --record, version 2, the sanitizers, live mode.
 set(EXPECT ${H}/tests/expect.sh)
 set(R $<TARGET_FILE:stork-replay>)
 set(REF $<TARGET_FILE:stork-reference>)
@@ -25,9 +29,7 @@ add_test(NAME harness.parser.golden
 add_test(NAME harness.parser.hand_written_traces_are_valid
          COMMAND test_trace_parser ${T} ${MALFORMED})
 
-# The reference passes every hand-written trace (and the shared valid golden files).
-add_test(NAME harness.replay.reference
-         COMMAND ${EXPECT} 0 "^13 passed, 0 failed$" -- ${R} --impl ${REF} ${T})
+# The reference passes every hand-written trace, one child per trace too.
 add_test(NAME harness.replay.reference_one_per_child
          COMMAND ${EXPECT} 0 "^13 passed, 0 failed$" -- ${R} --batch 1 --impl ${REF} ${T})
 
@@ -64,10 +66,6 @@ add_test(NAME harness.record.named_statuses_stay_version1
                  ${R} ${REF} ${CMAKE_CURRENT_BINARY_DIR}/record-named ${RECQ})
 
 # Wrong implementations fail at the right line, with the right complaint.
-add_test(NAME harness.replay.never_busy
-         COMMAND ${EXPECT} 1 "queue_statuses.trace:11: call dpc DISPATCH queue w1 cb2 ctx2 -> BUSY"
-                 "expected BUSY, got SUCCESS" "^9 passed, 4 failed$"
-                 -- ${R} --impl ${BAD_never_busy} ${T})
 add_test(NAME harness.replay.runs_twice
          COMMAND ${EXPECT} 1 "oneshot_free_in_callback.trace:8: return sys0 w1"
                  "routine cb1 ran for .* on sys0 without a matching start"
@@ -88,39 +86,14 @@ add_test(NAME harness.replay.leaks
          COMMAND ${EXPECT} 1 "fail_alloc_bad_handle.trace:10: end" "1 block\\(s\\) from env->alloc not released"
                  -- ${R} --impl ${BAD_leaks} ${T}/fail_alloc_bad_handle.trace)
 
-# Crash and hang isolation: the culprit is named, the others still pass.
-add_test(NAME harness.replay.crash_isolated
-         COMMAND ${EXPECT} 1 "free_statuses.trace:6: call dpc DISPATCH free bad1 -> INVALID_PARAMETER"
-                 "the implementation was killed by signal 11" "^10 passed, 3 failed$"
-                 -- ${R} --impl ${BAD_crash_on_bad} ${T})
-add_test(NAME harness.replay.hang_isolated
-         COMMAND ${EXPECT} 1 "oneshot_free_in_callback.trace:9: remove begin"
-                 "the implementation was timed out after 1 s" "^2 passed, 1 failed$"
-                 -- ${R} --timeout 1 --impl ${BAD_hang_on_removal} ${T}/queue_statuses.trace
-                    ${T}/oneshot_free_in_callback.trace ${T}/free_statuses.trace)
-
-# Bad input: exit 2 with one line naming the problem.
-add_test(NAME harness.replay.malformed_trace
-         COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
-                 -- ${R} --impl ${REF} ${MALFORMED}/bad_status.trace)
-# Traces are read a batch at a time: a malformed one in a later batch still means exit 2, and
-# it is reported in preference to a bad library (the traces are the first thing checked).
+# Bad input: traces are read a batch at a time, so a malformed one in a later batch still means
+# exit 2, and it is reported in preference to a bad library (the traces are checked first).
 add_test(NAME harness.replay.malformed_trace_in_a_later_batch
          COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
                  -- ${R} --batch 2 --impl ${REF} ${T} ${MALFORMED}/bad_status.trace)
 add_test(NAME harness.replay.malformed_trace_before_bad_library
          COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
                  -- ${R} --impl /nonexistent/x.so ${T} ${MALFORMED}/bad_status.trace)
-add_test(NAME harness.replay.missing_library
-         COMMAND ${EXPECT} 2 "^stork-replay: cannot load /nonexistent/x.so: no such readable file$"
-                 -- ${R} --impl /nonexistent/x.so ${T})
-add_test(NAME harness.replay.no_entry_point
-         COMMAND ${EXPECT} 2 "does not export stork_impl_get\\(\\)" -- ${R} --impl ${BAD_no_entry} ${T})
-add_test(NAME harness.replay.wrong_abi
-         COMMAND ${EXPECT} 2 "implements stork ABI version 99; this harness needs version 1"
-                 -- ${R} --impl ${BAD_wrong_abi} ${T})
-add_test(NAME harness.replay.no_traces
-         COMMAND ${EXPECT} 2 "no trace files" -- ${R} --impl ${REF})
 
 # Under AddressSanitizer + UndefinedBehaviorSanitizer: the reader, the reference, the replay
 # (including its failure paths: abandoned callbacks, crashes, bad input).

@@ -82,7 +82,7 @@ def test_malformed_trace_exit_2_with_line(stork) -> None:
 def test_missing_library_exit_2(stork, tmp_path: Path) -> None:
     r = stork("replay", "--impl", str(tmp_path / "nope.so"), str(TRACES))
     assert r.returncode == 2
-    assert "cannot load" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert r.stderr == f"stork-replay: cannot load {tmp_path / 'nope.so'}: no such readable file\n"
 
 
 def test_library_without_entry_point_exit_2(stork) -> None:
@@ -139,6 +139,9 @@ def test_junit_crash_and_timeout_are_errors(stork, tmp_path: Path) -> None:
     junit = tmp_path / "crash.xml"
     r = stork("replay", "--impl", bad_impl("crash_on_bad"), str(TRACES), "--junit", str(junit))
     assert r.returncode == 1
+    # the culprit is named at its line, the others still pass
+    assert "free_statuses.trace:6: call dpc DISPATCH free bad1 -> INVALID_PARAMETER" in r.stdout
+    assert r.stdout.splitlines()[-1] == f"{N_TRACES - 3} passed, 3 failed"
     suite = ET.parse(junit).getroot()
     assert suite.get("failures") == "0" and suite.get("errors") == "3"
     errs = [tc.find("error") for tc in suite.iter("testcase") if tc.find("error") is not None]
@@ -156,6 +159,7 @@ def test_junit_written_when_library_is_refused(stork, tmp_path: Path) -> None:
     junit = tmp_path / "refused.xml"
     r = stork("replay", "--impl", bad_impl("wrong_abi"), str(TRACES), "--junit", str(junit))
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "implements stork ABI version 99; this harness needs version 1" in r.stderr
     suite = ET.parse(junit).getroot()
     assert suite.get("tests") == "1" and suite.get("errors") == "1"
     assert "ABI version 99" in suite.find("testcase").find("error").get("message")
