@@ -153,7 +153,7 @@ bool save_trace(const struct cli *c, const char *name, const struct found *f, co
 /* A finding's run, again: what it says, the worker's history (repeats compressed), the trace
  * and where --out wrote it. */
 struct shown {
-    char msg[400], key[800];
+    char msg[400];
     int worker;
     bool whole; /* a failed assertion is about the whole run so far, not one worker */
     char *trace, *hist;
@@ -166,39 +166,22 @@ static void shown_free(struct shown *s)
     free(s->hist);
 }
 
-/* The nth finding of run r that is f (rule, call site and kind, as explore.c tells them apart):
- * one schedule may show two workers leaking the same way at the same line. */
-static const struct finding *nth_of(const struct run *r, const struct found *f, int nth)
-{
-    for (int i = 0; i < r->nf; i++)
-        if (strcmp(r->f[i].rule, f->rule) == 0 && r->f[i].line == f->line &&
-            strcmp(r->f[i].file, f->file) == 0 && strcmp(r->f[i].why, f->why) == 0 && nth-- == 0)
-            return &r->f[i];
-    return NULL;
-}
-
-/* Re-run f's schedule and fill `s` from its nth match (the trace saved under --out if
- * `save`); false: said why.  NULL fi: no nth match (not an error when nth > 0). */
-static bool show(struct explorer *x, const struct cli *c, struct found *f, int nth, int number,
-                 bool save, struct shown *s, bool *none)
+/* Re-run f's schedule and fill `s` from its finding (the trace saved under --out if `save`);
+ * false: said why. */
+static bool show(struct explorer *x, const struct cli *c, struct found *f, int number, bool save,
+                 struct shown *s)
 {
     memset(s, 0, sizeof *s);
-    *none = false;
     watch_phase(PH_REPORT, number, f->seed);
     if (!run_schedule(x, &c->o, f->sched.pick, f->sched.len))
         return false;
-    const struct finding *fi = nth_of(x->run, f, nth);
-    if (!fi && nth > 0) {
-        *none = true;
-        return true;
-    }
+    const struct finding *fi = run_has(x->run, f);
     if (!fi) {
         fprintf(stderr, "stork-audit: internal: finding %s at %s:%d did not recur on its schedule\n",
                 f->rule, f->file, f->line);
         return false;
     }
     snprintf(s->msg, sizeof s->msg, "%s", fi->msg);
-    defect_key(x->run, fi, s->key, sizeof s->key);
     s->worker = fi->worker;
     s->whole = strcmp(f->rule, "STORK-ASSERT") == 0;
     char *hist = NULL;
@@ -228,8 +211,8 @@ static void json_run(FILE *json, const struct found *f, const struct shown *s)
     json_string(json, s->hist);
     fprintf(json, ", \"trace\": ");
     json_string(json, s->trace);
-    fprintf(json, ", \"found_by\": \"%s\", \"run\": %ld, \"seed\": %llu", f->pct ? "pct" : "exhaustive",
-            f->run, (unsigned long long)f->seed);
+    fprintf(json, ", \"found_by\": \"%s\", \"run\": %ld, \"seed\": %llu, \"shown_by\": %ld",
+            f->pct ? "pct" : "exhaustive", f->run, (unsigned long long)f->seed, f->shown);
     if (s->path[0]) {
         fprintf(json, ", \"out\": ");
         json_string(json, s->path);
@@ -246,7 +229,8 @@ static void json_cause(FILE *json, const struct found *f, const struct shown *s,
 }
 
 /* How a finding was found and minimised, its history and its trace, as text. */
-static void print_body(const struct found *f, const struct shown *s, long min_runs)
+static void print_body(const struct explore_result *res, const struct found *f,
+                       const struct shown *s, long min_runs)
 {
     if (s->whole)
         printf("  the run's events:\n");
@@ -260,6 +244,8 @@ static void print_body(const struct found *f, const struct shown *s, long min_ru
                f->run, (unsigned long long)f->seed, (unsigned long long)f->seed);
     else
         printf("  found by schedule %ld of the exhaustive search\n", f->run + 1);
+    printf("  shown by %ld of the %ld run(s) run to their end\n", f->shown,
+           res->schedules - res->pruned + res->pct_runs);
     int moved = 0;
     for (int i = 0; i < f->sched.len; i++)
         moved += f->sched.pick[i] != 0;
@@ -278,70 +264,24 @@ static void print_body(const struct found *f, const struct shown *s, long min_ru
         printf("  trace written to %s\n", s->path);
 }
 
-/* A finding as the report tells it: the nth finding matching res->f[found] in the run of its
- * schedule, and the defect it is one cause of (the index of that defect's first cause). */
-struct cause {
-    int found, nth, defect;
-};
-
-/* Every cause of every finding, each re-run, grouped by defect (defects.h); their number, or
- * -1 (said why). */
-static int gather_causes(struct explorer *x, const struct cli *c, struct explore_result *res,
-                         struct cause **out)
+/* The defect each finding is a cause of: the index of the first finding with its key
+ * (explore.c keeps one finding per defect and why). */
+static int defect_of(const struct explore_result *res, int i)
 {
-    int n = 0, cap = 0;
-    struct cause *cs = NULL;
-    char (*keys)[800] = NULL;
-    for (int i = 0; i < res->nf; i++)
-        for (int nth = 0;; nth++) {
-            struct shown s;
-            bool none;
-            bool ok = show(x, c, &res->f[i], nth, i, false, &s, &none);
-            if (ok && !none && n == cap) {
-                cap = cap ? cap * 2 : 16;
-                struct cause *m = realloc(cs, (size_t)cap * sizeof *cs);
-                char (*k)[800] = m ? realloc(keys, (size_t)cap * sizeof *keys) : NULL;
-                if (m)
-                    cs = m;
-                if (k)
-                    keys = k;
-                ok = m && k;
-            }
-            if (!ok || none) {
-                shown_free(&s);
-                if (ok)
-                    break;
-                free(cs);
-                free(keys);
-                return -1;
-            }
-            snprintf(keys[n], sizeof keys[n], "%s", s.key);
-            shown_free(&s);
-            int defect = n;
-            bool again = false; /* the same defect twice in one run: one cause */
-            for (int j = 0; j < n; j++)
-                if (strcmp(keys[j], keys[n]) == 0) {
-                    defect = cs[j].defect;
-                    again = again || cs[j].found == i;
-                }
-            if (!again)
-                cs[n++] = (struct cause){.found = i, .nth = nth, .defect = defect};
-        }
-    free(keys);
-    *out = cs;
-    return n;
+    int j = 0;
+    while (strcmp(res->f[j].key, res->f[i].key) != 0)
+        j++;
+    return j;
 }
 
-/* One defect, told by its causes (cs[first] the one it is reported by), each re-run and
+/* One defect, told by its causes (res->f[first] the one it is reported by), each re-run and
  * printed with its message, history and trace. */
 static bool report_defect(struct explorer *x, const struct cli *c, struct explore_result *res,
-                          const struct cause *cs, int ncs, const long *min_runs, int first,
-                          int number, FILE *json)
+                          const long *min_runs, int first, int number, FILE *json)
 {
-    struct found *f = &res->f[cs[first].found];
+    struct found *f = &res->f[first];
     struct shown s;
-    bool none;
-    if (!show(x, c, f, cs[first].nth, cs[first].found, true, &s, &none) || none) {
+    if (!show(x, c, f, first, true, &s)) {
         shown_free(&s);
         return false;
     }
@@ -352,7 +292,9 @@ static bool report_defect(struct explorer *x, const struct cli *c, struct explor
         json_string(json, f->why);
         fprintf(json, ", \"file\": ");
         json_string(json, f->file);
-        fprintf(json, ", \"line\": %d, \"fix\": ", f->line);
+        fprintf(json, ", \"line\": %d, \"defect\": ", f->line);
+        json_string(json, f->key);
+        fprintf(json, ", \"fix\": ");
         json_string(json, fix_for(f->rule));
         fprintf(json, ", ");
         json_run(json, f, &s);
@@ -361,21 +303,21 @@ static bool report_defect(struct explorer *x, const struct cli *c, struct explor
     } else {
         printf("\nFINDING %d: %s", number + 1, f->rule);
         const char *sep = " (";
-        for (int j = first; j < ncs; j++)
-            if (cs[j].defect == first && res->f[cs[j].found].why[0]) {
-                printf("%s%s", sep, res->f[cs[j].found].why);
+        for (int j = first; j < res->nf; j++)
+            if (defect_of(res, j) == first && res->f[j].why[0]) {
+                printf("%s%s", sep, res->f[j].why);
                 sep = "; ";
             }
         printf("%s at %s:%d\n  %s\n", sep[0] == ';' ? ")" : "", f->file, f->line, s.msg);
         printf("  fix: %s\n", fix_for(f->rule));
-        print_body(f, &s, min_runs[cs[first].found]);
+        print_body(res, f, &s, min_runs[first]);
     }
     shown_free(&s);
-    for (int j = first + 1; j < ncs; j++) {
-        if (cs[j].defect != first)
+    for (int j = first + 1; j < res->nf; j++) {
+        if (defect_of(res, j) != first)
             continue;
-        struct found *g = &res->f[cs[j].found];
-        if (!show(x, c, g, cs[j].nth, cs[j].found, true, &s, &none) || none) {
+        struct found *g = &res->f[j];
+        if (!show(x, c, g, j, true, &s)) {
             shown_free(&s);
             return false;
         }
@@ -384,7 +326,7 @@ static bool report_defect(struct explorer *x, const struct cli *c, struct explor
         else {
             printf("  the same defect, by another cause%s%s%s:\n  %s\n", g->why[0] ? " (" : "",
                    g->why, g->why[0] ? ")" : "", s.msg);
-            print_body(g, &s, min_runs[cs[j].found]);
+            print_body(res, g, &s, min_runs[j]);
         }
         shown_free(&s);
     }
@@ -469,19 +411,15 @@ int audit_command(struct explorer *x, struct cli *c)
                "schedule (a polling loop that never lets the others run: wait with "
                "STORK_WAIT_UNTIL); the search is incomplete\n", res.cut_runs, c->o.limits.max_steps);
     long *runs = calloc((size_t)res.nf + 1, sizeof *runs);
-    struct cause *cs = NULL;
     bool ok = runs != NULL;
     for (int i = 0; ok && i < res.nf; i++)
         runs[i] = minimise(x, &c->o, &res.f[i]);
-    int ncs = ok ? gather_causes(x, c, &res, &cs) : -1;
     int defects = 0;
-    ok = ncs >= 0;
-    for (int i = 0; ok && i < ncs; i++)
-        if (cs[i].defect == i)
-            ok = report_defect(x, c, &res, cs, ncs, runs, i, defects++, json);
+    for (int i = 0; ok && i < res.nf; i++)
+        if (defect_of(&res, i) == i)
+            ok = report_defect(x, c, &res, runs, i, defects++, json);
     free(runs);
     if (!ok) {
-        free(cs);
         explore_result_free(&res);
         return STORK_EXIT_BAD_INPUT;
     }
@@ -490,10 +428,10 @@ int audit_command(struct explorer *x, struct cli *c)
         printf("], \"exit_status\": %d}\n", rc);
     } else if (res.nf) {
         printf("\n%d finding(s):", defects);
-        for (int i = 0; i < ncs; i++) {
-            const struct found *f = &res.f[cs[i].found];
+        for (int i = 0; i < res.nf; i++) {
+            const struct found *f = &res.f[i];
             const char *base = strrchr(f->file, '/');
-            if (cs[i].defect == i)
+            if (defect_of(&res, i) == i)
                 printf(" %s (%s:%d)", f->rule, base ? base + 1 : f->file, f->line);
         }
         printf("\n");
@@ -502,7 +440,6 @@ int audit_command(struct explorer *x, struct cli *c)
     } else {
         printf("incomplete: no finding, but not every schedule was explored\n");
     }
-    free(cs);
     explore_result_free(&res);
     return rc;
 }

@@ -10,7 +10,7 @@ bool defect_per_worker(const char *rule)
     return strcmp(rule, "WI-M7") == 0 || strcmp(rule, "WI-M5") == 0;
 }
 
-/* Who initialised a worker: a routine by its name; any callback as one, since which system
+/* Who initialised a worker, for its turn: a routine; any callback as one, since which system
  * thread runs a callback is the schedule's choice. */
 static const char *initialiser(const struct run *r, const struct ev *e)
 {
@@ -23,11 +23,37 @@ static bool same_site(const struct ev *a, const struct ev *b)
     return a->line == b->line && (a->file == b->file || (a->file && b->file && strcmp(a->file, b->file) == 0));
 }
 
+static const char *base_name(const char *path)
+{
+    const char *s = path ? strrchr(path, '/') : NULL;
+    return s ? s + 1 : path ? path : "?";
+}
+
+/* Where the last handle of leaking worker w was lost (defects.h). */
+static void loss(const struct run *r, const struct finding *fi, const struct wrec *w, char *out,
+                 size_t size)
+{
+    if (strcmp(fi->rule, "WI-M5") == 0)
+        snprintf(out, size, "busy at %s:%d", base_name(w->busy_file), w->busy_line);
+    else if (w->overwritten_ev >= 0)
+        snprintf(out, size, "overwritten at %s:%d", base_name(r->ev[w->overwritten_ev].file),
+                 r->ev[w->overwritten_ev].line);
+    else if (w->queue_failed)
+        snprintf(out, size, "queue failed at %s:%d", base_name(w->fail_file), w->fail_line);
+    else if (w->runs)
+        snprintf(out, size, "callback queued at %s:%d returned", base_name(w->queue_file),
+                 w->queue_line);
+    else
+        snprintf(out, size, "never queued");
+}
+
 void defect_key(const struct run *r, const struct finding *fi, char *key, size_t size)
 {
-    int used = snprintf(key, size, "%s|%s:%d", fi->rule, fi->file, fi->line);
-    if (!defect_per_worker(fi->rule) || fi->worker < 0 || used < 0 || (size_t)used >= size)
+    int used = snprintf(key, size, "%s|%s:%d", fi->rule, base_name(fi->file), fi->line);
+    if (!defect_per_worker(fi->rule) || fi->worker < 0 || fi->worker >= r->nw || used < 0 ||
+        (size_t)used >= size)
         return;
+    const struct wrec *w = &r->w[fi->worker];
     for (int k = 0; k < r->nev; k++) {
         const struct ev *e = &r->ev[k];
         if (e->kind != EV_INIT || e->new_worker != fi->worker + 1)
@@ -36,7 +62,10 @@ void defect_key(const struct run *r, const struct finding *fi, char *key, size_t
         for (int j = 0; j < k; j++)
             before += r->ev[j].kind == EV_INIT && r->ev[j].new_worker && same_site(&r->ev[j], e) &&
                       strcmp(initialiser(r, &r->ev[j]), initialiser(r, e)) == 0;
-        snprintf(key + used, size - (size_t)used, "|%s#%d", initialiser(r, e), before + 1);
+        char lost[300];
+        loss(r, fi, w, lost, sizeof lost);
+        snprintf(key + used, size - (size_t)used, "|init %s:%d #%d|%s", base_name(e->file), e->line,
+                 before + 1, lost);
         return;
     }
 }

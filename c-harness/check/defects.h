@@ -7,15 +7,19 @@
 
 #include "run.h"
 
-/* A break of `rule` is one defect per worker: a leak (WI-M7, WI-M5), which is of one worker
- * wherever its cause lies; a break of any other rule is one per call site. */
+/* A break of `rule` is one defect per leaking worker and the way it was lost: a leak (WI-M7,
+ * WI-M5); a break of any other rule is one per call site. */
 bool defect_per_worker(const char *rule);
 
-/* What `fi`, a finding of run `r`, is a break of: its rule and call site, and, for a leak
- * (WI-M7, WI-M5), which worker leaks -- named by the context that initialised it and how many
- * workers that context had initialised at that line before it, which does not depend on the
- * interleaving the way wN does.  How it came about (fi->why) is not part of it: two causes of
- * one leak are one defect, two leaking workers are two. */
+/* What `fi`, a finding of run `r`, is a break of, the same in every schedule that shows it: its
+ * rule and call site, and, for a leak (WI-M7, WI-M5), which worker leaks and where its last
+ * handle was lost.  The worker is named by its turn among the workers its initialising context
+ * made at that line (the context's name is left out: two routines running the same code are
+ * mirrored by the schedules, dpc's worker overwritten in one order is dpc2's in the other); the
+ * loss by its site: the init that overwrote the variable holding it, the queue that failed,
+ * the callback that returned without freeing it (named by the worker's first successful
+ * queue), the free that returned BUSY, or none (never queued).  Two leaks lost at two sites are
+ * two defects (two places to fix), one lost at one site in many schedules is one. */
 void defect_key(const struct run *r, const struct finding *fi, char *key, size_t size);
 
 /* `hist` (lines "#N event...") with every stretch of up to HISTORY_PERIOD lines that repeats

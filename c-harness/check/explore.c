@@ -1,5 +1,6 @@
 /* explore.c -- see explore.h. */
 #include "explore.h"
+#include "defects.h"
 #include "reduce.h"
 
 #include <math.h>
@@ -115,10 +116,14 @@ bool run_schedule(struct explorer *x, const struct explore_opts *o, const int *s
 
 const struct finding *run_has(const struct run *r, const struct found *f)
 {
-    for (int i = 0; i < r->nf; i++)
-        if (strcmp(r->f[i].rule, f->rule) == 0 && r->f[i].line == f->line &&
-            strcmp(r->f[i].file, f->file) == 0 && strcmp(r->f[i].why, f->why) == 0)
+    char key[DEFECT_KEY];
+    for (int i = 0; i < r->nf; i++) {
+        if (strcmp(r->f[i].rule, f->rule) != 0 || strcmp(r->f[i].why, f->why) != 0)
+            continue;
+        defect_key(r, &r->f[i], key, sizeof key);
+        if (strcmp(key, f->key) == 0)
             return &r->f[i];
+    }
     return NULL;
 }
 
@@ -133,14 +138,22 @@ static void record(struct explorer *x, const struct explore_opts *o, long number
                    uint64_t seed, struct explore_result *res)
 {
     const struct run *r = x->run;
+    long stamp = ++res->recorded;
     for (int i = 0; i < r->nf; i++) {
         const struct finding *fi = &r->f[i];
-        bool known = false;
+        char key[DEFECT_KEY];
+        defect_key(r, fi, key, sizeof key);
+        struct found *known = NULL;
         for (int j = 0; j < res->nf && !known; j++)
-            known = strcmp(res->f[j].rule, fi->rule) == 0 && res->f[j].line == fi->line &&
-                    strcmp(res->f[j].file, fi->file) == 0 && strcmp(res->f[j].why, fi->why) == 0;
-        if (known)
+            if (strcmp(res->f[j].key, key) == 0 && strcmp(res->f[j].why, fi->why) == 0)
+                known = &res->f[j];
+        if (known) {
+            /* once per run (two mirrored workers of one run are one); a pruned run is one
+             * explored already, in another order */
+            known->shown += known->stamp != stamp && !r->pruned;
+            known->stamp = stamp;
             continue;
+        }
         if (res->nf == res->capf) {
             int cap = res->capf ? res->capf * 2 : 8;
             struct found *nf = realloc(res->f, (size_t)cap * sizeof *nf);
@@ -158,10 +171,13 @@ static void record(struct explorer *x, const struct explore_opts *o, long number
         snprintf(f->file, sizeof f->file, "%s", fi->file);
         f->line = fi->line;
         snprintf(f->msg, sizeof f->msg, "%s", fi->msg);
+        snprintf(f->key, sizeof f->key, "%s", key);
         copy_choices(&f->sched, &x->made);
         f->pct = pct;
         f->seed = seed;
         f->run = number;
+        f->shown = !r->pruned;
+        f->stamp = stamp;
     }
     if (o->record_dir && !r->pruned) { /* a pruned run is no whole run: no trace */
         char path[4096];

@@ -25,17 +25,23 @@ struct explore_opts {
     const char *source;     /* the scenario's file, for the traces' meta */
 };
 
-/* One distinct finding (rule and call site), with the first schedule that showed it. */
+/* One distinct finding: a defect (defects.h: rule, call site and, for a leak, which worker and
+ * where it was lost) and how it came about (why), with the first schedule that showed it and
+ * how many runs of the search showed it. */
+#define DEFECT_KEY 800
 struct found {
     const char *rule;
     const char *why;
     char file[256];
     int line;
     char msg[400];
+    char key[DEFECT_KEY]; /* defect_key */
     struct choices sched;
     bool pct;
     uint64_t seed; /* the PCT run's seed */
     long run;      /* its number in its search */
+    long shown;    /* runs run to their end (schedules not pruned, PCT runs) that showed it */
+    long stamp;    /* the last of them, counted once */
 };
 
 struct explore_result {
@@ -55,6 +61,7 @@ struct explore_result {
     double pct_secs;
     struct found *f;
     int nf, capf;
+    long recorded; /* runs recorded so far (found.stamp) */
     char error[300];
 };
 
@@ -77,7 +84,7 @@ void explore_result_free(struct explore_result *res);
 long minimise(struct explorer *x, const struct explore_opts *o, struct found *f);
 /* Run one schedule (choices beyond its end are 0); the run stays in x->run until the next. */
 bool run_schedule(struct explorer *x, const struct explore_opts *o, const int *sched, int len);
-/* The finding of x->run that matches f, or NULL. */
+/* The finding of x->run that is f's defect, come about as f did (its why), or NULL. */
 const struct finding *run_has(const struct run *r, const struct found *f);
 
 #endif

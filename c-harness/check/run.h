@@ -73,6 +73,10 @@ struct wrec {
     int busy_line;
     int overwritten_ev;   /* event whose init overwrote the variable holding it, or -1 */
     bool queue_failed;    /* its last queue failed and it was not queued after */
+    const char *fail_file; /* that queue */
+    int fail_line;
+    const char *queue_file; /* its first successful queue: which callback it has */
+    int queue_line;
     int runs;             /* callbacks started */
 };
 

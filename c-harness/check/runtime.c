@@ -408,10 +408,16 @@ STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *h, 
         race_queued(r, c->index, wi);
         r->w[wi].queued = true;
         r->w[wi].queue_failed = false;
+        if (!r->w[wi].queue_file) {
+            r->w[wi].queue_file = file;
+            r->w[wi].queue_line = line;
+        }
         r->w[wi].routine = e.routine;
         r->w[wi].context = e.context;
     } else if (live && !r->w[wi].queued) {
         r->w[wi].queue_failed = true;
+        r->w[wi].fail_file = file;
+        r->w[wi].fail_line = line;
     }
     check_irql(r, c, "StorPortQueueWorkItem", file, line, wi);
     if (h)
@@ -490,12 +496,14 @@ void runtime_check_end(struct run *r)
                             r->ev[w->overwritten_ev].line);
         else if (w->queue_failed)
             run_finding_why(r, "WI-M7", "queue failed", w->init_file, w->init_line, i,
-                            "w%d, initialised here, leaks: its queue failed and nobody freed it "
-                            "(check the queue's status and free on failure)", n);
+                            "w%d, initialised here, leaks: its queue at line %d failed and nobody "
+                            "freed it (check the queue's status and free on failure)", n,
+                            w->fail_line);
         else if (w->runs)
             run_finding_why(r, "WI-M7", "callback returned", w->init_file, w->init_line, i,
-                            "w%d, initialised here, leaks: its callback returned without freeing "
-                            "or re-queueing it, and nobody freed it after", n);
+                            "w%d, initialised here, leaks: its callback (queued at line %d) returned "
+                            "without freeing or re-queueing it, and nobody freed it after", n,
+                            w->queue_line);
         else
             run_finding_why(r, "WI-M7", "never queued", w->init_file, w->init_line, i,
                             "w%d, initialised here, is never queued nor freed (leaked at the "

@@ -52,7 +52,8 @@ def results(doc: dict, scenario: Path) -> list[sarif.Result]:
         message += f" Fix: {f['fix'].rstrip('.')}." if f.get("fix") else ""
         out.append(sarif.Result(f["rule"], message, _file(f["file"], scenario), f.get("line", 0),
                                 _steps(f.get("history"), scenario),
-                                key=f"{f['rule']}|{f.get('why', '')}|{f['file']}:{f.get('line', 0)}",
+                                key=f"{f['rule']}|{f.get('why', '')}|"
+                                    + f.get("defect", f"{f['file']}:{f.get('line', 0)}"),
                                 more_steps=[_steps(c.get("history"), scenario) for c in causes[1:]]))
     if not doc.get("complete", True) and not out:
         out.append(sarif.Result("incomplete", "the audit's search was cut short: nothing found "

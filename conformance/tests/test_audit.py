@@ -278,7 +278,7 @@ def test_every_spcnvme_defect_is_found_alone_and_in_the_published_code() -> None
         assert rc == 1 and out["complete"] and defects <= found, (name, found)
         union |= defects
     rc, out = audit(BUILT / "spcnvme_as_published")
-    # a leak's causes are in its one finding (one finding per defect: test_audit_defects.py)
+    # each variant's defect is one of its findings (one finding per defect: test_audit_defects.py)
     found = {(f["rule"], c["why"]) for f in out["findings"] for c in f["causes"]}
     assert rc == 1 and out["complete"] and union <= found, found
     rc, out = audit(BUILT / "spcnvme_fixed")

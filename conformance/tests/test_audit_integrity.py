@@ -133,12 +133,13 @@ def test_out_gives_every_finding_its_own_file_and_says_where(stork, tmp_path: Pa
     assert r.returncode == 1
     files = sorted(tmp_path.glob("*.trace"))
     findings = r.stdout.count("\nFINDING ")
-    # five lifecycle defects, two data races (WI-M11); a trace for each cause: w2's leak has two
-    assert findings == 7 and len(files) == 8
+    # six lifecycle defects (three leaks, lost at three places), two data races (WI-M11); one
+    # cause each, one trace each
+    assert findings == 8 and len(files) == 8
     for f in files:
         assert f"trace written to {f}" in r.stdout
     rc, out = audit_json(stork, str(src), "--seed", "1", "--out", str(tmp_path / "j"))
-    assert len(out["findings"]) == 7
+    assert len(out["findings"]) == 8
     assert len({c["out"] for f in out["findings"] for c in f["causes"]}) == 8
 
 
