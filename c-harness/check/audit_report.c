@@ -173,8 +173,11 @@ static bool show(struct explorer *x, const struct cli *c, struct found *f, int n
 {
     memset(s, 0, sizeof *s);
     watch_phase(PH_REPORT, number, f->seed);
-    if (!run_schedule(x, &c->o, f->sched.pick, f->sched.len))
+    struct explore_opts o = c->o;
+    o.limits.writes = true; /* the shared memory each step wrote, in the history and trace */
+    if (!run_schedule(x, &o, f->sched.pick, f->sched.len))
         return false;
+    writes_resolve(x->run);
     const struct finding *fi = run_has(x->run, f);
     if (!fi) {
         fprintf(stderr, "stork-audit: internal: finding %s at %s:%d did not recur on its schedule\n",

@@ -3,7 +3,7 @@
 # audit program, normally and under ASan+UBSan (check/asan/) for the tests.
 set(CHECK_SOURCES ${H}/check/sched.c ${H}/check/runtime.c ${H}/check/report.c
     ${H}/check/explore.c ${H}/check/main.c ${H}/check/audit_report.c ${H}/check/defects.c ${H}/check/replay_file.c
-    ${H}/check/supervise.c ${H}/check/livelock.c ${H}/check/race.c ${H}/check/driver.c ${H}/check/por.c ${H}/check/reduce.c ${H}/replay/fiber.c ${H}/impl/reference/reference.c)
+    ${H}/check/supervise.c ${H}/check/livelock.c ${H}/check/race.c ${H}/check/driver.c ${H}/check/por.c ${H}/check/reduce.c ${H}/check/writes.c ${H}/replay/fiber.c ${H}/impl/reference/reference.c)
 set(CHECK_OUT ${CMAKE_CURRENT_BINARY_DIR}/check)
 file(GLOB CHECK_SCENARIOS CONFIGURE_DEPENDS ${H}/check/scenarios/*.c)
 # The variants (scenarios/variants.txt: NAME BASE NAME=VALUE... expect: ...), each a base built

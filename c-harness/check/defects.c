@@ -87,11 +87,21 @@ struct line {
     size_t len;
 };
 
+/* Two lines of a history are the same step when their events are (whatever their numbers), or
+ * when they are the same write but for its value ("   wrote CTX SITE TARGET = VALUE"): a counter
+ * a loop increments does not stop the loop from being written once. */
 static bool same_event(const struct line *a, const struct line *b)
 {
     size_t la, lb;
     const char *ta = event_text(a->s, a->len, &la), *tb = event_text(b->s, b->len, &lb);
-    return a->s[0] == '#' && la == lb && memcmp(ta, tb, la) == 0;
+    if (a->s[0] != '#') {
+        const char *va = memmem(a->s, a->len, " = ", 3), *vb = memmem(b->s, b->len, " = ", 3);
+        la = va ? (size_t)(va - a->s) : a->len;
+        lb = vb ? (size_t)(vb - b->s) : b->len;
+        ta = a->s;
+        tb = b->s;
+    }
+    return la == lb && memcmp(ta, tb, la) == 0;
 }
 
 /* 5000 as "5,000". */
@@ -154,6 +164,8 @@ char *compress_history(const char *hist)
             char times[40];
             with_commas((long)best_m, times, sizeof times);
             const struct line *last = &l[i + best_m * best_p - 1];
+            while (last > &l[i] && last->s[0] != '#') /* the stretch's last event, not a write */
+                last--;
             fprintf(o, "   × %s: the %s above, through %.*s\n", times,
                     best_p == 1 ? "event" : "events", (int)strcspn(last->s, " "), last->s);
         }

@@ -55,7 +55,7 @@
 #define MAX_SYNC 64    /* locks and atomics of one run */
 #define MAX_RACES 16   /* distinct racing pairs kept per run */
 #define MAX_BENIGN 32
-#define MAX_LINES 256  /* resolved sites kept per audit */
+#define MAX_LINES 1024 /* resolved sites kept per audit */
 
 typedef uint32_t vclock[MAX_LT];
 
@@ -467,6 +467,8 @@ static void access_mem(const void *addr, size_t size, bool write, const void *pc
         now = x->vc[c]; /* the same context, maybe with more order now: nothing else to redo */
     }
     por_access(r, addr, size, write);
+    if (write)
+        writes_note(r, c, addr, size, pc); /* a reported run's shared writes (writes.c) */
     bool raced = false;
     int wsnap = -1;
     if (write)
@@ -703,6 +705,24 @@ void race_run_end(struct run *r)
         if (r->nf > before)
             r->f[r->nf - 1].ev = k->ev;
     }
+}
+
+/* The sites of a reported run's writes (writes.c), leaving room for its races'. */
+void race_resolve_sites(struct run *r, const void *const *pcs, int n)
+{
+    struct race *x = r->races ? r->race : NULL;
+    if (x && x->nlines + n <= MAX_LINES - 2 * MAX_RACES)
+        resolve(x, pcs, n, r->ev, r->nev);
+}
+
+bool race_site(const struct run *r, const void *pc, const char **file, int *line)
+{
+    const struct pcline *l = r->race ? line_of(r->race, pc) : NULL;
+    if (!l || !l->line)
+        return false;
+    *file = l->file;
+    *line = l->line;
+    return true;
 }
 
 /* The compiler's calls.  The caller's return address is the access's site. */

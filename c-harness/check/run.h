@@ -138,6 +138,7 @@ struct run_limits {
     unsigned threads; /* system worker threads, overriding the scenario's (0: the scenario's) */
     bool no_races;    /* no data-race check even if the scenario is instrumented (the bench) */
     bool preempt_accesses; /* --preempt-at-accesses: a scheduling point before each shared access */
+    bool writes;      /* record the shared memory each step wrote (writes.c): a reported run */
 };
 
 struct run {
@@ -191,6 +192,7 @@ struct run {
     bool pruned;       /* stopped where every step on offer was asleep (explore.c) */
     struct chooser *chooser;
     struct choices *made;
+    struct writes *writes; /* with limits.writes (writes.c) */
     struct run_limits limits;
     char error[300]; /* a scenario error (bad input) or an internal one: the run is void */
 };
@@ -273,6 +275,26 @@ void race_freed(struct run *r, int ctx, int worker);
 void race_lock_acquired(struct run *r, int ctx, const void *lock);
 void race_lock_released(struct run *r, int ctx, const void *lock);
 void race_benign(struct run *r, const void *addr, size_t size);
+
+/* race.c: where the scenario's code is (addr2line, cached for the audit): resolve a batch of
+ * return addresses of instrumented accesses, then look one up (false: not resolved). */
+void race_resolve_sites(struct run *r, const void *const *pcs, int n);
+bool race_site(const struct run *r, const void *pc, const char **file, int *line);
+
+/* writes.c: with limits.writes, the shared memory (the extension, the program's globals) each
+ * step wrote, read when the step ends, and after the run, named for the trace and history:
+ * "PREFIX CTX FILE:LINE [TARGET ][ext+0xN] = VALUE" lines (CTX "sys0(w2)" in w2's callback) for
+ * the writes between event nev-1 and event nev, all or (worker >= 0) those of that worker's
+ * callback, at most WRITES_PER_STEP of them (of a run with more than 2 * WRITES_KEPT, the first
+ * and the last WRITES_KEPT only); returns the lines written. */
+#define WRITES_PER_STEP 8
+#define WRITES_KEPT 100
+struct writes;
+void writes_note(struct run *r, int ctx, const void *addr, size_t size, const void *pc);
+void writes_settle(struct run *r); /* the step is over: what it left */
+void writes_resolve(struct run *r); /* the run is over: the lines of its writes */
+int writes_after(const struct run *r, int nev, int worker, const char *prefix, FILE *out);
+void writes_release(struct run *r);
 
 /* por.c */
 #include "por.h"

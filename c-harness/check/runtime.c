@@ -365,6 +365,7 @@ void runtime_release(struct run *r)
         free(r->entries[i]);
     free(r->entries);
     driver_release(r);
+    writes_release(r);
     r->entries = NULL;
     r->nentries = r->capentries = 0;
 }

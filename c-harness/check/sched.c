@@ -356,6 +356,7 @@ static void resume(struct run *r, struct ctx *c)
         stream_resume(r, c);
     fiber_switch(&r->main, &c->fiber);
     r->cur = -1;
+    writes_settle(r); /* what its step wrote is in memory now, and nothing else ran */
     if (c->state != C_DONE)
         return;
     por_runtime(r); /* who may start or run next changes */
