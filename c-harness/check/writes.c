@@ -167,10 +167,28 @@ static void target_of(const char *file, int line, char *out, size_t size)
         while (e > text && e[-1] == ' ')
             e--;
         b = e;
-        while (b > text && (strchr("_.[]*", b[-1]) || (b[-1] == '>' && b - 1 > text && b[-2] == '-') ||
-                            (b[-1] == '-' && b[0] == '>') || (b[-1] >= 'a' && b[-1] <= 'z') ||
-                            (b[-1] >= 'A' && b[-1] <= 'Z') || (b[-1] >= '0' && b[-1] <= '9')))
-            b--;
+        for (;;) {
+            if (b > text && b[-1] == ')' && (*b == '-' || *b == '.' || *b == '[')) {
+                int depth = 0; /* a cast or a parenthesised pointer: ((struct ext *)e)->f */
+                const char *q = b - 1;
+                for (; q >= text; q--) {
+                    depth += *q == ')' ? 1 : *q == '(' ? -1 : 0;
+                    if (depth == 0)
+                        break;
+                }
+                if (q < text)
+                    return;
+                b = q;
+                continue;
+            }
+            if (b > text && (strchr("_.[]*", b[-1]) || (b[-1] == '>' && b - 1 > text && b[-2] == '-') ||
+                             (b[-1] == '-' && b[0] == '>') || (b[-1] >= 'a' && b[-1] <= 'z') ||
+                             (b[-1] >= 'A' && b[-1] <= 'Z') || (b[-1] >= '0' && b[-1] <= '9'))) {
+                b--;
+                continue;
+            }
+            break;
+        }
     } else { /* ++x: scan forward */
         b = operand + 2;
         e = b;
@@ -179,7 +197,7 @@ static void target_of(const char *file, int line, char *out, size_t size)
             e++;
     }
     if (e > b && (size_t)(e - b) < size && *b != '.' && *b != '-' && *b != '>' && *b != '[' &&
-        !(*b >= '0' && *b <= '9'))
+        *b != ']' && !(*b >= '0' && *b <= '9'))
         snprintf(out, size, "%.*s", (int)(e - b), b);
 }
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from stork import sarif
 
-_HISTORY = re.compile(r"#(\d+) (.*?)(?:\s+\((\S+):(\d+)\))?$")
+_HISTORY = re.compile(r"#(\d+) (.*?)(?:\s+\((\S+):(\d+)\))?(?:\s+<- .*)?$")
+# What a step wrote (c-harness/check/writes.c): "wrote CTX FILE:LINE [TARGET ][ext+0xN] = VALUE".
+_WROTE = re.compile(r"wrote (\S+?)(?:\(w\d+\))? (\S+):(\d+) (.*) = (\S+)$")
 
 # Findings that are no contract rule: a crash of the scenario's program, a failed STORK_ASSERT.
 AUDIT_RULES = {
@@ -34,7 +36,12 @@ def _steps(history: str, scenario: Path) -> list[sarif.Step]:
     steps = []
     for ln in (history or "").splitlines():
         m = _HISTORY.match(ln.strip())
-        if m:
+        w = _WROTE.match(ln.strip())
+        if w:                       # a step of the writer's thread, at the line that wrote
+            ctx, file, line, target, value = w.groups()
+            steps.append(sarif.Step(ctx, f"wrote {target} = {value}", _file(file, scenario),
+                                    int(line), {target: value}))
+        elif m:
             where = (_file(m.group(3), scenario), int(m.group(4))) if m.group(3) else ("", 0)
             steps.append(sarif.Step(sarif.thread_of(m.group(2)), m.group(2), *where))
     return steps

@@ -29,6 +29,7 @@ class Step:
     text: str                         # what happens (a trace event)
     file: str = ""                    # where in the design or miniport ("" if nowhere)
     line: int = 0
+    state: dict[str, str] = field(default_factory=dict)   # what it wrote: target -> value
 
 
 @dataclass
@@ -85,7 +86,10 @@ def _thread_flows(steps: list[Step]) -> list[dict]:
     flows: dict[str, list[dict]] = {}
     for order, step in _cut(steps):
         where = _location(step.file, step.line, step.text) if step.file else {"message": {"text": step.text}}
-        flows.setdefault(step.thread, []).append({"location": where, "executionOrder": order})
+        loc = {"location": where, "executionOrder": order}
+        if step.state:
+            loc["state"] = {k: {"text": v} for k, v in step.state.items()}
+        flows.setdefault(step.thread, []).append(loc)
     return [{"id": thread, "message": {"text": thread}, "locations": locs}
             for thread, locs in flows.items()]
 
