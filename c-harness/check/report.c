@@ -128,10 +128,10 @@ void write_trace(FILE *out, const struct run *r, const char *const *meta, int nm
     for (int i = 0; i < nmeta; i++)
         fprintf(out, "meta %s\n", meta[i]);
     bool ended = false;
-    writes_after(r, 0, -1, "# wrote", out); /* before the first event */
+    writes_after(r, 0, -1, true, "# wrote", out); /* before the first event */
     for (int i = 0; i < r->nev; i++) {
         write_trace_event(out, r, &r->ev[i]);
-        writes_after(r, i + 1, -1, "# wrote", out);
+        writes_after(r, i + 1, -1, true, "# wrote", out);
         ended = r->ev[i].kind == EV_END;
     }
     if (r->cut)
@@ -162,7 +162,7 @@ void write_history(FILE *out, const struct run *r, int worker, int here, const c
                     (worker >= 0 && (involves(e, worker) || r->w[worker].overwritten_ev == i));
         if (!mine && i != here) {
             if (worker >= 0) /* what its callback wrote after another event */
-                writes_after(r, i + 1, worker, prefix, out);
+                writes_after(r, i + 1, worker, false, prefix, out);
             continue;
         }
         fprintf(out, "%s#%d ", indent, i + 1);
@@ -174,7 +174,7 @@ void write_history(FILE *out, const struct run *r, int worker, int here, const c
         if (i == here)
             fputs("   <- the finding", out);
         fputc('\n', out);
-        writes_after(r, i + 1, -1, prefix, out);
+        writes_after(r, i + 1, -1, false, prefix, out);
     }
 }
 

@@ -285,15 +285,17 @@ bool race_site(const struct run *r, const void *pc, const char **file, int *line
  * step wrote, read when the step ends, and after the run, named for the trace and history:
  * "PREFIX CTX FILE:LINE [TARGET ][ext+0xN] = VALUE" lines (CTX "sys0(w2)" in w2's callback) for
  * the writes between event nev-1 and event nev, all or (worker >= 0) those of that worker's
- * callback, at most WRITES_PER_STEP of them (of a run with more than 2 * WRITES_KEPT, the first
- * and the last WRITES_KEPT only); returns the lines written. */
+ * callback, at most WRITES_PER_STEP of them, and, in a trace, of a run with more than
+ * 2 * WRITES_KEPT, the first and the last WRITES_KEPT only (a history is compressed instead:
+ * defects.h); returns the lines written. */
 #define WRITES_PER_STEP 8
-#define WRITES_KEPT 100
+#define WRITES_KEPT 50
 struct writes;
 void writes_note(struct run *r, int ctx, const void *addr, size_t size, const void *pc);
 void writes_settle(struct run *r); /* the step is over: what it left */
 void writes_resolve(struct run *r); /* the run is over: the lines of its writes */
-int writes_after(const struct run *r, int nev, int worker, const char *prefix, FILE *out);
+int writes_after(const struct run *r, int nev, int worker, bool trace, const char *prefix,
+                 FILE *out);
 void writes_release(struct run *r);
 
 /* por.c */

@@ -253,11 +253,12 @@ void writes_resolve(struct run *r)
     }
 }
 
-int writes_after(const struct run *r, int nev, int worker, const char *prefix, FILE *out)
+int writes_after(const struct run *r, int nev, int worker, bool trace, const char *prefix,
+                 FILE *out)
 {
     const struct writes *w = r->writes;
     int lines = 0, more = 0, hidden = 0;
-    bool cut = w && w->n > 2 * WRITES_KEPT; /* the first and the last WRITES_KEPT only */
+    bool cut = trace && w && w->n > 2 * WRITES_KEPT; /* the first and the last WRITES_KEPT */
     for (int i = 0; w && i < w->n; i++) {
         const struct wr *e = &w->v[i];
         if (e->after != nev || (worker >= 0 && e->worker != worker))
