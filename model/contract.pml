@@ -117,6 +117,7 @@ hidden byte ENV_Q1, ENV_Q2, ENV_Q6, ENV_Q8, ENV_R7, ENV_R10;    /* spec/environm
 /* The monitor's view of each worker, indexed by handle (1..MAXW; 0 unused). */
 byte g_state[MAXW + 1];     /* W_UNUSED, W_IDLE, W_QUEUED, W_FREED */
 byte g_runner[MAXW + 1];    /* 0, or 1 + the system thread running its callback */
+bit  g_freed_under[MAXW + 1]; /* freed by another context while its callback runs (WI-M6) */
 byte g_cb[MAXW + 1];        /* the callback and context of the pending successful queue */
 byte g_cx[MAXW + 1];
 byte g_issued;              /* handles issued so far: w1 .. w<g_issued> */
@@ -156,6 +157,10 @@ hidden byte  m_i;
 #define ALLOWS(s)     ((m_allowed & (1 << (s))) != 0)
 #define ISSUED(h)     ((h) >= 1 && (h) <= g_issued)
 #define RUNS_ELSEWHERE(h, ctx) (g_runner[h] != 0 && (ctx) != CTX_SYS + g_runner[h] - 1)
+/* WI-M6 (spec/contract.md, its [POS]): a free from another context while the callback runs is
+   recorded, not asserted, since the callback may be past its last use of the worker (as good as
+   its own free); the breach is the callback's later call with that worker. */
+#define USED_AFTER_FREE_UNDER(h, ctx) (ISSUED(h) && g_freed_under[h] && (ctx) == CTX_SYS + g_runner[h] - 1)
 
 /* A call's outcome in the trace: the allowed set when the runtime's answer is in it (a replay
    may then take any member), else the answer itself, as an implementation's recording would
@@ -244,6 +249,7 @@ inline mon_queue(ctx, lvl, cb, h, cx, st) {
     CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);    /* WI-M1 */
     CHECK_valid_handle(h == 0 || ISSUED(h), WI_M3);    /* WI-M3 */
     CHECK_no_use_after_free(!ISSUED(h) || g_state[h] != W_FREED, WI_M3);    /* WI-M3, WI-M4 */
+    CHECK_no_free_while_running(!USED_AFTER_FREE_UNDER(h, ctx), WI_M6);    /* WI-M6 */
     CHECK_status_conforms(ALLOWS(st), WI_P1);
     /* What the runtime answered is what happened, allowed or not (WI-C1 counts its SUCCESS). */
     if
@@ -279,10 +285,12 @@ inline mon_free(ctx, lvl, h, st) {
     CHECK_valid_handle(h == 0 || ISSUED(h), WI_M3);    /* WI-M3 */
     CHECK_no_double_free(!ISSUED(h) || g_state[h] != W_FREED, WI_M2);    /* WI-M2 */
     CHECK_no_free_while_queued(!ISSUED(h) || g_state[h] != W_QUEUED || st != S_SUCCESS, WI_F2);
-    CHECK_no_free_while_running(!ALLOWS(S_SUCCESS) || !RUNS_ELSEWHERE(h, ctx), WI_M6);
+    CHECK_no_free_while_running(!USED_AFTER_FREE_UNDER(h, ctx), WI_M6);    /* WI-M6 */
     CHECK_status_conforms(ALLOWS(st), WI_P1);
     if
-    :: st == S_SUCCESS && ISSUED(h) -> g_state[h] = W_FREED
+    :: st == S_SUCCESS && ISSUED(h) ->
+        g_state[h] = W_FREED;
+        g_freed_under[h] = g_freed_under[h] || RUNS_ELSEWHERE(h, ctx)
     :: else
     fi
 }
@@ -304,6 +312,7 @@ inline mon_start(tid, h, cb, cx) {
 inline mon_return(tid, h) {
     STORK_EVENT_HOOK(EV_RETURN, 0, h, CTX_SYS + tid, PASSIVE_LEVEL, 0, 0);
     g_runner[h] = 0;
+    g_freed_under[h] = 0;
     printf("return sys%d w%d\n", tid, h)
 }
 

@@ -75,8 +75,12 @@
  *   HW_WORKITEM_EXIT(tid, cb, w, cx)  the callback's very last instructions, done atomically
  *                              with its return: plain assignments such as clearing an
  *                              "inside the callback" flag or setting a completion event. It
- *                              must not touch the worker (that is what makes signalling
- *                              "done" and then returning safe, WI-M6).
+ *                              must not touch the worker. WI-M6 does not depend on it: a free
+ *                              by another context while the callback runs is recorded, and
+ *                              no_free_while_running asserts at the callback's later use of
+ *                              the worker (contract.pml), so a design may as well signal
+ *                              "done" in HW_WORKITEM (preempt_signal_before_return.pml); what
+ *                              EXIT saves is states.
  */
 #undef assert      /* the design's assert (storport.pml) ends here */
 #ifndef HW_WORKITEM_EXIT

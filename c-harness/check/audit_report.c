@@ -56,6 +56,9 @@ void make_meta(struct meta *m, const struct cli *c, const char *name, int thread
     snprintf(m->cfg, sizeof m->cfg, "config NTHREADS=%d", threads);
     if (c->srbs) /* a miniport audited from its DriverEntry: --replay needs the same SRBs */
         snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " SRBS=%d", c->srbs);
+    if (c->o.limits.preempt != PREEMPT_CALLS) /* --replay needs the same points */
+        snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " POINTS=%s",
+                 preempt_name(c->o.limits.preempt));
     size_t used = (size_t)snprintf(m->sched, sizeof m->sched, "schedule");
     for (int i = 0; i < len && used + 12 < sizeof m->sched; i++)
         used += (size_t)snprintf(m->sched + used, sizeof m->sched - used, " %d", pick[i]);
@@ -364,6 +367,7 @@ int audit_command(struct explorer *x, struct cli *c)
                c->o.depth, res.pct_n, res.pct_k, res.failing_schedules, res.failing_pct_runs,
                res.cut_runs, res.timed_out ? "true" : "false", race_instrumented() ? "true" : "false");
         printf("\"exhaustive_timed_out\": %s, ", res.exhaustive_timed_out ? "true" : "false");
+        printf("\"points\": \"%s\", ", preempt_name(c->o.limits.preempt));
         printf("\"reduced\": %s, \"pruned\": %ld, \"classes\": %ld, ", res.reduced ? "true" : "false",
                res.pruned, res.reduced && res.complete ? res.schedules - res.pruned : -1);
         if (c->o.final_states) {
@@ -390,6 +394,12 @@ int audit_command(struct explorer *x, struct cli *c)
                    res.failing_schedules,
                    res.exhaustive_secs,
                    res.exhaustive_secs > 0 ? (double)res.schedules / res.exhaustive_secs : 0.0);
+        printf("scheduling points: %s\n",
+               c->o.limits.preempt == PREEMPT_ACCESSES ? "every StorPort call and STORK_* point, "
+                                                         "and before each shared access"
+               : c->o.limits.preempt == PREEMPT_WRITES ? "every StorPort call and STORK_* point, "
+                                                         "and before each shared write and atomic"
+                                                       : "only StorPort calls and STORK_* points");
         if (!c->o.pct_only && !res.reduced && c->srbs > 0)
             printf("reduction: off for a miniport run from its DriverEntry (the environment's own "
                    "state is not in the reduction's footprints yet)\n");

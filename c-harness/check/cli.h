@@ -10,6 +10,7 @@ struct cli {
     const char *replay, *out_dir;
     bool json;
     int srbs; /* --srbs: SRBs a miniport audited as it is gets (0: the default) */
+    bool preempt_given; /* --preempt-at-calls or --preempt-at-accesses was given */
 };
 
 /* A trace's meta lines for a run of `name` with these decisions (f: the finding, or NULL). */

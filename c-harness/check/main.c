@@ -50,8 +50,11 @@ static const char usage[] =
     "  --threads N        system worker threads (1..4), instead of the scenario's\n"
     "  --srbs N           a miniport audited from its DriverEntry: SRBs handed (1..6, default\n"
     "                     1), each to a HwStartIo of its own, besides the removal SRB\n"
-    "  --preempt-at-accesses  a scheduling point before each shared access of the scenario\n"
-    "                     (instrumented builds; many more schedules; give it to --replay too)\n"
+    "  --preempt-at-calls scheduling points only at StorPort calls and STORK_* points (without\n"
+    "                     it, and in an instrumented build, also before each shared write and\n"
+    "                     atomic of the scenario: enough for a race-free scenario; docs/audit.md)\n"
+    "  --preempt-at-accesses  a scheduling point before each shared access, reads too\n"
+    "                     (instrumented builds; more schedules; a trace records which)\n"
     "  --no-reduction     explore every schedule, not one per class of equivalent ones (the\n"
     "                     partial-order reduction needs the scenario instrumented: not --sanitize)\n"
     "  --final-states     with --json: the digests of the exhaustive runs' distinct final states\n"
@@ -83,6 +86,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     c->o.pct_runs = 2000;
     c->o.depth = 3;
     c->o.limits.max_steps = 10000;
+    c->o.limits.preempt = PREEMPT_WRITES;
     c->o.time_limit = 300;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -101,8 +105,13 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->o.no_reduction = true;
         else if (strcmp(a, "--final-states") == 0)
             c->o.final_states = true;
-        else if (strcmp(a, "--preempt-at-accesses") == 0)
-            c->o.limits.preempt_accesses = true;
+        else if (strcmp(a, "--preempt-at-accesses") == 0) {
+            c->o.limits.preempt = PREEMPT_ACCESSES;
+            c->preempt_given = true;
+        } else if (strcmp(a, "--preempt-at-calls") == 0) {
+            c->o.limits.preempt = PREEMPT_CALLS;
+            c->preempt_given = true;
+        }
         else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage, stdout);
             exit(STORK_EXIT_OK);
@@ -168,7 +177,7 @@ int main(int argc, char **argv)
     int rc = parse_cli(argc, argv, &c);
     if (rc)
         return rc;
-    if (c.o.limits.preempt_accesses && !race_instrumented()) {
+    if (c.o.limits.preempt == PREEMPT_ACCESSES && !race_instrumented()) {
         fprintf(stderr, "stork-audit: --preempt-at-accesses needs the scenario compiled with "
                         "-fsanitize=thread (not with --sanitize)\n");
         return STORK_EXIT_BAD_INPUT;
@@ -181,12 +190,18 @@ int main(int argc, char **argv)
         return STORK_EXIT_BAD_INPUT;
     }
     c.srbs = driver_srbs(scn); /* the SRBs it runs with (0: a hand-made scenario) */
+    if (!race_instrumented()) /* its accesses are not seen: the calls' points only */
+        c.o.limits.preempt = PREEMPT_CALLS;
     if (c.srbs > 0 && !c.o.no_reduction) {
         /* The DriverEntry environment's own state (SRBs, Storport's locks, DPCs, timers) is
            not in the reduction's footprints yet, so a reduced search could miss a final state
            (test_audit_reduction shows it on miniport_oneshot_double_complete): search it all. */
         c.o.no_reduction = true;
     }
+    /* Unreduced, points at its writes too would leave miniport_isr_dpc past the default budget
+       (200,000 schedules, incomplete): the calls' points, unless a --preempt-at-* is given. */
+    if (c.srbs > 0 && !c.preempt_given)
+        c.o.limits.preempt = PREEMPT_CALLS;
     if (!explorer_init(&x, scn, err, sizeof err)) {
         fprintf(stderr, "stork-audit: %s\n", err);
         explorer_free(&x);

@@ -421,6 +421,18 @@ static const struct pcline *line_of(struct race *x, const void *pc);
 static void resolve(struct race *x, const void *const *pcs, int n, const struct ev *run_ev,
                     int run_nev);
 
+/* A scheduling point before the access at pc, named by its FILE:LINE (resolved once per site). */
+static void preempt_at(struct run *r, struct race *x, const void *pc)
+{
+    const struct pcline *l = line_of(x, pc);
+    if (!l) {
+        const void *one[1] = {pc};
+        resolve(x, one, 1, r->ev, r->nev);
+        l = line_of(x, pc);
+    }
+    run_point(r, l ? l->file : "(a shared access)", l ? l->line : 0);
+}
+
 static void access_mem(const void *addr, size_t size, bool write, const void *pc)
 {
     struct run *r = run_current();
@@ -454,16 +466,11 @@ static void access_mem(const void *addr, size_t size, bool write, const void *pc
         }
         return;
     }
-    if (r->limits.preempt_accesses) {
-        /* --preempt-at-accesses: another context may run before this access.  The point is
-         * named by the access's FILE:LINE (resolved once per site), as the other points are. */
-        const struct pcline *l = line_of(x, pc);
-        if (!l) {
-            const void *one[1] = {pc};
-            resolve(x, one, 1, r->ev, r->nev);
-            l = line_of(x, pc);
-        }
-        run_point(r, l ? l->file : "(a shared access)", l ? l->line : 0);
+    if (r->limits.preempt == PREEMPT_ACCESSES || (r->limits.preempt == PREEMPT_WRITES && write)) {
+        /* Another context may run before this access (before each write: the default; before
+         * each access: --preempt-at-accesses).  The point is named by the access's FILE:LINE
+         * (resolved once per site), as the other points are. */
+        preempt_at(r, x, pc);
         now = x->vc[c]; /* the same context, maybe with more order now: nothing else to redo */
     }
     por_access(r, addr, size, write);
@@ -813,10 +820,16 @@ void *stork_memmove(void *d, const void *s, size_t n)
 
 /* Atomics: done at once (one OS thread runs every context), never a race, and at least
  * sequentially consistent whatever order they ask for: each one acquires and releases the
- * variable's clock (a load that releases is more order than C11 gives: it can only hide a race). */
-static void atomic_sync(const volatile void *a)
+ * variable's clock (a load that releases is more order than C11 gives: it can only hide a race).
+ * Each is a synchronisation, so a scheduling point before it unless --preempt-at-calls; the
+ * operation itself comes after this call. */
+static void atomic_sync(const volatile void *a, const void *pc)
 {
     struct run *r = run_current();
+    if (r && r->cur >= 0 && r->race && r->races && r->race->lid[r->cur] >= 0 &&
+        r->limits.preempt != PREEMPT_CALLS && !r->race->in_cond[r->cur] &&
+        !r->race->observing[r->cur])
+        preempt_at(r, r->race, pc);
     if (r && r->cur >= 0)
         por_access(r, (const void *)a, 8, true); /* a read-modify-write, whatever it does */
     if (!r || r->cur < 0 || !r->races || r->race->lid[r->cur] < 0)
@@ -846,9 +859,9 @@ void __tsan_atomic_signal_fence(int mo)
     T __tsan_atomic##n##_##name(volatile T *a, T v, int mo)                  \
     {                                                                        \
         (void)mo;                                                            \
+        atomic_sync(a, PC);                                                  \
         T old = *a;                                                          \
         *a = (T)(expr);                                                      \
-        atomic_sync(a);                                                      \
         return old;                                                          \
     }
 #define ATOMICS(n, T)                                                                   \
@@ -856,15 +869,15 @@ void __tsan_atomic_signal_fence(int mo)
     T __tsan_atomic##n##_load(const volatile T *a, int mo)                              \
     {                                                                                   \
         (void)mo;                                                                       \
-        atomic_sync(a);                                                                 \
+        atomic_sync(a, PC);                                                             \
         return *a;                                                                      \
     }                                                                                   \
     void __tsan_atomic##n##_store(volatile T *a, T v, int mo);                          \
     void __tsan_atomic##n##_store(volatile T *a, T v, int mo)                           \
     {                                                                                   \
         (void)mo;                                                                       \
+        atomic_sync(a, PC);                                                             \
         *a = v;                                                                         \
-        atomic_sync(a);                                                                 \
     }                                                                                   \
     ATOMIC_RMW(n, T, exchange, v)                                                       \
     ATOMIC_RMW(n, T, fetch_add, old + v)                                                \
@@ -880,7 +893,7 @@ void __tsan_atomic_signal_fence(int mo)
     {                                                                                   \
         (void)mo;                                                                       \
         (void)fmo;                                                                      \
-        atomic_sync(a);                                                                 \
+        atomic_sync(a, PC);                                                                 \
         if (*a == *c) {                                                                 \
             *a = v;                                                                     \
             return 1;                                                                   \
@@ -900,7 +913,7 @@ void __tsan_atomic_signal_fence(int mo)
     {                                                                                   \
         (void)mo;                                                                       \
         (void)fmo;                                                                      \
-        atomic_sync(a);                                                                 \
+        atomic_sync(a, PC);                                                                 \
         T old = *a;                                                                     \
         if (old == c)                                                                   \
             *a = v;                                                                     \

@@ -103,6 +103,34 @@ int replay_command(struct explorer *x, struct cli *c)
             }
             if (t)
                 c->o.limits.threads = (unsigned)v;
+            /* where the run could switch: the trace's, "calls" for one written before POINTS */
+            const char *pt = strstr(p, "POINTS=");
+            enum preempt mode = PREEMPT_CALLS;
+            if (pt && strncmp(pt + 7, "writes", 6) == 0)
+                mode = PREEMPT_WRITES;
+            else if (pt && strncmp(pt + 7, "accesses", 8) == 0)
+                mode = PREEMPT_ACCESSES;
+            else if (pt && strncmp(pt + 7, "calls", 5) != 0) {
+                fprintf(stderr, "%s:%d: expected POINTS=calls, writes or accesses in meta config\n",
+                        c->replay, lineno);
+                fclose(in);
+                free(line);
+                fclose(exp);
+                free(expected);
+                return STORK_EXIT_BAD_INPUT;
+            }
+            if (pt || !c->preempt_given)
+                c->o.limits.preempt = mode;
+            if (mode != PREEMPT_CALLS && !race_instrumented()) {
+                fprintf(stderr, "%s:%d: the trace was found with scheduling points at shared "
+                        "accesses (POINTS=%s), which this build (not instrumented) cannot give\n",
+                        c->replay, lineno, preempt_name(mode));
+                fclose(in);
+                free(line);
+                fclose(exp);
+                free(expected);
+                return STORK_EXIT_BAD_INPUT;
+            }
             const char *n = strstr(p, "SRBS=");
             if (n && atoi(n + 5) != c->srbs) {
                 fprintf(stderr, "%s:%d: the trace was found with --srbs %d; give --replay the "

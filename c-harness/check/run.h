@@ -59,6 +59,10 @@ struct ctx {
     void *item;
     int worker; /* index in run->w */
     bool freed_own;
+    /* another context's successful free of its worker while it ran: no finding by itself
+     * (WI-M6's position), a WI-M6 at the callback's next use of the worker, naming this site */
+    const char *freed_by, *freed_at_file;
+    int freed_at_line;
 };
 
 /* The checker's view of one worker the runtime issued (named w<index+1>). */
@@ -133,11 +137,17 @@ struct choices {
     int len, cap;
 };
 
+/* The scheduling points at the scenario's shared accesses (race.c): none (--preempt-at-calls,
+ * and any build without the instrumentation), before each write and atomic (the default), or
+ * before each access, reads too (--preempt-at-accesses). */
+enum preempt { PREEMPT_CALLS, PREEMPT_WRITES, PREEMPT_ACCESSES };
+const char *preempt_name(enum preempt p);
+
 struct run_limits {
     int max_steps; /* scheduling steps after which a run is cut (the search is then incomplete) */
     unsigned threads; /* system worker threads, overriding the scenario's (0: the scenario's) */
     bool no_races;    /* no data-race check even if the scenario is instrumented (the bench) */
-    bool preempt_accesses; /* --preempt-at-accesses: a scheduling point before each shared access */
+    enum preempt preempt; /* where, besides the StorPort calls and STORK_* points, it may switch */
     bool writes;      /* record the shared memory each step wrote (writes.c): a reported run */
 };
 

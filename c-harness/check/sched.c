@@ -48,6 +48,11 @@ void run_error(struct run *r, const char *fmt, ...)
     va_end(ap);
 }
 
+const char *preempt_name(enum preempt p)
+{
+    return p == PREEMPT_ACCESSES ? "accesses" : p == PREEMPT_WRITES ? "writes" : "calls";
+}
+
 unsigned ctx_irql(const struct ctx *c)
 {
     unsigned l = c->kind == K_SYS ? STORK_PASSIVE_LEVEL : c->irql;
@@ -403,6 +408,8 @@ static void start_item(struct run *r, int pos)
     c->item = item;
     c->worker = wi;
     c->freed_own = false;
+    c->freed_by = c->freed_at_file = NULL;
+    c->freed_at_line = 0;
     c->state = C_READY;
     race_callback_start(r, c->index, wi);
     run_event(r, (struct ev){.kind = EV_START, .ctx = c->index, .worker = wi + 1,

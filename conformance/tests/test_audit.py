@@ -382,18 +382,72 @@ def test_the_audit_program_links_no_tsan_runtime() -> None:
     assert tsan and all(parts[-2] == "T" for parts in tsan), tsan
 
 
-def test_preempt_at_accesses_finds_what_runs_atomically_without_it() -> None:
-    """--preempt-at-accesses (off by default): a scheduling point before each shared access.  The
-    callback's stretch after its "done" signal has no StorPort call: without the flag it runs
-    atomically and the free in the remove handler can only come after it (clean); with it, the
-    free comes while the callback runs (WI-M6), at the cost of more schedules.  A build without
-    instrumentation refuses the flag rather than ignore it."""
-    name = "preempt_signal_before_return"
-    rc, plain = audit(BUILT / name)
-    assert rc == 0 and plain["complete"] and not plain["findings"]
-    rc, out = audit(BUILT / name, "--preempt-at-accesses")
-    assert rc == 1 and out["complete"] and {f["rule"] for f in out["findings"]} == {"WI-M6"}
-    assert out["schedules"] > plain["schedules"]
-    r = subprocess.run([str(BUILT_ASAN / name), "--preempt-at-accesses"], capture_output=True,
+# rule_use_released_ok as it was: the callback clears `pending` and then sets `inside`, two
+# writes with no StorPort call between, and the remove handler's unlocked wait for both clear
+# can end between them, release the resources, and the callback uses them (WI-M8).
+SIGNAL_GAP = """#include <storport.h>
+struct ext { int pending, inside; };
+static VOID cb(PVOID e, PVOID c, PVOID w)
+{ (void)c; struct ext *x = e; x->pending = 0; x->inside = 1; STORK_USE_RESOURCES();
+  StorPortFreeWorker(x, w); x->inside = 0; }
+static void dpc(void *e) { struct ext *x = e; PVOID w = NULL;
+  if (StorPortInitializeWorker(x, &w)) return; x->pending = 1;
+  if (StorPortQueueWorkItem(x, cb, w, NULL)) { x->pending = 0; StorPortFreeWorker(x, w); } }
+static void teardown(void *e) { struct ext *x = e; STORK_WAIT_UNTIL(!x->pending && !x->inside);
+  STORK_RELEASE_RESOURCES(); }
+static const struct stork_routine rs[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
+const struct stork_scenario stork_scenario = {.name = "signal_gap",
+  .extension_size = sizeof(struct ext), .routines = rs, .nroutines = 1, .remove = teardown};
+"""
+
+
+def test_points_at_shared_writes_by_default_find_what_the_calls_points_cannot(stork, tmp_path: Path) -> None:
+    """The default: a scheduling point before each shared write (and atomic) besides the
+    StorPort calls and STORK_* points, so the gap between two writes with no call between is
+    a place the remove handler can run, without a STORK_YIELD: WI-M8 here, which
+    --preempt-at-calls (the old points) cannot see.  --preempt-at-accesses finds it too, with
+    no fewer schedules; the trace names its points and --replay takes them from it."""
+    src = tmp_path / "signal_gap.c"
+    src.write_text(SIGNAL_GAP)
+    out_dir = tmp_path / "out"
+    r = stork("audit", str(src), "--json", "--seed", "1", "--out", str(out_dir))
+    out = json.loads(r.stdout)
+    assert r.returncode == 1 and out["complete"] and out["points"] == "writes", r.stdout + r.stderr
+    assert {f["rule"] for f in out["findings"]} == {"WI-M8"}
+    (saved,) = out_dir.glob("*.WI-M8.*.trace")
+    assert "meta config NTHREADS=1 POINTS=writes" in saved.read_text()
+    again = stork("audit", str(src), "--replay", str(saved))
+    assert again.returncode == 1 and "same run" in again.stdout, again.stdout + again.stderr
+    r = stork("audit", str(src), "--json", "--seed", "1", "--preempt-at-calls")
+    calls = json.loads(r.stdout)
+    assert r.returncode == 0 and calls["complete"] and not calls["findings"] and calls["points"] == "calls"
+    r = stork("audit", str(src), "--json", "--seed", "1", "--preempt-at-accesses")
+    every = json.loads(r.stdout)
+    assert r.returncode == 1 and {f["rule"] for f in every["findings"]} == {"WI-M8"}
+    assert calls["schedules"] < out["schedules"] <= every["schedules"]
+
+
+def test_a_free_after_the_callbacks_last_use_is_not_wi_m6_a_use_after_it_is() -> None:
+    """WI-M6's position (spec/contract.md): preempt_signal_before_return's remove handler may
+    free while the callback still counts a completion, after its last use of the worker: clean,
+    whatever the points.  Its variant preempt_free_after_signal then still frees the worker:
+    WI-M6 at the callback's free, naming the remove handler's, with every kind of points.  A
+    build without instrumentation refuses --preempt-at-accesses rather than ignore it, and
+    takes the calls' points by default."""
+    base, bad = "preempt_signal_before_return", "preempt_free_after_signal"
+    src = (SCENARIOS / f"{base}.c").read_text().splitlines()
+    use = [i for i, ln in enumerate(src, 1) if "StorPortFreeWorker(x, worker);" in ln][0]
+    free = [i for i, ln in enumerate(src, 1) if "StorPortFreeWorker(x, x->Worker);" in ln][0]
+    for points in ("--preempt-at-calls", "--preempt-at-accesses", None):
+        args = (points,) if points else ()
+        rc, out = audit(BUILT / base, *args)
+        assert rc == 0 and out["complete"] and not out["findings"], points
+        rc, out = audit(BUILT / bad, *args)
+        m6 = [f for f in out["findings"] if f["rule"] == "WI-M6"]
+        assert rc == 1 and out["complete"] and {f["rule"] for f in out["findings"]} == {"WI-M6", "WI-M2"}
+        assert [f["line"] for f in m6] == [use] and f"teardown freed it at {base}.c:{free}" in m6[0]["message"]
+    rc, out = audit(BUILT_ASAN / base)
+    assert rc == 0 and out["points"] == "calls"
+    r = subprocess.run([str(BUILT_ASAN / base), "--preempt-at-accesses"], capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 2 and "needs the scenario compiled with -fsanitize=thread" in r.stderr

@@ -122,7 +122,7 @@ def test_miniport_mistakes_are_notes_with_their_wi_m_rules(stork) -> None:
     r = ct.check(path)
     assert r.verdict == ct.CONFORMS
     assert [(n.line, n.rules, n.keeper) for n in r.notes] == [
-        (7, ("WI-M6",), "miniport"), (8, ("WI-M3",), "miniport"), (10, ("WI-M2",), "miniport")]
+        (8, ("WI-M3",), "miniport"), (8, ("WI-M6",), "miniport"), (10, ("WI-M2",), "miniport")]
     p = stork("check-trace", path)
     assert p.returncode == 0, p.stderr
     assert f"{path}:10: call teardown PASSIVE free w1 -> UNSUCCESSFUL\n  miniport breaks WI-M2" in p.stdout

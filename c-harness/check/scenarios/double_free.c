@@ -19,8 +19,8 @@ static VOID Work(PVOID e, PVOID context, PVOID worker)
     (void)context;
     struct ext *x = e;
     STORK_LOCK(&x->lock);
+    x->inside = 1; /* before clearing pending: the remove handler reads both without the lock */
     x->pending = 0;
-    x->inside = 1;
     STORK_UNLOCK(&x->lock);
     StorPortFreeWorker(x, worker); /* x->Worker still holds the handle */
     x->inside = 0;

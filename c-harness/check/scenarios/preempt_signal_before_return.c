@@ -1,15 +1,24 @@
 /*
- * preempt_signal_before_return -- the callback signals "done" (clears `inside`) and then still
- * counts a completion before it returns; the remove handler waits for the signal and frees the
- * worker, believing the callback over.  It is not: the free comes while the callback runs
- * (WI-M6).  Between the signal and the return there is no StorPort call and no STORK_* point,
- * so without --preempt-at-accesses that stretch runs atomically and the audit finds nothing
- * (conformance/tests/test_audit.py checks both); with it, the scheduler may switch before the
- * `completions` access, after the signal.  No data race: `inside` is the event, `completions`
- * is the callback's alone.
+ * preempt_signal_before_return -- the C twin of model/designs/preempt_signal_before_return.pml:
+ * the callback signals "done" (clears `inside`) and then still counts a completion before it
+ * returns; the remove handler waits for the signal and frees the worker.  The free may come
+ * after the signal and before the return: while the callback runs, but after its last use of
+ * the worker, which WI-M6's position (spec/contract.md) makes the same as the callback's own
+ * free: no finding.  The callback's `completions++` after the free is fine too: the extension
+ * is the adapter's until its release, which waits for running callbacks, and the remove handler
+ * releases nothing of the miniport's own (a STORK_RELEASE_RESOURCES before the free would make
+ * it WI-M8).  No data race: `inside` is the event, `completions` is the callback's alone.
+ * Between the signal and the return there is no StorPort call and no STORK_* point: only the
+ * scheduling points at shared accesses (the default; not with --preempt-at-calls) reach the
+ * schedules where the free comes between the two.
  *
- * expect: WI-M6
- * audit: --preempt-at-accesses
+ * DEFECT_FREE_AFTER_SIGNAL (its variant preempt_free_after_signal, variants.txt): after the
+ * signal the callback frees its worker too.  Where the remove handler's free comes between the
+ * two, the callback passes its worker to StorPortFreeWorker after another context freed it
+ * (WI-M6, at the callback's free, naming the remove handler's) and frees it twice (WI-M2);
+ * where the callback's comes first, the remove handler's is the second (WI-M2).
+ *
+ * expect: clean
  */
 #include <storport.h>
 
@@ -21,10 +30,14 @@ struct ext {
 static VOID callback(PVOID e, PVOID context, PVOID worker)
 {
     (void)context;
-    (void)worker;
     struct ext *x = e;
     x->inside = 0;        /* "done": the remove handler may free the worker now */
-    x->completions++;     /* ... but the callback still runs */
+#if DEFECT_FREE_AFTER_SIGNAL
+    StorPortFreeWorker(x, worker); /* ... but the callback still uses it */
+#else
+    (void)worker;
+#endif
+    x->completions++;     /* ... and still runs */
 }
 
 static void find_adapter(void *e)
@@ -36,6 +49,8 @@ static void find_adapter(void *e)
 static void dpc(void *e)
 {
     struct ext *x = e;
+    if (!x->Worker) /* the initialisation failed */
+        return;
     x->inside = 1;
     if (StorPortQueueWorkItem(x, callback, x->Worker, NULL) != STOR_STATUS_SUCCESS)
         x->inside = 0;
@@ -45,17 +60,19 @@ static void teardown(void *e)
 {
     struct ext *x = e;
     STORK_WAIT_UNTIL(x->inside == 0);
-    StorPortFreeWorker(x, x->Worker);
+    if (x->Worker)
+        StorPortFreeWorker(x, x->Worker);
 }
 
 static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
 
 const struct stork_scenario stork_scenario = {
-    .name = "preempt_signal_before_return",
+    .name = STORK_SCENARIO_NAME("preempt_signal_before_return"),
     .extension_size = sizeof(struct ext),
     .find_adapter = find_adapter,
     .routines = routines,
     .nroutines = 1,
     .remove = teardown,
     .threads = 1,
+    .alloc_fail = 1,
 };

@@ -1,15 +1,16 @@
 /*
  * rule_free_queued_ok -- the counterpart of rule_free_queued_bad: the DPC counts its successful
  * queue, the callback uncounts it as its last instruction, and the remove handler waits until
- * no run is queued or running before it frees, so the free can neither return BUSY nor race
- * the callback.  (Retrying a free on BUSY is not enough: between its dequeue and its return the
- * callback runs, and a free then succeeds under it.)  No finding.
+ * no run is queued or running before it frees, so the free cannot return BUSY.  (A free after
+ * the uncount comes while the callback still runs, after its last use of the worker: not
+ * WI-M6, by its position in spec/contract.md.)  No finding.
  *
  * DEFECT_FREE_QUEUED (its variant rule_free_queued_bad, variants.txt): a persistent worker
  * kicked by a DPC; its callback does not free it. The remove handler frees it once and ignores
  * the status: when the worker is still queued the free returns BUSY and frees nothing, and
- * nothing frees it after (WI-M5); when the callback has just been dequeued, the free succeeds
- * while the callback runs (WI-M6).
+ * nothing frees it after (WI-M5).  When the callback has just been dequeued the free succeeds
+ * while it runs, which is no WI-M6: this callback never uses its worker (the audit reported
+ * WI-M6 there before WI-M6's position).
  *
  * expect: clean
  */

@@ -18,8 +18,8 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 {
     (void)context;
     struct ext *x = e;
-    x->pending = 0;
-    x->inside = 1;
+    x->inside = 1; /* before clearing pending: with pending clear first, the remove handler's */
+    x->pending = 0; /* wait could end between the two (a scheduling point before each write) */
     STORK_USE_RESOURCES(); /* re-initialise the controller's queues */
     StorPortFreeWorker(x, worker);
     x->inside = 0;

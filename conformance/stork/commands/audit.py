@@ -61,9 +61,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--srbs", type=int, metavar="N",
                    help="a miniport with a DriverEntry: SRBs handed (1..6, default 1), each to a "
                         "HwStartIo of its own, besides the removal SRB")
-    p.add_argument("--preempt-at-accesses", action="store_true",
-                   help="a scheduling point before each shared access of the scenario (not with "
-                        "--sanitize; many more schedules); give it again to --replay")
+    points = p.add_mutually_exclusive_group()
+    points.add_argument("--preempt-at-calls", action="store_true",
+                        help="scheduling points only at the StorPort calls and STORK_* points; "
+                             "without it an instrumented scenario has one before each shared "
+                             "write and atomic too, which reaches every behaviour of a race-free "
+                             "scenario (docs/audit.md); --sanitize always has the calls' "
+                             "points only, a miniport run from its DriverEntry unless given "
+                             "--preempt-at-accesses")
+    points.add_argument("--preempt-at-accesses", action="store_true",
+                        help="a scheduling point before each shared access, reads too (not with "
+                             "--sanitize; more schedules); a trace records its points and "
+                             "--replay takes them from it")
     p.add_argument("--no-reduction", action="store_true",
                    help="explore every schedule, not one per class of equivalent schedules "
                         "(the partial-order reduction; it needs the instrumented build, so "
@@ -95,7 +104,8 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
     if args.srbs is not None:
         out += ["--srbs", str(args.srbs)]
     out += ["--time-limit", str(args.time_limit)]
-    for flag in ("pct", "exhaustive", "json", "preempt_at_accesses", "no_reduction"):
+    for flag in ("pct", "exhaustive", "json", "preempt_at_calls", "preempt_at_accesses",
+                 "no_reduction"):
         if getattr(args, flag):
             out.append("--" + flag.replace("_", "-"))
     for opt in ("out", "record"):

@@ -26,8 +26,10 @@
  * Interleaving.  Everything runs in one OS thread; the runtime switches between contexts only
  * at scheduling points: before each StorPort* call, at the start of a routine, at a callback's
  * start (its worker dequeued) and again at its first instruction, and at the STORK_* macros
- * below.  A call's arguments are evaluated before its scheduling point.  Code between two scheduling points runs atomically, so put a
- * STORK_YIELD() where the miniport touches shared state without a lock and the order matters.
+ * below, and (in an instrumented build, the default) before each shared write and atomic of
+ * the scenario (see Shared accesses).  A call's arguments are evaluated before its scheduling
+ * point.  Code between two scheduling points runs atomically; STORK_YIELD() adds a point where
+ * there is none, which a race-free scenario no longer needs between two shared writes.
  * `stork audit` explores the orders of these steps (every one, or a random sample).
  *
  * Shared accesses.  `stork audit` compiles the scenario with -fsanitize=thread (the checking
@@ -37,9 +39,9 @@
  * own ordering (find-adapter first; a queue before its callback; a callback's return before its
  * worker's free and its next callback; the routines before the remove handler), are a data
  * race: a finding, WI-M11, in any schedule where both happen, whatever the order the audit ran
- * them in.  STORK_BENIGN_RACE marks an intended one.  With --preempt-at-accesses each shared
- * access is also a scheduling point (many more schedules; STORK_YIELD still adds one where no
- * access is).
+ * them in.  STORK_BENIGN_RACE marks an intended one.  Each shared write and atomic is also a
+ * scheduling point (the default; each access with --preempt-at-accesses; none with
+ * --preempt-at-calls): STORK_YIELD still adds one where no shared access is.
  */
 #ifndef STORK_CHECK_H
 #define STORK_CHECK_H
