@@ -52,11 +52,12 @@
 #define DRV_MAX_DPC 2
 /* Runs of the ISR, of each DPC and of the timer per adapter life: the ISR's own (one at any
  * moment from HwInitialize on, one after each HwStartIo) and as many for each DPC and the timer. */
-#define DRV_RUNS(g) ((g)->nio + 2)
-#define DRV_NSRB (DRV_MAX_IO + 1) /* the I/O SRBs and the removal SRB */
+#define DRV_RUNS(g) ((g)->nio + 4)
+#define DRV_NSRB (DRV_MAX_IO + 2) /* the I/O SRBs and the two adapter PnP SRBs */
+#define DRV_PNP_SRB(k) (DRV_MAX_IO + (k)) /* the surprise-removal SRB (0), the remove SRB (1) */
 #define DRV_DATA 512
 
-enum role { R_IO, R_ISR, R_DPC, R_TIMER };
+enum role { R_IO, R_ISR, R_DPC, R_TIMER, R_PNP };
 
 /* What DriverEntry registered: the process's, read-only once the search starts. */
 struct drv_reg {
@@ -75,6 +76,7 @@ struct drv_reg {
     int slot[MAX_ROUTINES]; /* SRB, DPC or 0 */
     bool on_demand[MAX_ROUTINES];
     int nio;
+    bool stop; /* --stop-restart: a stop and restart before removal is explored (ENV-R9) */
 };
 
 enum srb_state { S_NONE, S_HANDED, S_DONE };
@@ -121,11 +123,16 @@ struct drv_run {
     int pause_line;
     bool pause_timed_out;
     bool removing_waits; /* the teardown waits for the outstanding SRBs */
+    bool stopped;        /* between ScsiStopAdapter and the restart (ENV-R9) */
     int nhanded;
     int srb_sync;        /* an address for the order completion -> stop (data races) */
+    int quiet_sync;      /* and for the orders: each io routine's end -> a stop, */
+    int restart_sync;    /* the restart -> a later handing */
 };
 
 static void drv_start(void *ext);
+enum notice { NT_END, NT_CONTROL, NT_SURPRISE_SRB, NT_REMOVE_SRB };
+static bool notice_sent(const struct run *r, enum notice n);
 
 /* The call site of what Storport itself does (its locks, its waits). */
 static const char STORPORT_SITE[] = "(storport)";
@@ -330,13 +337,15 @@ static SCSI_ADAPTER_CONTROL_STATUS control(struct run *r, struct ctx *c,
     return st;
 }
 
-static void drv_start(void *ext)
+/* HwFindAdapter, HwInitialize, HwPassiveInitializeRoutine and the control-type query: a start
+ * (ENV-E2, E4, E5, E6), at PASSIVE_LEVEL, or a re-initialisation after a stop when the miniport
+ * has no ScsiRestartAdapter (ENV-R11: HwFindAdapter at DISPATCH_LEVEL).  False if it fails. */
+static bool start(struct run *r, struct ctx *c, void *ext, unsigned find_irql)
 {
-    struct run *r = run_current();
-    struct ctx *c = &r->ctx[r->cur];
     struct drv_run *d = r->drv;
     const struct drv_reg *g = d->reg;
     PORT_CONFIGURATION_INFORMATION *ci = &d->config;
+    memset(ci, 0, sizeof *ci);
     ci->Length = sizeof *ci;
     ci->AdapterInterfaceType = g->hw.AdapterInterfaceType;
     ci->NumberOfBuses = 1;
@@ -347,6 +356,8 @@ static void drv_start(void *ext)
     ci->SrbExtensionSize = g->hw.SrbExtensionSize;
     BOOLEAN again = FALSE;
     char args[1] = "";
+    unsigned was = c->irql;
+    c->irql = find_irql;
     d->entry[c->index] = "HwFindAdapter";
     ULONG found;
     if (g->virt)
@@ -355,25 +366,27 @@ static void drv_start(void *ext)
     else
         found = g->hw.HwFindAdapter(ext, g->hw_context, NULL, args, ci, &again);
     d->entry[c->index] = NULL;
+    c->irql = was;
     if (found != SP_RETURN_FOUND)
-        return; /* the start fails (ENV-E2, ENV-R12) */
+        return false; /* the start fails (ENV-E2, ENV-R12) */
     raise_to(r, c, STORK_DIRQL);
     if (!g->virt)
         take(r, c, &d->interrupt, STORPORT, 0);
     d->entry[c->index] = "HwInitialize";
+    d->passive = NULL;
     BOOLEAN ok = g->hw.HwInitialize(ext);
     d->entry[c->index] = NULL;
     if (!g->virt)
         give(r, c, &d->interrupt, STORPORT, 0);
     lower(r, c);
     if (!ok)
-        return;
+        return false;
     if (d->passive) {
         d->entry[c->index] = "HwPassiveInitializeRoutine";
         ok = d->passive(ext);
         d->entry[c->index] = NULL;
         if (!ok)
-            return;
+            return false;
     }
     if (g->hw.HwAdapterControl) {
         union {
@@ -385,8 +398,26 @@ static void drv_start(void *ext)
         control(r, c, ScsiQuerySupportedControlTypes, &q.list, STORK_PASSIVE_LEVEL);
         memcpy(d->supported, q.list.SupportedTypeList, sizeof d->supported);
     }
+    return true;
+}
+
+static void drv_start(void *ext)
+{
+    struct run *r = run_current();
+    struct ctx *c = &r->ctx[r->cur];
+    if (!start(r, c, ext, STORK_PASSIVE_LEVEL))
+        return;
+    struct drv_run *d = r->drv;
     d->started = true;
     interrupt(r, c);
+    const struct drv_reg *g = d->reg;
+    if (!g->virt || (g->stop && g->hw.HwAdapterControl) || notice_sent(r, NT_CONTROL))
+        return;
+    /* Nothing of the PnP manager's reaches this miniport before the teardown (a virtual
+     * miniport that does not mark ScsiAdapterSurpriseRemoval, and no stop): pnp has nothing to
+     * do, and removal begins where the scheduler places it, as for a hand-made scenario. */
+    r->ctx[ctx_of_role(r, R_PNP, 0)].state = C_DONE;
+    r->nroutines_left--;
 }
 
 /* Wait (a scheduling point, as STORK_WAIT_UNTIL) until `holds` says so. */
@@ -402,12 +433,129 @@ static void wait_until(struct run *r, bool (*holds)(const struct run *r), const 
 
 static bool not_paused(const struct run *r)
 {
-    return r->drv->paused == 0;
+    return r->drv->paused == 0 && !r->drv->stopped;
 }
 
 static bool all_completed(const struct run *r)
 {
     return !outstanding(r);
+}
+
+static bool io_quiet(const struct run *r)
+{
+    const struct drv_reg *g = r->drv->reg;
+    for (size_t i = 0; i < g->scn.nroutines; i++) {
+        const struct ctx *t = &r->ctx[r->find_ctx + 1 + (int)i];
+        if (g->role[i] == R_IO && t->state != C_UNBORN && t->state != C_DONE &&
+            !r->drv->waits_pause[t->index])
+            return false;
+    }
+    return !outstanding(r);
+}
+
+/* A stop that is not a removal (ENV-R9), once no HwBuildIo or HwStartIo runs and no SRB is
+ * outstanding (ENV-R5), then the restart (ENV-R11): ScsiSetRunningConfig (if marked) and
+ * ScsiRestartAdapter, or, for a miniport that does not mark ScsiRestartAdapter, HwFindAdapter
+ * (at DISPATCH_LEVEL) and HwInitialize again, whose re-run must keep what the first set up
+ * (ENV-E3).  The ISR, DPCs, the timer and callbacks go on meanwhile.  False if the restart
+ * fails: the adapter runs nothing more. */
+static bool stop_and_restart(struct run *r, struct ctx *c, void *ext)
+{
+    struct drv_run *d = r->drv;
+    d->stopped = true; /* no SRB is handed from now on */
+    wait_until(r, io_quiet, "(storport: the stop waits for the SRBs)");
+    race_lock_acquired(r, c->index, &d->srb_sync);
+    race_lock_acquired(r, c->index, &d->quiet_sync);
+    note(r, c, N_STOPPING, 0, NULL, 0);
+    control(r, c, ScsiStopAdapter, NULL, STORK_DIRQL);
+    run_point(r, STORPORT, 0);
+    bool ok = true;
+    note(r, c, d->supported[ScsiRestartAdapter] ? N_RESTART : N_RESTART_FIND, 0, NULL, 0);
+    if (d->supported[ScsiRestartAdapter]) {
+        if (d->supported[ScsiSetRunningConfig])
+            control(r, c, ScsiSetRunningConfig, NULL, STORK_PASSIVE_LEVEL);
+        ok = control(r, c, ScsiRestartAdapter, NULL, STORK_DIRQL) == ScsiAdapterControlSuccess;
+    } else {
+        ok = start(r, c, ext, STORK_DISPATCH_LEVEL);
+    }
+    race_lock_released(r, c->index, &d->restart_sync);
+    d->stopped = false;
+    return ok;
+}
+
+/* The removal notifications (ENV-R1, R3) in one of the orders ENV-R3 allows: orderly, the
+ * remove SRB alone; surprise, ScsiAdapterSurpriseRemoval (C) and the surprise-removal SRB (S)
+ * in either order or either alone, the remove SRB (R) after or not.  A virtual miniport is sent
+ * no adapter SRB; C only if the miniport marked it (ENV-E6). */
+#define C_ NT_CONTROL
+#define S_ NT_SURPRISE_SRB
+#define R_ NT_REMOVE_SRB
+static const enum notice removal_kinds[][4] = {
+    {R_}, {C_, S_}, {S_, C_}, {C_}, {S_}, {C_, S_, R_}, {S_, C_, R_}, {C_, R_}, {S_, R_},
+};
+#undef C_
+#undef S_
+#undef R_
+#define NKINDS (sizeof removal_kinds / sizeof removal_kinds[0])
+
+static bool notice_sent(const struct run *r, enum notice n)
+{
+    const struct drv_reg *g = r->drv->reg;
+    if (n == NT_CONTROL)
+        return g->hw.HwAdapterControl && r->drv->supported[ScsiAdapterSurpriseRemoval];
+    return !g->virt;
+}
+
+static void notify(struct run *r, struct ctx *c, enum notice n)
+{
+    note(r, c, n == NT_CONTROL ? N_SURPRISE_CONTROL : n == NT_SURPRISE_SRB ? N_SURPRISE_SRB
+                                                                          : N_REMOVE_SRB,
+         0, NULL, 0);
+    if (n == NT_CONTROL) {
+        control(r, c, ScsiAdapterSurpriseRemoval, NULL, STORK_PASSIVE_LEVEL);
+        return;
+    }
+    bool surprise = n == NT_SURPRISE_SRB;
+    struct drv_srb *s = new_srb(r, DRV_PNP_SRB(surprise ? 0 : 1), SRB_FUNCTION_PNP,
+                                surprise ? "the surprise-removal SRB" : "the remove SRB");
+    if (!s)
+        return;
+    s->u.pnp.PnPAction = surprise ? StorSurpriseRemoval : StorRemoveDevice;
+    s->u.pnp.SrbPnPFlags = SRB_PNP_FLAGS_ADAPTER_REQUEST;
+    hand(r, c, s);
+}
+
+/* The PnP manager's side: a stop and restart or not, then removal, whose notifications reach
+ * the miniport while the io routines, the ISR, DPCs, the timer and callbacks may still run
+ * (ENV-R6 a); removal begins at the first of them if it has not yet (ENV-R4).  ScsiStopAdapter
+ * and the rest come in the teardown, once every routine has returned (ENV-R5). */
+static void pnp(struct run *r, struct ctx *c, void *ext)
+{
+    struct drv_run *d = r->drv;
+    const struct drv_reg *g = d->reg;
+    if (g->stop && g->hw.HwAdapterControl && run_decide(r, 2, NULL) == 1 &&
+        !stop_and_restart(r, c, ext)) {
+        d->started = false; /* the restart failed: nothing more runs (ENV-R12) */
+        return;
+    }
+    int kinds[NKINDS], nk = 0;
+    for (size_t k = 0; k < NKINDS; k++) {
+        bool all = true;
+        for (int j = 0; j < 4 && removal_kinds[k][j] != NT_END && all; j++)
+            all = notice_sent(r, removal_kinds[k][j]) || (k == 0 && g->virt);
+        if (all)
+            kinds[nk++] = (int)k;
+    }
+    const enum notice *kind = removal_kinds[kinds[run_decide(r, nk, NULL)]];
+    if (!r->removal_begun)
+        run_begin_removal(r);
+    for (int j = 0; j < 4 && kind[j] != NT_END; j++) {
+        if (!notice_sent(r, kind[j]))
+            continue; /* a virtual miniport's orderly removal: nothing before the stop */
+        if (j > 0)
+            run_point(r, STORPORT, 0);
+        notify(r, c, kind[j]);
+    }
 }
 
 static void drv_routine(void *ext)
@@ -423,11 +571,13 @@ static void drv_routine(void *ext)
     switch (g->role[i]) {
     case R_IO: {
         d->waits_pause[c->index] = true;
-        wait_until(r, not_paused, "(storport: adapter paused)");
+        wait_until(r, not_paused, "(storport: adapter paused or stopped)");
         d->waits_pause[c->index] = false;
+        race_lock_acquired(r, c->index, &d->restart_sync); /* after a restart, if one came */
         struct drv_srb *s = new_srb(r, g->slot[i], SRB_FUNCTION_EXECUTE_SCSI, g->names[i]);
         if (s)
             hand(r, c, s);
+        race_lock_released(r, c->index, &d->quiet_sync); /* before a stop, if one comes */
         break;
     }
     case R_ISR:
@@ -462,6 +612,9 @@ static void drv_routine(void *ext)
             give(r, c, &d->startio, STORPORT, 0);
         break;
     }
+    case R_PNP:
+        pnp(r, c, ext);
+        break;
     }
 }
 
@@ -473,18 +626,6 @@ static void drv_remove(void *ext)
     const struct drv_reg *g = d->reg;
     if (!d->started)
         return;
-    bool surprise = run_decide(r, 2, NULL) == 1; /* a data choice: which removal */
-    if (surprise && g->hw.HwAdapterControl && d->supported[ScsiAdapterSurpriseRemoval])
-        control(r, c, ScsiAdapterSurpriseRemoval, NULL, STORK_PASSIVE_LEVEL);
-    if (!g->virt) { /* the adapter SRB reaches a physical miniport (ENV-R1, ENV-R3) */
-        struct drv_srb *s = new_srb(r, DRV_NSRB - 1, SRB_FUNCTION_PNP,
-                                    surprise ? "the surprise-removal SRB" : "the remove SRB");
-        if (!s)
-            return;
-        s->u.pnp.PnPAction = surprise ? StorSurpriseRemoval : StorRemoveDevice;
-        s->u.pnp.SrbPnPFlags = SRB_PNP_FLAGS_ADAPTER_REQUEST;
-        hand(r, c, s);
-    }
     d->removing_waits = true;
     wait_until(r, all_completed, "(storport: removal waits for the SRBs)");
     d->removing_waits = false;
@@ -519,7 +660,7 @@ static void add_routine(struct drv_reg *g, enum role role, int slot, const char 
     g->on_demand[n] = on_demand;
 }
 
-const struct stork_scenario *driver_scenario(int srbs, char *err, size_t size)
+const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, char *err, size_t size)
 {
     bool has_scenario = &stork_scenario != NULL, has_entry = DriverEntry != NULL;
     if (has_scenario && has_entry) {
@@ -527,9 +668,9 @@ const struct stork_scenario *driver_scenario(int srbs, char *err, size_t size)
                  "stork_scenario names the routines by hand; DriverEntry registers them)");
         return NULL;
     }
-    if (has_scenario && srbs) {
-        snprintf(err, size, "--srbs is for a miniport audited from its DriverEntry; this file's "
-                 "stork_scenario names its routines itself");
+    if (has_scenario && (srbs || stop_restart)) {
+        snprintf(err, size, "%s is for a miniport audited from its DriverEntry; this file's "
+                 "stork_scenario names its routines itself", srbs ? "--srbs" : "--stop-restart");
         return NULL;
     }
     if (has_scenario)
@@ -560,6 +701,7 @@ const struct stork_scenario *driver_scenario(int srbs, char *err, size_t size)
         return NULL;
     }
     g->nio = srbs ? srbs : DRV_NIO;
+    g->stop = stop_restart;
     for (int i = 0; i < g->nio; i++) {
         char name[24];
         snprintf(name, sizeof name, "io%d", i + 1);
@@ -573,6 +715,7 @@ const struct stork_scenario *driver_scenario(int srbs, char *err, size_t size)
         add_routine(g, R_DPC, k, name, STORK_DISPATCH_LEVEL, 1);
     }
     add_routine(g, R_TIMER, 0, "timer", STORK_DISPATCH_LEVEL, 1);
+    add_routine(g, R_PNP, 0, "pnp", STORK_PASSIVE_LEVEL, 0);
     g->scn.name = "miniport";
     g->scn.extension_size = g->hw.DeviceExtensionSize ? g->hw.DeviceExtensionSize : 1;
     g->scn.find_adapter = drv_start;

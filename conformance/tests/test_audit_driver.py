@@ -164,8 +164,8 @@ def test_a_timer_that_rearms_itself_is_cut_never_clean(stork, tmp_path: Path) ->
 
 
 def test_a_finding_replays_with_its_srbs_and_is_refused_without(stork, tmp_path: Path) -> None:
-    src = ROOT / "c-harness" / "check" / "scenarios" / "miniport_isr_dpc_one_slot.c"
-    r = stork("audit", str(src), "--srbs", "2", "--seed", "1", "--out", str(tmp_path))
+    r = stork("audit", "miniport_isr_dpc_one_slot", "--srbs", "2", "--seed", "1", "--out",
+              str(tmp_path))
     assert r.returncode == 1 and "ENV-Q6" in r.stdout, r.stdout + r.stderr
     trace = sorted(tmp_path.glob("*.ENV-Q6.*.trace"))[0]
     assert "meta config NTHREADS=1 SRBS=2" in trace.read_text()

@@ -60,7 +60,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="system worker threads (1..4) instead of the scenario's")
     p.add_argument("--srbs", type=int, metavar="N",
                    help="a miniport with a DriverEntry: SRBs handed (1..6, default 1), each to a "
-                        "HwStartIo of its own, besides the removal SRB")
+                        "HwStartIo of its own, besides the removal SRBs")
+    p.add_argument("--stop-restart", action="store_true",
+                   help="a miniport with a DriverEntry: also explore a stop and restart (or "
+                        "HwFindAdapter again) before its removal; give it again to --replay"),
     p.add_argument("--preempt-at-accesses", action="store_true",
                    help="a scheduling point before each shared access of the scenario (not with "
                         "--sanitize; many more schedules); give it again to --replay")
@@ -95,7 +98,8 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
     if args.srbs is not None:
         out += ["--srbs", str(args.srbs)]
     out += ["--time-limit", str(args.time_limit)]
-    for flag in ("pct", "exhaustive", "json", "preempt_at_accesses", "no_reduction"):
+    for flag in ("pct", "exhaustive", "json", "preempt_at_accesses", "no_reduction",
+                 "stop_restart"):
         if getattr(args, flag):
             out.append("--" + flag.replace("_", "-"))
     for opt in ("out", "record"):
