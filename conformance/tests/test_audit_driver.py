@@ -6,6 +6,7 @@ clean.  Needs the C harness built (ctest sets STORK_LIBEXEC_DIR)."""
 from __future__ import annotations
 
 import json
+import re
 import os
 from pathlib import Path
 
@@ -191,3 +192,86 @@ static VOID Tick(PVOID DeviceExtension)
              + ("\n    StorPortNotification(RequestTimerCall, DeviceExtension, Tick, 0);" if cancel else ""))
     rc, out, _ = audit(stork, miniport(tmp_path, globals=timer, startio=start))
     assert rules(out) == expected and rc == (1 if expected else 0)
+
+
+CONTROL = """static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE Type,
+                                           PVOID Parameters)
+{
+    (void)DeviceExtension;
+    if (Type == ScsiQuerySupportedControlTypes) {
+        PSCSI_SUPPORTED_CONTROL_TYPE_LIST list = Parameters;
+        for (ULONG t = 0; t < list->MaxControlType; t++)
+            list->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes || t == ScsiStopAdapter
+                                         MARKED;
+    }
+    return ScsiAdapterControlSuccess;
+}
+"""
+
+REMOVAL = {"# removal: the remove SRB (StorRemoveDevice) reaches the miniport": "R",
+           "# removal: HwAdapterControl(ScsiAdapterSurpriseRemoval)": "C",
+           "# removal: the surprise-removal SRB (StorSurpriseRemoval) reaches the miniport": "S"}
+
+
+def removal_orders(record: Path) -> set[str]:
+    return {"".join(REMOVAL[ln] for ln in t.read_text().splitlines() if ln in REMOVAL)
+            for t in record.glob("*.trace")}
+
+
+def test_every_surprise_order_reaches_the_miniport_while_its_srb_is_outstanding(
+        stork, tmp_path: Path) -> None:
+    # ENV-R3: the control and the surprise SRB in either order or either alone, the remove SRB
+    # after or not; orderly: the remove SRB alone.  ENV-R6 a: while io1's SRB is outstanding.
+    control = CONTROL.replace("MARKED", "|| t == ScsiAdapterSurpriseRemoval")
+    start = ("if (Srb->Function == SRB_FUNCTION_PNP) { " + PARTS["startio"] + " return TRUE; }\n"
+             "    StorPortStallExecution(1);\n    " + PARTS["startio"])
+    src = miniport(tmp_path, globals=control, startio=start, register="d.HwAdapterControl = Control;")
+    rc, out, err = audit(stork, src, "--record", str(tmp_path / "rec"))
+    assert rc == 0 and out["complete"], err
+    assert removal_orders(tmp_path / "rec") == {"R", "CS", "SC", "C", "S", "CSR", "SCR", "CR", "SR"}
+    overlapped = [t for t in (tmp_path / "rec").glob("*.trace")
+                  if re.search(r"handed to io1\n(?:(?!completed).*\n)*# removal:", t.read_text())]
+    assert overlapped, "no run has a removal notification while io1's SRB is outstanding"
+    # unmarked, the control is not sent (ENV-E6)
+    src = miniport(tmp_path, name="n", globals=CONTROL.replace("MARKED", ""), startio=start,
+                   register="d.HwAdapterControl = Control;")
+    rc, out, err = audit(stork, src, "--record", str(tmp_path / "rec2"))
+    assert rc == 0 and removal_orders(tmp_path / "rec2") == {"R", "S", "SR"}, err
+
+
+@pytest.mark.parametrize("keeps, expected", [(False, {"WI-M7"}), (True, set())])
+def test_hwfindadapter_again_after_a_stop_must_keep_its_worker(stork, tmp_path: Path, keeps: bool,
+                                                               expected: set[str]) -> None:
+    # ENV-R11: no ScsiRestartAdapter marked, so the restart is HwFindAdapter again (at
+    # DISPATCH_LEVEL); ENV-E3: a re-run that initialises the worker again loses the first.
+    find = ("struct ext *e = DeviceExtension;\n    "
+            + ("if (!e->Worker) " if keeps else "")
+            + "StorPortInitializeWorker(DeviceExtension, &e->Worker);\n    " + PARTS["find"])
+    find = find.replace("(void)DeviceExtension;", "")
+    start = ("if (Srb->Function == SRB_FUNCTION_PNP) {\n"
+             "        struct ext *e = DeviceExtension;\n"
+             "        if (e->Worker) { StorPortFreeWorker(DeviceExtension, e->Worker); e->Worker = NULL; }\n"
+             "    }\n    " + PARTS["startio"])
+    src = miniport(tmp_path, globals=CONTROL.replace("MARKED", ""), find=find, startio=start,
+                   register="d.HwAdapterControl = Control;")
+    rc, out, err = audit(stork, src)
+    assert rc == 0 and out["complete"], err  # no stop without --stop-restart
+    rc, out, err = audit(stork, src, "--stop-restart", "--record", str(tmp_path / "rec"))
+    assert rules(out) == expected and rc == (1 if expected else 0), err
+    assert any("# adapter restarting: HwFindAdapter again (no ScsiRestartAdapter)" in
+               t.read_text() for t in (tmp_path / "rec").glob("*.trace"))
+
+
+def test_a_stop_restart_finding_replays_only_with_stop_restart(stork, tmp_path: Path) -> None:
+    find = ("struct ext *e = DeviceExtension;\n    StorPortInitializeWorker(DeviceExtension, "
+            "&e->Worker);\n    " + PARTS["find"])
+    src = miniport(tmp_path, globals=CONTROL.replace("MARKED", ""), find=find,
+                   register="d.HwAdapterControl = Control;")
+    r = stork("audit", str(src), "--stop-restart", "--seed", "1", "--out", str(tmp_path / "out"))
+    assert r.returncode == 1 and "WI-M7" in r.stdout, r.stdout + r.stderr
+    trace = sorted((tmp_path / "out").glob("*.WI-M7.*.trace"))[0]
+    assert "SRBS=1 STOP_RESTART=1" in trace.read_text()
+    again = stork("audit", "--replay", str(trace), "--stop-restart")
+    assert again.returncode == 1 and "same run" in again.stdout, again.stdout + again.stderr
+    refused = stork("audit", "--replay", str(trace))
+    assert refused.returncode == 2 and "found with --stop-restart" in refused.stderr
