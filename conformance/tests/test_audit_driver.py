@@ -88,8 +88,8 @@ def test_the_template_is_clean_and_runs_every_step(stork, tmp_path: Path) -> Non
     ({"register": "d.HwStartIo = NULL;"}, "lacks HwFindAdapter, HwInitialize or HwStartIo"),
     ({"globals": "const struct stork_scenario stork_scenario = {.name = \"x\", "
                  ".extension_size = 1};"}, "defines both stork_scenario and DriverEntry"),
-    ({"startio": "StorPortInitializeTimer(DeviceExtension, NULL);"},
-     "calls StorPortInitializeTimer, which stork's Storport does not model"),
+    ({"startio": "StorPortGetUncachedExtension(DeviceExtension, NULL, 0);"},
+     "calls StorPortGetUncachedExtension, which stork's Storport does not model"),
     ({"startio": "StorPortNotification(NextRequest, DeviceExtension);"},
      "StorPortNotification type 1 is not modelled"),
 ])
@@ -275,3 +275,96 @@ def test_a_stop_restart_finding_replays_only_with_stop_restart(stork, tmp_path: 
     assert again.returncode == 1 and "same run" in again.stdout, again.stdout + again.stderr
     refused = stork("audit", "--replay", str(trace))
     assert refused.returncode == 2 and "found with --stop-restart" in refused.stderr
+
+
+XTIMER = """static PSCSI_REQUEST_BLOCK Pending; /* the timer callback's */
+static PVOID Timer;
+static VOID Expired(PVOID DeviceExtension, PVOID Context)
+{
+    PSCSI_REQUEST_BLOCK s = Context;
+    Pending = NULL;
+    s->SrbStatus = SRB_STATUS_SUCCESS;
+    StorPortNotification(RequestComplete, DeviceExtension, s);
+}
+"""
+XFIND = ("if (StorPortInitializeTimer(DeviceExtension, &Timer) != STOR_STATUS_SUCCESS) "
+         "return SP_RETURN_ERROR;\n    " + PARTS["find"])
+XSTOP = """static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE Type,
+                                           PVOID Parameters)
+{
+    if (Type == ScsiQuerySupportedControlTypes) {
+        PSCSI_SUPPORTED_CONTROL_TYPE_LIST list = Parameters;
+        for (ULONG t = 0; t < list->MaxControlType; t++)
+            list->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes || t == ScsiStopAdapter;
+    } else if (Type == ScsiStopAdapter) {
+        STOP
+    }
+    return ScsiAdapterControlSuccess;
+}
+"""
+XSTART = ("if (Srb->Function == SRB_FUNCTION_PNP) { " + PARTS["startio"] + " return TRUE; }\n"
+          "    StorPortRequestTimer(DeviceExtension, Timer, Expired, Srb, 1000, 0);")
+FREE = "StorPortFreeTimer(DeviceExtension, Timer);"
+
+
+@pytest.mark.parametrize("stop, start, args, expected", [
+    # ENV-E14: one callback per SUCCESS request, at DISPATCH_LEVEL; freed at the stop, when
+    # every SRB is completed (ENV-R5)
+    (FREE, XSTART, (), set()),
+    # 0 cancels: the SRB the callback was to complete is stranded (ENV-Q6)
+    (FREE, XSTART + "\n    StorPortRequestTimer(DeviceExtension, Timer, Expired, Srb, 0, 0);", (),
+     {"ENV-Q6"}),
+    # a second request while one is pending is BUSY: ignored, the second SRB is stranded
+    (FREE, XSTART, ("--srbs", "2"), {"ENV-Q6"}),
+    # requested at the stop and never freed: the callback runs after the adapter's release
+    ("StorPortRequestTimer(DeviceExtension, Timer, Expired, NULL, 1000, 0);", XSTART, (),
+     {"ENV-R7"}),
+    # used after its free: ENV-E14
+    (FREE + " StorPortRequestTimer(DeviceExtension, Timer, Expired, NULL, 1000, 0);", XSTART, (),
+     {"ENV-E14"}),
+])
+def test_the_storportinitializetimer_timer(stork, tmp_path: Path, stop: str, start: str,
+                                           args: tuple[str, ...], expected: set[str]) -> None:
+    globals_ = XTIMER.replace("PSCSI_REQUEST_BLOCK s = Context;",
+                              "PSCSI_REQUEST_BLOCK s = Context;\n    if (!s) return;")
+    globals_ += XSTOP.replace("STOP", stop)
+    src = miniport(tmp_path, globals=globals_, find=XFIND, startio=start,
+                   register="d.HwAdapterControl = Control;")
+    rc, out, err = audit(stork, src, *args)
+    assert rules(out) == expected and rc == (1 if expected else 0), (err, out.get("findings"))
+
+
+def test_the_timer_calls_are_refused_at_dirql(stork, tmp_path: Path) -> None:
+    init = "PVOID t; StorPortInitializeTimer(DeviceExtension, &t); return TRUE;"  # HwInitialize
+    rc, out, err = audit(stork, miniport(tmp_path, init=init))
+    assert rules(out) == {"ENV-E14"} and rc == 1, err
+    assert "called at DIRQL" in out["findings"][0]["message"]
+
+
+@pytest.mark.parametrize("cancel, expected", [(False, set()), (True, {"ENV-Q6"})])
+def test_a_cancelled_dpc_does_not_run(stork, tmp_path: Path, cancel: bool,
+                                      expected: set[str]) -> None:
+    # ENV-E12: StorPortCancelDpc removes a queued DPC (TRUE) and the SRB it was to complete stays
+    # outstanding; FALSE when it runs or ran, with no wait.
+    dpc = """static PSCSI_REQUEST_BLOCK Held;
+static VOID Done(PSTOR_DPC Dpc, PVOID DeviceExtension, PVOID A1, PVOID A2)
+{
+    (void)Dpc; (void)A1; (void)A2;
+    PSCSI_REQUEST_BLOCK s = Held;
+    Held = NULL;
+    if (s) { s->SrbStatus = SRB_STATUS_SUCCESS; StorPortNotification(RequestComplete, DeviceExtension, s); }
+}
+static BOOLEAN Passive(PVOID DeviceExtension)
+{
+    struct ext *e = DeviceExtension;
+    StorPortInitializeDpc(DeviceExtension, &e->Dpc, Done);
+    return TRUE;
+}
+"""
+    init = "return StorPortEnablePassiveInitialization(DeviceExtension, Passive);"
+    start = ("if (Srb->Function == SRB_FUNCTION_PNP) { " + PARTS["startio"] + " return TRUE; }\n"
+             "    struct ext *e = DeviceExtension;\n    Held = Srb;\n"
+             "    StorPortIssueDpc(DeviceExtension, &e->Dpc, NULL, NULL);"
+             + ("\n    StorPortCancelDpc(DeviceExtension, &e->Dpc);" if cancel else ""))
+    rc, out, err = audit(stork, miniport(tmp_path, globals=dpc, init=init, startio=start))
+    assert rules(out) == expected and rc == (1 if expected else 0), err
