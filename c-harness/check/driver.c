@@ -57,7 +57,7 @@
 #define DRV_PNP_SRB(k) (DRV_MAX_IO + (k)) /* the surprise-removal SRB (0), the remove SRB (1) */
 #define DRV_DATA 512
 
-enum role { R_IO, R_ISR, R_DPC, R_TIMER, R_PNP, R_XTIMER };
+enum role { R_IO, R_ISR, R_DPC, R_TIMER, R_PNP, R_XTIMER, R_SERVICE };
 
 /* What DriverEntry registered: the process's, read-only once the search starts. */
 struct drv_reg {
@@ -124,6 +124,12 @@ struct drv_run {
         const char *file;  /* its StorPortInitializeTimer */
         int line;
     } xt;
+    struct {               /* the service IRP of a virtual miniport (ENV-E19) */
+        char irp;          /* the IRP is this byte's address */
+        enum srb_state state;
+        const char *done_file;
+        int done_line;
+    } svc;
     int runs[MAX_CTX];
     bool waits_pause[MAX_CTX];
     int paused;
@@ -625,6 +631,12 @@ static void drv_routine(void *ext)
     case R_PNP:
         pnp(r, c, ext);
         break;
+    case R_SERVICE:
+        d->svc.state = S_HANDED; /* IOCTL_MINIPORT_PROCESS_SERVICE_IRP, at PASSIVE_LEVEL */
+        d->entry[c->index] = "HwProcessServiceRequest";
+        g->hw.HwProcessServiceRequest(ext, &d->svc.irp);
+        d->entry[c->index] = NULL;
+        break;
     case R_XTIMER:
         race_lock_acquired(r, c->index, &d->xt.handle); /* its request comes before it */
         if (r->remove_ended)
@@ -655,6 +667,11 @@ static void drv_remove(void *ext)
         d->entry[c->index] = "HwCompleteServiceIrp";
         g->hw.HwCompleteServiceIrp(ext);
     }
+    if (d->svc.state == S_HANDED)
+        srb_finding(r, "ENV-E19", g->file, g->line, "the service IRP handed to "
+                    "HwProcessServiceRequest is never completed%s", g->hw.HwCompleteServiceIrp
+                    ? ", not even by HwCompleteServiceIrp at removal"
+                    : " (and no HwCompleteServiceIrp is registered)");
     if (g->virt && g->hw.HwFreeAdapterResources) {
         d->entry[c->index] = "HwFreeAdapterResources";
         g->hw.HwFreeAdapterResources(ext);
@@ -741,6 +758,8 @@ const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, char *
     add_routine(g, R_TIMER, 0, "timer", STORK_DISPATCH_LEVEL, 1);
     add_routine(g, R_PNP, 0, "pnp", STORK_PASSIVE_LEVEL, 0);
     add_routine(g, R_XTIMER, 0, "xtimer", STORK_DISPATCH_LEVEL, 1);
+    if (g->virt && g->hw.HwProcessServiceRequest)
+        add_routine(g, R_SERVICE, 0, "service", STORK_PASSIVE_LEVEL, 0);
     g->scn.name = "miniport";
     g->scn.extension_size = g->hw.DeviceExtensionSize ? g->hw.DeviceExtensionSize : 1;
     g->scn.find_adapter = drv_start;
@@ -916,6 +935,8 @@ const char *driver_fix_for(const char *rule)
                     "most for the initialisation and the free"},
         {"ENV-R7", "free the timer (StorPortFreeTimer) and learn that its callback has ended (a "
                    "flag it sets) before releasing what the callback uses"},
+        {"ENV-E19", "complete each service IRP once with StorPortCompleteServiceIrp, and the "
+                    "ones still held in HwCompleteServiceIrp at removal"},
         {"ENV-E12", "initialise each STOR_DPC with StorPortInitializeDpc (in "
                     "HwPassiveInitializeRoutine) before issuing it"},
     };
@@ -1372,4 +1393,27 @@ ULONG stork_free_timer_at(PVOID ext, PVOID handle, const char *file, int line)
     d->xt.freed = true;
     r->ctx[ctx_of_role(r, R_XTIMER, 0)].armed = false; /* a pending request goes; no wait */
     return STOR_STATUS_SUCCESS;
+}
+
+VOID stork_complete_service_irp_at(PVOID ext, PVOID irp, const char *file, int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortCompleteServiceIrp", file, line);
+    if (!c)
+        return;
+    struct run *r = c->run;
+    struct drv_run *d = r->drv;
+    run_point(r, file, line);
+    if (irp != &d->svc.irp || d->svc.state == S_NONE)
+        srb_finding(r, "ENV-E19", file, line, "StorPortCompleteServiceIrp with %p, which is no "
+                    "service IRP HwProcessServiceRequest was handed", irp);
+    else if (d->svc.state == S_DONE)
+        srb_finding(r, "ENV-E19", file, line, "StorPortCompleteServiceIrp completes the service "
+                    "IRP a second time (first at %s:%d)", base(d->svc.done_file),
+                    d->svc.done_line);
+    else {
+        d->svc.state = S_DONE;
+        d->svc.done_file = file;
+        d->svc.done_line = line;
+    }
 }

@@ -368,3 +368,54 @@ static BOOLEAN Passive(PVOID DeviceExtension)
              + ("\n    StorPortCancelDpc(DeviceExtension, &e->Dpc);" if cancel else ""))
     rc, out, err = audit(stork, miniport(tmp_path, globals=dpc, init=init, startio=start))
     assert rules(out) == expected and rc == (1 if expected else 0), err
+
+
+VIRTUAL = """#include <storport.h>
+static PVOID Held; /* the service IRP, until completed */
+static ULONG Find(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation, PVOID Lower,
+                  PCHAR Args, PPORT_CONFIGURATION_INFORMATION ConfigInfo, PBOOLEAN Again)
+{
+    (void)DeviceExtension; (void)HwContext; (void)BusInformation; (void)Lower; (void)Args;
+    (void)Again;
+    ConfigInfo->VirtualDevice = TRUE;
+    return SP_RETURN_FOUND;
+}
+static BOOLEAN Init(PVOID DeviceExtension) { (void)DeviceExtension; return TRUE; }
+static BOOLEAN StartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
+{
+    Srb->SrbStatus = SRB_STATUS_SUCCESS;
+    StorPortNotification(RequestComplete, DeviceExtension, Srb);
+    return TRUE;
+}
+static VOID Service(PVOID DeviceExtension, PVOID Irp) { (void)DeviceExtension; PROCESS }
+static VOID CompleteService(PVOID DeviceExtension) { COMPLETE }
+ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);
+ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
+{
+    VIRTUAL_HW_INITIALIZATION_DATA d;
+    RtlZeroMemory(&d, sizeof d);
+    d.HwInitializationDataSize = sizeof(HW_INITIALIZATION_DATA);
+    d.HwFindAdapter = Find;
+    d.HwInitialize = Init;
+    d.HwStartIo = StartIo;
+    d.HwProcessServiceRequest = Service;
+    d.HwCompleteServiceIrp = CompleteService;
+    d.FeatureSupport = STOR_FEATURE_VIRTUAL_MINIPORT;
+    return StorPortInitialize(DriverObject, RegistryPath, (PHW_INITIALIZATION_DATA)&d, NULL);
+}
+"""
+KEEP = "Held = Irp;"
+COMPLETE_HELD = "if (Held) { PVOID irp = Held; Held = NULL; StorPortCompleteServiceIrp(DeviceExtension, irp); }"
+
+
+@pytest.mark.parametrize("process, complete, expected", [
+    (KEEP, COMPLETE_HELD, set()),                 # kept, completed at removal (ENV-E19)
+    (KEEP, "(void)DeviceExtension;", {"ENV-E19"}),  # never completed
+    (KEEP + " StorPortCompleteServiceIrp(DeviceExtension, Irp);", COMPLETE_HELD, {"ENV-E19"}),  # twice
+])
+def test_a_virtual_miniports_service_irp_is_completed_once(stork, tmp_path: Path, process: str,
+                                                           complete: str, expected: set[str]) -> None:
+    src = tmp_path / "v.c"
+    src.write_text(VIRTUAL.replace("PROCESS", process).replace("{ COMPLETE }", "{ " + complete + " }"))
+    rc, out, err = audit(stork, src)
+    assert rules(out) == expected and rc == (1 if expected else 0), (err, out.get("findings"))

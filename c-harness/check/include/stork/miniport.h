@@ -6,7 +6,8 @@
  * HwFindAdapter), SCSI_REQUEST_BLOCK with the SRB_FUNCTION_* and SRB_STATUS_* values,
  * StorPortNotification (RequestComplete, RequestTimerCall, EnablePassiveInitialization,
  * InitializeDpc, IssueDpc), Storport's spin locks, DPCs (StorPortCancelDpc too), one timer
- * of StorPortInitializeTimer / StorPortRequestTimer / StorPortFreeTimer, pause and resume, and
+ * of StorPortInitializeTimer / StorPortRequestTimer / StorPortFreeTimer, a virtual miniport's
+ * service IRP (HwProcessServiceRequest, StorPortCompleteServiceIrp), pause and resume, and
  * StorPortStallExecution.  Values and signatures are the WDK's (storport.h, srb.h).
  *
  * `stork audit` runs a file that defines DriverEntry and no `stork_scenario` as the miniport
@@ -515,6 +516,7 @@ ULONG stork_request_timer_at(PVOID HwDeviceExtension, PVOID TimerHandle, PHW_TIM
                              PVOID CallbackContext, ULONGLONG TimerValue, ULONGLONG TolerableDelay,
                              const char *file, int line);
 ULONG stork_free_timer_at(PVOID HwDeviceExtension, PVOID TimerHandle, const char *file, int line);
+VOID stork_complete_service_irp_at(PVOID HwDeviceExtension, PVOID Irp, const char *file, int line);
 
 #define StorPortInitialize(a1, a2, data, hwcontext) \
     stork_port_initialize_at((a1), (a2), (data), (hwcontext), __FILE__, __LINE__)
@@ -539,6 +541,8 @@ ULONG stork_free_timer_at(PVOID HwDeviceExtension, PVOID TimerHandle, const char
     stork_request_timer_at((ext), (handle), (callback), (context), (value), (delay), __FILE__, \
                            __LINE__)
 #define StorPortFreeTimer(ext, handle) stork_free_timer_at((ext), (handle), __FILE__, __LINE__)
+#define StorPortCompleteServiceIrp(ext, irp) \
+    stork_complete_service_irp_at((ext), (irp), __FILE__, __LINE__)
 
 #ifdef __cplusplus
 }
