@@ -15,15 +15,20 @@
  *   isr          HwInterrupt at DIRQL under the interrupt lock (physical, ENV-E10): the HBA
  *                interrupts once at any moment from HwInitialize on (a shared line) and once
  *                after each HwStartIo, at any later moment, removal included.
- *   dpc1, dpc2   the routine of a STOR_DPC, once per StorPortIssueDpc that returned TRUE, at
- *                DISPATCH with no Storport lock, never overlapping itself (ENV-E12).
+ *   dpc1, dpc2   the routine of a STOR_DPC, once per StorPortIssueDpc that returned TRUE (and
+ *                no StorPortCancelDpc took back), at DISPATCH with no Storport lock, never
+ *                overlapping itself (ENV-E12).
  *   timer        the HwStorTimer of StorPortNotification(RequestTimerCall), at DISPATCH under
  *                the StartIo lock (ENV-E13); a request replaces a pending one, 0 cancels.
- *   teardown     removal: orderly (the remove SRB, ENV-R1) or surprise (ScsiAdapterSurpriseRemoval
- *                if the miniport supports it, then the surprise-removal SRB, ENV-R3), both
- *                explored; Storport waits for every SRB to complete (ENV-R5, ENV-Q6), then
- *                ScsiStopAdapter (DIRQL, ENV-E15), then, virtual, HwFreeAdapterResources
- *                (PASSIVE, ENV-E18).
+ *   xtimer       the callback of the StorPortInitializeTimer timer, once per SUCCESS request,
+ *                at DISPATCH with no lock (ENV-E14).
+ *   service      a virtual miniport's HwProcessServiceRequest, once, at PASSIVE (ENV-E19).
+ *   pnp          the PnP manager: with --stop-restart, a stop and restart or not (ENV-R9, R11,
+ *                E3); then the removal notifications in one of the orders of ENV-R3, while
+ *                the routines above still run (ENV-R6 a).
+ *   teardown     once the io, pnp and service routines returned: Storport waits for every SRB
+ *                to complete (ENV-R5, ENV-Q6), then ScsiStopAdapter (DIRQL, ENV-E15), then,
+ *                virtual, HwCompleteServiceIrp and HwFreeAdapterResources (PASSIVE, ENV-E18).
  *
  * The request obligations are checked at every RequestComplete and at the adapter's release,
  * with the rule ids the Promela model uses (model/contract.pml): a completion of an SRB not
@@ -33,9 +38,10 @@
  * ENV-Q8.  Locks taken against ENV-L2 (one already held, out of order, or in a routine that may
  * take none) are ENV-L2.
  *
- * Bounds (docs/audit.md): N SRBs (--srbs, default 1), two DPC objects; the ISR, each DPC and the
- * timer run at most N + 2 times per adapter life (a further run cuts the run: the search is
- * then incomplete, never clean).
+ * Bounds (docs/audit.md): N SRBs (--srbs, default 1) and the two adapter SRBs, two DPC objects,
+ * one StorPortInitializeTimer timer, one service IRP; the ISR, each DPC and each timer run at
+ * most N + 4 times per adapter life (a further run cuts the run: the search is then
+ * incomplete, never clean).
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -50,8 +56,9 @@
 #define DRV_NIO 1             /* SRBs handed by default (--srbs) */
 #define DRV_MAX_IO 6
 #define DRV_MAX_DPC 2
-/* Runs of the ISR, of each DPC and of the timer per adapter life: the ISR's own (one at any
- * moment from HwInitialize on, one after each HwStartIo) and as many for each DPC and the timer. */
+/* Runs of the ISR, of each DPC and of each timer per adapter life: the ISR's own (one at any
+ * moment from HwInitialize on, one after each HwStartIo of the N SRBs and the two adapter SRBs)
+ * and as many for each DPC and timer. */
 #define DRV_RUNS(g) ((g)->nio + 4)
 #define DRV_NSRB (DRV_MAX_IO + 2) /* the I/O SRBs and the two adapter PnP SRBs */
 #define DRV_PNP_SRB(k) (DRV_MAX_IO + (k)) /* the surprise-removal SRB (0), the remove SRB (1) */
@@ -1065,6 +1072,17 @@ VOID stork_initialize_dpc_at(PVOID ext, PSTOR_DPC dpc, PHW_DPC_ROUTINE routine, 
     d->dpc[d->ndpc++].fn = routine;
 }
 
+/* The context of an initialised STOR_DPC, or -1 after an ENV-E12 finding at the call. */
+static int dpc_ctx(struct run *r, PSTOR_DPC dpc, const char *api, const char *file, int line)
+{
+    for (int k = 0; k < r->drv->ndpc; k++)
+        if (r->drv->dpc[k].obj == dpc)
+            return ctx_of_role(r, R_DPC, k);
+    srb_finding(r, "ENV-E12", file, line, "%s on a STOR_DPC that StorPortInitializeDpc never "
+                "initialised", api);
+    return -1;
+}
+
 BOOLEAN stork_issue_dpc_at(PVOID ext, PSTOR_DPC dpc, PVOID a1, PVOID a2, const char *file, int line)
 {
     (void)ext;
@@ -1073,20 +1091,14 @@ BOOLEAN stork_issue_dpc_at(PVOID ext, PSTOR_DPC dpc, PVOID a1, PVOID a2, const c
         return FALSE;
     struct run *r = c->run;
     run_point(r, file, line);
-    struct drv_run *d = r->drv;
-    for (int k = 0; k < d->ndpc; k++)
-        if (d->dpc[k].obj == dpc) {
-            int t = ctx_of_role(r, R_DPC, k);
-            if (r->ctx[t].armed)
-                return FALSE; /* already queued: nothing done (ENV-E12) */
-            d->dpc[k].a1 = a1;
-            d->dpc[k].a2 = a2;
-            race_lock_released(r, c->index, dpc);
-            return arm(r, c, t) ? TRUE : FALSE;
-        }
-    srb_finding(r, "ENV-E12", file, line, "StorPortIssueDpc on a STOR_DPC that "
-                "StorPortInitializeDpc never initialised");
-    return FALSE;
+    int t = dpc_ctx(r, dpc, "StorPortIssueDpc", file, line);
+    if (t < 0 || r->ctx[t].armed)
+        return FALSE; /* already queued: nothing done (ENV-E12) */
+    int k = r->drv->reg->slot[ctx_role(r, t)];
+    r->drv->dpc[k].a1 = a1;
+    r->drv->dpc[k].a2 = a2;
+    race_lock_released(r, c->index, dpc);
+    return arm(r, c, t) ? TRUE : FALSE;
 }
 
 static struct stork_lock *lock_of(struct run *r, STOR_SPINLOCK kind, PVOID context)
@@ -1278,18 +1290,11 @@ BOOLEAN stork_cancel_dpc_at(PVOID ext, PSTOR_DPC dpc, const char *file, int line
         return FALSE;
     struct run *r = c->run;
     run_point(r, file, line);
-    struct drv_run *d = r->drv;
-    for (int k = 0; k < d->ndpc; k++)
-        if (d->dpc[k].obj == dpc) {
-            struct ctx *t = &r->ctx[ctx_of_role(r, R_DPC, k)];
-            if (!t->armed)
-                return FALSE; /* not queued: running, run, or never issued; no wait (ENV-E12) */
-            t->armed = false;
-            return TRUE;
-        }
-    srb_finding(r, "ENV-E12", file, line, "StorPortCancelDpc on a STOR_DPC that "
-                "StorPortInitializeDpc never initialised");
-    return FALSE;
+    int t = dpc_ctx(r, dpc, "StorPortCancelDpc", file, line);
+    if (t < 0 || !r->ctx[t].armed)
+        return FALSE; /* not queued: running or run; no wait (ENV-E12) */
+    r->ctx[t].armed = false;
+    return TRUE;
 }
 
 /* ---- the timer of StorPortInitializeTimer (ENV-E14) ---- */
