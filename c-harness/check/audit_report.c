@@ -55,7 +55,8 @@ void make_meta(struct meta *m, const struct cli *c, const char *name, int thread
     snprintf(m->scn, sizeof m->scn, "scenario %s", c->o.source ? c->o.source : name);
     snprintf(m->cfg, sizeof m->cfg, "config NTHREADS=%d", threads);
     if (c->srbs) /* a miniport audited from its DriverEntry: --replay needs the same SRBs */
-        snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " SRBS=%d", c->srbs);
+        snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " SRBS=%d%s", c->srbs,
+                 c->stop_restart ? " STOP_RESTART=1" : "");
     if (c->o.limits.preempt != PREEMPT_CALLS) /* --replay needs the same points */
         snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " POINTS=%s",
                  preempt_name(c->o.limits.preempt));

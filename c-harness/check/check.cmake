@@ -6,13 +6,15 @@ set(CHECK_SOURCES ${H}/check/sched.c ${H}/check/runtime.c ${H}/check/report.c
     ${H}/check/supervise.c ${H}/check/livelock.c ${H}/check/race.c ${H}/check/driver.c ${H}/check/por.c ${H}/check/reduce.c ${H}/check/writes.c ${H}/replay/fiber.c ${H}/impl/reference/reference.c)
 set(CHECK_OUT ${CMAKE_CURRENT_BINARY_DIR}/check)
 file(GLOB CHECK_SCENARIOS CONFIGURE_DEPENDS ${H}/check/scenarios/*.c)
-# The variants (scenarios/variants.txt: NAME BASE NAME=VALUE... expect: ...), each a base built
-# with its defect switches: CHECK_VARIANTS holds their names, VARIANT_<name> "BASE;SWITCH;...".
+# The variants (scenarios/variants.txt: NAME BASE NAME=VALUE... [audit: OPTION...] expect: ...),
+# each a base built with its defect switches: CHECK_VARIANTS holds their names, VARIANT_<name>
+# "BASE;SWITCH;...".  Their audit options are the tests' (conformance/stork/scenarios.py).
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${H}/check/scenarios/variants.txt)
 file(STRINGS ${H}/check/scenarios/variants.txt variant_lines REGEX "^[a-z]")
 set(CHECK_VARIANTS)
 foreach(line ${variant_lines})
   string(REGEX REPLACE " +expect: .*$" "" head "${line}")
+  string(REGEX REPLACE " +audit: .*$" "" head "${head}")
   string(REGEX REPLACE " +" ";" words "${head}")
   list(POP_FRONT words vname)
   list(APPEND CHECK_VARIANTS ${vname})

@@ -11,6 +11,7 @@ struct cli {
     bool json;
     int srbs; /* --srbs: SRBs a miniport audited as it is gets (0: the default) */
     bool preempt_given; /* --preempt-at-calls or --preempt-at-accesses was given */
+    bool stop_restart; /* --stop-restart: and a stop and restart before its removal */
 };
 
 /* A trace's meta lines for a run of `name` with these decisions (f: the finding, or NULL). */

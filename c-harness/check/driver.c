@@ -15,15 +15,20 @@
  *   isr          HwInterrupt at DIRQL under the interrupt lock (physical, ENV-E10): the HBA
  *                interrupts once at any moment from HwInitialize on (a shared line) and once
  *                after each HwStartIo, at any later moment, removal included.
- *   dpc1, dpc2   the routine of a STOR_DPC, once per StorPortIssueDpc that returned TRUE, at
- *                DISPATCH with no Storport lock, never overlapping itself (ENV-E12).
+ *   dpc1, dpc2   the routine of a STOR_DPC, once per StorPortIssueDpc that returned TRUE (and
+ *                no StorPortCancelDpc took back), at DISPATCH with no Storport lock, never
+ *                overlapping itself (ENV-E12).
  *   timer        the HwStorTimer of StorPortNotification(RequestTimerCall), at DISPATCH under
  *                the StartIo lock (ENV-E13); a request replaces a pending one, 0 cancels.
- *   teardown     removal: orderly (the remove SRB, ENV-R1) or surprise (ScsiAdapterSurpriseRemoval
- *                if the miniport supports it, then the surprise-removal SRB, ENV-R3), both
- *                explored; Storport waits for every SRB to complete (ENV-R5, ENV-Q6), then
- *                ScsiStopAdapter (DIRQL, ENV-E15), then, virtual, HwFreeAdapterResources
- *                (PASSIVE, ENV-E18).
+ *   xtimer       the callback of the StorPortInitializeTimer timer, once per SUCCESS request,
+ *                at DISPATCH with no lock (ENV-E14).
+ *   service      a virtual miniport's HwProcessServiceRequest, once, at PASSIVE (ENV-E19).
+ *   pnp          the PnP manager: with --stop-restart, a stop and restart or not (ENV-R9, R11,
+ *                E3); then the removal notifications in one of the orders of ENV-R3, while
+ *                the routines above still run (ENV-R6 a).
+ *   teardown     once the io, pnp and service routines returned: Storport waits for every SRB
+ *                to complete (ENV-R5, ENV-Q6), then ScsiStopAdapter (DIRQL, ENV-E15), then,
+ *                virtual, HwCompleteServiceIrp and HwFreeAdapterResources (PASSIVE, ENV-E18).
  *
  * The request obligations are checked at every RequestComplete and at the adapter's release,
  * with the rule ids the Promela model uses (model/contract.pml): a completion of an SRB not
@@ -33,9 +38,10 @@
  * ENV-Q8.  Locks taken against ENV-L2 (one already held, out of order, or in a routine that may
  * take none) are ENV-L2.
  *
- * Bounds (docs/audit.md): N SRBs (--srbs, default 1), two DPC objects; the ISR, each DPC and the
- * timer run at most N + 2 times per adapter life (a further run cuts the run: the search is
- * then incomplete, never clean).
+ * Bounds (docs/audit.md): N SRBs (--srbs, default 1) and the two adapter SRBs, two DPC objects,
+ * one StorPortInitializeTimer timer, one service IRP; the ISR, each DPC and each timer run at
+ * most N + 4 times per adapter life (a further run cuts the run: the search is then
+ * incomplete, never clean).
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -50,13 +56,15 @@
 #define DRV_NIO 1             /* SRBs handed by default (--srbs) */
 #define DRV_MAX_IO 6
 #define DRV_MAX_DPC 2
-/* Runs of the ISR, of each DPC and of the timer per adapter life: the ISR's own (one at any
- * moment from HwInitialize on, one after each HwStartIo) and as many for each DPC and the timer. */
-#define DRV_RUNS(g) ((g)->nio + 2)
-#define DRV_NSRB (DRV_MAX_IO + 1) /* the I/O SRBs and the removal SRB */
+/* Runs of the ISR, of each DPC and of each timer per adapter life: the ISR's own (one at any
+ * moment from HwInitialize on, one after each HwStartIo of the N SRBs and the two adapter SRBs)
+ * and as many for each DPC and timer. */
+#define DRV_RUNS(g) ((g)->nio + 4)
+#define DRV_NSRB (DRV_MAX_IO + 2) /* the I/O SRBs and the two adapter PnP SRBs */
+#define DRV_PNP_SRB(k) (DRV_MAX_IO + (k)) /* the surprise-removal SRB (0), the remove SRB (1) */
 #define DRV_DATA 512
 
-enum role { R_IO, R_ISR, R_DPC, R_TIMER };
+enum role { R_IO, R_ISR, R_DPC, R_TIMER, R_PNP, R_XTIMER, R_SERVICE };
 
 /* What DriverEntry registered: the process's, read-only once the search starts. */
 struct drv_reg {
@@ -75,6 +83,7 @@ struct drv_reg {
     int slot[MAX_ROUTINES]; /* SRB, DPC or 0 */
     bool on_demand[MAX_ROUTINES];
     int nio;
+    bool stop; /* --stop-restart: a stop and restart before removal is explored (ENV-R9) */
 };
 
 enum srb_state { S_NONE, S_HANDED, S_DONE };
@@ -114,6 +123,20 @@ struct drv_run {
     } dpc[DRV_MAX_DPC];
     int ndpc;
     PHW_TIMER timer;
+    struct {               /* the timer of StorPortInitializeTimer (ENV-E14): one per adapter */
+        char handle;       /* its handle is this byte's address */
+        bool issued, freed;
+        PHW_TIMER_EX fn;
+        PVOID context;
+        const char *file;  /* its StorPortInitializeTimer */
+        int line;
+    } xt;
+    struct {               /* the service IRP of a virtual miniport (ENV-E19) */
+        char irp;          /* the IRP is this byte's address */
+        enum srb_state state;
+        const char *done_file;
+        int done_line;
+    } svc;
     int runs[MAX_CTX];
     bool waits_pause[MAX_CTX];
     int paused;
@@ -121,11 +144,16 @@ struct drv_run {
     int pause_line;
     bool pause_timed_out;
     bool removing_waits; /* the teardown waits for the outstanding SRBs */
+    bool stopped;        /* between ScsiStopAdapter and the restart (ENV-R9) */
     int nhanded;
     int srb_sync;        /* an address for the order completion -> stop (data races) */
+    int quiet_sync;      /* and for the orders: each io routine's end -> a stop, */
+    int restart_sync;    /* the restart -> a later handing */
 };
 
 static void drv_start(void *ext);
+enum notice { NT_END, NT_CONTROL, NT_SURPRISE_SRB, NT_REMOVE_SRB };
+static bool notice_sent(const struct run *r, enum notice n);
 
 /* The call site of what Storport itself does (its locks, its waits). */
 static const char STORPORT_SITE[] = "(storport)";
@@ -206,6 +234,8 @@ static void give(struct run *r, struct ctx *c, struct stork_lock *l, const char 
 
 
 static bool arm(struct run *r, struct ctx *c, int ctx);
+static void srb_finding(struct run *r, const char *rule, const char *file, int line,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 static int ctx_of_role(const struct run *r, enum role role, int slot);
 
 /* The HBA interrupts (ENV-E10): once at any moment from HwInitialize on (a shared line), and
@@ -330,13 +360,15 @@ static SCSI_ADAPTER_CONTROL_STATUS control(struct run *r, struct ctx *c,
     return st;
 }
 
-static void drv_start(void *ext)
+/* HwFindAdapter, HwInitialize, HwPassiveInitializeRoutine and the control-type query: a start
+ * (ENV-E2, E4, E5, E6), at PASSIVE_LEVEL, or a re-initialisation after a stop when the miniport
+ * has no ScsiRestartAdapter (ENV-R11: HwFindAdapter at DISPATCH_LEVEL).  False if it fails. */
+static bool start(struct run *r, struct ctx *c, void *ext, unsigned find_irql)
 {
-    struct run *r = run_current();
-    struct ctx *c = &r->ctx[r->cur];
     struct drv_run *d = r->drv;
     const struct drv_reg *g = d->reg;
     PORT_CONFIGURATION_INFORMATION *ci = &d->config;
+    memset(ci, 0, sizeof *ci);
     ci->Length = sizeof *ci;
     ci->AdapterInterfaceType = g->hw.AdapterInterfaceType;
     ci->NumberOfBuses = 1;
@@ -347,6 +379,8 @@ static void drv_start(void *ext)
     ci->SrbExtensionSize = g->hw.SrbExtensionSize;
     BOOLEAN again = FALSE;
     char args[1] = "";
+    unsigned was = c->irql;
+    c->irql = find_irql;
     d->entry[c->index] = "HwFindAdapter";
     ULONG found;
     if (g->virt)
@@ -355,25 +389,27 @@ static void drv_start(void *ext)
     else
         found = g->hw.HwFindAdapter(ext, g->hw_context, NULL, args, ci, &again);
     d->entry[c->index] = NULL;
+    c->irql = was;
     if (found != SP_RETURN_FOUND)
-        return; /* the start fails (ENV-E2, ENV-R12) */
+        return false; /* the start fails (ENV-E2, ENV-R12) */
     raise_to(r, c, STORK_DIRQL);
     if (!g->virt)
         take(r, c, &d->interrupt, STORPORT, 0);
     d->entry[c->index] = "HwInitialize";
+    d->passive = NULL;
     BOOLEAN ok = g->hw.HwInitialize(ext);
     d->entry[c->index] = NULL;
     if (!g->virt)
         give(r, c, &d->interrupt, STORPORT, 0);
     lower(r, c);
     if (!ok)
-        return;
+        return false;
     if (d->passive) {
         d->entry[c->index] = "HwPassiveInitializeRoutine";
         ok = d->passive(ext);
         d->entry[c->index] = NULL;
         if (!ok)
-            return;
+            return false;
     }
     if (g->hw.HwAdapterControl) {
         union {
@@ -385,8 +421,26 @@ static void drv_start(void *ext)
         control(r, c, ScsiQuerySupportedControlTypes, &q.list, STORK_PASSIVE_LEVEL);
         memcpy(d->supported, q.list.SupportedTypeList, sizeof d->supported);
     }
+    return true;
+}
+
+static void drv_start(void *ext)
+{
+    struct run *r = run_current();
+    struct ctx *c = &r->ctx[r->cur];
+    if (!start(r, c, ext, STORK_PASSIVE_LEVEL))
+        return;
+    struct drv_run *d = r->drv;
     d->started = true;
     interrupt(r, c);
+    const struct drv_reg *g = d->reg;
+    if (!g->virt || (g->stop && g->hw.HwAdapterControl) || notice_sent(r, NT_CONTROL))
+        return;
+    /* Nothing of the PnP manager's reaches this miniport before the teardown (a virtual
+     * miniport that does not mark ScsiAdapterSurpriseRemoval, and no stop): pnp has nothing to
+     * do, and removal begins where the scheduler places it, as for a hand-made scenario. */
+    r->ctx[ctx_of_role(r, R_PNP, 0)].state = C_DONE;
+    r->nroutines_left--;
 }
 
 /* Wait (a scheduling point, as STORK_WAIT_UNTIL) until `holds` says so. */
@@ -402,12 +456,129 @@ static void wait_until(struct run *r, bool (*holds)(const struct run *r), const 
 
 static bool not_paused(const struct run *r)
 {
-    return r->drv->paused == 0;
+    return r->drv->paused == 0 && !r->drv->stopped;
 }
 
 static bool all_completed(const struct run *r)
 {
     return !outstanding(r);
+}
+
+static bool io_quiet(const struct run *r)
+{
+    const struct drv_reg *g = r->drv->reg;
+    for (size_t i = 0; i < g->scn.nroutines; i++) {
+        const struct ctx *t = &r->ctx[r->find_ctx + 1 + (int)i];
+        if (g->role[i] == R_IO && t->state != C_UNBORN && t->state != C_DONE &&
+            !r->drv->waits_pause[t->index])
+            return false;
+    }
+    return !outstanding(r);
+}
+
+/* A stop that is not a removal (ENV-R9), once no HwBuildIo or HwStartIo runs and no SRB is
+ * outstanding (ENV-R5), then the restart (ENV-R11): ScsiSetRunningConfig (if marked) and
+ * ScsiRestartAdapter, or, for a miniport that does not mark ScsiRestartAdapter, HwFindAdapter
+ * (at DISPATCH_LEVEL) and HwInitialize again, whose re-run must keep what the first set up
+ * (ENV-E3).  The ISR, DPCs, the timer and callbacks go on meanwhile.  False if the restart
+ * fails: the adapter runs nothing more. */
+static bool stop_and_restart(struct run *r, struct ctx *c, void *ext)
+{
+    struct drv_run *d = r->drv;
+    d->stopped = true; /* no SRB is handed from now on */
+    wait_until(r, io_quiet, "(storport: the stop waits for the SRBs)");
+    race_lock_acquired(r, c->index, &d->srb_sync);
+    race_lock_acquired(r, c->index, &d->quiet_sync);
+    note(r, c, N_STOPPING, 0, NULL, 0);
+    control(r, c, ScsiStopAdapter, NULL, STORK_DIRQL);
+    run_point(r, STORPORT, 0);
+    bool ok = true;
+    note(r, c, d->supported[ScsiRestartAdapter] ? N_RESTART : N_RESTART_FIND, 0, NULL, 0);
+    if (d->supported[ScsiRestartAdapter]) {
+        if (d->supported[ScsiSetRunningConfig])
+            control(r, c, ScsiSetRunningConfig, NULL, STORK_PASSIVE_LEVEL);
+        ok = control(r, c, ScsiRestartAdapter, NULL, STORK_DIRQL) == ScsiAdapterControlSuccess;
+    } else {
+        ok = start(r, c, ext, STORK_DISPATCH_LEVEL);
+    }
+    race_lock_released(r, c->index, &d->restart_sync);
+    d->stopped = false;
+    return ok;
+}
+
+/* The removal notifications (ENV-R1, R3) in one of the orders ENV-R3 allows: orderly, the
+ * remove SRB alone; surprise, ScsiAdapterSurpriseRemoval (C) and the surprise-removal SRB (S)
+ * in either order or either alone, the remove SRB (R) after or not.  A virtual miniport is sent
+ * no adapter SRB; C only if the miniport marked it (ENV-E6). */
+#define C_ NT_CONTROL
+#define S_ NT_SURPRISE_SRB
+#define R_ NT_REMOVE_SRB
+static const enum notice removal_kinds[][4] = {
+    {R_}, {C_, S_}, {S_, C_}, {C_}, {S_}, {C_, S_, R_}, {S_, C_, R_}, {C_, R_}, {S_, R_},
+};
+#undef C_
+#undef S_
+#undef R_
+#define NKINDS (sizeof removal_kinds / sizeof removal_kinds[0])
+
+static bool notice_sent(const struct run *r, enum notice n)
+{
+    const struct drv_reg *g = r->drv->reg;
+    if (n == NT_CONTROL)
+        return g->hw.HwAdapterControl && r->drv->supported[ScsiAdapterSurpriseRemoval];
+    return !g->virt;
+}
+
+static void notify(struct run *r, struct ctx *c, enum notice n)
+{
+    note(r, c, n == NT_CONTROL ? N_SURPRISE_CONTROL : n == NT_SURPRISE_SRB ? N_SURPRISE_SRB
+                                                                          : N_REMOVE_SRB,
+         0, NULL, 0);
+    if (n == NT_CONTROL) {
+        control(r, c, ScsiAdapterSurpriseRemoval, NULL, STORK_PASSIVE_LEVEL);
+        return;
+    }
+    bool surprise = n == NT_SURPRISE_SRB;
+    struct drv_srb *s = new_srb(r, DRV_PNP_SRB(surprise ? 0 : 1), SRB_FUNCTION_PNP,
+                                surprise ? "the surprise-removal SRB" : "the remove SRB");
+    if (!s)
+        return;
+    s->u.pnp.PnPAction = surprise ? StorSurpriseRemoval : StorRemoveDevice;
+    s->u.pnp.SrbPnPFlags = SRB_PNP_FLAGS_ADAPTER_REQUEST;
+    hand(r, c, s);
+}
+
+/* The PnP manager's side: a stop and restart or not, then removal, whose notifications reach
+ * the miniport while the io routines, the ISR, DPCs, the timer and callbacks may still run
+ * (ENV-R6 a); removal begins at the first of them if it has not yet (ENV-R4).  ScsiStopAdapter
+ * and the rest come in the teardown, once every routine has returned (ENV-R5). */
+static void pnp(struct run *r, struct ctx *c, void *ext)
+{
+    struct drv_run *d = r->drv;
+    const struct drv_reg *g = d->reg;
+    if (g->stop && g->hw.HwAdapterControl && run_decide(r, 2, NULL) == 1 &&
+        !stop_and_restart(r, c, ext)) {
+        d->started = false; /* the restart failed: nothing more runs (ENV-R12) */
+        return;
+    }
+    int kinds[NKINDS], nk = 0;
+    for (size_t k = 0; k < NKINDS; k++) {
+        bool all = true;
+        for (int j = 0; j < 4 && removal_kinds[k][j] != NT_END && all; j++)
+            all = notice_sent(r, removal_kinds[k][j]) || (k == 0 && g->virt);
+        if (all)
+            kinds[nk++] = (int)k;
+    }
+    const enum notice *kind = removal_kinds[kinds[run_decide(r, nk, NULL)]];
+    if (!r->removal_begun)
+        run_begin_removal(r);
+    for (int j = 0; j < 4 && kind[j] != NT_END; j++) {
+        if (!notice_sent(r, kind[j]))
+            continue; /* a virtual miniport's orderly removal: nothing before the stop */
+        if (j > 0)
+            run_point(r, STORPORT, 0);
+        notify(r, c, kind[j]);
+    }
 }
 
 static void drv_routine(void *ext)
@@ -423,11 +594,13 @@ static void drv_routine(void *ext)
     switch (g->role[i]) {
     case R_IO: {
         d->waits_pause[c->index] = true;
-        wait_until(r, not_paused, "(storport: adapter paused)");
+        wait_until(r, not_paused, "(storport: adapter paused or stopped)");
         d->waits_pause[c->index] = false;
+        race_lock_acquired(r, c->index, &d->restart_sync); /* after a restart, if one came */
         struct drv_srb *s = new_srb(r, g->slot[i], SRB_FUNCTION_EXECUTE_SCSI, g->names[i]);
         if (s)
             hand(r, c, s);
+        race_lock_released(r, c->index, &d->quiet_sync); /* before a stop, if one comes */
         break;
     }
     case R_ISR:
@@ -462,6 +635,24 @@ static void drv_routine(void *ext)
             give(r, c, &d->startio, STORPORT, 0);
         break;
     }
+    case R_PNP:
+        pnp(r, c, ext);
+        break;
+    case R_SERVICE:
+        d->svc.state = S_HANDED; /* IOCTL_MINIPORT_PROCESS_SERVICE_IRP, at PASSIVE_LEVEL */
+        d->entry[c->index] = "HwProcessServiceRequest";
+        g->hw.HwProcessServiceRequest(ext, &d->svc.irp);
+        d->entry[c->index] = NULL;
+        break;
+    case R_XTIMER:
+        race_lock_acquired(r, c->index, &d->xt.handle); /* its request comes before it */
+        if (r->remove_ended)
+            srb_finding(r, "ENV-R7", d->xt.file, d->xt.line, "the callback of the timer this "
+                        "StorPortInitializeTimer issued runs after the adapter's release");
+        d->entry[c->index] = "the StorPortRequestTimer callback";
+        d->xt.fn(ext, d->xt.context);
+        d->entry[c->index] = NULL;
+        break;
     }
 }
 
@@ -473,18 +664,6 @@ static void drv_remove(void *ext)
     const struct drv_reg *g = d->reg;
     if (!d->started)
         return;
-    bool surprise = run_decide(r, 2, NULL) == 1; /* a data choice: which removal */
-    if (surprise && g->hw.HwAdapterControl && d->supported[ScsiAdapterSurpriseRemoval])
-        control(r, c, ScsiAdapterSurpriseRemoval, NULL, STORK_PASSIVE_LEVEL);
-    if (!g->virt) { /* the adapter SRB reaches a physical miniport (ENV-R1, ENV-R3) */
-        struct drv_srb *s = new_srb(r, DRV_NSRB - 1, SRB_FUNCTION_PNP,
-                                    surprise ? "the surprise-removal SRB" : "the remove SRB");
-        if (!s)
-            return;
-        s->u.pnp.PnPAction = surprise ? StorSurpriseRemoval : StorRemoveDevice;
-        s->u.pnp.SrbPnPFlags = SRB_PNP_FLAGS_ADAPTER_REQUEST;
-        hand(r, c, s);
-    }
     d->removing_waits = true;
     wait_until(r, all_completed, "(storport: removal waits for the SRBs)");
     d->removing_waits = false;
@@ -495,11 +674,21 @@ static void drv_remove(void *ext)
         d->entry[c->index] = "HwCompleteServiceIrp";
         g->hw.HwCompleteServiceIrp(ext);
     }
+    if (d->svc.state == S_HANDED)
+        srb_finding(r, "ENV-E19", g->file, g->line, "the service IRP handed to "
+                    "HwProcessServiceRequest is never completed%s", g->hw.HwCompleteServiceIrp
+                    ? ", not even by HwCompleteServiceIrp at removal"
+                    : " (and no HwCompleteServiceIrp is registered)");
     if (g->virt && g->hw.HwFreeAdapterResources) {
         d->entry[c->index] = "HwFreeAdapterResources";
         g->hw.HwFreeAdapterResources(ext);
     }
     d->entry[c->index] = NULL;
+    const struct ctx *t = &r->ctx[ctx_of_role(r, R_XTIMER, 0)];
+    if (t->state != C_UNBORN && t->state != C_DONE)
+        srb_finding(r, "ENV-R7", d->xt.file, d->xt.line, "the callback of the timer this "
+                    "StorPortInitializeTimer issued is still running at the adapter's release "
+                    "(StorPortFreeTimer does not wait for it)");
 }
 
 /* ---- registration ---- */
@@ -519,7 +708,7 @@ static void add_routine(struct drv_reg *g, enum role role, int slot, const char 
     g->on_demand[n] = on_demand;
 }
 
-const struct stork_scenario *driver_scenario(int srbs, char *err, size_t size)
+const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, char *err, size_t size)
 {
     bool has_scenario = &stork_scenario != NULL, has_entry = DriverEntry != NULL;
     if (has_scenario && has_entry) {
@@ -527,9 +716,9 @@ const struct stork_scenario *driver_scenario(int srbs, char *err, size_t size)
                  "stork_scenario names the routines by hand; DriverEntry registers them)");
         return NULL;
     }
-    if (has_scenario && srbs) {
-        snprintf(err, size, "--srbs is for a miniport audited from its DriverEntry; this file's "
-                 "stork_scenario names its routines itself");
+    if (has_scenario && (srbs || stop_restart)) {
+        snprintf(err, size, "%s is for a miniport audited from its DriverEntry; this file's "
+                 "stork_scenario names its routines itself", srbs ? "--srbs" : "--stop-restart");
         return NULL;
     }
     if (has_scenario)
@@ -560,6 +749,7 @@ const struct stork_scenario *driver_scenario(int srbs, char *err, size_t size)
         return NULL;
     }
     g->nio = srbs ? srbs : DRV_NIO;
+    g->stop = stop_restart;
     for (int i = 0; i < g->nio; i++) {
         char name[24];
         snprintf(name, sizeof name, "io%d", i + 1);
@@ -573,6 +763,10 @@ const struct stork_scenario *driver_scenario(int srbs, char *err, size_t size)
         add_routine(g, R_DPC, k, name, STORK_DISPATCH_LEVEL, 1);
     }
     add_routine(g, R_TIMER, 0, "timer", STORK_DISPATCH_LEVEL, 1);
+    add_routine(g, R_PNP, 0, "pnp", STORK_PASSIVE_LEVEL, 0);
+    add_routine(g, R_XTIMER, 0, "xtimer", STORK_DISPATCH_LEVEL, 1);
+    if (g->virt && g->hw.HwProcessServiceRequest)
+        add_routine(g, R_SERVICE, 0, "service", STORK_PASSIVE_LEVEL, 0);
     g->scn.name = "miniport";
     g->scn.extension_size = g->hw.DeviceExtensionSize ? g->hw.DeviceExtensionSize : 1;
     g->scn.find_adapter = drv_start;
@@ -743,6 +937,13 @@ const char *driver_fix_for(const char *rule)
                    "one already held (Storport holds the StartIo lock around HwStartIo and the "
                    "interrupt lock around HwInterrupt and HwInitialize)"},
         {"ENV-E5", "call StorPortEnablePassiveInitialization only from HwInitialize"},
+        {"ENV-E14", "call StorPortRequestTimer and StorPortFreeTimer only with the handle "
+                    "StorPortInitializeTimer gave and before it is freed, at DISPATCH_LEVEL at "
+                    "most for the initialisation and the free"},
+        {"ENV-R7", "free the timer (StorPortFreeTimer) and learn that its callback has ended (a "
+                   "flag it sets) before releasing what the callback uses"},
+        {"ENV-E19", "complete each service IRP once with StorPortCompleteServiceIrp, and the "
+                    "ones still held in HwCompleteServiceIrp at removal"},
         {"ENV-E12", "initialise each STOR_DPC with StorPortInitializeDpc (in "
                     "HwPassiveInitializeRoutine) before issuing it"},
     };
@@ -871,6 +1072,17 @@ VOID stork_initialize_dpc_at(PVOID ext, PSTOR_DPC dpc, PHW_DPC_ROUTINE routine, 
     d->dpc[d->ndpc++].fn = routine;
 }
 
+/* The context of an initialised STOR_DPC, or -1 after an ENV-E12 finding at the call. */
+static int dpc_ctx(struct run *r, PSTOR_DPC dpc, const char *api, const char *file, int line)
+{
+    for (int k = 0; k < r->drv->ndpc; k++)
+        if (r->drv->dpc[k].obj == dpc)
+            return ctx_of_role(r, R_DPC, k);
+    srb_finding(r, "ENV-E12", file, line, "%s on a STOR_DPC that StorPortInitializeDpc never "
+                "initialised", api);
+    return -1;
+}
+
 BOOLEAN stork_issue_dpc_at(PVOID ext, PSTOR_DPC dpc, PVOID a1, PVOID a2, const char *file, int line)
 {
     (void)ext;
@@ -879,20 +1091,14 @@ BOOLEAN stork_issue_dpc_at(PVOID ext, PSTOR_DPC dpc, PVOID a1, PVOID a2, const c
         return FALSE;
     struct run *r = c->run;
     run_point(r, file, line);
-    struct drv_run *d = r->drv;
-    for (int k = 0; k < d->ndpc; k++)
-        if (d->dpc[k].obj == dpc) {
-            int t = ctx_of_role(r, R_DPC, k);
-            if (r->ctx[t].armed)
-                return FALSE; /* already queued: nothing done (ENV-E12) */
-            d->dpc[k].a1 = a1;
-            d->dpc[k].a2 = a2;
-            race_lock_released(r, c->index, dpc);
-            return arm(r, c, t) ? TRUE : FALSE;
-        }
-    srb_finding(r, "ENV-E12", file, line, "StorPortIssueDpc on a STOR_DPC that "
-                "StorPortInitializeDpc never initialised");
-    return FALSE;
+    int t = dpc_ctx(r, dpc, "StorPortIssueDpc", file, line);
+    if (t < 0 || r->ctx[t].armed)
+        return FALSE; /* already queued: nothing done (ENV-E12) */
+    int k = r->drv->reg->slot[ctx_role(r, t)];
+    r->drv->dpc[k].a1 = a1;
+    r->drv->dpc[k].a2 = a2;
+    race_lock_released(r, c->index, dpc);
+    return arm(r, c, t) ? TRUE : FALSE;
 }
 
 static struct stork_lock *lock_of(struct run *r, STOR_SPINLOCK kind, PVOID context)
@@ -1074,4 +1280,145 @@ VOID stork_notification_at(const char *file, int line, SCSI_NOTIFICATION_TYPE ty
         break;
     }
     va_end(ap);
+}
+
+BOOLEAN stork_cancel_dpc_at(PVOID ext, PSTOR_DPC dpc, const char *file, int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortCancelDpc", file, line);
+    if (!c)
+        return FALSE;
+    struct run *r = c->run;
+    run_point(r, file, line);
+    int t = dpc_ctx(r, dpc, "StorPortCancelDpc", file, line);
+    if (t < 0 || !r->ctx[t].armed)
+        return FALSE; /* not queued: running or run; no wait (ENV-E12) */
+    r->ctx[t].armed = false;
+    return TRUE;
+}
+
+/* ---- the timer of StorPortInitializeTimer (ENV-E14) ---- */
+
+/* Above DISPATCH_LEVEL the timer calls fail, but in HwAdapterControl: ScsiStopAdapter's IRQL is
+ * disputed (ENV-E15), and storahci frees its timers there, so the audit does not refuse it. */
+static bool timer_irql(struct run *r, struct ctx *c, const char *api, const char *file, int line)
+{
+    if (ctx_irql(c) <= STORK_DISPATCH_LEVEL || in_entry(r, c, "HwAdapterControl"))
+        return true;
+    srb_finding(r, "ENV-E14", file, line, "%s is called at %s: it is callable at DISPATCH_LEVEL "
+                "at most (it returns STOR_STATUS_INVALID_IRQL)", api, irql_name(ctx_irql(c)));
+    return false;
+}
+
+static bool timer_handle(struct run *r, PVOID handle, const char *api, const char *file, int line)
+{
+    struct drv_run *d = r->drv;
+    if (handle == &d->xt.handle && d->xt.issued && !d->xt.freed)
+        return true;
+    srb_finding(r, "ENV-E14", file, line, "%s with a timer handle %s", api,
+                handle == &d->xt.handle && d->xt.issued ? "already freed"
+                                                        : "StorPortInitializeTimer never gave");
+    return false;
+}
+
+ULONG stork_initialize_timer_at(PVOID ext, PVOID *handle, const char *file, int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortInitializeTimer", file, line);
+    if (!c)
+        return STOR_STATUS_UNSUCCESSFUL;
+    struct run *r = c->run;
+    struct drv_run *d = r->drv;
+    run_point(r, file, line);
+    if (!handle) {
+        run_error(r, "%s:%d: StorPortInitializeTimer with a NULL TimerHandle", file, line);
+        return STOR_STATUS_INVALID_PARAMETER;
+    }
+    if (!timer_irql(r, c, "StorPortInitializeTimer", file, line))
+        return STOR_STATUS_INVALID_IRQL;
+    if (d->xt.issued && !d->xt.freed) {
+        run_error(r, "%s:%d: a second live StorPortInitializeTimer timer: not modelled (one per "
+                  "adapter is)", file, line);
+        return STOR_STATUS_UNSUCCESSFUL;
+    }
+    d->xt.issued = true;
+    d->xt.freed = false;
+    d->xt.file = file;
+    d->xt.line = line;
+    *handle = &d->xt.handle;
+    return STOR_STATUS_SUCCESS;
+}
+
+ULONG stork_request_timer_at(PVOID ext, PVOID handle, PHW_TIMER_EX callback, PVOID context,
+                             ULONGLONG value, ULONGLONG delay, const char *file, int line)
+{
+    (void)ext;
+    (void)delay;
+    struct ctx *c = current("StorPortRequestTimer", file, line);
+    if (!c)
+        return STOR_STATUS_UNSUCCESSFUL;
+    struct run *r = c->run;
+    struct drv_run *d = r->drv;
+    run_point(r, file, line);
+    if (!timer_handle(r, handle, "StorPortRequestTimer", file, line))
+        return STOR_STATUS_INVALID_PARAMETER;
+    struct ctx *t = &r->ctx[ctx_of_role(r, R_XTIMER, 0)];
+    if (value == 0) {
+        t->armed = false; /* cancelled, if its callback has not begun; no wait */
+        return STOR_STATUS_SUCCESS;
+    }
+    if (t->armed)
+        return STOR_STATUS_BUSY; /* a request is pending whose callback has not been called */
+    if (!callback) {
+        run_error(r, "%s:%d: StorPortRequestTimer with a NULL TimerCallback", file, line);
+        return STOR_STATUS_INVALID_PARAMETER;
+    }
+    d->xt.fn = callback;
+    d->xt.context = context;
+    race_lock_released(r, c->index, &d->xt.handle);
+    arm(r, c, t->index); /* past the runs' bound the run is cut */
+    return STOR_STATUS_SUCCESS;
+}
+
+ULONG stork_free_timer_at(PVOID ext, PVOID handle, const char *file, int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortFreeTimer", file, line);
+    if (!c)
+        return STOR_STATUS_UNSUCCESSFUL;
+    struct run *r = c->run;
+    struct drv_run *d = r->drv;
+    run_point(r, file, line);
+    if (!timer_irql(r, c, "StorPortFreeTimer", file, line))
+        return STOR_STATUS_INVALID_IRQL;
+    if (handle == &d->xt.handle && d->xt.issued && d->xt.freed)
+        return STOR_STATUS_UNSUCCESSFUL; /* already free (ENV-E14) */
+    if (!timer_handle(r, handle, "StorPortFreeTimer", file, line))
+        return STOR_STATUS_INVALID_PARAMETER;
+    d->xt.freed = true;
+    r->ctx[ctx_of_role(r, R_XTIMER, 0)].armed = false; /* a pending request goes; no wait */
+    return STOR_STATUS_SUCCESS;
+}
+
+VOID stork_complete_service_irp_at(PVOID ext, PVOID irp, const char *file, int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortCompleteServiceIrp", file, line);
+    if (!c)
+        return;
+    struct run *r = c->run;
+    struct drv_run *d = r->drv;
+    run_point(r, file, line);
+    if (irp != &d->svc.irp || d->svc.state == S_NONE)
+        srb_finding(r, "ENV-E19", file, line, "StorPortCompleteServiceIrp with %p, which is no "
+                    "service IRP HwProcessServiceRequest was handed", irp);
+    else if (d->svc.state == S_DONE)
+        srb_finding(r, "ENV-E19", file, line, "StorPortCompleteServiceIrp completes the service "
+                    "IRP a second time (first at %s:%d)", base(d->svc.done_file),
+                    d->svc.done_line);
+    else {
+        d->svc.state = S_DONE;
+        d->svc.done_file = file;
+        d->svc.done_line = line;
+    }
 }

@@ -15,7 +15,7 @@ struct drv_run; /* one run's Storport state: SRBs, locks, DPCs, the timer, pause
 
 /* The scenario the audit runs: the file's `stork_scenario`, or the one its DriverEntry
  * registers.  NULL, with the reason in err, if there is neither or DriverEntry fails. */
-const struct stork_scenario *driver_scenario(int srbs, char *err, size_t size);
+const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, char *err, size_t size);
 void driver_free(const struct stork_scenario *scn);
 /* The SRBs a miniport audited from its DriverEntry is handed (0 for a hand-made scenario). */
 int driver_srbs(const struct stork_scenario *scn);

@@ -49,7 +49,9 @@ static const char usage[] =
     "                     makes the search incomplete\n"
     "  --threads N        system worker threads (1..4), instead of the scenario's\n"
     "  --srbs N           a miniport audited from its DriverEntry: SRBs handed (1..6, default\n"
-    "                     1), each to a HwStartIo of its own, besides the removal SRB\n"
+    "                     1), each to a HwStartIo of its own, besides the removal SRBs\n"
+    "  --stop-restart     a miniport audited from its DriverEntry: also a stop and restart\n"
+    "                     (or HwFindAdapter again) before removal, in every schedule\n"
     "  --preempt-at-calls scheduling points only at StorPort calls and STORK_* points (without\n"
     "                     it, and in an instrumented build, also before each shared write and\n"
     "                     atomic of the scenario: enough for a race-free scenario; docs/audit.md)\n"
@@ -112,6 +114,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->o.limits.preempt = PREEMPT_CALLS;
             c->preempt_given = true;
         }
+        else if (strcmp(a, "--stop-restart") == 0)
+            c->stop_restart = true;
         else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage, stdout);
             exit(STORK_EXIT_OK);
@@ -184,7 +188,7 @@ int main(int argc, char **argv)
     }
     struct explorer x;
     char err[300];
-    const struct stork_scenario *scn = driver_scenario(c.srbs, err, sizeof err);
+    const struct stork_scenario *scn = driver_scenario(c.srbs, c.stop_restart, err, sizeof err);
     if (!scn) {
         fprintf(stderr, "stork-audit: %s\n", err);
         return STORK_EXIT_BAD_INPUT;

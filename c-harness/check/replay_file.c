@@ -131,6 +131,15 @@ int replay_command(struct explorer *x, struct cli *c)
                 free(expected);
                 return STORK_EXIT_BAD_INPUT;
             }
+            if ((strstr(p, "STOP_RESTART=1") != NULL) != c->stop_restart) {
+                fprintf(stderr, "%s:%d: the trace was found %s --stop-restart; give --replay "
+                        "the same\n", c->replay, lineno, c->stop_restart ? "without" : "with");
+                fclose(in);
+                free(line);
+                fclose(exp);
+                free(expected);
+                return STORK_EXIT_BAD_INPUT;
+            }
             const char *n = strstr(p, "SRBS=");
             if (n && atoi(n + 5) != c->srbs) {
                 fprintf(stderr, "%s:%d: the trace was found with --srbs %d; give --replay the "

@@ -49,6 +49,16 @@ static void write_statuses(FILE *out, unsigned allowed)
         }
 }
 
+/* The removal, stop and restart steps of an EV_NOTE, as model/contract.pml prints them. */
+static const char *const note_step[] = {
+    "# removal: the remove SRB (StorRemoveDevice) reaches the miniport",
+    "# removal: HwAdapterControl(ScsiAdapterSurpriseRemoval)",
+    "# removal: the surprise-removal SRB (StorSurpriseRemoval) reaches the miniport",
+    "# adapter stopping: HwAdapterControl(ScsiStopAdapter)",
+    "# adapter restarting: HwAdapterControl(ScsiRestartAdapter)",
+    "# adapter restarting: HwFindAdapter again (no ScsiRestartAdapter)",
+};
+
 void write_event(FILE *out, const struct run *r, const struct ev *e)
 {
     const char *who = e->ctx >= 0 ? r->ctx[e->ctx].name : "";
@@ -99,8 +109,10 @@ void write_event(FILE *out, const struct run *r, const struct ev *e)
         if (e->note == N_HANDED || e->note == N_COMPLETED)
             fprintf(out, "# request srb%d %s %s", e->srb,
                     e->note == N_HANDED ? "handed to" : "completed by", who);
-        else
+        else if (e->note == N_PAUSED || e->note == N_RESUMED)
             fprintf(out, "# adapter %s by %s", e->note == N_PAUSED ? "paused" : "resumed", who);
+        else
+            fputs(note_step[e->note - N_REMOVE_SRB], out);
         break;
     }
 }

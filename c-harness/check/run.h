@@ -88,8 +88,10 @@ enum ev_kind { EV_INIT, EV_QUEUE, EV_FREE, EV_START, EV_RETURN, EV_REMOVE_BEGIN,
                EV_FAILALLOC, EV_LOOP, EV_END, EV_NOTE };
 /* What an EV_NOTE says, a comment of the trace (a miniport audited as it is, driver.c), as the
  * Promela model prints it: "# request srbN handed to CTX", "... completed by CTX", "# adapter
- * paused by CTX", "# adapter resumed by CTX". */
-enum note_kind { N_HANDED, N_COMPLETED, N_PAUSED, N_RESUMED };
+ * paused by CTX", "# adapter resumed by CTX", and the removal, stop and restart steps
+ * ("# removal: ...", "# adapter stopping: ...", "# adapter restarting: ..."). */
+enum note_kind { N_HANDED, N_COMPLETED, N_PAUSED, N_RESUMED, N_REMOVE_SRB, N_SURPRISE_CONTROL,
+                 N_SURPRISE_SRB, N_STOPPING, N_RESTART, N_RESTART_FIND };
 
 /* A handle as the trace names it: worker > 0 is wN, bad > 0 is badN, both 0 is null. */
 struct ev {
@@ -240,6 +242,9 @@ void run_point(struct run *r, const char *file, int line);
 void run_acquire(struct run *r, struct ctx *c, struct stork_lock *lock, const char *file, int line);
 /* A decision that is not a schedule (an injected allocation failure): n options. */
 int run_decide(struct run *r, int n, const int *actors);
+/* Removal begins (WI-R1: queueing fails from now on): a scheduler step of its own, or the first
+ * removal notification of a miniport audited as it is (ENV-R4, driver.c). */
+void run_begin_removal(struct run *r);
 unsigned ctx_irql(const struct ctx *c);
 void run_error(struct run *r, const char *fmt, ...);
 

@@ -260,6 +260,14 @@ static bool enabled(const struct run *r, const struct ctx *c)
     }
 }
 
+void run_begin_removal(struct run *r)
+{
+    por_runtime(r);
+    r->removal_begun = true;
+    run_event(r, (struct ev){.kind = EV_REMOVE_BEGIN, .ctx = -1});
+    r->impl->begin_removal(r->adapter);
+}
+
 static int idle_threads(const struct run *r)
 {
     int n = 0;
@@ -520,11 +528,8 @@ static bool schedule(struct run *r)
             start_item(r, o[k].arg);
             break;
         case O_REMOVE:
-            por_runtime(r);
-            r->removal_begun = true;
+            run_begin_removal(r);
             r->last = -1;
-            run_event(r, (struct ev){.kind = EV_REMOVE_BEGIN, .ctx = -1});
-            r->impl->begin_removal(r->adapter);
             break;
         }
         r->progress++;

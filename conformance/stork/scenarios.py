@@ -25,6 +25,7 @@ class Scenario:
     defines: tuple[str, ...]    # a variant's switches and STORK_VARIANT=NAME; () for a file
     variant_expect: str = ""    # a variant's words after `expect:`
     variant_line: int = 0       # its line in variants.txt
+    variant_options: tuple[str, ...] = ()  # its `audit:` options, after its base's
 
     @property
     def is_variant(self) -> bool:
@@ -43,7 +44,7 @@ class Scenario:
             said = parse(self.variant_expect, "scenario", f"{VARIANTS}:{self.variant_line}")
         except ExpectError as e:
             raise AuditError(str(e)) from None
-        return expectation_of(said, expectation(self.path).options)
+        return expectation_of(said, expectation(self.path).options + self.variant_options)
 
 
 def variants() -> list[Scenario]:
@@ -60,7 +61,7 @@ def variants() -> list[Scenario]:
                 raise AuditError(f"{VARIANTS}:{v.line}: {switch} is no switch of {v.base.name} "
                                  "(no #if tests it): the variant would be its base")
         out.append(Scenario(v.name, v.base, (*v.switches, f"STORK_VARIANT={v.name}"), v.expect,
-                            v.line))
+                            v.line, tuple(v.options)))
     return out
 
 

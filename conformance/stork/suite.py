@@ -76,6 +76,9 @@ def variants() -> list[Shipped]:
     """model/designs/variants.txt, each line a variant of a base design."""
     out = []
     for v in read_variants(VARIANTS, ".pml"):
+        if v.options:
+            raise DesignError(f"{VARIANTS}:{v.line}: audit: options are for a scenario's "
+                              "variant; a design's variant has only its switches")
         header = header_of_expect(v.expect, read_header(v.base).config, f"{VARIANTS}:{v.line}")
         out.append(Shipped(v.name, v.base, header.config + v.switches, header))
     return out

@@ -1,6 +1,7 @@
 """A variants list (model/designs/variants.txt, c-harness/check/scenarios/variants.txt): one
-variant a line, `NAME BASE NAME=VALUE... expect: VERDICT...`, a base file built with defect
-switches (-D) and what it must give; `#` starts a comment line."""
+variant a line, `NAME BASE NAME=VALUE... [audit: OPTION...] expect: VERDICT...`, a base file
+built with defect switches (-D), the audit options it adds to its base's (a scenario's only),
+and what it must give; `#` starts a comment line."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ class VariantLine:
     base: Path                 # the base file, which exists
     switches: list[str]        # NAME=VALUE, each
     expect: str                # the words after `expect:`
+    options: list[str]         # the words after `audit:`, added to the base's ` * audit:`
 
 
 def read_variants(listing: Path, suffix: str) -> list[VariantLine]:
@@ -24,9 +26,12 @@ def read_variants(listing: Path, suffix: str) -> list[VariantLine]:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         head, sep, expect = line.partition(" expect: ")
+        head, has_options, options = head.partition(" audit: ")
         words = head.split()
         base = listing.parent / f"{words[1]}{suffix}" if len(words) >= 2 else None
-        if not sep or base is None or not base.is_file() or not all("=" in w for w in words[2:]):
-            raise ValueError(f"{listing}:{n}: expected NAME BASE NAME=VALUE... expect: ...")
-        out.append(VariantLine(n, words[0], base, words[2:], expect.strip()))
+        if (not sep or base is None or not base.is_file() or not all("=" in w for w in words[2:])
+                or (has_options and not options.split())):
+            raise ValueError(f"{listing}:{n}: expected NAME BASE NAME=VALUE... "
+                             "[audit: OPTION...] expect: ...")
+        out.append(VariantLine(n, words[0], base, words[2:], expect.strip(), options.split()))
     return out

@@ -6,6 +6,7 @@ clean.  Needs the C harness built (ctest sets STORK_LIBEXEC_DIR)."""
 from __future__ import annotations
 
 import json
+import re
 import os
 from pathlib import Path
 
@@ -87,8 +88,8 @@ def test_the_template_is_clean_and_runs_every_step(stork, tmp_path: Path) -> Non
     ({"register": "d.HwStartIo = NULL;"}, "lacks HwFindAdapter, HwInitialize or HwStartIo"),
     ({"globals": "const struct stork_scenario stork_scenario = {.name = \"x\", "
                  ".extension_size = 1};"}, "defines both stork_scenario and DriverEntry"),
-    ({"startio": "StorPortInitializeTimer(DeviceExtension, NULL);"},
-     "calls StorPortInitializeTimer, which stork's Storport does not model"),
+    ({"startio": "StorPortGetUncachedExtension(DeviceExtension, NULL, 0);"},
+     "calls StorPortGetUncachedExtension, which stork's Storport does not model"),
     ({"startio": "StorPortNotification(NextRequest, DeviceExtension);"},
      "StorPortNotification type 1 is not modelled"),
 ])
@@ -164,8 +165,8 @@ def test_a_timer_that_rearms_itself_is_cut_never_clean(stork, tmp_path: Path) ->
 
 
 def test_a_finding_replays_with_its_srbs_and_is_refused_without(stork, tmp_path: Path) -> None:
-    src = ROOT / "c-harness" / "check" / "scenarios" / "miniport_isr_dpc_one_slot.c"
-    r = stork("audit", str(src), "--srbs", "2", "--seed", "1", "--out", str(tmp_path))
+    r = stork("audit", "miniport_isr_dpc_one_slot", "--srbs", "2", "--seed", "1", "--out",
+              str(tmp_path))
     assert r.returncode == 1 and "ENV-Q6" in r.stdout, r.stdout + r.stderr
     trace = sorted(tmp_path.glob("*.ENV-Q6.*.trace"))[0]
     assert "meta config NTHREADS=1 SRBS=2" in trace.read_text()
@@ -191,3 +192,230 @@ static VOID Tick(PVOID DeviceExtension)
              + ("\n    StorPortNotification(RequestTimerCall, DeviceExtension, Tick, 0);" if cancel else ""))
     rc, out, _ = audit(stork, miniport(tmp_path, globals=timer, startio=start))
     assert rules(out) == expected and rc == (1 if expected else 0)
+
+
+CONTROL = """static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE Type,
+                                           PVOID Parameters)
+{
+    (void)DeviceExtension;
+    if (Type == ScsiQuerySupportedControlTypes) {
+        PSCSI_SUPPORTED_CONTROL_TYPE_LIST list = Parameters;
+        for (ULONG t = 0; t < list->MaxControlType; t++)
+            list->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes || t == ScsiStopAdapter
+                                         MARKED;
+    }
+    return ScsiAdapterControlSuccess;
+}
+"""
+
+REMOVAL = {"# removal: the remove SRB (StorRemoveDevice) reaches the miniport": "R",
+           "# removal: HwAdapterControl(ScsiAdapterSurpriseRemoval)": "C",
+           "# removal: the surprise-removal SRB (StorSurpriseRemoval) reaches the miniport": "S"}
+
+
+def removal_orders(record: Path) -> set[str]:
+    return {"".join(REMOVAL[ln] for ln in t.read_text().splitlines() if ln in REMOVAL)
+            for t in record.glob("*.trace")}
+
+
+def test_every_surprise_order_reaches_the_miniport_while_its_srb_is_outstanding(
+        stork, tmp_path: Path) -> None:
+    # ENV-R3: the control and the surprise SRB in either order or either alone, the remove SRB
+    # after or not; orderly: the remove SRB alone.  ENV-R6 a: while io1's SRB is outstanding.
+    control = CONTROL.replace("MARKED", "|| t == ScsiAdapterSurpriseRemoval")
+    start = ("if (Srb->Function == SRB_FUNCTION_PNP) { " + PARTS["startio"] + " return TRUE; }\n"
+             "    StorPortStallExecution(1);\n    " + PARTS["startio"])
+    src = miniport(tmp_path, globals=control, startio=start, register="d.HwAdapterControl = Control;")
+    rc, out, err = audit(stork, src, "--record", str(tmp_path / "rec"))
+    assert rc == 0 and out["complete"], err
+    assert removal_orders(tmp_path / "rec") == {"R", "CS", "SC", "C", "S", "CSR", "SCR", "CR", "SR"}
+    overlapped = [t for t in (tmp_path / "rec").glob("*.trace")
+                  if re.search(r"handed to io1\n(?:(?!completed).*\n)*# removal:", t.read_text())]
+    assert overlapped, "no run has a removal notification while io1's SRB is outstanding"
+    # unmarked, the control is not sent (ENV-E6)
+    src = miniport(tmp_path, name="n", globals=CONTROL.replace("MARKED", ""), startio=start,
+                   register="d.HwAdapterControl = Control;")
+    rc, out, err = audit(stork, src, "--record", str(tmp_path / "rec2"))
+    assert rc == 0 and removal_orders(tmp_path / "rec2") == {"R", "S", "SR"}, err
+
+
+@pytest.mark.parametrize("keeps, expected", [(False, {"WI-M7"}), (True, set())])
+def test_hwfindadapter_again_after_a_stop_must_keep_its_worker(stork, tmp_path: Path, keeps: bool,
+                                                               expected: set[str]) -> None:
+    # ENV-R11: no ScsiRestartAdapter marked, so the restart is HwFindAdapter again (at
+    # DISPATCH_LEVEL); ENV-E3: a re-run that initialises the worker again loses the first.
+    find = ("struct ext *e = DeviceExtension;\n    "
+            + ("if (!e->Worker) " if keeps else "")
+            + "StorPortInitializeWorker(DeviceExtension, &e->Worker);\n    " + PARTS["find"])
+    find = find.replace("(void)DeviceExtension;", "")
+    start = ("if (Srb->Function == SRB_FUNCTION_PNP) {\n"
+             "        struct ext *e = DeviceExtension;\n"
+             "        if (e->Worker) { StorPortFreeWorker(DeviceExtension, e->Worker); e->Worker = NULL; }\n"
+             "    }\n    " + PARTS["startio"])
+    src = miniport(tmp_path, globals=CONTROL.replace("MARKED", ""), find=find, startio=start,
+                   register="d.HwAdapterControl = Control;")
+    rc, out, err = audit(stork, src)
+    assert rc == 0 and out["complete"], err  # no stop without --stop-restart
+    rc, out, err = audit(stork, src, "--stop-restart", "--record", str(tmp_path / "rec"))
+    assert rules(out) == expected and rc == (1 if expected else 0), err
+    assert any("# adapter restarting: HwFindAdapter again (no ScsiRestartAdapter)" in
+               t.read_text() for t in (tmp_path / "rec").glob("*.trace"))
+
+
+def test_a_stop_restart_finding_replays_only_with_stop_restart(stork, tmp_path: Path) -> None:
+    find = ("struct ext *e = DeviceExtension;\n    StorPortInitializeWorker(DeviceExtension, "
+            "&e->Worker);\n    " + PARTS["find"])
+    src = miniport(tmp_path, globals=CONTROL.replace("MARKED", ""), find=find,
+                   register="d.HwAdapterControl = Control;")
+    r = stork("audit", str(src), "--stop-restart", "--seed", "1", "--out", str(tmp_path / "out"))
+    assert r.returncode == 1 and "WI-M7" in r.stdout, r.stdout + r.stderr
+    trace = sorted((tmp_path / "out").glob("*.WI-M7.*.trace"))[0]
+    assert "SRBS=1 STOP_RESTART=1" in trace.read_text()
+    again = stork("audit", "--replay", str(trace), "--stop-restart")
+    assert again.returncode == 1 and "same run" in again.stdout, again.stdout + again.stderr
+    refused = stork("audit", "--replay", str(trace))
+    assert refused.returncode == 2 and "found with --stop-restart" in refused.stderr
+
+
+XTIMER = """static PSCSI_REQUEST_BLOCK Pending; /* the timer callback's */
+static PVOID Timer;
+static VOID Expired(PVOID DeviceExtension, PVOID Context)
+{
+    PSCSI_REQUEST_BLOCK s = Context;
+    Pending = NULL;
+    s->SrbStatus = SRB_STATUS_SUCCESS;
+    StorPortNotification(RequestComplete, DeviceExtension, s);
+}
+"""
+XFIND = ("if (StorPortInitializeTimer(DeviceExtension, &Timer) != STOR_STATUS_SUCCESS) "
+         "return SP_RETURN_ERROR;\n    " + PARTS["find"])
+XSTOP = """static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE Type,
+                                           PVOID Parameters)
+{
+    if (Type == ScsiQuerySupportedControlTypes) {
+        PSCSI_SUPPORTED_CONTROL_TYPE_LIST list = Parameters;
+        for (ULONG t = 0; t < list->MaxControlType; t++)
+            list->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes || t == ScsiStopAdapter;
+    } else if (Type == ScsiStopAdapter) {
+        STOP
+    }
+    return ScsiAdapterControlSuccess;
+}
+"""
+XSTART = ("if (Srb->Function == SRB_FUNCTION_PNP) { " + PARTS["startio"] + " return TRUE; }\n"
+          "    StorPortRequestTimer(DeviceExtension, Timer, Expired, Srb, 1000, 0);")
+FREE = "StorPortFreeTimer(DeviceExtension, Timer);"
+
+
+@pytest.mark.parametrize("stop, start, args, expected", [
+    # ENV-E14: one callback per SUCCESS request, at DISPATCH_LEVEL; freed at the stop, when
+    # every SRB is completed (ENV-R5)
+    (FREE, XSTART, (), set()),
+    # 0 cancels: the SRB the callback was to complete is stranded (ENV-Q6)
+    (FREE, XSTART + "\n    StorPortRequestTimer(DeviceExtension, Timer, Expired, Srb, 0, 0);", (),
+     {"ENV-Q6"}),
+    # a second request while one is pending is BUSY: ignored, the second SRB is stranded
+    (FREE, XSTART, ("--srbs", "2"), {"ENV-Q6"}),
+    # requested at the stop and never freed: the callback runs after the adapter's release
+    ("StorPortRequestTimer(DeviceExtension, Timer, Expired, NULL, 1000, 0);", XSTART, (),
+     {"ENV-R7"}),
+    # used after its free: ENV-E14
+    (FREE + " StorPortRequestTimer(DeviceExtension, Timer, Expired, NULL, 1000, 0);", XSTART, (),
+     {"ENV-E14"}),
+])
+def test_the_storportinitializetimer_timer(stork, tmp_path: Path, stop: str, start: str,
+                                           args: tuple[str, ...], expected: set[str]) -> None:
+    globals_ = XTIMER.replace("PSCSI_REQUEST_BLOCK s = Context;",
+                              "PSCSI_REQUEST_BLOCK s = Context;\n    if (!s) return;")
+    globals_ += XSTOP.replace("STOP", stop)
+    src = miniport(tmp_path, globals=globals_, find=XFIND, startio=start,
+                   register="d.HwAdapterControl = Control;")
+    rc, out, err = audit(stork, src, *args)
+    assert rules(out) == expected and rc == (1 if expected else 0), (err, out.get("findings"))
+
+
+def test_the_timer_calls_are_refused_at_dirql(stork, tmp_path: Path) -> None:
+    init = "PVOID t; StorPortInitializeTimer(DeviceExtension, &t); return TRUE;"  # HwInitialize
+    rc, out, err = audit(stork, miniport(tmp_path, init=init))
+    assert rules(out) == {"ENV-E14"} and rc == 1, err
+    assert "called at DIRQL" in out["findings"][0]["message"]
+
+
+@pytest.mark.parametrize("cancel, expected", [(False, set()), (True, {"ENV-Q6"})])
+def test_a_cancelled_dpc_does_not_run(stork, tmp_path: Path, cancel: bool,
+                                      expected: set[str]) -> None:
+    # ENV-E12: StorPortCancelDpc removes a queued DPC (TRUE) and the SRB it was to complete stays
+    # outstanding; FALSE when it runs or ran, with no wait.
+    dpc = """static PSCSI_REQUEST_BLOCK Held;
+static VOID Done(PSTOR_DPC Dpc, PVOID DeviceExtension, PVOID A1, PVOID A2)
+{
+    (void)Dpc; (void)A1; (void)A2;
+    PSCSI_REQUEST_BLOCK s = Held;
+    Held = NULL;
+    if (s) { s->SrbStatus = SRB_STATUS_SUCCESS; StorPortNotification(RequestComplete, DeviceExtension, s); }
+}
+static BOOLEAN Passive(PVOID DeviceExtension)
+{
+    struct ext *e = DeviceExtension;
+    StorPortInitializeDpc(DeviceExtension, &e->Dpc, Done);
+    return TRUE;
+}
+"""
+    init = "return StorPortEnablePassiveInitialization(DeviceExtension, Passive);"
+    start = ("if (Srb->Function == SRB_FUNCTION_PNP) { " + PARTS["startio"] + " return TRUE; }\n"
+             "    struct ext *e = DeviceExtension;\n    Held = Srb;\n"
+             "    StorPortIssueDpc(DeviceExtension, &e->Dpc, NULL, NULL);"
+             + ("\n    StorPortCancelDpc(DeviceExtension, &e->Dpc);" if cancel else ""))
+    rc, out, err = audit(stork, miniport(tmp_path, globals=dpc, init=init, startio=start))
+    assert rules(out) == expected and rc == (1 if expected else 0), err
+
+
+VIRTUAL = """#include <storport.h>
+static PVOID Held; /* the service IRP, until completed */
+static ULONG Find(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation, PVOID Lower,
+                  PCHAR Args, PPORT_CONFIGURATION_INFORMATION ConfigInfo, PBOOLEAN Again)
+{
+    (void)DeviceExtension; (void)HwContext; (void)BusInformation; (void)Lower; (void)Args;
+    (void)Again;
+    ConfigInfo->VirtualDevice = TRUE;
+    return SP_RETURN_FOUND;
+}
+static BOOLEAN Init(PVOID DeviceExtension) { (void)DeviceExtension; return TRUE; }
+static BOOLEAN StartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
+{
+    Srb->SrbStatus = SRB_STATUS_SUCCESS;
+    StorPortNotification(RequestComplete, DeviceExtension, Srb);
+    return TRUE;
+}
+static VOID Service(PVOID DeviceExtension, PVOID Irp) { (void)DeviceExtension; PROCESS }
+static VOID CompleteService(PVOID DeviceExtension) { COMPLETE }
+ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);
+ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
+{
+    VIRTUAL_HW_INITIALIZATION_DATA d;
+    RtlZeroMemory(&d, sizeof d);
+    d.HwInitializationDataSize = sizeof(HW_INITIALIZATION_DATA);
+    d.HwFindAdapter = Find;
+    d.HwInitialize = Init;
+    d.HwStartIo = StartIo;
+    d.HwProcessServiceRequest = Service;
+    d.HwCompleteServiceIrp = CompleteService;
+    d.FeatureSupport = STOR_FEATURE_VIRTUAL_MINIPORT;
+    return StorPortInitialize(DriverObject, RegistryPath, (PHW_INITIALIZATION_DATA)&d, NULL);
+}
+"""
+KEEP = "Held = Irp;"
+COMPLETE_HELD = "if (Held) { PVOID irp = Held; Held = NULL; StorPortCompleteServiceIrp(DeviceExtension, irp); }"
+
+
+@pytest.mark.parametrize("process, complete, expected", [
+    (KEEP, COMPLETE_HELD, set()),                 # kept, completed at removal (ENV-E19)
+    (KEEP, "(void)DeviceExtension;", {"ENV-E19"}),  # never completed
+    (KEEP + " StorPortCompleteServiceIrp(DeviceExtension, Irp);", COMPLETE_HELD, {"ENV-E19"}),  # twice
+])
+def test_a_virtual_miniports_service_irp_is_completed_once(stork, tmp_path: Path, process: str,
+                                                           complete: str, expected: set[str]) -> None:
+    src = tmp_path / "v.c"
+    src.write_text(VIRTUAL.replace("PROCESS", process).replace("{ COMPLETE }", "{ " + complete + " }"))
+    rc, out, err = audit(stork, src)
+    assert rules(out) == expected and rc == (1 if expected else 0), (err, out.get("findings"))

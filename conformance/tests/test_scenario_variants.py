@@ -67,3 +67,37 @@ def test_a_bad_variant_line_is_refused_with_its_line(tmp_path: Path, monkeypatch
         monkeypatch.setattr(scenarios, "VARIANTS", listing)
         with pytest.raises(AuditError, match=f"^{listing}:2: {error}"):
             scenarios.variants()
+
+
+def test_a_variant_adds_its_audit_options_to_its_base(tmp_path: Path, monkeypatch) -> None:
+    """`audit: OPTION...` before `expect:` adds to the base's ` * audit:` options; an empty one is
+    refused (it would say nothing); a design's variant may have none (suite.py)."""
+    base = tmp_path / "base.c"
+    base.write_text("/*\n * expect: clean\n * audit: --threads 2\n */\n#if DEFECT_X\n#endif\n")
+    monkeypatch.setattr(scenarios, "SCENARIOS_DIR", tmp_path)
+    listing = tmp_path / "variants.txt"
+    listing.write_text("v base DEFECT_X=1 audit: --srbs 2 expect: ENV-Q6\n")
+    monkeypatch.setattr(scenarios, "VARIANTS", listing)
+    (v,) = scenarios.variants()
+    assert v.expectation().options == ("--threads", "2", "--srbs", "2")
+    assert v.expectation().rules == {"ENV-Q6"}
+    listing.write_text("v base DEFECT_X=1 audit: expect: ENV-Q6\n")
+    with pytest.raises(AuditError, match=f"^{listing}:1: expected NAME BASE"):
+        scenarios.variants()
+
+
+def test_the_shipped_one_slot_variant_takes_srbs_2_from_its_line() -> None:
+    v = scenarios.resolve("miniport_isr_dpc_one_slot")
+    assert v.is_variant and v.expectation().options == ("--srbs", "2")
+    assert v.expectation().rules == {"ENV-Q6"}
+
+
+def test_a_design_variant_with_audit_options_is_refused(tmp_path: Path, monkeypatch) -> None:
+    from stork import suite
+    from stork.design import DesignError
+    (tmp_path / "base.pml").write_text("/* expect: holds */\n")
+    listing = tmp_path / "variants.txt"
+    listing.write_text("v base DEFECT_X=1 audit: --srbs 2 expect: holds\n")
+    monkeypatch.setattr(suite, "VARIANTS", listing)
+    with pytest.raises(DesignError, match=f"^{listing}:1: audit: options are for a scenario"):
+        suite.variants()

@@ -9,7 +9,11 @@
  * are completed in HwStartIo.  The HBA interrupts after each HwStartIo, and one interrupt may
  * stand for several; with `--srbs 2` it is clean too (docs/benchmarks.md has the count).
  *
- * miniport_isr_dpc_one_slot.c switches its defect on.
+ * Its variant (variants.txt):
+ *   DEFECT_ONE_SLOT (miniport_isr_dpc_one_slot, with `audit: --srbs 2`): HwStartIo keeps one
+ *     active command, as if the HBA took one at a time; with two SRBs handed before the HBA
+ *     interrupts, the second overwrites the first, which is never completed (ENV-Q6).  It needs
+ *     the second SRB: with one, the audit is clean.
  *
  * expect: clean
  */

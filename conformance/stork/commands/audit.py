@@ -60,7 +60,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="system worker threads (1..4) instead of the scenario's")
     p.add_argument("--srbs", type=int, metavar="N",
                    help="a miniport with a DriverEntry: SRBs handed (1..6, default 1), each to a "
-                        "HwStartIo of its own, besides the removal SRB")
+                        "HwStartIo of its own, besides the removal SRBs")
+    p.add_argument("--stop-restart", action="store_true",
+                   help="a miniport with a DriverEntry: also explore a stop and restart (or "
+                        "HwFindAdapter again) before its removal; give it again to --replay")
     points = p.add_mutually_exclusive_group()
     points.add_argument("--preempt-at-calls", action="store_true",
                         help="scheduling points only at the StorPort calls and STORK_* points; "
@@ -105,7 +108,7 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
         out += ["--srbs", str(args.srbs)]
     out += ["--time-limit", str(args.time_limit)]
     for flag in ("pct", "exhaustive", "json", "preempt_at_calls", "preempt_at_accesses",
-                 "no_reduction"):
+                 "no_reduction", "stop_restart"):
         if getattr(args, flag):
             out.append("--" + flag.replace("_", "-"))
     for opt in ("out", "record"):

@@ -5,7 +5,9 @@
  * entry-point types, PORT_CONFIGURATION_INFORMATION (the fields a miniport sets in
  * HwFindAdapter), SCSI_REQUEST_BLOCK with the SRB_FUNCTION_* and SRB_STATUS_* values,
  * StorPortNotification (RequestComplete, RequestTimerCall, EnablePassiveInitialization,
- * InitializeDpc, IssueDpc), Storport's spin locks, DPCs, pause and resume, and
+ * InitializeDpc, IssueDpc), Storport's spin locks, DPCs (StorPortCancelDpc too), one timer
+ * of StorPortInitializeTimer / StorPortRequestTimer / StorPortFreeTimer, a virtual miniport's
+ * service IRP (HwProcessServiceRequest, StorPortCompleteServiceIrp), pause and resume, and
  * StorPortStallExecution.  Values and signatures are the WDK's (storport.h, srb.h).
  *
  * `stork audit` runs a file that defines DriverEntry and no `stork_scenario` as the miniport
@@ -364,6 +366,8 @@ typedef BOOLEAN NTAPI HW_INTERRUPT(PVOID DeviceExtension);
 typedef HW_INTERRUPT *PHW_INTERRUPT;
 typedef VOID NTAPI HW_TIMER(PVOID DeviceExtension);
 typedef HW_TIMER *PHW_TIMER;
+typedef VOID NTAPI HW_TIMER_EX(PVOID DeviceExtension, PVOID Context);
+typedef HW_TIMER_EX *PHW_TIMER_EX;
 typedef VOID NTAPI HW_DMA_STARTED(PVOID DeviceExtension);
 typedef HW_DMA_STARTED *PHW_DMA_STARTED;
 typedef ULONG NTAPI HW_FIND_ADAPTER(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation,
@@ -505,6 +509,14 @@ VOID stork_release_spin_lock_at(PVOID HwDeviceExtension, PSTOR_LOCK_HANDLE LockH
 BOOLEAN stork_pause_at(PVOID HwDeviceExtension, ULONG Timeout, const char *file, int line);
 BOOLEAN stork_resume_at(PVOID HwDeviceExtension, const char *file, int line);
 VOID stork_stall_execution_at(ULONG Delay, const char *file, int line);
+BOOLEAN stork_cancel_dpc_at(PVOID HwDeviceExtension, PSTOR_DPC Dpc, const char *file, int line);
+ULONG stork_initialize_timer_at(PVOID HwDeviceExtension, PVOID *TimerHandle, const char *file,
+                                int line);
+ULONG stork_request_timer_at(PVOID HwDeviceExtension, PVOID TimerHandle, PHW_TIMER_EX Callback,
+                             PVOID CallbackContext, ULONGLONG TimerValue, ULONGLONG TolerableDelay,
+                             const char *file, int line);
+ULONG stork_free_timer_at(PVOID HwDeviceExtension, PVOID TimerHandle, const char *file, int line);
+VOID stork_complete_service_irp_at(PVOID HwDeviceExtension, PVOID Irp, const char *file, int line);
 
 #define StorPortInitialize(a1, a2, data, hwcontext) \
     stork_port_initialize_at((a1), (a2), (data), (hwcontext), __FILE__, __LINE__)
@@ -522,6 +534,15 @@ VOID stork_stall_execution_at(ULONG Delay, const char *file, int line);
 #define StorPortPause(ext, timeout) stork_pause_at((ext), (timeout), __FILE__, __LINE__)
 #define StorPortResume(ext) stork_resume_at((ext), __FILE__, __LINE__)
 #define StorPortStallExecution(delay) stork_stall_execution_at((delay), __FILE__, __LINE__)
+#define StorPortCancelDpc(ext, dpc) stork_cancel_dpc_at((ext), (dpc), __FILE__, __LINE__)
+#define StorPortInitializeTimer(ext, handle) \
+    stork_initialize_timer_at((ext), (handle), __FILE__, __LINE__)
+#define StorPortRequestTimer(ext, handle, callback, context, value, delay) \
+    stork_request_timer_at((ext), (handle), (callback), (context), (value), (delay), __FILE__, \
+                           __LINE__)
+#define StorPortFreeTimer(ext, handle) stork_free_timer_at((ext), (handle), __FILE__, __LINE__)
+#define StorPortCompleteServiceIrp(ext, irp) \
+    stork_complete_service_irp_at((ext), (irp), __FILE__, __LINE__)
 
 #ifdef __cplusplus
 }
