@@ -72,6 +72,25 @@
  *                              HW_DPC_EXIT(d), as HW_WORKITEM_EXIT, is its last instructions,
  *                              atomic with its return. Each runs once per successful issue,
  *                              also after the remove handler (ENV-E12, ENV-R6)
+ *   HW_INITIALIZE              the name of an inline name(): HwInitialize (ENV-E4), once after
+ *                              HW_FIND_ADAPTER found the adapter, in CTX_INITIALIZE at DIRQL;
+ *                              a physical miniport's holds the interrupt lock (so its calls are
+ *                              DIRQL calls whatever IRQL they name, ENV-L3), a virtual one's
+ *                              (HW_VIRTUAL) none. The interrupt is connected when it returns.
+ *                              Without the hook, HW_FIND_ADAPTER stands for both routines.
+ *   HW_INITIALIZE_FAILED       an expression: HwInitialize returned FALSE (ENV-R12), as
+ *                              HW_START_FAILED: nothing else runs, no removal comes
+ *   HW_PASSIVE_INITIALIZE      the name of an inline name(): HwPassiveInitializeRoutine (ENV-E5),
+ *                              once, if HwInitialize called StorPortEnablePassiveInitialization,
+ *                              in a process of its own in CTX_PASSIVEINIT at PASSIVE_LEVEL, no
+ *                              lock: the ISR may run during it, DPCs and callbacks too, and a
+ *                              removal may begin (ENV-R13); no request is handed to HW_STARTIO
+ *                              before it returned. With this hook the DPC objects must be
+ *                              initialised (StorPortInitializeDpc, ENV-E12) before an issue
+ *   HW_PASSIVE_INIT_FAILED     an expression, read when it returns: it returned FALSE
+ *                              (ENV-R12): no request is handed, no stop and no remove handler
+ *                              come (a removal already begun has sent its notifications), the
+ *                              interrupt is disconnected, and the adapter is released
  *   HW_WORKITEM_EXIT(tid, cb, w, cx)  the callback's very last instructions, done atomically
  *                              with its return: plain assignments such as clearing an
  *                              "inside the callback" flag or setting a completion event. It
@@ -130,15 +149,18 @@ end_idle:
 
 /* HwInterrupt (ENV-E10): any number of times, from the start until Storport disconnects the
    interrupt after ScsiStopAdapter at removal, which waits for a run in progress. A shared
-   line calls it whether or not its HBA interrupted, also after a removal notification. */
+   line calls it whether or not its HBA interrupted, also after a removal notification. Each
+   run holds the interrupt lock (ENV-L1), which StorPortSynchronizeAccess and the miniport's
+   StorPortAcquireSpinLock(ctx, InterruptLock) also take. */
 #ifdef HW_INTERRUPT
 #define ISR_PROCS 1
 proctype Interrupt() {
     byte st;                                   /* the status variable of HW_INTERRUPT's calls */
     do
-    :: d_step { !isr_disconnected -> isr_running = 1; printf("# interrupt\n") };
+    :: d_step { !isr_disconnected && sp_holder[InterruptLock] == 0 ->
+                isr_running = 1; sp_holder[InterruptLock] = _pid + 1; printf("# interrupt\n") };
        HW_INTERRUPT();
-       isr_running = 0
+       d_step { SP_DROP(InterruptLock); isr_running = 0 }
     :: isr_disconnected -> break
     od
 }
@@ -150,15 +172,55 @@ proctype Interrupt() {
 /* HwStartIo, once per request handed (ENV-E8, E9); a physical miniport's under the StartIo
    lock (ENV-L1). */
 #if defined(HW_STARTIO) && !defined(HW_VIRTUAL)
-#define STARTIO_HELD(body) StorPortAcquireSpinLock(CTX_STARTIO, StartIoLock); body; StorPortReleaseSpinLock(CTX_STARTIO, StartIoLock)
+#define STARTIO_HELD(body) SP_HOLD(StartIoLock); body; SP_DROP(StartIoLock)
 #else
 #define STARTIO_HELD(body) body
 #endif
 #ifdef HW_STARTIO
 proctype StartIoRun() {
     byte srb, st;
+#ifdef HW_PASSIVE_INITIALIZE
+    if
+    :: sp_started -> STARTIO_HELD(SRB_HANDED(CTX_STARTIO, srb); HW_STARTIO(srb))
+    :: sp_start_failed                         /* no request after a failed start (ENV-R12) */
+    fi
+#else
     STARTIO_HELD(SRB_HANDED(CTX_STARTIO, srb); HW_STARTIO(srb))
+#endif
 }
+#endif
+
+/* HwInitialize holds the interrupt lock for a physical miniport, none for a virtual one
+   (ENV-E4, ENV-L1). */
+#if defined(HW_INITIALIZE) && !defined(HW_VIRTUAL)
+#define INITIALIZE_HELD(body) SP_HOLD(InterruptLock); body; SP_DROP(InterruptLock)
+#else
+#define INITIALIZE_HELD(body) body
+#endif
+
+/* HwPassiveInitializeRoutine (ENV-E5): once, after HwInitialize enabled it, alongside the ISR,
+   DPCs, callbacks and a removal (ENV-R13); the requests wait for its return. */
+#ifdef HW_PASSIVE_INITIALIZE
+bit sp_started;             /* the start succeeded: requests may be handed */
+bit sp_start_failed;        /* HwPassiveInitializeRoutine returned FALSE (ENV-R12) */
+#define START_OK (!sp_start_failed)
+proctype PassiveInit() {
+    byte st;                                   /* the status variable of its calls */
+    HW_PASSIVE_INITIALIZE();
+    d_step {
+#ifdef HW_PASSIVE_INIT_FAILED
+        if
+        :: HW_PASSIVE_INIT_FAILED ->
+            sp_start_failed = 1; printf("# start failed: HwPassiveInitializeRoutine returned FALSE\n")
+        :: else -> sp_started = 1; printf("# passive initialisation returned TRUE\n")
+        fi
+#else
+        sp_started = 1; printf("# passive initialisation returned TRUE\n")
+#endif
+    }
+}
+#else
+#define START_OK true
 #endif
 
 /* A DPC object's routine runs once per issue, never overlapping itself (ENV-E12). */
@@ -285,6 +347,9 @@ init {
         od;
         i = 0;
 #endif
+#ifndef HW_PASSIVE_INITIALIZE
+        dpc_ready[1] = 1; dpc_ready[2] = 1;    /* initialised before any routine runs */
+#endif
         HW_FIND_ADAPTER();
 #ifdef HW_START_FAILED
         if
@@ -292,8 +357,25 @@ init {
         :: else
         fi;
 #endif
+#ifdef HW_INITIALIZE
+        printf("# initialize: HwInitialize\n");
+        INITIALIZE_HELD(HW_INITIALIZE());
+#ifdef HW_INITIALIZE_FAILED
+        if
+        :: HW_INITIALIZE_FAILED ->
+            printf("# start failed: HwInitialize returned FALSE\n"); goto released    /* ENV-R12 */
+        :: else
+        fi;
+#endif
+#endif
 #ifdef HW_INTERRUPT
         run Interrupt();
+#endif
+#ifdef HW_PASSIVE_INITIALIZE
+        if
+        :: sp_passive_enabled -> run PassiveInit()
+        :: else -> sp_started = 1
+        fi;
 #endif
 #ifdef HW_STARTIO
         do
@@ -309,14 +391,22 @@ init {
        no routine runs (ENV-R5); the callbacks run on across it (ENV-E21). */
     if
     :: skip
-    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE ->
+    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE && START_OK ->
         d_step { mon_adapter_stopping() };
         HW_STOP_ADAPTER();
         d_step { mon_adapter_stop() };         /* stopped once the handler has returned */
         NOTICE_RESTART()
     fi;
 #endif
+#ifdef HW_PASSIVE_INITIALIZE
+    /* a failed start gets no removal; one still running may (ENV-R13) */
+    if
+    :: sp_start_failed -> goto start_failed
+    :: d_step { STORK_REMOVAL_GATE && !sp_start_failed -> rt_removing = 1; mon_remove_begin() }
+    fi;
+#else
     d_step { STORK_REMOVAL_GATE -> rt_removing = 1; mon_remove_begin() }
+#endif
 #ifdef HW_REMOVAL_NOTICE
     HW_REMOVAL_NOTICE();                       /* ENV-R6: the routines may still be running */
 #endif
@@ -336,6 +426,12 @@ init {
 #endif
     (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS);   /* only init, the system threads and the DPC, timer and ISR processes are left */
     /* A process stuck here or anywhere else is pan's "invalid end state": terminates, WI-M9. */
+#ifdef HW_PASSIVE_INITIALIZE
+    if
+    :: sp_start_failed -> goto start_failed   /* it failed after the removal began */
+    :: else
+    fi;
+#endif
 #ifdef HW_STOP_ADAPTER
     d_step { mon_adapter_stopping() };
     HW_STOP_ADAPTER();                         /* ScsiStopAdapter at removal: ENV-R1, R5 */
@@ -347,7 +443,14 @@ init {
     HW_REMOVE();
     /* atomic, not d_step: a hook may end in a loop's break, whose jump may not enter a d_step */
     atomic { mon_remove_end(); st = 0 };
-#ifdef HW_START_FAILED
+#ifdef HW_PASSIVE_INITIALIZE
+    goto released;
+start_failed:
+#ifdef HW_INTERRUPT
+    ISR_DISCONNECT();                          /* the failed start's interrupt (ENV-R12) */
+#endif
+#endif
+#if defined(HW_START_FAILED) || defined(HW_INITIALIZE_FAILED) || defined(HW_PASSIVE_INITIALIZE)
 released:
 #endif
     RT_DRAINED;
