@@ -157,7 +157,7 @@ end_idle:
 proctype Interrupt() {
     byte st;                                   /* the status variable of HW_INTERRUPT's calls */
     do
-    :: d_step { !isr_disconnected && sp_holder[InterruptLock] == 0 ->
+    :: d_step { !isr_disconnected && sp_holder[InterruptLock] == 0 && sp_waiting[InterruptLock] == 0 ->
                 isr_running = 1; sp_holder[InterruptLock] = _pid + 1; printf("# interrupt\n") };
        HW_INTERRUPT();
        d_step { SP_DROP(InterruptLock); isr_running = 0 }
@@ -446,9 +446,16 @@ init {
 #ifdef HW_PASSIVE_INITIALIZE
     goto released;
 start_failed:
+    /* ENV-R12: the device of a failed start is removed (queueing fails from here, WI-R1), with
+       no notification, stop or remove handler for the miniport; its interrupt is disconnected. */
+    if
+    :: d_step { !rt_removing -> rt_removing = 1; mon_remove_begin() }
+    :: else
+    fi;
 #ifdef HW_INTERRUPT
-    ISR_DISCONNECT();                          /* the failed start's interrupt (ENV-R12) */
+    ISR_DISCONNECT();
 #endif
+    atomic { mon_remove_end(); st = 0 };
 #endif
 #if defined(HW_START_FAILED) || defined(HW_INITIALIZE_FAILED) || defined(HW_PASSIVE_INITIALIZE)
 released:

@@ -421,9 +421,10 @@ inline USE_RESOURCES(ctx) {
 #define StorPortCancelDpc(ctx, d, ok) rt_api_cancel_dpc(ctx, d, ok)
 inline rt_api_issue_dpc(ctx, d, ok) {
     d_step {
-        ok = !dpc_queued[d]; dpc_queued[d] = 1; mon_dpc_issue(ctx, d, ok);
+        ok = dpc_ready[d] && !dpc_queued[d]; dpc_queued[d] = dpc_queued[d] || dpc_ready[d];
+        mon_dpc_issue(ctx, d, ok);
         if
-        :: !dpc_ready[d] -> printf("# dpc object %d issued before StorPortInitializeDpc\n", d)
+        :: !dpc_ready[d] -> printf("# dpc object %d issued before StorPortInitializeDpc: nothing queued\n", d)
         :: else
         fi;
         CHECK_storport_calls(dpc_ready[d], ENV_E12)
@@ -496,6 +497,11 @@ inline rt_api_free_timer(ctx, t, st) {
 #define DPC_LOCK2     4
 #define DpcLock(d)    (DPC_LOCK1 + (d) - 1)
 byte sp_holder[DPC_LOCK2 + 1];
+/* The miniport's contexts waiting for each lock. A new ISR run waits for them (lifecycle.pml):
+   an interrupt any number of times would otherwise starve them under weak fairness, a false
+   `terminates`. No order is lost: a waiter's wait changes nothing, so the ISR running first is
+   the run where the waiter came to the lock after it. */
+byte sp_waiting[DPC_LOCK2 + 1];
 #define SP_HOLD(lock) atomic { (sp_holder[lock] == 0) -> sp_holder[lock] = _pid + 1 }
 #define SP_DROP(lock) sp_holder[lock] = 0
 #define SP_NO_LOCK_CTX(ctx) (ctx == CTX_FINDADAPTER || ctx == CTX_INITIALIZE || ctx == CTX_ISR || ctx == CTX_PASSIVEINIT)
@@ -521,7 +527,8 @@ inline sp_check_acquire(ctx, lock) {
     CHECK_storport_calls(!SP_MINE(lock) && !SP_NO_LOCK_CTX(ctx) && (lock == InterruptLock || !SP_MINE(InterruptLock)), ENV_L2)
 }
 #define StorPortAcquireSpinLock(ctx, lock) \
-    atomic { d_step { sp_check_acquire(ctx, lock) }; (sp_holder[lock] == 0) -> sp_holder[lock] = _pid + 1 }
+    atomic { d_step { sp_check_acquire(ctx, lock); sp_waiting[lock]++ }; \
+             (sp_holder[lock] == 0) -> sp_holder[lock] = _pid + 1; sp_waiting[lock]-- }
 #define StorPortReleaseSpinLock(ctx, lock) sp_holder[lock] = 0
 #define StorPortSynchronizeAccess(ctx, routine) \
     StorPortAcquireSpinLock(ctx, InterruptLock); routine(); StorPortReleaseSpinLock(ctx, InterruptLock)
@@ -532,7 +539,9 @@ inline sp_check_acquire(ctx, lock) {
  * HwInitialize: only HwInitialize may (ok := TRUE; elsewhere FALSE and a storport_calls
  * finding, ENV-E5). In a design with HW_PASSIVE_INITIALIZE the DPC objects are not usable until
  * StorPortInitializeDpc(ctx, d) (ENV-E12: in the passive routine); issuing one before is a
- * storport_calls finding. Without that hook they are initialised before any routine runs.
+ * storport_calls finding (ENV-E12), and the model then queues nothing (what Windows does with
+ * an uninitialised KDPC is undefined). Without that hook they are initialised before any
+ * routine runs.
  */
 bit sp_passive_enabled;     /* HwInitialize enabled passive initialisation */
 bit dpc_ready[MAXDPC + 1];  /* StorPortInitializeDpc was called for the object */
