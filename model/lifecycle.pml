@@ -56,6 +56,11 @@
  *                              `#define HW_VIRTUAL 1` there is no lock and any number run at
  *                              once (ENV-E9). Its calls use status variable st; the IRQL is
  *                              DISPATCH_LEVEL (DIRQL for half-duplex, ENV-L4: the design says)
+ *   HW_BUILDIO                 the name of an inline name(srb, ok): a physical miniport's
+ *                              HwBuildIo (ENV-E7), once per request handed, before that
+ *                              request's HwStartIo, at DISPATCH_LEVEL in CTX_BUILDIO with no
+ *                              lock, so several run at once; it sets ok (TRUE: HwStartIo
+ *                              follows; FALSE: the miniport completes the request itself)
  *   HW_INTERRUPT               the name of an inline name(): HwInterrupt, at DIRQL in CTX_ISR
  *                              (its interrupt lock: the design's atomic), any number of times
  *                              from the start until Storport disconnects the interrupt after the
@@ -176,16 +181,37 @@ proctype Interrupt() {
 #else
 #define STARTIO_HELD(body) body
 #endif
+/* A physical miniport's HwBuildIo (ENV-E7) gets each request first, with no lock, several at
+   once; its TRUE sends the request on to HwStartIo, its FALSE leaves it to the miniport. */
+#if defined(HW_BUILDIO) && defined(HW_VIRTUAL)
+#error "a virtual miniport has no HwBuildIo (ENV-E7)"
+#endif
+#ifdef HW_BUILDIO
+#define HANDING() SRB_HANDED(CTX_BUILDIO, srb); \
+    if \
+    :: srb == 0 \
+    :: else -> HW_BUILDIO(srb, built); \
+        if \
+        :: built -> STARTIO_HELD(HW_STARTIO(srb)) \
+        :: else -> printf("# buildio returned FALSE for srb%d: no HwStartIo\n", srb) \
+        fi \
+    fi
+#else
+#define HANDING() STARTIO_HELD(SRB_HANDED(CTX_STARTIO, srb); HW_STARTIO(srb))
+#endif
 #ifdef HW_STARTIO
 proctype StartIoRun() {
     byte srb, st;
+#ifdef HW_BUILDIO
+    bit built;                                 /* HwBuildIo returned TRUE */
+#endif
 #ifdef HW_PASSIVE_INITIALIZE
     if
-    :: sp_started -> STARTIO_HELD(SRB_HANDED(CTX_STARTIO, srb); HW_STARTIO(srb))
+    :: sp_started -> HANDING()
     :: sp_start_failed                         /* no request after a failed start (ENV-R12) */
     fi
 #else
-    STARTIO_HELD(SRB_HANDED(CTX_STARTIO, srb); HW_STARTIO(srb))
+    HANDING()
 #endif
 }
 #endif

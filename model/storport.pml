@@ -96,6 +96,7 @@
 #define CTX_PASSIVE     9   /* another PASSIVE miniport thread */
 #define CTX_INITIALIZE  10  /* HwInitialize (the HW_INITIALIZE role), DIRQL: ENV-E4 */
 #define CTX_PASSIVEINIT 11  /* HwPassiveInitializeRoutine (HW_PASSIVE_INITIALIZE), PASSIVE: ENV-E5 */
+#define CTX_BUILDIO     12  /* HwBuildIo (HW_BUILDIO), DISPATCH, no lock: ENV-E7 */
 #define CTX_SYS         16  /* CTX_SYS + n: system worker thread n, inside a callback */
 
 /* Handles: 0 is NULL, 1..MAXW are issued in order, BAD_HANDLE was never issued. */
@@ -123,6 +124,7 @@ inline print_ctx(c) {
     :: c == CTX_PASSIVE -> printf("passive")
     :: c == CTX_INITIALIZE -> printf("initialize")
     :: c == CTX_PASSIVEINIT -> printf("passiveinit")
+    :: c == CTX_BUILDIO -> printf("buildio")
     :: c >= CTX_SYS -> printf("sys%d", c - CTX_SYS)
     fi
 }

@@ -52,7 +52,8 @@ def test_the_fixed_designs_hold_on_every_removal_kind() -> None:
                    "dpc_outlives_removal.pml", "startio_hands_request_to_worker.pml",
                    "timer_outlives_removal.pml", "restart_by_find_adapter.pml",
                    "isr_outlives_release.pml", "status_misread_on_reactos.pml",
-                   "passive_init_publishes_dpc.pml", "dpc_takes_locks_in_order.pml"):
+                   "passive_init_publishes_dpc.pml", "dpc_takes_locks_in_order.pml",
+                   "buildio_prepares_per_request.pml"):
         result = verify(DESIGNS / design, [])
         assert {r.verdict for r in result.results} == {"holds"}, design
         assert not result.warnings, result.warnings
@@ -207,3 +208,22 @@ def test_enabling_passive_initialisation_outside_hwinitialize_is_a_finding(tmp_p
     assert "called from passiveinit, not HwInitialize" in trace
     quiet = _verify_text(tmp_path, PROBE.replace("PROBE_PASSIVE", "skip").replace("PROBE_ISR", "skip"))
     assert {r.verdict for r in quiet.results} == {"holds"}
+
+
+def test_two_buildio_at_once_share_no_lock() -> None:
+    # ENV-E7: both requests pass HwBuildIo before either HwStartIo; the shared slot keeps the second
+    lines = _events(_trace("buildio_prepares_per_request.pml", ["DEFECT_SHARED_COMMAND=1"],
+                           "requests_complete"))
+    handed = [i for i, l in enumerate(lines) if "handed to buildio" in l]
+    done = [i for i, l in enumerate(lines) if "completed by startio" in l]
+    assert len(handed) == 2 and len(done) == 2 and max(handed) < min(done)
+    assert all("srb2 completed" in lines[i] for i in done)
+
+
+def test_buildio_false_sends_no_startio() -> None:
+    lines = _events(_trace("buildio_prepares_per_request.pml", ["DEFECT_FALSE_NOT_COMPLETED=1"],
+                           "requests_complete"))
+    false = next(i for i, l in enumerate(lines) if "buildio returned FALSE" in l)
+    srb = lines[false].split("FALSE for ")[1].split(":")[0]
+    assert not any(f"{srb} completed by startio" in l for l in lines[false:])
+    assert any(f"{srb} never completed" in l for l in lines[false:])
