@@ -70,6 +70,11 @@
  *                              (storport.pml, StorPortRequestTimer), at DISPATCH_LEVEL in
  *                              CTX_TIMER, once per SUCCESS arm, also after the remove handler
  *                              (ENV-E14, ENV-R6); HW_TIMER_EXIT() its last instructions
+ *   HW_STOR_TIMER              the name of an inline name(): HwStorTimer, the routine of
+ *                              StorPortRequestTimerCall (storport.pml), once per request still
+ *                              pending when it fires, at DISPATCH_LEVEL in CTX_STORTIMER holding
+ *                              the StartIo lock (ENV-E13, ENV-L1; half-duplex's interrupt lock
+ *                              is not modelled), also after the remove handler (ENV-R6)
  *   HW_DPC                     the name of an inline name(d): the routine of DPC object d
  *                              (storport.pml, StorPortIssueDpc), at DISPATCH_LEVEL in context
  *                              DPC_CTX(d); HW_DPC_OBJECTS (1 or 2, default 1) says how many
@@ -152,6 +157,36 @@ end_idle:
 #define TIMER_PROCS 0
 #endif
 
+/* HwStorTimer (ENV-E13): once per pending RequestTimerCall, under the StartIo lock, never
+   starting while a miniport context waits for that lock (as the ISR, storport.pml sp_waiting);
+   with it, Storport's own holds of the StartIo lock count as waits too. */
+#ifdef HW_STOR_TIMER
+#define STOR_TIMER_PROCS 1
+proctype StorTimer() {
+    byte st;                                   /* the status variable of HW_STOR_TIMER's calls */
+end_idle:
+    do
+    :: d_step { rtc_pending && sp_holder[StartIoLock] == 0 && sp_waiting[StartIoLock] == 0 ->
+                rtc_pending = 0; rtc_running = 1; sp_holder[StartIoLock] = _pid + 1;
+                printf("# HwStorTimer runs\n") };
+       HW_STOR_TIMER();
+       d_step { SP_DROP(StartIoLock); rtc_running = 0; printf("# HwStorTimer returns\n") }
+    od
+}
+#define SP_HOLD_STARTIO() atomic { sp_waiting[StartIoLock]++; (sp_holder[StartIoLock] == 0) -> \
+                                   sp_holder[StartIoLock] = _pid + 1; sp_waiting[StartIoLock]-- }
+#define STOR_TIMER_AT_RELEASE \
+    if \
+    :: rtc_pending || rtc_running -> printf("# HwStorTimer is still pending or running at the adapter's release\n") \
+    :: else \
+    fi; \
+    CHECK_no_callback_after_removal(!rtc_pending && !rtc_running, ENV_R7);
+#else
+#define STOR_TIMER_PROCS 0
+#define SP_HOLD_STARTIO() SP_HOLD(StartIoLock)
+#define STOR_TIMER_AT_RELEASE
+#endif
+
 /* HwInterrupt (ENV-E10): any number of times, from the start until Storport disconnects the
    interrupt after ScsiStopAdapter at removal, which waits for a run in progress. A shared
    line calls it whether or not its HBA interrupted, also after a removal notification. Each
@@ -177,7 +212,7 @@ proctype Interrupt() {
 /* HwStartIo, once per request handed (ENV-E8, E9); a physical miniport's under the StartIo
    lock (ENV-L1). */
 #if defined(HW_STARTIO) && !defined(HW_VIRTUAL)
-#define STARTIO_HELD(body) SP_HOLD(StartIoLock); body; SP_DROP(StartIoLock)
+#define STARTIO_HELD(body) SP_HOLD_STARTIO(); body; SP_DROP(StartIoLock)
 #else
 #define STARTIO_HELD(body) body
 #endif
@@ -366,6 +401,9 @@ init {
 #ifdef HW_TIMER
         run TimerObject();
 #endif
+#ifdef HW_STOR_TIMER
+        run StorTimer();
+#endif
 #ifdef HW_DPC
         do
         :: i < HW_DPC_OBJECTS -> run DpcObject(i + 1); i++
@@ -417,7 +455,7 @@ init {
        no routine runs (ENV-R5); the callbacks run on across it (ENV-E21). */
     if
     :: skip
-    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE && START_OK ->
+    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE && START_OK ->
         d_step { mon_adapter_stopping() };
         HW_STOP_ADAPTER();
         d_step { mon_adapter_stop() };         /* stopped once the handler has returned */
@@ -450,7 +488,7 @@ init {
     od;
     notices = 0;
 #endif
-    (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS);   /* only init, the system threads and the DPC, timer and ISR processes are left */
+    (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS);   /* only init, the system threads and the DPC, timer and ISR processes are left */
     /* A process stuck here or anywhere else is pan's "invalid end state": terminates, WI-M9. */
 #ifdef HW_PASSIVE_INITIALIZE
     if
@@ -487,7 +525,7 @@ start_failed:
 released:
 #endif
     RT_DRAINED;
-    d_step { mon_adapter_released() }
+    d_step { STOR_TIMER_AT_RELEASE mon_adapter_released() }
 #ifdef STORK_VERIFY
     ; stork_reached_release = 1       /* pan's unreached-code report: was the release reached? */
 #endif

@@ -97,6 +97,7 @@
 #define CTX_INITIALIZE  10  /* HwInitialize (the HW_INITIALIZE role), DIRQL: ENV-E4 */
 #define CTX_PASSIVEINIT 11  /* HwPassiveInitializeRoutine (HW_PASSIVE_INITIALIZE), PASSIVE: ENV-E5 */
 #define CTX_BUILDIO     12  /* HwBuildIo (HW_BUILDIO), DISPATCH, no lock: ENV-E7 */
+#define CTX_STORTIMER   13  /* HwStorTimer (HW_STOR_TIMER), DISPATCH, the StartIo lock: ENV-E13 */
 #define CTX_SYS         16  /* CTX_SYS + n: system worker thread n, inside a callback */
 
 /* Handles: 0 is NULL, 1..MAXW are issued in order, BAD_HANDLE was never issued. */
@@ -125,6 +126,7 @@ inline print_ctx(c) {
     :: c == CTX_INITIALIZE -> printf("initialize")
     :: c == CTX_PASSIVEINIT -> printf("passiveinit")
     :: c == CTX_BUILDIO -> printf("buildio")
+    :: c == CTX_STORTIMER -> printf("stortimer")
     :: c >= CTX_SYS -> printf("sys%d", c - CTX_SYS)
     fi
 }
@@ -560,6 +562,29 @@ inline StorPortEnablePassiveInitialization(ctx, ok) {
 }
 inline StorPortInitializeDpc(ctx, d) {
     d_step { dpc_ready[d] = 1; printf("# dpc object %d initialised by ", d); print_ctx(ctx); printf("\n") }
+}
+
+/*
+ * StorPortNotification(RequestTimerCall, ext, HwStorTimer, us) (ENV-E13): one call of the
+ * design's HW_STOR_TIMER (lifecycle.pml) after the interval, at DISPATCH_LEVEL under the StartIo
+ * lock. StorPortRequestTimerCall(ctx, on): on = 1 requests it, replacing a request still
+ * pending (one per adapter, so one run); on = 0 (interval 0) cancels a pending one and does not
+ * wait for a run in progress. One pending or running at the adapter's release breaks ENV-R7.
+ * Trace comments, not events.
+ */
+bit rtc_pending;            /* a RequestTimerCall is pending */
+bit rtc_running;            /* HwStorTimer runs */
+inline StorPortRequestTimerCall(ctx, on) {
+    d_step {
+        printf("# RequestTimerCall ");
+        if
+        :: on && rtc_pending -> printf("requested again (replaces the pending one)")
+        :: on && !rtc_pending -> printf("requested")
+        :: else -> printf("cancelled")
+        fi;
+        printf(" by "); print_ctx(ctx); printf("\n");
+        rtc_pending = on
+    }
 }
 
 /* The miniport touches its HBA (registers, hardware queues): ENV-R10, hba_running. */

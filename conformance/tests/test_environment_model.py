@@ -53,7 +53,7 @@ def test_the_fixed_designs_hold_on_every_removal_kind() -> None:
                    "timer_outlives_removal.pml", "restart_by_find_adapter.pml",
                    "isr_outlives_release.pml", "status_misread_on_reactos.pml",
                    "passive_init_publishes_dpc.pml", "dpc_takes_locks_in_order.pml",
-                   "buildio_prepares_per_request.pml"):
+                   "buildio_prepares_per_request.pml", "stor_timer_stopped_under_startio_lock.pml"):
         result = verify(DESIGNS / design, [])
         assert {r.verdict for r in result.results} == {"holds"}, design
         assert not result.warnings, result.warnings
@@ -227,3 +227,17 @@ def test_buildio_false_sends_no_startio() -> None:
     srb = lines[false].split("FALSE for ")[1].split(":")[0]
     assert not any(f"{srb} completed by startio" in l for l in lines[false:])
     assert any(f"{srb} never completed" in l for l in lines[false:])
+
+
+def test_request_timer_call_is_one_call_and_a_cancel_does_not_wait() -> None:
+    # ENV-E13: a second request replaces the pending one; a cancel while HwStorTimer runs
+    # does not stop it asking again
+    lines = _events(_trace("stor_timer_stopped_under_startio_lock.pml", ["DEFECT_CANCEL_WITHOUT_LOCK=1"],
+                           "no_callback_after_removal"))
+    again = next(i for i, l in enumerate(lines) if "replaces the pending one" in l)
+    assert lines[again + 1] == "# HwStorTimer runs"
+    cancel = max(i for i, l in enumerate(lines) if "RequestTimerCall cancelled by teardown" in l)
+    runs = max(i for i, l in enumerate(lines[:cancel]) if l == "# HwStorTimer runs")
+    assert not any(l == "# HwStorTimer returns" for l in lines[runs:cancel])
+    assert any("requested by stortimer" in l for l in lines[cancel:])
+    assert "still pending or running at the adapter's release" in _last(lines)
