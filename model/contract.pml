@@ -30,6 +30,7 @@ hidden byte WI_I1, WI_I2, WI_I4, WI_Q1, WI_Q2, WI_Q3, WI_Q4, WI_Q5, WI_Q6, WI_Q7
             WI_M3, WI_M4, WI_M5, WI_M6, WI_M7, WI_M8, WI_P1;
 hidden byte ENV_Q1, ENV_Q2, ENV_Q6, ENV_Q8, ENV_R7, ENV_R10;    /* spec/environment.md */
 hidden byte ENV_L2, ENV_E5, ENV_E12;    /* storport_calls: the checks are in storport.pml */
+hidden byte ENV_E19;                    /* requests_complete of a service IRP (storport.pml) */
 
 #ifdef STORK_OFF_no_double_free
 #define CHECK_no_double_free(c, r) skip

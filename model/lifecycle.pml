@@ -75,6 +75,15 @@
  *                              pending when it fires, at DISPATCH_LEVEL in CTX_STORTIMER holding
  *                              the StartIo lock (ENV-E13, ENV-L1; half-duplex's interrupt lock
  *                              is not modelled), also after the remove handler (ENV-R6)
+ *   HW_PROCESS_SERVICE_REQUEST the name of an inline name(irp): a virtual miniport's
+ *                              HwProcessServiceRequest (ENV-E19, E20), once per service IOCTL,
+ *                              HW_SERVICE_REQUESTS of them (1 or 2, default 1), each in a process
+ *                              of its own in CTX_SERVICE at PASSIVE_LEVEL with no lock, from the
+ *                              start until the stop, alongside every HwStartIo on other CPUs;
+ *                              irp is the IRP it must give back (StorPortCompleteServiceIrp)
+ *   HW_COMPLETE_SERVICE_IRP    the name of an inline name(): HwCompleteServiceIrp, once at
+ *                              removal, in CTX_SERVICE at PASSIVE_LEVEL, after ScsiStopAdapter
+ *                              and before HW_REMOVE (HwFreeAdapterResources, last: ENV-R2)
  *   HW_DPC                     the name of an inline name(d): the routine of DPC object d
  *                              (storport.pml, StorPortIssueDpc), at DISPATCH_LEVEL in context
  *                              DPC_CTX(d); HW_DPC_OBJECTS (1 or 2, default 1) says how many
@@ -207,6 +216,41 @@ proctype Interrupt() {
 #define ISR_DISCONNECT() d_step { isr_disconnected = 1; printf("# interrupt disconnected\n") }; (!isr_running)
 #else
 #define ISR_PROCS 0
+#endif
+
+/* HwProcessServiceRequest (ENV-E19): once per service IOCTL, overlapping everything. */
+#ifdef HW_PROCESS_SERVICE_REQUEST
+#ifndef HW_VIRTUAL
+#error "HwProcessServiceRequest is a virtual miniport's (ENV-E19): #define HW_VIRTUAL 1"
+#endif
+#ifndef HW_SERVICE_REQUESTS
+#define HW_SERVICE_REQUESTS 1
+#endif
+#if HW_SERVICE_REQUESTS < 1 || HW_SERVICE_REQUESTS > MAXSVC
+#error "HW_SERVICE_REQUESTS is 1 or 2"
+#endif
+proctype ServiceRequest() {
+    byte irp, st;
+    d_step {
+        svc_handed++; irp = svc_handed; svc_state[irp] = Q_HANDED;
+        printf("# service irp%d handed to service\n", irp)
+    };
+    HW_PROCESS_SERVICE_REQUEST(irp)
+}
+#define SERVICE_AT_RELEASE \
+    m_i = 1; \
+    do \
+    :: m_i <= svc_handed -> \
+        if \
+        :: svc_state[m_i] == Q_HANDED -> printf("# service irp%d never completed\n", m_i) \
+        :: else \
+        fi; \
+        CHECK_requests_complete(svc_state[m_i] != Q_HANDED, ENV_E19); \
+        m_i++ \
+    :: else -> break \
+    od;
+#else
+#define SERVICE_AT_RELEASE
 #endif
 
 /* HwStartIo, once per request handed (ENV-E8, E9); a physical miniport's under the StartIo
@@ -448,6 +492,13 @@ init {
         od;
         i = 0;
 #endif
+#ifdef HW_PROCESS_SERVICE_REQUEST
+        do
+        :: i < HW_SERVICE_REQUESTS -> run ServiceRequest(); i++
+        :: else -> break
+        od;
+        i = 0;
+#endif
         HW_START()
     }
 #ifdef HW_STOP_ADAPTER
@@ -504,6 +555,10 @@ init {
 #ifdef HW_INTERRUPT
     ISR_DISCONNECT();                          /* ENV-E10: after the stop, before the rest */
 #endif
+#ifdef HW_COMPLETE_SERVICE_IRP
+    d_step { printf("# HwCompleteServiceIrp\n") };
+    HW_COMPLETE_SERVICE_IRP();                 /* ENV-E19, R2: after the stop, before the last */
+#endif
     HW_REMOVE();
     /* atomic, not d_step: a hook may end in a loop's break, whose jump may not enter a d_step */
     atomic { mon_remove_end(); st = 0 };
@@ -525,7 +580,7 @@ start_failed:
 released:
 #endif
     RT_DRAINED;
-    d_step { STOR_TIMER_AT_RELEASE mon_adapter_released() }
+    d_step { STOR_TIMER_AT_RELEASE SERVICE_AT_RELEASE mon_adapter_released() }
 #ifdef STORK_VERIFY
     ; stork_reached_release = 1       /* pan's unreached-code report: was the release reached? */
 #endif

@@ -98,6 +98,7 @@
 #define CTX_PASSIVEINIT 11  /* HwPassiveInitializeRoutine (HW_PASSIVE_INITIALIZE), PASSIVE: ENV-E5 */
 #define CTX_BUILDIO     12  /* HwBuildIo (HW_BUILDIO), DISPATCH, no lock: ENV-E7 */
 #define CTX_STORTIMER   13  /* HwStorTimer (HW_STOR_TIMER), DISPATCH, the StartIo lock: ENV-E13 */
+#define CTX_SERVICE     14  /* HwProcessServiceRequest, HwCompleteServiceIrp (virtual), PASSIVE: ENV-E19 */
 #define CTX_SYS         16  /* CTX_SYS + n: system worker thread n, inside a callback */
 
 /* Handles: 0 is NULL, 1..MAXW are issued in order, BAD_HANDLE was never issued. */
@@ -127,6 +128,7 @@ inline print_ctx(c) {
     :: c == CTX_PASSIVEINIT -> printf("passiveinit")
     :: c == CTX_BUILDIO -> printf("buildio")
     :: c == CTX_STORTIMER -> printf("stortimer")
+    :: c == CTX_SERVICE -> printf("service")
     :: c >= CTX_SYS -> printf("sys%d", c - CTX_SYS)
     fi
 }
@@ -584,6 +586,24 @@ inline StorPortRequestTimerCall(ctx, on) {
         fi;
         printf(" by "); print_ctx(ctx); printf("\n");
         rtc_pending = on
+    }
+}
+
+/*
+ * Service requests of a virtual miniport (ENV-E19; lifecycle.pml HW_PROCESS_SERVICE_REQUEST):
+ * Storport hands IOCTL_MINIPORT_PROCESS_SERVICE_IRP's IRP irp (1, 2, ...) to
+ * HwProcessServiceRequest, and the miniport gives it back, then or later, with
+ * StorPortCompleteServiceIrp(ctx, irp). Each is completed once and none is held at the
+ * adapter's release: requests_complete, under ENV-E19. Trace comments, not events.
+ */
+#define MAXSVC 2
+byte svc_state[MAXSVC + 1];     /* Q_NONE, Q_HANDED, Q_COMPLETED (contract.pml) */
+byte svc_handed;                /* service IRPs handed so far */
+inline StorPortCompleteServiceIrp(ctx, irp) {
+    d_step {
+        printf("# service irp%d completed by ", irp); print_ctx(ctx); printf("\n");
+        CHECK_requests_complete(irp >= 1 && irp <= svc_handed && svc_state[irp] == Q_HANDED, ENV_E19);
+        svc_state[irp] = (irp >= 1 && irp <= svc_handed -> Q_COMPLETED : svc_state[irp])
     }
 }
 

@@ -53,7 +53,8 @@ def test_the_fixed_designs_hold_on_every_removal_kind() -> None:
                    "timer_outlives_removal.pml", "restart_by_find_adapter.pml",
                    "isr_outlives_release.pml", "status_misread_on_reactos.pml",
                    "passive_init_publishes_dpc.pml", "dpc_takes_locks_in_order.pml",
-                   "buildio_prepares_per_request.pml", "stor_timer_stopped_under_startio_lock.pml"):
+                   "buildio_prepares_per_request.pml", "stor_timer_stopped_under_startio_lock.pml",
+                   "ioctl_close_drains_startio.pml"):
         result = verify(DESIGNS / design, [])
         assert {r.verdict for r in result.results} == {"holds"}, design
         assert not result.warnings, result.warnings
@@ -241,3 +242,20 @@ def test_request_timer_call_is_one_call_and_a_cancel_does_not_wait() -> None:
     assert not any(l == "# HwStorTimer returns" for l in lines[runs:cancel])
     assert any("requested by stortimer" in l for l in lines[cancel:])
     assert "still pending or running at the adapter's release" in _last(lines)
+
+
+def test_an_ioctl_close_races_startio_on_other_cpus() -> None:
+    # ENV-E19, E20, R8: the close runs while HwStartIo calls are inside; Storport quiesces nothing
+    lines = _events(_trace("ioctl_close_drains_startio.pml", ["DEFECT_CLOSE_NO_DRAIN=1"],
+                           "no_free_while_running"))
+    handed = next(i for i, l in enumerate(lines) if "service irp1 handed to service" in l)
+    assert any("handed to startio" in l for l in lines[handed:])
+    assert _last(lines).startswith("call service PASSIVE free w1 -> SUCCESS")
+
+
+def test_a_held_service_irp_must_be_given_back_at_removal() -> None:
+    result = verify(DESIGNS / "ioctl_close_drains_startio.pml", ["DEFECT_HELD_NOT_COMPLETED=1"])
+    prop = next(r for r in result.results if r.prop.name == "requests_complete")
+    assert prop.verdict == "VIOLATED" and "ENV-E19" in prop.trace_text
+    lines = _events(prop.trace_text)
+    assert lines.index("# HwCompleteServiceIrp") < lines.index("# service irp1 never completed")
