@@ -40,6 +40,9 @@
  *                              HW_REMOVE; and, defining it, also a stop that is not a removal
  *                              (ENV-R9): once per life, when no routine runs, before removal;
  *                              callbacks keep running while the adapter is stopped
+ *   HW_SET_RUNNING_CONFIG      HwAdapterControl(ScsiSetRunningConfig), at PASSIVE_LEVEL in
+ *                              CTX_CONTROL, before each HW_RESTART_ADAPTER, with the interrupt
+ *                              not connected (no HW_INTERRUPT run during it: ENV-E16, R11)
  *   HW_RESTART_ADAPTER         HwAdapterControl(ScsiRestartAdapter), at DIRQL, ending that
  *                              stop (ENV-R11); it may `run` the routines that run again.
  *                              A design with HW_STOP_ADAPTER and no HW_RESTART_ADAPTER did not
@@ -201,12 +204,22 @@ end_idle:
    line calls it whether or not its HBA interrupted, also after a removal notification. Each
    run holds the interrupt lock (ENV-L1), which StorPortSynchronizeAccess and the miniport's
    StorPortAcquireSpinLock(ctx, InterruptLock) also take. */
+/* ScsiSetRunningConfig (ENV-E16, R11) runs with the interrupt not yet connected again. */
+#ifdef HW_SET_RUNNING_CONFIG
+#ifndef HW_RESTART_ADAPTER
+#error "ScsiSetRunningConfig comes before ScsiRestartAdapter: define HW_RESTART_ADAPTER too"
+#endif
+bit sp_isr_masked;          /* the interrupt is not connected during ScsiSetRunningConfig */
+#define ISR_CONNECTED (!isr_disconnected && !sp_isr_masked)
+#else
+#define ISR_CONNECTED (!isr_disconnected)
+#endif
 #ifdef HW_INTERRUPT
 #define ISR_PROCS 1
 proctype Interrupt() {
     byte st;                                   /* the status variable of HW_INTERRUPT's calls */
     do
-    :: d_step { !isr_disconnected && sp_holder[InterruptLock] == 0 && sp_waiting[InterruptLock] == 0 ->
+    :: d_step { ISR_CONNECTED && sp_holder[InterruptLock] == 0 && sp_waiting[InterruptLock] == 0 ->
                 isr_running = 1; sp_holder[InterruptLock] = _pid + 1; printf("# interrupt\n") };
        HW_INTERRUPT();
        d_step { SP_DROP(InterruptLock); isr_running = 0 }
@@ -394,12 +407,23 @@ end_idle:
 #define NOTICE_SURPRISE_CONTROL() skip     /* not marked supported: not sent (ENV-E6) */
 #endif
 #ifdef HW_RESTART_ADAPTER
+#ifdef HW_SET_RUNNING_CONFIG
+#define NOTICE_RESTART() \
+    d_step { sp_isr_masked = 1; printf("# adapter restarting: HwAdapterControl(ScsiSetRunningConfig), the interrupt not connected\n") }; \
+    (!isr_running); HW_SET_RUNNING_CONFIG(); d_step { sp_isr_masked = 0; mon_adapter_restart() }; HW_RESTART_ADAPTER()
+#else
 #define NOTICE_RESTART() d_step { mon_adapter_restart() }; HW_RESTART_ADAPTER()
+#endif
 #else
 /* No ScsiRestartAdapter handler: the miniport did not mark it, and Storport re-initialises
    the adapter by calling HwFindAdapter again (ENV-E2, ENV-R11), which must not lose what the
    first run set up (ENV-E3). */
+#ifdef HW_INITIALIZE
+#define NOTICE_RESTART() d_step { mon_adapter_refind() }; HW_FIND_ADAPTER(); \
+    d_step { printf("# initialize: HwInitialize again\n") }; INITIALIZE_HELD(HW_INITIALIZE())
+#else
 #define NOTICE_RESTART() d_step { mon_adapter_refind() }; HW_FIND_ADAPTER()
+#endif
 #endif
 
 /* _nr_pr counts the never claim as a process when there is one: in the claim runs, which

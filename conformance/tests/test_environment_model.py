@@ -54,7 +54,7 @@ def test_the_fixed_designs_hold_on_every_removal_kind() -> None:
                    "isr_outlives_release.pml", "status_misread_on_reactos.pml",
                    "passive_init_publishes_dpc.pml", "dpc_takes_locks_in_order.pml",
                    "buildio_prepares_per_request.pml", "stor_timer_stopped_under_startio_lock.pml",
-                   "ioctl_close_drains_startio.pml"):
+                   "ioctl_close_drains_startio.pml", "running_config_before_restart.pml"):
         result = verify(DESIGNS / design, [])
         assert {r.verdict for r in result.results} == {"holds"}, design
         assert not result.warnings, result.warnings
@@ -259,3 +259,40 @@ def test_a_held_service_irp_must_be_given_back_at_removal() -> None:
     assert prop.verdict == "VIOLATED" and "ENV-E19" in prop.trace_text
     lines = _events(prop.trace_text)
     assert lines.index("# HwCompleteServiceIrp") < lines.index("# service irp1 never completed")
+
+
+def test_set_running_config_comes_before_restart_with_the_interrupt_not_connected() -> None:
+    # ENV-E16, R11: the same reprogramming is safe in ScsiSetRunningConfig (the fixed design
+    # holds) and seen half done by the ISR in ScsiRestartAdapter
+    lines = _events(_trace("running_config_before_restart.pml", ["DEFECT_REPROGRAM_IN_RESTART=1"],
+                           "design_assertion"))
+    config = next(i for i, l in enumerate(lines) if "ScsiSetRunningConfig" in l)
+    restart = next(i for i, l in enumerate(lines) if "HwAdapterControl(ScsiRestartAdapter)" in l)
+    stopped = next(i for i, l in enumerate(lines) if "adapter stopped" in l)
+    assert stopped < config < restart
+    assert "# interrupt" in lines[restart + 1:]
+
+
+def test_hwfindadapter_again_runs_hwinitialize_again(tmp_path) -> None:
+    # ENV-R11: with no ScsiRestartAdapter handler, the restart is HwFindAdapter and HwInitialize
+    text = """#include "storport.pml"
+byte gw, inits;
+inline HW_FIND_ADAPTER() { skip }
+#define HW_INITIALIZE initialize
+inline initialize() { inits++ ; assert(inits < 2) }
+#define HW_STOP_ADAPTER stop_adapter
+inline stop_adapter() { skip }
+inline HW_WORKITEM(tid, cb, w, cx) { skip }
+inline HW_START() { StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st) }
+inline HW_REMOVE() {
+    if
+    :: gw != NULL_HANDLE -> StorPortFreeWorker(CTX_REMOVE, PASSIVE_LEVEL, gw, st)
+    :: else
+    fi
+}
+#include "lifecycle.pml"
+"""
+    result = _verify_text(tmp_path, text)
+    assert result.verdict_of("design_assertion") == "VIOLATED"
+    trace = next(r.trace_text for r in result.results if r.prop.name == "design_assertion")
+    assert "HwFindAdapter again" in trace and "HwInitialize again" in trace
