@@ -185,8 +185,7 @@ end_idle:
        d_step { SP_DROP(StartIoLock); rtc_running = 0; printf("# HwStorTimer returns\n") }
     od
 }
-#define SP_HOLD_STARTIO() atomic { sp_waiting[StartIoLock]++; (sp_holder[StartIoLock] == 0) -> \
-                                   sp_holder[StartIoLock] = _pid + 1; sp_waiting[StartIoLock]-- }
+#define SP_HOLD_STARTIO() SP_HOLD_WAITING(StartIoLock)
 #define STOR_TIMER_AT_RELEASE \
     if \
     :: rtc_pending || rtc_running -> printf("# HwStorTimer is still pending or running at the adapter's release\n") \
@@ -311,7 +310,7 @@ proctype StartIoRun() {
 /* HwInitialize holds the interrupt lock for a physical miniport, none for a virtual one
    (ENV-E4, ENV-L1). */
 #if defined(HW_INITIALIZE) && !defined(HW_VIRTUAL)
-#define INITIALIZE_HELD(body) SP_HOLD(InterruptLock); body; SP_DROP(InterruptLock)
+#define INITIALIZE_HELD(body) SP_HOLD_WAITING(InterruptLock); body; SP_DROP(InterruptLock)
 #else
 #define INITIALIZE_HELD(body) body
 #endif

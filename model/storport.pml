@@ -509,6 +509,10 @@ byte sp_holder[DPC_LOCK2 + 1];
    the run where the waiter came to the lock after it. */
 byte sp_waiting[DPC_LOCK2 + 1];
 #define SP_HOLD(lock) atomic { (sp_holder[lock] == 0) -> sp_holder[lock] = _pid + 1 }
+/* The same, counted as a wait (sp_waiting) while the lock is held: for Storport's holds
+   that an ISR or HwStorTimer running again and again could otherwise starve. */
+#define SP_HOLD_WAITING(lock) atomic { sp_waiting[lock]++; (sp_holder[lock] == 0) -> \
+                                       sp_holder[lock] = _pid + 1; sp_waiting[lock]-- }
 #define SP_DROP(lock) sp_holder[lock] = 0
 #define SP_NO_LOCK_CTX(ctx) (ctx == CTX_FINDADAPTER || ctx == CTX_INITIALIZE || ctx == CTX_ISR || ctx == CTX_PASSIVEINIT)
 inline print_lock(lock) {

@@ -22,6 +22,9 @@
 #include "storport.pml"
 
 #define HW_VIRTUAL 1        /* VirtualDevice: no StartIo lock, no HwBuildIo (ENV-E9) */
+#ifndef HW_SERVICE_REQUESTS
+#define HW_SERVICE_REQUESTS 1   /* service IOCTLs over the adapter's life (lifecycle.pml: 1 or 2) */
+#endif
 
 #ifndef DEFECT_CLOSE_NO_DRAIN
 #define DEFECT_CLOSE_NO_DRAIN 0
