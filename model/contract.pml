@@ -24,11 +24,13 @@
 hidden byte no_double_free, no_use_after_free, valid_handle, no_free_while_queued,
             no_free_while_running, callback_once, no_callback_after_removal, no_leak,
             irql, status_conforms, design_assertion, requests_complete, pause_resumed,
-            hba_running;
+            hba_running, storport_calls;
 hidden byte WI_I1, WI_I2, WI_I4, WI_Q1, WI_Q2, WI_Q3, WI_Q4, WI_Q5, WI_Q6, WI_Q7,
             WI_F1, WI_F2, WI_F3, WI_F4, WI_F5, WI_C1, WI_C3, WI_C4, WI_R2, WI_R3, WI_M1, WI_M2,
             WI_M3, WI_M4, WI_M5, WI_M6, WI_M7, WI_M8, WI_P1;
 hidden byte ENV_Q1, ENV_Q2, ENV_Q6, ENV_Q8, ENV_R7, ENV_R10;    /* spec/environment.md */
+hidden byte ENV_L2, ENV_E5, ENV_E12;    /* storport_calls: the checks are in storport.pml */
+hidden byte ENV_E19;                    /* requests_complete of a service IRP (storport.pml) */
 
 #ifdef STORK_OFF_no_double_free
 #define CHECK_no_double_free(c, r) skip
@@ -107,6 +109,13 @@ hidden byte ENV_Q1, ENV_Q2, ENV_Q6, ENV_Q8, ENV_R7, ENV_R10;    /* spec/environm
 #define CHECK_hba_running(c, r) STORK_NOTE(c, hba_running, r)
 #else
 #define CHECK_hba_running(c, r) assert((c) || hba_running || r)
+#endif
+#ifdef STORK_OFF_storport_calls
+#define CHECK_storport_calls(c, r) skip
+#elif defined(STORK_NOTE_MINIPORT)
+#define CHECK_storport_calls(c, r) STORK_NOTE(c, storport_calls, r)
+#else
+#define CHECK_storport_calls(c, r) assert((c) || storport_calls || r)
 #endif
 #ifdef STORK_OFF_status_conforms
 #define CHECK_status_conforms(c, r) skip

@@ -40,6 +40,9 @@
  *                              HW_REMOVE; and, defining it, also a stop that is not a removal
  *                              (ENV-R9): once per life, when no routine runs, before removal;
  *                              callbacks keep running while the adapter is stopped
+ *   HW_SET_RUNNING_CONFIG      HwAdapterControl(ScsiSetRunningConfig), at PASSIVE_LEVEL in
+ *                              CTX_CONTROL, before each HW_RESTART_ADAPTER, with the interrupt
+ *                              not connected (no HW_INTERRUPT run during it: ENV-E16, R11)
  *   HW_RESTART_ADAPTER         HwAdapterControl(ScsiRestartAdapter), at DIRQL, ending that
  *                              stop (ENV-R11); it may `run` the routines that run again.
  *                              A design with HW_STOP_ADAPTER and no HW_RESTART_ADAPTER did not
@@ -56,6 +59,11 @@
  *                              `#define HW_VIRTUAL 1` there is no lock and any number run at
  *                              once (ENV-E9). Its calls use status variable st; the IRQL is
  *                              DISPATCH_LEVEL (DIRQL for half-duplex, ENV-L4: the design says)
+ *   HW_BUILDIO                 the name of an inline name(srb, ok): a physical miniport's
+ *                              HwBuildIo (ENV-E7), once per request handed, before that
+ *                              request's HwStartIo, at DISPATCH_LEVEL in CTX_BUILDIO with no
+ *                              lock, so several run at once; it sets ok (TRUE: HwStartIo
+ *                              follows; FALSE: the miniport completes the request itself)
  *   HW_INTERRUPT               the name of an inline name(): HwInterrupt, at DIRQL in CTX_ISR
  *                              (its interrupt lock: the design's atomic), any number of times
  *                              from the start until Storport disconnects the interrupt after the
@@ -65,6 +73,20 @@
  *                              (storport.pml, StorPortRequestTimer), at DISPATCH_LEVEL in
  *                              CTX_TIMER, once per SUCCESS arm, also after the remove handler
  *                              (ENV-E14, ENV-R6); HW_TIMER_EXIT() its last instructions
+ *   HW_STOR_TIMER              the name of an inline name(): HwStorTimer, the routine of
+ *                              StorPortRequestTimerCall (storport.pml), once per request still
+ *                              pending when it fires, at DISPATCH_LEVEL in CTX_STORTIMER holding
+ *                              the StartIo lock (ENV-E13, ENV-L1; half-duplex's interrupt lock
+ *                              is not modelled), also after the remove handler (ENV-R6)
+ *   HW_PROCESS_SERVICE_REQUEST the name of an inline name(irp): a virtual miniport's
+ *                              HwProcessServiceRequest (ENV-E19, E20), once per service IOCTL,
+ *                              HW_SERVICE_REQUESTS of them (1 or 2, default 1), each in a process
+ *                              of its own in CTX_SERVICE at PASSIVE_LEVEL with no lock, from the
+ *                              start until the stop, alongside every HwStartIo on other CPUs;
+ *                              irp is the IRP it must give back (StorPortCompleteServiceIrp)
+ *   HW_COMPLETE_SERVICE_IRP    the name of an inline name(): HwCompleteServiceIrp, once at
+ *                              removal, in CTX_SERVICE at PASSIVE_LEVEL, after ScsiStopAdapter
+ *                              and before HW_REMOVE (HwFreeAdapterResources, last: ENV-R2)
  *   HW_DPC                     the name of an inline name(d): the routine of DPC object d
  *                              (storport.pml, StorPortIssueDpc), at DISPATCH_LEVEL in context
  *                              DPC_CTX(d); HW_DPC_OBJECTS (1 or 2, default 1) says how many
@@ -72,6 +94,25 @@
  *                              HW_DPC_EXIT(d), as HW_WORKITEM_EXIT, is its last instructions,
  *                              atomic with its return. Each runs once per successful issue,
  *                              also after the remove handler (ENV-E12, ENV-R6)
+ *   HW_INITIALIZE              the name of an inline name(): HwInitialize (ENV-E4), once after
+ *                              HW_FIND_ADAPTER found the adapter, in CTX_INITIALIZE at DIRQL;
+ *                              a physical miniport's holds the interrupt lock (so its calls are
+ *                              DIRQL calls whatever IRQL they name, ENV-L3), a virtual one's
+ *                              (HW_VIRTUAL) none. The interrupt is connected when it returns.
+ *                              Without the hook, HW_FIND_ADAPTER stands for both routines.
+ *   HW_INITIALIZE_FAILED       an expression: HwInitialize returned FALSE (ENV-R12), as
+ *                              HW_START_FAILED: nothing else runs, no removal comes
+ *   HW_PASSIVE_INITIALIZE      the name of an inline name(): HwPassiveInitializeRoutine (ENV-E5),
+ *                              once, if HwInitialize called StorPortEnablePassiveInitialization,
+ *                              in a process of its own in CTX_PASSIVEINIT at PASSIVE_LEVEL, no
+ *                              lock: the ISR may run during it, DPCs and callbacks too, and a
+ *                              removal may begin (ENV-R13); no request is handed to HW_STARTIO
+ *                              before it returned. With this hook the DPC objects must be
+ *                              initialised (StorPortInitializeDpc, ENV-E12) before an issue
+ *   HW_PASSIVE_INIT_FAILED     an expression, read when it returns: it returned FALSE
+ *                              (ENV-R12): no request is handed, no stop and no remove handler
+ *                              come (a removal already begun has sent its notifications), the
+ *                              interrupt is disconnected, and the adapter is released
  *   HW_WORKITEM_EXIT(tid, cb, w, cx)  the callback's very last instructions, done atomically
  *                              with its return: plain assignments such as clearing an
  *                              "inside the callback" flag or setting a completion event. It
@@ -132,17 +173,59 @@ end_idle:
 #define TIMER_PROCS 0
 #endif
 
+/* HwStorTimer (ENV-E13): once per pending RequestTimerCall, under the StartIo lock, never
+   starting while a miniport context waits for that lock (as the ISR, storport.pml sp_waiting);
+   with it, Storport's own holds of the StartIo lock count as waits too. */
+#ifdef HW_STOR_TIMER
+#define STOR_TIMER_PROCS 1
+proctype StorTimer() {
+    byte st;                                   /* the status variable of HW_STOR_TIMER's calls */
+end_idle:
+    do
+    :: d_step { rtc_pending && sp_holder[StartIoLock] == 0 && sp_waiting[StartIoLock] == 0 ->
+                rtc_pending = 0; rtc_running = 1; sp_holder[StartIoLock] = _pid + 1;
+                printf("# HwStorTimer runs\n") };
+       HW_STOR_TIMER();
+       d_step { SP_DROP(StartIoLock); rtc_running = 0; printf("# HwStorTimer returns\n") }
+    od
+}
+#define SP_HOLD_STARTIO() SP_HOLD_WAITING(StartIoLock)
+#define STOR_TIMER_AT_RELEASE \
+    if \
+    :: rtc_pending || rtc_running -> printf("# HwStorTimer is still pending or running at the adapter's release\n") \
+    :: else \
+    fi; \
+    CHECK_no_callback_after_removal(!rtc_pending && !rtc_running, ENV_R7);
+#else
+#define STOR_TIMER_PROCS 0
+#define SP_HOLD_STARTIO() SP_HOLD(StartIoLock)
+#define STOR_TIMER_AT_RELEASE
+#endif
+
 /* HwInterrupt (ENV-E10): any number of times, from the start until Storport disconnects the
    interrupt after ScsiStopAdapter at removal, which waits for a run in progress. A shared
-   line calls it whether or not its HBA interrupted, also after a removal notification. */
+   line calls it whether or not its HBA interrupted, also after a removal notification. Each
+   run holds the interrupt lock (ENV-L1), which StorPortSynchronizeAccess and the miniport's
+   StorPortAcquireSpinLock(ctx, InterruptLock) also take. */
+/* ScsiSetRunningConfig (ENV-E16, R11) runs with the interrupt not yet connected again. */
+#ifdef HW_SET_RUNNING_CONFIG
+#ifndef HW_RESTART_ADAPTER
+#error "ScsiSetRunningConfig comes before ScsiRestartAdapter: define HW_RESTART_ADAPTER too"
+#endif
+bit sp_isr_masked;          /* the interrupt is not connected during ScsiSetRunningConfig */
+#define ISR_CONNECTED (!isr_disconnected && !sp_isr_masked)
+#else
+#define ISR_CONNECTED (!isr_disconnected)
+#endif
 #ifdef HW_INTERRUPT
 #define ISR_PROCS 1
 proctype Interrupt() {
     byte st;                                   /* the status variable of HW_INTERRUPT's calls */
     do
-    :: d_step { !isr_disconnected -> isr_running = 1; printf("# interrupt\n") };
+    :: d_step { ISR_CONNECTED && sp_holder[InterruptLock] == 0 && sp_waiting[InterruptLock] == 0 ->
+                isr_running = 1; sp_holder[InterruptLock] = _pid + 1; printf("# interrupt\n") };
        HW_INTERRUPT();
-       isr_running = 0
+       d_step { SP_DROP(InterruptLock); isr_running = 0 }
     :: isr_disconnected -> break
     od
 }
@@ -151,18 +234,114 @@ proctype Interrupt() {
 #define ISR_PROCS 0
 #endif
 
+/* HwProcessServiceRequest (ENV-E19): once per service IOCTL, overlapping everything. */
+#ifdef HW_PROCESS_SERVICE_REQUEST
+#ifndef HW_VIRTUAL
+#error "HwProcessServiceRequest is a virtual miniport's (ENV-E19): #define HW_VIRTUAL 1"
+#endif
+#ifndef HW_SERVICE_REQUESTS
+#define HW_SERVICE_REQUESTS 1
+#endif
+#if HW_SERVICE_REQUESTS < 1 || HW_SERVICE_REQUESTS > MAXSVC
+#error "HW_SERVICE_REQUESTS is 1 or 2"
+#endif
+proctype ServiceRequest() {
+    byte irp, st;
+    d_step {
+        svc_handed++; irp = svc_handed; svc_state[irp] = Q_HANDED;
+        printf("# service irp%d handed to service\n", irp)
+    };
+    HW_PROCESS_SERVICE_REQUEST(irp)
+}
+#define SERVICE_AT_RELEASE \
+    m_i = 1; \
+    do \
+    :: m_i <= svc_handed -> \
+        if \
+        :: svc_state[m_i] == Q_HANDED -> printf("# service irp%d never completed\n", m_i) \
+        :: else \
+        fi; \
+        CHECK_requests_complete(svc_state[m_i] != Q_HANDED, ENV_E19); \
+        m_i++ \
+    :: else -> break \
+    od;
+#else
+#define SERVICE_AT_RELEASE
+#endif
+
 /* HwStartIo, once per request handed (ENV-E8, E9); a physical miniport's under the StartIo
    lock (ENV-L1). */
 #if defined(HW_STARTIO) && !defined(HW_VIRTUAL)
-#define STARTIO_HELD(body) StorPortAcquireSpinLock(CTX_STARTIO, StartIoLock); body; StorPortReleaseSpinLock(CTX_STARTIO, StartIoLock)
+#define STARTIO_HELD(body) SP_HOLD_STARTIO(); body; SP_DROP(StartIoLock)
 #else
 #define STARTIO_HELD(body) body
+#endif
+/* A physical miniport's HwBuildIo (ENV-E7) gets each request first, with no lock, several at
+   once; its TRUE sends the request on to HwStartIo, its FALSE leaves it to the miniport. */
+#if defined(HW_BUILDIO) && defined(HW_VIRTUAL)
+#error "a virtual miniport has no HwBuildIo (ENV-E7)"
+#endif
+#ifdef HW_BUILDIO
+#define HANDING() SRB_HANDED(CTX_BUILDIO, srb); \
+    if \
+    :: srb == 0 \
+    :: else -> HW_BUILDIO(srb, built); \
+        if \
+        :: built -> STARTIO_HELD(HW_STARTIO(srb)) \
+        :: else -> printf("# buildio returned FALSE for srb%d: no HwStartIo\n", srb) \
+        fi \
+    fi
+#else
+#define HANDING() STARTIO_HELD(SRB_HANDED(CTX_STARTIO, srb); HW_STARTIO(srb))
 #endif
 #ifdef HW_STARTIO
 proctype StartIoRun() {
     byte srb, st;
-    STARTIO_HELD(SRB_HANDED(CTX_STARTIO, srb); HW_STARTIO(srb))
+#ifdef HW_BUILDIO
+    bit built;                                 /* HwBuildIo returned TRUE */
+#endif
+#ifdef HW_PASSIVE_INITIALIZE
+    if
+    :: sp_started -> HANDING()
+    :: sp_start_failed                         /* no request after a failed start (ENV-R12) */
+    fi
+#else
+    HANDING()
+#endif
 }
+#endif
+
+/* HwInitialize holds the interrupt lock for a physical miniport, none for a virtual one
+   (ENV-E4, ENV-L1). */
+#if defined(HW_INITIALIZE) && !defined(HW_VIRTUAL)
+#define INITIALIZE_HELD(body) SP_HOLD_WAITING(InterruptLock); body; SP_DROP(InterruptLock)
+#else
+#define INITIALIZE_HELD(body) body
+#endif
+
+/* HwPassiveInitializeRoutine (ENV-E5): once, after HwInitialize enabled it, alongside the ISR,
+   DPCs, callbacks and a removal (ENV-R13); the requests wait for its return. */
+#ifdef HW_PASSIVE_INITIALIZE
+bit sp_started;             /* the start succeeded: requests may be handed */
+bit sp_start_failed;        /* HwPassiveInitializeRoutine returned FALSE (ENV-R12) */
+#define START_OK (!sp_start_failed)
+proctype PassiveInit() {
+    byte st;                                   /* the status variable of its calls */
+    HW_PASSIVE_INITIALIZE();
+    d_step {
+#ifdef HW_PASSIVE_INIT_FAILED
+        if
+        :: HW_PASSIVE_INIT_FAILED ->
+            sp_start_failed = 1; printf("# start failed: HwPassiveInitializeRoutine returned FALSE\n")
+        :: else -> sp_started = 1; printf("# passive initialisation returned TRUE\n")
+        fi
+#else
+        sp_started = 1; printf("# passive initialisation returned TRUE\n")
+#endif
+    }
+}
+#else
+#define START_OK true
 #endif
 
 /* A DPC object's routine runs once per issue, never overlapping itself (ENV-E12). */
@@ -231,12 +410,23 @@ end_idle:
 #define NOTICE_SURPRISE_CONTROL() skip     /* not marked supported: not sent (ENV-E6) */
 #endif
 #ifdef HW_RESTART_ADAPTER
+#ifdef HW_SET_RUNNING_CONFIG
+#define NOTICE_RESTART() \
+    d_step { sp_isr_masked = 1; printf("# adapter restarting: HwAdapterControl(ScsiSetRunningConfig), the interrupt not connected\n") }; \
+    (!isr_running); HW_SET_RUNNING_CONFIG(); d_step { sp_isr_masked = 0; mon_adapter_restart() }; HW_RESTART_ADAPTER()
+#else
 #define NOTICE_RESTART() d_step { mon_adapter_restart() }; HW_RESTART_ADAPTER()
+#endif
 #else
 /* No ScsiRestartAdapter handler: the miniport did not mark it, and Storport re-initialises
    the adapter by calling HwFindAdapter again (ENV-E2, ENV-R11), which must not lose what the
    first run set up (ENV-E3). */
+#ifdef HW_INITIALIZE
+#define NOTICE_RESTART() d_step { mon_adapter_refind() }; HW_FIND_ADAPTER(); \
+    d_step { printf("# initialize: HwInitialize again\n") }; INITIALIZE_HELD(HW_INITIALIZE())
+#else
 #define NOTICE_RESTART() d_step { mon_adapter_refind() }; HW_FIND_ADAPTER()
+#endif
 #endif
 
 /* _nr_pr counts the never claim as a process when there is one: in the claim runs, which
@@ -282,12 +472,18 @@ init {
 #ifdef HW_TIMER
         run TimerObject();
 #endif
+#ifdef HW_STOR_TIMER
+        run StorTimer();
+#endif
 #ifdef HW_DPC
         do
         :: i < HW_DPC_OBJECTS -> run DpcObject(i + 1); i++
         :: else -> break
         od;
         i = 0;
+#endif
+#ifndef HW_PASSIVE_INITIALIZE
+        dpc_ready[1] = 1; dpc_ready[2] = 1;    /* initialised before any routine runs */
 #endif
         HW_FIND_ADAPTER();
 #ifdef HW_START_FAILED
@@ -296,12 +492,36 @@ init {
         :: else
         fi;
 #endif
+#ifdef HW_INITIALIZE
+        printf("# initialize: HwInitialize\n");
+        INITIALIZE_HELD(HW_INITIALIZE());
+#ifdef HW_INITIALIZE_FAILED
+        if
+        :: HW_INITIALIZE_FAILED ->
+            printf("# start failed: HwInitialize returned FALSE\n"); goto released    /* ENV-R12 */
+        :: else
+        fi;
+#endif
+#endif
 #ifdef HW_INTERRUPT
         run Interrupt();
+#endif
+#ifdef HW_PASSIVE_INITIALIZE
+        if
+        :: sp_passive_enabled -> run PassiveInit()
+        :: else -> sp_started = 1
+        fi;
 #endif
 #ifdef HW_STARTIO
         do
         :: i < MAXSRB -> run StartIoRun(); i++
+        :: else -> break
+        od;
+        i = 0;
+#endif
+#ifdef HW_PROCESS_SERVICE_REQUEST
+        do
+        :: i < HW_SERVICE_REQUESTS -> run ServiceRequest(); i++
         :: else -> break
         od;
         i = 0;
@@ -313,14 +533,22 @@ init {
        no routine runs (ENV-R5); the callbacks run on across it (ENV-E21). */
     if
     :: skip
-    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE ->
+    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE && START_OK ->
         d_step { mon_adapter_stopping() };
         HW_STOP_ADAPTER();
         d_step { mon_adapter_stop() };         /* stopped once the handler has returned */
         NOTICE_RESTART()
     fi;
 #endif
+#ifdef HW_PASSIVE_INITIALIZE
+    /* a failed start gets no removal; one still running may (ENV-R13) */
+    if
+    :: sp_start_failed -> goto start_failed
+    :: d_step { STORK_REMOVAL_GATE && !sp_start_failed -> rt_removing = 1; mon_remove_begin() }
+    fi;
+#else
     d_step { STORK_REMOVAL_GATE -> rt_removing = 1; mon_remove_begin() }
+#endif
 #ifdef HW_REMOVAL_NOTICE
     HW_REMOVAL_NOTICE();                       /* ENV-R6: the routines may still be running */
 #endif
@@ -338,8 +566,14 @@ init {
     od;
     notices = 0;
 #endif
-    (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS);   /* only init, the system threads and the DPC, timer and ISR processes are left */
+    (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS);   /* only init, the system threads and the DPC, timer and ISR processes are left */
     /* A process stuck here or anywhere else is pan's "invalid end state": terminates, WI-M9. */
+#ifdef HW_PASSIVE_INITIALIZE
+    if
+    :: sp_start_failed -> goto start_failed   /* it failed after the removal began */
+    :: else
+    fi;
+#endif
 #ifdef HW_STOP_ADAPTER
     d_step { mon_adapter_stopping() };
     HW_STOP_ADAPTER();                         /* ScsiStopAdapter at removal: ENV-R1, R5 */
@@ -348,14 +582,32 @@ init {
 #ifdef HW_INTERRUPT
     ISR_DISCONNECT();                          /* ENV-E10: after the stop, before the rest */
 #endif
+#ifdef HW_COMPLETE_SERVICE_IRP
+    d_step { printf("# HwCompleteServiceIrp\n") };
+    HW_COMPLETE_SERVICE_IRP();                 /* ENV-E19, R2: after the stop, before the last */
+#endif
     HW_REMOVE();
     /* atomic, not d_step: a hook may end in a loop's break, whose jump may not enter a d_step */
     atomic { mon_remove_end(); st = 0 };
-#ifdef HW_START_FAILED
+#ifdef HW_PASSIVE_INITIALIZE
+    goto released;
+start_failed:
+    /* ENV-R12: the device of a failed start is removed (queueing fails from here, WI-R1), with
+       no notification, stop or remove handler for the miniport; its interrupt is disconnected. */
+    if
+    :: d_step { !rt_removing -> rt_removing = 1; mon_remove_begin() }
+    :: else
+    fi;
+#ifdef HW_INTERRUPT
+    ISR_DISCONNECT();
+#endif
+    atomic { mon_remove_end(); st = 0 };
+#endif
+#if defined(HW_START_FAILED) || defined(HW_INITIALIZE_FAILED) || defined(HW_PASSIVE_INITIALIZE)
 released:
 #endif
     RT_DRAINED;
-    d_step { mon_adapter_released() }
+    d_step { STOR_TIMER_AT_RELEASE SERVICE_AT_RELEASE mon_adapter_released() }
 #ifdef STORK_VERIFY
     ; stork_reached_release = 1       /* pan's unreached-code report: was the release reached? */
 #endif

@@ -94,6 +94,11 @@
 #define CTX_TIMER       7   /* a timer routine, DISPATCH */
 #define CTX_REMOVE      8   /* the remove handler (HwFreeAdapterResources path), PASSIVE */
 #define CTX_PASSIVE     9   /* another PASSIVE miniport thread */
+#define CTX_INITIALIZE  10  /* HwInitialize (the HW_INITIALIZE role), DIRQL: ENV-E4 */
+#define CTX_PASSIVEINIT 11  /* HwPassiveInitializeRoutine (HW_PASSIVE_INITIALIZE), PASSIVE: ENV-E5 */
+#define CTX_BUILDIO     12  /* HwBuildIo (HW_BUILDIO), DISPATCH, no lock: ENV-E7 */
+#define CTX_STORTIMER   13  /* HwStorTimer (HW_STOR_TIMER), DISPATCH, the StartIo lock: ENV-E13 */
+#define CTX_SERVICE     14  /* HwProcessServiceRequest, HwCompleteServiceIrp (virtual), PASSIVE: ENV-E19 */
 #define CTX_SYS         16  /* CTX_SYS + n: system worker thread n, inside a callback */
 
 /* Handles: 0 is NULL, 1..MAXW are issued in order, BAD_HANDLE was never issued. */
@@ -119,6 +124,11 @@ inline print_ctx(c) {
     :: c == CTX_TIMER -> printf("timer")
     :: c == CTX_REMOVE -> printf("teardown")
     :: c == CTX_PASSIVE -> printf("passive")
+    :: c == CTX_INITIALIZE -> printf("initialize")
+    :: c == CTX_PASSIVEINIT -> printf("passiveinit")
+    :: c == CTX_BUILDIO -> printf("buildio")
+    :: c == CTX_STORTIMER -> printf("stortimer")
+    :: c == CTX_SERVICE -> printf("service")
     :: c >= CTX_SYS -> printf("sys%d", c - CTX_SYS)
     fi
 }
@@ -242,9 +252,15 @@ hidden byte stork_reached_call, stork_reached_release;   /* the release: lifecyc
 #else
 #define CALL_SITE(line)
 #endif
-#define StorPortInitializeWorker(ctx, lvl, wvar, st) rt_api_init(ctx, lvl, wvar, st, __LINE__)
-#define StorPortQueueWorkItem(ctx, lvl, cb, h, cx, st) rt_api_queue(ctx, lvl, cb, h, cx, st, __LINE__)
-#define StorPortFreeWorker(ctx, lvl, h, st) rt_api_free(ctx, lvl, h, st, __LINE__)
+/* The IRQL a call is made at is the design's, raised by the Storport locks the calling process
+   holds (ENV-L3; the locks are below): DIRQL under the interrupt lock (StorPortSynchronizeAccess
+   included), at least DISPATCH_LEVEL under the StartIo or a DPC lock. */
+#define SP_MINE(lock) (sp_holder[lock] == _pid + 1)
+#define HELD_IRQL(lvl) (SP_MINE(InterruptLock) -> DIRQL : \
+    ((SP_MINE(StartIoLock) || SP_MINE(DPC_LOCK1) || SP_MINE(DPC_LOCK2)) && (lvl) < DISPATCH_LEVEL -> DISPATCH_LEVEL : (lvl)))
+#define StorPortInitializeWorker(ctx, lvl, wvar, st) rt_api_init(ctx, HELD_IRQL(lvl), wvar, st, __LINE__)
+#define StorPortQueueWorkItem(ctx, lvl, cb, h, cx, st) rt_api_queue(ctx, HELD_IRQL(lvl), cb, h, cx, st, __LINE__)
+#define StorPortFreeWorker(ctx, lvl, h, st) rt_api_free(ctx, HELD_IRQL(lvl), h, st, __LINE__)
 
 #define RT_LIVE(h) ((h) >= 1 && (h) <= rt_issued && rt_state[h] != W_FREED)
 
@@ -410,7 +426,15 @@ inline USE_RESOURCES(ctx) {
 #define StorPortIssueDpc(ctx, d, ok) rt_api_issue_dpc(ctx, d, ok)
 #define StorPortCancelDpc(ctx, d, ok) rt_api_cancel_dpc(ctx, d, ok)
 inline rt_api_issue_dpc(ctx, d, ok) {
-    d_step { ok = !dpc_queued[d]; dpc_queued[d] = 1; mon_dpc_issue(ctx, d, ok) }
+    d_step {
+        ok = dpc_ready[d] && !dpc_queued[d]; dpc_queued[d] = dpc_queued[d] || dpc_ready[d];
+        mon_dpc_issue(ctx, d, ok);
+        if
+        :: !dpc_ready[d] -> printf("# dpc object %d issued before StorPortInitializeDpc: nothing queued\n", d)
+        :: else
+        fi;
+        CHECK_storport_calls(dpc_ready[d], ENV_E12)
+    }
 }
 inline rt_api_cancel_dpc(ctx, d, ok) {
     d_step { ok = dpc_queued[d]; dpc_queued[d] = 0; mon_dpc_cancel(ctx, d, ok) }
@@ -458,15 +482,134 @@ inline rt_api_free_timer(ctx, t, st) {
 }
 
 /*
- * Storport's StartIo lock (ENV-L1, L2, M6), held by Storport around each HwStartIo of a
- * physical miniport (the HW_STARTIO role, lifecycle.pml) and taken by the miniport elsewhere
- * with StorPortAcquireSpinLock(ctx, StartIoLock). Acquiring it while it is held waits; one
- * context acquiring it twice (HwStartIo taking it, ENV-L2) waits for ever: `terminates`.
+ * Storport's spin locks (ENV-L1..L3, M6): the StartIo lock, the interrupt lock (one: the model
+ * has InterruptSynchronizeAll's single lock) and the DPC lock of DPC objects 1 and 2
+ * (DpcLock(d), LockContext the STOR_DPC). sp_holder[lock] is 0 or 1 + the _pid of the process
+ * holding it. Storport takes them around its routines with SP_HOLD and SP_DROP (lifecycle.pml:
+ * the StartIo lock around a physical HW_STARTIO and the remove and surprise SRBs, the interrupt
+ * lock around HW_INTERRUPT and a physical HW_INITIALIZE); the miniport takes them with
+ * StorPortAcquireSpinLock(ctx, lock) and StorPortReleaseSpinLock(ctx, lock), and runs a
+ * routine under the interrupt lock with StorPortSynchronizeAccess(ctx, name) (name(), an inline).
+ * Acquiring a lock that is held waits. The miniport's acquisitions are checked against ENV-L2
+ * (property storport_calls): never one its own process holds (Storport's or its own: a
+ * deadlock, which then also breaks terminates), never the StartIo or a DPC lock while holding
+ * the interrupt lock (the order is DPC or StartIo, then interrupt), and none in HwFindAdapter,
+ * HwInitialize, HwInterrupt or HwPassiveInitializeRoutine. A holder's calls run at the IRQL
+ * the lock raises to (ENV-L3, HELD_IRQL above).
  */
-#define StartIoLock 1
-bit sp_startio_lock;
-#define StorPortAcquireSpinLock(ctx, lock) atomic { (lock == StartIoLock && !sp_startio_lock) -> sp_startio_lock = 1 }
-#define StorPortReleaseSpinLock(ctx, lock) sp_startio_lock = 0
+#define StartIoLock   1
+#define InterruptLock 2
+#define DPC_LOCK1     3
+#define DPC_LOCK2     4
+#define DpcLock(d)    (DPC_LOCK1 + (d) - 1)
+byte sp_holder[DPC_LOCK2 + 1];
+/* The miniport's contexts waiting for each lock. A new ISR run waits for them (lifecycle.pml):
+   an interrupt any number of times would otherwise starve them under weak fairness, a false
+   `terminates`. No order is lost: a waiter's wait changes nothing, so the ISR running first is
+   the run where the waiter came to the lock after it. */
+byte sp_waiting[DPC_LOCK2 + 1];
+#define SP_HOLD(lock) atomic { (sp_holder[lock] == 0) -> sp_holder[lock] = _pid + 1 }
+/* The same, counted as a wait (sp_waiting) while the lock is held: for Storport's holds
+   that an ISR or HwStorTimer running again and again could otherwise starve. */
+#define SP_HOLD_WAITING(lock) atomic { sp_waiting[lock]++; (sp_holder[lock] == 0) -> \
+                                       sp_holder[lock] = _pid + 1; sp_waiting[lock]-- }
+#define SP_DROP(lock) sp_holder[lock] = 0
+#define SP_NO_LOCK_CTX(ctx) (ctx == CTX_FINDADAPTER || ctx == CTX_INITIALIZE || ctx == CTX_ISR || ctx == CTX_PASSIVEINIT)
+inline print_lock(lock) {
+    if
+    :: lock == StartIoLock -> printf("StartIo lock")
+    :: lock == InterruptLock -> printf("interrupt lock")
+    :: else -> printf("DPC lock of dpc object %d", lock - DPC_LOCK1 + 1)
+    fi
+}
+/* ENV-L2: the finding is printed as a trace comment before the check, so a counterexample
+   ends with it; the wait that follows is the deadlock itself. */
+inline sp_check_acquire(ctx, lock) {
+    if
+    :: SP_MINE(lock) ->
+        printf("# "); print_ctx(ctx); printf(" takes the "); print_lock(lock); printf(" it already holds\n")
+    :: !SP_MINE(lock) && SP_NO_LOCK_CTX(ctx) ->
+        printf("# "); print_ctx(ctx); printf(" takes the "); print_lock(lock); printf(": no Storport lock may be taken there\n")
+    :: !SP_MINE(lock) && !SP_NO_LOCK_CTX(ctx) && lock != InterruptLock && SP_MINE(InterruptLock) ->
+        printf("# "); print_ctx(ctx); printf(" takes the "); print_lock(lock); printf(" while holding the interrupt lock\n")
+    :: else
+    fi;
+    CHECK_storport_calls(!SP_MINE(lock) && !SP_NO_LOCK_CTX(ctx) && (lock == InterruptLock || !SP_MINE(InterruptLock)), ENV_L2)
+}
+#define StorPortAcquireSpinLock(ctx, lock) \
+    atomic { d_step { sp_check_acquire(ctx, lock); sp_waiting[lock]++ }; \
+             (sp_holder[lock] == 0) -> sp_holder[lock] = _pid + 1; sp_waiting[lock]-- }
+#define StorPortReleaseSpinLock(ctx, lock) sp_holder[lock] = 0
+#define StorPortSynchronizeAccess(ctx, routine) \
+    StorPortAcquireSpinLock(ctx, InterruptLock); routine(); StorPortReleaseSpinLock(ctx, InterruptLock)
+
+/*
+ * Initialisation (ENV-E4, E5, E12; lifecycle.pml HW_INITIALIZE, HW_PASSIVE_INITIALIZE).
+ * StorPortEnablePassiveInitialization(ctx, ok) asks for HwPassiveInitializeRoutine after
+ * HwInitialize: only HwInitialize may (ok := TRUE; elsewhere FALSE and a storport_calls
+ * finding, ENV-E5). In a design with HW_PASSIVE_INITIALIZE the DPC objects are not usable until
+ * StorPortInitializeDpc(ctx, d) (ENV-E12: in the passive routine); issuing one before is a
+ * storport_calls finding (ENV-E12), and the model then queues nothing (what Windows does with
+ * an uninitialised KDPC is undefined). Without that hook they are initialised before any
+ * routine runs.
+ */
+bit sp_passive_enabled;     /* HwInitialize enabled passive initialisation */
+bit dpc_ready[MAXDPC + 1];  /* StorPortInitializeDpc was called for the object */
+inline StorPortEnablePassiveInitialization(ctx, ok) {
+    d_step {
+        ok = (ctx == CTX_INITIALIZE);
+        sp_passive_enabled = sp_passive_enabled || ok;
+        if
+        :: ok -> printf("# passive initialisation enabled by initialize\n")
+        :: else -> printf("# StorPortEnablePassiveInitialization called from "); print_ctx(ctx); printf(", not HwInitialize\n")
+        fi;
+        CHECK_storport_calls(ok, ENV_E5)
+    }
+}
+inline StorPortInitializeDpc(ctx, d) {
+    d_step { dpc_ready[d] = 1; printf("# dpc object %d initialised by ", d); print_ctx(ctx); printf("\n") }
+}
+
+/*
+ * StorPortNotification(RequestTimerCall, ext, HwStorTimer, us) (ENV-E13): one call of the
+ * design's HW_STOR_TIMER (lifecycle.pml) after the interval, at DISPATCH_LEVEL under the StartIo
+ * lock. StorPortRequestTimerCall(ctx, on): on = 1 requests it, replacing a request still
+ * pending (one per adapter, so one run); on = 0 (interval 0) cancels a pending one and does not
+ * wait for a run in progress. One pending or running at the adapter's release breaks ENV-R7.
+ * Trace comments, not events.
+ */
+bit rtc_pending;            /* a RequestTimerCall is pending */
+bit rtc_running;            /* HwStorTimer runs */
+inline StorPortRequestTimerCall(ctx, on) {
+    d_step {
+        printf("# RequestTimerCall ");
+        if
+        :: on && rtc_pending -> printf("requested again (replaces the pending one)")
+        :: on && !rtc_pending -> printf("requested")
+        :: else -> printf("cancelled")
+        fi;
+        printf(" by "); print_ctx(ctx); printf("\n");
+        rtc_pending = on
+    }
+}
+
+/*
+ * Service requests of a virtual miniport (ENV-E19; lifecycle.pml HW_PROCESS_SERVICE_REQUEST):
+ * Storport hands IOCTL_MINIPORT_PROCESS_SERVICE_IRP's IRP irp (1, 2, ...) to
+ * HwProcessServiceRequest, and the miniport gives it back, then or later, with
+ * StorPortCompleteServiceIrp(ctx, irp). Each is completed once and none is held at the
+ * adapter's release: requests_complete, under ENV-E19. Trace comments, not events.
+ */
+#define MAXSVC 2
+byte svc_state[MAXSVC + 1];     /* Q_NONE, Q_HANDED, Q_COMPLETED (contract.pml) */
+byte svc_handed;                /* service IRPs handed so far */
+inline StorPortCompleteServiceIrp(ctx, irp) {
+    d_step {
+        printf("# service irp%d completed by ", irp); print_ctx(ctx); printf("\n");
+        CHECK_requests_complete(irp >= 1 && irp <= svc_handed && svc_state[irp] == Q_HANDED, ENV_E19);
+        svc_state[irp] = (irp >= 1 && irp <= svc_handed -> Q_COMPLETED : svc_state[irp])
+    }
+}
 
 /* The miniport touches its HBA (registers, hardware queues): ENV-R10, hba_running. */
 inline USE_HBA(ctx) {

@@ -49,7 +49,7 @@ TIME_LIMIT = 1800.0      # seconds for all the goals' searches (the shipped corp
 # keeps are compiled out (the ones check-trace turns into notes); the runtime's stay on.
 MINIPORT_PROPERTIES = ("no_double_free", "no_use_after_free", "valid_handle",
                        "no_free_while_running", "no_leak", "irql", "requests_complete",
-                       "pause_resumed", "hba_running")
+                       "pause_resumed", "hba_running", "storport_calls")
 
 # Codes shared with model/gen/gen_trap.pml.
 KIND = {"any": 0, "call": 1, "start": 2, "return": 3, "remove-begin": 4}

@@ -332,6 +332,22 @@ _STEP = re.compile(r"(?: {2}\d| \d\d|\d{3,}):\t?\s*proc\s+\d+ (?:\(.*?\) \S+ \(s
 _VALUE = re.compile(r"\t\t([A-Za-z_]\w*(?:\[\d+\])?) = (-?\d+)\n")
 
 
+def _step_start(text: str, start: int, last: int) -> tuple[int, int]:
+    """Where a step line found at start really begins, and its number. spin prints a step as
+    %3d, so one of 100 or more follows, with no space, a model's print that has no newline
+    yet ("w1" then "123:" reads "w1123:"): the step is the shortest number of three digits or
+    more, no smaller than the step before it; the digits in front are the model's."""
+    digits = re.match(r"\s*(\d+)", text[start:])
+    assert digits is not None
+    number = digits.group(1)
+    if len(number) <= 3 or digits.group(0) != number:
+        return start, int(number)
+    for cut in range(len(number) - 3, -1, -1):
+        if int(number[cut:]) >= last:
+            return start + cut, int(number[cut:])
+    return start, int(number)
+
+
 def replay_trail_with_values(model: Path, workdir: Path,
                              trail: Path) -> tuple[list[str], list[dict[str, str]]]:
     """spin -t -p -g: the design's printed lines along the trail (the model prints trace
@@ -346,8 +362,12 @@ def replay_trail_with_values(model: Path, workdir: Path,
     values: dict[str, str] = {}
     states: list[dict[str, str]] = []
     pos = 0
+    last = 0
     for m in re.finditer(f"{_STEP.pattern}|{_VALUE.pattern}", text):
-        printed.append(text[pos:m.start()])
+        start = m.start()
+        if not m.group(0).startswith("\t"):
+            start, last = _step_start(text, start, last)
+        printed.append(text[pos:start])
         pos = m.end()
         v = _VALUE.fullmatch(m.group(0))
         if v:

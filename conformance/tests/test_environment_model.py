@@ -51,7 +51,10 @@ def test_the_fixed_designs_hold_on_every_removal_kind() -> None:
     for design in ("surprise_fails_held_requests.pml", "stop_restart_checks_running.pml",
                    "dpc_outlives_removal.pml", "startio_hands_request_to_worker.pml",
                    "timer_outlives_removal.pml", "restart_by_find_adapter.pml",
-                   "isr_outlives_release.pml", "status_misread_on_reactos.pml"):
+                   "isr_outlives_release.pml", "status_misread_on_reactos.pml",
+                   "passive_init_publishes_dpc.pml", "dpc_takes_locks_in_order.pml",
+                   "buildio_prepares_per_request.pml", "stor_timer_stopped_under_startio_lock.pml",
+                   "ioctl_close_drains_startio.pml", "running_config_before_restart.pml"):
         result = verify(DESIGNS / design, [])
         assert {r.verdict for r in result.results} == {"holds"}, design
         assert not result.warnings, result.warnings
@@ -104,3 +107,192 @@ def test_reactos_returns_not_implemented_and_issues_no_worker() -> None:
     trace = next(r.trace_text for r in result.results if r.prop.name == "design_assertion")
     assert "init -> NOT_IMPLEMENTED" in trace and "host=reactos" in result.bounds
     assert "status_conforms" not in {r.prop.name for r in result.results}
+
+
+def _last(lines: list[str]) -> str:
+    """The event the violation is at: the last one, site and value comments aside."""
+    return [l for l in lines if l != "end" and not l.startswith(("# at ", "# design:"))][-1]
+
+
+def test_hwinitialize_runs_at_dirql_under_the_interrupt_lock() -> None:
+    # ENV-E4: the worker initialised in HwInitialize is a DIRQL call, refused (WI-M1)
+    lines = _events(_trace("passive_init_publishes_dpc.pml", ["DEFECT_WORKER_IN_INITIALIZE=1"], "irql"))
+    assert "call initialize DIRQL init -> INVALID_IRQL" in _last(lines)
+
+
+def test_a_dpc_published_before_it_is_initialised_is_a_finding() -> None:
+    # ENV-E12: the ISR, running during the passive routine, issues the DPC in between
+    lines = _events(_trace("passive_init_publishes_dpc.pml", ["DEFECT_DPC_PUBLISHED_FIRST=1"],
+                           "storport_calls"))
+    assert _last(lines).startswith("# dpc object 1 issued before StorPortInitializeDpc")
+    assert not any("initialised by" in l for l in lines)
+    assert not any("passive initialisation returned" in l for l in lines)
+
+
+def test_a_failed_passive_routine_leaks_what_it_kept() -> None:
+    lines = _events(_trace("passive_init_publishes_dpc.pml", ["DEFECT_FAIL_KEEPS_WORKER=1"], "no_leak"))
+    failed = next(i for i, l in enumerate(lines) if "HwPassiveInitializeRoutine returned FALSE" in l)
+    assert any("w1 leaked" in l for l in lines[failed:])
+    assert not any("call teardown" in l for l in lines)    # no remove handler after a failed start
+
+
+def test_locks_out_of_order_are_a_finding_and_a_deadlock() -> None:
+    lines = _events(_trace("dpc_takes_locks_in_order.pml", ["DEFECT_LOCK_ORDER=1"], "storport_calls"))
+    assert _last(lines) == "# dpc takes the StartIo lock while holding the interrupt lock"
+    result = verify(DESIGNS / "dpc_takes_locks_in_order.pml", ["DEFECT_LOCK_ORDER=1"])
+    assert result.verdict_of("terminates") == "VIOLATED"
+
+
+def test_startio_taking_the_startio_lock_is_a_finding() -> None:
+    lines = _events(_trace("dpc_takes_locks_in_order.pml", ["DEFECT_STARTIO_RELOCK=1"], "storport_calls"))
+    assert _last(lines) == "# startio takes the StartIo lock it already holds"
+
+
+def test_a_call_under_the_interrupt_lock_is_a_dirql_call() -> None:
+    # ENV-L3: the design names DISPATCH_LEVEL; the interrupt lock it holds makes it DIRQL
+    lines = _events(_trace("dpc_takes_locks_in_order.pml", ["DEFECT_QUEUE_UNDER_INTERRUPT_LOCK=1"], "irql"))
+    assert _last(lines).startswith("call dpc DIRQL queue w1")
+
+
+def _verify_text(tmp_path, text: str):
+    design = tmp_path / "probe.pml"
+    design.write_text(text)
+    return verify(design, [])
+
+
+PROBE = """#include "storport.pml"
+byte gw;
+bit in_passive, noticed;
+inline HW_FIND_ADAPTER() { skip }
+#define HW_INITIALIZE initialize
+inline initialize() { StorPortEnablePassiveInitialization(CTX_INITIALIZE, st) }
+#define HW_PASSIVE_INITIALIZE passive
+inline passive() {
+    in_passive = 1;
+    StorPortInitializeWorker(CTX_PASSIVEINIT, PASSIVE_LEVEL, gw, st);
+    PROBE_PASSIVE;
+    in_passive = 0
+}
+#define HW_INTERRUPT isr
+inline isr() { PROBE_ISR }
+#define HW_REMOVAL_NOTICE notice
+inline notice() { noticed = 1 }
+inline HW_WORKITEM(tid, cb, w, cx) { skip }
+inline HW_START() { skip }
+inline HW_REMOVE() {
+    if
+    :: gw != NULL_HANDLE -> StorPortFreeWorker(CTX_REMOVE, PASSIVE_LEVEL, gw, st)
+    :: else
+    fi
+}
+#include "lifecycle.pml"
+"""
+
+
+def test_the_isr_and_a_removal_reach_the_passive_routine(tmp_path) -> None:
+    # ENV-E5, ENV-R13: each assert fails only if the model lets it happen during the routine
+    isr = PROBE.replace("PROBE_PASSIVE", "skip").replace("PROBE_ISR", "assert(!in_passive)")
+    assert _verify_text(tmp_path, isr).verdict_of("design_assertion") == "VIOLATED"
+    removal = PROBE.replace("PROBE_PASSIVE", "assert(!noticed)").replace("PROBE_ISR", "skip")
+    assert _verify_text(tmp_path, removal).verdict_of("design_assertion") == "VIOLATED"
+    # and never before HwInitialize returned: no ISR run precedes the passive routine's start
+    quiet = PROBE.replace("PROBE_PASSIVE", "skip").replace("PROBE_ISR", "assert(sp_passive_enabled)")
+    assert _verify_text(tmp_path, quiet).verdict_of("design_assertion") == "holds"
+
+
+def test_enabling_passive_initialisation_outside_hwinitialize_is_a_finding(tmp_path) -> None:
+    text = PROBE.replace("PROBE_PASSIVE", "StorPortEnablePassiveInitialization(CTX_PASSIVEINIT, st)")
+    text = text.replace("PROBE_ISR", "skip")
+    result = _verify_text(tmp_path, text)
+    assert result.verdict_of("storport_calls") == "VIOLATED"
+    trace = next(r.trace_text for r in result.results if r.prop.name == "storport_calls")
+    assert "called from passiveinit, not HwInitialize" in trace
+    quiet = _verify_text(tmp_path, PROBE.replace("PROBE_PASSIVE", "skip").replace("PROBE_ISR", "skip"))
+    assert {r.verdict for r in quiet.results} == {"holds"}
+
+
+def test_two_buildio_at_once_share_no_lock() -> None:
+    # ENV-E7: both requests pass HwBuildIo before either HwStartIo; the shared slot keeps the second
+    lines = _events(_trace("buildio_prepares_per_request.pml", ["DEFECT_SHARED_COMMAND=1"],
+                           "requests_complete"))
+    handed = [i for i, l in enumerate(lines) if "handed to buildio" in l]
+    done = [i for i, l in enumerate(lines) if "completed by startio" in l]
+    assert len(handed) == 2 and len(done) == 2 and max(handed) < min(done)
+    assert all("srb2 completed" in lines[i] for i in done)
+
+
+def test_buildio_false_sends_no_startio() -> None:
+    lines = _events(_trace("buildio_prepares_per_request.pml", ["DEFECT_FALSE_NOT_COMPLETED=1"],
+                           "requests_complete"))
+    false = next(i for i, l in enumerate(lines) if "buildio returned FALSE" in l)
+    srb = lines[false].split("FALSE for ")[1].split(":")[0]
+    assert not any(f"{srb} completed by startio" in l for l in lines[false:])
+    assert any(f"{srb} never completed" in l for l in lines[false:])
+
+
+def test_request_timer_call_is_one_call_and_a_cancel_does_not_wait() -> None:
+    # ENV-E13: a second request replaces the pending one; a cancel while HwStorTimer runs
+    # does not stop it asking again
+    lines = _events(_trace("stor_timer_stopped_under_startio_lock.pml", ["DEFECT_CANCEL_WITHOUT_LOCK=1"],
+                           "no_callback_after_removal"))
+    again = next(i for i, l in enumerate(lines) if "replaces the pending one" in l)
+    assert lines[again + 1] == "# HwStorTimer runs"
+    cancel = max(i for i, l in enumerate(lines) if "RequestTimerCall cancelled by teardown" in l)
+    runs = max(i for i, l in enumerate(lines[:cancel]) if l == "# HwStorTimer runs")
+    assert not any(l == "# HwStorTimer returns" for l in lines[runs:cancel])
+    assert any("requested by stortimer" in l for l in lines[cancel:])
+    assert "still pending or running at the adapter's release" in _last(lines)
+
+
+def test_an_ioctl_close_races_startio_on_other_cpus() -> None:
+    # ENV-E19, E20, R8: the close runs while HwStartIo calls are inside; Storport quiesces nothing
+    lines = _events(_trace("ioctl_close_drains_startio.pml", ["DEFECT_CLOSE_NO_DRAIN=1"],
+                           "no_free_while_running"))
+    handed = next(i for i, l in enumerate(lines) if "service irp1 handed to service" in l)
+    assert any("handed to startio" in l for l in lines[handed:])
+    assert _last(lines).startswith("call service PASSIVE free w1 -> SUCCESS")
+
+
+def test_a_held_service_irp_must_be_given_back_at_removal() -> None:
+    result = verify(DESIGNS / "ioctl_close_drains_startio.pml", ["DEFECT_HELD_NOT_COMPLETED=1"])
+    prop = next(r for r in result.results if r.prop.name == "requests_complete")
+    assert prop.verdict == "VIOLATED" and "ENV-E19" in prop.trace_text
+    lines = _events(prop.trace_text)
+    assert lines.index("# HwCompleteServiceIrp") < lines.index("# service irp1 never completed")
+
+
+def test_set_running_config_comes_before_restart_with_the_interrupt_not_connected() -> None:
+    # ENV-E16, R11: the same reprogramming is safe in ScsiSetRunningConfig (the fixed design
+    # holds) and seen half done by the ISR in ScsiRestartAdapter
+    lines = _events(_trace("running_config_before_restart.pml", ["DEFECT_REPROGRAM_IN_RESTART=1"],
+                           "design_assertion"))
+    config = next(i for i, l in enumerate(lines) if "ScsiSetRunningConfig" in l)
+    restart = next(i for i, l in enumerate(lines) if "HwAdapterControl(ScsiRestartAdapter)" in l)
+    stopped = next(i for i, l in enumerate(lines) if "adapter stopped" in l)
+    assert stopped < config < restart
+    assert "# interrupt" in lines[restart + 1:]
+
+
+def test_hwfindadapter_again_runs_hwinitialize_again(tmp_path) -> None:
+    # ENV-R11: with no ScsiRestartAdapter handler, the restart is HwFindAdapter and HwInitialize
+    text = """#include "storport.pml"
+byte gw, inits;
+inline HW_FIND_ADAPTER() { skip }
+#define HW_INITIALIZE initialize
+inline initialize() { inits++ ; assert(inits < 2) }
+#define HW_STOP_ADAPTER stop_adapter
+inline stop_adapter() { skip }
+inline HW_WORKITEM(tid, cb, w, cx) { skip }
+inline HW_START() { StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st) }
+inline HW_REMOVE() {
+    if
+    :: gw != NULL_HANDLE -> StorPortFreeWorker(CTX_REMOVE, PASSIVE_LEVEL, gw, st)
+    :: else
+    fi
+}
+#include "lifecycle.pml"
+"""
+    result = _verify_text(tmp_path, text)
+    assert result.verdict_of("design_assertion") == "VIOLATED"
+    trace = next(r.trace_text for r in result.results if r.prop.name == "design_assertion")
+    assert "HwFindAdapter again" in trace and "HwInitialize again" in trace

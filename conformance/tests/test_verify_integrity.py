@@ -221,3 +221,15 @@ def test_a_variant_is_its_base_with_switches_and_its_own_expectation(stork) -> N
     r = stork("verify", "model/designs/spcnvme_fixed.pml", "-D", "DEFECT_EARLY_RETURN=1")
     assert r.returncode == 1
     assert "variant spcnvme_early_return expects: VIOLATED no_leak -> as expected" in r.stdout
+
+
+def test_a_step_of_three_digits_after_a_models_digit_keeps_the_digit() -> None:
+    # spin -t -p prints a step as %3d, right after a print with no newline yet: "w1" then
+    # "123:" reads "w1123:"; the step is the one that follows the step before it
+    from stork.spin import _step_start
+    text = "call dpc DISPATCH queue w1123:\tproc"
+    start, number = _step_start(text, text.index("1123"), 122)
+    assert (text[:start], number) == ("call dpc DISPATCH queue w1", 123)
+    text = "# x 1123:\tproc"
+    assert _step_start(text, text.index("1123"), 1122) == (text.index("1123"), 1123)
+    assert _step_start("  99:\tproc", 0, 98) == (0, 99)
