@@ -51,24 +51,16 @@ def _lane_order(lanes: list[str]) -> list[str]:
     return ctxs + (["teardown"] if "teardown" in lanes else []) + syss + [RUNTIME]
 
 
-def _parse(text: str, name: str) -> tuple[tracefmt.Trace, bool]:
-    """The trace, and whether it is truncated (no `end`: a recording of a failed replay, an
-    audit run that crashed): drawn up to where it stops, which the chart says."""
-    try:
-        return tracefmt.parse(text, name), False
-    except tracefmt.TraceError as e:
-        if not e.message.startswith("truncated trace"):
-            raise
-    return tracefmt.parse(text.rstrip("\n") + "\nend\n", name), True
-
-
 def _rules_explained(rules: list[str]) -> list[str]:
     return [f"{r}: {rule_rows()[r][0]}" for r in rules if r in rule_rows()]
 
 
 def build(text: str, name: str = "trace") -> Chart:
     """The chart of a trace's text (raises tracefmt.TraceError for a malformed one)."""
-    parsed, truncated = _parse(text, name)
+    # a truncated trace (no `end`: a recording of a failed replay, an audit run that crashed)
+    # is drawn up to where it stops, which the chart says
+    parsed = tracefmt.parse(text, name, allow_truncated=True)
+    truncated = bool(parsed.truncated)
     sites, notes, pending = {}, {}, ""
     recorded = failed = None
     n = 0
