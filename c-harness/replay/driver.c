@@ -846,9 +846,9 @@ static void check_status(struct replay *r, const struct trace_event *e, uint32_t
             failf(r, "initialize_worker returned the handle of w%u again, expected that of w%u (the "
                      "trace's init re-issues w%u's handle) [WI-I1]", again, want, want);
         else
-            failf(r, "initialize_worker returned a new handle, expected the handle of w%u again (the "
-                     "trace's init re-issues it as w%u, as a runtime that breaks the rule does) [WI-I1]",
-                  want, r->nissued + 1);
+            failf(r, "initialize_worker returned a new handle, expected the handle of w%u again: the "
+                     "trace re-issues it as w%u, which WI-I1 forbids, so only a runtime that breaks "
+                     "that rule follows it [WI-I1]", want, r->nissued + 1);
         return;
     }
     if (!want && again) {

@@ -65,6 +65,30 @@ add_test(NAME harness.record.named_statuses_stay_version1
                  -- sh -c "rm -rf \"$2\"; \"$0\" --impl \"$1\" --record \"$2\" \"$3\" >/dev/null; cat \"$2\"/queue_statuses.trace"
                  ${R} ${REF} ${CMAKE_CURRENT_BINARY_DIR}/record-named ${RECQ})
 
+# Trace version 3: an init that re-issues an earlier worker's handle (SUCCESS wN = wM).  The
+# replay compares it exactly: mutant 27 (reuses a freed slot and its handle) follows the trace,
+# also from a pack, and the reference, which issues a new handle, fails it at that line.
+# --record writes the re-issue of a runtime that makes one, under a `stork-trace 3` header (the
+# Python tests re-read that recording with check-trace: rejected there, WI-I1).
+set(V3 ${H}/tests/version3)
+set(M27 $<TARGET_FILE:stork-mutant-27>)
+add_test(NAME harness.parser.version3_valid
+         COMMAND test_trace_parser ${V3} ${H}/tests/malformed)
+add_test(NAME harness.replay.version3_reissue_followed
+         COMMAND ${EXPECT} 0 "^1 passed, 0 failed$" -- ${R} --impl ${M27} ${V3}/reissue_then_queue.trace)
+add_test(NAME harness.replay.version3_reissue_expected
+         COMMAND ${EXPECT} 1 "reissue_then_queue.trace:8: call findadapter PASSIVE init -> SUCCESS w2 = w1"
+                 "returned a new handle, expected the handle of w1 again: the trace re-issues it as w2.*\\[WI-I1\\]"
+                 "^0 passed, 1 failed$" -- ${R} --impl ${REF} ${V3}/reissue_then_queue.trace)
+add_test(NAME harness.pack.version3_reissue
+         COMMAND sh -c "\"$1\" --pack \"$3\" \"$4\" >/dev/null && \"$0\" 0 '^1 passed, 0 failed$' -- \"$1\" --impl \"$2\" \"$3\""
+                 ${EXPECT} ${R} ${M27} ${CMAKE_CURRENT_BINARY_DIR}/reissue.pack ${V3}/reissue_then_queue.trace)
+add_test(NAME harness.record.reissued_handle
+         COMMAND ${EXPECT} 0 "^stork-trace 3$" "^call findadapter PASSIVE init -> SUCCESS w2 = w1$"
+                 "^# stork replay: the run failed here.*returned the handle of w1 again.*\\[WI-I1\\]"
+                 -- sh -c "rm -rf \"$2\"; \"$0\" --impl \"$1\" --record \"$2\" \"$3\" >/dev/null; cat \"$2\"/init_after_free.trace"
+                 ${R} ${M27} ${CMAKE_CURRENT_BINARY_DIR}/record-reissue ${H}/tests/survivors/init_after_free.trace)
+
 # Wrong implementations fail at the right line, with the right complaint.
 add_test(NAME harness.replay.runs_twice
          COMMAND ${EXPECT} 1 "oneshot_free_in_callback.trace:8: return sys0 w1"
@@ -122,6 +146,11 @@ add_test(NAME harness.asan.replay.record
 add_test(NAME harness.asan.replay.record_failures
          COMMAND ${EXPECT} 1 "^9 passed, 4 failed$"
                  -- ${RA} --impl ${BAD_never_busy} --record ${CMAKE_CURRENT_BINARY_DIR}/asan-record-bad ${T})
+# A re-issued handle (version 3) followed and recorded, and one the runtime makes unasked.
+add_test(NAME harness.asan.replay.version3_reissue
+         COMMAND ${EXPECT} 1 "^1 passed, 1 failed$"
+                 -- ${RA} --impl ${M27} --record ${CMAKE_CURRENT_BINARY_DIR}/asan-record-reissue
+                 ${V3}/reissue_then_queue.trace ${H}/tests/survivors/init_after_free.trace)
 add_test(NAME harness.asan.replay.malformed_trace
          COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
                  -- ${RA} --impl ${REFA} ${MALFORMED}/bad_status.trace)

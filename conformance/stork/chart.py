@@ -80,11 +80,12 @@ def build(text: str, name: str = "trace") -> Chart:
     rows: list[Row] = []
     last_queue: dict[str, int] = {}
     last_return: dict[str, int] = {}
+    issued: dict[str, int] = {}
     loop = Row(0, RUNTIME, RUNTIME, "loop: from here the run repeats for ever")
     for i, ev in enumerate(parsed.events, 1):
         if parsed.loop_at == i - 1:
             rows.append(loop)
-        rows.append(_row(i, ev, sites.get(i, ""), notes.get(i, []), last_queue, last_return))
+        rows.append(_row(i, ev, sites.get(i, ""), notes.get(i, []), last_queue, last_return, issued))
     if parsed.loop_at is not None and parsed.loop_at == len(parsed.events):
         rows.append(loop)
     lanes = []
@@ -119,9 +120,15 @@ def _metas(text: str) -> list[str]:
 
 
 def _row(i: int, ev: tracefmt.Event, site: str, notes: list[str],
-         last_queue: dict[str, int], last_return: dict[str, int]) -> Row:
+         last_queue: dict[str, int], last_return: dict[str, int], issued: dict[str, int]) -> Row:
     if ev.kind == "call":
         outcome = "|".join(ev.statuses) + (f" {ev.worker}" if ev.worker else "")
+        if ev.worker:
+            issued[ev.worker] = i
+        if ev.reissues:         # trace version 3: the handle of an earlier worker again
+            outcome += f" = {ev.reissues}"
+            notes = [f"{ev.worker} is issued with the handle of {ev.reissues} (step "
+                     f"{issued.get(ev.reissues, 0)}) again: WI-I1 wants a new one"] + notes
         if ev.api == "queue":
             label = f"queue {ev.handle} {ev.routine} {ev.context} -> {outcome}"
         elif ev.api == "free":

@@ -91,6 +91,7 @@ class TraceResult:
     error: str = ""             # BAD_INPUT: file:line: what is wrong; INCOMPLETE: why
     allowed: dict[int, tuple[str, ...]] = field(default_factory=dict)  # line -> the model's set
     seconds: float = 0.0
+    truncated: bool = False     # no `end`: checked as far as it goes (REJECTED or BAD_INPUT)
 
 
 class _BadTrace(Exception):
@@ -517,7 +518,8 @@ def check(path: str, timeout: float = 60.0) -> TraceResult:
     if trace.truncated and not failure:
         # every event it has is one the model takes; whether the rest would be is not known
         return TraceResult(path, BAD_INPUT, len(trace.events), error=trace.truncated,
-                           seconds=res.seconds)
+                           seconds=res.seconds, truncated=True)
+    res.truncated = bool(trace.truncated)
     if failure:
         res.verdict, res.failure = REJECTED, failure
         # The loop's checks run after one pass of the cycle: its events came before them.
