@@ -52,6 +52,13 @@ def test_the_spec_examples_are_accepted(tmp_path: Path) -> None:
         assert r.verdict == ct.CONFORMS, (i, r.failure, r.error)
 
 
+def test_the_spec_example_of_a_re_issued_handle_is_rejected_there(tmp_path: Path) -> None:
+    (text,) = re.findall(r"```\n(stork-trace 3\n.*?)```", SPEC.read_text(), re.S)
+    r = ct.check(write(tmp_path, "v3.trace", text))
+    assert r.verdict == ct.REJECTED and r.truncated
+    assert (r.failure.line, r.failure.rules) == (4, ("WI-I1",))
+
+
 def test_the_liveness_counterexample_is_rejected_for_wi_c5() -> None:
     r = ct.check(str(LIVENESS))
     assert r.verdict == ct.REJECTED
