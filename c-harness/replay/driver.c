@@ -325,8 +325,12 @@ static void env_post(struct stork_env *env, void *worker, void *item)
 {
     struct replay *r = of_env(env);
     char w[96], why[384];
-    uint32_t n = 0;
-    for (uint32_t i = r->nissued; i >= 1 && !n; i--) /* a re-issued value: its latest worker */
+    /* A value issued again (trace version 3) has several names: a post during a queue is for
+     * the name the queue used, any other for the latest worker issued with the value. */
+    const struct trace_event *q = r->call_ev;
+    uint32_t n = q && q->api == API_QUEUE && q->handle_ref == REF_NUM && q->handle <= r->nissued &&
+                         r->workers[q->handle] == worker ? q->handle : 0;
+    for (uint32_t i = r->nissued; i >= 1 && !n; i--)
         if (r->workers[i] == worker)
             n = i;
     if (n == 0) {

@@ -108,6 +108,15 @@ def test_the_same_trace_with_a_new_handle_is_accepted(tmp_path: Path) -> None:
     assert ct.check(write(tmp_path, "fixed.trace", good)).verdict == ct.CONFORMS
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "c-harness" / "tests" / "version3").glob("*.trace")),
+                         ids=lambda p: p.stem)
+def test_the_harness_re_issue_traces_are_rejected_at_the_re_issue(path: Path) -> None:
+    """The traces mutant 27 follows in a replay are the ones the contract rejects (WI-I1)."""
+    line = next(n for n, ln in enumerate(path.read_text().splitlines(), 1) if " = w" in ln)
+    r = ct.check(str(path))
+    assert r.verdict == ct.REJECTED and (r.failure.line, r.failure.rules) == (line, ("WI-I1",))
+
+
 def test_a_truncated_trace_is_rejected_at_a_bad_event_and_else_bad_input(tmp_path: Path) -> None:
     head = "stork-trace 1\ncall dpc DISPATCH init -> SUCCESS w1\ncall dpc DISPATCH queue w1 cb1 null -> SUCCESS\n"
     cut = ct.check(write(tmp_path, "cut.trace", head + "# the run failed here\n"))
