@@ -127,8 +127,9 @@ def _row(i: int, ev: tracefmt.Event, site: str, notes: list[str],
             issued[ev.worker] = i
         if ev.reissues:         # trace version 3: the handle of an earlier worker again
             outcome += f" = {ev.reissues}"
-            notes = [f"{ev.worker} is issued with the handle of {ev.reissues} (step "
-                     f"{issued.get(ev.reissues, 0)}) again: WI-I1 wants a new one"] + notes
+            step = f" (step {issued[ev.reissues]})" if ev.reissues in issued else ""
+            notes = [f"{ev.worker} is issued with the handle of {ev.reissues}{step} again: "
+                     f"WI-I1 wants a new one"] + notes
         if ev.api == "queue":
             label = f"queue {ev.handle} {ev.routine} {ev.context} -> {outcome}"
         elif ev.api == "free":
