@@ -2,7 +2,7 @@
 # Each case has one home: what `stork replay` prints for the reference, never_busy, a crash, a
 # hang and bad input (malformed trace, missing or refused library, no traces) is tested in
 # conformance/tests/test_replay.py and test_bad_args.py; here, what those do not: the other
-# wrong implementations, batches, packs, --record, version 2, the sanitizers, live mode.
+# wrong implementations, batches, packs, --record, versions 2 and 3, the sanitizers, live mode.
 set(EXPECT ${H}/tests/expect.sh)
 set(R $<TARGET_FILE:stork-replay>)
 set(REF $<TARGET_FILE:stork-reference>)
@@ -79,10 +79,10 @@ add_test(NAME harness.record.named_statuses_stay_version1
 # also from a pack, and the reference, which issues a new handle, fails it at that line.
 # --record writes the re-issue of a runtime that makes one, under a `stork-trace 3` header (the
 # Python tests re-read that recording with check-trace: rejected there, WI-I1).
-set(V3 ${H}/tests/version3)
+set(V3 ${STORK_TESTDATA}/version3)
 set(M27 $<TARGET_FILE:stork-mutant-27>)
 add_test(NAME harness.parser.version3_valid
-         COMMAND test_trace_parser ${V3} ${H}/tests/malformed)
+         COMMAND test_trace_parser ${V3} ${MALFORMED})
 add_test(NAME harness.replay.version3_reissue_followed
          COMMAND ${EXPECT} 0 "^2 passed, 0 failed$" -- ${R} --impl ${M27} ${V3})
 add_test(NAME harness.replay.version3_reissue_expected
@@ -94,7 +94,7 @@ add_test(NAME harness.record.reissued_handle
          COMMAND ${EXPECT} 0 "^stork-trace 3$" "^call findadapter PASSIVE init -> SUCCESS w2 = w1$"
                  "^# stork replay: the run failed here.*returned the handle of w1 again.*\\[WI-I1\\]"
                  -- ${RECORD_AND_PRINT}
-                 ${R} ${M27} ${CMAKE_CURRENT_BINARY_DIR}/record-reissue ${H}/tests/survivors/init_after_free.trace)
+                 ${R} ${M27} ${CMAKE_CURRENT_BINARY_DIR}/record-reissue ${STORK_TESTDATA}/survivors/init_after_free.trace)
 
 # Wrong implementations fail at the right line, with the right complaint.
 add_test(NAME harness.replay.runs_twice
@@ -157,7 +157,7 @@ add_test(NAME harness.asan.replay.record_failures
 add_test(NAME harness.asan.replay.version3_reissue
          COMMAND ${EXPECT} 1 "^2 passed, 1 failed$"
                  -- ${RA} --impl ${M27} --record ${CMAKE_CURRENT_BINARY_DIR}/asan-record-reissue
-                 ${V3} ${H}/tests/survivors/init_after_free.trace)
+                 ${V3} ${STORK_TESTDATA}/survivors/init_after_free.trace)
 add_test(NAME harness.asan.replay.malformed_trace
          COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
                  -- ${RA} --impl ${REFA} ${MALFORMED}/bad_status.trace)

@@ -108,7 +108,7 @@ def test_the_same_trace_with_a_new_handle_is_accepted(tmp_path: Path) -> None:
     assert ct.check(write(tmp_path, "fixed.trace", good)).verdict == ct.CONFORMS
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "c-harness" / "tests" / "version3").glob("*.trace")),
+@pytest.mark.parametrize("path", sorted(in_testdata("version3").glob("*.trace")),
                          ids=lambda p: p.stem)
 def test_the_harness_re_issue_traces_are_rejected_at_the_re_issue(path: Path) -> None:
     """The traces mutant 27 follows in a replay are the ones the contract rejects (WI-I1)."""

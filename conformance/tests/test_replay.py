@@ -229,7 +229,7 @@ def test_a_re_issued_handle_is_recorded_and_the_recording_is_rejected_there(stor
     """Mutant 27 issues a freed worker's handle again: its recording says so (`SUCCESS w2 = w1`,
     trace version 3), and check-trace rejects the recording at that line with WI-I1 although it
     stops there without `end`; the reference's recording of the same trace conforms."""
-    src = ROOT / "c-harness" / "tests" / "survivors" / "init_after_free.trace"
+    src = in_testdata("survivors", "init_after_free.trace")
     rec = tmp_path / "rec"
     r = stork("replay", "--impl", str(MUTANTS / "stork-mutant-27.so"), "--record", str(rec), str(src))
     assert r.returncode == 1 and "[WI-I1]" in r.stdout

@@ -57,7 +57,7 @@ def test_show_marks_the_violation_with_its_rule(stork, counterexamples: Path, tm
 
 def test_show_draws_a_re_issued_handle(stork, tmp_path: Path) -> None:
     """Trace version 3: the init that issues w1's handle again as w2 says so, and where w1 came from."""
-    trace = "conformance/golden/rejected/init_reissues_freed_handle.trace"
+    trace = in_testdata("golden", "rejected", "init_reissues_freed_handle.trace").relative_to(ROOT).as_posix()
     r = stork("show", trace, "--svg", str(tmp_path / "r.svg"))
     assert r.returncode == 0, r.stderr
     assert "PASSIVE init -> SUCCESS w2 = w1" in r.stdout
