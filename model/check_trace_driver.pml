@@ -34,6 +34,7 @@ hidden byte WI_C5, WI_R4;
 /* The trace: step i is event e_kind[i] on line e_line[i], with its arguments. */
 byte e_kind[NSTEPS], e_ctx[NSTEPS], e_lvl[NSTEPS], e_h[NSTEPS], e_cb[NSTEPS], e_cx[NSTEPS];
 byte e_st[NSTEPS];
+byte e_again[NSTEPS];       /* init: the earlier worker whose handle it issues again */
 short e_mask[NSTEPS];       /* the statuses the trace lists, one bit per status code */
 bit e_fail[NSTEPS];         /* a fail-alloc event came before this call */
 int e_line[NSTEPS];
@@ -41,7 +42,7 @@ bit e_starve[MAXW + 1];     /* not started in the loop while a system thread is 
 
 bit drv_removed;            /* `remove end`: the miniport's remove handler returned */
 bit drv_busy, drv_same;
-byte drv_i, d_k, d_ctx, d_lvl, d_h, d_cb, d_cx, d_st;
+byte drv_i, d_k, d_ctx, d_lvl, d_h, d_cb, d_cx, d_st, d_again;
 short d_mask;
 bit d_fail;
 int drv_n;
@@ -52,6 +53,14 @@ bit s_removing, s_gone, s_removed;
 inline drv_status() {
     printf("@@allowed %d\n", m_allowed);
     assert((d_mask & ~m_allowed) == 0 || status_in_allowed_set || WI_P1)
+}
+
+/* An init's handle is distinct from every handle issued before (WI-I1): a trace whose init
+   re-issues an earlier worker's handle (version 3, `SUCCESS wN = wM`) is one the contract
+   rejects. The monitor's own check of this (mon_init, h == g_issued + 1) is part of
+   status_conforms, which the driver replaces with drv_status: it is made here instead. */
+inline drv_new_handle() {
+    assert(d_again == 0 || status_conforms || WI_I1)
 }
 
 /* A miniport routine other than a callback calls only until its remove handler returned. */
@@ -146,10 +155,11 @@ inline drive_trace() {
             printf("@@ %d\n", e_line[drv_n]);
             d_k = e_kind[drv_n]; d_ctx = e_ctx[drv_n]; d_lvl = e_lvl[drv_n]; d_h = e_h[drv_n];
             d_cb = e_cb[drv_n]; d_cx = e_cx[drv_n]; d_st = e_st[drv_n]; d_mask = e_mask[drv_n];
-            d_fail = e_fail[drv_n];
+            d_fail = e_fail[drv_n]; d_again = e_again[drv_n];
             if
             :: d_k == K_INIT ->
-                drv_not_after_remove(); mon_init(d_ctx, d_lvl, d_h, d_st, d_fail); drv_status()
+                drv_not_after_remove(); mon_init(d_ctx, d_lvl, d_h, d_st, d_fail); drv_status();
+                drv_new_handle()
             :: d_k == K_QUEUE ->
                 drv_not_after_remove(); mon_queue(d_ctx, d_lvl, d_cb, d_h, d_cx, d_st); drv_status()
             :: d_k == K_FREE ->

@@ -38,13 +38,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             trace_format_statuses(e->allowed, buf, sizeof buf);
             /* a named status is allowed exactly when its bit is set; another only by a hex
-             * status (version 2) the line writes */
+             * status (version 2 or later) the line writes */
             if (e->kind == EV_CALL) {
                 if (trace_event_allows(&t, i, 0xC100000Cu) != ((e->allowed >> 12) & 1))
                     abort();
                 if (trace_event_allows(&t, i, 0xC0000002u) && !(e->allowed & TRACE_STATUS_OTHER))
                     abort();
-                if ((e->allowed & TRACE_STATUS_OTHER) && t.version != 2)
+                if ((e->allowed & TRACE_STATUS_OTHER) && t.version < 2)
+                    abort();
+                /* a re-issued handle (version 3) names an earlier worker than the new one */
+                if (e->api == API_INIT && e->handle_ref != REF_NULL &&
+                    (t.version < 3 || e->handle_ref != REF_NUM || e->handle != s->handle ||
+                     s->handle >= s->new_worker || !(e->allowed & 1u)))
                     abort();
             }
         }

@@ -93,6 +93,7 @@ struct replay {
     int fail_line;          /* 0: the event `cur` */
     const char *fail_what;  /* with fail_line: what failed there */
     void *init_sentinel;
+    uint32_t issued_again;  /* the init just checked returned the handle of this earlier worker */
     struct replay_cache *cache; /* may be NULL */
     struct record *rec;     /* NULL unless the run is recorded (replay_trace_recorded) */
     bool rec_loop_done;     /* the `loop` line is written */
@@ -126,7 +127,7 @@ struct record {
     char *buf;
     size_t len, cap;
     bool broken; /* out of memory: the recording is dropped */
-    bool hex;    /* it writes a hex status: its header is made `stork-trace 2` */
+    int version; /* the trace version it needs (a hex status 2, a re-issued handle 3): its header */
 };
 
 static void rec_add(struct replay *r, const char *fmt, ...)
@@ -233,7 +234,7 @@ static void name_worker(const struct replay *r, const void *p, char *buf, size_t
         snprintf(buf, size, "null");
         return;
     }
-    for (uint32_t i = 1; i <= r->nissued; i++)
+    for (uint32_t i = r->nissued; i >= 1; i--) /* the latest worker a re-issued value names */
         if (r->workers[i] == p) {
             snprintf(buf, size, "w%u", i);
             return;
@@ -324,12 +325,14 @@ static void env_post(struct stork_env *env, void *worker, void *item)
 {
     struct replay *r = of_env(env);
     char w[96], why[384];
-    uint32_t n = 0;
-    for (uint32_t i = 1; i <= r->nissued; i++)
-        if (r->workers[i] == worker) {
+    /* A value issued again (trace version 3) has several names: a post during a queue is for
+     * the name the queue used, any other for the latest worker issued with the value. */
+    const struct trace_event *q = r->call_ev;
+    uint32_t n = q && q->api == API_QUEUE && q->handle_ref == REF_NUM && q->handle <= r->nissued &&
+                         r->workers[q->handle] == worker ? q->handle : 0;
+    for (uint32_t i = r->nissued; i >= 1 && !n; i--)
+        if (r->workers[i] == worker)
             n = i;
-            break;
-        }
     if (n == 0) {
         name_worker(r, worker, w, sizeof w);
         failf(r, "the implementation posted an item for %s, which is not a worker it issued "
@@ -450,7 +453,7 @@ static uint32_t do_call(struct replay *r, const struct trace_event *e, void **is
 /* ---- the system worker threads ---- */
 
 static void check_status(struct replay *r, const struct trace_event *e, uint32_t st, void *issued);
-static void rec_call(struct replay *r, const struct trace_event *e, uint32_t st, uint32_t issued_before);
+static void rec_call(struct replay *r, const struct trace_event *e, uint32_t st, uint32_t before);
 
 /* A call from sysN, made on sysN's fiber inside the callback, and its check. */
 static void sys_call(struct replay *r, const struct trace_event *e)
@@ -807,9 +810,12 @@ __attribute__((noinline, cold)) static void failed_call(struct replay *r, const 
         failf(r, "%s", problem);
 }
 
+static uint32_t issued_before(const struct replay *r, const void *p);
+
 static void check_status(struct replay *r, const struct trace_event *e, uint32_t st, void *issued)
 {
     int bit = trace_status_bit(st);
+    r->issued_again = e->api == API_INIT && issued ? issued_before(r, issued) : 0;
     if (r->failed || bit < 0 || !(e->allowed & (1u << bit))) {
         failed_call(r, e, st);
         return;
@@ -828,24 +834,49 @@ static void check_status(struct replay *r, const struct trace_event *e, uint32_t
         failf(r, "initialize_worker returned SUCCESS without a worker handle [WI-I1]");
         return;
     }
-    for (uint32_t i = 1; i <= r->nissued; i++)
-        if (r->workers[i] == issued) {
-            failf(r, "initialize_worker returned the handle of w%u again (handles must stay "
-                     "distinct for the adapter's life, so a freed one stays recognisable) [WI-I1]", i);
-            return;
-        }
     if (r->nissued == r->t->nworkers) {
         inconsistent(r, "an init issues more workers than the trace has", 0);
         return;
     }
+    uint32_t again = r->issued_again, want = e->handle_ref == REF_NUM ? e->handle : 0;
+    if (want > r->nissued) {
+        inconsistent(r, "an init re-issues the handle of a worker not issued yet", 0);
+        return;
+    }
+    if (want && issued != r->workers[want]) {
+        /* The trace re-issues wM's handle (version 3: a recording of a runtime that breaks
+         * WI-I1), which a replay compares exactly, as it does a hex status. */
+        if (again)
+            failf(r, "initialize_worker returned the handle of w%u again, expected that of w%u (the "
+                     "trace's init re-issues w%u's handle) [WI-I1]", again, want, want);
+        else
+            failf(r, "initialize_worker returned a new handle, expected the handle of w%u again: the "
+                     "trace re-issues it as w%u, which WI-I1 forbids, so only a runtime that breaks "
+                     "that rule follows it [WI-I1]", want, r->nissued + 1);
+        return;
+    }
+    if (!want && again) {
+        failf(r, "initialize_worker returned the handle of w%u again (handles must stay "
+                 "distinct for the adapter's life, so a freed one stays recognisable) [WI-I1]", again);
+        return;
+    }
     r->workers[++r->nissued] = issued;
+}
+
+/* The earliest worker whose handle is p, 0 if none (an init's answer: a handle issued again). */
+static uint32_t issued_before(const struct replay *r, const void *p)
+{
+    for (uint32_t i = 1; i <= r->nissued; i++)
+        if (r->workers[i] == p)
+            return i;
+    return 0;
 }
 
 /* The call of event e as observed: its line up to "->", then the status the implementation
  * returned (and the worker an init issued), then the items it posted during the call.  A
  * status that is no STOR_STATUS is written in hex (trace format 2), after a comment naming it
  * if it is a known NTSTATUS. */
-static void rec_call(struct replay *r, const struct trace_event *e, uint32_t st, uint32_t issued_before)
+static void rec_call(struct replay *r, const struct trace_event *e, uint32_t st, uint32_t before)
 {
     if (!r->rec)
         return;
@@ -866,9 +897,13 @@ static void rec_call(struct replay *r, const struct trace_event *e, uint32_t st,
         if (nt)
             rec_add(r, "# 0x%08X is %s, an NTSTATUS, not a STOR_STATUS\n", (unsigned)st, nt);
         rec_add(r, "%.*s -> 0x%08X\n", pl, tx, (unsigned)st);
-        r->rec->hex = true;
+        if (r->rec->version < 2)
+            r->rec->version = 2;
     } else if (e->api == API_INIT && bit == 0) {
-        if (r->nissued > issued_before)
+        if (r->issued_again) { /* a handle issued again: trace version 3 says so */
+            rec_add(r, "%.*s -> SUCCESS w%u = w%u\n", pl, tx, before + 1, r->issued_again);
+            r->rec->version = 3;
+        } else if (r->nissued > before)
             rec_add(r, "%.*s -> SUCCESS w%u\n", pl, tx, r->nissued);
         else
             rec_add(r, "# observed: %.*s -> SUCCESS (with a handle the trace cannot name: see "
@@ -1213,8 +1248,8 @@ enum replay_verdict replay_trace_recorded(const struct stork_impl *impl, const c
             rec_add(r, "# stork replay: the run failed here, so it ends without `end`: %s\n",
                     r->detail);
         r->rec = NULL;
-        if (rec.hex && !rec.broken && rec.len > 12 && rec.buf[12] == '1')
-            rec.buf[12] = '2'; /* "stork-trace 1" -> "stork-trace 2": a hex status needs it */
+        if (rec.version > 1 && !rec.broken && rec.len > 12 && rec.buf[12] == '1')
+            rec.buf[12] = (char)('0' + rec.version); /* "stork-trace 1" -> 2 or 3, as needed */
         if (rec.broken || v == REPLAY_INCONSISTENT)
             free(rec.buf);
         else

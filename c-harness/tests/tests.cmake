@@ -2,7 +2,7 @@
 # Each case has one home: what `stork replay` prints for the reference, never_busy, a crash, a
 # hang and bad input (malformed trace, missing or refused library, no traces) is tested in
 # conformance/tests/test_replay.py and test_bad_args.py; here, what those do not: the other
-# wrong implementations, batches, packs, --record, version 2, the sanitizers, live mode.
+# wrong implementations, batches, packs, --record, versions 2 and 3, the sanitizers, live mode.
 set(EXPECT ${H}/tests/expect.sh)
 set(R $<TARGET_FILE:stork-replay>)
 set(REF $<TARGET_FILE:stork-reference>)
@@ -33,6 +33,17 @@ add_test(NAME harness.parser.hand_written_traces_are_valid
 add_test(NAME harness.replay.reference_one_per_child
          COMMAND ${EXPECT} 0 "^13 passed, 0 failed$" -- ${R} --batch 1 --impl ${REF} ${T})
 
+# NAME: TRACE packed into PACK (in the build folder) and the pack replayed by IMPL, which passes.
+function(add_packed_replay_test name impl pack trace)
+  add_test(NAME ${name}
+           COMMAND sh -c "\"$1\" --pack \"$3\" \"$4\" >/dev/null && \"$0\" 0 '^1 passed, 0 failed$' -- \"$1\" --impl \"$2\" \"$3\""
+                   ${EXPECT} ${R} ${impl} ${CMAKE_CURRENT_BINARY_DIR}/${pack} ${trace})
+endfunction()
+# The command that replays TRACE ($3) with IMPL ($1), recording into DIR ($2), and prints the
+# recording of TRACE: run as ${RECORD_AND_PRINT} ${R} IMPL DIR TRACE.  (No `;` in it: CMake
+# would split the script there when the list is expanded.)
+set(RECORD_AND_PRINT sh -c "rm -rf \"$2\" && (\"$0\" --impl \"$1\" --record \"$2\" \"$3\" >/dev/null || true) && cat \"$2\"/\"\${3##*/}\"")
+
 # Trace version 2: hex statuses.  A hex value equal to a STOR_STATUS is that status (the
 # reference passes, also from a pack); any other is compared exactly (the reference returns
 # SUCCESS, not it); a pack refuses a trace with one, at its line.
@@ -48,9 +59,7 @@ add_test(NAME harness.replay.version2_hex_unnamed
 add_test(NAME harness.pack.refuses_hex_status
          COMMAND ${EXPECT} 2 "hex_unnamed.trace:3: a hex status that is no STOR_STATUS cannot be packed"
                  -- ${R} --pack ${CMAKE_CURRENT_BINARY_DIR}/hex_unnamed.pack ${V2}/hex_unnamed.trace)
-add_test(NAME harness.pack.version2_hex_named
-         COMMAND sh -c "\"$1\" --pack \"$3\" \"$4\" >/dev/null && \"$0\" 0 '^1 passed, 0 failed$' -- \"$1\" --impl \"$2\" \"$3\""
-                 ${EXPECT} ${R} ${REF} ${CMAKE_CURRENT_BINARY_DIR}/hex_named.pack ${V2}/hex_named.trace)
+add_packed_replay_test(harness.pack.version2_hex_named ${REF} hex_named.pack ${V2}/hex_named.trace)
 
 # --record writes a status that is no STOR_STATUS in hex, under a `stork-trace 2` header (a
 # known NTSTATUS named in a comment before it); a recording without one stays version 1.
@@ -58,12 +67,34 @@ set(RECQ ${T}/queue_statuses.trace)
 add_test(NAME harness.record.hex_status
          COMMAND ${EXPECT} 0 "^stork-trace 2$" "^# 0x80000011 is STATUS_DEVICE_BUSY, an NTSTATUS"
                  "^call dpc DISPATCH queue w1 cb2 ctx2 -> 0x80000011$"
-                 -- sh -c "rm -rf \"$2\"; \"$0\" --impl \"$1\" --record \"$2\" \"$3\" >/dev/null; cat \"$2\"/queue_statuses.trace"
+                 -- ${RECORD_AND_PRINT}
                  ${R} ${BAD_ntstatus_busy} ${CMAKE_CURRENT_BINARY_DIR}/record-hex ${RECQ})
 add_test(NAME harness.record.named_statuses_stay_version1
          COMMAND ${EXPECT} 0 "^stork-trace 1$" "^call dpc DISPATCH queue w1 cb2 ctx2 -> BUSY$"
-                 -- sh -c "rm -rf \"$2\"; \"$0\" --impl \"$1\" --record \"$2\" \"$3\" >/dev/null; cat \"$2\"/queue_statuses.trace"
+                 -- ${RECORD_AND_PRINT}
                  ${R} ${REF} ${CMAKE_CURRENT_BINARY_DIR}/record-named ${RECQ})
+
+# Trace version 3: an init that re-issues an earlier worker's handle (SUCCESS wN = wM).  The
+# replay compares it exactly: mutant 27 (reuses a freed slot and its handle) follows the trace,
+# also from a pack, and the reference, which issues a new handle, fails it at that line.
+# --record writes the re-issue of a runtime that makes one, under a `stork-trace 3` header (the
+# Python tests re-read that recording with check-trace: rejected there, WI-I1).
+set(V3 ${STORK_TESTDATA}/version3)
+set(M27 $<TARGET_FILE:stork-mutant-27>)
+add_test(NAME harness.parser.version3_valid
+         COMMAND test_trace_parser ${V3} ${MALFORMED})
+add_test(NAME harness.replay.version3_reissue_followed
+         COMMAND ${EXPECT} 0 "^2 passed, 0 failed$" -- ${R} --impl ${M27} ${V3})
+add_test(NAME harness.replay.version3_reissue_expected
+         COMMAND ${EXPECT} 1 "reissue_then_queue.trace:8: call findadapter PASSIVE init -> SUCCESS w2 = w1"
+                 "returned a new handle, expected the handle of w1 again: the trace re-issues it as w2.*\\[WI-I1\\]"
+                 "^0 passed, 1 failed$" -- ${R} --impl ${REF} ${V3}/reissue_then_queue.trace)
+add_packed_replay_test(harness.pack.version3_reissue ${M27} reissue.pack ${V3}/reissue_then_queue.trace)
+add_test(NAME harness.record.reissued_handle
+         COMMAND ${EXPECT} 0 "^stork-trace 3$" "^call findadapter PASSIVE init -> SUCCESS w2 = w1$"
+                 "^# stork replay: the run failed here.*returned the handle of w1 again.*\\[WI-I1\\]"
+                 -- ${RECORD_AND_PRINT}
+                 ${R} ${M27} ${CMAKE_CURRENT_BINARY_DIR}/record-reissue ${STORK_TESTDATA}/survivors/init_after_free.trace)
 
 # Wrong implementations fail at the right line, with the right complaint.
 add_test(NAME harness.replay.runs_twice
@@ -122,6 +153,11 @@ add_test(NAME harness.asan.replay.record
 add_test(NAME harness.asan.replay.record_failures
          COMMAND ${EXPECT} 1 "^9 passed, 4 failed$"
                  -- ${RA} --impl ${BAD_never_busy} --record ${CMAKE_CURRENT_BINARY_DIR}/asan-record-bad ${T})
+# A re-issued handle (version 3) followed and recorded, and one the runtime makes unasked.
+add_test(NAME harness.asan.replay.version3_reissue
+         COMMAND ${EXPECT} 1 "^2 passed, 1 failed$"
+                 -- ${RA} --impl ${M27} --record ${CMAKE_CURRENT_BINARY_DIR}/asan-record-reissue
+                 ${V3} ${STORK_TESTDATA}/survivors/init_after_free.trace)
 add_test(NAME harness.asan.replay.malformed_trace
          COMMAND ${EXPECT} 2 "bad_status.trace:3: unknown status 'BUSSY'"
                  -- ${RA} --impl ${REFA} ${MALFORMED}/bad_status.trace)

@@ -147,6 +147,8 @@ static bool check_call(struct checker *c, struct trace_event *e, const struct tr
                               TRACE_MAX_SLOTS, TRACE_MAX_SLOTS);
         if (s->new_worker)
             c->nworkers++;
+        if (e->handle_ref == REF_NUM) /* "SUCCESS wN = wM": the parser made sure M < N */
+            e->handle = (uint16_t)s->handle;
         return true;
     }
     if (!handle_slot(c, e, s, err))

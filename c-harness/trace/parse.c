@@ -1,4 +1,4 @@
-/* The syntax of trace format versions 1 and 2: header, meta, events, loop, end (spec/trace-format.md).
+/* The syntax of trace format versions 1 to 3: header, meta, events, loop, end (spec/trace-format.md).
  * Messages follow the Python reader's wording (conformance/stork/trace.py) so both name the
  * same line for the same file (the golden files check this). */
 #include <stdio.h>
@@ -17,7 +17,7 @@ struct line {
     struct tok f[MAX_FIELDS];
     size_t n;      /* fields stored */
     size_t nfield; /* fields present (may exceed MAX_FIELDS) */
-    int version;   /* the trace's (1 or 2): a hex status needs 2 */
+    int version;   /* the trace's (1 to 3): a hex status needs 2, a re-issued handle 3 */
 };
 
 static bool is_blank(char c)
@@ -316,6 +316,25 @@ static bool allowed(struct tok t, int version, struct trace_event *e, struct tra
     return true;
 }
 
+/* "SUCCESS wN = wM" (version 3): the init issues, as wN, the handle of the earlier worker wM
+ * again.  Kept as the event's handle (an init has no handle argument), so a pack holds it. */
+static bool reissued(const struct line *l, struct trace_event *e, struct trace_source *s,
+                     struct trace_error *err, int n)
+{
+    char shown[64];
+    tok_show(l->f[8], shown, sizeof shown);
+    if (l->version < 3)
+        return trace_fail(err, n, "a re-issued handle ('= %s') needs trace version 3 (header 'stork-trace 3')",
+                          shown);
+    if (!number(l->f[8], "w", false, &s->handle, err, n, "the earlier worker wM whose handle is issued again"))
+        return false;
+    if (s->handle >= s->new_worker)
+        return trace_fail(err, n, "'w%u = %s': the re-issued handle must be an earlier worker's (wM with M < %u)",
+                          s->new_worker, shown, s->new_worker);
+    e->handle_ref = REF_NUM;
+    return true;
+}
+
 static bool parse_call(const struct line *l, struct trace_event *e, struct trace_source *s,
                        struct trace_error *err, int n)
 {
@@ -335,13 +354,16 @@ static bool parse_call(const struct line *l, struct trace_event *e, struct trace
     e->irql = (uint8_t)q;
     if (tok_is(api, "init")) {
         e->api = API_INIT;
-        if ((l->nfield != 6 && l->nfield != 7) || !tok_is(l->f[4], "->"))
+        bool reissue = l->nfield == 9 && tok_is(l->f[5], "SUCCESS") && tok_is(l->f[7], "=");
+        if ((l->nfield != 6 && l->nfield != 7 && !reissue) || !tok_is(l->f[4], "->"))
             return trace_fail(err, n, "expected 'call CTX IRQL init -> SUCCESS wN' or 'init -> STATUS[|STATUS...]'");
         if (tok_is(l->f[5], "SUCCESS")) {
-            if (l->nfield != 7)
+            if (l->nfield == 6)
                 return trace_fail(err, n, "expected the new worker's name after 'init -> SUCCESS'");
             e->allowed = 1;
-            return number(l->f[6], "w", false, &s->new_worker, err, n, "a worker name wN");
+            if (!number(l->f[6], "w", false, &s->new_worker, err, n, "a worker name wN"))
+                return false;
+            return !reissue || reissued(l, e, s, err, n);
         }
         if (l->nfield != 6)
             return trace_fail(err, n, "expected nothing after a failed init's statuses");
@@ -430,17 +452,19 @@ static bool parse_header(const char *p, size_t len, int *version, struct trace_e
 {
     struct line l;
     split(p, p + len, &l);
-    if (l.nfield == 2 && tok_is(l.f[0], "stork-trace") && !tok_is(l.f[1], "1") && !tok_is(l.f[1], "2")) {
+    if (l.nfield == 2 && tok_is(l.f[0], "stork-trace") && !tok_is(l.f[1], "1") && !tok_is(l.f[1], "2") &&
+        !tok_is(l.f[1], "3")) {
         char shown[64];
         tok_show(l.f[1], shown, sizeof shown);
-        return trace_fail(err, 1, "unsupported trace version %s (this reader knows 1 and 2)", shown);
+        return trace_fail(err, 1, "unsupported trace version %s (this reader knows 1, 2 and 3)", shown);
     }
     if (l.nfield != 2 || !tok_is(l.f[0], "stork-trace")) {
         char shown[64];
         tok_show((struct tok){p, len}, shown, sizeof shown);
-        return trace_fail(err, 1, "expected the header 'stork-trace 1' or 'stork-trace 2', got '%s'", shown);
+        return trace_fail(err, 1, "expected the header 'stork-trace 1', 'stork-trace 2' or 'stork-trace 3', "
+                                  "got '%s'", shown);
     }
-    *version = tok_is(l.f[1], "2") ? 2 : 1;
+    *version = tok_is(l.f[1], "3") ? 3 : tok_is(l.f[1], "2") ? 2 : 1;
     return true;
 }
 
@@ -536,7 +560,8 @@ bool trace_parse_owned(char *data, size_t len, struct trace *t, struct trace_err
     err->message[0] = '\0';
     bool ok = false;
     if (len == 0)
-        trace_fail(err, 1, "expected the header 'stork-trace 1' or 'stork-trace 2', got an empty file");
+        trace_fail(err, 1, "expected the header 'stork-trace 1', 'stork-trace 2' or 'stork-trace 3', got "
+                           "an empty file");
     else if (len > UINT32_MAX - 1)
         trace_fail(err, 1, "file too large");
     else

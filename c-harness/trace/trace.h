@@ -1,5 +1,5 @@
 /*
- * The C reader of stork trace format version 1 (spec/trace-format.md).
+ * The C reader of stork trace format versions 1 to 3 (spec/trace-format.md).
  *
  * trace_parse()  syntax: one line at a time, the grammar and "what a reader must reject".
  * trace_check()  what a replay additionally rejects (workers used before issue, sysN calls
@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TRACE_VERSION 2         /* the newest version read; 1 is read as before */
+#define TRACE_VERSION 3         /* the newest version read; 1 and 2 are read as before */
 #define TRACE_NSTATUS 13         /* statuses, in storport.h order: bit i = 0xC1000000|i */
 /* Bit of `allowed` for "a hex status that is not a STOR_STATUS" (version 2): its values are
  * only in the line's text, which trace_event_allows reads. */
@@ -41,7 +41,8 @@ struct trace_event {
     uint8_t api;         /* enum trace_api (call) */
     uint8_t irql;        /* enum trace_irql (call) */
     uint8_t ctx_sys;     /* 1: a call from sysN (else from a named miniport routine) */
-    uint8_t handle_ref;  /* enum trace_ref: queue/free handle; start/return worker (REF_NUM) */
+    uint8_t handle_ref;  /* enum trace_ref: queue/free handle; start/return worker (REF_NUM);
+                          * init: REF_NUM if it re-issues the handle of worker `handle` */
     uint8_t routine_ref; /* enum trace_ref of the routine (queue/start) */
     uint8_t context_ref; /* enum trace_ref of the context (queue/start) */
     uint8_t routine;     /* slot of cbN */
@@ -56,7 +57,7 @@ struct trace_source {
     int line;
     uint32_t text_off, text_len; /* the line, trimmed, in trace.text */
     uint32_t thread;             /* N of sysN */
-    uint32_t handle;             /* N of wN or badN */
+    uint32_t handle;             /* N of wN or badN; init: M of "SUCCESS wN = wM", else 0 */
     uint32_t routine;            /* N of cbN */
     uint32_t context;            /* N of ctxN */
     uint32_t new_worker;         /* init -> SUCCESS wN: N; else 0 */
@@ -77,7 +78,7 @@ struct trace {
     bool has_loop;
     size_t loop_at; /* index of the first event of the cycle */
     int end_line;   /* line of 'end' */
-    int version;    /* the header's: 1 or 2 (0 in a trace read from a pack) */
+    int version;    /* the header's: 1 to 3 (0 in a trace read from a pack) */
     /* filled in by trace_check */
     uint32_t nworkers, nbad, nroutines, ncontexts, nthreads;
 };

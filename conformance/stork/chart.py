@@ -51,24 +51,16 @@ def _lane_order(lanes: list[str]) -> list[str]:
     return ctxs + (["teardown"] if "teardown" in lanes else []) + syss + [RUNTIME]
 
 
-def _parse(text: str, name: str) -> tuple[tracefmt.Trace, bool]:
-    """The trace, and whether it is truncated (no `end`: a recording of a failed replay, an
-    audit run that crashed): drawn up to where it stops, which the chart says."""
-    try:
-        return tracefmt.parse(text, name), False
-    except tracefmt.TraceError as e:
-        if not e.message.startswith("truncated trace"):
-            raise
-    return tracefmt.parse(text.rstrip("\n") + "\nend\n", name), True
-
-
 def _rules_explained(rules: list[str]) -> list[str]:
     return [f"{r}: {rule_rows()[r][0]}" for r in rules if r in rule_rows()]
 
 
 def build(text: str, name: str = "trace") -> Chart:
     """The chart of a trace's text (raises tracefmt.TraceError for a malformed one)."""
-    parsed, truncated = _parse(text, name)
+    # a truncated trace (no `end`: a recording of a failed replay, an audit run that crashed)
+    # is drawn up to where it stops, which the chart says
+    parsed = tracefmt.parse(text, name, allow_truncated=True)
+    truncated = bool(parsed.truncated)
     sites, notes, pending = {}, {}, ""
     recorded = failed = None
     n = 0
@@ -88,11 +80,12 @@ def build(text: str, name: str = "trace") -> Chart:
     rows: list[Row] = []
     last_queue: dict[str, int] = {}
     last_return: dict[str, int] = {}
+    issued: dict[str, int] = {}
     loop = Row(0, RUNTIME, RUNTIME, "loop: from here the run repeats for ever")
     for i, ev in enumerate(parsed.events, 1):
         if parsed.loop_at == i - 1:
             rows.append(loop)
-        rows.append(_row(i, ev, sites.get(i, ""), notes.get(i, []), last_queue, last_return))
+        rows.append(_row(i, ev, sites.get(i, ""), notes.get(i, []), last_queue, last_return, issued))
     if parsed.loop_at is not None and parsed.loop_at == len(parsed.events):
         rows.append(loop)
     lanes = []
@@ -127,9 +120,16 @@ def _metas(text: str) -> list[str]:
 
 
 def _row(i: int, ev: tracefmt.Event, site: str, notes: list[str],
-         last_queue: dict[str, int], last_return: dict[str, int]) -> Row:
+         last_queue: dict[str, int], last_return: dict[str, int], issued: dict[str, int]) -> Row:
     if ev.kind == "call":
         outcome = "|".join(ev.statuses) + (f" {ev.worker}" if ev.worker else "")
+        if ev.worker:
+            issued[ev.worker] = i
+        if ev.reissues:         # trace version 3: the handle of an earlier worker again
+            outcome += f" = {ev.reissues}"
+            step = f" (step {issued[ev.reissues]})" if ev.reissues in issued else ""
+            notes = [f"{ev.worker} is issued with the handle of {ev.reissues}{step} again: "
+                     f"WI-I1 wants a new one"] + notes
         if ev.api == "queue":
             label = f"queue {ev.handle} {ev.routine} {ev.context} -> {outcome}"
         elif ev.api == "free":

@@ -29,6 +29,10 @@ the trace ends inside a callback, as in a replay). A `loop` must bring the model
 state where it began, and a worker queued throughout it while a system thread is free breaks
 WI-C5.
 
+A truncated trace (no `end`: a recording of a failed replay) is checked as far as it goes: an
+event the model cannot take rejects it there, whatever would have followed; if the model takes
+every event, it is bad input (truncated), as for a replay.
+
 Trace-level errors that are no model disagreement (a worker used before its init, a wrong new
 worker name, a sysN call outside a callback on that thread, a start on a busy thread, a
 return that matches no start, a second `remove begin`) are bad input, as for a replay.
@@ -87,6 +91,7 @@ class TraceResult:
     error: str = ""             # BAD_INPUT: file:line: what is wrong; INCOMPLETE: why
     allowed: dict[int, tuple[str, ...]] = field(default_factory=dict)  # line -> the model's set
     seconds: float = 0.0
+    truncated: bool = False     # no `end`: checked as far as it goes (REJECTED or BAD_INPUT)
 
 
 class _BadTrace(Exception):
@@ -243,6 +248,7 @@ class _Step:
     st: int = 0
     mask: int = 0
     fail: int = 0
+    again: int = 0              # init: the earlier worker whose handle it re-issues (WI-I1)
 
 
 def _steps(trace: Trace, loop_line: int, end_line: int, ends_in_callback: bool) -> list[_Step]:
@@ -258,6 +264,7 @@ def _steps(trace: Trace, loop_line: int, end_line: int, ends_in_callback: bool) 
                       mask=_mask(ev.statuses), fail=int(fail_alloc))
             if ev.api == "init":
                 s.h = _worker_number(ev.worker) if ev.worker else 0
+                s.again = _worker_number(ev.reissues) if ev.reissues else 0
             else:
                 s.h = _handle(ev.handle)
             if ev.api == "queue":
@@ -274,7 +281,9 @@ def _steps(trace: Trace, loop_line: int, end_line: int, ends_in_callback: bool) 
             s = _Step(K_FAIL_ALLOC, ev.line)
             fail_alloc = True
         steps.append(s)
-    if trace.loop_at is not None:
+    if trace.truncated:
+        pass                    # what comes next is not known: no loop check, no release
+    elif trace.loop_at is not None:
         if trace.loop_at == len(trace.events):
             steps.append(_Step(K_LOOP_START, loop_line))
         steps.append(_Step(K_LOOP_CHECK, loop_line))
@@ -286,7 +295,7 @@ def _steps(trace: Trace, loop_line: int, end_line: int, ends_in_callback: bool) 
 
 def _hung(trace: Trace, sh: _Shape) -> dict[str, str]:
     """Loop traces: thread -> worker, for each callback that runs all the way round the loop."""
-    if trace.loop_at is None:
+    if trace.loop_at is None or trace.truncated:
         return {}
     cycle = trace.events[trace.loop_at:]
     at_loop = sh.running_at[trace.loop_at] if cycle else dict(sh.running_at_end)
@@ -296,7 +305,7 @@ def _hung(trace: Trace, sh: _Shape) -> dict[str, str]:
 
 def _starving(trace: Trace, sh: _Shape) -> list[int]:
     """Workers the loop never starts, if some system thread is free somewhere in the loop."""
-    if trace.loop_at is None:
+    if trace.loop_at is None or trace.truncated:
         return []
     known = sh.threads | {"sys0"}
     if known <= set(_hung(trace, sh)):
@@ -312,7 +321,7 @@ def driver_text(trace: Trace, sh: _Shape, loop_line: int, end_line: int) -> str:
     for i, s in enumerate(steps):
         fields = [("e_kind", s.kind), ("e_line", s.line), ("e_ctx", s.ctx), ("e_lvl", s.lvl),
                   ("e_h", s.h), ("e_cb", s.cb), ("e_cx", s.cx), ("e_st", s.st),
-                  ("e_mask", s.mask), ("e_fail", s.fail)]
+                  ("e_mask", s.mask), ("e_fail", s.fail), ("e_again", s.again)]
         data.append("        " + " ".join(f"{n}[{i}] = {v};" for n, v in fields if v))
     data += [f"        e_starve[{w}] = 1;" for w in _starving(trace, sh)]
     body = "\n".join(data).rstrip(";") or "        skip"
@@ -343,7 +352,7 @@ _ALLOWED = re.compile(r"^\s*@@allowed (-?\d+)\s*$")
 _WORKER = re.compile(r"^\s*@@worker (\d+)\s*$")
 _UNFREED = re.compile(r"^\s*@@unfreed (\d+)\s*$")
 _RULE = re.compile(r"\bWI_([A-Z]\d+)\b")
-_NAMES = ("status_in_allowed_set", "no_call_after_remove", "loop_repeats", "callback_eventually",
+_NAMES = ("status_in_allowed_set", "status_conforms", "no_call_after_remove", "loop_repeats", "callback_eventually",
           "no_free_while_queued", "callback_once", "no_callback_after_removal", "no_double_free",
           "no_use_after_free", "valid_handle", "no_free_while_running", "no_leak", "irql")
 
@@ -383,6 +392,9 @@ def _explain(prop: str, rules: tuple[str, ...], assertion: str, ev: Event | None
     if prop == "status_in_allowed_set" and ev is not None:
         extra = [s for s in ev.statuses if s not in allowed]
         head = (f"the model allows {'|'.join(allowed)} here, not {'|'.join(extra)}")
+    elif prop == "status_conforms" and ev is not None and ev.reissues:
+        head = (f"the init returns SUCCESS with the handle it issued as {ev.reissues} again "
+                f"(named {ev.worker} here), not a new one")
     elif prop == "loop_repeats":
         return ("the loop does not bring the model back to the state where it began, so the "
                 "model cannot repeat it")
@@ -477,7 +489,7 @@ def check(path: str, timeout: float = 60.0) -> TraceResult:
     """Check one trace file; SpinToolError if SPIN itself cannot run."""
     t0 = time.monotonic()
     try:
-        trace = tracefmt.load(path)
+        trace = tracefmt.load(path, allow_truncated=True)
         sh = _shape(trace)
         loop_line, end_line = _marker_lines(path)
         driver = driver_text(trace, sh, loop_line, end_line)
@@ -503,6 +515,11 @@ def check(path: str, timeout: float = 60.0) -> TraceResult:
         res.notes.append(Finding(loop_line, "loop", ("WI-M9",), "terminates", "miniport",
                                  f"the callback of {w} on {thread} runs all the way round the "
                                  f"loop: it never returns. {_explain('', ('WI-M9',), '', None, ())}"))
+    if trace.truncated and not failure:
+        # every event it has is one the model takes; whether the rest would be is not known
+        return TraceResult(path, BAD_INPUT, len(trace.events), error=trace.truncated,
+                           seconds=res.seconds, truncated=True)
+    res.truncated = bool(trace.truncated)
     if failure:
         res.verdict, res.failure = REJECTED, failure
         # The loop's checks run after one pass of the cycle: its events came before them.

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from stork import allowed
 from stork import lifecycle as lc
 from stork.properties import contract_rule_ids
-from stork.trace import STATUSES, Trace
+from stork.trace import Trace, outcomes
 
 CALLERS = ("passive", "dispatch", "dirql", "own-callback", "other-callback")
 STATES = (lc.IDLE, lc.QUEUED, lc.RUNNING, lc.RUNNING_QUEUED, lc.FREED, lc.FREED_RUNNING)
@@ -205,8 +205,7 @@ def goals_of(trace: Trace) -> set[str]:
         if removal_ended and ev.kind in ("start", "return"):
             met |= {"rule:WI-R3", "rule:WI-M8"}
         if ev.kind == "call":
-            statuses = tuple(s for s in STATUSES if s in ev.statuses)
-            met.add(call_goal(ev.api, step.state, step.caller, statuses))
+            met.add(call_goal(ev.api, step.state, step.caller, outcomes(ev.statuses)))
             if ev.api == "init" and step.after_fail_alloc and step.caller != "dirql":
                 cls = {"passive": "passive", "dispatch": "dispatch"}.get(step.caller, "callback")
                 met.add(f"alloc-fail:{cls}")

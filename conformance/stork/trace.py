@@ -1,4 +1,4 @@
-"""Parser and writer for stork trace format versions 1 and 2 (spec/trace-format.md)."""
+"""Parser and writer for stork trace format versions 1 to 3 (spec/trace-format.md)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-VERSION = 1                     # what writers write unless a trace needs version 2
-VERSIONS = (1, 2)               # what the reader reads; 2 adds hex statuses
+VERSION = 1                     # what writers write unless a trace needs a later version
+VERSIONS = (1, 2, 3)            # what the reader reads; 2 adds hex statuses, 3 re-issued handles
 HEADER = f"stork-trace {VERSION}"
 
 STATUSES = (
@@ -54,6 +54,30 @@ def statuses_of_mask(mask: int) -> tuple[str, ...]:
     return tuple(s for i, s in enumerate(STATUSES) if mask & (1 << i))
 
 
+NOT_STOR_STATUS = "NOT_STOR_STATUS"     # coverage's outcome for a hex status that is no STOR_STATUS
+
+
+def outcomes(statuses: Iterable[str]) -> tuple[str, ...]:
+    """A call's statuses as coverage counts them (spec/coverage.md): the STOR_STATUS names in
+    storport.h order (a hex status equal to one is that status: the reader names it), then
+    NOT_STOR_STATUS if any value is no STOR_STATUS (one outcome for all such values)."""
+    given = set(statuses)
+    named = tuple(s for s in STATUSES if s in given)
+    return named + ((NOT_STOR_STATUS,) if any(is_hex_status(s) for s in given) else ())
+
+
+def needed_version(events: Iterable["Event"]) -> int:
+    """The lowest trace version that can write these events: 3 for a re-issued handle, 2 for a
+    hex status, else 1."""
+    version = VERSION
+    for e in events:
+        if e.reissues:
+            return 3
+        if any(is_hex_status(st) for st in e.statuses):
+            version = 2
+    return version
+
+
 class TraceError(Exception):
     """A malformed trace: where (file:line) and what was expected."""
 
@@ -78,12 +102,15 @@ class Event:
     context: str = ""             # queue/start
     statuses: tuple[str, ...] = ()  # call: the allowed set
     worker: str = ""              # init: the worker issued on SUCCESS
+    reissues: str = ""            # init (version 3): the earlier worker whose handle it issues again
 
     def text(self) -> str:
         if self.kind == "call":
             head = f"call {self.ctx} {self.irql} {self.api}"
             if self.api == "init":
                 out = f"SUCCESS {self.worker}" if self.worker else "|".join(self.statuses)
+                if self.reissues:
+                    out += f" = {self.reissues}"
                 return f"{head} -> {out}"
             if self.api == "queue":
                 head += f" {self.handle} {self.routine} {self.context}"
@@ -102,10 +129,11 @@ class Event:
 @dataclass
 class Trace:
     path: str
-    version: int = VERSION        # the header's; text() writes 2 if a status needs it
+    version: int = VERSION        # the header's; text() writes what the events need
     meta: list[tuple[str, str]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     loop_at: int | None = None    # index into events where the repeated cycle starts
+    truncated: str = ""           # read with allow_truncated and no `end`: the error saying so
 
     def meta_value(self, key: str) -> str | None:
         for k, v in self.meta:
@@ -114,8 +142,7 @@ class Trace:
         return None
 
     def text(self) -> str:
-        hexes = any(is_hex_status(st) for e in self.events for st in e.statuses)
-        lines = [f"stork-trace {2 if hexes else max(self.version, VERSION)}"]
+        lines = [f"stork-trace {max(self.version, needed_version(self.events))}"]
         lines += [f"meta {k} {v}".rstrip() for k, v in self.meta]
         for i, e in enumerate(self.events):
             if i == self.loop_at:
@@ -123,7 +150,8 @@ class Trace:
             lines.append(e.text())
         if self.loop_at == len(self.events):
             lines.append("loop")
-        lines.append("end")
+        if not self.truncated:
+            lines.append("end")
         return "\n".join(lines) + "\n"
 
 
@@ -161,6 +189,15 @@ def _handle_ok(tok: str) -> bool:
     return tok == "null" or bool(_WORKER.match(tok) or _BAD.match(tok))
 
 
+def _reissue_ok(path: str, n: int, new: str, again: str, version: int) -> None:
+    """'SUCCESS wN = wM': wM an earlier worker than wN, in a version 3 trace."""
+    if version < 3:
+        raise TraceError(path, n, f"a re-issued handle ('= {again}') needs trace version 3 (header 'stork-trace 3')")
+    _expect(path, n, bool(_WORKER.match(again)), "the earlier worker wM whose handle is issued again", again)
+    if int(again[1:]) >= int(new[1:]):
+        raise TraceError(path, n, f"'{new} = {again}': the re-issued handle must be an earlier worker's (wM with M < {new[1:]})")
+
+
 def _parse_call(path: str, n: int, f: list[str], version: int) -> Event:
     if len(f) < 4:
         raise TraceError(path, n, "expected 'call CTX IRQL init|queue|free ...'")
@@ -168,13 +205,18 @@ def _parse_call(path: str, n: int, f: list[str], version: int) -> Event:
     _expect(path, n, _is_ctx(ctx), "a context name (a miniport routine or sysN)", ctx)
     _expect(path, n, irql in IRQLS, "an IRQL (PASSIVE, APC, DISPATCH, DIRQL)", irql)
     if api == "init":
-        if len(f) not in (6, 7) or f[4] != "->":
+        reissue = len(f) == 9 and f[5] == "SUCCESS" and f[7] == "="
+        if (len(f) not in (6, 7) and not reissue) or f[4] != "->":
             raise TraceError(path, n, "expected 'call CTX IRQL init -> SUCCESS wN' or 'init -> STATUS[|STATUS...]'")
         if f[5] == "SUCCESS":
-            if len(f) != 7:
+            if len(f) == 6:
                 raise TraceError(path, n, "expected the new worker's name after 'init -> SUCCESS'")
             _expect(path, n, bool(_WORKER.match(f[6])), "a worker name wN", f[6])
-            return Event("call", n, ctx=ctx, irql=irql, api=api, statuses=("SUCCESS",), worker=f[6])
+            again = f[8] if reissue else ""
+            if reissue:
+                _reissue_ok(path, n, f[6], again, version)
+            return Event("call", n, ctx=ctx, irql=irql, api=api, statuses=("SUCCESS",), worker=f[6],
+                         reissues=again)
         if len(f) != 6:
             raise TraceError(path, n, "expected nothing after a failed init's statuses")
         st = _statuses(path, n, f[5], version)
@@ -226,18 +268,19 @@ def _parse_event(path: str, n: int, f: list[str], version: int) -> Event:
     raise TraceError(path, n, f"unknown event '{kind}' (expected call, start, return, remove, fail-alloc, loop or end)")
 
 
-def parse(text: str, path: str = "<trace>") -> Trace:
-    """Parse a whole trace; raise TraceError at the first problem."""
+def parse(text: str, path: str = "<trace>", allow_truncated: bool = False) -> Trace:
+    """Parse a whole trace; raise TraceError at the first problem. With allow_truncated, a
+    trace without `end` (a recording of a failed run) is returned with `truncated` set."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    want = "'stork-trace 1' or 'stork-trace 2'"
+    want = "'stork-trace 1', 'stork-trace 2' or 'stork-trace 3'"
     if not lines:
         raise TraceError(path, 1, f"expected the header {want}, got an empty file")
     head = lines[0].split()
     known = [str(v) for v in VERSIONS]
     if len(head) == 2 and head[0] == "stork-trace" and head[1] not in known:
-        raise TraceError(path, 1, f"unsupported trace version {head[1]} (this reader knows 1 and 2)")
+        raise TraceError(path, 1, f"unsupported trace version {head[1]} (this reader knows 1, 2 and 3)")
     if len(head) != 2 or head[0] != "stork-trace":
         raise TraceError(path, 1, f"expected the header {want}, got '{lines[0].strip()}'")
     trace = Trace(path, version=int(head[1]))
@@ -266,12 +309,15 @@ def parse(text: str, path: str = "<trace>") -> Trace:
         else:
             trace.events.append(_parse_event(path, n, f, trace.version))
     if not ended:
-        raise TraceError(path, len(lines) + 1 if lines else 1,
+        err = TraceError(path, len(lines) + 1 if lines else 1,
                          "truncated trace: no 'end' line (the recording was cut short)")
+        if not allow_truncated:
+            raise err
+        trace.truncated = str(err)
     return trace
 
 
-def load(path: str | Path) -> Trace:
+def load(path: str | Path, allow_truncated: bool = False) -> Trace:
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -282,4 +328,4 @@ def load(path: str | Path) -> Trace:
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         raise TraceError(str(p), line, f"not UTF-8 text ({e.reason})") from None
-    return parse(text, str(p))
+    return parse(text, str(p), allow_truncated)

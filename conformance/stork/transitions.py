@@ -78,7 +78,7 @@ def _slot_of(name: str) -> int:
 
 
 def _statuses(ev: tracefmt.Event) -> str:
-    return "|".join(s for s in tracefmt.STATUSES if s in ev.statuses)
+    return "|".join(tracefmt.outcomes(ev.statuses))
 
 
 def keys(trace: tracefmt.Trace, k: int) -> list[str | None]:

@@ -52,6 +52,13 @@ def test_the_spec_examples_are_accepted(tmp_path: Path) -> None:
         assert r.verdict == ct.CONFORMS, (i, r.failure, r.error)
 
 
+def test_the_spec_example_of_a_re_issued_handle_is_rejected_there(tmp_path: Path) -> None:
+    (text,) = re.findall(r"```\n(stork-trace 3\n.*?)```", SPEC.read_text(), re.S)
+    r = ct.check(write(tmp_path, "v3.trace", text))
+    assert r.verdict == ct.REJECTED and r.truncated
+    assert (r.failure.line, r.failure.rules) == (4, ("WI-I1",))
+
+
 def test_the_liveness_counterexample_is_rejected_for_wi_c5() -> None:
     r = ct.check(str(LIVENESS))
     assert r.verdict == ct.REJECTED
@@ -80,7 +87,7 @@ def test_a_runtime_violation_is_rejected_at_its_line_with_its_rule(path: Path) -
 
 def test_the_rejected_set_covers_every_check_of_the_driver() -> None:
     props = {ct.check(str(p)).failure.prop for p in rejected_traces()}
-    assert props == {"status_in_allowed_set", "no_free_while_queued", "callback_once",
+    assert props == {"status_in_allowed_set", "status_conforms", "no_free_while_queued", "callback_once",
                      "no_callback_after_removal", "no_call_after_remove", "loop_repeats",
                      "callback_eventually"}
 
@@ -91,6 +98,34 @@ def test_the_same_trace_with_the_conforming_status_is_accepted(tmp_path: Path) -
                        "call dpc DISPATCH queue w1 cb1 ctx1 -> BUSY\nstart")
     assert good != bad
     assert ct.check(write(tmp_path, "fixed.trace", good)).verdict == ct.CONFORMS
+
+
+def test_the_same_trace_with_a_new_handle_is_accepted(tmp_path: Path) -> None:
+    """The re-issue (WI-I1) is what the model rejects: with a new handle the trace conforms."""
+    bad = (GOLDEN / "rejected" / "init_reissues_freed_handle.trace").read_text()
+    good = bad.replace("-> SUCCESS w2 = w1", "-> SUCCESS w2")
+    assert good != bad
+    assert ct.check(write(tmp_path, "fixed.trace", good)).verdict == ct.CONFORMS
+
+
+@pytest.mark.parametrize("path", sorted(in_testdata("version3").glob("*.trace")),
+                         ids=lambda p: p.stem)
+def test_the_harness_re_issue_traces_are_rejected_at_the_re_issue(path: Path) -> None:
+    """The traces mutant 27 follows in a replay are the ones the contract rejects (WI-I1)."""
+    line = next(n for n, ln in enumerate(path.read_text().splitlines(), 1) if " = w" in ln)
+    r = ct.check(str(path))
+    assert r.verdict == ct.REJECTED and (r.failure.line, r.failure.rules) == (line, ("WI-I1",))
+
+
+def test_a_truncated_trace_is_rejected_at_a_bad_event_and_else_bad_input(tmp_path: Path) -> None:
+    head = "stork-trace 1\ncall dpc DISPATCH init -> SUCCESS w1\ncall dpc DISPATCH queue w1 cb1 null -> SUCCESS\n"
+    cut = ct.check(write(tmp_path, "cut.trace", head + "# the run failed here\n"))
+    assert cut.verdict == ct.BAD_INPUT and cut.truncated and "truncated trace" in cut.error
+    bad = ct.check(write(tmp_path, "bad.trace", head + "call dpc DISPATCH queue w1 cb1 null -> SUCCESS\n"))
+    assert bad.verdict == ct.REJECTED and bad.truncated
+    assert bad.failure.line == 4 and "WI-Q2" in bad.failure.rules
+    # a truncated trace gets no end-of-life checks: w1 is queued and never freed, no WI-R2/M7
+    assert not bad.notes
 
 
 def test_the_model_decides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

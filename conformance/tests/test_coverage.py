@@ -61,6 +61,37 @@ end
     assert "rule:WI-M7" not in met                      # w1 never freed
 
 
+HEX = """stork-trace 2
+call findadapter PASSIVE init -> SUCCESS w1
+call dpc DISPATCH queue w1 cb1 null -> SUCCESS
+call dpc DISPATCH queue w1 cb1 null -> {status}
+start sys0 w1 cb1 null
+return sys0 w1
+call teardown PASSIVE free w1 -> SUCCESS
+end
+"""
+BUSY_GOAL = "call:queue:queued:dispatch:BUSY"
+
+
+def test_a_hex_status_counts_as_its_stor_status_and_any_other_as_not_one() -> None:
+    """Trace version 2: 0xC100000C is BUSY for coverage as for the readers; 0xC0000002 (an
+    NTSTATUS) is the one outcome NOT_STOR_STATUS, which no goal has: a call answered with it,
+    alone or beside BUSY, meets no calls or transitions goal, and is not counted as BUSY."""
+    from stork import transitions
+    named, busy = (trace.parse(HEX.format(status=s)) for s in ("0xC100000C", "BUSY"))
+    assert coverage.goals_of(named) == coverage.goals_of(busy)
+    assert transitions.keys(named, 2) == transitions.keys(busy, 2)
+    for status in ("0xC0000002", "BUSY|0xC0000002", "0xC0000002|0x80000011"):
+        t = trace.parse(HEX.format(status=status))
+        met = coverage.goals_of(t)
+        assert BUSY_GOAL not in met, status
+        assert f"{BUSY_GOAL.rsplit(':', 1)[0]}:{'BUSY|' if 'BUSY' in status else ''}NOT_STOR_STATUS" in met
+        key = transitions.keys(t, 2)[2]
+        assert key.endswith(f":dispatch:{'BUSY|' if 'BUSY' in status else ''}NOT_STOR_STATUS"), key
+        assert key not in transitions.keys(busy, 2)
+    assert BUSY_GOAL in coverage.goals_of(busy)
+
+
 def test_coverage_command(stork, tmp_path: Path) -> None:
     (tmp_path / "a.trace").write_text(ONE_SHOT)
     r = stork("coverage", str(tmp_path), "--unmet")

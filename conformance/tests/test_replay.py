@@ -3,6 +3,7 @@ ctest sets STORK_BUILD_DIR and STORK_LIBEXEC_DIR)."""
 
 from __future__ import annotations
 
+import json
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -222,6 +223,28 @@ def test_a_failed_run_is_recorded_up_to_its_failure_without_end(stork, tmp_path:
     assert lines[0] == "stork-trace 1" and "end" not in lines
     assert "call dpc DISPATCH queue w1 cb2 ctx2 -> SUCCESS" in lines
     assert lines[-1].startswith("# stork replay: the run failed here") and "[WI-Q2]" in lines[-1]
+
+
+def test_a_re_issued_handle_is_recorded_and_the_recording_is_rejected_there(stork, tmp_path: Path) -> None:
+    """Mutant 27 issues a freed worker's handle again: its recording says so (`SUCCESS w2 = w1`,
+    trace version 3), and check-trace rejects the recording at that line with WI-I1 although it
+    stops there without `end`; the reference's recording of the same trace conforms."""
+    src = in_testdata("survivors", "init_after_free.trace")
+    rec = tmp_path / "rec"
+    r = stork("replay", "--impl", str(MUTANTS / "stork-mutant-27.so"), "--record", str(rec), str(src))
+    assert r.returncode == 1 and "[WI-I1]" in r.stdout
+    lines = (rec / src.name).read_text().splitlines()
+    assert lines[0] == "stork-trace 3" and "end" not in lines
+    n = lines.index("call findadapter PASSIVE init -> SUCCESS w2 = w1") + 1
+    c = stork("check-trace", "--json", str(rec / src.name))
+    assert c.returncode == 1, c.stdout + c.stderr
+    (res,) = json.loads(c.stdout)["traces"]
+    assert res["verdict"] == "rejected" and res["failure"]["line"] == n
+    assert res["failure"]["rules"] == ["WI-I1"] and res["truncated"]
+    ok = tmp_path / "ok"
+    assert stork("replay", "--impl", "reference", "--record", str(ok), str(src)).returncode == 0
+    assert (ok / src.name).read_text().startswith("stork-trace 1\n")
+    assert stork("check-trace", str(ok / src.name)).returncode == 0
 
 
 def test_record_names_shared_file_names_apart(stork, tmp_path: Path) -> None:

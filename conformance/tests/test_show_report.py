@@ -55,6 +55,20 @@ def test_show_marks_the_violation_with_its_rule(stork, counterexamples: Path, tm
     assert any(p.get("class") == "link" for p in root.iter(f"{SVG}path"))
 
 
+def test_show_draws_a_re_issued_handle(stork, tmp_path: Path) -> None:
+    """Trace version 3: the init that issues w1's handle again as w2 says so, and where w1 came from."""
+    trace = in_testdata("golden", "rejected", "init_reissues_freed_handle.trace").relative_to(ROOT).as_posix()
+    r = stork("show", trace, "--svg", str(tmp_path / "r.svg"))
+    assert r.returncode == 0, r.stderr
+    assert "PASSIVE init -> SUCCESS w2 = w1" in r.stdout
+    note = "w2 is issued with the handle of w1 (step 1) again: WI-I1 wants a new one"
+    assert note in r.stdout
+    texts = "".join(t.text or "" for t in ET.parse(tmp_path / "r.svg").getroot().iter(f"{SVG}text"))
+    assert "init -> SUCCESS w2 = w1" in texts and note in texts
+    plain = stork("show", TWO_THREADS)
+    assert " = w" not in plain.stdout and "again" not in plain.stdout
+
+
 def test_show_bad_trace_is_bad_input(stork, tmp_path: Path) -> None:
     bad = tmp_path / "bad.trace"
     bad.write_text("stork-trace 1\nstart sys0\nend\n")

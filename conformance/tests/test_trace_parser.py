@@ -38,7 +38,7 @@ def test_allowed_set_and_metadata() -> None:
 
 @pytest.mark.parametrize("text, line, words", [
     ("", 1, "expected the header"),
-    ("stork-trace 3\nend\n", 1, "unsupported trace version 3"),
+    ("stork-trace 4\nend\n", 1, "unsupported trace version 4"),
     ("stork-trace 1\ncall dpc DISPATCH free w1 -> 0xC0000002\nend\n", 2, "needs trace version 2"),
     ("stork-trace 2\ncall dpc DISPATCH free w1 -> 0xC000002\nend\n", 2, "malformed hex status"),
     ("stork-trace 2\ncall dpc DISPATCH free w1 -> 0xC00000002\nend\n", 2, "malformed hex status"),
@@ -49,6 +49,12 @@ def test_allowed_set_and_metadata() -> None:
     ("stork-trace 2\ncall dpc DISPATCH free w1 -> 0xC0000002|0xc0000002\nend\n", 2, "repeated"),
     ("stork-trace 2\ncall dpc DISPATCH free w1 -> BUSY|0xC100000C\nend\n", 2, "repeated"),
     ("stork-trace 2\ncall dpc DISPATCH init -> 0x00000000\nend\n", 2, "SUCCESS in an init error set"),
+    ("stork-trace 1\ncall dpc DISPATCH init -> SUCCESS w1\ncall dpc DISPATCH init -> SUCCESS w2 = w1\nend\n",
+     3, "needs trace version 3"),
+    ("stork-trace 3\ncall dpc DISPATCH init -> SUCCESS w1 = w3\nend\n", 2, "must be an earlier worker's"),
+    ("stork-trace 3\ncall dpc DISPATCH init -> SUCCESS w1 = null\nend\n", 2, "the earlier worker wM"),
+    ("stork-trace 3\ncall dpc DISPATCH init -> SUCCESS w1 w2\nend\n", 2, "init -> SUCCESS wN"),
+    ("stork-trace 3\ncall dpc DISPATCH init -> BUSY w2 = w1\nend\n", 2, "init -> SUCCESS wN"),
     ("stork trace 1\nend\n", 1, "expected the header"),
     ("stork-trace 1\ncall dpc DISPATCH init -> SUCCESS w1\n", 3, "truncated"),
     ("stork-trace 1\n# c\njump w1\nend\n", 3, "unknown event 'jump'"),
@@ -84,6 +90,35 @@ def test_version_2_hex_statuses() -> None:
     assert trace.status_mask(t.events[0].statuses) == trace.status_mask(["BUSY"])
     assert t.text().startswith("stork-trace 2\n")
     assert trace.parse(t.text()).events[0].statuses == ("BUSY", "0xC0000002")
+
+
+def test_version_3_re_issued_handles() -> None:
+    """`SUCCESS wN = wM`: a new name for an earlier worker's handle; written back as version 3
+    (also with a hex status, which version 3 keeps), and v1/v2 traces still write themselves."""
+    t = trace.parse("stork-trace 3\ncall dpc DISPATCH init -> SUCCESS w1\n"
+                    "call dpc DISPATCH free w1 -> 0xC0000002\n"
+                    "call dpc DISPATCH init -> SUCCESS w2 = w1\nend\n")
+    assert t.version == 3
+    assert (t.events[2].worker, t.events[2].reissues) == ("w2", "w1")
+    assert t.events[0].reissues == "" and t.events[2].statuses == ("SUCCESS",)
+    assert t.events[2].text() == "call dpc DISPATCH init -> SUCCESS w2 = w1"
+    assert t.text().startswith("stork-trace 3\n")
+    assert trace.parse(t.text()).events[2].reissues == "w1"
+    # the writer picks the lowest version the events need
+    t.version = 1
+    assert t.text().startswith("stork-trace 3\n")
+    t.events.pop()
+    assert t.text().startswith("stork-trace 2\n")
+
+
+def test_a_truncated_trace_is_read_only_when_asked() -> None:
+    text = "stork-trace 1\ncall dpc DISPATCH init -> SUCCESS w1\n# the run failed here\n"
+    with pytest.raises(trace.TraceError):
+        trace.parse(text, "t.trace")
+    t = trace.parse(text, "t.trace", allow_truncated=True)
+    assert t.truncated == "t.trace:4: truncated trace: no 'end' line (the recording was cut short)"
+    assert len(t.events) == 1 and not t.text().endswith("end\n")
+    assert trace.parse("stork-trace 1\nend\n", "x", allow_truncated=True).truncated == ""
 
 
 def test_version_1_writes_version_1() -> None:

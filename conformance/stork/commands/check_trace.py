@@ -52,6 +52,7 @@ def result_json(r: TraceResult) -> dict:
         "before": [{"line": n, "event": e} for n, e in r.before],
         "miniport": [_finding(n) for n in r.notes],
         "error": r.error or None,
+        "truncated": r.truncated,
         "seconds": round(r.seconds, 3),
     }
 
@@ -77,6 +78,7 @@ def format_result(r: TraceResult) -> str:
         lines.append(f"  miniport breaks {', '.join(n.rules)} ({n.prop}): {n.explanation}")
     verdict = "REJECTED by the model" if r.failure else "conforms"
     extra = f", {len(r.notes)} miniport note(s)" if r.notes else ""
+    extra += ", truncated: checked as far as it goes" if r.truncated else ""
     lines.append(f"{r.path}: {verdict} ({r.events} events{extra}, {r.seconds:.2f} s)")
     return "\n".join(lines)
 
