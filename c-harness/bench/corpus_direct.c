@@ -218,16 +218,12 @@ void cd_returned(struct cd *d, unsigned sys)
 
 bool cd_stacks_init(struct cd_stacks *s)
 {
-    for (unsigned i = 0; i < CD_NSYS; i++)
-        if (!(s->stack[i] = malloc(FIBER_STACK)))
-            return false;
-    return true;
+    return fiber_stacks_alloc(s->stack, CD_NSYS);
 }
 
 void cd_stacks_free(struct cd_stacks *s)
 {
-    for (unsigned i = 0; i < CD_NSYS; i++)
-        free(s->stack[i]);
+    fiber_stacks_free(s->stack, CD_NSYS);
 }
 
 int cd_run_trace(const struct stork_impl *impl, const struct cd_trace *t, struct cd_stacks *st)
