@@ -129,7 +129,7 @@ def test_the_bench_script_runs() -> None:
 def test_the_ordering_goals_issue_13_names_are_met_by_the_shipped_goal_part() -> None:
     met = set().union(*(tr.keys_of(tracefmt.load(p), 2) for p in (SHIPPED / "goals").glob("*.trace")))
     for key in ("q,q;w1:1,w2:1;live>start:w2",         # two pending, the later started first
-                "q,q;w1:1,w2:2;live>start:w1",         # ... with different requests
+                "q1,q;w1:1,w2:2;live>start:w1",        # ... with different requests
                 "fr1,u;-;live>init:dispatch:SUCCESS",  # a handle issued while a freed one runs
                 "r1,q;w2:1;live>queue:w1:own-callback:SUCCESS",  # a re-queue while another pends
                 "q,r1;w1:1;live>remove:begin",         # removal between two pending starts
