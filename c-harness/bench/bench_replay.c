@@ -43,14 +43,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "direct.h"
+#include "timing.h"
 #include "driver.h"
 #include "stork/impl_abi.h"
 #include "pack.h"
@@ -61,45 +57,6 @@ const struct stork_impl *stork_impl_get(void); /* the reference, linked in */
 
 #define PASSES 3 /* each figure is the best of this many passes, interleaved */
 #define GROUP 8  /* traces parsed, then replayed, between two readings of the clocks */
-
-/* Two clocks: wall time is what a user waits; CPU time is what the work costs, and is what
- * the figures use, because this machine is shared (another job on the other core stretches
- * wall time, not CPU time).  For the program, CPU time is that of the whole process tree
- * (getrusage of the waited-for children: stork-replay and its child processes).  On an idle
- * machine the two agree; the program's row shows both. */
-struct clocks {
-    double wall, cpu;
-};
-
-static double seconds(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double children_cpu(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_CHILDREN, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static struct clocks now(void)
-{
-    return (struct clocks){seconds(CLOCK_MONOTONIC), seconds(CLOCK_PROCESS_CPUTIME_ID)};
-}
-
-/* The best (smallest) of *best and the time since t0, clock by clock. */
-static void keep_best(struct clocks *best, struct clocks t0)
-{
-    struct clocks t = now();
-    if (t.wall - t0.wall < best->wall)
-        best->wall = t.wall - t0.wall;
-    if (t.cpu - t0.cpu < best->cpu)
-        best->cpu = t.cpu - t0.cpu;
-}
 
 /* ---- the scenario as a trace ---- */
 
@@ -237,32 +194,6 @@ static bool parse(const struct text *t, struct trace *out)
         return true;
     fprintf(stderr, "bench_replay: generated trace rejected at %d: %s\n", err.line, err.message);
     return false;
-}
-
-/* One run of stork-replay with arguments argv[1..] (argv[0] is the program), its output to
- * /dev/null, into *best; false if it failed.  Started with fork and exec rather than system(),
- * so no shell's start is counted as the program's. */
-static bool time_program(char *const argv[], struct clocks *best)
-{
-    double w0 = seconds(CLOCK_MONOTONIC), c0 = children_cpu();
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null < 0 || dup2(null, STDOUT_FILENO) < 0)
-            _exit(127);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "bench_replay: %s %s failed (status %d)\n", argv[0], argv[1], status);
-        return false;
-    }
-    double wall = seconds(CLOCK_MONOTONIC) - w0, cpu = children_cpu() - c0;
-    best->wall = wall < best->wall ? wall : best->wall;
-    best->cpu = cpu < best->cpu ? cpu : best->cpu;
-    return true;
 }
 
 /* The pack in this process, as a stork-replay child uses it: mapped, then trace by trace:

@@ -157,16 +157,12 @@ static void start(struct direct *d, unsigned i, unsigned sys)
 
 bool direct_stacks_init(struct direct_stacks *s)
 {
-    for (unsigned i = 0; i < DIRECT_NSYS; i++)
-        if (!(s->stack[i] = malloc(FIBER_STACK)))
-            return false;
-    return true;
+    return fiber_stacks_alloc(s->stack, DIRECT_NSYS);
 }
 
 void direct_stacks_free(struct direct_stacks *s)
 {
-    for (unsigned i = 0; i < DIRECT_NSYS; i++)
-        free(s->stack[i]);
+    fiber_stacks_free(s->stack, DIRECT_NSYS);
 }
 
 int direct_scenario(const struct stork_impl *impl, int rounds, struct direct_stacks *stacks,

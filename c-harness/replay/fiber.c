@@ -151,6 +151,22 @@ static inline void raw_switch(struct fiber *from, struct fiber *to)
 
 #endif
 
+bool fiber_stacks_alloc(void *stack[], unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        stack[i] = NULL;
+    for (unsigned i = 0; i < n; i++)
+        if (!(stack[i] = malloc(FIBER_STACK)))
+            return false;
+    return true;
+}
+
+void fiber_stacks_free(void *stack[], unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        free(stack[i]);
+}
+
 void *fiber_take_stack(struct fiber *f)
 {
     void *s = f->stack;

@@ -48,6 +48,10 @@ typedef void fiber_fn(void *arg);
 /* Prepare `f` to run fn(arg) on `stack` (FIBER_STACK bytes, malloc'd; NULL: allocate one) the
  * first time it is switched to; false if out of memory.  fn must never return. */
 bool fiber_create(struct fiber *f, struct fiber *main_fiber, fiber_fn *fn, void *arg, void *stack);
+/* n stacks of FIBER_STACK bytes, for fibers made again and again (false: out of memory, the
+ * ones made are in stack[] and NULL after them); and their release. */
+bool fiber_stacks_alloc(void *stack[], unsigned n);
+void fiber_stacks_free(void *stack[], unsigned n);
 /* Give back the stack (to be freed or reused); the fiber must never run again. */
 void *fiber_take_stack(struct fiber *f);
 /* Suspend `from`, resume `to`. */

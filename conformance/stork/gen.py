@@ -23,6 +23,7 @@ Everything is deterministic: the same model, bounds and seed give a byte-identic
 
 from __future__ import annotations
 
+import heapq
 import os
 import queue
 import re
@@ -88,7 +89,7 @@ class GenConfig:
     walk_ops: int = 10
     walk_maxw: int = 3
     seed: int = 1            # the first walk's seed; walk i uses seed + i
-    tr_ops: int = 7          # calls in the transitions search (at MAXW=2 NTHREADS=2 OPS=8
+    tr_ops: int = 9          # calls in the transitions search (at MAXW=2 NTHREADS=2 OPS=10
                              # reaches no pair more: bench/transitions_bench.py)
 
     def witness_bounds(self) -> list[str]:
@@ -266,11 +267,18 @@ def minimise(found: list[Witness]) -> list[Witness]:
     goals = set().union(*(w.meets for w in found)) if found else set()
     left = set(goals)
     chosen: list[Witness] = []
-    pool = {i: (w, -w.text.count("\n")) for i, w in enumerate(found)}
+    # lazily: a trace's count of new goals only falls, so the heap's stale counts are upper
+    # bounds and a trace whose fresh count still tops the heap is the greedy choice
+    heap = [(-len(w.meets), w.text.count("\n"), i) for i, w in enumerate(found)]
+    heapq.heapify(heap)
     while left:
-        i = max(pool, key=lambda i: (len(pool[i][0].meets & left), pool[i][1], -i))
-        chosen.append(pool.pop(i)[0])
-        left -= chosen[-1].meets
+        _, lines, i = heapq.heappop(heap)
+        fresh = (-len(found[i].meets & left), lines, i)
+        if heap and fresh > heap[0]:
+            heapq.heappush(heap, fresh)
+            continue
+        chosen.append(found[i])
+        left -= found[i].meets
     # latest first, drop a trace every goal of which another chosen trace also meets
     count: dict[str, int] = {}
     for w in chosen:
@@ -345,7 +353,7 @@ def transition_witnesses(corpus: Corpus, time_limit: float) -> list[Witness]:
             raise GenError(f"the planned run for {goal} classifies as other transitions than "
                            f"planned:\n{text}")
         out.append(Witness(goal, "found", 0, 0.0, text=text,
-                           meets=frozenset(coverage.goals_of(t)) | _tr_goals(t, k)))
+                           meets=frozenset(coverage.goals_of(t)) | {f"tr:{x}" for x in got}))
     corpus.planned = len(out)
     return out
 

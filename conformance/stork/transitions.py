@@ -44,6 +44,18 @@ CODE = {lc.IDLE: "i", lc.QUEUED: "q", lc.RUNNING: "r", lc.RUNNING_QUEUED: "rq",
 STATE_OF = {v: k for k, v in CODE.items()}
 RUNNING_CODES = ("r", "rq", "fr")
 PHASES = ("live", "removing", "ended")
+RUNS_CAP = 2     # a slot's run count in the key: 0 (not written), 1, 2 (twice or more)
+
+
+def slot_text(code: str, runs: int) -> str:
+    """A slot's part of STATES: its lifecycle code and, once its callback has started, how
+    many times (capped at RUNS_CAP): `i`, `q1`, `rq2`, `f2`, ..."""
+    return code + (str(min(runs, RUNS_CAP)) if runs else "")
+
+
+def base_code(text: str) -> str:
+    """The lifecycle code of a slot's part of STATES, without its run count."""
+    return text.rstrip("0123456789")
 
 
 class TransitionsError(Exception):
@@ -54,7 +66,7 @@ class TransitionsError(Exception):
 class Bounds:
     """The general miniport's bounds: k = maxw worker slots."""
 
-    ops: int = 7
+    ops: int = 9
     maxw: int = 2
     nthreads: int = 2
 
@@ -68,9 +80,11 @@ class _Slot:
     live: bool = True
     queued: bool = False
     runner: str = ""
+    runs: int = 0
 
     def code(self) -> str:
-        return CODE[lc.WorkerState(self.live, self.queued, self.runner).name()]
+        return slot_text(CODE[lc.WorkerState(self.live, self.queued, self.runner).name()],
+                         self.runs)
 
 
 def _slot_of(name: str) -> int:
@@ -118,6 +132,7 @@ def keys(trace: tracefmt.Trace, k: int) -> list[str | None]:
             pending[:] = [(i, r) for i, r in pending if i != _slot_of(target)]
             s.queued = False
             s.runner = ev.ctx
+            s.runs += 1
             running[ev.ctx] = target
         elif ev.kind == "return":
             if s:
@@ -175,11 +190,15 @@ def candidates(k: int, nthreads: int) -> set[str]:
     caller that can exist then (own-callback: the slot's callback runs; other-callback: some
     other slot's does; after remove end only callbacks call, WI-R4) with the contract's allowed
     set; a start of a queued slot while a thread is free; a return of a running one; removal's
-    two steps in order."""
+    two steps in order; each slot with each run count its state allows (a running slot has
+    run at least once)."""
     out: set[str] = set()
-    for codes in itertools.product(("i", "q", "r", "rq", "f", "fr", "u"), repeat=k):
-        if "u" in codes and any(c != "u" for c in codes[codes.index("u"):]):
+    slot_texts = ["u"] + [slot_text(c, n) for c in CODE.values() for n in range(RUNS_CAP + 1)
+                          if n or c not in RUNNING_CODES]
+    for texts in itertools.product(slot_texts, repeat=k):
+        if "u" in texts and any(c != "u" for c in texts[texts.index("u"):]):
             continue
+        codes = tuple(base_code(c) for c in texts)
         nrun = sum(c in RUNNING_CODES for c in codes)
         if nrun > nthreads:
             continue
@@ -187,7 +206,7 @@ def candidates(k: int, nthreads: int) -> set[str]:
         for order in itertools.permutations(queued):
             for classes in _restricted_growth(len(order)):
                 for phase in PHASES:
-                    head = state_text(list(codes), list(zip(order, classes)), phase)
+                    head = state_text(list(texts), list(zip(order, classes)), phase)
                     out |= {f"{head}>{e}" for e in _events(codes, phase, nrun, nthreads)}
     return out
 
@@ -393,6 +412,7 @@ class _RSlot:
     queued: bool = False
     runner: int = -1                       # the system thread running its callback, or -1
     req: tuple[str, str] | None = None     # the pending request's routine and context
+    runs: int = 0                          # its callbacks started, capped at RUNS_CAP
 
 
 @dataclass(frozen=True)
@@ -415,7 +435,8 @@ class RState:
 
 
 def _slot_code(s: _RSlot) -> str:
-    return CODE[lc.WorkerState(s.live, s.queued, "x" if s.runner >= 0 else "").name()]
+    return slot_text(CODE[lc.WorkerState(s.live, s.queued, "x" if s.runner >= 0 else "").name()],
+                     s.runs)
 
 
 def _caller(st: RState, caller: str, target: int) -> tuple[str, str, int]:
@@ -456,26 +477,26 @@ def step(st: RState, event: str, nthreads: int) -> tuple[RState, list[str]]:
                 s = slots[n - 1]
                 if not s.queued:
                     pending.append(n)
-                slots[n - 1] = _RSlot(s.live, True, s.runner, req)
+                slots[n - 1] = _RSlot(s.live, True, s.runner, req, s.runs)
         else:
             line = f"call {ctx} {irql} free {handle} -> {statuses}"
             if ok:
                 s = slots[n - 1]
-                slots[n - 1] = _RSlot(False, s.queued, s.runner, s.req)
+                slots[n - 1] = _RSlot(False, s.queued, s.runner, s.req, s.runs)
         return RState(tuple(slots), tuple(pending), st.phase), [line]
     if parts[0] == "start":
         n = int(parts[1][1:])
         busy = {s.runner for s in slots}
         t = min(i for i in range(nthreads) if i not in busy)
         s = slots[n - 1]
-        slots[n - 1] = _RSlot(s.live, False, t, None)
+        slots[n - 1] = _RSlot(s.live, False, t, None, min(s.runs + 1, RUNS_CAP))
         pending.remove(n)
         return RState(tuple(slots), tuple(pending), st.phase), [
             f"start sys{t} w{n} {s.req[0]} {s.req[1]}"]
     if parts[0] == "return":
         n = int(parts[1][1:])
         s = slots[n - 1]
-        slots[n - 1] = _RSlot(s.live, s.queued, -1, s.req)
+        slots[n - 1] = _RSlot(s.live, s.queued, -1, s.req, s.runs)
         return RState(tuple(slots), st.pending, st.phase), [f"return sys{s.runner} w{n}"]
     phase = "removing" if parts[1] == "begin" else "ended"
     return RState(st.slots, st.pending, phase), [f"remove {parts[1]}"]
@@ -498,7 +519,7 @@ def graph(reach: set[str], k: int, nthreads: int) -> Graph:
         st = todo.pop()
         if st in out:
             continue
-        codes = tuple(st.codes(k))
+        codes = tuple(base_code(c) for c in st.codes(k))
         nrun = sum(c in RUNNING_CODES for c in codes)
         head = st.head(k)
         edges = []
@@ -579,14 +600,16 @@ def plan(reach: set[str], k: int, nthreads: int) -> tuple[list[Plan], set[str]]:
         while prev[s] is not None:
             s, key = prev[s]
             path.insert(0, (s, key))
+        on_path = {key for _, key in path}
         cur = to
         while len(path) < MAX_EVENTS:
-            fresh = [(key, n) for key, n in g.out[cur] if key in left and key not in
-                     {p[1] for p in path} and n in nxt]
-            if not fresh:
+            fresh = next(((key, n) for key, n in g.out[cur]
+                          if key in left and key not in on_path and n in nxt), None)
+            if fresh is None:
                 break
-            key, n = fresh[0]
+            key, n = fresh
             path.append((cur, key))
+            on_path.add(key)
             cur = n
         while nxt[cur] is not None:
             key, n = nxt[cur]

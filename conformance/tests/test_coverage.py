@@ -107,7 +107,7 @@ def test_coverage_command_measures_the_transitions_family(stork) -> None:
     goals = root / "conformance" / "traces" / "goals"
     r = stork("coverage", str(goals), "--transitions", "2")
     assert r.returncode == 0, r.stderr
-    assert re.search(r"transitions \(k=2\)\s+3548 / 3548", r.stdout), r.stdout
+    assert re.search(r"transitions \(k=2\)\s+19599 / 19599", r.stdout), r.stdout
     hand = in_testdata("survivors")
     r = stork("coverage", str(hand), "--transitions", "2", "--unmet")
     assert r.returncode == 0, r.stderr

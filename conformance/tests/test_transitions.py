@@ -26,6 +26,27 @@ def test_trap_and_classifier_agree_event_by_event_on_every_spin_witness() -> Non
     assert ex.unmet == set()
     assert set().union(*(w.keys for w in ex.runs)) == set(ex.reach.keys)
     assert all(w.hit in w.keys for w in ex.runs)
+    # ... the run counts among them: a slot's second run, and past it
+    assert any(k.startswith("r2,") for k in ex.reach.keys)
+    assert any(k.startswith("i2,") for k in ex.reach.keys)
+
+
+def test_keys_count_each_slots_runs_up_to_twice() -> None:
+    t = tracefmt.parse("stork-trace 1\ncall dpc DISPATCH init -> SUCCESS w1\n"
+                       + "call dpc DISPATCH queue w1 cb1 ctx1 -> SUCCESS\nstart sys0 w1 cb1 ctx1\n"
+                       + "call sys0 PASSIVE queue w1 cb2 ctx2 -> SUCCESS\nreturn sys0 w1\n"
+                       + "start sys0 w1 cb2 ctx2\ncall sys0 PASSIVE queue w1 cb2 ctx2 -> SUCCESS\n"
+                       + "return sys0 w1\nstart sys0 w1 cb2 ctx2\nreturn sys0 w1\n"
+                       + "call dpc DISPATCH free w1 -> SUCCESS\nremove begin\nremove end\nend\n", "t")
+    assert tr.keys(t, 1) == [
+        "u;-;live>init:dispatch:SUCCESS", "i;-;live>queue:w1:dispatch:SUCCESS",
+        "q;w1:1;live>start:w1", "r1;-;live>queue:w1:own-callback:SUCCESS",
+        "rq1;w1:1;live>return:w1", "q1;w1:1;live>start:w1",
+        # the re-queue in the second run (mutant 54 loses it) is a pair of its own
+        "r2;-;live>queue:w1:own-callback:SUCCESS", "rq2;w1:1;live>return:w1",
+        "q2;w1:1;live>start:w1", "r2;-;live>return:w1",    # a third run counts as two
+        "i2;-;live>free:w1:dispatch:SUCCESS", "f2;-;live>remove:begin", "f2;-;removing>remove:end"]
+    assert set(x for x in tr.keys(t, 1) if x) <= tr.candidates(1, 1)
 
 
 def test_a_classifier_that_disagrees_with_the_trap_stops_the_search() -> None:
@@ -73,7 +94,7 @@ def test_keys_of_hand_written_traces_name_the_pending_order_and_request_classes(
     earlier = tr.keys_of(tracefmt.load(HAND / "two_pending_earlier_started_first.trace"), 2)
     assert "q,q;w1:1,w2:2;live>start:w1" in earlier
     freed = tr.keys_of(tracefmt.load(HAND / "init_while_freed_callback_runs.trace"), 2)
-    assert "fr,u;-;live>init:dispatch:SUCCESS" in freed
+    assert "fr1,u;-;live>init:dispatch:SUCCESS" in freed
     again = tr.keys_of(tracefmt.load(HAND / "init_after_free.trace"), 2)
     assert "f,u;-;live>init:passive:SUCCESS" in again
 
@@ -108,9 +129,12 @@ def test_the_bench_script_runs() -> None:
 def test_the_ordering_goals_issue_13_names_are_met_by_the_shipped_goal_part() -> None:
     met = set().union(*(tr.keys_of(tracefmt.load(p), 2) for p in (SHIPPED / "goals").glob("*.trace")))
     for key in ("q,q;w1:1,w2:1;live>start:w2",         # two pending, the later started first
-                "q,q;w1:1,w2:2;live>start:w1",         # ... with different requests
-                "fr,u;-;live>init:dispatch:SUCCESS",   # a handle issued while a freed one runs
-                "r,q;w2:1;live>queue:w1:own-callback:SUCCESS",  # a re-queue while another pends
-                "q,r;w1:1;live>remove:begin",          # removal between two pending starts
-                "f,u;-;live>init:passive:SUCCESS"):    # a handle issued after a free
+                "q1,q;w1:1,w2:2;live>start:w1",        # ... with different requests
+                "fr1,u;-;live>init:dispatch:SUCCESS",  # a handle issued while a freed one runs
+                "r1,q;w2:1;live>queue:w1:own-callback:SUCCESS",  # a re-queue while another pends
+                "q,r1;w1:1;live>remove:begin",         # removal between two pending starts
+                "f,u;-;live>init:passive:SUCCESS",     # a handle issued after a free
+                "f1,u;-;live>init:passive:SUCCESS",    # ... of a worker that ran
+                "i1,u;-;live>init:passive:SUCCESS",    # ... while one that ran is live
+                "r2,u;-;live>queue:w1:own-callback:SUCCESS"):  # a re-queue in a second run
         assert key in met, key

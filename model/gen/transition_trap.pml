@@ -10,7 +10,8 @@
  *     STATES;PENDING;PHASE>EVENT      e.g.  q,rq;w2:1,w1:2;removing>start:w1
  *
  * STATES: each slot's lifecycle state (u unissued, i idle, q queued, r running, rq running
- * and re-queued, f freed, fr running and freed); PENDING: the queued workers in the order
+ * and re-queued, f freed, fr running and freed), followed, once its callback has started, by
+ * how many times: 1, or 2 for twice or more (TR_RUNS_CAP): i, q1, rq2, f2, ...; PENDING: the queued workers in the order
  * their requests were queued, each with the class of its request (routine and context: 1 for
  * the first distinct one in that order, 2 for the next, ...), or "-"; PHASE: live, removing
  * (remove begin happened) or ended (remove end happened). The free system threads are
@@ -34,10 +35,12 @@
  * During a replay (pan -r) the trap prints "# tr KEY" before each event, which
  * transitions.py compares with its own classification of the trace, event by event.
  *
- * The pending order is the one piece of the abstract state the runtime model does not keep
- * (its system threads may take any queued worker): tr_pos[h] is h's place in it (1 = queued
- * first), state, so that the search tells apart states that differ only in that order.
+ * The pending order and the run counts are the pieces of the abstract state the runtime
+ * model does not keep (its system threads may take any queued worker; it forgets a worker's
+ * past runs): tr_pos[h] is h's place in that order (1 = queued first), tr_runs[h] its starts
+ * so far, capped, both state, so that the search tells apart states that differ only in them.
  */
+#define TR_RUNS_CAP 2
 c_code {
     /* (pan.c includes stdio, stdlib and string; a #include here would be cpp's, not C's) */
     #define TR_CAP (1 << 20)
@@ -138,6 +141,7 @@ c_code {
             else if (st == W_FREED) tr_cat(run ? "fr" : "f");
             else if (st == W_QUEUED) tr_cat(run ? "rq" : "q");
             else tr_cat(run ? "r" : "i");
+            if (i <= now.g_issued && now.tr_runs[i]) tr_catf("%d", now.tr_runs[i]);
         }
         tr_cat(";");
         n = 0;
@@ -197,6 +201,7 @@ c_code {
 int  tr_hit;                /* the number of the wanted key this run met first, or 0 */
 bit  tr_ended;              /* remove end happened */
 byte tr_pos[MAXW + 1];      /* each worker's place in the pending order, 0: not pending */
+byte tr_runs[MAXW + 1];     /* each worker's callbacks started, capped at TR_RUNS_CAP */
 hidden byte tr_ek, tr_ea, tr_eh, tr_ec, tr_el, tr_i, tr_fail;
 hidden short tr_eal;
 
@@ -239,7 +244,8 @@ inline tr_event(kind, api, h, ctx, lvl, st, inj) {
                 tr_ek++
             :: else -> break
             od;
-            tr_pos[h] = 0
+            tr_pos[h] = 0;
+            tr_runs[h] = (tr_runs[h] < TR_RUNS_CAP -> tr_runs[h] + 1 : TR_RUNS_CAP)
         :: kind == EV_RM_END -> tr_ended = 1
         :: else
         fi

@@ -23,7 +23,8 @@
  * c-harness/impl/mutants/mutants.txt: one plausible runtime bug, at the place marked MUTANT(N).
  * `stork mutate` replays the generated corpus against each to show the corpus catches it.
  * Mutants 23 and up are written as the bugs of an outside port (a ReactOS or emulator runtime
- * written from the ABI header), grouped by class in mutants.txt.
+ * written from the ABI header), grouped by class in mutants.txt; 54 and up depend on how many
+ * times a worker's callback has run (spec/coverage.md: the run counts of the abstract state).
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -66,6 +67,13 @@ struct worker {
 #endif
 #if STORK_MUTANT == 23 || STORK_MUTANT == 24
     uint64_t seq;         /* mutants 23, 24: when it was posted */
+#endif
+#if STORK_MUTANT >= 54 && STORK_MUTANT <= 57
+    unsigned runs;        /* mutants 54-57: its callbacks started so far */
+#endif
+#if STORK_MUTANT == 57
+    HW_WORKITEM *first_routine; /* mutant 57: the request of its first run, kept for all */
+    void *first_context;
 #endif
 };
 
@@ -209,6 +217,16 @@ static STORK_ULONG ref_init(struct stork_adapter *a, void *ext, void **out)
 #if STORK_MUTANT == 32
     if (a->npool < POOL_WORKERS && grow(a))
         w = &a->pool[a->npool++]; /* no env->alloc: an allocation failure cannot reach init */
+#elif STORK_MUTANT == 56
+    for (size_t i = 0; i < a->nslots && !w; i++) {
+        struct worker *o = a->slots[i].w;
+        if (o && o->state == W_IDLE && !o->running && o->runs > 0) {
+            w = o; /* "its work item is done": the record, and its handle, are taken again */
+            reuse = i;
+        }
+    }
+    if (!w && grow(a))
+        w = a->env->alloc(a->env, sizeof *w);
 #elif STORK_MUTANT == 28
     if (a->recycle && grow(a)) {
         w = a->recycle; /* the freed worker's memory, its flags not all reset */
@@ -409,6 +427,20 @@ static void ref_run_posted(struct stork_adapter *a, void *item)
     w->posted = false;
     w->state = W_IDLE; /* WI-C3: dequeued before the call: the routine may re-queue or free it */
     w->running = true;
+#if STORK_MUTANT >= 54 && STORK_MUTANT <= 57
+    w->runs++;
+#endif
+#if STORK_MUTANT == 55
+    w->running = w->runs == 1; /* marked running where it is bound to its thread: once */
+#endif
+#if STORK_MUTANT == 57
+    if (w->runs == 1) {
+        w->first_routine = routine;
+        w->first_context = context;
+    }
+    routine = w->first_routine; /* read once, at the first start */
+    context = w->first_context;
+#endif
 #if STORK_MUTANT == 36
     a->nrunning++;
 #endif
@@ -444,7 +476,12 @@ static void ref_run_posted(struct stork_adapter *a, void *item)
 #endif
     if (w) {
         w->running = false;
-        if (w->state == W_QUEUED && !w->posted && !MUTANT(5) && !(MUTANT(37) && a->removing)) {
+        bool lost = false; /* mutant 54: the re-queue is posted only after the first run */
+#if STORK_MUTANT == 54
+        lost = w->runs > 1;
+#endif
+        if (w->state == W_QUEUED && !w->posted && !MUTANT(5) && !(MUTANT(37) && a->removing) &&
+            !lost) {
             w->posted = true; /* WI-C4, WI-Q3: re-queued while running: post it now; WI-C5: never left unposted */
 #if STORK_MUTANT == 23 || STORK_MUTANT == 24
             w->seq = ++a->seq;
