@@ -11,9 +11,9 @@
  *
  * Variants (variants.txt):
  *   DEFECT_CLOSE_NO_DRAIN=1  the close frees the worker without waiting for the HwStartIo calls
- *     inside and the callback they queued: the free comes while the callback runs
- *     (no_free_while_running, WI-M6), or while it is queued, BUSY, and the worker the close
- *     then forgets leaks (no_leak, WI-M5)
+ *     inside and the callback they queued: the free may come while it is queued, BUSY, and the
+ *     worker the close then forgets leaks (no_leak, WI-M5). A free while the callback runs is
+ *     no WI-M6 here: the callback never uses its worker after it (spec/contract.md, WI-M6)
  *   DEFECT_HELD_NOT_COMPLETED=1  HwCompleteServiceIrp forgets the event request it holds: the IRP
  *     is never given back (requests_complete, ENV-E19)
  *
