@@ -60,18 +60,18 @@ static bool kills(const char *lib, struct cd_stacks *st)
     if (pid == 0) {
         void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
         const struct stork_impl *(*get)(void) = h ? (const struct stork_impl *(*)(void))dlsym(h, "stork_impl_get") : NULL;
-        if (!get)
-            _exit(100);
-        _exit(run_corpus(get(), st) ? 1 : 0);
+        if (!get) {
+            fprintf(stderr, "bench_corpus: cannot load %s: %s\n", lib, dlerror());
+            _exit(STORK_EXIT_BAD_INPUT);
+        }
+        _exit(run_corpus(get(), st) ? STORK_EXIT_VIOLATED : STORK_EXIT_OK);
     }
     int status = 0;
     if (pid < 0 || waitpid(pid, &status, 0) != pid)
         return false;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 100) {
-        fprintf(stderr, "bench_corpus: cannot load %s: %s\n", lib, dlerror());
-        return false;
-    }
-    return !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == STORK_EXIT_BAD_INPUT)
+        return false;                   /* the child said why */
+    return !WIFEXITED(status) || WEXITSTATUS(status) != STORK_EXIT_OK;
 }
 
 /* Every mutant of DIR/mutants.txt killed by the direct program; the count in *n. */

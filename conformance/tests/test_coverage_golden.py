@@ -5,7 +5,9 @@ testdata/coverage_golden.json was written by the classifier as it was at commit 
 thread at every event), with `python3 tests/test_coverage_golden.py --write`: for every trace
 of the repository, the goals it meets and a digest of every step of its walk; for the whole
 shipped corpus, which trace first met each goal; and the same for large seeded traces from
-the coverage benchmark (bench/coverage_bench.py).  Any change of a result fails here."""
+the coverage benchmark (bench/coverage_bench.py).  Any change of a result fails here.
+Rewritten (--write) when the shipped corpus was regenerated with run counts in the abstract
+state: the results of every trace both versions hold, and of the large traces, unchanged."""
 
 from __future__ import annotations
 
