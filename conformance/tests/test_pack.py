@@ -36,8 +36,10 @@ REPLAY_ASAN = LIBEXEC / "asan" / "stork-replay_asan"
 
 
 def replay(*args: str | Path, timeout: float = 120, program: Path = REPLAY) -> subprocess.CompletedProcess:
+    # errors="replace": a damaged pack's trace names are printed as the pack holds them, and
+    # a changed byte there need not be UTF-8 (which byte is hit depends on the paths' lengths)
     return subprocess.run([str(program), *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout)
+                          errors="replace", timeout=timeout)
 
 
 def pack(out: Path, *paths: Path) -> subprocess.CompletedProcess:
