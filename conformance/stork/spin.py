@@ -35,7 +35,7 @@ class SpinTimeout(SpinToolError):
 @dataclass
 class PanOptions:
     depth: int = 100_000              # pan -m
-    hash_bits: int = 20               # pan -w: initial table size; only speed depends on it
+    hash_bits: int = 14               # pan -w: initial table size (pan grows it, AUTO_RESIZE)
     memlim_mb: int = 4096             # -DMEMLIM: pan stops (incomplete) past this
     time_limit: float = 600.0         # seconds for one pan run
     cc_opt: str = "-O0"               # gcc's: compiling dominates small searches; -O2 pays on big ones
@@ -135,8 +135,11 @@ def compile_command(opts: PanOptions, safety: bool, source: str = "pan.c") -> li
     if safety:
         flags.append("-DSAFETY")          # no cycle detection: smaller, faster pan
         flags.append("-DNOCLAIM")         # a design's own ltl is its own run, never this one
+        flags.append("-DNOFAIR")          # no -f without cycles: a fifth less for tcc to compile
     else:
         flags.append("-DNFAIR=5")         # fairness counters: the default (2) allows only 6 processes
+    if opts.compress != "BITSTATE":
+        flags.append("-DAUTO_RESIZE")     # the hash table grows 4x when it holds 2 states a slot
     if opts.compress == "COLLAPSE":
         flags.append("-DCOLLAPSE")
     elif opts.compress.startswith("HC"):
@@ -150,14 +153,20 @@ def compile_command(opts: PanOptions, safety: bool, source: str = "pan.c") -> li
 
 
 def compile_pan(workdir: Path, opts: PanOptions, safety: bool, switches: list[str] | None = None,
-                claimed: bool = False) -> None:
-    """Compile workdir/pan.c into workdir/pan; with `switches` (hidden variables of the
-    model), wrapped in switch_hook(switches), so that a run turns them on by name."""
+                claimed: bool = False, source_dir: Path | None = None) -> None:
+    """Compile pan.c (in workdir, or in source_dir, where spin -a wrote it: one pan.c then
+    serves several pans without a copy) into workdir/pan; with `switches` (hidden variables
+    of the model), wrapped in switch_hook(switches), so that a run turns them on by name."""
     source = "pan.c"
     if switches is not None:
         source = "stork_pan.c"
         (workdir / source).write_text(switch_hook(switches, claimed), encoding="utf-8")
-    p = _run(compile_command(opts, safety, source), workdir)
+    cmd = compile_command(opts, safety, source)
+    if source_dir is not None:
+        where = ["-I", str(source_dir)]
+        cmd = cmd[:1] + where + cmd[1:-1] + [str(source_dir / "pan.c") if switches is None
+                                             else source]
+    p = _run(cmd, workdir)
     if p.returncode != 0:
         raise SpinToolError(f"compiling pan failed: {(p.stderr or p.stdout).strip()[:500]}")
 
@@ -248,6 +257,9 @@ def parse_unreached(report: str) -> list[Unreached]:
     return out
 
 
+DEPTH_REACHED = "max search depth too small"    # pan's words when a path reached -m
+
+
 def _stop_reasons(report: str, timed_out: bool, returncode: int | None,
                   compress: str) -> list[str]:
     """Every way pan can stop short of a complete, exact search, read from its report."""
@@ -262,7 +274,7 @@ def _stop_reasons(report: str, timed_out: bool, returncode: int | None,
     if errors < 0 and not timed_out:
         fatal = re.search(r"^pan: error: (.*)$", report, re.M)
         reasons.append(f"pan stopped: {fatal.group(1)}" if fatal else "pan printed no report")
-    if "max search depth too small" in report:
+    if DEPTH_REACHED in report:
         reasons.append("depth limit reached (raise --depth)")
     if re.search(r"out of memory|reached -DMEMLIM bound", report):
         reasons.append("memory limit reached")
@@ -302,26 +314,41 @@ def parse_report(report: str, seconds: float, workdir: Path, timed_out: bool,
     )
 
 
+FIRST_DEPTH = 10_000     # pan -m of a first search; see run_pan
+
+
 def run_pan(workdir: Path, opts: PanOptions, args: list[str],
             env: dict[str, str] | None = None, unreached: bool = False,
-            time_limit: float | None = None) -> PanResult:
+            time_limit: float | None = None, shallow_first: bool = False) -> PanResult:
     """Run the compiled pan; env (if given) is added to the environment it runs in. With
     `unreached`, pan prints its unreached-code report (PanResult.unreached). `time_limit`
-    (default opts.time_limit) bounds this run."""
-    cmd = ["./pan", f"-m{opts.depth}"] + ([] if unreached else ["-n"]) + args
-    if opts.compress != "BITSTATE":
-        cmd.append(f"-w{opts.hash_bits}")
-    t0 = time.monotonic()
+    (default opts.time_limit) bounds this run.
+
+    With `shallow_first`, the search first runs with a depth limit of FIRST_DEPTH, and again
+    with opts.depth only if that one reached its limit: pan sets up its whole stack for -m
+    before it starts (at -m100000, 5 MB and 4 ms for a search that itself takes 1 ms), and a
+    depth-first search that never reached the smaller limit is exactly the search the larger
+    one makes (the limit only cuts paths that reach it)."""
     limit = opts.time_limit if time_limit is None else time_limit
-    returncode: int | None = None
-    try:
-        p = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True,
-                           timeout=max(limit, 0.001), errors="replace",
-                           env={**os.environ, **env} if env else None)
-        report, timed_out, returncode = p.stdout + p.stderr, False, p.returncode
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
-        report, timed_out = out, True
+    depths = [opts.depth]
+    if shallow_first and opts.depth > FIRST_DEPTH:
+        depths = [FIRST_DEPTH, opts.depth]
+    t0 = time.monotonic()
+    for depth in depths:
+        cmd = ["./pan", f"-m{depth}"] + ([] if unreached else ["-n"]) + args
+        if opts.compress != "BITSTATE":
+            cmd.append(f"-w{opts.hash_bits}")
+        returncode: int | None = None
+        try:
+            p = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True,
+                               timeout=max(limit - (time.monotonic() - t0), 0.001),
+                               errors="replace", env={**os.environ, **env} if env else None)
+            report, timed_out, returncode = p.stdout + p.stderr, False, p.returncode
+        except subprocess.TimeoutExpired as e:
+            out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+            report, timed_out = out, True
+        if timed_out or DEPTH_REACHED not in report:
+            break
     return parse_report(report, time.monotonic() - t0, workdir, timed_out, returncode,
                         opts.compress)
 
@@ -330,6 +357,7 @@ def run_pan(workdir: Path, opts: PanOptions, args: list[str],
 # spaces just before one), and its "proc N terminates" lines.
 _STEP = re.compile(r"(?: {2}\d| \d\d|\d{3,}):\t?\s*proc\s+\d+ (?:\(.*?\) \S+ \(state \d+\)\t\[.*\]|terminates)\n")
 _VALUE = re.compile(r"\t\t([A-Za-z_]\w*(?:\[\d+\])?) = (-?\d+)\n")
+_STEP_OR_VALUE = re.compile(f"{_STEP.pattern}|{_VALUE.pattern}")
 
 
 def _step_start(text: str, start: int, last: int) -> tuple[int, int]:
@@ -363,16 +391,18 @@ def replay_trail_with_values(model: Path, workdir: Path,
     states: list[dict[str, str]] = []
     pos = 0
     last = 0
-    for m in re.finditer(f"{_STEP.pattern}|{_VALUE.pattern}", text):
+    newlines = 0                         # in what printed holds so far
+    for m in _STEP_OR_VALUE.finditer(text):
         start = m.start()
         if not m.group(0).startswith("\t"):
             start, last = _step_start(text, start, last)
         printed.append(text[pos:start])
+        newlines += printed[-1].count("\n")
         pos = m.end()
         v = _VALUE.fullmatch(m.group(0))
         if v:
-            joined = "".join(printed)
-            states += [dict(values)] * (joined.count("\n") - len(states))
+            if newlines > len(states):
+                states += [dict(values)] * (newlines - len(states))
             values[v.group(1)] = v.group(2)
     printed.append(text[pos:])
     lines = "".join(printed).splitlines()

@@ -398,9 +398,9 @@ class _Pan:
             name = pancache.key(model.text, self.flags, cmd, hook)
             if pancache.restore(root, name, self.workdir):
                 return
-        for f in model.generated().glob("pan.[bchmpt]"):
-            shutil.copyfile(f, self.workdir / f.name)
-        compile_pan(self.workdir, self.opts, safety, self.switches, claimed)
+        folder = model.generated()
+        shutil.copyfile(folder / "pan.t", self.workdir / "pan.t")     # for reach_of
+        compile_pan(self.workdir, self.opts, safety, self.switches, claimed, folder)
         if root and name:
             pancache.store(root, name, self.workdir)
 
@@ -408,7 +408,7 @@ class _Pan:
         """One search; `off`: the switches whose properties it does not check."""
         env = None if self.switches is None else {SWITCH_ENV: ",".join(off or [])}
         return run_pan(self.workdir, self.opts, args, env=env, unreached=True,
-                       time_limit=budget.left())
+                       time_limit=budget.left(), shallow_first=True)
 
     def next_options(self, res: PanResult) -> PanOptions:
         """Options for the next pan: gcc -O2 once a search of this one (tcc's, whose pan
@@ -504,11 +504,15 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
             res = replace(res, trail=keep)
         return replays.submit(violation, prop, res, pan, None)
 
+    reaches: dict[int, tuple[PanResult, Reach]] = {}
+
     def no_violation(prop: Property, res: PanResult, pan: _Pan) -> PropertyResult:
         if not res.complete:
             return PropertyResult(prop, INCOMPLETE, res.states, res.depth, res.seconds,
                                   res.memory_mb, res.incomplete_reason)
-        reach = reach_of(res, pan.workdir, design_files)
+        if id(res) not in reaches:                 # one report serves all its properties
+            reaches[id(res)] = (res, reach_of(res, pan.workdir, design_files))
+        reach = reaches[id(res)][1]
         verdict, why = HOLDS, ""
         if not reach.calls:
             verdict, why = VACUOUS, "no run makes any API call"

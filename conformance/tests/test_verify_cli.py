@@ -123,7 +123,7 @@ def test_bad_arguments_exit_2(stork, args: list[str]) -> None:
     (["--depth", "12"], "depth limit reached"),
     (["--compress", "HC4"], "hash-compaction"),
     (["--compress", "BITSTATE"], "bitstate"),
-    (["--memory", "2"], "memory limit reached"),
+    (["-D", "NCALLERS=3", "--memory", "1"], "memory limit reached"),
     (["-D", "MAXW=3", "-D", "NTHREADS=2", "--time-limit", "0.001"], "time limit reached"),
 ])
 def test_search_cut_short_is_incomplete_never_holds(stork, args: list[str], reason: str) -> None:
