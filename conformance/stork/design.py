@@ -183,10 +183,14 @@ def _expanded(design: str, defines: tuple[str, ...], stamp: tuple) -> tuple[tupl
         return ()                     # spin -a reports the error, with its file and line
     own = {str(x) for x in sources(Path(design))}
     out, file, line = [], "", 0
+    resolved: dict[str, str] = {}
     for text in cpp.splitlines():
         m = _MARKER.match(text)
         if m:
-            line, file = int(m.group(1)), str(Path(m.group(2)).resolve())
+            name = m.group(2)
+            if name not in resolved:
+                resolved[name] = str(Path(name).resolve())
+            line, file = int(m.group(1)), resolved[name]
             continue
         if file in own and text.strip():
             out.append((file, line, text))

@@ -367,7 +367,8 @@ def run_pan(workdir: Path, opts: PanOptions, args: list[str],
 # spaces just before one), and its "proc N terminates" lines.
 _STEP = re.compile(r"(?: {2}\d| \d\d|\d{3,}):\t?\s*proc\s+\d+ (?:\(.*?\) \S+ \(state \d+\)\t\[.*\]|terminates)\n")
 _VALUE = re.compile(r"\t\t([A-Za-z_]\w*(?:\[\d+\])?) = (-?\d+)\n")
-_STEP_OR_VALUE = re.compile(f"{_STEP.pattern}|{_VALUE.pattern}")
+_STEP_OR_VALUE = re.compile(f"{_STEP.pattern}|{_VALUE.pattern}")   # groups 1, 2: a value
+_DIGITS = re.compile(r"\s*(\d+)")
 
 
 def _step_start(text: str, start: int, last: int) -> tuple[int, int]:
@@ -375,7 +376,7 @@ def _step_start(text: str, start: int, last: int) -> tuple[int, int]:
     %3d, so one of 100 or more follows, with no space, a model's print that has no newline
     yet ("w1" then "123:" reads "w1123:"): the step is the shortest number of three digits or
     more, no smaller than the step before it; the digits in front are the model's."""
-    digits = re.match(r"\s*(\d+)", text[start:])
+    digits = _DIGITS.match(text, start)
     assert digits is not None
     number = digits.group(1)
     if len(number) <= 3 or digits.group(0) != number:
@@ -404,16 +405,16 @@ def replay_trail_with_values(model: Path, workdir: Path,
     newlines = 0                         # in what printed holds so far
     for m in _STEP_OR_VALUE.finditer(text):
         start = m.start()
-        if not m.group(0).startswith("\t"):
+        name = m.group(1)
+        if name is None:
             start, last = _step_start(text, start, last)
         printed.append(text[pos:start])
         newlines += printed[-1].count("\n")
         pos = m.end()
-        v = _VALUE.fullmatch(m.group(0))
-        if v:
+        if name is not None:
             if newlines > len(states):
                 states += [dict(values)] * (newlines - len(states))
-            values[v.group(1)] = v.group(2)
+            values[name] = m.group(2)
     printed.append(text[pos:])
     lines = "".join(printed).splitlines()
     states += [dict(values)] * (len(lines) - len(states))
