@@ -87,6 +87,16 @@
  *   HW_COMPLETE_SERVICE_IRP    the name of an inline name(): HwCompleteServiceIrp, once at
  *                              removal, in CTX_SERVICE at PASSIVE_LEVEL, after ScsiStopAdapter
  *                              and before HW_REMOVE (HwFreeAdapterResources, last: ENV-R2)
+ *   HW_FREE_ADAPTER_RESOURCES  the name of an inline name(): a virtual miniport's
+ *                              HwFreeAdapterResources (ENV-E18, ENV-R2), its remove handler in
+ *                              place of HW_REMOVE (which is then not called and need not be
+ *                              written): once at removal, last of Storport's calls, after
+ *                              ScsiStopAdapter and HwCompleteServiceIrp, when no HwStartIo,
+ *                              HwProcessServiceRequest or control runs or will start, in
+ *                              CTX_REMOVE at PASSIVE_LEVEL with no lock. The miniport's DPCs,
+ *                              timers and work-item callbacks may still run alongside it and
+ *                              after it (ENV-R6, WI-R3): what it frees without draining them
+ *                              breaks WI-M6, WI-M8 or ENV-R7
  *   HW_DPC                     the name of an inline name(d): the routine of DPC object d
  *                              (storport.pml, StorPortIssueDpc), at DISPATCH_LEVEL in context
  *                              DPC_CTX(d); HW_DPC_OBJECTS (1 or 2, default 1) says how many
@@ -267,6 +277,17 @@ proctype ServiceRequest() {
     od;
 #else
 #define SERVICE_AT_RELEASE
+#endif
+
+/* The remove handler (ENV-R5): a virtual miniport's HwFreeAdapterResources when it registers
+   one (ENV-E18, ENV-R2), else the design's HW_REMOVE. */
+#ifdef HW_FREE_ADAPTER_RESOURCES
+#ifndef HW_VIRTUAL
+#error "HwFreeAdapterResources is a virtual miniport's (ENV-E18): #define HW_VIRTUAL 1"
+#endif
+#define REMOVE_HANDLER() d_step { printf("# HwFreeAdapterResources, last of Storport's calls\n") }; HW_FREE_ADAPTER_RESOURCES()
+#else
+#define REMOVE_HANDLER() HW_REMOVE()
 #endif
 
 /* HwStartIo, once per request handed (ENV-E8, E9); a physical miniport's under the StartIo
@@ -586,7 +607,7 @@ init {
     d_step { printf("# HwCompleteServiceIrp\n") };
     HW_COMPLETE_SERVICE_IRP();                 /* ENV-E19, R2: after the stop, before the last */
 #endif
-    HW_REMOVE();
+    REMOVE_HANDLER();                          /* ENV-R5; HwFreeAdapterResources: ENV-E18 */
     /* atomic, not d_step: a hook may end in a loop's break, whose jump may not enter a d_step */
     atomic { mon_remove_end(); st = 0 };
 #ifdef HW_PASSIVE_INITIALIZE

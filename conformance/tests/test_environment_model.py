@@ -300,3 +300,31 @@ inline HW_REMOVE() {
     assert result.verdict_of("design_assertion") == "VIOLATED"
     trace = next(r.trace_text for r in result.results if r.prop.name == "design_assertion")
     assert "HwFindAdapter again" in trace and "HwInitialize again" in trace
+
+
+def test_free_adapter_resources_runs_last_with_the_callback_still_running() -> None:
+    # ENV-E18, ENV-R2: HwFreeAdapterResources (the role) comes after every HwStartIo, and the
+    # callback it did not drain runs across it (WI-M8)
+    lines = _events(_trace("free_resources_drains_callback.pml", ["DEFECT_FREE_NO_DRAIN=1"],
+                           "no_callback_after_removal"))
+    free = next(i for i, l in enumerate(lines) if "HwFreeAdapterResources" in l)
+    start = next(i for i, l in enumerate(lines) if l.startswith("start sys0"))
+    assert start < free and not any("handed to" in l for l in lines[free:])
+    assert "call teardown PASSIVE free w1 -> SUCCESS" in lines[free + 2]
+    assert "uses resources the remove handler released" in lines[-2]
+    assert not any(l.startswith("return sys0") for l in lines[start:])
+    result = verify(DESIGNS / "free_resources_drains_callback.pml", [])
+    assert {r.verdict for r in result.results} == {"holds"}
+
+
+def test_free_adapter_resources_is_a_virtual_miniports(tmp_path) -> None:
+    text = (DESIGNS / "free_resources_drains_callback.pml").read_text()
+    physical = tmp_path / "physical.pml"
+    physical.write_text(text.replace("#define HW_VIRTUAL 1", ""))
+    from stork.spin import SpinInputError
+    try:
+        verify(physical, [])
+    except SpinInputError as e:
+        assert "lifecycle.pml" in str(e) and "a virtual miniport's (ENV-E18)" in str(e)
+    else:
+        raise AssertionError("a physical design with HwFreeAdapterResources was verified")

@@ -7,7 +7,8 @@
  * calls already inside to leave (Storport quiesces nothing for it: ENV-R8), drains and frees the
  * worker they kick, and completes its IRP. HwStartIo enters only while the path is open (a
  * count under the miniport's own lock: atomic), kicks the worker, completes its request and
- * leaves. HwFreeAdapterResources (the remove handler) frees the worker if no close did.
+ * leaves. HwFreeAdapterResources (the HW_FREE_ADAPTER_RESOURCES role, the remove handler) frees
+ * the worker if no close did.
  *
  * Variants (variants.txt):
  *   DEFECT_CLOSE_NO_DRAIN=1  the close frees the worker without waiting for the HwStartIo calls
@@ -105,8 +106,10 @@ inline HW_WORKITEM(tid, cb, w, cx) { atomic { pending = 0; inside = 1 } }
 inline HW_FIND_ADAPTER() { StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st) }
 inline HW_START() { skip }
 
-/* HwFreeAdapterResources (PASSIVE, last): drain and free the worker unless a close did. */
-inline HW_REMOVE() {
+/* HwFreeAdapterResources (PASSIVE, no lock, last: ENV-E18): drain and free the worker unless a
+   close did. */
+#define HW_FREE_ADAPTER_RESOURCES free_adapter_resources
+inline free_adapter_resources() {
     (!pending && !inside);
     if
     :: gw != NULL_HANDLE -> StorPortFreeWorker(CTX_REMOVE, PASSIVE_LEVEL, gw, st)
