@@ -57,8 +57,12 @@
  *                              overlap each other nor the remove and surprise-removal SRBs,
  *                              which come through HwStartIo too (ENV-R1, R3); with
  *                              `#define HW_VIRTUAL 1` there is no lock and any number run at
- *                              once (ENV-E9). Its calls use status variable st; the IRQL is
- *                              DISPATCH_LEVEL (DIRQL for half-duplex, ENV-L4: the design says)
+ *                              once (ENV-E9). Its calls use status variable st and name
+ *                              DISPATCH_LEVEL. `#define HW_HALF_DUPLEX 1` (a physical
+ *                              miniport's choice in HwFindAdapter, ENV-L4) has Storport hold
+ *                              the interrupt lock too around HwStartIo, the adapter SRBs through
+ *                              it and HwStorTimer: no ISR run overlaps them, and their calls
+ *                              are made at DIRQL (ENV-L3); without it, full duplex
  *   HW_BUILDIO                 the name of an inline name(srb, ok): a physical miniport's
  *                              HwBuildIo (ENV-E7), once per request handed, before that
  *                              request's HwStartIo, at DISPATCH_LEVEL in CTX_BUILDIO with no
@@ -76,8 +80,8 @@
  *   HW_STOR_TIMER              the name of an inline name(): HwStorTimer, the routine of
  *                              StorPortRequestTimerCall (storport.pml), once per request still
  *                              pending when it fires, at DISPATCH_LEVEL in CTX_STORTIMER holding
- *                              the StartIo lock (ENV-E13, ENV-L1; half-duplex's interrupt lock
- *                              is not modelled), also after the remove handler (ENV-R6)
+ *                              the StartIo lock (ENV-E13, ENV-L1; and the interrupt lock in
+ *                              half-duplex, ENV-L4), also after the remove handler (ENV-R6)
  *   HW_PROCESS_SERVICE_REQUEST the name of an inline name(irp): a virtual miniport's
  *                              HwProcessServiceRequest (ENV-E19, E20), once per service IOCTL,
  *                              HW_SERVICE_REQUESTS of them (1 or 2, default 1), each in a process
@@ -188,15 +192,25 @@ end_idle:
    with it, Storport's own holds of the StartIo lock count as waits too. */
 #ifdef HW_STOR_TIMER
 #define STOR_TIMER_PROCS 1
+/* Half-duplex (ENV-L4, ENV-L1): the interrupt lock too, taken with the StartIo lock. */
+#ifdef HW_HALF_DUPLEX
+#define STOR_TIMER_HALF_FREE && sp_holder[InterruptLock] == 0 && sp_waiting[InterruptLock] == 0
+#define STOR_TIMER_HALF_TAKE sp_holder[InterruptLock] = _pid + 1;
+#define STOR_TIMER_HALF_DROP SP_DROP(InterruptLock);
+#else
+#define STOR_TIMER_HALF_FREE
+#define STOR_TIMER_HALF_TAKE
+#define STOR_TIMER_HALF_DROP
+#endif
 proctype StorTimer() {
     byte st;                                   /* the status variable of HW_STOR_TIMER's calls */
 end_idle:
     do
-    :: d_step { rtc_pending && sp_holder[StartIoLock] == 0 && sp_waiting[StartIoLock] == 0 ->
-                rtc_pending = 0; rtc_running = 1; sp_holder[StartIoLock] = _pid + 1;
+    :: d_step { rtc_pending && sp_holder[StartIoLock] == 0 && sp_waiting[StartIoLock] == 0 STOR_TIMER_HALF_FREE ->
+                rtc_pending = 0; rtc_running = 1; sp_holder[StartIoLock] = _pid + 1; STOR_TIMER_HALF_TAKE
                 printf("# HwStorTimer runs\n") };
        HW_STOR_TIMER();
-       d_step { SP_DROP(StartIoLock); rtc_running = 0; printf("# HwStorTimer returns\n") }
+       d_step { STOR_TIMER_HALF_DROP SP_DROP(StartIoLock); rtc_running = 0; printf("# HwStorTimer returns\n") }
     od
 }
 #define SP_HOLD_STARTIO() SP_HOLD_WAITING(StartIoLock)
@@ -292,7 +306,18 @@ proctype ServiceRequest() {
 
 /* HwStartIo, once per request handed (ENV-E8, E9); a physical miniport's under the StartIo
    lock (ENV-L1). */
-#if defined(HW_STARTIO) && !defined(HW_VIRTUAL)
+#if defined(HW_HALF_DUPLEX) && HW_HALF_DUPLEX != 1
+#error "HW_HALF_DUPLEX is 1, or undefined for full duplex (ENV-L4)"
+#endif
+#if defined(HW_HALF_DUPLEX) && defined(HW_VIRTUAL)
+#error "half-duplex is a physical miniport's choice (ENV-L4): a virtual one has no interrupt"
+#endif
+#if defined(HW_STARTIO) && defined(HW_HALF_DUPLEX)
+/* Half-duplex (ENV-L4, ENV-L1): the interrupt lock as well, taken second (the lock order,
+   ENV-L2), so HwStartIo runs at DIRQL (ENV-L3) and no ISR run overlaps it. */
+#define STARTIO_HELD(body) SP_HOLD_STARTIO(); SP_HOLD_WAITING(InterruptLock); body; \
+    SP_DROP(InterruptLock); SP_DROP(StartIoLock)
+#elif defined(HW_STARTIO) && !defined(HW_VIRTUAL)
 #define STARTIO_HELD(body) SP_HOLD_STARTIO(); body; SP_DROP(StartIoLock)
 #else
 #define STARTIO_HELD(body) body

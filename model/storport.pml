@@ -540,8 +540,21 @@ inline sp_check_acquire(ctx, lock) {
     atomic { d_step { sp_check_acquire(ctx, lock); sp_waiting[lock]++ }; \
              (sp_holder[lock] == 0) -> sp_holder[lock] = _pid + 1; sp_waiting[lock]-- }
 #define StorPortReleaseSpinLock(ctx, lock) sp_holder[lock] = 0
-#define StorPortSynchronizeAccess(ctx, routine) \
+/* [POS] ENV-L4: in half-duplex (the design's HW_HALF_DUPLEX, defined before its first call) a
+   routine Storport already runs under the interrupt lock (HwStartIo, HwStorTimer) is
+   synchronised with the ISR, which is all the call promises: the routine runs at once. The
+   model does not tell that hold from the miniport's own there. Chosen when the call is
+   expanded, so a full-duplex design's call is the plain acquire, routine, release. */
+#define SP_CAT(a, b) SP_CAT2(a, b)
+#define SP_CAT2(a, b) a##b
+#define StorPortSynchronizeAccess(ctx, routine) SP_CAT(SP_SYNC_, HW_HALF_DUPLEX)(ctx, routine)
+#define SP_SYNC_HW_HALF_DUPLEX(ctx, routine) \
     StorPortAcquireSpinLock(ctx, InterruptLock); routine(); StorPortReleaseSpinLock(ctx, InterruptLock)
+#define SP_SYNC_1(ctx, routine) \
+    if \
+    :: SP_MINE(InterruptLock) -> routine() \
+    :: else -> SP_SYNC_HW_HALF_DUPLEX(ctx, routine) \
+    fi
 
 /*
  * Initialisation (ENV-E4, E5, E12; lifecycle.pml HW_INITIALIZE, HW_PASSIVE_INITIALIZE).

@@ -328,3 +328,21 @@ def test_free_adapter_resources_is_a_virtual_miniports(tmp_path) -> None:
         assert "lifecycle.pml" in str(e) and "a virtual miniport's (ENV-E18)" in str(e)
     else:
         raise AssertionError("a physical design with HwFreeAdapterResources was verified")
+
+
+def test_half_duplex_holds_the_interrupt_lock_around_startio() -> None:
+    # ENV-L4: the same HwStartIo, full duplex: an ISR run between its two steps
+    lines = _events(_trace("half_duplex_startio_excludes_isr.pml", ["DEFECT_FULL_DUPLEX=1"],
+                           "design_assertion"))
+    handed = next(i for i, l in enumerate(lines) if "handed to startio" in l)
+    assert any(l == "# interrupt" for l in lines[handed:])
+    # half-duplex: StartIo's work-item call is made at DIRQL (ENV-L3), the ISR never inside it
+    lines = _events(_trace("half_duplex_startio_excludes_isr.pml", ["DEFECT_QUEUE_IN_STARTIO=1"], "irql"))
+    assert _last(lines).startswith("call startio DIRQL queue w1")
+    result = verify(DESIGNS / "half_duplex_startio_excludes_isr.pml", [])
+    assert {r.verdict for r in result.results} == {"holds"} and not result.warnings
+
+
+def test_half_duplex_holds_the_interrupt_lock_around_hwstortimer() -> None:
+    lines = _events(_trace("stor_timer_stopped_under_startio_lock.pml", ["HW_HALF_DUPLEX=1"], "irql"))
+    assert _last(lines).startswith("call stortimer DIRQL queue w1")
