@@ -381,11 +381,22 @@ inline rt_api_free(ctx, lvl, h, st, line) {
  * handed; the miniport gives it back with StorPortRequestComplete
  * (StorPortNotification(RequestComplete, ...)), from any context at any IRQL (ENV-Q7), and
  * marks with SRB_USE where it still reads or writes it. StorPortPause and StorPortResume hold
- * and release the adapter's requests (ENV-Q8). They print trace comments (# request ...), not
+ * and release the adapter's requests not yet handed (ENV-Q8, ENV-Q9); those handed stay the
+ * miniport's to complete. They print trace comments (# request ...), not
  * events: they are the environment's, not the work-item API's.
  */
+bit sp_pause_expired;       /* the pause in force has timed out: requests flow again (ENV-Q9) */
 inline SRB_HANDED(ctx, srb) {
+    /* ENV-Q9: while the adapter is paused no request is handed, until StorPortResume or the
+       pause's timeout, which the model (no time) lets expire when nothing else can run
+       (Promela's timeout: a design with an ISR, always able to run, is held until resumed). */
     d_step {
+        (q_handed >= MAXSRB || q_paused == 0 || sp_pause_expired || timeout) ->
+        if
+        :: q_handed < MAXSRB && q_paused > 0 && !sp_pause_expired ->
+            sp_pause_expired = 1; printf("# the pause times out: requests are handed again\n")
+        :: else
+        fi;
         if
         :: q_handed < MAXSRB -> q_handed++; srb = q_handed; mon_srb_handed(ctx, srb)
         :: else -> srb = 0
@@ -399,10 +410,10 @@ inline SRB_USE(ctx, srb) {
     d_step { mon_srb_use(ctx, srb) }
 }
 inline StorPortPause(ctx, lvl) {
-    d_step { mon_pause(ctx) }
+    d_step { mon_pause(ctx); sp_pause_expired = 0 }     /* a new pause, a new timeout */
 }
 inline StorPortResume(ctx, lvl) {
-    d_step { mon_resume(ctx) }
+    d_step { mon_resume(ctx); sp_pause_expired = sp_pause_expired && q_paused > 0 }
 }
 
 /* The miniport's own resources (see the header): ghost events for WI-M8, no trace line. */

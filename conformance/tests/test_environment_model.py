@@ -346,3 +346,66 @@ def test_half_duplex_holds_the_interrupt_lock_around_startio() -> None:
 def test_half_duplex_holds_the_interrupt_lock_around_hwstortimer() -> None:
     lines = _events(_trace("stor_timer_stopped_under_startio_lock.pml", ["HW_HALF_DUPLEX=1"], "irql"))
     assert _last(lines).startswith("call stortimer DIRQL queue w1")
+
+
+PAUSE_PROBE = """#include "storport.pml"
+byte gw;
+bit pending, inside;
+#define HW_STARTIO start_io
+inline start_io(srb) {
+    if
+    :: srb != 0 ->
+        atomic {
+            assert(q_paused == 0);
+            StorPortPause(CTX_STARTIO, DISPATCH_LEVEL);
+            StorPortRequestComplete(CTX_STARTIO, srb);
+            if
+            :: gw != NULL_HANDLE -> StorPortQueueWorkItem(CTX_STARTIO, DISPATCH_LEVEL, 1, gw, 0, st)
+            :: else -> st = S_UNSUCCESSFUL
+            fi;
+            if
+            :: st != S_SUCCESS -> StorPortResume(CTX_STARTIO, DISPATCH_LEVEL)
+            :: else -> pending = 1
+            fi
+        }
+    :: else
+    fi
+}
+inline HW_WORKITEM(tid, cb, w, cx) { atomic { pending = 0; inside = 1; PROBE_CALLBACK } }
+#define HW_WORKITEM_EXIT(tid, cb, w, cx) inside = 0
+inline HW_FIND_ADAPTER() { StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st) }
+inline HW_START() { skip }
+inline HW_REMOVE() {
+    (!pending && !inside);
+    if
+    :: gw != NULL_HANDLE -> StorPortFreeWorker(CTX_REMOVE, PASSIVE_LEVEL, gw, st)
+    :: else
+    fi
+}
+#include "lifecycle.pml"
+"""
+
+
+def test_a_pause_holds_requests_until_its_timeout(tmp_path) -> None:
+    # ENV-Q9: no request is handed while the pause is in force: the callback's resume lets the
+    # next one in (the callback can always run, so the timeout never comes) ...
+    held = PAUSE_PROBE.replace("PROBE_CALLBACK", "StorPortResume(CTX_SYS + tid, PASSIVE_LEVEL)")
+    result = _verify_text(tmp_path, held)
+    assert {r.verdict for r in result.results} == {"holds"}, [(r.prop.name, r.verdict) for r in result.results]
+    # ... and without a resume the timeout ends the pause once nothing else can run
+    expired = PAUSE_PROBE.replace("PROBE_CALLBACK", "skip")
+    result = _verify_text(tmp_path, expired)
+    assert result.verdict_of("pause_resumed") == "VIOLATED"      # ENV-Q8
+    assert result.verdict_of("design_assertion") == "VIOLATED"
+    lines = _events(next(r.trace_text for r in result.results if r.prop.name == "design_assertion"))
+    timed_out = next(i for i, l in enumerate(lines) if "the pause times out" in l)
+    assert any(l.startswith("return sys0") for l in lines[:timed_out])
+    assert "srb2 handed to startio" in lines[timed_out + 1]
+
+
+def test_a_resume_before_the_slot_is_free_lets_the_next_request_in() -> None:
+    lines = _events(_trace("pause_keeps_one_slot.pml", ["DEFECT_RESUME_EARLY=1"], "requests_complete"))
+    resumed = next(i for i, l in enumerate(lines) if "resumed by sys0" in l)
+    second = next(i for i, l in enumerate(lines) if "srb2 handed" in l)
+    assert resumed < second and any("srb1 never completed" in l for l in lines)
+    assert all(r.verdict == "holds" for r in verify(DESIGNS / "pause_keeps_one_slot.pml", []).results)
