@@ -138,6 +138,24 @@
  *                              EXIT saves is states.
  */
 #undef assert      /* the design's assert (storport.pml) ends here */
+/* NeptuneOS (ENV-H5, --host neptune) never calls HwAdapterControl, sends no PnP SRB and calls
+   neither HwProcessServiceRequest, HwCompleteServiceIrp nor HwFreeAdapterResources: no removal
+   kind, stop or restart reaches the miniport, and neither does its remove handler (HW_REMOVE
+   or HW_FREE_ADAPTER_RESOURCES). The adapter's removal still begins and its life still ends;
+   what only those handlers free is never freed there. */
+#ifdef STORK_HOST_NEPTUNE
+#undef HW_REMOVAL_NOTICE
+#undef HW_REMOVE_SRB
+#undef HW_SURPRISE_CONTROL
+#undef HW_SURPRISE_SRB
+#undef HW_STOP_ADAPTER
+#undef HW_SET_RUNNING_CONFIG
+#undef HW_RESTART_ADAPTER
+#undef HW_PROCESS_SERVICE_REQUEST
+#undef HW_COMPLETE_SERVICE_IRP
+#undef HW_FREE_ADAPTER_RESOURCES
+#define HOST_NO_REMOVE_HANDLER 1
+#endif
 #ifndef HW_WORKITEM_EXIT
 #define HW_WORKITEM_EXIT(tid, cb, w, cx) skip
 #endif
@@ -207,7 +225,7 @@ proctype StorTimer() {
 end_idle:
     do
     :: d_step { rtc_pending && sp_holder[StartIoLock] == 0 && sp_waiting[StartIoLock] == 0 STOR_TIMER_HALF_FREE ->
-                rtc_pending = 0; rtc_running = 1; sp_holder[StartIoLock] = _pid + 1; STOR_TIMER_HALF_TAKE
+                rtc_pending--; rtc_running = 1; sp_holder[StartIoLock] = _pid + 1; STOR_TIMER_HALF_TAKE
                 printf("# HwStorTimer runs\n") };
        HW_STOR_TIMER();
        d_step { STOR_TIMER_HALF_DROP SP_DROP(StartIoLock); rtc_running = 0; printf("# HwStorTimer returns\n") }
@@ -295,7 +313,9 @@ proctype ServiceRequest() {
 
 /* The remove handler (ENV-R5): a virtual miniport's HwFreeAdapterResources when it registers
    one (ENV-E18, ENV-R2), else the design's HW_REMOVE. */
-#ifdef HW_FREE_ADAPTER_RESOURCES
+#ifdef HOST_NO_REMOVE_HANDLER
+#define REMOVE_HANDLER() d_step { printf("# host: no removal step reaches the miniport (NeptuneOS, ENV-H5)\n") }
+#elif defined(HW_FREE_ADAPTER_RESOURCES)
 #ifndef HW_VIRTUAL
 #error "HwFreeAdapterResources is a virtual miniport's (ENV-E18): #define HW_VIRTUAL 1"
 #endif
@@ -327,18 +347,44 @@ proctype ServiceRequest() {
 #if defined(HW_BUILDIO) && defined(HW_VIRTUAL)
 #error "a virtual miniport has no HwBuildIo (ENV-E7)"
 #endif
+/* HwStartIo's return (ENV-Q3): HW_STARTIO_FALSE(srb), if the design defines it, is an
+   expression over its globals, read when HwStartIo returns: it returned FALSE for srb. Windows
+   [POS]: taken as TRUE (the miniport completes the SRB whatever it returns). NeptuneOS
+   (ENV-H5): the host completes the SRB itself with SRB_STATUS_ERROR, so a miniport that
+   completed it too has completed it twice (requests_complete, ENV-Q3), and one that completes
+   it later does so after the host (ENV-Q1). */
+#ifdef HW_STARTIO_FALSE
+#ifdef STORK_HOST_NEPTUNE
+#define STARTIO_RESULT(srb) ; \
+    if \
+    :: d_step { srb != 0 && (HW_STARTIO_FALSE(srb)) -> \
+        printf("# HwStartIo returned FALSE for srb%d: the host completes it (NeptuneOS, ENV-H5)\n", srb); \
+        CHECK_requests_complete(q_state[srb] != Q_COMPLETED, ENV_Q3); q_state[srb] = Q_COMPLETED } \
+    :: else \
+    fi
+#else
+#define STARTIO_RESULT(srb) ; \
+    if \
+    :: d_step { srb != 0 && (HW_STARTIO_FALSE(srb)) -> \
+        printf("# HwStartIo returned FALSE for srb%d: taken as TRUE (ENV-Q3)\n", srb) } \
+    :: else \
+    fi
+#endif
+#else
+#define STARTIO_RESULT(srb)                    /* nothing: no step added */
+#endif
 #ifdef HW_BUILDIO
 #define HANDING() SRB_HANDED(CTX_BUILDIO, srb); \
     if \
     :: srb == 0 \
     :: else -> HW_BUILDIO(srb, built); \
         if \
-        :: built -> STARTIO_HELD(HW_STARTIO(srb)) \
+        :: built -> STARTIO_HELD(HW_STARTIO(srb)) STARTIO_RESULT(srb) \
         :: else -> printf("# buildio returned FALSE for srb%d: no HwStartIo\n", srb) \
         fi \
     fi
 #else
-#define HANDING() STARTIO_HELD(SRB_HANDED(CTX_STARTIO, srb); HW_STARTIO(srb))
+#define HANDING() STARTIO_HELD(SRB_HANDED(CTX_STARTIO, srb); HW_STARTIO(srb)) STARTIO_RESULT(srb)
 #endif
 #ifdef HW_STARTIO
 proctype StartIoRun() {

@@ -386,14 +386,25 @@ inline rt_api_free(ctx, lvl, h, st, line) {
  * events: they are the environment's, not the work-item API's.
  */
 bit sp_pause_expired;       /* the pause in force has timed out: requests flow again (ENV-Q9) */
+/* NeptuneOS's StorPortPause and StorPortResume do nothing and return FALSE (ENV-H5): the pause
+   holds nothing there; the miniport's obligation to resume what it paused (ENV-Q8) stays. */
+#ifdef STORK_HOST_NEPTUNE
+#define SP_PAUSE_HOLDS false
+#define SP_PAUSE_NOTE_PAUSE printf("# StorPortPause returns FALSE and does nothing (NeptuneOS, ENV-H5)\n")
+#define SP_PAUSE_NOTE_RESUME printf("# StorPortResume returns FALSE and does nothing (NeptuneOS, ENV-H5)\n")
+#else
+#define SP_PAUSE_HOLDS true
+#define SP_PAUSE_NOTE_PAUSE skip
+#define SP_PAUSE_NOTE_RESUME skip
+#endif
 inline SRB_HANDED(ctx, srb) {
     /* ENV-Q9: while the adapter is paused no request is handed, until StorPortResume or the
        pause's timeout, which the model (no time) lets expire when nothing else can run
        (Promela's timeout: a design with an ISR, always able to run, is held until resumed). */
     d_step {
-        (q_handed >= MAXSRB || q_paused == 0 || sp_pause_expired || timeout) ->
+        (q_handed >= MAXSRB || !SP_PAUSE_HOLDS || q_paused == 0 || sp_pause_expired || timeout) ->
         if
-        :: q_handed < MAXSRB && q_paused > 0 && !sp_pause_expired ->
+        :: q_handed < MAXSRB && SP_PAUSE_HOLDS && q_paused > 0 && !sp_pause_expired ->
             sp_pause_expired = 1; printf("# the pause times out: requests are handed again\n")
         :: else
         fi;
@@ -410,10 +421,10 @@ inline SRB_USE(ctx, srb) {
     d_step { mon_srb_use(ctx, srb) }
 }
 inline StorPortPause(ctx, lvl) {
-    d_step { mon_pause(ctx); sp_pause_expired = 0 }     /* a new pause, a new timeout */
+    d_step { mon_pause(ctx); SP_PAUSE_NOTE_PAUSE; sp_pause_expired = 0 }     /* a new pause, a new timeout */
 }
 inline StorPortResume(ctx, lvl) {
-    d_step { mon_resume(ctx); sp_pause_expired = sp_pause_expired && q_paused > 0 }
+    d_step { mon_resume(ctx); SP_PAUSE_NOTE_RESUME; sp_pause_expired = sp_pause_expired && q_paused > 0 }
 }
 
 /* The miniport's own resources (see the header): ghost events for WI-M8, no trace line. */
@@ -602,8 +613,24 @@ inline StorPortInitializeDpc(ctx, d) {
  * wait for a run in progress. One pending or running at the adapter's release breaks ENV-R7.
  * Trace comments, not events.
  */
-bit rtc_pending;            /* a RequestTimerCall is pending */
+byte rtc_pending;           /* RequestTimerCalls pending (Windows: 0 or 1) */
 bit rtc_running;            /* HwStorTimer runs */
+#ifdef STORK_HOST_NEPTUNE
+/* NeptuneOS (ENV-H5): each request arms a timer of its own, so several HwStorTimer calls may be
+   pending at once (they run one after another); an interval of 0 arms one that never fires
+   and cancels nothing. */
+inline StorPortRequestTimerCall(ctx, on) {
+    d_step {
+        printf("# RequestTimerCall ");
+        if
+        :: on -> printf("requested (a timer of its own: %d pending, NeptuneOS)", rtc_pending + 1)
+        :: else -> printf("with interval 0: nothing cancelled (NeptuneOS)")
+        fi;
+        printf(" by "); print_ctx(ctx); printf("\n");
+        rtc_pending = rtc_pending + on
+    }
+}
+#else
 inline StorPortRequestTimerCall(ctx, on) {
     d_step {
         printf("# RequestTimerCall ");
@@ -616,6 +643,7 @@ inline StorPortRequestTimerCall(ctx, on) {
         rtc_pending = on
     }
 }
+#endif
 
 /*
  * Service requests of a virtual miniport (ENV-E19; lifecycle.pml HW_PROCESS_SERVICE_REQUEST):

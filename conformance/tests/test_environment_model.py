@@ -409,3 +409,86 @@ def test_a_resume_before_the_slot_is_free_lets_the_next_request_in() -> None:
     second = next(i for i, l in enumerate(lines) if "srb2 handed" in l)
     assert resumed < second and any("srb1 never completed" in l for l in lines)
     assert all(r.verdict == "holds" for r in verify(DESIGNS / "pause_keeps_one_slot.pml", []).results)
+
+
+def _neptune(design: str, defines: list[str]):
+    return verify(DESIGNS / design, defines, host="neptune")
+
+
+def _trace_of(result, prop: str) -> list[str]:
+    assert result.verdict_of(prop) == "VIOLATED", [(r.prop.name, r.verdict) for r in result.results]
+    return _events(next(r.trace_text for r in result.results if r.prop.name == prop))
+
+
+def test_neptune_completes_an_srb_whose_startio_returned_false() -> None:
+    # ENV-H5, ENV-Q3: Windows takes FALSE as TRUE; NeptuneOS completes the SRB itself, so the
+    # miniport's own completion of it makes two
+    defect = ["DEFECT_BUSY_RETURNS_FALSE=1"]
+    windows = verify(DESIGNS / "startio_hands_request_to_worker.pml", defect)
+    assert {r.verdict for r in windows.results} == {"holds"}
+    lines = _trace_of(_neptune("startio_hands_request_to_worker.pml", defect), "requests_complete")
+    mine = next(i for i, l in enumerate(lines) if "srb2 completed by startio" in l)
+    assert "the host completes it" in lines[mine + 2] and lines[mine + 2] == _last(lines)
+    assert _neptune("startio_hands_request_to_worker.pml", []).verdict_of("requests_complete") == "holds"
+
+
+def test_neptune_sends_no_removal_kind_and_calls_no_remove_handler() -> None:
+    result = _neptune("surprise_fails_held_requests.pml", [])
+    for r in result.results:
+        if r.verdict == "VIOLATED":
+            assert "# removal:" not in r.trace_text and "adapter stop" not in r.trace_text
+    lines = _trace_of(result, "no_leak")
+    begin = lines.index("remove begin")
+    assert "no removal step reaches the miniport" in lines[begin + 1]
+    assert lines[begin + 2] == "remove end"
+    stop = _neptune("stop_restart_checks_running.pml", ["DEFECT_STOP_MEANS_REMOVAL=1"])
+    assert stop.verdict_of("hba_running") == "holds"          # no stop reaches it there
+
+
+def test_neptune_pause_holds_nothing() -> None:
+    lines = _trace_of(_neptune("pause_keeps_one_slot.pml", []), "requests_complete")
+    paused = next(i for i, l in enumerate(lines) if "StorPortPause returns FALSE" in l)
+    assert any("srb2 handed" in l for l in lines[paused:]) and any("srb1 never completed" in l for l in lines)
+
+
+def test_neptune_arms_a_timer_per_request_timer_call() -> None:
+    lines = _trace_of(_neptune("stor_timer_stopped_under_startio_lock.pml", []), "no_callback_after_removal")
+    assert any("2 pending, NeptuneOS" in l for l in lines)
+    windows = verify(DESIGNS / "stor_timer_stopped_under_startio_lock.pml", [])
+    assert windows.verdict_of("no_callback_after_removal") == "holds"
+
+
+CANCEL_PROBE = """#include "storport.pml"
+byte gw;
+#define HW_STARTIO start_io
+inline start_io(srb) {
+    if
+    :: srb != 0 ->
+        atomic { StorPortRequestTimerCall(CTX_STARTIO, 1); StorPortRequestTimerCall(CTX_STARTIO, 0) };
+        StorPortRequestComplete(CTX_STARTIO, srb)
+    :: else
+    fi
+}
+#define HW_STOR_TIMER stor_timer
+inline stor_timer() { assert(false) }
+inline HW_WORKITEM(tid, cb, w, cx) { skip }
+inline HW_FIND_ADAPTER() { StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st) }
+inline HW_START() { skip }
+inline HW_REMOVE() {
+    if
+    :: gw != NULL_HANDLE -> StorPortFreeWorker(CTX_REMOVE, PASSIVE_LEVEL, gw, st)
+    :: else
+    fi
+}
+#include "lifecycle.pml"
+"""
+
+
+def test_neptune_cancels_no_request_timer_call(tmp_path) -> None:
+    # a RequestTimerCall with interval 0 cancels the pending one on Windows (ENV-E13), nothing
+    # on NeptuneOS (ENV-H5): only there does HwStorTimer run
+    design = tmp_path / "cancel.pml"
+    design.write_text(CANCEL_PROBE)
+    assert verify(design, []).verdict_of("design_assertion") == "holds"
+    lines = _trace_of(verify(design, [], host="neptune"), "design_assertion")
+    assert any("interval 0: nothing cancelled" in l for l in lines)

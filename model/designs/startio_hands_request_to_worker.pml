@@ -7,14 +7,22 @@
  * steps: Storport holds the StartIo lock around each HwStartIo (ENV-E8, ENV-L1), and the
  * callback only empties the slot.
  *
- * Variant (variants.txt): HW_VIRTUAL=1, the same code in a virtual miniport, where HwStartIo
+ * Variants (variants.txt): HW_VIRTUAL=1, the same code in a virtual miniport, where HwStartIo
  * runs on several CPUs at once with no lock (ENV-E9): two calls both find the slot free, the
  * second overwrites the first's request, and that request is never completed (ENV-Q1).
+ *
+ * Variant (variants.txt): DEFECT_BUSY_RETURNS_FALSE=1 also returns FALSE from the HwStartIo that
+ * completes a request as BUSY, an idiom from SCSI port. Windows takes it as TRUE (ENV-Q3's
+ * position: it holds); NeptuneOS completes the request itself on FALSE (ENV-H5), so there it is
+ * completed twice (`stork verify --host neptune`: requests_complete, ENV-Q3).
  *
  * expect: holds
  */
 #include "storport.pml"
 
+#ifndef DEFECT_BUSY_RETURNS_FALSE
+#define DEFECT_BUSY_RETURNS_FALSE 0
+#endif
 #define CB_WORK 1
 
 byte gw;            /* the adapter's worker (NULL if initialization failed) */
@@ -27,6 +35,10 @@ bit inside;         /* the callback runs */
 /* A virtual miniport (-D HW_VIRTUAL=1): no StartIo lock, several HwStartIo at once. */
 #endif
 
+#if DEFECT_BUSY_RETURNS_FALSE
+byte refused;       /* the request HwStartIo returned FALSE for */
+#define HW_STARTIO_FALSE(srb) (refused == srb)
+#endif
 #define HW_STARTIO start_io
 inline start_io(srb) {
     if
@@ -45,6 +57,9 @@ inline start_io(srb) {
             fi
         }
     :: srb != 0 && current != 0 -> StorPortRequestComplete(CTX_STARTIO, srb)   /* BUSY */
+#if DEFECT_BUSY_RETURNS_FALSE
+        ; refused = srb                 /* and returns FALSE */
+#endif
     :: srb == 0
     fi
 }
