@@ -706,6 +706,80 @@ released:
 }
 
 /*
+ * The roles this design declares, each with its multiplicity bound, for `stork verify` to
+ * print beside the bounds (conformance/stork/verify.py role_bounds): STORK_ROLE(name, runs,
+ * at_once) with 0 for "any number" (no bound in the model: once per issue, arm, interrupt).
+ * Hidden: they cost no state; only the preprocessed text is read.
+ */
+#define STORK_ROLE(name, runs, at_once) hidden byte stork_role_##name = runs, stork_role_at_once_##name = at_once;
+#if defined(HW_STOP_ADAPTER) && !defined(HW_RESTART_ADAPTER)
+#define ROLE_STARTS 2           /* HwFindAdapter (and HwInitialize) again after the stop */
+#else
+#define ROLE_STARTS 1
+#endif
+STORK_ROLE(findadapter, ROLE_STARTS, 1)
+#ifdef HW_INITIALIZE
+STORK_ROLE(initialize, ROLE_STARTS, 1)
+#endif
+#ifdef HW_PASSIVE_INITIALIZE
+STORK_ROLE(passiveinit, 1, 1)
+#endif
+#ifdef HW_BUILDIO
+STORK_ROLE(buildio, MAXSRB, MAXSRB)
+#endif
+#if defined(HW_STARTIO) && defined(HW_VIRTUAL)
+STORK_ROLE(startio, MAXSRB, MAXSRB)
+#elif defined(HW_STARTIO)
+STORK_ROLE(startio, MAXSRB, 1)
+#endif
+#ifdef HW_INTERRUPT
+STORK_ROLE(interrupt, 0, 1)
+#endif
+#ifdef HW_DPC
+STORK_ROLE(dpc, 0, HW_DPC_OBJECTS)
+#endif
+#ifdef HW_TIMER
+STORK_ROLE(timer, 0, 1)
+#endif
+#ifdef HW_STOR_TIMER
+STORK_ROLE(stortimer, 0, 1)
+#endif
+#ifdef HW_PROCESS_SERVICE_REQUEST
+STORK_ROLE(service, HW_SERVICE_REQUESTS, HW_SERVICE_REQUESTS)
+#endif
+#ifdef HW_STOP_ADAPTER
+STORK_ROLE(stop, 2, 1)
+#endif
+#ifdef HW_SET_RUNNING_CONFIG
+STORK_ROLE(runningconfig, 1, 1)
+#endif
+#ifdef HW_RESTART_ADAPTER
+STORK_ROLE(restart, 1, 1)
+#endif
+#ifdef HW_REMOVE_SRB
+STORK_ROLE(removesrb, 1, 1)
+#endif
+#ifdef HW_SURPRISE_CONTROL
+STORK_ROLE(surprisecontrol, 1, 1)
+#endif
+#ifdef HW_SURPRISE_SRB
+STORK_ROLE(surprisesrb, 1, 1)
+#endif
+#ifdef HW_REMOVAL_NOTICE
+STORK_ROLE(removalnotice, 1, 1)
+#endif
+#ifdef HW_COMPLETE_SERVICE_IRP
+STORK_ROLE(completeserviceirp, 1, 1)
+#endif
+#ifdef HOST_NO_REMOVE_HANDLER
+#elif defined(HW_FREE_ADAPTER_RESOURCES)
+STORK_ROLE(freeadapterresources, 1, 1)
+#else
+STORK_ROLE(remove, 1, 1)
+#endif
+STORK_ROLE(callback, 0, NTHREADS)
+
+/*
  * terminates (WI-M9): every run reaches the adapter's release, under weak fairness. A run
  * stuck for good (a deadlock; pan extends a finite run by stuttering its last state) and a
  * run that goes round for ever without releasing (a remove handler polling a flag nothing

@@ -86,6 +86,7 @@ class VerifyResult:
     defines: list[str]
     bounds: list[str] = field(default_factory=list)     # NAME=VALUE in force
     results: list[PropertyResult] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)      # each role's multiplicity bound
     seconds: float = 0.0              # wall clock of the whole verification, compiles included
     warnings: list[str] = field(default_factory=list)
 
@@ -149,6 +150,19 @@ def model_bounds(defines: list[str], design: Path | None = None) -> list[str]:
         name, _, value = d.partition("=")
         bounds[name] = value or "1"
     return [f"{k}={v}" for k, v in bounds.items()]
+
+
+_ROLE = re.compile(r"hidden byte stork_role_(\w+) = (\d+), stork_role_at_once_\1 = (\d+);")
+
+
+def role_bounds(preprocessed_text: str | None) -> list[str]:
+    """The roles the design declares and their multiplicity bounds, as lifecycle.pml's
+    STORK_ROLE table states them: "startio 2 (1 at once)", 0 runs meaning any number."""
+    out = []
+    for name, runs, at_once in _ROLE.findall(preprocessed_text or ""):
+        count = "any" if runs == "0" else runs
+        out.append(name + " " + count + ("" if runs == "1" else f" ({at_once} at once)"))
+    return out
 
 
 def check_defines(design: Path, defines: list[str]) -> None:
@@ -486,6 +500,7 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
     # switches every switchable property off at run time (it looks at the claims alone).
     base = [VERIFY_FLAGS[0], *defines, *HOSTS[host], *host_off, VERIFY_FLAGS[1]]   # design.expanded's
     model = _Model(design, base)
+    out.roles = role_bounds(preprocessed(design, base))
     all_off = [p.name for p in switchable]
 
     def violation(prop: Property, res: PanResult, pan: _Pan, claim: str | None) -> PropertyResult:

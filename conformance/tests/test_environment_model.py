@@ -492,3 +492,17 @@ def test_neptune_cancels_no_request_timer_call(tmp_path) -> None:
     assert verify(design, []).verdict_of("design_assertion") == "holds"
     lines = _trace_of(verify(design, [], host="neptune"), "design_assertion")
     assert any("interval 0: nothing cancelled" in l for l in lines)
+
+
+def test_verify_prints_each_roles_multiplicity_bound() -> None:
+    # "bounds that say what they cover": the role table of lifecycle.pml, per design and host
+    physical = verify(DESIGNS / "startio_hands_request_to_worker.pml", []).roles
+    virtual = verify(DESIGNS / "startio_hands_request_to_worker.pml", ["HW_VIRTUAL=1"]).roles
+    assert "startio 2 (1 at once)" in physical and "startio 2 (2 at once)" in virtual
+    more = verify(DESIGNS / "startio_hands_request_to_worker.pml", ["MAXSRB=3", "NTHREADS=2"]).roles
+    assert "startio 3 (1 at once)" in more and "callback any (2 at once)" in more
+    surprise = verify(DESIGNS / "surprise_fails_held_requests.pml", []).roles
+    assert {"surprisesrb 1", "surprisecontrol 1", "remove 1"} <= set(surprise)
+    neptune = verify(DESIGNS / "surprise_fails_held_requests.pml", [], host="neptune").roles
+    assert not {"surprisesrb 1", "surprisecontrol 1", "remove 1"} & set(neptune)
+    assert "freeadapterresources 1" in verify(DESIGNS / "free_resources_drains_callback.pml", []).roles

@@ -147,6 +147,8 @@ def out_dir_error(out: Path) -> str | None:
 def format_result(res: VerifyResult, show_traces: bool = True) -> str:
     cfg = " ".join(res.bounds)
     lines = [f"{display_path(res.design)}  ({cfg})"]
+    if res.roles:
+        lines.append(f"roles: {', '.join(res.roles)}")
     for r in res.results:
         notes = [r.reason] if r.verdict in ("incomplete", "vacuous") and r.reason else []
         notes += [r.scope] if r.scope else []
@@ -193,6 +195,7 @@ def result_json(res: VerifyResult, expectation: dict | None = None) -> dict:
         "design": display_path(res.design),
         "defines": res.defines,
         "bounds": res.bounds,
+        "roles": res.roles,
         "exit_status": res.exit_status,
         "seconds": round(res.seconds, 3),
         "expectation": expectation,
