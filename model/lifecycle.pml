@@ -39,7 +39,9 @@
  *                              removal, once the routines have finished (ENV-R5), before
  *                              HW_REMOVE; and, defining it, also a stop that is not a removal
  *                              (ENV-R9): once per life, when no routine runs, before removal;
- *                              callbacks keep running while the adapter is stopped
+ *                              callbacks keep running while the adapter is stopped. Removal
+ *                              may begin while it is stopped, before the restart (ENV-R13):
+ *                              no restart then, and no second ScsiStopAdapter at removal
  *   HW_SET_RUNNING_CONFIG      HwAdapterControl(ScsiSetRunningConfig), at PASSIVE_LEVEL in
  *                              CTX_CONTROL, before each HW_RESTART_ADAPTER, with the interrupt
  *                              not connected (no HW_INTERRUPT run during it: ENV-E16, R11)
@@ -553,6 +555,9 @@ init {
 #ifdef STORK_REMOVAL_KINDS
     byte notices;                              /* N_BIT(n) for each notification sent */
 #endif
+#ifdef HW_STOP_ADAPTER
+    bit stopped_at_removal;                    /* removal began while stopped (ENV-R13) */
+#endif
     atomic {
         STORK_INIT_HOOK();
         i = 0;
@@ -629,7 +634,11 @@ init {
         d_step { mon_adapter_stopping() };
         HW_STOP_ADAPTER();
         d_step { mon_adapter_stop() };         /* stopped once the handler has returned */
-        NOTICE_RESTART()
+        if
+        :: NOTICE_RESTART()
+        :: STORK_REMOVAL_GATE ->                 /* ENV-R13: removal while stopped, no restart */
+            stopped_at_removal = 1; printf("# removal comes while the adapter is stopped\n")
+        fi
     fi;
 #endif
 #ifdef HW_PASSIVE_INITIALIZE
@@ -667,9 +676,15 @@ init {
     fi;
 #endif
 #ifdef HW_STOP_ADAPTER
-    d_step { mon_adapter_stopping() };
-    HW_STOP_ADAPTER();                         /* ScsiStopAdapter at removal: ENV-R1, R5 */
-    d_step { mon_adapter_stop() };
+    /* ScsiStopAdapter at removal: ENV-R1, R5; [POS] not sent again to an adapter the removal
+       found stopped (ENV-R13) */
+    if
+    :: stopped_at_removal -> printf("# no ScsiStopAdapter at removal: the adapter is stopped already\n")
+    :: else ->
+        d_step { mon_adapter_stopping() };
+        HW_STOP_ADAPTER();
+        d_step { mon_adapter_stop() }
+    fi;
 #endif
 #ifdef HW_INTERRUPT
     ISR_DISCONNECT();                          /* ENV-E10: after the stop, before the rest */

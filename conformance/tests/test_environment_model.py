@@ -506,3 +506,15 @@ def test_verify_prints_each_roles_multiplicity_bound() -> None:
     neptune = verify(DESIGNS / "surprise_fails_held_requests.pml", [], host="neptune").roles
     assert not {"surprisesrb 1", "surprisecontrol 1", "remove 1"} & set(neptune)
     assert "freeadapterresources 1" in verify(DESIGNS / "free_resources_drains_callback.pml", []).roles
+
+
+def test_a_removal_may_come_while_the_adapter_is_stopped() -> None:
+    # ENV-R13: between ScsiStopAdapter and a restart that never comes; no second stop then
+    lines = _events(_trace("surprise_while_stopped.pml", ["DEFECT_SURPRISE_ASSUMES_RUNNING=1"],
+                           "hba_running"))
+    stopped = next(i for i, l in enumerate(lines) if "ScsiStopAdapter) returned" in l)
+    assert "removal comes while the adapter is stopped" in lines[stopped + 1]
+    assert not any("restarting" in l for l in lines)
+    assert "touches the HBA while the adapter is stopped" in _last(lines)
+    result = verify(DESIGNS / "surprise_while_stopped.pml", [])
+    assert {r.verdict for r in result.results} == {"holds"} and not result.warnings
