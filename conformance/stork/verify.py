@@ -152,7 +152,8 @@ def model_bounds(defines: list[str], design: Path | None = None) -> list[str]:
     return [f"{k}={v}" for k, v in bounds.items()]
 
 
-_ROLE = re.compile(r"hidden byte stork_role_(\w+) = (\d+), stork_role_at_once_\1 = (\d+);")
+_ROLE = re.compile(r"hidden\s+byte\s+stork_role_(\w+)\s*=\s*(\d+)\s*,\s*"
+                   r"stork_role_at_once_\1\s*=\s*(\d+)\s*;")
 
 
 def role_bounds(preprocessed_text: str | None) -> list[str]:
