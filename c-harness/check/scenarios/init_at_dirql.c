@@ -5,7 +5,7 @@
  *
  * expect: WI-M1
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 static VOID Work(PVOID e, PVOID context, PVOID worker)
 {
@@ -22,12 +22,4 @@ static void isr(void *e)
         StorPortFreeWorker(e, w);
 }
 
-static const struct stork_routine routines[] = {{"isr", STORK_DIRQL, isr}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "init_at_dirql",
-    .extension_size = 1,
-    .routines = routines,
-    .nroutines = 1,
-    .alloc_fail = 1,
-};
+STORK_SCENARIO("init_at_dirql", char, STORK_ROUTINES({"isr", STORK_DIRQL, isr}), .alloc_fail = 1);

@@ -8,7 +8,7 @@
  * expect: incomplete
  * audit: --max-steps 200 --runs 50
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     int done;
@@ -39,12 +39,5 @@ static void teardown(void *e)
         STORK_YIELD();
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "polling_loop_cut",
-    .extension_size = sizeof(struct ext),
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-};
+STORK_SCENARIO("polling_loop_cut", struct ext, STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}),
+               .remove = teardown);

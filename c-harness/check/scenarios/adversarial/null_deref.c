@@ -5,7 +5,7 @@
  *
  * expect: STORK-CRASH
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     int *status; /* never set: NULL */
@@ -27,11 +27,4 @@ static void dpc(void *e)
         StorPortFreeWorker(e, worker);
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "null_deref",
-    .extension_size = sizeof(struct ext),
-    .routines = routines,
-    .nroutines = 1,
-};
+STORK_SCENARIO("null_deref", struct ext, STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}));
