@@ -15,11 +15,7 @@ static VOID Work(PVOID e, PVOID context, PVOID worker)
 
 static void isr(void *e)
 {
-    PVOID w = NULL;
-    if (StorPortInitializeWorker(e, &w) != STOR_STATUS_SUCCESS)
-        return;
-    if (StorPortQueueWorkItem(e, Work, w, NULL) != STOR_STATUS_SUCCESS)
-        StorPortFreeWorker(e, w);
+    STORK_QUEUE_ONE_SHOT(e, Work); /* at DIRQL: its initialisation answers INVALID_IRQL */
 }
 
 STORK_SCENARIO("init_at_dirql", char, STORK_ROUTINES({"isr", STORK_DIRQL, isr}), .alloc_fail = 1);

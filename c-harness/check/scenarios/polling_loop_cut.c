@@ -23,13 +23,8 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 
 static void dpc(void *e)
 {
-    PVOID worker = NULL;
-    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
-        return;
-    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS) {
-        StorPortFreeWorker(e, worker);
+    if (!STORK_QUEUE_ONE_SHOT(e, callback))
         ((struct ext *)e)->done = 1;
-    }
 }
 
 static void teardown(void *e)

@@ -48,11 +48,7 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 static void dpc(void *e)
 {
     struct ext *x = e;
-    PVOID worker = NULL;
-    if (StorPortInitializeWorker(x, &worker) != STOR_STATUS_SUCCESS)
-        return;
-    if (StorPortQueueWorkItem(x, callback, worker, NULL) != STOR_STATUS_SUCCESS) {
-        StorPortFreeWorker(x, worker);
+    if (!STORK_QUEUE_ONE_SHOT(x, callback)) {
         x->status = 1;
         x->done = 1;
     }

@@ -24,18 +24,11 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 
 static void dpc(void *e)
 {
-    PVOID worker = NULL;
-    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
-        return;
 #if DEFECT_HANG
-    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
+    STORK_QUEUE_ONE_SHOT(e, callback);
 #else
-    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS) {
-#endif
-        StorPortFreeWorker(e, worker);
-#if !DEFECT_HANG
+    if (!STORK_QUEUE_ONE_SHOT(e, callback)) /* not queued: no callback will signal */
         ((struct ext *)e)->done = 1;
-    }
 #endif
 }
 
