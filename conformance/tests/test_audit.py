@@ -99,6 +99,26 @@ def test_finding_names_rule_site_and_history() -> None:
     assert "never its address" in m3["fix"]
 
 
+def test_a_one_shot_from_scenario_parts_is_reported_at_the_scenarios_line() -> None:
+    """STORK_QUEUE_ONE_SHOT (stork/scenario_parts.h) makes its StorPort* calls at the scenario's
+    line, never the header's: rule_leak_bad's leak is at rule_leak_ok.c's one-shot, whose line
+    its history gives for the init and the queue; rule_hang_bad's free of the worker whose queue
+    failed is at rule_hang_ok.c's."""
+    leak = (SCENARIOS / "rule_leak_ok.c").read_text().splitlines()
+    at = leak.index("    STORK_QUEUE_ONE_SHOT(e, callback);") + 1
+    rc, out = audit(BUILT / "rule_leak_bad")
+    (m7,) = [f for f in out["findings"] if f["rule"] == "WI-M7"]
+    assert rc == 1 and m7["file"].endswith("rule_leak_ok.c") and m7["line"] == at
+    assert f"init -> SUCCESS w1   (rule_leak_ok.c:{at})" in m7["history"]
+    assert f"queue w1 cb1 null -> SUCCESS   (rule_leak_ok.c:{at})" in m7["history"]
+    hang = (SCENARIOS / "rule_hang_ok.c").read_text().splitlines()
+    at = hang.index("    STORK_QUEUE_ONE_SHOT(e, callback);") + 1   # DEFECT_HANG's one-shot
+    rc, out = audit(BUILT / "rule_hang_bad")
+    (m9,) = out["findings"]
+    assert rc == 1 and f"free w1 -> SUCCESS   (rule_hang_ok.c:{at})" in m9["history"]
+    assert "scenario_parts.h" not in json.dumps(out)
+
+
 def test_every_run_is_a_valid_trace_the_reference_replays_and_the_model_accepts(tmp_path: Path) -> None:
     for name in ("rule_free_running_bad", "storahci", "rule_hang_bad", "spcnvme_as_published"):
         d = tmp_path / name

@@ -7,7 +7,7 @@
  *
  * expect: clean
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 static void step_twice(void *e)
 {
@@ -15,14 +15,6 @@ static void step_twice(void *e)
     STORK_YIELD();
 }
 
-static const struct stork_routine routines[] = {
-    {"a", STORK_DISPATCH_LEVEL, step_twice},
-    {"b", STORK_DISPATCH_LEVEL, step_twice},
-};
-
-const struct stork_scenario stork_scenario = {
-    .name = "count_interleavings",
-    .extension_size = 1,
-    .routines = routines,
-    .nroutines = 2,
-};
+STORK_SCENARIO("count_interleavings", char,
+               STORK_ROUTINES({"a", STORK_DISPATCH_LEVEL, step_twice},
+                              {"b", STORK_DISPATCH_LEVEL, step_twice}));

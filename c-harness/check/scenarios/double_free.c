@@ -6,7 +6,7 @@
  *
  * expect: WI-M2
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     PVOID Worker;
@@ -49,14 +49,6 @@ static void teardown(void *e)
         StorPortFreeWorker(x, x->Worker);
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "double_free",
-    .extension_size = sizeof(struct ext),
-    .find_adapter = find_adapter,
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-    .alloc_fail = 1,
-};
+STORK_SCENARIO("double_free", struct ext, .find_adapter = find_adapter,
+               STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}), .remove = teardown,
+               .alloc_fail = 1);

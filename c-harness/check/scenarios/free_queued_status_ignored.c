@@ -10,7 +10,7 @@
  *
  * expect: WI-M5
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     PVOID Worker;
@@ -49,14 +49,6 @@ static void teardown(void *e)
     x->Worker = NULL;
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "free_queued_status_ignored",
-    .extension_size = sizeof(struct ext),
-    .find_adapter = find_adapter,
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-    .alloc_fail = 1,
-};
+STORK_SCENARIO("free_queued_status_ignored", struct ext, .find_adapter = find_adapter,
+               STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}), .remove = teardown,
+               .alloc_fail = 1);

@@ -9,7 +9,7 @@
  * expect: WI-M11 WI-M3 WI-M6
  * WI-M11: the callback's `starts++` and the remove handler's plain read of it before its wait are unordered
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     PVOID Worker;
@@ -53,14 +53,6 @@ static void teardown(void *e)
     }
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "free_while_callback_runs",
-    .extension_size = sizeof(struct ext),
-    .find_adapter = find_adapter,
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-    .alloc_fail = 1,
-};
+STORK_SCENARIO("free_while_callback_runs", struct ext, .find_adapter = find_adapter,
+               STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}), .remove = teardown,
+               .alloc_fail = 1);

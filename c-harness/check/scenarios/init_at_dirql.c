@@ -5,7 +5,7 @@
  *
  * expect: WI-M1
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 static VOID Work(PVOID e, PVOID context, PVOID worker)
 {
@@ -15,19 +15,7 @@ static VOID Work(PVOID e, PVOID context, PVOID worker)
 
 static void isr(void *e)
 {
-    PVOID w = NULL;
-    if (StorPortInitializeWorker(e, &w) != STOR_STATUS_SUCCESS)
-        return;
-    if (StorPortQueueWorkItem(e, Work, w, NULL) != STOR_STATUS_SUCCESS)
-        StorPortFreeWorker(e, w);
+    STORK_QUEUE_ONE_SHOT(e, Work); /* at DIRQL: its initialisation answers INVALID_IRQL */
 }
 
-static const struct stork_routine routines[] = {{"isr", STORK_DIRQL, isr}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "init_at_dirql",
-    .extension_size = 1,
-    .routines = routines,
-    .nroutines = 1,
-    .alloc_fail = 1,
-};
+STORK_SCENARIO("init_at_dirql", char, STORK_ROUTINES({"isr", STORK_DIRQL, isr}), .alloc_fail = 1);

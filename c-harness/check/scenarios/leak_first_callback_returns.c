@@ -10,7 +10,7 @@
  *
  * expect: WI-M7
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     int ran; /* callbacks started, counted atomically */
@@ -60,14 +60,6 @@ static void dpc_b(void *e)
         StorPortFreeWorker(e, w);
 }
 
-static const struct stork_routine routines[] = {
-    {"dpc_a", STORK_DISPATCH_LEVEL, dpc_a},
-    {"dpc_b", STORK_DISPATCH_LEVEL, dpc_b},
-};
-
-const struct stork_scenario stork_scenario = {
-    .name = "leak_first_callback_returns",
-    .extension_size = sizeof(struct ext),
-    .routines = routines,
-    .nroutines = 2,
-};
+STORK_SCENARIO("leak_first_callback_returns", struct ext,
+               STORK_ROUTINES({"dpc_a", STORK_DISPATCH_LEVEL, dpc_a},
+                              {"dpc_b", STORK_DISPATCH_LEVEL, dpc_b}));

@@ -6,7 +6,7 @@
  *
  * expect: WI-M7
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 static VOID Work(PVOID e, PVOID context, PVOID worker)
 {
@@ -21,12 +21,5 @@ static void completion(void *e)
         StorPortQueueWorkItem(e, Work, w, NULL); /* a failed queue leaves w behind */
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, completion}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "leak_on_queue_failure",
-    .extension_size = 1,
-    .routines = routines,
-    .nroutines = 1,
-    .alloc_fail = 1,
-};
+STORK_SCENARIO("leak_on_queue_failure", char,
+               STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, completion}), .alloc_fail = 1);

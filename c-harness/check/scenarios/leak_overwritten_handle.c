@@ -6,7 +6,7 @@
  *
  * expect: WI-M7
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     PVOID Worker;
@@ -37,14 +37,6 @@ static void teardown(void *e)
         StorPortFreeWorker(x, x->Worker);
 }
 
-static const struct stork_routine routines[] = {{"timer", STORK_DISPATCH_LEVEL, refresh}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "leak_overwritten_handle",
-    .extension_size = sizeof(struct ext),
-    .find_adapter = find_adapter,
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-    .alloc_fail = 1,
-};
+STORK_SCENARIO("leak_overwritten_handle", struct ext, .find_adapter = find_adapter,
+               STORK_ROUTINES({"timer", STORK_DISPATCH_LEVEL, refresh}), .remove = teardown,
+               .alloc_fail = 1);

@@ -9,7 +9,7 @@
  *
  * expect: WI-M7
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 static VOID callback(PVOID e, PVOID context, PVOID worker)
 {
@@ -27,11 +27,5 @@ static void dpc(void *e)
     StorPortQueueWorkItem(e, callback, w[2], NULL);
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "leak_workers_one_line",
-    .extension_size = 8,
-    .routines = routines,
-    .nroutines = 1,
-};
+STORK_SCENARIO("leak_workers_one_line", char[8],
+               STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}));

@@ -10,7 +10,7 @@
  * expect: WI-M2
  * audit: --depth 2 --max-schedules 20000 --runs 2000
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 #define HALF 6 /* steps before and after each routine's middle step */
 
@@ -63,17 +63,8 @@ static void teardown(void *e)
     StorPortFreeWorker(x, x->Worker);
 }
 
-static const struct stork_routine routines[] = {
-    {"reset", STORK_DISPATCH_LEVEL, reset},
-    {"probe", STORK_DISPATCH_LEVEL, probe},
-    {"scan", STORK_DISPATCH_LEVEL, scan},
-};
-
-const struct stork_scenario stork_scenario = {
-    .name = "pct_depth2_race",
-    .extension_size = sizeof(struct ext),
-    .find_adapter = find_adapter,
-    .routines = routines,
-    .nroutines = 3,
-    .remove = teardown,
-};
+STORK_SCENARIO("pct_depth2_race", struct ext, .find_adapter = find_adapter,
+               STORK_ROUTINES({"reset", STORK_DISPATCH_LEVEL, reset},
+                              {"probe", STORK_DISPATCH_LEVEL, probe},
+                              {"scan", STORK_DISPATCH_LEVEL, scan}),
+               .remove = teardown);

@@ -10,7 +10,7 @@
  *
  * expect: clean
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 #define MAX_REQUEUES 2
 
@@ -64,17 +64,7 @@ static void teardown(void *e)
         StorPortFreeWorker(x, x->Worker);
 }
 
-static const struct stork_routine routines[] = {
-    {"dpc", STORK_DISPATCH_LEVEL, kick},
-    {"dpc2", STORK_DISPATCH_LEVEL, kick},
-};
-
-const struct stork_scenario stork_scenario = {
-    .name = "persistent_stop_flag_drain",
-    .extension_size = sizeof(struct ext),
-    .find_adapter = find_adapter,
-    .routines = routines,
-    .nroutines = 2,
-    .remove = teardown,
-    .alloc_fail = 1,
-};
+STORK_SCENARIO("persistent_stop_flag_drain", struct ext, .find_adapter = find_adapter,
+               STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, kick},
+                              {"dpc2", STORK_DISPATCH_LEVEL, kick}),
+               .remove = teardown, .alloc_fail = 1);

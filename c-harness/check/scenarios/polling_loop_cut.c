@@ -8,7 +8,7 @@
  * expect: incomplete
  * audit: --max-steps 200 --runs 50
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     int done;
@@ -23,13 +23,8 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 
 static void dpc(void *e)
 {
-    PVOID worker = NULL;
-    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
-        return;
-    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS) {
-        StorPortFreeWorker(e, worker);
+    if (!STORK_QUEUE_ONE_SHOT(e, callback))
         ((struct ext *)e)->done = 1;
-    }
 }
 
 static void teardown(void *e)
@@ -39,12 +34,5 @@ static void teardown(void *e)
         STORK_YIELD();
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "polling_loop_cut",
-    .extension_size = sizeof(struct ext),
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-};
+STORK_SCENARIO("polling_loop_cut", struct ext, STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}),
+               .remove = teardown);

@@ -20,7 +20,7 @@
  *
  * expect: clean
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     PVOID Worker;
@@ -64,15 +64,6 @@ static void teardown(void *e)
         StorPortFreeWorker(x, x->Worker);
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = STORK_SCENARIO_NAME("preempt_signal_before_return"),
-    .extension_size = sizeof(struct ext),
-    .find_adapter = find_adapter,
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-    .threads = 1,
-    .alloc_fail = 1,
-};
+STORK_SCENARIO("preempt_signal_before_return", struct ext, .find_adapter = find_adapter,
+               STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}), .remove = teardown, .threads = 1,
+               .alloc_fail = 1);

@@ -6,7 +6,7 @@
  * expect: WI-M11 WI-M3
  * WI-M11: `device_busy` is set by one routine and read by another with no lock
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     int device_busy;
@@ -36,15 +36,7 @@ static void busy(void *e)
     ((struct ext *)e)->device_busy = 1;
 }
 
-static const struct stork_routine routines[] = {
-    {"busy", STORK_DISPATCH_LEVEL, busy},
-    {"dpc", STORK_DISPATCH_LEVEL, dpc},
-};
-
-const struct stork_scenario stork_scenario = {
-    .name = "queue_after_free",
-    .extension_size = sizeof(struct ext),
-    .routines = routines,
-    .nroutines = 2,
-    .alloc_fail = 1,
-};
+STORK_SCENARIO("queue_after_free", struct ext,
+               STORK_ROUTINES({"busy", STORK_DISPATCH_LEVEL, busy},
+                              {"dpc", STORK_DISPATCH_LEVEL, dpc}),
+               .alloc_fail = 1);

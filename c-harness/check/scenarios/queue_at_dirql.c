@@ -6,7 +6,7 @@
  *
  * expect: WI-M1
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     PVOID Worker;
@@ -39,14 +39,5 @@ static void teardown(void *e)
         StorPortFreeWorker(x, x->Worker);
 }
 
-static const struct stork_routine routines[] = {{"isr", STORK_DIRQL, isr}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "queue_at_dirql",
-    .extension_size = sizeof(struct ext),
-    .find_adapter = find_adapter,
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-    .alloc_fail = 1,
-};
+STORK_SCENARIO("queue_at_dirql", struct ext, .find_adapter = find_adapter,
+               STORK_ROUTINES({"isr", STORK_DIRQL, isr}), .remove = teardown, .alloc_fail = 1);

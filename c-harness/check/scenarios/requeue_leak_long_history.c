@@ -5,7 +5,7 @@
  *
  * expect: WI-M7
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 #define RUNS 200
 
@@ -24,11 +24,5 @@ static void dpc(void *e)
         StorPortQueueWorkItem(e, callback, worker, NULL); /* a failed queue leaks it too */
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "requeue_leak_long_history",
-    .extension_size = sizeof(int),
-    .routines = routines,
-    .nroutines = 1,
-};
+STORK_SCENARIO("requeue_leak_long_history", int,
+               STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}));

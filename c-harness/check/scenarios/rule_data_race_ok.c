@@ -15,7 +15,7 @@
  *
  * expect: clean
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     int count, done, status, stats, result;
@@ -48,11 +48,7 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 static void dpc(void *e)
 {
     struct ext *x = e;
-    PVOID worker = NULL;
-    if (StorPortInitializeWorker(x, &worker) != STOR_STATUS_SUCCESS)
-        return;
-    if (StorPortQueueWorkItem(x, callback, worker, NULL) != STOR_STATUS_SUCCESS) {
-        StorPortFreeWorker(x, worker);
+    if (!STORK_QUEUE_ONE_SHOT(x, callback)) {
         x->status = 1;
         x->done = 1;
     }
@@ -71,12 +67,15 @@ static void startio(void *e)
     x->stats++;
 }
 
-#if !DEFECT_DATA_RACE
+#if DEFECT_DATA_RACE
+#define FIND_ADAPTER NULL /* nothing marked benign */
+#else
 static void find_adapter(void *e)
 {
     struct ext *x = e;
     STORK_BENIGN_RACE(&x->stats, "a statistics counter: a lost increment only shows a low figure");
 }
+#define FIND_ADAPTER find_adapter
 #endif
 
 static void teardown(void *e)
@@ -91,19 +90,7 @@ static void teardown(void *e)
 #endif
 }
 
-static const struct stork_routine routines[] = {
-    {"dpc", STORK_DISPATCH_LEVEL, dpc},
-    {"startio", STORK_DISPATCH_LEVEL, startio},
-};
-
-const struct stork_scenario stork_scenario = {
-    .name = STORK_SCENARIO_NAME("rule_data_race_ok"),
-    .extension_size = sizeof(struct ext),
-#if !DEFECT_DATA_RACE
-    .find_adapter = find_adapter,
-#endif
-    .routines = routines,
-    .nroutines = 2,
-    .remove = teardown,
-    .threads = 1,
-};
+STORK_SCENARIO("rule_data_race_ok", struct ext, .find_adapter = FIND_ADAPTER,
+               STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc},
+                              {"startio", STORK_DISPATCH_LEVEL, startio}),
+               .remove = teardown, .threads = 1);

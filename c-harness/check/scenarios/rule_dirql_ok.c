@@ -10,7 +10,7 @@
  *
  * expect: clean
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     PVOID Worker;
@@ -53,11 +53,5 @@ static const struct stork_routine routines[] = {{"isr", STORK_DIRQL, isr}};
 static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
 #endif
 
-const struct stork_scenario stork_scenario = {
-    .name = STORK_SCENARIO_NAME("rule_dirql_ok"),
-    .extension_size = sizeof(struct ext),
-    .find_adapter = find_adapter,
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-};
+STORK_SCENARIO("rule_dirql_ok", struct ext, .find_adapter = find_adapter, .routines = routines,
+               .nroutines = 1, .remove = teardown);

@@ -8,7 +8,7 @@
  *
  * expect: clean
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     PVOID Worker;
@@ -56,13 +56,5 @@ static void teardown(void *e)
 #endif
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = STORK_SCENARIO_NAME("rule_double_free_ok"),
-    .extension_size = sizeof(struct ext),
-    .find_adapter = find_adapter,
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-};
+STORK_SCENARIO("rule_double_free_ok", struct ext, .find_adapter = find_adapter,
+               STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}), .remove = teardown);

@@ -8,7 +8,7 @@
  *
  * expect: clean
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     int done;
@@ -24,18 +24,11 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 
 static void dpc(void *e)
 {
-    PVOID worker = NULL;
-    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
-        return;
 #if DEFECT_HANG
-    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
+    STORK_QUEUE_ONE_SHOT(e, callback);
 #else
-    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS) {
-#endif
-        StorPortFreeWorker(e, worker);
-#if !DEFECT_HANG
+    if (!STORK_QUEUE_ONE_SHOT(e, callback)) /* not queued: no callback will signal */
         ((struct ext *)e)->done = 1;
-    }
 #endif
 }
 
@@ -45,12 +38,5 @@ static void teardown(void *e)
     STORK_WAIT_UNTIL(x->done);
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = STORK_SCENARIO_NAME("rule_hang_ok"),
-    .extension_size = sizeof(struct ext),
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-};
+STORK_SCENARIO("rule_hang_ok", struct ext, STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}),
+               .remove = teardown);

@@ -10,7 +10,7 @@
  *
  * expect: clean
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     int stopped;
@@ -32,11 +32,7 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 
 static void dpc(void *e)
 {
-    PVOID worker = NULL;
-    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
-        return;
-    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
-        StorPortFreeWorker(e, worker);
+    STORK_QUEUE_ONE_SHOT(e, callback);
 }
 
 static void teardown(void *e)
@@ -44,12 +40,5 @@ static void teardown(void *e)
     ((struct ext *)e)->stopped = 1;
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = STORK_SCENARIO_NAME("rule_leak_ok"),
-    .extension_size = sizeof(struct ext),
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-};
+STORK_SCENARIO("rule_leak_ok", struct ext, STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}),
+               .remove = teardown);

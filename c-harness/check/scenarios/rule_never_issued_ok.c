@@ -9,7 +9,7 @@
  *
  * expect: clean
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     PVOID Worker;
@@ -31,9 +31,5 @@ static void teardown(void *e)
 #endif
 }
 
-const struct stork_scenario stork_scenario = {
-    .name = STORK_SCENARIO_NAME("rule_never_issued_ok"),
-    .extension_size = sizeof(struct ext),
-    .find_adapter = find_adapter,
-    .remove = teardown,
-};
+STORK_SCENARIO("rule_never_issued_ok", struct ext, .find_adapter = find_adapter,
+               .remove = teardown);

@@ -8,7 +8,7 @@
  *
  * expect: clean
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     PVOID Worker;
@@ -41,11 +41,5 @@ static void dpc(void *e)
 #endif
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = STORK_SCENARIO_NAME("rule_queue_freed_ok"),
-    .extension_size = sizeof(struct ext),
-    .routines = routines,
-    .nroutines = 1,
-};
+STORK_SCENARIO("rule_queue_freed_ok", struct ext,
+               STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}));

@@ -8,7 +8,7 @@
  *
  * expect: clean
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     int again;
@@ -37,18 +37,8 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 
 static void dpc(void *e)
 {
-    PVOID worker = NULL;
-    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
-        return;
-    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
-        StorPortFreeWorker(e, worker);
+    STORK_QUEUE_ONE_SHOT(e, callback);
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = STORK_SCENARIO_NAME("rule_touch_after_free_ok"),
-    .extension_size = sizeof(struct ext),
-    .routines = routines,
-    .nroutines = 1,
-};
+STORK_SCENARIO("rule_touch_after_free_ok", struct ext,
+               STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}));

@@ -8,7 +8,7 @@
  *
  * expect: clean
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     int pending, inside;
@@ -49,12 +49,5 @@ static void teardown(void *e)
     STORK_RELEASE_RESOURCES();
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = STORK_SCENARIO_NAME("rule_use_released_ok"),
-    .extension_size = sizeof(struct ext),
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-};
+STORK_SCENARIO("rule_use_released_ok", struct ext,
+               STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}), .remove = teardown);

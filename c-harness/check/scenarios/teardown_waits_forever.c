@@ -6,7 +6,7 @@
  *
  * expect: WI-M9
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     PVOID Worker;
@@ -42,14 +42,6 @@ static void teardown(void *e)
     StorPortFreeWorker(x, x->Worker);
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "teardown_waits_forever",
-    .extension_size = sizeof(struct ext),
-    .find_adapter = find_adapter,
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-    .alloc_fail = 1,
-};
+STORK_SCENARIO("teardown_waits_forever", struct ext, .find_adapter = find_adapter,
+               STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}), .remove = teardown,
+               .alloc_fail = 1);

@@ -8,7 +8,7 @@
  */
 #include <stdlib.h>
 
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     int removing;
@@ -24,11 +24,7 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 
 static void dpc(void *e)
 {
-    PVOID worker = NULL;
-    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
-        return;
-    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
-        StorPortFreeWorker(e, worker);
+    STORK_QUEUE_ONE_SHOT(e, callback);
 }
 
 static void teardown(void *e)
@@ -36,12 +32,5 @@ static void teardown(void *e)
     ((struct ext *)e)->removing = 1;
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "aborts_in_callback",
-    .extension_size = sizeof(struct ext),
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-};
+STORK_SCENARIO("aborts_in_callback", struct ext, STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}),
+               .remove = teardown);

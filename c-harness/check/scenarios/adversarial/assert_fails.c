@@ -5,7 +5,7 @@
  *
  * expect: STORK-ASSERT
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     int ran;
@@ -20,11 +20,7 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 
 static void dpc(void *e)
 {
-    PVOID worker = NULL;
-    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
-        return;
-    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
-        StorPortFreeWorker(e, worker);
+    STORK_QUEUE_ONE_SHOT(e, callback);
 }
 
 static void teardown(void *e)
@@ -33,12 +29,5 @@ static void teardown(void *e)
     STORK_ASSERT(x->ran);
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "assert_fails",
-    .extension_size = sizeof(struct ext),
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-};
+STORK_SCENARIO("assert_fails", struct ext, STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}),
+               .remove = teardown);

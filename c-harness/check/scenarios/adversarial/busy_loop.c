@@ -7,7 +7,7 @@
  * expect: incomplete
  * audit: --time-limit 1
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     volatile int done; /* nobody sets it */
@@ -25,12 +25,5 @@ static void teardown(void *e)
         ;
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "busy_loop",
-    .extension_size = sizeof(struct ext),
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-};
+STORK_SCENARIO("busy_loop", struct ext, STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}),
+               .remove = teardown);

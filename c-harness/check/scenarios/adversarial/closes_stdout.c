@@ -7,7 +7,7 @@
  */
 #include <stdio.h>
 
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 static void dpc(void *e)
 {
@@ -17,11 +17,4 @@ static void dpc(void *e)
         fclose(stdout);
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "closes_stdout",
-    .extension_size = 1,
-    .routines = routines,
-    .nroutines = 1,
-};
+STORK_SCENARIO("closes_stdout", char, STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}));

@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 static void dpc(void *e)
 {
@@ -16,11 +16,4 @@ static void dpc(void *e)
         exit(0);
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "exits_mid_run",
-    .extension_size = 1,
-    .routines = routines,
-    .nroutines = 1,
-};
+STORK_SCENARIO("exits_mid_run", char, STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}));

@@ -5,7 +5,7 @@
  *
  * expect: STORK-CRASH
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     int *status; /* never set: NULL */
@@ -20,18 +20,7 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 
 static void dpc(void *e)
 {
-    PVOID worker = NULL;
-    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
-        return;
-    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
-        StorPortFreeWorker(e, worker);
+    STORK_QUEUE_ONE_SHOT(e, callback);
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "null_deref",
-    .extension_size = sizeof(struct ext),
-    .routines = routines,
-    .nroutines = 1,
-};
+STORK_SCENARIO("null_deref", struct ext, STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}));

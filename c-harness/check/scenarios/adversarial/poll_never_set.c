@@ -7,7 +7,7 @@
  * expect: WI-M9
  * audit: --max-steps 2000 --max-schedules 3000 --runs 50
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     int done;
@@ -22,11 +22,7 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 
 static void dpc(void *e)
 {
-    PVOID worker = NULL;
-    if (StorPortInitializeWorker(e, &worker) != STOR_STATUS_SUCCESS)
-        return;
-    if (StorPortQueueWorkItem(e, callback, worker, NULL) != STOR_STATUS_SUCCESS)
-        StorPortFreeWorker(e, worker); /* and forgets to set done */
+    STORK_QUEUE_ONE_SHOT(e, callback); /* when the queue fails, nothing sets done */
 }
 
 static void teardown(void *e)
@@ -36,12 +32,5 @@ static void teardown(void *e)
         STORK_YIELD();
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "poll_never_set",
-    .extension_size = sizeof(struct ext),
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-};
+STORK_SCENARIO("poll_never_set", struct ext, STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}),
+               .remove = teardown);

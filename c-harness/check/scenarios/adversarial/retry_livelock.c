@@ -9,7 +9,7 @@
  * expect: WI-M2 WI-M6 WI-M9
  * audit: --max-steps 2000 --max-schedules 3000 --runs 50
  */
-#include <storport.h>
+#include <stork/scenario_parts.h>
 
 struct ext {
     PVOID Worker;
@@ -47,13 +47,5 @@ static void teardown(void *e)
     x->Worker = NULL;
 }
 
-static const struct stork_routine routines[] = {{"dpc", STORK_DISPATCH_LEVEL, dpc}};
-
-const struct stork_scenario stork_scenario = {
-    .name = "retry_livelock",
-    .extension_size = sizeof(struct ext),
-    .find_adapter = find_adapter,
-    .routines = routines,
-    .nroutines = 1,
-    .remove = teardown,
-};
+STORK_SCENARIO("retry_livelock", struct ext, .find_adapter = find_adapter,
+               STORK_ROUTINES({"dpc", STORK_DISPATCH_LEVEL, dpc}), .remove = teardown);
