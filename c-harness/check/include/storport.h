@@ -3,9 +3,7 @@
  * runtime (c-harness/check, `stork audit`).  It declares the three work-item calls with the
  * real signatures and status values, so the miniport's work-item code compiles unchanged:
  *
- *   #include "stork/miniport.h"
-
-ULONG StorPortInitializeWorker(PVOID HwDeviceExtension, PVOID *Worker);
+ *   ULONG StorPortInitializeWorker(PVOID HwDeviceExtension, PVOID *Worker);
  *   ULONG StorPortQueueWorkItem(PVOID HwDeviceExtension, PHW_WORKITEM WorkItemCallback,
  *                               PVOID Worker, PVOID Context);
  *   ULONG StorPortFreeWorker(PVOID HwDeviceExtension, PVOID Worker);
