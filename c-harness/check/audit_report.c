@@ -57,6 +57,9 @@ void make_meta(struct meta *m, const struct cli *c, const char *name, int thread
     if (c->srbs) /* a miniport audited from its DriverEntry: --replay needs the same SRBs */
         snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " SRBS=%d%s", c->srbs,
                  c->stop_restart ? " STOP_RESTART=1" : "");
+    if (c->host != STORK_HOST_WINDOWS) /* --replay needs the same host */
+        snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " HOST=%s",
+                 driver_host_name(c->host));
     if (c->o.limits.preempt != PREEMPT_CALLS) /* --replay needs the same points */
         snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " POINTS=%s",
                  preempt_name(c->o.limits.preempt));
@@ -369,6 +372,7 @@ int audit_command(struct explorer *x, struct cli *c)
                res.cut_runs, res.timed_out ? "true" : "false", race_instrumented() ? "true" : "false");
         printf("\"exhaustive_timed_out\": %s, ", res.exhaustive_timed_out ? "true" : "false");
         printf("\"points\": \"%s\", ", preempt_name(c->o.limits.preempt));
+        printf("\"host\": \"%s\", ", driver_host_name(c->host));
         printf("\"reduced\": %s, \"pruned\": %ld, \"classes\": %ld, ", res.reduced ? "true" : "false",
                res.pruned, res.reduced && res.complete ? res.schedules - res.pruned : -1);
         if (c->o.final_states) {
@@ -380,6 +384,17 @@ int audit_command(struct explorer *x, struct cli *c)
         printf("\"findings\": [");
     } else {
         printf("stork audit: %s\n", x->scn->name);
+        if (c->host == STORK_HOST_NEPTUNE)
+            printf("host: neptune (ENV-H3, H5): no IRQL, removal or BUSY refusal of the work-item "
+                   "calls, a second queue dropped, no HwAdapterControl or PnP SRB (no removal "
+                   "reaches the miniport, so nothing is checked at a release), Pause and Resume "
+                   "do nothing; the miniport's obligations are checked as under Windows (ENV-H2)\n");
+        else if (c->host == STORK_HOST_REACTOS)
+            printf("host: reactos (ENV-H6): every work-item call answers STATUS_NOT_IMPLEMENTED "
+                   "(an NTSTATUS) and issues no worker; the miniport's obligations are checked "
+                   "as under Windows (ENV-H2)\n");
+        else
+            printf("host: windows (the contract)\n");
         if (!race_instrumented())
             printf("data races (WI-M11): not checked: the scenario was not compiled with "
                    "-fsanitize=thread (--sanitize builds it with ASan instead)\n");

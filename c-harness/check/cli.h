@@ -12,11 +12,12 @@ struct cli {
     int srbs; /* --srbs: SRBs a miniport audited as it is gets (0: the default) */
     bool preempt_given; /* --preempt-at-calls or --preempt-at-accesses was given */
     bool stop_restart; /* --stop-restart: and a stop and restart before its removal */
+    int host; /* --host: enum stork_host (driver.h), the runtime it is audited against */
 };
 
 /* A trace's meta lines for a run of `name` with these decisions (f: the finding, or NULL). */
 struct meta {
-    char gen[32], scn[400], cfg[64], sched[8192], prop[600], seed[64];
+    char gen[32], scn[400], cfg[128], sched[8192], prop[600], seed[64];
     const char *v[6];
     int n;
 };

@@ -84,6 +84,7 @@ struct drv_reg {
     bool on_demand[MAX_ROUTINES];
     int nio;
     bool stop; /* --stop-restart: a stop and restart before removal is explored (ENV-R9) */
+    int host;  /* --host: enum stork_host, the runtime and environment of ENV-H */
 };
 
 enum srb_state { S_NONE, S_HANDED, S_DONE };
@@ -300,6 +301,20 @@ static int srb_index(const struct run *r, const void *p)
     return -1;
 }
 
+/* HwStartIo returned `took`: Windows reads nothing from it; NeptuneOS completes an SRB it
+ * answered FALSE for with SRB_STATUS_ERROR (ENV-H5), as though the miniport had. */
+static void host_started(struct run *r, struct drv_srb *s, BOOLEAN took)
+{
+    if (r->drv->reg->host != STORK_HOST_NEPTUNE || took || s->state != S_HANDED)
+        return;
+    s->u.scsi.SrbStatus = SRB_STATUS_ERROR;
+    s->state = S_DONE;
+    s->done_file = STORPORT_SITE;
+    s->done_line = 0;
+    memcpy(s->snap, &s->u, sizeof s->snap);
+    race_lock_released(r, r->cur, &r->drv->srb_sync);
+}
+
 /* Hand an SRB to HwBuildIo and HwStartIo as Storport does (ENV-E7, E8, E9, L4). */
 static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
 {
@@ -311,7 +326,7 @@ static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
     if (g->virt) {
         c->irql = STORK_DISPATCH_LEVEL;
         r->drv->entry[c->index] = "HwStartIo";
-        g->hw.HwStartIo(ext, srb);
+        host_started(r, s, g->hw.HwStartIo(ext, srb));
     } else {
         c->irql = STORK_DISPATCH_LEVEL;
         if (g->hw.HwBuildIo) {
@@ -327,7 +342,8 @@ static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
         if (half)
             take(r, c, &r->drv->interrupt, STORPORT, 0);
         r->drv->entry[c->index] = "HwStartIo";
-        g->hw.HwStartIo(ext, srb);
+        BOOLEAN took = g->hw.HwStartIo(ext, srb);
+        host_started(r, s, took);
         if (half)
             give(r, c, &r->drv->interrupt, STORPORT, 0);
         give(r, c, &r->drv->startio, STORPORT, 0);
@@ -411,7 +427,7 @@ static bool start(struct run *r, struct ctx *c, void *ext, unsigned find_irql)
         if (!ok)
             return false;
     }
-    if (g->hw.HwAdapterControl) {
+    if (g->hw.HwAdapterControl && g->host != STORK_HOST_NEPTUNE) { /* ENV-H5: never called */
         union {
             SCSI_SUPPORTED_CONTROL_TYPE_LIST list;
             unsigned char bytes[sizeof(ULONG) + ScsiAdapterControlMax + 8];
@@ -434,11 +450,13 @@ static void drv_start(void *ext)
     d->started = true;
     interrupt(r, c);
     const struct drv_reg *g = d->reg;
-    if (!g->virt || (g->stop && g->hw.HwAdapterControl) || notice_sent(r, NT_CONTROL))
+    if (g->host != STORK_HOST_NEPTUNE &&
+        (!g->virt || (g->stop && g->hw.HwAdapterControl) || notice_sent(r, NT_CONTROL)))
         return;
     /* Nothing of the PnP manager's reaches this miniport before the teardown (a virtual
-     * miniport that does not mark ScsiAdapterSurpriseRemoval, and no stop): pnp has nothing to
-     * do, and removal begins where the scheduler places it, as for a hand-made scenario. */
+     * miniport that does not mark ScsiAdapterSurpriseRemoval, and no stop; any miniport on
+     * NeptuneOS, which sends no PnP SRB and calls no HwAdapterControl, ENV-H5): pnp has nothing
+     * to do, and removal begins where the scheduler places it, as for a hand-made scenario. */
     r->ctx[ctx_of_role(r, R_PNP, 0)].state = C_DONE;
     r->nroutines_left--;
 }
@@ -668,6 +686,8 @@ static void drv_remove(void *ext)
     wait_until(r, all_completed, "(storport: removal waits for the SRBs)");
     d->removing_waits = false;
     race_lock_acquired(r, c->index, &d->srb_sync);
+    if (g->host == STORK_HOST_NEPTUNE)
+        return; /* no removal step reaches the miniport (ENV-H5): nothing is released */
     if (g->hw.HwAdapterControl)
         control(r, c, ScsiStopAdapter, NULL, STORK_DIRQL); /* ENV-E15: DIRQL */
     if (g->virt && g->hw.HwCompleteServiceIrp) {
@@ -708,7 +728,19 @@ static void add_routine(struct drv_reg *g, enum role role, int slot, const char 
     g->on_demand[n] = on_demand;
 }
 
-const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, char *err, size_t size)
+int driver_host(const struct run *r)
+{
+    return driver_mode(r) ? r->drv->reg->host : STORK_HOST_WINDOWS;
+}
+
+const char *driver_host_name(int host)
+{
+    return host == STORK_HOST_NEPTUNE ? "neptune" : host == STORK_HOST_REACTOS ? "reactos"
+                                                                               : "windows";
+}
+
+const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int host, char *err,
+                                             size_t size)
 {
     bool has_scenario = &stork_scenario != NULL, has_entry = DriverEntry != NULL;
     if (has_scenario && has_entry) {
@@ -716,9 +748,10 @@ const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, char *
                  "stork_scenario names the routines by hand; DriverEntry registers them)");
         return NULL;
     }
-    if (has_scenario && (srbs || stop_restart)) {
+    if (has_scenario && (srbs || stop_restart || host != STORK_HOST_WINDOWS)) {
         snprintf(err, size, "%s is for a miniport audited from its DriverEntry; this file's "
-                 "stork_scenario names its routines itself", srbs ? "--srbs" : "--stop-restart");
+                 "stork_scenario names its routines itself",
+                 srbs ? "--srbs" : stop_restart ? "--stop-restart" : "--host");
         return NULL;
     }
     if (has_scenario)
@@ -750,6 +783,7 @@ const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, char *
     }
     g->nio = srbs ? srbs : DRV_NIO;
     g->stop = stop_restart;
+    g->host = host;
     for (int i = 0; i < g->nio; i++) {
         char name[24];
         snprintf(name, sizeof name, "io%d", i + 1);
@@ -1182,6 +1216,8 @@ BOOLEAN stork_pause_at(PVOID ext, ULONG timeout, const char *file, int line)
     if (!c)
         return FALSE;
     run_point(c->run, file, line);
+    if (c->run->drv->reg->host == STORK_HOST_NEPTUNE)
+        return FALSE; /* NeptuneOS: does nothing (ENV-H5) */
     struct drv_run *d = c->run->drv;
     note(c->run, c, N_PAUSED, 0, file, line);
     if (d->paused++ == 0) {
@@ -1199,6 +1235,8 @@ BOOLEAN stork_resume_at(PVOID ext, const char *file, int line)
         return FALSE;
     struct run *r = c->run;
     run_point(r, file, line);
+    if (r->drv->reg->host == STORK_HOST_NEPTUNE)
+        return FALSE; /* NeptuneOS: does nothing (ENV-H5); no pause holds, none is resumed */
     if (r->drv->paused == 0) {
         srb_finding(r, "ENV-Q8", file, line, "%s resumes an adapter that no pause holds", c->name);
         return FALSE;

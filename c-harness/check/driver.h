@@ -13,9 +13,19 @@
 struct run;
 struct drv_run; /* one run's Storport state: SRBs, locks, DPCs, the timer, pauses */
 
+/* The host a miniport is audited against (spec/environment.md ENV-H, --host): Windows's
+ * runtime and environment (the contract), NeptuneOS's (ENV-H3, H5) or ReactOS's (ENV-H6). */
+enum stork_host { STORK_HOST_WINDOWS, STORK_HOST_NEPTUNE, STORK_HOST_REACTOS };
+#define STORK_STATUS_NOT_IMPLEMENTED 0xC0000002u /* ReactOS's answer: an NTSTATUS (ENV-H6) */
+
 /* The scenario the audit runs: the file's `stork_scenario`, or the one its DriverEntry
- * registers.  NULL, with the reason in err, if there is neither or DriverEntry fails. */
-const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, char *err, size_t size);
+ * registers, against `host`.  NULL, with the reason in err, if there is neither, DriverEntry
+ * fails, or a host other than Windows is asked of a hand-made scenario. */
+const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int host, char *err,
+                                             size_t size);
+/* The host of this run (Windows for a hand-made scenario) and a host's name. */
+int driver_host(const struct run *r);
+const char *driver_host_name(int host);
 void driver_free(const struct stork_scenario *scn);
 /* The SRBs a miniport audited from its DriverEntry is handed (0 for a hand-made scenario). */
 int driver_srbs(const struct stork_scenario *scn);

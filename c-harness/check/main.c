@@ -50,6 +50,8 @@ static const char usage[] =
     "  --threads N        system worker threads (1..4), instead of the scenario's\n"
     "  --srbs N           a miniport audited from its DriverEntry: SRBs handed (1..6, default\n"
     "                     1), each to a HwStartIo of its own, besides the removal SRBs\n"
+    "  --host H           a miniport audited from its DriverEntry: the runtime and environment\n"
+    "                     it runs against, windows (default), neptune or reactos (ENV-H)\n"
     "  --stop-restart     a miniport audited from its DriverEntry: also a stop and restart\n"
     "                     (or HwFindAdapter again) before removal, in every schedule\n"
     "  --preempt-at-calls scheduling points only at StorPort calls and STORK_* points (without\n"
@@ -122,6 +124,18 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         } else if (!v) {
             fprintf(stderr, "stork-audit: unknown option or missing value: %s\n%s", a, usage);
             return STORK_EXIT_BAD_INPUT;
+        } else if (strcmp(a, "--host") == 0) {
+            if (strcmp(v, "windows") == 0)
+                c->host = STORK_HOST_WINDOWS;
+            else if (strcmp(v, "neptune") == 0)
+                c->host = STORK_HOST_NEPTUNE;
+            else if (strcmp(v, "reactos") == 0)
+                c->host = STORK_HOST_REACTOS;
+            else {
+                fprintf(stderr, "stork-audit: --host is windows, neptune or reactos, not %s\n", v);
+                return STORK_EXIT_BAD_INPUT;
+            }
+            i++;
         } else if (strcmp(a, "--replay") == 0)
             c->replay = argv[++i];
         else if (strcmp(a, "--out") == 0)
@@ -188,7 +202,8 @@ int main(int argc, char **argv)
     }
     struct explorer x;
     char err[300];
-    const struct stork_scenario *scn = driver_scenario(c.srbs, c.stop_restart, err, sizeof err);
+    const struct stork_scenario *scn = driver_scenario(c.srbs, c.stop_restart, c.host, err,
+                                                      sizeof err);
     if (!scn) {
         fprintf(stderr, "stork-audit: %s\n", err);
         return STORK_EXIT_BAD_INPUT;

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "stork/exit_status.h"
+#include "driver.h"
 
 static void replay_text(struct explorer *x, const struct cli *c, const struct choices *used)
 {
@@ -134,6 +135,18 @@ int replay_command(struct explorer *x, struct cli *c)
             if ((strstr(p, "STOP_RESTART=1") != NULL) != c->stop_restart) {
                 fprintf(stderr, "%s:%d: the trace was found %s --stop-restart; give --replay "
                         "the same\n", c->replay, lineno, c->stop_restart ? "without" : "with");
+                fclose(in);
+                free(line);
+                fclose(exp);
+                free(expected);
+                return STORK_EXIT_BAD_INPUT;
+            }
+            const char *h = strstr(p, "HOST=");
+            const char *want = driver_host_name(c->host);
+            if (h ? strncmp(h + 5, want, strlen(want)) != 0 : c->host != STORK_HOST_WINDOWS) {
+                fprintf(stderr, "%s:%d: the trace was found with --host %.*s; give --replay the "
+                        "same --host\n", c->replay, lineno, h ? (int)strcspn(h + 5, " \r\n") : 7,
+                        h ? h + 5 : "windows");
                 fclose(in);
                 free(line);
                 fclose(exp);

@@ -37,6 +37,8 @@ static void env_post(struct stork_env *env, void *worker, void *item)
 static unsigned env_irql(struct stork_env *env)
 {
     struct run *r = run_of_env(env);
+    if (driver_host(r) == STORK_HOST_NEPTUNE)
+        return STORK_PASSIVE_LEVEL; /* NeptuneOS checks no IRQL (ENV-H3) */
     return r->cur >= 0 ? ctx_irql(&r->ctx[r->cur]) : STORK_PASSIVE_LEVEL;
 }
 
@@ -225,14 +227,25 @@ static void trace_handle(struct run *r, void *h, struct ev *e)
         e->bad = name_of(r, r->bad, &r->nbad, h);
 }
 
-/* WI-M1, shared by the three calls. */
+/* WI-M1, shared by the three calls; under every host (ENV-H2), though only Windows refuses. */
 static void check_irql(struct run *r, struct ctx *c, const char *api, const char *file, int line,
                        int worker)
 {
     if (ctx_irql(c) > STORK_DISPATCH_LEVEL)
-        run_finding(r, "WI-M1", file, line, worker,
-                    "%s calls %s at %s (above DISPATCH_LEVEL): INVALID_IRQL, nothing done", c->name,
-                    api, irql_name(ctx_irql(c)));
+        run_finding(r, "WI-M1", file, line, worker, "%s calls %s at %s (above DISPATCH_LEVEL): %s",
+                    c->name, api, irql_name(ctx_irql(c)),
+                    driver_host(r) == STORK_HOST_NEPTUNE
+                        ? "Windows answers INVALID_IRQL; this host (neptune, ENV-H3) checks no "
+                          "IRQL and does the call"
+                        : "INVALID_IRQL, nothing done");
+}
+
+/* ReactOS implements none of the three calls (ENV-H6): each answers STATUS_NOT_IMPLEMENTED,
+ * an NTSTATUS, and issues no worker; the trace writes it as the STOR_STATUS of that name, as
+ * the model does (model/storport.pml STORK_HOST_REACTOS). */
+static bool not_implemented(const struct run *r)
+{
+    return driver_host(r) == STORK_HOST_REACTOS;
 }
 
 /* WI-M3/M4/M2: a handle that is not live.  Returns true if it was one. */
@@ -277,13 +290,24 @@ STORK_ULONG stork_initialize_worker_at(void *ext, void **out, const char *file, 
 {
     struct ctx *c = enter("StorPortInitializeWorker", file, line);
     struct run *r = c->run;
-    bool dirql = ctx_irql(c) > STORK_DISPATCH_LEVEL;
+    bool dirql = ctx_irql(c) > STORK_DISPATCH_LEVEL && driver_host(r) != STORK_HOST_NEPTUNE;
     bool fail = false;
     if (r->scn->alloc_fail && !dirql && out) {
         fail = run_decide(r, 2, NULL) == 1; /* a data choice, not a schedule: no actors */
         por_all(r);
     }
     unsigned allowed = 0;
+    if (not_implemented(r)) {
+        struct ev e = {.kind = EV_INIT, .ctx = c->index, .irql = ctx_irql(c),
+                       .allowed = BIT(STOR_STATUS_NOT_IMPLEMENTED),
+                       .status = STOR_STATUS_NOT_IMPLEMENTED, .null_out = !out};
+        note_site(&e, file, line);
+        run_event(r, e);
+        check_irql(r, c, "StorPortInitializeWorker", file, line, -1);
+        if (!out)
+            run_finding(r, "WI-M3", file, line, -1, "StorPortInitializeWorker gets a NULL Worker pointer");
+        return STORK_STATUS_NOT_IMPLEMENTED;
+    }
     if (dirql)
         allowed |= BIT(STOR_STATUS_INVALID_IRQL);
     if (!out)
@@ -385,25 +409,37 @@ STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *h, 
     struct run *r = c->run;
     int wi = wrec_of(r, h);
     bool live = wi >= 0 && !r->w[wi].freed;
+    bool neptune = driver_host(r) == STORK_HOST_NEPTUNE;
+    /* NeptuneOS (ENV-H3): no IRQL or removal check, and a second queue of a queued worker
+     * answers SUCCESS and is dropped (the queued item keeps its routine and context). */
+    bool dropped = neptune && live && callback && r->w[wi].queued;
     unsigned allowed = 0;
-    if (ctx_irql(c) > STORK_DISPATCH_LEVEL)
+    if (ctx_irql(c) > STORK_DISPATCH_LEVEL && !neptune)
         allowed |= BIT(STOR_STATUS_INVALID_IRQL);
     if (!h || !callback || !live)
         allowed |= BIT(STOR_STATUS_INVALID_PARAMETER);
-    if (r->removal_begun)
+    if (r->removal_begun && !neptune)
         allowed |= BIT(STOR_STATUS_INVALID_DEVICE_STATE);
-    if (live && r->w[wi].queued)
+    if (live && r->w[wi].queued && !neptune)
         allowed |= BIT(STOR_STATUS_BUSY);
     if (!allowed)
         allowed = BIT(STOR_STATUS_SUCCESS);
-    struct entry *entry = callback ? new_entry(r, callback, context) : NULL;
-    if (callback && !entry) {
+    if (not_implemented(r))
+        allowed = BIT(STOR_STATUS_NOT_IMPLEMENTED);
+    struct entry *entry = callback && !dropped && !not_implemented(r)
+                              ? new_entry(r, callback, context) : NULL;
+    if (callback && !entry && !dropped && !not_implemented(r)) {
         run_error(r, "out of memory");
         return STOR_STATUS_INSUFFICIENT_RESOURCES;
     }
-    STORK_ULONG st = r->impl->queue_work_item(r->adapter, ext, entry ? callback_entry : NULL, h,
-                                              entry ? (void *)entry : context);
-    check_conforms(r, "StorPortQueueWorkItem", st, allowed, file, line);
+    STORK_ULONG st = not_implemented(r) ? STORK_STATUS_NOT_IMPLEMENTED
+                     : dropped          ? STOR_STATUS_SUCCESS
+                                        : r->impl->queue_work_item(r->adapter, ext,
+                                                                   entry ? callback_entry : NULL,
+                                                                   h, entry ? (void *)entry
+                                                                            : context);
+    if (!not_implemented(r))
+        check_conforms(r, "StorPortQueueWorkItem", st, allowed, file, line);
     struct ev e = {.kind = EV_QUEUE, .ctx = c->index, .irql = ctx_irql(c), .allowed = allowed,
                    .status = st};
     note_site(&e, file, line);
@@ -413,7 +449,7 @@ STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *h, 
     e.routine = name_of(r, r->cbs, &r->ncbs, callback ? cb : NULL);
     e.context = name_of(r, r->ctxv, &r->nctxv, context);
     run_event(r, e);
-    if (st == STOR_STATUS_SUCCESS) {
+    if (st == STOR_STATUS_SUCCESS && !dropped) {
         race_queued(r, c->index, wi);
         r->w[wi].queued = true;
         r->w[wi].queue_failed = false;
@@ -442,7 +478,21 @@ STORK_ULONG stork_free_worker_at(void *ext, void *h, const char *file, int line)
     struct run *r = c->run;
     int wi = wrec_of(r, h);
     unsigned allowed = 0;
-    if (ctx_irql(c) > STORK_DISPATCH_LEVEL)
+    if (not_implemented(r)) {
+        struct ev e = {.kind = EV_FREE, .ctx = c->index, .irql = ctx_irql(c),
+                       .allowed = BIT(STOR_STATUS_NOT_IMPLEMENTED),
+                       .status = STOR_STATUS_NOT_IMPLEMENTED};
+        note_site(&e, file, line);
+        trace_handle(r, h, &e);
+        run_event(r, e);
+        check_irql(r, c, "StorPortFreeWorker", file, line, wi);
+        if (!h)
+            run_finding(r, "WI-M3", file, line, -1, "StorPortFreeWorker passes a NULL worker");
+        else
+            check_handle(r, c, "StorPortFreeWorker", h, wi, true, file, line);
+        return STORK_STATUS_NOT_IMPLEMENTED;
+    }
+    if (ctx_irql(c) > STORK_DISPATCH_LEVEL && driver_host(r) != STORK_HOST_NEPTUNE)
         allowed |= BIT(STOR_STATUS_INVALID_IRQL);
     if (wi < 0)
         allowed |= BIT(STOR_STATUS_INVALID_PARAMETER);
@@ -492,6 +542,11 @@ STORK_ULONG stork_free_worker_at(void *ext, void *h, const char *file, int line)
 void runtime_check_end(struct run *r)
 {
     driver_check_end(r);
+    /* On NeptuneOS no removal step reaches the miniport (ENV-H5): it is never asked to free
+     * what it holds, so what it holds at the end is no leak at a release (ENV-H2: the
+     * obligation is kept under Windows, where the release comes). */
+    if (driver_host(r) == STORK_HOST_NEPTUNE)
+        return;
     for (int i = 0; i < r->nw; i++) {
         struct wrec *w = &r->w[i];
         if (w->freed)

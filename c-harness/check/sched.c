@@ -265,7 +265,8 @@ void run_begin_removal(struct run *r)
     por_runtime(r);
     r->removal_begun = true;
     run_event(r, (struct ev){.kind = EV_REMOVE_BEGIN, .ctx = -1});
-    r->impl->begin_removal(r->adapter);
+    if (driver_host(r) != STORK_HOST_NEPTUNE) /* NeptuneOS refuses no queue at removal (ENV-H3) */
+        r->impl->begin_removal(r->adapter);
 }
 
 static int idle_threads(const struct run *r)

@@ -73,4 +73,7 @@ def document(doc: dict, scenario: Path) -> dict:
     extra = {**AUDIT_RULES, "incomplete": (
         "The audit's search was cut short (budget, time or cut runs).",
         "incomplete: raise --max-schedules, --time-limit or --max-steps.")}
-    return sarif.document(results(doc, scenario), extra)
+    out = sarif.document(results(doc, scenario), extra)
+    # the host the miniport was audited against (--host, spec/environment.md ENV-H)
+    out["runs"][0]["properties"] = {"host": doc.get("host", "windows")}
+    return out

@@ -61,6 +61,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--srbs", type=int, metavar="N",
                    help="a miniport with a DriverEntry: SRBs handed (1..6, default 1), each to a "
                         "HwStartIo of its own, besides the removal SRBs")
+    p.add_argument("--host", choices=["windows", "neptune", "reactos"], default=None,
+                   help="a miniport with a DriverEntry: the runtime and environment it runs "
+                        "against (spec/environment.md ENV-H): windows, the contract (default); "
+                        "neptune, NeptuneOS's, which refuses no work-item call for IRQL, removal "
+                        "or BUSY, drops a second queue and sends no removal to the miniport; "
+                        "reactos, ReactOS's, where every work-item call returns "
+                        "STATUS_NOT_IMPLEMENTED; the miniport's obligations are checked under "
+                        "every host; give it again to --replay")
     p.add_argument("--stop-restart", action="store_true",
                    help="a miniport with a DriverEntry: also explore a stop and restart (or "
                         "HwFindAdapter again) before its removal; give it again to --replay")
@@ -106,6 +114,8 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
         out += ["--threads", str(args.threads)]
     if args.srbs is not None:
         out += ["--srbs", str(args.srbs)]
+    if args.host not in (None, "windows"):
+        out += ["--host", args.host]
     out += ["--time-limit", str(args.time_limit)]
     for flag in ("pct", "exhaustive", "json", "preempt_at_calls", "preempt_at_accesses",
                  "no_reduction", "stop_restart"):
@@ -118,6 +128,28 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
     if args.replay:
         out += ["--replay", args.replay]
     return out
+
+
+def apply_shipped_options(args: argparse.Namespace, chosen: scenarios.Scenario) -> list[str]:
+    """A shipped scenario or variant named on the command line runs with its ` * audit:`
+    options and a variant's own after them (variants.txt `audit:`), as the build, `stork demo`
+    and the tests run it; an option given on the command line wins.  The options applied."""
+    options = list(chosen.expectation().options)
+    if not options:
+        return []
+    p = argparse.ArgumentParser(prog="stork audit", add_help=False)
+    add_arguments(p)
+    defaults = p.parse_args([])
+    try:
+        said = p.parse_args(options)
+    except SystemExit:
+        raise AuditError(f"{chosen.name}: its audit: options {' '.join(options)} are not "
+                         "stork audit's") from None
+    for dest, value in vars(said).items():
+        if dest != "scenario" and value != getattr(defaults, dest) and \
+                getattr(args, dest) == getattr(defaults, dest):
+            setattr(args, dest, value)
+    return options
 
 
 def _summary(doc: dict, written: Path) -> str:
@@ -164,6 +196,12 @@ def run(args: argparse.Namespace) -> int:
             chosen = scenarios.of_trace(Path(args.replay))
         else:
             chosen = scenarios.resolve(args.scenario)
+            if not Path(args.scenario).exists():  # a shipped scenario or variant by name
+                applied = apply_shipped_options(args, chosen)
+                if applied:
+                    print(f"stork audit: {chosen.name} runs with its audit options (an option given "
+                          f"here wins): "
+                          f"{' '.join(applied)}", file=sys.stderr)
         scenario = chosen.path
         program = build(scenario, args.sanitize, chosen.defines)
     except AuditError as e:
