@@ -1,0 +1,157 @@
+"""`stork audit --host windows|neptune|reactos` (spec/environment.md ENV-H): the checking
+runtime answers as each host does, the miniport's obligations are reported under every host
+(ENV-H2), and a shipped scenario or variant named on the command line runs with its `audit:`
+options.  Needs the C harness built (ctest sets STORK_LIBEXEC_DIR)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from test_audit_driver import audit, miniport, rules
+
+ROOT = Path(__file__).resolve().parents[2]
+LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
+SCENARIOS = ROOT / "c-harness" / "check" / "scenarios"
+
+pytestmark = pytest.mark.skipif(not (LIBEXEC / "check").is_dir(), reason="C harness not built")
+
+
+@pytest.mark.parametrize("name, host, expected", [
+    # the ISR's init at DIRQL: refused on Windows, so what is behind it runs only on NeptuneOS
+    ("miniport_host", "windows", {"WI-M1"}),
+    ("miniport_host", "neptune", {"WI-M1"}),
+    ("miniport_host", "reactos", {"WI-M1"}),
+    ("miniport_host_requeue_after_free", "windows", {"WI-M1"}),
+    ("miniport_host_requeue_after_free", "neptune", {"WI-M1", "WI-M4"}),
+    # HwStartIo FALSE: Windows strands the SRB, NeptuneOS fails it (ENV-H5)
+    ("miniport_host_startio_false", "windows", {"WI-M1", "ENV-Q6"}),
+    ("miniport_host_startio_false", "neptune", {"WI-M1"}),
+    # a miniport that takes its failure path when an init fails is clean on every host
+    ("miniport_oneshot", "neptune", set()),
+    ("miniport_oneshot", "reactos", set()),
+])
+def test_each_host_reaches_what_it_lets_through(stork, name: str, host: str,
+                                                expected: set[str]) -> None:
+    r = stork("audit", name, "--host", host, "--seed", "1", "--json")
+    out = json.loads(r.stdout)
+    assert out["host"] == host and out["complete"], r.stderr
+    assert rules(out) == expected, r.stdout
+
+
+def test_neptune_lets_the_dirql_init_and_queue_through_and_says_so(stork) -> None:
+    r = stork("audit", str(SCENARIOS / "miniport_host.c"), "--host", "neptune", "--seed", "1")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "host: neptune" in r.stdout and "HOST=neptune" in r.stdout
+    assert "call isr DIRQL init -> SUCCESS w1" in r.stdout
+    assert "this host (neptune, ENV-H3) checks no IRQL" in r.stdout
+    windows = stork("audit", str(SCENARIOS / "miniport_host.c"), "--seed", "1")
+    assert "host: windows" in windows.stdout
+    assert "call isr DIRQL init -> INVALID_IRQL" in windows.stdout, windows.stdout
+
+
+# StartIo queues its worker twice; in a run where the callback has not started in between,
+# Windows answers BUSY to the second queue, and NeptuneOS SUCCESS, dropping it (ENV-H3): the
+# callback then runs once.  (Other runs race, which is not what this test looks at.)
+TWICE = ("PVOID w = NULL;\n"
+         "    if (StorPortInitializeWorker(DeviceExtension, &w) == STOR_STATUS_SUCCESS) {\n"
+         "        StorPortQueueWorkItem(DeviceExtension, Cb, w, NULL);\n"
+         "        StorPortQueueWorkItem(DeviceExtension, Cb, w, NULL); }\n"
+         "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+         "    StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+CB = "static VOID Cb(PVOID e, PVOID c, PVOID w) { (void)e; (void)c; (void)w; }"
+
+
+@pytest.mark.parametrize("host, second", [("windows", "BUSY"), ("neptune", "SUCCESS")])
+def test_a_second_queue_is_busy_on_windows_and_dropped_on_neptune(stork, tmp_path: Path,
+                                                                  host: str, second: str) -> None:
+    path = miniport(tmp_path, globals=CB, startio=TWICE)
+    record = tmp_path / "runs"
+    r = stork("audit", str(path), "--host", host, "--seed", "1", "--record", str(record))
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    seen = 0
+    for t in sorted(record.glob("*.trace")):
+        events = [ln for ln in t.read_text().splitlines() if ln.startswith(("call", "start"))]
+        queues = [i for i, ln in enumerate(events) if " queue w1 " in ln]
+        if len(queues) == 2 and queues[1] == queues[0] + 1 and events[queues[0]].endswith("SUCCESS"):
+            seen += 1
+            statuses = events[queues[1]].rpartition("-> ")[2].split("|")
+            assert second in statuses and (second == "SUCCESS") == (statuses == ["SUCCESS"]), events
+            assert sum(ln.startswith("start ") for ln in events) == 1, events
+    assert seen > 0
+
+
+PAUSE_ONLY = ("StorPortPause(DeviceExtension, 10);\n"
+              "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+              "    StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+
+
+@pytest.mark.parametrize("host, expected", [("windows", {"ENV-Q8"}), ("neptune", set())])
+def test_a_pause_never_resumed_holds_requests_only_where_pause_does_something(
+        stork, tmp_path: Path, host: str, expected: set[str]) -> None:
+    rc, out, err = audit(stork, miniport(tmp_path, startio=PAUSE_ONLY), "--host", host)
+    assert rules(out) == expected and rc == (1 if expected else 0), (out, err)
+
+
+def test_reactos_answers_not_implemented_and_a_status_misread_is_reached(stork,
+                                                                         tmp_path: Path) -> None:
+    # A miniport that tests for one failure status (INVALID_IRQL) and takes any other answer
+    # for a worker misreads ReactOS's NTSTATUS (ENV-H6): it queues a handle never issued.
+    start = ("PVOID w = NULL;\n"
+             "    if (StorPortInitializeWorker(DeviceExtension, &w) != STOR_STATUS_INVALID_IRQL)\n"
+             "        if (StorPortQueueWorkItem(DeviceExtension, Cb, w, Srb) == STOR_STATUS_SUCCESS)\n"
+             "            return TRUE;\n"
+             "    if (w) StorPortFreeWorker(DeviceExtension, w);\n"
+             "    Srb->SrbStatus = SRB_STATUS_BUSY;\n"
+             "    StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+    done = ("static VOID Cb(PVOID DeviceExtension, PVOID Context, PVOID Worker)\n"
+            "{ PSCSI_REQUEST_BLOCK srb = Context; srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+            "  StorPortNotification(RequestComplete, DeviceExtension, srb);\n"
+            "  StorPortFreeWorker(DeviceExtension, Worker); }")
+    path = miniport(tmp_path, globals=done, startio=start)
+    rc, out, _ = audit(stork, path)
+    assert rc == 0, out
+    rc, out, _ = audit(stork, path, "--host", "reactos")
+    assert rc == 1 and rules(out) == {"WI-M3"} and out["host"] == "reactos", out
+    r = stork("audit", str(path), "--host", "reactos", "--seed", "1")
+    assert "init -> NOT_IMPLEMENTED" in r.stdout, r.stdout
+
+
+def test_host_is_refused_for_a_hand_made_scenario(stork) -> None:
+    rc, _, err = audit(stork, SCENARIOS / "rule_leak_ok.c", "--host", "neptune")
+    assert rc == 2 and "--host is for a miniport audited from its DriverEntry" in err, err
+
+
+def test_a_finding_replays_only_on_its_host(stork, tmp_path: Path) -> None:
+    r = stork("audit", "miniport_host_requeue_after_free", "--seed", "1", "--out", str(tmp_path))
+    assert r.returncode == 1, r.stdout + r.stderr
+    trace = sorted(tmp_path.glob("*.WI-M4.*.trace"))[0]
+    assert "HOST=neptune" in trace.read_text()
+    again = stork("audit", "--replay", str(trace), "--host", "neptune")
+    assert again.returncode == 1 and "same run" in again.stdout, again.stdout + again.stderr
+    refused = stork("audit", str(SCENARIOS / "miniport_host.c"), "--replay", str(trace))
+    assert refused.returncode == 2 and "found with --host neptune" in refused.stderr, refused.stderr
+
+
+def test_a_variant_named_runs_with_its_audit_options_and_the_command_line_wins(stork) -> None:
+    r = stork("audit", "miniport_host_requeue_after_free", "--seed", "1", "--json")
+    out = json.loads(r.stdout)
+    assert out["host"] == "neptune" and "WI-M4" in rules(out), r.stderr
+    assert "runs with its audit options" in r.stderr and "--host neptune" in r.stderr
+    r = stork("audit", "miniport_host_requeue_after_free", "--host", "windows", "--seed", "1",
+              "--json")
+    out = json.loads(r.stdout)
+    assert out["host"] == "windows" and rules(out) == {"WI-M1"}, r.stdout
+    # a path is run with the options given, as it always was
+    r = stork("audit", str(SCENARIOS / "miniport_host.c"), "--seed", "1", "--json")
+    assert json.loads(r.stdout)["host"] == "windows" and not r.stderr.strip()
+
+
+def test_sarif_names_the_host(stork, tmp_path: Path) -> None:
+    sarif = tmp_path / "a.sarif"
+    r = stork("audit", "miniport_host_requeue_after_free", "--seed", "1", "--sarif", str(sarif))
+    assert r.returncode == 1, r.stderr
+    assert json.loads(sarif.read_text())["runs"][0]["properties"] == {"host": "neptune"}
