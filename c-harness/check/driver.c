@@ -599,6 +599,20 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
     }
 }
 
+/* ENV-R7: a DPC's routine or the HwStorTimer that starts after the adapter's release.  Named
+ * at the StorPortInitialize call, as ENV-Q6 is: no line of the miniport is the missing cancel. */
+static void after_release(struct run *r, const char *what, const char *api, int ctx)
+{
+    (void)ctx;
+    if (r->remove_ended && r->drv->reg->host != STORK_HOST_NEPTUNE)
+        run_finding_why(r, "ENV-R7", "runs after the release", r->drv->reg->file,
+                        r->drv->reg->line, -1,
+                        "%s runs after the adapter's release: cancel it (%s) and learn that it "
+                        "has ended before releasing what it uses", what,
+                        strcmp(api, "StorPortInitializeDpc") == 0 ? "StorPortCancelDpc"
+                                                                  : "RequestTimerCall with 0");
+}
+
 static void drv_routine(void *ext)
 {
     (void)ext;
@@ -631,6 +645,7 @@ static void drv_routine(void *ext)
     case R_DPC: {
         int k = g->slot[i];
         race_lock_acquired(r, c->index, d->dpc[k].obj); /* its issue comes before it */
+        after_release(r, "the routine of this STOR_DPC", "StorPortInitializeDpc", c->index);
         d->entry[c->index] = "HwStorDpcRoutine";
         d->dpc[k].fn(d->dpc[k].obj, ext, d->dpc[k].a1, d->dpc[k].a2);
         d->entry[c->index] = NULL;
@@ -639,6 +654,7 @@ static void drv_routine(void *ext)
     case R_TIMER: {
         PHW_TIMER fn = d->timer;
         race_lock_acquired(r, c->index, &d->timer);
+        after_release(r, "the HwStorTimer of RequestTimerCall", "StorPortNotification", c->index);
         bool half = !g->virt && d->config.SynchronizationModel != StorSynchronizeFullDuplex;
         if (!g->virt)
             take(r, c, &d->startio, STORPORT, 0);
@@ -704,6 +720,21 @@ static void drv_remove(void *ext)
         g->hw.HwFreeAdapterResources(ext);
     }
     d->entry[c->index] = NULL;
+    /* ENV-R7: a DPC or the HwStorTimer queued or running at the release */
+    for (int k = 0; k < d->ndpc + 1; k++) {
+        bool dpc = k < d->ndpc;
+        int qi = dpc ? ctx_of_role(r, R_DPC, k) : ctx_of_role(r, R_TIMER, 0);
+        const struct ctx *q = &r->ctx[qi];
+        if (q->armed || (q->state != C_UNBORN && q->state != C_DONE))
+            run_finding_why(r, "ENV-R7", q->armed ? "pending at the release"
+                                                  : "running at the release", g->file, g->line,
+                            -1, "%s is %s at the adapter's release (%s, and learn that it has "
+                            "ended, before releasing what it uses)",
+                            dpc ? "the routine of a STOR_DPC" : "the HwStorTimer of RequestTimerCall",
+                            q->armed ? "still queued" : "still running",
+                            dpc ? "cancel it with StorPortCancelDpc"
+                                : "cancel it with RequestTimerCall and 0");
+    }
     const struct ctx *t = &r->ctx[ctx_of_role(r, R_XTIMER, 0)];
     if (t->state != C_UNBORN && t->state != C_DONE)
         srb_finding(r, "ENV-R7", d->xt.file, d->xt.line, "the callback of the timer this "
@@ -974,8 +1005,9 @@ const char *driver_fix_for(const char *rule)
         {"ENV-E14", "call StorPortRequestTimer and StorPortFreeTimer only with the handle "
                     "StorPortInitializeTimer gave and before it is freed, at DISPATCH_LEVEL at "
                     "most for the initialisation and the free"},
-        {"ENV-R7", "free the timer (StorPortFreeTimer) and learn that its callback has ended (a "
-                   "flag it sets) before releasing what the callback uses"},
+        {"ENV-R7", "before releasing what they use, free the timers (StorPortFreeTimer; "
+                   "RequestTimerCall with 0), cancel the DPCs (StorPortCancelDpc), disable the "
+                   "HBA's interrupts, and learn that each has ended (a flag it sets)"},
         {"ENV-E19", "complete each service IRP once with StorPortCompleteServiceIrp, and the "
                     "ones still held in HwCompleteServiceIrp at removal"},
         {"ENV-E12", "initialise each STOR_DPC with StorPortInitializeDpc (in "

@@ -14,6 +14,10 @@
  *     active command, as if the HBA took one at a time; with two SRBs handed before the HBA
  *     interrupts, the second overwrites the first, which is never completed (ENV-Q6).  It needs
  *     the second SRB: with one, the audit is clean.
+ *   DEFECT_DPC_ON_EVERY_INTERRUPT (miniport_isr_dpc_dpc_after_release): the ISR issues the
+ *     completion DPC for every interrupt, its HBA's or not; an interrupt after the remove SRB
+ *     issues it when nothing is outstanding, and the DPC is queued or running at the adapter's
+ *     release, or runs after it (ENV-R7: nothing cancels it).
  *
  * expect: clean
  */
@@ -58,6 +62,9 @@ static BOOLEAN HwInterrupt(PVOID DeviceExtension)
             a->Active[i] = NULL;
             ours = TRUE;
         }
+#ifdef DEFECT_DPC_ON_EVERY_INTERRUPT
+    ours = TRUE; /* the DPC is issued for a shared line's interrupts too, also at removal */
+#endif
     if (ours)
         StorPortIssueDpc(DeviceExtension, &a->CompletionDpc, NULL, NULL);
     return ours; /* a shared line: not every interrupt is this HBA's */
