@@ -57,6 +57,9 @@ void make_meta(struct meta *m, const struct cli *c, const char *name, int thread
     if (c->srbs) /* a miniport audited from its DriverEntry: --replay needs the same SRBs */
         snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " SRBS=%d%s", c->srbs,
                  c->stop_restart ? " STOP_RESTART=1" : "");
+    if (c->nioctl) /* --replay needs the same IOCTL SRBs */
+        snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " IOCTLS=%d%s%s",
+                 c->nioctl, c->ioctl_arg ? " IOCTL=" : "", c->ioctl_arg ? c->ioctl_arg : "");
     if (c->host != STORK_HOST_WINDOWS) /* --replay needs the same host */
         snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " HOST=%s",
                  driver_host_name(c->host));

@@ -3,6 +3,7 @@
 #ifndef STORK_CHECK_CLI_H
 #define STORK_CHECK_CLI_H
 
+#include "driver.h"
 #include "explore.h"
 
 struct cli {
@@ -13,6 +14,9 @@ struct cli {
     bool preempt_given; /* --preempt-at-calls or --preempt-at-accesses was given */
     bool stop_restart; /* --stop-restart: and a stop and restart before its removal */
     int host; /* --host: enum stork_host (driver.h), the runtime it is audited against */
+    struct driver_ioctls ioctls; /* --ioctls, --ioctl: the IOCTL SRBs asked for */
+    int nioctl; /* the IOCTL SRBs it runs with */
+    const char *ioctl_arg; /* --ioctl SIG:CODE as given, for the trace's meta */
 };
 
 /* A trace's meta lines for a run of `name` with these decisions (f: the finding, or NULL). */

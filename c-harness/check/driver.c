@@ -59,9 +59,13 @@
 /* Runs of the ISR, of each DPC and of each timer per adapter life: the ISR's own (one at any
  * moment from HwInitialize on, one after each HwStartIo of the N SRBs and the two adapter SRBs)
  * and as many for each DPC and timer. */
-#define DRV_RUNS(g) ((g)->nio + 4)
-#define DRV_NSRB (DRV_MAX_IO + 2) /* the I/O SRBs and the two adapter PnP SRBs */
-#define DRV_PNP_SRB(k) (DRV_MAX_IO + (k)) /* the surprise-removal SRB (0), the remove SRB (1) */
+#define DRV_RUNS(g) ((g)->nio + (g)->nioctl + 4)
+#define DRV_MAX_IOCTL 2
+#define DRV_IOCTL_SRB(j) (DRV_MAX_IO + (j)) /* the IOCTL SRBs (ENV-E20) */
+/* the I/O SRBs, the IOCTL SRBs and the two adapter PnP SRBs */
+#define DRV_NSRB (DRV_MAX_IO + DRV_MAX_IOCTL + 2)
+/* the surprise-removal SRB (0), the remove SRB (1) */
+#define DRV_PNP_SRB(k) (DRV_MAX_IO + DRV_MAX_IOCTL + (k))
 #define DRV_DATA 512
 
 enum role { R_IO, R_ISR, R_DPC, R_TIMER, R_PNP, R_XTIMER, R_SERVICE };
@@ -83,6 +87,9 @@ struct drv_reg {
     int slot[MAX_ROUTINES]; /* SRB, DPC or 0 */
     bool on_demand[MAX_ROUTINES];
     int nio;
+    int nioctl; /* --ioctls: SRB_FUNCTION_IO_CONTROL SRBs handed (ENV-E20) */
+    UCHAR ioctl_signature[8];
+    ULONG ioctl_code;
     bool stop; /* --stop-restart: a stop and restart before removal is explored (ENV-R9) */
     int host;  /* --host: enum stork_host, the runtime and environment of ENV-H */
 };
@@ -275,6 +282,18 @@ static struct drv_srb *new_srb(struct run *r, int slot, UCHAR function, const ch
         return NULL;
     }
     srb->SrbExtension = ext ? s->extension : NULL;
+    if (function == SRB_FUNCTION_IO_CONTROL) { /* IOCTL_SCSI_MINIPORT (ENV-E20) */
+        const struct drv_reg *g = r->drv->reg;
+        SRB_IO_CONTROL *h = (SRB_IO_CONTROL *)(void *)s->data;
+        memset(s->data, 0, sizeof s->data);
+        h->HeaderLength = sizeof *h;
+        memcpy(h->Signature, g->ioctl_signature, sizeof h->Signature);
+        h->Timeout = 10;
+        h->ControlCode = g->ioctl_code;
+        h->Length = DRV_DATA - sizeof *h;
+        srb->DataBuffer = s->data;
+        srb->DataTransferLength = DRV_DATA;
+    }
     if (function == SRB_FUNCTION_EXECUTE_SCSI) {
         srb->CdbLength = 10;
         srb->Cdb[0] = 0x28; /* READ(10) */
@@ -629,7 +648,9 @@ static void drv_routine(void *ext)
         wait_until(r, not_paused, "(storport: adapter paused or stopped)");
         d->waits_pause[c->index] = false;
         race_lock_acquired(r, c->index, &d->restart_sync); /* after a restart, if one came */
-        struct drv_srb *s = new_srb(r, g->slot[i], SRB_FUNCTION_EXECUTE_SCSI, g->names[i]);
+        struct drv_srb *s = new_srb(r, g->slot[i], g->slot[i] >= DRV_MAX_IO
+                                                       ? SRB_FUNCTION_IO_CONTROL
+                                                       : SRB_FUNCTION_EXECUTE_SCSI, g->names[i]);
         if (s)
             hand(r, c, s);
         race_lock_released(r, c->index, &d->quiet_sync); /* before a stop, if one comes */
@@ -770,7 +791,8 @@ const char *driver_host_name(int host)
                                                                                : "windows";
 }
 
-const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int host, char *err,
+const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int host,
+                                             const struct driver_ioctls *ioctls, char *err,
                                              size_t size)
 {
     bool has_scenario = &stork_scenario != NULL, has_entry = DriverEntry != NULL;
@@ -779,10 +801,11 @@ const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int ho
                  "stork_scenario names the routines by hand; DriverEntry registers them)");
         return NULL;
     }
-    if (has_scenario && (srbs || stop_restart || host != STORK_HOST_WINDOWS)) {
+    if (has_scenario && (srbs || stop_restart || host != STORK_HOST_WINDOWS || ioctls->given)) {
         snprintf(err, size, "%s is for a miniport audited from its DriverEntry; this file's "
                  "stork_scenario names its routines itself",
-                 srbs ? "--srbs" : stop_restart ? "--stop-restart" : "--host");
+                 srbs ? "--srbs" : stop_restart ? "--stop-restart" : ioctls->given ? "--ioctls"
+                                                                                  : "--host");
         return NULL;
     }
     if (has_scenario)
@@ -820,6 +843,16 @@ const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int ho
         snprintf(name, sizeof name, "io%d", i + 1);
         add_routine(g, R_IO, i, name, STORK_DISPATCH_LEVEL, 0);
     }
+    /* IOCTL SRBs (ENV-E20), none by default: one more io context multiplies the schedules
+     * (miniport_virtual, --srbs 2, goes from 12,590 past the 200,000 of the default budget). */
+    g->nioctl = ioctls->count > 0 ? ioctls->count : 0;
+    memcpy(g->ioctl_signature, ioctls->signature, sizeof g->ioctl_signature);
+    g->ioctl_code = ioctls->code;
+    for (int j = 0; j < g->nioctl; j++) {
+        char name[24];
+        snprintf(name, sizeof name, "ioctl%d", j + 1);
+        add_routine(g, R_IO, DRV_IOCTL_SRB(j), name, STORK_DISPATCH_LEVEL, 0);
+    }
     if (!g->virt && g->hw.HwInterrupt)
         add_routine(g, R_ISR, 0, "isr", STORK_DIRQL, 1);
     for (int k = 0; k < DRV_MAX_DPC; k++) {
@@ -847,6 +880,13 @@ bool driver_on_demand(const struct stork_scenario *scn, size_t routine)
         return false;
     return ((const struct drv_reg *)((const char *)scn - offsetof(struct drv_reg, scn)))
         ->on_demand[routine];
+}
+
+int driver_ioctls(const struct stork_scenario *scn)
+{
+    if (!scn || scn->find_adapter != drv_start)
+        return 0;
+    return ((const struct drv_reg *)((const char *)scn - offsetof(struct drv_reg, scn)))->nioctl;
 }
 
 int driver_srbs(const struct stork_scenario *scn)

@@ -21,8 +21,18 @@ enum stork_host { STORK_HOST_WINDOWS, STORK_HOST_NEPTUNE, STORK_HOST_REACTOS };
 /* The scenario the audit runs: the file's `stork_scenario`, or the one its DriverEntry
  * registers, against `host`.  NULL, with the reason in err, if there is neither, DriverEntry
  * fails, or a host other than Windows is asked of a hand-made scenario. */
-const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int host, char *err,
+/* The IOCTL SRBs (ENV-E20, --ioctls, --ioctl): how many (default 0, also for -1) and the SRB_IO_CONTROL Signature and ControlCode. */
+struct driver_ioctls {
+    int count;
+    bool given; /* --ioctls or --ioctl was given */
+    unsigned char signature[8];
+    unsigned long code;
+};
+const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int host,
+                                             const struct driver_ioctls *ioctls, char *err,
                                              size_t size);
+/* The IOCTL SRBs a miniport audited from its DriverEntry is handed. */
+int driver_ioctls(const struct stork_scenario *scn);
 /* The host of this run (Windows for a hand-made scenario) and a host's name. */
 int driver_host(const struct run *r);
 const char *driver_host_name(int host);

@@ -52,6 +52,10 @@ static const char usage[] =
     "                     1), each to a HwStartIo of its own, besides the removal SRBs\n"
     "  --host H           a miniport audited from its DriverEntry: the runtime and environment\n"
     "                     it runs against, windows (default), neptune or reactos (ENV-H)\n"
+    "  --ioctls N         a miniport audited from its DriverEntry: SRB_FUNCTION_IO_CONTROL SRBs\n"
+    "                     handed (0..2, default 0), through HwBuildIo and HwStartIo\n"
+    "  --ioctl SIG:CODE   their SRB_IO_CONTROL Signature (up to 8 characters) and ControlCode\n"
+    "                     (default STORK:0, an IOCTL no miniport knows; alone, one SRB)\n"
     "  --stop-restart     a miniport audited from its DriverEntry: also a stop and restart\n"
     "                     (or HwFindAdapter again) before removal, in every schedule\n"
     "  --preempt-at-calls scheduling points only at StorPort calls and STORK_* points (without\n"
@@ -92,6 +96,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     c->o.limits.max_steps = 10000;
     c->o.limits.preempt = PREEMPT_WRITES;
     c->o.time_limit = 300;
+    c->ioctls.count = -1;
+    memcpy(c->ioctls.signature, "STORK\0\0\0", 8);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     c->o.seed = (uint64_t)ts.tv_sec * 1000003u + (uint64_t)ts.tv_nsec % 1000003u;
@@ -136,6 +142,21 @@ static int parse_cli(int argc, char **argv, struct cli *c)
                 return STORK_EXIT_BAD_INPUT;
             }
             i++;
+        } else if (strcmp(a, "--ioctl") == 0) {
+            const char *colon = strchr(v, ':');
+            long code = 0;
+            if (!colon || colon == v || colon - v > 8 || !parse_count(colon + 1, &code) ||
+                code > 0xFFFFFFFFL) {
+                fprintf(stderr, "stork-audit: --ioctl wants SIGNATURE:CODE (a signature of 1 to 8 "
+                        "characters, a ControlCode >= 0), not %s\n", v);
+                return STORK_EXIT_BAD_INPUT;
+            }
+            memset(c->ioctls.signature, 0, sizeof c->ioctls.signature);
+            memcpy(c->ioctls.signature, v, (size_t)(colon - v));
+            c->ioctls.code = (unsigned long)code;
+            c->ioctls.given = true;
+            c->ioctl_arg = v;
+            i++;
         } else if (strcmp(a, "--replay") == 0)
             c->replay = argv[++i];
         else if (strcmp(a, "--out") == 0)
@@ -175,6 +196,10 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         } else if (strcmp(a, "--srbs") == 0 && n >= 1 && n <= 6) {
             c->srbs = (int)n;
             i++;
+        } else if (strcmp(a, "--ioctls") == 0 && n <= 2) {
+            c->ioctls.count = (int)n;
+            c->ioctls.given = true;
+            i++;
         } else if (strcmp(a, "--max-steps") == 0 && n >= 1) {
             c->o.limits.max_steps = (int)n;
             i++;
@@ -200,15 +225,18 @@ int main(int argc, char **argv)
                         "-fsanitize=thread (not with --sanitize)\n");
         return STORK_EXIT_BAD_INPUT;
     }
+    if (c.ioctl_arg && c.ioctls.count < 0)
+        c.ioctls.count = 1; /* --ioctl alone: one IOCTL SRB of that kind */
     struct explorer x;
     char err[300];
-    const struct stork_scenario *scn = driver_scenario(c.srbs, c.stop_restart, c.host, err,
+    const struct stork_scenario *scn = driver_scenario(c.srbs, c.stop_restart, c.host, &c.ioctls, err,
                                                       sizeof err);
     if (!scn) {
         fprintf(stderr, "stork-audit: %s\n", err);
         return STORK_EXIT_BAD_INPUT;
     }
     c.srbs = driver_srbs(scn); /* the SRBs it runs with (0: a hand-made scenario) */
+    c.nioctl = driver_ioctls(scn);
     if (!race_instrumented()) /* its accesses are not seen: the calls' points only */
         c.o.limits.preempt = PREEMPT_CALLS;
     if (c.srbs > 0 && !c.o.no_reduction) {

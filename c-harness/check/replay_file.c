@@ -141,6 +141,16 @@ int replay_command(struct explorer *x, struct cli *c)
                 free(expected);
                 return STORK_EXIT_BAD_INPUT;
             }
+            const char *io = strstr(p, "IOCTLS=");
+            if ((io ? atoi(io + 7) : 0) != c->nioctl) {
+                fprintf(stderr, "%s:%d: the trace was found with --ioctls %d; give --replay the "
+                        "same --ioctls (and --ioctl)\n", c->replay, lineno, io ? atoi(io + 7) : 0);
+                fclose(in);
+                free(line);
+                fclose(exp);
+                free(expected);
+                return STORK_EXIT_BAD_INPUT;
+            }
             const char *h = strstr(p, "HOST=");
             const char *want = driver_host_name(c->host);
             if (h ? strncmp(h + 5, want, strlen(want)) != 0 : c->host != STORK_HOST_WINDOWS) {

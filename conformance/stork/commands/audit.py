@@ -61,6 +61,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--srbs", type=int, metavar="N",
                    help="a miniport with a DriverEntry: SRBs handed (1..6, default 1), each to a "
                         "HwStartIo of its own, besides the removal SRBs")
+    p.add_argument("--ioctls", type=int, metavar="N",
+                   help="a miniport with a DriverEntry: SRB_FUNCTION_IO_CONTROL SRBs handed "
+                        "(0..2, default 0), each through HwBuildIo and HwStartIo with the request "
+                        "obligations (ENV-E20); give it again to --replay")
+    p.add_argument("--ioctl", metavar="SIG:CODE",
+                   help="the SRB_IO_CONTROL Signature (1 to 8 characters) and ControlCode of those "
+                        "SRBs (default STORK:0, an IOCTL no miniport knows; without --ioctls, one SRB)")
     p.add_argument("--host", choices=["windows", "neptune", "reactos"], default=None,
                    help="a miniport with a DriverEntry: the runtime and environment it runs "
                         "against (spec/environment.md ENV-H): windows, the contract (default); "
@@ -114,6 +121,10 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
         out += ["--threads", str(args.threads)]
     if args.srbs is not None:
         out += ["--srbs", str(args.srbs)]
+    if args.ioctls is not None:
+        out += ["--ioctls", str(args.ioctls)]
+    if args.ioctl is not None:
+        out += ["--ioctl", args.ioctl]
     if args.host not in (None, "windows"):
         out += ["--host", args.host]
     out += ["--time-limit", str(args.time_limit)]
@@ -175,6 +186,9 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.BAD_INPUT
     if args.srbs is not None and not 1 <= args.srbs <= 6:
         print("stork audit: --srbs must be 1..6", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    if args.ioctls is not None and not 0 <= args.ioctls <= 2:
+        print("stork audit: --ioctls must be 0..2", file=sys.stderr)
         return exitcodes.BAD_INPUT
     if args.seed is not None and args.seed < 0:
         print("stork audit: --seed must be >= 0", file=sys.stderr)

@@ -144,6 +144,17 @@ typedef struct _SCSI_PNP_REQUEST_BLOCK {
 } SCSI_PNP_REQUEST_BLOCK, *PSCSI_PNP_REQUEST_BLOCK;
 #define SRB_PNP_FLAGS_ADAPTER_REQUEST 0x00000001
 
+/* The header of an SRB_FUNCTION_IO_CONTROL SRB's DataBuffer (IOCTL_SCSI_MINIPORT, ntddscsi.h):
+ * the miniport tells its own IOCTLs by Signature and ControlCode; the data follow it. */
+typedef struct _SRB_IO_CONTROL {
+    ULONG HeaderLength;
+    UCHAR Signature[8];
+    ULONG Timeout;
+    ULONG ControlCode;
+    ULONG ReturnCode;
+    ULONG Length;
+} SRB_IO_CONTROL, *PSRB_IO_CONTROL;
+
 #define SRB_FUNCTION_EXECUTE_SCSI    0x00
 #define SRB_FUNCTION_CLAIM_DEVICE    0x01
 #define SRB_FUNCTION_IO_CONTROL      0x02
