@@ -62,6 +62,25 @@ static void replay_json(struct explorer *x, const struct cli *c, const struct ch
 }
 
 /* --replay: the schedule a trace records, run again; the run must be the trace's. */
+/* The --ioctls and --host a trace's meta config (cfg) records, against this run's: true, with
+ * what the trace was found with in `why`, if they differ. */
+static bool options_differ(const char *cfg, const struct cli *c, char *why, size_t size)
+{
+    const char *io = strstr(cfg, "IOCTLS=");
+    if ((io ? atoi(io + 7) : 0) != c->nioctl) {
+        snprintf(why, size, "--ioctls %d (and its --ioctl)", io ? atoi(io + 7) : 0);
+        return true;
+    }
+    const char *h = strstr(cfg, "HOST=");
+    const char *want = driver_host_name(c->host);
+    if (h ? strncmp(h + 5, want, strlen(want)) != 0 : c->host != STORK_HOST_WINDOWS) {
+        snprintf(why, size, "--host %.*s", h ? (int)strcspn(h + 5, " \r\n") : 7,
+                 h ? h + 5 : "windows");
+        return true;
+    }
+    return false;
+}
+
 int replay_command(struct explorer *x, struct cli *c)
 {
     FILE *in = fopen(c->replay, "r");
@@ -141,22 +160,10 @@ int replay_command(struct explorer *x, struct cli *c)
                 free(expected);
                 return STORK_EXIT_BAD_INPUT;
             }
-            const char *io = strstr(p, "IOCTLS=");
-            if ((io ? atoi(io + 7) : 0) != c->nioctl) {
-                fprintf(stderr, "%s:%d: the trace was found with --ioctls %d; give --replay the "
-                        "same --ioctls (and --ioctl)\n", c->replay, lineno, io ? atoi(io + 7) : 0);
-                fclose(in);
-                free(line);
-                fclose(exp);
-                free(expected);
-                return STORK_EXIT_BAD_INPUT;
-            }
-            const char *h = strstr(p, "HOST=");
-            const char *want = driver_host_name(c->host);
-            if (h ? strncmp(h + 5, want, strlen(want)) != 0 : c->host != STORK_HOST_WINDOWS) {
-                fprintf(stderr, "%s:%d: the trace was found with --host %.*s; give --replay the "
-                        "same --host\n", c->replay, lineno, h ? (int)strcspn(h + 5, " \r\n") : 7,
-                        h ? h + 5 : "windows");
+            char differ[160];
+            if (options_differ(p, c, differ, sizeof differ)) {
+                fprintf(stderr, "%s:%d: the trace was found with %s; give --replay the same\n",
+                        c->replay, lineno, differ);
                 fclose(in);
                 free(line);
                 fclose(exp);

@@ -3,7 +3,9 @@
  * nothing of interest to them: HwAdapterControl, which reports ScsiQuerySupportedControlTypes,
  * ScsiStopAdapter and ScsiRestartAdapter (and ScsiAdapterSurpriseRemoval where
  * MINIPORT_SURPRISE_REMOVAL is defined) and has nothing to do on them, and, for a physical
- * miniport (MINIPORT_VIRTUAL not defined), HwResetBus, which has no bus to reset.
+ * miniport (MINIPORT_VIRTUAL not defined), HwResetBus, which has no bus to reset.  With
+ * MINIPORT_PLAIN_START defined, also a HwInitialize with nothing to do and a HwFindAdapter that
+ * finds the adapter (full duplex, for a physical miniport).
  */
 static SCSI_ADAPTER_CONTROL_STATUS HwAdapterControl(PVOID DeviceExtension,
                                                     SCSI_ADAPTER_CONTROL_TYPE ControlType,
@@ -29,5 +31,35 @@ static BOOLEAN HwResetBus(PVOID DeviceExtension, ULONG PathId)
     (void)DeviceExtension;
     (void)PathId;
     return TRUE;
+}
+#endif
+
+#ifdef MINIPORT_PLAIN_START
+static BOOLEAN HwInitialize(PVOID DeviceExtension)
+{
+    (void)DeviceExtension;
+    return TRUE;
+}
+
+#ifdef MINIPORT_VIRTUAL
+static ULONG HwFindAdapter(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation,
+                           PVOID LowerDevice, PCHAR ArgumentString,
+                           PPORT_CONFIGURATION_INFORMATION ConfigInfo, PBOOLEAN Reserved3)
+{
+    (void)LowerDevice;
+#else
+static ULONG HwFindAdapter(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation,
+                           PCHAR ArgumentString, PPORT_CONFIGURATION_INFORMATION ConfigInfo,
+                           PBOOLEAN Reserved3)
+{
+    ConfigInfo->SynchronizationModel = StorSynchronizeFullDuplex;
+#endif
+    (void)DeviceExtension;
+    (void)HwContext;
+    (void)BusInformation;
+    (void)ArgumentString;
+    (void)ConfigInfo;
+    (void)Reserved3;
+    return SP_RETURN_FOUND;
 }
 #endif

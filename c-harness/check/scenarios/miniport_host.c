@@ -45,25 +45,6 @@ static BOOLEAN HwInterrupt(PVOID DeviceExtension)
     return TRUE;
 }
 
-static BOOLEAN HwInitialize(PVOID DeviceExtension)
-{
-    (void)DeviceExtension;
-    return TRUE;
-}
-
-static ULONG HwFindAdapter(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation,
-                           PCHAR ArgumentString, PPORT_CONFIGURATION_INFORMATION ConfigInfo,
-                           PBOOLEAN Reserved3)
-{
-    (void)DeviceExtension;
-    (void)HwContext;
-    (void)BusInformation;
-    (void)ArgumentString;
-    (void)Reserved3;
-    ConfigInfo->SynchronizationModel = StorSynchronizeFullDuplex;
-    return SP_RETURN_FOUND;
-}
-
 static BOOLEAN HwStartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
 {
 #ifdef DEFECT_STARTIO_FALSE
@@ -75,6 +56,7 @@ static BOOLEAN HwStartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
     return TRUE;
 }
 
+#define MINIPORT_PLAIN_START 1
 #include "miniport_controls.h"
 
 ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);

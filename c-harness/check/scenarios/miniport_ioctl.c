@@ -23,26 +23,6 @@ struct adapter {
     LONG Closed;
 };
 
-static BOOLEAN HwInitialize(PVOID DeviceExtension)
-{
-    (void)DeviceExtension;
-    return TRUE;
-}
-
-static ULONG HwFindAdapter(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation,
-                           PVOID LowerDevice, PCHAR ArgumentString,
-                           PPORT_CONFIGURATION_INFORMATION ConfigInfo, PBOOLEAN Reserved3)
-{
-    (void)DeviceExtension;
-    (void)HwContext;
-    (void)BusInformation;
-    (void)LowerDevice;
-    (void)ArgumentString;
-    (void)ConfigInfo;
-    (void)Reserved3;
-    return SP_RETURN_FOUND;
-}
-
 static BOOLEAN HwStartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
 {
     struct adapter *a = DeviceExtension;
@@ -68,6 +48,7 @@ static BOOLEAN HwStartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
     return TRUE;
 }
 
+#define MINIPORT_PLAIN_START 1
 #include "miniport_controls.h"
 
 ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);
