@@ -56,24 +56,33 @@ def _switches() -> list[str]:
     return [f"-DSTORK_OFF_{p.name}" for p in all_properties() if p.kind in ("assertion", "design")]
 
 
-def model_traces(design: Path, work: Path) -> set[Trace]:
+def trails(design: Path, work: Path, wrapper: str, defines: list[str], depth: int = 10000,
+           patch=lambda contract: contract) -> list[list[str]]:
+    """The spin -t output of every trail pan -e writes for the design (each a distinct trace
+    at the release), as lines; `patch` may rewrite the copy of contract.pml compiled."""
     for f in MODEL.glob("*.pml"):
         shutil.copy(f, work)
+    (work / "contract.pml").write_text(patch((work / "contract.pml").read_text()))
     shutil.copy(design, work / "design.pml")
-    (work / "wrap.pml").write_text(WRAPPER)
-    off = _switches()
+    (work / "wrap.pml").write_text(wrapper)
+    off = _switches() + defines
     subprocess.run(["spin", "-a", *off, "wrap.pml"], cwd=work, check=True, capture_output=True)
     cc = shutil.which("tcc") or "gcc"    # as verify: tcc compiles pan in a fraction of gcc's time
     subprocess.run([cc, "-w", "-DSAFETY", "-o", "pan", "pan.c"], cwd=work, check=True)
-    pan = subprocess.run(["./pan", "-e", "-c0", "-n", "-m10000"], cwd=work, check=True,
+    pan = subprocess.run(["./pan", "-e", "-c0", "-n", f"-m{depth}"], cwd=work, check=True,
                          capture_output=True, text=True).stdout
     assert "depth reached" in pan and "error: max search depth too small" not in pan, pan
+    return [[" ".join(l.split()) for l in subprocess.run(
+                ["spin", f"-t{n}", *off, "wrap.pml"], cwd=work, check=True,
+                capture_output=True, text=True).stdout.splitlines() if l.strip()]
+            for n in range(1, len(list(work.glob("*.trail"))) + 1)]
+
+
+def model_traces(design: Path, work: Path) -> set[Trace]:
     traces = set()
-    for n in range(1, len(list(work.glob("*.trail"))) + 1):
-        text = subprocess.run(["spin", f"-t{n}", *off, "wrap.pml"], cwd=work, check=True,
-                              capture_output=True, text=True).stdout
+    for text in trails(design, work, WRAPPER, []):
         events: list[str] = []
-        for line in (" ".join(l.split()) for l in text.splitlines()):
+        for line in text:
             status = re.fullmatch(r"# st (\d+)", line)
             if status:    # the call just printed: its allowed set becomes the status returned
                 head, _, tail = events[-1].partition(" -> ")
@@ -154,31 +163,17 @@ byte hn;
 """
 
 
-def twin_traces(twin: Path, work: Path, defines: list[str]) -> set[Trace]:
-    """Every trace of the twin that reaches the adapter's release, as trace lines (events and
-    the comments of requests, pauses and removal notifications)."""
-    for f in MODEL.glob("*.pml"):
-        shutil.copy(f, work)
-    contract = (work / "contract.pml").read_text()
+def _with_request_hooks(contract: str) -> str:
     for anchor, hook in REQ_HOOKS.items():
         assert contract.count(anchor) == 1, f"contract.pml changed: {anchor!r} not found once"
         contract = contract.replace(anchor, f"{anchor}\n    {hook}")
-    (work / "contract.pml").write_text(contract)
-    shutil.copy(twin, work / "design.pml")
-    (work / "wrap.pml").write_text(REQ_WRAPPER)
-    off = _switches() + defines
-    subprocess.run(["spin", "-a", *off, "wrap.pml"], cwd=work, check=True, capture_output=True)
-    cc = shutil.which("tcc") or "gcc"
-    subprocess.run([cc, "-w", "-DSAFETY", "-o", "pan", "pan.c"], cwd=work, check=True)
-    pan = subprocess.run(["./pan", "-e", "-c0", "-n", "-m20000"], cwd=work, check=True,
-                         capture_output=True, text=True).stdout
-    assert "depth reached" in pan and "error: max search depth too small" not in pan, pan
-    traces = set()
-    for n in range(1, len(list(work.glob("*.trail"))) + 1):
-        text = subprocess.run(["spin", f"-t{n}", *off, "wrap.pml"], cwd=work, check=True,
-                              capture_output=True, text=True).stdout
-        traces.add(tuple(" ".join(l.split()) for l in text.splitlines() if l.strip()))
-    return traces
+    return contract
+
+
+def twin_traces(twin: Path, work: Path, defines: list[str]) -> set[Trace]:
+    """Every trace of the twin that reaches the adapter's release, as trace lines (events and
+    the comments of requests, pauses and removal notifications)."""
+    return {tuple(t) for t in trails(twin, work, REQ_WRAPPER, defines, 20000, _with_request_hooks)}
 
 
 def miniport_traces(scenario: str, out: Path, *options: str) -> set[Trace]:
