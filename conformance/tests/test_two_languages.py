@@ -12,7 +12,7 @@ scheduling point: removal beginning before the routine's first call, and removal
 a callback's last call and its return. Equality is not claimed there.
 
 Below, equality per ENV area for miniports run both ways: miniport_oneshot.c against its twin
-by role (conformance/tests/twins/miniport_oneshot.pml) on the requests (ENV-Q): equal;
+by role (testdata/twins/miniport_oneshot.pml) on the requests (ENV-Q): equal;
 miniport_teardown.c against its twin on removal (ENV-R): equal but for two named gaps (GAPS),
 one on each side's environment. A deliberately wrong twin of each is told. Not yet: a pair for
 the entry points and locks (ENV-E, ENV-L)."""
@@ -132,13 +132,13 @@ def test_the_audit_explores_only_traces_the_model_can_produce(tmp_path: Path) ->
 # ---- Equality per ENV rule, for small miniports run both ways (issue 11) ----
 #
 # A miniport as C (audited from its DriverEntry, every schedule recorded) and its Promela twin
-# by role (conformance/tests/twins/NAME.pml, SPIN enumerating every trace as above) are
+# by role (testdata/twins/NAME.pml, SPIN enumerating every trace as above) are
 # compared on what one ENV area says: each trace is projected onto the events of that area,
 # context names mapped to the role they stand for, and the two sets of projections must be
 # equal, but for the differences an allow-list names and explains (GAPS). Any other difference
 # fails the test, and a deliberately wrong twin (TWIN_WRONG=1) must make it fail.
 
-TWINS = ROOT / "conformance" / "tests" / "twins"
+TWINS = ROOT / "testdata" / "twins"
 # The request events and removal notifications are trace comments in the model (contract.pml),
 # not events of STORK_EVENT_HOOK: in the copy the test compiles, each of these monitors records
 # itself in the history too (STORK_REQ_HOOK). The anchors must be there, once each.
