@@ -152,6 +152,7 @@ struct drv_run {
     int pause_line;
     bool pause_timed_out;
     bool removing_waits; /* the teardown waits for the outstanding SRBs */
+    bool restarted;      /* a stop and restart (ENV-R9, R11) came and succeeded */
     bool stopped;        /* between ScsiStopAdapter and the restart (ENV-R9) */
     int nhanded;
     int srb_sync;        /* an address for the order completion -> stop (data races) */
@@ -540,6 +541,7 @@ static bool stop_and_restart(struct run *r, struct ctx *c, void *ext)
     }
     race_lock_released(r, c->index, &d->restart_sync);
     d->stopped = false;
+    d->restarted = ok;
     return ok;
 }
 
@@ -598,6 +600,9 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
         d->started = false; /* the restart failed: nothing more runs (ENV-R12) */
         return;
     }
+    if (d->restarted)
+        run_point(r, STORPORT, 0); /* the restarted adapter runs before removal begins (ENV-R11;
+                                      the model's removal is a step of its own after the restart) */
     int kinds[NKINDS], nk = 0;
     for (size_t k = 0; k < NKINDS; k++) {
         bool all = true;

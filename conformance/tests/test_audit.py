@@ -32,6 +32,10 @@ OBLIGATIONS = [f"WI-M{i}" for i in range(1, 12) if i != 10]
 # Data races need the scenario compiled with -fsanitize=thread, which ASan excludes: the ASan
 # builds check every rule but this one (and say so: races_checked is false).
 RACES = "WI-M11"
+# Scenarios whose only finding is a race and whose search does not end within the budget: under
+# ASan nothing is found and the search is incomplete (exit 3), which is all it can say.
+ASAN_BUDGET_CUT = {"storahci_miniport": "conformance/case-studies/storahci.md: a DriverEntry run "
+                                        "has no reduction yet, past 13,700,000 schedules"}
 
 
 def expected(name: str) -> tuple[set[str], list[str]]:
@@ -68,6 +72,8 @@ def test_scenario_verdict(name: str, build: str) -> None:
     assert found == rules, json.dumps(out["findings"], indent=1)
     if rules:
         assert rc == 1
+    elif build == "asan" and name in ASAN_BUDGET_CUT:
+        assert rc == 3 and not out["complete"] and out["cut_runs"] == 0, ASAN_BUDGET_CUT[name]
     elif incomplete(name):
         assert rc == 3 and not out["complete"] and out["cut_runs"] > 0
     else:

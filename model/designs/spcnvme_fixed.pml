@@ -8,6 +8,14 @@
  * parameter. The remove handler marks the device stopped, drains the restart worker, and only
  * then deletes the queues. Two restart requests may arrive.
  *
+ * The routines by role (lifecycle.pml): RestartAdapterDpc is the HW_DPC role, the routine of a
+ * STOR_DPC, once per successful StorPortIssueDpc, at DISPATCH_LEVEL, never overlapping itself,
+ * and not drained by anything Storport does at removal (ENV-E12, ENV-R6). The two restart
+ * requests are two DPC objects issued at the start, as two HwAdapterControl(ScsiRestartAdapter)
+ * would: HW_RESTART_ADAPTER is the driver's own place, but the environment gives one stop and
+ * restart per life (ENV-R9), and the overwritten handle needs two restarts. Since nothing
+ * drains the DPCs, the remove handler cancels them and waits for one running (ENV-R7).
+ *
  * Each defect of the published code is a switch (-D DEFECT_...=1); variants.txt names the
  * variants and what each must give (conformance/case-studies/spcnvme.md has the story):
  *   DEFECT_WRONG_HANDLE         the callback frees &nvme->RestartWorker, not its Worker (L61)
@@ -35,22 +43,26 @@ byte pending;       /* successful queues whose callback has not started */
 bit pending;        /* restart_w is queued and its callback has not started */
 #endif
 byte inside;        /* restart callbacks running (a count: two may overlap) */
+byte issued;        /* DPC issues whose run has not ended */
+
+#define HW_DPC_OBJECTS 2
+#define HW_DPC restart_dpc
+#define HW_DPC_EXIT(d) issued--
 
 #ifdef DEFECT_OVERWRITTEN_HANDLE
 /* RestartAdapterDpc (DISPATCH): no check and no lock between the init and the queue; the
    queue and its bookkeeping are done under the spinlock (atomic), as in the fixed code. */
-proctype RestartDpc(byte me) {
-    byte st;
+inline restart_dpc(d) {
     if
     :: running ->
-        StorPortInitializeWorker(me, DISPATCH_LEVEL, restart_w, st);   /* overwrites the field */
+        StorPortInitializeWorker(DPC_CTX(d), DISPATCH_LEVEL, restart_w, st);   /* overwrites the field */
         if
         :: st == S_SUCCESS ->
             atomic {
-                StorPortQueueWorkItem(me, DISPATCH_LEVEL, CB_RESTART, restart_w, 0, st);
+                StorPortQueueWorkItem(DPC_CTX(d), DISPATCH_LEVEL, CB_RESTART, restart_w, 0, st);
                 if
                 :: st == S_SUCCESS -> pending++
-                :: else -> StorPortFreeWorker(me, DISPATCH_LEVEL, restart_w, st)
+                :: else -> StorPortFreeWorker(DPC_CTX(d), DISPATCH_LEVEL, restart_w, st)
                 fi
             }
         :: else
@@ -60,21 +72,21 @@ proctype RestartDpc(byte me) {
 }
 #else
 /* RestartAdapterDpc (DISPATCH); atomic = the extension's spinlock. */
-proctype RestartDpc(byte me) {
-    byte st, w;
+inline restart_dpc(d) {
+    byte w;
     atomic {
         if
         :: running && restart_w == NULL_HANDLE ->
-            StorPortInitializeWorker(me, DISPATCH_LEVEL, w, st);
+            StorPortInitializeWorker(DPC_CTX(d), DISPATCH_LEVEL, w, st);
             if
             :: st == S_SUCCESS ->
-                StorPortQueueWorkItem(me, DISPATCH_LEVEL, CB_RESTART, w, 0, st);
+                StorPortQueueWorkItem(DPC_CTX(d), DISPATCH_LEVEL, CB_RESTART, w, 0, st);
                 if
                 :: st == S_SUCCESS -> restart_w = w; pending = 1
 #ifdef DEFECT_QUEUE_STATUS_IGNORED
                 :: else -> skip               /* ASSERT(st == SUCCESS) only */
 #else
-                :: else -> StorPortFreeWorker(me, DISPATCH_LEVEL, w, st)
+                :: else -> StorPortFreeWorker(DPC_CTX(d), DISPATCH_LEVEL, w, st)
 #endif
                 fi
             :: else                         /* no worker: the restart is dropped */
@@ -122,9 +134,17 @@ inline HW_WORKITEM(tid, cb, w, cx) {
 #define HW_WORKITEM_EXIT(tid, cb, w, cx) inside--
 
 inline HW_FIND_ADAPTER() { skip }
-inline HW_START() { run RestartDpc(CTX_DPC); run RestartDpc(CTX_DPC2) }
+/* Two HwAdapterControl(ScsiRestartAdapter): each pauses and issues a restart DPC. */
+inline HW_START() {
+    StorPortIssueDpc(CTX_CONTROL, 1, st); issued = issued + st;
+    StorPortIssueDpc(CTX_CONTROL, 2, st); issued = issued + st;
+    st = 0
+}
 inline HW_REMOVE() {
     running = 0;
+    atomic { StorPortCancelDpc(CTX_REMOVE, 1, st); issued = issued - st };
+    atomic { StorPortCancelDpc(CTX_REMOVE, 2, st); issued = issued - st };
+    (issued == 0);
 #ifndef DEFECT_TEARDOWN_NO_DRAIN
     (pending == 0 && inside == 0);
 #endif
