@@ -35,8 +35,11 @@
  * environment gives one stop and restart per life (ENV-R9), so it has no variant here (the case
  * study says why).
  *
+ * Not clean: nothing cancels RestartDpc or waits for it, so a restart issued just before the
+ * remove SRB runs its DPC after the adapter's release (ENV-R7; the case study says more).
+ *
  * audit: --stop-restart --max-schedules 1000000
- * expect: clean
+ * expect: ENV-R7
  */
 #include <storport.h>
 

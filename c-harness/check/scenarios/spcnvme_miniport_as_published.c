@@ -13,7 +13,7 @@
  * ScsiAdapterSurpriseRemoval handler is left out (the search's size); `--stop-restart`.
  *
  * audit: --stop-restart --max-schedules 1000000
- * expect: WI-M11 WI-M3 WI-M7 WI-M8 ENV-Q8
+ * expect: WI-M11 WI-M3 WI-M7 WI-M8 ENV-Q8 ENV-R7
  * WI-M11: IsWorking and the restart field are shared by the DPC, the callback and Teardown
  * without a lock
  * ENV-Q8: the DPC's and the callback's early returns leave RestartController's pause unresumed
