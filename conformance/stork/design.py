@@ -413,6 +413,8 @@ def _all_writes(text: str, variables: dict[str, str], inlines: dict[str, set[int
 
 _ASSIGNED = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?(?:\s*\.\s*\w+)*\s*"
                        r"(?:=(?!=)|\+\+|--)")
+_C_STATE = re.compile(r"\bnow\s*\.\s*([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*"
+                      r"(?:[-+*/%&|^]?=(?!=)|<<=|>>=|\+\+|--)")   # c_code: pan's state vector
 _BOUND = re.compile(r"\b(?:select|for)\s*\(\s*([A-Za-z_]\w*)")
 _RECEIVE = re.compile(r"\?\??(?!\s*\[)\s*<?([^;\n}]*?)(?:->|;|\n|\}|::|$)")
 _WORD = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
@@ -422,12 +424,14 @@ _CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 
 def _writes_in(text: str, names: set[str] | dict[str, str]) -> list[str]:
     """The names of `names` that Promela text writes: `x = ...`, `x[i] = ...`, `x++`, `x--`,
-    a receive into it (`c ? x`, not a poll `c ? [x]` nor `eval(x)`), select or for over it."""
+    a receive into it (`c ? x`, not a poll `c ? [x]` nor `eval(x)`), select or for over it,
+    and in c_code a store into pan's state (`now.x = ...`, `now.x += ...`)."""
     if not names:
         return []
     text = _STRING.sub('""', text)
     found = [w for w in _ASSIGNED.findall(text) if w in names]
     found += [w for w in _BOUND.findall(text) if w in names]
+    found += [w for w in _C_STATE.findall(text) if w in names]
     for args in _RECEIVE.findall(text):
         found += [w for w in _WORD.findall(_EVAL.sub("", args)) if w in names]
     return found

@@ -253,6 +253,8 @@ def test_a_step_of_three_digits_after_a_models_digit_keeps_the_digit() -> None:
     ("ch ? eval(g_gone)", []),
     ('printf("g_gone = %d\\n", g_gone)', []),
     ("mine = g_issued", []),
+    ("c_code { now.g_gone = 1; now.rt_state[1] += 2; }", ["g_gone", "rt_state"]),
+    ("c_code { if (now.g_gone == 1) x = now.g_issued; }", []),
 ])
 def test_write_forms(text: str, written: list[str]) -> None:
     from stork.design import _writes_in
