@@ -330,8 +330,14 @@ static bool run_batch(const struct run_options *o, struct job *jobs, size_t from
 {
     int p[2], go[2] = {-1, -1};
     *why = NULL;
-    if (pipe(p) != 0 || (ck && o->loaded && pipe(go) != 0)) {
+    if (pipe(p) != 0) {
         snprintf(err, size, "pipe: %s", strerror(errno));
+        return false;
+    }
+    if (ck && o->loaded && pipe(go) != 0) {
+        snprintf(err, size, "pipe: %s", strerror(errno));
+        close(p[0]);
+        close(p[1]);
         return false;
     }
     fflush(stdout);

@@ -330,9 +330,9 @@ def _units(path: Path) -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
         line = lines[i]
         if line.lstrip().startswith("#"):
             text = line
-            while text.endswith("\\") and i + 1 < len(lines):
+            while text.rstrip().endswith("\\") and i + 1 < len(lines):
                 i += 1
-                text = text[:-1] + " " + lines[i]
+                text = text.rstrip()[:-1] + " " + lines[i]
             m = _DEFINE.match(text)
             if m:
                 defines.append((m.group(1), m.group(3)))
