@@ -6,9 +6,10 @@
  *
  * A PATH is a trace file, a folder (every *.trace under it) or a pack (trace/pack.h: traces
  * parsed and checked once, replayed without reading text; --pack writes one).
- * The library is checked (missing, no entry point, other ABI version: one line, exit 2), then
- * the traces run in child processes, a batch per child (runner.c), each child reading,
- * parsing and checking a trace just before replaying it (a packed trace is checked in place).
+ * The library is checked (missing, no entry point, other ABI version: one line, exit 2) by the
+ * first child, before its batch; the traces run in child processes, a batch per child
+ * (runner.c), each child reading, parsing and checking a trace just before replaying it (a
+ * packed trace is checked in place).
  * A malformed trace ("FILE:LINE: expected ...") means exit 2 and no results, and takes
  * precedence over a bad library; the batches before it may already have run.  Exit 0 if all
  * pass, 1 if any fails.
@@ -204,20 +205,28 @@ static int by_base_name(const void *x, const void *y)
     return c ? c : (*a < *b ? -1 : *a > *b);
 }
 
-/* --record DIR: DIR is made if missing, and each trace's recording is DIR/NAME, NAME its own
- * file name; names that several traces share get the trace's position first (NNNNNN-NAME).
- * 0, or STORK_EXIT_BAD_INPUT after printing why. */
-static int plan_recordings(struct args *a)
+/* --record DIR, once the library is found good (before, a refused library leaves no DIR):
+ * DIR is made if missing; false after printing why. */
+static bool make_record_dir(void *arg)
 {
+    const struct args *a = arg;
     struct stat st;
     if (mkdir(a->record, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "stork-replay: cannot make %s: %s\n", a->record, strerror(errno));
-        return STORK_EXIT_BAD_INPUT;
+        return false;
     }
     if (stat(a->record, &st) != 0 || !S_ISDIR(st.st_mode)) {
         fprintf(stderr, "stork-replay: --record %s: not a folder\n", a->record);
-        return STORK_EXIT_BAD_INPUT;
+        return false;
     }
+    return true;
+}
+
+/* --record DIR: each trace's recording is DIR/NAME, NAME its own file name; names that several
+ * traces share get the trace's position first (NNNNNN-NAME).  Named before the children are
+ * made (they write them); 0, or STORK_EXIT_BAD_INPUT after printing why. */
+static int plan_recordings(struct args *a)
+{
     struct job **order = malloc(a->njobs * sizeof *order);
     if (!order) {
         fprintf(stderr, "stork-replay: out of memory\n");
@@ -246,42 +255,53 @@ static int plan_recordings(struct args *a)
     return STORK_EXIT_OK;
 }
 
-/* Every trace through the library; 0, or STORK_EXIT_BAD_INPUT after printing why. */
+/* A refused library: a malformed trace is reported first, then why the library was refused
+ * (reason: one line); STORK_EXIT_BAD_INPUT. */
+static int refused(const struct args *a, const char *reason)
+{
+    for (size_t i = 0; i < a->njobs; i++) {
+        char why[1024];
+        struct trace t;
+        bool owned;
+        if (!job_load(&a->jobs[i], &t, &owned, why, sizeof why)) {
+            fprintf(stderr, "%s\n", why);
+            return STORK_EXIT_BAD_INPUT;
+        }
+        if (owned)
+            trace_free(&t);
+    }
+    fprintf(stderr, "stork-replay: %s\n", reason);
+    if (a->junit && !junit_write_refused(a->junit, a->lib, reason))
+        fprintf(stderr, "stork-replay: cannot write %s: %s\n", a->junit, strerror(errno));
+    return STORK_EXIT_BAD_INPUT;
+}
+
+/* Every trace through the library (checked first, runner.h); 0, or STORK_EXIT_BAD_INPUT after
+ * printing why. */
 static int run_all(struct args *a)
 {
     char err[1024];
-    struct job *jobs = a->jobs;
-    size_t n = a->njobs;
-    if (!runner_check_library(a->lib, err, sizeof err)) {
-        for (size_t i = 0; i < n; i++) { /* a malformed trace is reported first */
-            char why[1024];
-            struct trace t;
-            bool owned;
-            if (!job_load(&jobs[i], &t, &owned, why, sizeof why)) {
-                fprintf(stderr, "%s\n", why);
-                return STORK_EXIT_BAD_INPUT;
-            }
-            if (owned)
-                trace_free(&t);
-        }
-        fprintf(stderr, "stork-replay: %s\n", err);
-        if (a->junit && !junit_write_refused(a->junit, a->lib, err))
-            fprintf(stderr, "stork-replay: cannot write %s: %s\n", a->junit, strerror(errno));
-        return STORK_EXIT_BAD_INPUT;
-    }
     if (a->record) {
         int rc = plan_recordings(a);
         if (rc)
             return rc;
     }
-    struct run_options o = {.lib = a->lib, .timeout = a->timeout, .batch = (size_t)a->batch};
-    if (!runner_run(&o, jobs, n, err, sizeof err)) {
+    struct run_options o = {.lib = a->lib, .timeout = a->timeout, .batch = (size_t)a->batch,
+                            .loaded = a->record ? make_record_dir : NULL, .arg = a};
+    switch (runner_run(&o, a->jobs, a->njobs, err, sizeof err)) {
+    case RUN_REFUSED:
+        return refused(a, err);
+    case RUN_STOPPED:
+        return STORK_EXIT_BAD_INPUT;
+    case RUN_FAILED:
         fprintf(stderr, "stork-replay: %s\n", err);
         return STORK_EXIT_BAD_INPUT;
+    case RUN_DONE:
+        break;
     }
-    for (size_t i = 0; i < n; i++)
-        if (jobs[i].bad_input) {
-            fprintf(stderr, "%s\n", jobs[i].message ? jobs[i].message : jobs[i].path);
+    for (size_t i = 0; i < a->njobs; i++)
+        if (a->jobs[i].bad_input) {
+            fprintf(stderr, "%s\n", a->jobs[i].message ? a->jobs[i].message : a->jobs[i].path);
             return STORK_EXIT_BAD_INPUT;
         }
     return STORK_EXIT_OK;

@@ -15,6 +15,11 @@
  * batch without a result is the culprit: it is named with the event it died in ("killed by
  * signal N" / "timed out after S s"), after a run of its own if others ran before it in that
  * child (so that its verdict is its own), and the traces after it go on in a new batch.
+ * The first child also checks the library before its batch: it loads it with its output
+ * captured apart (printed "while it was loaded"), and its first record says whether the library
+ * loaded (then the batch follows in the same process) or why not (then nothing is replayed).
+ * A child of its own for the check, then another that loaded the library again, was a fifth of
+ * the program's fixed cost on a pack (issue 13); the refused library's report is the same.
  */
 #include "runner.h"
 
@@ -49,7 +54,16 @@ struct progress {
     struct result result[];
 };
 
-enum outcome { OUT_FAIL, OUT_PASS, OUT_BAD_INPUT };
+enum outcome { OUT_FAIL, OUT_PASS, OUT_BAD_INPUT, OUT_LOADED, OUT_REFUSED };
+#define LIBRARY_RECORD UINT32_MAX /* the index of the check's record: OUT_LOADED or OUT_REFUSED */
+
+/* The library check the first child makes (parent's side).  out: the capture of the loading;
+ * go: written once the parent has done o->loaded (-1 if there is none to wait for). */
+struct check {
+    int out, go;
+    bool loaded, refused, stopped;
+    char *why; /* the refusal the child reported (malloc'd), or NULL */
+};
 
 struct rec_header {
     uint32_t index, outcome, length;
@@ -109,22 +123,56 @@ bool job_load(const struct job *j, struct trace *t, bool *owned, char *err, size
     return false;
 }
 
-/* The child: replay jobs[from..to) and report each.  Never returns. */
+static bool redirect_output(int out)
+{
+    return out < 0 || (dup2(out, STDOUT_FILENO) >= 0 && dup2(out, STDERR_FILENO) >= 0);
+}
+
+/* The first child's check: load the library with its output into check_out, and say how it
+ * went as the first record (the refusal's one line, or that it loaded); then the batch's own
+ * capture, and (go >= 0) the parent's word to go on.  NULL after a refusal is reported. */
+static const struct stork_impl *load_checked(const char *lib, int fd, int check_out, int out, int go)
+{
+    char err[512];
+    void *h;
+    if (!redirect_output(check_out))
+        _exit(3);
+    const struct stork_impl *impl = load_impl(lib, &h, err, sizeof err);
+    if (impl && !redirect_output(out))
+        _exit(3);
+    /* Not flushed: what the library left in stdio's buffer goes where its next flush puts it,
+     * as when the check's child exited without flushing and the batch's loaded it again. */
+    struct rec_header hd = {LIBRARY_RECORD, impl ? OUT_LOADED : OUT_REFUSED,
+                            impl ? 0 : (uint32_t)strlen(err)};
+    if (!write_all(fd, &hd, sizeof hd) || !write_all(fd, err, hd.length))
+        _exit(3);
+    char c;
+    if (impl && go >= 0 && read(go, &c, 1) != 1)
+        _exit(0); /* the parent stopped the run */
+    return impl;
+}
+
+/* The child: replay jobs[from..to) and report each (the first child checks the library first:
+ * check_out >= 0).  Never returns. */
 static void child_main(const struct run_options *o, struct job *jobs, size_t from, size_t to, int fd,
-                       struct progress *pg, int out)
+                       struct progress *pg, int out, const struct check *ck)
 {
     char err[1024];
     void *h;
     /* The implementation's own output goes to the capture file, never to the report. */
     int real_err = dup(STDERR_FILENO);
-    if (out >= 0 && (dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0))
-        _exit(3);
-    const struct stork_impl *impl = load_impl(o->lib, &h, err, sizeof err);
-    if (!impl) {
-        if (real_err >= 0) {
-            dprintf(real_err, "stork-replay: %s\n", err);
+    const struct stork_impl *impl;
+    if (ck) {
+        if (!(impl = load_checked(o->lib, fd, ck->out, out, ck->go)))
+            _exit(2);
+    } else {
+        if (!redirect_output(out))
+            _exit(3);
+        if (!(impl = load_impl(o->lib, &h, err, sizeof err))) {
+            if (real_err >= 0)
+                dprintf(real_err, "stork-replay: %s\n", err);
+            _exit(2);
         }
-        _exit(2);
     }
     struct replay_cache cache = {0};
     double t0 = now(); /* when trace i started: the clock is read once a trace */
@@ -182,18 +230,52 @@ struct batch {
     size_t len, cap;
 };
 
-/* Take the complete (failure) records from b->buf; mark their jobs done. */
-static void take_records(struct batch *b, struct job *jobs, bool *done, size_t from, size_t to,
-                         const struct progress *pg)
+/* The check's record: a refusal kept, or the library loaded: the loading's output printed
+ * (before anything else the run prints, as the check came first), o->loaded done, and the
+ * child told to go on (false: stopped, the child to be killed). */
+static bool take_check(const struct run_options *o, struct check *ck, const struct rec_header *hd,
+                       const char *m)
+{
+    if (ck->loaded || ck->refused)
+        return true;
+    if (hd->outcome == OUT_REFUSED) {
+        ck->refused = true;
+        ck->why = strndup(m, hd->length);
+        return true;
+    }
+    ck->loaded = true;
+    if (ck->out >= 0) {
+        capture_print(ck->out, o->lib, "while it was loaded");
+        close(ck->out);
+        ck->out = -1;
+    }
+    if (o->loaded && !o->loaded(o->arg)) {
+        ck->stopped = true;
+        return false;
+    }
+    if (ck->go >= 0 && !write_all(ck->go, "g", 1)) {
+        ck->stopped = true;
+        return false;
+    }
+    return true;
+}
+
+/* Take the complete records from b->buf: the check's, then failures, which mark their jobs
+ * done.  False if the run is stopped (take_check). */
+static bool take_records(const struct run_options *o, struct batch *b, struct job *jobs, bool *done,
+                         size_t from, size_t to, const struct progress *pg, struct check *ck)
 {
     size_t off = 0;
-    while (b->len - off >= sizeof(struct rec_header)) {
+    bool go_on = true;
+    while (go_on && b->len - off >= sizeof(struct rec_header)) {
         struct rec_header hd;
         memcpy(&hd, b->buf + off, sizeof hd);
         if (b->len - off - sizeof hd < hd.length)
             break;
         const char *m = b->buf + off + sizeof hd;
-        if (hd.index >= from && hd.index < to && !done[hd.index - from]) {
+        if (hd.index == LIBRARY_RECORD && ck)
+            go_on = take_check(o, ck, &hd, m);
+        else if (hd.index >= from && hd.index < to && !done[hd.index - from]) {
             struct job *j = &jobs[hd.index];
             j->ok = false;
             j->bad_input = hd.outcome == OUT_BAD_INPUT;
@@ -205,22 +287,66 @@ static void take_records(struct batch *b, struct job *jobs, bool *done, size_t f
     }
     memmove(b->buf, b->buf + off, b->len - off);
     b->len -= off;
+    return go_on;
 }
 
 /* Run jobs[from..to) in one child.  Returns how the child ended in *why (malloc'd, NULL if it
  * exited normally after reporting everything); done[] marks the jobs that got a record. */
-static bool run_batch(const struct run_options *o, struct job *jobs, size_t from, size_t to,
-                      bool *done, char **why, struct progress *pg, char *err, size_t size)
+static void close_if_open(int *fd)
 {
-    int p[2];
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* After the first child ended without loading the library: why, as the separate check said it
+ * (the child's own line, else how it ended), and the loading's output printed. */
+static void refused(const struct run_options *o, struct check *ck, bool timed_out, int status)
+{
+    if (ck->out >= 0)
+        capture_print(ck->out, o->lib, "while it was loaded");
+    close_if_open(&ck->out);
+    if (ck->why && ck->why[0])
+        return;
+    char m[1024];
+    if (timed_out)
+        snprintf(m, sizeof m, "loading %s: timed out after %g s", o->lib, o->timeout);
+    else if (WIFSIGNALED(status))
+        snprintf(m, sizeof m, "loading %s: killed by signal %d (%s)", o->lib, WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    else
+        snprintf(m, sizeof m, "loading %s failed", o->lib);
+    free(ck->why);
+    ck->why = strdup(m);
+    ck->refused = true;
+}
+
+/* Run jobs[from..to) in one child (ck: the first, which checks the library before).  Returns
+ * how the child ended in *why (malloc'd, NULL if it exited normally after reporting
+ * everything); done[] marks the jobs that got a record. */
+static bool run_batch(const struct run_options *o, struct job *jobs, size_t from, size_t to,
+                      bool *done, char **why, struct progress *pg, struct check *ck, char *err,
+                      size_t size)
+{
+    int p[2], go[2] = {-1, -1};
     *why = NULL;
     if (pipe(p) != 0) {
         snprintf(err, size, "pipe: %s", strerror(errno));
         return false;
     }
+    if (ck && o->loaded && pipe(go) != 0) {
+        snprintf(err, size, "pipe: %s", strerror(errno));
+        close(p[0]);
+        close(p[1]);
+        return false;
+    }
     fflush(stdout);
     fflush(stderr);
     int out = capture_open();
+    if (ck) {
+        ck->out = capture_open();
+        ck->go = go[1];
+    }
     pg->job = UINT32_MAX;
     pg->event = 0;
     pg->started = now();
@@ -230,15 +356,23 @@ static bool run_batch(const struct run_options *o, struct job *jobs, size_t from
         snprintf(err, size, "fork: %s", strerror(errno));
         close(p[0]);
         close(p[1]);
-        if (out >= 0)
-            close(out);
+        close_if_open(&out);
+        close_if_open(&go[0]);
+        close_if_open(&go[1]);
+        if (ck)
+            close_if_open(&ck->out);
         return false;
     }
     if (pid == 0) {
         close(p[0]);
-        child_main(o, jobs, from, to, p[1], pg, out);
+        if (ck) {
+            close_if_open(&go[1]);
+            ck->go = go[0];
+        }
+        child_main(o, jobs, from, to, p[1], pg, out, ck);
     }
     close(p[1]);
+    close_if_open(&go[0]);
     struct batch b = {.pid = pid, .fd = p[0], .cap = 4096};
     b.buf = malloc(b.cap);
     bool timed_out = false, ok = b.buf != NULL;
@@ -273,15 +407,25 @@ static bool run_batch(const struct run_options *o, struct job *jobs, size_t from
         if (r <= 0)
             break; /* EOF: the child is gone */
         b.len += (size_t)r;
-        take_records(&b, jobs, done, from, to, pg);
+        if (!take_records(o, &b, jobs, done, from, to, pg, ck))
+            break; /* stopped: o->loaded said no */
     }
-    if (timed_out || !ok)
+    bool stopped = ck && ck->stopped;
+    if (timed_out || !ok || stopped)
         kill(pid, SIGKILL);
     close(b.fd);
     free(b.buf);
+    if (ck)
+        close_if_open(&ck->go);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    if (ok && ck && !ck->loaded)
+        refused(o, ck, timed_out, status);
+    if (stopped || (ck && ck->refused)) {
+        close_if_open(&out); /* nothing was replayed */
+        return ok;
+    }
     if (out >= 0) {
         char what[1024];
         if (to - from == 1)
@@ -371,7 +515,8 @@ static bool bad_input_in(const struct job *jobs, size_t from, size_t to)
     return false;
 }
 
-bool runner_run(const struct run_options *o, struct job *jobs, size_t n, char *err, size_t size)
+enum run_result runner_run(const struct run_options *o, struct job *jobs, size_t n, char *err,
+                           size_t size)
 {
     bool *done = calloc(n, sizeof *done);
     size_t pg_size = sizeof(struct progress) + n * sizeof(struct result);
@@ -379,21 +524,32 @@ bool runner_run(const struct run_options *o, struct job *jobs, size_t n, char *e
     if (pg == MAP_FAILED) {
         free(done);
         snprintf(err, size, "mmap: %s", strerror(errno));
-        return false;
+        return RUN_FAILED;
     }
     if (!done) {
         munmap(pg, pg_size);
         snprintf(err, size, "out of memory");
-        return false;
+        return RUN_FAILED;
     }
-    bool ok = true;
+    enum run_result res = RUN_DONE;
+    struct check ck = {.out = -1, .go = -1};
     size_t from = 0, alone = SIZE_MAX; /* alone: a culprit to run by itself */
-    while (ok && from < n) {
+    while (from < n) {
         size_t to = from == alone ? from + 1 : batch_end(o, jobs, from, n);
         char *why;
         memset(done, 0, (to - from) * sizeof *done);
-        if (!(ok = run_batch(o, jobs, from, to, done, &why, pg, err, size)))
+        bool first = from == 0 && !ck.loaded;
+        if (!run_batch(o, jobs, from, to, done, &why, pg, first ? &ck : NULL, err, size)) {
+            res = RUN_FAILED;
             break;
+        }
+        if (first && (!ck.loaded || ck.stopped)) {
+            res = ck.stopped ? RUN_STOPPED : RUN_REFUSED;
+            if (res == RUN_REFUSED)
+                snprintf(err, size, "%s", ck.why ? ck.why : "out of memory");
+            free(why);
+            break;
+        }
         if (bad_input_in(jobs, from, to)) {
             free(why);
             break; /* a malformed trace ends the run at its batch */
@@ -420,71 +576,10 @@ bool runner_run(const struct run_options *o, struct job *jobs, size_t n, char *e
             alone = u;
         from = u;
     }
+    free(ck.why);
     free(done);
     munmap(pg, pg_size);
-    return ok;
-}
-
-bool runner_check_library(const char *lib, char *err, size_t size)
-{
-    int p[2];
-    if (pipe(p) != 0) {
-        snprintf(err, size, "pipe: %s", strerror(errno));
-        return false;
-    }
-    fflush(stdout);
-    fflush(stderr);
-    int out = capture_open();
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(err, size, "fork: %s", strerror(errno));
-        close(p[0]);
-        close(p[1]);
-        if (out >= 0)
-            close(out);
-        return false;
-    }
-    if (pid == 0) {
-        char e[512];
-        void *h;
-        close(p[0]);
-        if (out >= 0 && (dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0))
-            _exit(3);
-        if (load_impl(lib, &h, e, sizeof e))
-            _exit(0);
-        write_all(p[1], e, strlen(e));
-        _exit(2);
-    }
-    close(p[1]);
-    size_t len = 0;
-    err[0] = '\0';
-    for (;;) {
-        ssize_t r = read(p[0], err + len, size - 1 - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        len += (size_t)r;
-        if (len == size - 1)
-            break;
-    }
-    err[len] = '\0';
-    close(p[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (out >= 0) {
-        capture_print(out, lib, "while it was loaded");
-        close(out);
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return true;
-    if (WIFSIGNALED(status))
-        snprintf(err, size, "loading %s: killed by signal %d (%s)", lib, WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
-    else if (!err[0])
-        snprintf(err, size, "loading %s failed", lib);
-    return false;
+    return res;
 }
 
 int capture_open(void)

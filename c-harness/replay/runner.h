@@ -26,17 +26,18 @@ struct job {
 
 struct run_options {
     const char *lib;
-    double timeout; /* seconds per trace */
+    double timeout; /* seconds per trace (and for loading the library) */
     size_t batch;   /* traces per child process; 0: the defaults above */
+    /* If not NULL: called in the parent once the library is found good, before any trace is
+     * replayed; false stops the run (it printed why). */
+    bool (*loaded)(void *arg);
+    void *arg;
 };
 
 /* Load a job's trace into *t: a text file read, parsed and checked (*owned set: release with
  * trace_free), or a packed trace checked in place.  False with the line to print in err. */
 bool job_load(const struct job *j, struct trace *t, bool *owned, char *err, size_t size);
 
-/* Check in a child that the library loads and has a valid table; false with a one-line
- * reason (including a crash while loading). */
-bool runner_check_library(const char *lib, char *err, size_t size);
 /* The implementation's own stdout and stderr.  A child writes them into a temporary file
  * (capture_open), never onto stork-replay's stdout; the parent prints what the file holds on
  * stderr, every line behind the label "impl| " (capture_print), so nothing the implementation
@@ -44,9 +45,13 @@ bool runner_check_library(const char *lib, char *err, size_t size);
 int capture_open(void);
 void capture_print(int fd, const char *lib, const char *what);
 /* Run every job: the child reads, parses and checks each trace and replays it; each job gets
- * ok/message.  Stops after the first batch with a malformed trace (its job has bad_input; later
- * jobs get no result).  Returns false only if the runner itself failed (fork/pipe), with a
- * reason in err. */
-bool runner_run(const struct run_options *o, struct job *jobs, size_t n, char *err, size_t size);
+ * ok/message.  First the library is checked, in the first child (it loads, has a valid table;
+ * a crash or a time-out while loading refuses it): RUN_REFUSED with the one-line reason in err,
+ * and no trace replayed.  Stops after the first batch with a malformed trace (its job has
+ * bad_input; later jobs get no result).  RUN_STOPPED: o->loaded said no; RUN_FAILED: the runner
+ * itself failed (fork/pipe), with a reason in err. */
+enum run_result { RUN_DONE, RUN_REFUSED, RUN_STOPPED, RUN_FAILED };
+enum run_result runner_run(const struct run_options *o, struct job *jobs, size_t n, char *err,
+                           size_t size);
 
 #endif

@@ -13,7 +13,7 @@ set(MALFORMED ${STORK_TESTDATA}/malformed)
 # Deliberately wrong implementations (testdata/bad_impls/*.c), built next to the tests.
 set(BAD_IMPLS never_busy runs_twice drops_requeue posts_while_running runs_inline leaks prints_summary
     busy_posts_again queue_freed_posts ntstatus_busy
-    crash_on_bad hang_on_removal wrong_abi no_entry)
+    crash_on_bad hang_on_removal wrong_abi no_entry hang_on_load crash_on_load)
 foreach(b ${BAD_IMPLS})
   add_library(bad_${b} MODULE ${STORK_TESTDATA}/bad_impls/${b}.c)
   target_include_directories(bad_${b} PRIVATE ${H}/include)

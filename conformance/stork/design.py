@@ -209,17 +209,20 @@ def expanded(design: Path, defines: list[str]) -> list[tuple[Path, int, str]]:
     return [(Path(f), n, t) for f, n, t in lines]
 
 
+_BRACE = re.compile(r"[{}]")
+
+
 def _blocks(text: str, opener: re.Pattern) -> list[tuple[int, str]]:
     """(offset, body) of each `opener { body }` in text, braces matched."""
     out = []
     for m in opener.finditer(text):
         start = text.find("{", m.end() - 1)
-        depth, i = 0, start
-        while i < len(text):
-            depth += {"{": 1, "}": -1}.get(text[i], 0)
+        depth, i = 0, len(text) - 1
+        for b in _BRACE.finditer(text, start):
+            depth += 1 if b.group() == "{" else -1
             if depth == 0:
+                i = b.start()
                 break
-            i += 1
         out.append((m.start(), text[start:i + 1]))
     return out
 
@@ -305,3 +308,203 @@ def names_used(design: Path) -> set[str]:
     for path in sources(design) + sorted(MODEL_DIR.glob("*.pml")):
         words |= set(re.findall(r"[A-Za-z_]\w*", path.read_text(encoding="utf-8", errors="replace")))
     return words
+
+
+# ---- writes to the model's own variables (issue 15) ----
+
+MODEL_FILES = ("storport.pml", "contract.pml", "lifecycle.pml")   # what a design includes
+_TYPES = re.compile(r"^\s*(?:hidden\s+|show\s+|local\s+)?(?:bit|bool|byte|short|int|unsigned|mtype|"
+                    r"chan|pid)\b(?:\s*:\s*\d+)?\s+(.*)$", re.S)
+_DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)(\([^)]*\))?(.*)$", re.S)
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
+def _units(path: Path) -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
+    """A file's top-level declarations ((line, text) of each, across lines to its `;`) and its
+    #defines (name, body), comments blanked and continuation lines joined."""
+    decls: list[tuple[int, str]] = []
+    defines: list[tuple[str, str]] = []
+    lines = _code_lines(path.read_text(encoding="utf-8", errors="replace"))
+    depth, i, pending, start = 0, 0, "", 0
+    while i < len(lines):
+        line = lines[i]
+        if line.lstrip().startswith("#"):
+            text = line
+            while text.rstrip().endswith("\\") and i + 1 < len(lines):
+                i += 1
+                text = text.rstrip()[:-1] + " " + lines[i]
+            m = _DEFINE.match(text)
+            if m:
+                defines.append((m.group(1), m.group(3)))
+            i += 1
+            continue
+        if depth == 0 and (pending or _TYPES.match(line)):
+            if not pending:
+                start = i + 1
+            pending += " " + line
+            if not line.rstrip().endswith(","):
+                decls.append((start, pending))
+                pending = ""
+        depth += line.count("{") - line.count("}")
+        i += 1
+    return decls, defines
+
+
+def _top_split(text: str) -> list[str]:
+    """text split at the commas outside brackets, braces and parentheses."""
+    parts, depth, cur = [], 0, ""
+    for c in text:
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        if c == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += c
+    return [*parts, cur]
+
+
+@lru_cache(maxsize=4)
+def _model_tables(stamp: tuple) -> tuple[dict[str, str], dict[str, str], dict[str, frozenset[str]],
+                                         dict[str, set[int]]]:
+    """The model's global variables (name: the file declaring it), its #define bodies, per
+    macro the model variables its expansion writes (through other macros and inlines too), and
+    per inline the positions of the parameters it writes."""
+    variables: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    texts = []
+    for name in MODEL_FILES:
+        decls, defines = _units(MODEL_DIR / name)
+        for _, text in decls:
+            m = _TYPES.match(text.strip())
+            for part in _top_split(m.group(1).split(";")[0]) if m else []:
+                word = re.match(r"\s*([A-Za-z_]\w*)\s*(?:\[|=|$)", part)
+                if word:
+                    variables.setdefault(word.group(1), f"model/{name}")
+        for macro, body in defines:
+            bodies[macro] = bodies.get(macro, "") + " " + body
+        texts.append("\n".join(_code_lines((MODEL_DIR / name).read_text(encoding="utf-8"))))
+    inlines = _inline_params_written("\n".join(texts), {})
+    writes = {m: frozenset(_all_writes(b, variables, inlines)) for m, b in bodies.items()}
+    changed = True
+    while changed:               # a macro writes what the macros in its body write
+        changed = False
+        for m, b in bodies.items():
+            more = writes[m].union(*(writes[w] for w in re.findall(r"[A-Za-z_]\w*", b)
+                                     if w in writes and w != m))
+            if more != writes[m]:
+                writes[m], changed = frozenset(more), True
+    return variables, bodies, writes, inlines
+
+
+def _all_writes(text: str, variables: dict[str, str], inlines: dict[str, set[int]]) -> list[str]:
+    """The model variables text writes: itself (_writes_in), or by handing one to a parameter
+    an inline writes (the worker of StorPortInitializeWorker, a status variable)."""
+    found = _writes_in(text, variables)
+    for callee, args in _calls(text, inlines):
+        for k in sorted(inlines[callee]):
+            word = re.match(r"\s*([A-Za-z_]\w*)\s*(?:\[.*\])?\s*$", args[k]) if k < len(args) else None
+            if word and word.group(1) in variables:
+                found.append(word.group(1))
+    return found
+
+
+_ASSIGNED = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?(?:\s*\.\s*\w+)*\s*"
+                       r"(?:=(?!=)|\+\+|--)")
+_C_STATE = re.compile(r"\bnow\s*\.\s*([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*"
+                      r"(?:[-+*/%&|^]?=(?!=)|<<=|>>=|\+\+|--)")   # c_code: pan's state vector
+_BOUND = re.compile(r"\b(?:select|for)\s*\(\s*([A-Za-z_]\w*)")
+_RECEIVE = re.compile(r"\?\??(?!\s*\[)\s*<?([^;\n}]*?)(?:->|;|\n|\}|::|$)")
+_WORD = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
+_EVAL = re.compile(r"\beval\s*\([^)]*\)")
+_CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+
+
+def _writes_in(text: str, names: set[str] | dict[str, str]) -> list[str]:
+    """The names of `names` that Promela text writes: `x = ...`, `x[i] = ...`, `x++`, `x--`,
+    a receive into it (`c ? x`, not a poll `c ? [x]` nor `eval(x)`), select or for over it,
+    and in c_code a store into pan's state (`now.x = ...`, `now.x += ...`)."""
+    if not names:
+        return []
+    text = _STRING.sub('""', text)
+    found = [w for w in _ASSIGNED.findall(text) if w in names]
+    found += [w for w in _BOUND.findall(text) if w in names]
+    found += [w for w in _C_STATE.findall(text) if w in names]
+    for args in _RECEIVE.findall(text):
+        found += [w for w in _WORD.findall(_EVAL.sub("", args)) if w in names]
+    return found
+
+
+def _inline_params_written(text: str, known: dict[str, set[int]]) -> dict[str, set[int]]:
+    """Per inline defined in text: the positions of the parameters its body writes, itself or
+    by passing them on to a position an inline writes (known: those found so far)."""
+    found = {name: set(pos) for name, pos in known.items()}
+    heads = re.compile(r"\binline\s+(\w+)\s*\(([^)]*)\)\s*\{")
+    defs = []
+    for off, body in _blocks(text, heads):
+        m = heads.match(text, off)
+        params = [p.strip() for p in m.group(2).split(",") if p.strip()]
+        defs.append((m.group(1), params, body))
+    changed = True
+    while changed:
+        changed = False
+        for name, params, body in defs:
+            pos = found.setdefault(name, set())
+            written = set(_writes_in(body, set(params))) if params else set()
+            for callee, args in _calls(body, found):
+                written |= {args[k].strip() for k in found[callee] if k < len(args)} & set(params)
+            more = pos | {params.index(p) for p in written}
+            if more != pos:
+                found[name], changed = more, True
+    return found
+
+
+def _calls(text: str, inlines: dict[str, set[int]]) -> list[tuple[str, list[str]]]:
+    """Each call in text of an inline that writes a parameter: (name, its arguments)."""
+    out = []
+    for m in _CALLED.finditer(text):
+        if not inlines.get(m.group(1)):
+            continue
+        i, depth = m.end(), 1
+        while i < len(text) and depth:
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            i += 1
+        out.append((m.group(1), _top_split(text[m.end():i - 1])))
+    return out
+
+
+def _model_stamp() -> tuple:
+    return tuple((name, (MODEL_DIR / name).stat().st_mtime_ns) for name in MODEL_FILES)
+
+
+def check_writes(design: Path, defines: list[str]) -> None:
+    """Refuse a design whose own text writes a variable the model declares (storport.pml,
+    contract.pml, lifecycle.pml: the runtime's state, the monitor's, the switches its
+    properties read): setting one can make a property hold vacuously or fail falsely. Read in
+    the design's own lines after cpp (a macro of its own cannot hide a write), where a write
+    that a macro of the model's expands to (SP_HOLD, an API call) is the model's; a model
+    variable handed to a parameter an inline writes (the worker of StorPortInitializeWorker,
+    a status) counts as a write. The design may read them. DesignError with file:line."""
+    variables, bodies, macro_writes, model_inlines = _model_tables(_model_stamp())
+    lines = expanded(design, defines)
+    raw: dict[str, list[str]] = {}
+    own_macros: set[str] = set()
+    for path in sources(design):
+        raw[str(path.resolve())] = _code_lines(path.read_text(encoding="utf-8", errors="replace"))
+        own_macros |= {m for m, _ in _units(path)[1]}
+    inlines = _inline_params_written("\n".join(t for _, _, t in lines), model_inlines)
+    for path, n, text in lines:
+        source = raw.get(str(path.resolve()), [])
+        line = source[n - 1] if 0 < n <= len(source) else ""
+        model_made = set().union(*(macro_writes.get(w, frozenset())
+                                   for w in re.findall(r"[A-Za-z_]\w*", line)
+                                   if w in bodies and w not in own_macros))
+        written = [v for v in _all_writes(text, variables, inlines) if v not in model_made]
+        if written:
+            v = written[0]
+            raise DesignError(f"{_shown(path)}:{n}: a design may not write '{v}': it is the "
+                              f"model's own variable ({variables[v]}), which stork's checks "
+                              "read; setting it can make a property hold vacuously or fail "
+                              "falsely (read it, or keep a variable of the design's own)")

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from stork import __version__, pancache
 from stork import trace as tracefmt
-from stork.design import (VERIFY_FLAGS, DesignError, check_expanded, check_source,
+from stork.design import (VERIFY_FLAGS, DesignError, check_expanded, check_source, check_writes,
                           design_globals, makes_assertions, names_used, own_bounds, own_ltl,
                           preprocessed, sources)
 from stork.paths import MODEL_DIR, ROOT
@@ -478,6 +478,7 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
     check_source(design)
     check_defines(design, defines)
     check_expanded(design, defines)
+    check_writes(design, defines)
     builtin = list(all_properties())
     own = design_properties(design, defines)
     for name, path, line in own_ltl(design, defines):

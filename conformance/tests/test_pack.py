@@ -58,7 +58,8 @@ def packed(tmp_path_factory) -> Path:
 
 def libraries() -> list[Path]:
     bad = sorted(p for p in (LIBEXEC / "bad_impls").glob("bad_*.so")
-                 if p.name not in {"bad_hang_on_removal.so", "bad_wrong_abi.so", "bad_no_entry.so"})
+                 if p.name not in {"bad_hang_on_removal.so", "bad_wrong_abi.so", "bad_no_entry.so",
+                                   "bad_hang_on_load.so", "bad_crash_on_load.so"})
     return [REFERENCE, *bad, *sorted((LIBEXEC / "mutants").glob("stork-mutant-*.so"))]
 
 

@@ -92,6 +92,26 @@ def test_library_without_entry_point_exit_2(stork) -> None:
     assert "does not export stork_impl_get()" in r.stderr
 
 
+def test_library_that_crashes_while_loading_is_refused(stork) -> None:
+    # the first child checks the library before its batch (runner.c): a crash there refuses it,
+    # and nothing is replayed
+    lib = bad_impl("crash_on_load")
+    r = stork("replay", "--impl", lib, str(TRACES))
+    assert r.returncode == 2 and r.stdout == "", r.stdout + r.stderr
+    assert r.stderr.splitlines()[-1] == \
+        f"stork-replay: loading {lib}: killed by signal 11 (Segmentation fault)", r.stderr
+    assert f"stork-replay: output of {lib} while it was loaded (not part of the report):\n" \
+           "  impl| loading, about to crash\n" in r.stderr
+
+
+def test_library_that_hangs_while_loading_is_refused_in_time(stork) -> None:
+    lib = bad_impl("hang_on_load")
+    r = stork("replay", "--impl", lib, "--timeout", "0.5", str(TRACES))
+    assert r.returncode == 2 and r.stdout == "", r.stdout + r.stderr
+    assert r.stderr.splitlines()[-1] == f"stork-replay: loading {lib}: timed out after 0.5 s"
+    assert "while it was loaded" in r.stderr and "  impl| loading, forever" in r.stderr
+
+
 def test_bad_timeout_is_bad_input(stork) -> None:
     r = stork("replay", "--impl", "reference", "--timeout", "0", str(TRACES))
     assert r.returncode == 2

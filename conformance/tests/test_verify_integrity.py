@@ -235,3 +235,43 @@ def test_a_step_of_three_digits_after_a_models_digit_keeps_the_digit() -> None:
     text = "# x 1123:\tproc"
     assert _step_start(text, text.index("1123"), 1122) == (text.index("1123"), 1123)
     assert _step_start("  99:\tproc", 0, 98) == (0, 99)
+
+
+# ---- writes to the model's own variables (issue 15; the refused_writes_* designs above) ----
+
+@pytest.mark.parametrize("text, written", [
+    ("stork_claimed = 1", ["stork_claimed"]),
+    ("rt_state[w] = W_FREED", ["rt_state"]),
+    ("g_issued++; g_issued--", ["g_issued", "g_issued"]),
+    ("ch ? g_gone", ["g_gone"]),
+    ("ch ?< x, g_gone >", ["g_gone"]),
+    ("select(g_issued : 1 .. 2)", ["g_issued"]),
+    ("for (g_issued : 1 .. 2) { skip }", ["g_issued"]),
+    ("g_gone == 1 -> skip", []),
+    ("g_issued <= 2 && g_issued >= 1 && g_gone != 0", []),
+    ("ch ? [g_gone]", []),
+    ("ch ? eval(g_gone)", []),
+    ('printf("g_gone = %d\\n", g_gone)', []),
+    ("mine = g_issued", []),
+    ("c_code { now.g_gone = 1; now.rt_state[1] += 2; }", ["g_gone", "rt_state"]),
+    ("c_code { if (now.g_gone == 1) x = now.g_issued; }", []),
+])
+def test_write_forms(text: str, written: list[str]) -> None:
+    from stork.design import _writes_in
+    assert _writes_in(text, {"stork_claimed", "rt_state", "g_issued", "g_gone"}) == written
+
+
+def test_shipped_designs_and_variants_write_no_model_variable() -> None:
+    # they read the model's variables and use the macros that write them (SP_HOLD, the API),
+    # which is the model's doing; none is refused
+    from stork.design import check_writes, read_header
+    from stork.verify import merged_defines
+    designs = ROOT / "model" / "designs"
+    runs = [(p, read_header(p).config) for p in sorted(designs.glob("*.pml"))]
+    for line in (designs / "variants.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            _, base, *defs = line.split("expect:")[0].split()
+            runs.append((designs / f"{base}.pml", read_header(designs / f"{base}.pml").config + defs))
+    assert len(runs) == 68
+    for path, defines in runs:
+        check_writes(path, merged_defines([], defines))
