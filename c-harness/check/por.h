@@ -7,12 +7,13 @@
  * A step is one context going on from one scheduling point to its next (or a callback's start,
  * or removal's beginning).  Its footprint is exact where the instrumentation sees (race.c: every
  * load and store of the scenario's code outside its own stack, with address and size; a
- * STORK_WAIT_UNTIL condition's and a STORK_ASSERT's reads too) and coarse where it does not:
- * a StorPort call, a callback's start and return and STORK_*_RESOURCES touch the runtime's
- * objects they really use (POR_OBJ_* below: the worker, the post queue, the idle threads, the
- * resources); a context's end other than a callback's (who may start next: the routines after
- * findadapter, the remove handler after the routines), removal's beginning and a call with a
- * handle the runtime never issued write "the runtime", every object at once; StorPortInitializeWorker's store through its Worker
+ * STORK_WAIT_UNTIL condition's and a STORK_ASSERT's reads too) and by object where it does
+ * not: a StorPort call, a callback's start and return and STORK_*_RESOURCES touch the runtime's
+ * objects they use (POR_OBJ_* below: the worker, the post queue, the idle threads, the
+ * resources); findadapter's end and a routine's end write what lets the routines and the remove
+ * handler start (their first steps read it); removal's beginning, the remove handler's end, an
+ * on-demand routine's end (driver.c) and a call with a handle the runtime never issued write
+ * "the runtime", every object at once.  StorPortInitializeWorker's store through its Worker
  * argument and a spinlock's owner are writes of those bytes.  A step that made a data choice
  * (an injected allocation failure) or ran uninstrumented (no -fsanitize=thread) is dependent on
  * every step.

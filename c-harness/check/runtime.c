@@ -324,8 +324,10 @@ STORK_ULONG stork_initialize_worker_at(void *ext, void **out, const char *file, 
     }
     int ei = run_event(r, e);
     int prev = wrec_of(r, old);
-    if (st == STOR_STATUS_SUCCESS && prev >= 0 && prev != r->nw - 1 && !r->w[prev].freed)
+    if (st == STOR_STATUS_SUCCESS && prev >= 0 && prev != r->nw - 1 && !r->w[prev].freed) {
         r->w[prev].overwritten_ev = ei; /* its variable now holds the new worker */
+        por_object(r, POR_OBJ_WORKER + prev, true);
+    }
     check_irql(r, c, "StorPortInitializeWorker", file, line, -1);
     if (!out)
         run_finding(r, "WI-M3", file, line, -1, "StorPortInitializeWorker gets a NULL Worker pointer");
