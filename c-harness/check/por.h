@@ -10,8 +10,8 @@
  * STORK_WAIT_UNTIL condition's and a STORK_ASSERT's reads too) and by object where it does
  * not: a StorPort call, a callback's start and return and STORK_*_RESOURCES touch the runtime's
  * objects they use (POR_OBJ_* below: the worker, the post queue, the idle threads, the
- * resources); findadapter's end and a routine's end write what lets the routines and the remove
- * handler start (their first steps read it); removal's beginning, the remove handler's end, an
+ * resources); findadapter's end writes what lets the routines start (their first steps read
+ * it), the remove handler's first step is ordered after each routine's end (POR_OBJ_ROUTINES); removal's beginning, the remove handler's end, an
  * on-demand routine's end (driver.c) and a call with a handle the runtime never issued write
  * "the runtime", every object at once.  StorPortInitializeWorker's store through its Worker
  * argument and a spinlock's owner are writes of those bytes.  A step that made a data choice
@@ -51,7 +51,8 @@ enum {
     POR_OBJ_THREADS,
     POR_OBJ_RESOURCES,
     POR_OBJ_FOUND,    /* findadapter's end writes it, a routine's first step reads it */
-    POR_OBJ_ROUTINES, /* a routine's end writes it, the remove handler's first step reads it */
+    POR_OBJ_ROUTINES, /* a routine's end reads it (a decrement: two commute), the remove
+                       * handler's first step, which waits for them all, writes it */
     POR_OBJ_REMOVAL,  /* read by a step that stops before a queue: removal is an option then */
     POR_OBJ_WORKER /* + the worker's index in run->w */
 };

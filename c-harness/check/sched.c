@@ -361,7 +361,10 @@ static void resume(struct run *r, struct ctx *c)
         if (c->kind != K_SYS) {
             /* what enabled it: findadapter's end; the routines' ends (and removal, which
              * writes every object) */
-            por_object(r, c->kind == K_TEARDOWN ? POR_OBJ_ROUTINES : POR_OBJ_FOUND, false);
+            if (c->kind == K_TEARDOWN) /* after every routine's end: a write of what they read */
+                por_object(r, POR_OBJ_ROUTINES, true);
+            else
+                por_object(r, POR_OBJ_FOUND, false);
             race_ctx_start(r, c);
         }
     }
@@ -384,7 +387,9 @@ static void resume(struct run *r, struct ctx *c)
     } else if (c->kind == K_FIND) {
         por_object(r, POR_OBJ_FOUND, true); /* the routines may start */
     } else if (c->kind == K_ROUTINE && !c->on_demand) {
-        por_object(r, POR_OBJ_ROUTINES, true); /* the remove handler may start after the last */
+        /* one fewer left (the remove handler starts after the last): two routines' ends commute,
+         * each is ordered with the remove handler's start */
+        por_object(r, POR_OBJ_ROUTINES, false);
     } else {
         por_runtime(r); /* the remove handler's end (the run's), an on-demand routine's */
     }
