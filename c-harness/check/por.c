@@ -52,7 +52,7 @@ static void add_span(struct run *r, struct footprint *f, struct span s)
     /* the same kind of access next to or over the last one: one span (a loop over an array) */
     for (int i = f->n - 1; i >= 0 && i >= f->n - 4; i--) {
         struct span *t = &f->s[i];
-        if (t->ext == s.ext && t->write == s.write && s.lo <= t->hi && s.hi >= t->lo) {
+        if (t->space == s.space && t->write == s.write && s.lo <= t->hi && s.hi >= t->lo) {
             if (s.lo < t->lo)
                 t->lo = s.lo;
             if (s.hi > t->hi)
@@ -86,9 +86,9 @@ void por_access(struct run *r, const void *addr, size_t size, bool write)
         return;
     uintptr_t a = (uintptr_t)addr, e = (uintptr_t)r->ext;
     size_t esize = r->scn->extension_size ? r->scn->extension_size : 1;
-    struct span s = {a, a + size, write, false};
+    struct span s = {a, a + size, write, SP_ADDR};
     if (a >= e && a < e + esize) /* the extension is allocated afresh each run: by offset */
-        s = (struct span){a - e, a - e + size, write, true};
+        s = (struct span){a - e, a - e + size, write, SP_EXT};
     add_span(r, sink(r), s);
 }
 
@@ -96,6 +96,20 @@ void por_runtime(struct run *r)
 {
     if (r->footprints)
         sink(r)->runtime = true;
+}
+
+void por_object(struct run *r, int obj, bool write)
+{
+    if (r->footprints && obj > 0)
+        add_span(r, sink(r), (struct span){(uintptr_t)obj, (uintptr_t)obj + 1, write, SP_OBJ});
+}
+
+static bool has_object(const struct footprint *f)
+{
+    for (int i = 0; i < f->n; i++)
+        if (f->s[i].space == SP_OBJ)
+            return true;
+    return false;
 }
 
 void por_all(struct run *r)
@@ -135,12 +149,14 @@ void por_step_begin(struct run *r)
 
 bool por_dependent(const struct footprint *a, const struct footprint *b)
 {
-    if (a->all || b->all || (a->runtime && b->runtime))
+    if (a->all || b->all)
+        return true;
+    if ((a->runtime && (b->runtime || has_object(b))) || (b->runtime && has_object(a)))
         return true;
     for (int i = 0; i < a->n; i++)
         for (int j = 0; j < b->n; j++) {
             const struct span *x = &a->s[i], *y = &b->s[j];
-            if ((x->write || y->write) && x->ext == y->ext && x->lo < y->hi && y->lo < x->hi)
+            if ((x->write || y->write) && x->space == y->space && x->lo < y->hi && y->lo < x->hi)
                 return true;
         }
     return false;
@@ -185,6 +201,13 @@ static uint64_t fnv_str(uint64_t h, const char *s)
     return fnv(h, s ? s : "", s ? strlen(s) + 1 : 1);
 }
 
+/* A worker's name in the digest: its init's context and rank there (the same in every order of
+ * two contexts' inits, which the reduction takes as independent). */
+static uint64_t worker_name(const struct wrec *w)
+{
+    return (uint64_t)w->init_ctx << 20 | (uint64_t)w->init_rank;
+}
+
 uint64_t por_final_state(const struct run *r)
 {
     uint64_t h = 0xCBF29CE484222325ull;
@@ -197,7 +220,7 @@ uint64_t por_final_state(const struct run *r)
             int wi = word ? wrec_of(r, (void *)(uintptr_t)word) : -1;
             uintptr_t a = (uintptr_t)word, base = (uintptr_t)r->ext;
             if (wi >= 0)
-                word = 0xF00D000000000000ull + (uint64_t)wi; /* a handle: by its name */
+                word = 0xF00D000000000000ull + worker_name(&r->w[wi]); /* a handle: by its name */
             else if (a >= base && a < base + size)
                 word = 0xE000000000000000ull + (uint64_t)(a - base);
             h = fnv(h, &word, sizeof word);
@@ -207,11 +230,13 @@ uint64_t por_final_state(const struct run *r)
             i++;
         }
     }
+    uint64_t workers = 0; /* their order is the inits', not the state's */
     for (int i = 0; i < r->nw; i++) {
         const struct wrec *w = &r->w[i];
-        int v[4] = {w->freed, w->queued, w->runs, w->running_on >= 0};
-        h = fnv(h, v, sizeof v);
+        uint64_t v[5] = {worker_name(w), w->freed, w->queued, (uint64_t)w->runs, w->running_on >= 0};
+        workers += fnv(0xCBF29CE484222325ull, v, sizeof v) * 0x9E3779B97F4A7C15ull;
     }
+    h = fnv(h, &workers, sizeof workers);
     int v[5] = {r->nposted, r->removal_begun, r->remove_ended, r->released, r->nw};
     h = fnv(h, v, sizeof v);
     uint64_t findings = 0; /* their order is the schedule's, not the state's */

@@ -7,10 +7,13 @@
  * A step is one context going on from one scheduling point to its next (or a callback's start,
  * or removal's beginning).  Its footprint is exact where the instrumentation sees (race.c: every
  * load and store of the scenario's code outside its own stack, with address and size; a
- * STORK_WAIT_UNTIL condition's and a STORK_ASSERT's reads too) and coarse where it does not:
- * every StorPort call, callback start and return, routine end, removal, STORK_*_RESOURCES is a
- * write of one object, "the runtime" (the reference's workers, the post queue, who may run next),
- * so any two such steps are dependent; StorPortInitializeWorker's store through its Worker
+ * STORK_WAIT_UNTIL condition's and a STORK_ASSERT's reads too) and by object where it does
+ * not: a StorPort call, a callback's start and return and STORK_*_RESOURCES touch the runtime's
+ * objects they use (POR_OBJ_* below: the worker, the post queue, the idle threads, the
+ * resources); findadapter's end writes what lets the routines start (their first steps read
+ * it), the remove handler's first step is ordered after each routine's end (POR_OBJ_ROUTINES); removal's beginning, the remove handler's end, an
+ * on-demand routine's end (driver.c) and a call with a handle the runtime never issued write
+ * "the runtime", every object at once.  StorPortInitializeWorker's store through its Worker
  * argument and a spinlock's owner are writes of those bytes.  A step that made a data choice
  * (an injected allocation failure) or ran uninstrumented (no -fsanitize=thread) is dependent on
  * every step.
@@ -24,15 +27,40 @@
 
 struct run;
 
+/* Where a span is: memory by address, the HwDeviceExtension by offset (it is allocated afresh
+ * each run), or one of the runtime's objects (POR_OBJ_*: [id, id + 1)). */
+enum span_space { SP_ADDR, SP_EXT, SP_OBJ };
+
 struct span {
-    uintptr_t lo, hi; /* [lo, hi): offsets in the HwDeviceExtension if ext, else addresses */
-    bool write, ext;
+    uintptr_t lo, hi;
+    bool write;
+    unsigned char space; /* enum span_space */
+};
+
+/* The runtime's objects a step may touch (por_object).  A StorPort call touches the worker it
+ * names (its record in the checker and the reference: queued, freed, running, its entry); a
+ * successful queue, and a callback's return (which posts a re-queue made while it ran), append
+ * to the post queue, whose order decides which items a thread may start and their actor ids,
+ * so two appends are dependent; a callback's start takes the first idle thread and a callback's
+ * return gives one back (POR_OBJ_THREADS), so two starts are dependent (which thread runs which
+ * callback); STORK_RELEASE_RESOURCES writes and STORK_USE_RESOURCES reads the resources.  Two
+ * inits of different contexts are independent: the worker's name in the final state is its init's
+ * context and rank in that context (por_final_state), not the global init order. */
+enum {
+    POR_OBJ_POSTQ = 1,
+    POR_OBJ_THREADS,
+    POR_OBJ_RESOURCES,
+    POR_OBJ_FOUND,    /* findadapter's end writes it, a routine's first step reads it */
+    POR_OBJ_ROUTINES, /* a routine's end reads it (a decrement: two commute), the remove
+                       * handler's first step, which waits for them all, writes it */
+    POR_OBJ_REMOVAL,  /* read by a step that stops before a queue: removal is an option then */
+    POR_OBJ_WORKER /* + the worker's index in run->w */
 };
 
 struct footprint {
     struct span *s;
     int n, cap;
-    bool runtime; /* writes the runtime's state */
+    bool runtime; /* writes every one of the runtime's objects */
     bool all;     /* dependent on every step */
 };
 
@@ -42,6 +70,8 @@ void por_release(struct run *r);
 /* An access of the context running now (or a waiter's condition, to its next step). */
 void por_access(struct run *r, const void *addr, size_t size, bool write);
 void por_runtime(struct run *r);
+/* A read or write of one of the runtime's objects (POR_OBJ_*). */
+void por_object(struct run *r, int obj, bool write);
 void por_all(struct run *r);
 void por_step_begin(struct run *r);
 /* The step that just ran: its footprint (and the waiter reads it carries), then a fresh one. */
@@ -54,7 +84,9 @@ struct footprint *por_copy(const struct footprint *f);
 void por_free(struct footprint *f);
 
 /* A digest of the run's end: the extension (worker handles by name), the workers, removal and
- * the run's findings; equal for two schedules that differ only in independent steps' order. */
+ * the run's findings; equal for two schedules that differ only in independent steps' order.  A
+ * worker's name here is the context of its init and the init's rank among that context's, so
+ * that two contexts' inits in either order give the same digest (their handles differ). */
 uint64_t por_final_state(const struct run *r);
 
 #endif

@@ -252,6 +252,28 @@ static bool initial(const struct reducer *p, int k, const uint64_t *v, size_t w)
     return true;
 }
 
+/* Removal's beginning is offered only where it can matter (sched.c: before a queue, once the
+ * routines are done, or when nothing else can go on), so a step may withdraw it and a later one
+ * offer it again: not at i's decision, it goes at the latest decision before that offers it
+ * (the schedules that begin it anywhere between are that one with it moved later past steps it
+ * commutes with), and every option is explored at i's. */
+static void remove_earlier(struct reducer *p, int i)
+{
+    struct node *nd = &p->node[p->st[i].node];
+    memset(nd->backtrack, 1, (size_t)nd->n);
+    for (int k = i - 1; k >= 0; k--) {
+        if (p->st[k].node < 0)
+            continue;
+        struct node *e = &p->node[p->st[k].node];
+        for (int o = 0; o < e->n; o++)
+            if (e->actors[o] == ACTOR_REMOVE) {
+                if (!sleep_has(&e->sleep, ACTOR_REMOVE) && !sleep_has(&e->done, ACTOR_REMOVE))
+                    e->backtrack[o] = 1;
+                return;
+            }
+    }
+}
+
 /* The race of step i with step j: at i's decision, explore an initial of v = the steps between
  * them that do not happen after i, then j; or every option if no initial is one. */
 static void reverse(struct reducer *p, int i, int j, size_t w)
@@ -263,9 +285,11 @@ static void reverse(struct reducer *p, int i, int j, size_t w)
         if (k == j || !BIT(p->hb + (size_t)k * w, i))
             v[k >> 6] |= 1ull << (k & 63);
     int first = -1; /* the first option that is an initial */
+    bool remove = false;
     for (int k = i + 1; k <= j; k++) {
         if (!BIT(v, k) || !initial(p, k, v, w))
             continue;
+        remove |= p->st[k].actor == ACTOR_REMOVE;
         for (int o = 0; o < nd->n; o++)
             if (nd->actors[o] == p->st[k].actor) {
                 if (nd->backtrack[o] || sleep_has(&nd->sleep, nd->actors[o]) ||
@@ -277,8 +301,10 @@ static void reverse(struct reducer *p, int i, int j, size_t w)
     }
     if (first >= 0)
         nd->backtrack[first] = 1;
-    else
-        memset(nd->backtrack, 1, (size_t)nd->n); /* no initial can go first here */
+    else if (remove)
+        remove_earlier(p, i);
+    /* else no initial is enabled here: each is enabled by a step it depends on (por.h), so no
+     * order of these steps puts one of them first at this decision; nothing to explore */
 }
 
 /* Happens-before over the run's steps (a step after each earlier one it depends on, and what

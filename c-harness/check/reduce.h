@@ -8,7 +8,10 @@
  * nothing between them in happens-before) asks that, at the decision before the earlier step,
  * some actor that can start the reversed order (an initial of the steps after it that do not
  * depend on it, then the later step) be explored; if none of those is among the options there
- * (an actor not enabled then), every option is.  Each decision explores the options asked of it
+ * (not enabled then: each is enabled by a step it depends on, por.h), nothing is asked, but for
+ * removal's beginning, offered only where it matters (a step may withdraw it and a later one
+ * offer it again): it is asked of the latest earlier decision that offered it, and every option
+ * of this one is explored.  Each decision explores the options asked of it
  * that are not asleep; an explored option sleeps in its later siblings' subtrees until a step
  * dependent on it runs; a run whose options are all asleep is pruned.  A run longer than
  * REDUCE_MAX_STEPS steps has every option of every decision explored (sleep sets alone).

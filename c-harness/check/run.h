@@ -52,6 +52,7 @@ struct ctx {
     bool on_demand; /* a routine that runs when armed (a DPC issued, a timer requested), again */
     bool armed;     /* and it is armed */
     int locks_held;
+    int inits;           /* successful StorPortInitializeWorker calls it made (por_final_state) */
     bool before_queue;   /* suspended at the scheduling point of a StorPortQueueWorkItem */
     const char *at_file; /* where it is suspended */
     int at_line;
@@ -82,6 +83,7 @@ struct wrec {
     const char *queue_file; /* its first successful queue: which callback it has */
     int queue_line;
     int runs;             /* callbacks started */
+    int init_ctx, init_rank; /* its init's context, and how many inits that context made before */
 };
 
 enum ev_kind { EV_INIT, EV_QUEUE, EV_FREE, EV_START, EV_RETURN, EV_REMOVE_BEGIN, EV_REMOVE_END,

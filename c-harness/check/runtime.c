@@ -171,9 +171,10 @@ static struct ctx *enter(const char *api, const char *file, int line)
     }
     /* The scheduler needs to know a step will queue: only then can where removal began matter */
     r->ctx[r->cur].before_queue = strcmp(api, "StorPortQueueWorkItem") == 0;
+    if (r->ctx[r->cur].before_queue)
+        por_object(r, POR_OBJ_REMOVAL, false); /* removal's beginning becomes an option */
     run_point(r, file, line);
-    por_runtime(r); /* every call reads and writes the runtime's state (por.h) */
-    return &r->ctx[r->cur];
+    return &r->ctx[r->cur]; /* each call names the runtime's objects it touches (por.h) */
 }
 
 #define BIT(status) (1u << ((status) == STOR_STATUS_SUCCESS ? 0 : (status) - 0xC1000000u))
@@ -340,13 +341,17 @@ STORK_ULONG stork_initialize_worker_at(void *ext, void **out, const char *file, 
             r->capw = cap;
         }
         r->w[r->nw] = (struct wrec){.handle = *out, .running_on = -1, .init_file = file,
-                                    .init_line = line, .overwritten_ev = -1};
+                                    .init_line = line, .overwritten_ev = -1,
+                                    .init_ctx = c->index, .init_rank = c->inits++};
+        por_object(r, POR_OBJ_WORKER + r->nw, true);
         e.new_worker = ++r->nw;
     }
     int ei = run_event(r, e);
     int prev = wrec_of(r, old);
-    if (st == STOR_STATUS_SUCCESS && prev >= 0 && prev != r->nw - 1 && !r->w[prev].freed)
+    if (st == STOR_STATUS_SUCCESS && prev >= 0 && prev != r->nw - 1 && !r->w[prev].freed) {
         r->w[prev].overwritten_ev = ei; /* its variable now holds the new worker */
+        por_object(r, POR_OBJ_WORKER + prev, true);
+    }
     check_irql(r, c, "StorPortInitializeWorker", file, line, -1);
     if (!out)
         run_finding(r, "WI-M3", file, line, -1, "StorPortInitializeWorker gets a NULL Worker pointer");
@@ -368,7 +373,7 @@ static void callback_entry(void *ext, void *context, void *worker)
     struct entry *e = context;
     struct run *r = run_current();
     run_point(r, "(callback entry)", 0);
-    por_runtime(r); /* the entry reads what the queue stored */
+    por_object(r, POR_OBJ_WORKER + r->ctx[r->cur].worker, false); /* what the queue stored */
     e->routine(ext, e->context, worker);
 }
 
@@ -413,6 +418,10 @@ STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *h, 
     /* NeptuneOS (ENV-H3): no IRQL or removal check, and a second queue of a queued worker
      * answers SUCCESS and is dropped (the queued item keeps its routine and context). */
     bool dropped = neptune && live && callback && r->w[wi].queued;
+    if (wi >= 0) /* its state; removal's beginning writes every object (por.h) */
+        por_object(r, POR_OBJ_WORKER + wi, true);
+    else
+        por_runtime(r); /* a handle never issued: its name in the trace is in first-seen order */
     unsigned allowed = 0;
     if (ctx_irql(c) > STORK_DISPATCH_LEVEL && !neptune)
         allowed |= BIT(STOR_STATUS_INVALID_IRQL);
@@ -450,6 +459,7 @@ STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *h, 
     e.context = name_of(r, r->ctxv, &r->nctxv, context);
     run_event(r, e);
     if (st == STOR_STATUS_SUCCESS && !dropped) {
+        por_object(r, POR_OBJ_POSTQ, true); /* posted now, or at its running callback's return */
         race_queued(r, c->index, wi);
         r->w[wi].queued = true;
         r->w[wi].queue_failed = false;
@@ -477,6 +487,10 @@ STORK_ULONG stork_free_worker_at(void *ext, void *h, const char *file, int line)
     struct ctx *c = enter("StorPortFreeWorker", file, line);
     struct run *r = c->run;
     int wi = wrec_of(r, h);
+    if (wi >= 0) /* slots are never reused: a free touches its worker only */
+        por_object(r, POR_OBJ_WORKER + wi, true);
+    else
+        por_runtime(r);
     unsigned allowed = 0;
     if (not_implemented(r)) {
         struct ev e = {.kind = EV_FREE, .ctx = c->index, .irql = ctx_irql(c),

@@ -212,7 +212,7 @@ void stork_release_resources_at(const char *file, int line)
     if (!r || r->cur < 0)
         abort();
     run_point(r, file, line);
-    por_runtime(r);
+    por_object(r, POR_OBJ_RESOURCES, true);
     r->released = true;
     r->release_file = file;
     r->release_line = line;
@@ -224,7 +224,7 @@ void stork_use_resources_at(const char *file, int line)
     if (!r || r->cur < 0)
         abort();
     run_point(r, file, line);
-    por_runtime(r);
+    por_object(r, POR_OBJ_RESOURCES, false);
     if (r->released) {
         struct ctx *c = &r->ctx[r->cur];
         int before = r->nf;
@@ -359,8 +359,15 @@ static void resume(struct run *r, struct ctx *c)
         }
         c->has_fiber = true;
         c->armed = false; /* an on-demand routine's run has begun: it may be armed again */
-        if (c->kind != K_SYS)
+        if (c->kind != K_SYS) {
+            /* what enabled it: findadapter's end; the routines' ends (and removal, which
+             * writes every object) */
+            if (c->kind == K_TEARDOWN) /* after every routine's end: a write of what they read */
+                por_object(r, POR_OBJ_ROUTINES, true);
+            else
+                por_object(r, POR_OBJ_FOUND, false);
             race_ctx_start(r, c);
+        }
     }
     c->state = C_RUNNING;
     c->before_queue = false;
@@ -373,7 +380,20 @@ static void resume(struct run *r, struct ctx *c)
     writes_settle(r); /* what its step wrote is in memory now, and nothing else ran */
     if (c->state != C_DONE)
         return;
-    por_runtime(r); /* who may start or run next changes */
+    if (c->kind == K_SYS) { /* its worker, its thread */
+        por_object(r, POR_OBJ_WORKER + c->worker, true);
+        if (r->w[c->worker].queued) /* re-queued while it ran: the reference posts it now */
+            por_object(r, POR_OBJ_POSTQ, true);
+        por_object(r, POR_OBJ_THREADS, true);
+    } else if (c->kind == K_FIND) {
+        por_object(r, POR_OBJ_FOUND, true); /* the routines may start */
+    } else if (c->kind == K_ROUTINE && !c->on_demand) {
+        /* one fewer left (the remove handler starts after the last): two routines' ends commute,
+         * each is ordered with the remove handler's start */
+        por_object(r, POR_OBJ_ROUTINES, false);
+    } else {
+        por_runtime(r); /* the remove handler's end (the run's), an on-demand routine's */
+    }
     race_ctx_done(r, c);
     give_stack(r, c);
     if (c->kind == K_SYS) {
@@ -410,6 +430,7 @@ static void start_item(struct run *r, int pos)
         run_error(r, "internal: no idle thread or unknown posted worker");
         return;
     }
+    por_object(r, POR_OBJ_WORKER + wi, true);
     struct wrec *w = &r->w[wi];
     w->queued = false;
     w->runs++;
@@ -524,8 +545,8 @@ static bool schedule(struct run *r)
         case O_STEP:
             resume(r, &r->ctx[o[k].arg]);
             break;
-        case O_START:
-            por_runtime(r);
+        case O_START: /* its worker, the first idle thread (not the post queue's tail) */
+            por_object(r, POR_OBJ_THREADS, true);
             start_item(r, o[k].arg);
             break;
         case O_REMOVE:

@@ -24,13 +24,16 @@ pytestmark = pytest.mark.skipif(not (LIBEXEC / "check").is_dir(), reason="C harn
 SHAPES = [(1, 1), (1, 2), (2, 2), (1, 1, 1), (0, 1, 2)]
 
 
-def scenario(pairs: tuple[int, ...]) -> str:
+def scenario(pairs: tuple[int, ...], own: bool = False) -> str:
+    """`own`: each routine's Worker variable a static of its own, not a local (a routine that
+    ends gives its fiber's stack to the next one to start: their locals share addresses)."""
     names = [f"r{i}" for i in range(len(pairs))]
     funcs = []
     for name, k in zip(names, pairs):
         body = "".join("    StorPortInitializeWorker(e, &w);\n    StorPortFreeWorker(e, w);\n"
                        for _ in range(k))
-        funcs.append(f"static void {name}(void *e)\n{{\n    PVOID w = NULL;\n    (void)w;\n"
+        var = "static PVOID w;" if own else "PVOID w = NULL;"
+        funcs.append(f"static void {name}(void *e)\n{{\n    {var}\n    (void)w;\n"
                      f"    (void)e;\n{body}}}\n")
     table = ", ".join(f'{{"{n}", STORK_DISPATCH_LEVEL, {n}}}' for n in names)
     return ("#include <storport.h>\n" + "".join(funcs) +
@@ -106,14 +109,18 @@ def test_exhaustive_search_runs_every_interleaving_once(stork, tmp_path: Path, p
 
 
 @pytest.mark.parametrize("pairs", SHAPES, ids=lambda p: "-".join(map(str, p)))
-def test_reduced_search_runs_each_order_of_the_calls_once(stork, tmp_path: Path, pairs) -> None:
-    """With the partial-order reduction (the default) a routine's start, which touches nothing
-    shared, commutes with every step: of the interleavings above, the search runs to its end one per
-    order of the calls (which are all dependent: each reads and writes the runtime's state) and
-    prunes the rest early.  A routine with no call ends in its first step, and its end is a
-    dependent step the trace does not show: the same calls may then come in more runs."""
+def test_reduced_search_runs_one_of_the_interleavings(stork, tmp_path: Path, pairs) -> None:
+    """With the partial-order reduction (the default) every step here commutes with every other
+    routine's: a routine's start touches nothing shared, its calls touch only its own workers
+    (por.h: the worker each names; their handles' numbers follow the order of the inits, the
+    final state names them by their init's context and rank), and two routines' ends commute.
+    So all the interleavings above are one class: the search runs one of them to its end and
+    prunes the rest early (when the calls all wrote one runtime object, it ran one per order of
+    the calls).  Each routine's Worker variable is its own static: locals of a routine that
+    ended and of one that started after it share an address (the stack pool), a dependence
+    that gives a few more classes (two here for two routines), not fewer."""
     src = tmp_path / "shape.c"
-    src.write_text(scenario(pairs))
+    src.write_text(scenario(pairs, own=True))
     rec = tmp_path / "runs"
     r = stork("audit", str(src), "--json", "--exhaustive", "--record", str(rec))
     assert r.returncode == 0, r.stdout + r.stderr
@@ -124,7 +131,5 @@ def test_reduced_search_runs_each_order_of_the_calls_once(stork, tmp_path: Path,
         lines = f.read_text().splitlines()
         assert lines[-1] == "end", f  # the pruned runs leave no trace
         got[tuple(ln for ln in lines if ln.startswith("call "))] += 1
-    assert out["complete"] and out["reduced"] and out["classes"] == sum(got.values())
-    assert out["schedules"] < sum(want.values()) and set(got) == set(want)
-    if 0 not in pairs:
-        assert set(got.values()) == {1}, got
+    assert out["complete"] and out["reduced"] and out["classes"] == sum(got.values()) == 1, out
+    assert out["schedules"] < sum(want.values()) and set(got) <= set(want)
