@@ -388,12 +388,17 @@ def _model_tables(stamp: tuple) -> tuple[dict[str, str], dict[str, str], dict[st
         texts.append("\n".join(_code_lines((MODEL_DIR / name).read_text(encoding="utf-8"))))
     inlines = _inline_params_written("\n".join(texts), {})
     writes = {m: frozenset(_all_writes(b, variables, inlines)) for m, b in bodies.items()}
+    def named(body: str) -> set[str]:
+        """The macros a body names, and those a pasted name may become (SP_CAT(SP_SYNC_, X)
+        can be any macro whose name starts with SP_SYNC_)."""
+        words = set(re.findall(r"[A-Za-z_]\w*", body))
+        stems = [w for w in words if w.endswith("_") and len(w) > 2]
+        return words | {m for m in bodies if any(m.startswith(st) for st in stems)}
     changed = True
     while changed:               # a macro writes what the macros in its body write
         changed = False
         for m, b in bodies.items():
-            more = writes[m].union(*(writes[w] for w in re.findall(r"[A-Za-z_]\w*", b)
-                                     if w in writes and w != m))
+            more = writes[m].union(*(writes[w] for w in named(b) if w in writes and w != m))
             if more != writes[m]:
                 writes[m], changed = frozenset(more), True
     return variables, bodies, writes, inlines

@@ -75,10 +75,10 @@ def test_reduced_search_equals_unreduced_on_every_shipped_scenario(preempt: bool
         fewer += reduced.schedules < full.schedules
         equal += full.complete
         reducible += reduced.reduced
-    # compared whole (the unreduced search within its budget): with the default points 47 of
-    # the 57 (the spcnvme ones, persistent_*, pct_depth2_race with about 8e15 schedules are
-    # past it); with every access's points about 30
-    assert equal >= (len(SHIPPED) - 12 if not preempt else 30), equal
+    # compared whole (the unreduced search within its budget): with the default points all
+    # but 13 (the spcnvme ones, their DriverEntry forms, persistent_*, pct_depth2_race with
+    # about 8e15 schedules are past it); with every access's points about 30
+    assert equal >= (len(SHIPPED) - 13 if not preempt else 30), equal
     assert fewer >= reducible // 2 and reducible >= 25, (fewer, reducible)
 
 
