@@ -19,9 +19,13 @@
  * discovery completes twice and two workers may be in flight: their callbacks may run at once
  * (WI-C6), and both clear the flag: the data race of the case study (WI-M11), benign in effect.
  *
+ * ENV-R7 too: nothing here cancels the completion DPC or waits for it before the release (what
+ * storahci's stop path does about its DPCs is not written into this form), so it may run after
+ * it. The design oneshot_free_in_callback.pml has no DPC (it is not on roles yet), so this form
+ * is not its twin until it is.
+ *
  * audit: --srbs 2
- * expect: WI-M11
- * design: model/designs/oneshot_free_in_callback.pml
+ * expect: WI-M11 ENV-R7
  */
 #include <storport.h>
 
