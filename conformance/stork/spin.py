@@ -340,6 +340,8 @@ def run_pan(workdir: Path, opts: PanOptions, args: list[str],
     depth-first search that never reached the smaller limit is exactly the search the larger
     one makes (the limit only cuts paths that reach it)."""
     limit = opts.time_limit if time_limit is None else time_limit
+    if limit <= 0:                       # the whole budget is spent: no search, none cut short
+        return parse_report("", 0.0, workdir, True, None, opts.compress)
     depths = [opts.depth]
     if shallow_first and opts.depth > FIRST_DEPTH:
         depths = [FIRST_DEPTH, opts.depth]

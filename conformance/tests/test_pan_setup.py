@@ -54,3 +54,11 @@ def test_a_search_that_reaches_the_depth_limit_still_says_so(monkeypatch) -> Non
     monkeypatch.setenv("STORK_NO_CACHE", "1")
     out = verify(DESIGNS_DIR / "persistent_stop_flag_drain.pml", [], opts=PanOptions(depth=12))
     assert out.results and all(r.verdict == "incomplete" for r in out.results)
+
+
+def test_no_search_starts_once_the_budget_is_spent(tmp_path: Path) -> None:
+    """A verify whose time limit has run out starts no further pan (tmp_path holds none to
+    run): the property is incomplete, never a quick search that happened to finish."""
+    res = spin.run_pan(tmp_path, PanOptions(), ["-a"], time_limit=0.0)
+    assert not res.complete and res.incomplete_reason == "time limit reached"
+    assert res.errors == 0 and res.states == 0
