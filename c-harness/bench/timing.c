@@ -1,6 +1,7 @@
 #include "timing.h"
 
 #include <fcntl.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -37,19 +38,21 @@ void keep_best(struct clocks *best, struct clocks t0)
 
 bool time_program(char *const argv[], struct clocks *best)
 {
-    double w0 = seconds(CLOCK_MONOTONIC), c0 = children_cpu();
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null < 0 || dup2(null, STDOUT_FILENO) < 0)
-            _exit(127);
-        execv(argv[0], argv);
-        _exit(127);
+    extern char **environ;
+    posix_spawn_file_actions_t fa;
+    if (posix_spawn_file_actions_init(&fa) != 0 ||
+        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0) != 0) {
+        fprintf(stderr, "bench: posix_spawn_file_actions failed\n");
+        return false;
     }
+    fflush(stdout);
+    double w0 = seconds(CLOCK_MONOTONIC), c0 = children_cpu();
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
     int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "bench: %s %s failed (status %d)\n", argv[0], argv[1], status);
+    if (rc != 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "bench: %s %s failed (status %d)\n", argv[0], argv[1], rc ? rc : status);
         return false;
     }
     double wall = seconds(CLOCK_MONOTONIC) - w0, cpu = children_cpu() - c0;

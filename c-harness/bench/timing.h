@@ -19,8 +19,9 @@ struct clocks now(void);
 /* The best (smallest) of *best and the time since t0, clock by clock. */
 void keep_best(struct clocks *best, struct clocks t0);
 /* One run of the program argv[0] with arguments argv[1..], its output to /dev/null, into
- * *best; false if it failed.  Started with fork and exec rather than system(), so no shell's
- * start is counted as the program's. */
+ * *best; false if it failed.  Started with posix_spawn rather than system(), so no shell's
+ * start is counted as the program's, and rather than fork, whose copy of this (larger)
+ * process's page tables the child would be charged for before its exec. */
 bool time_program(char *const argv[], struct clocks *best);
 
 #endif
