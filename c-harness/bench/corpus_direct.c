@@ -21,8 +21,6 @@
  */
 #include "corpus_direct.h"
 
-#include <stdlib.h>
-
 static struct cd *of_env(struct stork_env *env)
 {
     return (struct cd *)(void *)env;
@@ -39,30 +37,6 @@ static void d_post(struct stork_env *env, void *worker, void *item)
             return;
         }
     d->bad++;
-}
-
-static unsigned d_irql(struct stork_env *env)
-{
-    return of_env(env)->irql;
-}
-
-static void *d_alloc(struct stork_env *env, size_t n)
-{
-    struct cd *d = of_env(env);
-    if (d->fail_now)
-        return NULL;
-    void *p = malloc(n ? n : 1);
-    if (p)
-        d->outstanding++;
-    return p;
-}
-
-static void d_free(struct stork_env *env, void *p)
-{
-    if (!p)
-        return;
-    of_env(env)->outstanding--;
-    free(p);
 }
 
 /* The routine cbR was called: it must be the callback the current start expects. */
@@ -105,16 +79,16 @@ static bool allowed(STORK_ULONG st, unsigned mask)
 /* Before a call: its IRQL, which worker it may post, a pending fail-alloc taken. */
 static void before(struct cd *d, unsigned irql, int post_ok)
 {
-    d->irql = irql;
+    d->core.irql = irql;
     d->post_ok = post_ok;
-    d->fail_now = d->fail_next;
+    d->core.fail_alloc = d->fail_next;
     d->fail_next = false;
 }
 
 static void after(struct cd *d, STORK_ULONG st, unsigned mask)
 {
     d->post_ok = -1;
-    d->fail_now = false;
+    d->core.fail_alloc = false;
     if (!allowed(st, mask))
         d->bad++;
 }
@@ -157,7 +131,7 @@ static void sys_main(void *arg)
     fiber_started(&s->fiber, &s->d->main);
     for (;;) {
         struct cd *d = s->d;
-        d->irql = STORK_PASSIVE_LEVEL;
+        d->core.irql = STORK_PASSIVE_LEVEL;
         d->impl->run_posted(d->ad, s->item);
         s->done = true;
         fiber_switch(&s->fiber, &d->main);
@@ -185,7 +159,7 @@ void cd_start(struct cd *d, unsigned sys, unsigned n, unsigned routine, unsigned
     d->post_ok = -1;
     s->started = true;
     if (inline_run) {
-        d->irql = STORK_PASSIVE_LEVEL;
+        d->core.irql = STORK_PASSIVE_LEVEL;
         d->impl->run_posted(d->ad, item);
         s->done = true;
         cd_returned(d, sys);
@@ -228,10 +202,10 @@ void cd_stacks_free(struct cd_stacks *s)
 
 int cd_run_trace(const struct stork_impl *impl, const struct cd_trace *t, struct cd_stacks *st)
 {
-    struct cd d = {.env = {d_post, d_irql, d_alloc, d_free}, .impl = impl, .post_ok = -1,
+    struct cd d = {.core = direct_env_make(d_post), .impl = impl, .post_ok = -1,
                    .cur = -1, .stacks = st};
-    d.irql = STORK_PASSIVE_LEVEL;
-    d.ad = impl->create_adapter(&d.env);
+    d.core.irql = STORK_PASSIVE_LEVEL;
+    d.ad = impl->create_adapter(&d.core.env);
     if (!d.ad)
         return 1;
     t->run(&d);
@@ -244,9 +218,9 @@ int cd_run_trace(const struct stork_impl *impl, const struct cd_trace *t, struct
     if (suspended)
         d.bad++; /* a callback the trace returned from is still suspended: not released */
     else {
-        d.irql = STORK_PASSIVE_LEVEL;
+        d.core.irql = STORK_PASSIVE_LEVEL;
         impl->destroy_adapter(d.ad);
-        if (d.outstanding)
+        if (d.core.outstanding)
             d.bad++;
     }
     for (unsigned k = 0; k < CD_NSYS; k++)

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "direct_env.h"
 #include "fiber.h"
 #include "stork/impl_abi.h"
 
@@ -41,19 +42,17 @@ struct cd_sys {
 };
 
 struct cd {
-    struct stork_env env; /* first: env -> cd */
+    struct direct_env core; /* first: env -> cd; the IRQL, allocations (core.fail_alloc
+                             * during a call after a fail-alloc), the outstanding count */
     const struct stork_impl *impl;
     struct stork_adapter *ad;
-    unsigned irql;
     bool fail_next;       /* fail-alloc: the next call's allocations fail */
-    bool fail_now;
     int post_ok;          /* during a call: the worker it may post (0 none); -1 outside calls */
     int cur;              /* the system thread whose start is running run_posted, or -1 */
     void *w[CD_MAXW + 1];
     unsigned nw;
     void *posted[CD_MAXW + 1];
     bool running[CD_MAXW + 1];
-    long outstanding;
     int bad;
     struct fiber main;
     struct cd_sys sys[CD_NSYS];  /* a fiber made at its first start that needs one */

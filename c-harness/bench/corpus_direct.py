@@ -156,7 +156,7 @@ def _event_c(ev: tracefmt.Event) -> str:
     if ev.kind == "fail-alloc":
         return "d->fail_next = true;"
     if ev.kind == "remove":
-        return ("d->irql = STORK_PASSIVE_LEVEL; d->impl->begin_removal(d->ad);" if ev.api == "begin"
+        return ("d->core.irql = STORK_PASSIVE_LEVEL; d->impl->begin_removal(d->ad);" if ev.api == "begin"
                 else "/* remove end */")
     raise Unwritable(ev.line, f"unexpected {ev.kind} event")
 

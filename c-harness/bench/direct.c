@@ -27,7 +27,8 @@
 #include "direct.h"
 
 #include <stdbool.h>
-#include <stdlib.h>
+
+#include "direct_env.h"
 
 struct direct;
 
@@ -45,15 +46,13 @@ struct wctx {
 };
 
 struct direct {
-    struct stork_env env; /* first: env -> direct */
+    struct direct_env core; /* first: env -> direct; the IRQL, allocations counted */
     const struct stork_impl *impl;
     struct stork_adapter *ad;
-    unsigned irql;
     void *w[DIRECT_NW];
     void *posted[DIRECT_NW]; /* item posted for worker i and not yet run, or NULL */
     bool running[DIRECT_NW];
     bool on_contexts; /* the variant: each callback on a fiber per system thread */
-    long outstanding;
     int bad;
     struct fiber main;
     struct sys sys[DIRECT_NSYS];
@@ -85,27 +84,6 @@ static void d_post(struct stork_env *env, void *worker, void *item)
     d->bad++;
 }
 
-static unsigned d_irql(struct stork_env *env)
-{
-    return of_env(env)->irql;
-}
-
-static void *d_alloc(struct stork_env *env, size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (p)
-        of_env(env)->outstanding++;
-    return p;
-}
-
-static void d_free(struct stork_env *env, void *p)
-{
-    if (!p)
-        return;
-    of_env(env)->outstanding--;
-    free(p);
-}
-
 static void d_callback(void *ext, void *context, void *worker)
 {
     struct wctx *c = context;
@@ -116,7 +94,7 @@ static void d_callback(void *ext, void *context, void *worker)
     d->running[c->i] = true;
     if (c->requeue) {
         c->requeue = 0;
-        d->irql = STORK_PASSIVE_LEVEL;
+        d->core.irql = STORK_PASSIVE_LEVEL;
         expect(d, d->impl->queue_work_item(d->ad, ext, d_callback, worker, c), STOR_STATUS_SUCCESS);
     }
     d->running[c->i] = false;
@@ -128,7 +106,7 @@ static void sys_main(void *arg)
     struct direct *d = s->d;
     fiber_started(&s->fiber, &d->main);
     for (;;) {
-        d->irql = STORK_PASSIVE_LEVEL;
+        d->core.irql = STORK_PASSIVE_LEVEL;
         d->impl->run_posted(d->ad, s->item);
         fiber_switch(&s->fiber, &d->main);
     }
@@ -148,7 +126,7 @@ static void start(struct direct *d, unsigned i, unsigned sys)
         d->sys[sys].item = item;
         fiber_switch(&d->main, &d->sys[sys].fiber);
     } else {
-        d->irql = STORK_PASSIVE_LEVEL;
+        d->core.irql = STORK_PASSIVE_LEVEL;
         d->impl->run_posted(d->ad, item);
     }
     if (d->c[i].runs != runs + 1)
@@ -168,17 +146,17 @@ void direct_stacks_free(struct direct_stacks *s)
 int direct_scenario(const struct stork_impl *impl, int rounds, struct direct_stacks *stacks,
                     bool on_contexts)
 {
-    struct direct d = {.env = {d_post, d_irql, d_alloc, d_free}, .impl = impl,
+    struct direct d = {.core = direct_env_make(d_post), .impl = impl,
                        .on_contexts = on_contexts};
     for (unsigned k = 0; on_contexts && k < DIRECT_NSYS; k++) {
         d.sys[k].d = &d;
         if (!fiber_create(&d.sys[k].fiber, &d.main, sys_main, &d.sys[k], stacks->stack[k]))
             return 1;
     }
-    d.ad = impl->create_adapter(&d.env);
+    d.ad = impl->create_adapter(&d.core.env);
     if (!d.ad)
         return 1;
-    d.irql = STORK_PASSIVE_LEVEL;
+    d.core.irql = STORK_PASSIVE_LEVEL;
     for (unsigned i = 0; i < DIRECT_NW; i++) {
         expect(&d, impl->initialize_worker(d.ad, d.ext, &d.w[i]), STOR_STATUS_SUCCESS);
         for (unsigned j = 0; j < i; j++)
@@ -189,7 +167,7 @@ int direct_scenario(const struct stork_impl *impl, int rounds, struct direct_sta
         d.c[i] = (struct wctx){.d = &d, .i = i};
     }
     for (int r = 0; r < rounds; r++) {
-        d.irql = STORK_DISPATCH_LEVEL;
+        d.core.irql = STORK_DISPATCH_LEVEL;
         for (unsigned i = 0; i < DIRECT_NW; i++) {
             d.c[i].requeue = 1;
             expect(&d, impl->queue_work_item(d.ad, d.ext, d_callback, d.w[i], &d.c[i]), STOR_STATUS_SUCCESS);
@@ -200,20 +178,20 @@ int direct_scenario(const struct stork_impl *impl, int rounds, struct direct_sta
             start(&d, i, (i + 1) % DIRECT_NSYS);
         }
     }
-    d.irql = STORK_PASSIVE_LEVEL;
+    d.core.irql = STORK_PASSIVE_LEVEL;
     impl->begin_removal(d.ad);
     for (unsigned i = 0; i < DIRECT_NW; i++) {
-        d.irql = STORK_DISPATCH_LEVEL;
+        d.core.irql = STORK_DISPATCH_LEVEL;
         expect(&d, impl->queue_work_item(d.ad, d.ext, d_callback, d.w[i], &d.c[i]),
                STOR_STATUS_INVALID_DEVICE_STATE);
-        d.irql = STORK_PASSIVE_LEVEL;
+        d.core.irql = STORK_PASSIVE_LEVEL;
         expect(&d, impl->free_worker(d.ad, d.ext, d.w[i]), STOR_STATUS_SUCCESS);
     }
     for (unsigned i = 0; i < DIRECT_NW; i++)
         if (d.posted[i])
             d.bad++;
     impl->destroy_adapter(d.ad);
-    if (d.outstanding)
+    if (d.core.outstanding)
         d.bad++;
     for (unsigned k = 0; on_contexts && k < DIRECT_NSYS; k++)
         fiber_take_stack(&d.sys[k].fiber);
