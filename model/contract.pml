@@ -399,11 +399,11 @@ inline mon_adapter_restart() {
 
 /* ctx touches the HBA (its registers, its queues): the adapter must be running (ENV-R10). */
 inline mon_use_hba(ctx) {
-    CHECK_hba_running(!g_stopped, ENV_R10);
-    if
+    if                                   /* said before the check: a replay ends at its failure */
     :: g_stopped -> printf("# "); print_ctx(ctx); printf(" touches the HBA while the adapter is stopped\n")
     :: else
-    fi
+    fi;
+    CHECK_hba_running(!g_stopped, ENV_R10)
 }
 
 /* The remove handler releases what the miniport allocated outside HwDeviceExtension. */
@@ -413,14 +413,14 @@ inline mon_release_resources() {
 
 /* Code running in ctx uses those resources (a callback touching queues, DMA memory, ...). */
 inline mon_use_resources(ctx) {
+    if                                   /* said before the check: a replay ends at its failure */
+    :: g_released -> printf("# "); print_ctx(ctx); printf(" uses resources the remove handler released\n")
+    :: else
+    fi;
     if
     :: ctx == CTX_DPC || ctx == CTX_DPC2 || ctx == CTX_TIMER || ctx == CTX_ISR ->
         CHECK_no_callback_after_removal(!g_released, ENV_R7)   /* a DPC, timer or ISR */
     :: else -> CHECK_no_callback_after_removal(!g_released, WI_M8)
-    fi;
-    if
-    :: g_released -> printf("# "); print_ctx(ctx); printf(" uses resources the remove handler released\n")
-    :: else
     fi
 }
 

@@ -436,6 +436,59 @@ def replay_pan_trail(workdir: Path, trail: Path, env: dict[str, str] | None = No
     return p.stdout.splitlines()
 
 
+# pan -r -v prints, after each step of the trail, the step ("%3ld: proc %2d (%s) ... trans
+# {..} [..]"), "global vars:" with every global's value, then each process's "local vars".
+_PAN_STEP = re.compile(r"(?: {2}\d| \d\d|\d{3,}): proc +\d+ \(.*?\) .*?\(state \d+\) "
+                       r"trans \{-?\d+,-?\d+\} \[.*\]\n")
+_PAN_DUMP = re.compile(r"(?:global vars:\n|local vars proc [^\n]*\n|\t[^\n]*\n)*")
+_PAN_VALUE = re.compile(r"^\t\w+ +([A-Za-z_][\w.\[\]]*):\t(-?\d+)$", re.M)
+
+
+def replay_pan_trail_with_values(workdir: Path, trail: Path, env: dict[str, str] | None = None
+                                 ) -> tuple[list[str], list[dict[str, str]], set[str]]:
+    """What replay_trail_with_values gives, from the pan that wrote the trail (pan -r -v), in
+    a tenth of spin -t's time: pan replays its own transitions where spin parses the model
+    again; and the names of the globals pan shows (spin -a hides a variable no expression
+    reads: pan has no value for it). A value is kept once it differs from the first step's
+    (the model's init runs first, so no design variable is set before that): as with spin -g,
+    a state holds only the variables the run has changed. Each step's printed lines come
+    before its values (pan prints them as it takes the step), so a line's state is the one
+    before its step, and a step's effect shows after its line. The replay ends at the
+    failure: what the model would print after a failed check is not in it."""
+    cmd = ["./pan", "-r", str(trail), "-v", "-n", "-w10"]
+    p = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, errors="replace",
+                       timeout=120, env={**os.environ, **env} if env else None)
+    text = p.stdout
+    printed: list[str] = []
+    states: list[dict[str, str]] = []
+    values: dict[str, str] = {}
+    first: dict[str, str] | None = None
+    shown: set[str] = set()
+    pos = last = newlines = 0
+    while (m := _PAN_STEP.search(text, pos)) is not None:
+        start, last = _step_start(text, m.start(), last)
+        piece = text[pos:start]                  # what the model printed taking this step
+        printed.append(piece)
+        newlines += piece.count("\n")
+        states += [values] * (newlines - len(states))
+        dump = _PAN_DUMP.match(text, m.end())
+        assert dump is not None
+        block = text[m.end():dump.end()]
+        cut = block.find("local vars proc ")
+        step = dict(_PAN_VALUE.findall(block if cut < 0 else block[:cut]))
+        if first is None:
+            first = step
+            shown = {k.split("[", 1)[0] for k in step}
+        changed = {k: v for k, v in step.items() if values.get(k, first.get(k)) != v}
+        if changed:
+            values = {**values, **changed}
+        pos = dump.end()
+    printed.append(text[pos:])
+    lines = "".join(printed).splitlines()
+    states += [values] * (len(lines) - len(states))
+    return lines, states, shown
+
+
 def random_simulation(design: Path, defines: list[str], seed: int) -> tuple[int, str]:
     """spin -n SEED: one random simulation; its exit status and everything it printed. In a
     folder of its own: spin writes pan.pre where it runs, and two gens at once must not meet."""

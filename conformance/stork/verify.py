@@ -39,7 +39,8 @@ from stork.design import (VERIFY_FLAGS, DesignError, check_expanded, check_sourc
 from stork.paths import MODEL_DIR, ROOT
 from stork.properties import Property, all_properties, rule_table
 from stork.spin import (SWITCH_ENV, PanOptions, PanResult, Unreached, compile_command, compile_pan,
-                        generate, replay_pan_trail, replay_trail_with_values, run_pan,
+                        generate, replay_pan_trail, replay_pan_trail_with_values,
+                        replay_trail_with_values, run_pan,
                         switch_hook)
 
 HOLDS, VIOLATED, INCOMPLETE, VACUOUS = "holds", "VIOLATED", "incomplete", "vacuous"
@@ -257,17 +258,24 @@ def _state_changes(lines: list[str], states: list[dict[str, str]],
 def counterexample(design: Path, workdir: Path, trail: Path,
                    prop: Property, error_line: str, bounds: list[str],
                    claim: str | None = None, env: dict[str, str] | None = None) -> str:
-    """Replay the trail and keep the model's trace lines: a trace, checked by the parser. A
-    claim's trail is replayed by its pan (with `env`, the properties its search had off); a
-    safety trail by spin -t, on the model the pan was generated from (written beside it by
-    _Pan: its claims, which that pan compiled out, do not run in a replay of its trail)."""
+    """Replay the trail and keep the model's trace lines: a trace, checked by the parser. The
+    pan that wrote the trail replays it, with `env` (the properties its search had off): a
+    claim's with no values, a safety trail with the globals' values (pan -r -v). spin -t
+    replays a safety trail instead, on the model the pan was generated from (written beside
+    it by _Pan), where pan cannot tell all: for the design's own assert (spin names its line)
+    and when spin -a hid a design variable that no expression reads (pan has no value for it)."""
     events = []
     files = sources(design)
+    names = design_globals(design)
     if claim:
         lines, states = replay_pan_trail(workdir, trail, env, claim=claim), []
-    else:
+    elif prop.kind == "design":
         lines, states = replay_trail_with_values(workdir / design.name, workdir, trail)
-    after = _state_changes(lines, states, design_globals(design)) if states else {}
+    else:
+        lines, states, shown = replay_pan_trail_with_values(workdir, trail, env)
+        if not set(names) <= shown:
+            lines, states = replay_trail_with_values(workdir / design.name, workdir, trail)
+    after = _state_changes(lines, states, names) if states else {}
     for i, line in enumerate(lines):
         s = line.strip()
         if i - 1 in after:
@@ -505,21 +513,22 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
     out.roles = role_bounds(preprocessed(design, base))
     all_off = [p.name for p in switchable]
 
-    def violation(prop: Property, res: PanResult, pan: _Pan, claim: str | None) -> PropertyResult:
+    def violation(prop: Property, res: PanResult, pan: _Pan, claim: str | None,
+                  off: list[str]) -> PropertyResult:
         text = counterexample(design, pan.workdir, res.trail, prop, res.error_line,
-                              bounds, claim, {SWITCH_ENV: ",".join(all_off)} if claim else None)
+                              bounds, claim, {SWITCH_ENV: ",".join(off)})
         return PropertyResult(prop, VIOLATED, res.states, res.depth, res.seconds,
                               res.memory_mb, res.error_line, text,
                               _keep(res.trail, out_dir, design, prop, text))
 
-    def later_violation(prop: Property, res: PanResult, pan: _Pan) -> Future:
+    def later_violation(prop: Property, res: PanResult, pan: _Pan, off: list[str]) -> Future:
         """violation(), replayed on the replay thread while the next search runs: from a copy
         of the trail, which that search will overwrite."""
         if res.trail is not None and res.trail.exists():
             keep = pan.workdir / f"found.{prop.name}.trail"
             shutil.copyfile(res.trail, keep)
             res = replace(res, trail=keep)
-        return replays.submit(violation, prop, res, pan, None)
+        return replays.submit(violation, prop, res, pan, None, off)
 
     reaches: dict[int, tuple[PanResult, Reach]] = {}
 
@@ -561,7 +570,7 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
             opts = safety_pan.next_options(res)
             if res.errors:
                 prop = _attribute(res.error_line, remaining)
-                found.append(later_violation(prop, res, safety_pan))
+                found.append(later_violation(prop, res, safety_pan, off))
                 remaining.remove(prop)
                 if prop in progress_pending:
                     progress_pending.remove(prop)
@@ -587,7 +596,7 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
                     res = pan.run(["-a", "-f", "-N", prop.name], budget, all_off)
                     if res.errors:
                         _attribute(res.error_line, [prop])
-                        found.append(violation(prop, res, pan, prop.name))
+                        found.append(violation(prop, res, pan, prop.name, all_off))
                     else:
                         found.append(no_violation(prop, res, pan))
             finally:
@@ -606,7 +615,7 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
                     if len(r.others) >= more or not trail.exists():
                         break
                     text = counterexample(design, safety_pan.workdir, trail,
-                                          r.prop, "", bounds, None)
+                                          r.prop, "", bounds, None, {SWITCH_ENV: ",".join(off)})
                     if shape(text) not in seen:
                         seen.add(shape(text))
                         r.others.append(text)
