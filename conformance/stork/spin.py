@@ -8,6 +8,7 @@ bitstate or hash-compaction run (which may drop states without warning).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -274,7 +275,7 @@ def _stop_reasons(report: str, timed_out: bool, returncode: int | None,
                   compress: str) -> list[str]:
     """Every way pan can stop short of a complete, exact search, read from its report."""
     reasons = []
-    if timed_out:
+    if timed_out or re.search(r"^Time limit of .* exceeded$", report, re.M):
         reasons.append("time limit reached")
     if returncode is not None and returncode < 0:
         reasons.append(f"pan was killed by signal {-returncode}")
@@ -347,7 +348,10 @@ def run_pan(workdir: Path, opts: PanOptions, args: list[str],
         depths = [FIRST_DEPTH, opts.depth]
     t0 = time.monotonic()
     for depth in depths:
-        cmd = ["./pan", f"-m{depth}"] + ([] if unreached else ["-n"]) + args
+        # -Q: pan's own limit, in whole minutes past this run's, so that a pan this process
+        # could not kill (its start cut by a signal) still ends
+        cmd = ["./pan", f"-m{depth}", f"-Q{math.ceil(limit / 60) + 1}"] + \
+            ([] if unreached else ["-n"]) + args
         if opts.compress != "BITSTATE":
             cmd.append(f"-w{opts.hash_bits}")
         returncode: int | None = None

@@ -62,3 +62,18 @@ def test_no_search_starts_once_the_budget_is_spent(tmp_path: Path) -> None:
     res = spin.run_pan(tmp_path, PanOptions(), ["-a"], time_limit=0.0)
     assert not res.complete and res.incomplete_reason == "time limit reached"
     assert res.errors == 0 and res.states == 0
+
+
+def test_pan_ends_itself_past_the_time_limit(tmp_path: Path, monkeypatch) -> None:
+    """Each search also gives pan its own limit (-Q, whole minutes past verify's), so that a pan
+    whose parent could not kill it still ends; a pan that stopped there is incomplete."""
+    cmds: list[list[str]] = []
+
+    def fake_run(cmd, **kw):
+        cmds.append(cmd)
+        return spin.subprocess.CompletedProcess(cmd, 0, "Time limit of      2 minutes exceeded\n"
+                                                "State-vector 88 byte, depth reached 9, errors: 0\n", "")
+    monkeypatch.setattr(spin.subprocess, "run", fake_run)
+    res = spin.run_pan(tmp_path, PanOptions(), [], time_limit=61.0)
+    assert "-Q3" in cmds[0]
+    assert not res.complete and "time limit reached" in res.incomplete_reason
