@@ -11,6 +11,7 @@
  */
 #define ALLOC_FAIL 0
 #define STORK_NOTE_MINIPORT
+#define STORK_STATUS_RULES
 #define STORK_OFF_status_conforms
 #include "storport.pml"
 

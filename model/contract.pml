@@ -162,7 +162,24 @@ byte q_paused;              /* StorPortPause calls not yet ended by a StorPortRe
 hidden short m_allowed;
 hidden byte  m_i;
 
-#define ALLOW(s)      m_allowed = m_allowed | (1 << (s))
+/* ALLOW(S, RULE): the contract allows status S here, by RULE (spec/contract.md). With
+   -DSTORK_STATUS_RULES (check-trace) each status allowed is also printed with its rule, as
+   "@@because S RULE", so that a status outside the set is told the rules of those inside it;
+   ALLOW_EITHER names R1 where C holds and R2 where it does not, ALLOW_ALSO names R2 beside R.
+   Without it they are the same assignment: verify's and gen's models are unchanged. */
+#ifdef STORK_STATUS_RULES
+#define STORK_BECAUSE(s, r) printf("@@because %d ", s); printf(#r); printf("\n")
+#define ALLOW(s, r)   m_allowed = m_allowed | (1 << (s)); STORK_BECAUSE(s, r)
+#define ALLOW_EITHER(s, c, r1, r2) \
+    m_allowed = m_allowed | (1 << (s)); \
+    if :: (c) -> STORK_BECAUSE(s, r1) :: else -> STORK_BECAUSE(s, r2) fi
+#define ALLOW_ALSO(s, r, c, r2) \
+    ALLOW(s, r); if :: (c) -> STORK_BECAUSE(s, r2) :: else fi
+#else
+#define ALLOW(s, r)   m_allowed = m_allowed | (1 << (s))
+#define ALLOW_EITHER(s, c, r1, r2) ALLOW(s, r1)
+#define ALLOW_ALSO(s, r, c, r2) ALLOW(s, r)
+#endif
 #define ALLOWS(s)     ((m_allowed & (1 << (s))) != 0)
 #define ISSUED(h)     ((h) >= 1 && (h) <= g_issued)
 #define RUNS_ELSEWHERE(h, ctx) (g_runner[h] != 0 && (ctx) != CTX_SYS + g_runner[h] - 1)
@@ -190,15 +207,15 @@ inline print_outcome(st) {
 inline mon_init(ctx, lvl, h, st, inject) {
     m_allowed = 0;
     if
-    :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL)    /* WI-I2 */
+    :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL, WI_I2)    /* WI-I2 */
     :: else
     fi;
     if
-    :: inject -> ALLOW(S_INSUFFICIENT_RESOURCES)    /* WI-I4 */
+    :: inject -> ALLOW(S_INSUFFICIENT_RESOURCES, WI_I4)    /* WI-I4 */
     :: else
     fi;
     if
-    :: m_allowed == 0 -> ALLOW(S_SUCCESS)    /* WI-I1 */
+    :: m_allowed == 0 -> ALLOW(S_SUCCESS, WI_I1)    /* WI-I1 */
     :: else
     fi;
     if
@@ -231,24 +248,25 @@ inline mon_init(ctx, lvl, h, st, inject) {
 inline mon_queue(ctx, lvl, cb, h, cx, st) {
     m_allowed = 0;
     if
-    :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL)    /* WI-Q5 */
+    :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL, WI_Q5)    /* WI-Q5 */
     :: else
     fi;
     if
     :: h == 0 || cb == 0 || (h != 0 && !ISSUED(h)) || (ISSUED(h) && g_state[h] == W_FREED) ->
-        ALLOW(S_INVALID_PARAMETER)    /* WI-Q6, WI-Q7 */
+        /* WI-Q6: a NULL handle or routine; WI-Q7: a handle not issued, or freed */
+        ALLOW_EITHER(S_INVALID_PARAMETER, h == 0 || cb == 0, WI_Q6, WI_Q7)
     :: else
     fi;
     if
-    :: g_removing -> ALLOW(S_INVALID_DEVICE_STATE)    /* WI-Q4 */
+    :: g_removing -> ALLOW(S_INVALID_DEVICE_STATE, WI_Q4)    /* WI-Q4 */
     :: else
     fi;
     if
-    :: ISSUED(h) && g_state[h] == W_QUEUED -> ALLOW(S_BUSY)    /* WI-Q2 */
+    :: ISSUED(h) && g_state[h] == W_QUEUED -> ALLOW(S_BUSY, WI_Q2)    /* WI-Q2 */
     :: else
     fi;
     if
-    :: m_allowed == 0 -> ALLOW(S_SUCCESS)    /* WI-Q1, WI-Q3 */
+    :: m_allowed == 0 -> ALLOW_ALSO(S_SUCCESS, WI_Q1, ISSUED(h) && g_runner[h] != 0, WI_Q3)    /* WI-Q1, WI-Q3 */
     :: else
     fi;
     printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl);
@@ -274,17 +292,17 @@ inline mon_queue(ctx, lvl, cb, h, cx, st) {
 inline mon_free(ctx, lvl, h, st) {
     m_allowed = 0;
     if
-    :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL)    /* WI-F4 */
+    :: lvl > DISPATCH_LEVEL -> ALLOW(S_INVALID_IRQL, WI_F4)    /* WI-F4 */
     :: else
     fi;
     if
-    :: h == 0 || !ISSUED(h) -> ALLOW(S_INVALID_PARAMETER)    /* WI-F5 */
-    :: ISSUED(h) && g_state[h] == W_FREED -> ALLOW(S_UNSUCCESSFUL)    /* WI-F3 */
-    :: ISSUED(h) && g_state[h] == W_QUEUED -> ALLOW(S_BUSY)    /* WI-F2 */
+    :: h == 0 || !ISSUED(h) -> ALLOW(S_INVALID_PARAMETER, WI_F5)    /* WI-F5 */
+    :: ISSUED(h) && g_state[h] == W_FREED -> ALLOW(S_UNSUCCESSFUL, WI_F3)    /* WI-F3 */
+    :: ISSUED(h) && g_state[h] == W_QUEUED -> ALLOW(S_BUSY, WI_F2)    /* WI-F2 */
     :: else
     fi;
     if
-    :: m_allowed == 0 -> ALLOW(S_SUCCESS)    /* WI-F1 */
+    :: m_allowed == 0 -> ALLOW(S_SUCCESS, WI_F1)    /* WI-F1 */
     :: else
     fi;
     printf("call "); print_ctx(ctx); printf(" "); print_irql(lvl);

@@ -11,7 +11,7 @@ ids it breaks. So SPIN decides: Python only lays out the events and reads SPIN's
 The events are data (arrays indexed by step) read by one loop, so the driver, and SPIN's time,
 grow linearly with the trace; the monitor's steps are expanded once.
 
-The driver sets two model switches (contract.pml):
+The driver sets three model switches (contract.pml):
 - STORK_OFF_status_conforms: the driver checks a whole allowed set (every status the trace
   lists must be in the monitor's allowed set, m_allowed) instead of the one status a
   runtime returned; a single observed status is a set of one.
@@ -20,6 +20,9 @@ The driver sets two model switches (contract.pml):
   trace where the miniport breaks an obligation is still one the model can take; the runtime
   answered it as the contract says. Such traces are accepted, and each broken obligation is
   reported with its WI-M rule, apart from the runtime's violations.
+- STORK_STATUS_RULES: each status the monitor allows is printed with the rule that allows it
+  (`@@because S RULE`), so a status outside the set is told those rules (and WI-P1 where the
+  set has more than one): the model names them where it computes the set, not Python.
 
 What the driver adds to the monitor, as the lifecycle model (lifecycle.pml) has it: the
 adapter is released once the remove handler returned (`remove end`) and no callback is
@@ -349,6 +352,7 @@ _SPIN_ERROR = re.compile(r"^spin: .*Error: (.*)$", re.M)
 _NOTE = re.compile(r"^\s*stork-note\s+(\w+)\s+(WI_[A-Z]\d+)\s*$")
 _MARK = re.compile(r"^\s*@@ (\d+)\s*$")
 _ALLOWED = re.compile(r"^\s*@@allowed (-?\d+)\s*$")
+_BECAUSE = re.compile(r"^\s*@@because (\d+) (WI_[A-Z]\d+)\s*$")     # WI-XN
 _WORKER = re.compile(r"^\s*@@worker (\d+)\s*$")
 _UNFREED = re.compile(r"^\s*@@unfreed (\d+)\s*$")
 _RULE = re.compile(r"\bWI_([A-Z]\d+)\b")
@@ -357,25 +361,10 @@ _NAMES = ("status_in_allowed_set", "status_conforms", "no_call_after_remove", "l
           "no_use_after_free", "valid_handle", "no_free_while_running", "no_leak", "irql")
 
 
-# The rule that puts each status in the allowed set, per call (spec/contract.md).
-_STATUS_RULES = {
-    "init": {"SUCCESS": "WI-I1", "INVALID_IRQL": "WI-I2", "INSUFFICIENT_RESOURCES": "WI-I4"},
-    "queue": {"SUCCESS": "WI-Q1", "INVALID_IRQL": "WI-Q5", "INVALID_DEVICE_STATE": "WI-Q4",
-              "BUSY": "WI-Q2"},
-    "free": {"SUCCESS": "WI-F1", "INVALID_IRQL": "WI-F4", "INVALID_PARAMETER": "WI-F5",
-             "UNSUCCESSFUL": "WI-F3", "BUSY": "WI-F2"},
-}
-
-
-def _status_rules(ev: Event, allowed: tuple[str, ...], running: dict[str, str]) -> tuple[str, ...]:
-    rules = []
-    for s in allowed:
-        if ev.api == "queue" and s == "INVALID_PARAMETER":
-            rules.append("WI-Q6" if "null" in (ev.handle, ev.routine) else "WI-Q7")
-        elif ev.api == "queue" and s == "SUCCESS" and ev.handle in running.values():
-            rules += ["WI-Q1", "WI-Q3"]
-        else:
-            rules.append(_STATUS_RULES[ev.api][s])
+def _status_rules(allowed: tuple[str, ...], because: list[tuple[int, str]]) -> tuple[str, ...]:
+    """The rules that put the allowed statuses in the set, as the model printed them (in the
+    statuses' order), and WI-P1 where the set has more than one."""
+    rules = [r for _, r in sorted(because, key=lambda b: b[0])]
     if len(allowed) > 1:
         rules.append("WI-P1")
     return tuple(dict.fromkeys(rules))
@@ -432,6 +421,7 @@ def _read_output(out: str, trace: Trace, sh: _Shape, end_line: int, loop_line: i
     line = worker = 0
     unfreed: list[str] = []
     allowed: tuple[str, ...] = ()
+    because: list[tuple[int, str]] = []     # (status bit, rule) of the call's allowed set
     notes = res.notes
 
     def event_text(n: int) -> str:
@@ -442,7 +432,11 @@ def _read_output(out: str, trace: Trace, sh: _Shape, end_line: int, loop_line: i
     for raw in out.splitlines():
         m = _MARK.match(raw)
         if m:
-            line, allowed, unfreed = int(m.group(1)), (), []
+            line, allowed, unfreed, because = int(m.group(1)), (), [], []
+            continue
+        m = _BECAUSE.match(raw)
+        if m:
+            because.append((int(m.group(1)), "WI-" + m.group(2)[3:]))
             continue
         m = _UNFREED.match(raw)
         if m:
@@ -479,7 +473,10 @@ def _read_output(out: str, trace: Trace, sh: _Shape, end_line: int, loop_line: i
     rules = tuple(f"WI-{r}" for r in _RULE.findall(assertion))
     ev = by_line[line][1] if line in by_line else None
     if prop == "status_in_allowed_set" and ev is not None:
-        rules = _status_rules(ev, allowed, sh.running_at[by_line[line][0]])
+        if {tracefmt.STATUSES[b] for b, _ in because} != set(allowed):
+            return None, (f"the model's rules for line {line} ({because}) are not those of its "
+                          f"allowed set ({'|'.join(allowed)})")
+        rules = _status_rules(allowed, because)
     keeper = texts[rules[0]][1] if rules and rules[0] in texts else "runtime"
     return Finding(line, event_text(line), rules, prop, keeper,
                    _explain(prop, rules, assertion, ev, allowed, worker)), ""

@@ -134,12 +134,53 @@ def test_the_model_decides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     shutil.copytree(ROOT / "model", model)
     contract = model / "contract.pml"
     text = contract.read_text()
-    busy = ":: ISSUED(h) && g_state[h] == W_QUEUED -> ALLOW(S_BUSY)"
+    busy = ":: ISSUED(h) && g_state[h] == W_QUEUED -> ALLOW(S_BUSY, WI_Q2)"
     assert text.index(busy) < text.index("inline mon_free(")      # the first is mon_queue's
-    contract.write_text(text.replace(busy, ":: ISSUED(h) && g_state[h] == W_QUEUED -> ALLOW(S_SUCCESS)", 1))
+    contract.write_text(text.replace(busy, ":: ISSUED(h) && g_state[h] == W_QUEUED -> ALLOW(S_SUCCESS, WI_Q2)", 1))
     monkeypatch.setattr(spin, "MODEL_DIR", model)
     r = ct.check(str(GOLDEN / "rejected" / "queue_queued_answered_success.trace"))
     assert r.verdict == ct.CONFORMS
+
+
+# A status outside the allowed set is told the rules of the statuses inside it, as the model
+# names them where it computes the set (contract.pml's ALLOW(S, RULE)): one case a rule whose
+# status the golden traces do not cover.
+WRONG_STATUS = {
+    "queue null cb1 null -> SUCCESS": ("WI-Q6",),
+    "queue w1 null null -> SUCCESS": ("WI-Q6",),
+    "free w1 -> SUCCESS\ncall dpc DISPATCH queue w1 cb1 null -> SUCCESS": ("WI-Q7",),
+    "queue bad1 cb1 null -> SUCCESS": ("WI-Q7",),
+    "queue w1 cb1 null -> SUCCESS\ncall dpc DISPATCH free w1 -> UNSUCCESSFUL": ("WI-F2",),
+}
+
+
+@pytest.mark.parametrize("calls", WRONG_STATUS)
+def test_a_wrong_status_is_told_the_rules_the_model_names(tmp_path: Path, calls: str) -> None:
+    p = tmp_path / "t.trace"
+    p.write_text(f"stork-trace 1\ncall findadapter PASSIVE init -> SUCCESS w1\n"
+                 f"call dpc DISPATCH {calls}\nend\n")
+    r = ct.check(str(p))
+    assert r.verdict == ct.REJECTED and r.failure.prop == "status_in_allowed_set", r
+    assert r.failure.rules == WRONG_STATUS[calls]
+
+
+def test_the_model_names_the_rule_of_a_wrong_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rename the rule mon_queue's BUSY is allowed by: the rejection names the new one (Python
+    derives no rule of its own), and a status the model allows without naming a rule is an
+    error, not a verdict."""
+    model = tmp_path / "model"
+    shutil.copytree(ROOT / "model", model)
+    contract = model / "contract.pml"
+    text = contract.read_text()
+    busy = "-> ALLOW(S_BUSY, WI_Q2)"
+    assert text.count(busy) == 1
+    trace = str(GOLDEN / "rejected" / "queue_queued_answered_success.trace")
+    monkeypatch.setattr(spin, "MODEL_DIR", model)
+    contract.write_text(text.replace(busy, "-> ALLOW(S_BUSY, WI_Q5)"))
+    assert ct.check(trace).failure.rules == ("WI-Q5",)
+    contract.write_text(text.replace(busy, "-> m_allowed = m_allowed | (1 << S_BUSY)"))
+    with pytest.raises(spin.SpinToolError, match="are not those of its allowed set"):
+        ct.check(trace)
 
 
 def test_a_broken_model_is_an_error_not_a_verdict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
