@@ -53,7 +53,7 @@ bit s_removing, s_gone, s_removed;
 /* Every status the trace lists for the call must be one the monitor allows (WI-P1). */
 inline drv_status() {
     printf("@@allowed %d\n", m_allowed);
-    assert((d_mask & ~m_allowed) == 0 || status_in_allowed_set || WI_P1)
+    assert((d_mask & ~m_allowed) == 0 || status_in_allowed_set || WI_P1)    /* WI-P1 */
 }
 
 /* An init's handle is distinct from every handle issued before (WI-I1): a trace whose init
@@ -61,12 +61,12 @@ inline drv_status() {
    rejects. The monitor's own check of this (mon_init, h == g_issued + 1) is part of
    status_conforms, which the driver replaces with drv_status: it is made here instead. */
 inline drv_new_handle() {
-    assert(d_again == 0 || status_conforms || WI_I1)
+    assert(d_again == 0 || status_conforms || WI_I1)    /* WI-I1 */
 }
 
 /* A miniport routine other than a callback calls only until its remove handler returned. */
 inline drv_not_after_remove() {
-    assert(d_ctx >= CTX_SYS || !drv_removed || no_call_after_remove || WI_R4)
+    assert(d_ctx >= CTX_SYS || !drv_removed || no_call_after_remove || WI_R4)    /* WI-R4 */
 }
 
 /* Storport releases the adapter once the remove handler returned and no callback is queued
@@ -140,7 +140,7 @@ inline drv_loop_check() {
         :: e_starve[drv_i] && g_state[drv_i] == W_QUEUED -> printf("@@worker %d\n", drv_i)
         :: else
         fi;
-        assert(!e_starve[drv_i] || g_state[drv_i] != W_QUEUED || callback_eventually || WI_C5);
+        assert(!e_starve[drv_i] || g_state[drv_i] != W_QUEUED || callback_eventually || WI_C5);    /* WI-C5 */
         drv_i++
     :: else -> break
     od
@@ -166,7 +166,7 @@ inline drive_trace() {
             :: d_k == K_FREE ->
                 drv_not_after_remove(); mon_free(d_ctx, d_lvl, d_h, d_st); drv_status()
             :: d_k == K_START ->
-                assert(!g_gone || no_callback_after_removal || WI_R3);
+                assert(!g_gone || no_callback_after_removal || WI_R3);    /* WI-R3 */
                 mon_start(d_ctx - CTX_SYS, d_h, d_cb, d_cx)
             :: d_k == K_RETURN -> mon_return(d_ctx - CTX_SYS, d_h)
             :: d_k == K_REMOVE_BEGIN -> mon_remove_begin()

@@ -229,10 +229,10 @@ inline mon_init(ctx, lvl, h, st, inject) {
     fi;
     STORK_EVENT_HOOK(EV_CALL, API_INIT, h, ctx, lvl, st, inject);
     CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);    /* WI-M1 */
-    CHECK_status_conforms(ALLOWS(st), WI_P1);
+    CHECK_status_conforms(ALLOWS(st), WI_P1);    /* WI-P1 */
     if
     :: st == S_SUCCESS ->
-        CHECK_status_conforms(h == g_issued + 1 && h <= MAXW, WI_I1);
+        CHECK_status_conforms(h == g_issued + 1 && h <= MAXW, WI_I1);    /* WI-I1 */
         g_issued++;
         g_state[g_issued] = W_IDLE
     :: else
@@ -254,7 +254,7 @@ inline mon_queue(ctx, lvl, cb, h, cx, st) {
     if
     :: h == 0 || cb == 0 || (h != 0 && !ISSUED(h)) || (ISSUED(h) && g_state[h] == W_FREED) ->
         /* WI-Q6: a NULL handle or routine; WI-Q7: a handle not issued, or freed */
-        ALLOW_EITHER(S_INVALID_PARAMETER, h == 0 || cb == 0, WI_Q6, WI_Q7)
+        ALLOW_EITHER(S_INVALID_PARAMETER, h == 0 || cb == 0, WI_Q6, WI_Q7)    /* WI-Q6, WI-Q7 */
     :: else
     fi;
     if
@@ -277,7 +277,7 @@ inline mon_queue(ctx, lvl, cb, h, cx, st) {
     CHECK_valid_handle(h == 0 || ISSUED(h), WI_M3);    /* WI-M3 */
     CHECK_no_use_after_free(!ISSUED(h) || g_state[h] != W_FREED, WI_M3);    /* WI-M3, WI-M4 */
     CHECK_no_free_while_running(!USED_AFTER_FREE_UNDER(h, ctx), WI_M6);    /* WI-M6 */
-    CHECK_status_conforms(ALLOWS(st), WI_P1);
+    CHECK_status_conforms(ALLOWS(st), WI_P1);    /* WI-P1 */
     /* What the runtime answered is what happened, allowed or not (WI-C1 counts its SUCCESS). */
     if
     :: st == S_SUCCESS && ISSUED(h) && g_state[h] != W_FREED ->
@@ -311,9 +311,9 @@ inline mon_free(ctx, lvl, h, st) {
     CHECK_irql(lvl <= DISPATCH_LEVEL, WI_M1);    /* WI-M1 */
     CHECK_valid_handle(h == 0 || ISSUED(h), WI_M3);    /* WI-M3 */
     CHECK_no_double_free(!ISSUED(h) || g_state[h] != W_FREED, WI_M2);    /* WI-M2 */
-    CHECK_no_free_while_queued(!ISSUED(h) || g_state[h] != W_QUEUED || st != S_SUCCESS, WI_F2);
+    CHECK_no_free_while_queued(!ISSUED(h) || g_state[h] != W_QUEUED || st != S_SUCCESS, WI_F2);    /* WI-F2 */
     CHECK_no_free_while_running(!USED_AFTER_FREE_UNDER(h, ctx), WI_M6);    /* WI-M6 */
-    CHECK_status_conforms(ALLOWS(st), WI_P1);
+    CHECK_status_conforms(ALLOWS(st), WI_P1);    /* WI-P1 */
     if
     :: st == S_SUCCESS && ISSUED(h) ->
         g_state[h] = W_FREED;
@@ -327,10 +327,10 @@ inline mon_start(tid, h, cb, cx) {
     printf("start sys%d w%d ", tid, h); print_cb(cb); printf(" "); print_cx(cx); printf("\n");
     STORK_EVENT_HOOK(EV_START, 0, h, CTX_SYS + tid, PASSIVE_LEVEL, 0, 0);
     CHECK_no_use_after_free(g_state[h] != W_FREED, WI_M3);    /* WI-M3, WI-M4 */
-    CHECK_callback_once(g_state[h] == W_QUEUED, WI_C1);
-    CHECK_callback_once(cb == g_cb[h] && cx == g_cx[h], WI_C1);
-    CHECK_callback_once(g_runner[h] == 0, WI_C4);
-    CHECK_no_callback_after_removal(!g_gone, WI_R3);
+    CHECK_callback_once(g_state[h] == W_QUEUED, WI_C1);    /* WI-C1 */
+    CHECK_callback_once(cb == g_cb[h] && cx == g_cx[h], WI_C1);    /* WI-C1 */
+    CHECK_callback_once(g_runner[h] == 0, WI_C4);    /* WI-C4 */
+    CHECK_no_callback_after_removal(!g_gone, WI_R3);    /* WI-R3 */
     g_state[h] = (g_state[h] == W_QUEUED -> W_IDLE : g_state[h]);
     g_runner[h] = tid + 1
 }
@@ -421,7 +421,7 @@ inline mon_use_hba(ctx) {
     :: g_stopped -> printf("# "); print_ctx(ctx); printf(" touches the HBA while the adapter is stopped\n")
     :: else
     fi;
-    CHECK_hba_running(!g_stopped, ENV_R10)
+    CHECK_hba_running(!g_stopped, ENV_R10)    /* ENV-R10 */
 }
 
 /* The remove handler releases what the miniport allocated outside HwDeviceExtension. */
@@ -437,8 +437,8 @@ inline mon_use_resources(ctx) {
     fi;
     if
     :: ctx == CTX_DPC || ctx == CTX_DPC2 || ctx == CTX_TIMER || ctx == CTX_ISR ->
-        CHECK_no_callback_after_removal(!g_released, ENV_R7)   /* a DPC, timer or ISR */
-    :: else -> CHECK_no_callback_after_removal(!g_released, WI_M8)
+        CHECK_no_callback_after_removal(!g_released, ENV_R7)   /* ENV-R7; a DPC, timer or ISR */
+    :: else -> CHECK_no_callback_after_removal(!g_released, WI_M8)    /* WI-M8 */
     fi
 }
 
@@ -451,13 +451,13 @@ inline mon_srb_handed(ctx, s) {
 /* ctx completes SRB s: StorPortNotification(RequestComplete, ext, s). Any IRQL (ENV-Q7). */
 inline mon_srb_complete(ctx, s) {
     printf("# request srb%d completed by ", s); print_ctx(ctx); printf("\n");
-    CHECK_requests_complete(s >= 1 && s <= q_handed && q_state[s] != Q_COMPLETED, ENV_Q1);
+    CHECK_requests_complete(s >= 1 && s <= q_handed && q_state[s] != Q_COMPLETED, ENV_Q1);    /* ENV-Q1 */
     q_state[s] = (s >= 1 && s <= q_handed -> Q_COMPLETED : q_state[s])
 }
 
 /* ctx reads or writes SRB s or its extension. */
 inline mon_srb_use(ctx, s) {
-    CHECK_requests_complete(s >= 1 && s <= q_handed && q_state[s] == Q_HANDED, ENV_Q2)
+    CHECK_requests_complete(s >= 1 && s <= q_handed && q_state[s] == Q_HANDED, ENV_Q2)    /* ENV-Q2 */
 }
 
 inline mon_pause(ctx) {
@@ -467,7 +467,7 @@ inline mon_pause(ctx) {
 
 inline mon_resume(ctx) {
     printf("# adapter resumed by "); print_ctx(ctx); printf("\n");
-    CHECK_pause_resumed(q_paused > 0, ENV_Q8);
+    CHECK_pause_resumed(q_paused > 0, ENV_Q8);    /* ENV-Q8 */
     q_paused = (q_paused > 0 -> q_paused - 1 : 0)
 }
 
@@ -481,7 +481,7 @@ inline mon_adapter_released() {
     m_i = 1;
     do
     :: m_i <= g_issued ->
-        CHECK_callback_once(g_state[m_i] != W_QUEUED, WI_R2);
+        CHECK_callback_once(g_state[m_i] != W_QUEUED, WI_R2);    /* WI-R2 */
         CHECK_no_leak(g_state[m_i] == W_FREED, WI_M7);   /* WI-M7; WI-M5: a BUSY free not retried */
         m_i++
     :: else -> break
@@ -493,7 +493,7 @@ inline mon_adapter_released() {
         :: q_state[m_i] == Q_HANDED -> printf("# request srb%d never completed\n", m_i)
         :: else
         fi;
-        CHECK_requests_complete(q_state[m_i] != Q_HANDED, ENV_Q6);
+        CHECK_requests_complete(q_state[m_i] != Q_HANDED, ENV_Q6);    /* ENV-Q6 */
         m_i++
     :: else -> break
     od;
@@ -501,7 +501,7 @@ inline mon_adapter_released() {
     :: q_paused > 0 -> printf("# the adapter is still paused\n")
     :: else
     fi;
-    CHECK_pause_resumed(q_paused == 0, ENV_Q8);
+    CHECK_pause_resumed(q_paused == 0, ENV_Q8);    /* ENV-Q8 */
     m_i = 1;
     do
     :: m_i <= MAXDPC ->
@@ -510,7 +510,7 @@ inline mon_adapter_released() {
             printf("# dpc object %d is still queued or running at the adapter's release\n", m_i)
         :: else
         fi;
-        CHECK_no_callback_after_removal(!dpc_queued[m_i] && !dpc_running[m_i], ENV_R7);
+        CHECK_no_callback_after_removal(!dpc_queued[m_i] && !dpc_running[m_i], ENV_R7);    /* ENV-R7 */
         m_i++
     :: else -> break
     od;
@@ -519,6 +519,6 @@ inline mon_adapter_released() {
         printf("# the timer is still pending or running at the adapter's release\n")
     :: else
     fi;
-    CHECK_no_callback_after_removal(tm_state != TM_ARMED && !tm_running, ENV_R7);
+    CHECK_no_callback_after_removal(tm_state != TM_ARMED && !tm_running, ENV_R7);    /* ENV-R7 */
     STORK_EVENT_HOOK(EV_RELEASED, 0, 0, 0, 0, 0, 0)
 }

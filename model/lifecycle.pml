@@ -239,7 +239,7 @@ end_idle:
     :: rtc_pending || rtc_running -> printf("# HwStorTimer is still pending or running at the adapter's release\n") \
     :: else \
     fi; \
-    CHECK_no_callback_after_removal(!rtc_pending && !rtc_running, ENV_R7);
+    CHECK_no_callback_after_removal(!rtc_pending && !rtc_running, ENV_R7);    /* ENV-R7 */
 #else
 #define STOR_TIMER_PROCS 0
 #define SP_HOLD_STARTIO() SP_HOLD(StartIoLock)
@@ -305,7 +305,7 @@ proctype ServiceRequest() {
         :: svc_state[m_i] == Q_HANDED -> printf("# service irp%d never completed\n", m_i) \
         :: else \
         fi; \
-        CHECK_requests_complete(svc_state[m_i] != Q_HANDED, ENV_E19); \
+        CHECK_requests_complete(svc_state[m_i] != Q_HANDED, ENV_E19);    /* ENV-E19 */ \
         m_i++ \
     :: else -> break \
     od;
@@ -361,7 +361,7 @@ proctype ServiceRequest() {
     if \
     :: d_step { srb != 0 && (HW_STARTIO_FALSE(srb)) -> \
         printf("# HwStartIo returned FALSE for srb%d: the host completes it (NeptuneOS, ENV-H5)\n", srb); \
-        CHECK_requests_complete(q_state[srb] != Q_COMPLETED, ENV_Q3); q_state[srb] = Q_COMPLETED } \
+        CHECK_requests_complete(q_state[srb] != Q_COMPLETED, ENV_Q3); q_state[srb] = Q_COMPLETED }    /* ENV-Q3 */ \
     :: else \
     fi
 #else

@@ -455,7 +455,7 @@ inline rt_api_issue_dpc(ctx, d, ok) {
         :: !dpc_ready[d] -> printf("# dpc object %d issued before StorPortInitializeDpc: nothing queued\n", d)
         :: else
         fi;
-        CHECK_storport_calls(dpc_ready[d], ENV_E12)
+        CHECK_storport_calls(dpc_ready[d], ENV_E12)    /* ENV-E12 */
     }
 }
 inline rt_api_cancel_dpc(ctx, d, ok) {
@@ -556,7 +556,7 @@ inline sp_check_acquire(ctx, lock) {
         printf("# "); print_ctx(ctx); printf(" takes the "); print_lock(lock); printf(" while holding the interrupt lock\n")
     :: else
     fi;
-    CHECK_storport_calls(!SP_MINE(lock) && !SP_NO_LOCK_CTX(ctx) && (lock == InterruptLock || !SP_MINE(InterruptLock)), ENV_L2)
+    CHECK_storport_calls(!SP_MINE(lock) && !SP_NO_LOCK_CTX(ctx) && (lock == InterruptLock || !SP_MINE(InterruptLock)), ENV_L2)    /* ENV-L2 */
 }
 #define StorPortAcquireSpinLock(ctx, lock) \
     atomic { d_step { sp_check_acquire(ctx, lock); sp_waiting[lock]++ }; \
@@ -598,7 +598,7 @@ inline StorPortEnablePassiveInitialization(ctx, ok) {
         :: ok -> printf("# passive initialisation enabled by initialize\n")
         :: else -> printf("# StorPortEnablePassiveInitialization called from "); print_ctx(ctx); printf(", not HwInitialize\n")
         fi;
-        CHECK_storport_calls(ok, ENV_E5)
+        CHECK_storport_calls(ok, ENV_E5)    /* ENV-E5 */
     }
 }
 inline StorPortInitializeDpc(ctx, d) {
@@ -658,7 +658,7 @@ byte svc_handed;                /* service IRPs handed so far */
 inline StorPortCompleteServiceIrp(ctx, irp) {
     d_step {
         printf("# service irp%d completed by ", irp); print_ctx(ctx); printf("\n");
-        CHECK_requests_complete(irp >= 1 && irp <= svc_handed && svc_state[irp] == Q_HANDED, ENV_E19);
+        CHECK_requests_complete(irp >= 1 && irp <= svc_handed && svc_state[irp] == Q_HANDED, ENV_E19);    /* ENV-E19 */
         svc_state[irp] = (irp >= 1 && irp <= svc_handed -> Q_COMPLETED : svc_state[irp])
     }
 }

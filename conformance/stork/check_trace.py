@@ -397,7 +397,7 @@ def _explain(prop: str, rules: tuple[str, ...], assertion: str, ev: Event | None
         head = "the callback starts with a routine or context other than the queued ones"
     elif prop == "callback_once" and "g_runner" in assertion:
         head = "the worker's callback starts while its previous run is still running"
-    elif prop == "callback_once" and "WI_R2" in assertion:
+    elif prop == "callback_once" and "WI_R2" in assertion:     # WI-R2: the release
         head = "a worker is still queued when the adapter is released: its callback never ran"
     elif prop == "callback_once":
         head = "the callback starts without a successful queue waiting for it"

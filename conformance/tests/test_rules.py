@@ -86,3 +86,27 @@ def test_grep_for_a_rule_id_finds_the_model_code_that_implements_it() -> None:
     text = model_text()
     missing = [i for i in contract_rule_ids() if not re.search(rf"\b{i}\b", text)]
     assert not missing, f"rules the model cites only as WI_..: {missing}"
+
+
+def ids_only_as_identifiers(text: str) -> list[str]:
+    """The lines that use a rule id as a Promela identifier (WI_Q3, ENV_R7) without also naming
+    it as the contract spells it (WI-Q3) on that line; the `hidden byte` lines that declare the
+    identifiers are not uses."""
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("hidden byte") or re.match(r"\s+(WI|ENV)_[A-Z]\d+,", line):
+            continue
+        spelled = set(re.findall(r"\b(?:WI|ENV)-[A-Z]\d+\b", line))
+        if any(i.replace("_", "-") not in spelled for i in re.findall(r"\b(?:WI|ENV)_[A-Z]\d+\b", line)):
+            out.append(f"{n}: {line.strip()}")
+    return out
+
+
+def test_grep_for_a_rule_id_finds_every_line_that_checks_it() -> None:
+    """`grep WI-Q2 model/` finds each assertion and each allowed status of WI-Q2, not only a
+    comment somewhere: a line that uses WI_Q2 says WI-Q2 too."""
+    bad = {p.name: ids_only_as_identifiers(p.read_text()) for p in sorted(MODEL.rglob("*.pml"))}
+    assert not any(bad.values()), {k: v for k, v in bad.items() if v}
+    assert ids_only_as_identifiers("    CHECK_callback_once(g_runner[h] == 0, WI_C4);\n") == \
+        ["1: CHECK_callback_once(g_runner[h] == 0, WI_C4);"]
+    assert ids_only_as_identifiers("    ALLOW(S_BUSY, WI_Q2)    /* WI-Q2 */\n") == []
