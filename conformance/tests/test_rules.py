@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from conftest import ROOT
-from stork.properties import all_properties, contract_rule_ids, environment_rule_ids
+from stork.properties import all_properties, contract_rule_ids, environment_rule_ids, rule_table
 
 MODEL = ROOT / "model"
 
@@ -110,3 +110,19 @@ def test_grep_for_a_rule_id_finds_every_line_that_checks_it() -> None:
     assert ids_only_as_identifiers("    CHECK_callback_once(g_runner[h] == 0, WI_C4);\n") == \
         ["1: CHECK_callback_once(g_runner[h] == 0, WI_C4);"]
     assert ids_only_as_identifiers("    ALLOW(S_BUSY, WI_Q2)    /* WI-Q2 */\n") == []
+
+
+# The runtime's rules the implementation has no part in: Storport's order of its own routines.
+NOT_THE_IMPLEMENTATIONS = {"WI-R4"}
+
+
+def test_the_plugin_abi_and_the_reference_cite_every_runtime_rule_they_keep() -> None:
+    """impl_abi.h says, and reference.c implements, each runtime rule under its id, so grep for
+    the id finds the C that keeps it."""
+    runtime = [i for i, (_, keeper) in rule_table().items()
+               if keeper == "runtime" and i.startswith("WI-") and i not in NOT_THE_IMPLEMENTATIONS]
+    assert len(runtime) >= 25
+    for path in ("c-harness/include/stork/impl_abi.h", "c-harness/impl/reference/reference.c"):
+        text = (ROOT / path).read_text()
+        missing = [i for i in runtime if not re.search(rf"\b{i}\b", text)]
+        assert not missing, f"{path} never names {missing}"

@@ -159,6 +159,7 @@ static struct stork_adapter *ref_create(struct stork_env *env)
     return a;
 }
 
+/* The adapter's release (WI-R3): the harness calls it once no callback is queued or running. */
 static void ref_destroy(struct stork_adapter *a)
 {
     struct stork_env *env = a->env;
@@ -313,7 +314,8 @@ static STORK_ULONG ref_queue(struct stork_adapter *a, void *ext, HW_WORKITEM *ro
 #if STORK_MUTANT == 23 || STORK_MUTANT == 24
             w->seq = ++a->seq;
 #endif
-            a->env->post(a->env, handle, w); /* WI-C1: one post per SUCCESS; WI-C5: it will run */
+            /* WI-C1: one post per SUCCESS; WI-C2, WI-C5: the harness runs it later, never here */
+            a->env->post(a->env, handle, w);
         }
     }
     pthread_mutex_unlock(&a->lock);

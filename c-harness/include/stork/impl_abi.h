@@ -141,7 +141,8 @@ struct stork_adapter;
 struct stork_env {
     /* Hand a work item to the system-worker-thread queue.  `worker` is the handle the item
      * belongs to (the harness checks it), `item` is any pointer the implementation wants back
-     * in run_posted.  post never fails and never runs the item itself. */
+     * in run_posted.  post never fails and never runs the item itself: the harness runs it
+     * later, at PASSIVE on a system thread (WI-C2), and runs every item posted (WI-C5). */
     void (*post)(struct stork_env *env, void *worker, void *item);
     /* IRQL of the current caller (STORK_*_LEVEL or STORK_DIRQL); PASSIVE in run_posted. */
     unsigned (*current_irql)(struct stork_env *env);
@@ -162,7 +163,8 @@ struct stork_impl {
     /* Create one adapter's runtime state.  NULL if out of memory (the harness then fails the
      * run).  The env outlives the adapter. */
     struct stork_adapter *(*create_adapter)(struct stork_env *env);
-    /* Release everything.  Called once no callback is queued or running. */
+    /* Release everything.  Called once no callback is queued or running (the adapter's
+     * release, WI-R3). */
     void (*destroy_adapter)(struct stork_adapter *adapter);
 
     /* StorPortInitializeWorker(ext, worker). */
