@@ -178,7 +178,7 @@ int replay_command(struct explorer *x, struct cli *c)
                 free(line);
                 fclose(exp);
                 free(expected);
-                return 2;
+                return STORK_EXIT_BAD_INPUT;
             }
         } else if (lineno > 1 && *p && *p != '#' && *p != '\n' && strncmp(p, "meta", 4) != 0) {
             p[strcspn(p, "\r\n")] = 0;

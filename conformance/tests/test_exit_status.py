@@ -35,12 +35,17 @@ def test_a_status_that_differs_is_caught() -> None:
 
 
 def bare_statuses(text: str) -> list[str]:
-    """`exit(N)` anywhere, and `return N;` in main(), N a number: what should name its status
-    (but a child's `_exit(127)` after a failed exec, the shell's convention)."""
+    """`exit(N)` anywhere, `return N;` in main(), and `return N;` for N of 2 or more anywhere in
+    a file that names its statuses (<stork/exit_status.h>: a function that returns one, as
+    replay_command does), N a number: what should name its status (but a child's `_exit(127)`
+    after a failed exec, the shell's convention)."""
     found = [m.group(0) for m in re.finditer(r"\b_?exit\(\d+\)", text) if m.group(0) != "_exit(127)"]
     main = re.search(r"^int main\(.*?^}", text, re.M | re.S)
     if main:
         found += re.findall(r"return \d+;", main.group(0))
+    if "stork/exit_status.h" in text:
+        rest = text.replace(main.group(0), "") if main else text
+        found += re.findall(r"\breturn (?:[2-9]|\d\d+);", rest)
     return found
 
 
@@ -55,4 +60,7 @@ def test_no_c_program_ends_with_a_bare_number() -> None:
             offenders[rel] = bare
     assert not offenders, offenders
     assert bare_statuses("int main(void)\n{\n    return 2;\n}\n") == ["return 2;"]
+    assert bare_statuses('#include "stork/exit_status.h"\nint f(void)\n{\n    return 2;\n}\n') == \
+        ["return 2;"]
+    assert bare_statuses("static int f(void)\n{\n    return 2;\n}\n") == []     # not a status
     assert not re.search(r"#define EXIT_", (ROOT / "c-harness" / "replay" / "main.c").read_text())
