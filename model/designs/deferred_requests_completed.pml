@@ -1,7 +1,12 @@
 /*
- * deferred_requests_completed -- deferred_requests_stranded, fixed: when the queue fails,
- * StartIo takes the SRB back, completes it itself (with an error status) and resumes the
- * pause it made, on that path too (ENV-Q1, ENV-Q8).
+ * deferred_requests_completed -- HwStartIo takes an SRB that needs PASSIVE_LEVEL work, pauses
+ * the adapter, and hands the SRB to the adapter's worker, whose callback completes it and
+ * resumes the adapter. When the queue fails (BUSY: a run is already pending; or removal has
+ * begun), StartIo takes the SRB back, completes it itself (with an error status) and resumes
+ * the pause it made, on that path too (ENV-Q1, ENV-Q8). Its variant deferred_requests_stranded
+ * (DEFECT_STRAND, in variants.txt) returns as if the work were on its way: the SRB is never
+ * completed (ENV-Q1, ENV-Q6: removal waits for it for ever) and the pause never resumed
+ * (ENV-Q8), though the callback itself is correct.
  *
  * expect: holds
  */
@@ -23,6 +28,9 @@ proctype StartIo() {
             StorPortPause(CTX_STARTIO, DISPATCH_LEVEL);
             parked = srb;
             StorPortQueueWorkItem(CTX_STARTIO, DISPATCH_LEVEL, CB_DEFERRED, gw, 0, st);
+#ifdef DEFECT_STRAND
+            pending = (st == S_SUCCESS)          /* on failure: nothing; the SRB is stranded */
+#else
             if
             :: st == S_SUCCESS -> pending = 1
             :: else ->                           /* the work will not run: undo, complete */
@@ -30,6 +38,7 @@ proctype StartIo() {
                 StorPortRequestComplete(CTX_STARTIO, srb);
                 StorPortResume(CTX_STARTIO, DISPATCH_LEVEL)
             fi
+#endif
         :: srb != 0 && !(gw != NULL_HANDLE && parked == 0) -> StorPortRequestComplete(CTX_STARTIO, srb)
         :: else
         fi
