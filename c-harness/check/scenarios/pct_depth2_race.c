@@ -51,11 +51,7 @@ static void scan(void *e)
     work(HALF);
 }
 
-static void find_adapter(void *e)
-{
-    struct ext *x = e;
-    StorPortInitializeWorker(x, &x->Worker);
-}
+STORK_FIND_ADAPTER_INIT_WORKER(struct ext)
 
 static void teardown(void *e)
 {

@@ -47,11 +47,7 @@ static void kick(void *e)
     STORK_UNLOCK(&x->lock);
 }
 
-static void find_adapter(void *e)
-{
-    struct ext *x = e;
-    StorPortInitializeWorker(x, &x->Worker);
-}
+STORK_FIND_ADAPTER_INIT_WORKER(struct ext)
 
 static void teardown(void *e)
 {

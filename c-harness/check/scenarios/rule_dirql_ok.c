@@ -23,11 +23,7 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
     StorPortFreeWorker(e, worker);
 }
 
-static void find_adapter(void *e)
-{
-    struct ext *x = e;
-    StorPortInitializeWorker(x, &x->Worker);
-}
+STORK_FIND_ADAPTER_INIT_WORKER(struct ext)
 
 #if DEFECT_DIRQL
 static void isr(void *e)

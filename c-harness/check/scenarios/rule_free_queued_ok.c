@@ -36,11 +36,7 @@ static VOID callback(PVOID e, PVOID context, PVOID worker)
 #endif
 }
 
-static void find_adapter(void *e)
-{
-    struct ext *x = e;
-    StorPortInitializeWorker(x, &x->Worker);
-}
+STORK_FIND_ADAPTER_INIT_WORKER(struct ext)
 
 static void dpc(void *e)
 {

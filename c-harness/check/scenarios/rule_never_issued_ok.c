@@ -15,11 +15,7 @@ struct ext {
     PVOID Worker;
 };
 
-static void find_adapter(void *e)
-{
-    struct ext *x = e;
-    StorPortInitializeWorker(x, &x->Worker);
-}
+STORK_FIND_ADAPTER_INIT_WORKER(struct ext)
 
 static void teardown(void *e)
 {

@@ -20,18 +20,9 @@ static VOID Work(PVOID e, PVOID context, PVOID worker)
     ((struct ext *)e)->done = 1;
 }
 
-static void dpc(void *e)
-{
-    struct ext *x = e;
-    if (x->Worker)
-        StorPortQueueWorkItem(x, Work, x->Worker, NULL);
-}
+STORK_ROUTINE_QUEUES_WORKER(dpc, struct ext, Work)
 
-static void find_adapter(void *e)
-{
-    struct ext *x = e;
-    StorPortInitializeWorker(x, &x->Worker);
-}
+STORK_FIND_ADAPTER_INIT_WORKER(struct ext)
 
 static void teardown(void *e)
 {

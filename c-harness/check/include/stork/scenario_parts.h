@@ -5,6 +5,8 @@
  *   STORK_SCENARIO, STORK_ROUTINES   the `stork_scenario` object and its routines
  *   STORK_QUEUE_ONE_SHOT             the documented one-shot pattern: a worker made, queued,
  *                                    and freed when the queue fails
+ *   STORK_FIND_ADAPTER_INIT_WORKER,  the persistent worker's find_adapter (the worker made)
+ *   STORK_ROUTINE_QUEUES_WORKER      and a routine that queues it, when there is one
  *
  * A scenario includes this header in place of <storport.h>, which it includes (the shipped
  * scenarios of c-harness/check/scenarios/ do).
@@ -54,5 +56,24 @@ static inline int stork_queue_one_shot_at(void *ext, HW_WORKITEM *callback, cons
     stork_free_worker_at(ext, worker, file, line);
     return 0;
 }
+
+/* The persistent worker's start: `find_adapter`, which initialises the worker kept in the
+ * field Worker of the HwDeviceExtension (of type EXT; NULL when the initialisation fails). */
+#define STORK_FIND_ADAPTER_INIT_WORKER(ext_type) \
+    static void find_adapter(void *e)            \
+    {                                            \
+        ext_type *x = e;                         \
+        StorPortInitializeWorker(x, &x->Worker); \
+    }
+
+/* A routine NAME that queues that worker, when there is one, with CALLBACK and no context
+ * (its status not looked at: a scenario that needs it writes its own routine). */
+#define STORK_ROUTINE_QUEUES_WORKER(name, ext_type, callback)        \
+    static void name(void *e)                                        \
+    {                                                                \
+        ext_type *x = e;                                             \
+        if (x->Worker)                                               \
+            StorPortQueueWorkItem(x, callback, x->Worker, NULL);     \
+    }
 
 #endif /* STORK_SCENARIO_PARTS_H */
