@@ -26,8 +26,8 @@ hidden byte no_double_free, no_use_after_free, valid_handle, no_free_while_queue
             irql, status_conforms, design_assertion, requests_complete, pause_resumed,
             hba_running, storport_calls;
 hidden byte WI_I1, WI_I2, WI_I4, WI_Q1, WI_Q2, WI_Q3, WI_Q4, WI_Q5, WI_Q6, WI_Q7,
-            WI_F1, WI_F2, WI_F3, WI_F4, WI_F5, WI_C1, WI_C3, WI_C4, WI_R2, WI_R3, WI_M1, WI_M2,
-            WI_M3, WI_M4, WI_M5, WI_M6, WI_M7, WI_M8, WI_P1;
+            WI_F1, WI_F2, WI_F3, WI_F4, WI_F5, WI_C1, WI_C4, WI_R2, WI_R3, WI_M1, WI_M2,
+            WI_M3, WI_M6, WI_M7, WI_M8, WI_P1;
 hidden byte ENV_Q1, ENV_Q2, ENV_Q3, ENV_Q6, ENV_Q8, ENV_R7, ENV_R10;    /* spec/environment.md */
 hidden byte ENV_L2, ENV_E5, ENV_E12;    /* storport_calls: the checks are in storport.pml */
 hidden byte ENV_E19;                    /* requests_complete of a service IRP (storport.pml) */

@@ -126,3 +126,21 @@ def test_the_plugin_abi_and_the_reference_cite_every_runtime_rule_they_keep() ->
         text = (ROOT / path).read_text()
         missing = [i for i in runtime if not re.search(rf"\b{i}\b", text)]
         assert not missing, f"{path} never names {missing}"
+
+
+def declared_but_never_named(text: str) -> list[str]:
+    """The rule identifiers a `hidden byte` line declares that no check or allowed status of the
+    model names (a name kept for an assertion message that none gives)."""
+    declared, used = [], set()
+    for line in text.splitlines():
+        ids = re.findall(r"\b(?:WI|ENV)_[A-Z]\d+\b", line.split("/*", 1)[0])
+        if line.lstrip().startswith("hidden byte") or re.match(r"\s+(WI|ENV)_[A-Z]\d+,", line):
+            declared += ids
+        else:
+            used |= set(ids)
+    return [i for i in declared if i not in used]
+
+
+def test_every_rule_the_model_declares_is_named_by_a_check() -> None:
+    assert declared_but_never_named(model_text()) == []
+    assert declared_but_never_named("hidden byte WI_C3, WI_C4;\nassert(x || WI_C4)\n") == ["WI_C3"]
