@@ -412,7 +412,7 @@ def _explain(prop: str, rules: tuple[str, ...], assertion: str, ev: Event | None
     return ". ".join(x for x in (head, why) if x) or "the model cannot take this event"
 
 
-def _read_output(out: str, trace: Trace, sh: _Shape, end_line: int, loop_line: int,
+def _read_output(out: str, trace: Trace, end_line: int, loop_line: int,
                  res: TraceResult) -> tuple[Finding | None, str]:
     """(the failure, an internal error) from SPIN's simulation output; the miniport notes and
     the model's allowed set of each call go into res."""
@@ -504,7 +504,7 @@ def check(path: str, timeout: float = 60.0) -> TraceResult:
             return TraceResult(path, INCOMPLETE, len(trace.events), error=f"{path}: {e}",
                                seconds=time.monotonic() - t0)
     res = TraceResult(path, CONFORMS, len(trace.events))
-    failure, internal = _read_output(out, trace, sh, end_line, loop_line, res)
+    failure, internal = _read_output(out, trace, end_line, loop_line, res)
     if internal:
         raise SpinToolError(f"{path}: {internal}")
     res.seconds = time.monotonic() - t0
