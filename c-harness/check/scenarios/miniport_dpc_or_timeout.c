@@ -108,32 +108,9 @@ static BOOLEAN HwStartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
     return TRUE;
 }
 
-static BOOLEAN HwPassiveInitialize(PVOID DeviceExtension)
-{
-    struct adapter *a = DeviceExtension;
-    StorPortInitializeDpc(DeviceExtension, &a->ResetDpc, ResetDpc);
-    return TRUE;
-}
-
-static BOOLEAN HwInitialize(PVOID DeviceExtension)
-{
-    return StorPortEnablePassiveInitialization(DeviceExtension, HwPassiveInitialize);
-}
-
-static ULONG HwFindAdapter(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation,
-                           PCHAR ArgumentString, PPORT_CONFIGURATION_INFORMATION ConfigInfo,
-                           PBOOLEAN Reserved3)
-{
-    (void)DeviceExtension;
-    (void)HwContext;
-    (void)BusInformation;
-    (void)ArgumentString;
-    (void)Reserved3;
-    ConfigInfo->SynchronizationModel = StorSynchronizeFullDuplex;
-    ConfigInfo->InterruptSynchronizationMode = InterruptSynchronizeAll;
-    return SP_RETURN_FOUND;
-}
-
+#define MINIPORT_PLAIN_START 1
+#define MINIPORT_PASSIVE_DPC(ext) (&((struct adapter *)(ext))->ResetDpc)
+#define MINIPORT_DPC_ROUTINE ResetDpc
 #include "miniport_controls.h"
 
 ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);
