@@ -388,6 +388,11 @@ proctype ServiceRequest() {
 #else
 #define HANDING() STARTIO_HELD(SRB_HANDED(CTX_STARTIO, srb); HW_STARTIO(srb)) STARTIO_RESULT(srb)
 #endif
+#ifdef HW_PASSIVE_INITIALIZE
+/* Declared before StartIoRun, which waits for them: a design with both roles. */
+bit sp_started;             /* the start succeeded: requests may be handed */
+bit sp_start_failed;        /* HwPassiveInitializeRoutine returned FALSE (ENV-R12) */
+#endif
 #ifdef HW_STARTIO
 proctype StartIoRun() {
     byte srb, st;
@@ -416,8 +421,6 @@ proctype StartIoRun() {
 /* HwPassiveInitializeRoutine (ENV-E5): once, after HwInitialize enabled it, alongside the ISR,
    DPCs, callbacks and a removal (ENV-R13); the requests wait for its return. */
 #ifdef HW_PASSIVE_INITIALIZE
-bit sp_started;             /* the start succeeded: requests may be handed */
-bit sp_start_failed;        /* HwPassiveInitializeRoutine returned FALSE (ENV-R12) */
 #define START_OK (!sp_start_failed)
 proctype PassiveInit() {
     byte st;                                   /* the status variable of its calls */

@@ -131,6 +131,8 @@ struct drv_run {
     } dpc[DRV_MAX_DPC];
     int ndpc;
     PHW_TIMER timer;
+    bool timer_requested;  /* a RequestTimerCall is pending: no HwStorTimer has taken it yet */
+    bool timer_waiting;    /* the timer context waits for the StartIo lock, before taking it */
     struct {               /* the timer of StorPortInitializeTimer (ENV-E14): one per adapter */
         char handle;       /* its handle is this byte's address */
         bool issued, freed;
@@ -672,20 +674,35 @@ static void drv_routine(void *ext)
         int k = g->slot[i];
         race_lock_acquired(r, c->index, d->dpc[k].obj); /* its issue comes before it */
         after_release(r, "the routine of this STOR_DPC", "StorPortInitializeDpc", c->index);
+        note(r, c, N_DPC_RUNS, k + 1, NULL, 0);
         d->entry[c->index] = "HwStorDpcRoutine";
         d->dpc[k].fn(d->dpc[k].obj, ext, d->dpc[k].a1, d->dpc[k].a2);
         d->entry[c->index] = NULL;
         break;
     }
     case R_TIMER: {
-        PHW_TIMER fn = d->timer;
-        race_lock_acquired(r, c->index, &d->timer);
-        after_release(r, "the HwStorTimer of RequestTimerCall", "StorPortNotification", c->index);
+        /* [POS] ENV-E13, as model/lifecycle.pml StorTimer: Storport takes the request once it
+         * holds the StartIo lock, so a RequestTimerCall made holding that lock (HwStartIo, an
+         * adapter SRB, a DPC or callback that took it) replaces or cancels a run not yet begun. */
         bool half = !g->virt && d->config.SynchronizationModel != StorSynchronizeFullDuplex;
+        d->timer_waiting = true;
         if (!g->virt)
             take(r, c, &d->startio, STORPORT, 0);
         if (half)
             take(r, c, &d->interrupt, STORPORT, 0);
+        d->timer_waiting = false;
+        if (!d->timer_requested) { /* cancelled, or taken by the run before, while this waited */
+            if (half)
+                give(r, c, &d->interrupt, STORPORT, 0);
+            if (!g->virt)
+                give(r, c, &d->startio, STORPORT, 0);
+            break;
+        }
+        d->timer_requested = false;
+        note(r, c, N_STOR_TIMER_RUNS, 0, NULL, 0);
+        PHW_TIMER fn = d->timer;
+        race_lock_acquired(r, c->index, &d->timer);
+        after_release(r, "the HwStorTimer of RequestTimerCall", "StorPortNotification", c->index);
         d->entry[c->index] = "HwStorTimer";
         fn(ext);
         d->entry[c->index] = NULL;
@@ -751,7 +768,8 @@ static void drv_remove(void *ext)
         bool dpc = k < d->ndpc;
         int qi = dpc ? ctx_of_role(r, R_DPC, k) : ctx_of_role(r, R_TIMER, 0);
         const struct ctx *q = &r->ctx[qi];
-        if (q->armed || (q->state != C_UNBORN && q->state != C_DONE))
+        bool cancelled = !dpc && d->timer_waiting && !d->timer_requested; /* ENV-E13 [POS] */
+        if (q->armed || (q->state != C_UNBORN && q->state != C_DONE && !cancelled))
             run_finding_why(r, "ENV-R7", q->armed ? "pending at the release"
                                                   : "running at the release", g->file, g->line,
                             -1, "%s is %s at the adapter's release (%s, and learn that it has "
@@ -1130,9 +1148,13 @@ static void request_timer(struct run *r, struct ctx *c, PHW_TIMER fn, ULONG us)
     struct ctx *tc = &r->ctx[t];
     if (us == 0 || !fn) {
         tc->armed = false; /* cancelled, if not yet running */
+        r->drv->timer_requested = false;
+        note(r, c, N_TIMER_CANCELLED, 0, NULL, 0);
         return;
     }
     r->drv->timer = fn; /* a pending request is replaced (ENV-E13) */
+    note(r, c, r->drv->timer_requested ? N_TIMER_REPLACED : N_TIMER_REQUESTED, 0, NULL, 0);
+    r->drv->timer_requested = true;
     race_lock_released(r, c->index, &r->drv->timer);
     arm(r, c, t);
 }
@@ -1203,13 +1225,19 @@ BOOLEAN stork_issue_dpc_at(PVOID ext, PSTOR_DPC dpc, PVOID a1, PVOID a2, const c
     struct run *r = c->run;
     run_point(r, file, line);
     int t = dpc_ctx(r, dpc, "StorPortIssueDpc", file, line);
-    if (t < 0 || r->ctx[t].armed)
-        return FALSE; /* already queued: nothing done (ENV-E12) */
+    if (t < 0)
+        return FALSE;
     int k = r->drv->reg->slot[ctx_role(r, t)];
+    if (r->ctx[t].armed) {
+        note(r, c, N_DPC_NOT_ISSUED, k + 1, NULL, 0);
+        return FALSE; /* already queued: nothing done (ENV-E12) */
+    }
     r->drv->dpc[k].a1 = a1;
     r->drv->dpc[k].a2 = a2;
     race_lock_released(r, c->index, dpc);
-    return arm(r, c, t) ? TRUE : FALSE;
+    BOOLEAN ok = arm(r, c, t) ? TRUE : FALSE;
+    note(r, c, ok ? N_DPC_ISSUED : N_DPC_NOT_ISSUED, k + 1, NULL, 0);
+    return ok;
 }
 
 static struct stork_lock *lock_of(struct run *r, STOR_SPINLOCK kind, PVOID context)
@@ -1283,6 +1311,34 @@ VOID stork_release_spin_lock_at(PVOID ext, PSTOR_LOCK_HANDLE handle, const char 
     if (l)
         give(c->run, c, l, file, line);
     handle->Context.LockQueue.Lock = NULL;
+}
+
+/* StorPortSynchronizeAccess (ENV-L1, L3): the routine runs holding the interrupt lock, so at
+ * DIRQL, with the checks of StorPortAcquireSpinLock (ENV-L2: not from HwFindAdapter,
+ * HwInitialize, HwInterrupt or HwPassiveInitializeRoutine, not holding it already).  [POS]
+ * ENV-L4, as model/storport.pml: from a half-duplex HwStartIo or HwStorTimer, around which
+ * Storport already holds the interrupt lock, the routine runs at once. */
+BOOLEAN stork_synchronize_access_at(PVOID ext, PSTOR_SYNCHRONIZED_ACCESS routine, PVOID context,
+                                    const char *file, int line)
+{
+    struct ctx *c = current("StorPortSynchronizeAccess", file, line);
+    if (!c)
+        return FALSE;
+    struct run *r = c->run;
+    if (!routine) {
+        run_error(r, "%s:%d: StorPortSynchronizeAccess with a NULL SynchronizedAccessRoutine",
+                  file, line);
+        return FALSE;
+    }
+    const char *e = r->drv->entry[c->index];
+    if (r->drv->interrupt.owner == c->index + 1 && e &&
+        (strcmp(e, "HwStartIo") == 0 || strcmp(e, "HwStorTimer") == 0))
+        return routine(ext, context);
+    STOR_LOCK_HANDLE h;
+    stork_acquire_spin_lock_at(ext, InterruptLock, NULL, &h, file, line);
+    BOOLEAN ok = routine(ext, context);
+    stork_release_spin_lock_at(ext, &h, file, line);
+    return ok;
 }
 
 BOOLEAN stork_pause_at(PVOID ext, ULONG timeout, const char *file, int line)

@@ -111,6 +111,20 @@ void write_event(FILE *out, const struct run *r, const struct ev *e)
                     e->note == N_HANDED ? "handed to" : "completed by", who);
         else if (e->note == N_PAUSED || e->note == N_RESUMED)
             fprintf(out, "# adapter %s by %s", e->note == N_PAUSED ? "paused" : "resumed", who);
+        else if (e->note == N_DPC_ISSUED || e->note == N_DPC_NOT_ISSUED)
+            fprintf(out, "# dpc object %d issued by %s: %s", e->srb, who,
+                    e->note == N_DPC_ISSUED ? "TRUE" : "FALSE");
+        else if (e->note == N_DPC_RUNS)
+            fprintf(out, "# dpc object %d runs", e->srb);
+        else if (e->note == N_TIMER_REQUESTED || e->note == N_TIMER_REPLACED ||
+                 e->note == N_TIMER_CANCELLED)
+            fprintf(out, "# RequestTimerCall %s by %s",
+                    e->note == N_TIMER_REQUESTED  ? "requested"
+                    : e->note == N_TIMER_REPLACED ? "requested again (replaces the pending one)"
+                                                  : "cancelled",
+                    who);
+        else if (e->note == N_STOR_TIMER_RUNS)
+            fputs("# HwStorTimer runs", out);
         else
             fputs(note_step[e->note - N_REMOVE_SRB], out);
         break;

@@ -91,9 +91,15 @@ enum ev_kind { EV_INIT, EV_QUEUE, EV_FREE, EV_START, EV_RETURN, EV_REMOVE_BEGIN,
 /* What an EV_NOTE says, a comment of the trace (a miniport audited as it is, driver.c), as the
  * Promela model prints it: "# request srbN handed to CTX", "... completed by CTX", "# adapter
  * paused by CTX", "# adapter resumed by CTX", and the removal, stop and restart steps
- * ("# removal: ...", "# adapter stopping: ...", "# adapter restarting: ..."). */
+ * ("# removal: ...", "# adapter stopping: ...", "# adapter restarting: ..."), and the DPC and
+ * HwStorTimer steps below. */
 enum note_kind { N_HANDED, N_COMPLETED, N_PAUSED, N_RESUMED, N_REMOVE_SRB, N_SURPRISE_CONTROL,
-                 N_SURPRISE_SRB, N_STOPPING, N_RESTART, N_RESTART_FIND };
+                 N_SURPRISE_SRB, N_STOPPING, N_RESTART, N_RESTART_FIND,
+                 /* the entry points' objects (ENV-E12, E13), of DPC object srb: "# dpc object N
+                  * issued by CTX: TRUE|FALSE", "... runs", "# RequestTimerCall requested|requested
+                  * again (replaces the pending one)|cancelled by CTX", "# HwStorTimer runs" */
+                 N_DPC_ISSUED, N_DPC_NOT_ISSUED, N_DPC_RUNS, N_TIMER_REQUESTED, N_TIMER_REPLACED,
+                 N_TIMER_CANCELLED, N_STOR_TIMER_RUNS };
 
 /* A handle as the trace names it: worker > 0 is wN, bad > 0 is badN, both 0 is null. */
 struct ev {

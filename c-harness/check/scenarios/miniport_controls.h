@@ -5,7 +5,10 @@
  * MINIPORT_SURPRISE_REMOVAL is defined) and has nothing to do on them, and, for a physical
  * miniport (MINIPORT_VIRTUAL not defined), HwResetBus, which has no bus to reset.  With
  * MINIPORT_PLAIN_START defined, also a HwInitialize with nothing to do and a HwFindAdapter that
- * finds the adapter (full duplex, for a physical miniport).
+ * finds the adapter (full duplex, for a physical miniport); with MINIPORT_PASSIVE_DPC(ext) too,
+ * an expression naming the STOR_DPC in the device extension ext, and MINIPORT_DPC_ROUTINE its
+ * routine, HwInitialize enables passive initialisation instead, and HwPassiveInitializeRoutine
+ * initialises that DPC (ENV-E5, E12).
  */
 static SCSI_ADAPTER_CONTROL_STATUS HwAdapterControl(PVOID DeviceExtension,
                                                     SCSI_ADAPTER_CONTROL_TYPE ControlType,
@@ -35,11 +38,25 @@ static BOOLEAN HwResetBus(PVOID DeviceExtension, ULONG PathId)
 #endif
 
 #ifdef MINIPORT_PLAIN_START
+#ifdef MINIPORT_PASSIVE_DPC
+static BOOLEAN HwPassiveInitialize(PVOID DeviceExtension)
+{
+    StorPortInitializeDpc(DeviceExtension, MINIPORT_PASSIVE_DPC(DeviceExtension),
+                          MINIPORT_DPC_ROUTINE);
+    return TRUE;
+}
+
+static BOOLEAN HwInitialize(PVOID DeviceExtension)
+{
+    return StorPortEnablePassiveInitialization(DeviceExtension, HwPassiveInitialize);
+}
+#else
 static BOOLEAN HwInitialize(PVOID DeviceExtension)
 {
     (void)DeviceExtension;
     return TRUE;
 }
+#endif
 
 #ifdef MINIPORT_VIRTUAL
 static ULONG HwFindAdapter(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation,

@@ -5,7 +5,8 @@
  * entry-point types, PORT_CONFIGURATION_INFORMATION (the fields a miniport sets in
  * HwFindAdapter), SCSI_REQUEST_BLOCK with the SRB_FUNCTION_* and SRB_STATUS_* values,
  * StorPortNotification (RequestComplete, RequestTimerCall, EnablePassiveInitialization,
- * InitializeDpc, IssueDpc), Storport's spin locks, DPCs (StorPortCancelDpc too), one timer
+ * InitializeDpc, IssueDpc), Storport's spin locks and StorPortSynchronizeAccess, DPCs
+ * (StorPortCancelDpc too), one timer
  * of StorPortInitializeTimer / StorPortRequestTimer / StorPortFreeTimer, a virtual miniport's
  * service IRP (HwProcessServiceRequest, StorPortCompleteServiceIrp), pause and resume, and
  * StorPortStallExecution.  Values and signatures are the WDK's (storport.h, srb.h).
@@ -517,6 +518,12 @@ VOID stork_acquire_spin_lock_at(PVOID HwDeviceExtension, STOR_SPINLOCK SpinLock,
                                 const char *file, int line);
 VOID stork_release_spin_lock_at(PVOID HwDeviceExtension, PSTOR_LOCK_HANDLE LockHandle,
                                 const char *file, int line);
+/* StorPortSynchronizeAccess (ENV-L1, L3, L4): the routine under the interrupt lock. */
+typedef BOOLEAN NTAPI STOR_SYNCHRONIZED_ACCESS(PVOID HwDeviceExtension, PVOID Context);
+typedef STOR_SYNCHRONIZED_ACCESS *PSTOR_SYNCHRONIZED_ACCESS;
+BOOLEAN stork_synchronize_access_at(PVOID HwDeviceExtension,
+                                    PSTOR_SYNCHRONIZED_ACCESS SynchronizedAccessRoutine,
+                                    PVOID Context, const char *file, int line);
 BOOLEAN stork_pause_at(PVOID HwDeviceExtension, ULONG Timeout, const char *file, int line);
 BOOLEAN stork_resume_at(PVOID HwDeviceExtension, const char *file, int line);
 VOID stork_stall_execution_at(ULONG Delay, const char *file, int line);
@@ -542,6 +549,8 @@ VOID stork_complete_service_irp_at(PVOID HwDeviceExtension, PVOID Irp, const cha
     stork_acquire_spin_lock_at((ext), (lock), (context), (handle), __FILE__, __LINE__)
 #define StorPortReleaseSpinLock(ext, handle) \
     stork_release_spin_lock_at((ext), (handle), __FILE__, __LINE__)
+#define StorPortSynchronizeAccess(ext, routine, context) \
+    stork_synchronize_access_at((ext), (routine), (context), __FILE__, __LINE__)
 #define StorPortPause(ext, timeout) stork_pause_at((ext), (timeout), __FILE__, __LINE__)
 #define StorPortResume(ext) stork_resume_at((ext), __FILE__, __LINE__)
 #define StorPortStallExecution(delay) stork_stall_execution_at((delay), __FILE__, __LINE__)
