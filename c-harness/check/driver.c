@@ -199,6 +199,8 @@ static struct ctx *current(const char *api, const char *file, int line)
                   "DriverEntry and no stork_scenario)", file, line, api);
         return NULL;
     }
+    if (r->outlived && strcmp(api, "StorPortStallExecution") != 0)
+        driver_released_use(r, NULL, api, file, line); /* a call made after the release */
     return &r->ctx[r->cur];
 }
 
@@ -626,7 +628,10 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
 }
 
 /* ENV-R7: a DPC's routine or the HwStorTimer that starts after the adapter's release.  Named
- * at the StorPortInitialize call, as ENV-Q6 is: no line of the miniport is the missing cancel. */
+ * at the StorPortInitialize call, as ENV-Q6 is: no line of the miniport is the missing cancel.
+ * One running at the release is no finding by itself (ENV-R7 [POS]): drv_remove marks it in
+ * r->outlived, and its next use of what was released is the finding, at that use
+ * (driver_released_use). */
 static void after_release(struct run *r, const char *what, const char *api, int ctx)
 {
     (void)ctx;
@@ -637,6 +642,48 @@ static void after_release(struct run *r, const char *what, const char *api, int 
                         "has ended before releasing what it uses", what,
                         strcmp(api, "StorPortInitializeDpc") == 0 ? "StorPortCancelDpc"
                                                                   : "RequestTimerCall with 0");
+}
+
+/* ENV-R7 [POS]: the current context, a DPC's routine or a timer routine that was running at the
+ * adapter's release, uses what was released at file:line: the HwDeviceExtension (addr inside
+ * it: an access or a spinlock there; NULL: a Storport call, every one of which is given the
+ * extension).  Reported once per context and run, where the use is. */
+void driver_released_use(struct run *r, const void *addr, const char *what, const char *file,
+                         int line)
+{
+    if (!r || r->cur < 0 || !(r->outlived & (1u << r->cur)) || !driver_mode(r))
+        return;
+    uintptr_t a = (uintptr_t)addr, e = (uintptr_t)r->ext;
+    if (addr && (a < e || a >= e + r->scn->extension_size))
+        return; /* not the extension: a global, an SRB (ENV-Q2's), its own stack */
+    r->outlived &= ~(1u << r->cur);
+    const struct drv_reg *g = r->drv->reg;
+    int i = ctx_role(r, r->cur);
+    const char *who = i < 0 ? "a routine" : g->role[i] == R_DPC ? "the routine of a STOR_DPC"
+                      : g->role[i] == R_TIMER ? "the HwStorTimer of RequestTimerCall"
+                                              : "the callback of the StorPortInitializeTimer timer";
+    char use[120];
+    if (addr)
+        snprintf(use, sizeof use, "%s the released HwDeviceExtension (ext+0x%lx)", what,
+                 (unsigned long)(a - e));
+    else
+        snprintf(use, sizeof use, "calls %s with the released HwDeviceExtension", what);
+    int before = r->nf;
+    run_finding_why(r, "ENV-R7", "uses the released extension", file, line, -1,
+                    "%s (%s) was still running at the adapter's release, and here it %s: "
+                    "every use must come before the release (cancel it; if it runs, have it "
+                    "signal its end as its last use of the adapter, and wait for the signal "
+                    "before releasing)", who, r->ctx[r->cur].name, use);
+    if (r->nf > before && addr)
+        r->f[r->nf - 1].ev = -1; /* an access, not a call: no event of the trace is it */
+}
+
+/* A StorPort call's scheduling point, then the call, which is a use of the extension. */
+static void call_point(struct run *r, const char *api, const char *file, int line)
+{
+    run_point(r, file, line);
+    if (r->outlived)
+        driver_released_use(r, NULL, api, file, line);
 }
 
 static void drv_routine(void *ext)
@@ -678,6 +725,7 @@ static void drv_routine(void *ext)
         d->entry[c->index] = "HwStorDpcRoutine";
         d->dpc[k].fn(d->dpc[k].obj, ext, d->dpc[k].a1, d->dpc[k].a2);
         d->entry[c->index] = NULL;
+        r->outlived &= ~(1u << c->index); /* returned: what it did after the release is known */
         break;
     }
     case R_TIMER: {
@@ -706,6 +754,7 @@ static void drv_routine(void *ext)
         d->entry[c->index] = "HwStorTimer";
         fn(ext);
         d->entry[c->index] = NULL;
+        r->outlived &= ~(1u << c->index);
         if (half)
             give(r, c, &d->interrupt, STORPORT, 0);
         if (!g->virt)
@@ -729,6 +778,7 @@ static void drv_routine(void *ext)
         d->entry[c->index] = "the StorPortRequestTimer callback";
         d->xt.fn(ext, d->xt.context);
         d->entry[c->index] = NULL;
+        r->outlived &= ~(1u << c->index);
         break;
     }
 }
@@ -763,27 +813,43 @@ static void drv_remove(void *ext)
         g->hw.HwFreeAdapterResources(ext);
     }
     d->entry[c->index] = NULL;
-    /* ENV-R7: a DPC or the HwStorTimer queued or running at the release */
+    /* ENV-R7: a DPC or the HwStorTimer queued at the release runs on the released adapter.
+     * One running at it is a finding only at its next use of the extension (ENV-R7 [POS]):
+     * marked here, found by driver_released_use.  Without the instrumentation (r->races) the
+     * audit does not see its accesses, so running at the release stays the finding. */
     for (int k = 0; k < d->ndpc + 1; k++) {
         bool dpc = k < d->ndpc;
         int qi = dpc ? ctx_of_role(r, R_DPC, k) : ctx_of_role(r, R_TIMER, 0);
         const struct ctx *q = &r->ctx[qi];
         bool cancelled = !dpc && d->timer_waiting && !d->timer_requested; /* ENV-E13 [POS] */
-        if (q->armed || (q->state != C_UNBORN && q->state != C_DONE && !cancelled))
+        bool running = q->state != C_UNBORN && q->state != C_DONE && !cancelled;
+        if (running && !q->armed && r->races) {
+            r->outlived |= 1u << qi;
+            continue;
+        }
+        if (q->armed || running)
             run_finding_why(r, "ENV-R7", q->armed ? "pending at the release"
                                                   : "running at the release", g->file, g->line,
                             -1, "%s is %s at the adapter's release (%s, and learn that it has "
-                            "ended, before releasing what it uses)",
+                            "ended, before releasing what it uses)%s",
                             dpc ? "the routine of a STOR_DPC" : "the HwStorTimer of RequestTimerCall",
                             q->armed ? "still queued" : "still running",
                             dpc ? "cancel it with StorPortCancelDpc"
-                                : "cancel it with RequestTimerCall and 0");
+                                : "cancel it with RequestTimerCall and 0",
+                            q->armed ? "" : "; this build does not see its accesses, so its "
+                                            "running is the finding");
     }
-    const struct ctx *t = &r->ctx[ctx_of_role(r, R_XTIMER, 0)];
-    if (t->state != C_UNBORN && t->state != C_DONE)
-        srb_finding(r, "ENV-R7", d->xt.file, d->xt.line, "the callback of the timer this "
-                    "StorPortInitializeTimer issued is still running at the adapter's release "
-                    "(StorPortFreeTimer does not wait for it)");
+    int ti = ctx_of_role(r, R_XTIMER, 0);
+    const struct ctx *t = &r->ctx[ti];
+    if (t->state != C_UNBORN && t->state != C_DONE) {
+        if (r->races)
+            r->outlived |= 1u << ti;
+        else
+            srb_finding(r, "ENV-R7", d->xt.file, d->xt.line, "the callback of the timer this "
+                        "StorPortInitializeTimer issued is still running at the adapter's "
+                        "release (StorPortFreeTimer does not wait for it; this build does not see "
+                        "its accesses, so its running is the finding)");
+    }
 }
 
 /* ---- registration ---- */
@@ -1223,7 +1289,7 @@ BOOLEAN stork_issue_dpc_at(PVOID ext, PSTOR_DPC dpc, PVOID a1, PVOID a2, const c
     if (!c)
         return FALSE;
     struct run *r = c->run;
-    run_point(r, file, line);
+    call_point(r, "StorPortIssueDpc", file, line);
     int t = dpc_ctx(r, dpc, "StorPortIssueDpc", file, line);
     if (t < 0)
         return FALSE;
@@ -1348,7 +1414,7 @@ BOOLEAN stork_pause_at(PVOID ext, ULONG timeout, const char *file, int line)
     struct ctx *c = current("StorPortPause", file, line);
     if (!c)
         return FALSE;
-    run_point(c->run, file, line);
+    call_point(c->run, "StorPortPause", file, line);
     if (c->run->drv->reg->host == STORK_HOST_NEPTUNE)
         return FALSE; /* NeptuneOS: does nothing (ENV-H5) */
     struct drv_run *d = c->run->drv;
@@ -1367,7 +1433,7 @@ BOOLEAN stork_resume_at(PVOID ext, const char *file, int line)
     if (!c)
         return FALSE;
     struct run *r = c->run;
-    run_point(r, file, line);
+    call_point(r, "StorPortResume", file, line);
     if (r->drv->reg->host == STORK_HOST_NEPTUNE)
         return FALSE; /* NeptuneOS: does nothing (ENV-H5); no pause holds, none is resumed */
     if (r->drv->paused == 0) {
@@ -1398,14 +1464,14 @@ VOID stork_notification_at(const char *file, int line, SCSI_NOTIFICATION_TYPE ty
     switch (type) {
     case RequestComplete: {
         PSCSI_REQUEST_BLOCK srb = va_arg(ap, PSCSI_REQUEST_BLOCK);
-        run_point(r, file, line);
+        call_point(r, "StorPortNotification", file, line);
         complete(r, c, srb, file, line);
         break;
     }
     case RequestTimerCall: {
         PHW_TIMER fn = va_arg(ap, PHW_TIMER);
         ULONG us = va_arg(ap, ULONG);
-        run_point(r, file, line);
+        call_point(r, "StorPortNotification", file, line);
         request_timer(r, c, fn, us);
         break;
     }
@@ -1460,7 +1526,7 @@ BOOLEAN stork_cancel_dpc_at(PVOID ext, PSTOR_DPC dpc, const char *file, int line
     if (!c)
         return FALSE;
     struct run *r = c->run;
-    run_point(r, file, line);
+    call_point(r, "StorPortCancelDpc", file, line);
     int t = dpc_ctx(r, dpc, "StorPortCancelDpc", file, line);
     if (t < 0 || !r->ctx[t].armed)
         return FALSE; /* not queued: running or run; no wait (ENV-E12) */
@@ -1500,7 +1566,7 @@ ULONG stork_initialize_timer_at(PVOID ext, PVOID *handle, const char *file, int 
         return STOR_STATUS_UNSUCCESSFUL;
     struct run *r = c->run;
     struct drv_run *d = r->drv;
-    run_point(r, file, line);
+    call_point(r, "StorPortInitializeTimer", file, line);
     if (!handle) {
         run_error(r, "%s:%d: StorPortInitializeTimer with a NULL TimerHandle", file, line);
         return STOR_STATUS_INVALID_PARAMETER;
@@ -1530,7 +1596,7 @@ ULONG stork_request_timer_at(PVOID ext, PVOID handle, PHW_TIMER_EX callback, PVO
         return STOR_STATUS_UNSUCCESSFUL;
     struct run *r = c->run;
     struct drv_run *d = r->drv;
-    run_point(r, file, line);
+    call_point(r, "StorPortRequestTimer", file, line);
     if (!timer_handle(r, handle, "StorPortRequestTimer", file, line))
         return STOR_STATUS_INVALID_PARAMETER;
     struct ctx *t = &r->ctx[ctx_of_role(r, R_XTIMER, 0)];
@@ -1559,7 +1625,7 @@ ULONG stork_free_timer_at(PVOID ext, PVOID handle, const char *file, int line)
         return STOR_STATUS_UNSUCCESSFUL;
     struct run *r = c->run;
     struct drv_run *d = r->drv;
-    run_point(r, file, line);
+    call_point(r, "StorPortFreeTimer", file, line);
     if (!timer_irql(r, c, "StorPortFreeTimer", file, line))
         return STOR_STATUS_INVALID_IRQL;
     if (handle == &d->xt.handle && d->xt.issued && d->xt.freed)
@@ -1579,7 +1645,7 @@ VOID stork_complete_service_irp_at(PVOID ext, PVOID irp, const char *file, int l
         return;
     struct run *r = c->run;
     struct drv_run *d = r->drv;
-    run_point(r, file, line);
+    call_point(r, "StorPortCompleteServiceIrp", file, line);
     if (irp != &d->svc.irp || d->svc.state == S_NONE)
         srb_finding(r, "ENV-E19", file, line, "StorPortCompleteServiceIrp with %p, which is no "
                     "service IRP HwProcessServiceRequest was handed", irp);

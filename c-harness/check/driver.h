@@ -49,5 +49,11 @@ void driver_release(struct run *r);     /* what the run's state holds */
  * ever (ENV-Q6).  True if the run goes on or stopped with its finding made. */
 bool driver_stalled(struct run *r);
 const char *driver_fix_for(const char *rule);
+/* ENV-R7 [POS]: the current context, a DPC's or timer routine running at the adapter's release
+ * (run->outlived), uses the released HwDeviceExtension at file:line: addr in it, `what` a verb
+ * ("writes", "reads", "takes a spinlock in"), or addr NULL and `what` the Storport call.  A
+ * finding there, once per context and run; nothing for any other context or address. */
+void driver_released_use(struct run *r, const void *addr, const char *what, const char *file,
+                         int line);
 
 #endif

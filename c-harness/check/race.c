@@ -48,6 +48,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "driver.h"
 #include "run.h"
 
 #define MAX_LT 64      /* logical threads of one run (past it: see race_callback_start) */
@@ -421,8 +422,8 @@ static const struct pcline *line_of(struct race *x, const void *pc);
 static void resolve(struct race *x, const void *const *pcs, int n, const struct ev *run_ev,
                     int run_nev);
 
-/* A scheduling point before the access at pc, named by its FILE:LINE (resolved once per site). */
-static void preempt_at(struct run *r, struct race *x, const void *pc)
+/* The FILE:LINE of the access at pc, resolved once per site (NULL if it cannot be). */
+static const struct pcline *site_at(struct run *r, struct race *x, const void *pc)
 {
     const struct pcline *l = line_of(x, pc);
     if (!l) {
@@ -430,7 +431,27 @@ static void preempt_at(struct run *r, struct race *x, const void *pc)
         resolve(x, one, 1, r->ev, r->nev);
         l = line_of(x, pc);
     }
+    return l;
+}
+
+/* A scheduling point before the access at pc, named by its FILE:LINE. */
+static void preempt_at(struct run *r, struct race *x, const void *pc)
+{
+    const struct pcline *l = site_at(r, x, pc);
     run_point(r, l ? l->file : "(a shared access)", l ? l->line : 0);
+}
+
+/* A DPC or timer routine that was running at the adapter's release accesses addr (ENV-R7's
+ * position: a finding if it is in the released extension; driver.c decides). */
+static void outlived_access(struct run *r, struct race *x, const void *addr, bool write,
+                            const void *pc)
+{
+    uintptr_t a = (uintptr_t)addr, e = (uintptr_t)r->ext;
+    if (a < e || a >= e + r->scn->extension_size)
+        return; /* resolve the line only for the extension's bytes */
+    const struct pcline *l = site_at(r, x, pc);
+    driver_released_use(r, addr, write ? "writes" : "reads", l ? l->file : "(a shared access)",
+                        l ? l->line : 0);
 }
 
 static void access_mem(const void *addr, size_t size, bool write, const void *pc)
@@ -452,6 +473,8 @@ static void access_mem(const void *addr, size_t size, bool write, const void *pc
     int lid = x->lid[c];
     uint32_t *now = x->vc[c];
     int worker = cx->kind == K_SYS ? cx->worker : -1;
+    if (r->outlived & (1u << c))
+        outlived_access(r, x, addr, write, pc); /* the release came before it (no point left) */
     if (x->in_cond[c]) {
         /* A STORK_WAIT_UNTIL condition reads the event's state: what made it true happened
          * before the wait's end (acquired by race_cond_end if the condition holds). */
@@ -472,6 +495,8 @@ static void access_mem(const void *addr, size_t size, bool write, const void *pc
          * (resolved once per site), as the other points are. */
         preempt_at(r, x, pc);
         now = x->vc[c]; /* the same context, maybe with more order now: nothing else to redo */
+        if (r->outlived & (1u << c))
+            outlived_access(r, x, addr, write, pc); /* the release came at this point */
     }
     por_access(r, addr, size, write);
     if (write)
@@ -834,6 +859,8 @@ static void atomic_sync(const volatile void *a, const void *pc)
         por_access(r, (const void *)a, 8, true); /* a read-modify-write, whatever it does */
     if (!r || r->cur < 0 || !r->races || r->race->lid[r->cur] < 0)
         return;
+    if (r->outlived & (1u << r->cur) && !r->race->observing[r->cur])
+        outlived_access(r, r->race, (const void *)a, true, pc); /* ENV-R7 (driver.c) */
     uint32_t *v = sync_of(r, r->race, (const void *)a);
     if (!v)
         return;

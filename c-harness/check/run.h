@@ -179,6 +179,8 @@ struct run {
     bool fail_alloc_now;
     long live_blocks;
     bool removal_begun, remove_ended, released;
+    unsigned outlived; /* contexts (bits) of DPC and timer routines running at the adapter's
+                          release: their next use of the extension is ENV-R7 (driver.c) */
     const char *release_file;
     int release_line;
     struct wrec *w;

@@ -155,6 +155,8 @@ void stork_lock_at(struct stork_lock *lock, const char *file, int line)
     run_point(r, file, line);
     struct ctx *c = &r->ctx[r->cur];
     por_access(r, lock, sizeof *lock, true);
+    if (r->outlived) /* a lock in the released extension (ENV-R7) */
+        driver_released_use(r, lock, "takes a spinlock in", file, line);
     if (lock->owner == c->index + 1) {
         run_error(r, "%s:%d: %s takes a spinlock it already holds (a deadlock on Windows)", file,
                   line, c->name);
@@ -190,6 +192,8 @@ void stork_unlock_at(struct stork_lock *lock, const char *file, int line)
         return;
     }
     por_access(r, lock, sizeof *lock, true);
+    if (r->outlived)
+        driver_released_use(r, lock, "releases a spinlock in", file, line);
     race_lock_released(r, c->index, lock);
     lock->owner = 0;
     c->locks_held--;

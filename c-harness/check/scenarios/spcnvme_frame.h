@@ -5,8 +5,16 @@
  * HwBuildIo tears down at the remove SRB; HwAdapterControl(ScsiRestartAdapter), at DIRQL, runs
  * RestartController: a pause and RestartDpc; HwFindAdapter initialises RestartDpc (InitDpcs).
  * The including file defines struct nvme_device (with RestartDpc, RestartWorker and
- * IsWorking), RestartAdapterDpc and Teardown, which differ between the two.
+ * IsWorking), RestartAdapterDpc and Teardown, which differ between the two, and may define
+ * RESTART_DPC_ISSUING(nvme) (just before RestartController issues RestartDpc) and
+ * STOP_ADAPTER(nvme) (at ScsiStopAdapter), which the published driver does not have.
  */
+#ifndef RESTART_DPC_ISSUING
+#define RESTART_DPC_ISSUING(nvme) ((void)(nvme))
+#endif
+#ifndef STOP_ADAPTER
+#define STOP_ADAPTER(nvme) ((void)(nvme))
+#endif
 /* HwBuildIo: the PnP SRBs are handled here, as the driver does (the remove SRB tears down). */
 static BOOLEAN HwBuildIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
 {
@@ -32,6 +40,7 @@ static void RestartController(struct nvme_device *nvme)
     if (!nvme->IsWorking)
         return;
     StorPortPause(nvme, 0xFFFFFFFF); /* MAXULONG */
+    RESTART_DPC_ISSUING(nvme);
     StorPortIssueDpc(nvme, &nvme->RestartDpc, NULL, NULL); /* ASSERT(ok) */
 }
 
@@ -51,7 +60,10 @@ static SCSI_ADAPTER_CONTROL_STATUS HwAdapterControl(PVOID DeviceExtension,
     case ScsiRestartAdapter:
         RestartController(nvme);
         break;
-    default: /* ScsiStopAdapter: nothing (the driver's comment: BuildIo's PnP path tears down) */
+    case ScsiStopAdapter: /* the driver: nothing (its comment: BuildIo's PnP path tears down) */
+        STOP_ADAPTER(nvme);
+        break;
+    default:
         break;
     }
     return ScsiAdapterControlSuccess;

@@ -35,11 +35,19 @@
  * environment gives one stop and restart per life (ENV-R9), so it has no variant here (the case
  * study says why).
  *
- * Not clean: nothing cancels RestartDpc or waits for it, so a restart issued just before the
- * remove SRB runs its DPC after the adapter's release (ENV-R7; the case study says more).
+ * RestartDpc is drained before the release (ENV-R7): RestartController counts the issue
+ * (DpcOut, set before StorPortIssueDpc), the DPC clears it with an interlocked store as its last
+ * use of the extension, and ScsiStopAdapter, the one removal step every removal kind reaches
+ * (the surprise-removal SRB may come alone, and Teardown runs only for the remove SRB), cancels
+ * RestartDpc, resumes the pause a cancelled restart held (ENV-Q8: no DPC or callback of it will),
+ * and waits, spinning at DIRQL, for a DPC that was already running to signal (it runs on another
+ * CPU: StorPortCancelDpc took it back if it was still queued).  Past its signal the DPC only
+ * returns: under ENV-R7's position (spec/environment.md) that is not a use of the adapter.
+ *   DEFECT_NO_DPC_DRAIN         nothing cancels RestartDpc or waits for it: a restart issued just
+ *                               before removal runs its DPC after the adapter's release
  *
  * audit: --stop-restart --max-schedules 1000000
- * expect: ENV-R7
+ * expect: clean
  */
 #include <storport.h>
 
@@ -51,6 +59,7 @@ struct nvme_device {
     BOOLEAN QueuesDeleted;
     int pending;            /* a successful queue whose callback has not started */
     int inside;             /* restart callbacks running */
+    LONG DpcOut;            /* RestartDpc issued and not yet past its last use (interlocked) */
     struct stork_lock lock; /* the extension's spinlock */
 };
 
@@ -136,6 +145,9 @@ static VOID RestartAdapterDpc(PSTOR_DPC Dpc, PVOID DeviceExtension, PVOID Arg1, 
     STORK_UNLOCK(&nvme->lock);
     if (!queued)
         StorPortResume(nvme); /* the restart is dropped: end the pause RestartController made */
+#if !DEFECT_NO_DPC_DRAIN
+    InterlockedExchange(&nvme->DpcOut, 0); /* its last use of the extension */
+#endif
 }
 
 /* CNvmeDevice::Teardown: the device stops; the I/O queues are deleted when no restart is out. */
@@ -147,5 +159,21 @@ static void Teardown(struct nvme_device *nvme)
     DeleteQueuesIfIdle(nvme);
     STORK_UNLOCK(&nvme->lock);
 }
+
+#if !DEFECT_NO_DPC_DRAIN
+/* RestartController, before its StorPortIssueDpc: a DPC is out (cleared by it, or below). */
+#define RESTART_DPC_ISSUING(nvme) ((nvme)->DpcOut = 1)
+
+/* ScsiStopAdapter (DIRQL): no restart DPC is queued or running past it. */
+static void DrainRestartDpc(struct nvme_device *nvme)
+{
+    if (StorPortCancelDpc(nvme, &nvme->RestartDpc)) {
+        nvme->DpcOut = 0;     /* taken back: it will not run */
+        StorPortResume(nvme); /* the pause the cancelled restart held */
+    }
+    STORK_WAIT_UNTIL(nvme->DpcOut == 0); /* a DPC already running, on another CPU */
+}
+#define STOP_ADAPTER(nvme) DrainRestartDpc(nvme)
+#endif
 
 #include "spcnvme_frame.h"

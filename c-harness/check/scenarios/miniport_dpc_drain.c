@@ -1,0 +1,142 @@
+/*
+ * miniport_dpc_drain -- ENV-R7's position on a DPC's last instructions (spec/environment.md,
+ * ENV-R7 [POS]), audited from its own DriverEntry.  HwStartIo hands each SRB to the completion
+ * DPC (the extension's Pending slot, DpcOut set, StorPortIssueDpc); the DPC completes it, then
+ * signals its end with an interlocked store of DpcOut, its last use of the adapter's state, and
+ * then counts its run in a driver-wide global (DpcRuns), which the release does not free.
+ * ScsiStopAdapter (at the release, once every SRB is completed: ENV-R5) cancels the DPC and, if
+ * StorPortCancelDpc could not take it back (it runs, or has run), waits for the signal.  So the
+ * DPC may still be running at the release, between its signal and its return: no finding, since
+ * nothing it does after the release touches what was released.
+ *
+ * `--preempt-at-accesses` (the file's audit: line): with the DriverEntry default, points at
+ * StorPort calls only, the DPC runs from its RequestComplete to its return in one step and the
+ * release can never fall between its signal and its return; a point before each access lets it
+ * fall between any two of them.
+ *
+ * Its variants (variants.txt), each built to break the position:
+ *   DEFECT_USE_AFTER_SIGNAL (miniport_dpc_drain_use_after_signal): the DPC counts its run in the
+ *     extension, after the signal: that store may come after the release (ENV-R7 at the store).
+ *   DEFECT_NO_WAIT (miniport_dpc_drain_no_wait): ScsiStopAdapter cancels and does not wait:
+ *     the DPC's signal itself may come after the release (ENV-R7 at the signal).
+ *
+ * audit: --preempt-at-accesses
+ * expect: clean
+ */
+#include <storport.h>
+
+struct adapter {
+    STOR_DPC CompletionDpc;
+    PSCSI_REQUEST_BLOCK Pending; /* written by HwStartIo before the issue, read by the DPC */
+    LONG DpcOut;                 /* an issue whose DPC has not signalled its end */
+#ifdef DEFECT_USE_AFTER_SIGNAL
+    ULONG DpcRuns;
+#endif
+};
+
+#ifndef DEFECT_USE_AFTER_SIGNAL
+static ULONG DpcRuns; /* the driver's, for every adapter: not released with one */
+#endif
+
+static VOID CompletionDpc(PSTOR_DPC Dpc, PVOID DeviceExtension, PVOID Arg1, PVOID Arg2)
+{
+    struct adapter *a = DeviceExtension;
+    (void)Dpc;
+    (void)Arg1;
+    (void)Arg2;
+    PSCSI_REQUEST_BLOCK srb = a->Pending;
+    a->Pending = NULL;
+    if (srb) {
+        srb->SrbStatus = SRB_STATUS_SUCCESS;
+        StorPortNotification(RequestComplete, DeviceExtension, srb);
+    }
+    InterlockedExchange(&a->DpcOut, 0); /* its last use of the adapter: the release may follow */
+#ifdef DEFECT_USE_AFTER_SIGNAL
+    a->DpcRuns++; /* after the signal, in the extension: may be after the release */
+#else
+    DpcRuns++;
+#endif
+}
+
+static BOOLEAN HwStartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
+{
+    struct adapter *a = DeviceExtension;
+    if (Srb->Function == SRB_FUNCTION_PNP) {
+        Srb->SrbStatus = SRB_STATUS_SUCCESS;
+        StorPortNotification(RequestComplete, DeviceExtension, Srb);
+        return TRUE;
+    }
+    a->Pending = Srb; /* one SRB (--srbs 1): the slot is free */
+    a->DpcOut = 1;
+    StorPortIssueDpc(DeviceExtension, &a->CompletionDpc, NULL, NULL);
+    return TRUE;
+}
+
+/* ScsiStopAdapter: no SRB is outstanding (ENV-R5), but the DPC that completed the last one may
+ * still be queued (cancelled here) or running (waited for: it signals as its last use). */
+static void StopAdapter(struct adapter *a)
+{
+    if (StorPortCancelDpc(a, &a->CompletionDpc)) /* taken back: it will not run */
+        a->DpcOut = 0;
+#ifndef DEFECT_NO_WAIT
+    STORK_WAIT_UNTIL(a->DpcOut == 0); /* a poll of the interlocked flag, at DIRQL: not on this CPU */
+#endif
+}
+
+static SCSI_ADAPTER_CONTROL_STATUS HwAdapterControl(PVOID DeviceExtension,
+                                                    SCSI_ADAPTER_CONTROL_TYPE ControlType,
+                                                    PVOID Parameters)
+{
+    if (ControlType == ScsiQuerySupportedControlTypes) {
+        PSCSI_SUPPORTED_CONTROL_TYPE_LIST list = Parameters;
+        for (ULONG t = 0; t < list->MaxControlType; t++)
+            list->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes ||
+                                         t == ScsiStopAdapter || t == ScsiRestartAdapter;
+    } else if (ControlType == ScsiStopAdapter) {
+        StopAdapter(DeviceExtension);
+    }
+    return ScsiAdapterControlSuccess;
+}
+
+static BOOLEAN HwResetBus(PVOID DeviceExtension, ULONG PathId)
+{
+    (void)DeviceExtension;
+    (void)PathId;
+    return TRUE;
+}
+
+static BOOLEAN HwInitialize(PVOID DeviceExtension)
+{
+    (void)DeviceExtension;
+    return TRUE;
+}
+
+static ULONG HwFindAdapter(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation,
+                           PCHAR ArgumentString, PPORT_CONFIGURATION_INFORMATION ConfigInfo,
+                           PBOOLEAN Reserved3)
+{
+    struct adapter *a = DeviceExtension;
+    (void)HwContext;
+    (void)BusInformation;
+    (void)ArgumentString;
+    (void)Reserved3;
+    StorPortInitializeDpc(DeviceExtension, &a->CompletionDpc, CompletionDpc);
+    ConfigInfo->SynchronizationModel = StorSynchronizeFullDuplex;
+    return SP_RETURN_FOUND;
+}
+
+ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);
+ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
+{
+    HW_INITIALIZATION_DATA init;
+    RtlZeroMemory(&init, sizeof init);
+    init.HwInitializationDataSize = sizeof init;
+    init.AdapterInterfaceType = PCIBus;
+    init.HwFindAdapter = HwFindAdapter;
+    init.HwInitialize = HwInitialize;
+    init.HwStartIo = HwStartIo;
+    init.HwResetBus = HwResetBus;
+    init.HwAdapterControl = HwAdapterControl;
+    init.DeviceExtensionSize = sizeof(struct adapter);
+    return StorPortInitialize(DriverObject, RegistryPath, &init, NULL);
+}
