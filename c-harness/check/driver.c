@@ -1364,6 +1364,8 @@ VOID stork_acquire_spin_lock_at(PVOID ext, STOR_SPINLOCK kind, PVOID context,
                     "the order is DPC or StartIo, then interrupt", e ? e : c->name,
                     lock_name(kind));
     take(r, c, l, file, line);
+    if (r->outlived) /* its point came first: the release may have come at it (ENV-R7) */
+        driver_released_use(r, NULL, "StorPortAcquireSpinLock", file, line);
     handle->Context.LockQueue.Lock = l;
 }
 

@@ -19,10 +19,13 @@
  * discovery completes twice and two workers may be in flight: their callbacks may run at once
  * (WI-C6), and both clear the flag: the data race of the case study (WI-M11), benign in effect.
  *
- * ENV-R7 too: nothing here cancels the completion DPC or waits for it before the release (what
- * storahci's stop path does about its DPCs is not written into this form), so it may run after
- * it. The design oneshot_free_in_callback.pml has no DPC (it is not on roles yet), so this form
- * is not its twin until it is.
+ * ENV-R7 too, as in storahci: nothing cancels the completion DPC or waits for it before the
+ * release (storahci has no StorPortCancelDpc; AhciAdapterRemoval, from ScsiStopAdapter, frees the
+ * channel extensions that hold the STOR_DPC), so a DPC issued for a command an earlier run
+ * already completed is still queued at the release, and a run past its last RequestComplete takes
+ * the interrupt lock and writes the extension after it (conformance/case-studies/storahci.md).
+ * The design oneshot_free_in_callback.pml has no DPC (it is not on roles yet), so this form is
+ * not its twin until it is.
  *
  * audit: --srbs 2
  * expect: WI-M11 ENV-R7
@@ -40,6 +43,7 @@ struct adapter_extension {
     PSCSI_REQUEST_BLOCK Active[SLOTS]; /* commands the HBA runs, under the interrupt lock */
     PSCSI_REQUEST_BLOCK Done[SLOTS];   /* commands it finished, under the interrupt lock */
     struct channel_extension Channel;
+    ULONG DpcCompletions; /* LastTimeStampDpcCompletion's stand-in: written by the DPC only */
 };
 
 /* AhciRegistryWriteWorker (pnppower.c L692-752). */
@@ -62,27 +66,35 @@ static VOID PreserveLogPageInformation(struct adapter_extension *adapter)
         StorPortFreeWorker(adapter, worker);
 }
 
-/* AhciPortSrbCompletionDpcRoutine: completes what the HBA finished, at DISPATCH_LEVEL. */
+/* AhciPortSrbCompletionDpcRoutine (io.c L1511-1671): at DISPATCH_LEVEL, takes the finished
+ * commands one at a time under the interrupt lock (RemoveQueue, L1547-1549), runs the completion
+ * routine before the completion (L1566, L1648) and loops until none is left; then stamps the
+ * channel extension (LastTimeStampDpcCompletion, L1663).  So after its last RequestComplete it
+ * still takes the interrupt lock, reads the table and writes the extension. */
 static VOID CompletionDpc(PSTOR_DPC Dpc, PVOID DeviceExtension, PVOID Arg1, PVOID Arg2)
 {
     struct adapter_extension *adapter = DeviceExtension;
-    PSCSI_REQUEST_BLOCK done[SLOTS];
+    PSCSI_REQUEST_BLOCK srb;
     STOR_LOCK_HANDLE h;
     (void)Dpc;
     (void)Arg1;
     (void)Arg2;
-    StorPortAcquireSpinLock(DeviceExtension, InterruptLock, NULL, &h);
-    for (int i = 0; i < SLOTS; i++) {
-        done[i] = adapter->Done[i];
-        adapter->Done[i] = NULL;
-    }
-    StorPortReleaseSpinLock(DeviceExtension, &h);
-    for (int i = 0; i < SLOTS; i++)
-        if (done[i]) {
-            done[i]->SrbStatus = SRB_STATUS_SUCCESS;
-            StorPortNotification(RequestComplete, DeviceExtension, done[i]);
+    do {
+        srb = NULL;
+        StorPortAcquireSpinLock(DeviceExtension, InterruptLock, NULL, &h);
+        for (int i = 0; i < SLOTS && !srb; i++)
+            if (adapter->Done[i]) {
+                srb = adapter->Done[i];
+                adapter->Done[i] = NULL;
+            }
+        StorPortReleaseSpinLock(DeviceExtension, &h);
+        if (srb) {
             PreserveLogPageInformation(adapter); /* the log-page read's completion routine */
+            srb->SrbStatus = SRB_STATUS_SUCCESS;
+            StorPortNotification(RequestComplete, DeviceExtension, srb);
         }
+    } while (srb);
+    adapter->DpcCompletions++; /* StorPortQuerySystemTime(&...->LastTimeStampDpcCompletion) */
 }
 
 /* AhciHwInterrupt: Storport holds the interrupt lock. */
