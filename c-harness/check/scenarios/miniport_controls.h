@@ -2,7 +2,8 @@
  * miniport_controls.h -- what the example miniports (miniport_*.c) share because it does
  * nothing of interest to them: HwAdapterControl, which reports ScsiQuerySupportedControlTypes,
  * ScsiStopAdapter and ScsiRestartAdapter (and ScsiAdapterSurpriseRemoval where
- * MINIPORT_SURPRISE_REMOVAL is defined) and has nothing to do on them, and, for a physical
+ * MINIPORT_SURPRISE_REMOVAL is defined) and has nothing to do on them (but ScsiStopAdapter
+ * calls MINIPORT_ON_STOP(DeviceExtension) where the including file defines it), and, for a physical
  * miniport (MINIPORT_VIRTUAL not defined), HwResetBus, which has no bus to reset.  With
  * MINIPORT_PLAIN_START defined, also a HwInitialize with nothing to do and a HwFindAdapter that
  * finds the adapter (full duplex, for a physical miniport); with MINIPORT_PASSIVE_DPC(ext) too,
@@ -25,6 +26,10 @@ static SCSI_ADAPTER_CONTROL_STATUS HwAdapterControl(PVOID DeviceExtension,
 #endif
                 ;
     }
+#ifdef MINIPORT_ON_STOP
+    else if (ControlType == ScsiStopAdapter)
+        MINIPORT_ON_STOP(DeviceExtension);
+#endif
     return ScsiAdapterControlSuccess;
 }
 

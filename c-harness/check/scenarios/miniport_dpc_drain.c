@@ -83,28 +83,6 @@ static void StopAdapter(struct adapter *a)
 #endif
 }
 
-static SCSI_ADAPTER_CONTROL_STATUS HwAdapterControl(PVOID DeviceExtension,
-                                                    SCSI_ADAPTER_CONTROL_TYPE ControlType,
-                                                    PVOID Parameters)
-{
-    if (ControlType == ScsiQuerySupportedControlTypes) {
-        PSCSI_SUPPORTED_CONTROL_TYPE_LIST list = Parameters;
-        for (ULONG t = 0; t < list->MaxControlType; t++)
-            list->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes ||
-                                         t == ScsiStopAdapter || t == ScsiRestartAdapter;
-    } else if (ControlType == ScsiStopAdapter) {
-        StopAdapter(DeviceExtension);
-    }
-    return ScsiAdapterControlSuccess;
-}
-
-static BOOLEAN HwResetBus(PVOID DeviceExtension, ULONG PathId)
-{
-    (void)DeviceExtension;
-    (void)PathId;
-    return TRUE;
-}
-
 static BOOLEAN HwInitialize(PVOID DeviceExtension)
 {
     (void)DeviceExtension;
@@ -124,6 +102,9 @@ static ULONG HwFindAdapter(PVOID DeviceExtension, PVOID HwContext, PVOID BusInfo
     ConfigInfo->SynchronizationModel = StorSynchronizeFullDuplex;
     return SP_RETURN_FOUND;
 }
+
+#define MINIPORT_ON_STOP(ext) StopAdapter(ext)
+#include "miniport_controls.h"
 
 ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);
 ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
