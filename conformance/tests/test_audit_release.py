@@ -1,6 +1,7 @@
 """ENV-R7 in the audit of a miniport as it is (c-harness/check/driver.c): a DPC's routine or the
-HwStorTimer queued or running at the adapter's release, or starting after it, is a finding; a
-miniport whose DPC and timer have ended before the release is clean.  Needs the C harness
+HwStorTimer queued at the adapter's release, or starting after it, is a finding, and one running
+at the release is a finding where it then uses the released extension (ENV-R7's position); a
+miniport whose DPC and timer have ended, or are past their last use, before the release is clean.  Needs the C harness
 built (ctest sets STORK_LIBEXEC_DIR)."""
 
 from __future__ import annotations
@@ -49,6 +50,26 @@ def test_a_dpc_issued_at_removal_is_env_r7_and_its_base_is_clean(stork) -> None:
         rc, out, err = audit(stork, name)
         assert rules(out) == expected and rc == (1 if expected else 0), (name, out, err)
         assert out["complete"] or expected, out  # the clean base is searched whole
+
+
+@pytest.mark.parametrize("name, line", [
+    ("miniport_dpc_drain", None),                      # past its signal it only returns: clean
+    ("miniport_dpc_drain_use_after_signal", "a->DpcRuns++"),  # a store into the extension after it
+    ("miniport_dpc_drain_no_wait", "InterlockedExchange"),    # the signal itself, not waited for
+])
+def test_a_dpc_running_at_the_release_is_env_r7_only_where_it_uses_the_extension(
+        stork, name: str, line: str | None) -> None:
+    # ENV-R7's position (spec/environment.md): the release may fall between the DPC's signal
+    # and its return (--preempt-at-accesses, the base's audit: line); only a use after it counts.
+    rc, out, err = audit(stork, name)
+    if line is None:
+        assert rc == 0 and rules(out) == set() and out["complete"], (out, err)
+        return
+    assert rc == 1 and rules(out) == {"ENV-R7"}, (out, err)
+    (f,) = out["findings"]
+    src = (ROOT / "c-harness" / "check" / "scenarios" / "miniport_dpc_drain.c").read_text()
+    assert line in src.splitlines()[f["line"] - 1], f
+    assert "was still running at the adapter's release" in f["message"], f
 
 
 def test_neptune_releases_nothing_so_nothing_outlives_a_release(stork) -> None:

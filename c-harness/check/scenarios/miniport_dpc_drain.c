@@ -12,7 +12,7 @@
  * `--preempt-at-accesses` (the file's audit: line): with the DriverEntry default, points at
  * StorPort calls only, the DPC runs from its RequestComplete to its return in one step and the
  * release can never fall between its signal and its return; a point before each access lets it
- * fall between any two of them.
+ * fall between any two of them (377,925 schedules, past the default budget: hence the one here).
  *
  * Its variants (variants.txt), each built to break the position:
  *   DEFECT_USE_AFTER_SIGNAL (miniport_dpc_drain_use_after_signal): the DPC counts its run in the
@@ -20,7 +20,7 @@
  *   DEFECT_NO_WAIT (miniport_dpc_drain_no_wait): ScsiStopAdapter cancels and does not wait:
  *     the DPC's signal itself may come after the release (ENV-R7 at the signal).
  *
- * audit: --preempt-at-accesses
+ * audit: --preempt-at-accesses --max-schedules 1000000
  * expect: clean
  */
 #include <storport.h>
