@@ -210,6 +210,21 @@ static int ctx_role(const struct run *r, int ctx)
     return i >= 0 && i < (int)r->scn->nroutines ? i : -1;
 }
 
+/* ---- footprints (por.h): what each of Storport's own steps and calls reads and writes ---- */
+
+/* Storport's state by its bytes (SP_DRV: r->drv by offset, driver_por_offset). */
+static void fp_state(struct run *r, const void *p, size_t n, bool write)
+{
+    por_access(r, p, n, write);
+}
+
+/* An on-demand routine armed or not, running or not; an io routine started, held or ended. */
+static void fp_ctx(struct run *r, int ctx, bool write)
+{
+    if (ctx >= 0)
+        por_object(r, POR_OBJ_CTX + ctx, write);
+}
+
 /* ---- Storport's locks ---- */
 
 static void raise_to(struct run *r, struct ctx *c, unsigned irql)
@@ -314,6 +329,7 @@ static struct drv_srb *new_srb(struct run *r, int slot, UCHAR function, const ch
     else
         snprintf(s->label, sizeof s->label, "srb%d (%s's)", s->number, what);
     s->done_file = NULL;
+    fp_state(r, s, sizeof *s, true); /* handed: its state and the SRB itself, written here */
     return s;
 }
 
@@ -331,6 +347,7 @@ static void host_started(struct run *r, struct drv_srb *s, BOOLEAN took)
 {
     if (r->drv->reg->host != STORK_HOST_NEPTUNE || took || s->state != S_HANDED)
         return;
+    fp_state(r, s, sizeof *s, true);
     s->u.scsi.SrbStatus = SRB_STATUS_ERROR;
     s->state = S_DONE;
     s->done_file = STORPORT_SITE;
@@ -361,6 +378,7 @@ static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
                 return; /* the miniport completes it itself (ENV-E7) */
             }
         }
+        fp_state(r, &r->drv->config, sizeof r->drv->config, false);
         bool half = r->drv->config.SynchronizationModel != StorSynchronizeFullDuplex;
         take(r, c, &r->drv->startio, STORPORT, 0);
         if (half)
@@ -379,9 +397,11 @@ static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
 
 static bool outstanding(const struct run *r)
 {
-    for (int i = 0; i < DRV_NSRB; i++)
+    for (int i = 0; i < DRV_NSRB; i++) {
+        fp_state((struct run *)r, &r->drv->srb[i].state, sizeof r->drv->srb[i].state, false);
         if (r->drv->srb[i].state == S_HANDED)
             return true;
+    }
     return false;
 }
 
@@ -408,6 +428,8 @@ static bool start(struct run *r, struct ctx *c, void *ext, unsigned find_irql)
     struct drv_run *d = r->drv;
     const struct drv_reg *g = d->reg;
     PORT_CONFIGURATION_INFORMATION *ci = &d->config;
+    fp_state(r, ci, sizeof *ci, true);
+    fp_state(r, d->supported, sizeof d->supported, true);
     memset(ci, 0, sizeof *ci);
     ci->Length = sizeof *ci;
     ci->AdapterInterfaceType = g->hw.AdapterInterfaceType;
@@ -471,6 +493,7 @@ static void drv_start(void *ext)
     if (!start(r, c, ext, STORK_PASSIVE_LEVEL))
         return;
     struct drv_run *d = r->drv;
+    fp_state(r, &d->started, sizeof d->started, true);
     d->started = true;
     interrupt(r, c);
     const struct drv_reg *g = d->reg;
@@ -498,6 +521,8 @@ static void wait_until(struct run *r, bool (*holds)(const struct run *r), const 
 
 static bool not_paused(const struct run *r)
 {
+    fp_state((struct run *)r, &r->drv->paused, sizeof r->drv->paused, false);
+    fp_state((struct run *)r, &r->drv->stopped, sizeof r->drv->stopped, false);
     return r->drv->paused == 0 && !r->drv->stopped;
 }
 
@@ -511,6 +536,8 @@ static bool io_quiet(const struct run *r)
     const struct drv_reg *g = r->drv->reg;
     for (size_t i = 0; i < g->scn.nroutines; i++) {
         const struct ctx *t = &r->ctx[r->find_ctx + 1 + (int)i];
+        if (g->role[i] == R_IO)
+            fp_ctx((struct run *)r, t->index, false);
         if (g->role[i] == R_IO && t->state != C_UNBORN && t->state != C_DONE &&
             !r->drv->waits_pause[t->index])
             return false;
@@ -527,6 +554,7 @@ static bool io_quiet(const struct run *r)
 static bool stop_and_restart(struct run *r, struct ctx *c, void *ext)
 {
     struct drv_run *d = r->drv;
+    fp_state(r, &d->stopped, sizeof d->stopped, true);
     d->stopped = true; /* no SRB is handed from now on */
     wait_until(r, io_quiet, "(storport: the stop waits for the SRBs)");
     race_lock_acquired(r, c->index, &d->srb_sync);
@@ -544,6 +572,7 @@ static bool stop_and_restart(struct run *r, struct ctx *c, void *ext)
         ok = start(r, c, ext, STORK_DISPATCH_LEVEL);
     }
     race_lock_released(r, c->index, &d->restart_sync);
+    fp_state(r, &d->stopped, sizeof d->stopped, true);
     d->stopped = false;
     d->restarted = ok;
     return ok;
@@ -599,8 +628,11 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
 {
     struct drv_run *d = r->drv;
     const struct drv_reg *g = d->reg;
+    if (g->stop && g->hw.HwAdapterControl)
+        por_all(r); /* a data choice: this step depends on every step (por.h) */
     if (g->stop && g->hw.HwAdapterControl && run_decide(r, 2, NULL) == 1 &&
         !stop_and_restart(r, c, ext)) {
+        fp_state(r, &d->started, sizeof d->started, true);
         d->started = false; /* the restart failed: nothing more runs (ENV-R12) */
         return;
     }
@@ -615,7 +647,10 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
         if (all)
             kinds[nk++] = (int)k;
     }
+    if (nk > 1)
+        por_all(r); /* a data choice, as above */
     const enum notice *kind = removal_kinds[kinds[run_decide(r, nk, NULL)]];
+    por_object(r, POR_OBJ_REMOVAL, false); /* whether removal has begun */
     if (!r->removal_begun)
         run_begin_removal(r);
     for (int j = 0; j < 4 && kind[j] != NT_END; j++) {
@@ -694,10 +729,12 @@ static void drv_routine(void *ext)
     struct drv_run *d = r->drv;
     const struct drv_reg *g = d->reg;
     int i = ctx_role(r, c->index);
+    fp_state(r, &d->started, sizeof d->started, false);
     if (i < 0 || !d->started)
         return;
     switch (g->role[i]) {
     case R_IO: {
+        fp_ctx(r, c->index, true); /* started, held by a pause: the stop's wait reads it */
         d->waits_pause[c->index] = true;
         wait_until(r, not_paused, "(storport: adapter paused or stopped)");
         d->waits_pause[c->index] = false;
@@ -708,6 +745,7 @@ static void drv_routine(void *ext)
         if (s)
             hand(r, c, s);
         race_lock_released(r, c->index, &d->quiet_sync); /* before a stop, if one comes */
+        fp_ctx(r, c->index, true); /* its end, in this step: quiet for the stop */
         break;
     }
     case R_ISR:
@@ -719,6 +757,7 @@ static void drv_routine(void *ext)
         break;
     case R_DPC: {
         int k = g->slot[i];
+        fp_state(r, &d->dpc[k], sizeof d->dpc[k], false);
         race_lock_acquired(r, c->index, d->dpc[k].obj); /* its issue comes before it */
         after_release(r, "the routine of this STOR_DPC", "StorPortInitializeDpc", c->index);
         note(r, c, N_DPC_RUNS, k + 1, NULL, 0);
@@ -732,12 +771,15 @@ static void drv_routine(void *ext)
         /* [POS] ENV-E13, as model/lifecycle.pml StorTimer: Storport takes the request once it
          * holds the StartIo lock, so a RequestTimerCall made holding that lock (HwStartIo, an
          * adapter SRB, a DPC or callback that took it) replaces or cancels a run not yet begun. */
+        fp_state(r, &d->config, sizeof d->config, false);
         bool half = !g->virt && d->config.SynchronizationModel != StorSynchronizeFullDuplex;
+        fp_ctx(r, c->index, true); /* waiting, then not: the release's check reads it */
         d->timer_waiting = true;
         if (!g->virt)
             take(r, c, &d->startio, STORPORT, 0);
         if (half)
             take(r, c, &d->interrupt, STORPORT, 0);
+        fp_ctx(r, c->index, true); /* and the request it takes, or finds cancelled */
         d->timer_waiting = false;
         if (!d->timer_requested) { /* cancelled, or taken by the run before, while this waited */
             if (half)
@@ -748,6 +790,7 @@ static void drv_routine(void *ext)
         }
         d->timer_requested = false;
         note(r, c, N_STOR_TIMER_RUNS, 0, NULL, 0);
+        fp_state(r, &d->timer, sizeof d->timer, false);
         PHW_TIMER fn = d->timer;
         race_lock_acquired(r, c->index, &d->timer);
         after_release(r, "the HwStorTimer of RequestTimerCall", "StorPortNotification", c->index);
@@ -765,12 +808,14 @@ static void drv_routine(void *ext)
         pnp(r, c, ext);
         break;
     case R_SERVICE:
+        fp_state(r, &d->svc, sizeof d->svc, true);
         d->svc.state = S_HANDED; /* IOCTL_MINIPORT_PROCESS_SERVICE_IRP, at PASSIVE_LEVEL */
         d->entry[c->index] = "HwProcessServiceRequest";
         g->hw.HwProcessServiceRequest(ext, &d->svc.irp);
         d->entry[c->index] = NULL;
         break;
     case R_XTIMER:
+        fp_state(r, &d->xt, sizeof d->xt, false);
         race_lock_acquired(r, c->index, &d->xt.handle); /* its request comes before it */
         if (r->remove_ended)
             srb_finding(r, "ENV-R7", d->xt.file, d->xt.line, "the callback of the timer this "
@@ -789,6 +834,7 @@ static void drv_remove(void *ext)
     struct ctx *c = &r->ctx[r->cur];
     struct drv_run *d = r->drv;
     const struct drv_reg *g = d->reg;
+    fp_state(r, &d->started, sizeof d->started, false);
     if (!d->started)
         return;
     d->removing_waits = true;
@@ -803,6 +849,7 @@ static void drv_remove(void *ext)
         d->entry[c->index] = "HwCompleteServiceIrp";
         g->hw.HwCompleteServiceIrp(ext);
     }
+    fp_state(r, &d->svc, sizeof d->svc, false);
     if (d->svc.state == S_HANDED)
         srb_finding(r, "ENV-E19", g->file, g->line, "the service IRP handed to "
                     "HwProcessServiceRequest is never completed%s", g->hw.HwCompleteServiceIrp
@@ -817,14 +864,17 @@ static void drv_remove(void *ext)
      * One running at it is a finding only at its next use of the extension (ENV-R7 [POS]):
      * marked here, found by driver_released_use.  Without the instrumentation (r->races) the
      * audit does not see its accesses, so running at the release stays the finding. */
+    fp_state(r, &d->ndpc, sizeof d->ndpc, false);
     for (int k = 0; k < d->ndpc + 1; k++) {
         bool dpc = k < d->ndpc;
         int qi = dpc ? ctx_of_role(r, R_DPC, k) : ctx_of_role(r, R_TIMER, 0);
+        fp_ctx(r, qi, false);
         const struct ctx *q = &r->ctx[qi];
         bool cancelled = !dpc && d->timer_waiting && !d->timer_requested; /* ENV-E13 [POS] */
         bool running = q->state != C_UNBORN && q->state != C_DONE && !cancelled;
         if (running && !q->armed && r->races) {
             r->outlived |= 1u << qi;
+            por_all(r); /* its next use is a finding: this step is ordered with every step */
             continue;
         }
         if (q->armed || running)
@@ -840,15 +890,18 @@ static void drv_remove(void *ext)
                                             "running is the finding");
     }
     int ti = ctx_of_role(r, R_XTIMER, 0);
+    fp_ctx(r, ti, false);
     const struct ctx *t = &r->ctx[ti];
     if (t->state != C_UNBORN && t->state != C_DONE) {
-        if (r->races)
+        if (r->races) {
             r->outlived |= 1u << ti;
-        else
+            por_all(r);
+        } else {
             srb_finding(r, "ENV-R7", d->xt.file, d->xt.line, "the callback of the timer this "
                         "StorPortInitializeTimer issued is still running at the adapter's "
                         "release (StorPortFreeTimer does not wait for it; this build does not see "
                         "its accesses, so its running is the finding)");
+        }
     }
 }
 
@@ -1101,6 +1154,14 @@ bool driver_stalled(struct run *r)
     struct drv_run *d = r->drv;
     for (int i = 0; i < r->nctx; i++)
         if (d->waits_pause[i] && r->ctx[i].state == C_WAITING && d->paused > 0) {
+            /* Storport's own step, taken when nothing else can go on: the waiter that goes on
+               next carries it, dependent on every step (por.h) */
+            for (int j = 0; j < r->nctx; j++)
+                if (r->ctx[j].state == C_WAITING) {
+                    por_probe(r, j, true);
+                    por_all(r);
+                    por_probe(r, j, false);
+                }
             d->paused = 0; /* nothing resumes it: the pause ends by its timeout */
             d->pause_timed_out = true;
             r->progress++;
@@ -1163,6 +1224,7 @@ static void complete(struct run *r, struct ctx *c, PSCSI_REQUEST_BLOCK srb, cons
         return;
     }
     struct drv_srb *s = &r->drv->srb[i];
+    fp_state(r, s, sizeof *s, true); /* its state; the SRB read for the ENV-Q2 snapshot */
     note(r, c, N_COMPLETED, s->number, file, line); /* the finding's event, as in the model */
     if (s->state == S_DONE) {
         srb_finding(r, "ENV-Q1", file, line, "%s completes %s a second time (first at %s:%d)",
@@ -1187,6 +1249,7 @@ static void complete(struct run *r, struct ctx *c, PSCSI_REQUEST_BLOCK srb, cons
 static bool arm(struct run *r, struct ctx *c, int ctx)
 {
     struct ctx *t = &r->ctx[ctx];
+    fp_ctx(r, ctx, true); /* armed, and its runs counted */
     if (t->armed)
         return false;
     if (r->drv->runs[ctx] >= DRV_RUNS(r->drv->reg)) {
@@ -1212,6 +1275,8 @@ static void request_timer(struct run *r, struct ctx *c, PHW_TIMER fn, ULONG us)
 {
     int t = ctx_of_role(r, R_TIMER, 0);
     struct ctx *tc = &r->ctx[t];
+    fp_ctx(r, t, true);
+    fp_state(r, &r->drv->timer, sizeof r->drv->timer, true);
     if (us == 0 || !fn) {
         tc->armed = false; /* cancelled, if not yet running */
         r->drv->timer_requested = false;
@@ -1257,6 +1322,8 @@ VOID stork_initialize_dpc_at(PVOID ext, PSTOR_DPC dpc, PHW_DPC_ROUTINE routine, 
     if (!c)
         return;
     struct drv_run *d = c->run->drv;
+    fp_state(c->run, d->dpc, sizeof d->dpc, true);
+    fp_state(c->run, &d->ndpc, sizeof d->ndpc, true);
     for (int k = 0; k < d->ndpc; k++)
         if (d->dpc[k].obj == dpc) {
             d->dpc[k].fn = routine;
@@ -1274,6 +1341,8 @@ VOID stork_initialize_dpc_at(PVOID ext, PSTOR_DPC dpc, PHW_DPC_ROUTINE routine, 
 /* The context of an initialised STOR_DPC, or -1 after an ENV-E12 finding at the call. */
 static int dpc_ctx(struct run *r, PSTOR_DPC dpc, const char *api, const char *file, int line)
 {
+    fp_state(r, r->drv->dpc, sizeof r->drv->dpc, false);
+    fp_state(r, &r->drv->ndpc, sizeof r->drv->ndpc, false);
     for (int k = 0; k < r->drv->ndpc; k++)
         if (r->drv->dpc[k].obj == dpc)
             return ctx_of_role(r, R_DPC, k);
@@ -1291,6 +1360,7 @@ BOOLEAN stork_issue_dpc_at(PVOID ext, PSTOR_DPC dpc, PVOID a1, PVOID a2, const c
     struct run *r = c->run;
     call_point(r, "StorPortIssueDpc", file, line);
     int t = dpc_ctx(r, dpc, "StorPortIssueDpc", file, line);
+    fp_ctx(r, t, false);
     if (t < 0)
         return FALSE;
     int k = r->drv->reg->slot[ctx_role(r, t)];
@@ -1298,6 +1368,7 @@ BOOLEAN stork_issue_dpc_at(PVOID ext, PSTOR_DPC dpc, PVOID a1, PVOID a2, const c
         note(r, c, N_DPC_NOT_ISSUED, k + 1, NULL, 0);
         return FALSE; /* already queued: nothing done (ENV-E12) */
     }
+    fp_state(r, &r->drv->dpc[k], sizeof r->drv->dpc[k], true);
     r->drv->dpc[k].a1 = a1;
     r->drv->dpc[k].a2 = a2;
     race_lock_released(r, c->index, dpc);
@@ -1420,6 +1491,7 @@ BOOLEAN stork_pause_at(PVOID ext, ULONG timeout, const char *file, int line)
     if (c->run->drv->reg->host == STORK_HOST_NEPTUNE)
         return FALSE; /* NeptuneOS: does nothing (ENV-H5) */
     struct drv_run *d = c->run->drv;
+    fp_state(c->run, &d->paused, sizeof d->paused, true);
     note(c->run, c, N_PAUSED, 0, file, line);
     if (d->paused++ == 0) {
         d->pause_file = file;
@@ -1438,6 +1510,7 @@ BOOLEAN stork_resume_at(PVOID ext, const char *file, int line)
     call_point(r, "StorPortResume", file, line);
     if (r->drv->reg->host == STORK_HOST_NEPTUNE)
         return FALSE; /* NeptuneOS: does nothing (ENV-H5); no pause holds, none is resumed */
+    fp_state(r, &r->drv->paused, sizeof r->drv->paused, true);
     if (r->drv->paused == 0) {
         srb_finding(r, "ENV-Q8", file, line, "%s resumes an adapter that no pause holds", c->name);
         return FALSE;
@@ -1530,6 +1603,7 @@ BOOLEAN stork_cancel_dpc_at(PVOID ext, PSTOR_DPC dpc, const char *file, int line
     struct run *r = c->run;
     call_point(r, "StorPortCancelDpc", file, line);
     int t = dpc_ctx(r, dpc, "StorPortCancelDpc", file, line);
+    fp_ctx(r, t, true);
     if (t < 0 || !r->ctx[t].armed)
         return FALSE; /* not queued: running or run; no wait (ENV-E12) */
     r->ctx[t].armed = false;
@@ -1569,6 +1643,7 @@ ULONG stork_initialize_timer_at(PVOID ext, PVOID *handle, const char *file, int 
     struct run *r = c->run;
     struct drv_run *d = r->drv;
     call_point(r, "StorPortInitializeTimer", file, line);
+    fp_state(r, &d->xt, sizeof d->xt, true);
     if (!handle) {
         run_error(r, "%s:%d: StorPortInitializeTimer with a NULL TimerHandle", file, line);
         return STOR_STATUS_INVALID_PARAMETER;
@@ -1599,9 +1674,11 @@ ULONG stork_request_timer_at(PVOID ext, PVOID handle, PHW_TIMER_EX callback, PVO
     struct run *r = c->run;
     struct drv_run *d = r->drv;
     call_point(r, "StorPortRequestTimer", file, line);
+    fp_state(r, &d->xt, sizeof d->xt, true);
     if (!timer_handle(r, handle, "StorPortRequestTimer", file, line))
         return STOR_STATUS_INVALID_PARAMETER;
     struct ctx *t = &r->ctx[ctx_of_role(r, R_XTIMER, 0)];
+    fp_ctx(r, t->index, true);
     if (value == 0) {
         t->armed = false; /* cancelled, if its callback has not begun; no wait */
         return STOR_STATUS_SUCCESS;
@@ -1628,6 +1705,8 @@ ULONG stork_free_timer_at(PVOID ext, PVOID handle, const char *file, int line)
     struct run *r = c->run;
     struct drv_run *d = r->drv;
     call_point(r, "StorPortFreeTimer", file, line);
+    fp_state(r, &d->xt, sizeof d->xt, true);
+    fp_ctx(r, ctx_of_role(r, R_XTIMER, 0), true);
     if (!timer_irql(r, c, "StorPortFreeTimer", file, line))
         return STOR_STATUS_INVALID_IRQL;
     if (handle == &d->xt.handle && d->xt.issued && d->xt.freed)
@@ -1648,6 +1727,7 @@ VOID stork_complete_service_irp_at(PVOID ext, PVOID irp, const char *file, int l
     struct run *r = c->run;
     struct drv_run *d = r->drv;
     call_point(r, "StorPortCompleteServiceIrp", file, line);
+    fp_state(r, &d->svc, sizeof d->svc, true);
     if (irp != &d->svc.irp || d->svc.state == S_NONE)
         srb_finding(r, "ENV-E19", file, line, "StorPortCompleteServiceIrp with %p, which is no "
                     "service IRP HwProcessServiceRequest was handed", irp);
@@ -1660,4 +1740,49 @@ VOID stork_complete_service_irp_at(PVOID ext, PVOID irp, const char *file, int l
         d->svc.done_file = file;
         d->svc.done_line = line;
     }
+}
+
+/* ---- the partial-order reduction's view of the run's Storport state (por.c) ---- */
+
+bool driver_por_offset(const struct run *r, uintptr_t a, uintptr_t *off)
+{
+    const struct drv_run *d = r->drv;
+    uintptr_t b = (uintptr_t)d;
+    if (a >= b && a < b + sizeof *d) {
+        *off = a - b;
+        return true;
+    }
+    ULONG ext = d->reg->hw.SrbExtensionSize;
+    for (int i = 0; ext && i < DRV_NSRB; i++) {
+        uintptr_t e = (uintptr_t)d->srb[i].extension;
+        if (e && a >= e && a < e + ext) { /* slot i's SRB extension, after the record */
+            *off = sizeof *d + (uintptr_t)i * ext + (a - e);
+            return true;
+        }
+    }
+    return false;
+}
+
+unsigned long long driver_digest(const struct run *r)
+{
+    const struct drv_run *d = r->drv;
+    uint64_t h = 0xCBF29CE484222325ull;
+#define MIX(x) (h = (h ^ (uint64_t)(x)) * 0x100000001B3ull)
+    for (int i = 0; i < DRV_NSRB; i++) { /* by slot: not by srbN, which is the handing order */
+        MIX(d->srb[i].state);
+        MIX(d->srb[i].state == S_NONE ? 0 : d->srb[i].u.scsi.SrbStatus);
+    }
+    MIX(d->started);
+    MIX(d->paused);
+    MIX(d->pause_timed_out);
+    MIX(d->restarted);
+    MIX(d->stopped);
+    MIX(d->svc.state);
+    MIX(d->xt.issued);
+    MIX(d->xt.freed);
+    MIX(d->timer_requested);
+    for (int i = 0; i < r->nctx; i++)
+        MIX(d->runs[i]);
+#undef MIX
+    return h;
 }

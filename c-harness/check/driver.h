@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct run;
 struct drv_run; /* one run's Storport state: SRBs, locks, DPCs, the timer, pauses */
@@ -55,5 +56,11 @@ const char *driver_fix_for(const char *rule);
  * finding there, once per context and run; nothing for any other context or address. */
 void driver_released_use(struct run *r, const void *addr, const char *what, const char *file,
                          int line);
+/* For the partial-order reduction (por.c): where address a is in the run's Storport state (its
+ * record and the SRB extensions, allocated afresh each run), as an offset that is the same in
+ * every run; false if it is not there.  And a digest of that state at the run's end (the SRBs'
+ * states and statuses, pauses, timers, stop and restart, runs of the on-demand routines). */
+bool driver_por_offset(const struct run *r, uintptr_t a, uintptr_t *off);
+unsigned long long driver_digest(const struct run *r);
 
 #endif

@@ -239,16 +239,6 @@ int main(int argc, char **argv)
     c.nioctl = driver_ioctls(scn);
     if (!race_instrumented()) /* its accesses are not seen: the calls' points only */
         c.o.limits.preempt = PREEMPT_CALLS;
-    if (c.srbs > 0 && !c.o.no_reduction) {
-        /* The DriverEntry environment's own state (SRBs, Storport's locks, DPCs, timers) is
-           not in the reduction's footprints yet, so a reduced search could miss a final state
-           (test_audit_reduction shows it on miniport_oneshot_double_complete): search it all. */
-        c.o.no_reduction = true;
-    }
-    /* Unreduced, points at its writes too would leave miniport_isr_dpc past the default budget
-       (200,000 schedules, incomplete): the calls' points, unless a --preempt-at-* is given. */
-    if (c.srbs > 0 && !c.preempt_given)
-        c.o.limits.preempt = PREEMPT_CALLS;
     if (!explorer_init(&x, scn, err, sizeof err)) {
         fprintf(stderr, "stork-audit: %s\n", err);
         explorer_free(&x);

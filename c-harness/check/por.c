@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver.h"
 #include "run.h"
 
 struct por {
@@ -87,8 +88,11 @@ void por_access(struct run *r, const void *addr, size_t size, bool write)
     uintptr_t a = (uintptr_t)addr, e = (uintptr_t)r->ext;
     size_t esize = r->scn->extension_size ? r->scn->extension_size : 1;
     struct span s = {a, a + size, write, SP_ADDR};
+    uintptr_t off;
     if (a >= e && a < e + esize) /* the extension is allocated afresh each run: by offset */
         s = (struct span){a - e, a - e + size, write, SP_EXT};
+    else if (r->drv && driver_por_offset(r, a, &off)) /* so is a DriverEntry run's state */
+        s = (struct span){off, off + size, write, SP_DRV};
     add_span(r, sink(r), s);
 }
 
@@ -239,6 +243,10 @@ uint64_t por_final_state(const struct run *r)
     h = fnv(h, &workers, sizeof workers);
     int v[5] = {r->nposted, r->removal_begun, r->remove_ended, r->released, r->nw};
     h = fnv(h, v, sizeof v);
+    if (r->drv) { /* a DriverEntry run's Storport state: its SRBs, pauses, timers, stop */
+        uint64_t d = driver_digest(r);
+        h = fnv(h, &d, sizeof d);
+    }
     uint64_t findings = 0; /* their order is the schedule's, not the state's */
     for (int i = 0; i < r->nf; i++) {
         const struct finding *f = &r->f[i];

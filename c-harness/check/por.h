@@ -11,9 +11,11 @@
  * not: a StorPort call, a callback's start and return and STORK_*_RESOURCES touch the runtime's
  * objects they use (POR_OBJ_* below: the worker, the post queue, the idle threads, the
  * resources); findadapter's end writes what lets the routines start (their first steps read
- * it), the remove handler's first step is ordered after each routine's end (POR_OBJ_ROUTINES); removal's beginning, the remove handler's end, an
- * on-demand routine's end (driver.c) and a call with a handle the runtime never issued write
- * "the runtime", every object at once.  StorPortInitializeWorker's store through its Worker
+ * it), the remove handler's first step is ordered after each routine's end (POR_OBJ_ROUTINES);
+ * a DriverEntry miniport's environment (driver.c) writes and reads its Storport state (SP_DRV)
+ * and its on-demand routines' (POR_OBJ_CTX) as each call and each of Storport's own steps
+ * does; removal's beginning, the remove handler's end and a call with a handle the runtime
+ * never issued write "the runtime", every object at once.  StorPortInitializeWorker's store through its Worker
  * argument and a spinlock's owner are writes of those bytes.  A step that made a data choice
  * (an injected allocation failure) or ran uninstrumented (no -fsanitize=thread) is dependent on
  * every step.
@@ -28,8 +30,10 @@
 struct run;
 
 /* Where a span is: memory by address, the HwDeviceExtension by offset (it is allocated afresh
- * each run), or one of the runtime's objects (POR_OBJ_*: [id, id + 1)). */
-enum span_space { SP_ADDR, SP_EXT, SP_OBJ };
+ * each run), or one of the runtime's objects (POR_OBJ_*: [id, id + 1)), or a DriverEntry
+ * miniport's Storport state by offset (driver.c: its SRBs, SRB extensions, locks, DPC and timer
+ * records, pause count; also allocated afresh each run, driver_por_offset). */
+enum span_space { SP_ADDR, SP_EXT, SP_OBJ, SP_DRV };
 
 struct span {
     uintptr_t lo, hi;
@@ -54,7 +58,12 @@ enum {
     POR_OBJ_ROUTINES, /* a routine's end reads it (a decrement: two commute), the remove
                        * handler's first step, which waits for them all, writes it */
     POR_OBJ_REMOVAL,  /* read by a step that stops before a queue: removal is an option then */
-    POR_OBJ_WORKER /* + the worker's index in run->w */
+    POR_OBJ_WORKER, /* + the worker's index in run->w */
+    /* + a context's index: a DriverEntry miniport's on-demand routine (ISR, DPC, timers) armed or
+     * not and running or not (arming, cancelling, its start and its end write it; the release's
+     * ENV-R7 check reads it), an io routine started, waiting for a pause or ended (its steps that
+     * change that write it, the stop's wait reads it) */
+    POR_OBJ_CTX = 0x100000
 };
 
 struct footprint {

@@ -362,6 +362,8 @@ static void resume(struct run *r, struct ctx *c)
             return;
         }
         c->has_fiber = true;
+        if (c->on_demand) /* its run has begun: it may be armed again */
+            por_object(r, POR_OBJ_CTX + c->index, true);
         c->armed = false; /* an on-demand routine's run has begun: it may be armed again */
         if (c->kind != K_SYS) {
             /* what enabled it: findadapter's end; the routines' ends (and removal, which
@@ -395,8 +397,12 @@ static void resume(struct run *r, struct ctx *c)
         /* one fewer left (the remove handler starts after the last): two routines' ends commute,
          * each is ordered with the remove handler's start */
         por_object(r, POR_OBJ_ROUTINES, false);
+    } else if (c->kind == K_ROUTINE) {
+        /* an on-demand routine's end: it may run again once armed; the release's ENV-R7 check
+         * (driver.c) reads whether it runs */
+        por_object(r, POR_OBJ_CTX + c->index, true);
     } else {
-        por_runtime(r); /* the remove handler's end (the run's), an on-demand routine's */
+        por_runtime(r); /* the remove handler's end (the run's) */
     }
     race_ctx_done(r, c);
     give_stack(r, c);
