@@ -419,9 +419,6 @@ int audit_command(struct explorer *x, struct cli *c)
                : c->o.limits.preempt == PREEMPT_WRITES ? "every StorPort call and STORK_* point, "
                                                          "and before each shared write and atomic"
                                                        : "only StorPort calls and STORK_* points");
-        if (!c->o.pct_only && !res.reduced && c->srbs > 0)
-            printf("reduction: off for a miniport run from its DriverEntry (the environment's own "
-                   "state is not in the reduction's footprints yet)\n");
         if (!c->o.pct_only && res.reduced)
             printf("reduction (source-set DPOR, sleep sets): %ld run(s) pruned as equivalent to one "
                    "explored; %s%ld "

@@ -628,8 +628,8 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
 {
     struct drv_run *d = r->drv;
     const struct drv_reg *g = d->reg;
-    if (g->stop && g->hw.HwAdapterControl)
-        por_all(r); /* a data choice: this step depends on every step (por.h) */
+    /* Its data choices (a stop or not, the removal's kind) make its steps' footprints differ
+     * with the value chosen: the reduction takes the union of them (reduce.c). */
     if (g->stop && g->hw.HwAdapterControl && run_decide(r, 2, NULL) == 1 &&
         !stop_and_restart(r, c, ext)) {
         fp_state(r, &d->started, sizeof d->started, true);
@@ -640,6 +640,7 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
         run_point(r, STORPORT, 0); /* the restarted adapter runs before removal begins (ENV-R11;
                                       the model's removal is a step of its own after the restart) */
     int kinds[NKINDS], nk = 0;
+    fp_state(r, d->supported, sizeof d->supported, false);
     for (size_t k = 0; k < NKINDS; k++) {
         bool all = true;
         for (int j = 0; j < 4 && removal_kinds[k][j] != NT_END && all; j++)
@@ -647,8 +648,6 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
         if (all)
             kinds[nk++] = (int)k;
     }
-    if (nk > 1)
-        por_all(r); /* a data choice, as above */
     const enum notice *kind = removal_kinds[kinds[run_decide(r, nk, NULL)]];
     por_object(r, POR_OBJ_REMOVAL, false); /* whether removal has begun */
     if (!r->removal_begun)

@@ -185,6 +185,24 @@ struct footprint *por_copy(const struct footprint *f)
     return c;
 }
 
+bool por_merge(struct footprint *f, const struct footprint *g)
+{
+    if (g->n) {
+        struct span *n = realloc(f->s, (size_t)(f->n + g->n) * sizeof *n);
+        if (!n) {
+            f->all = true;
+            return false;
+        }
+        memcpy(n + f->n, g->s, (size_t)g->n * sizeof *n);
+        f->s = n;
+        f->n += g->n;
+        f->cap = f->n;
+    }
+    f->runtime |= g->runtime;
+    f->all |= g->all;
+    return true;
+}
+
 void por_free(struct footprint *f)
 {
     if (f)

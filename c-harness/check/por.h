@@ -16,9 +16,10 @@
  * and its on-demand routines' (POR_OBJ_CTX) as each call and each of Storport's own steps
  * does; removal's beginning, the remove handler's end and a call with a handle the runtime
  * never issued write "the runtime", every object at once.  StorPortInitializeWorker's store through its Worker
- * argument and a spinlock's owner are writes of those bytes.  A step that made a data choice
- * (an injected allocation failure) or ran uninstrumented (no -fsanitize=thread) is dependent on
- * every step.
+ * argument and a spinlock's owner are writes of those bytes.  A step that made an injected
+ * allocation failure's choice or ran uninstrumented (no -fsanitize=thread) is dependent on every
+ * step; a step that made another data choice (a DriverEntry run's stop or not, its removal's
+ * kind) sleeps with the union of its footprints under every value (reduce.c).
  */
 #ifndef STORK_CHECK_POR_H
 #define STORK_CHECK_POR_H
@@ -90,6 +91,9 @@ void por_probe(struct run *r, int ctx, bool begin);
 
 bool por_dependent(const struct footprint *a, const struct footprint *b);
 struct footprint *por_copy(const struct footprint *f);
+/* Add g's spans and flags to f (a step's footprints under several values of a data choice);
+ * false if out of memory (f is then dependent on every step). */
+bool por_merge(struct footprint *f, const struct footprint *g);
 void por_free(struct footprint *f);
 
 /* A digest of the run's end: the extension (worker handles by name), the workers, removal and

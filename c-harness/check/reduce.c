@@ -39,6 +39,7 @@ struct reducer {
     int len, pos;        /* the schedule to follow (its last entry the new option); decisions */
     struct sleepset cur; /* asleep now (meaningful past the prefix: track) */
     bool track, oom;
+    bool step_data;      /* the step that runs now made a data choice */
     int pending;         /* the new decision whose step runs now (its footprint), or -1 */
     int deciding;        /* the decision of the step that runs now, or -1 */
     struct tstep *st;
@@ -88,6 +89,8 @@ static int reducer_pick(struct chooser *self, int n, const int *actors, int step
     (void)step;
     struct reducer *p = (struct reducer *)self;
     int d = p->pos++;
+    if (!actors)
+        p->step_data = true;
     if (d < p->nnodes) { /* on the prefix: the same decision as when it was made */
         struct node *nd = &p->node[d];
         int k = d < p->len ? p->prefix[d] : 0;
@@ -190,7 +193,13 @@ static void reducer_stepped(struct chooser *self, int actor, const struct footpr
         nd->taken = por_copy(fp);
         p->oom |= !nd->taken;
         p->pending = -1;
+    } else if (p->step_data && p->deciding >= 0 && p->node[p->deciding].taken) {
+        /* The same option again, with another value of a data choice it makes: what it sleeps
+         * with later (done) must cover every value's footprint, so take the union.  Every value
+         * is explored (the data decision below) before this option goes to done. */
+        p->oom |= !por_merge(p->node[p->deciding].taken, fp);
     }
+    p->step_data = false;
     if (p->nst < REDUCE_MAX_STEPS + 1)
         keep_step(p, actor, fp);
     p->deciding = -1;
@@ -222,6 +231,7 @@ struct chooser *reducer_start(struct reducer *p, const struct choices *prefix)
     p->track = prefix->len == 0;
     p->cur.n = 0;
     p->pending = p->deciding = -1;
+    p->step_data = false;
     p->nst = p->first_new = 0;
     return &p->base;
 }
