@@ -235,6 +235,7 @@ uint64_t por_final_state(const struct run *r)
     uint64_t h = 0xCBF29CE484222325ull;
     size_t size = r->scn->extension_size;
     const unsigned char *e = r->ext;
+    uintptr_t off;
     for (size_t i = 0; i < size;) {
         uint64_t word;
         if (i + sizeof word <= size && i % sizeof word == 0) {
@@ -245,6 +246,8 @@ uint64_t por_final_state(const struct run *r)
                 word = 0xF00D000000000000ull + worker_name(&r->w[wi]); /* a handle: by its name */
             else if (a >= base && a < base + size)
                 word = 0xE000000000000000ull + (uint64_t)(a - base);
+            else if (r->drv && driver_por_offset(r, a, &off)) /* an SRB, a timer's handle */
+                word = 0xD000000000000000ull + (uint64_t)off;
             h = fnv(h, &word, sizeof word);
             i += sizeof word;
         } else {
