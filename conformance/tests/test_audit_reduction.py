@@ -31,6 +31,29 @@ SHIPPED = [s.name for s in scenarios.shipped()]   # files and variants (variants
 BUDGET = "40000"  # schedules of the unreduced search (past it: the subset check)
 
 
+def from_driver_entry(s: scenarios.Scenario) -> bool:
+    """A miniport audited as it is: its file registers itself in DriverEntry."""
+    text = s.path.read_text(encoding="utf-8", errors="replace")
+    return "DriverEntry" in text and "stork_scenario stork_scenario" not in text and \
+        "STORK_SCENARIO(" not in text
+
+
+def audit_options(s: scenarios.Scenario) -> list[str]:
+    """Its header's and variant line's `audit:` options (--srbs, --stop-restart, --host...),
+    but the schedule budget, which the comparison sets."""
+    opts, out = list(s.expectation().options), []
+    while opts:
+        o = opts.pop(0)
+        if o == "--max-schedules":
+            opts.pop(0)
+        else:
+            out.append(o)
+    return out
+
+
+DRIVER = [s for s in scenarios.shipped() if from_driver_entry(s)]
+
+
 @dataclass
 class Search:
     complete: bool
@@ -50,10 +73,10 @@ def search(program: Path, *args: str) -> Search:
                   set(out["final_states"]), bool(out.get("reduced")))
 
 
-def compare(program: Path, *args: str) -> tuple[Search, Search]:
+def compare(program: Path, *args: str, budget: str = BUDGET) -> tuple[Search, Search]:
     """The reduced and the unreduced search agree (the unreduced one may be cut by its budget)."""
     reduced = search(program, "--max-schedules", "200000", *args)
-    full = search(program, "--no-reduction", "--max-schedules", BUDGET, *args)
+    full = search(program, "--no-reduction", "--max-schedules", budget, *args)
     assert reduced.complete or not full.complete, program  # the reduced one needs no more runs
     if full.complete:
         assert reduced.findings == full.findings, (program, args)
@@ -68,18 +91,53 @@ def compare(program: Path, *args: str) -> tuple[Search, Search]:
 def test_reduced_search_equals_unreduced_on_every_shipped_scenario(preempt: bool) -> None:
     extra = ["--preempt-at-accesses"] if preempt else []  # the default: points at writes
     fewer = equal = reducible = 0
+    driver = {s.name for s in DRIVER}
     for name in SHIPPED:
         if name == "polling_loop_cut":  # a run of it never ends: cut either way, no end state
+            continue
+        if name in driver:  # with their own options: the next test
             continue
         reduced, full = compare(BUILT / name, *extra)
         fewer += reduced.schedules < full.schedules
         equal += full.complete
         reducible += reduced.reduced
     # compared whole (the unreduced search within its budget): with the default points all
-    # but 13 (the spcnvme ones, their DriverEntry forms, persistent_*, pct_depth2_race with
-    # about 8e15 schedules are past it); with every access's points about 30
-    assert equal >= (len(SHIPPED) - 13 if not preempt else 30), equal
+    # but 7 (the spcnvme ones, persistent_*, pct_depth2_race with about 8e15 schedules are
+    # past it); with every access's points about 30
+    handmade = len(SHIPPED) - len(driver)
+    assert equal >= (handmade - 8 if not preempt else 24), equal
     assert fewer >= reducible // 2 and reducible >= 25, (fewer, reducible)
+
+
+@pytest.mark.parametrize("points", ["writes", "calls"])
+def test_reduced_search_equals_unreduced_on_every_driverentry_scenario(points: str) -> None:
+    """A miniport audited from its DriverEntry is reduced too (driver.c's footprints: its SRBs,
+    the pause count, the stop, DPC and timer records, its on-demand routines' arming, start and
+    end), with its own `audit:` options, with the default points (before each shared write,
+    its default now) and with the calls' points (where most unreduced searches finish).  Each is
+    exhaustive reduced within the default budget (200,000 schedules) with the default points
+    (with the calls' points storahci_miniport is not: larger steps, fewer independent ones).
+    The unreduced search is given 200,000 schedules with the default points, 40,000 with the
+    calls'; past them (with the default points: miniport_host and its neptune variant,
+    miniport_isr_dpc and its variants, miniport_virtual and its variant, the spcnvme forms,
+    storahci_miniport) the subset check.  Shown to fail (2026-12-03, then reverted): with a
+    completion that does not write its SRB (driver.c complete()), the reduced search of
+    miniport_oneshot_double_complete misses 4 of its 16 final states; with an arming that does
+    not write its routine's object (arm()), miniport_host_startio_false's misses 4 of 10."""
+    extra = [] if points == "writes" else ["--preempt-at-calls"]
+    equal = fewer = found = 0
+    for s in DRIVER:
+        reduced, full = compare(BUILT / s.name, *audit_options(s), *extra,
+                                budget="200000" if points == "writes" else BUDGET)
+        assert reduced.reduced, s.name
+        assert reduced.complete or points == "calls", s.name
+        equal += full.complete
+        fewer += reduced.schedules < full.schedules
+        found += bool(full.findings)
+    assert len(DRIVER) >= 26, len(DRIVER)
+    # compared whole (2026-12-03): 11 of 26 with the points at writes, 18 with the calls'
+    assert equal >= (10 if points == "writes" else 16), equal
+    assert fewer >= len(DRIVER) - 3 and found >= 15, (fewer, found)
 
 
 # Random scenarios: two or three routines and their callbacks over four shared counters, a

@@ -17,7 +17,7 @@
  * the PnP manager stops and restarts the adapter once, the only way to the restart worker.
  * Left out of the driver: its HwAdapterControl also marks ScsiAdapterSurpriseRemoval and tears
  * down there (its nine removal orders instead of three take the search past 3,000,000
- * schedules, as the audit has no reduction for a miniport run from its DriverEntry yet; with
+ * schedules, when the audit had no reduction for a miniport run from its DriverEntry; with
  * it the variants give the same findings, tried); the surprise-removal SRB still comes.
  *
  * The published code (spcnvme_miniport_as_published.c) has every defect at once; each is a

@@ -85,8 +85,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                              "without it an instrumented scenario has one before each shared "
                              "write and atomic too, which reaches every behaviour of a race-free "
                              "scenario (docs/audit.md); --sanitize always has the calls' "
-                             "points only, a miniport run from its DriverEntry unless given "
-                             "--preempt-at-accesses")
+                             "points only")
     points.add_argument("--preempt-at-accesses", action="store_true",
                         help="a scheduling point before each shared access, reads too (not with "
                              "--sanitize; more schedules); a trace records its points and "
