@@ -272,7 +272,7 @@ static bool exhaustive(struct explorer *x, const struct explore_opts *o, struct 
             add_state(res, por_final_state(x->run));
         bool more;
         if (res->reduced) {
-            more = reducer_next(rd, &x->made, &prefix);
+            more = reducer_next(rd, &x->made, x->run->cut, &prefix);
             if (reducer_oom(rd))
                 snprintf(res->error, sizeof res->error, "out of memory");
         } else {

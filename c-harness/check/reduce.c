@@ -319,10 +319,10 @@ static void reverse(struct reducer *p, int i, int j, size_t w)
 
 /* Happens-before over the run's steps (a step after each earlier one it depends on, and what
  * that one comes after) and the races of the new steps. */
-static void analyse(struct reducer *p)
+static void analyse(struct reducer *p, bool cut)
 {
     int m = p->nst;
-    if (m > REDUCE_MAX_STEPS) {
+    if (m > REDUCE_MAX_STEPS || cut) {
         for (int d = 0; d < p->nnodes; d++)
             memset(p->node[d].backtrack, 1, (size_t)p->node[d].n);
         return;
@@ -356,9 +356,9 @@ static void analyse(struct reducer *p)
     }
 }
 
-bool reducer_next(struct reducer *p, const struct choices *made, struct choices *prefix)
+bool reducer_next(struct reducer *p, const struct choices *made, bool cut, struct choices *prefix)
 {
-    analyse(p);
+    analyse(p, cut);
     while (p->nnodes > made->len)
         node_free(&p->node[--p->nnodes]);
     for (int i = p->nnodes - 1; i >= 0; i--) {
