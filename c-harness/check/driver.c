@@ -67,6 +67,9 @@
 /* the surprise-removal SRB (0), the remove SRB (1) */
 #define DRV_PNP_SRB(k) (DRV_MAX_IO + DRV_MAX_IOCTL + (k))
 #define DRV_DATA 512
+#define DRV_MAX_POOL 16  /* StorPortAllocatePool calls per run (more: not modelled) */
+#define DRV_BAR_SIZE 4096 /* StorPortGetDeviceBase's register space */
+#define DRV_NULL_PAGE 4096 /* an access below this address is one through NULL */
 
 enum role { R_IO, R_ISR, R_DPC, R_TIMER, R_PNP, R_XTIMER, R_SERVICE };
 
@@ -160,6 +163,20 @@ struct drv_run {
     int srb_sync;        /* an address for the order completion -> stop (data races) */
     int quiet_sync;      /* and for the orders: each io routine's end -> a stop, */
     int restart_sync;    /* the restart -> a later handing */
+    struct {               /* StorPortAllocatePool's blocks (ENV-E22), freed ones kept */
+        void *p;
+        bool freed;
+        const char *file;  /* its StorPortAllocatePool */
+        int line;
+    } pool[DRV_MAX_POOL];
+    int npool;
+    void *uncached;        /* StorPortGetUncachedExtension's buffer: one per adapter */
+    ULONG uncached_size;
+    const char *failed_api; /* the last allocation refused in this run, or NULL (ENV-E22) */
+    const char *failed_file;
+    int failed_line;
+    unsigned char *bar;    /* StorPortGetDeviceBase's register space (ENV-R14) */
+    bool hw_gone;          /* a surprise removal took the HBA away: registers read all ones */
 };
 
 static void drv_start(void *ext);
@@ -618,6 +635,12 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
     const enum notice *kind = removal_kinds[kinds[run_decide(r, nk, NULL)]];
     if (!r->removal_begun)
         run_begin_removal(r);
+    if (kind[0] != NT_REMOVE_SRB) {
+        /* A surprise removal: the hardware is gone before the first notification (ENV-R3);
+         * from here its registers read all ones and writes go nowhere (ENV-R14). */
+        d->hw_gone = true;
+        note(r, c, N_HW_GONE, 0, NULL, 0);
+    }
     for (int j = 0; j < 4 && kind[j] != NT_END; j++) {
         if (!notice_sent(r, kind[j]))
             continue; /* a virtual miniport's orderly removal: nothing before the stop */
@@ -1047,6 +1070,10 @@ void driver_release(struct run *r)
         return;
     for (int i = 0; i < DRV_NSRB; i++)
         free(r->drv->srb[i].extension);
+    for (int i = 0; i < r->drv->npool; i++)
+        free(r->drv->pool[i].p);
+    free(r->drv->uncached);
+    free(r->drv->bar);
     free(r->drv);
     r->drv = NULL;
 }
@@ -1092,6 +1119,17 @@ void driver_check_end(struct run *r)
         srb_finding(r, "ENV-Q8", d->pause_file, d->pause_line,
                     "this StorPortPause is never resumed%s: the adapter's requests are held until "
                     "its timeout", d->pause_timed_out ? " (the SRBs waited for its timeout)" : "");
+    /* ENV-E22: pool is the miniport's to free, by the release or before a failed start
+     * returns (ENV-R12); NeptuneOS never asks it to (ENV-H5), so there it is no leak. */
+    for (int i = 0; i < d->npool && d->reg->host != STORK_HOST_NEPTUNE; i++)
+        if (!d->pool[i].freed)
+            run_finding_why(r, "ENV-E22", d->started ? "never freed" : "failed start",
+                            d->pool[i].file, d->pool[i].line, -1,
+                            "the block this StorPortAllocatePool gave is never freed%s",
+                            d->started ? " (free it with StorPortFreePool by the adapter's "
+                                         "release: Storport frees only the extensions)"
+                                       : ": the start failed, and what it allocated is freed by "
+                                         "no later routine (ENV-R12)");
 }
 
 bool driver_stalled(struct run *r)
@@ -1141,6 +1179,9 @@ const char *driver_fix_for(const char *rule)
                     "ones still held in HwCompleteServiceIrp at removal"},
         {"ENV-E12", "initialise each STOR_DPC with StorPortInitializeDpc (in "
                     "HwPassiveInitializeRoutine) before issuing it"},
+        {"ENV-E22", "check each StorPortAllocatePool and StorPortGetUncachedExtension: on "
+                    "failure fail the start (freeing what it got) or the request; free each pool "
+                    "block once, at DISPATCH_LEVEL at most"},
     };
     for (size_t i = 0; i < sizeof fixes / sizeof fixes[0]; i++)
         if (strcmp(fixes[i].rule, rule) == 0)
@@ -1538,13 +1579,15 @@ BOOLEAN stork_cancel_dpc_at(PVOID ext, PSTOR_DPC dpc, const char *file, int line
 
 /* ---- the timer of StorPortInitializeTimer (ENV-E14) ---- */
 
-/* Above DISPATCH_LEVEL the timer calls fail, but in HwAdapterControl: ScsiStopAdapter's IRQL is
- * disputed (ENV-E15), and storahci frees its timers there, so the audit does not refuse it. */
-static bool timer_irql(struct run *r, struct ctx *c, const char *api, const char *file, int line)
+/* Above DISPATCH_LEVEL the timer and pool calls fail, but in HwAdapterControl: ScsiStopAdapter's
+ * IRQL is disputed (ENV-E15), and storahci frees its timers and pool there, so the audit does
+ * not refuse it.  `rule`: ENV-E14 (timers) or ENV-E22 (pool). */
+static bool dispatch_at_most(struct run *r, struct ctx *c, const char *rule, const char *api,
+                             const char *file, int line)
 {
     if (ctx_irql(c) <= STORK_DISPATCH_LEVEL || in_entry(r, c, "HwAdapterControl"))
         return true;
-    srb_finding(r, "ENV-E14", file, line, "%s is called at %s: it is callable at DISPATCH_LEVEL "
+    srb_finding(r, rule, file, line, "%s is called at %s: it is callable at DISPATCH_LEVEL "
                 "at most (it returns STOR_STATUS_INVALID_IRQL)", api, irql_name(ctx_irql(c)));
     return false;
 }
@@ -1573,7 +1616,7 @@ ULONG stork_initialize_timer_at(PVOID ext, PVOID *handle, const char *file, int 
         run_error(r, "%s:%d: StorPortInitializeTimer with a NULL TimerHandle", file, line);
         return STOR_STATUS_INVALID_PARAMETER;
     }
-    if (!timer_irql(r, c, "StorPortInitializeTimer", file, line))
+    if (!dispatch_at_most(r, c, "ENV-E14", "StorPortInitializeTimer", file, line))
         return STOR_STATUS_INVALID_IRQL;
     if (d->xt.issued && !d->xt.freed) {
         run_error(r, "%s:%d: a second live StorPortInitializeTimer timer: not modelled (one per "
@@ -1628,7 +1671,7 @@ ULONG stork_free_timer_at(PVOID ext, PVOID handle, const char *file, int line)
     struct run *r = c->run;
     struct drv_run *d = r->drv;
     call_point(r, "StorPortFreeTimer", file, line);
-    if (!timer_irql(r, c, "StorPortFreeTimer", file, line))
+    if (!dispatch_at_most(r, c, "ENV-E14", "StorPortFreeTimer", file, line))
         return STOR_STATUS_INVALID_IRQL;
     if (handle == &d->xt.handle && d->xt.issued && d->xt.freed)
         return STOR_STATUS_UNSUCCESSFUL; /* already free (ENV-E14) */
@@ -1660,4 +1703,199 @@ VOID stork_complete_service_irp_at(PVOID ext, PVOID irp, const char *file, int l
         d->svc.done_file = file;
         d->svc.done_line = line;
     }
+}
+
+/* ---- memory (ENV-E22) ---- */
+
+/* Whether this allocation fails: a data choice of its own (as a worker's initialisation may
+ * fail for memory), noted in the trace at the call. */
+static bool refuse(struct run *r, struct ctx *c, const char *api, const char *file, int line)
+{
+    if (run_decide(r, 2, NULL) != 1)
+        return false;
+    por_all(r);
+    struct drv_run *d = r->drv;
+    d->failed_api = api;
+    d->failed_file = file;
+    d->failed_line = line;
+    note(r, c, N_ALLOC_FAILED, 0, file, line);
+    return true;
+}
+
+ULONG stork_allocate_pool_at(PVOID ext, ULONG bytes, ULONG tag, PVOID *buffer, const char *file,
+                             int line)
+{
+    (void)ext;
+    (void)tag;
+    struct ctx *c = current("StorPortAllocatePool", file, line);
+    if (!c)
+        return STOR_STATUS_UNSUCCESSFUL;
+    struct run *r = c->run;
+    struct drv_run *d = r->drv;
+    call_point(r, "StorPortAllocatePool", file, line);
+    if (!buffer) {
+        srb_finding(r, "ENV-E22", file, line, "StorPortAllocatePool with a NULL BufferPointer "
+                    "(it returns STOR_STATUS_INVALID_PARAMETER)");
+        return STOR_STATUS_INVALID_PARAMETER;
+    }
+    *buffer = NULL; /* "NULL if not successful" */
+    if (!dispatch_at_most(r, c, "ENV-E22", "StorPortAllocatePool", file, line))
+        return STOR_STATUS_INVALID_IRQL;
+    if (d->npool == DRV_MAX_POOL) {
+        run_error(r, "%s:%d: more than %d StorPortAllocatePool calls in one adapter life: not "
+                  "modelled", file, line, DRV_MAX_POOL);
+        return STOR_STATUS_INSUFFICIENT_RESOURCES;
+    }
+    if (refuse(r, c, "StorPortAllocatePool", file, line))
+        return STOR_STATUS_INSUFFICIENT_RESOURCES;
+    void *p = calloc(1, bytes ? bytes : 1);
+    if (!p) {
+        run_error(r, "%s:%d: StorPortAllocatePool of %u bytes: out of memory", file, line,
+                  (unsigned)bytes);
+        return STOR_STATUS_INSUFFICIENT_RESOURCES;
+    }
+    d->pool[d->npool].p = p;
+    d->pool[d->npool].freed = false;
+    d->pool[d->npool].file = file;
+    d->pool[d->npool++].line = line;
+    *buffer = p;
+    return STOR_STATUS_SUCCESS;
+}
+
+ULONG stork_free_pool_at(PVOID ext, PVOID buffer, const char *file, int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortFreePool", file, line);
+    if (!c)
+        return STOR_STATUS_UNSUCCESSFUL;
+    struct run *r = c->run;
+    struct drv_run *d = r->drv;
+    call_point(r, "StorPortFreePool", file, line);
+    if (!buffer)
+        return STOR_STATUS_INVALID_PARAMETER; /* documented: nothing is freed */
+    if (!dispatch_at_most(r, c, "ENV-E22", "StorPortFreePool", file, line))
+        return STOR_STATUS_INVALID_IRQL;
+    for (int i = 0; i < d->npool; i++) {
+        if (d->pool[i].p != buffer)
+            continue;
+        if (d->pool[i].freed) {
+            srb_finding(r, "ENV-E22", file, line, "StorPortFreePool frees the block of %s:%d a "
+                        "second time", base(d->pool[i].file), d->pool[i].line);
+            return STOR_STATUS_INVALID_PARAMETER;
+        }
+        d->pool[i].freed = true; /* its memory stays until the run ends: a use after is seen
+                                    by the data-race check only, not as a crash */
+        return STOR_STATUS_SUCCESS;
+    }
+    srb_finding(r, "ENV-E22", file, line, "StorPortFreePool with %p, which no StorPortAllocatePool "
+                "gave", buffer);
+    return STOR_STATUS_INVALID_PARAMETER;
+}
+
+PVOID stork_get_uncached_extension_at(PVOID ext, PPORT_CONFIGURATION_INFORMATION config,
+                                      ULONG bytes, const char *file, int line)
+{
+    (void)ext;
+    (void)config;
+    struct ctx *c = current("StorPortGetUncachedExtension", file, line);
+    if (!c)
+        return NULL;
+    struct run *r = c->run;
+    struct drv_run *d = r->drv;
+    call_point(r, "StorPortGetUncachedExtension", file, line);
+    if (d->uncached) {
+        if (bytes > d->uncached_size) {
+            run_error(r, "%s:%d: StorPortGetUncachedExtension of %u bytes after one of %u: not "
+                      "modelled (the page gives back the current one)", file, line,
+                      (unsigned)bytes, (unsigned)d->uncached_size);
+            return NULL;
+        }
+        return d->uncached; /* "If the memory was previously allocated", the current one */
+    }
+    if (refuse(r, c, "StorPortGetUncachedExtension", file, line))
+        return NULL;
+    d->uncached = calloc(1, bytes ? bytes : 1);
+    if (!d->uncached) {
+        run_error(r, "%s:%d: StorPortGetUncachedExtension of %u bytes: out of memory", file, line,
+                  (unsigned)bytes);
+        return NULL;
+    }
+    d->uncached_size = bytes;
+    return d->uncached;
+}
+
+void driver_null_access(struct run *r, const void *addr, bool write, const char *file, int line)
+{
+    if (!driver_mode(r) || !r->drv->failed_api || (uintptr_t)addr >= DRV_NULL_PAGE)
+        return;
+    struct drv_run *d = r->drv;
+    struct ctx *c = &r->ctx[r->cur];
+    run_finding(r, "ENV-E22", file, line, -1, "%s %s through NULL (address %p): the %s at %s:%d "
+                "was refused for lack of memory and its answer is not checked; the run stops "
+                "here", r->drv->entry[c->index] ? r->drv->entry[c->index] : c->name,
+                write ? "writes" : "reads", addr, d->failed_api, base(d->failed_file),
+                d->failed_line);
+    snprintf(r->stopped, sizeof r->stopped, "an access through NULL after a refused allocation "
+             "(%s:%d)", base(file), line);
+    fiber_switch(&c->fiber, &r->main); /* never resumed: the run is over */
+    abort();
+}
+
+/* ---- the HBA's registers and ports (ENV-R14) ---- */
+
+PVOID stork_get_device_base_at(PVOID ext, INTERFACE_TYPE bus, ULONG number,
+                               STOR_PHYSICAL_ADDRESS address, ULONG bytes, BOOLEAN io,
+                               const char *file, int line)
+{
+    (void)ext;
+    (void)bus;
+    (void)number;
+    (void)address;
+    (void)io;
+    struct ctx *c = current("StorPortGetDeviceBase", file, line);
+    if (!c)
+        return NULL;
+    struct run *r = c->run;
+    struct drv_run *d = r->drv;
+    if (bytes > DRV_BAR_SIZE) {
+        run_error(r, "%s:%d: StorPortGetDeviceBase of %u bytes: at most %d are modelled", file,
+                  line, (unsigned)bytes, DRV_BAR_SIZE);
+        return NULL;
+    }
+    if (!d->bar && !(d->bar = calloc(1, DRV_BAR_SIZE))) {
+        run_error(r, "out of memory");
+        return NULL;
+    }
+    return d->bar; /* one HBA, one range: every mapping of it is the same registers */
+}
+
+ULONG stork_read_register_at(PVOID ext, const volatile void *reg, size_t size, const char *file,
+                             int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortReadRegister", file, line);
+    if (!c)
+        return 0;
+    struct run *r = c->run;
+    call_point(r, "StorPortReadRegister", file, line); /* a poll goes round through here: a loop on it is seen */
+    if (r->drv->hw_gone)
+        return size == 1 ? 0xFFu : size == 2 ? 0xFFFFu : 0xFFFFFFFFu; /* no device answers */
+    por_access(r, (const void *)reg, size, false);
+    ULONG v = 0;
+    memcpy(&v, (const void *)reg, size); /* what was last written: the HBA stands still */
+    return v;
+}
+
+VOID stork_write_register_at(PVOID ext, volatile void *reg, size_t size, ULONG value,
+                             const char *file, int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortWriteRegister", file, line);
+    if (!c)
+        return;
+    struct run *r = c->run;
+    if (r->drv->hw_gone)
+        return; /* goes nowhere */
+    por_access(r, (const void *)reg, size, true);
+    memcpy((void *)reg, &value, size);
 }

@@ -55,5 +55,8 @@ const char *driver_fix_for(const char *rule);
  * finding there, once per context and run; nothing for any other context or address. */
 void driver_released_use(struct run *r, const void *addr, const char *what, const char *file,
                          int line);
+/* The miniport's code accesses addr (race.c, an instrumented build): through NULL after an
+ * allocation this run refused, an ENV-E22 finding at file:line, and the run stops there. */
+void driver_null_access(struct run *r, const void *addr, bool write, const char *file, int line);
 
 #endif
