@@ -88,8 +88,8 @@ def test_the_template_is_clean_and_runs_every_step(stork, tmp_path: Path) -> Non
     ({"register": "d.HwStartIo = NULL;"}, "lacks HwFindAdapter, HwInitialize or HwStartIo"),
     ({"globals": "const struct stork_scenario stork_scenario = {.name = \"x\", "
                  ".extension_size = 1};"}, "defines both stork_scenario and DriverEntry"),
-    ({"startio": "StorPortGetUncachedExtension(DeviceExtension, NULL, 0);"},
-     "calls StorPortGetUncachedExtension, which stork's Storport does not model"),
+    ({"startio": "StorPortGetPhysicalAddress(DeviceExtension, Srb, NULL, NULL);"},
+     "calls StorPortGetPhysicalAddress, which stork's Storport does not model"),
     ({"startio": "StorPortNotification(NextRequest, DeviceExtension);"},
      "StorPortNotification type 1 is not modelled"),
 ])
