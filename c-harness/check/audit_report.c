@@ -55,8 +55,9 @@ void make_meta(struct meta *m, const struct cli *c, const char *name, int thread
     snprintf(m->scn, sizeof m->scn, "scenario %s", c->o.source ? c->o.source : name);
     snprintf(m->cfg, sizeof m->cfg, "config NTHREADS=%d", threads);
     if (c->srbs) /* a miniport audited from its DriverEntry: --replay needs the same SRBs */
-        snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " SRBS=%d%s", c->srbs,
-                 c->stop_restart ? " STOP_RESTART=1" : "");
+        snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " SRBS=%d%s%s",
+                 c->srbs, c->stop_restart ? " STOP_RESTART=1" : "",
+                 c->reset_bus ? " RESET_BUS=1" : "");
     if (c->nioctl) /* --replay needs the same IOCTL SRBs */
         snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " IOCTLS=%d%s%s",
                  c->nioctl, c->ioctl_arg ? " IOCTL=" : "", c->ioctl_arg ? c->ioctl_arg : "");

@@ -13,6 +13,7 @@ struct cli {
     int srbs; /* --srbs: SRBs a miniport audited as it is gets (0: the default) */
     bool preempt_given; /* --preempt-at-calls or --preempt-at-accesses was given */
     bool stop_restart; /* --stop-restart: and a stop and restart before its removal */
+    bool reset_bus; /* --reset-bus: and a request that times out, HwResetBus (ENV-E17) */
     int host; /* --host: enum stork_host (driver.h), the runtime it is audited against */
     struct driver_ioctls ioctls; /* --ioctls, --ioctl: the IOCTL SRBs asked for */
     int nioctl; /* the IOCTL SRBs it runs with */

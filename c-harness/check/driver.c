@@ -71,7 +71,7 @@
 #define DRV_BAR_SIZE 4096 /* StorPortGetDeviceBase's register space */
 #define DRV_NULL_PAGE 4096 /* an access below this address is one through NULL */
 
-enum role { R_IO, R_ISR, R_DPC, R_TIMER, R_PNP, R_XTIMER, R_SERVICE };
+enum role { R_IO, R_ISR, R_DPC, R_TIMER, R_PNP, R_XTIMER, R_SERVICE, R_RESET };
 
 /* What DriverEntry registered: the process's, read-only once the search starts. */
 struct drv_reg {
@@ -94,6 +94,7 @@ struct drv_reg {
     UCHAR ioctl_signature[8];
     ULONG ioctl_code;
     bool stop; /* --stop-restart: a stop and restart before removal is explored (ENV-R9) */
+    bool reset; /* --reset-bus: a request times out and HwResetBus runs (ENV-E17, Q10) */
     int host;  /* --host: enum stork_host, the runtime and environment of ENV-H */
 };
 
@@ -107,6 +108,7 @@ struct drv_srb {
     unsigned char snap[sizeof(SCSI_PNP_REQUEST_BLOCK) > sizeof(SCSI_REQUEST_BLOCK)
                            ? sizeof(SCSI_PNP_REQUEST_BLOCK) : sizeof(SCSI_REQUEST_BLOCK)];
     enum srb_state state;
+    bool started;      /* HwStartIo received it (what HwResetBus must complete, ENV-Q10) */
     int number;        /* srbN in the trace's comments, in the order of handing */
     const char *what;  /* "io1", "the remove SRB": the kind of break of an ENV-Q6 finding */
     char label[64];    /* "srb1 (io1's)", for messages */
@@ -159,6 +161,7 @@ struct drv_run {
     bool removing_waits; /* the teardown waits for the outstanding SRBs */
     bool restarted;      /* a stop and restart (ENV-R9, R11) came and succeeded */
     bool stopped;        /* between ScsiStopAdapter and the restart (ENV-R9) */
+    bool resetting;      /* HwResetBus runs: the device queues are paused (ENV-E17) */
     int nhanded;
     int srb_sync;        /* an address for the order completion -> stop (data races) */
     int quiet_sync;      /* and for the orders: each io routine's end -> a stop, */
@@ -324,6 +327,7 @@ static struct drv_srb *new_srb(struct run *r, int slot, UCHAR function, const ch
         srb->DataTransferLength = DRV_DATA;
     }
     s->state = S_HANDED;
+    s->started = false;
     s->number = ++r->drv->nhanded;
     s->what = what;
     if (function == SRB_FUNCTION_PNP)
@@ -367,6 +371,7 @@ static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
     if (g->virt) {
         c->irql = STORK_DISPATCH_LEVEL;
         r->drv->entry[c->index] = "HwStartIo";
+        s->started = true;
         host_started(r, s, g->hw.HwStartIo(ext, srb));
     } else {
         c->irql = STORK_DISPATCH_LEVEL;
@@ -383,6 +388,7 @@ static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
         if (half)
             take(r, c, &r->drv->interrupt, STORPORT, 0);
         r->drv->entry[c->index] = "HwStartIo";
+        s->started = true;
         BOOLEAN took = g->hw.HwStartIo(ext, srb);
         host_started(r, s, took);
         if (half)
@@ -515,7 +521,7 @@ static void wait_until(struct run *r, bool (*holds)(const struct run *r), const 
 
 static bool not_paused(const struct run *r)
 {
-    return r->drv->paused == 0 && !r->drv->stopped;
+    return r->drv->paused == 0 && !r->drv->stopped && !r->drv->resetting;
 }
 
 static bool all_completed(const struct run *r)
@@ -709,6 +715,69 @@ static void call_point(struct run *r, const char *api, const char *file, int lin
         driver_released_use(r, NULL, api, file, line);
 }
 
+/* An SRB HwStartIo received is outstanding: it may time out (ENV-E17). */
+static bool started_outstanding(const struct run *r)
+{
+    for (int i = 0; i < DRV_NSRB; i++)
+        if (r->drv->srb[i].state == S_HANDED && r->drv->srb[i].started)
+            return true;
+    return false;
+}
+
+/* Whether the reset is due: a request may time out, or none ever will (every io and pnp routine
+ * has returned, so no SRB will be handed again). */
+static bool reset_due(const struct run *r)
+{
+    if (started_outstanding(r))
+        return true;
+    const struct drv_reg *g = r->drv->reg;
+    for (size_t i = 0; i < g->scn.nroutines; i++) {
+        const struct ctx *t = &r->ctx[r->find_ctx + 1 + (int)i];
+        if ((g->role[i] == R_IO || g->role[i] == R_PNP) && t->state != C_DONE)
+            return false;
+    }
+    return true;
+}
+
+/* A request times out and Storport resets the bus (ENV-E17): stork models no time, so
+ * [POS] any SRB HwStartIo received may time out while it is outstanding; once per adapter life.
+ * Storport pauses the device queues, takes the StartIo lock (the interrupt lock too in half
+ * duplex) and calls HwResetBus(PathId 0) at DISPATCH_LEVEL; the miniport completes, during it,
+ * every SRB HwStartIo received that is still outstanding (ENV-Q10). */
+static void reset_bus(struct run *r, struct ctx *c, void *ext)
+{
+    struct drv_run *d = r->drv;
+    const struct drv_reg *g = d->reg;
+    wait_until(r, reset_due, "(storport: waits for a request to time out)");
+    if (!started_outstanding(r) || !d->started)
+        return; /* none timed out: no reset */
+    d->resetting = true; /* no SRB is handed from now on until it returns */
+    bool half = d->config.SynchronizationModel != StorSynchronizeFullDuplex;
+    unsigned was = c->irql;
+    c->irql = STORK_DISPATCH_LEVEL;
+    take(r, c, &d->startio, STORPORT, 0);
+    if (half)
+        take(r, c, &d->interrupt, STORPORT, 0);
+    bool held[DRV_NSRB];
+    for (int i = 0; i < DRV_NSRB; i++)
+        held[i] = d->srb[i].state == S_HANDED && d->srb[i].started;
+    note(r, c, N_RESET_BUS, 0, NULL, 0);
+    d->entry[c->index] = "HwResetBus";
+    g->hw.HwResetBus(ext, 0);
+    d->entry[c->index] = NULL;
+    if (half)
+        give(r, c, &d->interrupt, STORPORT, 0);
+    give(r, c, &d->startio, STORPORT, 0);
+    c->irql = was;
+    d->resetting = false;
+    for (int i = 0; i < DRV_NSRB; i++)
+        if (held[i] && d->srb[i].state == S_HANDED)
+            run_finding_why(r, "ENV-Q10", d->srb[i].what, g->file, g->line, -1,
+                            "%s, outstanding when HwResetBus began, is still outstanding when it "
+                            "returns: HwResetBus completes every SRB HwStartIo received (with "
+                            "SRB_STATUS_BUS_RESET)", d->srb[i].label);
+}
+
 static void drv_routine(void *ext)
 {
     (void)ext;
@@ -786,6 +855,9 @@ static void drv_routine(void *ext)
     }
     case R_PNP:
         pnp(r, c, ext);
+        break;
+    case R_RESET:
+        reset_bus(r, c, ext);
         break;
     case R_SERVICE:
         d->svc.state = S_HANDED; /* IOCTL_MINIPORT_PROCESS_SERVICE_IRP, at PASSIVE_LEVEL */
@@ -903,9 +975,9 @@ const char *driver_host_name(int host)
                                                                                : "windows";
 }
 
-const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int host,
-                                             const struct driver_ioctls *ioctls, char *err,
-                                             size_t size)
+const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, bool reset_bus,
+                                             int host, const struct driver_ioctls *ioctls,
+                                             char *err, size_t size)
 {
     bool has_scenario = &stork_scenario != NULL, has_entry = DriverEntry != NULL;
     if (has_scenario && has_entry) {
@@ -913,11 +985,12 @@ const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int ho
                  "stork_scenario names the routines by hand; DriverEntry registers them)");
         return NULL;
     }
-    if (has_scenario && (srbs || stop_restart || host != STORK_HOST_WINDOWS || ioctls->given)) {
+    if (has_scenario &&
+        (srbs || stop_restart || reset_bus || host != STORK_HOST_WINDOWS || ioctls->given)) {
         snprintf(err, size, "%s is for a miniport audited from its DriverEntry; this file's "
                  "stork_scenario names its routines itself",
-                 srbs ? "--srbs" : stop_restart ? "--stop-restart" : ioctls->given ? "--ioctls"
-                                                                                  : "--host");
+                 srbs ? "--srbs" : stop_restart ? "--stop-restart" : reset_bus ? "--reset-bus"
+                 : ioctls->given ? "--ioctls" : "--host");
         return NULL;
     }
     if (has_scenario)
@@ -949,6 +1022,7 @@ const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int ho
     }
     g->nio = srbs ? srbs : DRV_NIO;
     g->stop = stop_restart;
+    g->reset = reset_bus;
     g->host = host;
     for (int i = 0; i < g->nio; i++) {
         char name[24];
@@ -977,6 +1051,8 @@ const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int ho
     add_routine(g, R_XTIMER, 0, "xtimer", STORK_DISPATCH_LEVEL, 1);
     if (g->virt && g->hw.HwProcessServiceRequest)
         add_routine(g, R_SERVICE, 0, "service", STORK_PASSIVE_LEVEL, 0);
+    if (reset_bus && !g->virt && g->hw.HwResetBus && host == STORK_HOST_WINDOWS)
+        add_routine(g, R_RESET, 0, "reset", STORK_DISPATCH_LEVEL, 0);
     g->scn.name = "miniport";
     g->scn.extension_size = g->hw.DeviceExtensionSize ? g->hw.DeviceExtensionSize : 1;
     g->scn.find_adapter = drv_start;
@@ -1165,6 +1241,9 @@ const char *driver_fix_for(const char *rule)
         {"ENV-Q6", "complete every SRB you were handed on every path, also when a queue fails or "
                    "a callback returns early; at surprise removal fail the outstanding ones"},
         {"ENV-Q8", "resume every pause once, on every path (early returns and failed queues too)"},
+        {"ENV-Q10", "in HwResetBus complete every SRB HwStartIo received that is still "
+                    "outstanding, with SRB_STATUS_BUS_RESET, and forget it (what was to complete "
+                    "it later must not complete it again)"},
         {"ENV-L2", "take Storport's locks only in the order DPC or StartIo, then interrupt, never "
                    "one already held (Storport holds the StartIo lock around HwStartIo and the "
                    "interrupt lock around HwInterrupt and HwInitialize)"},

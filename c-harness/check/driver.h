@@ -28,9 +28,10 @@ struct driver_ioctls {
     unsigned char signature[8];
     unsigned long code;
 };
-const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int host,
-                                             const struct driver_ioctls *ioctls, char *err,
-                                             size_t size);
+/* reset_bus (--reset-bus): a request times out and Storport calls HwResetBus (ENV-E17). */
+const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, bool reset_bus,
+                                             int host, const struct driver_ioctls *ioctls,
+                                             char *err, size_t size);
 /* The IOCTL SRBs a miniport audited from its DriverEntry is handed. */
 int driver_ioctls(const struct stork_scenario *scn);
 /* The host of this run (Windows for a hand-made scenario) and a host's name. */

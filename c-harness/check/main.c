@@ -58,6 +58,8 @@ static const char usage[] =
     "                     (default STORK:0, an IOCTL no miniport knows; alone, one SRB)\n"
     "  --stop-restart     a miniport audited from its DriverEntry: also a stop and restart\n"
     "                     (or HwFindAdapter again) before removal, in every schedule\n"
+    "  --reset-bus        a miniport audited from its DriverEntry: also a request that times\n"
+    "                     out while outstanding, and HwResetBus (ENV-E17, ENV-Q10)\n"
     "  --preempt-at-calls scheduling points only at StorPort calls and STORK_* points (without\n"
     "                     it, and in an instrumented build, also before each shared write and\n"
     "                     atomic of the scenario: enough for a race-free scenario; docs/audit.md)\n"
@@ -124,6 +126,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         }
         else if (strcmp(a, "--stop-restart") == 0)
             c->stop_restart = true;
+        else if (strcmp(a, "--reset-bus") == 0)
+            c->reset_bus = true;
         else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage, stdout);
             exit(STORK_EXIT_OK);
@@ -229,8 +233,8 @@ int main(int argc, char **argv)
         c.ioctls.count = 1; /* --ioctl alone: one IOCTL SRB of that kind */
     struct explorer x;
     char err[300];
-    const struct stork_scenario *scn = driver_scenario(c.srbs, c.stop_restart, c.host, &c.ioctls, err,
-                                                      sizeof err);
+    const struct stork_scenario *scn = driver_scenario(c.srbs, c.stop_restart, c.reset_bus, c.host,
+                                                      &c.ioctls, err, sizeof err);
     if (!scn) {
         fprintf(stderr, "stork-audit: %s\n", err);
         return STORK_EXIT_BAD_INPUT;

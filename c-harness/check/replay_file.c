@@ -71,6 +71,10 @@ static bool options_differ(const char *cfg, const struct cli *c, char *why, size
         snprintf(why, size, "--ioctls %d (and its --ioctl)", io ? atoi(io + 7) : 0);
         return true;
     }
+    if ((strstr(cfg, "RESET_BUS=1") != NULL) != c->reset_bus) {
+        snprintf(why, size, "%s", c->reset_bus ? "no --reset-bus" : "--reset-bus");
+        return true;
+    }
     const char *h = strstr(cfg, "HOST=");
     const char *want = driver_host_name(c->host);
     if (h ? strncmp(h + 5, want, strlen(want)) != 0 : c->host != STORK_HOST_WINDOWS) {

@@ -62,6 +62,7 @@ static const char *const note_step[] = {
 static const char *const note_resource[] = {
     "# allocation refused for lack of memory: the call at the next line fails",
     "# removal: the hardware is gone (surprise removal): its registers read all ones",
+    "# request timed out: HwResetBus (the device queues paused, under the StartIo lock)",
 };
 
 void write_event(FILE *out, const struct run *r, const struct ev *e)

@@ -79,6 +79,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stop-restart", action="store_true",
                    help="a miniport with a DriverEntry: also explore a stop and restart (or "
                         "HwFindAdapter again) before its removal; give it again to --replay")
+    p.add_argument("--reset-bus", action="store_true",
+                   help="a miniport with a DriverEntry: also explore a request that times out "
+                        "while outstanding, and Storport's HwResetBus, which must complete what "
+                        "HwStartIo received (ENV-E17, ENV-Q10); give it again to --replay")
     points = p.add_mutually_exclusive_group()
     points.add_argument("--preempt-at-calls", action="store_true",
                         help="scheduling points only at the StorPort calls and STORK_* points; "
@@ -129,7 +133,7 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
         out += ["--host", args.host]
     out += ["--time-limit", str(args.time_limit)]
     for flag in ("pct", "exhaustive", "json", "preempt_at_calls", "preempt_at_accesses",
-                 "no_reduction", "stop_restart"):
+                 "no_reduction", "stop_restart", "reset_bus"):
         if getattr(args, flag):
             out.append("--" + flag.replace("_", "-"))
     for opt in ("out", "record"):
