@@ -12,7 +12,7 @@ struct cli {
     bool json;
     int srbs; /* --srbs: SRBs a miniport audited as it is gets (0: the default) */
     bool preempt_given; /* --preempt-at-calls or --preempt-at-accesses was given */
-    bool stop_restart; /* --stop-restart: and a stop and restart before its removal */
+    int stops; /* --stop-restart (1), --stops N: stops and restarts before its removal */
     bool reset_bus; /* --reset-bus: and a request that times out, HwResetBus (ENV-E17) */
     int host; /* --host: enum stork_host (driver.h), the runtime it is audited against */
     struct driver_ioctls ioctls; /* --ioctls, --ioctl: the IOCTL SRBs asked for */

@@ -93,7 +93,7 @@ struct drv_reg {
     int nioctl; /* --ioctls: SRB_FUNCTION_IO_CONTROL SRBs handed (ENV-E20) */
     UCHAR ioctl_signature[8];
     ULONG ioctl_code;
-    bool stop; /* --stop-restart: a stop and restart before removal is explored (ENV-R9) */
+    int stops; /* --stop-restart, --stops N: stops and restarts before removal (ENV-R9) */
     bool reset; /* --reset-bus: a request times out and HwResetBus runs (ENV-E17, Q10) */
     int host;  /* --host: enum stork_host, the runtime and environment of ENV-H */
 };
@@ -498,7 +498,7 @@ static void drv_start(void *ext)
     interrupt(r, c);
     const struct drv_reg *g = d->reg;
     if (g->host != STORK_HOST_NEPTUNE &&
-        (!g->virt || (g->stop && g->hw.HwAdapterControl) || notice_sent(r, NT_CONTROL)))
+        (!g->virt || (g->stops && g->hw.HwAdapterControl) || notice_sent(r, NT_CONTROL)))
         return;
     /* Nothing of the PnP manager's reaches this miniport before the teardown (a virtual
      * miniport that does not mark ScsiAdapterSurpriseRemoval, and no stop; any miniport on
@@ -614,7 +614,7 @@ static void notify(struct run *r, struct ctx *c, enum notice n)
     hand(r, c, s);
 }
 
-/* The PnP manager's side: a stop and restart or not, then removal, whose notifications reach
+/* The PnP manager's side: up to --stops stops and restarts (each a data choice), then removal, whose notifications reach
  * the miniport while the io routines, the ISR, DPCs, the timer and callbacks may still run
  * (ENV-R6 a); removal begins at the first of them if it has not yet (ENV-R4).  ScsiStopAdapter
  * and the rest come in the teardown, once every routine has returned (ENV-R5). */
@@ -622,14 +622,16 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
 {
     struct drv_run *d = r->drv;
     const struct drv_reg *g = d->reg;
-    if (g->stop && g->hw.HwAdapterControl && run_decide(r, 2, NULL) == 1 &&
-        !stop_and_restart(r, c, ext)) {
-        d->started = false; /* the restart failed: nothing more runs (ENV-R12) */
-        return;
+    for (int k = 0; k < g->stops && g->hw.HwAdapterControl; k++) {
+        if (run_decide(r, 2, NULL) != 1)
+            break; /* no (further) stop before removal */
+        if (!stop_and_restart(r, c, ext)) {
+            d->started = false; /* the restart failed: nothing more runs (ENV-R12) */
+            return;
+        }
+        run_point(r, STORPORT, 0); /* the restarted adapter runs before the next stop or removal
+                                      (ENV-R11; the model's removal is a step of its own) */
     }
-    if (d->restarted)
-        run_point(r, STORPORT, 0); /* the restarted adapter runs before removal begins (ENV-R11;
-                                      the model's removal is a step of its own after the restart) */
     int kinds[NKINDS], nk = 0;
     for (size_t k = 0; k < NKINDS; k++) {
         bool all = true;
@@ -964,6 +966,24 @@ static void add_routine(struct drv_reg *g, enum role role, int slot, const char 
     g->on_demand[n] = on_demand;
 }
 
+void driver_bounds(const struct stork_scenario *scn, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (!scn || scn->find_adapter != drv_start)
+        return;
+    const struct drv_reg *g = (const struct drv_reg *)((const char *)scn -
+                                                        offsetof(struct drv_reg, scn));
+    bool reset = false;
+    for (size_t i = 0; i < g->scn.nroutines; i++)
+        reset |= g->role[i] == R_RESET;
+    snprintf(out, size, "%d SRB(s) (--srbs) and the adapter SRBs, %d IOCTL SRB(s) (--ioctls), "
+             "at most %d stop(s) and restart(s) (--stop-restart, --stops), %s; the ISR, each DPC "
+             "and each timer at most %d runs; every removal order of ENV-R3; every allocation "
+             "refused or not (ENV-E22)", g->nio, g->nioctl, g->stops,
+             reset ? "one bus reset while a request is outstanding (--reset-bus)"
+                   : "no bus reset (--reset-bus)", DRV_RUNS(g));
+}
+
 int driver_host(const struct run *r)
 {
     return driver_mode(r) ? r->drv->reg->host : STORK_HOST_WINDOWS;
@@ -975,7 +995,7 @@ const char *driver_host_name(int host)
                                                                                : "windows";
 }
 
-const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, bool reset_bus,
+const struct stork_scenario *driver_scenario(int srbs, int stops, bool reset_bus,
                                              int host, const struct driver_ioctls *ioctls,
                                              char *err, size_t size)
 {
@@ -986,10 +1006,10 @@ const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, bool r
         return NULL;
     }
     if (has_scenario &&
-        (srbs || stop_restart || reset_bus || host != STORK_HOST_WINDOWS || ioctls->given)) {
+        (srbs || stops || reset_bus || host != STORK_HOST_WINDOWS || ioctls->given)) {
         snprintf(err, size, "%s is for a miniport audited from its DriverEntry; this file's "
                  "stork_scenario names its routines itself",
-                 srbs ? "--srbs" : stop_restart ? "--stop-restart" : reset_bus ? "--reset-bus"
+                 srbs ? "--srbs" : stops ? "--stop-restart" : reset_bus ? "--reset-bus"
                  : ioctls->given ? "--ioctls" : "--host");
         return NULL;
     }
@@ -1021,7 +1041,7 @@ const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, bool r
         return NULL;
     }
     g->nio = srbs ? srbs : DRV_NIO;
-    g->stop = stop_restart;
+    g->stops = stops;
     g->reset = reset_bus;
     g->host = host;
     for (int i = 0; i < g->nio; i++) {

@@ -28,10 +28,14 @@ struct driver_ioctls {
     unsigned char signature[8];
     unsigned long code;
 };
-/* reset_bus (--reset-bus): a request times out and Storport calls HwResetBus (ENV-E17). */
-const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, bool reset_bus,
+/* stops (--stop-restart: 1, --stops N): stops and restarts explored before removal (ENV-R9);
+ * reset_bus (--reset-bus): a request times out and Storport calls HwResetBus (ENV-E17). */
+const struct stork_scenario *driver_scenario(int srbs, int stops, bool reset_bus,
                                              int host, const struct driver_ioctls *ioctls,
                                              char *err, size_t size);
+/* The environment's bounds a miniport audited from its DriverEntry runs with, as one line for
+ * the report ("" for a hand-made scenario). */
+void driver_bounds(const struct stork_scenario *scn, char *out, size_t size);
 /* The IOCTL SRBs a miniport audited from its DriverEntry is handed. */
 int driver_ioctls(const struct stork_scenario *scn);
 /* The host of this run (Windows for a hand-made scenario) and a host's name. */

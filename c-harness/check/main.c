@@ -58,6 +58,8 @@ static const char usage[] =
     "                     (default STORK:0, an IOCTL no miniport knows; alone, one SRB)\n"
     "  --stop-restart     a miniport audited from its DriverEntry: also a stop and restart\n"
     "                     (or HwFindAdapter again) before removal, in every schedule\n"
+    "  --stops N          as --stop-restart, with up to N (0..3) stops and restarts in one\n"
+    "                     adapter life (--stop-restart: 1)\n"
     "  --reset-bus        a miniport audited from its DriverEntry: also a request that times\n"
     "                     out while outstanding, and HwResetBus (ENV-E17, ENV-Q10)\n"
     "  --preempt-at-calls scheduling points only at StorPort calls and STORK_* points (without\n"
@@ -125,7 +127,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->preempt_given = true;
         }
         else if (strcmp(a, "--stop-restart") == 0)
-            c->stop_restart = true;
+            c->stops = c->stops ? c->stops : 1;
         else if (strcmp(a, "--reset-bus") == 0)
             c->reset_bus = true;
         else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -200,6 +202,9 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         } else if (strcmp(a, "--srbs") == 0 && n >= 1 && n <= 6) {
             c->srbs = (int)n;
             i++;
+        } else if (strcmp(a, "--stops") == 0 && n <= 3) {
+            c->stops = (int)n;
+            i++;
         } else if (strcmp(a, "--ioctls") == 0 && n <= 2) {
             c->ioctls.count = (int)n;
             c->ioctls.given = true;
@@ -233,7 +238,7 @@ int main(int argc, char **argv)
         c.ioctls.count = 1; /* --ioctl alone: one IOCTL SRB of that kind */
     struct explorer x;
     char err[300];
-    const struct stork_scenario *scn = driver_scenario(c.srbs, c.stop_restart, c.reset_bus, c.host,
+    const struct stork_scenario *scn = driver_scenario(c.srbs, c.stops, c.reset_bus, c.host,
                                                       &c.ioctls, err, sizeof err);
     if (!scn) {
         fprintf(stderr, "stork-audit: %s\n", err);

@@ -155,9 +155,15 @@ int replay_command(struct explorer *x, struct cli *c)
                 free(expected);
                 return STORK_EXIT_BAD_INPUT;
             }
-            if ((strstr(p, "STOP_RESTART=1") != NULL) != c->stop_restart) {
-                fprintf(stderr, "%s:%d: the trace was found %s --stop-restart; give --replay "
-                        "the same\n", c->replay, lineno, c->stop_restart ? "without" : "with");
+            const char *sr = strstr(p, "STOP_RESTART=");
+            int stops = sr ? atoi(sr + 13) : 0;
+            if (stops != c->stops) {
+                if (stops <= 1 && c->stops <= 1)
+                    fprintf(stderr, "%s:%d: the trace was found %s --stop-restart; give --replay "
+                            "the same\n", c->replay, lineno, c->stops ? "without" : "with");
+                else
+                    fprintf(stderr, "%s:%d: the trace was found with --stops %d; give --replay "
+                            "the same\n", c->replay, lineno, stops);
                 fclose(in);
                 free(line);
                 fclose(exp);

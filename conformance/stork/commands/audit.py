@@ -79,6 +79,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stop-restart", action="store_true",
                    help="a miniport with a DriverEntry: also explore a stop and restart (or "
                         "HwFindAdapter again) before its removal; give it again to --replay")
+    p.add_argument("--stops", type=int, choices=range(0, 4), metavar="N", default=None,
+                   help="a miniport with a DriverEntry: as --stop-restart, with up to N (0..3) "
+                        "stops and restarts in one adapter life (--stop-restart is 1); give it "
+                        "again to --replay")
     p.add_argument("--reset-bus", action="store_true",
                    help="a miniport with a DriverEntry: also explore a request that times out "
                         "while outstanding, and Storport's HwResetBus, which must complete what "
@@ -127,6 +131,8 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
         out += ["--srbs", str(args.srbs)]
     if args.ioctls is not None:
         out += ["--ioctls", str(args.ioctls)]
+    if args.stops is not None:
+        out += ["--stops", str(args.stops)]
     if args.ioctl is not None:
         out += ["--ioctl", args.ioctl]
     if args.host not in (None, "windows"):
