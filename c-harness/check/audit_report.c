@@ -61,6 +61,8 @@ void make_meta(struct meta *m, const struct cli *c, const char *name, int thread
                  c->stops);
     if (c->srbs && c->reset_bus)
         snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " RESET_BUS=1");
+    if (c->srbs && c->early_removal)
+        snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " EARLY_REMOVAL=1");
     if (c->nioctl) /* --replay needs the same IOCTL SRBs */
         snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " IOCTLS=%d%s%s",
                  c->nioctl, c->ioctl_arg ? " IOCTL=" : "", c->ioctl_arg ? c->ioctl_arg : "");

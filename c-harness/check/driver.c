@@ -95,6 +95,8 @@ struct drv_reg {
     ULONG ioctl_code;
     int stops; /* --stop-restart, --stops N: stops and restarts before removal (ENV-R9) */
     bool reset; /* --reset-bus: a request times out and HwResetBus runs (ENV-E17, Q10) */
+    bool early; /* --early-removal: removal before its first notification, and during the
+                   start (ENV-R4, R13) */
     int host;  /* --host: enum stork_host, the runtime and environment of ENV-H */
 };
 
@@ -423,6 +425,23 @@ static SCSI_ADAPTER_CONTROL_STATUS control(struct run *r, struct ctx *c,
     return st;
 }
 
+/* With --early-removal, a surprise removal may take the hardware away during the first start
+ * (ENV-R13): after HwFindAdapter returned FOUND, before HwInitialize, and before
+ * HwPassiveInitializeRoutine; a data choice at each.  Removal begins there (queueing fails,
+ * WI-R1) and the registers read all ones (ENV-R14); [POS] the notifications come after the
+ * start (the PnP manager serialises its requests), and only a surprise kind of ENV-R3. */
+static void gone_during_start(struct run *r, struct ctx *c, unsigned find_irql)
+{
+    struct drv_run *d = r->drv;
+    const struct drv_reg *g = d->reg;
+    if (!g->early || g->virt || g->host == STORK_HOST_NEPTUNE || find_irql != STORK_PASSIVE_LEVEL ||
+        r->removal_begun || run_decide(r, 2, NULL) != 1)
+        return;
+    run_begin_removal(r);
+    d->hw_gone = true;
+    note(r, c, N_HW_GONE, 0, NULL, 0);
+}
+
 /* HwFindAdapter, HwInitialize, HwPassiveInitializeRoutine and the control-type query: a start
  * (ENV-E2, E4, E5, E6), at PASSIVE_LEVEL, or a re-initialisation after a stop when the miniport
  * has no ScsiRestartAdapter (ENV-R11: HwFindAdapter at DISPATCH_LEVEL).  False if it fails. */
@@ -455,6 +474,7 @@ static bool start(struct run *r, struct ctx *c, void *ext, unsigned find_irql)
     c->irql = was;
     if (found != SP_RETURN_FOUND)
         return false; /* the start fails (ENV-E2, ENV-R12) */
+    gone_during_start(r, c, find_irql);
     raise_to(r, c, STORK_DIRQL);
     if (!g->virt)
         take(r, c, &d->interrupt, STORPORT, 0);
@@ -467,6 +487,8 @@ static bool start(struct run *r, struct ctx *c, void *ext, unsigned find_irql)
     lower(r, c);
     if (!ok)
         return false;
+    if (d->passive)
+        gone_during_start(r, c, find_irql);
     if (d->passive) {
         d->entry[c->index] = "HwPassiveInitializeRoutine";
         ok = d->passive(ext);
@@ -622,7 +644,7 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
 {
     struct drv_run *d = r->drv;
     const struct drv_reg *g = d->reg;
-    for (int k = 0; k < g->stops && g->hw.HwAdapterControl; k++) {
+    for (int k = 0; k < g->stops && g->hw.HwAdapterControl && !d->hw_gone; k++) {
         if (run_decide(r, 2, NULL) != 1)
             break; /* no (further) stop before removal */
         if (!stop_and_restart(r, c, ext)) {
@@ -637,17 +659,20 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
         bool all = true;
         for (int j = 0; j < 4 && removal_kinds[k][j] != NT_END && all; j++)
             all = notice_sent(r, removal_kinds[k][j]) || (k == 0 && g->virt);
-        if (all)
-            kinds[nk++] = (int)k;
+        if (all && !(d->hw_gone && removal_kinds[k][0] == NT_REMOVE_SRB))
+            kinds[nk++] = (int)k; /* the hardware gone during the start: a surprise removal */
     }
     const enum notice *kind = removal_kinds[kinds[run_decide(r, nk, NULL)]];
-    if (!r->removal_begun)
+    if (!r->removal_begun) {
         run_begin_removal(r);
-    if (kind[0] != NT_REMOVE_SRB) {
-        /* A surprise removal: the hardware is gone before the first notification (ENV-R3);
-         * from here its registers read all ones and writes go nowhere (ENV-R14). */
-        d->hw_gone = true;
-        note(r, c, N_HW_GONE, 0, NULL, 0);
+        if (kind[0] != NT_REMOVE_SRB) {
+            /* A surprise removal: the hardware is gone before the first notification (ENV-R3);
+             * from here its registers read all ones and writes go nowhere (ENV-R14). */
+            d->hw_gone = true;
+            note(r, c, N_HW_GONE, 0, NULL, 0);
+        }
+        if (g->early)
+            run_point(r, STORPORT, 0); /* removal has begun, no notification yet (ENV-R4) */
     }
     for (int j = 0; j < 4 && kind[j] != NT_END; j++) {
         if (!notice_sent(r, kind[j]))
@@ -978,10 +1003,13 @@ void driver_bounds(const struct stork_scenario *scn, char *out, size_t size)
         reset |= g->role[i] == R_RESET;
     snprintf(out, size, "%d SRB(s) (--srbs) and the adapter SRBs, %d IOCTL SRB(s) (--ioctls), "
              "at most %d stop(s) and restart(s) (--stop-restart, --stops), %s; the ISR, each DPC "
-             "and each timer at most %d runs; every removal order of ENV-R3; every allocation "
-             "refused or not (ENV-E22)", g->nio, g->nioctl, g->stops,
+             "and each timer at most %d runs; every removal order of ENV-R3, %s; every "
+             "allocation refused or not (ENV-E22)", g->nio, g->nioctl, g->stops,
              reset ? "one bus reset while a request is outstanding (--reset-bus)"
-                   : "no bus reset (--reset-bus)", DRV_RUNS(g));
+                   : "no bus reset (--reset-bus)", DRV_RUNS(g),
+             g->early ? "removal also begun before its first notification and during the start "
+                        "(--early-removal)"
+                      : "removal begun at its first notification (--early-removal)");
 }
 
 int driver_host(const struct run *r)
@@ -996,8 +1024,9 @@ const char *driver_host_name(int host)
 }
 
 const struct stork_scenario *driver_scenario(int srbs, int stops, bool reset_bus,
-                                             int host, const struct driver_ioctls *ioctls,
-                                             char *err, size_t size)
+                                             bool early_removal, int host,
+                                             const struct driver_ioctls *ioctls, char *err,
+                                             size_t size)
 {
     bool has_scenario = &stork_scenario != NULL, has_entry = DriverEntry != NULL;
     if (has_scenario && has_entry) {
@@ -1006,10 +1035,12 @@ const struct stork_scenario *driver_scenario(int srbs, int stops, bool reset_bus
         return NULL;
     }
     if (has_scenario &&
-        (srbs || stops || reset_bus || host != STORK_HOST_WINDOWS || ioctls->given)) {
+        (srbs || stops || reset_bus || early_removal || host != STORK_HOST_WINDOWS ||
+         ioctls->given)) {
         snprintf(err, size, "%s is for a miniport audited from its DriverEntry; this file's "
                  "stork_scenario names its routines itself",
                  srbs ? "--srbs" : stops ? "--stop-restart" : reset_bus ? "--reset-bus"
+                 : early_removal ? "--early-removal"
                  : ioctls->given ? "--ioctls" : "--host");
         return NULL;
     }
@@ -1043,6 +1074,7 @@ const struct stork_scenario *driver_scenario(int srbs, int stops, bool reset_bus
     g->nio = srbs ? srbs : DRV_NIO;
     g->stops = stops;
     g->reset = reset_bus;
+    g->early = early_removal;
     g->host = host;
     for (int i = 0; i < g->nio; i++) {
         char name[24];

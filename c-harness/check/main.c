@@ -62,6 +62,9 @@ static const char usage[] =
     "                     adapter life (--stop-restart: 1)\n"
     "  --reset-bus        a miniport audited from its DriverEntry: also a request that times\n"
     "                     out while outstanding, and HwResetBus (ENV-E17, ENV-Q10)\n"
+    "  --early-removal    a miniport audited from its DriverEntry: removal also begins a step\n"
+    "                     before its first notification, and a surprise removal may take the\n"
+    "                     hardware during the start (ENV-R4, ENV-R13)\n"
     "  --preempt-at-calls scheduling points only at StorPort calls and STORK_* points (without\n"
     "                     it, and in an instrumented build, also before each shared write and\n"
     "                     atomic of the scenario: enough for a race-free scenario; docs/audit.md)\n"
@@ -130,6 +133,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->stops = c->stops ? c->stops : 1;
         else if (strcmp(a, "--reset-bus") == 0)
             c->reset_bus = true;
+        else if (strcmp(a, "--early-removal") == 0)
+            c->early_removal = true;
         else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage, stdout);
             exit(STORK_EXIT_OK);
@@ -238,7 +243,7 @@ int main(int argc, char **argv)
         c.ioctls.count = 1; /* --ioctl alone: one IOCTL SRB of that kind */
     struct explorer x;
     char err[300];
-    const struct stork_scenario *scn = driver_scenario(c.srbs, c.stops, c.reset_bus, c.host,
+    const struct stork_scenario *scn = driver_scenario(c.srbs, c.stops, c.reset_bus, c.early_removal, c.host,
                                                       &c.ioctls, err, sizeof err);
     if (!scn) {
         fprintf(stderr, "stork-audit: %s\n", err);

@@ -75,6 +75,10 @@ static bool options_differ(const char *cfg, const struct cli *c, char *why, size
         snprintf(why, size, "%s", c->reset_bus ? "no --reset-bus" : "--reset-bus");
         return true;
     }
+    if ((strstr(cfg, "EARLY_REMOVAL=1") != NULL) != c->early_removal) {
+        snprintf(why, size, "%s", c->early_removal ? "no --early-removal" : "--early-removal");
+        return true;
+    }
     const char *h = strstr(cfg, "HOST=");
     const char *want = driver_host_name(c->host);
     if (h ? strncmp(h + 5, want, strlen(want)) != 0 : c->host != STORK_HOST_WINDOWS) {

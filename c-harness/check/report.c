@@ -61,8 +61,8 @@ static const char *const note_step[] = {
 /* The environment's resources (driver.c): from N_ALLOC_FAILED on, one line each. */
 static const char *const note_resource[] = {
     "# allocation refused for lack of memory: the call at the next line fails",
-    "# removal: the hardware is gone (surprise removal): its registers read all ones",
-    "# request timed out: HwResetBus (the device queues paused, under the StartIo lock)",
+    "# hardware gone (a surprise removal): its registers read all ones",
+    "# bus reset: a request timed out, HwResetBus (queues paused, under the StartIo lock)",
 };
 
 void write_event(FILE *out, const struct run *r, const struct ev *e)

@@ -129,3 +129,51 @@ def test_a_poll_of_a_gone_hba_is_a_hang_not_a_cut_run(stork) -> None:
     assert rc == 1 and rules(out) == {"WI-M9"}, (err, out.get("findings"))
     assert out["complete"] and out["cut_runs"] == 0
     assert all("miniport_registers.c" in f["file"] for f in out["findings"])
+
+
+GONE = "# hardware gone (a surprise removal): its registers read all ones"
+
+
+def _completed_before_first_notice(trace: str) -> bool:
+    lines = trace.splitlines()
+    if "remove begin" not in lines:
+        return False
+    i = lines.index("remove begin")
+    j = next((k for k in range(i + 1, len(lines)) if lines[k].startswith("# removal:")), len(lines))
+    return any(" completed by " in ln for ln in lines[i + 1:j])
+
+
+def test_early_removal_begins_removal_before_its_first_notification(stork, tmp_path: Path) -> None:
+    # ENV-R4: removal begins no later than the first notification; with --early-removal a step
+    # of its own before it, so an SRB may complete in between (the model's traces have that)
+    src = miniport(tmp_path, "m")
+    for args, rec, expected in (((), "plain", False), (("--early-removal",), "early", True)):
+        rc, out, err = audit(stork, src, *args, "--record", str(tmp_path / rec))
+        assert rc == 0 and out["complete"], err
+        traces = [t.read_text() for t in (tmp_path / rec).glob("*.trace")]
+        assert any(map(_completed_before_first_notice, traces)) == expected, rec
+        assert ("removal also begun before its first notification" in out["bounds"]) == expected
+
+
+def test_early_removal_may_take_the_hardware_during_the_start(stork, tmp_path: Path) -> None:
+    # ENV-R13: a surprise removal during the start; HwInitialize then reads all ones
+    init = ("ULONG v = StorPortReadRegisterUlong(DeviceExtension, Regs(DeviceExtension));\n"
+            "    STORK_ASSERT(v != 0xFFFFFFFFu);\n    return TRUE;")
+    src = miniport(tmp_path, "m", globals=REGS, find=REG_FIND, init=init)
+    rc, out, err = audit(stork, src)
+    assert rc == 0, (err, out.get("findings"))
+    rc, out, err = audit(stork, src, "--early-removal")
+    assert rc == 1 and rules(out) == {"STORK-ASSERT"}, (err, out.get("findings"))
+    # and the removal that follows is a surprise one: never the remove SRB alone
+    rc, out, err = audit(stork, miniport(tmp_path, "ok", globals=REGS, find=REG_FIND),
+                         "--early-removal", "--record", str(tmp_path / "rec"))
+    assert rc == 0, err
+    during = 0
+    for t in (tmp_path / "rec").glob("*.trace"):
+        events = [ln for ln in t.read_text().splitlines()
+                  if ln and not ln.startswith(("meta", "stork-trace", "# wrote", "# ^"))]
+        if events[:2] == ["remove begin", GONE]:
+            during += 1  # gone before anything was handed: during the start
+            notices = [ln for ln in events if ln.startswith("# removal:")]
+            assert notices and "StorSurpriseRemoval" in notices[0], events
+    assert during > 0

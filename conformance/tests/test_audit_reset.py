@@ -71,7 +71,7 @@ def test_a_reset_bus_trace_replays_only_with_reset_bus(stork, tmp_path: Path) ->
     assert rc == 1
     trace = next((tmp_path / "out").glob("*ENV-Q10*.trace"))
     text = trace.read_text()
-    assert "RESET_BUS=1" in text and "# request timed out: HwResetBus" in text
+    assert "RESET_BUS=1" in text and "# bus reset: a request timed out, HwResetBus" in text
     r = stork("audit", str(path), "--reset-bus", "--replay", str(trace))
     assert r.returncode == 1 and "ENV-Q10" in r.stdout, r.stdout + r.stderr
     r = stork("audit", str(path), "--replay", str(trace))

@@ -83,6 +83,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="a miniport with a DriverEntry: as --stop-restart, with up to N (0..3) "
                         "stops and restarts in one adapter life (--stop-restart is 1); give it "
                         "again to --replay")
+    p.add_argument("--early-removal", action="store_true",
+                   help="a miniport with a DriverEntry: removal also begins a step before its "
+                        "first notification, and a surprise removal may take the hardware during "
+                        "the start (ENV-R4, ENV-R13); give it again to --replay")
     p.add_argument("--reset-bus", action="store_true",
                    help="a miniport with a DriverEntry: also explore a request that times out "
                         "while outstanding, and Storport's HwResetBus, which must complete what "
@@ -139,7 +143,7 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
         out += ["--host", args.host]
     out += ["--time-limit", str(args.time_limit)]
     for flag in ("pct", "exhaustive", "json", "preempt_at_calls", "preempt_at_accesses",
-                 "no_reduction", "stop_restart", "reset_bus"):
+                 "no_reduction", "stop_restart", "reset_bus", "early_removal"):
         if getattr(args, flag):
             out.append("--" + flag.replace("_", "-"))
     for opt in ("out", "record"):
