@@ -61,24 +61,9 @@ static BOOLEAN HwResetBus(PVOID DeviceExtension, ULONG PathId)
     return TRUE;
 }
 
-static BOOLEAN HwInitialize(PVOID DeviceExtension)
-{
-    (void)DeviceExtension;
-    return TRUE;
-}
-
-static ULONG HwFindAdapter(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation,
-                           PCHAR ArgumentString, PPORT_CONFIGURATION_INFORMATION ConfigInfo,
-                           PBOOLEAN Reserved3)
-{
-    (void)DeviceExtension;
-    (void)HwContext;
-    (void)BusInformation;
-    (void)ArgumentString;
-    (void)Reserved3;
-    ConfigInfo->SynchronizationModel = StorSynchronizeFullDuplex;
-    return SP_RETURN_FOUND;
-}
+#define MINIPORT_PLAIN_START 1
+#define MINIPORT_OWN_RESET_BUS 1
+#include "miniport_controls.h"
 
 ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);
 ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
@@ -91,6 +76,7 @@ ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
     init.HwInitialize = HwInitialize;
     init.HwStartIo = HwStartIo;
     init.HwResetBus = HwResetBus;
+    init.HwAdapterControl = HwAdapterControl;
     init.DeviceExtensionSize = sizeof(struct adapter);
     return StorPortInitialize(DriverObject, RegistryPath, &init, NULL);
 }
