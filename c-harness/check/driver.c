@@ -530,15 +530,17 @@ static void drv_start(void *ext)
     r->nroutines_left--;
 }
 
-/* Wait (a scheduling point, as STORK_WAIT_UNTIL) until `holds` says so. */
+/* Wait (a scheduling point, as STORK_WAIT_UNTIL) until `holds` says so, and still says so when
+ * the waiter goes on: another context may undo it at the point after the wait (a second stop,
+ * a new pause), and then the wait goes on. */
 static void wait_until(struct run *r, bool (*holds)(const struct run *r), const char *file)
 {
-    if (holds(r))
-        return;
-    do
-        stork_wait_at(file, 0);
-    while (!holds(r));
-    stork_yield_at(file, 0);
+    while (!holds(r)) {
+        do
+            stork_wait_at(file, 0);
+        while (!holds(r));
+        stork_yield_at(file, 0);
+    }
 }
 
 static bool not_paused(const struct run *r)
