@@ -1957,6 +1957,24 @@ PVOID stork_get_uncached_extension_at(PVOID ext, PPORT_CONFIGURATION_INFORMATION
     return d->uncached;
 }
 
+uint64_t driver_memory_name(const struct run *r, uintptr_t a)
+{
+    if (!driver_mode(r))
+        return 0;
+    const struct drv_run *d = r->drv;
+    for (int i = 0; i < d->npool; i++)
+        if (a == (uintptr_t)d->pool[i].p)
+            return 0xD000000000000000ull + (uint64_t)i; /* the i-th StorPortAllocatePool's */
+    if (d->uncached && a == (uintptr_t)d->uncached)
+        return 0xD100000000000000ull;
+    if (d->bar && a >= (uintptr_t)d->bar && a < (uintptr_t)d->bar + DRV_BAR_SIZE)
+        return 0xD200000000000000ull + (uint64_t)(a - (uintptr_t)d->bar);
+    for (int i = 0; i < DRV_NSRB; i++)
+        if (a == (uintptr_t)&d->srb[i].u)
+            return 0xD300000000000000ull + (uint64_t)i;
+    return 0;
+}
+
 void driver_null_access(struct run *r, const void *addr, bool write, const char *file, int line)
 {
     if (!driver_mode(r) || !r->drv->failed_api || (uintptr_t)addr >= DRV_NULL_PAGE)

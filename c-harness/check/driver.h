@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct run;
 struct drv_run; /* one run's Storport state: SRBs, locks, DPCs, the timer, pauses */
@@ -65,6 +66,10 @@ void driver_released_use(struct run *r, const void *addr, const char *what, cons
                          int line);
 /* The miniport's code accesses addr (race.c, an instrumented build): through NULL after an
  * allocation this run refused, an ENV-E22 finding at file:line, and the run stops there. */
+/* A pointer to memory the environment gave this run (a pool block, the uncached extension, the
+ * register space, an SRB) by a name that is the same in every run, for the final state's
+ * digest (por.c); 0 if it is none. */
+uint64_t driver_memory_name(const struct run *r, uintptr_t a);
 void driver_null_access(struct run *r, const void *addr, bool write, const char *file, int line);
 
 #endif

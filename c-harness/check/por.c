@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver.h"
 #include "run.h"
 
 struct por {
@@ -223,6 +224,8 @@ uint64_t por_final_state(const struct run *r)
                 word = 0xF00D000000000000ull + worker_name(&r->w[wi]); /* a handle: by its name */
             else if (a >= base && a < base + size)
                 word = 0xE000000000000000ull + (uint64_t)(a - base);
+            else if (driver_memory_name(r, a))
+                word = driver_memory_name(r, a); /* the environment's memory (driver.c) */
             h = fnv(h, &word, sizeof word);
             i += sizeof word;
         } else {
