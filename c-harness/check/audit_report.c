@@ -55,8 +55,14 @@ void make_meta(struct meta *m, const struct cli *c, const char *name, int thread
     snprintf(m->scn, sizeof m->scn, "scenario %s", c->o.source ? c->o.source : name);
     snprintf(m->cfg, sizeof m->cfg, "config NTHREADS=%d", threads);
     if (c->srbs) /* a miniport audited from its DriverEntry: --replay needs the same SRBs */
-        snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " SRBS=%d%s", c->srbs,
-                 c->stop_restart ? " STOP_RESTART=1" : "");
+        snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " SRBS=%d", c->srbs);
+    if (c->srbs && c->stops) /* STOP_RESTART=N: N stops (1: --stop-restart) */
+        snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " STOP_RESTART=%d",
+                 c->stops);
+    if (c->srbs && c->reset_bus)
+        snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " RESET_BUS=1");
+    if (c->srbs && c->early_removal)
+        snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " EARLY_REMOVAL=1");
     if (c->nioctl) /* --replay needs the same IOCTL SRBs */
         snprintf(m->cfg + strlen(m->cfg), sizeof m->cfg - strlen(m->cfg), " IOCTLS=%d%s%s",
                  c->nioctl, c->ioctl_arg ? " IOCTL=" : "", c->ioctl_arg ? c->ioctl_arg : "");
@@ -376,6 +382,13 @@ int audit_command(struct explorer *x, struct cli *c)
         printf("\"exhaustive_timed_out\": %s, ", res.exhaustive_timed_out ? "true" : "false");
         printf("\"points\": \"%s\", ", preempt_name(c->o.limits.preempt));
         printf("\"host\": \"%s\", ", driver_host_name(c->host));
+        char bounds[400];
+        driver_bounds(x->scn, bounds, sizeof bounds);
+        if (bounds[0]) {
+            printf("\"bounds\": ");
+            json_string(stdout, bounds);
+            printf(", ");
+        }
         printf("\"reduced\": %s, \"pruned\": %ld, \"classes\": %ld, ", res.reduced ? "true" : "false",
                res.pruned, res.reduced && res.complete ? res.schedules - res.pruned : -1);
         if (c->o.final_states) {
@@ -398,6 +411,10 @@ int audit_command(struct explorer *x, struct cli *c)
                    "as under Windows (ENV-H2)\n");
         else
             printf("host: windows (the contract)\n");
+        char bounds[400];
+        driver_bounds(x->scn, bounds, sizeof bounds);
+        if (bounds[0])
+            printf("bounds: %s\n", bounds);
         if (!race_instrumented())
             printf("data races (WI-M11): not checked: the scenario was not compiled with "
                    "-fsanitize=thread (--sanitize builds it with ASan instead)\n");

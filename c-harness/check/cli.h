@@ -12,7 +12,9 @@ struct cli {
     bool json;
     int srbs; /* --srbs: SRBs a miniport audited as it is gets (0: the default) */
     bool preempt_given; /* --preempt-at-calls or --preempt-at-accesses was given */
-    bool stop_restart; /* --stop-restart: and a stop and restart before its removal */
+    int stops; /* --stop-restart (1), --stops N: stops and restarts before its removal */
+    bool reset_bus; /* --reset-bus: and a request that times out, HwResetBus (ENV-E17) */
+    bool early_removal; /* --early-removal: removal before its notification, during the start */
     int host; /* --host: enum stork_host (driver.h), the runtime it is audited against */
     struct driver_ioctls ioctls; /* --ioctls, --ioctl: the IOCTL SRBs asked for */
     int nioctl; /* the IOCTL SRBs it runs with */
@@ -21,7 +23,7 @@ struct cli {
 
 /* A trace's meta lines for a run of `name` with these decisions (f: the finding, or NULL). */
 struct meta {
-    char gen[32], scn[400], cfg[128], sched[8192], prop[600], seed[64];
+    char gen[32], scn[400], cfg[256], sched[8192], prop[600], seed[64];
     const char *v[6];
     int n;
 };

@@ -67,8 +67,11 @@
 /* the surprise-removal SRB (0), the remove SRB (1) */
 #define DRV_PNP_SRB(k) (DRV_MAX_IO + DRV_MAX_IOCTL + (k))
 #define DRV_DATA 512
+#define DRV_MAX_POOL 16  /* StorPortAllocatePool calls per run (more: not modelled) */
+#define DRV_BAR_SIZE 4096 /* StorPortGetDeviceBase's register space */
+#define DRV_NULL_PAGE 4096 /* an access below this address is one through NULL */
 
-enum role { R_IO, R_ISR, R_DPC, R_TIMER, R_PNP, R_XTIMER, R_SERVICE };
+enum role { R_IO, R_ISR, R_DPC, R_TIMER, R_PNP, R_XTIMER, R_SERVICE, R_RESET };
 
 /* What DriverEntry registered: the process's, read-only once the search starts. */
 struct drv_reg {
@@ -90,7 +93,10 @@ struct drv_reg {
     int nioctl; /* --ioctls: SRB_FUNCTION_IO_CONTROL SRBs handed (ENV-E20) */
     UCHAR ioctl_signature[8];
     ULONG ioctl_code;
-    bool stop; /* --stop-restart: a stop and restart before removal is explored (ENV-R9) */
+    int stops; /* --stop-restart, --stops N: stops and restarts before removal (ENV-R9) */
+    bool reset; /* --reset-bus: a request times out and HwResetBus runs (ENV-E17, Q10) */
+    bool early; /* --early-removal: removal before its first notification, and during the
+                   start (ENV-R4, R13) */
     int host;  /* --host: enum stork_host, the runtime and environment of ENV-H */
 };
 
@@ -104,6 +110,7 @@ struct drv_srb {
     unsigned char snap[sizeof(SCSI_PNP_REQUEST_BLOCK) > sizeof(SCSI_REQUEST_BLOCK)
                            ? sizeof(SCSI_PNP_REQUEST_BLOCK) : sizeof(SCSI_REQUEST_BLOCK)];
     enum srb_state state;
+    bool started;      /* HwStartIo received it (what HwResetBus must complete, ENV-Q10) */
     int number;        /* srbN in the trace's comments, in the order of handing */
     const char *what;  /* "io1", "the remove SRB": the kind of break of an ENV-Q6 finding */
     char label[64];    /* "srb1 (io1's)", for messages */
@@ -156,10 +163,26 @@ struct drv_run {
     bool removing_waits; /* the teardown waits for the outstanding SRBs */
     bool restarted;      /* a stop and restart (ENV-R9, R11) came and succeeded */
     bool stopped;        /* between ScsiStopAdapter and the restart (ENV-R9) */
+    bool resetting;      /* HwResetBus runs: the device queues are paused (ENV-E17) */
     int nhanded;
     int srb_sync;        /* an address for the order completion -> stop (data races) */
     int quiet_sync;      /* and for the orders: each io routine's end -> a stop, */
     int restart_sync;    /* the restart -> a later handing */
+    struct {               /* StorPortAllocatePool's blocks (ENV-E22), freed ones kept */
+        void *p;
+        size_t bytes;
+        bool freed;
+        const char *file;  /* its StorPortAllocatePool */
+        int line;
+    } pool[DRV_MAX_POOL];
+    int npool;
+    void *uncached;        /* StorPortGetUncachedExtension's buffer: one per adapter */
+    ULONG uncached_size;
+    const char *failed_api; /* the last allocation refused in this run, or NULL (ENV-E22) */
+    const char *failed_file;
+    int failed_line;
+    unsigned char *bar;    /* StorPortGetDeviceBase's register space (ENV-R14) */
+    bool hw_gone;          /* a surprise removal took the HBA away: registers read all ones */
 };
 
 static void drv_start(void *ext);
@@ -322,6 +345,7 @@ static struct drv_srb *new_srb(struct run *r, int slot, UCHAR function, const ch
         srb->DataTransferLength = DRV_DATA;
     }
     s->state = S_HANDED;
+    s->started = false;
     s->number = ++r->drv->nhanded;
     s->what = what;
     if (function == SRB_FUNCTION_PNP)
@@ -367,6 +391,7 @@ static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
     if (g->virt) {
         c->irql = STORK_DISPATCH_LEVEL;
         r->drv->entry[c->index] = "HwStartIo";
+        s->started = true;
         host_started(r, s, g->hw.HwStartIo(ext, srb));
     } else {
         c->irql = STORK_DISPATCH_LEVEL;
@@ -384,6 +409,7 @@ static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
         if (half)
             take(r, c, &r->drv->interrupt, STORPORT, 0);
         r->drv->entry[c->index] = "HwStartIo";
+        s->started = true;
         BOOLEAN took = g->hw.HwStartIo(ext, srb);
         host_started(r, s, took);
         if (half)
@@ -420,6 +446,24 @@ static SCSI_ADAPTER_CONTROL_STATUS control(struct run *r, struct ctx *c,
     return st;
 }
 
+/* With --early-removal, a surprise removal may take the hardware away during the first start
+ * (ENV-R13): after HwFindAdapter returned FOUND, before HwInitialize, and before
+ * HwPassiveInitializeRoutine; a data choice at each.  Removal begins there (queueing fails,
+ * WI-R1) and the registers read all ones (ENV-R14); [POS] the notifications come after the
+ * start (the PnP manager serialises its requests), and only a surprise kind of ENV-R3. */
+static void gone_during_start(struct run *r, struct ctx *c, unsigned find_irql)
+{
+    struct drv_run *d = r->drv;
+    const struct drv_reg *g = d->reg;
+    if (!g->early || g->virt || g->host == STORK_HOST_NEPTUNE || find_irql != STORK_PASSIVE_LEVEL ||
+        (por_object(r, POR_OBJ_REMOVAL, false), r->removal_begun) || run_decide(r, 2, NULL) != 1)
+        return;
+    run_begin_removal(r);
+    fp_state(r, &d->hw_gone, sizeof d->hw_gone, true);
+    d->hw_gone = true;
+    note(r, c, N_HW_GONE, 0, NULL, 0);
+}
+
 /* HwFindAdapter, HwInitialize, HwPassiveInitializeRoutine and the control-type query: a start
  * (ENV-E2, E4, E5, E6), at PASSIVE_LEVEL, or a re-initialisation after a stop when the miniport
  * has no ScsiRestartAdapter (ENV-R11: HwFindAdapter at DISPATCH_LEVEL).  False if it fails. */
@@ -454,6 +498,7 @@ static bool start(struct run *r, struct ctx *c, void *ext, unsigned find_irql)
     c->irql = was;
     if (found != SP_RETURN_FOUND)
         return false; /* the start fails (ENV-E2, ENV-R12) */
+    gone_during_start(r, c, find_irql);
     raise_to(r, c, STORK_DIRQL);
     if (!g->virt)
         take(r, c, &d->interrupt, STORPORT, 0);
@@ -466,6 +511,8 @@ static bool start(struct run *r, struct ctx *c, void *ext, unsigned find_irql)
     lower(r, c);
     if (!ok)
         return false;
+    if (d->passive)
+        gone_during_start(r, c, find_irql);
     if (d->passive) {
         d->entry[c->index] = "HwPassiveInitializeRoutine";
         ok = d->passive(ext);
@@ -498,7 +545,7 @@ static void drv_start(void *ext)
     interrupt(r, c);
     const struct drv_reg *g = d->reg;
     if (g->host != STORK_HOST_NEPTUNE &&
-        (!g->virt || (g->stop && g->hw.HwAdapterControl) || notice_sent(r, NT_CONTROL)))
+        (!g->virt || (g->stops && g->hw.HwAdapterControl) || notice_sent(r, NT_CONTROL)))
         return;
     /* Nothing of the PnP manager's reaches this miniport before the teardown (a virtual
      * miniport that does not mark ScsiAdapterSurpriseRemoval, and no stop; any miniport on
@@ -508,22 +555,25 @@ static void drv_start(void *ext)
     r->nroutines_left--;
 }
 
-/* Wait (a scheduling point, as STORK_WAIT_UNTIL) until `holds` says so. */
+/* Wait (a scheduling point, as STORK_WAIT_UNTIL) until `holds` says so, and still says so when
+ * the waiter goes on: another context may undo it at the point after the wait (a second stop,
+ * a new pause), and then the wait goes on. */
 static void wait_until(struct run *r, bool (*holds)(const struct run *r), const char *file)
 {
-    if (holds(r))
-        return;
-    do
-        stork_wait_at(file, 0);
-    while (!holds(r));
-    stork_yield_at(file, 0);
+    while (!holds(r)) {
+        do
+            stork_wait_at(file, 0);
+        while (!holds(r));
+        stork_yield_at(file, 0);
+    }
 }
 
 static bool not_paused(const struct run *r)
 {
     fp_state((struct run *)r, &r->drv->paused, sizeof r->drv->paused, false);
     fp_state((struct run *)r, &r->drv->stopped, sizeof r->drv->stopped, false);
-    return r->drv->paused == 0 && !r->drv->stopped;
+    fp_state((struct run *)r, &r->drv->resetting, sizeof r->drv->resetting, false);
+    return r->drv->paused == 0 && !r->drv->stopped && !r->drv->resetting;
 }
 
 static bool all_completed(const struct run *r)
@@ -620,7 +670,7 @@ static void notify(struct run *r, struct ctx *c, enum notice n)
     hand(r, c, s);
 }
 
-/* The PnP manager's side: a stop and restart or not, then removal, whose notifications reach
+/* The PnP manager's side: up to --stops stops and restarts (each a data choice), then removal, whose notifications reach
  * the miniport while the io routines, the ISR, DPCs, the timer and callbacks may still run
  * (ENV-R6 a); removal begins at the first of them if it has not yet (ENV-R4).  ScsiStopAdapter
  * and the rest come in the teardown, once every routine has returned (ENV-R5). */
@@ -630,28 +680,43 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
     const struct drv_reg *g = d->reg;
     /* Its data choices (a stop or not, the removal's kind) make its steps' footprints differ
      * with the value chosen: the reduction takes the union of them (reduce.c). */
-    if (g->stop && g->hw.HwAdapterControl && run_decide(r, 2, NULL) == 1 &&
-        !stop_and_restart(r, c, ext)) {
-        fp_state(r, &d->started, sizeof d->started, true);
-        d->started = false; /* the restart failed: nothing more runs (ENV-R12) */
-        return;
+    for (int k = 0; k < g->stops && g->hw.HwAdapterControl &&
+                    (fp_state(r, &d->hw_gone, sizeof d->hw_gone, false), !d->hw_gone);
+         k++) {
+        if (run_decide(r, 2, NULL) != 1)
+            break; /* no (further) stop before removal */
+        if (!stop_and_restart(r, c, ext)) {
+            fp_state(r, &d->started, sizeof d->started, true);
+            d->started = false; /* the restart failed: nothing more runs (ENV-R12) */
+            return;
+        }
+        run_point(r, STORPORT, 0); /* the restarted adapter runs before the next stop or removal
+                                      (ENV-R11; the model's removal is a step of its own) */
     }
-    if (d->restarted)
-        run_point(r, STORPORT, 0); /* the restarted adapter runs before removal begins (ENV-R11;
-                                      the model's removal is a step of its own after the restart) */
     int kinds[NKINDS], nk = 0;
     fp_state(r, d->supported, sizeof d->supported, false);
+    fp_state(r, &d->hw_gone, sizeof d->hw_gone, false); /* gone during the start: a surprise */
     for (size_t k = 0; k < NKINDS; k++) {
         bool all = true;
         for (int j = 0; j < 4 && removal_kinds[k][j] != NT_END && all; j++)
             all = notice_sent(r, removal_kinds[k][j]) || (k == 0 && g->virt);
-        if (all)
-            kinds[nk++] = (int)k;
+        if (all && !(d->hw_gone && removal_kinds[k][0] == NT_REMOVE_SRB))
+            kinds[nk++] = (int)k; /* the hardware gone during the start: a surprise removal */
     }
     const enum notice *kind = removal_kinds[kinds[run_decide(r, nk, NULL)]];
     por_object(r, POR_OBJ_REMOVAL, false); /* whether removal has begun */
-    if (!r->removal_begun)
+    if (!r->removal_begun) {
         run_begin_removal(r);
+        if (kind[0] != NT_REMOVE_SRB) {
+            /* A surprise removal: the hardware is gone before the first notification (ENV-R3);
+             * from here its registers read all ones and writes go nowhere (ENV-R14). */
+            fp_state(r, &d->hw_gone, sizeof d->hw_gone, true);
+            d->hw_gone = true;
+            note(r, c, N_HW_GONE, 0, NULL, 0);
+        }
+        if (g->early)
+            run_point(r, STORPORT, 0); /* removal has begun, no notification yet (ENV-R4) */
+    }
     for (int j = 0; j < 4 && kind[j] != NT_END; j++) {
         if (!notice_sent(r, kind[j]))
             continue; /* a virtual miniport's orderly removal: nothing before the stop */
@@ -718,6 +783,82 @@ static void call_point(struct run *r, const char *api, const char *file, int lin
     run_point(r, file, line);
     if (r->outlived)
         driver_released_use(r, NULL, api, file, line);
+}
+
+/* An SRB HwStartIo received is outstanding: it may time out (ENV-E17). */
+static bool started_outstanding(const struct run *r)
+{
+    for (int i = 0; i < DRV_NSRB; i++) {
+        const struct drv_srb *s = &r->drv->srb[i];
+        fp_state((struct run *)r, &s->state, sizeof s->state, false);
+        fp_state((struct run *)r, &s->started, sizeof s->started, false);
+        if (s->state == S_HANDED && s->started)
+            return true;
+    }
+    return false;
+}
+
+/* Whether the reset is due: a request may time out, or none ever will (every io and pnp routine
+ * has returned, so no SRB will be handed again). */
+static bool reset_due(const struct run *r)
+{
+    if (started_outstanding(r))
+        return true;
+    const struct drv_reg *g = r->drv->reg;
+    for (size_t i = 0; i < g->scn.nroutines; i++) {
+        const struct ctx *t = &r->ctx[r->find_ctx + 1 + (int)i];
+        if (g->role[i] == R_IO || g->role[i] == R_PNP)
+            fp_ctx((struct run *)r, t->index, false); /* ended or not (their ends write it) */
+        if ((g->role[i] == R_IO || g->role[i] == R_PNP) && t->state != C_DONE)
+            return false;
+    }
+    return true;
+}
+
+/* A request times out and Storport resets the bus (ENV-E17): stork models no time, so
+ * [POS] any SRB HwStartIo received may time out while it is outstanding; once per adapter life.
+ * Storport pauses the device queues, takes the StartIo lock (the interrupt lock too in half
+ * duplex) and calls HwResetBus(PathId 0) at DISPATCH_LEVEL; the miniport completes, during it,
+ * every SRB HwStartIo received that is still outstanding (ENV-Q10). */
+static void reset_bus(struct run *r, struct ctx *c, void *ext)
+{
+    struct drv_run *d = r->drv;
+    const struct drv_reg *g = d->reg;
+    wait_until(r, reset_due, "(storport: waits for a request to time out)");
+    fp_state(r, &d->started, sizeof d->started, false);
+    if (!started_outstanding(r) || !d->started)
+        return; /* none timed out: no reset */
+    fp_state(r, &d->resetting, sizeof d->resetting, true);
+    d->resetting = true; /* no SRB is handed from now on until it returns */
+    bool half = d->config.SynchronizationModel != StorSynchronizeFullDuplex;
+    unsigned was = c->irql;
+    c->irql = STORK_DISPATCH_LEVEL;
+    take(r, c, &d->startio, STORPORT, 0);
+    if (half)
+        take(r, c, &d->interrupt, STORPORT, 0);
+    bool held[DRV_NSRB];
+    for (int i = 0; i < DRV_NSRB; i++) {
+        fp_state(r, &d->srb[i].state, sizeof d->srb[i].state, false);
+        fp_state(r, &d->srb[i].started, sizeof d->srb[i].started, false);
+        held[i] = d->srb[i].state == S_HANDED && d->srb[i].started;
+    }
+    note(r, c, N_RESET_BUS, 0, NULL, 0);
+    d->entry[c->index] = "HwResetBus";
+    g->hw.HwResetBus(ext, 0);
+    d->entry[c->index] = NULL;
+    if (half)
+        give(r, c, &d->interrupt, STORPORT, 0);
+    give(r, c, &d->startio, STORPORT, 0);
+    c->irql = was;
+    fp_state(r, &d->resetting, sizeof d->resetting, true);
+    d->resetting = false;
+    for (int i = 0; i < DRV_NSRB; i++)
+        if (held[i] && (fp_state(r, &d->srb[i].state, sizeof d->srb[i].state, false),
+                        d->srb[i].state == S_HANDED))
+            run_finding_why(r, "ENV-Q10", d->srb[i].what, g->file, g->line, -1,
+                            "%s, outstanding when HwResetBus began, is still outstanding when it "
+                            "returns: HwResetBus completes every SRB HwStartIo received (with "
+                            "SRB_STATUS_BUS_RESET)", d->srb[i].label);
 }
 
 static void drv_routine(void *ext)
@@ -805,6 +946,10 @@ static void drv_routine(void *ext)
     }
     case R_PNP:
         pnp(r, c, ext);
+        fp_ctx(r, c->index, true); /* its end, in this step: the reset's wait reads it */
+        break;
+    case R_RESET:
+        reset_bus(r, c, ext);
         break;
     case R_SERVICE:
         fp_state(r, &d->svc, sizeof d->svc, true);
@@ -921,6 +1066,27 @@ static void add_routine(struct drv_reg *g, enum role role, int slot, const char 
     g->on_demand[n] = on_demand;
 }
 
+void driver_bounds(const struct stork_scenario *scn, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (!scn || scn->find_adapter != drv_start)
+        return;
+    const struct drv_reg *g = (const struct drv_reg *)((const char *)scn -
+                                                        offsetof(struct drv_reg, scn));
+    bool reset = false;
+    for (size_t i = 0; i < g->scn.nroutines; i++)
+        reset |= g->role[i] == R_RESET;
+    snprintf(out, size, "%d SRB(s) (--srbs) and the adapter SRBs, %d IOCTL SRB(s) (--ioctls), "
+             "at most %d stop(s) and restart(s) (--stop-restart, --stops), %s; the ISR, each DPC "
+             "and each timer at most %d runs; every removal order of ENV-R3, %s; every "
+             "allocation refused or not (ENV-E22)", g->nio, g->nioctl, g->stops,
+             reset ? "one bus reset while a request is outstanding (--reset-bus)"
+                   : "no bus reset (--reset-bus)", DRV_RUNS(g),
+             g->early ? "removal also begun before its first notification and during the start "
+                        "(--early-removal)"
+                      : "removal begun at its first notification (--early-removal)");
+}
+
 int driver_host(const struct run *r)
 {
     return driver_mode(r) ? r->drv->reg->host : STORK_HOST_WINDOWS;
@@ -932,7 +1098,8 @@ const char *driver_host_name(int host)
                                                                                : "windows";
 }
 
-const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int host,
+const struct stork_scenario *driver_scenario(int srbs, int stops, bool reset_bus,
+                                             bool early_removal, int host,
                                              const struct driver_ioctls *ioctls, char *err,
                                              size_t size)
 {
@@ -942,11 +1109,14 @@ const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int ho
                  "stork_scenario names the routines by hand; DriverEntry registers them)");
         return NULL;
     }
-    if (has_scenario && (srbs || stop_restart || host != STORK_HOST_WINDOWS || ioctls->given)) {
+    if (has_scenario &&
+        (srbs || stops || reset_bus || early_removal || host != STORK_HOST_WINDOWS ||
+         ioctls->given)) {
         snprintf(err, size, "%s is for a miniport audited from its DriverEntry; this file's "
                  "stork_scenario names its routines itself",
-                 srbs ? "--srbs" : stop_restart ? "--stop-restart" : ioctls->given ? "--ioctls"
-                                                                                  : "--host");
+                 srbs ? "--srbs" : stops ? "--stop-restart" : reset_bus ? "--reset-bus"
+                 : early_removal ? "--early-removal"
+                 : ioctls->given ? "--ioctls" : "--host");
         return NULL;
     }
     if (has_scenario)
@@ -977,7 +1147,9 @@ const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int ho
         return NULL;
     }
     g->nio = srbs ? srbs : DRV_NIO;
-    g->stop = stop_restart;
+    g->stops = stops;
+    g->reset = reset_bus;
+    g->early = early_removal;
     g->host = host;
     for (int i = 0; i < g->nio; i++) {
         char name[24];
@@ -1006,6 +1178,8 @@ const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int ho
     add_routine(g, R_XTIMER, 0, "xtimer", STORK_DISPATCH_LEVEL, 1);
     if (g->virt && g->hw.HwProcessServiceRequest)
         add_routine(g, R_SERVICE, 0, "service", STORK_PASSIVE_LEVEL, 0);
+    if (reset_bus && !g->virt && g->hw.HwResetBus && host == STORK_HOST_WINDOWS)
+        add_routine(g, R_RESET, 0, "reset", STORK_DISPATCH_LEVEL, 0);
     g->scn.name = "miniport";
     g->scn.extension_size = g->hw.DeviceExtensionSize ? g->hw.DeviceExtensionSize : 1;
     g->scn.find_adapter = drv_start;
@@ -1099,6 +1273,10 @@ void driver_release(struct run *r)
         return;
     for (int i = 0; i < DRV_NSRB; i++)
         free(r->drv->srb[i].extension);
+    for (int i = 0; i < r->drv->npool; i++)
+        free(r->drv->pool[i].p);
+    free(r->drv->uncached);
+    free(r->drv->bar);
     free(r->drv);
     r->drv = NULL;
 }
@@ -1144,6 +1322,19 @@ void driver_check_end(struct run *r)
         srb_finding(r, "ENV-Q8", d->pause_file, d->pause_line,
                     "this StorPortPause is never resumed%s: the adapter's requests are held until "
                     "its timeout", d->pause_timed_out ? " (the SRBs waited for its timeout)" : "");
+    /* ENV-E22: pool is the miniport's to free, by the release or before a failed start
+     * returns (ENV-R12); NeptuneOS never asks it to (ENV-H5), so there it is no leak. */
+    fp_state(r, &d->npool, sizeof d->npool, false);
+    fp_state(r, d->pool, sizeof d->pool, false);
+    for (int i = 0; i < d->npool && d->reg->host != STORK_HOST_NEPTUNE; i++)
+        if (!d->pool[i].freed)
+            run_finding_why(r, "ENV-E22", d->started ? "never freed" : "failed start",
+                            d->pool[i].file, d->pool[i].line, -1,
+                            "the block this StorPortAllocatePool gave is never freed%s",
+                            d->started ? " (free it with StorPortFreePool by the adapter's "
+                                         "release: Storport frees only the extensions)"
+                                       : ": the start failed, and what it allocated is freed by "
+                                         "no later routine (ENV-R12)");
 }
 
 bool driver_stalled(struct run *r)
@@ -1187,6 +1378,9 @@ const char *driver_fix_for(const char *rule)
         {"ENV-Q6", "complete every SRB you were handed on every path, also when a queue fails or "
                    "a callback returns early; at surprise removal fail the outstanding ones"},
         {"ENV-Q8", "resume every pause once, on every path (early returns and failed queues too)"},
+        {"ENV-Q10", "in HwResetBus complete every SRB HwStartIo received that is still "
+                    "outstanding, with SRB_STATUS_BUS_RESET, and forget it (what was to complete "
+                    "it later must not complete it again)"},
         {"ENV-L2", "take Storport's locks only in the order DPC or StartIo, then interrupt, never "
                    "one already held (Storport holds the StartIo lock around HwStartIo and the "
                    "interrupt lock around HwInterrupt and HwInitialize)"},
@@ -1201,6 +1395,9 @@ const char *driver_fix_for(const char *rule)
                     "ones still held in HwCompleteServiceIrp at removal"},
         {"ENV-E12", "initialise each STOR_DPC with StorPortInitializeDpc (in "
                     "HwPassiveInitializeRoutine) before issuing it"},
+        {"ENV-E22", "check each StorPortAllocatePool and StorPortGetUncachedExtension: on "
+                    "failure fail the start (freeing what it got) or the request; free each pool "
+                    "block once, at DISPATCH_LEVEL at most"},
     };
     for (size_t i = 0; i < sizeof fixes / sizeof fixes[0]; i++)
         if (strcmp(fixes[i].rule, rule) == 0)
@@ -1611,13 +1808,15 @@ BOOLEAN stork_cancel_dpc_at(PVOID ext, PSTOR_DPC dpc, const char *file, int line
 
 /* ---- the timer of StorPortInitializeTimer (ENV-E14) ---- */
 
-/* Above DISPATCH_LEVEL the timer calls fail, but in HwAdapterControl: ScsiStopAdapter's IRQL is
- * disputed (ENV-E15), and storahci frees its timers there, so the audit does not refuse it. */
-static bool timer_irql(struct run *r, struct ctx *c, const char *api, const char *file, int line)
+/* Above DISPATCH_LEVEL the timer and pool calls fail, but in HwAdapterControl: ScsiStopAdapter's
+ * IRQL is disputed (ENV-E15), and storahci frees its timers and pool there, so the audit does
+ * not refuse it.  `rule`: ENV-E14 (timers) or ENV-E22 (pool). */
+static bool dispatch_at_most(struct run *r, struct ctx *c, const char *rule, const char *api,
+                             const char *file, int line)
 {
     if (ctx_irql(c) <= STORK_DISPATCH_LEVEL || in_entry(r, c, "HwAdapterControl"))
         return true;
-    srb_finding(r, "ENV-E14", file, line, "%s is called at %s: it is callable at DISPATCH_LEVEL "
+    srb_finding(r, rule, file, line, "%s is called at %s: it is callable at DISPATCH_LEVEL "
                 "at most (it returns STOR_STATUS_INVALID_IRQL)", api, irql_name(ctx_irql(c)));
     return false;
 }
@@ -1647,7 +1846,7 @@ ULONG stork_initialize_timer_at(PVOID ext, PVOID *handle, const char *file, int 
         run_error(r, "%s:%d: StorPortInitializeTimer with a NULL TimerHandle", file, line);
         return STOR_STATUS_INVALID_PARAMETER;
     }
-    if (!timer_irql(r, c, "StorPortInitializeTimer", file, line))
+    if (!dispatch_at_most(r, c, "ENV-E14", "StorPortInitializeTimer", file, line))
         return STOR_STATUS_INVALID_IRQL;
     if (d->xt.issued && !d->xt.freed) {
         run_error(r, "%s:%d: a second live StorPortInitializeTimer timer: not modelled (one per "
@@ -1706,7 +1905,7 @@ ULONG stork_free_timer_at(PVOID ext, PVOID handle, const char *file, int line)
     call_point(r, "StorPortFreeTimer", file, line);
     fp_state(r, &d->xt, sizeof d->xt, true);
     fp_ctx(r, ctx_of_role(r, R_XTIMER, 0), true);
-    if (!timer_irql(r, c, "StorPortFreeTimer", file, line))
+    if (!dispatch_at_most(r, c, "ENV-E14", "StorPortFreeTimer", file, line))
         return STOR_STATUS_INVALID_IRQL;
     if (handle == &d->xt.handle && d->xt.issued && d->xt.freed)
         return STOR_STATUS_UNSUCCESSFUL; /* already free (ENV-E14) */
@@ -1759,6 +1958,26 @@ bool driver_por_offset(const struct run *r, uintptr_t a, uintptr_t *off)
             return true;
         }
     }
+    /* The environment's memory (ENV-E22, ENV-R14), allocated afresh each run: each region far
+     * past the record and the SRB extensions, by its name (the i-th pool block) and offset. */
+    const uintptr_t region = (uintptr_t)1 << 32;
+    for (int i = 0; i < d->npool; i++) {
+        uintptr_t p = (uintptr_t)d->pool[i].p;
+        if (a >= p && a < p + d->pool[i].bytes) {
+            *off = region * (uintptr_t)(1 + i) + (a - p);
+            return true;
+        }
+    }
+    uintptr_t u = (uintptr_t)d->uncached;
+    if (u && a >= u && a < u + (d->uncached_size ? d->uncached_size : 1)) {
+        *off = region * (DRV_MAX_POOL + 1) + (a - u);
+        return true;
+    }
+    uintptr_t bar = (uintptr_t)d->bar;
+    if (bar && a >= bar && a < bar + DRV_BAR_SIZE) {
+        *off = region * (DRV_MAX_POOL + 2) + (a - bar);
+        return true;
+    }
     return false;
 }
 
@@ -1782,6 +2001,242 @@ unsigned long long driver_digest(const struct run *r)
     MIX(d->timer_requested);
     for (int i = 0; i < r->nctx; i++)
         MIX(d->runs[i]);
+    MIX(d->hw_gone); /* envgaps' state: the hardware, memory, the reset */
+    MIX(d->resetting);
+    MIX(d->npool);
+    for (int i = 0; i < d->npool; i++)
+        MIX(d->pool[i].freed);
+    MIX(d->uncached != NULL);
+    MIX(d->failed_api != NULL);
+    MIX(d->failed_line);
+    for (int i = 0; d->bar && i < DRV_BAR_SIZE; i++) /* the registers' last writes */
+        MIX(d->bar[i]);
 #undef MIX
     return h;
+}
+
+/* ---- memory (ENV-E22) ---- */
+
+/* Whether this allocation fails: a data choice of its own (as a worker's initialisation may
+ * fail for memory), noted in the trace at the call. */
+static bool refuse(struct run *r, struct ctx *c, const char *api, const char *file, int line)
+{
+    if (run_decide(r, 2, NULL) != 1)
+        return false;
+    por_all(r);
+    struct drv_run *d = r->drv;
+    d->failed_api = api;
+    d->failed_file = file;
+    d->failed_line = line;
+    note(r, c, N_ALLOC_FAILED, 0, file, line);
+    return true;
+}
+
+ULONG stork_allocate_pool_at(PVOID ext, ULONG bytes, ULONG tag, PVOID *buffer, const char *file,
+                             int line)
+{
+    (void)ext;
+    (void)tag;
+    struct ctx *c = current("StorPortAllocatePool", file, line);
+    if (!c)
+        return STOR_STATUS_UNSUCCESSFUL;
+    struct run *r = c->run;
+    struct drv_run *d = r->drv;
+    call_point(r, "StorPortAllocatePool", file, line);
+    if (!buffer) {
+        srb_finding(r, "ENV-E22", file, line, "StorPortAllocatePool with a NULL BufferPointer "
+                    "(it returns STOR_STATUS_INVALID_PARAMETER)");
+        return STOR_STATUS_INVALID_PARAMETER;
+    }
+    *buffer = NULL; /* "NULL if not successful" */
+    if (!dispatch_at_most(r, c, "ENV-E22", "StorPortAllocatePool", file, line))
+        return STOR_STATUS_INVALID_IRQL;
+    fp_state(r, &d->npool, sizeof d->npool, true); /* the i-th block: its name (por.c) */
+    if (d->npool == DRV_MAX_POOL) {
+        run_error(r, "%s:%d: more than %d StorPortAllocatePool calls in one adapter life: not "
+                  "modelled", file, line, DRV_MAX_POOL);
+        return STOR_STATUS_INSUFFICIENT_RESOURCES;
+    }
+    if (refuse(r, c, "StorPortAllocatePool", file, line))
+        return STOR_STATUS_INSUFFICIENT_RESOURCES;
+    void *p = calloc(1, bytes ? bytes : 1);
+    if (!p) {
+        run_error(r, "%s:%d: StorPortAllocatePool of %u bytes: out of memory", file, line,
+                  (unsigned)bytes);
+        return STOR_STATUS_INSUFFICIENT_RESOURCES;
+    }
+    fp_state(r, &d->pool[d->npool], sizeof d->pool[d->npool], true);
+    d->pool[d->npool].p = p;
+    d->pool[d->npool].bytes = bytes ? bytes : 1;
+    d->pool[d->npool].freed = false;
+    d->pool[d->npool].file = file;
+    d->pool[d->npool++].line = line;
+    *buffer = p;
+    return STOR_STATUS_SUCCESS;
+}
+
+ULONG stork_free_pool_at(PVOID ext, PVOID buffer, const char *file, int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortFreePool", file, line);
+    if (!c)
+        return STOR_STATUS_UNSUCCESSFUL;
+    struct run *r = c->run;
+    struct drv_run *d = r->drv;
+    call_point(r, "StorPortFreePool", file, line);
+    if (!buffer)
+        return STOR_STATUS_INVALID_PARAMETER; /* documented: nothing is freed */
+    if (!dispatch_at_most(r, c, "ENV-E22", "StorPortFreePool", file, line))
+        return STOR_STATUS_INVALID_IRQL;
+    fp_state(r, &d->npool, sizeof d->npool, false);
+    fp_state(r, d->pool, sizeof d->pool, true); /* which block, and its freed */
+    for (int i = 0; i < d->npool; i++) {
+        if (d->pool[i].p != buffer)
+            continue;
+        if (d->pool[i].freed) {
+            srb_finding(r, "ENV-E22", file, line, "StorPortFreePool frees the block of %s:%d a "
+                        "second time", base(d->pool[i].file), d->pool[i].line);
+            return STOR_STATUS_INVALID_PARAMETER;
+        }
+        d->pool[i].freed = true; /* its memory stays until the run ends: a use after is seen
+                                    by the data-race check only, not as a crash */
+        return STOR_STATUS_SUCCESS;
+    }
+    srb_finding(r, "ENV-E22", file, line, "StorPortFreePool with %p, which no StorPortAllocatePool "
+                "gave", buffer);
+    return STOR_STATUS_INVALID_PARAMETER;
+}
+
+PVOID stork_get_uncached_extension_at(PVOID ext, PPORT_CONFIGURATION_INFORMATION config,
+                                      ULONG bytes, const char *file, int line)
+{
+    (void)ext;
+    (void)config;
+    struct ctx *c = current("StorPortGetUncachedExtension", file, line);
+    if (!c)
+        return NULL;
+    struct run *r = c->run;
+    struct drv_run *d = r->drv;
+    call_point(r, "StorPortGetUncachedExtension", file, line);
+    fp_state(r, &d->uncached, sizeof d->uncached, true);
+    fp_state(r, &d->uncached_size, sizeof d->uncached_size, true);
+    if (d->uncached) {
+        if (bytes > d->uncached_size) {
+            run_error(r, "%s:%d: StorPortGetUncachedExtension of %u bytes after one of %u: not "
+                      "modelled (the page gives back the current one)", file, line,
+                      (unsigned)bytes, (unsigned)d->uncached_size);
+            return NULL;
+        }
+        return d->uncached; /* "If the memory was previously allocated", the current one */
+    }
+    if (refuse(r, c, "StorPortGetUncachedExtension", file, line))
+        return NULL;
+    d->uncached = calloc(1, bytes ? bytes : 1);
+    if (!d->uncached) {
+        run_error(r, "%s:%d: StorPortGetUncachedExtension of %u bytes: out of memory", file, line,
+                  (unsigned)bytes);
+        return NULL;
+    }
+    d->uncached_size = bytes;
+    return d->uncached;
+}
+
+uint64_t driver_memory_name(const struct run *r, uintptr_t a)
+{
+    if (!driver_mode(r))
+        return 0;
+    const struct drv_run *d = r->drv;
+    for (int i = 0; i < d->npool; i++)
+        if (a == (uintptr_t)d->pool[i].p)
+            return 0xC000000000000000ull + (uint64_t)i; /* the i-th StorPortAllocatePool's */
+    if (d->uncached && a == (uintptr_t)d->uncached)
+        return 0xC100000000000000ull;
+    if (d->bar && a >= (uintptr_t)d->bar && a < (uintptr_t)d->bar + DRV_BAR_SIZE)
+        return 0xC200000000000000ull + (uint64_t)(a - (uintptr_t)d->bar);
+    for (int i = 0; i < DRV_NSRB; i++)
+        if (a == (uintptr_t)&d->srb[i].u)
+            return 0xC300000000000000ull + (uint64_t)i;
+    return 0;
+}
+
+void driver_null_access(struct run *r, const void *addr, bool write, const char *file, int line)
+{
+    if (!driver_mode(r) || (uintptr_t)addr >= DRV_NULL_PAGE)
+        return;
+    fp_state(r, &r->drv->failed_api, sizeof r->drv->failed_api, false);
+    if (!r->drv->failed_api)
+        return;
+    struct drv_run *d = r->drv;
+    struct ctx *c = &r->ctx[r->cur];
+    run_finding(r, "ENV-E22", file, line, -1, "%s %s through NULL (address %p): the %s at %s:%d "
+                "was refused for lack of memory and its answer is not checked; the run stops "
+                "here", r->drv->entry[c->index] ? r->drv->entry[c->index] : c->name,
+                write ? "writes" : "reads", addr, d->failed_api, base(d->failed_file),
+                d->failed_line);
+    snprintf(r->stopped, sizeof r->stopped, "an access through NULL after a refused allocation "
+             "(%s:%d)", base(file), line);
+    fiber_switch(&c->fiber, &r->main); /* never resumed: the run is over */
+    abort();
+}
+
+/* ---- the HBA's registers and ports (ENV-R14) ---- */
+
+PVOID stork_get_device_base_at(PVOID ext, INTERFACE_TYPE bus, ULONG number,
+                               STOR_PHYSICAL_ADDRESS address, ULONG bytes, BOOLEAN io,
+                               const char *file, int line)
+{
+    (void)ext;
+    (void)bus;
+    (void)number;
+    (void)address;
+    (void)io;
+    struct ctx *c = current("StorPortGetDeviceBase", file, line);
+    if (!c)
+        return NULL;
+    struct run *r = c->run;
+    struct drv_run *d = r->drv;
+    if (bytes > DRV_BAR_SIZE) {
+        run_error(r, "%s:%d: StorPortGetDeviceBase of %u bytes: at most %d are modelled", file,
+                  line, (unsigned)bytes, DRV_BAR_SIZE);
+        return NULL;
+    }
+    fp_state(r, &d->bar, sizeof d->bar, true);
+    if (!d->bar && !(d->bar = calloc(1, DRV_BAR_SIZE))) {
+        run_error(r, "out of memory");
+        return NULL;
+    }
+    return d->bar; /* one HBA, one range: every mapping of it is the same registers */
+}
+
+ULONG stork_read_register_at(PVOID ext, const volatile void *reg, size_t size, const char *file,
+                             int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortReadRegister", file, line);
+    if (!c)
+        return 0;
+    struct run *r = c->run;
+    call_point(r, "StorPortReadRegister", file, line); /* a poll goes round through here: a loop on it is seen */
+    fp_state(r, &r->drv->hw_gone, sizeof r->drv->hw_gone, false);
+    por_access(r, (const void *)reg, size, false); /* by its offset in the BAR (driver_por_offset) */
+    if (r->drv->hw_gone)
+        return size == 1 ? 0xFFu : size == 2 ? 0xFFFFu : 0xFFFFFFFFu; /* no device answers */
+    ULONG v = 0;
+    memcpy(&v, (const void *)reg, size); /* what was last written: the HBA stands still */
+    return v;
+}
+
+VOID stork_write_register_at(PVOID ext, volatile void *reg, size_t size, ULONG value,
+                             const char *file, int line)
+{
+    (void)ext;
+    struct ctx *c = current("StorPortWriteRegister", file, line);
+    if (!c)
+        return;
+    struct run *r = c->run;
+    fp_state(r, &r->drv->hw_gone, sizeof r->drv->hw_gone, false);
+    if (r->drv->hw_gone)
+        return; /* goes nowhere */
+    por_access(r, (const void *)reg, size, true);
+    memcpy((void *)reg, &value, size);
 }

@@ -29,9 +29,17 @@ struct driver_ioctls {
     unsigned char signature[8];
     unsigned long code;
 };
-const struct stork_scenario *driver_scenario(int srbs, bool stop_restart, int host,
-                                             const struct driver_ioctls *ioctls, char *err,
-                                             size_t size);
+/* stops (--stop-restart: 1, --stops N): stops and restarts explored before removal (ENV-R9);
+ * reset_bus (--reset-bus): a request times out and Storport calls HwResetBus (ENV-E17);
+ * early_removal (--early-removal): removal begins before its first notification, and a
+ * surprise removal may take the hardware during the start (ENV-R4, R13). */
+const struct stork_scenario *driver_scenario(int srbs, int stops, bool reset_bus,
+                                             bool early_removal,
+                                             int host, const struct driver_ioctls *ioctls,
+                                             char *err, size_t size);
+/* The environment's bounds a miniport audited from its DriverEntry runs with, as one line for
+ * the report ("" for a hand-made scenario). */
+void driver_bounds(const struct stork_scenario *scn, char *out, size_t size);
 /* The IOCTL SRBs a miniport audited from its DriverEntry is handed. */
 int driver_ioctls(const struct stork_scenario *scn);
 /* The host of this run (Windows for a hand-made scenario) and a host's name. */
@@ -62,5 +70,12 @@ void driver_released_use(struct run *r, const void *addr, const char *what, cons
  * states and statuses, pauses, timers, stop and restart, runs of the on-demand routines). */
 bool driver_por_offset(const struct run *r, uintptr_t a, uintptr_t *off);
 unsigned long long driver_digest(const struct run *r);
+/* The miniport's code accesses addr (race.c, an instrumented build): through NULL after an
+ * allocation this run refused, an ENV-E22 finding at file:line, and the run stops there. */
+/* A pointer to memory the environment gave this run (a pool block, the uncached extension, the
+ * register space, an SRB) by a name that is the same in every run, for the final state's
+ * digest (por.c); 0 if it is none. */
+uint64_t driver_memory_name(const struct run *r, uintptr_t a);
+void driver_null_access(struct run *r, const void *addr, bool write, const char *file, int line);
 
 #endif

@@ -58,6 +58,13 @@ static const char usage[] =
     "                     (default STORK:0, an IOCTL no miniport knows; alone, one SRB)\n"
     "  --stop-restart     a miniport audited from its DriverEntry: also a stop and restart\n"
     "                     (or HwFindAdapter again) before removal, in every schedule\n"
+    "  --stops N          as --stop-restart, with up to N (0..3) stops and restarts in one\n"
+    "                     adapter life (--stop-restart: 1)\n"
+    "  --reset-bus        a miniport audited from its DriverEntry: also a request that times\n"
+    "                     out while outstanding, and HwResetBus (ENV-E17, ENV-Q10)\n"
+    "  --early-removal    a miniport audited from its DriverEntry: removal also begins a step\n"
+    "                     before its first notification, and a surprise removal may take the\n"
+    "                     hardware during the start (ENV-R4, ENV-R13)\n"
     "  --preempt-at-calls scheduling points only at StorPort calls and STORK_* points (without\n"
     "                     it, and in an instrumented build, also before each shared write and\n"
     "                     atomic of the scenario: enough for a race-free scenario; docs/audit.md)\n"
@@ -123,7 +130,11 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->preempt_given = true;
         }
         else if (strcmp(a, "--stop-restart") == 0)
-            c->stop_restart = true;
+            c->stops = c->stops ? c->stops : 1;
+        else if (strcmp(a, "--reset-bus") == 0)
+            c->reset_bus = true;
+        else if (strcmp(a, "--early-removal") == 0)
+            c->early_removal = true;
         else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage, stdout);
             exit(STORK_EXIT_OK);
@@ -196,6 +207,9 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         } else if (strcmp(a, "--srbs") == 0 && n >= 1 && n <= 6) {
             c->srbs = (int)n;
             i++;
+        } else if (strcmp(a, "--stops") == 0 && n <= 3) {
+            c->stops = (int)n;
+            i++;
         } else if (strcmp(a, "--ioctls") == 0 && n <= 2) {
             c->ioctls.count = (int)n;
             c->ioctls.given = true;
@@ -229,8 +243,8 @@ int main(int argc, char **argv)
         c.ioctls.count = 1; /* --ioctl alone: one IOCTL SRB of that kind */
     struct explorer x;
     char err[300];
-    const struct stork_scenario *scn = driver_scenario(c.srbs, c.stop_restart, c.host, &c.ioctls, err,
-                                                      sizeof err);
+    const struct stork_scenario *scn = driver_scenario(c.srbs, c.stops, c.reset_bus, c.early_removal, c.host,
+                                                      &c.ioctls, err, sizeof err);
     if (!scn) {
         fprintf(stderr, "stork-audit: %s\n", err);
         return STORK_EXIT_BAD_INPUT;

@@ -248,6 +248,8 @@ uint64_t por_final_state(const struct run *r)
                 word = 0xE000000000000000ull + (uint64_t)(a - base);
             else if (r->drv && driver_por_offset(r, a, &off)) /* an SRB, a timer's handle */
                 word = 0xD000000000000000ull + (uint64_t)off;
+            else if (r->drv && driver_memory_name(r, a))
+                word = driver_memory_name(r, a); /* the environment's memory (driver.c) */
             h = fnv(h, &word, sizeof word);
             i += sizeof word;
         } else {

@@ -465,6 +465,11 @@ static void access_mem(const void *addr, size_t size, bool write, const void *pc
     if (cx->has_fiber && a >= lo && a < lo + cx->fiber.stack_size)
         return; /* its own stack */
     struct race *x = r->race;
+    if (a < 4096 && r->drv) { /* through NULL: after a refused allocation, ENV-E22 (driver.c) */
+        const struct pcline *l = x ? site_at(r, x, pc) : NULL;
+        driver_null_access(r, addr, write, l ? l->file : "(an access through NULL)",
+                           l ? l->line : 0);
+    }
     if (!r->races || x->lid[c] < 0 || x->observing[c] || x->in_cond[c]) {
         por_access(r, addr, size, write); /* a condition's or an assertion's reads too */
         if (!r->races || x->lid[c] < 0 || x->observing[c])

@@ -71,6 +71,14 @@ static bool options_differ(const char *cfg, const struct cli *c, char *why, size
         snprintf(why, size, "--ioctls %d (and its --ioctl)", io ? atoi(io + 7) : 0);
         return true;
     }
+    if ((strstr(cfg, "RESET_BUS=1") != NULL) != c->reset_bus) {
+        snprintf(why, size, "%s", c->reset_bus ? "no --reset-bus" : "--reset-bus");
+        return true;
+    }
+    if ((strstr(cfg, "EARLY_REMOVAL=1") != NULL) != c->early_removal) {
+        snprintf(why, size, "%s", c->early_removal ? "no --early-removal" : "--early-removal");
+        return true;
+    }
     const char *h = strstr(cfg, "HOST=");
     const char *want = driver_host_name(c->host);
     if (h ? strncmp(h + 5, want, strlen(want)) != 0 : c->host != STORK_HOST_WINDOWS) {
@@ -151,9 +159,15 @@ int replay_command(struct explorer *x, struct cli *c)
                 free(expected);
                 return STORK_EXIT_BAD_INPUT;
             }
-            if ((strstr(p, "STOP_RESTART=1") != NULL) != c->stop_restart) {
-                fprintf(stderr, "%s:%d: the trace was found %s --stop-restart; give --replay "
-                        "the same\n", c->replay, lineno, c->stop_restart ? "without" : "with");
+            const char *sr = strstr(p, "STOP_RESTART=");
+            int stops = sr ? atoi(sr + 13) : 0;
+            if (stops != c->stops) {
+                if (stops <= 1 && c->stops <= 1)
+                    fprintf(stderr, "%s:%d: the trace was found %s --stop-restart; give --replay "
+                            "the same\n", c->replay, lineno, c->stops ? "without" : "with");
+                else
+                    fprintf(stderr, "%s:%d: the trace was found with --stops %d; give --replay "
+                            "the same\n", c->replay, lineno, stops);
                 fclose(in);
                 free(line);
                 fclose(exp);

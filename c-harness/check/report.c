@@ -58,6 +58,12 @@ static const char *const note_step[] = {
     "# adapter restarting: HwAdapterControl(ScsiRestartAdapter)",
     "# adapter restarting: HwFindAdapter again (no ScsiRestartAdapter)",
 };
+/* The environment's resources (driver.c): from N_ALLOC_FAILED on, one line each. */
+static const char *const note_resource[] = {
+    "# allocation refused for lack of memory: the call at the next line fails",
+    "# hardware gone (a surprise removal): its registers read all ones",
+    "# bus reset: a request timed out, HwResetBus (queues paused, under the StartIo lock)",
+};
 
 void write_event(FILE *out, const struct run *r, const struct ev *e)
 {
@@ -125,6 +131,8 @@ void write_event(FILE *out, const struct run *r, const struct ev *e)
                     who);
         else if (e->note == N_STOR_TIMER_RUNS)
             fputs("# HwStorTimer runs", out);
+        else if (e->note >= N_ALLOC_FAILED)
+            fputs(note_resource[e->note - N_ALLOC_FAILED], out);
         else
             fputs(note_step[e->note - N_REMOVE_SRB], out);
         break;

@@ -99,7 +99,9 @@ enum note_kind { N_HANDED, N_COMPLETED, N_PAUSED, N_RESUMED, N_REMOVE_SRB, N_SUR
                   * issued by CTX: TRUE|FALSE", "... runs", "# RequestTimerCall requested|requested
                   * again (replaces the pending one)|cancelled by CTX", "# HwStorTimer runs" */
                  N_DPC_ISSUED, N_DPC_NOT_ISSUED, N_DPC_RUNS, N_TIMER_REQUESTED, N_TIMER_REPLACED,
-                 N_TIMER_CANCELLED, N_STOR_TIMER_RUNS };
+                 N_TIMER_CANCELLED, N_STOR_TIMER_RUNS,
+                 /* the environment's resources: an allocation refused, the hardware gone */
+                 N_ALLOC_FAILED, N_HW_GONE, N_RESET_BUS };
 
 /* A handle as the trace names it: worker > 0 is wN, bad > 0 is badN, both 0 is null. */
 struct ev {

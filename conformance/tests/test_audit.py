@@ -36,6 +36,10 @@ RACES = "WI-M11"
 # ASan nothing is found and the search is incomplete (exit 3), which is all it can say.
 ASAN_BUDGET_CUT = {"storahci_miniport": "conformance/case-studies/storahci.md: a DriverEntry run "
                                         "has no reduction yet, past 13,700,000 schedules"}
+# Scenarios whose finding is an access through NULL after a refused allocation (ENV-E22): the
+# instrumented build sees the access before the fault; under ASan, without it, the fault itself
+# is the finding, a STORK-CRASH of the same schedule.
+ASAN_CRASH = {"miniport_pool_unchecked": "ENV-E22"}
 
 
 def expected(name: str) -> tuple[set[str], list[str]]:
@@ -66,8 +70,11 @@ def test_scenario_verdict(name: str, build: str) -> None:
         if "--preempt-at-accesses" in opts:
             pytest.skip("--preempt-at-accesses needs the instrumented build (refused under ASan)")
         rules.discard(RACES)
+        if name in ASAN_CRASH:
+            rules = rules - {ASAN_CRASH[name]} | {"STORK-CRASH"}
     rc, out = audit(program, *opts)
-    assert out["races_checked"] == (build == "normal")
+    if not out.get("crashed"):  # a crash's report has no search to describe
+        assert out["races_checked"] == (build == "normal")
     found = {f["rule"] for f in out["findings"]}
     assert found == rules, json.dumps(out["findings"], indent=1)
     if rules:

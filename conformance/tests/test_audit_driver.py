@@ -88,8 +88,8 @@ def test_the_template_is_clean_and_runs_every_step(stork, tmp_path: Path) -> Non
     ({"register": "d.HwStartIo = NULL;"}, "lacks HwFindAdapter, HwInitialize or HwStartIo"),
     ({"globals": "const struct stork_scenario stork_scenario = {.name = \"x\", "
                  ".extension_size = 1};"}, "defines both stork_scenario and DriverEntry"),
-    ({"startio": "StorPortGetUncachedExtension(DeviceExtension, NULL, 0);"},
-     "calls StorPortGetUncachedExtension, which stork's Storport does not model"),
+    ({"startio": "StorPortGetPhysicalAddress(DeviceExtension, Srb, NULL, NULL);"},
+     "calls StorPortGetPhysicalAddress, which stork's Storport does not model"),
     ({"startio": "StorPortNotification(NextRequest, DeviceExtension);"},
      "StorPortNotification type 1 is not modelled"),
 ])
@@ -420,3 +420,51 @@ def test_a_virtual_miniports_service_irp_is_completed_once(stork, tmp_path: Path
     src.write_text(VIRTUAL.replace("PROCESS", process).replace("{ COMPLETE }", "{ " + complete + " }"))
     rc, out, err = audit(stork, src)
     assert rules(out) == expected and rc == (1 if expected else 0), (err, out.get("findings"))
+
+
+RESTARTS = """static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE Type,
+                                           PVOID Parameters)
+{
+    struct ext *e = DeviceExtension; /* Worker counts the restarts: the extension is per run */
+    if (Type == ScsiQuerySupportedControlTypes) {
+        PSCSI_SUPPORTED_CONTROL_TYPE_LIST list = Parameters;
+        for (ULONG t = 0; t < list->MaxControlType; t++)
+            list->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes ||
+                                         t == ScsiStopAdapter || t == ScsiRestartAdapter;
+    } else if (Type == ScsiRestartAdapter) {
+        e->Worker = (PVOID)((uintptr_t)e->Worker + 1);
+        STORK_ASSERT((uintptr_t)e->Worker < LIMIT);
+    }
+    return ScsiAdapterControlSuccess;
+}
+"""
+
+
+@pytest.mark.parametrize("args, limit, expected", [
+    ((), 1, set()),                          # no stop without --stop-restart
+    (("--stop-restart",), 2, set()),         # one stop and restart, never a second
+    (("--stop-restart",), 1, {"STORK-ASSERT"}),
+    (("--stops", "2"), 2, {"STORK-ASSERT"}),  # a second stop and restart in one adapter life
+    (("--stops", "2"), 3, set()),
+])
+def test_stops_bounds_the_stops_and_restarts_in_one_adapter_life(
+        stork, tmp_path: Path, args: tuple[str, ...], limit: int, expected: set[str]) -> None:
+    src = miniport(tmp_path, globals=RESTARTS.replace("LIMIT", str(limit)),
+                   register="d.HwAdapterControl = Control;")
+    rc, out, err = audit(stork, src, *args)
+    assert rules(out) == expected and rc == (1 if expected else 0), (err, out.get("findings"))
+    stops = 0 if not args else 1 if args == ("--stop-restart",) else int(args[1])
+    assert f"at most {stops} stop(s) and restart(s)" in out["bounds"]
+
+
+def test_a_second_stop_finding_replays_only_with_its_stops(stork, tmp_path: Path) -> None:
+    src = miniport(tmp_path, globals=RESTARTS.replace("LIMIT", "2"),
+                   register="d.HwAdapterControl = Control;")
+    r = stork("audit", str(src), "--stops", "2", "--seed", "1", "--out", str(tmp_path / "out"))
+    assert r.returncode == 1 and "bounds: 1 SRB(s)" in r.stdout, r.stdout + r.stderr
+    trace = sorted((tmp_path / "out").glob("*.trace"))[0]
+    assert "SRBS=1 STOP_RESTART=2" in trace.read_text()
+    again = stork("audit", "--replay", str(trace), "--stops", "2")
+    assert again.returncode == 1, again.stdout + again.stderr
+    refused = stork("audit", "--replay", str(trace), "--stop-restart")
+    assert refused.returncode == 2 and "found with --stops 2" in refused.stderr

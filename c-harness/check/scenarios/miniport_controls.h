@@ -4,7 +4,8 @@
  * ScsiStopAdapter and ScsiRestartAdapter (and ScsiAdapterSurpriseRemoval where
  * MINIPORT_SURPRISE_REMOVAL is defined) and has nothing to do on them (but ScsiStopAdapter
  * calls MINIPORT_ON_STOP(DeviceExtension) where the including file defines it), and, for a physical
- * miniport (MINIPORT_VIRTUAL not defined), HwResetBus, which has no bus to reset.  With
+ * miniport (MINIPORT_VIRTUAL not defined), HwResetBus, which has no bus to reset (unless
+ * MINIPORT_OWN_RESET_BUS: the miniport writes its own).  With
  * MINIPORT_PLAIN_START defined, also a HwInitialize with nothing to do and a HwFindAdapter that
  * finds the adapter (full duplex, for a physical miniport); with MINIPORT_PASSIVE_DPC(ext) too,
  * an expression naming the STOR_DPC in the device extension ext, and MINIPORT_DPC_ROUTINE its
@@ -33,7 +34,7 @@ static SCSI_ADAPTER_CONTROL_STATUS HwAdapterControl(PVOID DeviceExtension,
     return ScsiAdapterControlSuccess;
 }
 
-#ifndef MINIPORT_VIRTUAL
+#if !defined(MINIPORT_VIRTUAL) && !defined(MINIPORT_OWN_RESET_BUS)
 static BOOLEAN HwResetBus(PVOID DeviceExtension, ULONG PathId)
 {
     (void)DeviceExtension;

@@ -79,6 +79,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stop-restart", action="store_true",
                    help="a miniport with a DriverEntry: also explore a stop and restart (or "
                         "HwFindAdapter again) before its removal; give it again to --replay")
+    p.add_argument("--stops", type=int, choices=range(0, 4), metavar="N", default=None,
+                   help="a miniport with a DriverEntry: as --stop-restart, with up to N (0..3) "
+                        "stops and restarts in one adapter life (--stop-restart is 1); give it "
+                        "again to --replay")
+    p.add_argument("--early-removal", action="store_true",
+                   help="a miniport with a DriverEntry: removal also begins a step before its "
+                        "first notification, and a surprise removal may take the hardware during "
+                        "the start (ENV-R4, ENV-R13); give it again to --replay")
+    p.add_argument("--reset-bus", action="store_true",
+                   help="a miniport with a DriverEntry: also explore a request that times out "
+                        "while outstanding, and Storport's HwResetBus, which must complete what "
+                        "HwStartIo received (ENV-E17, ENV-Q10); give it again to --replay")
     points = p.add_mutually_exclusive_group()
     points.add_argument("--preempt-at-calls", action="store_true",
                         help="scheduling points only at the StorPort calls and STORK_* points; "
@@ -122,13 +134,15 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
         out += ["--srbs", str(args.srbs)]
     if args.ioctls is not None:
         out += ["--ioctls", str(args.ioctls)]
+    if args.stops is not None:
+        out += ["--stops", str(args.stops)]
     if args.ioctl is not None:
         out += ["--ioctl", args.ioctl]
     if args.host not in (None, "windows"):
         out += ["--host", args.host]
     out += ["--time-limit", str(args.time_limit)]
     for flag in ("pct", "exhaustive", "json", "preempt_at_calls", "preempt_at_accesses",
-                 "no_reduction", "stop_restart"):
+                 "no_reduction", "stop_restart", "reset_bus", "early_removal"):
         if getattr(args, flag):
             out.append("--" + flag.replace("_", "-"))
     for opt in ("out", "record"):

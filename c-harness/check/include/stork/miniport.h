@@ -8,8 +8,11 @@
  * InitializeDpc, IssueDpc), Storport's spin locks and StorPortSynchronizeAccess, DPCs
  * (StorPortCancelDpc too), one timer
  * of StorPortInitializeTimer / StorPortRequestTimer / StorPortFreeTimer, a virtual miniport's
- * service IRP (HwProcessServiceRequest, StorPortCompleteServiceIrp), pause and resume, and
- * StorPortStallExecution.  Values and signatures are the WDK's (storport.h, srb.h).
+ * service IRP (HwProcessServiceRequest, StorPortCompleteServiceIrp), pause and resume,
+ * StorPortStallExecution, memory (StorPortAllocatePool, StorPortFreePool,
+ * StorPortGetUncachedExtension: each may fail, ENV-E22) and the HBA's registers and ports
+ * (StorPortGetDeviceBase, StorPortRead/WriteRegister/Port Uchar, Ushort, Ulong: all ones after a
+ * surprise removal, ENV-R14).  Values and signatures are the WDK's (storport.h, srb.h).
  *
  * `stork audit` runs a file that defines DriverEntry and no `stork_scenario` as the miniport
  * itself: DriverEntry registers the entry points, and the checking runtime drives them as
@@ -38,6 +41,7 @@ typedef char CHAR, *PCHAR;
 typedef unsigned char *PUCHAR;
 typedef BOOLEAN *PBOOLEAN;
 typedef ULONG *PULONG;
+typedef USHORT *PUSHORT;
 typedef uintptr_t ULONG_PTR;
 typedef UCHAR KIRQL;
 typedef LONG NTSTATUS;
@@ -535,6 +539,23 @@ ULONG stork_request_timer_at(PVOID HwDeviceExtension, PVOID TimerHandle, PHW_TIM
                              const char *file, int line);
 ULONG stork_free_timer_at(PVOID HwDeviceExtension, PVOID TimerHandle, const char *file, int line);
 VOID stork_complete_service_irp_at(PVOID HwDeviceExtension, PVOID Irp, const char *file, int line);
+/* Memory (ENV-E22): each allocation may fail, as for lack of memory. */
+ULONG stork_allocate_pool_at(PVOID HwDeviceExtension, ULONG NumberOfBytes, ULONG Tag,
+                             PVOID *BufferPointer, const char *file, int line);
+ULONG stork_free_pool_at(PVOID HwDeviceExtension, PVOID BufferPointer, const char *file, int line);
+PVOID stork_get_uncached_extension_at(PVOID HwDeviceExtension,
+                                      PPORT_CONFIGURATION_INFORMATION ConfigInfo,
+                                      ULONG NumberOfBytes, const char *file, int line);
+/* The HBA's registers and ports (ENV-R14): memory that holds what was last written to it, all
+ * ones once a surprise removal took the hardware away; each read is a scheduling point. */
+PVOID stork_get_device_base_at(PVOID HwDeviceExtension, INTERFACE_TYPE BusType,
+                               ULONG SystemIoBusNumber, STOR_PHYSICAL_ADDRESS IoAddress,
+                               ULONG NumberOfBytes, BOOLEAN InIoSpace, const char *file,
+                               int line);
+ULONG stork_read_register_at(PVOID HwDeviceExtension, const volatile void *Register, size_t size,
+                             const char *file, int line);
+VOID stork_write_register_at(PVOID HwDeviceExtension, volatile void *Register, size_t size,
+                             ULONG Value, const char *file, int line);
 
 #define StorPortInitialize(a1, a2, data, hwcontext) \
     stork_port_initialize_at((a1), (a2), (data), (hwcontext), __FILE__, __LINE__)
@@ -563,6 +584,32 @@ VOID stork_complete_service_irp_at(PVOID HwDeviceExtension, PVOID Irp, const cha
 #define StorPortFreeTimer(ext, handle) stork_free_timer_at((ext), (handle), __FILE__, __LINE__)
 #define StorPortCompleteServiceIrp(ext, irp) \
     stork_complete_service_irp_at((ext), (irp), __FILE__, __LINE__)
+#define StorPortAllocatePool(ext, bytes, tag, buffer) \
+    stork_allocate_pool_at((ext), (bytes), (tag), (buffer), __FILE__, __LINE__)
+#define StorPortFreePool(ext, buffer) stork_free_pool_at((ext), (buffer), __FILE__, __LINE__)
+#define StorPortGetUncachedExtension(ext, config, bytes) \
+    stork_get_uncached_extension_at((ext), (config), (bytes), __FILE__, __LINE__)
+#define StorPortGetDeviceBase(ext, bus, number, address, bytes, io) \
+    stork_get_device_base_at((ext), (bus), (number), (address), (bytes), (io), __FILE__, __LINE__)
+#define StorPortReadRegisterUchar(ext, reg) \
+    ((UCHAR)stork_read_register_at((ext), (PUCHAR)(reg), 1, __FILE__, __LINE__))
+#define StorPortReadRegisterUshort(ext, reg) \
+    ((USHORT)stork_read_register_at((ext), (PUSHORT)(reg), 2, __FILE__, __LINE__))
+#define StorPortReadRegisterUlong(ext, reg) \
+    ((ULONG)stork_read_register_at((ext), (PULONG)(reg), 4, __FILE__, __LINE__))
+#define StorPortWriteRegisterUchar(ext, reg, value) \
+    stork_write_register_at((ext), (PUCHAR)(reg), 1, (UCHAR)(value), __FILE__, __LINE__)
+#define StorPortWriteRegisterUshort(ext, reg, value) \
+    stork_write_register_at((ext), (PUSHORT)(reg), 2, (USHORT)(value), __FILE__, __LINE__)
+#define StorPortWriteRegisterUlong(ext, reg, value) \
+    stork_write_register_at((ext), (PULONG)(reg), 4, (ULONG)(value), __FILE__, __LINE__)
+/* I/O ports: the same (a port is a register in I/O space). */
+#define StorPortReadPortUchar StorPortReadRegisterUchar
+#define StorPortReadPortUshort StorPortReadRegisterUshort
+#define StorPortReadPortUlong StorPortReadRegisterUlong
+#define StorPortWritePortUchar StorPortWriteRegisterUchar
+#define StorPortWritePortUshort StorPortWriteRegisterUshort
+#define StorPortWritePortUlong StorPortWriteRegisterUlong
 
 #ifdef __cplusplus
 }
