@@ -705,18 +705,19 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
     }
     const enum notice *kind = removal_kinds[kinds[run_decide(r, nk, NULL)]];
     por_object(r, POR_OBJ_REMOVAL, false); /* whether removal has begun */
-    if (!r->removal_begun) {
+    bool begins = !r->removal_begun;
+    if (begins)
         run_begin_removal(r);
-        if (kind[0] != NT_REMOVE_SRB) {
-            /* A surprise removal: the hardware is gone before the first notification (ENV-R3);
-             * from here its registers read all ones and writes go nowhere (ENV-R14). */
-            fp_state(r, &d->hw_gone, sizeof d->hw_gone, true);
-            d->hw_gone = true;
-            note(r, c, N_HW_GONE, 0, NULL, 0);
-        }
-        if (g->early)
-            run_point(r, STORPORT, 0); /* removal has begun, no notification yet (ENV-R4) */
+    fp_state(r, &d->hw_gone, sizeof d->hw_gone, true);
+    if (kind[0] != NT_REMOVE_SRB && !d->hw_gone) {
+        /* A surprise removal: the hardware is gone before the first notification (ENV-R3),
+         * whether removal began here or a step before (the scheduler's beginning of removal);
+         * from here its registers read all ones and writes go nowhere (ENV-R14). */
+        d->hw_gone = true;
+        note(r, c, N_HW_GONE, 0, NULL, 0);
     }
+    if (begins && g->early)
+        run_point(r, STORPORT, 0); /* removal has begun, no notification yet (ENV-R4) */
     for (int j = 0; j < 4 && kind[j] != NT_END; j++) {
         if (!notice_sent(r, kind[j]))
             continue; /* a virtual miniport's orderly removal: nothing before the stop */
