@@ -632,7 +632,7 @@ def plan(reach: set[str], k: int, nthreads: int) -> tuple[list[Plan], set[str]]:
 # pass NULL or a never-issued handle from PASSIVE only, and the runtime model issues at most k
 # workers), counting the fewest calls a run of it makes up to a pair (the pair's own event
 # counted if it is a call), it gives the pairs SPIN's search meets within OPS calls: the same
-# sets at k = 3, OPS=5 to 11, and at k = 2, OPS=4 and its fixpoint (OPS=9), the same counts at
+# sets at k = 3, OPS=5 to 11 and 13, and at k = 2, OPS=4 and its fixpoint (OPS=9), the same counts at
 # k = 2 for every OPS from 4 to 9 (docs/benchmarks.md, "transitions"; tests/test_transitions.py
 # checks it at small bounds). Beyond the bounds SPIN was run at it is a prediction, not SPIN's
 # verdict: the corpus's goals stay SPIN's reachable pairs.
