@@ -23,6 +23,7 @@ Three parts:
 
 from __future__ import annotations
 
+import collections
 import itertools
 import os
 import shutil
@@ -621,3 +622,64 @@ def plan(reach: set[str], k: int, nthreads: int) -> tuple[list[Plan], set[str]]:
         plans.append(Plan(goal, tuple(key for _, key in path), tuple(lines)))
         left -= {key for _, key in path}
     return plans, reach - set(edges)
+
+
+# ---- the contract's walk without a call bound: where SPIN's search stops growing ----
+#
+# SPIN's search is bounded by OPS, the general miniport's budget of calls; the question a
+# larger k raises is at which OPS it reaches every pair it ever will. The walk above answers
+# it without SPIN: run over every candidate event the general miniport can make (its callers
+# pass NULL or a never-issued handle from PASSIVE only, and the runtime model issues at most k
+# workers), counting the fewest calls a run of it makes up to a pair (the pair's own event
+# counted if it is a call), it gives the pairs SPIN's search meets within OPS calls: the same
+# sets at k = 3, OPS=5 to 11 and 13, and at k = 2, OPS=4 and its fixpoint (OPS=9), the same counts at
+# k = 2 for every OPS from 4 to 9 (docs/benchmarks.md, "transitions"; tests/test_transitions.py
+# checks it at small bounds). Beyond the bounds SPIN was run at it is a prediction, not SPIN's
+# verdict: the corpus's goals stay SPIN's reachable pairs.
+
+def miniport_makes(key: str) -> bool:
+    """Whether the general miniport (model/gen/general_miniport.pml) can make the key's event
+    in a state where the contract allows it: NULL and never-issued handles come from PASSIVE
+    callers only (pick_handle), and an init succeeds only while a slot is unissued (a worker
+    beyond k has no key)."""
+    head, ev = key.split(">", 1)
+    parts = ev.split(":")
+    if parts[0] in ("queue", "free") and parts[1] in ("null", "bad") and parts[2] in ("dispatch", "dirql"):
+        return False
+    if parts[0] == "init" and parts[-1] == "SUCCESS" and "u" not in head.split(";", 1)[0].split(","):
+        return False
+    return True
+
+
+def walk_reach(k: int, nthreads: int, ops: int | None = None) -> dict[str, int]:
+    """Every pair the contract's walk reaches over the general miniport's events (with `ops`,
+    only those a run reaches within that many calls), and for each the fewest calls a run
+    makes up to it, its own event included."""
+    def calls(ev: str) -> int:
+        return 1 if ev.split(":", 1)[0] in ("init", "queue", "free") else 0
+
+    dist = {RState(): 0}
+    done: set[RState] = set()
+    todo = collections.deque([(0, RState())])    # 0-1 breadth-first: calls weigh 1, others 0
+    need: dict[str, int] = {}
+    while todo:
+        d, st = todo.popleft()
+        if st in done or d > dist[st]:
+            continue
+        done.add(st)
+        if st.released():
+            continue
+        codes = tuple(base_code(c) for c in st.codes(k))
+        nrun = sum(c in RUNNING_CODES for c in codes)
+        head = st.head(k)
+        for e in sorted(set(_events(codes, st.phase, nrun, nthreads))):
+            key = f"{head}>{e}"
+            nd = d + calls(e)
+            if (ops is not None and nd > ops) or not miniport_makes(key):
+                continue
+            need[key] = min(need.get(key, nd), nd)
+            to, _ = step(st, e, nthreads)
+            if nd < dist.get(to, nd + 1):
+                dist[to] = nd
+                (todo.append if calls(e) else todo.appendleft)((nd, to))
+    return need

@@ -247,7 +247,7 @@ def test_case_study_write_ups_name_files_that_exist() -> None:
             where = SCENARIOS if ext == "c" else ROOT / "model" / "designs"
             assert (where / f"{stem}.{ext}").is_file(), f"{md} names {stem}.{ext}"
         for name in re.findall(r"\(variant `([a-z_]+)`\)", text):
-            assert name in SHIPPED and name in DESIGN_VARIANTS, f"{md} names variant {name}"
+            assert name in SHIPPED or name in DESIGN_VARIANTS, f"{md} names variant {name}"
 
 
 # The model's miniport properties and the obligations a C finding of each names.

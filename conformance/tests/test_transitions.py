@@ -88,6 +88,34 @@ def test_the_planned_runs_take_every_reachable_pair_and_classify_as_planned(maxw
         assert sum(e.kind == "start" for e in t.events) == sum(e.kind == "return" for e in t.events)
 
 
+@pytest.mark.parametrize("ops,maxw", [(4, 2), (5, 3)])
+def test_the_contract_walk_reaches_what_spin_does_within_the_same_calls(ops: int, maxw: int) -> None:
+    """walk_reach(k, n, OPS) is SPIN's reachable set at those bounds, pair for pair; one call
+    fewer is not (the count is tight), nor is a walk that lets the miniport pass a NULL
+    handle at DISPATCH (the filter is what makes it exact)."""
+    b = tr.Bounds(ops=ops, maxw=maxw)
+    spin = tr.explore(b, runs=False).reach
+    assert spin.complete
+    assert set(tr.walk_reach(maxw, b.nthreads, ops)) == set(spin.keys)
+    assert set(tr.walk_reach(maxw, b.nthreads, ops - 1)) < set(spin.keys)
+
+
+def test_a_walk_without_the_miniports_restrictions_is_not_spins(monkeypatch) -> None:
+    spin = set(tr.explore(tr.Bounds(ops=4), runs=False).reach.keys)
+    monkeypatch.setattr(tr, "miniport_makes", lambda key: True)
+    assert set(tr.walk_reach(2, 2, 4)) > spin
+
+
+def test_the_unbounded_walk_at_k2_is_the_shipped_corpus_fixpoint() -> None:
+    """At k = 2 SPIN stops growing at OPS=9; the walk with no call bound gives exactly its
+    pairs (the candidates less the shipped unreachable list), the last of them at 9 calls."""
+    text = (SHIPPED / "transitions-unreachable.txt").read_text()
+    listed = {ln for ln in text.splitlines() if ln and not ln.startswith("#")}
+    need = tr.walk_reach(2, 2)
+    assert set(need) == tr.candidates(2, 2) - listed
+    assert max(need.values()) == 9
+
+
 def test_keys_of_hand_written_traces_name_the_pending_order_and_request_classes() -> None:
     later = tr.keys_of(tracefmt.load(HAND / "two_pending_later_started_first.trace"), 2)
     assert "q,q;w1:1,w2:2;live>start:w2" in later

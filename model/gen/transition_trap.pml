@@ -43,7 +43,7 @@
 #define TR_RUNS_CAP 2
 c_code {
     /* (pan.c includes stdio, stdlib and string; a #include here would be cpp's, not C's) */
-    #define TR_CAP (1 << 20)
+    #define TR_CAP (1 << 21)  /* k = 3: the contract walk reaches 715,273 pairs, past 2^20 / 2 */
     static char *tr_keys[TR_CAP];     /* open addressing: the keys wanted, or met */
     static int tr_taken[TR_CAP];      /* wanted: met already (its number is index + 1) */
     static int tr_reported[TR_CAP];   /* wanted: its trail was written */
