@@ -433,11 +433,15 @@ def replay_pan_trail(workdir: Path, trail: Path, env: dict[str, str] | None = No
     c_code, or with several claims: `claim` is the one the search ran, pan -N); the model's
     printed lines, one per list item. -w10: a replay stores no state, and pan's default hash
     table (-w24, 128 MB) took it 0.8 s to set up, where the replay itself takes 0.01 s."""
-    cmd = ["./pan", "-r", str(trail), "-n", "-w10"] + (["-N", claim] if claim else [])
-    p = subprocess.run(cmd, cwd=workdir, capture_output=True,
-                       text=True, errors="replace", timeout=120,
-                       env={**os.environ, **env} if env else None)
-    return p.stdout.splitlines()
+    return _pan_replay(workdir, trail, env, ["-N", claim] if claim else []).splitlines()
+
+
+def _pan_replay(workdir: Path, trail: Path, env: dict[str, str] | None, flags: list[str]) -> str:
+    """What pan -r printed replaying the trail, with `flags` and `env` added."""
+    cmd = ["./pan", "-r", str(trail), "-n", "-w10"] + flags
+    p = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, errors="replace",
+                       timeout=120, env={**os.environ, **env} if env else None)
+    return p.stdout
 
 
 # pan -r -v prints, after each step of the trail, the step ("%3ld: proc %2d (%s) ... trans
@@ -459,10 +463,7 @@ def replay_pan_trail_with_values(workdir: Path, trail: Path, env: dict[str, str]
     before its values (pan prints them as it takes the step), so a line's state is the one
     before its step, and a step's effect shows after its line. The replay ends at the
     failure: what the model would print after a failed check is not in it."""
-    cmd = ["./pan", "-r", str(trail), "-v", "-n", "-w10"]
-    p = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, errors="replace",
-                       timeout=120, env={**os.environ, **env} if env else None)
-    text = p.stdout
+    text = _pan_replay(workdir, trail, env, ["-v"])
     printed: list[str] = []
     states: list[dict[str, str]] = []
     values: dict[str, str] = {}
