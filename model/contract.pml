@@ -436,8 +436,8 @@ inline mon_use_resources(ctx) {
     :: else
     fi;
     if
-    :: ctx == CTX_DPC || ctx == CTX_DPC2 || ctx == CTX_TIMER || ctx == CTX_ISR ->
-        CHECK_no_callback_after_removal(!g_released, ENV_R7)   /* ENV-R7; a DPC, timer or ISR */
+    :: ctx == CTX_DPC || ctx == CTX_DPC2 || ctx == CTX_TIMER || ctx == CTX_STORTIMER || ctx == CTX_ISR ->
+        CHECK_no_callback_after_removal(!g_released, ENV_R7)   /* ENV-R7; a DPC, timer or ISR (the audit's driver_isr_dpc_or_timer) */
     :: else -> CHECK_no_callback_after_removal(!g_released, WI_M8)    /* WI-M8 */
     fi
 }

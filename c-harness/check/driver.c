@@ -233,6 +233,15 @@ static int ctx_role(const struct run *r, int ctx)
     return i >= 0 && i < (int)r->scn->nroutines ? i : -1;
 }
 
+bool driver_isr_dpc_or_timer(const struct run *r, int ctx)
+{
+    int i = driver_mode(r) ? ctx_role(r, ctx) : -1;
+    if (i < 0)
+        return false;
+    enum role role = r->drv->reg->role[i];
+    return role == R_ISR || role == R_DPC || role == R_TIMER || role == R_XTIMER; /* ENV-R7 */
+}
+
 /* ---- footprints (por.h): what each of Storport's own steps and calls reads and writes ---- */
 
 /* Storport's state by its bytes (SP_DRV: r->drv by offset, driver_por_offset). */
@@ -1791,20 +1800,26 @@ VOID stork_notification_at(const char *file, int line, SCSI_NOTIFICATION_TYPE ty
     va_end(ap);
 }
 
-BOOLEAN stork_cancel_dpc_at(PVOID ext, PSTOR_DPC dpc, const char *file, int line)
+ULONG stork_cancel_dpc_at(PVOID ext, PSTOR_DPC dpc, PBOOLEAN rv, const char *file, int line)
 {
     (void)ext;
     struct ctx *c = current("StorPortCancelDpc", file, line);
     if (!c)
-        return FALSE;
+        return STOR_STATUS_UNSUCCESSFUL;
     struct run *r = c->run;
     call_point(r, "StorPortCancelDpc", file, line);
+    if (!rv)
+        return STOR_STATUS_INVALID_PARAMETER; /* [D-CANCELDPC] Return value */
+    *rv = FALSE;
     int t = dpc_ctx(r, dpc, "StorPortCancelDpc", file, line);
     fp_ctx(r, t, true);
-    if (t < 0 || !r->ctx[t].armed)
-        return FALSE; /* not queued: running or run; no wait (ENV-E12) */
+    if (t < 0)
+        return dpc ? STOR_STATUS_UNSUCCESSFUL : STOR_STATUS_INVALID_PARAMETER;
+    if (!r->ctx[t].armed)
+        return STOR_STATUS_SUCCESS; /* not queued: running or run; no wait (ENV-E12) */
     r->ctx[t].armed = false;
-    return TRUE;
+    *rv = TRUE;
+    return STOR_STATUS_SUCCESS;
 }
 
 /* ---- the timer of StorPortInitializeTimer (ENV-E14) ---- */

@@ -58,6 +58,10 @@ void driver_release(struct run *r);     /* what the run's state holds */
  * ever (ENV-Q6).  True if the run goes on or stopped with its finding made. */
 bool driver_stalled(struct run *r);
 const char *driver_fix_for(const char *rule);
+/* Context ctx is the ISR, a DPC's routine or a timer routine: ENV-R7's routines, whose use of
+ * what the miniport released is ENV-R7 (WI-M8 is a callback's), as model/contract.pml's
+ * mon_use_resources names it.  False for a hand-made scenario. */
+bool driver_isr_dpc_or_timer(const struct run *r, int ctx);
 /* ENV-R7 [POS]: the current context, a DPC's or timer routine running at the adapter's release
  * (run->outlived), uses the released HwDeviceExtension at file:line: addr in it, `what` a verb
  * ("writes", "reads", "takes a spinlock in"), or addr NULL and `what` the Storport call.  A

@@ -232,12 +232,17 @@ void stork_use_resources_at(const char *file, int line)
     if (r->released) {
         struct ctx *c = &r->ctx[r->cur];
         int before = r->nf;
-        run_finding(r, "WI-M8", file, line, c->kind == K_SYS ? c->worker : -1,
+        /* ENV-R7 for an ISR, DPC or timer routine, WI-M8 for the rest (model/contract.pml
+         * mon_use_resources names them alike) */
+        bool r7 = driver_isr_dpc_or_timer(r, r->cur);
+        run_finding(r, r7 ? "ENV-R7" : "WI-M8", file, line, c->kind == K_SYS ? c->worker : -1,
                     "%s uses the miniport's resources, which the remove handler released at %s:%d "
-                    "(the remove handler must drain the workers whose callbacks use them first)",
-                    c->kind == K_SYS ? "a callback" : c->name,
+                    "(%s)", c->kind == K_SYS ? "a callback" : c->name,
                     strrchr(r->release_file, '/') ? strrchr(r->release_file, '/') + 1 : r->release_file,
-                    r->release_line);
+                    r->release_line,
+                    r7 ? "cancel the DPCs and timers, disable the interrupts, and learn that a "
+                         "running routine has ended before releasing what it uses"
+                       : "the remove handler must drain the workers whose callbacks use them first");
         if (r->nf > before)
             r->f[r->nf - 1].ev = -1; /* a use, not a call: no event of the trace is it */
     }

@@ -366,9 +366,62 @@ static BOOLEAN Passive(PVOID DeviceExtension)
     start = ("if (Srb->Function == SRB_FUNCTION_PNP) { " + PARTS["startio"] + " return TRUE; }\n"
              "    struct ext *e = DeviceExtension;\n    Held = Srb;\n"
              "    StorPortIssueDpc(DeviceExtension, &e->Dpc, NULL, NULL);"
-             + ("\n    StorPortCancelDpc(DeviceExtension, &e->Dpc);" if cancel else ""))
+             + ("\n    BOOLEAN taken = 2;"   # the WDK's signature: a STOR_STATUS, the answer in *taken
+                "\n    STORK_ASSERT(StorPortCancelDpc(DeviceExtension, &e->Dpc, NULL) == STOR_STATUS_INVALID_PARAMETER);"
+                "\n    STORK_ASSERT(StorPortCancelDpc(DeviceExtension, &e->Dpc, &taken) == STOR_STATUS_SUCCESS);"
+                "\n    STORK_ASSERT(taken == TRUE || taken == FALSE);" if cancel else ""))
     rc, out, err = audit(stork, miniport(tmp_path, globals=dpc, init=init, startio=start))
     assert rules(out) == expected and rc == (1 if expected else 0), err
+
+
+@pytest.mark.parametrize("user, rule", [("Done", "ENV-R7"), ("Restart", "WI-M8")])
+def test_a_dpc_using_released_resources_breaks_env_r7(stork, tmp_path: Path, user: str,
+                                                       rule: str) -> None:
+    # A STORK_USE_RESOURCES after ScsiStopAdapter's STORK_RELEASE_RESOURCES: from a DPC's
+    # routine it is ENV-R7, as model/contract.pml's mon_use_resources names it for CTX_DPC;
+    # from any other routine (here HwAdapterControl's ScsiRestartAdapter, --stop-restart), WI-M8.
+    dpc = """static PSCSI_REQUEST_BLOCK Held;
+static VOID Done(PSTOR_DPC Dpc, PVOID DeviceExtension, PVOID A1, PVOID A2)
+{
+    (void)Dpc; (void)A1; (void)A2;
+    PSCSI_REQUEST_BLOCK s = Held;
+    Held = NULL;
+    if (s) { s->SrbStatus = SRB_STATUS_SUCCESS; StorPortNotification(RequestComplete, DeviceExtension, s); }
+    %s
+}
+static BOOLEAN Passive(PVOID DeviceExtension)
+{
+    struct ext *e = DeviceExtension;
+    StorPortInitializeDpc(DeviceExtension, &e->Dpc, Done);
+    return TRUE;
+}
+static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE T, PVOID P)
+{
+    (void)DeviceExtension;
+    if (T == ScsiQuerySupportedControlTypes) {
+        PSCSI_SUPPORTED_CONTROL_TYPE_LIST l = P;
+        for (ULONG t = 0; t < l->MaxControlType; t++)
+            l->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes || t == ScsiStopAdapter
+                                      || t == ScsiRestartAdapter;
+    } else if (T == ScsiStopAdapter)
+        STORK_RELEASE_RESOURCES();
+    else if (T == ScsiRestartAdapter) {
+        %s
+    }
+    return ScsiAdapterControlSuccess;
+}
+""" % (("STORK_USE_RESOURCES();", "") if user == "Done" else ("", "STORK_USE_RESOURCES();"))
+    init = "return StorPortEnablePassiveInitialization(DeviceExtension, Passive);"
+    start = ("if (Srb->Function == SRB_FUNCTION_PNP) { " + PARTS["startio"] + " return TRUE; }\n"
+             "    struct ext *e = DeviceExtension;\n    Held = Srb;\n"
+             "    StorPortIssueDpc(DeviceExtension, &e->Dpc, NULL, NULL);")
+    path = miniport(tmp_path, globals=dpc, init=init, startio=start,
+                    register="d.HwAdapterControl = Control;")
+    rc, out, err = audit(stork, path, "--stop-restart")
+    line = next(i for i, ln in enumerate(path.read_text().splitlines(), 1) if "STORK_USE_RESOURCES" in ln)
+    assert rc == 1, err
+    at = {f["rule"] for f in out["findings"] if f["line"] == line}
+    assert at == {rule}, out["findings"]
 
 
 VIRTUAL = """#include <storport.h>

@@ -76,8 +76,9 @@ static BOOLEAN HwStartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
  * still be queued (cancelled here) or running (waited for: it signals as its last use). */
 static void StopAdapter(struct adapter *a)
 {
-    if (StorPortCancelDpc(a, &a->CompletionDpc)) /* taken back: it will not run */
-        a->DpcOut = 0;
+    BOOLEAN cancelled = FALSE;
+    if (StorPortCancelDpc(a, &a->CompletionDpc, &cancelled) == STOR_STATUS_SUCCESS && cancelled)
+        a->DpcOut = 0; /* taken back: it will not run */
 #ifndef DEFECT_NO_WAIT
     STORK_WAIT_UNTIL(a->DpcOut == 0); /* a poll of the interlocked flag, at DIRQL: not on this CPU */
 #endif

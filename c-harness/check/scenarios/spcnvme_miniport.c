@@ -167,7 +167,8 @@ static void Teardown(struct nvme_device *nvme)
 /* ScsiStopAdapter (DIRQL): no restart DPC is queued or running past it. */
 static void DrainRestartDpc(struct nvme_device *nvme)
 {
-    if (StorPortCancelDpc(nvme, &nvme->RestartDpc)) {
+    BOOLEAN cancelled = FALSE;
+    if (StorPortCancelDpc(nvme, &nvme->RestartDpc, &cancelled) == STOR_STATUS_SUCCESS && cancelled) {
         nvme->DpcOut = 0;     /* taken back: it will not run */
         StorPortResume(nvme); /* the pause the cancelled restart held */
     }

@@ -531,7 +531,10 @@ BOOLEAN stork_synchronize_access_at(PVOID HwDeviceExtension,
 BOOLEAN stork_pause_at(PVOID HwDeviceExtension, ULONG Timeout, const char *file, int line);
 BOOLEAN stork_resume_at(PVOID HwDeviceExtension, const char *file, int line);
 VOID stork_stall_execution_at(ULONG Delay, const char *file, int line);
-BOOLEAN stork_cancel_dpc_at(PVOID HwDeviceExtension, PSTOR_DPC Dpc, const char *file, int line);
+/* StorPortCancelDpc as the WDK declares it (ENV-E12, [D-CANCELDPC]): a STOR_STATUS, the answer in
+ * *ReturnValue (TRUE: taken off the DPC queue; FALSE: running or run, and no wait). */
+ULONG stork_cancel_dpc_at(PVOID HwDeviceExtension, PSTOR_DPC Dpc, PBOOLEAN ReturnValue,
+                          const char *file, int line);
 ULONG stork_initialize_timer_at(PVOID HwDeviceExtension, PVOID *TimerHandle, const char *file,
                                 int line);
 ULONG stork_request_timer_at(PVOID HwDeviceExtension, PVOID TimerHandle, PHW_TIMER_EX Callback,
@@ -575,7 +578,7 @@ VOID stork_write_register_at(PVOID HwDeviceExtension, volatile void *Register, s
 #define StorPortPause(ext, timeout) stork_pause_at((ext), (timeout), __FILE__, __LINE__)
 #define StorPortResume(ext) stork_resume_at((ext), __FILE__, __LINE__)
 #define StorPortStallExecution(delay) stork_stall_execution_at((delay), __FILE__, __LINE__)
-#define StorPortCancelDpc(ext, dpc) stork_cancel_dpc_at((ext), (dpc), __FILE__, __LINE__)
+#define StorPortCancelDpc(ext, dpc, rv) stork_cancel_dpc_at((ext), (dpc), (rv), __FILE__, __LINE__)
 #define StorPortInitializeTimer(ext, handle) \
     stork_initialize_timer_at((ext), (handle), __FILE__, __LINE__)
 #define StorPortRequestTimer(ext, handle, callback, context, value, delay) \
