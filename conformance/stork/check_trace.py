@@ -93,6 +93,8 @@ class TraceResult:
     notes: list[Finding] = field(default_factory=list)
     error: str = ""             # BAD_INPUT: file:line: what is wrong; INCOMPLETE: why
     allowed: dict[int, tuple[str, ...]] = field(default_factory=dict)  # line -> the model's set
+    # line -> (status, rule) of each status in that set, as the model names them (@@because)
+    because: dict[int, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     seconds: float = 0.0
     truncated: bool = False     # no `end`: checked as far as it goes (REJECTED or BAD_INPUT)
 
@@ -445,6 +447,7 @@ def _read_output(out: str, trace: Trace, end_line: int, loop_line: int,
         m = _ALLOWED.match(raw)
         if m:
             allowed = res.allowed[line] = tracefmt.statuses_of_mask(int(m.group(1)))
+            res.because[line] = tuple((tracefmt.STATUSES[b], r) for b, r in because)
             continue
         m = _WORKER.match(raw)
         if m:

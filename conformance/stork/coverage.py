@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from stork import allowed
+from stork import allowed, status_rules
 from stork import lifecycle as lc
 from stork.properties import contract_rule_ids
 from stork.trace import Trace, outcomes
@@ -123,52 +123,64 @@ def all_goals() -> dict[str, list[str]]:
     }
 
 
+def statuses_exercised(step: lc.Step) -> set[str]:
+    """The statuses whose rules a call exercises: an error its context makes the answer (the
+    IRQL, a NULL or never-issued handle), the others it lists, and SUCCESS when it is the whole
+    answer (for init, when a worker came of it)."""
+    ev, s = step.event, set(step.event.statuses)
+    out = s & {"INSUFFICIENT_RESOURCES", "INVALID_DEVICE_STATE", "BUSY", "UNSUCCESSFUL"}
+    if step.caller == "dirql":
+        out.add("INVALID_IRQL")
+    bad = ev.handle.startswith("bad")
+    if ev.api == "init":
+        if ev.worker:
+            out.add("SUCCESS")
+        return out
+    if ev.handle == "null" or bad or (ev.api == "queue" and (
+            ev.routine == "null" or step.state in (lc.FREED, lc.FREED_RUNNING))):
+        out.add("INVALID_PARAMETER")
+    if s == {"SUCCESS"}:
+        out.add("SUCCESS")
+    return out
+
+
 def _rules_of(step: lc.Step, restarted: set[str]) -> set[str]:
     """The rules one step exercises; `restarted`: the workers whose callback starts more than
-    once in the whole trace."""
+    once in the whole trace. For a call, the rule of each status it exercises is the one the
+    model names where it allows that status (stork.status_rules: contract.pml's ALLOW lines);
+    the rest are the obligations and guarantees the step's context shows."""
     ev, st = step.event, step.state
     out: set[str] = set()
     if len(ev.statuses) > 1:
         out.add("WI-P1")
     if ev.kind == "call":
+        for status in statuses_exercised(step):
+            out.update(status_rules.rules_of_status(ev.api, status, step))
         if step.others_running or step.running_elsewhere:
             out.add("WI-P2")
         if step.caller == "dirql":
-            out |= {"WI-M1", {"init": "WI-I2", "queue": "WI-Q5", "free": "WI-F4"}[ev.api]}
+            out.add("WI-M1")
         if step.caller == "other-callback":
             out.add("WI-M10")
         s = set(ev.statuses)
         if ev.api == "init":
-            if ev.worker:
-                out.add("WI-I1")
-                if step.removing:
-                    out.add("WI-I5")
-            if "INSUFFICIENT_RESOURCES" in s:
-                out.add("WI-I4")
+            if ev.worker and step.removing:
+                out.add("WI-I5")
         elif ev.api == "queue":
-            if ev.handle == "null" or ev.routine == "null":
-                out.add("WI-Q6")
             if ev.handle.startswith("bad") or st in (lc.FREED, lc.FREED_RUNNING):
-                out |= {"WI-Q7", "WI-M3"}
+                out.add("WI-M3")
             if st == lc.FREED_RUNNING and step.caller == "own-callback":
                 out.add("WI-M4")
             if "INVALID_DEVICE_STATE" in s:
-                out |= {"WI-Q4", "WI-R1"}
-            if "BUSY" in s:
-                out.add("WI-Q2")
-            if s == {"SUCCESS"}:
-                out.add("WI-Q3" if st == lc.RUNNING else "WI-Q1")
+                out.add("WI-R1")
         elif ev.api == "free":
-            if ev.handle in ("null",) or ev.handle.startswith("bad"):
-                out.add("WI-F5")
-                if ev.handle.startswith("bad"):
-                    out.add("WI-M3")
+            if ev.handle.startswith("bad"):
+                out.add("WI-M3")
             if "BUSY" in s:
-                out |= {"WI-F2", "WI-M5"}
+                out.add("WI-M5")
             if "UNSUCCESSFUL" in s:
-                out |= {"WI-F3", "WI-M2"}
+                out.add("WI-M2")
             if s == {"SUCCESS"}:
-                out.add("WI-F1")
                 if st in (lc.RUNNING, lc.RUNNING_QUEUED):
                     out.add("WI-F6")
                 if step.running_elsewhere:
