@@ -10,7 +10,7 @@ from stork import exitcodes
 from stork.coverage import UNREACHABLE_RULES, measure, without_cycle_collector
 from stork.trace import Trace, TraceError, load
 from stork.spin import SpinInputError, SpinToolError
-from stork.packs import is_pack, traces_of
+from stork.packs import PackError, is_pack, traces_of
 from stork.tracefiles import NoTraces, trace_files
 from stork.transitions import Bounds, TransitionsError, explore, keys_of
 
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     except NoTraces as e:
         print(f"stork coverage: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
-    except TraceError as e:
+    except (TraceError, PackError) as e:
         print(f"stork coverage: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
     if not traces:
