@@ -16,6 +16,9 @@ pair the model reaches at these bounds (transitions.explore); transitions.plan w
 that take every one of them; each is classified again and must give exactly the planned
 pairs, all reachable. The goal-directed part is minimised over every family together.
 
+The k = 3 part. The same over three worker slots, cut at k3_ops calls (stork.corpus_k3): every
+pair SPIN reaches within them, taken by planned runs, written as one pack (DIR/k3.pack).
+
 Random walks. spin -n SEED simulates the same miniport (trap compiled out) once per seed.
 
 Everything is deterministic: the same model, bounds and seed give a byte-identical corpus.
@@ -36,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stork import __version__
+from stork import corpus_k3
 from stork import coverage
 from stork import lifecycle as lc
 from stork import trace as tracefmt
@@ -91,6 +95,7 @@ class GenConfig:
     seed: int = 1            # the first walk's seed; walk i uses seed + i
     tr_ops: int = 9          # calls in the transitions search (at MAXW=2 NTHREADS=2 OPS=10
                              # reaches no pair more: bench/transitions_bench.py)
+    k3_ops: int = corpus_k3.OPS  # calls in the k = 3 part's search (0: no k = 3 part)
 
     def witness_bounds(self) -> list[str]:
         return [f"OPS={self.ops}", f"MAXW={self.maxw}", f"NTHREADS={self.nthreads}", "ALLOC_FAIL=1"]
@@ -121,6 +126,7 @@ class Corpus:
     reach: transitions.Reach | None = None      # SPIN's reachable transitions
     unreachable: list[str] = field(default_factory=list)    # candidate pairs SPIN never met
     planned: int = 0                            # runs planned over the transitions
+    k3: corpus_k3.K3Part | None = None          # the k = 3 part (None: not asked for)
 
     def transition_goals(self) -> list[str]:
         return [f"tr:{k}" for k in self.reach.keys] if self.reach else []
@@ -314,6 +320,14 @@ def generate_corpus(cfg: GenConfig, progress=None, time_limit: float = TIME_LIMI
                      w.meets | _tr_goals(tracefmt.parse(w.text, w.goal), k)) for w in found]
     corpus.chosen = minimise(found + planned)
     corpus.walks = [(cfg.seed + i, random_walk(cfg.seed + i, cfg)) for i in range(cfg.walks)]
+    if cfg.k3_ops:
+        try:
+            corpus.k3 = corpus_k3.generate(
+                cfg.k3_ops, cfg.nthreads, max(1.0, time_limit - (time.monotonic() - started)),
+                lambda bounds, lines, goal: _trace_text(_meta(bounds, f"goal {goal}"), lines, goal),
+                _slug)
+        except corpus_k3.K3Error as e:
+            raise GenError(str(e)) from None
     corpus.seconds = time.monotonic() - started
     return corpus
 
@@ -403,7 +417,26 @@ def write_corpus(corpus: Corpus, out: Path) -> list[Path]:
         files[-1].write_text(text, encoding="utf-8")
     (out / "COVERAGE.md").write_text(report(corpus), encoding="utf-8")
     (out / UNREACHABLE_FILE).write_text(unreachable_text(corpus), encoding="utf-8")
+    (out / corpus_k3.PACK).unlink(missing_ok=True)     # none asked for, or its search cut short
+    if corpus.k3 and corpus.k3.reach.complete:
+        try:
+            files.append(corpus_k3.write_pack(corpus.k3, out))
+        except corpus_k3.K3Error as e:
+            raise GenError(str(e)) from None
     return files
+
+
+def k3_line(corpus: Corpus) -> str:
+    p = corpus.k3
+    if p is None:
+        return "- k = 3 part: not generated (`stork gen --k3-ops 0`)"
+    if not p.reach.complete:
+        return (f"- k = 3 part (OPS={p.ops}): SPIN's search was cut short ({p.reach.reason}) "
+                f"after {len(p.reach.keys)} pairs: unknown, no `k3.pack` written")
+    return (f"- k = 3 part (3 worker slots, OPS={p.ops}, `{corpus_k3.PACK}`): SPIN's complete "
+            f"search of {p.reach.states} states reaches {len(p.reach.keys)} (abstract state, event) "
+            f"pairs within {p.ops} calls; {len(p.traces)} planned runs ({p.events} events) take "
+            "them all (pairs that need more calls are not goals of this part: spec/coverage.md)")
 
 
 def differences(ours: Path, theirs: Path) -> list[str]:
@@ -434,6 +467,7 @@ def report(corpus: Corpus) -> str:
         f"- random walks: {len(corpus.walks)} seeds from {cfg.seed} with "
         f"`{' '.join(cfg.walk_bounds())}` (`random/`)",
         transitions_line(corpus),
+        k3_line(corpus),
         "",
         "| family | goal-directed | random walks | both |",
         "|---|---|---|---|",
@@ -452,6 +486,11 @@ def report(corpus: Corpus) -> str:
     lines += ["", "## Goals not met", ""]
     verdicts = {w.goal: w for w in corpus.witnesses}
     unmet = both.unmet() + sorted(set(tr_goals) - tr_goal - tr_walk)
+    if corpus.k3 and not corpus.k3.reach.complete:
+        unmet.append("transitions (k=3)")
+        verdicts["transitions (k=3)"] = Witness("transitions (k=3)", "unknown",
+                                                corpus.k3.reach.states, 0.0,
+                                                f"search incomplete: {corpus.k3.reach.reason}")
     if corpus.reach and not corpus.reach.complete:
         unmet.append("transitions")
         verdicts["transitions"] = Witness("transitions", "unknown", corpus.reach.states, 0.0,

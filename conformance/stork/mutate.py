@@ -2,8 +2,9 @@
 implementation (c-harness/impl/mutants/mutants.txt) and tell which it kills.
 
 A mutant is killed by a set of traces when at least one trace fails against it. The corpus's
-two parts (goal-directed witnesses, random walks) are replayed separately, so the table shows
-which part does the killing. The reference itself must pass every trace, or the kills mean
+parts (the goal-directed witnesses, the k = 3 part's pack when there is one, the random walks)
+are replayed separately, so the table shows which part does the killing; the goal-directed
+traces are the first two together. The reference itself must pass every trace, or the kills mean
 nothing.
 """
 
@@ -84,6 +85,8 @@ def replay(library: Path, paths: list[Path], timeout: float = 10.0) -> PartResul
 
 
 PARTS = ("goals", "random")     # a corpus's goal-directed traces and its random walks
+K3_PART = "k3"                  # ... and its k = 3 part, CORPUS/k3.pack, when it has one
+GOAL_DIRECTED = ("goals", K3_PART)
 
 
 @dataclass
@@ -97,6 +100,9 @@ class KillTable:
     def killed_by(self, part: str) -> int:
         return sum(r[part].killed for _, r in self.rows)
 
+    def killed_by_goal_directed(self) -> int:
+        return sum(any(r[p].killed for p in GOAL_DIRECTED if p in r) for _, r in self.rows)
+
     def survivors(self) -> list[Mutant]:
         return [m for m, r in self.rows if not any(x.killed for x in r.values())]
 
@@ -105,11 +111,14 @@ class KillTable:
 
 
 def kill_table(corpus: Path) -> KillTable:
-    """Replay corpus/goals and corpus/random against the reference and every mutant."""
+    """Replay corpus/goals, corpus/k3.pack (if there is one) and corpus/random against the
+    reference and every mutant."""
     parts = {name: corpus / name for name in PARTS}
     missing = [str(p) for p in parts.values() if not p.is_dir()]
     if missing:
         raise MutateError(f"no such folder: {', '.join(missing)}")
+    if (corpus / "k3.pack").is_file():
+        parts = {"goals": parts["goals"], K3_PART: corpus / "k3.pack", "random": parts["random"]}
     t0 = time.monotonic()
     reference = {name: replay(libexec_dir() / "stork-reference.so", [path])
                  for name, path in parts.items()}

@@ -96,7 +96,7 @@ def test_gen_out_is_a_file(stork):
     assert "cannot create" in one_line(stork("gen", "--out", str(OK_TRACE)))
 
 
-@pytest.mark.parametrize("opt", ["--ops", "--maxw", "--nthreads", "--walks", "--seed"])
+@pytest.mark.parametrize("opt", ["--ops", "--maxw", "--nthreads", "--walks", "--seed", "--k3-ops"])
 def test_gen_negative_numbers(stork, tmp_path, opt):
     one_line(stork("gen", "--out", str(tmp_path / "c"), opt, "-1"))
     assert not (tmp_path / "c").exists()

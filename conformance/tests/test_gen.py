@@ -25,8 +25,8 @@ def test_every_goal_but_the_implied_rules_has_a_trap() -> None:
 
 
 def test_shipped_corpus_is_what_gen_writes_byte_for_byte(stork, tmp_path: Path) -> None:
-    """Regenerating with the default bounds and seed gives the checked-in corpus: it is up to
-    date and generation is deterministic."""
+    """Regenerating with the default bounds and seed gives the checked-in corpus, its k = 3
+    pack included: it is up to date and generation is deterministic."""
     r = stork("gen", "--out", str(tmp_path))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "0 unreachable, 0 unknown" in r.stdout
@@ -39,6 +39,9 @@ def test_shipped_corpus_is_what_gen_writes_byte_for_byte(stork, tmp_path: Path) 
     for name in ("COVERAGE.md", gen.UNREACHABLE_FILE):
         assert (tmp_path / name).read_text() == (SHIPPED / name).read_text(), name
     assert "19599 (abstract state, event) pairs reached" in r.stdout
+    # the k = 3 part: SPIN's pairs within 6 calls, the runs packed as shipped
+    assert (tmp_path / "k3.pack").read_bytes() == (SHIPPED / "k3.pack").read_bytes()
+    assert "k = 3 part (OPS=6): 15391 pairs reached by SPIN's complete search" in r.stdout
 
 
 def test_shipped_corpus_meets_every_goal() -> None:

@@ -1,5 +1,6 @@
 """stork mutate: every mutant of the reference is killed by the shipped corpus's goal-directed
-part, the table reports the two parts separately, and a weak corpus lets mutants survive."""
+part (its k = 2 traces and its k = 3 pack), the table reports the parts separately, and a weak
+corpus lets mutants survive."""
 
 from __future__ import annotations
 
@@ -41,7 +42,11 @@ def test_shipped_corpus_kills_every_mutant_with_its_goal_directed_part(stork) ->
     d = json.loads(r.stdout)
     assert d["reference"]["goals"]["failed"] == 0 and d["reference"]["random"]["failed"] == 0
     assert len(d["mutants"]) == len(mutate.catalog(CATALOG))
-    assert [m["number"] for m in d["mutants"] if not m["goals"]["killed"]] == []
+    assert d["reference"]["k3"]["failed"] == 0
+    assert [m["number"] for m in d["mutants"]
+            if not (m["goals"]["killed"] or m["k3"]["killed"])] == []
+    # mutants.txt's three-workers class: the k = 2 traces never have three items posted
+    assert [m["number"] for m in d["mutants"] if not m["goals"]["killed"]] == [58, 59, 60]
 
 
 # The hand-written traces that killed the mutants the corpus did not before the transitions
@@ -71,6 +76,7 @@ def test_table_reports_both_parts(stork) -> None:
     assert r.returncode == 0, r.stdout + r.stderr
     assert re.search(r"^goal-directed: \d+/\d+ killed", r.stdout, re.M)
     assert re.search(r"^random walks: \d+/\d+ killed", r.stdout, re.M)
+    assert re.search(r"^k = 3 part: \d+/\d+ killed", r.stdout, re.M)
 
 
 def test_weak_corpus_lets_mutants_survive_exit_1(stork, tmp_path: Path) -> None:

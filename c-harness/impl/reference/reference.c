@@ -24,7 +24,8 @@
  * `stork mutate` replays the generated corpus against each to show the corpus catches it.
  * Mutants 23 and up are written as the bugs of an outside port (a ReactOS or emulator runtime
  * written from the ABI header), grouped by class in mutants.txt; 54 and up depend on how many
- * times a worker's callback has run (spec/coverage.md: the run counts of the abstract state).
+ * times a worker's callback has run (spec/coverage.md: the run counts of the abstract state);
+ * 58 and up show only with three workers queued at once (the corpus's k = 3 part).
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -65,8 +66,11 @@ struct worker {
 #if STORK_MUTANT == 18
     bool dropped;         /* mutant 18 drops queued callbacks at removal */
 #endif
-#if STORK_MUTANT == 23 || STORK_MUTANT == 24
-    uint64_t seq;         /* mutants 23, 24: when it was posted */
+#if STORK_MUTANT == 23 || STORK_MUTANT == 24 || STORK_MUTANT == 59
+    uint64_t seq;         /* mutants 23, 24, 59: when it was posted */
+#endif
+#if STORK_MUTANT == 61
+    int req_slot;         /* mutant 61: its entry in the adapter's two-entry request table */
 #endif
 #if STORK_MUTANT >= 54 && STORK_MUTANT <= 57
     unsigned runs;        /* mutants 54-57: its callbacks started so far */
@@ -88,8 +92,20 @@ struct stork_adapter {
     bool removing;
     struct slot *slots;
     size_t nslots, capacity;
-#if STORK_MUTANT == 23 || STORK_MUTANT == 24
+#if STORK_MUTANT == 23 || STORK_MUTANT == 24 || STORK_MUTANT == 59
     uint64_t seq;
+#endif
+#if STORK_MUTANT >= 58 && STORK_MUTANT <= 60
+    size_t nposted;            /* items posted that no system thread has taken yet */
+#endif
+#if STORK_MUTANT == 60
+    struct worker *held[16];   /* queued beyond two posted: posted at the next start */
+    size_t nheld;
+#endif
+#if STORK_MUTANT == 61
+    HW_WORKITEM *req_routine[2]; /* pending requests by table entry, not per worker */
+    void *req_context[2];
+    struct worker *req_owner[2];
 #endif
 #if STORK_MUTANT == 25
     HW_WORKITEM *last_routine; /* one pending request per adapter, not per worker */
@@ -135,6 +151,42 @@ static unsigned irql(struct stork_adapter *a)
 }
 
 static bool grow(struct stork_adapter *a);
+
+/* Hand w's item to the system queue (WI-C1: one post per SUCCESS; WI-C2, WI-C5: the harness
+ * runs it later, never here).  Called with the lock held. */
+static void post_item(struct stork_adapter *a, struct worker *w)
+{
+    w->posted = true;
+#if STORK_MUTANT == 23 || STORK_MUTANT == 24 || STORK_MUTANT == 59
+    w->seq = ++a->seq;
+#endif
+#if STORK_MUTANT >= 58 && STORK_MUTANT <= 60
+    if (MUTANT(58) && a->nposted >= 2)
+        return; /* the port's list of posted items has two entries: a third is dropped */
+#if STORK_MUTANT == 60
+    if (a->nposted >= 2 && a->nheld < sizeof a->held / sizeof a->held[0]) {
+        a->held[a->nheld++] = w; /* "two system threads": no more than two items out at once */
+        return;
+    }
+#endif
+    a->nposted++;
+#endif
+    a->env->post(a->env, handle_of(w->index), w);
+}
+
+#if STORK_MUTANT == 61
+/* The port's table of pending requests has two entries: a request takes a free one, a third
+ * pending request the second entry again (overwriting the routine and context held there). */
+static void remember_request(struct stork_adapter *a, struct worker *w, HW_WORKITEM *routine,
+                             void *context)
+{
+    int e = !a->req_owner[0] ? 0 : 1;
+    a->req_routine[e] = routine;
+    a->req_context[e] = context;
+    a->req_owner[e] = w;
+    w->req_slot = e;
+}
+#endif
 
 static struct stork_adapter *ref_create(struct stork_env *env)
 {
@@ -304,19 +356,16 @@ static STORK_ULONG ref_queue(struct stork_adapter *a, void *ext, HW_WORKITEM *ro
             w->routine = routine;
             w->context = context;
         }
+#if STORK_MUTANT == 61
+        remember_request(a, w, routine, context);
+#endif
         w->ext = ext;
 #if STORK_MUTANT == 25
         a->last_routine = routine;
         a->last_context = context;
 #endif
-        if ((!w->running || MUTANT(15)) && !MUTANT(4)) { /* WI-C4: not while it runs */
-            w->posted = true;
-#if STORK_MUTANT == 23 || STORK_MUTANT == 24
-            w->seq = ++a->seq;
-#endif
-            /* WI-C1: one post per SUCCESS; WI-C2, WI-C5: the harness runs it later, never here */
-            a->env->post(a->env, handle, w);
-        }
+        if ((!w->running || MUTANT(15)) && !MUTANT(4)) /* WI-C4: not while it runs */
+            post_item(a, w);
     }
     pthread_mutex_unlock(&a->lock);
     return st;
@@ -407,13 +456,28 @@ static void ref_run_posted(struct stork_adapter *a, void *item)
 {
     struct worker *w = item;
     pthread_mutex_lock(&a->lock);
-#if STORK_MUTANT == 23 || STORK_MUTANT == 24
-    /* The port keeps its own queue and runs its head (23: oldest, 24: newest), whatever item
-     * the system thread was handed. */
-    for (size_t i = 0; i < a->nslots; i++) {
+#if STORK_MUTANT == 23 || STORK_MUTANT == 24 || STORK_MUTANT == 59
+    /* The port keeps its own queue and runs its head (23: oldest, 24: newest; 59: the item it
+     * was handed while two or fewer are posted, the newest from three on: its overflow is a
+     * stack), whatever item the system thread was handed. */
+    size_t nposted = 0;
+    for (size_t i = 0; i < a->nslots; i++)
+        nposted += a->slots[i].w && a->slots[i].w->posted;
+    for (size_t i = 0; i < a->nslots && (!MUTANT(59) || nposted >= 3); i++) {
         struct worker *o = a->slots[i].w;
         if (o && o->posted && (MUTANT(23) ? o->seq < w->seq : o->seq > w->seq))
             w = o;
+    }
+#endif
+#if STORK_MUTANT >= 58 && STORK_MUTANT <= 60
+    a->nposted--;
+#endif
+#if STORK_MUTANT == 60
+    if (a->nheld) { /* a thread took one: the oldest held item goes out now */
+        struct worker *h = a->held[0];
+        memmove(a->held, a->held + 1, --a->nheld * sizeof a->held[0]);
+        a->nposted++;
+        a->env->post(a->env, handle_of(h->index), h);
     }
 #endif
     size_t index = w->index;
@@ -422,6 +486,12 @@ static void ref_run_posted(struct stork_adapter *a, void *item)
 #if STORK_MUTANT == 25
     routine = a->last_routine;
     context = a->last_context;
+#endif
+#if STORK_MUTANT == 61
+    routine = a->req_routine[w->req_slot]; /* the entry's, overwritten by a third request */
+    context = a->req_context[w->req_slot];
+    if (a->req_owner[w->req_slot] == w)
+        a->req_owner[w->req_slot] = NULL;
 #endif
 #if STORK_MUTANT == 28
     struct worker *self = w;
@@ -483,13 +553,8 @@ static void ref_run_posted(struct stork_adapter *a, void *item)
         lost = w->runs > 1;
 #endif
         if (w->state == W_QUEUED && !w->posted && !MUTANT(5) && !(MUTANT(37) && a->removing) &&
-            !lost) {
-            w->posted = true; /* WI-C4, WI-Q3: re-queued while running: post it now; WI-C5: never left unposted */
-#if STORK_MUTANT == 23 || STORK_MUTANT == 24
-            w->seq = ++a->seq;
-#endif
-            a->env->post(a->env, handle_of(index), w);
-        }
+            !lost)
+            post_item(a, w); /* WI-C4, WI-Q3: re-queued while running: post it now; WI-C5: never left unposted */
     }
     pthread_mutex_unlock(&a->lock);
 }

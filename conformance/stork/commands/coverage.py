@@ -10,6 +10,7 @@ from stork import exitcodes
 from stork.coverage import UNREACHABLE_RULES, measure, without_cycle_collector
 from stork.trace import Trace, TraceError, load
 from stork.spin import SpinInputError, SpinToolError
+from stork.packs import PackError, is_pack, traces_of
 from stork.tracefiles import NoTraces, trace_files
 from stork.transitions import Bounds, TransitionsError, explore, keys_of
 
@@ -20,24 +21,33 @@ HELP = ("Report which coverage goals of spec/coverage.md a set of traces meets (
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="+", metavar="PATH", help=".trace files or folders of them")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help=".trace files, folders of them, or packs (stork pack; the k = 3 part)")
     p.add_argument("--json", action="store_true", help="print a machine-readable report")
     p.add_argument("--unmet", action="store_true", help="list every goal not met")
     p.add_argument("--transitions", type=int, metavar="K", choices=(1, 2, 3),
                    help="also measure the transitions family over K worker slots (1..3): "
-                        "SPIN's complete search of model/gen/general_miniport.pml at OPS=7, "
-                        "NTHREADS=2 gives the reachable pairs (a few seconds; exit 3 if cut short)")
+                        "SPIN's complete search of model/gen/general_miniport.pml at --tr-ops, "
+                        "NTHREADS=2 gives the reachable pairs (a few seconds at K = 1 or 2; "
+                        "exit 3 if cut short)")
+    p.add_argument("--tr-ops", type=int, default=Bounds().ops, metavar="N",
+                   help=f"calls in that search (default {Bounds().ops}; the k = 3 part: "
+                        "--transitions 3 --tr-ops 6)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if not 1 <= args.tr_ops <= 20:
+        print("stork coverage: --tr-ops must be 1..20", file=sys.stderr)
+        return exitcodes.BAD_INPUT
     try:
         with without_cycle_collector():
-            traces: list[Trace] = [load(f) for f in trace_files(args.paths)]
+            traces: list[Trace] = [t for f in trace_files(args.paths)
+                                   for t in (traces_of(f) if is_pack(f) else [load(f)])]
             gs = measure(traces)
     except NoTraces as e:
         print(f"stork coverage: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
-    except TraceError as e:
+    except (TraceError, PackError) as e:
         print(f"stork coverage: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
     if not traces:
@@ -46,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     status = exitcodes.OK
     if args.transitions:
         try:
-            reach = explore(Bounds(maxw=args.transitions), runs=False).reach
+            reach = explore(Bounds(ops=args.tr_ops, maxw=args.transitions), runs=False).reach
         except (SpinInputError, SpinToolError) as e:
             print(f"stork coverage: {e}", file=sys.stderr)
             return exitcodes.BAD_INPUT

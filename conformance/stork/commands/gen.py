@@ -16,7 +16,10 @@ SUMMARY = "generate the regression trace corpus from the model"
 HELP = ("Generate regression traces from the model: a shortest witness per coverage goal of "
         "spec/coverage.md found by SPIN, and runs taking every (abstract state, event) pair "
         "SPIN's complete search reaches (the transitions family), minimised to a set that "
-        "still meets every goal (DIR/goals), and seeded random walks (DIR/random), with DIR/COVERAGE.md and the unreachable pairs. The same "
+        "still meets every goal (DIR/goals), seeded random walks (DIR/random), and the k = 3 part: "
+        "runs taking every pair over three workers SPIN reaches within --k3-ops calls, as one "
+        "pack (DIR/k3.pack, written by the C harness's stork-replay), with DIR/COVERAGE.md and "
+        "the unreachable pairs. The same "
         "bounds and seed give a byte-identical corpus. Exit 0 every goal met or shown "
         "unreachable, 2 bad input or a tool failure, 3 a goal's search was cut short.")
 
@@ -33,6 +36,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"system worker threads (default {d.nthreads})")
     p.add_argument("--tr-ops", type=int, default=d.tr_ops, metavar="N",
                    help=f"calls in the transitions family's search (default {d.tr_ops})")
+    p.add_argument("--k3-ops", type=int, default=d.k3_ops, metavar="N",
+                   help=f"calls in the k = 3 part's search (default {d.k3_ops}, the shipped "
+                   "part; 0: no k = 3 part, DIR/k3.pack removed)")
     p.add_argument("--walks", type=int, default=d.walks, metavar="N",
                    help=f"random walks (default {d.walks})")
     p.add_argument("--walk-ops", type=int, default=d.walk_ops, metavar="N",
@@ -50,7 +56,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def config_of(args: argparse.Namespace) -> GenConfig:
     return GenConfig(ops=args.ops, maxw=args.maxw, nthreads=args.nthreads, tr_ops=args.tr_ops,
-                     walks=args.walks,
+                     k3_ops=args.k3_ops, walks=args.walks,
                      walk_ops=args.walk_ops, walk_maxw=args.walk_maxw, seed=args.seed)
 
 
@@ -62,6 +68,8 @@ def check_bounds(cfg: GenConfig) -> str:
         return "--nthreads must be 1..4"
     if not 1 <= cfg.ops <= 20 or not 1 <= cfg.tr_ops <= 20 or not 1 <= cfg.walk_ops <= 60:
         return "--ops and --tr-ops must be 1..20 and --walk-ops 1..60"
+    if not 0 <= cfg.k3_ops <= 20:
+        return "--k3-ops must be 0..20 (0: no k = 3 part)"
     if cfg.walks < 0 or cfg.seed < 1:
         return "--walks must be >= 0 and --seed >= 1"
     return ""
@@ -102,6 +110,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         print(f"stork gen: cannot write the corpus into {out}: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
+    except GenError as e:
+        print(f"stork gen: {e}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
     found = [w for w in corpus.witnesses if w.verdict == "found"]
     unreachable = [w for w in corpus.witnesses if w.verdict == "unreachable"]
     unknown = [w for w in corpus.witnesses if w.verdict == "unknown"]
@@ -114,9 +125,18 @@ def run(args: argparse.Namespace) -> int:
               + (f"by SPIN's complete search of {r.states} states, {len(corpus.unreachable)} "
                  f"unreachable; {corpus.planned} planned runs take them all" if not tr_cut else
                  f"before SPIN's search was cut short ({r.reason}): unknown"))
+    k3 = corpus.k3
+    k3_cut = k3 is not None and not k3.reach.complete
+    if k3 is not None:
+        print(f"k = 3 part (OPS={k3.ops}): {len(k3.reach.keys)} pairs reached "
+              + (f"by SPIN's complete search of {k3.reach.states} states; {len(k3.traces)} planned "
+                 f"runs ({k3.events} events) take them all" if not k3_cut else
+                 f"before SPIN's search was cut short ({k3.reach.reason}): unknown, no pack"))
     print(f"{len(corpus.chosen)} goal-directed traces after minimising, "
           f"{len(corpus.walks)} random walks; {corpus.seconds:.1f} s")
-    print(f"wrote {out}/goals, {out}/random and {out}/COVERAGE.md")
+    print(f"wrote {out}/goals, {out}/random"
+          + (f", {out}/k3.pack" if k3 is not None and not k3_cut else "")
+          + f" and {out}/COVERAGE.md")
     for w in unreachable + unknown:
         print(f"  {w.goal}: {w.verdict}: {w.reason}")
-    return exitcodes.INCOMPLETE if unknown or tr_cut else exitcodes.OK
+    return exitcodes.INCOMPLETE if unknown or tr_cut or k3_cut else exitcodes.OK

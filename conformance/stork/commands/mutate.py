@@ -8,14 +8,15 @@ import sys
 from pathlib import Path
 
 from stork import exitcodes
-from stork.mutate import MutateError, PartResult, kill_table
+from stork.mutate import K3_PART, MutateError, PartResult, kill_table
 from stork.paths import ROOT
 
 NAME = "mutate"
 SUMMARY = "kill table of the reference runtime's mutants"
 HELP = ("Replay a trace corpus against every mutant of the reference implementation "
         "(c-harness/impl/mutants/mutants.txt) and print the kill table, the goal-directed "
-        "part (CORPUS/goals) and the random walks (CORPUS/random) separately. Exit 0 every "
+        "part (CORPUS/goals), the k = 3 part (CORPUS/k3.pack, when there is one) and the "
+        "random walks (CORPUS/random) separately. Exit 0 every "
         "mutant killed, 1 a mutant survived (or the reference fails a trace), 2 bad input.")
 DEFAULT_CORPUS = ROOT / "conformance" / "traces"
 
@@ -54,16 +55,22 @@ def run(args: argparse.Namespace) -> int:
                                 "first_failure": x.first_failure} for n, x in r.items()}}
                         for m, r in rows]}, indent=2))
     else:
-        print(f"reference: goals {base['goals'].passed} passed, {base['goals'].failed} failed; "
-              f"random {base['random'].passed} passed, {base['random'].failed} failed")
-        print(f"{'mutant':<28} {'rule':<6} {'goal-directed':<15} {'random walks':<15}")
+        print("reference: " + "; ".join(f"{n} {r.passed} passed, {r.failed} failed"
+                                        for n, r in base.items()))
+        label = {"goals": "goal-directed", K3_PART: "k = 3 part", "random": "random walks"}
+        print(f"{'mutant':<28} {'rule':<6} " + " ".join(f"{label[n]:<15}" for n in base))
         for m, r in rows:
-            print(f"{m.number:>2} {m.name:<25} {m.rule:<6} {_cell(r['goals']):<15} "
-                  f"{_cell(r['random']):<15}")
+            print(f"{m.number:>2} {m.name:<25} {m.rule:<6} "
+                  + " ".join(f"{_cell(r[n]):<15}" for n in base))
         n = len(rows)
-        for name, label in (("goals", "goal-directed"), ("random", "random walks")):
+        for name in base:
             k = table.killed_by(name)
-            print(f"{label}: {k}/{n} killed ({100 * k / n:.0f}%)")
+            print(f"{label[name]}: {k}/{n} killed ({100 * k / n:.0f}%)"
+                  + (" (k = 2 witnesses and planned runs)" if name == "goals" and K3_PART in base
+                     else ""))
+        if K3_PART in base:
+            k = table.killed_by_goal_directed()
+            print(f"goal-directed with the k = 3 part: {k}/{n} killed ({100 * k / n:.0f}%)")
         k = n - len(table.survivors())
         print(f"together: {k}/{n} killed ({100 * k / n:.0f}%)")
         for m in survivors:
