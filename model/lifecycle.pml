@@ -678,7 +678,24 @@ init {
     od;
     notices = 0;
 #endif
+    /* Only init, the system threads and the DPC, timer and ISR processes are left. And ENV-Q6,
+       ENV-R5: Storport sends ScsiStopAdapter, and the remove handler comes, only once every
+       SRB it handed has been completed, on every removal kind (as the audit's drv_remove). An
+       SRB nothing completes holds removal for ever: when nothing else can run (Promela's
+       timeout) that is the violation (requests_complete, ENV-Q6), as the audit reports removal
+       waiting for ever; the run goes on only where the check is off (trace enumeration). With
+       an ISR, always able to run, removal is held here instead, which terminates reports
+       (WI-M9). */
+#ifdef HW_STARTIO
+    if
+    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && Q_ALL_COMPLETED
+    :: d_step { timeout && _nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS ->
+                printf("# removal waits for ever for an SRB never completed\n");
+                CHECK_requests_complete(Q_ALL_COMPLETED, ENV_Q6) }    /* ENV-Q6 */
+    fi;
+#else
     (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS);   /* only init, the system threads and the DPC, timer and ISR processes are left */
+#endif
     /* A process stuck here or anywhere else is pan's "invalid end state": terminates, WI-M9. */
 #ifdef HW_PASSIVE_INITIALIZE
     if
@@ -686,18 +703,6 @@ init {
     :: else
     fi;
 #endif
-    /* ENV-Q6, ENV-R5: Storport sends ScsiStopAdapter, and the remove handler comes, only once
-       every SRB it handed has been completed, on every removal kind (as the audit's drv_remove).
-       An SRB nothing completes holds removal for ever: when nothing else can run (Promela's
-       timeout) that is the violation (requests_complete, ENV-Q6), as the audit reports removal
-       waiting for ever; the run goes on only where the check is off (trace enumeration). With
-       an ISR, always able to run, removal is held here instead, which terminates reports
-       (WI-M9). */
-    if
-    :: Q_ALL_COMPLETED -> skip
-    :: timeout -> d_step { printf("# removal waits for ever for an SRB never completed\n");
-                           CHECK_requests_complete(Q_ALL_COMPLETED, ENV_Q6) }    /* ENV-Q6 */
-    fi;
 #ifdef HW_STOP_ADAPTER
     /* ScsiStopAdapter at removal: ENV-R1, R5; [POS] not sent again to an adapter the removal
        found stopped (ENV-R13) */

@@ -95,8 +95,7 @@ struct drv_reg {
     ULONG ioctl_code;
     int stops; /* --stop-restart, --stops N: stops and restarts before removal (ENV-R9) */
     bool reset; /* --reset-bus: a request times out and HwResetBus runs (ENV-E17, Q10) */
-    bool early; /* --early-removal: removal before its first notification, and during the
-                   start (ENV-R4, R13) */
+    bool early; /* --early-removal: a surprise removal during the start (ENV-R13) */
     int host;  /* --host: enum stork_host, the runtime and environment of ENV-H */
 };
 
@@ -748,8 +747,9 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
         d->hw_gone = true;
         note(r, c, N_HW_GONE, 0, NULL, 0);
     }
-    if (begins && g->early)
-        run_point(r, STORPORT, 0); /* removal has begun, no notification yet (ENV-R4) */
+    if (begins)
+        run_point(r, STORPORT, 0); /* removal has begun, no notification yet (ENV-R4): a
+                                      routine may run, an SRB complete, in between */
     for (int j = 0; j < 4 && kind[j] != NT_END; j++) {
         if (!notice_sent(r, kind[j]))
             continue; /* a virtual miniport's orderly removal: nothing before the stop */
@@ -1115,9 +1115,10 @@ void driver_bounds(const struct stork_scenario *scn, char *out, size_t size)
              "allocation refused or not (ENV-E22)", g->nio, g->nioctl, g->stops,
              reset ? "one bus reset while a request is outstanding (--reset-bus)"
                    : "no bus reset (--reset-bus)", DRV_RUNS(g),
-             g->early ? "removal also begun before its first notification and during the start "
-                        "(--early-removal)"
-                      : "removal begun at its first notification (--early-removal)");
+             g->early ? "removal begun a step before its first notification, and also during "
+                        "the start (--early-removal)"
+                      : "removal begun a step before its first notification, not during the "
+                        "start (--early-removal)");
 }
 
 int driver_host(const struct run *r)

@@ -373,12 +373,6 @@ GAPS: dict[str, list[tuple[str, str, object]]] = {
          _return_with_the_last_call),
     ],
     "R": [
-        ("removal begins before its first notification",
-         "ENV-R4: removal begins no later than the first notification. The model's removal begins "
-         "at any moment (lifecycle.pml, a step of its own before the notifications); the audit "
-         "begins it at the first notification, in the same step (driver.c pnp), so an SRB "
-         "completed in between is the model's only: the audit is the narrower, a gap of driver.c",
-         _begin_at_the_first_notice),
     ],
 }
 
