@@ -36,8 +36,9 @@ def test_installed_stork_verifies_a_design(installed, tmp_path: Path) -> None:
 def test_installed_stork_mutates_with_the_installed_corpus(installed) -> None:
     r = installed("mutate")
     assert r.returncode == 0, r.stdout + r.stderr
-    # every mutant killed by the goal-directed part of the installed corpus
-    assert re.search(r"^goal-directed: (\d+)/\1 killed", r.stdout, re.M)
+    # every mutant killed by the goal-directed corpus (its k = 3 pack installed too)
+    assert re.search(r"^reference: goals \d+ passed, 0 failed; k3 \d+ passed, 0 failed", r.stdout, re.M)
+    assert re.search(r"^goal-directed with the k = 3 part: (\d+)/\1 killed", r.stdout, re.M)
     assert "SURVIVED:" not in r.stdout
 
 
