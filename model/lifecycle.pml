@@ -539,6 +539,14 @@ hidden byte stork_claimed;
 #define NEVER_CLAIMS 0
 #endif
 
+/* No SRB handed is still outstanding (ENV-Q6, ENV-R5). */
+#if MAXSRB > 8
+#error "MAXSRB is at most 8"
+#endif
+#define Q_DONE_H(i) (i > MAXSRB || q_state[i] != Q_HANDED)
+#define Q_ALL_COMPLETED (Q_DONE_H(1) && Q_DONE_H(2) && Q_DONE_H(3) && Q_DONE_H(4) && \
+                         Q_DONE_H(5) && Q_DONE_H(6) && Q_DONE_H(7) && Q_DONE_H(8))
+
 /* No callback of this adapter is queued or running, as far as the runtime knows. */
 #define RT_DRAINED_H(i) (i > MAXW || (rt_state[i] != W_QUEUED && rt_runner[i] == 0))
 #define RT_DRAINED (RT_DRAINED_H(1) && RT_DRAINED_H(2) && RT_DRAINED_H(3) && \
@@ -548,8 +556,8 @@ hidden byte stork_claimed;
  * The adapter's life: find-adapter, then the miniport's routines run concurrently with the
  * callbacks until removal begins, at any moment (WI-R1, ENV-R13). The removal notice, if the
  * design handles one, comes at once, overlapping the routines (ENV-R6). Storport calls the
- * remove handler once the miniport's own routines have finished (WI-R4, ENV-R5) but without
- * waiting for callbacks;
+ * remove handler once the miniport's own routines have finished and every SRB it handed is
+ * completed (WI-R4, ENV-R5, ENV-Q6), but without waiting for callbacks;
  * it keeps the adapter until every queued callback has run (WI-R2, WI-R3), and then the
  * adapter's life is over and the end-of-life checks run.
  */
@@ -670,7 +678,24 @@ init {
     od;
     notices = 0;
 #endif
+    /* Only init, the system threads and the DPC, timer and ISR processes are left. And ENV-Q6,
+       ENV-R5: Storport sends ScsiStopAdapter, and the remove handler comes, only once every
+       SRB it handed has been completed, on every removal kind (as the audit's drv_remove). An
+       SRB nothing completes holds removal for ever: when nothing else can run (Promela's
+       timeout) that is the violation (requests_complete, ENV-Q6), as the audit reports removal
+       waiting for ever; the run goes on only where the check is off (trace enumeration). With
+       an ISR, always able to run, removal is held here instead, which terminates reports
+       (WI-M9). */
+#ifdef HW_STARTIO
+    if
+    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && Q_ALL_COMPLETED
+    :: d_step { timeout && _nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS ->
+                printf("# removal waits for ever for an SRB never completed\n");
+                CHECK_requests_complete(Q_ALL_COMPLETED, ENV_Q6) }    /* ENV-Q6 */
+    fi;
+#else
     (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS);   /* only init, the system threads and the DPC, timer and ISR processes are left */
+#endif
     /* A process stuck here or anywhere else is pan's "invalid end state": terminates, WI-M9. */
 #ifdef HW_PASSIVE_INITIALIZE
     if

@@ -95,8 +95,7 @@ struct drv_reg {
     ULONG ioctl_code;
     int stops; /* --stop-restart, --stops N: stops and restarts before removal (ENV-R9) */
     bool reset; /* --reset-bus: a request times out and HwResetBus runs (ENV-E17, Q10) */
-    bool early; /* --early-removal: removal before its first notification, and during the
-                   start (ENV-R4, R13) */
+    bool early; /* --early-removal: a surprise removal during the start (ENV-R13) */
     int host;  /* --host: enum stork_host, the runtime and environment of ENV-H */
 };
 
@@ -660,6 +659,26 @@ static bool notice_sent(const struct run *r, enum notice n)
     return !g->virt;
 }
 
+/* Kinds a and b reach the miniport alike: the same notifications sent, in the same order, and
+ * both surprises (the hardware gone) or neither. */
+static bool same_reach(const struct run *r, size_t a, size_t b)
+{
+    if ((removal_kinds[a][0] == NT_REMOVE_SRB) != (removal_kinds[b][0] == NT_REMOVE_SRB))
+        return false;
+    for (int i = 0, j = 0;; i++, j++) {
+        while (i < 4 && removal_kinds[a][i] != NT_END && !notice_sent(r, removal_kinds[a][i]))
+            i++;
+        while (j < 4 && removal_kinds[b][j] != NT_END && !notice_sent(r, removal_kinds[b][j]))
+            j++;
+        bool ea = i == 4 || removal_kinds[a][i] == NT_END;
+        bool eb = j == 4 || removal_kinds[b][j] == NT_END;
+        if (ea || eb)
+            return ea && eb;
+        if (removal_kinds[a][i] != removal_kinds[b][j])
+            return false;
+    }
+}
+
 static void notify(struct run *r, struct ctx *c, enum notice n)
 {
     note(r, c, n == NT_CONTROL ? N_SURPRISE_CONTROL : n == NT_SURPRISE_SRB ? N_SURPRISE_SRB
@@ -712,6 +731,18 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
         if (all && !(d->hw_gone && removal_kinds[k][0] == NT_REMOVE_SRB))
             kinds[nk++] = (int)k; /* the hardware gone during the start: a surprise removal */
     }
+    /* ENV-R3 [POS]: either surprise notification may come alone, so a physical miniport that
+     * does not mark ScsiAdapterSurpriseRemoval has surprise removals of its own: the control
+     * alone reaches nothing (the hardware goes, no notification), the control and the remove
+     * SRB reach it with the remove SRB alone, the hardware gone.  Each such order once, after
+     * the orders above (whose choices keep their numbers). */
+    for (size_t k = 0; k < NKINDS && !g->virt && !notice_sent(r, NT_CONTROL); k++) {
+        bool known = removal_kinds[k][0] == NT_REMOVE_SRB; /* orderly: above */
+        for (int i = 0; i < nk && !known; i++)
+            known = same_reach(r, k, (size_t)kinds[i]);
+        if (!known)
+            kinds[nk++] = (int)k;
+    }
     const enum notice *kind = removal_kinds[kinds[run_decide(r, nk, NULL)]];
     por_object(r, POR_OBJ_REMOVAL, false); /* whether removal has begun */
     bool begins = !r->removal_begun;
@@ -725,8 +756,9 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
         d->hw_gone = true;
         note(r, c, N_HW_GONE, 0, NULL, 0);
     }
-    if (begins && g->early)
-        run_point(r, STORPORT, 0); /* removal has begun, no notification yet (ENV-R4) */
+    if (begins)
+        run_point(r, STORPORT, 0); /* removal has begun, no notification yet (ENV-R4): a
+                                      routine may run, an SRB complete, in between */
     for (int j = 0; j < 4 && kind[j] != NT_END; j++) {
         if (!notice_sent(r, kind[j]))
             continue; /* a virtual miniport's orderly removal: nothing before the stop */
@@ -1092,9 +1124,10 @@ void driver_bounds(const struct stork_scenario *scn, char *out, size_t size)
              "allocation refused or not (ENV-E22)", g->nio, g->nioctl, g->stops,
              reset ? "one bus reset while a request is outstanding (--reset-bus)"
                    : "no bus reset (--reset-bus)", DRV_RUNS(g),
-             g->early ? "removal also begun before its first notification and during the start "
-                        "(--early-removal)"
-                      : "removal begun at its first notification (--early-removal)");
+             g->early ? "removal begun a step before its first notification, and also during "
+                        "the start (--early-removal)"
+                      : "removal begun a step before its first notification, not during the "
+                        "start (--early-removal)");
 }
 
 int driver_host(const struct run *r)

@@ -31,8 +31,8 @@ struct driver_ioctls {
 };
 /* stops (--stop-restart: 1, --stops N): stops and restarts explored before removal (ENV-R9);
  * reset_bus (--reset-bus): a request times out and Storport calls HwResetBus (ENV-E17);
- * early_removal (--early-removal): removal begins before its first notification, and a
- * surprise removal may take the hardware during the start (ENV-R4, R13). */
+ * early_removal (--early-removal): a surprise removal may take the hardware during the start
+ * (ENV-R13); removal begins a step before its first notification with or without it (ENV-R4). */
 const struct stork_scenario *driver_scenario(int srbs, int stops, bool reset_bus,
                                              bool early_removal,
                                              int host, const struct driver_ioctls *ioctls,

@@ -364,14 +364,6 @@ def _no_notification(t: Trace, _audit: set[Trace]) -> Trace | None:
 GAPS: dict[str, list[tuple[str, str, object]]] = {
     "Q": [],
     "E": [
-        ("the release with an SRB outstanding",
-         "ENV-Q6, ENV-R5: at an orderly removal Storport waits for every outstanding SRB before "
-         "ScsiStopAdapter, and the audit does (driver.c drv_remove); the model's removal waits "
-         "only for the routines Storport calls and its release only for the callbacks "
-         "(lifecycle.pml), not for a DPC or HwStorTimer still holding an SRB, so its trace may "
-         "end where the audit's goes on to complete the SRB: the model is the wider, the gap of "
-         "lifecycle.pml that R names too",
-         _held_until_the_audit_completes_it),
         ("an event between a callback's last call and its return",
          "the audit's routines return in the step of their last Storport call (it has no "
          "scheduling point between the two, as the inclusion test above says of removal); the "
@@ -379,28 +371,8 @@ GAPS: dict[str, list[tuple[str, str, object]]] = {
          "adapter SRB) may come before the callback's return: the model is the wider, a gap of "
          "sched.c that changes no order of the calls",
          _return_with_the_last_call),
-        ("a surprise removal that sends no notification",
-         "ENV-R3 [POS]: either surprise notification may come alone. With "
-         "ScsiAdapterSurpriseRemoval not marked (not sent, ENV-E6) the model keeps the order "
-         "in which the control alone comes, so removal begins and ends and nothing reaches the "
-         "miniport (lifecycle.pml NOTICE_SURPRISE_CONTROL skip); the audit drops every order "
-         "with a notification it would not send (driver.c removal_kinds), so some adapter SRB "
-         "always comes: the model is the wider, a gap of driver.c",
-         _no_notification),
     ],
     "R": [
-        ("removal begins before its first notification",
-         "ENV-R4: removal begins no later than the first notification. The model's removal begins "
-         "at any moment (lifecycle.pml, a step of its own before the notifications); the audit "
-         "begins it at the first notification, in the same step (driver.c pnp), so an SRB "
-         "completed in between is the model's only: the audit is the narrower, a gap of driver.c",
-         _begin_at_the_first_notice),
-        ("an SRB completed after the remove handler",
-         "ENV-Q6: at an orderly removal Storport waits for every outstanding SRB before "
-         "ScsiStopAdapter. The audit does (driver.c drv_remove); the model's remove handler "
-         "(HW_STOP_ADAPTER, HW_REMOVE) waits only for the routines (lifecycle.pml), so a callback "
-         "may complete its SRB after it: the model is the wider, a gap of lifecycle.pml",
-         _complete_before_the_remove_handler),
     ],
 }
 

@@ -6,7 +6,8 @@
  * request, then the valid bit) with no lock of its own, and completes a request it has no slot
  * for at once (as SRB_STATUS_BUSY, ENV-Q4). The ISR (a shared line: it may run when nothing
  * happened) takes a valid command, marks its request done and issues the DPC; the DPC kicks the
- * adapter's worker at DISPATCH_LEVEL, whose callback completes the done requests at PASSIVE.
+ * adapter's worker at DISPATCH_LEVEL, whose callback completes the done requests at PASSIVE
+ * (with no worker, or its queue refused, the DPC completes them: removal waits for them, ENV-Q6).
  * HwStartIo makes no work-item call: at DIRQL it would be refused. The remove handler stops the
  * DPC and waits for it, drains the worker, completes what is left and frees the worker.
  *
@@ -40,12 +41,31 @@ byte issued;                /* DPC issues whose run has not ended */
 bit pending;                /* a queue of ours succeeded and its callback has not started */
 bit inside;                 /* the callback runs */
 
+inline complete_done(ctx) {
+    atomic {
+        if
+        :: done[1] -> done[1] = 0; StorPortRequestComplete(ctx, 1)
+        :: else
+        fi;
+        if
+        :: done[2] -> done[2] = 0; StorPortRequestComplete(ctx, 2)
+        :: else
+        fi
+    }
+}
+
+/* The worker completes the done requests; with none, or its queue refused, they are completed
+   here: Storport waits for every outstanding request before the remove handler (ENV-Q6). */
 inline kick_worker(ctx) {
     atomic {
         if
         :: gw != NULL_HANDLE && !pending ->
             StorPortQueueWorkItem(ctx, DISPATCH_LEVEL, CB_COMPLETE, gw, 0, st);
             pending = (st == S_SUCCESS)
+        :: else -> st = (gw == NULL_HANDLE -> S_UNSUCCESSFUL : S_SUCCESS)
+        fi;
+        if
+        :: st != S_SUCCESS -> complete_done(ctx)
         :: else
         fi
     }
@@ -87,19 +107,6 @@ inline isr() {
 #define HW_DPC completion_dpc
 inline completion_dpc(d) { kick_worker(DPC_CTX(d)) }
 #define HW_DPC_EXIT(d) issued--
-
-inline complete_done(ctx) {
-    atomic {
-        if
-        :: done[1] -> done[1] = 0; StorPortRequestComplete(ctx, 1)
-        :: else
-        fi;
-        if
-        :: done[2] -> done[2] = 0; StorPortRequestComplete(ctx, 2)
-        :: else
-        fi
-    }
-}
 
 /* The callback (PASSIVE): complete what the HBA finished. */
 inline HW_WORKITEM(tid, cb, w, cx) {

@@ -84,9 +84,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "stops and restarts in one adapter life (--stop-restart is 1); give it "
                         "again to --replay")
     p.add_argument("--early-removal", action="store_true",
-                   help="a miniport with a DriverEntry: removal also begins a step before its "
-                        "first notification, and a surprise removal may take the hardware during "
-                        "the start (ENV-R4, ENV-R13); give it again to --replay")
+                   help="a miniport with a DriverEntry: a surprise removal may also take the "
+                        "hardware during the start (ENV-R13); give it again to --replay")
     p.add_argument("--reset-bus", action="store_true",
                    help="a miniport with a DriverEntry: also explore a request that times out "
                         "while outstanding, and Storport's HwResetBus, which must complete what "
