@@ -13,10 +13,10 @@ a callback's last call and its return. Equality is not claimed there.
 
 Below, equality per ENV area for miniports run both ways: miniport_oneshot.c against its twin
 by role (testdata/twins/miniport_oneshot.pml) on the requests (ENV-Q): equal;
-miniport_teardown.c against its twin on removal (ENV-R): equal but for two named gaps (GAPS),
-one on each side's environment; miniport_dpc_or_timeout.c against its twin on the entry
-points and locks (ENV-E, ENV-L: StorPortSynchronizeAccess, StorPortAcquireSpinLock, a DPC,
-HwStorTimer, a work-item call made holding a lock): equal but for three named gaps. A
+miniport_teardown.c against its twin on removal (ENV-R): equal; miniport_dpc_or_timeout.c
+against its twin on the entry points and locks (ENV-E, ENV-L: StorPortSynchronizeAccess,
+StorPortAcquireSpinLock, a DPC, HwStorTimer, a work-item call made holding a lock): equal but
+for one named gap (GAPS), intended (spec/environment.md ENV-L1). A
 deliberately wrong twin of each is told."""
 
 from __future__ import annotations
@@ -314,36 +314,6 @@ def project(trace: Trace, area: str) -> Trace:
 # The differences allowed, by area: a name, the reason, and a repair: a model-only trace is
 # explained if the repairs, applied in turn where they apply, turn it into one the audit has.
 # Nothing else may differ (an audit-only trace never: the gaps are all of the model's wider side).
-def _begin_at_the_first_notice(t: Trace, _audit: set[Trace]) -> Trace | None:
-    """The trace with removal's beginning moved to its first notification, if it was earlier."""
-    if "remove begin" not in t:
-        return None
-    i = t.index("remove begin")
-    j = next((k for k in range(i + 1, len(t)) if t[k].startswith("# removal:")), None)
-    if j is None or j == i + 1:
-        return None
-    return t[:i] + t[i + 1:j] + ("remove begin",) + t[j:]
-
-
-def _complete_before_the_remove_handler(t: Trace, _audit: set[Trace]) -> Trace | None:
-    """The trace with the completions after the remove handler moved before its end."""
-    if "remove end" not in t:
-        return None
-    i = t.index("remove end")
-    late = tuple(e for e in t[i + 1:] if " completed by " in e)
-    if not late:
-        return None
-    return t[:i] + late + ("remove end",) + tuple(e for e in t[i + 1:] if e not in late)
-
-
-def _held_until_the_audit_completes_it(t: Trace, audit: set[Trace]) -> Trace | None:
-    """An audit trace this one is the beginning of, if it ends with an SRB outstanding."""
-    if not t or not t[-1].endswith(" outstanding at the release"):
-        return None
-    head = t[:-1]
-    return next((a for a in sorted(audit) if len(a) > len(head) and a[:len(head)] == head), None)
-
-
 def _return_with_the_last_call(t: Trace, _audit: set[Trace]) -> Trace | None:
     """The trace with each callback's return moved up to its last event before it."""
     out = list(t)
@@ -356,11 +326,6 @@ def _return_with_the_last_call(t: Trace, _audit: set[Trace]) -> Trace | None:
     return tuple(out) if tuple(out) != t else None
 
 
-def _no_notification(t: Trace, _audit: set[Trace]) -> Trace | None:
-    """Explained as it is (the audit never removes the adapter so): the trace itself, marked."""
-    return ("explained",) if t and t[-1] == NO_NOTICE else None
-
-
 GAPS: dict[str, list[tuple[str, str, object]]] = {
     "Q": [],
     "E": [
@@ -368,12 +333,11 @@ GAPS: dict[str, list[tuple[str, str, object]]] = {
          "the audit's routines return in the step of their last Storport call (it has no "
          "scheduling point between the two, as the inclusion test above says of removal); the "
          "model interleaves there, so another context's event (a RequestTimerCall of an "
-         "adapter SRB) may come before the callback's return: the model is the wider, a gap of "
-         "sched.c that changes no order of the calls",
+         "adapter SRB) may come before the callback's return: the model is the wider, an "
+         "intended abstraction of sched.c that changes no order of the calls (ENV-L1)",
          _return_with_the_last_call),
     ],
-    "R": [
-    ],
+    "R": [],
 }
 
 
