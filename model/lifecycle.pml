@@ -691,6 +691,17 @@ init {
     :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && Q_ALL_COMPLETED
     :: d_step { timeout && _nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS ->
                 printf("# removal waits for ever for an SRB never completed\n");
+                i = 1;
+                do
+                :: i <= MAXSRB ->
+                    if
+                    :: q_state[i] == Q_HANDED -> printf("# request srb%d never completed\n", i)
+                    :: else
+                    fi;
+                    i++
+                :: else -> break
+                od;
+                i = 0;
                 CHECK_requests_complete(Q_ALL_COMPLETED, ENV_Q6) }    /* ENV-Q6 */
     fi;
 #else

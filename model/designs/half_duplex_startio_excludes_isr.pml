@@ -118,18 +118,12 @@ inline HW_WORKITEM(tid, cb, w, cx) {
 inline HW_FIND_ADAPTER() { StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st) }
 inline HW_START() { skip }
 
-/* Remove handler (the ISR is disconnected by now): stop and wait for the DPC, drain the
-   worker, complete what is left (a command never taken, requests no callback took), free. */
+/* Remove handler (the ISR is disconnected by now, and every request completed: ENV-Q6): stop
+   and wait for the DPC, drain the worker, complete what is left (none), free. */
 inline HW_REMOVE() {
     atomic { stop = 1; StorPortCancelDpc(CTX_REMOVE, 1, st); issued = issued - st };
     (issued == 0);
     (!pending && !inside);
-    atomic {
-        if
-        :: cmd_valid -> done[cmd_srb] = 1; cmd_srb = 0; cmd_valid = 0
-        :: else
-        fi
-    };
     complete_done(CTX_REMOVE);
     if
     :: gw != NULL_HANDLE -> StorPortFreeWorker(CTX_REMOVE, PASSIVE_LEVEL, gw, st)
