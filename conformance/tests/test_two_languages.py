@@ -383,7 +383,7 @@ def test_requests_are_equal_for_miniport_oneshot(tmp_path: Path) -> None:
     assert _pair("Q", tmp_path, wrong=False) == []
 
 
-def test_removal_is_equal_for_miniport_teardown_but_for_the_named_gaps(tmp_path: Path) -> None:
+def test_removal_is_equal_for_miniport_teardown(tmp_path: Path) -> None:
     assert _pair("R", tmp_path, wrong=False) == []
 
 
@@ -398,7 +398,7 @@ def test_a_wrong_twin_is_told(tmp_path: Path) -> None:
     assert any(d.startswith("audit only") and "ScsiAdapterSurpriseRemoval" in d for d in r), r
 
 
-def test_entry_points_and_locks_are_equal_for_miniport_dpc_or_timeout(tmp_path: Path) -> None:
+def test_entry_points_and_locks_are_equal_for_miniport_dpc_or_timeout_but_for_the_named_gap(tmp_path: Path) -> None:
     assert _pair("E", tmp_path, wrong=False) == []
 
 
