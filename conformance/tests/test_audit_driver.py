@@ -233,11 +233,15 @@ def test_every_surprise_order_reaches_the_miniport_while_its_srb_is_outstanding(
     overlapped = [t for t in (tmp_path / "rec").glob("*.trace")
                   if re.search(r"handed to io1\n(?:(?!completed).*\n)*# removal:", t.read_text())]
     assert overlapped, "no run has a removal notification while io1's SRB is outstanding"
-    # unmarked, the control is not sent (ENV-E6)
+    # unmarked, the control is not sent (ENV-E6): the control alone reaches nothing ('', the
+    # hardware gone, ENV-R3 [POS]), with the remove SRB only that (a surprise 'R')
     src = miniport(tmp_path, name="n", globals=CONTROL.replace("MARKED", ""), startio=start,
                    register="d.HwAdapterControl = Control;")
     rc, out, err = audit(stork, src, "--record", str(tmp_path / "rec2"))
-    assert rc == 0 and removal_orders(tmp_path / "rec2") == {"R", "S", "SR"}, err
+    assert rc == 0, err
+    kinds = {("".join(REMOVAL[ln] for ln in t.read_text().splitlines() if ln in REMOVAL),
+              "# hardware gone" in t.read_text()) for t in (tmp_path / "rec2").glob("*.trace")}
+    assert kinds == {("R", False), ("", True), ("R", True), ("S", True), ("SR", True)}, kinds
 
 
 @pytest.mark.parametrize("keeps, expected", [(False, {"WI-M7"}), (True, set())])
@@ -249,14 +253,23 @@ def test_hwfindadapter_again_after_a_stop_must_keep_its_worker(stork, tmp_path: 
             + ("if (!e->Worker) " if keeps else "")
             + "StorPortInitializeWorker(DeviceExtension, &e->Worker);\n    " + PARTS["find"])
     find = find.replace("(void)DeviceExtension;", "")
-    start = ("if (Srb->Function == SRB_FUNCTION_PNP) {\n"
-             "        struct ext *e = DeviceExtension;\n"
-             "        if (e->Worker) { StorPortFreeWorker(DeviceExtension, e->Worker); e->Worker = NULL; }\n"
-             "    }\n    " + PARTS["startio"])
-    src = miniport(tmp_path, globals=CONTROL.replace("MARKED", ""), find=find, startio=start,
+    free = ("{\n        struct ext *e = DeviceExtension;\n"
+            "        if (e->Worker) { StorPortFreeWorker(DeviceExtension, e->Worker); e->Worker = NULL; }\n"
+            "    }\n")
+    start = "if (Srb->Function == SRB_FUNCTION_PNP) " + free + "    " + PARTS["startio"]
+    # ScsiAdapterSurpriseRemoval marked, and the worker freed there too: the surprise removal
+    # whose only notification is that control (ENV-R3) reaches it (unmarked, nothing would)
+    control = CONTROL.replace("MARKED", "|| t == ScsiAdapterSurpriseRemoval").replace(
+        "    return ScsiAdapterControlSuccess;",
+        "    if (Type == ScsiAdapterSurpriseRemoval) " + free + "    return ScsiAdapterControlSuccess;")
+    src = miniport(tmp_path, globals=control, find=find, startio=start,
                    register="d.HwAdapterControl = Control;")
     rc, out, err = audit(stork, src)
     assert rc == 0 and out["complete"], err  # no stop without --stop-restart
+    unmarked = miniport(tmp_path, "u", globals=CONTROL.replace("MARKED", ""), find=find,
+                        startio=start, register="d.HwAdapterControl = Control;")
+    rc, out, err = audit(stork, unmarked)
+    assert rc == 1 and rules(out) == {"WI-M7"}, err
     rc, out, err = audit(stork, src, "--stop-restart", "--record", str(tmp_path / "rec"))
     assert rules(out) == expected and rc == (1 if expected else 0), err
     assert any("# adapter restarting: HwFindAdapter again (no ScsiRestartAdapter)" in
