@@ -33,14 +33,40 @@ RESET = """static BOOLEAN Reset(PVOID DeviceExtension, ULONG PathId)
     COMPLETE
     return TRUE;
 }"""
+# ScsiAdapterSurpriseRemoval marked and handled as the SRBs are, under the StartIo lock they
+# hold and completing within it (no reset between forgetting and completing): unmarked, the
+# surprise removal whose only notification is that control reaches nothing (ENV-R3), and the
+# held SRB would wait for the reset alone (the shipped miniport_reset_leaves_srb's ENV-Q6).
+CONTROL = """static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE Type,
+                                           PVOID Parameters)
+{
+    if (Type == ScsiQuerySupportedControlTypes) {
+        PSCSI_SUPPORTED_CONTROL_TYPE_LIST list = Parameters;
+        for (ULONG t = 0; t < list->MaxControlType; t++)
+            list->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes ||
+                                         t == ScsiStopAdapter || t == ScsiAdapterSurpriseRemoval;
+    } else if (Type == ScsiAdapterSurpriseRemoval) {
+        struct ext *e = DeviceExtension;
+        STOR_LOCK_HANDLE l;
+        StorPortAcquireSpinLock(DeviceExtension, StartIoLock, NULL, &l);
+        PSCSI_REQUEST_BLOCK h = e->Worker;
+        e->Worker = NULL;
+        *(PVOID *)(void *)&e->Dpc = e;
+        if (h) { h->SrbStatus = SRB_STATUS_NO_DEVICE;
+                 StorPortNotification(RequestComplete, DeviceExtension, h); }
+        StorPortReleaseSpinLock(DeviceExtension, &l);
+    }
+    return ScsiAdapterControlSuccess;
+}
+"""
 DONE = """if (h) {
         e->Worker = NULL; h->SrbStatus = SRB_STATUS_BUS_RESET;
         StorPortNotification(RequestComplete, DeviceExtension, h); }"""
 
 
 def src(tmp_path: Path, name: str, complete: str) -> Path:
-    return miniport(tmp_path, name, globals=RESET.replace("COMPLETE", complete), startio=HOLD,
-                    register="d.HwResetBus = Reset;")
+    return miniport(tmp_path, name, globals=CONTROL + RESET.replace("COMPLETE", complete),
+                    startio=HOLD, register="d.HwResetBus = Reset; d.HwAdapterControl = Control;")
 
 
 def test_hwresetbus_must_complete_what_is_outstanding(stork, tmp_path: Path) -> None:

@@ -4,11 +4,16 @@
  * may time out.  Storport then pauses the device queues and calls HwResetBus under the StartIo
  * lock (ENV-E17, audited with `--reset-bus`), which completes the held SRB with
  * SRB_STATUS_BUS_RESET and forgets it; at removal the remove or surprise-removal SRB, through
- * HwStartIo under the same lock, fails what is still held and what comes after it (ENV-Q6).
+ * HwStartIo under the same lock, fails what is still held and what comes after it (ENV-Q6);
+ * in a surprise removal that sends it neither (ENV-R3: it does not mark the control), the
+ * reset is what completes the held SRB.
  *
  * Its variant (variants.txt):
  *   DEFECT_RESET_LEAVES_SRB (miniport_reset_leaves_srb): HwResetBus resets the bus and returns,
- *     leaving the held SRB to the removal: it is outstanding when HwResetBus returns (ENV-Q10).
+ *     leaving the held SRB to the removal: it is outstanding when HwResetBus returns (ENV-Q10);
+ *     and in the surprise removal whose only notification is ScsiAdapterSurpriseRemoval, which
+ *     it does not mark (ENV-R3), nothing else fails it: removal waits for it for ever (ENV-Q6,
+ *     the consequence ENV-Q10 names), where every other removal kind's SRB fails it.
  *
  * audit: --reset-bus
  * expect: clean
