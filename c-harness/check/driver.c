@@ -756,9 +756,16 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
         d->hw_gone = true;
         note(r, c, N_HW_GONE, 0, NULL, 0);
     }
-    if (begins)
-        run_point(r, STORPORT, 0); /* removal has begun, no notification yet (ENV-R4): a
-                                      routine may run, an SRB complete, in between */
+    /* Removal has begun, no notification yet (ENV-R4): a routine may run, an SRB complete, in
+     * between.  Where no notification follows (a virtual miniport's orderly removal, the
+     * unmarked control alone) only the pnp routine's end does, which no step but a wait reads:
+     * a step put before it commutes with it, so no point there (fewer schedules, the same
+     * states). */
+    bool notified = false;
+    for (int j = 0; j < 4 && kind[j] != NT_END; j++)
+        notified |= notice_sent(r, kind[j]);
+    if (begins && notified)
+        run_point(r, STORPORT, 0);
     for (int j = 0; j < 4 && kind[j] != NT_END; j++) {
         if (!notice_sent(r, kind[j]))
             continue; /* a virtual miniport's orderly removal: nothing before the stop */
