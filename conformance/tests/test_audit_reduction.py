@@ -73,9 +73,10 @@ def search(program: Path, *args: str) -> Search:
                   set(out["final_states"]), bool(out.get("reduced")))
 
 
-def compare(program: Path, *args: str, budget: str = BUDGET) -> tuple[Search, Search]:
+def compare(program: Path, *args: str, budget: str = BUDGET,
+            reduced_budget: str = "200000") -> tuple[Search, Search]:
     """The reduced and the unreduced search agree (the unreduced one may be cut by its budget)."""
-    reduced = search(program, "--max-schedules", "200000", *args)
+    reduced = search(program, "--max-schedules", reduced_budget, *args)
     full = search(program, "--no-reduction", "--max-schedules", budget, *args)
     assert reduced.complete or not full.complete, program  # the reduced one needs no more runs
     if full.complete:
@@ -109,6 +110,12 @@ def test_reduced_search_equals_unreduced_on_every_shipped_scenario(preempt: bool
     assert fewer >= reducible // 2 and reducible >= 25, (fewer, reducible)
 
 
+# Past the default 200,000 reduced: since removal begins a step before its first notification
+# (ENV-R4) and an unmarked miniport has the surprise orders of the control alone (ENV-R3),
+# 130,267 became 210,491 (docs/benchmarks.md).
+REDUCED_BUDGET = {"spcnvme_miniport_wrong_handle": "300000"}
+
+
 @pytest.mark.parametrize("points", ["writes", "calls"])
 def test_reduced_search_equals_unreduced_on_every_driverentry_scenario(points: str) -> None:
     """A miniport audited from its DriverEntry is reduced too (driver.c's footprints: its SRBs,
@@ -128,7 +135,8 @@ def test_reduced_search_equals_unreduced_on_every_driverentry_scenario(points: s
     equal = fewer = found = 0
     for s in DRIVER:
         reduced, full = compare(BUILT / s.name, *audit_options(s), *extra,
-                                budget="200000" if points == "writes" else BUDGET)
+                                budget="200000" if points == "writes" else BUDGET,
+                                reduced_budget=REDUCED_BUDGET.get(s.name, "200000"))
         assert reduced.reduced, s.name
         # storahci_miniport: past the budget since the release marks a running DPC (ENV-R7 at
         # its next use), which makes that step depend on every step (docs/benchmarks.md)
