@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_audit_driver import audit, miniport, rules
+from test_audit_driver import CONTROL, audit, miniport, rules
 
 # HwStartIo holds the SRB (the HBA never answers) in the extension's Worker field; the remove
 # and surprise SRBs fail it and mark removal (in the STOR_DPC's first word, unused here), after
@@ -37,15 +37,8 @@ RESET = """static BOOLEAN Reset(PVOID DeviceExtension, ULONG PathId)
 # hold and completing within it (no reset between forgetting and completing): unmarked, the
 # surprise removal whose only notification is that control reaches nothing (ENV-R3), and the
 # held SRB would wait for the reset alone (the shipped miniport_reset_leaves_srb's ENV-Q6).
-CONTROL = """static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE Type,
-                                           PVOID Parameters)
-{
-    if (Type == ScsiQuerySupportedControlTypes) {
-        PSCSI_SUPPORTED_CONTROL_TYPE_LIST list = Parameters;
-        for (ULONG t = 0; t < list->MaxControlType; t++)
-            list->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes ||
-                                         t == ScsiStopAdapter || t == ScsiAdapterSurpriseRemoval;
-    } else if (Type == ScsiAdapterSurpriseRemoval) {
+CONTROL = CONTROL.replace("MARKED", "|| t == ScsiAdapterSurpriseRemoval").replace(
+    "    return ScsiAdapterControlSuccess;", """    if (Type == ScsiAdapterSurpriseRemoval) {
         struct ext *e = DeviceExtension;
         STOR_LOCK_HANDLE l;
         StorPortAcquireSpinLock(DeviceExtension, StartIoLock, NULL, &l);
@@ -56,9 +49,7 @@ CONTROL = """static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, S
                  StorPortNotification(RequestComplete, DeviceExtension, h); }
         StorPortReleaseSpinLock(DeviceExtension, &l);
     }
-    return ScsiAdapterControlSuccess;
-}
-"""
+    return ScsiAdapterControlSuccess;""")
 DONE = """if (h) {
         e->Worker = NULL; h->SrbStatus = SRB_STATUS_BUS_RESET;
         StorPortNotification(RequestComplete, DeviceExtension, h); }"""
