@@ -27,7 +27,10 @@ const char *fix_for(const char *rule)
         {"WI-M6", "drain before freeing: wait until the callback has returned (a count kept under "
                   "the spinlock), or let the callback free its own worker"},
         {"WI-M7", "free every worker on every path: when the queue fails, on the callback's early "
-                  "returns, before its variable is overwritten, and in the remove handler"},
+                  "returns, before its variable is overwritten, and in the remove handler (a "
+                  "miniport audited from its DriverEntry: at the remove or surprise SRB, and at "
+                  "the ScsiAdapterSurpriseRemoval control, which it must mark, since one surprise "
+                  "removal sends no SRB and ScsiStopAdapter runs at DIRQL, ENV-R3, ENV-E15)"},
         {"WI-M8", "in the remove handler, drain the workers whose callbacks use the resources "
                   "(nothing pending, no callback inside) before releasing them"},
         {"WI-M9", "make what the wait waits for happen on every path (e.g. signal it when the "

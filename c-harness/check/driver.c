@@ -1426,7 +1426,9 @@ const char *driver_fix_for(const char *rule)
         {"ENV-Q2", "after StorPortNotification(RequestComplete, ...) the SRB is Storport's: "
                    "clear the pointer you kept before completing it"},
         {"ENV-Q6", "complete every SRB you were handed on every path, also when a queue fails or "
-                   "a callback returns early; at surprise removal fail the outstanding ones"},
+                   "a callback returns early; at surprise removal fail the outstanding ones (mark "
+                   "ScsiAdapterSurpriseRemoval in ScsiQuerySupportedControlTypes: the one surprise "
+                   "removal that sends no SRB tells only that control, ENV-R3)"},
         {"ENV-Q8", "resume every pause once, on every path (early returns and failed queues too)"},
         {"ENV-Q10", "in HwResetBus complete every SRB HwStartIo received that is still "
                     "outstanding, with SRB_STATUS_BUS_RESET, and forget it (what was to complete "
