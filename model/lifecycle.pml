@@ -65,6 +65,9 @@
  *                              the interrupt lock too around HwStartIo, the adapter SRBs through
  *                              it and HwStorTimer: no ISR run overlaps them, and their calls
  *                              are made at DIRQL (ENV-L3); without it, full duplex
+ *   HW_OWN_STARTIO             defined (1) by a design in the older form whose own processes
+ *                              take SRBs with SRB_HANDED instead of HW_STARTIO: the stop and
+ *                              removal wait for its SRBs as for HW_STARTIO's (ENV-R5, ENV-Q6)
  *   HW_BUILDIO                 the name of an inline name(srb, ok): a physical miniport's
  *                              HwBuildIo (ENV-E7), once per request handed, before that
  *                              request's HwStartIo, at DISPATCH_LEVEL in CTX_BUILDIO with no
@@ -547,6 +550,14 @@ hidden byte stork_claimed;
 #define Q_ALL_COMPLETED (Q_DONE_H(1) && Q_DONE_H(2) && Q_DONE_H(3) && Q_DONE_H(4) && \
                          Q_DONE_H(5) && Q_DONE_H(6) && Q_DONE_H(7) && Q_DONE_H(8))
 
+/* What the stop waits for besides the routines: every SRB handed completed, in a design that
+   takes SRBs (ENV-R5). */
+#if defined(HW_STARTIO) || defined(HW_OWN_STARTIO)
+#define Q_STOP_QUIET Q_ALL_COMPLETED
+#else
+#define Q_STOP_QUIET true
+#endif
+
 /* No callback of this adapter is queued or running, as far as the runtime knows. */
 #define RT_DRAINED_H(i) (i > MAXW || (rt_state[i] != W_QUEUED && rt_runner[i] == 0))
 #define RT_DRAINED (RT_DRAINED_H(1) && RT_DRAINED_H(2) && RT_DRAINED_H(3) && \
@@ -638,10 +649,11 @@ init {
     }
 #ifdef HW_STOP_ADAPTER
     /* ENV-R9, R11: a stop that is not a removal, and its restart, at most once per life, when
-       no routine runs (ENV-R5); the callbacks run on across it (ENV-E21). */
+       no routine runs and, in a design that takes SRBs, none handed is outstanding (ENV-R5,
+       as the audit's stop); the callbacks run on across it (ENV-E21). */
     if
     :: skip
-    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE && START_OK ->
+    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE && START_OK && Q_STOP_QUIET ->
         d_step { mon_adapter_stopping() };
         HW_STOP_ADAPTER();
         d_step { mon_adapter_stop() };         /* stopped once the handler has returned */
@@ -686,7 +698,7 @@ init {
        waiting for ever; the run goes on only where the check is off (trace enumeration). With
        an ISR, always able to run, removal is held here instead, which terminates reports
        (WI-M9). */
-#ifdef HW_STARTIO
+#if defined(HW_STARTIO) || defined(HW_OWN_STARTIO)
     if
     :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && Q_ALL_COMPLETED
     :: d_step { timeout && _nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS ->

@@ -12,6 +12,8 @@
  */
 #include "storport.pml"
 
+#define HW_OWN_STARTIO 1    /* its StartIo processes take SRBs (lifecycle.pml) */
+
 #define CB_DEFERRED 1
 
 byte gw;        /* the adapter's worker (NULL if initialization failed) */

@@ -16,6 +16,8 @@
  */
 #include "storport.pml"
 
+#define HW_OWN_STARTIO 1    /* its StartIo processes take SRBs (lifecycle.pml) */
+
 #ifndef DEFECT_FAIL_TWICE
 #define DEFECT_FAIL_TWICE 0
 #endif
