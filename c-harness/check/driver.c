@@ -182,6 +182,13 @@ struct drv_run {
     int failed_line;
     unsigned char *bar;    /* StorPortGetDeviceBase's register space (ENV-R14) */
     bool hw_gone;          /* a surprise removal took the HBA away: registers read all ones */
+    /* NeptuneOS (ENV-H4): the main thread's owner (a context's index + 1, 0: none), which every
+     * routine but the ISR needs to go on, given up at each wait and at its return; and the
+     * StartIo and DPC locks each context holds as Windows would (bit 0 StartIo, bit 1 + k the
+     * DPC lock of STOR_DPC k, bit 7 another's), which exclude nothing there but still decide
+     * ENV-L2 (a miniport ships to Windows, ENV-H2) */
+    int main_owner;
+    unsigned char nominal[MAX_CTX];
 };
 
 static void drv_start(void *ext);
@@ -241,6 +248,46 @@ bool driver_isr_dpc_or_timer(const struct run *r, int ctx)
     return role == R_ISR || role == R_DPC || role == R_TIMER || role == R_XTIMER; /* ENV-R7 */
 }
 
+/* ---- NeptuneOS's main thread (ENV-H4) ---- */
+
+/* [NEP] A driver is a process: its main thread runs the work items, the Storport DPCs and timers
+ * (IO work items) and everything else of Storport's as coroutines, one at a time, each going on
+ * until it waits or returns; only the ISR has a thread of its own (isr.c). */
+bool driver_main_thread(const struct run *r, int ctx)
+{
+    if (!driver_mode(r) || r->drv->reg->host != STORK_HOST_NEPTUNE)
+        return false;
+    int i = ctx_role(r, ctx);
+    return i < 0 || r->drv->reg->role[i] != R_ISR;
+}
+
+bool driver_main_may_run(const struct run *r, int ctx)
+{
+    return !driver_main_thread(r, ctx) || r->drv->main_owner == 0 ||
+           r->drv->main_owner == ctx + 1;
+}
+
+/* c goes on: it takes the main thread if it has not (its step writes the owner), after the
+ * accesses of whoever gave it up last (happens-before for the race check). */
+void driver_main_take(struct run *r, struct ctx *c)
+{
+    if (!driver_main_thread(r, c->index) || r->drv->main_owner == c->index + 1)
+        return;
+    por_access(r, &r->drv->main_owner, sizeof r->drv->main_owner, true);
+    r->drv->main_owner = c->index + 1;
+    race_lock_acquired(r, c->index, &r->drv->main_owner);
+}
+
+/* c waits or returns: the main thread is free for the next coroutine. */
+void driver_main_give(struct run *r, struct ctx *c)
+{
+    if (!driver_main_thread(r, c->index) || r->drv->main_owner != c->index + 1)
+        return;
+    por_access(r, &r->drv->main_owner, sizeof r->drv->main_owner, true);
+    race_lock_released(r, c->index, &r->drv->main_owner);
+    r->drv->main_owner = 0;
+}
+
 /* ---- footprints (por.h): what each of Storport's own steps and calls reads and writes ---- */
 
 /* Storport's state by its bytes (SP_DRV: r->drv by offset, driver_por_offset). */
@@ -272,10 +319,43 @@ static void lower(struct run *r, struct ctx *c)
         c->irql = r->drv->irq_saved[c->index];
 }
 
+static bool neptune(const struct run *r)
+{
+    return r->drv->reg->host == STORK_HOST_NEPTUNE;
+}
+
+/* On NeptuneOS the StartIo and DPC locks take nothing ([NEP] storport.c PortAcquireSpinLock,
+ * ENV-H4): its bit in d->nominal, or 0 for a lock that is real there (the interrupt mutex). */
+static unsigned nominal_bit(const struct run *r, const struct stork_lock *l)
+{
+    if (!neptune(r) || l == &r->drv->interrupt)
+        return 0;
+    if (l == &r->drv->startio)
+        return 1u;
+    for (int k = 0; k < r->drv->ndpc; k++)
+        if (l == &r->drv->dpc[k].obj->Lock)
+            return 2u << k;
+    return 0x80u;
+}
+
+/* Whether c holds l, as Windows would have it (ENV-L2). */
+static bool holds(const struct run *r, const struct ctx *c, const struct stork_lock *l)
+{
+    unsigned bit = nominal_bit(r, l);
+    return bit ? (r->drv->nominal[c->index] & bit) != 0 : l->owner == c->index + 1;
+}
+
 /* Take a lock: the miniport's call is a scheduling point (stork_lock_at); Storport's own take
  * around a routine is not one of its own (the step that leads to it is), it only waits. */
 static void take(struct run *r, struct ctx *c, struct stork_lock *l, const char *file, int line)
 {
+    unsigned bit = nominal_bit(r, l);
+    if (bit) { /* NeptuneOS: no exclusion, no IRQL raise; only the call's scheduling point */
+        if (file != STORPORT_SITE)
+            run_point(r, file, line);
+        r->drv->nominal[c->index] |= (unsigned char)bit;
+        return;
+    }
     if (file != STORPORT_SITE)
         stork_lock_at(l, file, line);
     else
@@ -286,6 +366,11 @@ static void take(struct run *r, struct ctx *c, struct stork_lock *l, const char 
 
 static void give(struct run *r, struct ctx *c, struct stork_lock *l, const char *file, int line)
 {
+    unsigned bit = nominal_bit(r, l);
+    if (bit) {
+        r->drv->nominal[c->index] &= (unsigned char)~bit;
+        return;
+    }
     stork_unlock_at(l, file, line);
     if (l == &r->drv->interrupt)
         lower(r, c);
@@ -396,13 +481,15 @@ static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
     void *ext = r->ext;
     PSCSI_REQUEST_BLOCK srb = &s->u.scsi;
     unsigned was = c->irql;
+    /* NeptuneOS: on the main thread, PASSIVE_LEVEL, no interrupt lock (ENV-H4) */
+    unsigned at = neptune(r) ? STORK_PASSIVE_LEVEL : STORK_DISPATCH_LEVEL;
     if (g->virt) {
-        c->irql = STORK_DISPATCH_LEVEL;
+        c->irql = at;
         r->drv->entry[c->index] = "HwStartIo";
         s->started = true;
         host_started(r, s, g->hw.HwStartIo(ext, srb));
     } else {
-        c->irql = STORK_DISPATCH_LEVEL;
+        c->irql = at;
         if (g->hw.HwBuildIo) {
             r->drv->entry[c->index] = "HwBuildIo";
             if (!g->hw.HwBuildIo(ext, srb)) {
@@ -412,7 +499,8 @@ static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
             }
         }
         fp_state(r, &r->drv->config, sizeof r->drv->config, false);
-        bool half = r->drv->config.SynchronizationModel != StorSynchronizeFullDuplex;
+        bool half = r->drv->config.SynchronizationModel != StorSynchronizeFullDuplex &&
+                    !neptune(r);
         take(r, c, &r->drv->startio, STORPORT, 0);
         if (half)
             take(r, c, &r->drv->interrupt, STORPORT, 0);
@@ -507,14 +595,17 @@ static bool start(struct run *r, struct ctx *c, void *ext, unsigned find_irql)
     if (found != SP_RETURN_FOUND)
         return false; /* the start fails (ENV-E2, ENV-R12) */
     gone_during_start(r, c, find_irql);
+    /* DIRQL, Windows's, on every host: WI-M1 there is the miniport's on NeptuneOS too (ENV-H2),
+     * which runs it on the main thread without the interrupt lock (ENV-H4) */
     raise_to(r, c, STORK_DIRQL);
-    if (!g->virt)
+    bool locked = !g->virt && g->host != STORK_HOST_NEPTUNE;
+    if (locked)
         take(r, c, &d->interrupt, STORPORT, 0);
     d->entry[c->index] = "HwInitialize";
     d->passive = NULL;
     BOOLEAN ok = g->hw.HwInitialize(ext);
     d->entry[c->index] = NULL;
-    if (!g->virt)
+    if (locked)
         give(r, c, &d->interrupt, STORPORT, 0);
     lower(r, c);
     if (!ok)
@@ -961,7 +1052,8 @@ static void drv_routine(void *ext)
          * holds the StartIo lock, so a RequestTimerCall made holding that lock (HwStartIo, an
          * adapter SRB, a DPC or callback that took it) replaces or cancels a run not yet begun. */
         fp_state(r, &d->config, sizeof d->config, false);
-        bool half = !g->virt && d->config.SynchronizationModel != StorSynchronizeFullDuplex;
+        bool half = !g->virt && d->config.SynchronizationModel != StorSynchronizeFullDuplex &&
+                    !neptune(r);
         fp_ctx(r, c->index, true); /* waiting, then not: the release's check reads it */
         d->timer_waiting = true;
         if (!g->virt)
@@ -1201,10 +1293,12 @@ const struct stork_scenario *driver_scenario(int srbs, int stops, bool reset_bus
     g->reset = reset_bus;
     g->early = early_removal;
     g->host = host;
+    /* NeptuneOS runs every routine but the ISR on its main thread, at PASSIVE_LEVEL (ENV-H4) */
+    unsigned dispatch = host == STORK_HOST_NEPTUNE ? STORK_PASSIVE_LEVEL : STORK_DISPATCH_LEVEL;
     for (int i = 0; i < g->nio; i++) {
         char name[24];
         snprintf(name, sizeof name, "io%d", i + 1);
-        add_routine(g, R_IO, i, name, STORK_DISPATCH_LEVEL, 0);
+        add_routine(g, R_IO, i, name, dispatch, 0);
     }
     /* IOCTL SRBs (ENV-E20), none by default: one more io context multiplies the schedules
      * (miniport_virtual, --srbs 2, goes from 12,590 past the 200,000 of the default budget). */
@@ -1214,18 +1308,18 @@ const struct stork_scenario *driver_scenario(int srbs, int stops, bool reset_bus
     for (int j = 0; j < g->nioctl; j++) {
         char name[24];
         snprintf(name, sizeof name, "ioctl%d", j + 1);
-        add_routine(g, R_IO, DRV_IOCTL_SRB(j), name, STORK_DISPATCH_LEVEL, 0);
+        add_routine(g, R_IO, DRV_IOCTL_SRB(j), name, dispatch, 0);
     }
     if (!g->virt && g->hw.HwInterrupt)
         add_routine(g, R_ISR, 0, "isr", STORK_DIRQL, 1);
     for (int k = 0; k < DRV_MAX_DPC; k++) {
         char name[24];
         snprintf(name, sizeof name, "dpc%d", k + 1);
-        add_routine(g, R_DPC, k, name, STORK_DISPATCH_LEVEL, 1);
+        add_routine(g, R_DPC, k, name, dispatch, 1);
     }
-    add_routine(g, R_TIMER, 0, "timer", STORK_DISPATCH_LEVEL, 1);
+    add_routine(g, R_TIMER, 0, "timer", dispatch, 1);
     add_routine(g, R_PNP, 0, "pnp", STORK_PASSIVE_LEVEL, 0);
-    add_routine(g, R_XTIMER, 0, "xtimer", STORK_DISPATCH_LEVEL, 1);
+    add_routine(g, R_XTIMER, 0, "xtimer", dispatch, 1);
     if (g->virt && g->hw.HwProcessServiceRequest)
         add_routine(g, R_SERVICE, 0, "service", STORK_PASSIVE_LEVEL, 0);
     if (reset_bus && !g->virt && g->hw.HwResetBus && host == STORK_HOST_WINDOWS)
@@ -1666,7 +1760,7 @@ VOID stork_acquire_spin_lock_at(PVOID ext, STOR_SPINLOCK kind, PVOID context,
         return;
     }
     const char *e = r->drv->entry[c->index];
-    if (l->owner == c->index + 1) {
+    if (holds(r, c, l)) { /* ENV-L2 on every host (ENV-H2): NeptuneOS's takes nothing */
         srb_finding(r, "ENV-L2", file, line, "%s takes the %s it already holds%s: a deadlock",
                     e ? e : c->name, lock_name(kind),
                     e && (strcmp(e, "HwStartIo") == 0 || strcmp(e, "HwInterrupt") == 0 ||
@@ -1772,8 +1866,12 @@ VOID stork_stall_execution_at(ULONG delay, const char *file, int line)
 {
     (void)delay;
     struct ctx *c = current("StorPortStallExecution", file, line);
-    if (c)
-        run_point(c->run, file, line); /* time passes: anything else may run meanwhile */
+    if (!c)
+        return;
+    /* On NeptuneOS's main thread it is a wait (KeDelayExecutionThread, [NEP] storport.c
+     * StorPortStallExecution): another coroutine may run meanwhile, locks or not (ENV-H4). */
+    driver_main_give(c->run, c);
+    run_point(c->run, file, line); /* time passes: anything else may run meanwhile */
 }
 
 VOID stork_notification_at(const char *file, int line, SCSI_NOTIFICATION_TYPE type, PVOID ext, ...)

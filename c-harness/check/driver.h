@@ -51,6 +51,15 @@ int driver_srbs(const struct stork_scenario *scn);
 /* Routine i of scn runs when armed, any number of times (a DPC, the timer), not once. */
 bool driver_on_demand(const struct stork_scenario *scn, size_t routine);
 
+/* NeptuneOS's main thread (ENV-H4): whether context ctx runs on it (under --host neptune every
+ * context but the ISR), whether it may go on now (the thread is free or its own), and its take
+ * (as it goes on) and give (at a wait, StorPortStallExecution and its return). */
+struct ctx;
+bool driver_main_thread(const struct run *r, int ctx);
+bool driver_main_may_run(const struct run *r, int ctx);
+void driver_main_take(struct run *r, struct ctx *c);
+void driver_main_give(struct run *r, struct ctx *c);
+
 void driver_run_begin(struct run *r);   /* each run's Storport state, after the run is reset */
 void driver_check_end(struct run *r);   /* the adapter is released: ENV-Q1, Q2, Q6, Q8 */
 void driver_release(struct run *r);     /* what the run's state holds */

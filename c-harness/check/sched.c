@@ -144,6 +144,7 @@ void stork_wait_at(const char *file, int line)
     c->wait_stamp = r->progress;
     c->at_file = file;
     c->at_line = line;
+    driver_main_give(r, c); /* a coroutine that waits frees NeptuneOS's main thread (ENV-H4) */
     fiber_switch(&c->fiber, &r->main);
 }
 
@@ -248,7 +249,7 @@ void stork_use_resources_at(const char *file, int line)
     }
 }
 
-static bool enabled(const struct run *r, const struct ctx *c)
+static bool enabled_state(const struct run *r, const struct ctx *c)
 {
     switch (c->state) {
     case C_UNBORN:
@@ -267,6 +268,12 @@ static bool enabled(const struct run *r, const struct ctx *c)
     default:
         return false;
     }
+}
+
+/* Enabled, and on NeptuneOS not waiting for its main thread, which another holds (ENV-H4). */
+static bool enabled(const struct run *r, const struct ctx *c)
+{
+    return enabled_state(r, c) && driver_main_may_run(r, c->index);
 }
 
 void run_begin_removal(struct run *r)
@@ -304,7 +311,8 @@ static int options(const struct run *r, struct opt *o, int *actors)
             o[n] = (struct opt){O_STEP, i};
             actors[n++] = i;
         }
-    int startable = idle_threads(r);
+    int startable = r->first_sys < r->nctx && driver_main_may_run(r, r->first_sys)
+                        ? idle_threads(r) : 0; /* a callback is a coroutine there too */
     for (int i = 0; i < r->nposted && i < startable; i++) {
         o[n] = (struct opt){O_START, i};
         actors[n++] = ACTOR_ITEM + r->posted[i].seq;
@@ -384,6 +392,7 @@ static void resume(struct run *r, struct ctx *c)
     c->before_queue = false;
     r->cur = c->index;
     r->last = c->index;
+    driver_main_take(r, c);
     if (run_stream) /* where it goes on from: the last thing known if it never comes back */
         stream_resume(r, c);
     fiber_switch(&r->main, &c->fiber);
@@ -409,6 +418,7 @@ static void resume(struct run *r, struct ctx *c)
     } else {
         por_runtime(r); /* the remove handler's end (the run's) */
     }
+    driver_main_give(r, c); /* its return frees NeptuneOS's main thread (ENV-H4) */
     race_ctx_done(r, c);
     give_stack(r, c);
     if (c->kind == K_SYS) {
