@@ -278,6 +278,13 @@ void driver_main_take(struct run *r, struct ctx *c)
     race_lock_acquired(r, c->index, &r->drv->main_owner);
 }
 
+/* c tries to go on while another holds the main thread: a read and write of the owner. */
+void driver_main_wait(struct run *r, struct ctx *c)
+{
+    (void)c;
+    por_access(r, &r->drv->main_owner, sizeof r->drv->main_owner, true);
+}
+
 /* c waits or returns: the main thread is free for the next coroutine. */
 void driver_main_give(struct run *r, struct ctx *c)
 {

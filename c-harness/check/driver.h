@@ -59,6 +59,7 @@ bool driver_main_thread(const struct run *r, int ctx);
 bool driver_main_may_run(const struct run *r, int ctx);
 void driver_main_take(struct run *r, struct ctx *c);
 void driver_main_give(struct run *r, struct ctx *c);
+void driver_main_wait(struct run *r, struct ctx *c); /* a try while another holds it */
 
 void driver_run_begin(struct run *r);   /* each run's Storport state, after the run is reset */
 void driver_check_end(struct run *r);   /* the adapter is released: ENV-Q1, Q2, Q6, Q8 */

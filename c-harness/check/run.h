@@ -52,6 +52,7 @@ struct ctx {
     bool on_demand; /* a routine that runs when armed (a DPC issued, a timer requested), again */
     bool armed;     /* and it is armed */
     int locks_held;
+    bool wants_main; /* NeptuneOS: it tried to go on while another held the main thread (ENV-H4) */
     int inits;           /* successful StorPortInitializeWorker calls it made (por_final_state) */
     bool before_queue;   /* suspended at the scheduling point of a StorPortQueueWorkItem */
     const char *at_file; /* where it is suspended */
@@ -176,7 +177,8 @@ struct run {
     struct fiber main;
     void **stacks; /* stack pool (owned by the caller) */
     int *nstacks;
-    struct { void *worker, *item; int seq; } posted[MAX_POSTED];
+    /* wants_main: NeptuneOS, its start was tried while the main thread was held (ENV-H4) */
+    struct { void *worker, *item; int seq; bool wants_main; } posted[MAX_POSTED];
     int nposted, post_seq;
     bool fail_alloc_now;
     long live_blocks;

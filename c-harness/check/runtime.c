@@ -31,6 +31,7 @@ static void env_post(struct stork_env *env, void *worker, void *item)
     r->posted[r->nposted].worker = worker;
     r->posted[r->nposted].item = item;
     r->posted[r->nposted].seq = r->post_seq++;
+    r->posted[r->nposted].wants_main = false;
     r->nposted++;
 }
 

@@ -270,10 +270,12 @@ static bool enabled_state(const struct run *r, const struct ctx *c)
     }
 }
 
-/* Enabled, and on NeptuneOS not waiting for its main thread, which another holds (ENV-H4). */
+/* Enabled, and on NeptuneOS not waiting for its main thread, which another holds (ENV-H4): its
+ * first try while it is held is a step of its own that writes the owner (as a spinlock's), so
+ * that the reduction sees the two orders of the thread's takes. */
 static bool enabled(const struct run *r, const struct ctx *c)
 {
-    return enabled_state(r, c) && driver_main_may_run(r, c->index);
+    return enabled_state(r, c) && (!c->wants_main || driver_main_may_run(r, c->index));
 }
 
 void run_begin_removal(struct run *r)
@@ -311,9 +313,13 @@ static int options(const struct run *r, struct opt *o, int *actors)
             o[n] = (struct opt){O_STEP, i};
             actors[n++] = i;
         }
-    int startable = r->first_sys < r->nctx && driver_main_may_run(r, r->first_sys)
-                        ? idle_threads(r) : 0; /* a callback is a coroutine there too */
+    int startable = idle_threads(r);
+    /* NeptuneOS: a callback is a coroutine of the main thread; while another holds it, a start
+     * is tried once (a step that writes the owner, the item stays queued), then waits (ENV-H4) */
+    bool held = r->first_sys < r->nctx && !driver_main_may_run(r, r->first_sys);
     for (int i = 0; i < r->nposted && i < startable; i++) {
+        if (held && r->posted[i].wants_main)
+            continue;
         o[n] = (struct opt){O_START, i};
         actors[n++] = ACTOR_ITEM + r->posted[i].seq;
     }
@@ -388,6 +394,13 @@ static void resume(struct run *r, struct ctx *c)
             race_ctx_start(r, c);
         }
     }
+    if (!driver_main_may_run(r, c->index)) { /* NeptuneOS: another coroutine has the thread */
+        driver_main_wait(r, c);
+        c->state = C_READY;
+        c->wants_main = true;
+        return;
+    }
+    c->wants_main = false;
     c->state = C_RUNNING;
     c->before_queue = false;
     r->cur = c->index;
@@ -571,6 +584,11 @@ static bool schedule(struct run *r)
             resume(r, &r->ctx[o[k].arg]);
             break;
         case O_START: /* its worker, the first idle thread (not the post queue's tail) */
+            if (r->first_sys < r->nctx && !driver_main_may_run(r, r->first_sys)) {
+                r->posted[o[k].arg].wants_main = true; /* NeptuneOS: the thread is held */
+                driver_main_wait(r, &r->ctx[r->first_sys]);
+                break;
+            }
             por_object(r, POR_OBJ_THREADS, true);
             start_item(r, o[k].arg);
             break;
