@@ -7,9 +7,9 @@
  * at a time until one of them waits, and the lock does nothing.
  *
  * Its variants (variants.txt) each switch one defect on:
- *   DEFECT_NO_LOCK (miniport_main_thread_no_lock): neither takes the lock; on Windows the DPC and
- *     the callback race on Runs (WI-M11), and a lost count strands the SRB (ENV-Q6); under
- *     --host neptune, where they never overlap, the same code is clean.
+ *   DEFECT_NO_LOCK (miniport_main_thread_no_lock): both count their run in Stats before taking
+ *     the lock; on Windows the DPC and the callback race there (WI-M11); under --host neptune,
+ *     where they never overlap, the same code is clean.
  *   DEFECT_STALL_IN_LOCK (miniport_main_thread_stall_in_lock, audited with --host neptune): the
  *     callback waits for the HBA (StorPortStallExecution) between reading Runs and writing it,
  *     holding the lock: on Windows a short busy wait, clean; on NeptuneOS's main thread a wait,
@@ -24,14 +24,18 @@ struct adapter {
     STOR_DPC Dpc;
     PSCSI_REQUEST_BLOCK Pending; /* under the StartIo lock */
     ULONG Runs;                  /* halves done of Pending, under the StartIo lock */
+    ULONG Stats;                 /* runs of both, a statistic, under the StartIo lock */
 };
 
-#ifdef DEFECT_NO_LOCK
-#define LOCK(e, h) (void)(h)
-#define UNLOCK(e, h) (void)(h)
-#else
 #define LOCK(e, h) StorPortAcquireSpinLock((e), StartIoLock, NULL, &(h))
 #define UNLOCK(e, h) StorPortReleaseSpinLock((e), &(h))
+/* Stats counted outside the lock (DEFECT_NO_LOCK) or inside it */
+#ifdef DEFECT_NO_LOCK
+#define STAT_OUTSIDE(a) ((a)->Stats++)
+#define STAT_INSIDE(a) ((void)0)
+#else
+#define STAT_OUTSIDE(a) ((void)0)
+#define STAT_INSIDE(a) ((a)->Stats++)
 #endif
 
 static VOID Finish(struct adapter *a, PSCSI_REQUEST_BLOCK srb)
@@ -58,7 +62,9 @@ static VOID Worker(PVOID DeviceExtension, PVOID Context, PVOID Item)
     STOR_LOCK_HANDLE h;
     (void)Context;
     StorPortFreeWorker(a, Item);
+    STAT_OUTSIDE(a);
     LOCK(a, h);
+    STAT_INSIDE(a);
     ULONG runs = a->Runs;
 #ifdef DEFECT_STALL_IN_LOCK
     StorPortStallExecution(10); /* the HBA settles: NeptuneOS's main thread waits */
@@ -74,7 +80,9 @@ static VOID Dpc(PSTOR_DPC Obj, PVOID DeviceExtension, PVOID Arg1, PVOID Arg2)
     (void)Obj;
     (void)Arg1;
     (void)Arg2;
+    STAT_OUTSIDE(a);
     LOCK(a, h);
+    STAT_INSIDE(a);
     Counted(a, a->Runs + 1);
     UNLOCK(a, h);
 }
