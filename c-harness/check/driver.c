@@ -228,7 +228,7 @@ static struct ctx *current(const char *api, const char *file, int line)
                   "DriverEntry and no stork_scenario)", file, line, api);
         return NULL;
     }
-    if (r->outlived && strcmp(api, "StorPortStallExecution") != 0)
+    if ((r->outlived | r->markable) && strcmp(api, "StorPortStallExecution") != 0)
         driver_released_use(r, NULL, api, file, line); /* a call made after the release */
     return &r->ctx[r->cur];
 }
@@ -881,6 +881,7 @@ static void pnp(struct run *r, struct ctx *c, void *ext)
 static void after_release(struct run *r, const char *what, const char *api, int ctx)
 {
     (void)ctx;
+    por_object(r, POR_OBJ_RELEASED, false);
     if (r->remove_ended && r->drv->reg->host != STORK_HOST_NEPTUNE)
         run_finding_why(r, "ENV-R7", "runs after the release", r->drv->reg->file,
                         r->drv->reg->line, -1,
@@ -897,11 +898,18 @@ static void after_release(struct run *r, const char *what, const char *api, int 
 void driver_released_use(struct run *r, const void *addr, const char *what, const char *file,
                          int line)
 {
-    if (!r || r->cur < 0 || !(r->outlived & (1u << r->cur)) || !driver_mode(r))
+    if (!r || r->cur < 0 || !((r->outlived | r->markable) & (1u << r->cur)) || !driver_mode(r))
         return;
     uintptr_t a = (uintptr_t)addr, e = (uintptr_t)r->ext;
     if (addr && (a < e || a >= e + r->scn->extension_size))
         return; /* not the extension: a global, an SRB (ENV-Q2's), its own stack */
+    /* A use reads the mark, whether set or not: the release's step that sets it is ordered with
+     * this step, and with no other of this routine's (por.h POR_OBJ_OUTLIVED); the first use
+     * after the mark clears it. */
+    bool marked = r->outlived & (1u << r->cur);
+    por_object(r, POR_OBJ_OUTLIVED + r->cur, marked);
+    if (!marked)
+        return;
     r->outlived &= ~(1u << r->cur);
     const struct drv_reg *g = r->drv->reg;
     int i = ctx_role(r, r->cur);
@@ -928,7 +936,7 @@ void driver_released_use(struct run *r, const void *addr, const char *what, cons
 static void call_point(struct run *r, const char *api, const char *file, int line)
 {
     run_point(r, file, line);
-    if (r->outlived)
+    if (r->outlived | r->markable)
         driver_released_use(r, NULL, api, file, line);
 }
 
@@ -1008,6 +1016,15 @@ static void reset_bus(struct run *r, struct ctx *c, void *ext)
                             "SRB_STATUS_BUS_RESET)", d->srb[i].label);
 }
 
+/* A DPC or timer routine's run: the release may mark it (ENV-R7 [POS]), so each of its uses of
+ * the extension reads the mark (driver_released_use), in a reduced search with the
+ * instrumentation; without it, nothing is marked. */
+static void markable(struct run *r, int ctx)
+{
+    if (r->races && r->footprints)
+        r->markable |= 1u << ctx;
+}
+
 static void drv_routine(void *ext)
 {
     (void)ext;
@@ -1044,6 +1061,7 @@ static void drv_routine(void *ext)
         break;
     case R_DPC: {
         int k = g->slot[i];
+        markable(r, c->index);
         fp_state(r, &d->dpc[k], sizeof d->dpc[k], false);
         race_lock_acquired(r, c->index, d->dpc[k].obj); /* its issue comes before it */
         after_release(r, "the routine of this STOR_DPC", "StorPortInitializeDpc", c->index);
@@ -1052,12 +1070,14 @@ static void drv_routine(void *ext)
         d->dpc[k].fn(d->dpc[k].obj, ext, d->dpc[k].a1, d->dpc[k].a2);
         d->entry[c->index] = NULL;
         r->outlived &= ~(1u << c->index); /* returned: what it did after the release is known */
+        por_object(r, POR_OBJ_OUTLIVED + c->index, true);
         break;
     }
     case R_TIMER: {
         /* [POS] ENV-E13, as model/lifecycle.pml StorTimer: Storport takes the request once it
          * holds the StartIo lock, so a RequestTimerCall made holding that lock (HwStartIo, an
          * adapter SRB, a DPC or callback that took it) replaces or cancels a run not yet begun. */
+        markable(r, c->index);
         fp_state(r, &d->config, sizeof d->config, false);
         bool half = !g->virt && d->config.SynchronizationModel != StorSynchronizeFullDuplex &&
                     !neptune(r);
@@ -1086,6 +1106,7 @@ static void drv_routine(void *ext)
         fn(ext);
         d->entry[c->index] = NULL;
         r->outlived &= ~(1u << c->index);
+        por_object(r, POR_OBJ_OUTLIVED + c->index, true);
         if (half)
             give(r, c, &d->interrupt, STORPORT, 0);
         if (!g->virt)
@@ -1107,8 +1128,10 @@ static void drv_routine(void *ext)
         d->entry[c->index] = NULL;
         break;
     case R_XTIMER:
+        markable(r, c->index);
         fp_state(r, &d->xt, sizeof d->xt, false);
         race_lock_acquired(r, c->index, &d->xt.handle); /* its request comes before it */
+        por_object(r, POR_OBJ_RELEASED, false);
         if (r->remove_ended)
             srb_finding(r, "ENV-R7", d->xt.file, d->xt.line, "the callback of the timer this "
                         "StorPortInitializeTimer issued runs after the adapter's release");
@@ -1116,6 +1139,7 @@ static void drv_routine(void *ext)
         d->xt.fn(ext, d->xt.context);
         d->entry[c->index] = NULL;
         r->outlived &= ~(1u << c->index);
+        por_object(r, POR_OBJ_OUTLIVED + c->index, true);
         break;
     }
 }
@@ -1165,8 +1189,8 @@ static void drv_remove(void *ext)
         bool cancelled = !dpc && d->timer_waiting && !d->timer_requested; /* ENV-E13 [POS] */
         bool running = q->state != C_UNBORN && q->state != C_DONE && !cancelled;
         if (running && !q->armed && r->races) {
-            r->outlived |= 1u << qi;
-            por_all(r); /* its next use is a finding: this step is ordered with every step */
+            r->outlived |= 1u << qi; /* its next use is a finding: that step reads the mark */
+            por_object(r, POR_OBJ_OUTLIVED + qi, true);
             continue;
         }
         if (q->armed || running)
@@ -1187,7 +1211,7 @@ static void drv_remove(void *ext)
     if (t->state != C_UNBORN && t->state != C_DONE) {
         if (r->races) {
             r->outlived |= 1u << ti;
-            por_all(r);
+            por_object(r, POR_OBJ_OUTLIVED + ti, true);
         } else {
             srb_finding(r, "ENV-R7", d->xt.file, d->xt.line, "the callback of the timer this "
                         "StorPortInitializeTimer issued is still running at the adapter's "
@@ -1784,7 +1808,7 @@ VOID stork_acquire_spin_lock_at(PVOID ext, STOR_SPINLOCK kind, PVOID context,
                     "the order is DPC or StartIo, then interrupt", e ? e : c->name,
                     lock_name(kind));
     take(r, c, l, file, line);
-    if (r->outlived) /* its point came first: the release may have come at it (ENV-R7) */
+    if (r->outlived | r->markable) /* its point came first: the release may have come at it */
         driver_released_use(r, NULL, "StorPortAcquireSpinLock", file, line);
     handle->Context.LockQueue.Lock = l;
 }

@@ -59,12 +59,20 @@ enum {
     POR_OBJ_ROUTINES, /* a routine's end reads it (a decrement: two commute), the remove
                        * handler's first step, which waits for them all, writes it */
     POR_OBJ_REMOVAL,  /* read by a step that stops before a queue: removal is an option then */
+    POR_OBJ_RELEASED, /* the remove handler's end writes it (the release), a DPC or timer
+                       * routine's start reads it (ENV-R7: after the release) */
     POR_OBJ_WORKER, /* + the worker's index in run->w */
     /* + a context's index: a DriverEntry miniport's on-demand routine (ISR, DPC, timers) armed or
      * not and running or not (arming, cancelling, its start and its end write it; the release's
      * ENV-R7 check reads it), an io routine started, waiting for a pause or ended (its steps that
      * change that write it, the stop's wait reads it) */
-    POR_OBJ_CTX = 0x100000
+    POR_OBJ_CTX = 0x100000,
+    /* + a context's index: ENV-R7's mark of a DPC or timer routine running at the adapter's
+     * release (run->outlived): the release's step that marks it, and the routine's return that
+     * clears it, write it; each use of the extension by that routine (an access to it, a
+     * spinlock in it, a Storport call: driver_released_use) reads it, and the first use after
+     * the mark, a finding, clears it (writes) */
+    POR_OBJ_OUTLIVED = 0x200000
 };
 
 struct footprint {

@@ -449,7 +449,8 @@ static void outlived_access(struct run *r, struct race *x, const void *addr, boo
     uintptr_t a = (uintptr_t)addr, e = (uintptr_t)r->ext;
     if (a < e || a >= e + r->scn->extension_size)
         return; /* resolve the line only for the extension's bytes */
-    const struct pcline *l = site_at(r, x, pc);
+    /* only a marked routine's use is a finding: an unmarked one's reads the mark, at no line */
+    const struct pcline *l = r->outlived & (1u << r->cur) ? site_at(r, x, pc) : NULL;
     driver_released_use(r, addr, write ? "writes" : "reads", l ? l->file : "(a shared access)",
                         l ? l->line : 0);
 }
@@ -478,7 +479,7 @@ static void access_mem(const void *addr, size_t size, bool write, const void *pc
     int lid = x->lid[c];
     uint32_t *now = x->vc[c];
     int worker = cx->kind == K_SYS ? cx->worker : -1;
-    if (r->outlived & (1u << c))
+    if ((r->outlived | r->markable) & (1u << c))
         outlived_access(r, x, addr, write, pc); /* the release came before it (no point left) */
     if (x->in_cond[c]) {
         /* A STORK_WAIT_UNTIL condition reads the event's state: what made it true happened
@@ -500,7 +501,7 @@ static void access_mem(const void *addr, size_t size, bool write, const void *pc
          * (resolved once per site), as the other points are. */
         preempt_at(r, x, pc);
         now = x->vc[c]; /* the same context, maybe with more order now: nothing else to redo */
-        if (r->outlived & (1u << c))
+        if ((r->outlived | r->markable) & (1u << c))
             outlived_access(r, x, addr, write, pc); /* the release came at this point */
     }
     por_access(r, addr, size, write);
@@ -864,7 +865,7 @@ static void atomic_sync(const volatile void *a, const void *pc)
         por_access(r, (const void *)a, 8, true); /* a read-modify-write, whatever it does */
     if (!r || r->cur < 0 || !r->races || r->race->lid[r->cur] < 0)
         return;
-    if (r->outlived & (1u << r->cur) && !r->race->observing[r->cur])
+    if ((r->outlived | r->markable) & (1u << r->cur) && !r->race->observing[r->cur])
         outlived_access(r, r->race, (const void *)a, true, pc); /* ENV-R7 (driver.c) */
     uint32_t *v = sync_of(r, r->race, (const void *)a);
     if (!v)

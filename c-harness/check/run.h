@@ -185,6 +185,8 @@ struct run {
     bool removal_begun, remove_ended, released;
     unsigned outlived; /* contexts (bits) of DPC and timer routines running at the adapter's
                           release: their next use of the extension is ENV-R7 (driver.c) */
+    unsigned markable; /* contexts (bits) the release may mark so, in a reduced search with the
+                          instrumentation: each of their uses reads the mark (por.h) */
     const char *release_file;
     int release_line;
     struct wrec *w;

@@ -175,7 +175,7 @@ static struct ctx *enter(const char *api, const char *file, int line)
     if (r->ctx[r->cur].before_queue)
         por_object(r, POR_OBJ_REMOVAL, false); /* removal's beginning becomes an option */
     run_point(r, file, line);
-    if (r->outlived) /* a DPC or timer routine past the adapter's release (ENV-R7) */
+    if (r->outlived | r->markable) /* a DPC or timer routine past the adapter's release (ENV-R7) */
         driver_released_use(r, NULL, api, file, line);
     return &r->ctx[r->cur]; /* each call names the runtime's objects it touches (por.h) */
 }

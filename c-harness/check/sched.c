@@ -156,7 +156,7 @@ void stork_lock_at(struct stork_lock *lock, const char *file, int line)
     run_point(r, file, line);
     struct ctx *c = &r->ctx[r->cur];
     por_access(r, lock, sizeof *lock, true);
-    if (r->outlived) /* a lock in the released extension (ENV-R7) */
+    if (r->outlived | r->markable) /* a lock in the released extension (ENV-R7) */
         driver_released_use(r, lock, "takes a spinlock in", file, line);
     if (lock->owner == c->index + 1) {
         run_error(r, "%s:%d: %s takes a spinlock it already holds (a deadlock on Windows)", file,
@@ -193,7 +193,7 @@ void stork_unlock_at(struct stork_lock *lock, const char *file, int line)
         return;
     }
     por_access(r, lock, sizeof *lock, true);
-    if (r->outlived)
+    if (r->outlived | r->markable)
         driver_released_use(r, lock, "releases a spinlock in", file, line);
     race_lock_released(r, c->index, lock);
     lock->owner = 0;
@@ -429,7 +429,10 @@ static void resume(struct run *r, struct ctx *c)
          * (driver.c) reads whether it runs */
         por_object(r, POR_OBJ_CTX + c->index, true);
     } else {
-        por_runtime(r); /* the remove handler's end (the run's) */
+        /* the remove handler's end, the adapter's release: what reads that it came (driver.c: a
+         * DPC or timer routine's start, ENV-R7) reads this object; the obligations checked at
+         * the release are checked at the run's end (runtime_check_end), after every step */
+        por_object(r, POR_OBJ_RELEASED, true);
     }
     driver_main_give(r, c); /* its return frees NeptuneOS's main thread (ENV-H4) */
     race_ctx_done(r, c);
