@@ -150,6 +150,25 @@ def test_reduced_search_equals_unreduced_on_every_driverentry_scenario(points: s
     assert fewer >= len(DRIVER) - 3 and found >= 15, (fewer, found)
 
 
+def test_a_use_after_the_release_is_ordered_with_env_r7s_mark() -> None:
+    """ENV-R7's mark of a DPC running at the release (por.h POR_OBJ_OUTLIVED) is the only order
+    between the release and that DPC's later uses of the extension: each use reads it.  Here the
+    DPC signals, counts in the extension, then in a global (its last step: nothing released), so
+    the release before or after the count is two final states, one with ENV-R7 at the count; the
+    teardown that does not wait (no_wait) is the same at the signal.  With the default points
+    (before each write) the unreduced search finishes (52,980 and 23,342 schedules), so the
+    comparison is whole.  Shown to fail (2026-12-03, then reverted): with an unmarked use not
+    reading the mark (driver.c driver_released_use), the reduced search of each takes 124 and 66
+    schedules and reaches 3 of the 6 final states, ENV-R7 in none of them."""
+    for name, line in (("miniport_dpc_drain_use_then_count", "a->DpcRuns++"),
+                       ("miniport_dpc_drain_no_wait", "InterlockedExchange(&a->DpcOut, 0)")):
+        reduced, full = compare(BUILT / name, budget="200000")
+        assert full.complete and len(full.states) == 6, name
+        src = (ROOT / "c-harness/check/scenarios/miniport_dpc_drain.c").read_text().splitlines()
+        at = {f[3] for f in full.findings if f[0] == "ENV-R7"}
+        assert at and all(line in src[n - 1] for n in at), (name, at)
+
+
 # Random scenarios: two or three routines and their callbacks over four shared counters, a
 # spinlock and a flag: plain and locked reads and writes, yields, branches on shared values,
 # assertions on them (schedule-dependent findings), queues of callbacks that free their own

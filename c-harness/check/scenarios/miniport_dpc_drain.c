@@ -19,6 +19,11 @@
  *     extension, after the signal: that store may come after the release (ENV-R7 at the store).
  *   DEFECT_NO_WAIT (miniport_dpc_drain_no_wait): ScsiStopAdapter cancels and does not wait:
  *     the DPC's signal itself may come after the release (ENV-R7 at the signal).
+ *   DEFECT_USE_THEN_COUNT (miniport_dpc_drain_use_then_count): the DPC counts its run in the
+ *     extension after the signal, then in the global: the release may come before the first
+ *     count (ENV-R7 there), and the DPC's last step (the global's count, its return) touches
+ *     nothing released, so only that use's read of ENV-R7's mark orders it with the release in
+ *     the reduced search (c-harness/check/por.h POR_OBJ_OUTLIVED; test_audit_reduction.py).
  *
  * audit: --preempt-at-accesses --max-schedules 1000000
  * expect: clean
@@ -29,7 +34,7 @@ struct adapter {
     STOR_DPC CompletionDpc;
     PSCSI_REQUEST_BLOCK Pending; /* written by HwStartIo before the issue, read by the DPC */
     LONG DpcOut;                 /* an issue whose DPC has not signalled its end */
-#ifdef DEFECT_USE_AFTER_SIGNAL
+#if defined(DEFECT_USE_AFTER_SIGNAL) || defined(DEFECT_USE_THEN_COUNT)
     ULONG DpcRuns;
 #endif
 };
@@ -51,10 +56,11 @@ static VOID CompletionDpc(PSTOR_DPC Dpc, PVOID DeviceExtension, PVOID Arg1, PVOI
         StorPortNotification(RequestComplete, DeviceExtension, srb);
     }
     InterlockedExchange(&a->DpcOut, 0); /* its last use of the adapter: the release may follow */
-#ifdef DEFECT_USE_AFTER_SIGNAL
+#if defined(DEFECT_USE_AFTER_SIGNAL) || defined(DEFECT_USE_THEN_COUNT)
     a->DpcRuns++; /* after the signal, in the extension: may be after the release */
-#else
-    DpcRuns++;
+#endif
+#ifndef DEFECT_USE_AFTER_SIGNAL
+    DpcRuns++; /* DEFECT_USE_THEN_COUNT: a step of its own, which touches nothing released */
 #endif
 }
 
