@@ -2362,8 +2362,7 @@ void driver_null_access(struct run *r, const void *addr, bool write, const char 
                 d->failed_line);
     snprintf(r->stopped, sizeof r->stopped, "an access through NULL after a refused allocation "
              "(%s:%d)", base(file), line);
-    fiber_switch(&c->fiber, &r->main); /* never resumed: the run is over */
-    abort();
+    run_halt(r);
 }
 
 /* ---- the HBA's registers and ports (ENV-R14) ---- */

@@ -272,7 +272,10 @@ static bool exhaustive(struct explorer *x, const struct explore_opts *o, struct 
             add_state(res, por_final_state(x->run));
         bool more;
         if (res->reduced) {
-            more = reducer_next(rd, &x->made, x->run->cut, &prefix);
+            /* a run stopped before its end (a bound, a livelock's cut, a halt mid-step: other
+             * contexts' steps never ran) explores every option of its decisions (reduce.h) */
+            more = reducer_next(rd, &x->made, x->run->cut || x->run->looped || x->run->halted,
+                                &prefix);
             if (reducer_oom(rd))
                 snprintf(res->error, sizeof res->error, "out of memory");
         } else {

@@ -14,8 +14,10 @@
  * of this one is explored.  Each decision explores the options asked of it
  * that are not asleep; an explored option sleeps in its later siblings' subtrees until a step
  * dependent on it runs; a run whose options are all asleep is pruned.  A run longer than
- * REDUCE_MAX_STEPS steps, or cut by a bound before its end, has every option of every decision
- * explored (sleep sets alone).
+ * REDUCE_MAX_STEPS steps, or stopped before its end with other contexts' steps not run (cut by a
+ * bound, cut by the livelock detector, halted mid-step by a failed STORK_ASSERT or an access
+ * through NULL: run_halt, whose step is dependent on every step), has every option of every
+ * decision explored (sleep sets alone).
  */
 #ifndef STORK_CHECK_REDUCE_H
 #define STORK_CHECK_REDUCE_H
@@ -33,8 +35,9 @@ void reducer_free(struct reducer *rd);
 /* The chooser for the next run, which follows `prefix` (empty: the first run). */
 struct chooser *reducer_start(struct reducer *rd, const struct choices *prefix);
 /* After the run (its decisions in `made`): the next prefix, or false if the search is done.
- * `cut`: the run was cut before its end (a bound): contexts that never ran in it raced with
- * nothing it saw, so every option of each of its decisions is explored (sleep sets alone). */
+ * `cut`: the run was stopped before its end (a bound, a livelock, a halt): contexts that never
+ * ran in it raced with nothing it saw, so every option of each of its decisions is explored
+ * (sleep sets alone). */
 bool reducer_next(struct reducer *rd, const struct choices *made, bool cut, struct choices *prefix);
 bool reducer_oom(const struct reducer *rd);
 

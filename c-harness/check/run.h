@@ -212,6 +212,8 @@ struct run {
     int *offers;       /* the actors each step offered, one after the other */
     int noffers, capoffers;
     bool looped;       /* ended in a livelock: its cycle is in the trace once, after `loop` */
+    bool halted;       /* stopped in the middle of a step (a failed STORK_ASSERT, an access
+                          through NULL): run_halt */
     struct drv_run *drv; /* a miniport audited as it is: this run's Storport state (driver.c) */
     struct race *race; /* happens-before and the shared bytes (race.c), kept from run to run */
     bool races;        /* this run checks data races (race_run_begin) */
@@ -268,6 +270,11 @@ void run_error(struct run *r, const char *fmt, ...);
 struct entry;
 void runtime_env_init(struct run *r);
 void runtime_check_end(struct run *r);
+/* The context running now stops the run in the middle of its step (why: r->stopped, set).  That
+ * step disables every other context's next one, so it is dependent on every step (por.h), and
+ * the reduction takes the run as a cut one (the steps it never ran raced with nothing it saw:
+ * reduce.h).  Does not return. */
+void run_halt(struct run *r);
 void runtime_release(struct run *r); /* what the run's calls allocated */
 int run_event(struct run *r, struct ev e);
 void run_finding(struct run *r, const char *rule, const char *file, int line, int worker,

@@ -130,7 +130,14 @@ void stork_assert_failed_at(const char *expr, const char *file, int line)
                 c->name);
     snprintf(r->stopped, sizeof r->stopped, "STORK_ASSERT(%.200s) failed here (%s:%d)", expr,
              strrchr(file, '/') ? strrchr(file, '/') + 1 : file, line);
-    fiber_switch(&c->fiber, &r->main); /* never resumed: the run is over */
+    run_halt(r);
+}
+
+void run_halt(struct run *r)
+{
+    por_all(r);
+    r->halted = true;
+    fiber_switch(&r->ctx[r->cur].fiber, &r->main); /* never resumed: the run is over */
     abort();
 }
 

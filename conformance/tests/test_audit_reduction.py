@@ -325,3 +325,31 @@ def test_a_memset_of_unknown_length_is_a_write_the_reduction_sees(tmp_path: Path
         program.close()
     assert full.complete and len(full.states) == 2 == len(reduced.states)
     assert {f[0] for f in full.findings} == {"WI-M11"}
+
+
+def test_a_run_halted_by_an_assertion_is_a_cut_one_for_the_reduction(tmp_path: Path) -> None:
+    """A failed STORK_ASSERT stops the run in the middle of its step: the other routine's steps
+    never run, so nothing in the run races with them.  The reduction takes such a run as a cut one
+    (every option of its decisions) and the halting step as dependent on every step (sched.c
+    run_halt).  Shown to fail (2026-12-03, then reverted): as a run that ended, the reduced search
+    took 1 schedule and missed r1's assertion; without the dependence on every step, it reached 1
+    of the 3 final states (r1's writes before r0's halt, none, one or both)."""
+    src = tmp_path / "halt.c"
+    src.write_text(
+        "#include <storport.h>\nstruct ext { int a, b; };\n"
+        "static void r0(void *e) { struct ext *x = e; x->a = 1; STORK_ASSERT(x->a != 1); }\n"
+        "static void r1(void *e) { struct ext *x = e; x->b = 1; STORK_YIELD(); x->b = 2;\n"
+        "    STORK_ASSERT(x->b != 2); }\n"
+        "static const struct stork_routine routines[] = {{\"r0\", STORK_DISPATCH_LEVEL, r0},\n"
+        "    {\"r1\", STORK_DISPATCH_LEVEL, r1}};\n"
+        "const struct stork_scenario stork_scenario = {.name = \"halt\", .extension_size =\n"
+        "    sizeof(struct ext), .routines = routines, .nroutines = 2};\n")
+    program = audit_mod.build(src)
+    try:
+        for extra in ([], ["--preempt-at-calls"]):
+            reduced, full = compare(program.path, *extra)
+            assert full.complete and {(f[0], f[3]) for f in full.findings} == \
+                {("STORK-ASSERT", 3), ("STORK-ASSERT", 5)}, extra
+            assert len(full.states) >= 3, extra
+    finally:
+        program.close()

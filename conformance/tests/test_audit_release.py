@@ -56,6 +56,7 @@ def test_a_dpc_issued_at_removal_is_env_r7_and_its_base_is_clean(stork) -> None:
     ("miniport_dpc_drain", None),                      # past its signal it only returns: clean
     ("miniport_dpc_drain_use_after_signal", "a->DpcRuns++"),  # a store into the extension after it
     ("miniport_dpc_drain_no_wait", "InterlockedExchange"),    # the signal itself, not waited for
+    ("miniport_dpc_drain_use_then_count", "a->DpcRuns++"),    # a use, then a step of its own
 ])
 def test_a_dpc_running_at_the_release_is_env_r7_only_where_it_uses_the_extension(
         stork, name: str, line: str | None) -> None:
