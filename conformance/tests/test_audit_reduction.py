@@ -113,7 +113,10 @@ def test_reduced_search_equals_unreduced_on_every_shipped_scenario(preempt: bool
 # Past the default 200,000 reduced: since removal begins a step before its first notification
 # (ENV-R4) and an unmarked miniport has the surprise orders of the control alone (ENV-R3),
 # 130,267 became 210,491 (docs/benchmarks.md).
-REDUCED_BUDGET = {"spcnvme_miniport_wrong_handle": "300000"}
+# miniport_isr_dpc_dpc_after_release: 214,509 since ENV-R7's mark is an object each use of the
+# extension by the DPC reads (por.h POR_OBJ_OUTLIVED; docs/benchmarks.md: its classes rose too)
+REDUCED_BUDGET = {"spcnvme_miniport_wrong_handle": "300000",
+                  "miniport_isr_dpc_dpc_after_release": "300000"}
 
 
 @pytest.mark.parametrize("points", ["writes", "calls"])
@@ -138,8 +141,7 @@ def test_reduced_search_equals_unreduced_on_every_driverentry_scenario(points: s
                                 budget="200000" if points == "writes" else BUDGET,
                                 reduced_budget=REDUCED_BUDGET.get(s.name, "200000"))
         assert reduced.reduced, s.name
-        # storahci_miniport: past the budget since the release marks a running DPC (ENV-R7 at
-        # its next use), which makes that step depend on every step (docs/benchmarks.md)
+        # storahci_miniport: past the budget (536,924 whole, docs/benchmarks.md)
         assert reduced.complete or points == "calls" or s.name == "storahci_miniport", s.name
         equal += full.complete
         fewer += reduced.schedules < full.schedules
