@@ -355,18 +355,16 @@ def test_the_timer_calls_are_refused_at_dirql(stork, tmp_path: Path) -> None:
     assert "called at DIRQL" in out["findings"][0]["message"]
 
 
-@pytest.mark.parametrize("cancel, expected", [(False, set()), (True, {"ENV-Q6"})])
-def test_a_cancelled_dpc_does_not_run(stork, tmp_path: Path, cancel: bool,
-                                      expected: set[str]) -> None:
-    # ENV-E12: StorPortCancelDpc removes a queued DPC (TRUE) and the SRB it was to complete stays
-    # outstanding; FALSE when it runs or ran, with no wait.
-    dpc = """static PSCSI_REQUEST_BLOCK Held;
+# A DPC that completes the SRB HwStartIo held (and does AFTER), initialised in the passive
+# routine; HwStartIo holds each SRB and issues the DPC.
+HELD_DPC = """static PSCSI_REQUEST_BLOCK Held;
 static VOID Done(PSTOR_DPC Dpc, PVOID DeviceExtension, PVOID A1, PVOID A2)
 {
     (void)Dpc; (void)A1; (void)A2;
     PSCSI_REQUEST_BLOCK s = Held;
     Held = NULL;
     if (s) { s->SrbStatus = SRB_STATUS_SUCCESS; StorPortNotification(RequestComplete, DeviceExtension, s); }
+    AFTER
 }
 static BOOLEAN Passive(PVOID DeviceExtension)
 {
@@ -375,15 +373,24 @@ static BOOLEAN Passive(PVOID DeviceExtension)
     return TRUE;
 }
 """
-    init = "return StorPortEnablePassiveInitialization(DeviceExtension, Passive);"
-    start = ("if (Srb->Function == SRB_FUNCTION_PNP) { " + PARTS["startio"] + " return TRUE; }\n"
-             "    struct ext *e = DeviceExtension;\n    Held = Srb;\n"
-             "    StorPortIssueDpc(DeviceExtension, &e->Dpc, NULL, NULL);"
+HELD_INIT = "return StorPortEnablePassiveInitialization(DeviceExtension, Passive);"
+HELD_START = ("if (Srb->Function == SRB_FUNCTION_PNP) { " + PARTS["startio"] + " return TRUE; }\n"
+              "    struct ext *e = DeviceExtension;\n    Held = Srb;\n"
+              "    StorPortIssueDpc(DeviceExtension, &e->Dpc, NULL, NULL);")
+
+
+@pytest.mark.parametrize("cancel, expected", [(False, set()), (True, {"ENV-Q6"})])
+def test_a_cancelled_dpc_does_not_run(stork, tmp_path: Path, cancel: bool,
+                                      expected: set[str]) -> None:
+    # ENV-E12: StorPortCancelDpc removes a queued DPC (TRUE) and the SRB it was to complete stays
+    # outstanding; FALSE when it runs or ran, with no wait.
+    dpc = HELD_DPC.replace("    AFTER\n", "")
+    start = (HELD_START
              + ("\n    BOOLEAN taken = 2;"   # the WDK's signature: a STOR_STATUS, the answer in *taken
                 "\n    STORK_ASSERT(StorPortCancelDpc(DeviceExtension, &e->Dpc, NULL) == STOR_STATUS_INVALID_PARAMETER);"
                 "\n    STORK_ASSERT(StorPortCancelDpc(DeviceExtension, &e->Dpc, &taken) == STOR_STATUS_SUCCESS);"
                 "\n    STORK_ASSERT(taken == TRUE || taken == FALSE);" if cancel else ""))
-    rc, out, err = audit(stork, miniport(tmp_path, globals=dpc, init=init, startio=start))
+    rc, out, err = audit(stork, miniport(tmp_path, globals=dpc, init=HELD_INIT, startio=start))
     assert rules(out) == expected and rc == (1 if expected else 0), err
 
 
@@ -393,22 +400,8 @@ def test_a_dpc_using_released_resources_breaks_env_r7(stork, tmp_path: Path, use
     # A STORK_USE_RESOURCES after ScsiStopAdapter's STORK_RELEASE_RESOURCES: from a DPC's
     # routine it is ENV-R7, as model/contract.pml's mon_use_resources names it for CTX_DPC;
     # from any other routine (here HwAdapterControl's ScsiRestartAdapter, --stop-restart), WI-M8.
-    dpc = """static PSCSI_REQUEST_BLOCK Held;
-static VOID Done(PSTOR_DPC Dpc, PVOID DeviceExtension, PVOID A1, PVOID A2)
-{
-    (void)Dpc; (void)A1; (void)A2;
-    PSCSI_REQUEST_BLOCK s = Held;
-    Held = NULL;
-    if (s) { s->SrbStatus = SRB_STATUS_SUCCESS; StorPortNotification(RequestComplete, DeviceExtension, s); }
-    %s
-}
-static BOOLEAN Passive(PVOID DeviceExtension)
-{
-    struct ext *e = DeviceExtension;
-    StorPortInitializeDpc(DeviceExtension, &e->Dpc, Done);
-    return TRUE;
-}
-static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE T, PVOID P)
+    done, restart = ("STORK_USE_RESOURCES();", "") if user == "Done" else ("", "STORK_USE_RESOURCES();")
+    dpc = HELD_DPC.replace("AFTER", done) + """static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE T, PVOID P)
 {
     (void)DeviceExtension;
     if (T == ScsiQuerySupportedControlTypes) {
@@ -419,16 +412,12 @@ static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_C
     } else if (T == ScsiStopAdapter)
         STORK_RELEASE_RESOURCES();
     else if (T == ScsiRestartAdapter) {
-        %s
+        RESTART
     }
     return ScsiAdapterControlSuccess;
 }
-""" % (("STORK_USE_RESOURCES();", "") if user == "Done" else ("", "STORK_USE_RESOURCES();"))
-    init = "return StorPortEnablePassiveInitialization(DeviceExtension, Passive);"
-    start = ("if (Srb->Function == SRB_FUNCTION_PNP) { " + PARTS["startio"] + " return TRUE; }\n"
-             "    struct ext *e = DeviceExtension;\n    Held = Srb;\n"
-             "    StorPortIssueDpc(DeviceExtension, &e->Dpc, NULL, NULL);")
-    path = miniport(tmp_path, globals=dpc, init=init, startio=start,
+""".replace("RESTART", restart)
+    path = miniport(tmp_path, globals=dpc, init=HELD_INIT, startio=HELD_START,
                     register="d.HwAdapterControl = Control;")
     rc, out, err = audit(stork, path, "--stop-restart")
     line = next(i for i, ln in enumerate(path.read_text().splitlines(), 1) if "STORK_USE_RESOURCES" in ln)
