@@ -273,7 +273,10 @@ uint64_t por_final_state(const struct run *r)
     uint64_t findings = 0; /* their order is the schedule's, not the state's */
     for (int i = 0; i < r->nf; i++) {
         const struct finding *f = &r->f[i];
-        uint64_t g = fnv_str(fnv_str(fnv_str(0xCBF29CE484222325ull, f->rule), f->why), f->file);
+        /* the file by its name, not its path: two checkouts of one scenario give one digest */
+        const char *slash = f->file ? strrchr(f->file, '/') : NULL;
+        const char *file = slash ? slash + 1 : f->file;
+        uint64_t g = fnv_str(fnv_str(fnv_str(0xCBF29CE484222325ull, f->rule), f->why), file);
         /* A livelock's line is where its cycle was when the detector cut the run (livelock.c, at
          * a power-of-two step count): a mark of the cut, not of the state reached.  The reduced
          * and unreduced searches of miniport_registers_unbounded_reset_wait (a poll cut at its

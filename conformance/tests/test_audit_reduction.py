@@ -356,3 +356,28 @@ def test_a_run_halted_by_an_assertion_is_a_cut_one_for_the_reduction(tmp_path: P
             assert len(full.states) >= 3, extra
     finally:
         program.close()
+
+
+def test_a_findings_digest_names_its_file_not_its_path(tmp_path: Path) -> None:
+    """Final states are compared between builds of one scenario from two checkouts (a change
+    against main): a finding enters the digest by its file's name, so the same scenario in two
+    folders has the same final states (por.c por_final_state).  Before, the path was hashed
+    and no state with a finding compared equal across folders."""
+    src = ("#include <storport.h>\nstruct ext { int a; };\n"
+           "static void r0(void *e) { struct ext *x = e; x->a = 1; STORK_ASSERT(x->a != 1); }\n"
+           "static const struct stork_routine routines[] = {{\"r0\", STORK_DISPATCH_LEVEL, r0}};\n"
+           "const struct stork_scenario stork_scenario = {.name = \"one\", .extension_size =\n"
+           "    sizeof(struct ext), .routines = routines, .nroutines = 1};\n")
+    found = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        path = tmp_path / folder / "one.c"
+        path.write_text(src)
+        program = audit_mod.build(path)
+        try:
+            found.append(search(program.path))
+        finally:
+            program.close()
+    assert all(s.findings and s.states for s in found)
+    assert found[0].findings != found[1].findings  # the paths differ ...
+    assert found[0].states == found[1].states      # ... the states do not
