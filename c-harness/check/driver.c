@@ -605,7 +605,7 @@ static bool start(struct run *r, struct ctx *c, void *ext, unsigned find_irql)
     /* DIRQL, Windows's, on every host: WI-M1 there is the miniport's on NeptuneOS too (ENV-H2),
      * which runs it on the main thread without the interrupt lock (ENV-H4) */
     raise_to(r, c, STORK_DIRQL);
-    bool locked = !g->virt && g->host != STORK_HOST_NEPTUNE;
+    bool locked = !g->virt && !neptune(r);
     if (locked)
         take(r, c, &d->interrupt, STORPORT, 0);
     d->entry[c->index] = "HwInitialize";

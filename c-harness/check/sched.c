@@ -308,6 +308,13 @@ struct opt {
     int arg; /* ctx index, or posted position */
 };
 
+/* NeptuneOS: the system threads' callbacks are coroutines of the main thread, which another
+ * context holds now (ENV-H4), so no callback starts. */
+static bool callbacks_wait_for_main(const struct run *r)
+{
+    return r->first_sys < r->nctx && !driver_main_may_run(r, r->first_sys);
+}
+
 static int options(const struct run *r, struct opt *o, int *actors)
 {
     int n = 0;
@@ -323,7 +330,7 @@ static int options(const struct run *r, struct opt *o, int *actors)
     int startable = idle_threads(r);
     /* NeptuneOS: a callback is a coroutine of the main thread; while another holds it, a start
      * is tried once (a step that writes the owner, the item stays queued), then waits (ENV-H4) */
-    bool held = r->first_sys < r->nctx && !driver_main_may_run(r, r->first_sys);
+    bool held = callbacks_wait_for_main(r);
     for (int i = 0; i < r->nposted && i < startable; i++) {
         if (held && r->posted[i].wants_main)
             continue;
@@ -594,7 +601,7 @@ static bool schedule(struct run *r)
             resume(r, &r->ctx[o[k].arg]);
             break;
         case O_START: /* its worker, the first idle thread (not the post queue's tail) */
-            if (r->first_sys < r->nctx && !driver_main_may_run(r, r->first_sys)) {
+            if (callbacks_wait_for_main(r)) {
                 r->posted[o[k].arg].wants_main = true; /* NeptuneOS: the thread is held */
                 driver_main_wait(r, &r->ctx[r->first_sys]);
                 break;
