@@ -234,8 +234,16 @@ def check_expanded(design: Path, defines: list[str]) -> None:
       from pan's unreached-code report, which tells a vacuous design;
     - an assert that is not the design's property (written before storport.pml is included,
       where the monitor's assert macro does not reach it), which pan would report as an error
-      of no property's."""
+      of no property's;
+    - SRB_HANDED in a design of its own processes that does not say so with HW_OWN_STARTIO (nor
+      has HwStartIo, HW_STARTIO): the stop and the removal would not wait for the SRBs it takes
+      (ENV-R5, ENV-Q6), a looser model than Storport's."""
     lines = expanded(design, defines)
+    takes = next(((p, n) for p, n, t in lines if re.search(r"\bSRB_HANDED\s*\(", t)), None)
+    if takes and not _defines_srb_taker(design, defines):
+        raise DesignError(f"{_shown(takes[0])}:{takes[1]}: SRB_HANDED in the design's own process: "
+                          "#define HW_OWN_STARTIO 1 before lifecycle.pml, or the stop and the "
+                          "removal do not wait for the SRBs it takes (ENV-R5)")
     for path, n, line in lines:
         if re.search(r"\bassert\s*\(", line) and "design_assertion" not in line:
             raise DesignError(f"{_shown(path)}:{n}: an assert before `#include \"storport.pml\"`: "
@@ -259,6 +267,18 @@ def check_expanded(design: Path, defines: list[str]) -> None:
                               "takes every choice the first way (an allocation never fails "
                               "there) and hides the call from stork's reachability check; "
                               "use atomic")
+
+
+_SRB_TAKER = re.compile(r"^\s*#\s*define\s+(HW_OWN_STARTIO|HW_STARTIO)\b")
+
+
+def _defines_srb_taker(design: Path, defines: list[str]) -> bool:
+    """Does the design (or -D) define HW_OWN_STARTIO or HW_STARTIO, which make the stop and the
+    removal wait for the SRBs handed (lifecycle.pml's Q_STOP_QUIET)?"""
+    if any(d.split("=")[0] in ("HW_OWN_STARTIO", "HW_STARTIO") for d in defines):
+        return True
+    return any(_SRB_TAKER.match(line) for path in sources(design)
+               for line in _code_lines(path.read_text(encoding="utf-8", errors="replace")))
 
 
 def own_ltl(design: Path, defines: list[str]) -> list[tuple[str, Path, int]]:
