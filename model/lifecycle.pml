@@ -182,8 +182,8 @@
  * have freed (WI-C7).
  */
 #define PICK(i) \
-    :: d_step { (i <= MAXW && rt_state[i] == W_QUEUED && RT_MAY_START(i)) -> \
-                w = i; rt_state[w] = W_IDLE; rt_runner[w] = tid + 1; \
+    :: d_step { (i <= MAXW && rt_state[i] == W_QUEUED && RT_MAY_START(i) MAIN_FREE) -> \
+                w = i; rt_state[w] = W_IDLE; rt_runner[w] = tid + 1; MAIN_TAKE_ \
                 cb = rt_cb[w]; cx = rt_cx[w]; mon_start(tid, w, cb, cx) }
 #ifdef FAULT_OVERLAP
 #define RT_MAY_START(i) true
@@ -201,9 +201,9 @@ proctype TimerObject() {
     byte st;                                   /* the status variable of HW_TIMER's calls */
 end_idle:
     do
-    :: d_step { tm_state == TM_ARMED -> tm_state = TM_IDLE; tm_running = 1; mon_timer_start() };
+    :: d_step { tm_state == TM_ARMED MAIN_FREE -> tm_state = TM_IDLE; tm_running = 1; MAIN_TAKE_ mon_timer_start() };
        HW_TIMER();
-       d_step { HW_TIMER_EXIT(); tm_running = 0; mon_timer_return() }
+       d_step { HW_TIMER_EXIT(); MAIN_GIVE_ tm_running = 0; mon_timer_return() }
     od
 }
 #else
@@ -225,15 +225,26 @@ end_idle:
 #define STOR_TIMER_HALF_TAKE
 #define STOR_TIMER_HALF_DROP
 #endif
+/* NeptuneOS (ENV-H4): the StartIo lock takes nothing, the main thread is what HwStorTimer waits
+   for; Windows: the StartIo lock, free and waited for by no miniport context. */
+#ifdef STORK_HOST_NEPTUNE
+#define STOR_TIMER_STARTIO_FREE MAIN_FREE
+#define STOR_TIMER_STARTIO_TAKE SP_NOMINAL_HOLD(StartIoLock); MAIN_TAKE_
+#define STOR_TIMER_STARTIO_DROP SP_NOMINAL_DROP(StartIoLock); MAIN_GIVE_
+#else
+#define STOR_TIMER_STARTIO_FREE && sp_holder[StartIoLock] == 0 && sp_waiting[StartIoLock] == 0
+#define STOR_TIMER_STARTIO_TAKE sp_holder[StartIoLock] = _pid + 1;
+#define STOR_TIMER_STARTIO_DROP SP_DROP(StartIoLock);
+#endif
 proctype StorTimer() {
     byte st;                                   /* the status variable of HW_STOR_TIMER's calls */
 end_idle:
     do
-    :: d_step { rtc_pending && sp_holder[StartIoLock] == 0 && sp_waiting[StartIoLock] == 0 STOR_TIMER_HALF_FREE ->
-                rtc_pending--; rtc_running = 1; sp_holder[StartIoLock] = _pid + 1; STOR_TIMER_HALF_TAKE
+    :: d_step { rtc_pending STOR_TIMER_STARTIO_FREE STOR_TIMER_HALF_FREE ->
+                rtc_pending--; rtc_running = 1; STOR_TIMER_STARTIO_TAKE STOR_TIMER_HALF_TAKE
                 printf("# HwStorTimer runs\n") };
        HW_STOR_TIMER();
-       d_step { STOR_TIMER_HALF_DROP SP_DROP(StartIoLock); rtc_running = 0; printf("# HwStorTimer returns\n") }
+       d_step { STOR_TIMER_HALF_DROP STOR_TIMER_STARTIO_DROP rtc_running = 0; printf("# HwStorTimer returns\n") }
     od
 }
 #define SP_HOLD_STARTIO() SP_HOLD_WAITING(StartIoLock)
@@ -337,7 +348,14 @@ proctype ServiceRequest() {
 #if defined(HW_HALF_DUPLEX) && defined(HW_VIRTUAL)
 #error "half-duplex is a physical miniport's choice (ENV-L4): a virtual one has no interrupt"
 #endif
-#if defined(HW_STARTIO) && defined(HW_HALF_DUPLEX)
+#if defined(STORK_HOST_NEPTUNE) && defined(HW_STARTIO) && defined(HW_HALF_DUPLEX)
+/* NeptuneOS (ENV-H4): the StartIo lock takes nothing (held as Windows would, for ENV-L2); the
+   interrupt lock is real. StartIoRun holds the main thread around the whole. */
+#define STARTIO_HELD(body) d_step { SP_NOMINAL_HOLD(StartIoLock) }; SP_HOLD_WAITING(InterruptLock); body; \
+    SP_DROP(InterruptLock); d_step { SP_NOMINAL_DROP(StartIoLock) }
+#elif defined(STORK_HOST_NEPTUNE) && defined(HW_STARTIO) && !defined(HW_VIRTUAL)
+#define STARTIO_HELD(body) d_step { SP_NOMINAL_HOLD(StartIoLock) }; body; d_step { SP_NOMINAL_DROP(StartIoLock) }
+#elif defined(HW_STARTIO) && defined(HW_HALF_DUPLEX)
 /* Half-duplex (ENV-L4, ENV-L1): the interrupt lock as well, taken second (the lock order,
    ENV-L2), so HwStartIo runs at DIRQL (ENV-L3) and no ISR run overlaps it. */
 #define STARTIO_HELD(body) SP_HOLD_STARTIO(); SP_HOLD_WAITING(InterruptLock); body; \
@@ -396,6 +414,13 @@ proctype ServiceRequest() {
 bit sp_started;             /* the start succeeded: requests may be handed */
 bit sp_start_failed;        /* HwPassiveInitializeRoutine returned FALSE (ENV-R12) */
 #endif
+/* NeptuneOS (ENV-H4): HwBuildIo and HwStartIo on the main thread, taken before the request is
+   handed and given up when HwStartIo has returned. */
+#ifdef STORK_HOST_NEPTUNE
+#define HANDING_ON_MAIN() MAIN_TAKE_STEP HANDING(); MAIN_GIVE_
+#else
+#define HANDING_ON_MAIN() HANDING()
+#endif
 #ifdef HW_STARTIO
 proctype StartIoRun() {
     byte srb, st;
@@ -404,18 +429,18 @@ proctype StartIoRun() {
 #endif
 #ifdef HW_PASSIVE_INITIALIZE
     if
-    :: sp_started -> HANDING()
+    :: sp_started -> HANDING_ON_MAIN()
     :: sp_start_failed                         /* no request after a failed start (ENV-R12) */
     fi
 #else
-    HANDING()
+    HANDING_ON_MAIN()
 #endif
 }
 #endif
 
 /* HwInitialize holds the interrupt lock for a physical miniport, none for a virtual one
-   (ENV-E4, ENV-L1). */
-#if defined(HW_INITIALIZE) && !defined(HW_VIRTUAL)
+   (ENV-E4, ENV-L1), nor on NeptuneOS (ENV-H4: on the main thread, with init's start). */
+#if defined(HW_INITIALIZE) && !defined(HW_VIRTUAL) && !defined(STORK_HOST_NEPTUNE)
 #define INITIALIZE_HELD(body) SP_HOLD_WAITING(InterruptLock); body; SP_DROP(InterruptLock)
 #else
 #define INITIALIZE_HELD(body) body
@@ -427,8 +452,9 @@ proctype StartIoRun() {
 #define START_OK (!sp_start_failed)
 proctype PassiveInit() {
     byte st;                                   /* the status variable of its calls */
-    HW_PASSIVE_INITIALIZE();
+    MAIN_TAKE_STEP HW_PASSIVE_INITIALIZE();
     d_step {
+        MAIN_GIVE_
 #ifdef HW_PASSIVE_INIT_FAILED
         if
         :: HW_PASSIVE_INIT_FAILED ->
@@ -460,9 +486,9 @@ proctype DpcObject(byte d) {
     byte st;                                   /* the status variable of HW_DPC's calls */
 end_idle:
     do
-    :: d_step { dpc_queued[d] -> dpc_queued[d] = 0; dpc_running[d] = 1; mon_dpc_start(d) };
+    :: d_step { dpc_queued[d] MAIN_FREE -> dpc_queued[d] = 0; dpc_running[d] = 1; MAIN_TAKE_ mon_dpc_start(d) };
        HW_DPC(d);
-       d_step { HW_DPC_EXIT(d); dpc_running[d] = 0; mon_dpc_return(d) }
+       d_step { HW_DPC_EXIT(d); MAIN_GIVE_ dpc_running[d] = 0; mon_dpc_return(d) }
     od
 }
 #else
@@ -479,7 +505,7 @@ end_idle:
        HW_WORKITEM(tid, cb, w, cx);
        atomic {
            HW_WORKITEM_EXIT(tid, cb, w, cx);
-           rt_runner[w] = (rt_runner[w] == tid + 1 -> 0 : rt_runner[w]);
+           MAIN_GIVE_ rt_runner[w] = (rt_runner[w] == tid + 1 -> 0 : rt_runner[w]);
            mon_return(tid, w);
            w = 0; cb = 0; cx = 0; st = 0
        }
@@ -527,6 +553,15 @@ end_idle:
 #else
 #define NOTICE_RESTART() d_step { mon_adapter_refind() }; HW_FIND_ADAPTER()
 #endif
+#endif
+
+/* NeptuneOS (ENV-H4): init gives up the main thread when the start is over (or at a failed
+   start's release); Storport's waits at removal then need no thread there (no removal step
+   reaches the miniport, ENV-H5), and the release is a step on it: not while a routine runs. */
+#ifdef STORK_HOST_NEPTUNE
+#define MAIN_GIVE_AFTER ; sp_main = 0
+#else
+#define MAIN_GIVE_AFTER
 #endif
 
 /* _nr_pr counts the never claim as a process when there is one: in the claim runs, which
@@ -581,7 +616,7 @@ init {
     bit stopped_at_removal;                    /* removal began while stopped (ENV-R13) */
 #endif
     atomic {
-        STORK_INIT_HOOK();
+        MAIN_TAKE_ STORK_INIT_HOOK();         /* NeptuneOS: the start is on the main thread (ENV-H4) */
         i = 0;
         do
         :: i < NTHREADS -> run SystemThread(i); i++
@@ -645,7 +680,7 @@ init {
         od;
         i = 0;
 #endif
-        HW_START()
+        HW_START() MAIN_GIVE_AFTER
     }
 #ifdef HW_STOP_ADAPTER
     /* ENV-R9, R11: a stop that is not a removal, and its restart, at most once per life, when
@@ -764,8 +799,14 @@ start_failed:
 #if defined(HW_START_FAILED) || defined(HW_INITIALIZE_FAILED) || defined(HW_PASSIVE_INITIALIZE)
 released:
 #endif
+#define RELEASE_STEP d_step { STOR_TIMER_AT_RELEASE SERVICE_AT_RELEASE mon_adapter_released() }
+#ifdef STORK_HOST_NEPTUNE
+    /* ENV-H4: Storport's own step, on the main thread: not while a routine holds it */
+    MAIN_GIVE_ atomic { (RT_DRAINED MAIN_FREE) -> RELEASE_STEP }
+#else
     RT_DRAINED;
-    d_step { STOR_TIMER_AT_RELEASE SERVICE_AT_RELEASE mon_adapter_released() }
+    RELEASE_STEP
+#endif
 #ifdef STORK_VERIFY
     ; stork_reached_release = 1       /* pan's unreached-code report: was the release reached? */
 #endif

@@ -255,12 +255,29 @@ hidden byte stork_reached_call, stork_reached_release;   /* the release: lifecyc
 /* The IRQL a call is made at is the design's, raised by the Storport locks the calling process
    holds (ENV-L3; the locks are below): DIRQL under the interrupt lock (StorPortSynchronizeAccess
    included), at least DISPATCH_LEVEL under the StartIo or a DPC lock. */
+#ifdef STORK_HOST_NEPTUNE
+/* NeptuneOS (ENV-H4): the StartIo and DPC locks raise nothing, and every routine but the ISR
+   runs on the driver's main thread at PASSIVE_LEVEL: a call is at DIRQL under the interrupt
+   lock (the interrupt mutex) or where the design names DIRQL (the ISR), else at PASSIVE_LEVEL.
+   A physical miniport's HwInitialize keeps Windows's DIRQL (it runs without the interrupt lock
+   there), so that a WI-M1 breach in it is still reported (ENV-H2). */
+#define SP_MINE(lock) (((lock) == InterruptLock && sp_holder[lock] == _pid + 1) || \
+                       ((lock) != InterruptLock && (sp_nominal[lock] & (1 << _pid)) != 0))
+#define SP_PHYSICAL_HW_VIRTUAL 1
+#define SP_PHYSICAL_1 0
+#define CALL_IRQL(ctx, lvl) (sp_holder[InterruptLock] == _pid + 1 || (lvl) >= DIRQL || \
+    ((ctx) == CTX_INITIALIZE && SP_CAT(SP_PHYSICAL_, HW_VIRTUAL)) -> DIRQL : PASSIVE_LEVEL)
+#define StorPortInitializeWorker(ctx, lvl, wvar, st) rt_api_init(ctx, CALL_IRQL(ctx, lvl), wvar, st, __LINE__)
+#define StorPortQueueWorkItem(ctx, lvl, cb, h, cx, st) rt_api_queue(ctx, CALL_IRQL(ctx, lvl), cb, h, cx, st, __LINE__)
+#define StorPortFreeWorker(ctx, lvl, h, st) rt_api_free(ctx, CALL_IRQL(ctx, lvl), h, st, __LINE__)
+#else
 #define SP_MINE(lock) (sp_holder[lock] == _pid + 1)
 #define HELD_IRQL(lvl) (SP_MINE(InterruptLock) -> DIRQL : \
     ((SP_MINE(StartIoLock) || SP_MINE(DPC_LOCK1) || SP_MINE(DPC_LOCK2)) && (lvl) < DISPATCH_LEVEL -> DISPATCH_LEVEL : (lvl)))
 #define StorPortInitializeWorker(ctx, lvl, wvar, st) rt_api_init(ctx, HELD_IRQL(lvl), wvar, st, __LINE__)
 #define StorPortQueueWorkItem(ctx, lvl, cb, h, cx, st) rt_api_queue(ctx, HELD_IRQL(lvl), cb, h, cx, st, __LINE__)
 #define StorPortFreeWorker(ctx, lvl, h, st) rt_api_free(ctx, HELD_IRQL(lvl), h, st, __LINE__)
+#endif
 
 #define RT_LIVE(h) ((h) >= 1 && (h) <= rt_issued && rt_state[h] != W_FREED)
 
@@ -536,6 +553,51 @@ byte sp_waiting[DPC_LOCK2 + 1];
 #define SP_HOLD_WAITING(lock) atomic { sp_waiting[lock]++; (sp_holder[lock] == 0) -> \
                                        sp_holder[lock] = _pid + 1; sp_waiting[lock]-- }
 #define SP_DROP(lock) sp_holder[lock] = 0
+#ifdef STORK_HOST_NEPTUNE
+int sp_nominal[DPC_LOCK2 + 1];      /* bit _pid: the process holds it as Windows would (ENV-H4) */
+#define SP_NOMINAL_HOLD(lock) sp_nominal[lock] = sp_nominal[lock] | (1 << _pid)
+#define SP_NOMINAL_DROP(lock) sp_nominal[lock] = sp_nominal[lock] & ~(1 << _pid)
+#endif
+
+/*
+ * NeptuneOS's main thread (ENV-H4, --host neptune): a driver is a process whose main thread runs
+ * every routine but the ISR (HwFindAdapter, HwInitialize and HW_START, HwBuildIo and HwStartIo,
+ * HwPassiveInitializeRoutine, the DPCs, the timer routine, HwStorTimer, the work-item callbacks)
+ * as coroutines, one at a time: each takes the thread (sp_main, 1 + its _pid) at its start and
+ * gives it up when it returns or waits. The model's one wait is StorPortStallExecution (below,
+ * [NEP] storport.c StorPortStallExecution, KeDelayExecutionThread); a design's blocking statement
+ * (a guard, a lock it waits for) keeps the thread, as a spin on it does. Only the routines that
+ * lifecycle.pml runs are on it: a design's own processes (run from HW_START) are not. The
+ * pieces are written into the steps that start and end a routine, so that under Windows (no
+ * define) they are nothing at all and no state count moves:
+ *   MAIN_FREE     appended to a guard: the thread is free
+ *   MAIN_TAKE_    a statement and its `;`, inside a step: this process takes it
+ *   MAIN_GIVE_    the same: this process gives it up, if it has it
+ *   MAIN_TAKE_STEP a step of its own, with its `;`: wait for the thread and take it
+ */
+#ifdef STORK_HOST_NEPTUNE
+byte sp_main;
+#define MAIN_FREE && sp_main == 0
+#define MAIN_TAKE_ sp_main = _pid + 1;
+#define MAIN_GIVE_ sp_main = (sp_main == _pid + 1 -> 0 : sp_main);
+#define MAIN_TAKE_STEP atomic { sp_main == 0 -> sp_main = _pid + 1 };
+/* A wait on the main thread: another coroutine may run meanwhile, locks or not. Nothing on a
+   thread of its own (the ISR, a design's process). */
+#define StorPortStallExecution(ctx) \
+    if \
+    :: sp_main == _pid + 1 -> \
+        d_step { sp_main = 0; printf("# "); print_ctx(ctx); printf(" stalls: a wait on the main thread (NeptuneOS, ENV-H4)\n") }; \
+        atomic { sp_main == 0 -> sp_main = _pid + 1 } \
+    :: else -> skip \
+    fi
+#else
+#define MAIN_FREE
+#define MAIN_TAKE_
+#define MAIN_GIVE_
+#define MAIN_TAKE_STEP
+/* Windows: a busy wait of a few microseconds on the caller's CPU: nothing else changes. */
+#define StorPortStallExecution(ctx) skip
+#endif
 #define SP_NO_LOCK_CTX(ctx) (ctx == CTX_FINDADAPTER || ctx == CTX_INITIALIZE || ctx == CTX_ISR || ctx == CTX_PASSIVEINIT)
 inline print_lock(lock) {
     if
@@ -558,10 +620,32 @@ inline sp_check_acquire(ctx, lock) {
     fi;
     CHECK_storport_calls(!SP_MINE(lock) && !SP_NO_LOCK_CTX(ctx) && (lock == InterruptLock || !SP_MINE(InterruptLock)), ENV_L2)    /* ENV-L2 */
 }
+#ifdef STORK_HOST_NEPTUNE
+/* NeptuneOS (ENV-H4, [NEP] storport.c PortAcquireSpinLock): the StartIo and DPC locks take
+   nothing; the interrupt lock is the interrupt mutex, real. Who holds a StartIo or DPC lock as
+   Windows would (a bit per process: several may, one waiting on the main thread) is kept for
+   ENV-L2, which judges the miniport as Windows would (ENV-H2): a re-take is reported, and on
+   NeptuneOS the run goes on. */
+#define StorPortAcquireSpinLock(ctx, lock) \
+    if \
+    :: (lock) == InterruptLock -> \
+        atomic { d_step { sp_check_acquire(ctx, lock); sp_waiting[lock]++ }; \
+                 (sp_holder[lock] == 0) -> sp_holder[lock] = _pid + 1; sp_waiting[lock]-- } \
+    :: else -> d_step { sp_check_acquire(ctx, lock); SP_NOMINAL_HOLD(lock) } \
+    fi
+#define StorPortReleaseSpinLock(ctx, lock) \
+    d_step { \
+        if \
+        :: (lock) == InterruptLock -> sp_holder[lock] = 0 \
+        :: else -> SP_NOMINAL_DROP(lock) \
+        fi \
+    }
+#else
 #define StorPortAcquireSpinLock(ctx, lock) \
     atomic { d_step { sp_check_acquire(ctx, lock); sp_waiting[lock]++ }; \
              (sp_holder[lock] == 0) -> sp_holder[lock] = _pid + 1; sp_waiting[lock]-- }
 #define StorPortReleaseSpinLock(ctx, lock) sp_holder[lock] = 0
+#endif
 /* [POS] ENV-L4: in half-duplex (the design's HW_HALF_DUPLEX, defined before its first call) a
    routine Storport already runs under the interrupt lock (HwStartIo, HwStorTimer) is
    synchronised with the ISR, which is all the call promises: the routine runs at once. The
