@@ -538,3 +538,73 @@ def test_a_stop_waits_for_every_outstanding_srb(tmp_path) -> None:
     # and the stop is reached (the hold is not for want of a stop): there it always fails
     reached = _verify_text(tmp_path, probe.replace("assert(parked == 0)", "assert(false)"))
     assert reached.verdict_of("design_assertion") == "VIOLATED"
+
+
+# ENV-H4: NeptuneOS's main thread. halves_counted_under_startio_lock's DPC and callback each
+# count a half of one request under the StartIo lock (variants.txt); under --host neptune they
+# are coroutines of one thread and the lock takes nothing.
+HALVES = "halves_counted_under_startio_lock.pml"
+ONE = ["MAXSRB=1"]                 # its header's config
+
+
+def _holds(result) -> bool:
+    return {r.verdict for r in result.results} == {"holds"}
+
+
+def test_neptune_main_thread_runs_the_dpc_and_the_callback_one_at_a_time() -> None:
+    # without the lock: a lost count on Windows (the DPC runs inside the callback), none there
+    lines = _trace_of(verify(DESIGNS / HALVES, ONE + ["DEFECT_NO_LOCK=1"]), "requests_complete")
+    at = {e: next((i for i, l in enumerate(lines) if l.startswith(e)), len(lines))
+          for e in ("start sys0", "return sys0", "# dpc object 1 runs", "# dpc object 1 returns")}
+    assert at["start sys0"] < at["# dpc object 1 returns"] and at["# dpc object 1 runs"] < at["return sys0"]
+    assert "srb1 never completed" in _last(lines)
+    assert _holds(_neptune(HALVES, ONE + ["DEFECT_NO_LOCK=1"])) and _holds(_neptune(HALVES, ONE))
+
+
+def test_neptune_main_thread_a_stall_lets_the_dpc_past_the_startio_lock() -> None:
+    assert _holds(verify(DESIGNS / HALVES, ONE + ["DEFECT_STALL_IN_LOCK=1"]))
+    lines = _trace_of(_neptune(HALVES, ONE + ["DEFECT_STALL_IN_LOCK=1"]), "requests_complete")
+    stall = next(i for i, l in enumerate(lines) if "sys0 stalls: a wait on the main thread" in l)
+    runs = next(i for i, l in enumerate(lines) if "dpc object 1 runs" in l)
+    assert stall < runs < lines.index("return sys0 w1") and "srb1 never completed" in _last(lines)
+    assert "call sys0 PASSIVE free w1 -> SUCCESS" in lines and "call startio PASSIVE init -> SUCCESS w1" in lines
+
+
+def test_neptune_main_thread_a_dpc_spinning_for_the_callback_keeps_it_from_running() -> None:
+    assert _holds(verify(DESIGNS / HALVES, ONE + ["DEFECT_DPC_SPINS=1"]))
+    result = _neptune(HALVES, ONE + ["DEFECT_DPC_SPINS=1"])
+    assert sorted(r.prop.name for r in result.results if r.verdict == "VIOLATED") == \
+        ["requests_complete", "terminates"]
+    lines = _trace_of(result, "requests_complete")
+    assert any("dpc object 1 runs" in l for l in lines) and not any(l.startswith("start sys0") for l in lines)
+
+
+def test_neptune_startio_and_dpc_locks_take_nothing_but_a_retake_is_still_env_l2() -> None:
+    # Windows: both defects deadlock (terminates) and break ENV-L2; NeptuneOS: no deadlock, the
+    # ENV-L2 finding judged as Windows would (ENV-H2)
+    for defect in ("DEFECT_STARTIO_RELOCK=1", "DEFECT_LOCK_ORDER=1"):
+        result = _neptune("dpc_takes_locks_in_order.pml", [defect])
+        assert result.verdict_of("storport_calls") == "VIOLATED", defect
+        assert result.verdict_of("terminates") == "holds", defect
+
+
+INIT_LOCK_PROBE = """#include "storport.pml"
+byte gw;
+#define HW_INITIALIZE initialize
+inline initialize() { assert(sp_holder[InterruptLock] == 0); StorPortInitializeWorker(CTX_INITIALIZE, PASSIVE_LEVEL, gw, st) }
+inline HW_WORKITEM(tid, cb, w, cx) { skip }
+inline HW_FIND_ADAPTER() { skip }
+inline HW_START() { skip }
+inline HW_REMOVE() { skip }
+#include "lifecycle.pml"
+"""
+
+
+def test_neptune_hwinitialize_runs_without_the_interrupt_lock_at_windows_dirql(tmp_path) -> None:
+    # ENV-H4: no interrupt lock there; its calls still judged at Windows's DIRQL (WI-M1, ENV-H2)
+    design = tmp_path / "init_lock.pml"
+    design.write_text(INIT_LOCK_PROBE)
+    assert verify(design, []).verdict_of("design_assertion") == "VIOLATED"
+    neptune = verify(design, [], host="neptune")
+    assert neptune.verdict_of("design_assertion") == "holds"
+    assert any(l.startswith("call initialize DIRQL init") for l in _trace_of(neptune, "irql"))

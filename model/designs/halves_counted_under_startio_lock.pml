@@ -47,11 +47,11 @@ byte r_cb, r_dpc;   /* the count each of the two read */
 bit issued;         /* StorPortIssueDpc's answer */
 bit dpc_inside;     /* the DPC runs: the remove handler drains it */
 
-/* One half done: the second completes the request. */
+/* One half done, r the count it read: the second completes the request. */
 inline counted(ctx, r) {
     runs = r + 1;
     if
-    :: runs == 2 -> StorPortRequestComplete(ctx, pending); pending = 0
+    :: r + 1 == 2 -> StorPortRequestComplete(ctx, pending); pending = 0
     :: else
     fi
 }
