@@ -27,7 +27,7 @@
  * Hosts (spec/environment.md ENV-H; stork verify --host): by default Windows's runtime, the
  * contract. -DSTORK_HOST_NEPTUNE is NeptuneOS's (ENV-H3): no call is refused for its IRQL,
  * queueing succeeds after removal began, and queueing a queued worker returns SUCCESS and
- * drops the new request. -DSTORK_HOST_REACTOS is ReactOS's (ENV-H6): the calls are not
+ * drops the new request; its threads and locks (ENV-H4) are below, with Storport's locks. -DSTORK_HOST_REACTOS is ReactOS's (ENV-H6): the calls are not
  * implemented, each returns NOT_IMPLEMENTED (an NTSTATUS there, STATUS_NOT_IMPLEMENTED, which the
  * trace writes as the STOR_STATUS of the same name: neither is SUCCESS nor any status a miniport
  * tests for) and no worker is issued. The runtime properties describe Windows's runtime, so
