@@ -177,13 +177,19 @@ def _events(lines: list[str]) -> list[str]:
     return [" ".join(w) for w in map(str.split, lines) if w and w[0] in tracefmt.EVENT_WORDS]
 
 
-def _trace_text(meta: list[str], events: list[str], where: str) -> str:
+def _trace_text(meta: list[str], events: list[str], where: str, check: bool = True) -> str:
+    """The trace's text; with `check`, parsed (a planned run's caller parses it anyway)."""
     text = "\n".join([tracefmt.HEADER] + [f"meta {m}" for m in meta] + events + ["end"]) + "\n"
+    if check:
+        _parse(text, where)
+    return text
+
+
+def _parse(text: str, where: str) -> tracefmt.Trace:
     try:
-        tracefmt.parse(text, where)
+        return tracefmt.parse(text, where)
     except tracefmt.TraceError as e:
         raise GenError(f"the model printed a malformed trace: {e}") from None
-    return text
 
 
 def _meta(bounds: list[str], extra: str) -> list[str]:
@@ -324,7 +330,8 @@ def generate_corpus(cfg: GenConfig, progress=None, time_limit: float = TIME_LIMI
         try:
             corpus.k3 = corpus_k3.generate(
                 cfg.k3_ops, cfg.nthreads, max(1.0, time_limit - (time.monotonic() - started)),
-                lambda bounds, lines, goal: _trace_text(_meta(bounds, f"goal {goal}"), lines, goal),
+                lambda bounds, lines, goal: _trace_text(_meta(bounds, f"goal {goal}"), lines,
+                                                        goal, check=False),
                 _slug)
         except corpus_k3.K3Error as e:
             raise GenError(str(e)) from None
@@ -360,8 +367,8 @@ def transition_witnesses(corpus: Corpus, time_limit: float) -> list[Witness]:
     out = []
     for p in plans:
         goal = f"tr:{p.goal}"
-        text = _trace_text(_meta(bounds, f"goal {goal}"), list(p.lines), goal)
-        t = tracefmt.parse(text, goal)
+        text = _trace_text(_meta(bounds, f"goal {goal}"), list(p.lines), goal, check=False)
+        t = _parse(text, goal)
         got = [x for x in transitions.keys(t, k) if x]
         if got != list(p.keys) or not set(got) <= reach:
             raise GenError(f"the planned run for {goal} classifies as other transitions than "
@@ -418,7 +425,7 @@ def write_corpus(corpus: Corpus, out: Path) -> list[Path]:
     (out / "COVERAGE.md").write_text(report(corpus), encoding="utf-8")
     (out / UNREACHABLE_FILE).write_text(unreachable_text(corpus), encoding="utf-8")
     (out / corpus_k3.PACK).unlink(missing_ok=True)     # none asked for, or its search cut short
-    if corpus.k3 and corpus.k3.reach.complete:
+    if corpus.k3 and corpus.k3.complete:
         try:
             files.append(corpus_k3.write_pack(corpus.k3, out))
         except corpus_k3.K3Error as e:
@@ -430,13 +437,16 @@ def k3_line(corpus: Corpus) -> str:
     p = corpus.k3
     if p is None:
         return "- k = 3 part: not generated (`stork gen --k3-ops 0`)"
-    if not p.reach.complete:
-        return (f"- k = 3 part (OPS={p.ops}): SPIN's search was cut short ({p.reach.reason}) "
-                f"after {len(p.reach.keys)} pairs: unknown, no `k3.pack` written")
-    return (f"- k = 3 part (3 worker slots, OPS={p.ops}, `{corpus_k3.PACK}`): SPIN's complete "
-            f"search of {p.reach.states} states reaches {len(p.reach.keys)} (abstract state, event) "
-            f"pairs within {p.ops} calls; {len(p.traces)} planned runs ({p.events} events) take "
-            "them all (pairs that need more calls are not goals of this part: spec/coverage.md)")
+    if not p.complete:
+        return (f"- k = 3 part (OPS={p.ops}): SPIN's search was cut short ({p.reason}): "
+                "unknown, no `k3.pack` written")
+    return (f"- k = 3 part (3 worker slots, `{corpus_k3.PACK}`): SPIN's complete searches reach "
+            f"{len(p.whole.keys)} (abstract state, event) pairs within {p.ops} calls "
+            f"({p.whole.states} states) and {p.full_pending()} more with three workers pending "
+            f"within {p.ops + 1} (OPS={p.ops + 1} with its last call only where it can leave "
+            f"three pending, {p.sliced.states} states, {len(p.sliced.keys)} pairs); "
+            f"{len(p.traces)} planned runs ({p.events} events) take all {len(p.goals)} (other "
+            "pairs that need more calls are not goals of this part: spec/coverage.md)")
 
 
 def differences(ours: Path, theirs: Path) -> list[str]:
@@ -486,11 +496,11 @@ def report(corpus: Corpus) -> str:
     lines += ["", "## Goals not met", ""]
     verdicts = {w.goal: w for w in corpus.witnesses}
     unmet = both.unmet() + sorted(set(tr_goals) - tr_goal - tr_walk)
-    if corpus.k3 and not corpus.k3.reach.complete:
+    if corpus.k3 and not corpus.k3.complete:
         unmet.append("transitions (k=3)")
         verdicts["transitions (k=3)"] = Witness("transitions (k=3)", "unknown",
-                                                corpus.k3.reach.states, 0.0,
-                                                f"search incomplete: {corpus.k3.reach.reason}")
+                                                corpus.k3.states, 0.0,
+                                                f"search incomplete: {corpus.k3.reason}")
     if corpus.reach and not corpus.reach.complete:
         unmet.append("transitions")
         verdicts["transitions"] = Witness("transitions", "unknown", corpus.reach.states, 0.0,

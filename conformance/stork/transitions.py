@@ -70,10 +70,11 @@ class Bounds:
     ops: int = 9
     maxw: int = 2
     nthreads: int = 2
+    last_call_pending: bool = False    # the last call only where it can leave k queued (k = 3)
 
     def defines(self) -> list[str]:
         return [f"OPS={self.ops}", f"MAXW={self.maxw}", f"NTHREADS={self.nthreads}",
-                "ALLOC_FAIL=1"]
+                "ALLOC_FAIL=1"] + (["GEN_LAST_CALL_PENDING"] if self.last_call_pending else [])
 
 
 @dataclass
@@ -172,6 +173,12 @@ def _key(ev: tracefmt.Event, slots: dict[int, _Slot], pending: list, running: di
 
 def keys_of(trace: tracefmt.Trace, k: int) -> set[str]:
     return {x for x in keys(trace, k) if x}
+
+
+def pending_count(key: str) -> int:
+    """How many workers are queued in the key's state (its PENDING part)."""
+    pending = key.split(">", 1)[0].split(";")[1]
+    return 0 if pending == "-" else pending.count(",") + 1
 
 
 def _restricted_growth(n: int) -> list[tuple[int, ...]]:
@@ -576,23 +583,27 @@ class Plan:
     lines: tuple[str, ...]      # its trace lines
 
 
-def plan(reach: set[str], k: int, nthreads: int) -> tuple[list[Plan], set[str]]:
-    """Runs covering every reachable key the walk can take to a release; and the reachable
-    keys it cannot (none, unless the walk and the model disagree)."""
+def plan(reach: set[str], k: int, nthreads: int,
+         goals: set[str] | None = None) -> tuple[list[Plan], set[str]]:
+    """Runs covering every goal (default: every reachable key) the walk can take to a release,
+    walking over all reachable keys (a key that is no goal is taken only on the way to one or
+    to the release); and the goals it cannot take (none, unless the walk and the model
+    disagree, or a goal is not reachable)."""
+    goals = reach if goals is None else goals
     g = graph(reach, k, nthreads)
     prev = _bfs(g)
     nxt = _to_release(g)
     edges = {key: (st, to) for st, es in g.out.items() for key, to in es
              if st in prev and to in nxt}
+    left = set(edges) & goals
     dist = {}
-    for key, (st, to) in edges.items():
-        d, s = 0, st
+    for key in left:
+        d, s = 0, edges[key][0]
         while prev[s] is not None:
             s, d = prev[s][0], d + 1
         dist[key] = d
-    left = set(edges)
     plans: list[Plan] = []
-    for goal in sorted(edges, key=lambda x: (dist[x], x)):
+    for goal in sorted(left, key=lambda x: (dist[x], x)):
         if goal not in left:
             continue
         st, to = edges[goal]
@@ -621,7 +632,7 @@ def plan(reach: set[str], k: int, nthreads: int) -> tuple[list[Plan], set[str]]:
             lines += step(s, key.split(">", 1)[1], nthreads)[1]
         plans.append(Plan(goal, tuple(key for _, key in path), tuple(lines)))
         left -= {key for _, key in path}
-    return plans, reach - set(edges)
+    return plans, goals - set(edges)
 
 
 # ---- the contract's walk without a call bound: where SPIN's search stops growing ----

@@ -46,7 +46,7 @@ def test_shipped_corpus_kills_every_mutant_with_its_goal_directed_part(stork) ->
     assert [m["number"] for m in d["mutants"]
             if not (m["goals"]["killed"] or m["k3"]["killed"])] == []
     # mutants.txt's three-workers class: the k = 2 traces never have three items posted
-    assert [m["number"] for m in d["mutants"] if not m["goals"]["killed"]] == [58, 59, 60]
+    assert [m["number"] for m in d["mutants"] if not m["goals"]["killed"]] == [58, 59, 60, 61]
 
 
 # The hand-written traces that killed the mutants the corpus did not before the transitions

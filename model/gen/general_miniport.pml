@@ -55,18 +55,34 @@ byte budget = OPS;          /* calls left */
 #else
 #define MINIPORT_MAY_STOP true
 #endif
+/* GEN_LAST_CALL_PENDING (the k = 3 part, spec/coverage.md): the budget's last call is made
+   only where it can leave three workers queued: a queue while two are, an init or a free while
+   three are. Every run of at most OPS - 1 calls is still there, and every run of OPS calls
+   that has three pending after its last call (pending only falls once the calls are spent). */
+#ifdef GEN_LAST_CALL_PENDING
+#if MAXW != 3
+#error "GEN_LAST_CALL_PENDING counts the queued workers of three slots: MAXW=3"
+#endif
+#define GEN_PENDING ((g_state[1] == W_QUEUED) + (g_state[2] == W_QUEUED) + (g_state[3] == W_QUEUED))
+#define MAY_CALL (budget > 1 || (budget == 1 && GEN_PENDING >= 2))
+#define MAY_LAST(n) (budget > 0 || GEN_PENDING >= n)    /* budget: after this call's */
+#else
+#define MAY_CALL (budget > 0)
+#define MAY_LAST(n) true
+#endif
 byte got;                   /* handles this miniport received: w1 .. w<got> */
 hidden byte gen_h;          /* the handle of the call being made (inside one atomic step) */
 
 /* Pick a handle the miniport has, or (from PASSIVE only, to keep the search small) NULL or a
-   value never issued. */
-inline pick_handle(h, lvl) {
+   value never issued; only where `ok` holds (a guard of each choice, so that a call with no
+   handle to pick is not made at all). */
+inline pick_handle(h, lvl, ok) {
     if
-    :: got >= 1 -> h = 1
-    :: got >= 2 -> h = 2
-    :: got >= 3 -> h = 3
-    :: lvl == PASSIVE_LEVEL -> h = NULL_HANDLE
-    :: lvl == PASSIVE_LEVEL -> h = BAD_HANDLE
+    :: ok && got >= 1 -> h = 1
+    :: ok && got >= 2 -> h = 2
+    :: ok && got >= 3 -> h = 3
+    :: ok && lvl == PASSIVE_LEVEL -> h = NULL_HANDLE
+    :: ok && lvl == PASSIVE_LEVEL -> h = BAD_HANDLE
     fi
 }
 
@@ -74,15 +90,15 @@ inline pick_handle(h, lvl) {
    step, the choice and the budget included. */
 inline any_call(ctx, lvl, cb, cx, h, st) {
     atomic {
-    budget > 0 -> budget--;
+    MAY_CALL -> budget--;
     if
-    :: StorPortInitializeWorker(ctx, lvl, h, st);
+    :: MAY_LAST(3) -> StorPortInitializeWorker(ctx, lvl, h, st);
        if
        :: st == S_SUCCESS -> got++
        :: else
        fi
-    :: pick_handle(h, lvl); StorPortQueueWorkItem(ctx, lvl, cb, h, cx, st)
-    :: pick_handle(h, lvl); StorPortFreeWorker(ctx, lvl, h, st)
+    :: pick_handle(h, lvl, true); StorPortQueueWorkItem(ctx, lvl, cb, h, cx, st)
+    :: pick_handle(h, lvl, MAY_LAST(3)); StorPortFreeWorker(ctx, lvl, h, st)
     fi;
     h = 0;
     st = 0

@@ -126,12 +126,14 @@ def run(args: argparse.Namespace) -> int:
                  f"unreachable; {corpus.planned} planned runs take them all" if not tr_cut else
                  f"before SPIN's search was cut short ({r.reason}): unknown"))
     k3 = corpus.k3
-    k3_cut = k3 is not None and not k3.reach.complete
+    k3_cut = k3 is not None and not k3.complete
     if k3 is not None:
-        print(f"k = 3 part (OPS={k3.ops}): {len(k3.reach.keys)} pairs reached "
-              + (f"by SPIN's complete search of {k3.reach.states} states; {len(k3.traces)} planned "
-                 f"runs ({k3.events} events) take them all" if not k3_cut else
-                 f"before SPIN's search was cut short ({k3.reach.reason}): unknown, no pack"))
+        print(f"k = 3 part (OPS={k3.ops}): " + (
+            f"{len(k3.whole.keys)} pairs reached by SPIN's complete search of "
+            f"{k3.whole.states} states, {k3.full_pending()} more with three pending within "
+            f"{k3.ops + 1} calls ({k3.sliced.states} states); {len(k3.traces)} planned runs "
+            f"({k3.events} events) take all {len(k3.goals)}" if not k3_cut else
+            f"SPIN's search was cut short ({k3.reason}): unknown, no pack"))
     print(f"{len(corpus.chosen)} goal-directed traces after minimising, "
           f"{len(corpus.walks)} random walks; {corpus.seconds:.1f} s")
     print(f"wrote {out}/goals, {out}/random"
