@@ -46,7 +46,7 @@
  *   DEFECT_NO_DPC_DRAIN         nothing cancels RestartDpc or waits for it: a restart issued just
  *                               before removal runs its DPC after the adapter's release
  *
- * audit: --stop-restart --max-schedules 1000000
+ * audit: --stop-restart
  * expect: clean
  */
 #include <storport.h>
