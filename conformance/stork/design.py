@@ -292,20 +292,47 @@ _DECL = re.compile(r"^\s*(?:hidden\s+|show\s+)?(?:bit|bool|byte|short|int|unsign
                    r"(?:\s*:\s*\d+)?\s+(.*?);?\s*$")
 
 
-def design_globals(design: Path) -> list[str]:
-    """The names of the design's own global variables (declared outside any body)."""
-    names: list[str] = []
+def _global_declarations(design: Path) -> list[tuple[str, str]]:
+    """(name, FILE:LINE) of each of the design's own global variables (declared outside any
+    body), first declarations first."""
+    found: list[tuple[str, str]] = []
     for path in sources(design):
         depth = 0
-        for line in _code_lines(path.read_text(encoding="utf-8", errors="replace")):
+        for n, line in enumerate(_code_lines(path.read_text(encoding="utf-8", errors="replace")), 1):
             m = _DECL.match(line) if depth == 0 and not line.lstrip().startswith("#") else None
             if m:
                 for part in m.group(1).split(","):
                     word = re.match(r"\s*([A-Za-z_]\w*)", part)
-                    if word and word.group(1) not in names:
-                        names.append(word.group(1))
+                    if word and word.group(1) not in (f for f, _ in found):
+                        found.append((word.group(1), f"{_shown(path)}:{n}"))
             depth += line.count("{") - line.count("}")
-    return names
+    return found
+
+
+def design_globals(design: Path) -> list[str]:
+    """The names of the design's own global variables (declared outside any body)."""
+    return [name for name, _ in _global_declarations(design)]
+
+
+def embeds_c(design: Path) -> bool:
+    """Does the design (or a file of its own) embed C (c_code, c_expr, c_decl, c_state,
+    c_track)? Only then is a pan.c that does not compile the design's doing."""
+    return any(re.search(r"\bc_(?:code|expr|decl|state|track)\b", line)
+               for path in sources(design)
+               for line in _code_lines(path.read_text(encoding="utf-8", errors="replace")))
+
+
+def check_hidden_names(design: Path, clashes: list[str]) -> None:
+    """Refuse a design global that SPIN hides under a name pan.c declares too
+    (spin.hidden_clashes): DesignError at its declaration. A name the design does not declare
+    is the model's, not refused here."""
+    where = dict(_global_declarations(design))
+    for name in clashes:
+        if name in where:
+            raise DesignError(
+                f"{where[name]}: global '{name}' is never read (or is declared hidden), so SPIN "
+                f"keeps it as a C variable of pan.c, which has a '{name}' of its own: "
+                "read it, or rename it")
 
 
 def makes_assertions(design: Path, defines: list[str]) -> bool:

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from stork import exitcodes, sarif, verify_sarif
-from stork.design import DesignError, makes_assertions, read_header
+from stork.design import DesignError, embeds_c, makes_assertions, read_header
 from stork.properties import all_properties
-from stork.spin import PanOptions, SpinInputError, SpinToolError
+from stork.spin import PanCompileError, PanOptions, SpinInputError, SpinToolError
 from stork.suite import matches, variant_of
 from stork.sweep import format_sweep, sweep
 from stork.verify import (VIOLATED, BadDefine, ModelError, VerifyResult, design_properties,
@@ -252,6 +252,11 @@ def run(args: argparse.Namespace) -> int:
                      args.host)
     except (SpinInputError, DesignError, BadDefine) as e:
         print(f"stork verify: {e}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    except PanCompileError as e:
+        if not embeds_c(design):       # the model's own C, or SPIN's: a bug in stork (exit 4)
+            raise
+        print(f"stork verify: {display_path(design)}: its C: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
     except (SpinToolError, ModelError) as e:
         print(f"stork verify: {e}", file=sys.stderr)
