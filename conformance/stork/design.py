@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from stork.expect import Expectation, ExpectError
+from stork.expect import Expectation, ExpectError, read_on_hosts
 from stork.expect import read as read_expectation
 from stork.paths import MODEL_DIR, ROOT
 from stork.spin import preprocess
@@ -21,14 +21,27 @@ class DesignError(Exception):
 @dataclass
 class DesignHeader:
     """`expect:` is one of holds, VIOLATED p... [rest R], vacuous [p...], incomplete, refused
-    LINE (spec/expectations.md: the grammar of every `expect:`); `config:` NAME=VALUE... are
-    bounds the design needs."""
+    LINE (spec/expectations.md: the grammar of every `expect:`), Windows's; `expect on HOST:`
+    what it gives under another host (on_host, for_host); `config:` NAME=VALUE... are bounds
+    the design needs."""
     expect_holds: bool | None = None           # None: the design states no expectation
     expect_violated: list[str] = field(default_factory=list)   # vacuous: the vacuous ones
     expect_rest: str = "holds"                 # what the properties not listed must be
     expect_word: str = ""                      # holds, VIOLATED, vacuous, incomplete, refused
     expect_line: int = 0                       # refused: the line named
     config: list[str] = field(default_factory=list)   # NAME=VALUE
+    on_host: dict[str, Expectation] = field(default_factory=dict)   # `expect on HOST:`
+
+    def for_host(self, host: str) -> "DesignHeader | None":
+        """The header as `stork verify --host HOST` compares it: Windows's is this one; another
+        host's has the expectation of its `expect on HOST:` line (None without one)."""
+        if host == "windows":
+            return self
+        if host not in self.on_host:
+            return None
+        head = DesignHeader(config=list(self.config))
+        set_expectation(head, self.on_host[host])
+        return head
 
     def expected_text(self) -> str:
         if not self.expect_word:
@@ -56,6 +69,7 @@ def read_header(path: Path) -> DesignHeader:
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
         found = read_expectation(path, "design", text)
+        head.on_host = read_on_hosts(path, text)
     except ExpectError as e:
         raise DesignError(str(e)) from None
     if found is not None:

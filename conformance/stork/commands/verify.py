@@ -23,7 +23,8 @@ SUMMARY = "verify a Promela design against every property of the contract"
 HELP = ("Verify a Promela design written against model/storport.pml: one verdict per property "
         "(holds / VIOLATED / incomplete / vacuous), with a counterexample trace for each "
         "violation; the design's own assert(...) and `ltl NAME` are properties too. The "
-        "header's `config:` bounds apply (-D overrides them) and its `expect:` is compared. "
+        "header's `config:` bounds apply (-D overrides them) and its `expect:` is compared "
+        "(under --host H, its `expect on H:` line, where it has one). "
         "Exit 0 all hold, 1 a violation, 2 bad input, 3 incomplete, 5 vacuous (no run reaches "
         "the adapter's release, or no API call is made).")
 _DEFINE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S+\Z")
@@ -265,8 +266,11 @@ def run(args: argparse.Namespace) -> int:
     variant = variant_of(design, defines)       # model/designs/variants.txt
     if variant is not None:
         header = variant.header
-    if header.expect_word and not args.property and args.host == "windows":   # the header's host
-        expectation = {"expected": header.expected_text(), "matches": matches(header, res)}
+    hosted = header.for_host(args.host)  # `expect:` is Windows's; `expect on HOST:` another's
+    if hosted is not None and hosted.expect_word and not args.property:
+        expectation = {"expected": hosted.expected_text(), "matches": matches(hosted, res)}
+        if args.host != "windows":
+            expectation["host"] = args.host
         if variant is not None:
             expectation["variant"] = variant.name
     if args.out is not None:                 # the results beside the traces, for stork report
@@ -284,6 +288,8 @@ def run(args: argparse.Namespace) -> int:
         if expectation:
             said = f"variant {expectation['variant']} expects" if "variant" in expectation \
                 else "header expects"
+            if "host" in expectation:
+                said += f" on {expectation['host']}"
             print(f"{said}: {expectation['expected']} -> "
                   + ("as expected" if expectation["matches"] else "MISMATCH"))
     return res.exit_status
