@@ -86,7 +86,8 @@ def read_header(path: Path) -> DesignHeader:
 # Names the monitor and the runtime own: a design that defines or undefines them could make
 # every check vacuous (`#define assert(x) skip`, `#define STORK_OFF_no_leak`).
 _OWNED = re.compile(r"(assert|STORK_\w*|StorPort\w*|REACH_\w*|CHECK_\w*|mon_\w*|rt_\w*|RT_\w*|"
-                    r"g_\w*|m_allowed|m_i|NEVER_CLAIMS|PICK|print_\w*|stork_\w*)\Z")
+                    r"g_\w*|m_allowed|m_i|NEVER_CLAIMS|PICK|print_\w*|stork_\w*|MAIN_\w*|"
+                    r"ROUTINE_BEGIN|ROUTINE_END)\Z")
 _DIRECTIVE = re.compile(r"^\s*#\s*(define|undef)\s+([A-Za-z_]\w*)")
 _INLINE = re.compile(r"^\s*inline\s+([A-Za-z_]\w*)\s*\(")
 _LTL = re.compile(r"\bltl\s*([A-Za-z_]\w*)?\s*\{")
