@@ -204,12 +204,16 @@ def hidden_clashes(folder: Path) -> list[str]:
     read: spin -a hides write-only variables) out of the state vector, as a C variable of
     pan.h under its own name; pan.c's own globals and macros have names too (`have`, `done`,
     `trcnt`, ...): the two do not compile together, or, of the same type, silently become one
-    variable. The names: a #define's, and those a line at column 0 declares before any `(`."""
+    variable. The names, in the files spin -a wrote that pan.c includes at file scope (pan.h,
+    whose hidden declarations start with their comment, and pan.t): a #define's, and those a
+    line at column 0 declares before any `(`."""
     hidden = _HIDDEN.findall((folder / "pan.h").read_text(errors="replace"))
     if not hidden:
         return []
+    text = "\n".join((folder / f).read_text(errors="replace") for f in ("pan.c", "pan.h", "pan.t")
+                     if (folder / f).is_file())
     declared: set[str] = set()
-    for line in _C_NOISE.sub(" ", (folder / "pan.c").read_text(errors="replace")).splitlines():
+    for line in _C_NOISE.sub(" ", text).splitlines():
         if not line[:1].isalpha() and not line.startswith(("_", "#")):
             continue
         m = re.match(r"#\s*define\s+(\w+)", line)

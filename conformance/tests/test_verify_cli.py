@@ -149,12 +149,14 @@ def test_global_named_as_pan_c_s_own_is_verified_on_every_host(stork, tmp_path: 
 
 
 @pytest.mark.parametrize("host", ["windows", "neptune"])
-@pytest.mark.parametrize("decl", ["bit done", "bit have", "int trcnt", "hidden byte done"])
+@pytest.mark.parametrize("decl", ["bit done", "bit have", "int trcnt", "bit settable",
+                                  "hidden byte done"])
 def test_hidden_global_named_as_pan_c_s_own_is_refused_at_its_line(stork, tmp_path: Path,
                                                                    host: str, decl: str) -> None:
     """A global never read (or declared hidden) is a C variable of pan.c under its own name:
-    `done` and `have` do not compile beside pan.c's, `int trcnt` compiles and is pan's own
-    trail counter. Refused at its declaration (line 3), naming it, on every host."""
+    `done` and `have` do not compile beside pan.c's, `settable` beside pan.t's function,
+    `int trcnt` compiles and is pan's own trail counter. Refused at its declaration (line 3),
+    naming it, on every host."""
     p = tmp_path / "named.pml"
     p.write_text(_named_global(decl, read=decl.startswith("hidden")))
     r = stork("verify", str(p), "--host", host)
