@@ -27,6 +27,9 @@ def test_every_shipped_file_states_an_expectation_in_the_one_grammar(kind: str) 
         e = expect.read(p, kind)
         assert e is not None and e.verdict in expect.KINDS[kind], p
         assert expect.parse(e.text(), kind, "here") == e, p       # the canonical form reads back
+        if kind == "design":
+            for host, h in expect.read_on_hosts(p).items():
+                assert host in expect.HOSTS and expect.parse(h.text(), kind, "here") == h, p
 
 
 def test_every_variant_states_an_expectation_in_the_one_grammar() -> None:
