@@ -149,6 +149,47 @@
    or HW_FREE_ADAPTER_RESOURCES). The adapter's removal still begins and its life still ends;
    what only those handlers free is never freed there. */
 #ifdef STORK_HOST_NEPTUNE
+/* Those handlers are still the design's code to SPIN: stork_host_never_calls() names them, in
+   StorkHostNeverCalls below, a proctype no run starts (nothing of it is in any state), so that
+   a global of the design only they read is read on this host as on Windows. Without it such a
+   global would be write-only here, and SPIN keeps a write-only global out of the state as a C
+   variable of pan.c under its own name, which clashes with pan.c's own (`have`, `done`: pan.c
+   does not compile). The hooks' names are taken here, before the #undefs below. */
+inline stork_host_never_calls() {
+    skip
+#ifdef HW_REMOVAL_NOTICE
+    ; HW_REMOVAL_NOTICE()
+#endif
+#ifdef HW_REMOVE_SRB
+    ; HW_REMOVE_SRB()
+#endif
+#ifdef HW_SURPRISE_CONTROL
+    ; HW_SURPRISE_CONTROL()
+#endif
+#ifdef HW_SURPRISE_SRB
+    ; HW_SURPRISE_SRB()
+#endif
+#ifdef HW_STOP_ADAPTER
+    ; HW_STOP_ADAPTER()
+#endif
+#ifdef HW_SET_RUNNING_CONFIG
+    ; HW_SET_RUNNING_CONFIG()
+#endif
+#ifdef HW_RESTART_ADAPTER
+    ; HW_RESTART_ADAPTER()
+#endif
+#ifdef HW_PROCESS_SERVICE_REQUEST
+    ; HW_PROCESS_SERVICE_REQUEST(irp)
+#endif
+#ifdef HW_COMPLETE_SERVICE_IRP
+    ; HW_COMPLETE_SERVICE_IRP()
+#endif
+#ifdef HW_FREE_ADAPTER_RESOURCES
+    ; HW_FREE_ADAPTER_RESOURCES()
+#else
+    ; HW_REMOVE()
+#endif
+}
 #undef HW_REMOVAL_NOTICE
 #undef HW_REMOVE_SRB
 #undef HW_SURPRISE_CONTROL
@@ -919,4 +960,13 @@ ltl callback_eventually { EVENTUALLY_STARTS(1) && EVENTUALLY_STARTS(2) }
 #else
 ltl callback_eventually { EVENTUALLY_STARTS(1) }
 #endif
+#endif
+
+/* NeptuneOS (ENV-H5): the handlers the host never calls, in a proctype no run starts (see
+   stork_host_never_calls above). */
+#ifdef STORK_HOST_NEPTUNE
+proctype StorkHostNeverCalls() {
+    byte st, i, irp;
+    stork_host_never_calls()
+}
 #endif

@@ -566,9 +566,11 @@ int sp_nominal[DPC_LOCK2 + 1];      /* bit _pid: the process holds it as Windows
  * as coroutines, one at a time: each takes the thread (sp_main, 1 + its _pid) at its start and
  * gives it up when it returns or waits. The model's one wait is StorPortStallExecution (below,
  * [NEP] storport.c StorPortStallExecution, KeDelayExecutionThread); a design's blocking statement
- * (a guard, a lock it waits for) keeps the thread, as a spin on it does. Only the routines that
- * lifecycle.pml runs are on it: a design's own processes (run from HW_START) are not. The
- * pieces are written into the steps that start and end a routine, so that under Windows (no
+ * (a guard, a lock it waits for) keeps the thread, as a spin on it does. The routines that
+ * lifecycle.pml runs are on it; a design's own process (run from HW_START) is on it only from
+ * its ROUTINE_BEGIN() to its ROUTINE_END() (below): the model cannot tell where in a process a
+ * routine starts and returns, nor whether the process is a routine of the main thread at all
+ * (an ISR is not), and the design can. The pieces are written into the steps that start and end a routine, so that under Windows (no
  * define) they are nothing at all and no state count moves:
  *   MAIN_FREE     appended to a guard: the thread is free
  *   MAIN_TAKE_    a statement and its `;`, inside a step: this process takes it
@@ -597,6 +599,20 @@ byte sp_main;
 #define MAIN_TAKE_STEP
 /* Windows: a busy wait of a few microseconds on the caller's CPU: nothing else changes. */
 #define StorPortStallExecution(ctx) skip
+#endif
+
+/* A design's own process that stands for one run of a routine NeptuneOS runs on its main
+   thread (a DPC, HwStartIo, a timer routine; not an ISR: ENV-H4) says so, ROUTINE_BEGIN()
+   where the routine starts and ROUTINE_END() where it returns: under --host neptune it waits
+   for the main thread and takes it, and gives it up (StorPortStallExecution gives it up
+   meanwhile, as the model's routines'); on Windows, where the routines have threads of their
+   own, each is a skip. A process that never reaches its ROUTINE_END() keeps the thread. */
+#ifdef STORK_HOST_NEPTUNE
+#define ROUTINE_BEGIN() atomic { sp_main == 0 -> sp_main = _pid + 1 }
+#define ROUTINE_END() sp_main = (sp_main == _pid + 1 -> 0 : sp_main)
+#else
+#define ROUTINE_BEGIN() skip
+#define ROUTINE_END() skip
 #endif
 #define SP_NO_LOCK_CTX(ctx) (ctx == CTX_FINDADAPTER || ctx == CTX_INITIALIZE || ctx == CTX_ISR || ctx == CTX_PASSIVEINIT)
 inline print_lock(lock) {

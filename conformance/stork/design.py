@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from stork.expect import Expectation, ExpectError
+from stork.expect import Expectation, ExpectError, read_on_hosts
 from stork.expect import read as read_expectation
 from stork.paths import MODEL_DIR, ROOT
 from stork.spin import preprocess
@@ -21,14 +21,27 @@ class DesignError(Exception):
 @dataclass
 class DesignHeader:
     """`expect:` is one of holds, VIOLATED p... [rest R], vacuous [p...], incomplete, refused
-    LINE (spec/expectations.md: the grammar of every `expect:`); `config:` NAME=VALUE... are
-    bounds the design needs."""
+    LINE (spec/expectations.md: the grammar of every `expect:`), Windows's; `expect on HOST:`
+    what it gives under another host (on_host, for_host); `config:` NAME=VALUE... are bounds
+    the design needs."""
     expect_holds: bool | None = None           # None: the design states no expectation
     expect_violated: list[str] = field(default_factory=list)   # vacuous: the vacuous ones
     expect_rest: str = "holds"                 # what the properties not listed must be
     expect_word: str = ""                      # holds, VIOLATED, vacuous, incomplete, refused
     expect_line: int = 0                       # refused: the line named
     config: list[str] = field(default_factory=list)   # NAME=VALUE
+    on_host: dict[str, Expectation] = field(default_factory=dict)   # `expect on HOST:`
+
+    def for_host(self, host: str) -> "DesignHeader | None":
+        """The header as `stork verify --host HOST` compares it: Windows's is this one; another
+        host's has the expectation of its `expect on HOST:` line (None without one)."""
+        if host == "windows":
+            return self
+        if host not in self.on_host:
+            return None
+        head = DesignHeader(config=list(self.config))
+        set_expectation(head, self.on_host[host])
+        return head
 
     def expected_text(self) -> str:
         if not self.expect_word:
@@ -56,6 +69,7 @@ def read_header(path: Path) -> DesignHeader:
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
         found = read_expectation(path, "design", text)
+        head.on_host = read_on_hosts(path, text)
     except ExpectError as e:
         raise DesignError(str(e)) from None
     if found is not None:
@@ -72,7 +86,8 @@ def read_header(path: Path) -> DesignHeader:
 # Names the monitor and the runtime own: a design that defines or undefines them could make
 # every check vacuous (`#define assert(x) skip`, `#define STORK_OFF_no_leak`).
 _OWNED = re.compile(r"(assert|STORK_\w*|StorPort\w*|REACH_\w*|CHECK_\w*|mon_\w*|rt_\w*|RT_\w*|"
-                    r"g_\w*|m_allowed|m_i|NEVER_CLAIMS|PICK|print_\w*|stork_\w*)\Z")
+                    r"g_\w*|m_allowed|m_i|NEVER_CLAIMS|PICK|print_\w*|stork_\w*|MAIN_\w*|"
+                    r"ROUTINE_BEGIN|ROUTINE_END)\Z")
 _DIRECTIVE = re.compile(r"^\s*#\s*(define|undef)\s+([A-Za-z_]\w*)")
 _INLINE = re.compile(r"^\s*inline\s+([A-Za-z_]\w*)\s*\(")
 _LTL = re.compile(r"\bltl\s*([A-Za-z_]\w*)?\s*\{")
@@ -292,20 +307,47 @@ _DECL = re.compile(r"^\s*(?:hidden\s+|show\s+)?(?:bit|bool|byte|short|int|unsign
                    r"(?:\s*:\s*\d+)?\s+(.*?);?\s*$")
 
 
-def design_globals(design: Path) -> list[str]:
-    """The names of the design's own global variables (declared outside any body)."""
-    names: list[str] = []
+def _global_declarations(design: Path) -> list[tuple[str, str]]:
+    """(name, FILE:LINE) of each of the design's own global variables (declared outside any
+    body), first declarations first."""
+    found: list[tuple[str, str]] = []
     for path in sources(design):
         depth = 0
-        for line in _code_lines(path.read_text(encoding="utf-8", errors="replace")):
+        for n, line in enumerate(_code_lines(path.read_text(encoding="utf-8", errors="replace")), 1):
             m = _DECL.match(line) if depth == 0 and not line.lstrip().startswith("#") else None
             if m:
                 for part in m.group(1).split(","):
                     word = re.match(r"\s*([A-Za-z_]\w*)", part)
-                    if word and word.group(1) not in names:
-                        names.append(word.group(1))
+                    if word and word.group(1) not in (f for f, _ in found):
+                        found.append((word.group(1), f"{_shown(path)}:{n}"))
             depth += line.count("{") - line.count("}")
-    return names
+    return found
+
+
+def design_globals(design: Path) -> list[str]:
+    """The names of the design's own global variables (declared outside any body)."""
+    return [name for name, _ in _global_declarations(design)]
+
+
+def embeds_c(design: Path) -> bool:
+    """Does the design (or a file of its own) embed C (c_code, c_expr, c_decl, c_state,
+    c_track)? Only then is a pan.c that does not compile the design's doing."""
+    return any(re.search(r"\bc_(?:code|expr|decl|state|track)\b", line)
+               for path in sources(design)
+               for line in _code_lines(path.read_text(encoding="utf-8", errors="replace")))
+
+
+def check_hidden_names(design: Path, clashes: list[str]) -> None:
+    """Refuse a design global that SPIN hides under a name pan.c declares too
+    (spin.hidden_clashes): DesignError at its declaration. A name the design does not declare
+    is the model's, not refused here."""
+    where = dict(_global_declarations(design))
+    for name in clashes:
+        if name in where:
+            raise DesignError(
+                f"{where[name]}: global '{name}' is never read (or is declared hidden), so SPIN "
+                f"keeps it as a C variable of pan.c, which has a '{name}' of its own: "
+                "read it, or rename it")
 
 
 def makes_assertions(design: Path, defines: list[str]) -> bool:

@@ -7,7 +7,14 @@ in a design's or a scenario's header comment (`expect: ...`, ` * expect: ...`), 
 comment (`# expect: ...`), in a malformed trace's sidecar NAME.expect (`expect: ...`), or after
 a variant's switches in a variants list. Each verdict takes
 the arguments VOCABULARY gives it; each kind of file allows the verdicts KINDS gives it. A line
-that says anything else is an error at its file and line (ExpectError), never ignored."""
+that says anything else is an error at its file and line (ExpectError), never ignored.
+
+A design (and a design's variant) says what it gives under another host (`stork verify
+--host HOST`) on a line of its own beside its `expect:` line, which is Windows's:
+
+    expect on HOST: VERDICT ARGUMENT...
+
+at most one per host of HOSTS, in the same grammar (read_on_hosts, split_hosts)."""
 
 from __future__ import annotations
 
@@ -45,6 +52,11 @@ KINDS = {
 RULE = re.compile(r"(?:(?:WI|ENV)-[A-Z]\d+|STORK-[A-Z]+)\Z")
 PROPERTY = re.compile(r"[a-z_][a-z0-9_]*\Z")
 LINE = re.compile(r"^[ \t]*(?:/?\*+|#|//)?[ \t]*expect:(.*)$", re.M)
+# `expect on HOST:`: what a design gives under a host other than Windows (verify --host HOST;
+# stork.verify.HOSTS, the same names but windows, which the `expect:` line is).
+HOSTS = ("neptune", "reactos")
+HOST_LINE = re.compile(r"^[ \t]*(?:/?\*+|#|//)?[ \t]*expect[ \t]+on\b[ \t]*([^:\n]*?)[ \t]*:(.*)$",
+                       re.M)
 
 
 @dataclass(frozen=True)
@@ -125,16 +137,69 @@ def parse(words: str, kind: str, where: str) -> Expectation:
     return Expectation(verdict, tuple(args), rest)
 
 
-def read(path: Path, kind: str, text: str | None = None) -> Expectation | None:
-    """The one `expect:` line of a file (a design's or scenario's in its leading comment, a
-    trace's or a sidecar's anywhere); None when it has none; ExpectError at a bad one or a
-    second one."""
+def _lines(path: Path, kind: str, text: str | None) -> str:
+    """The text a file's expectations stand in: a design's or scenario's leading comment."""
     if text is None:
         text = path.read_bytes().decode("utf-8", "replace")
     if kind in ("design", "scenario"):
         text = text.split("*/", 1)[0] if text.lstrip().startswith("/*") else ""
+    return text
+
+
+def read(path: Path, kind: str, text: str | None = None) -> Expectation | None:
+    """The one `expect:` line of a file (a design's or scenario's in its leading comment, a
+    trace's or a sidecar's anywhere); None when it has none; ExpectError at a bad one or a
+    second one, and at an `expect on HOST:` line in a file that is not a design."""
+    text = _lines(path, kind, text)
     found = [(text.count("\n", 0, m.start()) + 1, m.group(1)) for m in LINE.finditer(text)]
     if len(found) > 1:
         raise ExpectError(f"{path}:{found[1][0]}: a second expect: line (the first is line "
                           f"{found[0][0]})")
+    hosted = HOST_LINE.search(text)
+    if hosted and kind != "design":
+        raise ExpectError(f"{path}:{text.count(chr(10), 0, hosted.start()) + 1}: expect on "
+                          f"{hosted.group(1)}: a {kind} states no expectation per host "
+                          "(a design's; spec/expectations.md)")
     return parse(found[0][1], kind, f"{path}:{found[0][0]}") if found else None
+
+
+def host_of(word: str, where: str, seen: dict) -> str:
+    """The host an `expect on HOST:` names, at `where`; ExpectError for one that is not of
+    HOSTS (windows: the `expect:` line is its) or one already in `seen`."""
+    if word == "windows":
+        raise ExpectError(f"{where}: expect on windows: the expect: line is Windows's "
+                          "(spec/expectations.md)")
+    if word not in HOSTS:
+        raise ExpectError(f"{where}: expect on {word or '(nothing)'}: no such host (one of: "
+                          f"{', '.join(HOSTS)}; spec/expectations.md)")
+    if word in seen:
+        raise ExpectError(f"{where}: a second expect on {word}: line")
+    return word
+
+
+def read_on_hosts(path: Path, text: str | None = None) -> dict[str, Expectation]:
+    """A design's `expect on HOST:` lines (its leading comment), host -> expectation;
+    ExpectError at a bad one, a second one for a host, or one without an `expect:` line."""
+    text = _lines(path, "design", text)
+    out: dict[str, Expectation] = {}
+    for m in HOST_LINE.finditer(text):
+        where = f"{path}:{text.count(chr(10), 0, m.start()) + 1}"
+        host = host_of(m.group(1), where, out)
+        out[host] = parse(m.group(2), "design", where)
+    if out and not LINE.search(text):
+        raise ExpectError(f"{where}: expect on {host}: beside no expect: line (Windows's "
+                          "comes first; spec/expectations.md)")
+    return out
+
+
+_IN_LINE = re.compile(r"\s+expect[ \t]+on\b[ \t]*([^:]*?)[ \t]*:")
+
+
+def split_hosts(words: str, where: str) -> tuple[str, dict[str, Expectation]]:
+    """A variant's words after `expect:`: its own (Windows's) and, after each `expect on
+    HOST:`, a host's, parsed (kind design); ExpectError at `where`."""
+    parts = _IN_LINE.split(" " + words)
+    out: dict[str, Expectation] = {}
+    for i in range(1, len(parts) - 1, 2):
+        out[host_of(parts[i], where, out)] = parse(parts[i + 1], "design", where)
+    return parts[0].strip(), out

@@ -55,6 +55,9 @@ def variants() -> list[Scenario]:
         raise AuditError(str(e)) from None
     out = []
     for v in lines:
+        if re.search(r"\bexpect\s+on\b", v.expect):
+            raise AuditError(f"{VARIANTS}:{v.line}: expect on HOST: a scenario's variant states "
+                             "no expectation per host (a design's; spec/expectations.md)")
         text = v.base.read_text(encoding="utf-8", errors="replace")
         for switch in (w.partition("=")[0] for w in v.switches):
             if not re.search(rf"^#\s*if.*\b{re.escape(switch)}\b", text, re.M):

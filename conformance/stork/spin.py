@@ -29,6 +29,11 @@ class SpinToolError(Exception):
     """spin or the C compiler is missing or failed for a reason that is not the design's."""
 
 
+class PanCompileError(SpinToolError):
+    """pan.c (and the switch hook around it) does not compile: the compiler's first error, on
+    one line."""
+
+
 class SpinTimeout(SpinToolError):
     """A SPIN run took longer than its time limit."""
 
@@ -179,7 +184,44 @@ def compile_pan(workdir: Path, opts: PanOptions, safety: bool, switches: list[st
                                              else source]
     p = _run(cmd, workdir)
     if p.returncode != 0:
-        raise SpinToolError(f"compiling pan failed: {(p.stderr or p.stdout).strip()[:500]}")
+        raise PanCompileError(f"compiling pan failed: {first_error(p.stderr or p.stdout)}")
+
+
+def first_error(compiler_output: str) -> str:
+    """The compiler's first error line, its work folder's path left out: one line."""
+    lines = [ln.strip() for ln in compiler_output.splitlines() if ln.strip()]
+    line = next((ln for ln in lines if "error" in ln), lines[0] if lines else "no message")
+    return re.sub(r"\S*/stork-[^/\s]+/", "", line)[:300]
+
+
+_HIDDEN = re.compile(r"^/\* hidden variable: \*/\s*[\w ]*?\b(\w+)\s*(?:\[[^\]]*\])?\s*;", re.M)
+_C_NOISE = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+
+
+def hidden_clashes(folder: Path) -> list[str]:
+    """The hidden variables of the pan.c spin -a wrote in folder whose names pan.c declares at
+    file scope too. SPIN keeps a hidden variable (one declared `hidden`, or a global never
+    read: spin -a hides write-only variables) out of the state vector, as a C variable of
+    pan.h under its own name; pan.c's own globals and macros have names too (`have`, `done`,
+    `trcnt`, ...): the two do not compile together, or, of the same type, silently become one
+    variable. The names, in the files spin -a wrote that pan.c includes at file scope (pan.h,
+    whose hidden declarations start with their comment, and pan.t): a #define's, and those a
+    line at column 0 declares before any `(`."""
+    hidden = _HIDDEN.findall((folder / "pan.h").read_text(errors="replace"))
+    if not hidden:
+        return []
+    text = "\n".join((folder / f).read_text(errors="replace") for f in ("pan.c", "pan.h", "pan.t")
+                     if (folder / f).is_file())
+    declared: set[str] = set()
+    for line in _C_NOISE.sub(" ", text).splitlines():
+        if not line[:1].isalpha() and not line.startswith(("_", "#")):
+            continue
+        m = re.match(r"#\s*define\s+(\w+)", line)
+        if m:
+            declared.add(m.group(1))
+        elif not line.startswith("#"):
+            declared.update(re.findall(r"[A-Za-z_]\w*", line.split("(", 1)[0]))
+    return sorted(set(hidden) & declared)
 
 
 SWITCH_ENV = "STORK_OFF"   # the properties a switch-hooked pan checks nothing of, comma-separated

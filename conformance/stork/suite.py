@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stork.design import DesignError, DesignHeader, read_header, set_expectation
-from stork.expect import ExpectError, parse
+from stork.expect import ExpectError, parse, split_hosts
 from stork.paths import DESIGNS_DIR
 from stork.spin import PanOptions
 from stork.variants import read_variants
@@ -32,9 +32,10 @@ class Shipped:
 @dataclass
 class DesignOutcome:
     path: Path
-    header: DesignHeader
+    header: DesignHeader       # what it must give under `host`
     result: VerifyResult
     name: str = ""
+    host: str = "windows"
 
     @property
     def violated(self) -> list[str]:
@@ -85,10 +86,12 @@ def variants() -> list[Shipped]:
 
 
 def header_of_expect(expect: str, config: list[str], where: str) -> DesignHeader:
-    """A header whose expectation is `expect` (the words after `expect:`, at `where`)."""
+    """A header whose expectation is `expect` (the words after `expect:`, at `where`, with
+    its `expect on HOST:` ones)."""
     head = DesignHeader(config=list(config))
     try:
-        set_expectation(head, parse(expect, "design", where))
+        own, head.on_host = split_hosts(expect, where)
+        set_expectation(head, parse(own, "design", where))
     except ExpectError as e:
         raise DesignError(str(e)) from None
     return head
@@ -108,9 +111,22 @@ def variant_of(path: Path, defines: list[str]) -> Shipped | None:
     return None
 
 
-def verify_design(design: Shipped, opts: PanOptions | None = None) -> DesignOutcome:
-    return DesignOutcome(design.path, design.header,
-                         verify(design.path, list(design.defines), opts=opts), design.name)
+def verify_design(design: Shipped, opts: PanOptions | None = None,
+                  host: str = "windows") -> DesignOutcome:
+    """The design verified under `host`, with what its header says it gives there."""
+    header = design.header.for_host(host)
+    if header is None:
+        raise DesignError(f"{design.name}: no `expect on {host}:` line")
+    return DesignOutcome(design.path, header,
+                         verify(design.path, list(design.defines), opts=opts, host=host),
+                         design.name, host)
+
+
+def host_checks(designs: list[Shipped] | None = None) -> list[tuple[Shipped, str]]:
+    """Each shipped design and other host that it states an expectation for (`expect on
+    HOST:`), by name, then host."""
+    designs = shipped_designs() if designs is None else designs
+    return [(d, h) for d in designs for h in sorted(d.header.on_host)]
 
 
 def verify_all(designs: list[Shipped] | None = None, jobs: int = 2,
@@ -118,3 +134,11 @@ def verify_all(designs: list[Shipped] | None = None, jobs: int = 2,
     designs = shipped_designs() if designs is None else designs
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(lambda d: verify_design(d, opts), designs))
+
+
+def verify_on_hosts(checks: list[tuple[Shipped, str]] | None = None, jobs: int = 2,
+                    opts: PanOptions | None = None) -> list[DesignOutcome]:
+    """Every per-host expectation (host_checks), verified under its host."""
+    checks = host_checks() if checks is None else checks
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(lambda c: verify_design(c[0], opts, c[1]), checks))

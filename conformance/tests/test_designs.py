@@ -7,7 +7,7 @@ from functools import lru_cache
 import pytest
 
 from stork.properties import all_properties
-from stork.suite import DesignOutcome, shipped_designs, verify_all
+from stork.suite import DesignOutcome, host_checks, shipped_designs, verify_all, verify_on_hosts
 
 
 @lru_cache(maxsize=1)
@@ -42,3 +42,27 @@ def test_some_designs_hold_everything() -> None:
     good = [o for o in outcomes().values() if o.header.expect_holds]
     assert len(good) >= 3
     assert all(o.matches for o in good)
+
+
+@lru_cache(maxsize=1)
+def host_outcomes() -> dict[tuple[str, str], DesignOutcome]:
+    return {(o.name, o.host): o for o in verify_on_hosts(jobs=2)}
+
+
+@pytest.mark.parametrize("name, host", [(d.name, h) for d, h in host_checks()])
+def test_design_verdicts_under_another_host_match_its_expect_on_host_line(name: str,
+                                                                          host: str) -> None:
+    o = host_outcomes()[(name, host)]
+    assert not o.incomplete, f"{name} on {host}: search incomplete for {o.incomplete}"
+    assert o.matches, (f"{name} on {host}: expected {o.header.expected_text()}, got VIOLATED "
+                       f"{sorted(o.violated)}")
+
+
+def test_some_host_changes_what_a_design_gives() -> None:
+    """The per-host lines are no copies of Windows's: the host changes what is checked."""
+    checks = host_checks()
+    assert len(checks) >= 8
+    changed = [d.name for d, h in checks
+               if d.header.for_host(h).expected_text() != d.header.expected_text()]
+    assert len(changed) >= 5, changed
+    assert "halves_counted_without_lock" in changed           # VIOLATED on Windows, holds there

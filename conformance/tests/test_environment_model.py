@@ -608,3 +608,25 @@ def test_neptune_hwinitialize_runs_without_the_interrupt_lock_at_windows_dirql(t
     neptune = verify(design, [], host="neptune")
     assert neptune.verdict_of("design_assertion") == "holds"
     assert any(l.startswith("call initialize DIRQL init") for l in _trace_of(neptune, "irql"))
+
+
+OWN_DPCS = "own_dpcs_count_without_lock.pml"
+
+
+def test_neptune_main_thread_takes_a_design_s_own_process_between_its_routine_marks(tmp_path) -> None:
+    # ENV-H4: a design's own DPC process is on the main thread from ROUTINE_BEGIN() to
+    # ROUTINE_END(): the two DPCs' unlocked count is lost on Windows and without the marks,
+    # never with them there; a stall between the read and the write gives the thread up, and
+    # the other DPC counts meanwhile
+    lost = "the design's assert at"
+    assert any(lost in l for l in _trace_of(verify(DESIGNS / OWN_DPCS, []), "design_assertion"))
+    assert _holds(_neptune(OWN_DPCS, []))
+    unmarked = _neptune(OWN_DPCS, ["DEFECT_UNMARKED=1"])
+    assert unmarked.verdict_of("design_assertion") == "VIOLATED"
+    design = tmp_path / OWN_DPCS
+    design.write_text((DESIGNS / OWN_DPCS).read_text().replace(
+        "    seen = count;\n", "    seen = count;\n    StorPortStallExecution(me);\n"))
+    stalled = verify(design, [], host="neptune")
+    lines = _trace_of(stalled, "design_assertion")
+    stall = next(i for i, l in enumerate(lines) if "stalls: a wait on the main thread" in l)
+    assert stall < next(i for i, l in enumerate(lines) if lost in l)

@@ -112,6 +112,86 @@ def test_missing_include_exit_2(stork, tmp_path: Path) -> None:
     assert "noinc.pml:1:" in r.stderr and "nothere.pml" in r.stderr
 
 
+# A design with a global NAME: a worker freed by the remove handler, which reads NAME first
+# (READ) or not at all; the callback sets NAME.
+def _named_global(decl: str, read: bool) -> str:
+    name = decl.split()[-1]
+    guard = f"{name} || gw != 0" if read else "gw != 0"
+    return f"""#include "storport.pml"
+byte gw;
+{decl};
+inline HW_WORKITEM(tid, cb, w, cx) {{ {name} = 1 }}
+inline HW_FIND_ADAPTER() {{ StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st) }}
+inline HW_START() {{ skip }}
+inline HW_REMOVE() {{
+    if
+    :: {guard} -> StorPortFreeWorker(CTX_REMOVE, PASSIVE_LEVEL, gw, st)
+    :: else
+    fi
+}}
+#include "lifecycle.pml"
+"""
+
+
+@pytest.mark.parametrize("host", ["windows", "neptune"])
+@pytest.mark.parametrize("name", ["done", "have"])
+def test_global_named_as_pan_c_s_own_is_verified_on_every_host(stork, tmp_path: Path, host: str,
+                                                               name: str) -> None:
+    """pan.c has globals `done` and `have`; a design's global of that name is in pan's state
+    vector (now.done) while something reads it. Under NeptuneOS only the remove handler, which
+    that host never calls, read it: it stays read there (lifecycle.pml StorkHostNeverCalls)."""
+    p = tmp_path / "named.pml"
+    p.write_text(_named_global(f"bit {name}", read=True))
+    r = stork("verify", str(p), "--host", host)
+    assert r.returncode in (0, 1), r.stderr
+    assert "no_double_free             holds" in r.stdout
+    assert "compiling pan" not in r.stderr
+    assert f"{p.name}:9:" not in r.stdout     # the remove handler's line: no "unreached" warning
+
+
+@pytest.mark.parametrize("host", ["windows", "neptune"])
+@pytest.mark.parametrize("decl", ["bit done", "bit have", "int trcnt", "bit settable",
+                                  "hidden byte done"])
+def test_hidden_global_named_as_pan_c_s_own_is_refused_at_its_line(stork, tmp_path: Path,
+                                                                   host: str, decl: str) -> None:
+    """A global never read (or declared hidden) is a C variable of pan.c under its own name:
+    `done` and `have` do not compile beside pan.c's, `settable` beside pan.t's function,
+    `int trcnt` compiles and is pan's own trail counter. Refused at its declaration (line 3),
+    naming it, on every host."""
+    p = tmp_path / "named.pml"
+    p.write_text(_named_global(decl, read=decl.startswith("hidden")))
+    r = stork("verify", str(p), "--host", host)
+    name = decl.split()[-1]
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stderr.startswith(f"stork verify: {p}:3: global '{name}' is never read"), r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_pan_that_does_not_compile_is_the_design_s_only_for_its_embedded_c(
+        tmp_path: Path, monkeypatch, capsys) -> None:
+    """Exit 2, one line, when the design embeds C (its c_decl does not compile); a pan.c of a
+    design without C that does not compile is stork's own bug: exit 4, one line."""
+    from stork import cli
+    from stork import verify as verify_module
+    from stork.spin import PanCompileError
+    p = tmp_path / "c.pml"
+    p.write_text(DOUBLE_FREE.replace("byte gw;", "byte gw;\nc_decl { int my_x = ; }"))
+    assert cli.main(["verify", str(p), "--no-cache"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"stork verify: {p}: its C: compiling pan failed: pan.h:"), err
+    assert len(err.strip().splitlines()) == 1, err
+
+    def broken(*args, **kwargs):
+        raise PanCompileError("compiling pan failed: pan.c:1: error: made up")
+    monkeypatch.setattr(verify_module, "compile_pan", broken)
+    p.write_text(DOUBLE_FREE)
+    assert cli.main(["verify", str(p), "--no-cache"]) == 4
+    err = capsys.readouterr().err
+    assert err.startswith("stork: internal error: PanCompileError: compiling pan failed: "
+                          "pan.c:1: error: made up"), err
+    assert len(err.strip().splitlines()) == 1, err
+
+
 @pytest.mark.parametrize("args", [["-D", "MAXW"], ["-D", "A B"], ["--property", "nope"], ["--depth", "0"]])
 def test_bad_arguments_exit_2(stork, args: list[str]) -> None:
     r = stork("verify", ONESHOT, *args)

@@ -6,6 +6,7 @@
  * `stork verify --host neptune`) the init succeeds and the worker leaks too.
  *
  * expect: VIOLATED irql
+ * expect on neptune: VIOLATED irql no_leak
  */
 #include "storport.pml"
 

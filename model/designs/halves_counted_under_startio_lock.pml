@@ -26,6 +26,7 @@
  *
  * config: MAXSRB=1
  * expect: holds
+ * expect on neptune: holds
  */
 #include "storport.pml"
 

@@ -16,7 +16,12 @@
  * position: it holds); NeptuneOS completes the request itself on FALSE (ENV-H5), so there it is
  * completed twice (`stork verify --host neptune`: requests_complete, ENV-Q3).
  *
+ * Under --host neptune no remove handler runs (ENV-H5), so the worker it frees leaks there
+ * (no_leak), in the base and in both variants; HwStartIo runs on the main thread, one at a
+ * time, so the virtual variant's two calls never overlap there and every request completes.
+ *
  * expect: holds
+ * expect on neptune: VIOLATED no_leak
  */
 #include "storport.pml"
 

@@ -7,6 +7,7 @@
  * and the assert breaks where the remove handler would free it.
  *
  * expect: holds
+ * expect on reactos: VIOLATED design_assertion
  */
 #include "storport.pml"
 

@@ -18,7 +18,7 @@ from stork.paths import ROOT, libexec_dir
 from stork.properties import all_properties
 from stork.spin import SpinInputError, SpinToolError
 from stork.trace import load
-from stork.suite import verify_all
+from stork.suite import verify_all, verify_on_hosts
 from stork.design import DesignError
 from stork.verify import HOLDS, INCOMPLETE, VACUOUS, VIOLATED, BadDefine, ModelError, display_path
 
@@ -63,6 +63,7 @@ def designs(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     try:
         outcomes = verify_all(jobs=max(1, args.jobs))
+        hosted = verify_on_hosts(jobs=max(1, args.jobs))     # each `expect on HOST:` line
     except (SpinInputError, SpinToolError, ModelError, DesignError, BadDefine) as e:
         print(f"stork demo: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
@@ -70,7 +71,8 @@ def designs(args: argparse.Namespace) -> int:
     print("Verifying the shipped designs against every property of spec/contract.md")
     print("(. holds   X VIOLATED   ? incomplete   v vacuous   - not checked: the design makes "
           "no assert; columns are the properties below)\n")
-    width = max(len(o.name) for o in outcomes)
+    width = max(len(o.name) + (len(f" on {o.host}") if o.host != "windows" else 0)
+                for o in outcomes + hosted)
     cols = "".join(f"{i + 1:>3}" for i in range(len(props)))
     print(f"{'design':<{width}} {cols}   {'states':>8} {'seconds':>7}  expected -> ok?")
     for o in outcomes:
@@ -78,18 +80,29 @@ def designs(args: argparse.Namespace) -> int:
         ok = "ok" if o.matches else "MISMATCH"
         print(f"{o.name:<{width}} {marks}   {o.states:>8,} {o.result.seconds:7.2f}  "
               f"{o.header.expected_text()} -> {ok}")
+    if hosted:
+        print(f"\nunder another host (`verify --host HOST`: the designs that state what they "
+              f"give there, `expect on HOST:`):")
+        for o in hosted:
+            marks = "".join(f"{MARK.get(o.result.verdict_of(p.name), '-'):>3}" for p in props)
+            ok = "ok" if o.matches else "MISMATCH"
+            label = f"{o.name} on {o.host}"
+            print(f"{label:<{width}} {marks}   {o.states:>8,} {o.result.seconds:7.2f}  "
+                  f"{o.header.expected_text()} -> {ok}")
     print("\nproperties:")
     for i, p in enumerate(props):
         rules = ", ".join(p.rules) or "the design's own assert(...)"
         print(f"  {i + 1:>2} {p.name:<26} {rules}")
-    bad = [o for o in outcomes if not o.matches]
-    print(f"\n{len(outcomes)} designs, {len(outcomes) - len(bad)} as expected, "
-          f"{len(bad)} not; {wall:.1f} s wall clock")
+    bad = [o for o in outcomes + hosted if not o.matches]
+    print(f"\n{len(outcomes)} designs and {len(hosted)} under another host, "
+          f"{len(outcomes) + len(hosted) - len(bad)} as expected, {len(bad)} not; "
+          f"{wall:.1f} s wall clock")
     for o in bad:
-        print(f"  {o.name} ({display_path(o.path)}): expected {o.header.expected_text()}, got "
+        on = f" on {o.host}" if o.host != "windows" else ""
+        print(f"  {o.name}{on} ({display_path(o.path)}): expected {o.header.expected_text()}, got "
               f"VIOLATED {' '.join(o.violated) or '-'}"
               + (f", incomplete {' '.join(o.incomplete)}" if o.incomplete else ""))
-    if any(o.incomplete for o in outcomes):
+    if any(o.incomplete for o in outcomes + hosted):
         return exitcodes.INCOMPLETE
     return exitcodes.OK if not bad else exitcodes.VIOLATED
 
