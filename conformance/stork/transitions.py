@@ -267,6 +267,7 @@ class Reach:
     seconds: float
     complete: bool
     reason: str = ""
+    depth: int = 0              # the deepest path pan's search went (its limit: PanOptions.depth)
 
 
 @dataclass(frozen=True)
@@ -289,8 +290,15 @@ def _compile(workdir: Path, bounds: Bounds, opts: PanOptions) -> None:
 
 
 def _opts(opts: PanOptions | None) -> PanOptions:
-    # tcc: it compiles pan.c in a tenth of a second, gcc -O2 in several; the searches are small
-    return opts or PanOptions(cc_opt="-O0", extra_cc=["-DREACH"])
+    # tcc: it compiles pan.c in a tenth of a second, gcc -O2 in several; the searches are small.
+    # No -DREACH: it only changes a search that pan's depth limit (-m, 100,000) cuts, by
+    # searching again from a state met again at a smaller depth; a search never cut explores
+    # every reachable state once either way, so it meets the same pairs (at OPS=9 with half the
+    # transitions: docs/benchmarks.md). Cut, pan says "max search depth too small" with or
+    # without it, which run_pan reads as incomplete and gen reports as exit 3 (the searches'
+    # depths are under 100: tests/test_transitions.py). -w20: the table pan starts with fits
+    # the largest search (323,265 states at OPS=9) without growing it several times over.
+    return opts or PanOptions(cc_opt="-O0", hash_bits=20)
 
 
 @dataclass
@@ -322,7 +330,7 @@ def explore(bounds: Bounds, opts: PanOptions | None = None, time_limit: float = 
         if res.errors:
             raise TransitionsError(f"the generator model broke a runtime property: {res.error_line}")
         found = sorted(set(seen.read_text().split("\n")) - {""}) if seen.exists() else []
-        reach = Reach(found, res.states, res.seconds, res.complete, res.incomplete_reason)
+        reach = Reach(found, res.states, res.seconds, res.complete, res.incomplete_reason, res.depth)
         if not reach.complete or not runs:
             return Exploration(reach, [], set(found), 0, time.monotonic() - started)
         witnesses, unmet, rounds = _witnesses(workdir, bounds, set(found), opts, deadline,
