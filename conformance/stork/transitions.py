@@ -24,6 +24,7 @@ Three parts:
 from __future__ import annotations
 
 import collections
+import functools
 import itertools
 import os
 import shutil
@@ -34,6 +35,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from stork import allowed
 from stork import lifecycle as lc
@@ -217,6 +219,13 @@ def candidates(k: int, nthreads: int) -> set[str]:
                     head = state_text(list(texts), list(zip(order, classes)), phase)
                     out |= {f"{head}>{e}" for e in _events(codes, phase, nrun, nthreads)}
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def _next_events(codes: tuple[str, ...], phase: str, nrun: int, nthreads: int) -> tuple[str, ...]:
+    """`_events`, each once and in order: what the walks take from a state (many states share
+    their codes and phase, so it is worked out once for each)."""
+    return tuple(sorted(set(_events(codes, phase, nrun, nthreads))))
 
 
 def _events(codes: tuple[str, ...], phase: str, nrun: int, nthreads: int) -> list[str]:
@@ -422,8 +431,9 @@ _REQ_ROUTINE = ("cb1", "ctx1")     # what a miniport routine queues with (genera
 _REQ_CALLBACK = ("cb2", "ctx2")    # ... and a callback
 
 
-@dataclass(frozen=True)
-class _RSlot:
+# NamedTuples, not frozen dataclasses: the walk hashes and compares states millions of times
+# (tuples do it in C; their repr, which _to_release orders by, is the dataclasses' too).
+class _RSlot(NamedTuple):
     live: bool = True
     queued: bool = False
     runner: int = -1                       # the system thread running its callback, or -1
@@ -431,8 +441,7 @@ class _RSlot:
     runs: int = 0                          # its callbacks started, capped at RUNS_CAP
 
 
-@dataclass(frozen=True)
-class RState:
+class RState(NamedTuple):
     """The runtime's state as the contract sees it, refined enough to write a trace."""
 
     slots: tuple[_RSlot, ...] = ()         # issued workers, w1 first
@@ -540,7 +549,7 @@ def graph(reach: set[str], k: int, nthreads: int) -> Graph:
         head = st.head(k)
         edges = []
         if not st.released():
-            for e in sorted(set(_events(codes, st.phase, nrun, nthreads))):
+            for e in _next_events(codes, st.phase, nrun, nthreads):
                 key = f"{head}>{e}"
                 if key in reach:
                     nxt, _ = step(st, e, nthreads)
@@ -604,12 +613,10 @@ def plan(reach: set[str], k: int, nthreads: int,
     edges = {key: (st, to) for st, es in g.out.items() for key, to in es
              if st in prev and to in nxt}
     left = set(edges) & goals
-    dist = {}
-    for key in left:
-        d, s = 0, edges[key][0]
-        while prev[s] is not None:
-            s, d = prev[s][0], d + 1
-        dist[key] = d
+    depth: dict[RState, int] = {}         # each state's steps from the root on its shortest way
+    for s in prev:                         # (prev is filled in breadth-first order)
+        depth[s] = 0 if prev[s] is None else depth[prev[s][0]] + 1
+    dist = {key: depth[edges[key][0]] for key in left}
     plans: list[Plan] = []
     for goal in sorted(left, key=lambda x: (dist[x], x)):
         if goal not in left:
@@ -691,7 +698,7 @@ def walk_reach(k: int, nthreads: int, ops: int | None = None) -> dict[str, int]:
         codes = tuple(base_code(c) for c in st.codes(k))
         nrun = sum(c in RUNNING_CODES for c in codes)
         head = st.head(k)
-        for e in sorted(set(_events(codes, st.phase, nrun, nthreads))):
+        for e in _next_events(codes, st.phase, nrun, nthreads):
             key = f"{head}>{e}"
             nd = d + calls(e)
             if (ops is not None and nd > ops) or not miniport_makes(key):
