@@ -468,6 +468,27 @@ def k3_line(corpus: Corpus) -> str:
             "pairs that need more calls are not goals of this part: spec/coverage.md)")
 
 
+def k3_table(part: corpus_k3.K3Part, others: list[tracefmt.Trace]) -> tuple[list[str], list[str]]:
+    """COVERAGE.md's table of the k = 3 part's goals: met by its pack, by the rest of the
+    corpus, by both (what `stork coverage --k3` reports for the same traces); and the goals
+    neither meets."""
+    rest = set().union(*(transitions.keys_of(t, corpus_k3.K) for t in others)) if others else set()
+    out = ["", f"The k = 3 part's goals (`stork coverage --k3 conformance/traces "
+               f"conformance/traces/{corpus_k3.PACK}` measures any traces against the same "
+               "SPIN searches):", "",
+           f"| family | {corpus_k3.PACK} | goals/ and random/ | all |", "|---|---|---|---|"]
+    for fam, goals in part.families().items():
+        keys = [g[3:] for g in goals]
+        n = len(keys)
+        pack = sum(x in part.taken for x in keys)
+        other = sum(x in rest for x in keys)
+        both = sum(x in part.taken or x in rest for x in keys)
+        out.append(f"| {fam} | {pack} / {n} | {other} / {n} | {both} / {n} |")
+    unmet = [g for gs in part.families().values() for g in gs
+             if g[3:] not in part.taken and g[3:] not in rest]
+    return out, unmet
+
+
 def differences(ours: Path, theirs: Path) -> list[str]:
     """Files of two corpora that differ, are missing or are extra (relative paths)."""
     a = {p.relative_to(ours): p for p in ours.rglob("*") if p.is_file()}
@@ -512,9 +533,13 @@ def report(corpus: Corpus) -> str:
     lines.append(f"| transitions (k={k}) | {len(tr_goal & set(tr_goals))} / {n} | "
                  f"{len(tr_walk & set(tr_goals))} / {n} | "
                  f"{len((tr_goal | tr_walk) & set(tr_goals))} / {n} |")
+    k3_unmet: list[str] = []
+    if corpus.k3 and corpus.k3.complete:
+        table, k3_unmet = k3_table(corpus.k3, goal_traces + walk_traces)
+        lines += table
     lines += ["", "## Goals not met", ""]
     verdicts = {w.goal: w for w in corpus.witnesses}
-    unmet = both.unmet() + sorted(set(tr_goals) - tr_goal - tr_walk)
+    unmet = both.unmet() + sorted(set(tr_goals) - tr_goal - tr_walk) + k3_unmet
     if corpus.k3 and not corpus.k3.complete:
         unmet.append("transitions (k=3)")
         verdicts["transitions (k=3)"] = Witness("transitions (k=3)", "unknown",
