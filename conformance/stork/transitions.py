@@ -87,8 +87,14 @@ class _Slot:
     runs: int = 0
 
     def code(self) -> str:
-        return slot_text(CODE[lc.WorkerState(self.live, self.queued, self.runner).name()],
-                         self.runs)
+        return _code(self.live, self.queued, bool(self.runner), min(self.runs, RUNS_CAP))
+
+
+@functools.lru_cache(maxsize=None)
+def _code(live: bool, queued: bool, running: bool, runs: int) -> str:
+    """A slot's part of STATES (a few dozen values, worked out once each: `keys` asks for
+    every slot at every event)."""
+    return slot_text(CODE[lc.WorkerState(live, queued, "x" if running else "").name()], runs)
 
 
 def _slot_of(name: str) -> int:
@@ -460,8 +466,7 @@ class RState(NamedTuple):
 
 
 def _slot_code(s: _RSlot) -> str:
-    return slot_text(CODE[lc.WorkerState(s.live, s.queued, "x" if s.runner >= 0 else "").name()],
-                     s.runs)
+    return _code(s.live, s.queued, s.runner >= 0, s.runs)
 
 
 def _caller(st: RState, caller: str, target: int) -> tuple[str, str, int]:
