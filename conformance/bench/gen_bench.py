@@ -6,11 +6,19 @@ Run with `cmake --build build --target bench` (or directly with Debian's python3
 harness is built). Prints a Markdown table.
 
   --quick   two configurations only (keeps the script working in the tests)
+
+A second table times the whole generator at the default bounds (what `stork demo` and
+tests/test_gen.py run): each part made alone, one after another, against the whole
+`generate_corpus` (the parts side by side) and its writing, with the output compared byte for
+byte with the shipped corpus; and the transitions' search (OPS=9) with -DREACH and pan's
+default table, as it was, against the search gen makes (transitions._opts).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import resource
 import sys
 import tempfile
 import time
@@ -18,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stork import coverage, gen, mutate  # noqa: E402
-from stork.paths import libexec_dir  # noqa: E402
+from stork import coverage, gen, mutate, transitions  # noqa: E402
+from stork.paths import ROOT, libexec_dir  # noqa: E402
 from stork.trace import load  # noqa: E402
 
 DEFAULT = gen.GenConfig()
@@ -53,6 +61,63 @@ def measure(cfg: gen.GenConfig) -> dict:
             "events": events, "replay": replay_s, "replay_ok": res.failed == 0}
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (pan, spin, the compilers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _timed(f, *a):
+    w, c = time.monotonic(), _cpu()
+    r = f(*a)
+    return r, time.monotonic() - w, _cpu() - c
+
+
+def whole_gen() -> bool:
+    """The whole generator at the default bounds: its parts alone, then all of it; the REACH
+    figure. Prints a table; True if the corpus is the shipped one and the searches agree."""
+    cfg = gen.GenConfig()
+    goals = [g for fam in coverage.all_goals().values() for g in fam if gen.encode(g) is not None]
+    rows = []
+    _, w, c = _timed(gen.search_witnesses, goals, cfg)
+    rows.append(("the goals' witness searches (126 pans -i, 2 jobs)", w, c))
+    _, w, c = _timed(gen.transition_witnesses, gen.Corpus(cfg), gen.TIME_LIMIT)
+    rows.append(("the transitions, k = 2: search and plan", w, c))
+    _, w, c = _timed(lambda: [gen.random_walk(cfg.seed + i, cfg) for i in range(cfg.walks)])
+    rows.append((f"{cfg.walks} random walks", w, c))
+    _, w, c = _timed(gen._k3_part, cfg, gen.TIME_LIMIT)
+    rows.append(("the k = 3 part: two searches and the plan", w, c))
+    alone = (sum(r[1] for r in rows), sum(r[2] for r in rows))
+    corpus, w, c = _timed(gen.generate_corpus, cfg)
+    with tempfile.TemporaryDirectory() as tmp:
+        _, ww, wc = _timed(gen.write_corpus, corpus, Path(tmp))
+        same = gen.differences(Path(tmp), ROOT / "conformance" / "traces") == []
+    whole = (w + ww, c + wc)
+    print(f"\nthe whole generator (default bounds), measured in the same run; the written corpus "
+          f"is {'the shipped one byte for byte' if same else 'NOT the shipped one'}\n")
+    print("| what | wall s | x parts alone | CPU s | x parts alone |")
+    print("|---|---|---|---|---|")
+    for name, w_, c_ in rows:
+        print(f"| {name} | {w_:.1f} | | {c_:.1f} | |")
+    print(f"| the parts alone, one after another | {alone[0]:.1f} | 1.00 | {alone[1]:.1f} | 1.00 |")
+    print(f"| generate_corpus (the parts side by side) | {w:.1f} | {w / alone[0]:.2f} | {c:.1f} | "
+          f"{c / alone[1]:.2f} |")
+    print(f"| ... and write_corpus (k3.pack included) | {ww:.1f} | | {wc:.1f} | |")
+    print(f"| the whole `stork gen`, written | {whole[0]:.1f} | | {whole[1]:.1f} | |")
+    b = transitions.Bounds()
+    old_opts = dataclasses.replace(transitions._opts(None), extra_cc=["-DREACH"], hash_bits=14)
+    old, ow, _ = _timed(transitions.explore, b, old_opts, gen.TIME_LIMIT, None, False)
+    new, nw, _ = _timed(transitions.explore, b, None, gen.TIME_LIMIT, None, False)
+    agree = (old.reach.complete and new.reach.complete and old.reach.keys == new.reach.keys
+             and old.reach.states == new.reach.states)
+    print(f"\nthe transitions' search (OPS={b.ops} MAXW={b.maxw} NTHREADS={b.nthreads}): "
+          f"-DREACH -w14 {ow:.1f} s, gen's (no REACH, -w20) {nw:.1f} s: x{nw / ow:.2f}; "
+          f"{new.reach.states:,} states, {len(new.reach.keys)} pairs, depth {new.reach.depth} "
+          f"(limit {transitions._opts(None).depth:,}): "
+          + ("the same states and pairs" if agree else "THEY DIFFER"))
+    return same and agree
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
@@ -71,7 +136,8 @@ def main() -> int:
               f"{r['search']:.1f} ({r['search'] / base['search']:.2f}) | {r['walks']:.1f} | "
               f"{r['traces']} | {r['events']} | {r['replay']:.3f} "
               f"({r['replay'] / base['replay']:.2f}){'' if r['replay_ok'] else ' FAILED'} |")
-    return 0 if all(r["replay_ok"] for r in rows + [base]) else 1
+    whole_ok = args.quick or whole_gen()
+    return 0 if all(r["replay_ok"] for r in rows + [base]) and whole_ok else 1
 
 
 if __name__ == "__main__":

@@ -204,7 +204,10 @@ def search_witnesses(goals: list[str], cfg: GenConfig, opts: PanOptions | None =
     Goals are searched `jobs` at a time (default: one per core), each job in a folder of its
     own (pan writes its trail into the folder it runs in); the result does not depend on it.
     `time_limit` bounds the whole search: a goal not decided within it is unknown."""
-    opts = opts or PanOptions(cc_opt="-O2", extra_cc=["-DREACH"])
+    # -DREACH: with -i, what makes the witness the shortest run (and so the corpus what it is).
+    # -w18: a goal's search stores up to 160,000 states; from pan's default -w14 its table
+    # grew four times in each of the 126 searches.
+    opts = opts or PanOptions(cc_opt="-O2", extra_cc=["-DREACH"], hash_bits=18)
     deadline = time.monotonic() + time_limit
     bounds = cfg.witness_bounds()
     for goal in goals:
@@ -250,7 +253,7 @@ def _search_one(goal: str, workdir: Path, opts: PanOptions, bounds: list[str],
     if left <= 0:
         return Witness(goal, "unknown", 0, 0.0, "search incomplete: gen's time limit reached "
                        "before this goal's search")
-    res = run_pan(workdir, opts, ["-i"], env, time_limit=left)
+    res = run_pan(workdir, opts, ["-i"], env, time_limit=left, shallow_first=True)
     if res.errors:
         if "!(gen_hit)" not in res.error_line:
             raise GenError(f"the generator model broke a runtime property looking for "
@@ -314,29 +317,45 @@ def random_walk(seed: int, cfg: GenConfig) -> str:
 
 
 def generate_corpus(cfg: GenConfig, progress=None, time_limit: float = TIME_LIMIT) -> Corpus:
-    """The corpus; `time_limit` bounds the goals' searches (a goal left is unknown)."""
+    """The corpus; `time_limit` bounds the goals' searches (a goal left is unknown) and the
+    transitions' and the k = 3 part's (cut short: incomplete).
+
+    The parts do not depend on one another until the minimising, so the transitions (their
+    search and plan), the k = 3 part and the random walks are made on threads of their own
+    while the goals' searches run: the witness search keeps every core busy only while it
+    runs, and each of the others spends much of its time on one core (a pan, spin -n one seed
+    after another, or Python). Each part is the same whatever ran beside it (each SPIN run has
+    its folder, every result is collected in a fixed order), so the corpus is too."""
     started = time.monotonic()
     goals = [g for fam in coverage.all_goals().values() for g in fam if encode(g) is not None]
     corpus = Corpus(cfg)
-    corpus.witnesses = search_witnesses(goals, cfg, progress=progress, time_limit=time_limit)
+    with ThreadPoolExecutor(max_workers=3) as side:
+        tr_part = side.submit(transition_witnesses, corpus, time_limit)
+        k3_part = side.submit(_k3_part, cfg, time_limit) if cfg.k3_ops else None
+        walks = side.submit(lambda: [(cfg.seed + i, random_walk(cfg.seed + i, cfg))
+                                     for i in range(cfg.walks)])
+        corpus.witnesses = search_witnesses(goals, cfg, progress=progress, time_limit=time_limit)
+        planned = tr_part.result()
+        corpus.walks = walks.result()
+        corpus.k3 = k3_part.result() if k3_part else None
     found = [w for w in corpus.witnesses if w.verdict == "found"]
-    planned = transition_witnesses(corpus, max(1.0, time_limit - (time.monotonic() - started)))
     k = cfg.maxw
     found = [Witness(w.goal, w.verdict, w.states, w.seconds, w.reason, w.text,
                      w.meets | _tr_goals(tracefmt.parse(w.text, w.goal), k)) for w in found]
     corpus.chosen = minimise(found + planned)
-    corpus.walks = [(cfg.seed + i, random_walk(cfg.seed + i, cfg)) for i in range(cfg.walks)]
-    if cfg.k3_ops:
-        try:
-            corpus.k3 = corpus_k3.generate(
-                cfg.k3_ops, cfg.nthreads, max(1.0, time_limit - (time.monotonic() - started)),
-                lambda bounds, lines, goal: _trace_text(_meta(bounds, f"goal {goal}"), lines,
-                                                        goal, check=False),
-                _slug)
-        except corpus_k3.K3Error as e:
-            raise GenError(str(e)) from None
     corpus.seconds = time.monotonic() - started
     return corpus
+
+
+def _k3_part(cfg: GenConfig, time_limit: float) -> corpus_k3.K3Part:
+    try:
+        return corpus_k3.generate(
+            cfg.k3_ops, cfg.nthreads, time_limit,
+            lambda bounds, lines, goal: _trace_text(_meta(bounds, f"goal {goal}"), lines,
+                                                    goal, check=False),
+            _slug)
+    except corpus_k3.K3Error as e:
+        raise GenError(str(e)) from None
 
 
 def _tr_goals(trace: tracefmt.Trace, k: int) -> frozenset[str]:
@@ -449,6 +468,27 @@ def k3_line(corpus: Corpus) -> str:
             "pairs that need more calls are not goals of this part: spec/coverage.md)")
 
 
+def k3_table(part: corpus_k3.K3Part, others: list[tracefmt.Trace]) -> tuple[list[str], list[str]]:
+    """COVERAGE.md's table of the k = 3 part's goals: met by its pack, by the rest of the
+    corpus, by both (what `stork coverage --k3` reports for the same traces); and the goals
+    neither meets."""
+    rest = set().union(*(transitions.keys_of(t, corpus_k3.K) for t in others)) if others else set()
+    out = ["", f"The k = 3 part's goals (`stork coverage --k3 conformance/traces "
+               f"conformance/traces/{corpus_k3.PACK}` measures any traces against the same "
+               "SPIN searches):", "",
+           f"| family | {corpus_k3.PACK} | goals/ and random/ | all |", "|---|---|---|---|"]
+    for fam, goals in part.families().items():
+        keys = [g[3:] for g in goals]
+        n = len(keys)
+        pack = sum(x in part.taken for x in keys)
+        other = sum(x in rest for x in keys)
+        both = sum(x in part.taken or x in rest for x in keys)
+        out.append(f"| {fam} | {pack} / {n} | {other} / {n} | {both} / {n} |")
+    unmet = [g for gs in part.families().values() for g in gs
+             if g[3:] not in part.taken and g[3:] not in rest]
+    return out, unmet
+
+
 def differences(ours: Path, theirs: Path) -> list[str]:
     """Files of two corpora that differ, are missing or are extra (relative paths)."""
     a = {p.relative_to(ours): p for p in ours.rglob("*") if p.is_file()}
@@ -493,9 +533,13 @@ def report(corpus: Corpus) -> str:
     lines.append(f"| transitions (k={k}) | {len(tr_goal & set(tr_goals))} / {n} | "
                  f"{len(tr_walk & set(tr_goals))} / {n} | "
                  f"{len((tr_goal | tr_walk) & set(tr_goals))} / {n} |")
+    k3_unmet: list[str] = []
+    if corpus.k3 and corpus.k3.complete:
+        table, k3_unmet = k3_table(corpus.k3, goal_traces + walk_traces)
+        lines += table
     lines += ["", "## Goals not met", ""]
     verdicts = {w.goal: w for w in corpus.witnesses}
-    unmet = both.unmet() + sorted(set(tr_goals) - tr_goal - tr_walk)
+    unmet = both.unmet() + sorted(set(tr_goals) - tr_goal - tr_walk) + k3_unmet
     if corpus.k3 and not corpus.k3.complete:
         unmet.append("transitions (k=3)")
         verdicts["transitions (k=3)"] = Witness("transitions (k=3)", "unknown",

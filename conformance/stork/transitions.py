@@ -24,6 +24,7 @@ Three parts:
 from __future__ import annotations
 
 import collections
+import functools
 import itertools
 import os
 import shutil
@@ -34,6 +35,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from stork import allowed
 from stork import lifecycle as lc
@@ -85,8 +87,14 @@ class _Slot:
     runs: int = 0
 
     def code(self) -> str:
-        return slot_text(CODE[lc.WorkerState(self.live, self.queued, self.runner).name()],
-                         self.runs)
+        return _code(self.live, self.queued, bool(self.runner), min(self.runs, RUNS_CAP))
+
+
+@functools.lru_cache(maxsize=None)
+def _code(live: bool, queued: bool, running: bool, runs: int) -> str:
+    """A slot's part of STATES (a few dozen values, worked out once each: `keys` asks for
+    every slot at every event)."""
+    return slot_text(CODE[lc.WorkerState(live, queued, "x" if running else "").name()], runs)
 
 
 def _slot_of(name: str) -> int:
@@ -219,6 +227,13 @@ def candidates(k: int, nthreads: int) -> set[str]:
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def _next_events(codes: tuple[str, ...], phase: str, nrun: int, nthreads: int) -> tuple[str, ...]:
+    """`_events`, each once and in order: what the walks take from a state (many states share
+    their codes and phase, so it is worked out once for each)."""
+    return tuple(sorted(set(_events(codes, phase, nrun, nthreads))))
+
+
 def _events(codes: tuple[str, ...], phase: str, nrun: int, nthreads: int) -> list[str]:
     removing = phase != "live"
     running = [i + 1 for i, c in enumerate(codes) if c in RUNNING_CODES]
@@ -267,6 +282,7 @@ class Reach:
     seconds: float
     complete: bool
     reason: str = ""
+    depth: int = 0              # the deepest path pan's search went (its limit: PanOptions.depth)
 
 
 @dataclass(frozen=True)
@@ -289,8 +305,15 @@ def _compile(workdir: Path, bounds: Bounds, opts: PanOptions) -> None:
 
 
 def _opts(opts: PanOptions | None) -> PanOptions:
-    # tcc: it compiles pan.c in a tenth of a second, gcc -O2 in several; the searches are small
-    return opts or PanOptions(cc_opt="-O0", extra_cc=["-DREACH"])
+    # tcc: it compiles pan.c in a tenth of a second, gcc -O2 in several; the searches are small.
+    # No -DREACH: it only changes a search that pan's depth limit (-m, 100,000) cuts, by
+    # searching again from a state met again at a smaller depth; a search never cut explores
+    # every reachable state once either way, so it meets the same pairs (at OPS=9 with half the
+    # transitions: docs/benchmarks.md). Cut, pan says "max search depth too small" with or
+    # without it, which run_pan reads as incomplete and gen reports as exit 3 (the searches'
+    # depths are under 100: tests/test_transitions.py). -w20: the table pan starts with fits
+    # the largest search (323,265 states at OPS=9) without growing it several times over.
+    return opts or PanOptions(cc_opt="-O0", hash_bits=20)
 
 
 @dataclass
@@ -322,7 +345,7 @@ def explore(bounds: Bounds, opts: PanOptions | None = None, time_limit: float = 
         if res.errors:
             raise TransitionsError(f"the generator model broke a runtime property: {res.error_line}")
         found = sorted(set(seen.read_text().split("\n")) - {""}) if seen.exists() else []
-        reach = Reach(found, res.states, res.seconds, res.complete, res.incomplete_reason)
+        reach = Reach(found, res.states, res.seconds, res.complete, res.incomplete_reason, res.depth)
         if not reach.complete or not runs:
             return Exploration(reach, [], set(found), 0, time.monotonic() - started)
         witnesses, unmet, rounds = _witnesses(workdir, bounds, set(found), opts, deadline,
@@ -414,8 +437,9 @@ _REQ_ROUTINE = ("cb1", "ctx1")     # what a miniport routine queues with (genera
 _REQ_CALLBACK = ("cb2", "ctx2")    # ... and a callback
 
 
-@dataclass(frozen=True)
-class _RSlot:
+# NamedTuples, not frozen dataclasses: the walk hashes and compares states millions of times
+# (tuples do it in C; their repr, which _to_release orders by, is the dataclasses' too).
+class _RSlot(NamedTuple):
     live: bool = True
     queued: bool = False
     runner: int = -1                       # the system thread running its callback, or -1
@@ -423,8 +447,7 @@ class _RSlot:
     runs: int = 0                          # its callbacks started, capped at RUNS_CAP
 
 
-@dataclass(frozen=True)
-class RState:
+class RState(NamedTuple):
     """The runtime's state as the contract sees it, refined enough to write a trace."""
 
     slots: tuple[_RSlot, ...] = ()         # issued workers, w1 first
@@ -443,8 +466,7 @@ class RState:
 
 
 def _slot_code(s: _RSlot) -> str:
-    return slot_text(CODE[lc.WorkerState(s.live, s.queued, "x" if s.runner >= 0 else "").name()],
-                     s.runs)
+    return _code(s.live, s.queued, s.runner >= 0, s.runs)
 
 
 def _caller(st: RState, caller: str, target: int) -> tuple[str, str, int]:
@@ -532,7 +554,7 @@ def graph(reach: set[str], k: int, nthreads: int) -> Graph:
         head = st.head(k)
         edges = []
         if not st.released():
-            for e in sorted(set(_events(codes, st.phase, nrun, nthreads))):
+            for e in _next_events(codes, st.phase, nrun, nthreads):
                 key = f"{head}>{e}"
                 if key in reach:
                     nxt, _ = step(st, e, nthreads)
@@ -596,12 +618,10 @@ def plan(reach: set[str], k: int, nthreads: int,
     edges = {key: (st, to) for st, es in g.out.items() for key, to in es
              if st in prev and to in nxt}
     left = set(edges) & goals
-    dist = {}
-    for key in left:
-        d, s = 0, edges[key][0]
-        while prev[s] is not None:
-            s, d = prev[s][0], d + 1
-        dist[key] = d
+    depth: dict[RState, int] = {}         # each state's steps from the root on its shortest way
+    for s in prev:                         # (prev is filled in breadth-first order)
+        depth[s] = 0 if prev[s] is None else depth[prev[s][0]] + 1
+    dist = {key: depth[edges[key][0]] for key in left}
     plans: list[Plan] = []
     for goal in sorted(left, key=lambda x: (dist[x], x)):
         if goal not in left:
@@ -683,7 +703,7 @@ def walk_reach(k: int, nthreads: int, ops: int | None = None) -> dict[str, int]:
         codes = tuple(base_code(c) for c in st.codes(k))
         nrun = sum(c in RUNNING_CODES for c in codes)
         head = st.head(k)
-        for e in sorted(set(_events(codes, st.phase, nrun, nthreads))):
+        for e in _next_events(codes, st.phase, nrun, nthreads):
             key = f"{head}>{e}"
             nd = d + calls(e)
             if (ops is not None and nd > ops) or not miniport_makes(key):

@@ -1,22 +1,26 @@
 """The corpus's k = 3 part (spec/coverage.md): the shipped pack takes every pair over three
 workers a run of at most 6 calls reaches and every pair with three pending a run of at most 7
 calls reaches, each of its traces is a run of the contract (the
-reference passes all), a pack missing a run is seen to miss pairs, and a pack this stork
-cannot read is bad input. That the pack is what `stork gen` writes is test_gen's byte test;
+reference passes all), a pack missing a run is seen to miss pairs (by the test's own count and
+by `stork coverage --k3`, which measures traces against the part's goals), and a pack this
+stork cannot read is bad input. That the pack is what `stork gen` writes is test_gen's byte test;
 which mutants only it kills is test_mutate's."""
 
 from __future__ import annotations
 
 import collections
+import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from stork import corpus_k3, packs
+from stork import cli, corpus_k3, exitcodes, packs
 from stork import trace as tracefmt
 from stork import transitions as tr
+from stork.spin import PanOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / "conformance" / "traces" / corpus_k3.PACK
@@ -68,6 +72,62 @@ def test_a_pack_missing_a_run_misses_its_pairs(shipped, want, within7) -> None:
     i = next(i for i, t in enumerate(shipped)
              if any(count[k] == 1 and k in late for k in tr.keys_of(t, 3)))
     assert unmet(shipped[:i] + shipped[i + 1:], want, within7) & late
+
+
+def coverage_k3(stork, *paths: Path) -> tuple[dict[str, list[str]], set[str]]:
+    """`stork coverage --k3 --json`: the k = 3 part's goal families, and the goals met."""
+    r = stork("coverage", "--k3", "--json", *map(str, paths))
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    fams = {f: g for f, g in report["goals"].items() if f.startswith("k=3 ")}
+    return fams, set(report["met"])
+
+
+def test_coverage_measures_the_pack_against_the_parts_goals_from_spin(stork, want) -> None:
+    """The goal list is SPIN's (gen's two searches), and the walk's sets agree with it."""
+    fams, met = coverage_k3(stork, PACK)
+    assert list(fams) == ["k=3 within 6 calls", "k=3 3 pending in 7"]
+    assert [len(g) for g in fams.values()] == [15391, 1884]
+    goals = set().union(*fams.values())
+    assert goals == {f"tr:{k}" for k in want} and goals <= met
+    r = stork("coverage", "--k3", str(PACK))
+    assert re.search(r"k=3 within 6 calls\s+15391 / 15391", r.stdout), r.stdout
+    assert re.search(r"k=3 3 pending in 7\s+1884 / 1884", r.stdout), r.stdout
+
+
+@needs_harness
+def test_coverage_of_a_pack_missing_runs_reports_the_pairs_only_they_took(
+        stork, shipped, want, tmp_path: Path) -> None:
+    """Drop the first run that alone takes a pair within 6 calls and the first that alone
+    takes a pair with three pending at 7 calls, pack the rest: `stork coverage --k3` reports
+    exactly those runs' own pairs unmet, in both families."""
+    count = collections.Counter(k for t in shipped for k in tr.keys_of(t, corpus_k3.K))
+    late = want - set(tr.walk_reach(corpus_k3.K, 2, corpus_k3.OPS))
+
+    def alone(t: tracefmt.Trace) -> set[str]:
+        return {k for k in tr.keys_of(t, corpus_k3.K) if count[k] == 1 and k in want}
+    early_run = next(i for i, t in enumerate(shipped) if alone(t) - late)
+    late_run = next(i for i, t in enumerate(shipped) if alone(t) & late)
+    dropped = {early_run, late_run}
+    folder = tmp_path / corpus_k3.FOLDER
+    folder.mkdir()
+    for i, t in enumerate(shipped):
+        if i not in dropped:
+            (folder / f"{i:04d}.trace").write_text(t.text())
+    pack = tmp_path / "cut.pack"
+    r = stork("pack", str(pack), str(folder))
+    assert r.returncode == 0, r.stderr
+    fams, met = coverage_k3(stork, pack)
+    unmet = {g for gs in fams.values() for g in gs} - met
+    assert unmet == {f"tr:{k}" for i in dropped for k in alone(shipped[i])}
+    assert all(set(gs) & unmet for gs in fams.values())
+
+
+def test_coverage_with_a_k3_search_cut_short_is_incomplete(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(tr, "_opts", lambda opts: PanOptions(depth=15, cc_opt="-O0"))
+    assert cli.main(["coverage", "--k3", str(PACK)]) == exitcodes.INCOMPLETE == 3
+    err = capsys.readouterr().err
+    assert "cut short" in err and "depth" in err and len(err.splitlines()) == 1
 
 
 @needs_harness

@@ -4,6 +4,7 @@ one, and a search cut short is never taken for complete."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -66,11 +67,27 @@ def test_two_pending_needs_four_calls_so_spin_shows_it_unreachable_at_three() ->
     assert set(small.keys) < set(big.keys) <= tr.candidates(2, 2)
 
 
-def test_a_search_cut_short_is_incomplete_and_plans_nothing() -> None:
-    opts = PanOptions(depth=15, cc_opt="-O0", extra_cc=["-DREACH"])
+@pytest.mark.parametrize("extra", [["-DREACH"], []])
+def test_a_search_cut_short_is_incomplete_and_plans_nothing(extra: list[str]) -> None:
+    """With or without -DREACH (the default searches have none): a search cut by pan's depth
+    limit says so, and is never taken for complete."""
+    opts = dataclasses.replace(tr._opts(None), depth=15, extra_cc=extra)
     ex = tr.explore(tr.Bounds(ops=4), opts)
     assert not ex.reach.complete and "depth" in ex.reach.reason
     assert ex.runs == []
+
+
+def test_reach_changes_nothing_in_a_search_its_depth_limit_does_not_cut() -> None:
+    """-DREACH only re-searches from states met again at a smaller depth, which matters only
+    where the depth limit cuts a path; uncut, the same states and pairs. The depths stay far
+    below the limit (under 100 at the shipped bounds: docs/benchmarks.md)."""
+    b = tr.Bounds(ops=5, maxw=3)
+    plain = tr.explore(b, runs=False).reach
+    reach = tr.explore(b, dataclasses.replace(tr._opts(None), extra_cc=["-DREACH"]),
+                       runs=False).reach
+    assert plain.complete and reach.complete
+    assert plain.keys == reach.keys and plain.states == reach.states
+    assert 0 < plain.depth == reach.depth < tr._opts(None).depth // 1000
 
 
 @pytest.mark.parametrize("maxw", [2, 3])

@@ -6,13 +6,15 @@ import argparse
 import json
 import sys
 
-from stork import exitcodes
+from stork import corpus_k3, exitcodes
 from stork.coverage import UNREACHABLE_RULES, measure, without_cycle_collector
 from stork.trace import Trace, TraceError, load
 from stork.spin import SpinInputError, SpinToolError
 from stork.packs import PackError, is_pack, traces_of
 from stork.tracefiles import NoTraces, trace_files
 from stork.transitions import Bounds, TransitionsError, explore, keys_of
+
+TIME_LIMIT = 600.0       # seconds for the k = 3 part's searches (at the default, about two)
 
 NAME = "coverage"
 SUMMARY = "which coverage goals a set of traces meets"
@@ -31,13 +33,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "NTHREADS=2 gives the reachable pairs (a few seconds at K = 1 or 2; "
                         "exit 3 if cut short)")
     p.add_argument("--tr-ops", type=int, default=Bounds().ops, metavar="N",
-                   help=f"calls in that search (default {Bounds().ops}; the k = 3 part: "
-                        "--transitions 3 --tr-ops 6)")
+                   help=f"calls in that search (default {Bounds().ops})")
+    p.add_argument("--k3", action="store_true",
+                   help="also measure the goals of the corpus's k = 3 part (spec/coverage.md), "
+                        "from the two complete SPIN searches `stork gen` makes for it: every "
+                        "pair over three worker slots within --k3-ops calls, and every pair with "
+                        "three pending within one call more (a few seconds; exit 3 if cut short)")
+    p.add_argument("--k3-ops", type=int, default=corpus_k3.OPS, metavar="N",
+                   help=f"calls in the first of those searches (default {corpus_k3.OPS}, the "
+                        "shipped part's)")
 
 
 def run(args: argparse.Namespace) -> int:
-    if not 1 <= args.tr_ops <= 20:
-        print("stork coverage: --tr-ops must be 1..20", file=sys.stderr)
+    if not 1 <= args.tr_ops <= 20 or not 1 <= args.k3_ops <= 19:
+        print("stork coverage: --tr-ops must be 1..20 and --k3-ops 1..19", file=sys.stderr)
         return exitcodes.BAD_INPUT
     try:
         with without_cycle_collector():
@@ -72,13 +81,31 @@ def run(args: argparse.Namespace) -> int:
         for t in traces:
             for k in sorted(keys_of(t, args.transitions)):
                 gs.met.setdefault(f"tr:{k}", t.path)
+    if args.k3:
+        try:
+            part = corpus_k3.search(args.k3_ops, Bounds().nthreads, TIME_LIMIT)
+        except (SpinInputError, SpinToolError) as e:
+            print(f"stork coverage: {e}", file=sys.stderr)
+            return exitcodes.BAD_INPUT
+        except (TransitionsError, corpus_k3.K3Error) as e:
+            print(f"stork: internal error: {e}", file=sys.stderr)
+            return exitcodes.INTERNAL_ERROR
+        if not part.complete:
+            print(f"stork coverage: SPIN's search of the k = 3 part's pairs was cut short "
+                  f"({part.reason}): no goal list", file=sys.stderr)
+            return exitcodes.INCOMPLETE
+        gs.goals.update(part.families())
+        for t in traces:
+            for k in sorted(keys_of(t, corpus_k3.K)):
+                gs.met.setdefault(f"tr:{k}", t.path)
     if args.json:
         print(json.dumps({"exit_status": status, "traces": len(traces), "goals": gs.goals,
                           "met": gs.met, "unreachable": UNREACHABLE_RULES}, indent=2))
         return status
     print(f"{len(traces)} traces")
+    width = max([18] + [len(fam) for fam in gs.goals])
     for fam, met, total in gs.family_counts():
-        print(f"  {fam:<18} {met:>4} / {total:<4} {100 * met / total:5.1f}%")
+        print(f"  {fam:<{width}} {met:>4} / {total:<4} {100 * met / total if total else 100:5.1f}%")
     for rule, why in UNREACHABLE_RULES.items():
         print(f"  not a goal: rule:{rule} ({why})")
     if args.unmet:
