@@ -178,16 +178,20 @@ void stork_lock_at(struct stork_lock *lock, const char *file, int line)
 
 void run_acquire(struct run *r, struct ctx *c, struct stork_lock *lock, const char *file, int line)
 {
+    bool waited = false;
     while (lock->owner) {
         c->state = C_BLOCKED;
         c->blocked_on = lock;
         c->at_file = file;
         c->at_line = line;
         fiber_switch(&c->fiber, &r->main);
+        waited = true;
     }
     c->blocked_on = NULL;
     por_access(r, lock, sizeof *lock, true); /* the step that takes it, after a wait too */
     por_acquired(r, lock);
+    if (waited) /* offered only while the lock is free, as a take at its own point (por.h) */
+        por_gated(r, lock);
     lock->owner = c->index + 1;
     c->locks_held++;
     race_lock_acquired(r, c->index, lock);

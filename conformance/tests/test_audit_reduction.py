@@ -115,8 +115,11 @@ def test_reduced_search_equals_unreduced_on_every_shipped_scenario(preempt: bool
 # 130,267 became 210,491 (docs/benchmarks.md).
 # miniport_isr_dpc_dpc_after_release: 214,509 since ENV-R7's mark is an object each use of the
 # extension by the DPC reads (por.h POR_OBJ_OUTLIVED; docs/benchmarks.md: its classes rose too)
+# miniport_isr_dpc_one_slot: 389,239 whole since a take after a wait is reversed with the last
+# other take of its lock (2026-12-06, docs/benchmarks.md), past the default 200,000
 REDUCED_BUDGET = {"spcnvme_miniport_wrong_handle": "300000",
-                  "miniport_isr_dpc_dpc_after_release": "300000"}
+                  "miniport_isr_dpc_dpc_after_release": "300000",
+                  "miniport_isr_dpc_one_slot": "400000"}
 
 
 @pytest.mark.parametrize("points", ["writes", "calls"])
@@ -141,7 +144,7 @@ def test_reduced_search_equals_unreduced_on_every_driverentry_scenario(points: s
                                 budget="200000" if points == "writes" else BUDGET,
                                 reduced_budget=REDUCED_BUDGET.get(s.name, "200000"))
         assert reduced.reduced, s.name
-        # storahci_miniport: past the budget (586,733 whole, 2026-12-06, docs/benchmarks.md)
+        # storahci_miniport: past the budget (past 4,000,000, 2026-12-06, docs/benchmarks.md)
         assert reduced.complete or points == "calls" or s.name == "storahci_miniport", s.name
         equal += full.complete
         fewer += reduced.schedules < full.schedules
