@@ -17,6 +17,8 @@ static void fp_clear(struct footprint *f)
 {
     f->n = 0;
     f->runtime = f->all = false;
+    f->gated = 0;
+    f->nacq = 0;
 }
 
 void por_begin(struct run *r)
@@ -120,6 +122,23 @@ void por_all(struct run *r)
 {
     if (r->footprints)
         sink(r)->all = true;
+}
+
+void por_acquired(struct run *r, const void *lock)
+{
+    if (!r->footprints)
+        return;
+    struct footprint *f = &r->por->cur; /* a take is the running context's, never a probe's */
+    if (f->nacq < POR_MAX_ACQ)
+        f->acq[f->nacq++] = (uintptr_t)lock;
+    else
+        f->all = true; /* more than the record holds: dependent on every step */
+}
+
+void por_gated(struct run *r, const void *lock)
+{
+    if (r->footprints)
+        r->por->cur.gated = (uintptr_t)lock;
 }
 
 void por_probe(struct run *r, int ctx, bool begin)

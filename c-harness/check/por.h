@@ -75,11 +75,25 @@ enum {
     POR_OBJ_OUTLIVED = 0x200000
 };
 
+/* The spinlocks a step took (their addresses: one run's, compared within that run only), and
+ * the one it took at a scheduling point of its own that was offered only while the lock was free
+ * (sched.c stork_lock_at, ctx.wants_lock).  Such a take never blocks, so no attempt of it is a
+ * step while another holds the lock: the take's only dependent step before it on that lock is
+ * the holder's release, with which it is never co-enabled (the release's decision cannot offer
+ * it), so the race to reverse is with the holder's take (reduce.c, as Flanagan and Godefroid,
+ * POPL 2005, reverse the last acquire of the same lock).  A take that may block (Storport's own
+ * around a routine: run_acquire without a point) is an attempt that is always enabled, a step
+ * that writes the lock whether it takes it or waits, and needs nothing more. */
+#define POR_MAX_ACQ 4
+
 struct footprint {
     struct span *s;
     int n, cap;
     bool runtime; /* writes every one of the runtime's objects */
     bool all;     /* dependent on every step */
+    uintptr_t gated;               /* the lock taken at its own offered-when-free point, or 0 */
+    uintptr_t acq[POR_MAX_ACQ];    /* the locks taken in this step */
+    int nacq;
 };
 
 /* Whether the run records footprints (set by the chooser: por_begin). */
@@ -91,6 +105,9 @@ void por_runtime(struct run *r);
 /* A read or write of one of the runtime's objects (POR_OBJ_*). */
 void por_object(struct run *r, int obj, bool write);
 void por_all(struct run *r);
+/* The running context took this lock (after a wait too), or takes it at its own point. */
+void por_acquired(struct run *r, const void *lock);
+void por_gated(struct run *r, const void *lock);
 void por_step_begin(struct run *r);
 /* The step that just ran: its footprint (and the waiter reads it carries), then a fresh one. */
 const struct footprint *por_step_done(struct run *r, int ctx);

@@ -179,6 +179,9 @@ static void keep_step(struct reducer *p, int actor, const struct footprint *fp)
     t->fp.n = fp->n;
     t->fp.runtime = fp->runtime;
     t->fp.all = fp->all;
+    t->fp.gated = fp->gated;
+    t->fp.nacq = fp->nacq;
+    memcpy(t->fp.acq, fp->acq, sizeof fp->acq);
     t->actor = actor;
     t->node = p->deciding;
     p->nst++;
@@ -317,6 +320,26 @@ static void reverse(struct reducer *p, int i, int j, size_t w)
      * order of these steps puts one of them first at this decision; nothing to explore */
 }
 
+/* Step j took a lock at a point offered only while it was free (por.h): its dependent step
+ * before it on the lock is the last holder's release, never co-enabled with it; the order to
+ * try instead is j's take before the last holder's take of it, the last earlier step that took
+ * it.  If that is j's own context, its earlier take raced with the one before (asked then). */
+static void reverse_take(struct reducer *p, int j, size_t w)
+{
+    uintptr_t lock = p->st[j].fp.gated;
+    for (int i = j - 1; i >= 0; i--) {
+        const struct footprint *f = &p->st[i].fp;
+        bool took = false;
+        for (int a = 0; a < f->nacq && !took; a++)
+            took = f->acq[a] == lock;
+        if (!took)
+            continue;
+        if (p->st[i].actor != p->st[j].actor && p->st[i].node >= 0)
+            reverse(p, i, j, w);
+        return;
+    }
+}
+
 /* Happens-before over the run's steps (a step after each earlier one it depends on, and what
  * that one comes after) and the races of the new steps. */
 static void analyse(struct reducer *p, bool cut)
@@ -353,6 +376,8 @@ static void analyse(struct reducer *p, bool cut)
                 row[q] |= ri[q];
         }
         row[j >> 6] |= 1ull << (j & 63);
+        if (j >= p->first_new && p->st[j].fp.gated)
+            reverse_take(p, j, w);
     }
 }
 

@@ -49,6 +49,10 @@ struct ctx {
     bool has_fiber;
     unsigned long wait_stamp; /* progress count when it last found its condition false */
     struct stork_lock *blocked_on;
+    /* at the scheduling point of a miniport's take of this spinlock (stork_lock_at): enabled
+     * only while the lock is free (or its own, a deadlock reported at the take), so that a take
+     * never blocks there and the reduction sees no attempt (por.h POR_MAX_ACQ) */
+    struct stork_lock *wants_lock;
     bool on_demand; /* a routine that runs when armed (a DPC issued, a timer requested), again */
     bool armed;     /* and it is armed */
     int locks_held;

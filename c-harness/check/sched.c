@@ -160,8 +160,11 @@ void stork_lock_at(struct stork_lock *lock, const char *file, int line)
     struct run *r = current_run;
     if (!r || r->cur < 0)
         abort();
-    run_point(r, file, line);
     struct ctx *c = &r->ctx[r->cur];
+    c->wants_lock = lock; /* its point is offered only while the lock is free (enabled_state) */
+    run_point(r, file, line);
+    c->wants_lock = NULL;
+    por_gated(r, lock);
     por_access(r, lock, sizeof *lock, true);
     if (r->outlived | r->markable) /* a lock in the released extension (ENV-R7) */
         driver_released_use(r, lock, "takes a spinlock in", file, line);
@@ -175,15 +178,20 @@ void stork_lock_at(struct stork_lock *lock, const char *file, int line)
 
 void run_acquire(struct run *r, struct ctx *c, struct stork_lock *lock, const char *file, int line)
 {
+    bool waited = false;
     while (lock->owner) {
         c->state = C_BLOCKED;
         c->blocked_on = lock;
         c->at_file = file;
         c->at_line = line;
         fiber_switch(&c->fiber, &r->main);
+        waited = true;
     }
     c->blocked_on = NULL;
     por_access(r, lock, sizeof *lock, true); /* the step that takes it, after a wait too */
+    por_acquired(r, lock);
+    if (waited) /* offered only while the lock is free, as a take at its own point (por.h) */
+        por_gated(r, lock);
     lock->owner = c->index + 1;
     c->locks_held++;
     race_lock_acquired(r, c->index, lock);
@@ -268,8 +276,8 @@ static bool enabled_state(const struct run *r, const struct ctx *c)
         if (c->kind == K_TEARDOWN)
             return r->removal_begun && r->nroutines_left == 0;
         return false;
-    case C_READY:
-        return true;
+    case C_READY: /* before a take of a spinlock (stork_lock_at): once it is free */
+        return !c->wants_lock || !c->wants_lock->owner || c->wants_lock->owner == c->index + 1;
     case C_BLOCKED:
         return c->blocked_on->owner == 0;
     default:
@@ -539,7 +547,8 @@ static void hang(struct run *r, const char *why)
             c->state == C_RUNNING)
             run_finding(r, "WI-M9", c->at_file, c->at_line, c->kind == K_SYS ? c->worker : -1,
                         "%s %s at this line: %s", c->name,
-                        c->state == C_BLOCKED ? "waits for a spinlock" : "waits", why);
+                        c->state == C_BLOCKED || c->wants_lock ? "waits for a spinlock" : "waits",
+                        why);
     }
     run_event(r, (struct ev){.kind = EV_LOOP, .ctx = -1});
 }
