@@ -64,36 +64,22 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.BAD_INPUT
     status = exitcodes.OK
     if args.transitions:
-        try:
-            reach = explore(Bounds(ops=args.tr_ops, maxw=args.transitions), runs=False).reach
-        except (SpinInputError, SpinToolError) as e:
-            print(f"stork coverage: {e}", file=sys.stderr)
-            return exitcodes.BAD_INPUT
-        except TransitionsError as e:
-            print(f"stork: internal error: {e}", file=sys.stderr)
-            return exitcodes.INTERNAL_ERROR
-        if not reach.complete:
-            print(f"stork coverage: SPIN's search of the transitions was cut short "
-                  f"({reach.reason}): no goal list", file=sys.stderr)
-            return exitcodes.INCOMPLETE
+        reach, failed = _goal_search(
+            lambda: explore(Bounds(ops=args.tr_ops, maxw=args.transitions), runs=False).reach,
+            "the transitions")
+        if failed:
+            return failed
         fam = f"transitions (k={args.transitions})"
         gs.goals[fam] = [f"tr:{k}" for k in reach.keys]
         for t in traces:
             for k in sorted(keys_of(t, args.transitions)):
                 gs.met.setdefault(f"tr:{k}", t.path)
     if args.k3:
-        try:
-            part = corpus_k3.search(args.k3_ops, Bounds().nthreads, TIME_LIMIT)
-        except (SpinInputError, SpinToolError) as e:
-            print(f"stork coverage: {e}", file=sys.stderr)
-            return exitcodes.BAD_INPUT
-        except (TransitionsError, corpus_k3.K3Error) as e:
-            print(f"stork: internal error: {e}", file=sys.stderr)
-            return exitcodes.INTERNAL_ERROR
-        if not part.complete:
-            print(f"stork coverage: SPIN's search of the k = 3 part's pairs was cut short "
-                  f"({part.reason}): no goal list", file=sys.stderr)
-            return exitcodes.INCOMPLETE
+        part, failed = _goal_search(
+            lambda: corpus_k3.search(args.k3_ops, Bounds().nthreads, TIME_LIMIT),
+            "the k = 3 part's pairs")
+        if failed:
+            return failed
         gs.goals.update(part.families())
         for t in traces:
             for k in sorted(keys_of(t, corpus_k3.K)):
@@ -112,3 +98,21 @@ def run(args: argparse.Namespace) -> int:
         for g in gs.unmet():
             print(f"  unmet: {g}")
     return exitcodes.OK
+
+
+def _goal_search(search, what: str):
+    """A SPIN search that gives a goal list (anything with .complete and .reason), and 0, or
+    None and the exit status: bad input, an internal error, or the search cut short."""
+    try:
+        found = search()
+    except (SpinInputError, SpinToolError) as e:
+        print(f"stork coverage: {e}", file=sys.stderr)
+        return None, exitcodes.BAD_INPUT
+    except (TransitionsError, corpus_k3.K3Error) as e:
+        print(f"stork: internal error: {e}", file=sys.stderr)
+        return None, exitcodes.INTERNAL_ERROR
+    if not found.complete:
+        print(f"stork coverage: SPIN's search of {what} was cut short ({found.reason}): "
+              "no goal list", file=sys.stderr)
+        return None, exitcodes.INCOMPLETE
+    return found, 0
