@@ -76,13 +76,18 @@ class K3Part:
                                                         if x not in within]}
 
 
+def _sliced_bounds(ops: int, nthreads: int) -> transitions.Bounds:
+    """The second search's bounds: one call more, the last only where it can leave K pending."""
+    return transitions.Bounds(ops + 1, K, nthreads, last_call_pending=True)
+
+
 def search(ops: int, nthreads: int, time_limit: float) -> K3Part:
     """The part's goals, from SPIN's two complete searches (no runs yet): every pair within
     `ops` calls, and every pair with three pending within ops + 1. A search cut short leaves
     `complete` false and no goals. `stork gen` plans over them; `stork coverage --k3` measures
     traces against them."""
     whole = transitions.Bounds(ops, K, nthreads)
-    sliced = transitions.Bounds(ops + 1, K, nthreads, last_call_pending=True)
+    sliced = _sliced_bounds(ops, nthreads)
     with ThreadPoolExecutor(max_workers=2) as pool:     # two pans, one a core
         runs = [pool.submit(transitions.explore, b, runs=False, time_limit=time_limit)
                 for b in (whole, sliced)]
@@ -107,7 +112,7 @@ def generate(ops: int, nthreads: int, time_limit: float, trace_text, slug) -> K3
     if not part.complete:
         return part
     reach = set(part.sliced.keys)
-    sliced = transitions.Bounds(ops + 1, K, nthreads, last_call_pending=True)
+    sliced = _sliced_bounds(ops, nthreads)
     goals = set(part.goals)
     plans, untaken = transitions.plan(reach, K, nthreads, goals)
     if untaken:

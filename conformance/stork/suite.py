@@ -132,13 +132,13 @@ def host_checks(designs: list[Shipped] | None = None) -> list[tuple[Shipped, str
 def verify_all(designs: list[Shipped] | None = None, jobs: int = 2,
                opts: PanOptions | None = None) -> list[DesignOutcome]:
     designs = shipped_designs() if designs is None else designs
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(lambda d: verify_design(d, opts), designs))
+    return verify_on_hosts([(d, "windows") for d in designs], jobs, opts)
 
 
 def verify_on_hosts(checks: list[tuple[Shipped, str]] | None = None, jobs: int = 2,
                     opts: PanOptions | None = None) -> list[DesignOutcome]:
-    """Every per-host expectation (host_checks), verified under its host."""
+    """Each (design, host) of `checks`, verified under its host (by default every per-host
+    expectation: host_checks)."""
     checks = host_checks() if checks is None else checks
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(lambda c: verify_design(c[0], opts, c[1]), checks))

@@ -18,7 +18,7 @@ from stork.paths import ROOT, libexec_dir
 from stork.properties import all_properties
 from stork.spin import SpinInputError, SpinToolError
 from stork.trace import load
-from stork.suite import verify_all, verify_on_hosts
+from stork.suite import DesignOutcome, verify_all, verify_on_hosts
 from stork.design import DesignError
 from stork.verify import HOLDS, INCOMPLETE, VACUOUS, VIOLATED, BadDefine, ModelError, display_path
 
@@ -58,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
     return max(statuses, key=[exitcodes.OK, exitcodes.INCOMPLETE, exitcodes.VIOLATED].index)
 
 
+def _label(o: DesignOutcome) -> str:
+    """A design's name in the table, with the host it was verified under if not Windows."""
+    return o.name if o.host == "windows" else f"{o.name} on {o.host}"
+
+
 def designs(args: argparse.Namespace) -> int:
     props = all_properties()
     t0 = time.monotonic()
@@ -71,24 +76,22 @@ def designs(args: argparse.Namespace) -> int:
     print("Verifying the shipped designs against every property of spec/contract.md")
     print("(. holds   X VIOLATED   ? incomplete   v vacuous   - not checked: the design makes "
           "no assert; columns are the properties below)\n")
-    width = max(len(o.name) + (len(f" on {o.host}") if o.host != "windows" else 0)
-                for o in outcomes + hosted)
+    width = max(len(_label(o)) for o in outcomes + hosted)
     cols = "".join(f"{i + 1:>3}" for i in range(len(props)))
     print(f"{'design':<{width}} {cols}   {'states':>8} {'seconds':>7}  expected -> ok?")
-    for o in outcomes:
+    def row(o: DesignOutcome) -> None:
         marks = "".join(f"{MARK.get(o.result.verdict_of(p.name), '-'):>3}" for p in props)
         ok = "ok" if o.matches else "MISMATCH"
-        print(f"{o.name:<{width}} {marks}   {o.states:>8,} {o.result.seconds:7.2f}  "
+        print(f"{_label(o):<{width}} {marks}   {o.states:>8,} {o.result.seconds:7.2f}  "
               f"{o.header.expected_text()} -> {ok}")
+
+    for o in outcomes:
+        row(o)
     if hosted:
-        print(f"\nunder another host (`verify --host HOST`: the designs that state what they "
-              f"give there, `expect on HOST:`):")
+        print("\nunder another host (`verify --host HOST`: the designs that state what they "
+              "give there, `expect on HOST:`):")
         for o in hosted:
-            marks = "".join(f"{MARK.get(o.result.verdict_of(p.name), '-'):>3}" for p in props)
-            ok = "ok" if o.matches else "MISMATCH"
-            label = f"{o.name} on {o.host}"
-            print(f"{label:<{width}} {marks}   {o.states:>8,} {o.result.seconds:7.2f}  "
-                  f"{o.header.expected_text()} -> {ok}")
+            row(o)
     print("\nproperties:")
     for i, p in enumerate(props):
         rules = ", ".join(p.rules) or "the design's own assert(...)"
@@ -98,8 +101,7 @@ def designs(args: argparse.Namespace) -> int:
           f"{len(outcomes) + len(hosted) - len(bad)} as expected, {len(bad)} not; "
           f"{wall:.1f} s wall clock")
     for o in bad:
-        on = f" on {o.host}" if o.host != "windows" else ""
-        print(f"  {o.name}{on} ({display_path(o.path)}): expected {o.header.expected_text()}, got "
+        print(f"  {_label(o)} ({display_path(o.path)}): expected {o.header.expected_text()}, got "
               f"VIOLATED {' '.join(o.violated) or '-'}"
               + (f", incomplete {' '.join(o.incomplete)}" if o.incomplete else ""))
     if any(o.incomplete for o in outcomes + hosted):
