@@ -581,15 +581,17 @@ int sp_nominal[DPC_LOCK2 + 1];      /* bit _pid: the process holds it as Windows
 byte sp_main;
 #define MAIN_FREE && sp_main == 0
 #define MAIN_TAKE_ sp_main = _pid + 1;
-#define MAIN_GIVE_ sp_main = (sp_main == _pid + 1 -> 0 : sp_main);
-#define MAIN_TAKE_STEP atomic { sp_main == 0 -> sp_main = _pid + 1 };
+#define MAIN_WAIT_TAKE atomic { sp_main == 0 -> sp_main = _pid + 1 }
+#define MAIN_GIVE sp_main = (sp_main == _pid + 1 -> 0 : sp_main)
+#define MAIN_GIVE_ MAIN_GIVE;
+#define MAIN_TAKE_STEP MAIN_WAIT_TAKE;
 /* A wait on the main thread: another coroutine may run meanwhile, locks or not. Nothing on a
    thread of its own (the ISR, a design's process). */
 #define StorPortStallExecution(ctx) \
     if \
     :: sp_main == _pid + 1 -> \
         d_step { sp_main = 0; printf("# "); print_ctx(ctx); printf(" stalls: a wait on the main thread (NeptuneOS, ENV-H4)\n") }; \
-        atomic { sp_main == 0 -> sp_main = _pid + 1 } \
+        MAIN_WAIT_TAKE \
     :: else -> skip \
     fi
 #else
@@ -608,8 +610,8 @@ byte sp_main;
    meanwhile, as the model's routines'); on Windows, where the routines have threads of their
    own, each is a skip. A process that never reaches its ROUTINE_END() keeps the thread. */
 #ifdef STORK_HOST_NEPTUNE
-#define ROUTINE_BEGIN() atomic { sp_main == 0 -> sp_main = _pid + 1 }
-#define ROUTINE_END() sp_main = (sp_main == _pid + 1 -> 0 : sp_main)
+#define ROUTINE_BEGIN() MAIN_WAIT_TAKE
+#define ROUTINE_END() MAIN_GIVE
 #else
 #define ROUTINE_BEGIN() skip
 #define ROUTINE_END() skip
