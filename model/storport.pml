@@ -576,6 +576,8 @@ int sp_nominal[DPC_LOCK2 + 1];      /* bit _pid: the process holds it as Windows
  *   MAIN_TAKE_    a statement and its `;`, inside a step: this process takes it
  *   MAIN_GIVE_    the same: this process gives it up, if it has it
  *   MAIN_TAKE_STEP a step of its own, with its `;`: wait for the thread and take it
+ *   MAIN_WAIT_TAKE, MAIN_GIVE  the wait-and-take and the give-up without their `;` (the
+ *                 stall, ROUTINE_BEGIN/END)
  */
 #ifdef STORK_HOST_NEPTUNE
 byte sp_main;
