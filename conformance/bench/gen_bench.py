@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import resource
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stork import coverage, gen, mutate, transitions  # noqa: E402
 from stork.paths import ROOT, libexec_dir  # noqa: E402
 from stork.trace import load  # noqa: E402
+from verify_bench import cpu_seconds  # noqa: E402  (this folder: the same CPU clock)
 
 DEFAULT = gen.GenConfig()
 GRID = [gen.GenConfig(ops=o, maxw=w, nthreads=t, walks=40)
@@ -61,16 +61,10 @@ def measure(cfg: gen.GenConfig) -> dict:
             "events": events, "replay": replay_s, "replay_ok": res.failed == 0}
 
 
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (pan, spin, the compilers)."""
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 def _timed(f, *a):
-    w, c = time.monotonic(), _cpu()
+    w, c = time.monotonic(), cpu_seconds()
     r = f(*a)
-    return r, time.monotonic() - w, _cpu() - c
+    return r, time.monotonic() - w, cpu_seconds() - c
 
 
 def whole_gen() -> bool:
