@@ -56,7 +56,7 @@ static bool add_dir(struct file_list *l, const char *dir, char *err, size_t size
         if (e->d_name[0] == '.')
             continue;
         entry[0] = e->d_type == DT_REG ? 'f' : e->d_type == DT_DIR ? 'd' : '?';
-        if (entry[0] == 'f' && !ends_with(e->d_name, ".trace"))
+        if (entry[0] == 'f' && !ends_with(e->d_name, ".trace") && !ends_with(e->d_name, ".pack"))
             continue;
         snprintf(entry + 1, sizeof entry - 1, "%s", e->d_name);
         ok = push(&names, entry);
@@ -83,12 +83,17 @@ static bool add_dir(struct file_list *l, const char *dir, char *err, size_t size
         struct stat st;
         if (kind == 'd' || (kind == '?' && stat(p, &st) == 0 && S_ISDIR(st.st_mode)))
             ok = add_dir(l, p, err, size, depth + 1);
-        else if (ends_with(p, ".trace") && !(ok = push(l, p)))
+        else if ((ends_with(p, ".trace") || ends_with(p, ".pack")) && !(ok = push(l, p)))
             snprintf(err, size, "out of memory");
         free(p);
     }
     files_free(&names);
     return ok;
+}
+
+bool files_add_name(struct file_list *l, const char *path)
+{
+    return push(l, path);
 }
 
 bool files_add(struct file_list *l, const char *path, char *err, size_t size)

@@ -1,4 +1,5 @@
-/* The trace files named on the command line: files as given, folders searched for *.trace. */
+/* The trace files named on the command line: files as given, folders searched for *.trace and
+ * *.pack. */
 #ifndef STORK_REPLAY_FILES_H
 #define STORK_REPLAY_FILES_H
 
@@ -12,8 +13,10 @@ struct file_list {
     size_t n, cap;
 };
 
-/* Add `path` (a file) or every *.trace under it (a folder, recursively, sorted). */
+/* Add `path` (a file) or every *.trace and *.pack under it (a folder, recursively, sorted). */
 bool files_add(struct file_list *l, const char *path, char *err, size_t size);
+/* Add `path` as it is, whatever it names; false only out of memory. */
+bool files_add_name(struct file_list *l, const char *path);
 void files_free(struct file_list *l);
 /* Read a whole file; malloc'd with room for a NUL after it, *len set; NULL with a reason in
  * err. */

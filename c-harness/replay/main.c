@@ -4,8 +4,9 @@
  *   stork-replay --impl LIB.so [--junit FILE] [--record DIR] [--timeout S] [--batch N] [-v] [--] PATH...
  *   stork-replay --pack OUT [--] PATH...
  *
- * A PATH is a trace file, a folder (every *.trace under it) or a pack (trace/pack.h: traces
- * parsed and checked once, replayed without reading text; --pack writes one).
+ * A PATH is a trace file, a folder (every *.trace and *.pack under it) or a pack (trace/pack.h:
+ * traces parsed and checked once, replayed without reading text; --pack writes one).  A file
+ * named twice, or also inside a folder named, is taken once.
  * The library is checked (missing, no entry point, other ABI version: one line, exit 2) by the
  * first child, before its batch; the traces run in child processes, a batch per child
  * (runner.c), each child reading, parsing and checking a trace just before replaying it (a
@@ -39,6 +40,7 @@ struct args {
     long batch;
     bool verbose;
     struct file_list files; /* owns the text traces' paths */
+    struct file_list taken; /* every file taken, resolved: none is taken twice */
     struct pack **packs;    /* the packs given */
     size_t npacks;
     struct job *jobs;       /* every trace, in the order given */
@@ -55,8 +57,8 @@ static int usage(const char *why)
     fprintf(stderr, "usage: stork-replay --impl LIB.so [--junit FILE] [--timeout SECONDS] "
                     "[--batch N] [--record DIR] [-v] PATH...\n"
                     "       stork-replay --pack OUT PATH...\n"
-                    "PATH: a .trace file, a folder of them (searched recursively) or a pack "
-                    "written by --pack\n"
+                    "PATH: a .trace file, a pack written by --pack, or a folder of them "
+                    "(searched recursively)\n"
                     "--batch N: traces per child process (default: 256 text traces, or packed "
                     "traces of 2^19 events in all)\n");
     return STORK_EXIT_BAD_INPUT;
@@ -76,9 +78,30 @@ static bool push_job(struct args *a, struct job j)
     return true;
 }
 
-/* A pack: every trace in it; anything else: files_add. */
-static bool add_path(struct args *a, const char *path, char *err, size_t size)
+/* A file named twice, or inside a folder also named, is taken once: false if `path` (resolved)
+ * was taken before, else it is remembered. */
+static bool first_time(struct args *a, const char *path, bool *first, char *err, size_t size)
 {
+    char *real = realpath(path, NULL);
+    const char *key = real ? real : path;
+    *first = true;
+    for (size_t i = 0; *first && i < a->taken.n; i++)
+        *first = strcmp(a->taken.paths[i], key) != 0;
+    bool ok = !*first || files_add_name(&a->taken, key);
+    free(real);
+    if (!ok)
+        snprintf(err, size, "out of memory");
+    return ok;
+}
+
+/* One file: a pack gives every trace in it; anything else is a text trace. */
+static bool add_file(struct args *a, const char *path, char *err, size_t size)
+{
+    bool first;
+    if (!first_time(a, path, &first, err, size))
+        return false;
+    if (!first)
+        return true;
     struct stat st;
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && pack_is(path)) {
         struct pack *p = malloc(sizeof *p);
@@ -113,6 +136,21 @@ static bool add_path(struct args *a, const char *path, char *err, size_t size)
     return true;
 }
 
+/* A file, or a folder: every *.trace and every *.pack under it, so that the shipped corpus's
+ * folder gives its k = 3 part (k3.pack) with the text traces. */
+static bool add_path(struct args *a, const char *path, char *err, size_t size)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return add_file(a, path, err, size);
+    struct file_list found = {0};
+    bool ok = files_add(&found, path, err, size);
+    for (size_t i = 0; ok && i < found.n; i++)
+        ok = add_file(a, found.paths[i], err, size);
+    files_free(&found);
+    return ok;
+}
+
 static void args_free(struct args *a)
 {
     for (size_t i = 0; i < a->njobs; i++) {
@@ -126,6 +164,7 @@ static void args_free(struct args *a)
     }
     free(a->packs);
     files_free(&a->files);
+    files_free(&a->taken);
 }
 
 /* A number in (0, max]. */

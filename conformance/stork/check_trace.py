@@ -334,10 +334,9 @@ def driver_text(trace: Trace, sh: _Shape, loop_line: int, end_line: int) -> str:
                           nsteps=max(1, len(steps)), data=body)
 
 
-def _marker_lines(path: str) -> tuple[int, int]:
+def _marker_lines(text: str) -> tuple[int, int]:
     """The line numbers of the `loop` and `end` lines (0 if none): the parser keeps neither."""
     loop_line = end_line = 0
-    text = Path(path).read_bytes().decode("utf-8")
     for n, raw in enumerate(text.split("\n"), start=1):
         word = raw.strip()
         if word == "loop" and not loop_line:
@@ -485,13 +484,18 @@ def _read_output(out: str, trace: Trace, end_line: int, loop_line: int,
                    _explain(prop, rules, assertion, ev, allowed, worker)), ""
 
 
-def check(path: str, timeout: float = 60.0) -> TraceResult:
-    """Check one trace file; SpinToolError if SPIN itself cannot run."""
+def check(path: str, timeout: float = 60.0, text: str | None = None) -> TraceResult:
+    """Check one trace: the file `path`, or `text` named `path` (a pack's trace); SpinToolError
+    if SPIN itself cannot run."""
     t0 = time.monotonic()
     try:
-        trace = tracefmt.load(path, allow_truncated=True)
+        if text is None:
+            trace = tracefmt.load(path, allow_truncated=True)
+            text = Path(path).read_bytes().decode("utf-8")
+        else:
+            trace = tracefmt.parse(text, path, allow_truncated=True)
         sh = _shape(trace)
-        loop_line, end_line = _marker_lines(path)
+        loop_line, end_line = _marker_lines(text)
         driver = driver_text(trace, sh, loop_line, end_line)
     except TraceError as e:
         return TraceResult(path, BAD_INPUT, error=str(e), seconds=time.monotonic() - t0)
@@ -529,7 +533,11 @@ def check(path: str, timeout: float = 60.0) -> TraceResult:
     return res
 
 
-def check_all(paths: list[str], jobs: int = 2, timeout: float = 60.0) -> list[TraceResult]:
-    """Check several traces, each in its own SPIN run, `jobs` at a time; results in order."""
+def check_all(paths: list[str | tuple[str, str]], jobs: int = 2,
+              timeout: float = 60.0) -> list[TraceResult]:
+    """Check several traces (file paths, or a pack's (name, text) pairs), each in its own SPIN
+    run, `jobs` at a time; results in order."""
+    def one(p: str | tuple[str, str]) -> TraceResult:
+        return check(p, timeout) if isinstance(p, str) else check(p[0], timeout, p[1])
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(lambda p: check(p, timeout), paths))
+        return list(pool.map(one, paths))

@@ -30,6 +30,11 @@ def is_pack(path: Path) -> bool:
 def traces_of(pack: Path) -> list[tracefmt.Trace]:
     """Every trace of the pack, parsed from its text, named by the path it was packed from.
     A pack this reader cannot take (another version or byte order, damaged) is a PackError."""
+    return [tracefmt.parse(text, name) for name, text in texts_of(pack)]
+
+
+def texts_of(pack: Path) -> list[tuple[str, str]]:
+    """Each trace's name (PACK:PATH, PATH the one it was packed from) and text."""
     data = pack.read_bytes()
     if len(data) < _HEADER.size:
         raise PackError(f"{pack}: not a pack (too short)")
@@ -45,6 +50,5 @@ def traces_of(pack: Path) -> list[tracefmt.Trace]:
         if text_at + text_len > size or path_at + path_len > size:
             raise PackError(f"{pack}: trace {i + 1} lies outside the file (damaged)")
         path = data[path_at:path_at + path_len].decode("utf-8", "replace")
-        out.append(tracefmt.parse(data[text_at:text_at + text_len].decode("utf-8", "replace"),
-                                  f"{pack}:{path}"))
+        out.append((f"{pack}:{path}", data[text_at:text_at + text_len].decode("utf-8", "replace")))
     return out

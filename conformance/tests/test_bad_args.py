@@ -83,9 +83,12 @@ def test_missing_path_and_empty_folder(stork, tmp_path, command):
     assert "no .trace files" in one_line(stork(command, str(tmp_path)))
 
 
-def test_coverage_folder_where_a_trace_is_expected(stork, tmp_path):
+def test_coverage_folder_named_like_a_trace_is_a_folder(stork, tmp_path):
+    # as stork-replay takes it: searched, not read as a trace
     (tmp_path / "x.trace").mkdir()
-    assert "Is a directory" in one_line(stork("coverage", str(tmp_path)))
+    assert "no .trace files" in one_line(stork("coverage", str(tmp_path)))
+    (tmp_path / "x.trace" / "ok.trace").write_bytes(OK_TRACE.read_bytes())
+    assert stork("coverage", str(tmp_path)).returncode == 0
 
 
 def test_mutate_corpus_is_a_file(stork):

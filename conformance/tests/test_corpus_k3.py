@@ -139,6 +139,32 @@ def test_the_reference_passes_every_run_of_the_pack() -> None:
     assert p.stdout.splitlines()[-1] == "3586 passed, 0 failed"
 
 
+@needs_harness
+def test_the_corpus_folder_gives_its_k3_part_with_the_text_traces(stork, tmp_path: Path) -> None:
+    # A runtime author replays `conformance/traces` as the README says: the pack in the folder
+    # is part of it (it alone kills mutants 58-61), and naming it again takes it once.
+    text = len(list(PACK.parent.rglob("*.trace")))
+    r = stork("replay", "--impl", "reference", str(PACK.parent), str(PACK))
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    assert r.stdout.splitlines()[-1] == f"{text + 3586} passed, 0 failed"
+    m61 = LIBEXEC / "mutants" / "stork-mutant-61.so"
+    r = stork("replay", "--impl", str(m61), str(PACK.parent))
+    assert r.returncode == 1, r.stdout[-2000:] + r.stderr
+    r = stork("coverage", "--json", str(PACK.parent))
+    assert r.returncode == 0 and json.loads(r.stdout)["traces"] == text + 3586
+    # a folder holding a pack and a trace, and check-trace reading the pack's texts
+    (tmp_path / "in").mkdir()
+    one = sorted((PACK.parent / "goals").glob("*.trace"))[:2]
+    packed = subprocess.run([str(LIBEXEC / "stork-replay"), "--pack", str(tmp_path / "in" / "two.pack"),
+                             "--", *map(str, one)], capture_output=True, text=True)
+    assert packed.returncode == 0, packed.stderr
+    (tmp_path / "in" / one[0].name).write_bytes(one[0].read_bytes())
+    c = stork("check-trace", "--json", str(tmp_path / "in"))
+    assert c.returncode == 0, c.stdout[-2000:] + c.stderr
+    paths = [t["file"] for t in json.loads(c.stdout)["traces"]]
+    assert len(paths) == 3 and sum(".pack:" in p for p in paths) == 2, paths
+
+
 def test_a_damaged_pack_is_one_line_of_bad_input(stork, tmp_path: Path) -> None:
     bad = tmp_path / "cut.pack"
     bad.write_bytes(PACK.read_bytes()[:100_000])

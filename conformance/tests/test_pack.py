@@ -19,6 +19,7 @@ from stork.paths import in_testdata
 ROOT = Path(__file__).resolve().parents[2]
 HAND = in_testdata("traces")
 CORPUS = ROOT / "conformance" / "traces"
+TEXT = (CORPUS / "goals", CORPUS / "random")     # the corpus's text traces (not its k3.pack)
 MALFORMED = in_testdata("malformed")
 LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
 REPLAY = LIBEXEC / "stork-replay"
@@ -49,7 +50,7 @@ def pack(out: Path, *paths: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def packed(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("pack") / "all.pack"
-    r = pack(out, HAND, CORPUS)
+    r = pack(out, HAND, *TEXT)
     assert r.returncode == 0, r.stdout + r.stderr
     n = len(list(HAND.glob("*.trace"))) + len(list(CORPUS.rglob("*.trace")))
     assert r.stdout.startswith(f"packed {n} traces (")
@@ -68,7 +69,7 @@ def test_pack_replays_exactly_like_the_text_files(packed: Path, lib: Path, tmp_p
     # one child process each (the text default is 256 traces a child, the pack's by events):
     # an implementation's own output is reported per child
     text = replay("--impl", lib, "-v", "--batch", "4096", "--junit", tmp_path / "text.xml",
-                  HAND, CORPUS)
+                  HAND, *TEXT)
     fast = replay("--impl", lib, "-v", "--batch", "4096", "--junit", tmp_path / "pack.xml", packed)
     assert fast.returncode == text.returncode, fast.stdout + fast.stderr
     assert text.returncode in (0, 1) and text.stdout.count("\n") > 100
@@ -96,7 +97,7 @@ def test_hang_in_a_pack_is_isolated_and_named(tmp_path: Path) -> None:
 
 def test_packing_is_deterministic_and_packs_can_be_repacked(packed: Path, tmp_path: Path) -> None:
     again = tmp_path / "again.pack"
-    assert pack(again, HAND, CORPUS).returncode == 0
+    assert pack(again, HAND, *TEXT).returncode == 0
     assert again.read_bytes() == packed.read_bytes()
     repacked = tmp_path / "repacked.pack"
     assert pack(repacked, packed).returncode == 0
@@ -223,9 +224,9 @@ def test_crash_recovery_gives_the_same_report_whatever_the_batches(packed: Path,
     unless it was the child's first, and the rest go on in a new batch.  So the report cannot
     depend on how the traces were batched."""
     impl = LIBEXEC / "bad_impls" / lib
-    one = replay("--batch", "1", "--impl", impl, "-v", HAND, CORPUS)
+    one = replay("--batch", "1", "--impl", impl, "-v", HAND, *TEXT)
     assert one.returncode == 1
     for batch in (["--batch", "3"], ["--batch", "100000"], []):
-        for paths in ([HAND, CORPUS], [packed]):
+        for paths in ([HAND, *TEXT], [packed]):
             r = replay(*batch, "--impl", impl, "-v", *paths)
             assert (r.returncode, r.stdout) == (one.returncode, one.stdout), (batch, paths)

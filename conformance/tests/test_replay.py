@@ -220,7 +220,9 @@ CORPUS = ROOT / "conformance" / "traces"
 
 def test_reference_recordings_of_the_corpus_are_accepted_by_check_trace(stork, tmp_path: Path) -> None:
     rec = tmp_path / "rec"
-    r = stork("replay", "--impl", "reference", "--record", str(rec), str(CORPUS), str(TRACES))
+    # the text traces: check-trace of the k = 3 part's 3,586 runs would take minutes
+    r = stork("replay", "--impl", "reference", "--record", str(rec), str(CORPUS / "goals"),
+              str(CORPUS / "random"), str(TRACES))
     assert r.returncode == 0, r.stdout + r.stderr
     n = len(list(CORPUS.rglob("*.trace"))) + N_TRACES
     files = sorted(rec.glob("*.trace"))

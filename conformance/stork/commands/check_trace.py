@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from stork import check_trace_sarif, exitcodes, sarif
+from stork import check_trace_sarif, exitcodes, packs, sarif
 from stork.commands.replay import MAX_TIMEOUT
 from stork.tracefiles import NoTraces, trace_files
 from stork.check_trace import BAD_INPUT, INCOMPLETE, REJECTED, Finding, TraceResult, check_all
@@ -26,7 +26,8 @@ HELP = ("Check traces (from a checking runtime, a replay, or written by hand) ag
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="trace files (format v1), or folders: their *.trace files")
+                   help="trace files, packs (stork pack), or folders: their *.trace and "
+                        "*.pack files")
     p.add_argument("--json", action="store_true", help="print a machine-readable result")
     p.add_argument("--sarif", type=Path, metavar="FILE",
                    help="also write the verdicts as SARIF 2.1.0 to FILE, at the traces' lines")
@@ -99,8 +100,9 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return exitcodes.BAD_INPUT
     try:
-        files = [str(f) for f in trace_files(args.paths)]
-    except NoTraces as e:
+        files = [t for f in trace_files(args.paths)
+                 for t in (packs.texts_of(f) if packs.is_pack(f) else [str(f)])]
+    except (NoTraces, packs.PackError) as e:
         print(f"stork check-trace: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
     try:

@@ -18,13 +18,14 @@ TIME_LIMIT = 600.0       # seconds for the k = 3 part's searches (at the default
 
 NAME = "coverage"
 SUMMARY = "which coverage goals a set of traces meets"
-HELP = ("Report which coverage goals of spec/coverage.md a set of traces meets (files or "
-        "folders of .trace files; generated, recorded or hand-written).")
+HELP = ("Report which coverage goals of spec/coverage.md a set of traces meets (files, "
+        "packs, or folders of them; generated, recorded or hand-written).")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH",
-                   help=".trace files, folders of them, or packs (stork pack; the k = 3 part)")
+                   help=".trace files, packs (stork pack; the k = 3 part), or folders: their "
+                        "*.trace and *.pack files")
     p.add_argument("--json", action="store_true", help="print a machine-readable report")
     p.add_argument("--unmet", action="store_true", help="list every goal not met")
     p.add_argument("--transitions", type=int, metavar="K", choices=(1, 2, 3),

@@ -12,7 +12,7 @@ from stork.paths import libexec_dir
 
 NAME = "pack"
 SUMMARY = "parse and check traces once into one file for fast replays"
-HELP = ("Compile traces (files, folders of .trace, or packs) into one pack: `stork replay "
+HELP = ("Compile traces (files, packs, or folders of them) into one pack: `stork replay "
         "--impl LIB PACK` then replays them without parsing text, with the same reports. "
         "A pack is a snapshot for this machine and this stork. Exit 0 written, 2 bad input "
         "(a malformed trace: FILE:LINE; nothing is written).")
@@ -21,7 +21,8 @@ HELP = ("Compile traces (files, folders of .trace, or packs) into one pack: `sto
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("out", metavar="OUT", help="the pack to write (replaced if it exists)")
     p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="trace files, folders of them, or packs (their traces are packed again)")
+                   help="trace files, packs (their traces are packed again), or folders: their "
+                        "*.trace and *.pack files")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,7 +15,8 @@ from stork.paths import libexec_dir
 
 NAME = "replay"
 SUMMARY = "replay traces against a runtime implementation (LIB.so)"
-HELP = ("Replay traces (files, folders of .trace, or packs from `stork pack`) against an "
+HELP = ("Replay traces (files, packs from `stork pack`, or folders of them: the shipped "
+        "corpus's folder gives its k = 3 part too) against an "
         "implementation library built against c-harness/include/stork/impl_abi.h; each trace "
         "runs in a child process with a time limit. With --record DIR, DIR also gets the "
         "results (DIR/replay.junit.xml), which `stork report DIR` draws. Exit 0 all pass, 1 a "
@@ -31,7 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--impl", required=True, metavar="LIB.so",
                    help="the implementation: a shared library, or 'reference' for stork's own")
     p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="trace files, folders of them, or packs (stork pack)")
+                   help="trace files, packs (stork pack), or folders: their *.trace and *.pack files")
     p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
     p.add_argument("--sarif", type=Path, metavar="FILE",
                    help="also write the failures as SARIF 2.1.0 to FILE, each at the trace's "
