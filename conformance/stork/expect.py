@@ -19,6 +19,8 @@ at most one per host of HOSTS, in the same grammar (read_on_hosts, split_hosts).
 from __future__ import annotations
 
 import re
+
+from stork import hosts
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +55,8 @@ RULE = re.compile(r"(?:(?:WI|ENV)-[A-Z]\d+|STORK-[A-Z]+)\Z")
 PROPERTY = re.compile(r"[a-z_][a-z0-9_]*\Z")
 LINE = re.compile(r"^[ \t]*(?:/?\*+|#|//)?[ \t]*expect:(.*)$", re.M)
 # `expect on HOST:`: what a design gives under a host other than Windows (verify --host HOST;
-# stork.verify.HOSTS, the same names but windows, which the `expect:` line is).
-HOSTS = ("neptune", "reactos")
+# stork.hosts, windows but, which the `expect:` line is).
+HOSTS = hosts.OTHERS
 HOST_LINE = re.compile(r"^[ \t]*(?:/?\*+|#|//)?[ \t]*expect[ \t]+on\b[ \t]*([^:\n]*?)[ \t]*:(.*)$",
                        re.M)
 

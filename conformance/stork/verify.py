@@ -31,7 +31,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from stork import __version__, pancache
+from stork import __version__, hosts, pancache
 from stork import trace as tracefmt
 from stork.design import (VERIFY_FLAGS, DesignError, check_expanded, check_hidden_names,
                           check_source, check_writes, design_globals, makes_assertions,
@@ -467,10 +467,6 @@ def shape(trace_text: str) -> str:
     return re.sub(r"\b(w|sys|cb|ctx)\d+\b", r"\1#", "\n".join(events))
 
 
-HOSTS = {"windows": [], "neptune": ["STORK_HOST_NEPTUNE"],   # spec/environment.md ENV-H
-         "reactos": ["STORK_HOST_REACTOS"]}
-
-
 def runtime_property(prop: Property) -> bool:
     """A property every rule of which the runtime keeps: it describes Windows's runtime."""
     keepers = {rule_table().get(r, ("", ""))[1] for r in prop.rules}
@@ -516,7 +512,7 @@ def verify(design: Path, defines: list[str], selected: list[Property] | None = N
     switchable = [p for p in props if p.kind in ("assertion", "design")]
     # One model for both pans: the safety pan compiles its claims out, the claims' pan
     # switches every switchable property off at run time (it looks at the claims alone).
-    base = [VERIFY_FLAGS[0], *defines, *HOSTS[host], *host_off, VERIFY_FLAGS[1]]   # design.expanded's
+    base = [VERIFY_FLAGS[0], *defines, *hosts.defines(host), *host_off, VERIFY_FLAGS[1]]   # design.expanded's
     model = _Model(design, base)
     out.roles = role_bounds(preprocessed(design, base))
     all_off = [p.name for p in switchable]

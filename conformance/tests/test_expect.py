@@ -182,6 +182,13 @@ def test_a_scenario_variant_states_no_per_host_expectation(tmp_path: Path, monke
         scenarios.variants()
 
 
-def test_the_hosts_an_expectation_names_are_verify_s() -> None:
-    from stork.verify import HOSTS
-    assert set(expect.HOSTS) == set(HOSTS) - {"windows"}
+def test_every_host_is_one_the_model_and_the_audit_know() -> None:
+    # one list (stork/hosts.py) for verify, audit and `expect on HOST:`; the model and the C
+    # audit spell the hosts on their own, so each name is looked for there
+    from stork import hosts
+    assert expect.HOSTS == hosts.OTHERS and hosts.HOSTS[0] == hosts.DEFAULT == "windows"
+    model = (ROOT / "model" / "storport.pml").read_text(encoding="utf-8")
+    audit = (ROOT / "c-harness" / "check" / "main.c").read_text(encoding="utf-8")
+    for h in hosts.HOSTS:
+        assert f'strcmp(v, "{h}")' in audit, h
+        assert all(f"#ifdef {d}" in model or f"defined({d})" in model for d in hosts.defines(h)), h

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stork import audit_sarif, exitcodes, sarif, scenarios
+from stork import audit_sarif, exitcodes, hosts, sarif, scenarios
 from stork.audit import AuditError, build, has_report
 
 DEFAULT_TIME_LIMIT = 300
@@ -68,7 +68,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ioctl", metavar="SIG:CODE",
                    help="the SRB_IO_CONTROL Signature (1 to 8 characters) and ControlCode of those "
                         "SRBs (default STORK:0, an IOCTL no miniport knows; without --ioctls, one SRB)")
-    p.add_argument("--host", choices=["windows", "neptune", "reactos"], default=None,
+    p.add_argument("--host", choices=hosts.HOSTS, default=None,
                    help="a miniport with a DriverEntry: the runtime and environment it runs "
                         "against (spec/environment.md ENV-H): windows, the contract (default); "
                         "neptune, NeptuneOS's, which refuses no work-item call for IRQL, removal "

@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from stork import exitcodes, sarif, verify_sarif
+from stork import exitcodes, hosts, sarif, verify_sarif
 from stork.design import DesignError, embeds_c, makes_assertions, read_header
 from stork.properties import all_properties
 from stork.spin import PanCompileError, PanOptions, SpinInputError, SpinToolError
@@ -62,7 +62,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="compile pan with gcc -O2 (2 s to build, twice as fast on large state "
                    "spaces); by default tcc compiles it, in 0.02 s, and verify turns to gcc -O2 "
                    "by itself after a search longer than 2 s")
-    p.add_argument("--host", choices=["windows", "neptune", "reactos"], default="windows",
+    p.add_argument("--host", choices=hosts.HOSTS, default=hosts.DEFAULT,
                    help="the runtime the design runs on (spec/environment.md ENV-H): windows, "
                    "the contract (default); neptune, NeptuneOS's, which refuses nothing for "
                    "IRQL or removal and drops a second queue; reactos, ReactOS's, where every "
@@ -255,10 +255,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"stork verify: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
     except PanCompileError as e:
-        if not embeds_c(design):       # the model's own C, or SPIN's: a bug in stork (exit 4)
-            raise
-        print(f"stork verify: {display_path(design)}: its C: {e}", file=sys.stderr)
-        return exitcodes.BAD_INPUT
+        return design_c_failed(design, e)
     except (SpinToolError, ModelError) as e:
         print(f"stork verify: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
@@ -295,6 +292,15 @@ def run(args: argparse.Namespace) -> int:
     return res.exit_status
 
 
+def design_c_failed(design: Path, e: PanCompileError) -> int:
+    """A pan.c that does not compile: the design's C (exit 2, one line), or, when it embeds
+    none, the model's own C or SPIN's: a bug in stork (raised: exit 4)."""
+    if not embeds_c(design):
+        raise e
+    print(f"stork verify: {display_path(design)}: its C: {e}", file=sys.stderr)
+    return exitcodes.BAD_INPUT
+
+
 def run_sweep(args: argparse.Namespace, design: Path, defines: list[str]) -> int:
     def shown(step) -> None:                 # progress, for a person watching
         print(f"  ... {' '.join(f'{k}={v}' for k, v in step.bounds.items())}", file=sys.stderr,
@@ -302,6 +308,8 @@ def run_sweep(args: argparse.Namespace, design: Path, defines: list[str]) -> int
     try:
         sw = sweep(design, defines, args.sweep, options(args), args.host,
                    shown if sys.stderr.isatty() else None)
+    except PanCompileError as e:
+        return design_c_failed(design, e)
     except (SpinInputError, DesignError, BadDefine, SpinToolError, ModelError) as e:
         print(f"stork verify: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
