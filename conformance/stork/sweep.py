@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from dataclasses import replace as with_changes
 from pathlib import Path
 
-from stork.design import DesignError
-from stork.spin import PanOptions, SpinInputError, SpinToolError
+from stork.design import DesignError, embeds_c
+from stork.spin import PanCompileError, PanOptions, SpinInputError, SpinToolError
 from stork.verify import (INCOMPLETE, VIOLATED, BadDefine, ModelError, VerifyResult,
                           model_bounds, verify)
 
@@ -103,6 +103,8 @@ def sweep(design: Path, defines: list[str], budget: float, opts: PanOptions,
             res = verify(design, ds, None, with_changes(opts, time_limit=max(left(), 0.5)),
                          host=host)
         except (DesignError, BadDefine, SpinInputError, SpinToolError, ModelError) as e:
+            if not raised or (isinstance(e, PanCompileError) and not embeds_c(design)):
+                raise       # the design as given, or stork's own C: what verify says of it
             return Step(bounds, raised, None, f"refused at {raised}={bounds[raised]}: {e}")
         step = Step(bounds, raised, res)
         if not step.decided:

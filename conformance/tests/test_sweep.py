@@ -29,3 +29,13 @@ def test_sweep_bad_input(stork) -> None:
     for extra in (["--sweep", "0"], ["--sweep", "10", "--json"], ["--sweep", "nan"]):
         r = stork("verify", *extra, "model/designs/persistent_stop_flag_drain.pml")
         assert r.returncode == 2 and "--sweep" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_sweep_of_a_design_refused_at_its_own_bounds_is_verify_s_bad_input(stork, tmp_path) -> None:
+    # once an internal error (KeyError) for any design SPIN refuses: the starting bounds'
+    # failure is the design's, reported as verify reports it
+    bad = tmp_path / "bad.pml"
+    bad.write_text("int x;\nactive proctype p() { x = ; }\n")
+    r = stork("verify", "--sweep", "10", str(bad))
+    assert r.returncode == 2 and r.stderr.startswith(f"stork verify: {bad}:2: syntax error"), r.stderr
+    assert len(r.stderr.splitlines()) == 1

@@ -180,6 +180,10 @@ def test_pan_that_does_not_compile_is_the_design_s_only_for_its_embedded_c(
     err = capsys.readouterr().err
     assert err.startswith(f"stork verify: {p}: its C: compiling pan failed: pan.h:"), err
     assert len(err.strip().splitlines()) == 1, err
+    assert cli.main(["verify", str(p), "--no-cache", "--sweep", "30"]) == 2     # the same
+    err = capsys.readouterr().err
+    assert err.startswith(f"stork verify: {p}: its C: compiling pan failed: pan.h:"), err
+    assert len(err.strip().splitlines()) == 1, err
 
     def broken(*args, **kwargs):
         raise PanCompileError("compiling pan failed: pan.c:1: error: made up")
@@ -190,6 +194,8 @@ def test_pan_that_does_not_compile_is_the_design_s_only_for_its_embedded_c(
     assert err.startswith("stork: internal error: PanCompileError: compiling pan failed: "
                           "pan.c:1: error: made up"), err
     assert len(err.strip().splitlines()) == 1, err
+    assert cli.main(["verify", str(p), "--no-cache", "--sweep", "30"]) == 4
+    assert capsys.readouterr().err.startswith("stork: internal error: PanCompileError:")
 
 
 @pytest.mark.parametrize("args", [["-D", "MAXW"], ["-D", "A B"], ["--property", "nope"], ["--depth", "0"]])
