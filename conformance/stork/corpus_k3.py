@@ -14,10 +14,13 @@ trace's text (meta lines aside), so stork.packs reads it back for `stork coverag
 tests.
 
 Beyond that nothing is promised: the part is an exact slice, not the k = 3 criterion (which
-stops growing only at OPS=13, 42,599 runs: docs/benchmarks.md)."""
+stops growing only at OPS=13, 42,599 runs: docs/benchmarks.md). `stork gen --k3-ops full`
+makes the whole criterion: OPS is where the contract's walk stops growing (`fixpoint`), and
+SPIN's pairs there must be exactly the walk's, or gen fails."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -32,8 +35,19 @@ from stork.paths import libexec_dir
 
 K = 3
 OPS = 6                  # every pair within 6 calls, and those with three pending within 7
+FULL = "full"            # --k3-ops full: the whole k = 3 criterion (`fixpoint`)
 PACK = "k3.pack"
 FOLDER = "k3"            # the folder the traces are packed from: their names in reports
+
+
+def parse_ops(word: str) -> int | str:
+    """--k3-ops N or full (argparse's type: a bad word is its usage error)."""
+    if word == FULL:
+        return word
+    try:
+        return int(word)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or {FULL}, got {word!r}") from None
 
 
 class K3Error(Exception):
@@ -50,6 +64,7 @@ class K3Part:
     traces: list[tuple[str, str]] = field(default_factory=list)   # (file name, text)
     taken: set[str] = field(default_factory=set)                   # the pairs the runs take
     events: int = 0
+    criterion: bool = False     # ops is the fixpoint: the goals are the whole k = 3 criterion
 
     @property
     def complete(self) -> bool:
@@ -81,20 +96,37 @@ def _sliced_bounds(ops: int, nthreads: int) -> transitions.Bounds:
     return transitions.Bounds(ops + 1, K, nthreads, last_call_pending=True)
 
 
-def search(ops: int, nthreads: int, time_limit: float) -> K3Part:
+def fixpoint(nthreads: int) -> tuple[int, frozenset[str]]:
+    """Where the k = 3 criterion stops growing: the fewest calls within which a run reaches
+    every pair a run of any length reaches (the contract's walk, no call bound: 13 at
+    NTHREADS=2, about 6 s), and those pairs."""
+    need = transitions.walk_reach(K, nthreads)
+    return max(need.values()), frozenset(need)
+
+
+def search(ops: int | str, nthreads: int, time_limit: float) -> K3Part:
     """The part's goals, from SPIN's two complete searches (no runs yet): every pair within
     `ops` calls, and every pair with three pending within ops + 1. A search cut short leaves
     `complete` false and no goals. `stork gen` plans over them; `stork coverage --k3` measures
-    traces against them."""
+    traces against them. With ops FULL, ops is the fixpoint and SPIN's pairs there must be the
+    walk's: the goals are then the whole criterion."""
+    walk: frozenset[str] | None = None
+    if ops == FULL:
+        ops, walk = fixpoint(nthreads)
+    assert isinstance(ops, int)
     whole = transitions.Bounds(ops, K, nthreads)
     sliced = _sliced_bounds(ops, nthreads)
     with ThreadPoolExecutor(max_workers=2) as pool:     # two pans, one a core
         runs = [pool.submit(transitions.explore, b, runs=False, time_limit=time_limit)
                 for b in (whole, sliced)]
         ex_whole, ex_sliced = (f.result() for f in runs)
-    part = K3Part(ops, nthreads, ex_whole.reach, ex_sliced.reach)
+    part = K3Part(ops, nthreads, ex_whole.reach, ex_sliced.reach, criterion=walk is not None)
     if not part.complete:
         return part
+    if walk is not None and set(ex_whole.reach.keys) != walk:
+        odd = sorted(set(ex_whole.reach.keys) ^ walk)
+        raise K3Error(f"SPIN's search at OPS={ops} and the contract's walk with no call bound "
+                      f"reach other k = 3 pairs ({len(odd)} differ, e.g. {odd[0]})")
     reach = set(ex_sliced.reach.keys)
     within = set(ex_whole.reach.keys)
     if not within <= reach:
@@ -104,7 +136,7 @@ def search(ops: int, nthreads: int, time_limit: float) -> K3Part:
     return part
 
 
-def generate(ops: int, nthreads: int, time_limit: float, trace_text, slug) -> K3Part:
+def generate(ops: int | str, nthreads: int, time_limit: float, trace_text, slug) -> K3Part:
     """SPIN's pairs at k = 3 (the goals: `search`) and the planned runs taking them (none
     when a search was cut short: `complete` is false). `trace_text(bounds, lines, goal)` (the
     text, unchecked) and `slug(goal)` are gen's, so both parts write traces alike."""
@@ -112,7 +144,7 @@ def generate(ops: int, nthreads: int, time_limit: float, trace_text, slug) -> K3
     if not part.complete:
         return part
     reach = set(part.sliced.keys)
-    sliced = _sliced_bounds(ops, nthreads)
+    sliced = _sliced_bounds(part.ops, nthreads)
     goals = set(part.goals)
     plans, untaken = transitions.plan(reach, K, nthreads, goals)
     if untaken:

@@ -95,7 +95,8 @@ class GenConfig:
     seed: int = 1            # the first walk's seed; walk i uses seed + i
     tr_ops: int = 9          # calls in the transitions search (at MAXW=2 NTHREADS=2 OPS=10
                              # reaches no pair more: bench/transitions_bench.py)
-    k3_ops: int = corpus_k3.OPS  # calls in the k = 3 part's search (0: no k = 3 part)
+    k3_ops: int | str = corpus_k3.OPS  # calls in the k = 3 part's search (0: no k = 3
+                                       # part; corpus_k3.FULL: the whole criterion)
 
     def witness_bounds(self) -> list[str]:
         return [f"OPS={self.ops}", f"MAXW={self.maxw}", f"NTHREADS={self.nthreads}", "ALLOC_FAIL=1"]
@@ -459,13 +460,16 @@ def k3_line(corpus: Corpus) -> str:
     if not p.complete:
         return (f"- k = 3 part (OPS={p.ops}): SPIN's search was cut short ({p.reason}): "
                 "unknown, no `k3.pack` written")
-    return (f"- k = 3 part (3 worker slots, `{corpus_k3.PACK}`): SPIN's complete searches reach "
+    return (f"- k = 3 part (3 worker slots, `{corpus_k3.PACK}`"
+            + (", the whole k = 3 criterion: no run of any length reaches another pair"
+               if p.criterion else "") + "): SPIN's complete searches reach "
             f"{len(p.whole.keys)} (abstract state, event) pairs within {p.ops} calls "
             f"({p.whole.states} states) and {p.full_pending()} more with three workers pending "
             f"within {p.ops + 1} (OPS={p.ops + 1} with its last call only where it can leave "
             f"three pending, {p.sliced.states} states, {len(p.sliced.keys)} pairs); "
-            f"{len(p.traces)} planned runs ({p.events} events) take all {len(p.goals)} (other "
-            "pairs that need more calls are not goals of this part: spec/coverage.md)")
+            f"{len(p.traces)} planned runs ({p.events} events) take all {len(p.goals)}"
+            + ("" if p.criterion else " (other pairs that need more calls are not goals of "
+               "this part: spec/coverage.md)"))
 
 
 def k3_table(part: corpus_k3.K3Part, others: list[tracefmt.Trace]) -> tuple[list[str], list[str]]:
@@ -473,8 +477,8 @@ def k3_table(part: corpus_k3.K3Part, others: list[tracefmt.Trace]) -> tuple[list
     corpus, by both (what `stork coverage --k3` reports for the same traces); and the goals
     neither meets."""
     rest = set().union(*(transitions.keys_of(t, corpus_k3.K) for t in others)) if others else set()
-    out = ["", f"The k = 3 part's goals (`stork coverage --k3 conformance/traces "
-               f"conformance/traces/{corpus_k3.PACK}` measures any traces against the same "
+    out = ["", "The k = 3 part's goals (`stork coverage --k3 conformance/traces`, the "
+               f"folder's {corpus_k3.PACK} included, measures any traces against the same "
                "SPIN searches):", "",
            f"| family | {corpus_k3.PACK} | goals/ and random/ | all |", "|---|---|---|---|"]
     for fam, goals in part.families().items():

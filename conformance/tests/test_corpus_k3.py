@@ -130,6 +130,39 @@ def test_coverage_with_a_k3_search_cut_short_is_incomplete(monkeypatch, capsys) 
     assert "cut short" in err and "depth" in err and len(err.splitlines()) == 1
 
 
+def test_coverage_s_time_limit_cuts_the_search_and_says_so(stork) -> None:
+    r = stork("coverage", "--k3", "--time-limit", "0.01", str(PACK))
+    assert r.returncode == 3 and "cut short (time limit reached)" in r.stderr, r.stderr
+    r = stork("coverage", "--k3", "--time-limit", "0", str(PACK))
+    assert r.returncode == 2 and "--time-limit" in r.stderr
+
+
+def test_the_contract_s_walk_stops_growing_at_13_calls() -> None:
+    # the fixpoint `--k3-ops full` searches at: SPIN's search there reaches exactly these
+    # (docs/benchmarks.md; gen checks it on every full run, the next tests that it does)
+    ops, pairs = corpus_k3.fixpoint(2)
+    assert (ops, len(pairs)) == (13, 715273)
+
+
+def test_full_is_the_whole_criterion_only_when_spin_reaches_the_walk_s_pairs(monkeypatch) -> None:
+    # The whole run takes minutes: here the walk is cut at 5 calls, where SPIN's search at
+    # OPS=5 must give the same pairs, and then one pair more, which SPIN cannot give.
+    at5 = frozenset(tr.walk_reach(corpus_k3.K, 2, 5))
+    monkeypatch.setattr(corpus_k3, "fixpoint", lambda nthreads: (5, at5))
+    part = corpus_k3.search(corpus_k3.FULL, 2, 120)
+    assert part.complete and part.criterion and part.ops == 5
+    assert set(part.whole.keys) == at5 and set(part.goals) >= at5
+    monkeypatch.setattr(corpus_k3, "fixpoint", lambda nthreads: (5, at5 | {"no-such>pair"}))
+    with pytest.raises(corpus_k3.K3Error, match="reach other k = 3 pairs"):
+        corpus_k3.search(corpus_k3.FULL, 2, 120)
+    assert not corpus_k3.search(5, 2, 120).criterion     # a number is a slice, never "whole"
+
+
+def test_k3_ops_takes_a_number_or_full(stork) -> None:
+    r = stork("gen", "--out", "unused", "--k3-ops", "all")
+    assert r.returncode == 2 and "expected a number or full" in r.stderr
+
+
 @needs_harness
 def test_the_reference_passes_every_run_of_the_pack() -> None:
     p = subprocess.run([str(LIBEXEC / "stork-replay"), "--impl",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from stork import coverage, gen, transitions
+from stork import coverage, gen, packs, transitions
 from stork import trace as tracefmt
 from stork.spin import PanOptions
 
@@ -109,10 +109,13 @@ def test_output_folder_it_cannot_create_exit_2(stork, tmp_path: Path) -> None:
 
 
 def test_the_model_as_oracle_accepts_every_shipped_trace(stork) -> None:
-    """check-trace (the contract monitor run by SPIN) takes every generated event."""
+    """check-trace (the contract monitor run by SPIN) takes every generated event: the text
+    traces and the k = 3 part's runs (the folder gives its pack too)."""
     r = stork("check-trace", str(SHIPPED))
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    assert r.stdout.count(": conforms (") == len(list(SHIPPED.rglob("*.trace")))
+    runs = len(packs.traces_of(SHIPPED / "k3.pack"))
+    assert r.stdout.count(": conforms (") == len(list(SHIPPED.rglob("*.trace"))) + runs
+    assert r.stdout.count("k3.pack:k3/") >= runs
 
 
 def test_the_generator_compiles_out_exactly_the_miniports_properties() -> None:

@@ -13,8 +13,10 @@ from stork.spin import SpinInputError, SpinToolError
 from stork.packs import PackError, is_pack, traces_of
 from stork.tracefiles import NoTraces, trace_files
 from stork.transitions import Bounds, TransitionsError, explore, keys_of
+from stork.verify import finite_time_limit
 
-TIME_LIMIT = 600.0       # seconds for the k = 3 part's searches (at the default, about two)
+TIME_LIMIT = 600.0       # seconds for each SPIN search (the k = 3 part's, at the default,
+                         # about two; at --k3-ops full, about ten minutes: docs/benchmarks.md)
 
 NAME = "coverage"
 SUMMARY = "which coverage goals a set of traces meets"
@@ -40,14 +42,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "from the two complete SPIN searches `stork gen` makes for it: every "
                         "pair over three worker slots within --k3-ops calls, and every pair with "
                         "three pending within one call more (a few seconds; exit 3 if cut short)")
-    p.add_argument("--k3-ops", type=int, default=corpus_k3.OPS, metavar="N",
+    p.add_argument("--k3-ops", type=corpus_k3.parse_ops, default=corpus_k3.OPS, metavar="N",
                    help=f"calls in the first of those searches (default {corpus_k3.OPS}, the "
-                        "shipped part's)")
+                        "shipped part's; full: the whole k = 3 criterion, as `stork gen "
+                        "--k3-ops full`, minutes)")
+    p.add_argument("--time-limit", type=float, default=TIME_LIMIT, metavar="S",
+                   help=f"seconds each SPIN search may take (default {TIME_LIMIT:g}); one cut "
+                        "short gives no goal list (exit 3)")
 
 
 def run(args: argparse.Namespace) -> int:
-    if not 1 <= args.tr_ops <= 20 or not 1 <= args.k3_ops <= 19:
-        print("stork coverage: --tr-ops must be 1..20 and --k3-ops 1..19", file=sys.stderr)
+    if not 1 <= args.tr_ops <= 20 or (args.k3_ops != corpus_k3.FULL
+                                      and not 1 <= int(args.k3_ops) <= 19):
+        print("stork coverage: --tr-ops must be 1..20 and --k3-ops 1..19 or full",
+              file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    if not finite_time_limit(args.time_limit):
+        print("stork coverage: --time-limit must be a number of seconds above 0 and at most a "
+              "week", file=sys.stderr)
         return exitcodes.BAD_INPUT
     try:
         with without_cycle_collector():
@@ -66,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     status = exitcodes.OK
     if args.transitions:
         reach, failed = _goal_search(
-            lambda: explore(Bounds(ops=args.tr_ops, maxw=args.transitions), runs=False).reach,
+            lambda: explore(Bounds(ops=args.tr_ops, maxw=args.transitions), runs=False,
+                            time_limit=args.time_limit).reach,
             "the transitions")
         if failed:
             return failed
@@ -77,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
                 gs.met.setdefault(f"tr:{k}", t.path)
     if args.k3:
         part, failed = _goal_search(
-            lambda: corpus_k3.search(args.k3_ops, Bounds().nthreads, TIME_LIMIT),
+            lambda: corpus_k3.search(args.k3_ops, Bounds().nthreads, args.time_limit),
             "the k = 3 part's pairs")
         if failed:
             return failed

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from stork import exitcodes
+from stork import corpus_k3, exitcodes
 from stork.gen import TIME_LIMIT, GenConfig, GenError, generate_corpus, write_corpus
 from stork.verify import finite_time_limit
 from stork.spin import SpinInputError, SpinToolError
@@ -36,9 +36,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"system worker threads (default {d.nthreads})")
     p.add_argument("--tr-ops", type=int, default=d.tr_ops, metavar="N",
                    help=f"calls in the transitions family's search (default {d.tr_ops})")
-    p.add_argument("--k3-ops", type=int, default=d.k3_ops, metavar="N",
+    p.add_argument("--k3-ops", type=corpus_k3.parse_ops, default=d.k3_ops, metavar="N",
                    help=f"calls in the k = 3 part's search (default {d.k3_ops}, the shipped "
-                   "part; 0: no k = 3 part, DIR/k3.pack removed)")
+                   "part; 0: no k = 3 part, DIR/k3.pack removed; full: the whole k = 3 "
+                   "criterion, at the calls after which no run reaches another pair: "
+                   "minutes, gigabytes and a pack of about 150 MB, docs/benchmarks.md)")
     p.add_argument("--walks", type=int, default=d.walks, metavar="N",
                    help=f"random walks (default {d.walks})")
     p.add_argument("--walk-ops", type=int, default=d.walk_ops, metavar="N",
@@ -68,8 +70,8 @@ def check_bounds(cfg: GenConfig) -> str:
         return "--nthreads must be 1..4"
     if not 1 <= cfg.ops <= 20 or not 1 <= cfg.tr_ops <= 20 or not 1 <= cfg.walk_ops <= 60:
         return "--ops and --tr-ops must be 1..20 and --walk-ops 1..60"
-    if not 0 <= cfg.k3_ops <= 20:
-        return "--k3-ops must be 0..20 (0: no k = 3 part)"
+    if cfg.k3_ops != corpus_k3.FULL and not 0 <= int(cfg.k3_ops) <= 20:
+        return "--k3-ops must be 0..20 (0: no k = 3 part) or full"
     if cfg.walks < 0 or cfg.seed < 1:
         return "--walks must be >= 0 and --seed >= 1"
     return ""
@@ -128,7 +130,8 @@ def run(args: argparse.Namespace) -> int:
     k3 = corpus.k3
     k3_cut = k3 is not None and not k3.complete
     if k3 is not None:
-        print(f"k = 3 part (OPS={k3.ops}): " + (
+        print(f"k = 3 part (OPS={k3.ops}"
+              + (", the whole k = 3 criterion" if k3.criterion else "") + "): " + (
             f"{len(k3.whole.keys)} pairs reached by SPIN's complete search of "
             f"{k3.whole.states} states, {k3.full_pending()} more with three pending within "
             f"{k3.ops + 1} calls ({k3.sliced.states} states); {len(k3.traces)} planned runs "
