@@ -91,11 +91,6 @@ static bool add_dir(struct file_list *l, const char *dir, char *err, size_t size
     return ok;
 }
 
-bool files_add_name(struct file_list *l, const char *path)
-{
-    return push(l, path);
-}
-
 bool files_add(struct file_list *l, const char *path, char *err, size_t size)
 {
     struct stat st;
@@ -110,6 +105,56 @@ bool files_add(struct file_list *l, const char *path, char *err, size_t size)
         return false;
     }
     return true;
+}
+
+static size_t key_hash(struct file_key k, size_t cap)
+{
+    unsigned long long h = (k.dev * 0x9E3779B97F4A7C15ULL) ^ (k.ino * 0xC2B2AE3D27D4EB4FULL);
+    return (size_t)(h ^ (h >> 29)) & (cap - 1);
+}
+
+/* Open addressing, linear probing, at most half full; inode 0 marks an empty slot (a file
+ * with inode 0 is kept as 1 of its device: at worst one such file is taken once too often). */
+static bool set_put(struct file_key *slots, size_t cap, struct file_key k, bool *added)
+{
+    for (size_t i = key_hash(k, cap);; i = (i + 1) & (cap - 1)) {
+        if (slots[i].ino == 0) {
+            slots[i] = k;
+            *added = true;
+            return true;
+        }
+        if (slots[i].dev == k.dev && slots[i].ino == k.ino) {
+            *added = false;
+            return true;
+        }
+    }
+}
+
+bool file_set_add(struct file_set *s, const struct stat *st, bool *added)
+{
+    struct file_key k = {(unsigned long long)st->st_dev, st->st_ino ? (unsigned long long)st->st_ino : 1};
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 1024;
+        struct file_key *slots = calloc(cap, sizeof *slots);
+        if (!slots)
+            return false;
+        bool unused;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slots[i].ino)
+                set_put(slots, cap, s->slots[i], &unused);
+        free(s->slots);
+        s->slots = slots;
+        s->cap = cap;
+    }
+    set_put(s->slots, s->cap, k, added);
+    s->n += *added;
+    return true;
+}
+
+void file_set_free(struct file_set *s)
+{
+    free(s->slots);
+    *s = (struct file_set){0};
 }
 
 void files_free(struct file_list *l)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "trace.h"
 
@@ -15,9 +16,16 @@ struct file_list {
 
 /* Add `path` (a file) or every *.trace and *.pack under it (a folder, recursively, sorted). */
 bool files_add(struct file_list *l, const char *path, char *err, size_t size);
-/* Add `path` as it is, whatever it names; false only out of memory. */
-bool files_add_name(struct file_list *l, const char *path);
 void files_free(struct file_list *l);
+
+/* The files taken so far, by device and inode (so a file reached by two paths is one). */
+struct file_set {
+    struct file_key { unsigned long long dev, ino; } *slots; /* ino 0: empty */
+    size_t n, cap;
+};
+/* Remember st's file; *added false if it was there. False only out of memory. */
+bool file_set_add(struct file_set *s, const struct stat *st, bool *added);
+void file_set_free(struct file_set *s);
 /* Read a whole file; malloc'd with room for a NUL after it, *len set; NULL with a reason in
  * err. */
 char *files_read(const char *path, size_t *len, char *err, size_t size);

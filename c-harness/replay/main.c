@@ -40,7 +40,7 @@ struct args {
     long batch;
     bool verbose;
     struct file_list files; /* owns the text traces' paths */
-    struct file_list taken; /* every file taken, resolved: none is taken twice */
+    struct file_set taken;  /* every file taken (device and inode): none is taken twice */
     struct pack **packs;    /* the packs given */
     size_t npacks;
     struct job *jobs;       /* every trace, in the order given */
@@ -78,32 +78,18 @@ static bool push_job(struct args *a, struct job j)
     return true;
 }
 
-/* A file named twice, or inside a folder also named, is taken once: false if `path` (resolved)
- * was taken before, else it is remembered. */
-static bool first_time(struct args *a, const char *path, bool *first, char *err, size_t size)
-{
-    char *real = realpath(path, NULL);
-    const char *key = real ? real : path;
-    *first = true;
-    for (size_t i = 0; *first && i < a->taken.n; i++)
-        *first = strcmp(a->taken.paths[i], key) != 0;
-    bool ok = !*first || files_add_name(&a->taken, key);
-    free(real);
-    if (!ok)
-        snprintf(err, size, "out of memory");
-    return ok;
-}
-
 /* One file: a pack gives every trace in it; anything else is a text trace. */
 static bool add_file(struct args *a, const char *path, char *err, size_t size)
 {
-    bool first;
-    if (!first_time(a, path, &first, err, size))
+    struct stat st;
+    bool first = true;   /* a file named twice, or inside a folder also named, is taken once */
+    if (stat(path, &st) == 0 && !file_set_add(&a->taken, &st, &first)) {
+        snprintf(err, size, "out of memory");
         return false;
+    }
     if (!first)
         return true;
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && pack_is(path)) {
+    if (S_ISREG(st.st_mode) && pack_is(path)) {
         struct pack *p = malloc(sizeof *p);
         struct pack **ps = realloc(a->packs, (a->npacks + 1) * sizeof *ps);
         if (ps)
@@ -164,7 +150,7 @@ static void args_free(struct args *a)
     }
     free(a->packs);
     files_free(&a->files);
-    files_free(&a->taken);
+    file_set_free(&a->taken);
 }
 
 /* A number in (0, max]. */

@@ -28,10 +28,11 @@ def trace_files(paths: list[str]) -> list[Path]:
             out.append(p)
         else:
             raise NoTraces(f"cannot read {p}: no such file or folder")
-    seen: set[Path] = set()
+    seen: set[tuple[int, int]] = set()
     once = []
     for f in out:
-        key = f.resolve()
+        st = f.stat()
+        key = (st.st_dev, st.st_ino)        # a file reached by two paths is one (as stork-replay)
         if key not in seen:
             seen.add(key)
             once.append(f)

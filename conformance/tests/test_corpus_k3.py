@@ -177,13 +177,15 @@ def test_the_corpus_folder_gives_its_k3_part_with_the_text_traces(stork, tmp_pat
     # A runtime author replays `conformance/traces` as the README says: the pack in the folder
     # is part of it (it alone kills mutants 58-61), and naming it again takes it once.
     text = len(list(PACK.parent.rglob("*.trace")))
-    r = stork("replay", "--impl", "reference", str(PACK.parent), str(PACK))
+    link = tmp_path / "again.pack"              # the same file by another path: taken once
+    link.symlink_to(PACK)
+    r = stork("replay", "--impl", "reference", str(PACK.parent), str(PACK), str(link))
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr
     assert r.stdout.splitlines()[-1] == f"{text + 3586} passed, 0 failed"
     m61 = LIBEXEC / "mutants" / "stork-mutant-61.so"
     r = stork("replay", "--impl", str(m61), str(PACK.parent))
     assert r.returncode == 1, r.stdout[-2000:] + r.stderr
-    r = stork("coverage", "--json", str(PACK.parent))
+    r = stork("coverage", "--json", str(PACK.parent), str(link))
     assert r.returncode == 0 and json.loads(r.stdout)["traces"] == text + 3586
     # a folder holding a pack and a trace, and check-trace reading the pack's texts
     (tmp_path / "in").mkdir()
