@@ -673,7 +673,19 @@ inline sp_check_acquire(ctx, lock) {
    expanded, so a full-duplex design's call is the plain acquire, routine, release. */
 #define SP_CAT(a, b) SP_CAT2(a, b)
 #define SP_CAT2(a, b) a##b
+#ifdef STORK_HOST_NEPTUNE
+/* NeptuneOS (ENV-H4, [NEP] storport.c StorPortSynchronizeAccess): unimplemented, a VOID that
+   takes no lock and runs no routine; what only the routine would do is never done. The call is
+   judged as Windows's take of the interrupt lock (ENV-L2, ENV-H2). Half-duplex, whose start
+   NeptuneOS fails (ENV-H5), changes nothing here. */
+#define StorPortSynchronizeAccess(ctx, routine) \
+    d_step { \
+        sp_check_acquire(ctx, InterruptLock); \
+        printf("# StorPortSynchronizeAccess by "); print_ctx(ctx); printf(" runs no routine: unimplemented on this host (neptune, ENV-H4)\n") \
+    }
+#else
 #define StorPortSynchronizeAccess(ctx, routine) SP_CAT(SP_SYNC_, HW_HALF_DUPLEX)(ctx, routine)
+#endif
 #define SP_SYNC_HW_HALF_DUPLEX(ctx, routine) \
     StorPortAcquireSpinLock(ctx, InterruptLock); routine(); StorPortReleaseSpinLock(ctx, InterruptLock)
 #define SP_SYNC_1(ctx, routine) \

@@ -1769,6 +1769,31 @@ static const char *lock_name(STOR_SPINLOCK kind)
     return kind == DpcLock ? "DpcLock" : kind == StartIoLock ? "StartIoLock" : "InterruptLock";
 }
 
+/* ENV-L2, on every host (ENV-H2): the miniport's take of lock l (of kind `kind`) from c.  False
+ * for a re-take of one c holds, a deadlock on Windows: not taken again. */
+static bool lock_checks(struct run *r, struct ctx *c, const struct stork_lock *l,
+                        STOR_SPINLOCK kind, const char *file, int line)
+{
+    const char *e = r->drv->entry[c->index];
+    if (holds(r, c, l)) { /* NeptuneOS's StartIo and DPC locks take nothing: judged as Windows's */
+        srb_finding(r, "ENV-L2", file, line, "%s takes the %s it already holds%s: a deadlock",
+                    e ? e : c->name, lock_name(kind),
+                    e && (strcmp(e, "HwStartIo") == 0 || strcmp(e, "HwInterrupt") == 0 ||
+                          strcmp(e, "HwInitialize") == 0 || strcmp(e, "HwStorTimer") == 0)
+                        ? " (Storport holds it around this routine)" : "");
+        return false;
+    }
+    if (e && (strcmp(e, "HwFindAdapter") == 0 || strcmp(e, "HwInitialize") == 0 ||
+              strcmp(e, "HwInterrupt") == 0 || strcmp(e, "HwPassiveInitializeRoutine") == 0))
+        srb_finding(r, "ENV-L2", file, line, "%s takes the %s: no Storport lock may be taken there",
+                    e, lock_name(kind));
+    else if (kind != InterruptLock && r->drv->interrupt.owner == c->index + 1)
+        srb_finding(r, "ENV-L2", file, line, "%s takes the %s while holding the interrupt lock: "
+                    "the order is DPC or StartIo, then interrupt", e ? e : c->name,
+                    lock_name(kind));
+    return true;
+}
+
 VOID stork_acquire_spin_lock_at(PVOID ext, STOR_SPINLOCK kind, PVOID context,
                                 PSTOR_LOCK_HANDLE handle, const char *file, int line)
 {
@@ -1790,23 +1815,8 @@ VOID stork_acquire_spin_lock_at(PVOID ext, STOR_SPINLOCK kind, PVOID context,
                   kind == DpcLock ? " without a STOR_DPC" : "");
         return;
     }
-    const char *e = r->drv->entry[c->index];
-    if (holds(r, c, l)) { /* ENV-L2 on every host (ENV-H2): NeptuneOS's takes nothing */
-        srb_finding(r, "ENV-L2", file, line, "%s takes the %s it already holds%s: a deadlock",
-                    e ? e : c->name, lock_name(kind),
-                    e && (strcmp(e, "HwStartIo") == 0 || strcmp(e, "HwInterrupt") == 0 ||
-                          strcmp(e, "HwInitialize") == 0 || strcmp(e, "HwStorTimer") == 0)
-                        ? " (Storport holds it around this routine)" : "");
+    if (!lock_checks(r, c, l, kind, file, line))
         return; /* not taken: its release does nothing */
-    }
-    if (e && (strcmp(e, "HwFindAdapter") == 0 || strcmp(e, "HwInitialize") == 0 ||
-              strcmp(e, "HwInterrupt") == 0 || strcmp(e, "HwPassiveInitializeRoutine") == 0))
-        srb_finding(r, "ENV-L2", file, line, "%s takes the %s: no Storport lock may be taken there",
-                    e, lock_name(kind));
-    else if (kind != InterruptLock && r->drv->interrupt.owner == c->index + 1)
-        srb_finding(r, "ENV-L2", file, line, "%s takes the %s while holding the interrupt lock: "
-                    "the order is DPC or StartIo, then interrupt", e ? e : c->name,
-                    lock_name(kind));
     take(r, c, l, file, line);
     if (r->outlived | r->markable) /* its point came first: the release may have come at it */
         driver_released_use(r, NULL, "StorPortAcquireSpinLock", file, line);
@@ -1829,7 +1839,8 @@ VOID stork_release_spin_lock_at(PVOID ext, PSTOR_LOCK_HANDLE handle, const char 
  * DIRQL, with the checks of StorPortAcquireSpinLock (ENV-L2: not from HwFindAdapter,
  * HwInitialize, HwInterrupt or HwPassiveInitializeRoutine, not holding it already).  [POS]
  * ENV-L4, as model/storport.pml: from a half-duplex HwStartIo or HwStorTimer, around which
- * Storport already holds the interrupt lock, the routine runs at once. */
+ * Storport already holds the interrupt lock, the routine runs at once.  Under --host neptune
+ * (ENV-H4) no routine runs: what only the routine would have done is never done. */
 BOOLEAN stork_synchronize_access_at(PVOID ext, PSTOR_SYNCHRONIZED_ACCESS routine, PVOID context,
                                     const char *file, int line)
 {
@@ -1846,6 +1857,17 @@ BOOLEAN stork_synchronize_access_at(PVOID ext, PSTOR_SYNCHRONIZED_ACCESS routine
     if (r->drv->interrupt.owner == c->index + 1 && e &&
         (strcmp(e, "HwStartIo") == 0 || strcmp(e, "HwStorTimer") == 0))
         return routine(ext, context);
+    if (neptune(r)) {
+        /* [NEP] storport.c StorPortSynchronizeAccess: unimplemented (a VOID that prints a
+         * warning in a debug build, asserts nothing): no lock, no routine (ENV-H4).  [POS] a
+         * miniport built against the WDK reads a BOOLEAN NeptuneOS never sets: FALSE here, the
+         * answer of a routine that did not run.  Judged as Windows's take of the interrupt lock
+         * would be (ENV-L2, ENV-H2). */
+        lock_checks(r, c, &r->drv->interrupt, InterruptLock, file, line);
+        call_point(r, "StorPortSynchronizeAccess", file, line);
+        note(r, c, N_SYNC_NOT_RUN, 0, file, line);
+        return FALSE;
+    }
     STOR_LOCK_HANDLE h;
     stork_acquire_spin_lock_at(ext, InterruptLock, NULL, &h, file, line);
     BOOLEAN ok = routine(ext, context);

@@ -45,6 +45,16 @@ pytestmark = pytest.mark.skipif(not (LIBEXEC / "check").is_dir(), reason="C harn
     ("miniport_main_thread_stall_in_lock", "neptune", {"ENV-Q6"}),
     # a re-take of the StartIo lock Storport holds: ENV-L2 on every host (ENV-H2), no hang there
     ("miniport_oneshot_startio_lock", "neptune", {"ENV-L2"}),
+    # both halves counted inside StorPortSynchronizeAccess, unimplemented there: no routine
+    # runs, no half is counted, the SRB is never completed on NeptuneOS only
+    ("miniport_main_thread_synchronized", "windows", set()),
+    ("miniport_main_thread_synchronized", "neptune", {"ENV-Q6"}),
+    # the SRB posted inside it: never posted there, never completed; posted under the interrupt
+    # lock taken by hand, clean on both
+    ("miniport_dpc_or_timeout", "windows", set()),
+    ("miniport_dpc_or_timeout", "neptune", {"ENV-Q6"}),
+    ("miniport_dpc_or_timeout_interrupt_lock", "windows", set()),
+    ("miniport_dpc_or_timeout_interrupt_lock", "neptune", set()),
 ])
 def test_each_host_reaches_what_it_lets_through(stork, name: str, host: str,
                                                 expected: set[str]) -> None:
@@ -179,3 +189,27 @@ def test_neptune_runs_dpcs_and_startio_at_passive_and_the_reduction_keeps_the_lo
     whole = stork("audit", "miniport_main_thread_stall_in_lock", "--seed", "1", "--json",
                   "--no-reduction")
     assert rules(json.loads(whole.stdout)) == {"ENV-Q6"}, whole.stdout
+
+
+def test_neptune_s_synchronize_access_runs_no_routine_and_answers_false(stork, tmp_path: Path) -> None:
+    # ENV-H4 ([NEP] storport.c StorPortSynchronizeAccess: unimplemented, VOID): the routine's
+    # write never happens and the answer read is FALSE; on Windows the routine's TRUE
+    glob = ("static BOOLEAN Mark(PVOID e, PVOID c) { (void)e; *(int *)c = 1; return TRUE; }")
+    start = ("int marked = 0;\n"
+             "    BOOLEAN said = StorPortSynchronizeAccess(DeviceExtension, Mark, &marked);\n"
+             "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+             "    if (marked && said) StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+    path = miniport(tmp_path, globals=glob, startio=start)
+    rc, out, err = audit(stork, path)
+    assert rc == 0 and rules(out) == set(), (out, err)
+    rc, out, err = audit(stork, path, "--host", "neptune")
+    assert rc == 1 and rules(out) == {"ENV-Q6"}, (out, err)
+    r = stork("audit", str(path), "--host", "neptune", "--seed", "1")
+    assert "StorPortSynchronizeAccess by io1 runs no routine" in r.stdout, r.stdout
+    # in HwInitialize it is still judged as a take of the interrupt lock there (ENV-L2, ENV-H2)
+    init = miniport(tmp_path, "i", globals=glob,
+                    init="int m = 0; StorPortSynchronizeAccess(DeviceExtension, Mark, &m); "
+                         "return TRUE;")
+    for host in ("windows", "neptune"):
+        rc, out, err = audit(stork, init, "--host", host)
+        assert "ENV-L2" in rules(out), (host, out, err)

@@ -579,6 +579,46 @@ def test_neptune_main_thread_a_dpc_spinning_for_the_callback_keeps_it_from_runni
     assert any("dpc object 1 runs" in l for l in lines) and not any(l.startswith("start sys0") for l in lines)
 
 
+def test_neptune_synchronize_access_runs_no_routine() -> None:
+    # ENV-H4 ([NEP] storport.c StorPortSynchronizeAccess, unimplemented): the halves counted
+    # inside the call's routine are counted on Windows and never there
+    assert _holds(verify(DESIGNS / HALVES, ONE + ["DEFECT_COUNT_IN_SYNC=1"]))
+    result = _neptune(HALVES, ONE + ["DEFECT_COUNT_IN_SYNC=1"])
+    assert sorted(r.prop.name for r in result.results if r.verdict == "VIOLATED") == \
+        ["requests_complete"]
+    lines = _trace_of(result, "requests_complete")
+    assert any("StorPortSynchronizeAccess by dpc runs no routine" in l for l in lines), lines
+    assert "srb1 never completed" in _last(lines)
+
+
+
+SYNC_IN_INIT_PROBE = """#include "storport.pml"
+bit touched;
+inline touch() { touched = 1 }
+#define HW_INITIALIZE initialize
+inline initialize() { StorPortSynchronizeAccess(CTX_INITIALIZE, touch) }
+inline HW_WORKITEM(tid, cb, w, cx) { skip }
+inline HW_FIND_ADAPTER() { skip }
+inline HW_START() { assert(touched) }
+inline HW_REMOVE() { skip }
+#include "lifecycle.pml"
+"""
+
+
+def test_neptune_synchronize_access_is_still_judged_as_a_take_of_the_interrupt_lock(tmp_path) -> None:
+    # ENV-L2 under every host (ENV-H2): HwInitialize may take no Storport lock (on Windows a
+    # re-take of the interrupt lock Storport holds around it: a deadlock); there the call takes
+    # nothing and runs no routine: no deadlock, and HW_START finds the routine's write undone
+    design = tmp_path / "sync_in_init.pml"
+    design.write_text(SYNC_IN_INIT_PROBE)
+    windows = verify(design, [])
+    assert windows.verdict_of("storport_calls") == "VIOLATED"
+    assert windows.verdict_of("terminates") == "VIOLATED"
+    neptune = verify(design, [], host="neptune")
+    assert neptune.verdict_of("storport_calls") == "VIOLATED"
+    assert neptune.verdict_of("design_assertion") == "VIOLATED"
+
+
 def test_neptune_startio_and_dpc_locks_take_nothing_but_a_retake_is_still_env_l2() -> None:
     # Windows: both defects deadlock (terminates) and break ENV-L2; NeptuneOS: no deadlock, the
     # ENV-L2 finding judged as Windows would (ENV-H2)

@@ -23,6 +23,11 @@
  *     thread meanwhile: it holds; under --host neptune the spinning DPC keeps the main thread,
  *     the callback it waits for never starts, and the request is never completed
  *     (requests_complete, ENV-Q6, and terminates, WI-M9) there only.
+ *   DEFECT_COUNT_IN_SYNC=1 (halves_counted_synchronized): each counts its half inside
+ *     StorPortSynchronizeAccess (the interrupt lock) instead of under the StartIo lock, and the
+ *     one that read 1 completes the request. On Windows the interrupt lock excludes: it holds;
+ *     NeptuneOS leaves the call unimplemented (ENV-H4): no routine runs, no half is counted,
+ *     and the request is never completed (requests_complete, ENV-Q6) there only.
  *
  * config: MAXSRB=1
  * expect: holds
@@ -38,6 +43,9 @@
 #endif
 #ifndef DEFECT_DPC_SPINS
 #define DEFECT_DPC_SPINS 0
+#endif
+#ifndef DEFECT_COUNT_IN_SYNC
+#define DEFECT_COUNT_IN_SYNC 0
 #endif
 #define CB_HALF 1
 
@@ -56,6 +64,16 @@ inline counted(ctx, r) {
     :: else
     fi
 }
+
+/* The routines StorPortSynchronizeAccess runs (DEFECT_COUNT_IN_SYNC): each half counted,
+   with the count it read, which its caller then tests (runs is 0 or 1 before). */
+inline cb_counts() { r_cb = runs; runs = r_cb + 1 }
+inline dpc_counts() { r_dpc = runs; runs = r_dpc + 1 }
+#define COUNTED_IN_SYNC(ctx, r) \
+    if \
+    :: r == 1 -> StorPortRequestComplete(ctx, pending); pending = 0 \
+    :: else \
+    fi
 
 #define HW_STARTIO start_io
 inline start_io(srb) {
@@ -79,6 +97,10 @@ inline start_io(srb) {
 
 inline HW_WORKITEM(tid, cb, w, cx) {
     StorPortFreeWorker(CTX_SYS + tid, PASSIVE_LEVEL, w, st);    /* one-shot: its own, first */
+#if DEFECT_COUNT_IN_SYNC
+    StorPortSynchronizeAccess(CTX_SYS + tid, cb_counts);
+    COUNTED_IN_SYNC(CTX_SYS + tid, r_cb)
+#else
 #if !DEFECT_NO_LOCK
     StorPortAcquireSpinLock(CTX_SYS + tid, StartIoLock);
 #endif
@@ -90,6 +112,7 @@ inline HW_WORKITEM(tid, cb, w, cx) {
 #if !DEFECT_NO_LOCK
     ; StorPortReleaseSpinLock(CTX_SYS + tid, StartIoLock)
 #endif
+#endif
 }
 
 #define HW_DPC dpc
@@ -98,6 +121,10 @@ inline dpc(d) {
 #if DEFECT_DPC_SPINS
     (runs >= 1);                        /* a spin: the callback's half first */
 #endif
+#if DEFECT_COUNT_IN_SYNC
+    StorPortSynchronizeAccess(CTX_DPC, dpc_counts);
+    COUNTED_IN_SYNC(CTX_DPC, r_dpc)
+#else
 #if !DEFECT_NO_LOCK
     StorPortAcquireSpinLock(CTX_DPC, StartIoLock);
 #endif
@@ -105,6 +132,7 @@ inline dpc(d) {
     counted(CTX_DPC, r_dpc)
 #if !DEFECT_NO_LOCK
     ; StorPortReleaseSpinLock(CTX_DPC, StartIoLock)
+#endif
 #endif
 }
 #define HW_DPC_EXIT(d) dpc_inside = 0

@@ -11,8 +11,21 @@
  *
  * TWIN_WRONG=1, a deliberately wrong twin: the callback frees its worker without the StartIo
  * lock, so at PASSIVE_LEVEL (the test must see it).
+ * ACQUIRE_INTERRUPT_LOCK=1, the twin of the variant miniport_dpc_or_timeout_interrupt_lock: the
+ * routines run holding the interrupt lock taken with StorPortAcquireSpinLock, not inside
+ * StorPortSynchronizeAccess, which runs none under --host neptune (ENV-H4).
  */
 #include "storport.pml"
+
+#ifndef ACQUIRE_INTERRUPT_LOCK
+#define ACQUIRE_INTERRUPT_LOCK 0
+#endif
+#if ACQUIRE_INTERRUPT_LOCK
+#define SYNC(ctx, routine) \
+    StorPortAcquireSpinLock(ctx, InterruptLock); routine(); StorPortReleaseSpinLock(ctx, InterruptLock)
+#else
+#define SYNC(ctx, routine) StorPortSynchronizeAccess(ctx, routine)
+#endif
 
 #define CB_RESET 1
 
@@ -36,7 +49,7 @@ inline start_io(srb) {
     if
     :: srb != 0 && stopping -> StorPortRequestComplete(CTX_STARTIO, srb)
     :: srb != 0 && !stopping ->
-        StorPortSynchronizeAccess(CTX_STARTIO, post);
+        SYNC(CTX_STARTIO, post);
         StorPortRequestTimerCall(CTX_STARTIO, 1)
     :: else
     fi
@@ -44,7 +57,7 @@ inline start_io(srb) {
 
 #define HW_STOR_TIMER stor_timer
 inline stor_timer() {
-    StorPortSynchronizeAccess(CTX_STORTIMER, take_posted);
+    SYNC(CTX_STORTIMER, take_posted);
     if
     :: taken != 0 -> reset_srb = taken; taken = 0; StorPortIssueDpc(CTX_STORTIMER, 1, st)
     :: else
@@ -84,7 +97,7 @@ inline HW_WORKITEM(tid, cb, w, cx) {
 #define HW_SURPRISE_SRB adapter_srb
 inline adapter_srb() {
     stopping = 1;
-    StorPortSynchronizeAccess(CTX_STARTIO, take_posted);
+    SYNC(CTX_STARTIO, take_posted);
     if
     :: taken != 0 -> StorPortRequestComplete(CTX_STARTIO, taken); taken = 0
     :: else

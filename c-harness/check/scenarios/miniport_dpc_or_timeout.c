@@ -17,6 +17,12 @@
  * Its Promela twin by role is testdata/twins/miniport_dpc_or_timeout.pml: test_two_languages.py
  * compares the two on the entry points and locks (ENV-E, ENV-L).
  *
+ * Under --host neptune StorPortSynchronizeAccess runs no routine (ENV-H4): no SRB is ever
+ * posted, HwStorTimer takes nothing back, and the SRB is never completed (ENV-Q6).  Its variant
+ * miniport_dpc_or_timeout_interrupt_lock (ACQUIRE_INTERRUPT_LOCK, variants.txt) runs the same
+ * routines holding the interrupt lock it takes with StorPortAcquireSpinLock instead: the same
+ * on Windows, and on NeptuneOS the form that posts (test_two_languages.py, on one main thread).
+ *
  * expect: clean
  */
 #include <storport.h>
@@ -76,12 +82,26 @@ static BOOLEAN TakePosted(PVOID DeviceExtension, PVOID Context)
     return TRUE;
 }
 
+#ifdef ACQUIRE_INTERRUPT_LOCK
+/* The routine run holding the interrupt lock, taken and given here. */
+static void Synchronized(PVOID DeviceExtension, PSTOR_SYNCHRONIZED_ACCESS Routine, PVOID Context)
+{
+    STOR_LOCK_HANDLE h;
+    StorPortAcquireSpinLock(DeviceExtension, InterruptLock, NULL, &h);
+    Routine(DeviceExtension, Context);
+    StorPortReleaseSpinLock(DeviceExtension, &h);
+}
+#define SYNC Synchronized
+#else
+#define SYNC StorPortSynchronizeAccess
+#endif
+
 /* The command's timeout, under the StartIo lock: a posted SRB is taken back from the HBA. */
 static VOID HwStorTimer(PVOID DeviceExtension)
 {
     struct adapter *a = DeviceExtension;
     PSCSI_REQUEST_BLOCK srb = NULL;
-    StorPortSynchronizeAccess(DeviceExtension, TakePosted, &srb);
+    SYNC(DeviceExtension, TakePosted, &srb);
     if (srb)
         StorPortIssueDpc(DeviceExtension, &a->ResetDpc, srb, NULL);
 }
@@ -92,7 +112,7 @@ static BOOLEAN HwStartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
     if (Srb->Function == SRB_FUNCTION_PNP) {
         PSCSI_REQUEST_BLOCK posted = NULL;
         a->Stopping = TRUE;
-        StorPortSynchronizeAccess(DeviceExtension, TakePosted, &posted);
+        SYNC(DeviceExtension, TakePosted, &posted);
         if (posted)
             Complete(DeviceExtension, posted, SRB_STATUS_NO_DEVICE);
         StorPortNotification(RequestTimerCall, DeviceExtension, HwStorTimer, 0);
@@ -103,7 +123,7 @@ static BOOLEAN HwStartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
         Complete(DeviceExtension, Srb, SRB_STATUS_NO_DEVICE);
         return TRUE;
     }
-    StorPortSynchronizeAccess(DeviceExtension, Post, Srb);
+    SYNC(DeviceExtension, Post, Srb);
     StorPortNotification(RequestTimerCall, DeviceExtension, HwStorTimer, 1000000);
     return TRUE;
 }

@@ -15,6 +15,11 @@
  *     holding the lock: on Windows a short busy wait, clean; on NeptuneOS's main thread a wait,
  *     in which the DPC counts its half; the callback's write then loses it, and the SRB is never
  *     completed (ENV-Q6).
+ *   DEFECT_COUNT_IN_SYNC (miniport_main_thread_synchronized, audited with --host neptune): both
+ *     count their half inside StorPortSynchronizeAccess (the interrupt lock) instead of under
+ *     the StartIo lock: on Windows the interrupt lock excludes, clean; NeptuneOS leaves the
+ *     call unimplemented (ENV-H4), no routine runs, no half is counted, and the SRB is never
+ *     completed (ENV-Q6).
  *
  * expect: clean
  */
@@ -56,12 +61,29 @@ static VOID Counted(struct adapter *a, ULONG runs)
     }
 }
 
+#ifdef DEFECT_COUNT_IN_SYNC
+/* One half counted, synchronised with the ISR: what the call runs, not what it does. */
+static BOOLEAN CountHalf(PVOID DeviceExtension, PVOID Context)
+{
+    struct adapter *a = DeviceExtension;
+    (void)Context;
+    a->Stats++;
+    Counted(a, a->Runs + 1);
+    return TRUE;
+}
+#endif
+
 static VOID Worker(PVOID DeviceExtension, PVOID Context, PVOID Item)
 {
     struct adapter *a = DeviceExtension;
     STOR_LOCK_HANDLE h;
     (void)Context;
     StorPortFreeWorker(a, Item);
+#ifdef DEFECT_COUNT_IN_SYNC
+    (void)h;
+    StorPortSynchronizeAccess(a, CountHalf, NULL);
+    return;
+#endif
     STAT_OUTSIDE(a);
     LOCK(a, h);
     STAT_INSIDE(a);
@@ -80,6 +102,11 @@ static VOID Dpc(PSTOR_DPC Obj, PVOID DeviceExtension, PVOID Arg1, PVOID Arg2)
     (void)Obj;
     (void)Arg1;
     (void)Arg2;
+#ifdef DEFECT_COUNT_IN_SYNC
+    (void)h;
+    StorPortSynchronizeAccess(a, CountHalf, NULL);
+    return;
+#endif
     STAT_OUTSIDE(a);
     LOCK(a, h);
     STAT_INSIDE(a);
