@@ -185,7 +185,8 @@ struct drv_run {
     /* NeptuneOS (ENV-H4): the main thread's owner (a context's index + 1, 0: none), which every
      * routine but the ISR needs to go on, given up at each wait and at its return; and the
      * StartIo and DPC locks each context holds as Windows would (bit 0 StartIo, bit 1 + k the
-     * DPC lock of STOR_DPC k, bit 7 another's), which exclude nothing there but still decide
+     * DPC lock of STOR_DPC k, bit 6 the interrupt lock with no interrupt connected, bit 7
+     * another's), which exclude nothing there but still decide
      * ENV-L2 (a miniport ships to Windows, ENV-H2) */
     int main_owner;
     unsigned char nominal[MAX_CTX];
@@ -332,11 +333,17 @@ static bool neptune(const struct run *r)
 }
 
 /* On NeptuneOS the StartIo and DPC locks take nothing ([NEP] storport.c PortAcquireSpinLock,
- * ENV-H4): its bit in d->nominal, or 0 for a lock that is real there (the interrupt mutex). */
+ * ENV-H4), nor does the interrupt lock when no interrupt is connected: its bit in d->nominal,
+ * or 0 for a lock that is real there (the interrupt mutex of the connected interrupt).  [POS]
+ * NeptuneOS connects an interrupt for each one the adapter's resources list (fdo.c
+ * PortFdoConnectInterrupt); stork gives an adapter an interrupt when the miniport registers
+ * HwInterrupt (a physical one: the isr role), and none otherwise. */
 static unsigned nominal_bit(const struct run *r, const struct stork_lock *l)
 {
-    if (!neptune(r) || l == &r->drv->interrupt)
+    if (!neptune(r))
         return 0;
+    if (l == &r->drv->interrupt)
+        return r->drv->reg->virt || !r->drv->reg->hw.HwInterrupt ? 0x40u : 0;
     if (l == &r->drv->startio)
         return 1u;
     for (int k = 0; k < r->drv->ndpc; k++)
@@ -361,6 +368,8 @@ static void take(struct run *r, struct ctx *c, struct stork_lock *l, const char 
         if (file != STORPORT_SITE)
             run_point(r, file, line);
         r->drv->nominal[c->index] |= (unsigned char)bit;
+        if (l == &r->drv->interrupt) /* Windows's DIRQL, for WI-M1 (ENV-L3, ENV-H2) */
+            raise_to(r, c, STORK_DIRQL);
         return;
     }
     if (file != STORPORT_SITE)
@@ -376,6 +385,8 @@ static void give(struct run *r, struct ctx *c, struct stork_lock *l, const char 
     unsigned bit = nominal_bit(r, l);
     if (bit) {
         r->drv->nominal[c->index] &= (unsigned char)~bit;
+        if (l == &r->drv->interrupt)
+            lower(r, c);
         return;
     }
     stork_unlock_at(l, file, line);
@@ -1787,7 +1798,7 @@ static bool lock_checks(struct run *r, struct ctx *c, const struct stork_lock *l
               strcmp(e, "HwInterrupt") == 0 || strcmp(e, "HwPassiveInitializeRoutine") == 0))
         srb_finding(r, "ENV-L2", file, line, "%s takes the %s: no Storport lock may be taken there",
                     e, lock_name(kind));
-    else if (kind != InterruptLock && r->drv->interrupt.owner == c->index + 1)
+    else if (kind != InterruptLock && holds(r, c, &r->drv->interrupt))
         srb_finding(r, "ENV-L2", file, line, "%s takes the %s while holding the interrupt lock: "
                     "the order is DPC or StartIo, then interrupt", e ? e : c->name,
                     lock_name(kind));
@@ -1854,7 +1865,7 @@ BOOLEAN stork_synchronize_access_at(PVOID ext, PSTOR_SYNCHRONIZED_ACCESS routine
         return FALSE;
     }
     const char *e = r->drv->entry[c->index];
-    if (r->drv->interrupt.owner == c->index + 1 && e &&
+    if (holds(r, c, &r->drv->interrupt) && e &&
         (strcmp(e, "HwStartIo") == 0 || strcmp(e, "HwStorTimer") == 0))
         return routine(ext, context);
     if (neptune(r)) {

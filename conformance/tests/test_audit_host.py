@@ -45,6 +45,11 @@ pytestmark = pytest.mark.skipif(not (LIBEXEC / "check").is_dir(), reason="C harn
     ("miniport_main_thread_stall_in_lock", "neptune", {"ENV-Q6"}),
     # a re-take of the StartIo lock Storport holds: ENV-L2 on every host (ENV-H2), no hang there
     ("miniport_oneshot_startio_lock", "neptune", {"ENV-L2"}),
+    # the stall under the interrupt lock of a miniport with no HwInterrupt: no interrupt is
+    # connected there, the lock takes nothing, the DPC's count is lost (on a mutex it would wait
+    # for the stalled callback on the main thread: a hang)
+    ("miniport_main_thread_stall_in_interrupt_lock", "windows", set()),
+    ("miniport_main_thread_stall_in_interrupt_lock", "neptune", {"ENV-Q6"}),
     # both halves counted inside StorPortSynchronizeAccess, unimplemented there: no routine
     # runs, no half is counted, the SRB is never completed on NeptuneOS only
     ("miniport_main_thread_synchronized", "windows", set()),
@@ -213,3 +218,29 @@ def test_neptune_s_synchronize_access_runs_no_routine_and_answers_false(stork, t
     for host in ("windows", "neptune"):
         rc, out, err = audit(stork, init, "--host", host)
         assert "ENV-L2" in rules(out), (host, out, err)
+
+
+# Two SRBs' HwStartIo each count under the interrupt lock across a stall (a wait on NeptuneOS's
+# main thread, where the StartIo lock takes nothing): the second then runs during the first's
+# stall.  With an interrupt connected (HwInterrupt registered) the interrupt lock is its mutex,
+# which the second waits for on the main thread the first needs back: a hang; with none it
+# takes nothing ([NEP] storport.c PortAcquireSpinLock): no hang.  Windows excludes both ways.
+COUNT = "static ULONG Count;\nstatic BOOLEAN Isr(PVOID e) { (void)e; return FALSE; }"
+COUNT_STARTIO = ("STOR_LOCK_HANDLE h; ULONG n;\n"
+                 "    StorPortAcquireSpinLock(DeviceExtension, InterruptLock, NULL, &h);\n"
+                 "    n = Count; StorPortStallExecution(10); Count = n + 1;\n"
+                 "    StorPortReleaseSpinLock(DeviceExtension, &h);\n"
+                 "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+                 "    StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+
+
+@pytest.mark.parametrize("host, connected, expected", [
+    ("windows", True, set()), ("windows", False, set()),
+    ("neptune", True, {"WI-M9"}), ("neptune", False, set()),
+])
+def test_neptune_s_interrupt_lock_is_a_mutex_only_with_an_interrupt_connected(
+        stork, tmp_path: Path, host: str, connected: bool, expected: set[str]) -> None:
+    path = miniport(tmp_path, globals=COUNT, startio=COUNT_STARTIO,
+                    register="d.HwInterrupt = Isr;" if connected else "")
+    rc, out, err = audit(stork, path, "--host", host, "--srbs", "2")
+    assert out["complete"] and rules(out) == expected, (out, err)

@@ -15,6 +15,11 @@
  *     holding the lock: on Windows a short busy wait, clean; on NeptuneOS's main thread a wait,
  *     in which the DPC counts its half; the callback's write then loses it, and the SRB is never
  *     completed (ENV-Q6).
+ *   COUNT_LOCK=InterruptLock with DEFECT_STALL_IN_LOCK (miniport_main_thread_stall_in_interrupt_lock,
+ *     audited with --host neptune): the same stall under the interrupt lock; this miniport
+ *     registers no HwInterrupt, so NeptuneOS connects no interrupt and the lock takes nothing
+ *     there (ENV-H4): the DPC counts during the stall and the SRB is never completed (ENV-Q6);
+ *     on Windows the lock excludes, clean.
  *   DEFECT_COUNT_IN_SYNC (miniport_main_thread_synchronized, audited with --host neptune): both
  *     count their half inside StorPortSynchronizeAccess (the interrupt lock) instead of under
  *     the StartIo lock: on Windows the interrupt lock excludes, clean; NeptuneOS leaves the
@@ -32,7 +37,11 @@ struct adapter {
     ULONG Stats;                 /* runs of both, a statistic, under the StartIo lock */
 };
 
-#define LOCK(e, h) StorPortAcquireSpinLock((e), StartIoLock, NULL, &(h))
+/* the lock the halves are counted under: the StartIo lock, or COUNT_LOCK (InterruptLock) */
+#ifndef COUNT_LOCK
+#define COUNT_LOCK StartIoLock
+#endif
+#define LOCK(e, h) StorPortAcquireSpinLock((e), COUNT_LOCK, NULL, &(h))
 #define UNLOCK(e, h) StorPortReleaseSpinLock((e), &(h))
 /* Stats counted outside the lock (DEFECT_NO_LOCK) or inside it */
 #ifdef DEFECT_NO_LOCK
