@@ -622,10 +622,17 @@ def test_neptune_synchronize_access_is_still_judged_as_a_take_of_the_interrupt_l
 def test_neptune_startio_and_dpc_locks_take_nothing_but_a_retake_is_still_env_l2() -> None:
     # Windows: both defects deadlock (terminates) and break ENV-L2; NeptuneOS: no deadlock, the
     # ENV-L2 finding judged as Windows would (ENV-H2)
+    # (HwStartIo rings the doorbell under the interrupt lock it takes itself: inside
+    # StorPortSynchronizeAccess, which runs no routine there, it never rings and no DPC runs,
+    # so the DPC's lock order is not reached)
     for defect in ("DEFECT_STARTIO_RELOCK=1", "DEFECT_LOCK_ORDER=1"):
-        result = _neptune("dpc_takes_locks_in_order.pml", [defect])
+        result = _neptune("dpc_takes_locks_in_order.pml", [defect, "ACQUIRE_INTERRUPT_LOCK=1"])
         assert result.verdict_of("storport_calls") == "VIOLATED", defect
         assert result.verdict_of("terminates") == "holds", defect
+    assert _neptune("dpc_takes_locks_in_order.pml",
+                    ["DEFECT_LOCK_ORDER=1"]).verdict_of("storport_calls") == "holds"
+    assert _neptune("dpc_takes_locks_in_order.pml",
+                    ["ACQUIRE_INTERRUPT_LOCK=1"]).verdict_of("storport_calls") == "holds"
 
 
 INIT_LOCK_PROBE = """#include "storport.pml"
