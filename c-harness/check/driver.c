@@ -190,6 +190,9 @@ struct drv_run {
      * ENV-L2 (a miniport ships to Windows, ENV-H2) */
     int main_owner;
     unsigned char nominal[MAX_CTX];
+    /* NeptuneOS (ENV-H4): the interrupt is connected, before HwInitialize ([NEP] fdo.c
+     * PortFdoStartMiniport): the ISR may run from then on, not only once the start is over */
+    bool connected;
 };
 
 static void drv_start(void *ext);
@@ -260,6 +263,14 @@ bool driver_main_thread(const struct run *r, int ctx)
         return false;
     int i = ctx_role(r, ctx);
     return i < 0 || r->drv->reg->role[i] != R_ISR;
+}
+
+bool driver_isr_connected(const struct run *r, int ctx)
+{
+    if (!driver_mode(r) || !r->drv->connected)
+        return false;
+    int i = ctx_role(r, ctx);
+    return i >= 0 && r->drv->reg->role[i] == R_ISR;
 }
 
 bool driver_main_may_run(const struct run *r, int ctx)
@@ -619,6 +630,14 @@ static bool start(struct run *r, struct ctx *c, void *ext, unsigned find_irql)
     bool locked = !g->virt && !neptune(r);
     if (locked)
         take(r, c, &d->interrupt, STORPORT, 0);
+    if (neptune(r) && !g->virt) {
+        /* NeptuneOS connects the interrupt before HwInitialize and calls HwInitialize without
+         * its mutex ([NEP] fdo.c PortFdoStartMiniport, PortFdoConnectInterrupt; isr.c): the
+         * ISR, on its own thread, may run during HwInitialize (ENV-H4) */
+        fp_state(r, &d->connected, sizeof d->connected, true);
+        d->connected = true;
+        interrupt(r, c);
+    }
     d->entry[c->index] = "HwInitialize";
     d->passive = NULL;
     BOOLEAN ok = g->hw.HwInitialize(ext);
@@ -1045,7 +1064,9 @@ static void drv_routine(void *ext)
     const struct drv_reg *g = d->reg;
     int i = ctx_role(r, c->index);
     fp_state(r, &d->started, sizeof d->started, false);
-    if (i < 0 || !d->started)
+    if (i >= 0 && g->role[i] == R_ISR)
+        fp_state(r, &d->connected, sizeof d->connected, false);
+    if (i < 0 || !(d->started || (g->role[i] == R_ISR && d->connected)))
         return;
     switch (g->role[i]) {
     case R_IO: {
