@@ -657,6 +657,19 @@ def test_neptune_hwinitialize_runs_without_the_interrupt_lock_at_windows_dirql(t
     assert any(l.startswith("call initialize DIRQL init") for l in _trace_of(neptune, "irql"))
 
 
+def test_neptune_the_isr_may_run_during_hwinitialize() -> None:
+    # ENV-H4 ([NEP] fdo.c PortFdoStartMiniport): the interrupt connected before HwInitialize,
+    # which runs without the interrupt lock: the ISR between its two writes finds the ring not
+    # set up; on Windows HwInitialize holds the lock and the ISR runs from its return on
+    design, defect = "passive_init_publishes_dpc.pml", ["DEFECT_ENABLE_BEFORE_SETUP=1"]
+    assert verify(DESIGNS / design, defect).verdict_of("design_assertion") == "holds"
+    neptune = _neptune(design, defect)
+    assert neptune.verdict_of("design_assertion") == "VIOLATED"
+    lines = _trace_of(neptune, "design_assertion")
+    init = lines.index("# initialize: HwInitialize")
+    assert "# interrupt" in lines[init:] and "passive initialisation enabled" not in " ".join(lines), lines
+
+
 OWN_DPCS = "own_dpcs_count_without_lock.pml"
 
 
