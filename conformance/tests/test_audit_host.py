@@ -50,6 +50,12 @@ pytestmark = pytest.mark.skipif(not (LIBEXEC / "check").is_dir(), reason="C harn
     # for the stalled callback on the main thread: a hang)
     ("miniport_main_thread_stall_in_interrupt_lock", "windows", set()),
     ("miniport_main_thread_stall_in_interrupt_lock", "neptune", {"ENV-Q6"}),
+    # HwInitialize clears what the ISR reads, without a lock: on Windows under Storport's
+    # interrupt lock, the ISR armed once the start is over; there the interrupt is connected
+    # first and HwInitialize runs without the lock: a race with the ISR
+    ("miniport_isr_dpc", "neptune", set()),
+    ("miniport_isr_dpc_init_clears_tables", "windows", set()),
+    ("miniport_isr_dpc_init_clears_tables", "neptune", {"WI-M11"}),
     # both halves counted inside StorPortSynchronizeAccess, unimplemented there: no routine
     # runs, no half is counted, the SRB is never completed on NeptuneOS only
     ("miniport_main_thread_synchronized", "windows", set()),
@@ -244,3 +250,12 @@ def test_neptune_s_interrupt_lock_is_a_mutex_only_with_an_interrupt_connected(
                     register="d.HwInterrupt = Isr;" if connected else "")
     rc, out, err = audit(stork, path, "--host", host, "--srbs", "2")
     assert out["complete"] and rules(out) == expected, (out, err)
+
+
+def test_neptune_s_isr_may_run_during_hwinitialize(stork) -> None:
+    # ENV-H4 ([NEP] fdo.c PortFdoStartMiniport: the interrupt connected, then HwInitialize
+    # without its lock): the race is between the start's HwInitialize and the ISR
+    r = stork("audit", "miniport_isr_dpc_init_clears_tables", "--seed", "1", "--json")
+    out = json.loads(r.stdout)
+    races = [f["message"] for f in out["findings"] if f["rule"] == "WI-M11"]
+    assert races and all("findadapter writes it" in m and "isr reads it" in m for m in races), races
