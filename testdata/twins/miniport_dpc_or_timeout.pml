@@ -1,8 +1,8 @@
 /*
  * The Promela twin of c-harness/check/scenarios/miniport_dpc_or_timeout.c, by role, for
  * test_two_languages.py (entry points and locks, ENV-E, ENV-L): HwStartIo, under the StartIo
- * lock, posts the SRB inside StorPortSynchronizeAccess and asks for HwStorTimer; HwStorTimer,
- * under the StartIo lock, takes a posted SRB back inside StorPortSynchronizeAccess and issues the
+ * lock, posts the SRB under the interrupt lock it takes and asks for HwStorTimer; HwStorTimer,
+ * under the StartIo lock, takes a posted SRB back under the interrupt lock and issues the
  * reset DPC (initialised in HwPassiveInitializeRoutine, which HwInitialize enables) with it; the
  * DPC hands the reset to a one-shot worker, and completes the SRB itself if it cannot; the
  * callback takes the StartIo lock, frees its worker there (a DISPATCH_LEVEL call, ENV-L3,
@@ -11,20 +11,19 @@
  *
  * TWIN_WRONG=1, a deliberately wrong twin: the callback frees its worker without the StartIo
  * lock, so at PASSIVE_LEVEL (the test must see it).
- * ACQUIRE_INTERRUPT_LOCK=1, the twin of the variant miniport_dpc_or_timeout_interrupt_lock: the
- * routines run holding the interrupt lock taken with StorPortAcquireSpinLock, not inside
- * StorPortSynchronizeAccess, which runs none under --host neptune (ENV-H4).
+ * SYNCHRONIZE_ACCESS=1, the twin of the variant miniport_dpc_or_timeout_synchronized: the
+ * routines run inside StorPortSynchronizeAccess, which runs none under --host neptune (ENV-H4).
  */
 #include "storport.pml"
 
-#ifndef ACQUIRE_INTERRUPT_LOCK
-#define ACQUIRE_INTERRUPT_LOCK 0
+#ifndef SYNCHRONIZE_ACCESS
+#define SYNCHRONIZE_ACCESS 0
 #endif
-#if ACQUIRE_INTERRUPT_LOCK
+#if SYNCHRONIZE_ACCESS
+#define SYNC(ctx, routine) StorPortSynchronizeAccess(ctx, routine)
+#else
 #define SYNC(ctx, routine) \
     StorPortAcquireSpinLock(ctx, InterruptLock); routine(); StorPortReleaseSpinLock(ctx, InterruptLock)
-#else
-#define SYNC(ctx, routine) StorPortSynchronizeAccess(ctx, routine)
 #endif
 
 #define CB_RESET 1
