@@ -662,6 +662,9 @@ init {
 #endif
     atomic {
         MAIN_TAKE_ STORK_INIT_HOOK();         /* NeptuneOS: the start is on the main thread (ENV-H4) */
+#if defined(STORK_HOST_NEPTUNE) && defined(HW_INTERRUPT) && !defined(HW_VIRTUAL)
+        sp_irq_connected = 1;                  /* ENV-H4: the interrupt lock is its mutex */
+#endif
         i = 0;
         do
         :: i < NTHREADS -> run SystemThread(i); i++

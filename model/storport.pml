@@ -262,10 +262,10 @@ hidden byte stork_reached_call, stork_reached_release;   /* the release: lifecyc
    A physical miniport's HwInitialize keeps Windows's DIRQL (it runs without the interrupt lock
    there), so that a WI-M1 breach in it is still reported (ENV-H2). */
 #define SP_MINE(lock) (((lock) == InterruptLock && sp_holder[lock] == _pid + 1) || \
-                       ((lock) != InterruptLock && (sp_nominal[lock] & (1 << _pid)) != 0))
+                       (SP_NOMINAL_LOCK(lock) && (sp_nominal[lock] & (1 << _pid)) != 0))
 #define SP_PHYSICAL_HW_VIRTUAL 1
 #define SP_PHYSICAL_1 0
-#define CALL_IRQL(ctx, lvl) (sp_holder[InterruptLock] == _pid + 1 || (lvl) >= DIRQL || \
+#define CALL_IRQL(ctx, lvl) (SP_MINE(InterruptLock) || (lvl) >= DIRQL || \
     ((ctx) == CTX_INITIALIZE && SP_CAT(SP_PHYSICAL_, HW_VIRTUAL)) -> DIRQL : PASSIVE_LEVEL)
 #define StorPortInitializeWorker(ctx, lvl, wvar, st) rt_api_init(ctx, CALL_IRQL(ctx, lvl), wvar, st, __LINE__)
 #define StorPortQueueWorkItem(ctx, lvl, cb, h, cx, st) rt_api_queue(ctx, CALL_IRQL(ctx, lvl), cb, h, cx, st, __LINE__)
@@ -555,6 +555,11 @@ byte sp_waiting[DPC_LOCK2 + 1];
 #define SP_DROP(lock) sp_holder[lock] = 0
 #ifdef STORK_HOST_NEPTUNE
 int sp_nominal[DPC_LOCK2 + 1];      /* bit _pid: the process holds it as Windows would (ENV-H4) */
+/* An interrupt is connected (lifecycle.pml sets it at the start of a physical design with
+   HW_INTERRUPT): the interrupt lock is its mutex; without one it takes nothing ([NEP]
+   storport.c PortAcquireSpinLock; [POS] no HW_INTERRUPT, no interrupt resource). */
+bit sp_irq_connected;
+#define SP_NOMINAL_LOCK(lock) ((lock) != InterruptLock || !sp_irq_connected)
 #define SP_NOMINAL_HOLD(lock) sp_nominal[lock] = sp_nominal[lock] | (1 << _pid)
 #define SP_NOMINAL_DROP(lock) sp_nominal[lock] = sp_nominal[lock] & ~(1 << _pid)
 #endif
@@ -642,13 +647,14 @@ inline sp_check_acquire(ctx, lock) {
 }
 #ifdef STORK_HOST_NEPTUNE
 /* NeptuneOS (ENV-H4, [NEP] storport.c PortAcquireSpinLock): the StartIo and DPC locks take
-   nothing; the interrupt lock is the interrupt mutex, real. Who holds a StartIo or DPC lock as
+   nothing; the interrupt lock is the interrupt mutex, real where an interrupt is connected,
+   nothing otherwise (sp_irq_connected). Who holds a StartIo, DPC or nominal interrupt lock as
    Windows would (a bit per process: several may, one waiting on the main thread) is kept for
    ENV-L2, which judges the miniport as Windows would (ENV-H2): a re-take is reported, and on
    NeptuneOS the run goes on. */
 #define StorPortAcquireSpinLock(ctx, lock) \
     if \
-    :: (lock) == InterruptLock -> \
+    :: !SP_NOMINAL_LOCK(lock) -> \
         atomic { d_step { sp_check_acquire(ctx, lock); sp_waiting[lock]++ }; \
                  (sp_holder[lock] == 0) -> sp_holder[lock] = _pid + 1; sp_waiting[lock]-- } \
     :: else -> d_step { sp_check_acquire(ctx, lock); SP_NOMINAL_HOLD(lock) } \
@@ -656,7 +662,7 @@ inline sp_check_acquire(ctx, lock) {
 #define StorPortReleaseSpinLock(ctx, lock) \
     d_step { \
         if \
-        :: (lock) == InterruptLock -> sp_holder[lock] = 0 \
+        :: !SP_NOMINAL_LOCK(lock) -> sp_holder[lock] = 0 \
         :: else -> SP_NOMINAL_DROP(lock) \
         fi \
     }

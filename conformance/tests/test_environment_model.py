@@ -579,6 +579,28 @@ def test_neptune_main_thread_a_dpc_spinning_for_the_callback_keeps_it_from_runni
     assert any("dpc object 1 runs" in l for l in lines) and not any(l.startswith("start sys0") for l in lines)
 
 
+def test_neptune_interrupt_lock_takes_nothing_with_no_interrupt_connected(tmp_path) -> None:
+    # ENV-H4 ([NEP] storport.c PortAcquireSpinLock): the design has no HW_INTERRUPT, so the
+    # interrupt lock held across the callback's stall excludes nothing there: the DPC's count is
+    # lost (no deadlock: a mutex would keep the DPC waiting on the main thread the stalled
+    # callback needs back); on Windows it excludes
+    stall = ONE + ["DEFECT_STALL_IN_LOCK=1", "COUNT_LOCK=InterruptLock"]
+    assert _holds(verify(DESIGNS / HALVES, stall))
+    result = _neptune(HALVES, stall)
+    assert sorted(r.prop.name for r in result.results if r.verdict == "VIOLATED") == \
+        ["requests_complete"]
+    lines = _trace_of(result, "requests_complete")
+    stalled = next(i for i, l in enumerate(lines) if "sys0 stalls: a wait on the main thread" in l)
+    assert stalled < next(i for i, l in enumerate(lines) if "dpc object 1 runs" in l)
+    # the same design with an ISR (one that does nothing): connected, the lock is the mutex,
+    # and the DPC waits for it on the main thread the stalled callback needs back
+    design = tmp_path / HALVES
+    design.write_text((DESIGNS / HALVES).read_text().replace(
+        '#include "lifecycle.pml"', '#define HW_INTERRUPT isr\ninline isr() { skip }\n#include "lifecycle.pml"'))
+    connected = verify(design, stall, host="neptune")
+    assert connected.verdict_of("terminates") == "VIOLATED", connected
+
+
 def test_neptune_synchronize_access_runs_no_routine() -> None:
     # ENV-H4 ([NEP] storport.c StorPortSynchronizeAccess, unimplemented): the halves counted
     # inside the call's routine are counted on Windows and never there

@@ -23,6 +23,12 @@
  *     thread meanwhile: it holds; under --host neptune the spinning DPC keeps the main thread,
  *     the callback it waits for never starts, and the request is never completed
  *     (requests_complete, ENV-Q6, and terminates, WI-M9) there only.
+ *   COUNT_LOCK=InterruptLock with DEFECT_STALL_IN_LOCK=1 (halves_counted_stall_in_interrupt_lock):
+ *     the same stall under the interrupt lock. On Windows it excludes: it holds; this design
+ *     has no HW_INTERRUPT, so under --host neptune no interrupt is connected and the lock
+ *     takes nothing (ENV-H4): the DPC counts during the stall, the count is lost
+ *     (requests_complete) there only; a mutex would have kept the DPC waiting on the main
+ *     thread the stalled callback needs back (terminates).
  *   DEFECT_COUNT_IN_SYNC=1 (halves_counted_synchronized): each counts its half inside
  *     StorPortSynchronizeAccess (the interrupt lock) instead of under the StartIo lock, and the
  *     one that read 1 completes the request. On Windows the interrupt lock excludes: it holds;
@@ -46,6 +52,9 @@
 #endif
 #ifndef DEFECT_COUNT_IN_SYNC
 #define DEFECT_COUNT_IN_SYNC 0
+#endif
+#ifndef COUNT_LOCK
+#define COUNT_LOCK StartIoLock          /* the lock the halves are counted under */
 #endif
 #define CB_HALF 1
 
@@ -102,7 +111,7 @@ inline HW_WORKITEM(tid, cb, w, cx) {
     COUNTED_IN_SYNC(CTX_SYS + tid, r_cb)
 #else
 #if !DEFECT_NO_LOCK
-    StorPortAcquireSpinLock(CTX_SYS + tid, StartIoLock);
+    StorPortAcquireSpinLock(CTX_SYS + tid, COUNT_LOCK);
 #endif
     r_cb = runs;
 #if DEFECT_STALL_IN_LOCK
@@ -110,7 +119,7 @@ inline HW_WORKITEM(tid, cb, w, cx) {
 #endif
     counted(CTX_SYS + tid, r_cb)
 #if !DEFECT_NO_LOCK
-    ; StorPortReleaseSpinLock(CTX_SYS + tid, StartIoLock)
+    ; StorPortReleaseSpinLock(CTX_SYS + tid, COUNT_LOCK)
 #endif
 #endif
 }
@@ -126,12 +135,12 @@ inline dpc(d) {
     COUNTED_IN_SYNC(CTX_DPC, r_dpc)
 #else
 #if !DEFECT_NO_LOCK
-    StorPortAcquireSpinLock(CTX_DPC, StartIoLock);
+    StorPortAcquireSpinLock(CTX_DPC, COUNT_LOCK);
 #endif
     r_dpc = runs;
     counted(CTX_DPC, r_dpc)
 #if !DEFECT_NO_LOCK
-    ; StorPortReleaseSpinLock(CTX_DPC, StartIoLock)
+    ; StorPortReleaseSpinLock(CTX_DPC, COUNT_LOCK)
 #endif
 #endif
 }
