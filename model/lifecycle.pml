@@ -480,7 +480,11 @@ proctype StartIoRun() {
 #endif
 
 /* HwInitialize holds the interrupt lock for a physical miniport, none for a virtual one
-   (ENV-E4, ENV-L1), nor on NeptuneOS (ENV-H4: on the main thread, with init's start). */
+   (ENV-E4, ENV-L1), nor on NeptuneOS (ENV-H4: on the main thread, with init's start), where
+   the ISR is connected before it and may run during it (SP_ISR_IN_INITIALIZE, below). */
+#if defined(HW_INITIALIZE) && defined(HW_INTERRUPT) && !defined(HW_VIRTUAL) && defined(STORK_HOST_NEPTUNE)
+#define SP_ISR_IN_INITIALIZE 1
+#endif
 #if defined(HW_INITIALIZE) && !defined(HW_VIRTUAL) && !defined(STORK_HOST_NEPTUNE)
 #define INITIALIZE_HELD(body) SP_HOLD_WAITING(InterruptLock); body; SP_DROP(InterruptLock)
 #else
@@ -658,6 +662,9 @@ init {
 #endif
     atomic {
         MAIN_TAKE_ STORK_INIT_HOOK();         /* NeptuneOS: the start is on the main thread (ENV-H4) */
+#if defined(STORK_HOST_NEPTUNE) && defined(HW_INTERRUPT) && !defined(HW_VIRTUAL)
+        sp_irq_connected = 1;                  /* ENV-H4: the interrupt lock is its mutex */
+#endif
         i = 0;
         do
         :: i < NTHREADS -> run SystemThread(i); i++
@@ -689,16 +696,31 @@ init {
 #endif
 #ifdef HW_INITIALIZE
         printf("# initialize: HwInitialize\n");
+#ifdef SP_ISR_IN_INITIALIZE
+        /* NeptuneOS (ENV-H4, [NEP] fdo.c PortFdoStartMiniport): the interrupt is connected
+           before HwInitialize, which runs without the interrupt lock: the ISR, on its own
+           thread, may run between any two of its steps (init keeps the main thread) */
+        run Interrupt()
+    };
+    HW_INITIALIZE();
+    atomic {
+#else
         INITIALIZE_HELD(HW_INITIALIZE());
+#endif
 #ifdef HW_INITIALIZE_FAILED
         if
         :: HW_INITIALIZE_FAILED ->
-            printf("# start failed: HwInitialize returned FALSE\n"); goto released    /* ENV-R12 */
+            printf("# start failed: HwInitialize returned FALSE\n");
+#ifdef SP_ISR_IN_INITIALIZE
+            /* [POS] disconnected with the failed start (NeptuneOS leaves it connected) */
+            ISR_DISCONNECT();
+#endif
+            goto released    /* ENV-R12 */
         :: else
         fi;
 #endif
 #endif
-#ifdef HW_INTERRUPT
+#if defined(HW_INTERRUPT) && !defined(SP_ISR_IN_INITIALIZE)
         run Interrupt();
 #endif
 #ifdef HW_PASSIVE_INITIALIZE

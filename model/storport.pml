@@ -262,10 +262,10 @@ hidden byte stork_reached_call, stork_reached_release;   /* the release: lifecyc
    A physical miniport's HwInitialize keeps Windows's DIRQL (it runs without the interrupt lock
    there), so that a WI-M1 breach in it is still reported (ENV-H2). */
 #define SP_MINE(lock) (((lock) == InterruptLock && sp_holder[lock] == _pid + 1) || \
-                       ((lock) != InterruptLock && (sp_nominal[lock] & (1 << _pid)) != 0))
+                       (SP_NOMINAL_LOCK(lock) && (sp_nominal[lock] & (1 << _pid)) != 0))
 #define SP_PHYSICAL_HW_VIRTUAL 1
 #define SP_PHYSICAL_1 0
-#define CALL_IRQL(ctx, lvl) (sp_holder[InterruptLock] == _pid + 1 || (lvl) >= DIRQL || \
+#define CALL_IRQL(ctx, lvl) (SP_MINE(InterruptLock) || (lvl) >= DIRQL || \
     ((ctx) == CTX_INITIALIZE && SP_CAT(SP_PHYSICAL_, HW_VIRTUAL)) -> DIRQL : PASSIVE_LEVEL)
 #define StorPortInitializeWorker(ctx, lvl, wvar, st) rt_api_init(ctx, CALL_IRQL(ctx, lvl), wvar, st, __LINE__)
 #define StorPortQueueWorkItem(ctx, lvl, cb, h, cx, st) rt_api_queue(ctx, CALL_IRQL(ctx, lvl), cb, h, cx, st, __LINE__)
@@ -555,6 +555,11 @@ byte sp_waiting[DPC_LOCK2 + 1];
 #define SP_DROP(lock) sp_holder[lock] = 0
 #ifdef STORK_HOST_NEPTUNE
 int sp_nominal[DPC_LOCK2 + 1];      /* bit _pid: the process holds it as Windows would (ENV-H4) */
+/* An interrupt is connected (lifecycle.pml sets it at the start of a physical design with
+   HW_INTERRUPT): the interrupt lock is its mutex; without one it takes nothing ([NEP]
+   storport.c PortAcquireSpinLock; [POS] no HW_INTERRUPT, no interrupt resource). */
+bit sp_irq_connected;
+#define SP_NOMINAL_LOCK(lock) ((lock) != InterruptLock || !sp_irq_connected)
 #define SP_NOMINAL_HOLD(lock) sp_nominal[lock] = sp_nominal[lock] | (1 << _pid)
 #define SP_NOMINAL_DROP(lock) sp_nominal[lock] = sp_nominal[lock] & ~(1 << _pid)
 #endif
@@ -642,13 +647,14 @@ inline sp_check_acquire(ctx, lock) {
 }
 #ifdef STORK_HOST_NEPTUNE
 /* NeptuneOS (ENV-H4, [NEP] storport.c PortAcquireSpinLock): the StartIo and DPC locks take
-   nothing; the interrupt lock is the interrupt mutex, real. Who holds a StartIo or DPC lock as
+   nothing; the interrupt lock is the interrupt mutex, real where an interrupt is connected,
+   nothing otherwise (sp_irq_connected). Who holds a StartIo, DPC or nominal interrupt lock as
    Windows would (a bit per process: several may, one waiting on the main thread) is kept for
    ENV-L2, which judges the miniport as Windows would (ENV-H2): a re-take is reported, and on
    NeptuneOS the run goes on. */
 #define StorPortAcquireSpinLock(ctx, lock) \
     if \
-    :: (lock) == InterruptLock -> \
+    :: !SP_NOMINAL_LOCK(lock) -> \
         atomic { d_step { sp_check_acquire(ctx, lock); sp_waiting[lock]++ }; \
                  (sp_holder[lock] == 0) -> sp_holder[lock] = _pid + 1; sp_waiting[lock]-- } \
     :: else -> d_step { sp_check_acquire(ctx, lock); SP_NOMINAL_HOLD(lock) } \
@@ -656,7 +662,7 @@ inline sp_check_acquire(ctx, lock) {
 #define StorPortReleaseSpinLock(ctx, lock) \
     d_step { \
         if \
-        :: (lock) == InterruptLock -> sp_holder[lock] = 0 \
+        :: !SP_NOMINAL_LOCK(lock) -> sp_holder[lock] = 0 \
         :: else -> SP_NOMINAL_DROP(lock) \
         fi \
     }
@@ -673,7 +679,19 @@ inline sp_check_acquire(ctx, lock) {
    expanded, so a full-duplex design's call is the plain acquire, routine, release. */
 #define SP_CAT(a, b) SP_CAT2(a, b)
 #define SP_CAT2(a, b) a##b
+#ifdef STORK_HOST_NEPTUNE
+/* NeptuneOS (ENV-H4, [NEP] storport.c StorPortSynchronizeAccess): unimplemented, a VOID that
+   takes no lock and runs no routine; what only the routine would do is never done. The call is
+   judged as Windows's take of the interrupt lock (ENV-L2, ENV-H2). Half-duplex, whose start
+   NeptuneOS fails (ENV-H5), changes nothing here. */
+#define StorPortSynchronizeAccess(ctx, routine) \
+    d_step { \
+        sp_check_acquire(ctx, InterruptLock); \
+        printf("# StorPortSynchronizeAccess by "); print_ctx(ctx); printf(" runs no routine: unimplemented on this host (neptune, ENV-H4)\n") \
+    }
+#else
 #define StorPortSynchronizeAccess(ctx, routine) SP_CAT(SP_SYNC_, HW_HALF_DUPLEX)(ctx, routine)
+#endif
 #define SP_SYNC_HW_HALF_DUPLEX(ctx, routine) \
     StorPortAcquireSpinLock(ctx, InterruptLock); routine(); StorPortReleaseSpinLock(ctx, InterruptLock)
 #define SP_SYNC_1(ctx, routine) \

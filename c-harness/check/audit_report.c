@@ -404,10 +404,12 @@ int audit_command(struct explorer *x, struct cli *c)
     } else {
         printf("stork audit: %s\n", x->scn->name);
         if (c->host == STORK_HOST_NEPTUNE)
-            printf("host: neptune (ENV-H3, H5): no IRQL, removal or BUSY refusal of the work-item "
-                   "calls, a second queue dropped, no HwAdapterControl or PnP SRB (no removal "
-                   "reaches the miniport, so nothing is checked at a release), Pause and Resume "
-                   "do nothing; the miniport's obligations are checked as under Windows (ENV-H2)\n");
+            printf("host: neptune (ENV-H3, H4, H5): no IRQL, removal or BUSY refusal of the "
+                   "work-item calls, a second queue dropped, one main thread for every routine "
+                   "but the ISR, the StartIo and DPC locks take nothing, StorPortSynchronizeAccess "
+                   "runs no routine, no HwAdapterControl or PnP SRB (no removal reaches the "
+                   "miniport, so nothing is checked at a release), Pause and Resume do nothing; "
+                   "the miniport's obligations are checked as under Windows (ENV-H2)\n");
         else if (c->host == STORK_HOST_REACTOS)
             printf("host: reactos (ENV-H6): every work-item call answers STATUS_NOT_IMPLEMENTED "
                    "(an NTSTATUS) and issues no worker; the miniport's obligations are checked "

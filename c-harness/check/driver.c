@@ -185,10 +185,14 @@ struct drv_run {
     /* NeptuneOS (ENV-H4): the main thread's owner (a context's index + 1, 0: none), which every
      * routine but the ISR needs to go on, given up at each wait and at its return; and the
      * StartIo and DPC locks each context holds as Windows would (bit 0 StartIo, bit 1 + k the
-     * DPC lock of STOR_DPC k, bit 7 another's), which exclude nothing there but still decide
+     * DPC lock of STOR_DPC k, bit 6 the interrupt lock with no interrupt connected, bit 7
+     * another's), which exclude nothing there but still decide
      * ENV-L2 (a miniport ships to Windows, ENV-H2) */
     int main_owner;
     unsigned char nominal[MAX_CTX];
+    /* NeptuneOS (ENV-H4): the interrupt is connected, before HwInitialize ([NEP] fdo.c
+     * PortFdoStartMiniport): the ISR may run from then on, not only once the start is over */
+    bool connected;
 };
 
 static void drv_start(void *ext);
@@ -259,6 +263,14 @@ bool driver_main_thread(const struct run *r, int ctx)
         return false;
     int i = ctx_role(r, ctx);
     return i < 0 || r->drv->reg->role[i] != R_ISR;
+}
+
+bool driver_isr_connected(const struct run *r, int ctx)
+{
+    if (!driver_mode(r) || !r->drv->connected)
+        return false;
+    int i = ctx_role(r, ctx);
+    return i >= 0 && r->drv->reg->role[i] == R_ISR;
 }
 
 bool driver_main_may_run(const struct run *r, int ctx)
@@ -332,11 +344,17 @@ static bool neptune(const struct run *r)
 }
 
 /* On NeptuneOS the StartIo and DPC locks take nothing ([NEP] storport.c PortAcquireSpinLock,
- * ENV-H4): its bit in d->nominal, or 0 for a lock that is real there (the interrupt mutex). */
+ * ENV-H4), nor does the interrupt lock when no interrupt is connected: its bit in d->nominal,
+ * or 0 for a lock that is real there (the interrupt mutex of the connected interrupt).  [POS]
+ * NeptuneOS connects an interrupt for each one the adapter's resources list (fdo.c
+ * PortFdoConnectInterrupt); stork gives an adapter an interrupt when the miniport registers
+ * HwInterrupt (a physical one: the isr role), and none otherwise. */
 static unsigned nominal_bit(const struct run *r, const struct stork_lock *l)
 {
-    if (!neptune(r) || l == &r->drv->interrupt)
+    if (!neptune(r))
         return 0;
+    if (l == &r->drv->interrupt)
+        return r->drv->reg->virt || !r->drv->reg->hw.HwInterrupt ? 0x40u : 0;
     if (l == &r->drv->startio)
         return 1u;
     for (int k = 0; k < r->drv->ndpc; k++)
@@ -361,6 +379,8 @@ static void take(struct run *r, struct ctx *c, struct stork_lock *l, const char 
         if (file != STORPORT_SITE)
             run_point(r, file, line);
         r->drv->nominal[c->index] |= (unsigned char)bit;
+        if (l == &r->drv->interrupt) /* Windows's DIRQL, for WI-M1 (ENV-L3, ENV-H2) */
+            raise_to(r, c, STORK_DIRQL);
         return;
     }
     if (file != STORPORT_SITE)
@@ -376,6 +396,8 @@ static void give(struct run *r, struct ctx *c, struct stork_lock *l, const char 
     unsigned bit = nominal_bit(r, l);
     if (bit) {
         r->drv->nominal[c->index] &= (unsigned char)~bit;
+        if (l == &r->drv->interrupt)
+            lower(r, c);
         return;
     }
     stork_unlock_at(l, file, line);
@@ -608,6 +630,14 @@ static bool start(struct run *r, struct ctx *c, void *ext, unsigned find_irql)
     bool locked = !g->virt && !neptune(r);
     if (locked)
         take(r, c, &d->interrupt, STORPORT, 0);
+    if (neptune(r) && !g->virt) {
+        /* NeptuneOS connects the interrupt before HwInitialize and calls HwInitialize without
+         * its mutex ([NEP] fdo.c PortFdoStartMiniport, PortFdoConnectInterrupt; isr.c): the
+         * ISR, on its own thread, may run during HwInitialize (ENV-H4) */
+        fp_state(r, &d->connected, sizeof d->connected, true);
+        d->connected = true;
+        interrupt(r, c);
+    }
     d->entry[c->index] = "HwInitialize";
     d->passive = NULL;
     BOOLEAN ok = g->hw.HwInitialize(ext);
@@ -1034,7 +1064,9 @@ static void drv_routine(void *ext)
     const struct drv_reg *g = d->reg;
     int i = ctx_role(r, c->index);
     fp_state(r, &d->started, sizeof d->started, false);
-    if (i < 0 || !d->started)
+    if (i >= 0 && g->role[i] == R_ISR)
+        fp_state(r, &d->connected, sizeof d->connected, false);
+    if (i < 0 || !(d->started || (g->role[i] == R_ISR && d->connected)))
         return;
     switch (g->role[i]) {
     case R_IO: {
@@ -1769,6 +1801,31 @@ static const char *lock_name(STOR_SPINLOCK kind)
     return kind == DpcLock ? "DpcLock" : kind == StartIoLock ? "StartIoLock" : "InterruptLock";
 }
 
+/* ENV-L2, on every host (ENV-H2): the miniport's take of lock l (of kind `kind`) from c.  False
+ * for a re-take of one c holds, a deadlock on Windows: not taken again. */
+static bool lock_checks(struct run *r, struct ctx *c, const struct stork_lock *l,
+                        STOR_SPINLOCK kind, const char *file, int line)
+{
+    const char *e = r->drv->entry[c->index];
+    if (holds(r, c, l)) { /* NeptuneOS's StartIo and DPC locks take nothing: judged as Windows's */
+        srb_finding(r, "ENV-L2", file, line, "%s takes the %s it already holds%s: a deadlock",
+                    e ? e : c->name, lock_name(kind),
+                    e && (strcmp(e, "HwStartIo") == 0 || strcmp(e, "HwInterrupt") == 0 ||
+                          strcmp(e, "HwInitialize") == 0 || strcmp(e, "HwStorTimer") == 0)
+                        ? " (Storport holds it around this routine)" : "");
+        return false;
+    }
+    if (e && (strcmp(e, "HwFindAdapter") == 0 || strcmp(e, "HwInitialize") == 0 ||
+              strcmp(e, "HwInterrupt") == 0 || strcmp(e, "HwPassiveInitializeRoutine") == 0))
+        srb_finding(r, "ENV-L2", file, line, "%s takes the %s: no Storport lock may be taken there",
+                    e, lock_name(kind));
+    else if (kind != InterruptLock && holds(r, c, &r->drv->interrupt))
+        srb_finding(r, "ENV-L2", file, line, "%s takes the %s while holding the interrupt lock: "
+                    "the order is DPC or StartIo, then interrupt", e ? e : c->name,
+                    lock_name(kind));
+    return true;
+}
+
 VOID stork_acquire_spin_lock_at(PVOID ext, STOR_SPINLOCK kind, PVOID context,
                                 PSTOR_LOCK_HANDLE handle, const char *file, int line)
 {
@@ -1790,23 +1847,8 @@ VOID stork_acquire_spin_lock_at(PVOID ext, STOR_SPINLOCK kind, PVOID context,
                   kind == DpcLock ? " without a STOR_DPC" : "");
         return;
     }
-    const char *e = r->drv->entry[c->index];
-    if (holds(r, c, l)) { /* ENV-L2 on every host (ENV-H2): NeptuneOS's takes nothing */
-        srb_finding(r, "ENV-L2", file, line, "%s takes the %s it already holds%s: a deadlock",
-                    e ? e : c->name, lock_name(kind),
-                    e && (strcmp(e, "HwStartIo") == 0 || strcmp(e, "HwInterrupt") == 0 ||
-                          strcmp(e, "HwInitialize") == 0 || strcmp(e, "HwStorTimer") == 0)
-                        ? " (Storport holds it around this routine)" : "");
+    if (!lock_checks(r, c, l, kind, file, line))
         return; /* not taken: its release does nothing */
-    }
-    if (e && (strcmp(e, "HwFindAdapter") == 0 || strcmp(e, "HwInitialize") == 0 ||
-              strcmp(e, "HwInterrupt") == 0 || strcmp(e, "HwPassiveInitializeRoutine") == 0))
-        srb_finding(r, "ENV-L2", file, line, "%s takes the %s: no Storport lock may be taken there",
-                    e, lock_name(kind));
-    else if (kind != InterruptLock && r->drv->interrupt.owner == c->index + 1)
-        srb_finding(r, "ENV-L2", file, line, "%s takes the %s while holding the interrupt lock: "
-                    "the order is DPC or StartIo, then interrupt", e ? e : c->name,
-                    lock_name(kind));
     take(r, c, l, file, line);
     if (r->outlived | r->markable) /* its point came first: the release may have come at it */
         driver_released_use(r, NULL, "StorPortAcquireSpinLock", file, line);
@@ -1829,7 +1871,8 @@ VOID stork_release_spin_lock_at(PVOID ext, PSTOR_LOCK_HANDLE handle, const char 
  * DIRQL, with the checks of StorPortAcquireSpinLock (ENV-L2: not from HwFindAdapter,
  * HwInitialize, HwInterrupt or HwPassiveInitializeRoutine, not holding it already).  [POS]
  * ENV-L4, as model/storport.pml: from a half-duplex HwStartIo or HwStorTimer, around which
- * Storport already holds the interrupt lock, the routine runs at once. */
+ * Storport already holds the interrupt lock, the routine runs at once.  Under --host neptune
+ * (ENV-H4) no routine runs: what only the routine would have done is never done. */
 BOOLEAN stork_synchronize_access_at(PVOID ext, PSTOR_SYNCHRONIZED_ACCESS routine, PVOID context,
                                     const char *file, int line)
 {
@@ -1843,9 +1886,20 @@ BOOLEAN stork_synchronize_access_at(PVOID ext, PSTOR_SYNCHRONIZED_ACCESS routine
         return FALSE;
     }
     const char *e = r->drv->entry[c->index];
-    if (r->drv->interrupt.owner == c->index + 1 && e &&
+    if (holds(r, c, &r->drv->interrupt) && e &&
         (strcmp(e, "HwStartIo") == 0 || strcmp(e, "HwStorTimer") == 0))
         return routine(ext, context);
+    if (neptune(r)) {
+        /* [NEP] storport.c StorPortSynchronizeAccess: unimplemented (a VOID that prints a
+         * warning in a debug build, asserts nothing): no lock, no routine (ENV-H4).  [POS] a
+         * miniport built against the WDK reads a BOOLEAN NeptuneOS never sets: FALSE here, the
+         * answer of a routine that did not run.  Judged as Windows's take of the interrupt lock
+         * would be (ENV-L2, ENV-H2). */
+        lock_checks(r, c, &r->drv->interrupt, InterruptLock, file, line);
+        call_point(r, "StorPortSynchronizeAccess", file, line);
+        note(r, c, N_SYNC_NOT_RUN, 0, file, line);
+        return FALSE;
+    }
     STOR_LOCK_HANDLE h;
     stork_acquire_spin_lock_at(ext, InterruptLock, NULL, &h, file, line);
     BOOLEAN ok = routine(ext, context);

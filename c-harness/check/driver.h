@@ -60,6 +60,9 @@ bool driver_main_may_run(const struct run *r, int ctx);
 void driver_main_take(struct run *r, struct ctx *c);
 void driver_main_give(struct run *r, struct ctx *c);
 void driver_main_wait(struct run *r, struct ctx *c); /* a try while another holds it */
+/* NeptuneOS (ENV-H4): context ctx is the ISR and the interrupt is connected, from before
+ * HwInitialize: it may run before the start is over, which no other routine may. */
+bool driver_isr_connected(const struct run *r, int ctx);
 
 void driver_run_begin(struct run *r);   /* each run's Storport state, after the run is reset */
 void driver_check_end(struct run *r);   /* the adapter is released: ENV-Q1, Q2, Q6, Q8 */

@@ -131,6 +131,9 @@ void write_event(FILE *out, const struct run *r, const struct ev *e)
                     who);
         else if (e->note == N_STOR_TIMER_RUNS)
             fputs("# HwStorTimer runs", out);
+        else if (e->note == N_SYNC_NOT_RUN)
+            fprintf(out, "# StorPortSynchronizeAccess by %s runs no routine: unimplemented on "
+                    "this host (neptune, ENV-H4)", who);
         else if (e->note >= N_ALLOC_FAILED)
             fputs(note_resource[e->note - N_ALLOC_FAILED], out);
         else

@@ -272,7 +272,8 @@ static bool enabled_state(const struct run *r, const struct ctx *c)
             return true;
         if (c->kind == K_ROUTINE) /* an on-demand one (a DPC, a timer) once it is armed */
             return (!c->on_demand || c->armed) &&
-                   (r->find_ctx < 0 || r->ctx[r->find_ctx].state == C_DONE);
+                   (r->find_ctx < 0 || r->ctx[r->find_ctx].state == C_DONE ||
+                    driver_isr_connected(r, c->index)); /* NeptuneOS: in HwInitialize */
         if (c->kind == K_TEARDOWN)
             return r->removal_begun && r->nroutines_left == 0;
         return false;

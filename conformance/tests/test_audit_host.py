@@ -45,6 +45,27 @@ pytestmark = pytest.mark.skipif(not (LIBEXEC / "check").is_dir(), reason="C harn
     ("miniport_main_thread_stall_in_lock", "neptune", {"ENV-Q6"}),
     # a re-take of the StartIo lock Storport holds: ENV-L2 on every host (ENV-H2), no hang there
     ("miniport_oneshot_startio_lock", "neptune", {"ENV-L2"}),
+    # the stall under the interrupt lock of a miniport with no HwInterrupt: no interrupt is
+    # connected there, the lock takes nothing, the DPC's count is lost (on a mutex it would wait
+    # for the stalled callback on the main thread: a hang)
+    ("miniport_main_thread_stall_in_interrupt_lock", "windows", set()),
+    ("miniport_main_thread_stall_in_interrupt_lock", "neptune", {"ENV-Q6"}),
+    # HwInitialize clears what the ISR reads, without a lock: on Windows under Storport's
+    # interrupt lock, the ISR armed once the start is over; there the interrupt is connected
+    # first and HwInitialize runs without the lock: a race with the ISR
+    ("miniport_isr_dpc", "neptune", set()),
+    ("miniport_isr_dpc_init_clears_tables", "windows", set()),
+    ("miniport_isr_dpc_init_clears_tables", "neptune", {"WI-M11"}),
+    # both halves counted inside StorPortSynchronizeAccess, unimplemented there: no routine
+    # runs, no half is counted, the SRB is never completed on NeptuneOS only
+    ("miniport_main_thread_synchronized", "windows", set()),
+    ("miniport_main_thread_synchronized", "neptune", {"ENV-Q6"}),
+    # the SRB posted under the interrupt lock taken by hand, clean on both; posted inside
+    # StorPortSynchronizeAccess: never posted there, never completed
+    ("miniport_dpc_or_timeout", "windows", set()),
+    ("miniport_dpc_or_timeout", "neptune", set()),
+    ("miniport_dpc_or_timeout_synchronized", "windows", set()),
+    ("miniport_dpc_or_timeout_synchronized", "neptune", {"ENV-Q6"}),
 ])
 def test_each_host_reaches_what_it_lets_through(stork, name: str, host: str,
                                                 expected: set[str]) -> None:
@@ -179,3 +200,62 @@ def test_neptune_runs_dpcs_and_startio_at_passive_and_the_reduction_keeps_the_lo
     whole = stork("audit", "miniport_main_thread_stall_in_lock", "--seed", "1", "--json",
                   "--no-reduction")
     assert rules(json.loads(whole.stdout)) == {"ENV-Q6"}, whole.stdout
+
+
+def test_neptune_s_synchronize_access_runs_no_routine_and_answers_false(stork, tmp_path: Path) -> None:
+    # ENV-H4 ([NEP] storport.c StorPortSynchronizeAccess: unimplemented, VOID): the routine's
+    # write never happens and the answer read is FALSE; on Windows the routine's TRUE
+    glob = ("static BOOLEAN Mark(PVOID e, PVOID c) { (void)e; *(int *)c = 1; return TRUE; }")
+    start = ("int marked = 0;\n"
+             "    BOOLEAN said = StorPortSynchronizeAccess(DeviceExtension, Mark, &marked);\n"
+             "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+             "    if (marked && said) StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+    path = miniport(tmp_path, globals=glob, startio=start)
+    rc, out, err = audit(stork, path)
+    assert rc == 0 and rules(out) == set(), (out, err)
+    rc, out, err = audit(stork, path, "--host", "neptune")
+    assert rc == 1 and rules(out) == {"ENV-Q6"}, (out, err)
+    r = stork("audit", str(path), "--host", "neptune", "--seed", "1")
+    assert "StorPortSynchronizeAccess by io1 runs no routine" in r.stdout, r.stdout
+    # in HwInitialize it is still judged as a take of the interrupt lock there (ENV-L2, ENV-H2)
+    init = miniport(tmp_path, "i", globals=glob,
+                    init="int m = 0; StorPortSynchronizeAccess(DeviceExtension, Mark, &m); "
+                         "return TRUE;")
+    for host in ("windows", "neptune"):
+        rc, out, err = audit(stork, init, "--host", host)
+        assert "ENV-L2" in rules(out), (host, out, err)
+
+
+# Two SRBs' HwStartIo each count under the interrupt lock across a stall (a wait on NeptuneOS's
+# main thread, where the StartIo lock takes nothing): the second then runs during the first's
+# stall.  With an interrupt connected (HwInterrupt registered) the interrupt lock is its mutex,
+# which the second waits for on the main thread the first needs back: a hang; with none it
+# takes nothing ([NEP] storport.c PortAcquireSpinLock): no hang.  Windows excludes both ways.
+COUNT = "static ULONG Count;\nstatic BOOLEAN Isr(PVOID e) { (void)e; return FALSE; }"
+COUNT_STARTIO = ("STOR_LOCK_HANDLE h; ULONG n;\n"
+                 "    StorPortAcquireSpinLock(DeviceExtension, InterruptLock, NULL, &h);\n"
+                 "    n = Count; StorPortStallExecution(10); Count = n + 1;\n"
+                 "    StorPortReleaseSpinLock(DeviceExtension, &h);\n"
+                 "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+                 "    StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+
+
+@pytest.mark.parametrize("host, connected, expected", [
+    ("windows", True, set()), ("windows", False, set()),
+    ("neptune", True, {"WI-M9"}), ("neptune", False, set()),
+])
+def test_neptune_s_interrupt_lock_is_a_mutex_only_with_an_interrupt_connected(
+        stork, tmp_path: Path, host: str, connected: bool, expected: set[str]) -> None:
+    path = miniport(tmp_path, globals=COUNT, startio=COUNT_STARTIO,
+                    register="d.HwInterrupt = Isr;" if connected else "")
+    rc, out, err = audit(stork, path, "--host", host, "--srbs", "2")
+    assert out["complete"] and rules(out) == expected, (out, err)
+
+
+def test_neptune_s_isr_may_run_during_hwinitialize(stork) -> None:
+    # ENV-H4 ([NEP] fdo.c PortFdoStartMiniport: the interrupt connected, then HwInitialize
+    # without its lock): the race is between the start's HwInitialize and the ISR
+    r = stork("audit", "miniport_isr_dpc_init_clears_tables", "--seed", "1", "--json")
+    out = json.loads(r.stdout)
+    races = [f["message"] for f in out["findings"] if f["rule"] == "WI-M11"]
+    assert races and all("findadapter writes it" in m and "isr reads it" in m for m in races), races

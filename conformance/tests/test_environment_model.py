@@ -579,13 +579,82 @@ def test_neptune_main_thread_a_dpc_spinning_for_the_callback_keeps_it_from_runni
     assert any("dpc object 1 runs" in l for l in lines) and not any(l.startswith("start sys0") for l in lines)
 
 
+def test_neptune_interrupt_lock_takes_nothing_with_no_interrupt_connected(tmp_path) -> None:
+    # ENV-H4 ([NEP] storport.c PortAcquireSpinLock): the design has no HW_INTERRUPT, so the
+    # interrupt lock held across the callback's stall excludes nothing there: the DPC's count is
+    # lost (no deadlock: a mutex would keep the DPC waiting on the main thread the stalled
+    # callback needs back); on Windows it excludes
+    stall = ONE + ["DEFECT_STALL_IN_LOCK=1", "COUNT_LOCK=InterruptLock"]
+    assert _holds(verify(DESIGNS / HALVES, stall))
+    result = _neptune(HALVES, stall)
+    assert sorted(r.prop.name for r in result.results if r.verdict == "VIOLATED") == \
+        ["requests_complete"]
+    lines = _trace_of(result, "requests_complete")
+    stalled = next(i for i, l in enumerate(lines) if "sys0 stalls: a wait on the main thread" in l)
+    assert stalled < next(i for i, l in enumerate(lines) if "dpc object 1 runs" in l)
+    # the same design with an ISR (one that does nothing): connected, the lock is the mutex,
+    # and the DPC waits for it on the main thread the stalled callback needs back
+    design = tmp_path / HALVES
+    design.write_text((DESIGNS / HALVES).read_text().replace(
+        '#include "lifecycle.pml"', '#define HW_INTERRUPT isr\ninline isr() { skip }\n#include "lifecycle.pml"'))
+    connected = verify(design, stall, host="neptune")
+    assert connected.verdict_of("terminates") == "VIOLATED", connected
+
+
+def test_neptune_synchronize_access_runs_no_routine() -> None:
+    # ENV-H4 ([NEP] storport.c StorPortSynchronizeAccess, unimplemented): the halves counted
+    # inside the call's routine are counted on Windows and never there
+    assert _holds(verify(DESIGNS / HALVES, ONE + ["DEFECT_COUNT_IN_SYNC=1"]))
+    result = _neptune(HALVES, ONE + ["DEFECT_COUNT_IN_SYNC=1"])
+    assert sorted(r.prop.name for r in result.results if r.verdict == "VIOLATED") == \
+        ["requests_complete"]
+    lines = _trace_of(result, "requests_complete")
+    assert any("StorPortSynchronizeAccess by dpc runs no routine" in l for l in lines), lines
+    assert "srb1 never completed" in _last(lines)
+
+
+
+SYNC_IN_INIT_PROBE = """#include "storport.pml"
+bit touched;
+inline touch() { touched = 1 }
+#define HW_INITIALIZE initialize
+inline initialize() { StorPortSynchronizeAccess(CTX_INITIALIZE, touch) }
+inline HW_WORKITEM(tid, cb, w, cx) { skip }
+inline HW_FIND_ADAPTER() { skip }
+inline HW_START() { assert(touched) }
+inline HW_REMOVE() { skip }
+#include "lifecycle.pml"
+"""
+
+
+def test_neptune_synchronize_access_is_still_judged_as_a_take_of_the_interrupt_lock(tmp_path) -> None:
+    # ENV-L2 under every host (ENV-H2): HwInitialize may take no Storport lock (on Windows a
+    # re-take of the interrupt lock Storport holds around it: a deadlock); there the call takes
+    # nothing and runs no routine: no deadlock, and HW_START finds the routine's write undone
+    design = tmp_path / "sync_in_init.pml"
+    design.write_text(SYNC_IN_INIT_PROBE)
+    windows = verify(design, [])
+    assert windows.verdict_of("storport_calls") == "VIOLATED"
+    assert windows.verdict_of("terminates") == "VIOLATED"
+    neptune = verify(design, [], host="neptune")
+    assert neptune.verdict_of("storport_calls") == "VIOLATED"
+    assert neptune.verdict_of("design_assertion") == "VIOLATED"
+
+
 def test_neptune_startio_and_dpc_locks_take_nothing_but_a_retake_is_still_env_l2() -> None:
     # Windows: both defects deadlock (terminates) and break ENV-L2; NeptuneOS: no deadlock, the
     # ENV-L2 finding judged as Windows would (ENV-H2)
+    # (HwStartIo rings the doorbell under the interrupt lock it takes itself: inside
+    # StorPortSynchronizeAccess, which runs no routine there, it never rings and no DPC runs,
+    # so the DPC's lock order is not reached)
     for defect in ("DEFECT_STARTIO_RELOCK=1", "DEFECT_LOCK_ORDER=1"):
-        result = _neptune("dpc_takes_locks_in_order.pml", [defect])
+        result = _neptune("dpc_takes_locks_in_order.pml", [defect, "ACQUIRE_INTERRUPT_LOCK=1"])
         assert result.verdict_of("storport_calls") == "VIOLATED", defect
         assert result.verdict_of("terminates") == "holds", defect
+    assert _neptune("dpc_takes_locks_in_order.pml",
+                    ["DEFECT_LOCK_ORDER=1"]).verdict_of("storport_calls") == "holds"
+    assert _neptune("dpc_takes_locks_in_order.pml",
+                    ["ACQUIRE_INTERRUPT_LOCK=1"]).verdict_of("storport_calls") == "holds"
 
 
 INIT_LOCK_PROBE = """#include "storport.pml"
@@ -608,6 +677,19 @@ def test_neptune_hwinitialize_runs_without_the_interrupt_lock_at_windows_dirql(t
     neptune = verify(design, [], host="neptune")
     assert neptune.verdict_of("design_assertion") == "holds"
     assert any(l.startswith("call initialize DIRQL init") for l in _trace_of(neptune, "irql"))
+
+
+def test_neptune_the_isr_may_run_during_hwinitialize() -> None:
+    # ENV-H4 ([NEP] fdo.c PortFdoStartMiniport): the interrupt connected before HwInitialize,
+    # which runs without the interrupt lock: the ISR between its two writes finds the ring not
+    # set up; on Windows HwInitialize holds the lock and the ISR runs from its return on
+    design, defect = "passive_init_publishes_dpc.pml", ["DEFECT_ENABLE_BEFORE_SETUP=1"]
+    assert verify(DESIGNS / design, defect).verdict_of("design_assertion") == "holds"
+    neptune = _neptune(design, defect)
+    assert neptune.verdict_of("design_assertion") == "VIOLATED"
+    lines = _trace_of(neptune, "design_assertion")
+    init = lines.index("# initialize: HwInitialize")
+    assert "# interrupt" in lines[init:] and "passive initialisation enabled" not in " ".join(lines), lines
 
 
 OWN_DPCS = "own_dpcs_count_without_lock.pml"

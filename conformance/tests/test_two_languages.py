@@ -378,16 +378,24 @@ PAIRS = {
     # unreduced search (14,202 schedules) fits the budget, which the points at shared writes do not
     "E": ("miniport_dpc_or_timeout.pml", "miniport_dpc_or_timeout",
           ["-DMAXSRB=1", "-DALLOC_FAIL=0"], ["--preempt-at-calls"]),
+    # the same, its routines inside StorPortSynchronizeAccess, not under the interrupt lock it
+    # takes: the same on Windows; none runs under --host neptune (ENV-H4)
+    "E-sync": ("miniport_dpc_or_timeout.pml", "miniport_dpc_or_timeout_synchronized",
+               ["-DMAXSRB=1", "-DALLOC_FAIL=0", "-DSYNCHRONIZE_ACCESS=1"],
+               ["--preempt-at-calls"]),
 }
 
 
-def _pair(area: str, tmp_path: Path, wrong: bool, neptune: bool = False) -> list[str]:
-    twin, scenario, bounds, options = PAIRS[area]
+def _pair(pair: str, tmp_path: Path, wrong: bool, neptune: bool = False,
+          least: int = 10) -> list[str]:
+    twin, scenario, bounds, options = PAIRS[pair]
+    area = pair[0]
     (tmp_path / "m").mkdir()
     model = twin_traces(TWINS / twin, tmp_path / "m", bounds + (["-DTWIN_WRONG=1"] if wrong else [])
                         + (["-DSTORK_HOST_NEPTUNE"] if neptune else []), area)
-    audit = miniport_traces(scenario, tmp_path / "a", *options, *(["--host", "neptune"] if neptune else []))
-    assert len(model) >= (1 if neptune else 10) and len(audit) >= 10
+    audit = miniport_traces(scenario, tmp_path / "a", *options,
+                            "--host", "neptune" if neptune else "windows")
+    assert len(model) >= (1 if neptune else 10) and len(audit) >= least
     return compare(model, audit, area)
 
 
@@ -411,7 +419,9 @@ def test_a_wrong_twin_is_told(tmp_path: Path) -> None:
 
 
 def test_entry_points_and_locks_are_equal_for_miniport_dpc_or_timeout_but_for_the_named_gap(tmp_path: Path) -> None:
+    (tmp_path / "s").mkdir()
     assert _pair("E", tmp_path, wrong=False) == []
+    assert _pair("E-sync", tmp_path / "s", wrong=False) == []   # StorPortSynchronizeAccess's
 
 
 def test_a_wrong_entry_point_twin_is_told(tmp_path: Path) -> None:
@@ -427,6 +437,7 @@ def test_entry_points_under_neptune_are_equal_on_one_main_thread(tmp_path: Path)
     # HwStorTimer, the DPC and the callback one at a time, so every schedule gives the same E
     # trace in both, at PASSIVE_LEVEL; the StartIo lock raises nothing there, so the twin that
     # frees without it is the same as well (on Windows it is told: the test above)
+    # (its variant inside StorPortSynchronizeAccess, which runs no routine there: the test below)
     (tmp_path / "w").mkdir()
     assert _pair("E", tmp_path, wrong=False, neptune=True) == []
     assert _pair("E", tmp_path / "w", wrong=True, neptune=True) == []
@@ -434,3 +445,19 @@ def test_entry_points_under_neptune_are_equal_on_one_main_thread(tmp_path: Path)
     _, scenario, _, options = PAIRS["E"]
     audit = {project(t, "E") for t in miniport_traces(scenario, tmp_path / "p", *options, "--host", "neptune")}
     assert len(audit) == 1 and any("call dpc1 PASSIVE queue" in l for l in next(iter(audit))), audit
+
+
+def test_synchronize_access_under_neptune_runs_no_routine_in_either_language(tmp_path: Path) -> None:
+    # ENV-H4 ([NEP] storport.c StorPortSynchronizeAccess, unimplemented): in both languages no
+    # SRB is posted, HwStorTimer takes nothing back, no DPC runs and the SRB is left at the
+    # release; on Windows the same pair reaches the DPC (the tests above)
+    assert _pair("E-sync", tmp_path, wrong=False, neptune=True, least=1) == []
+    (tmp_path / "p").mkdir()
+    _, scenario, _, options = PAIRS["E-sync"]
+    runs = miniport_traces(scenario, tmp_path / "p", *options, "--host", "neptune")
+    audit = {project(t, "E") for t in runs}
+    assert len(audit) == 1, audit
+    trace = next(iter(audit))
+    assert "srb1 outstanding at the release" in trace and not any("dpc1" in l for l in trace), trace
+    assert all(any("StorPortSynchronizeAccess by io1 runs no routine" in l for l in t)
+               for t in runs), runs

@@ -16,6 +16,10 @@
  *     (storport_calls, ENV-L2): it waits for itself (terminates)
  *   DEFECT_QUEUE_UNDER_INTERRUPT_LOCK=1  the DPC kicks the worker inside its synchronised
  *     routine, a call its code names DISPATCH_LEVEL but made at DIRQL (ENV-L3: irql, WI-M1)
+ * ACQUIRE_INTERRUPT_LOCK=1 (no variant: tests/test_environment_model.py) HwStartIo rings the
+ *   doorbell under the interrupt lock it takes itself, not inside StorPortSynchronizeAccess,
+ *   which runs no routine under --host neptune (ENV-H4): there the doorbell never rings and no
+ *   DPC runs without it.
  *
  * expect: holds
  */
@@ -29,6 +33,9 @@
 #endif
 #ifndef DEFECT_QUEUE_UNDER_INTERRUPT_LOCK
 #define DEFECT_QUEUE_UNDER_INTERRUPT_LOCK 0
+#endif
+#ifndef ACQUIRE_INTERRUPT_LOCK
+#define ACQUIRE_INTERRUPT_LOCK 0
 #endif
 #define CB_WORK 1
 
@@ -50,7 +57,12 @@ inline start_io(srb) {
 #if DEFECT_STARTIO_RELOCK
         StorPortAcquireSpinLock(CTX_STARTIO, StartIoLock);
 #endif
+#if ACQUIRE_INTERRUPT_LOCK
+        StorPortAcquireSpinLock(CTX_STARTIO, InterruptLock); ring_doorbell();
+        StorPortReleaseSpinLock(CTX_STARTIO, InterruptLock);
+#else
         StorPortSynchronizeAccess(CTX_STARTIO, ring_doorbell);
+#endif
 #if DEFECT_STARTIO_RELOCK
         StorPortReleaseSpinLock(CTX_STARTIO, StartIoLock);
 #endif

@@ -23,6 +23,17 @@
  *     thread meanwhile: it holds; under --host neptune the spinning DPC keeps the main thread,
  *     the callback it waits for never starts, and the request is never completed
  *     (requests_complete, ENV-Q6, and terminates, WI-M9) there only.
+ *   COUNT_LOCK=InterruptLock with DEFECT_STALL_IN_LOCK=1 (halves_counted_stall_in_interrupt_lock):
+ *     the same stall under the interrupt lock. On Windows it excludes: it holds; this design
+ *     has no HW_INTERRUPT, so under --host neptune no interrupt is connected and the lock
+ *     takes nothing (ENV-H4): the DPC counts during the stall, the count is lost
+ *     (requests_complete) there only; a mutex would have kept the DPC waiting on the main
+ *     thread the stalled callback needs back (terminates).
+ *   DEFECT_COUNT_IN_SYNC=1 (halves_counted_synchronized): each counts its half inside
+ *     StorPortSynchronizeAccess (the interrupt lock) instead of under the StartIo lock, and the
+ *     one that read 1 completes the request. On Windows the interrupt lock excludes: it holds;
+ *     NeptuneOS leaves the call unimplemented (ENV-H4): no routine runs, no half is counted,
+ *     and the request is never completed (requests_complete, ENV-Q6) there only.
  *
  * config: MAXSRB=1
  * expect: holds
@@ -38,6 +49,12 @@
 #endif
 #ifndef DEFECT_DPC_SPINS
 #define DEFECT_DPC_SPINS 0
+#endif
+#ifndef DEFECT_COUNT_IN_SYNC
+#define DEFECT_COUNT_IN_SYNC 0
+#endif
+#ifndef COUNT_LOCK
+#define COUNT_LOCK StartIoLock          /* the lock the halves are counted under */
 #endif
 #define CB_HALF 1
 
@@ -56,6 +73,16 @@ inline counted(ctx, r) {
     :: else
     fi
 }
+
+/* The routines StorPortSynchronizeAccess runs (DEFECT_COUNT_IN_SYNC): each half counted,
+   with the count it read, which its caller then tests (runs is 0 or 1 before). */
+inline cb_counts() { r_cb = runs; runs = r_cb + 1 }
+inline dpc_counts() { r_dpc = runs; runs = r_dpc + 1 }
+#define COUNTED_IN_SYNC(ctx, r) \
+    if \
+    :: r == 1 -> StorPortRequestComplete(ctx, pending); pending = 0 \
+    :: else \
+    fi
 
 #define HW_STARTIO start_io
 inline start_io(srb) {
@@ -79,8 +106,12 @@ inline start_io(srb) {
 
 inline HW_WORKITEM(tid, cb, w, cx) {
     StorPortFreeWorker(CTX_SYS + tid, PASSIVE_LEVEL, w, st);    /* one-shot: its own, first */
+#if DEFECT_COUNT_IN_SYNC
+    StorPortSynchronizeAccess(CTX_SYS + tid, cb_counts);
+    COUNTED_IN_SYNC(CTX_SYS + tid, r_cb)
+#else
 #if !DEFECT_NO_LOCK
-    StorPortAcquireSpinLock(CTX_SYS + tid, StartIoLock);
+    StorPortAcquireSpinLock(CTX_SYS + tid, COUNT_LOCK);
 #endif
     r_cb = runs;
 #if DEFECT_STALL_IN_LOCK
@@ -88,7 +119,8 @@ inline HW_WORKITEM(tid, cb, w, cx) {
 #endif
     counted(CTX_SYS + tid, r_cb)
 #if !DEFECT_NO_LOCK
-    ; StorPortReleaseSpinLock(CTX_SYS + tid, StartIoLock)
+    ; StorPortReleaseSpinLock(CTX_SYS + tid, COUNT_LOCK)
+#endif
 #endif
 }
 
@@ -98,13 +130,18 @@ inline dpc(d) {
 #if DEFECT_DPC_SPINS
     (runs >= 1);                        /* a spin: the callback's half first */
 #endif
+#if DEFECT_COUNT_IN_SYNC
+    StorPortSynchronizeAccess(CTX_DPC, dpc_counts);
+    COUNTED_IN_SYNC(CTX_DPC, r_dpc)
+#else
 #if !DEFECT_NO_LOCK
-    StorPortAcquireSpinLock(CTX_DPC, StartIoLock);
+    StorPortAcquireSpinLock(CTX_DPC, COUNT_LOCK);
 #endif
     r_dpc = runs;
     counted(CTX_DPC, r_dpc)
 #if !DEFECT_NO_LOCK
-    ; StorPortReleaseSpinLock(CTX_DPC, StartIoLock)
+    ; StorPortReleaseSpinLock(CTX_DPC, COUNT_LOCK)
+#endif
 #endif
 }
 #define HW_DPC_EXIT(d) dpc_inside = 0

@@ -16,6 +16,12 @@
  *     an ISR in between issues a DPC not yet initialised (storport_calls, ENV-E12)
  *   DEFECT_FAIL_KEEPS_WORKER=1  the passive routine that fails keeps the worker it got: nothing
  *     frees it after a failed start (no_leak, ENV-R12)
+ *   DEFECT_ENABLE_BEFORE_SETUP=1  HwInitialize also sets up the HBA's ring, which the ISR
+ *     reads once the interrupts are on, but enables them first. On Windows it holds the
+ *     interrupt lock Storport takes around it, and the ISR runs only from its return on: it
+ *     holds; NeptuneOS connects the interrupt before HwInitialize and runs it without the
+ *     lock (ENV-H4, `verify --host neptune`): the ISR between the two finds no ring
+ *     (design_assertion) there only.
  *
  * expect: holds
  */
@@ -29,6 +35,9 @@
 #endif
 #ifndef DEFECT_FAIL_KEEPS_WORKER
 #define DEFECT_FAIL_KEEPS_WORKER 0
+#endif
+#ifndef DEFECT_ENABLE_BEFORE_SETUP
+#define DEFECT_ENABLE_BEFORE_SETUP 0
 #endif
 #define CB_WORK 1
 
@@ -46,8 +55,14 @@ inline HW_FIND_ADAPTER() { skip }
 
 /* HwInitialize (DIRQL, the interrupt lock held by Storport). */
 #define HW_INITIALIZE initialize
+#if DEFECT_ENABLE_BEFORE_SETUP
+bit ring;           /* the HBA's ring, which the ISR reads once the interrupts are on */
+#endif
 inline initialize() {
     irq_on = 1;
+#if DEFECT_ENABLE_BEFORE_SETUP
+    ring = 1;
+#endif
     StorPortEnablePassiveInitialization(CTX_INITIALIZE, st);
 #if DEFECT_WORKER_IN_INITIALIZE
     StorPortInitializeWorker(CTX_INITIALIZE, DIRQL, gw, st)
@@ -87,6 +102,9 @@ inline passive_initialize() {
 /* HwInterrupt (DIRQL, the interrupt lock held by Storport): defer to the DPC. */
 #define HW_INTERRUPT isr
 inline isr() {
+#if DEFECT_ENABLE_BEFORE_SETUP
+    assert(!irq_on || ring);
+#endif
     atomic {
         if
         :: irq_on && dpc_on && !stop ->

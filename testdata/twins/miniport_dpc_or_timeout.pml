@@ -1,8 +1,8 @@
 /*
  * The Promela twin of c-harness/check/scenarios/miniport_dpc_or_timeout.c, by role, for
  * test_two_languages.py (entry points and locks, ENV-E, ENV-L): HwStartIo, under the StartIo
- * lock, posts the SRB inside StorPortSynchronizeAccess and asks for HwStorTimer; HwStorTimer,
- * under the StartIo lock, takes a posted SRB back inside StorPortSynchronizeAccess and issues the
+ * lock, posts the SRB under the interrupt lock it takes and asks for HwStorTimer; HwStorTimer,
+ * under the StartIo lock, takes a posted SRB back under the interrupt lock and issues the
  * reset DPC (initialised in HwPassiveInitializeRoutine, which HwInitialize enables) with it; the
  * DPC hands the reset to a one-shot worker, and completes the SRB itself if it cannot; the
  * callback takes the StartIo lock, frees its worker there (a DISPATCH_LEVEL call, ENV-L3,
@@ -11,8 +11,20 @@
  *
  * TWIN_WRONG=1, a deliberately wrong twin: the callback frees its worker without the StartIo
  * lock, so at PASSIVE_LEVEL (the test must see it).
+ * SYNCHRONIZE_ACCESS=1, the twin of the variant miniport_dpc_or_timeout_synchronized: the
+ * routines run inside StorPortSynchronizeAccess, which runs none under --host neptune (ENV-H4).
  */
 #include "storport.pml"
+
+#ifndef SYNCHRONIZE_ACCESS
+#define SYNCHRONIZE_ACCESS 0
+#endif
+#if SYNCHRONIZE_ACCESS
+#define SYNC(ctx, routine) StorPortSynchronizeAccess(ctx, routine)
+#else
+#define SYNC(ctx, routine) \
+    StorPortAcquireSpinLock(ctx, InterruptLock); routine(); StorPortReleaseSpinLock(ctx, InterruptLock)
+#endif
 
 #define CB_RESET 1
 
@@ -36,7 +48,7 @@ inline start_io(srb) {
     if
     :: srb != 0 && stopping -> StorPortRequestComplete(CTX_STARTIO, srb)
     :: srb != 0 && !stopping ->
-        StorPortSynchronizeAccess(CTX_STARTIO, post);
+        SYNC(CTX_STARTIO, post);
         StorPortRequestTimerCall(CTX_STARTIO, 1)
     :: else
     fi
@@ -44,7 +56,7 @@ inline start_io(srb) {
 
 #define HW_STOR_TIMER stor_timer
 inline stor_timer() {
-    StorPortSynchronizeAccess(CTX_STORTIMER, take_posted);
+    SYNC(CTX_STORTIMER, take_posted);
     if
     :: taken != 0 -> reset_srb = taken; taken = 0; StorPortIssueDpc(CTX_STORTIMER, 1, st)
     :: else
@@ -84,7 +96,7 @@ inline HW_WORKITEM(tid, cb, w, cx) {
 #define HW_SURPRISE_SRB adapter_srb
 inline adapter_srb() {
     stopping = 1;
-    StorPortSynchronizeAccess(CTX_STARTIO, take_posted);
+    SYNC(CTX_STARTIO, take_posted);
     if
     :: taken != 0 -> StorPortRequestComplete(CTX_STARTIO, taken); taken = 0
     :: else

@@ -1,10 +1,10 @@
 /*
  * miniport_dpc_or_timeout -- a physical miniport as it is, audited from its own DriverEntry,
  * whose requests end by a timeout, under Storport's locks (full duplex, ENV-L1..L4).
- * HwStartIo, under the StartIo lock, posts the SRB to the HBA inside StorPortSynchronizeAccess
- * (the interrupt lock) and asks for HwStorTimer (RequestTimerCall), the command's timeout.
- * HwStorTimer, under the StartIo lock, takes a posted SRB back inside StorPortSynchronizeAccess
- * and issues the reset DPC (initialised in HwPassiveInitializeRoutine, which HwInitialize
+ * HwStartIo, under the StartIo lock, posts the SRB to the HBA under the interrupt lock it takes
+ * (StartIo, then interrupt) and asks for HwStorTimer (RequestTimerCall), the command's timeout.
+ * HwStorTimer, under the StartIo lock, takes a posted SRB back under the interrupt lock and
+ * issues the reset DPC (initialised in HwPassiveInitializeRoutine, which HwInitialize
  * enables) with it; the DPC hands the reset to a one-shot worker, and completes the SRB itself
  * if it cannot; the callback, at PASSIVE_LEVEL, takes the StartIo lock (ENV-L8: no HwStartIo
  * during the reset), frees its worker there, a DISPATCH_LEVEL call (ENV-L3), and completes the
@@ -16,6 +16,11 @@
  *
  * Its Promela twin by role is testdata/twins/miniport_dpc_or_timeout.pml: test_two_languages.py
  * compares the two on the entry points and locks (ENV-E, ENV-L).
+ *
+ * Its variant miniport_dpc_or_timeout_synchronized (SYNCHRONIZE_ACCESS, variants.txt, audited
+ * with --host neptune) runs the same routines inside StorPortSynchronizeAccess instead: the same
+ * on Windows; on NeptuneOS the call runs no routine (ENV-H4): no SRB is ever posted, HwStorTimer
+ * takes nothing back, and the SRB is never completed (ENV-Q6).
  *
  * expect: clean
  */
@@ -76,12 +81,26 @@ static BOOLEAN TakePosted(PVOID DeviceExtension, PVOID Context)
     return TRUE;
 }
 
+#ifdef SYNCHRONIZE_ACCESS
+#define SYNC StorPortSynchronizeAccess
+#else
+/* The routine run holding the interrupt lock, taken and given here. */
+static void Synchronized(PVOID DeviceExtension, PSTOR_SYNCHRONIZED_ACCESS Routine, PVOID Context)
+{
+    STOR_LOCK_HANDLE h;
+    StorPortAcquireSpinLock(DeviceExtension, InterruptLock, NULL, &h);
+    Routine(DeviceExtension, Context);
+    StorPortReleaseSpinLock(DeviceExtension, &h);
+}
+#define SYNC Synchronized
+#endif
+
 /* The command's timeout, under the StartIo lock: a posted SRB is taken back from the HBA. */
 static VOID HwStorTimer(PVOID DeviceExtension)
 {
     struct adapter *a = DeviceExtension;
     PSCSI_REQUEST_BLOCK srb = NULL;
-    StorPortSynchronizeAccess(DeviceExtension, TakePosted, &srb);
+    SYNC(DeviceExtension, TakePosted, &srb);
     if (srb)
         StorPortIssueDpc(DeviceExtension, &a->ResetDpc, srb, NULL);
 }
@@ -92,7 +111,7 @@ static BOOLEAN HwStartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
     if (Srb->Function == SRB_FUNCTION_PNP) {
         PSCSI_REQUEST_BLOCK posted = NULL;
         a->Stopping = TRUE;
-        StorPortSynchronizeAccess(DeviceExtension, TakePosted, &posted);
+        SYNC(DeviceExtension, TakePosted, &posted);
         if (posted)
             Complete(DeviceExtension, posted, SRB_STATUS_NO_DEVICE);
         StorPortNotification(RequestTimerCall, DeviceExtension, HwStorTimer, 0);
@@ -103,7 +122,7 @@ static BOOLEAN HwStartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
         Complete(DeviceExtension, Srb, SRB_STATUS_NO_DEVICE);
         return TRUE;
     }
-    StorPortSynchronizeAccess(DeviceExtension, Post, Srb);
+    SYNC(DeviceExtension, Post, Srb);
     StorPortNotification(RequestTimerCall, DeviceExtension, HwStorTimer, 1000000);
     return TRUE;
 }

@@ -18,6 +18,11 @@
  *     completion DPC for every interrupt, its HBA's or not; an interrupt after the remove SRB
  *     issues it when nothing is outstanding, and the DPC is queued or running at the adapter's
  *     release, or runs after it (ENV-R7: nothing cancels it).
+ *   DEFECT_INIT_CLEARS_TABLES (miniport_isr_dpc_init_clears_tables, audited with --host
+ *     neptune): HwInitialize clears the tables the ISR reads, without the interrupt lock.  On
+ *     Windows Storport holds it around HwInitialize, and the HBA interrupts only once the start
+ *     is over: clean; NeptuneOS connects the interrupt before HwInitialize and runs it without
+ *     the lock (ENV-H4): the ISR may run meanwhile, a data race (WI-M11).
  *
  * expect: clean
  */
@@ -102,6 +107,11 @@ static BOOLEAN HwPassiveInitialize(PVOID DeviceExtension)
 
 static BOOLEAN HwInitialize(PVOID DeviceExtension)
 {
+#ifdef DEFECT_INIT_CLEARS_TABLES
+    struct adapter *a = DeviceExtension;
+    for (int i = 0; i < SLOTS; i++) /* no lock: Windows's Storport holds the interrupt lock */
+        a->Active[i] = a->Done[i] = NULL;
+#endif
     return StorPortEnablePassiveInitialization(DeviceExtension, HwPassiveInitialize);
 }
 

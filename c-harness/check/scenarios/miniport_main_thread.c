@@ -15,6 +15,16 @@
  *     holding the lock: on Windows a short busy wait, clean; on NeptuneOS's main thread a wait,
  *     in which the DPC counts its half; the callback's write then loses it, and the SRB is never
  *     completed (ENV-Q6).
+ *   COUNT_LOCK=InterruptLock with DEFECT_STALL_IN_LOCK (miniport_main_thread_stall_in_interrupt_lock,
+ *     audited with --host neptune): the same stall under the interrupt lock; this miniport
+ *     registers no HwInterrupt, so NeptuneOS connects no interrupt and the lock takes nothing
+ *     there (ENV-H4): the DPC counts during the stall and the SRB is never completed (ENV-Q6);
+ *     on Windows the lock excludes, clean.
+ *   DEFECT_COUNT_IN_SYNC (miniport_main_thread_synchronized, audited with --host neptune): both
+ *     count their half inside StorPortSynchronizeAccess (the interrupt lock) instead of under
+ *     the StartIo lock: on Windows the interrupt lock excludes, clean; NeptuneOS leaves the
+ *     call unimplemented (ENV-H4), no routine runs, no half is counted, and the SRB is never
+ *     completed (ENV-Q6).
  *
  * expect: clean
  */
@@ -27,7 +37,11 @@ struct adapter {
     ULONG Stats;                 /* runs of both, a statistic, under the StartIo lock */
 };
 
-#define LOCK(e, h) StorPortAcquireSpinLock((e), StartIoLock, NULL, &(h))
+/* the lock the halves are counted under: the StartIo lock, or COUNT_LOCK (InterruptLock) */
+#ifndef COUNT_LOCK
+#define COUNT_LOCK StartIoLock
+#endif
+#define LOCK(e, h) StorPortAcquireSpinLock((e), COUNT_LOCK, NULL, &(h))
 #define UNLOCK(e, h) StorPortReleaseSpinLock((e), &(h))
 /* Stats counted outside the lock (DEFECT_NO_LOCK) or inside it */
 #ifdef DEFECT_NO_LOCK
@@ -56,12 +70,29 @@ static VOID Counted(struct adapter *a, ULONG runs)
     }
 }
 
+#ifdef DEFECT_COUNT_IN_SYNC
+/* One half counted, synchronised with the ISR: what the call runs, not what it does. */
+static BOOLEAN CountHalf(PVOID DeviceExtension, PVOID Context)
+{
+    struct adapter *a = DeviceExtension;
+    (void)Context;
+    a->Stats++;
+    Counted(a, a->Runs + 1);
+    return TRUE;
+}
+#endif
+
 static VOID Worker(PVOID DeviceExtension, PVOID Context, PVOID Item)
 {
     struct adapter *a = DeviceExtension;
     STOR_LOCK_HANDLE h;
     (void)Context;
     StorPortFreeWorker(a, Item);
+#ifdef DEFECT_COUNT_IN_SYNC
+    (void)h;
+    StorPortSynchronizeAccess(a, CountHalf, NULL);
+    return;
+#endif
     STAT_OUTSIDE(a);
     LOCK(a, h);
     STAT_INSIDE(a);
@@ -80,6 +111,11 @@ static VOID Dpc(PSTOR_DPC Obj, PVOID DeviceExtension, PVOID Arg1, PVOID Arg2)
     (void)Obj;
     (void)Arg1;
     (void)Arg2;
+#ifdef DEFECT_COUNT_IN_SYNC
+    (void)h;
+    StorPortSynchronizeAccess(a, CountHalf, NULL);
+    return;
+#endif
     STAT_OUTSIDE(a);
     LOCK(a, h);
     STAT_INSIDE(a);
