@@ -138,7 +138,8 @@ def test_reduced_search_equals_unreduced_on_every_driverentry_scenario(points: s
     miniport_oneshot_double_complete misses 4 of its 16 final states; with an arming that does
     not write its routine's object (arm()), miniport_host_startio_false's misses 4 of 10."""
     extra = [] if points == "writes" else ["--preempt-at-calls"]
-    equal = fewer = found = 0
+    equal = found = 0
+    not_fewer = set()
     for s in DRIVER:
         reduced, full = compare(BUILT / s.name, *audit_options(s), *extra,
                                 budget="200000" if points == "writes" else BUDGET,
@@ -147,12 +148,19 @@ def test_reduced_search_equals_unreduced_on_every_driverentry_scenario(points: s
         # storahci_miniport: past the budget (past 4,000,000, 2026-12-06, docs/benchmarks.md)
         assert reduced.complete or points == "calls" or s.name == "storahci_miniport", s.name
         equal += full.complete
-        fewer += reduced.schedules < full.schedules
+        if not reduced.schedules < full.schedules:
+            not_fewer.add(s.name)
+            # no smaller only where the unreduced search was cut first (the subset check
+            # compares them), or has nothing to reduce: under neptune the synchronized variant's
+            # StorPortSynchronizeAccess runs no routine, and its 6 schedules have no two
+            # independent steps
+            assert not full.complete or full.schedules <= 6, (s.name, reduced.schedules,
+                                                              full.schedules)
         found += bool(full.findings)
     assert len(DRIVER) >= 31, len(DRIVER)
     # compared whole (2026-12-03): 11 of 26 with the points at writes, 18 with the calls'
     assert equal >= (10 if points == "writes" else 16), equal
-    assert fewer >= len(DRIVER) - 3 and found >= 15, (fewer, found)
+    assert len(not_fewer) <= 4 and found >= 15, (sorted(not_fewer), found)
 
 
 def test_a_use_after_the_release_is_ordered_with_env_r7s_mark() -> None:
