@@ -82,14 +82,15 @@ static bool push_job(struct args *a, struct job j)
 static bool add_file(struct args *a, const char *path, char *err, size_t size)
 {
     struct stat st;
+    bool found = stat(path, &st) == 0; /* if not, files_add says why */
     bool first = true;   /* a file named twice, or inside a folder also named, is taken once */
-    if (stat(path, &st) == 0 && !file_set_add(&a->taken, &st, &first)) {
+    if (found && !file_set_add(&a->taken, &st, &first)) {
         snprintf(err, size, "out of memory");
         return false;
     }
     if (!first)
         return true;
-    if (S_ISREG(st.st_mode) && pack_is(path)) {
+    if (found && S_ISREG(st.st_mode) && pack_is(path)) {
         struct pack *p = malloc(sizeof *p);
         struct pack **ps = realloc(a->packs, (a->npacks + 1) * sizeof *ps);
         if (ps)
