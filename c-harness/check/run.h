@@ -89,6 +89,8 @@ struct wrec {
     int queue_line;
     int runs;             /* callbacks started */
     int init_ctx, init_rank; /* its init's context, and how many inits that context made before */
+    bool unlinked;        /* NeptuneOS freed it while queued (ENV-H3): its post is gone, and the
+                           * reference, which still holds it queued, is not asked of it again */
 };
 
 enum ev_kind { EV_INIT, EV_QUEUE, EV_FREE, EV_START, EV_RETURN, EV_REMOVE_BEGIN, EV_REMOVE_END,

@@ -66,6 +66,11 @@ pytestmark = pytest.mark.skipif(not (LIBEXEC / "check").is_dir(), reason="C harn
     ("miniport_dpc_or_timeout", "neptune", set()),
     ("miniport_dpc_or_timeout_synchronized", "windows", set()),
     ("miniport_dpc_or_timeout_synchronized", "neptune", {"ENV-Q6"}),
+    # HwStartIo frees its queued worker, status ignored: BUSY on Windows, the callback still
+    # completes the SRB and the worker leaks; NeptuneOS unlinks and frees it (ENV-H3): the
+    # callback never runs and the SRB it owes is never completed
+    ("miniport_oneshot_free_queued", "windows", {"WI-M5"}),
+    ("miniport_oneshot_free_queued", "neptune", {"ENV-Q6"}),
 ])
 def test_each_host_reaches_what_it_lets_through(stork, name: str, host: str,
                                                 expected: set[str]) -> None:
@@ -259,3 +264,98 @@ def test_neptune_s_isr_may_run_during_hwinitialize(stork) -> None:
     out = json.loads(r.stdout)
     races = [f["message"] for f in out["findings"] if f["rule"] == "WI-M11"]
     assert races and all("findadapter writes it" in m and "isr reads it" in m for m in races), races
+
+
+# StartIo frees the worker it has just queued.  In a run where the callback has not started in
+# between, Windows answers BUSY and the callback runs later; NeptuneOS answers SUCCESS and
+# unlinks it ([NEP] workitem.c IoFreeWorkItem, ENV-H3): the callback never runs.
+FREE_QUEUED = ("PVOID w = NULL;\n"
+               "    if (StorPortInitializeWorker(DeviceExtension, &w) == STOR_STATUS_SUCCESS) {\n"
+               "        StorPortQueueWorkItem(DeviceExtension, Cb, w, NULL);\n"
+               "        StorPortFreeWorker(DeviceExtension, w); }\n"
+               "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+               "    StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+
+
+@pytest.mark.parametrize("host, answer", [("windows", "BUSY"), ("neptune", "SUCCESS")])
+def test_a_free_of_a_queued_worker_is_busy_on_windows_and_unlinks_it_on_neptune(
+        stork, tmp_path: Path, host: str, answer: str) -> None:
+    path = miniport(tmp_path, globals=CB, startio=FREE_QUEUED)
+    record = tmp_path / "runs"
+    r = stork("audit", str(path), "--host", host, "--seed", "1", "--record", str(record))
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    seen = 0
+    for t in sorted(record.glob("*.trace")):
+        events = [ln for ln in t.read_text().splitlines() if ln.startswith(("call", "start"))]
+        at = [i for i, ln in enumerate(events) if " free w1 " in ln]
+        if at and events[at[0] - 1].split(" queue w1 ")[-1].endswith("SUCCESS"):
+            seen += 1
+            assert events[at[0]].rpartition("-> ")[2].split("|") == [answer], events
+            started = [ln for ln in events if ln.startswith("start ")]
+            assert len(started) == (1 if host == "windows" else 0), events
+    assert seen > 0
+
+
+# StartIo frees its worker twice, and completes the SRB only if the second free failed: the
+# miniport's WI-M2 on both hosts; Windows answers UNSUCCESSFUL, NeptuneOS frees the memory
+# again and answers SUCCESS ([NEP] storport.c StorExtFreeWorker), so what the miniport does
+# after differs: there the SRB is never completed.
+FREE_TWICE = ("PVOID w = NULL;\n"
+              "    if (StorPortInitializeWorker(DeviceExtension, &w) == STOR_STATUS_SUCCESS) {\n"
+              "        StorPortFreeWorker(DeviceExtension, w);\n"
+              "        if (StorPortFreeWorker(DeviceExtension, w) == STOR_STATUS_SUCCESS)\n"
+              "            return TRUE; }\n"
+              "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+              "    StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+
+
+@pytest.mark.parametrize("host, answer, expected", [
+    ("windows", "UNSUCCESSFUL", {"WI-M2"}),
+    ("neptune", "SUCCESS", {"WI-M2", "ENV-Q6"}),
+])
+def test_a_second_free_is_wi_m2_on_each_host_and_frees_again_on_neptune(
+        stork, tmp_path: Path, host: str, answer: str, expected: set[str]) -> None:
+    path = miniport(tmp_path, startio=FREE_TWICE)
+    rc, out, err = audit(stork, path, "--host", host)
+    assert rc == 1 and out["complete"] and rules(out) == expected, (out, err)
+    m2 = [f["message"] for f in out["findings"] if f["rule"] == "WI-M2"]
+    assert m2 and all(("frees its memory again" in m) == (host == "neptune") for m in m2), m2
+    record = tmp_path / "runs"
+    stork("audit", str(path), "--host", host, "--seed", "1", "--record", str(record))
+    frees = [ln for t in sorted(record.glob("*.trace")) for ln in t.read_text().splitlines()
+             if ln.startswith("call") and " free w1 " in ln]
+    assert frees and frees[1::2] and all(f.endswith("-> " + answer) for f in frees[1::2]), frees
+
+
+# The callback re-queues its worker and then frees it, once.  Windows: the free answers BUSY,
+# the re-queue is posted at the callback's return and runs, and the worker leaks (WI-M5);
+# NeptuneOS unlinked the re-queue at the free (ENV-H3): the callback starts once only.
+REQUEUE_THEN_FREE = ("static VOID Cb(PVOID e, PVOID c, PVOID w) { (void)c;\n"
+                     "    struct ext *x = e;\n"
+                     "    if (!x->Worker) { x->Worker = w;\n"
+                     "        StorPortQueueWorkItem(e, Cb, w, NULL); StorPortFreeWorker(e, w); } }")
+QUEUE_ONCE = ("PVOID w = NULL;\n"
+              "    if (StorPortInitializeWorker(DeviceExtension, &w) == STOR_STATUS_SUCCESS)\n"
+              "        StorPortQueueWorkItem(DeviceExtension, Cb, w, NULL);\n"
+              "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+              "    StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+
+
+@pytest.mark.parametrize("host, starts, expected", [("windows", 2, {"WI-M5"}),
+                                                    ("neptune", 1, set())])
+def test_a_re_queue_freed_while_its_callback_runs_is_dropped_on_neptune(
+        stork, tmp_path: Path, host: str, starts: int, expected: set[str]) -> None:
+    path = miniport(tmp_path, globals=REQUEUE_THEN_FREE, startio=QUEUE_ONCE)
+    rc, out, err = audit(stork, path, "--host", host)
+    assert out["complete"] and expected <= rules(out), (out, err)
+    record = tmp_path / "runs"
+    stork("audit", str(path), "--host", host, "--seed", "1", "--record", str(record))
+    seen = 0
+    for t in sorted(record.glob("*.trace")):
+        events = [ln for ln in t.read_text().splitlines() if ln.startswith(("call", "start"))]
+        requeued = any(ln.startswith("call sys") and " queue w1 " in ln and ln.endswith("SUCCESS")
+                       for ln in events)
+        if requeued and any(" free w1 " in ln for ln in events):
+            seen += 1
+            assert sum(ln.startswith("start ") for ln in events) == starts, events
+    assert seen > 0
