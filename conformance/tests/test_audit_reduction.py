@@ -152,7 +152,10 @@ def test_reduced_search_equals_unreduced_on_every_driverentry_scenario(points: s
     assert len(DRIVER) >= 31, len(DRIVER)
     # compared whole (2026-12-03): 11 of 26 with the points at writes, 18 with the calls'
     assert equal >= (10 if points == "writes" else 16), equal
-    assert fewer >= len(DRIVER) - 3 and found >= 15, (fewer, found)
+    # not fewer (2026-12-07): the two cut by the unreduced budget, storahci_miniport, and
+    # miniport_dpc_or_timeout_synchronized under --host neptune (6 schedules either way: its
+    # routines are coroutines of one main thread and it has no ISR, nothing to prune)
+    assert fewer >= len(DRIVER) - 4 and found >= 15, (fewer, found)
 
 
 def test_a_use_after_the_release_is_ordered_with_env_r7s_mark() -> None:
