@@ -26,8 +26,9 @@
  *   MAXSRB      requests Storport hands to the miniport over the adapter's life (default 2)
  * Hosts (spec/environment.md ENV-H; stork verify --host): by default Windows's runtime, the
  * contract. -DSTORK_HOST_NEPTUNE is NeptuneOS's (ENV-H3): no call is refused for its IRQL,
- * queueing succeeds after removal began, and queueing a queued worker returns SUCCESS and
- * drops the new request; its threads and locks (ENV-H4) are below, with Storport's locks. -DSTORK_HOST_REACTOS is ReactOS's (ENV-H6): the calls are not
+ * queueing succeeds after removal began, queueing a queued worker returns SUCCESS and
+ * drops the new request, freeing a queued worker unlinks it (FAULT_FREE_QUEUED: its callback
+ * never runs) and a second free answers SUCCESS; its threads and locks (ENV-H4) are below, with Storport's locks. -DSTORK_HOST_REACTOS is ReactOS's (ENV-H6): the calls are not
  * implemented, each returns NOT_IMPLEMENTED (an NTSTATUS there, STATUS_NOT_IMPLEMENTED, which the
  * trace writes as the STOR_STATUS of the same name: neither is SUCCESS nor any status a miniport
  * tests for) and no worker is issued. The runtime properties describe Windows's runtime, so
@@ -46,6 +47,8 @@
 #define RT_REFUSES_IRQL(lvl) false
 #define FAULT_IGNORE_REMOVAL 1
 #define RT_BUSY_DROPS 1
+#define FAULT_FREE_QUEUED 1   /* ENV-H3: a free of a queued worker unlinks it, its callback never runs */
+#define RT_FREES_AGAIN 1      /* ENV-H3: a second free frees the memory again, SUCCESS */
 #else
 #define RT_REFUSES_IRQL(lvl) (lvl > DISPATCH_LEVEL)
 #endif
@@ -375,7 +378,11 @@ inline rt_api_free(ctx, lvl, h, st, line) {
             :: h == NULL_HANDLE || h > rt_issued -> st = S_INVALID_PARAMETER    /* WI-F5 */
             :: else ->
                 if
+#ifdef RT_FREES_AGAIN
+                :: rt_state[h] == W_FREED -> st = S_SUCCESS    /* WI-F3 broken: ENV-H3 */
+#else
                 :: rt_state[h] == W_FREED -> st = S_UNSUCCESSFUL    /* WI-F3 */
+#endif
 #ifndef FAULT_FREE_QUEUED
                 :: rt_state[h] == W_QUEUED -> st = S_BUSY    /* WI-F2 */
 #endif

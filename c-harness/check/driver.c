@@ -99,6 +99,8 @@ struct drv_reg {
     int host;  /* --host: enum stork_host, the runtime and environment of ENV-H */
 };
 
+#define DRV_TIMERS 8 /* NeptuneOS's HwStorTimer runs pending at once, at most (ENV-H5) */
+
 enum srb_state { S_NONE, S_HANDED, S_DONE };
 
 struct drv_srb {
@@ -138,6 +140,8 @@ struct drv_run {
     int ndpc;
     PHW_TIMER timer;
     bool timer_requested;  /* a RequestTimerCall is pending: no HwStorTimer has taken it yet */
+    PHW_TIMER timers[DRV_TIMERS]; /* NeptuneOS: a timer of its own per request, pending in */
+    int ntimers;                  /* request order, run one after another (ENV-H5) */
     bool timer_waiting;    /* the timer context waits for the StartIo lock, before taking it */
     struct {               /* the timer of StorPortInitializeTimer (ENV-E14): one per adapter */
         char handle;       /* its handle is this byte's address */
@@ -623,6 +627,15 @@ static bool start(struct run *r, struct ctx *c, void *ext, unsigned find_irql)
     c->irql = was;
     if (found != SP_RETURN_FOUND)
         return false; /* the start fails (ENV-E2, ENV-R12) */
+    if (g->host == STORK_HOST_NEPTUNE && ci->SynchronizationModel != StorSynchronizeFullDuplex) {
+        /* [NEP] miniport.c MiniportFindAdapter: the start fails, nothing of the adapter runs */
+        run_error(r, "%s:%d: HwFindAdapter found the adapter in half duplex "
+                  "(SynchronizationModel %d): NeptuneOS fails the start "
+                  "(STATUS_DEVICE_CONFIGURATION_ERROR; a debug build asserts), nothing of the "
+                  "adapter runs there (ENV-H5): choose StorSynchronizeFullDuplex",
+                  base(g->file), g->line, (int)ci->SynchronizationModel);
+        return false;
+    }
     gone_during_start(r, c, find_irql);
     /* DIRQL, Windows's, on every host: WI-M1 there is the miniport's on NeptuneOS too (ENV-H2),
      * which runs it on the main thread without the interrupt lock (ENV-H4) */
@@ -1132,6 +1145,16 @@ static void drv_routine(void *ext)
         note(r, c, N_STOR_TIMER_RUNS, 0, NULL, 0);
         fp_state(r, &d->timer, sizeof d->timer, false);
         PHW_TIMER fn = d->timer;
+        if (neptune(r)) { /* the oldest of its pending timers; the next run is armed for the rest */
+            fp_state(r, d->timers, sizeof d->timers, true);
+            fp_state(r, &d->ntimers, sizeof d->ntimers, true);
+            fn = d->timers[0];
+            memmove(d->timers, d->timers + 1, (size_t)--d->ntimers * sizeof d->timers[0]);
+            d->timers[d->ntimers] = NULL;
+            d->timer_requested = d->ntimers > 0;
+            if (d->ntimers)
+                arm(r, c, c->index);
+        }
         race_lock_acquired(r, c->index, &d->timer);
         after_release(r, "the HwStorTimer of RequestTimerCall", "StorPortNotification", c->index);
         d->entry[c->index] = "HwStorTimer";
@@ -1337,6 +1360,7 @@ const struct stork_scenario *driver_scenario(int srbs, int stops, bool reset_bus
         return NULL;
     }
     g->magic = DRV_MAGIC;
+    g->host = host; /* StorPortInitialize's checks are the host's (ENV-H5) */
     static char registry_path[] = "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\stork";
     ULONG st = DriverEntry(g, registry_path);
     if (st != (ULONG)STATUS_SUCCESS || g->why[0]) {
@@ -1446,8 +1470,20 @@ ULONG stork_port_initialize_at(PVOID Argument1, PVOID Argument2,
     else if (data->HwInitializationDataSize != sizeof(HW_INITIALIZATION_DATA)) {
         why = "HwInitializationDataSize is not sizeof(HW_INITIALIZATION_DATA)";
         st = STATUS_REVISION_MISMATCH;
-    } else if (!data->HwFindAdapter || !data->HwInitialize || !data->HwStartIo)
-        why = "HW_INITIALIZATION_DATA lacks HwFindAdapter, HwInitialize or HwStartIo";
+    } else if (!data->HwFindAdapter || !data->HwInitialize || !data->HwStartIo) {
+        why = g->host == STORK_HOST_NEPTUNE
+                  ? "HW_INITIALIZATION_DATA lacks HwFindAdapter, HwInitialize or HwStartIo: "
+                    "NeptuneOS refuses the registration too (STATUS_REVISION_MISMATCH, ENV-H5)"
+                  : "HW_INITIALIZATION_DATA lacks HwFindAdapter, HwInitialize or HwStartIo";
+        if (g->host == STORK_HOST_NEPTUNE)
+            st = STATUS_REVISION_MISMATCH;
+    } else if (g->host == STORK_HOST_NEPTUNE && !data->HwResetBus) {
+        /* [NEP] storport.c StorPortInitialize: HwResetBus is required there */
+        why = "HW_INITIALIZATION_DATA lacks HwResetBus: NeptuneOS refuses the registration "
+              "(StorPortInitialize returns STATUS_REVISION_MISMATCH, ENV-H5), so the driver "
+              "never loads there; register HwResetBus";
+        st = STATUS_REVISION_MISMATCH;
+    }
     else if (data->DeviceExtensionSize > (1u << 20) || data->SrbExtensionSize > (1u << 20))
         why = "DeviceExtensionSize or SrbExtensionSize above 1 MiB";
     if (why) {
@@ -1682,6 +1718,27 @@ static void request_timer(struct run *r, struct ctx *c, PHW_TIMER fn, ULONG us)
     struct ctx *tc = &r->ctx[t];
     fp_ctx(r, t, true);
     fp_state(r, &r->drv->timer, sizeof r->drv->timer, true);
+    if (neptune(r)) {
+        /* [NEP] storport.c StorPortNotification, StorExtRequestTimer: each request a timer of
+         * its own, none replaced; an interval of 0 arms one that never fires, cancelling none */
+        struct drv_run *d = r->drv;
+        fp_state(r, d->timers, sizeof d->timers, true);
+        fp_state(r, &d->ntimers, sizeof d->ntimers, true);
+        if (us == 0 || !fn) {
+            note(r, c, N_TIMER_ZERO, 0, NULL, 0);
+            return;
+        }
+        if (d->ntimers == DRV_TIMERS) {
+            run_error(r, "more than %d HwStorTimer runs pending at once", DRV_TIMERS);
+            return;
+        }
+        d->timers[d->ntimers++] = fn;
+        note(r, c, N_TIMER_OWN, d->ntimers, NULL, 0);
+        d->timer_requested = true;
+        race_lock_released(r, c->index, &r->drv->timer);
+        arm(r, c, t);
+        return;
+    }
     if (us == 0 || !fn) {
         tc->armed = false; /* cancelled, if not yet running */
         r->drv->timer_requested = false;

@@ -129,6 +129,12 @@ void write_event(FILE *out, const struct run *r, const struct ev *e)
                     : e->note == N_TIMER_REPLACED ? "requested again (replaces the pending one)"
                                                   : "cancelled",
                     who);
+        else if (e->note == N_TIMER_OWN)
+            fprintf(out, "# RequestTimerCall requested (a timer of its own: %d pending, NeptuneOS) "
+                    "by %s", e->srb, who);
+        else if (e->note == N_TIMER_ZERO)
+            fprintf(out, "# RequestTimerCall with interval 0: nothing cancelled (NeptuneOS) by %s",
+                    who);
         else if (e->note == N_STOR_TIMER_RUNS)
             fputs("# HwStorTimer runs", out);
         else if (e->note == N_SYNC_NOT_RUN)

@@ -89,6 +89,8 @@ struct wrec {
     int queue_line;
     int runs;             /* callbacks started */
     int init_ctx, init_rank; /* its init's context, and how many inits that context made before */
+    bool unlinked;        /* NeptuneOS freed it while queued (ENV-H3): its post is gone, and the
+                           * reference, which still holds it queued, is not asked of it again */
 };
 
 enum ev_kind { EV_INIT, EV_QUEUE, EV_FREE, EV_START, EV_RETURN, EV_REMOVE_BEGIN, EV_REMOVE_END,
@@ -105,6 +107,10 @@ enum note_kind { N_HANDED, N_COMPLETED, N_PAUSED, N_RESUMED, N_REMOVE_SRB, N_SUR
                   * again (replaces the pending one)|cancelled by CTX", "# HwStorTimer runs" */
                  N_DPC_ISSUED, N_DPC_NOT_ISSUED, N_DPC_RUNS, N_TIMER_REQUESTED, N_TIMER_REPLACED,
                  N_TIMER_CANCELLED, N_STOR_TIMER_RUNS,
+                 /* NeptuneOS (ENV-H5): "# RequestTimerCall requested (a timer of its own: N
+                  * pending, NeptuneOS) by CTX", "... with interval 0: nothing cancelled
+                  * (NeptuneOS) by CTX", as model/storport.pml prints them */
+                 N_TIMER_OWN, N_TIMER_ZERO,
                  /* "# StorPortSynchronizeAccess by CTX runs no routine (neptune, ENV-H4)" */
                  N_SYNC_NOT_RUN,
                  /* the environment's resources: an allocation refused, the hardware gone */

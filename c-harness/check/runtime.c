@@ -24,6 +24,9 @@ static struct run *run_of_env(struct stork_env *env)
 static void env_post(struct stork_env *env, void *worker, void *item)
 {
     struct run *r = run_of_env(env);
+    int wi = wrec_of(r, worker);
+    if (wi >= 0 && r->w[wi].unlinked)
+        return; /* re-queued while its callback ran, then freed: NeptuneOS unlinked it (ENV-H3) */
     if (r->nposted == MAX_POSTED) {
         run_error(r, "more than %d callbacks queued at once", MAX_POSTED);
         return;
@@ -277,7 +280,11 @@ static bool check_handle(struct run *r, struct ctx *c, const char *api, void *h,
         run_finding(r, "WI-M4", file, line, wi,
                     "the callback of w%d passes its worker to %s after it freed it", wi + 1, api);
     else if (is_free)
-        run_finding(r, "WI-M2", file, line, wi, "w%d is freed a second time", wi + 1);
+        run_finding(r, "WI-M2", file, line, wi, "w%d is freed a second time%s", wi + 1,
+                    driver_host(r) == STORK_HOST_NEPTUNE
+                        ? ": Windows answers UNSUCCESSFUL; this host (neptune, ENV-H3) frees its "
+                          "memory again and answers SUCCESS"
+                        : "");
     else
         run_finding(r, "WI-M3", file, line, wi, "%s passes w%d, which was freed (use after free)",
                     api, wi + 1);
@@ -438,14 +445,19 @@ STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *h, 
         allowed = BIT(STOR_STATUS_SUCCESS);
     if (not_implemented(r))
         allowed = BIT(STOR_STATUS_NOT_IMPLEMENTED);
-    struct entry *entry = callback && !dropped && !not_implemented(r)
-                              ? new_entry(r, callback, context) : NULL;
-    if (callback && !entry && !dropped && !not_implemented(r)) {
+    bool asks = callback && !dropped && !not_implemented(r) && !(wi >= 0 && r->w[wi].unlinked);
+    struct entry *entry = asks ? new_entry(r, callback, context) : NULL;
+    if (asks && !entry) {
         run_error(r, "out of memory");
         return STOR_STATUS_INSUFFICIENT_RESOURCES;
     }
+    /* A worker NeptuneOS unlinked and freed is still queued in the reference (Windows's, which
+     * never frees a queued worker): it is not asked, and the answer is a freed worker's, as for
+     * any worker freed under this host. */
+    bool unlinked = wi >= 0 && r->w[wi].unlinked;
     STORK_ULONG st = not_implemented(r) ? STORK_STATUS_NOT_IMPLEMENTED
                      : dropped          ? STOR_STATUS_SUCCESS
+                     : unlinked         ? STOR_STATUS_INVALID_PARAMETER
                                         : r->impl->queue_work_item(r->adapter, ext,
                                                                    entry ? callback_entry : NULL,
                                                                    h, entry ? (void *)entry
@@ -485,6 +497,24 @@ STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *h, 
     return st;
 }
 
+/* NeptuneOS frees a queued worker (ENV-H3): IopRemoveWorkItem takes it off the work queue, so
+ * its post goes (if its callback runs now, re-queued meanwhile, the post its return would make
+ * is dropped: env_post), and the callback it was queued for never runs. */
+static void unlink_queued(struct run *r, int wi)
+{
+    struct wrec *w = &r->w[wi];
+    for (int i = 0; i < r->nposted; i++)
+        if (r->posted[i].worker == w->handle) {
+            memmove(&r->posted[i], &r->posted[i + 1],
+                    (size_t)(r->nposted - i - 1) * sizeof r->posted[0]);
+            r->nposted--;
+            break;
+        }
+    por_object(r, POR_OBJ_POSTQ, true);
+    w->queued = false;
+    w->unlinked = true;
+}
+
 STORK_ULONG stork_free_worker_at(void *ext, void *h, const char *file, int line)
 {
     struct ctx *c = enter("StorPortFreeWorker", file, line);
@@ -509,18 +539,26 @@ STORK_ULONG stork_free_worker_at(void *ext, void *h, const char *file, int line)
             check_handle(r, c, "StorPortFreeWorker", h, wi, true, file, line);
         return STORK_STATUS_NOT_IMPLEMENTED;
     }
-    if (ctx_irql(c) > STORK_DISPATCH_LEVEL && driver_host(r) != STORK_HOST_NEPTUNE)
+    /* NeptuneOS ([NEP] storport.c StorExtFreeWorker, workitem.c IoFreeWorkItem) checks only
+     * for NULL and answers SUCCESS: a queued worker is unlinked from the work queue and freed,
+     * so its callback never runs; a freed one is freed again (the miniport's WI-M2 all the
+     * same, ENV-H2).  The reference is Windows's and is not asked: the runtime answers. */
+    bool neptune = driver_host(r) == STORK_HOST_NEPTUNE;
+    bool host_frees = neptune && wi >= 0 && (r->w[wi].freed || r->w[wi].queued);
+    if (ctx_irql(c) > STORK_DISPATCH_LEVEL && !neptune)
         allowed |= BIT(STOR_STATUS_INVALID_IRQL);
     if (wi < 0)
         allowed |= BIT(STOR_STATUS_INVALID_PARAMETER);
-    else if (r->w[wi].freed)
+    else if (r->w[wi].freed && !neptune)
         allowed |= BIT(STOR_STATUS_UNSUCCESSFUL);
-    else if (r->w[wi].queued)
+    else if (r->w[wi].queued && !neptune)
         allowed |= BIT(STOR_STATUS_BUSY);
     if (!allowed)
         allowed = BIT(STOR_STATUS_SUCCESS);
-    STORK_ULONG st = r->impl->free_worker(r->adapter, ext, h);
+    STORK_ULONG st = host_frees ? STOR_STATUS_SUCCESS : r->impl->free_worker(r->adapter, ext, h);
     check_conforms(r, "StorPortFreeWorker", st, allowed, file, line);
+    if (host_frees && !r->w[wi].freed)
+        unlink_queued(r, wi);
     struct ev e = {.kind = EV_FREE, .ctx = c->index, .irql = ctx_irql(c), .allowed = allowed,
                    .status = st};
     note_site(&e, file, line);

@@ -11,13 +11,25 @@ from pathlib import Path
 
 import pytest
 
-from test_audit_driver import audit, miniport, rules
+from test_audit_driver import audit, rules
+from test_audit_driver import miniport as template
+
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
 SCENARIOS = ROOT / "c-harness" / "check" / "scenarios"
 
 pytestmark = pytest.mark.skipif(not (LIBEXEC / "check").is_dir(), reason="C harness not built")
+
+RESET = "static BOOLEAN Reset(PVOID e, ULONG p) { (void)e; (void)p; return TRUE; }"
+
+
+def miniport(tmp_path: Path, name: str = "m", **parts: str) -> Path:
+    """test_audit_driver's template, with the HwResetBus NeptuneOS requires (ENV-H5); Windows
+    runs it only under --reset-bus."""
+    parts["globals"] = parts.get("globals", "") + "\n" + RESET
+    parts["register"] = "d.HwResetBus = Reset;\n    " + parts.get("register", "")
+    return template(tmp_path, name, **parts)
 
 
 @pytest.mark.parametrize("name, host, expected", [
@@ -66,6 +78,11 @@ pytestmark = pytest.mark.skipif(not (LIBEXEC / "check").is_dir(), reason="C harn
     ("miniport_dpc_or_timeout", "neptune", set()),
     ("miniport_dpc_or_timeout_synchronized", "windows", set()),
     ("miniport_dpc_or_timeout_synchronized", "neptune", {"ENV-Q6"}),
+    # HwStartIo frees its queued worker, status ignored: BUSY on Windows, the callback still
+    # completes the SRB and the worker leaks; NeptuneOS unlinks and frees it (ENV-H3): the
+    # callback never runs and the SRB it owes is never completed
+    ("miniport_oneshot_free_queued", "windows", {"WI-M5"}),
+    ("miniport_oneshot_free_queued", "neptune", {"ENV-Q6"}),
 ])
 def test_each_host_reaches_what_it_lets_through(stork, name: str, host: str,
                                                 expected: set[str]) -> None:
@@ -259,3 +276,172 @@ def test_neptune_s_isr_may_run_during_hwinitialize(stork) -> None:
     out = json.loads(r.stdout)
     races = [f["message"] for f in out["findings"] if f["rule"] == "WI-M11"]
     assert races and all("findadapter writes it" in m and "isr reads it" in m for m in races), races
+
+
+# StartIo frees the worker it has just queued.  In a run where the callback has not started in
+# between, Windows answers BUSY and the callback runs later; NeptuneOS answers SUCCESS and
+# unlinks it ([NEP] workitem.c IoFreeWorkItem, ENV-H3): the callback never runs.
+FREE_QUEUED = ("PVOID w = NULL;\n"
+               "    if (StorPortInitializeWorker(DeviceExtension, &w) == STOR_STATUS_SUCCESS) {\n"
+               "        StorPortQueueWorkItem(DeviceExtension, Cb, w, NULL);\n"
+               "        StorPortFreeWorker(DeviceExtension, w); }\n"
+               "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+               "    StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+
+
+@pytest.mark.parametrize("host, answer", [("windows", "BUSY"), ("neptune", "SUCCESS")])
+def test_a_free_of_a_queued_worker_is_busy_on_windows_and_unlinks_it_on_neptune(
+        stork, tmp_path: Path, host: str, answer: str) -> None:
+    path = miniport(tmp_path, globals=CB, startio=FREE_QUEUED)
+    record = tmp_path / "runs"
+    r = stork("audit", str(path), "--host", host, "--seed", "1", "--record", str(record))
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    seen = 0
+    for t in sorted(record.glob("*.trace")):
+        events = [ln for ln in t.read_text().splitlines() if ln.startswith(("call", "start"))]
+        at = [i for i, ln in enumerate(events) if " free w1 " in ln]
+        if at and events[at[0] - 1].split(" queue w1 ")[-1].endswith("SUCCESS"):
+            seen += 1
+            assert events[at[0]].rpartition("-> ")[2].split("|") == [answer], events
+            started = [ln for ln in events if ln.startswith("start ")]
+            assert len(started) == (1 if host == "windows" else 0), events
+    assert seen > 0
+
+
+# StartIo frees its worker twice, and completes the SRB only if the second free failed: the
+# miniport's WI-M2 on both hosts; Windows answers UNSUCCESSFUL, NeptuneOS frees the memory
+# again and answers SUCCESS ([NEP] storport.c StorExtFreeWorker), so what the miniport does
+# after differs: there the SRB is never completed.
+FREE_TWICE = ("PVOID w = NULL;\n"
+              "    if (StorPortInitializeWorker(DeviceExtension, &w) == STOR_STATUS_SUCCESS) {\n"
+              "        StorPortFreeWorker(DeviceExtension, w);\n"
+              "        if (StorPortFreeWorker(DeviceExtension, w) == STOR_STATUS_SUCCESS)\n"
+              "            return TRUE; }\n"
+              "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+              "    StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+
+
+@pytest.mark.parametrize("host, answer, expected", [
+    ("windows", "UNSUCCESSFUL", {"WI-M2"}),
+    ("neptune", "SUCCESS", {"WI-M2", "ENV-Q6"}),
+])
+def test_a_second_free_is_wi_m2_on_each_host_and_frees_again_on_neptune(
+        stork, tmp_path: Path, host: str, answer: str, expected: set[str]) -> None:
+    path = miniport(tmp_path, startio=FREE_TWICE)
+    rc, out, err = audit(stork, path, "--host", host)
+    assert rc == 1 and out["complete"] and rules(out) == expected, (out, err)
+    m2 = [f["message"] for f in out["findings"] if f["rule"] == "WI-M2"]
+    assert m2 and all(("frees its memory again" in m) == (host == "neptune") for m in m2), m2
+    record = tmp_path / "runs"
+    stork("audit", str(path), "--host", host, "--seed", "1", "--record", str(record))
+    frees = [ln for t in sorted(record.glob("*.trace")) for ln in t.read_text().splitlines()
+             if ln.startswith("call") and " free w1 " in ln]
+    assert frees and frees[1::2] and all(f.endswith("-> " + answer) for f in frees[1::2]), frees
+
+
+# The callback re-queues its worker and then frees it, once.  Windows: the free answers BUSY,
+# the re-queue is posted at the callback's return and runs, and the worker leaks (WI-M5);
+# NeptuneOS unlinked the re-queue at the free (ENV-H3): the callback starts once only.
+REQUEUE_THEN_FREE = ("static VOID Cb(PVOID e, PVOID c, PVOID w) { (void)c;\n"
+                     "    struct ext *x = e;\n"
+                     "    if (!x->Worker) { x->Worker = w;\n"
+                     "        StorPortQueueWorkItem(e, Cb, w, NULL); StorPortFreeWorker(e, w); } }")
+QUEUE_ONCE = ("PVOID w = NULL;\n"
+              "    if (StorPortInitializeWorker(DeviceExtension, &w) == STOR_STATUS_SUCCESS)\n"
+              "        StorPortQueueWorkItem(DeviceExtension, Cb, w, NULL);\n"
+              "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+              "    StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+
+
+@pytest.mark.parametrize("host, starts, expected", [("windows", 2, {"WI-M5"}),
+                                                    ("neptune", 1, set())])
+def test_a_re_queue_freed_while_its_callback_runs_is_dropped_on_neptune(
+        stork, tmp_path: Path, host: str, starts: int, expected: set[str]) -> None:
+    path = miniport(tmp_path, globals=REQUEUE_THEN_FREE, startio=QUEUE_ONCE)
+    rc, out, err = audit(stork, path, "--host", host)
+    assert out["complete"] and expected <= rules(out), (out, err)
+    record = tmp_path / "runs"
+    stork("audit", str(path), "--host", host, "--seed", "1", "--record", str(record))
+    seen = 0
+    for t in sorted(record.glob("*.trace")):
+        events = [ln for ln in t.read_text().splitlines() if ln.startswith(("call", "start"))]
+        requeued = any(ln.startswith("call sys") and " queue w1 " in ln and ln.endswith("SUCCESS")
+                       for ln in events)
+        if requeued and any(" free w1 " in ln for ln in events):
+            seen += 1
+            assert sum(ln.startswith("start ") for ln in events) == starts, events
+    assert seen > 0
+
+
+# NeptuneOS's StorPortInitialize requires HwResetBus besides HwFindAdapter, HwInitialize and
+# HwStartIo, and MiniportFindAdapter fails a half-duplex start ([NEP] storport.c
+# StorPortInitialize, miniport.c MiniportFindAdapter; ENV-H5): bad input there, each saying what
+# NeptuneOS does; Windows audits the same miniport.
+HALF = "(void)ConfigInfo; return SP_RETURN_FOUND; /* no SynchronizationModel: half duplex */"
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: template(p), "lacks HwResetBus: NeptuneOS refuses the registration "
+                            "(StorPortInitialize returns STATUS_REVISION_MISMATCH"),
+    (lambda p: miniport(p, register="d.HwInitialize = NULL;"),
+     "lacks HwFindAdapter, HwInitialize or HwStartIo: NeptuneOS refuses the registration too"),
+    (lambda p: miniport(p, find=HALF),
+     "HwFindAdapter found the adapter in half duplex (SynchronizationModel 0): NeptuneOS fails "
+     "the start (STATUS_DEVICE_CONFIGURATION_ERROR"),
+])
+def test_neptune_s_refusals_are_bad_input_saying_what_it_does(stork, tmp_path: Path, make,
+                                                              message: str) -> None:
+    path = make(tmp_path)
+    rc, _, err = audit(stork, path, "--host", "neptune")
+    assert rc == 2 and message in err and "ENV-H5" in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    rc, out, err = audit(stork, path)
+    windows_refuses = "HwInitialize = NULL" in path.read_text()
+    assert (rc == 2) == windows_refuses and "NeptuneOS" not in err, err
+
+
+# HwStorTimer completes the SRB HwStartIo kept.  Windows has one timer per adapter: a second
+# RequestTimerCall replaces the pending one, an interval of 0 cancels it; NeptuneOS arms a timer
+# of its own for each request, and one with interval 0 cancels nothing ([NEP] storport.c
+# StorPortNotification, StorExtRequestTimer; ENV-H5): there the SRB is completed twice.
+KEPT_TIMER = ("static VOID Timer(PVOID e) { struct ext *x = e;\n"
+              "    if (x->Worker) { PSCSI_REQUEST_BLOCK s = x->Worker; s->SrbStatus = SRB_STATUS_SUCCESS;\n"
+              "        StorPortNotification(RequestComplete, e, s); } }")
+PNP_AT_ONCE = ("if (Srb->Function == SRB_FUNCTION_PNP) { Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+               "        StorPortNotification(RequestComplete, DeviceExtension, Srb); return TRUE; }\n"
+               "    struct ext *x = DeviceExtension;\n")
+TIMER_TWICE = (PNP_AT_ONCE + "    x->Worker = Srb;\n"
+               "    StorPortNotification(RequestTimerCall, DeviceExtension, Timer, 10);\n"
+               "    StorPortNotification(RequestTimerCall, DeviceExtension, Timer, 10);")
+TIMER_CANCELLED = (PNP_AT_ONCE +
+                   "    StorPortNotification(RequestTimerCall, DeviceExtension, Timer, 10);\n"
+                   "    StorPortNotification(RequestTimerCall, DeviceExtension, Timer, 0);\n"
+                   "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+                   "    StorPortNotification(RequestComplete, DeviceExtension, Srb);\n"
+                   "    x->Worker = Srb;")
+
+
+@pytest.mark.parametrize("startio, host, runs, expected", [
+    (TIMER_TWICE, "windows", 1, set()),
+    (TIMER_TWICE, "neptune", 2, {"ENV-Q1"}),
+    (TIMER_CANCELLED, "windows", 0, set()),
+    (TIMER_CANCELLED, "neptune", 1, {"ENV-Q1"}),
+])
+def test_neptune_arms_a_timer_per_request_and_cancels_none(stork, tmp_path: Path, startio: str,
+                                                           host: str, runs: int,
+                                                           expected: set[str]) -> None:
+    path = miniport(tmp_path, globals=KEPT_TIMER, startio=startio)
+    rc, out, err = audit(stork, path, "--host", host)
+    # (Windows gives ENV-R7 for TIMER_TWICE too, as it did before NeptuneOS's timers: the second
+    # request arms a second run while the first waits for the StartIo lock, and that run is
+    # still queued at the release; a doubt of the Windows audit, not of this host's)
+    assert out["complete"] and ("ENV-Q1" in rules(out)) == bool(expected), (out, err)
+    record = tmp_path / "runs"
+    stork("audit", str(path), "--host", host, "--seed", "1", "--record", str(record))
+    traces = sorted(record.glob("*.trace"))
+    assert traces
+    for t in traces:
+        text = t.read_text()
+        assert text.count("# HwStorTimer runs") == runs, text
+        assert ("a timer of its own: 2 pending, NeptuneOS" in text) == (
+            host == "neptune" and startio == TIMER_TWICE), text

@@ -5,6 +5,8 @@ them."""
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import ROOT
 from stork.verify import verify
 
@@ -712,3 +714,57 @@ def test_neptune_main_thread_takes_a_design_s_own_process_between_its_routine_ma
     lines = _trace_of(stalled, "design_assertion")
     stall = next(i for i, l in enumerate(lines) if "stalls: a wait on the main thread" in l)
     assert stall < next(i for i, l in enumerate(lines) if lost in l)
+
+
+FREE_QUEUED_PROBE = """#include "storport.pml"
+byte gw, kept;
+#define HW_STARTIO start_io
+inline start_io(srb) {
+    if
+    :: srb != 0 && gw != NULL_HANDLE ->
+        kept = srb;
+        atomic {
+            StorPortQueueWorkItem(CTX_STARTIO, DISPATCH_LEVEL, 1, gw, 0, st);
+            if
+            :: st == S_SUCCESS -> StorPortFreeWorker(CTX_STARTIO, DISPATCH_LEVEL, gw, st)
+            :: else -> StorPortRequestComplete(CTX_STARTIO, srb)
+            fi
+        };
+        PROBE_AFTER
+    :: srb != 0 && gw == NULL_HANDLE -> StorPortRequestComplete(CTX_STARTIO, srb)
+    :: else
+    fi
+}
+inline HW_WORKITEM(tid, cb, w, cx) {
+    atomic { StorPortRequestComplete(CTX_SYS + tid, kept); StorPortFreeWorker(CTX_SYS + tid, PASSIVE_LEVEL, w, st) }
+}
+inline HW_FIND_ADAPTER() { StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st) }
+inline HW_START() { skip }
+inline HW_REMOVE() { skip }
+#include "lifecycle.pml"
+"""
+
+
+@pytest.mark.parametrize("after", ["skip", "StorPortFreeWorker(CTX_STARTIO, DISPATCH_LEVEL, gw, st)"])
+def test_neptune_a_free_of_a_queued_worker_unlinks_it_and_a_second_free_succeeds(tmp_path,
+                                                                                after: str) -> None:
+    # ENV-H3 ([NEP] workitem.c IoFreeWorkItem): HwStartIo queues the worker whose callback
+    # completes the SRB (and frees the worker), then frees it itself, in one step. Windows
+    # answers BUSY, the callback runs: every request completes; NeptuneOS unlinks and frees it,
+    # the callback never runs. A second free there answers SUCCESS, the miniport's WI-M2 on
+    # both hosts (ENV-H2)
+    design = tmp_path / "free_queued.pml"
+    design.write_text(FREE_QUEUED_PROBE.replace("PROBE_AFTER", after))
+    windows = verify(design, ["MAXSRB=1", "ALLOC_FAIL=0"])
+    neptune = verify(design, ["MAXSRB=1", "ALLOC_FAIL=0"], host="neptune")
+    assert windows.verdict_of("requests_complete") == "holds"
+    lines = _trace_of(neptune, "requests_complete")
+    assert any(l.startswith("call startio") and " free w1 -> SUCCESS" in l for l in lines), lines
+    assert not any(l.startswith("start ") for l in lines), lines
+    if after == "skip":
+        assert windows.verdict_of("no_double_free") == neptune.verdict_of("no_double_free") == "holds"
+    else:
+        frees = [l for l in _trace_of(neptune, "no_double_free") if " free w1 " in l]
+        assert frees[-1].endswith("-> SUCCESS") and len(frees) >= 2, frees
+        windows_frees = [l for l in _trace_of(windows, "no_double_free") if " free w1 " in l]
+        assert windows_frees[-1].endswith("-> UNSUCCESSFUL"), windows_frees

@@ -24,6 +24,12 @@
  *     for it for ever (ENV-Q6).
  *   DEFECT_WRITE_AFTER_COMPLETE (miniport_oneshot_write_after_complete): the callback writes the
  *     SRB after completing it, when it is Storport's again (ENV-Q2).
+ *   DEFECT_FREE_QUEUED (miniport_oneshot_free_queued, audited with --host neptune): HwStartIo
+ *     frees the worker right after queueing it, status ignored, and the callback frees nothing.
+ *     On Windows the free of a queued worker answers BUSY and frees nothing: the callback
+ *     still runs and completes the SRB, and the worker leaks (WI-M5); NeptuneOS unlinks the
+ *     queued worker and frees it (ENV-H3): the callback never runs, and the SRB it owes a
+ *     completion is never completed (ENV-Q6).
  *
  * expect: clean
  */
@@ -42,7 +48,11 @@ static VOID OneShotWorker(PVOID DeviceExtension, PVOID Context, PVOID Worker)
     srb->SrbStatus = SRB_STATUS_ERROR; /* the SRB is Storport's again: ENV-Q2 */
 #endif
     StorPortResume(DeviceExtension);
+#ifndef DEFECT_FREE_QUEUED
     StorPortFreeWorker(DeviceExtension, Worker);
+#else
+    (void)Worker; /* HwStartIo freed it */
+#endif
 }
 
 static BOOLEAN HwInitialize(PVOID DeviceExtension)
@@ -105,6 +115,9 @@ static BOOLEAN HwStartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
     }
 #ifdef DEFECT_DOUBLE_COMPLETE
     StorPortNotification(RequestComplete, DeviceExtension, Srb); /* the callback completes it too */
+#endif
+#ifdef DEFECT_FREE_QUEUED
+    StorPortFreeWorker(DeviceExtension, worker); /* Windows: BUSY; NeptuneOS: unlinked, freed */
 #endif
     return TRUE;
 }
