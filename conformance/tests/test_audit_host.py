@@ -432,9 +432,9 @@ def test_neptune_arms_a_timer_per_request_and_cancels_none(stork, tmp_path: Path
                                                            expected: set[str]) -> None:
     path = miniport(tmp_path, globals=KEPT_TIMER, startio=startio)
     rc, out, err = audit(stork, path, "--host", host)
-    # (Windows gives ENV-R7 for TIMER_TWICE too, as it did before NeptuneOS's timers: the second
-    # request arms a second run while the first waits for the StartIo lock, and that run is
-    # still queued at the release; a doubt of the Windows audit, not of this host's)
+    # (Windows gives ENV-R7 for TIMER_TWICE too, rightly: where the timer fires between the two
+    # calls, its run waits for the StartIo lock and the second request arms a second run, still
+    # armed at the release, and this miniport never cancels its timer, as ENV-R7 asks)
     assert out["complete"] and ("ENV-Q1" in rules(out)) == bool(expected), (out, err)
     record = tmp_path / "runs"
     stork("audit", str(path), "--host", host, "--seed", "1", "--record", str(record))
