@@ -115,16 +115,21 @@ TWICE = ("PVOID w = NULL;\n"
 CB = "static VOID Cb(PVOID e, PVOID c, PVOID w) { (void)e; (void)c; (void)w; }"
 
 
+def recorded_runs(stork, path: Path, tmp_path: Path, host: str) -> list[list[str]]:
+    """The call and start lines of each schedule's recording (`stork audit --record`)."""
+    record = tmp_path / "runs"
+    r = stork("audit", str(path), "--host", host, "--seed", "1", "--record", str(record))
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    return [[ln for ln in t.read_text().splitlines() if ln.startswith(("call", "start"))]
+            for t in sorted(record.glob("*.trace"))]
+
+
 @pytest.mark.parametrize("host, second", [("windows", "BUSY"), ("neptune", "SUCCESS")])
 def test_a_second_queue_is_busy_on_windows_and_dropped_on_neptune(stork, tmp_path: Path,
                                                                   host: str, second: str) -> None:
     path = miniport(tmp_path, globals=CB, startio=TWICE)
-    record = tmp_path / "runs"
-    r = stork("audit", str(path), "--host", host, "--seed", "1", "--record", str(record))
-    assert r.returncode in (0, 1), r.stdout + r.stderr
     seen = 0
-    for t in sorted(record.glob("*.trace")):
-        events = [ln for ln in t.read_text().splitlines() if ln.startswith(("call", "start"))]
+    for events in recorded_runs(stork, path, tmp_path, host):
         queues = [i for i, ln in enumerate(events) if " queue w1 " in ln]
         if len(queues) == 2 and queues[1] == queues[0] + 1 and events[queues[0]].endswith("SUCCESS"):
             seen += 1
@@ -293,12 +298,8 @@ FREE_QUEUED = ("PVOID w = NULL;\n"
 def test_a_free_of_a_queued_worker_is_busy_on_windows_and_unlinks_it_on_neptune(
         stork, tmp_path: Path, host: str, answer: str) -> None:
     path = miniport(tmp_path, globals=CB, startio=FREE_QUEUED)
-    record = tmp_path / "runs"
-    r = stork("audit", str(path), "--host", host, "--seed", "1", "--record", str(record))
-    assert r.returncode in (0, 1), r.stdout + r.stderr
     seen = 0
-    for t in sorted(record.glob("*.trace")):
-        events = [ln for ln in t.read_text().splitlines() if ln.startswith(("call", "start"))]
+    for events in recorded_runs(stork, path, tmp_path, host):
         at = [i for i, ln in enumerate(events) if " free w1 " in ln]
         if at and events[at[0] - 1].split(" queue w1 ")[-1].endswith("SUCCESS"):
             seen += 1
@@ -332,9 +333,7 @@ def test_a_second_free_is_wi_m2_on_each_host_and_frees_again_on_neptune(
     assert rc == 1 and out["complete"] and rules(out) == expected, (out, err)
     m2 = [f["message"] for f in out["findings"] if f["rule"] == "WI-M2"]
     assert m2 and all(("frees its memory again" in m) == (host == "neptune") for m in m2), m2
-    record = tmp_path / "runs"
-    stork("audit", str(path), "--host", host, "--seed", "1", "--record", str(record))
-    frees = [ln for t in sorted(record.glob("*.trace")) for ln in t.read_text().splitlines()
+    frees = [ln for events in recorded_runs(stork, path, tmp_path, host) for ln in events
              if ln.startswith("call") and " free w1 " in ln]
     assert frees and frees[1::2] and all(f.endswith("-> " + answer) for f in frees[1::2]), frees
 
@@ -360,11 +359,8 @@ def test_a_re_queue_freed_while_its_callback_runs_is_dropped_on_neptune(
     path = miniport(tmp_path, globals=REQUEUE_THEN_FREE, startio=QUEUE_ONCE)
     rc, out, err = audit(stork, path, "--host", host)
     assert out["complete"] and expected <= rules(out), (out, err)
-    record = tmp_path / "runs"
-    stork("audit", str(path), "--host", host, "--seed", "1", "--record", str(record))
     seen = 0
-    for t in sorted(record.glob("*.trace")):
-        events = [ln for ln in t.read_text().splitlines() if ln.startswith(("call", "start"))]
+    for events in recorded_runs(stork, path, tmp_path, host):
         requeued = any(ln.startswith("call sys") and " queue w1 " in ln and ln.endswith("SUCCESS")
                        for ln in events)
         if requeued and any(" free w1 " in ln for ln in events):
