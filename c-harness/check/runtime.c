@@ -445,16 +445,16 @@ STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *h, 
         allowed = BIT(STOR_STATUS_SUCCESS);
     if (not_implemented(r))
         allowed = BIT(STOR_STATUS_NOT_IMPLEMENTED);
-    bool asks = callback && !dropped && !not_implemented(r) && !(wi >= 0 && r->w[wi].unlinked);
+    /* A worker NeptuneOS unlinked and freed is still queued in the reference (Windows's, which
+     * never frees a queued worker): it is not asked, and the answer is a freed worker's, as for
+     * any worker freed under this host. */
+    bool unlinked = wi >= 0 && r->w[wi].unlinked;
+    bool asks = callback && !dropped && !not_implemented(r) && !unlinked;
     struct entry *entry = asks ? new_entry(r, callback, context) : NULL;
     if (asks && !entry) {
         run_error(r, "out of memory");
         return STOR_STATUS_INSUFFICIENT_RESOURCES;
     }
-    /* A worker NeptuneOS unlinked and freed is still queued in the reference (Windows's, which
-     * never frees a queued worker): it is not asked, and the answer is a freed worker's, as for
-     * any worker freed under this host. */
-    bool unlinked = wi >= 0 && r->w[wi].unlinked;
     STORK_ULONG st = not_implemented(r) ? STORK_STATUS_NOT_IMPLEMENTED
                      : dropped          ? STOR_STATUS_SUCCESS
                      : unlinked         ? STOR_STATUS_INVALID_PARAMETER

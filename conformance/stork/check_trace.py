@@ -489,11 +489,10 @@ def check(path: str, timeout: float = 60.0, text: str | None = None) -> TraceRes
     if SPIN itself cannot run."""
     t0 = time.monotonic()
     try:
-        if text is None:
-            trace = tracefmt.load(path, allow_truncated=True)
-            text = Path(path).read_bytes().decode("utf-8")
-        else:
-            trace = tracefmt.parse(text, path, allow_truncated=True)
+        name = path
+        if text is None:                    # a file: named as tracefmt.load names it
+            text, name = tracefmt.read_text(path), str(Path(path))
+        trace = tracefmt.parse(text, name, allow_truncated=True)
         sh = _shape(trace)
         loop_line, end_line = _marker_lines(text)
         driver = driver_text(trace, sh, loop_line, end_line)

@@ -318,6 +318,11 @@ def parse(text: str, path: str = "<trace>", allow_truncated: bool = False) -> Tr
 
 
 def load(path: str | Path, allow_truncated: bool = False) -> Trace:
+    return parse(read_text(path), str(Path(path)), allow_truncated)
+
+
+def read_text(path: str | Path) -> str:
+    """A trace file's text; TraceError (at the line of a byte that is not UTF-8) if not."""
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -328,4 +333,4 @@ def load(path: str | Path, allow_truncated: bool = False) -> Trace:
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         raise TraceError(str(p), line, f"not UTF-8 text ({e.reason})") from None
-    return parse(text, str(p), allow_truncated)
+    return text
