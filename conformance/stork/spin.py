@@ -12,6 +12,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -553,10 +554,28 @@ def simulate(model: Path, timeout: float) -> str:
     10,000-event trace driver: 13 s with them, 0.2 s without).
     """
     try:
-        p = subprocess.run(["spin", "-o1", "-o2", "-o3", "-T", model.name], cwd=model.parent, capture_output=True,
-                           text=True, timeout=timeout, errors="replace", env=_spin_env())
+        # a session of its own: spin runs the preprocessor as a child, which a timeout must
+        # kill too (left running, it wrote into the folder being removed: an internal error)
+        p = subprocess.Popen(["spin", "-o1", "-o2", "-o3", "-T", model.name], cwd=model.parent,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             errors="replace", env=_spin_env(), start_new_session=True)
     except FileNotFoundError:
         raise SpinToolError("'spin' is not installed (apt-get install spin)") from None
+    try:
+        out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        _kill_group(p)
         raise SpinTimeout(f"the SPIN simulation took more than {timeout:g} s") from None
-    return p.stdout + p.stderr
+    except BaseException:
+        _kill_group(p)
+        raise
+    return out + err
+
+
+def _kill_group(p: subprocess.Popen) -> None:
+    """Kill a process started in a session of its own, and its children, and reap it."""
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:          # every one of them has ended already
+        pass
+    p.communicate()

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, stork_command
 from stork import allowed, expect, lifecycle, trace
 from stork import check_trace as ct
 from stork import spin
@@ -325,6 +327,30 @@ def test_a_spin_run_past_the_time_limit_is_incomplete(stork) -> None:
     p = stork("check-trace", "--timeout", "0.001", str(HARNESS_TRACES / "many_workers.trace"))
     assert p.returncode == 3
     assert "took more than 0.001 s" in p.stderr and "incomplete" in p.stderr
+
+
+def test_a_timeout_ends_what_spin_started_too(tmp_path: Path) -> None:
+    """spin -T runs the preprocessor as a child: a timeout that killed spin alone left it
+    writing into the folder being removed (an internal error, exit 4, in about one run of four
+    on CI's loaded machine). Here a spin whose child outlives it by 0.5 s: it must be gone."""
+    real = shutil.which("spin")
+    fake = tmp_path / "bin" / "spin"
+    fake.parent.mkdir()
+    alive = tmp_path / "child-still-ran"
+    fake.write_text(f"""#!/bin/sh
+case " $* " in
+  *" -T "*) (sleep 0.5; touch {alive}) & sleep 30 ;;
+  *) exec {real} "$@" ;;
+esac
+""")
+    fake.chmod(0o755)
+    env = dict(os.environ, PATH=f"{fake.parent}:{os.environ['PATH']}", PYTHONPATH=str(ROOT / "conformance"))
+    p = subprocess.run(stork_command() + ["check-trace", "--timeout", "0.2",
+                                          str(HARNESS_TRACES / "many_workers.trace")],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 3, p.stderr
+    time.sleep(0.8)
+    assert not alive.exists()
 
 
 def test_allowed_py_mirrors_the_model_on_every_call() -> None:
