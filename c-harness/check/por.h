@@ -14,8 +14,10 @@
  * it), the remove handler's first step is ordered after each routine's end (POR_OBJ_ROUTINES);
  * a DriverEntry miniport's environment (driver.c) writes and reads its Storport state (SP_DRV)
  * and its on-demand routines' (POR_OBJ_CTX) as each call and each of Storport's own steps
- * does; removal's beginning, the remove handler's end and a call with a handle the runtime
- * never issued write "the runtime", every object at once.  StorPortInitializeWorker's store through its Worker
+ * does; removal's beginning writes POR_OBJ_REMOVAL, which only a queue (its answer), a step that
+ * stops before a queue, the remove handler's start and a DriverEntry run's removal read; the
+ * remove handler's end and a call with a handle the runtime never issued write "the runtime",
+ * every object at once.  StorPortInitializeWorker's store through its Worker
  * argument and a spinlock's owner are writes of those bytes.  A step that made an injected
  * allocation failure's choice or ran uninstrumented (no -fsanitize=thread) is dependent on every
  * step; a step that made another data choice (a DriverEntry run's stop or not, its removal's
@@ -58,7 +60,9 @@ enum {
     POR_OBJ_FOUND,    /* findadapter's end writes it, a routine's first step reads it */
     POR_OBJ_ROUTINES, /* a routine's end reads it (a decrement: two commute), the remove
                        * handler's first step, which waits for them all, writes it */
-    POR_OBJ_REMOVAL,  /* read by a step that stops before a queue: removal is an option then */
+    POR_OBJ_REMOVAL,  /* removal's beginning writes it; a queue (INVALID_DEVICE_STATE), the
+                       * remove handler's start, a DriverEntry run's removal steps and a step
+                       * that stops before a queue (removal is an option then) read it */
     POR_OBJ_RELEASED, /* the remove handler's end writes it (the release), a DPC or timer
                        * routine's start reads it (ENV-R7: after the release) */
     POR_OBJ_WORKER, /* + the worker's index in run->w */

@@ -292,6 +292,18 @@ static void remove_earlier(struct reducer *p, int i)
 static void reverse(struct reducer *p, int i, int j, size_t w)
 {
     struct node *nd = &p->node[p->st[i].node];
+    if (p->st[j].actor == ACTOR_REMOVE) {
+        /* Removal before step i: only at a decision that offers it (sched.c), which i's may not
+         * (i stops before no queue, and another initial here could lead to no schedule where
+         * removal comes before i: it is offered again only once i has run) */
+        bool offered = false;
+        for (int o = 0; o < nd->n && !offered; o++)
+            offered = nd->actors[o] == ACTOR_REMOVE;
+        if (!offered) {
+            remove_earlier(p, i);
+            return;
+        }
+    }
     uint64_t *v = p->hb + (size_t)p->nst * w; /* scratch row past the last step's */
     memset(v, 0, w * sizeof *v);
     for (int k = i + 1; k <= j; k++)

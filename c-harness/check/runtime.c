@@ -428,7 +428,7 @@ STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *h, 
     /* NeptuneOS (ENV-H3): no IRQL or removal check, and a second queue of a queued worker
      * answers SUCCESS and is dropped (the queued item keeps its routine and context). */
     bool dropped = neptune && live && callback && r->w[wi].queued;
-    if (wi >= 0) /* its state; removal's beginning writes every object (por.h) */
+    if (wi >= 0) /* its state */
         por_object(r, POR_OBJ_WORKER + wi, true);
     else
         por_runtime(r); /* a handle never issued: its name in the trace is in first-seen order */
@@ -437,6 +437,7 @@ STORK_ULONG stork_queue_work_item_at(void *ext, HW_WORKITEM *callback, void *h, 
         allowed |= BIT(STOR_STATUS_INVALID_IRQL);
     if (!h || !callback || !live)
         allowed |= BIT(STOR_STATUS_INVALID_PARAMETER);
+    por_object(r, POR_OBJ_REMOVAL, false); /* its answer, the reference's too (WI-Q4) */
     if (r->removal_begun && !neptune)
         allowed |= BIT(STOR_STATUS_INVALID_DEVICE_STATE);
     if (live && r->w[wi].queued && !neptune)

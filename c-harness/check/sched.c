@@ -296,7 +296,7 @@ static bool enabled(const struct run *r, const struct ctx *c)
 
 void run_begin_removal(struct run *r)
 {
-    por_runtime(r);
+    por_object(r, POR_OBJ_REMOVAL, true); /* read by a queue and the remove handler's start */
     r->removal_begun = true;
     run_event(r, (struct ev){.kind = EV_REMOVE_BEGIN, .ctx = -1});
     if (driver_host(r) != STORK_HOST_NEPTUNE) /* NeptuneOS refuses no queue at removal (ENV-H3) */
@@ -408,12 +408,14 @@ static void resume(struct run *r, struct ctx *c)
             por_object(r, POR_OBJ_CTX + c->index, true);
         c->armed = false; /* an on-demand routine's run has begun: it may be armed again */
         if (c->kind != K_SYS) {
-            /* what enabled it: findadapter's end; the routines' ends (and removal, which
-             * writes every object) */
-            if (c->kind == K_TEARDOWN) /* after every routine's end: a write of what they read */
+            /* what enabled it: findadapter's end; the remove handler, removal's beginning and
+             * every routine's end (a write of what they read) */
+            if (c->kind == K_TEARDOWN) {
                 por_object(r, POR_OBJ_ROUTINES, true);
-            else
+                por_object(r, POR_OBJ_REMOVAL, false);
+            } else {
                 por_object(r, POR_OBJ_FOUND, false);
+            }
             race_ctx_start(r, c);
         }
     }
