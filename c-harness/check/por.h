@@ -16,8 +16,8 @@
  * and its on-demand routines' (POR_OBJ_CTX) as each call and each of Storport's own steps
  * does; removal's beginning writes POR_OBJ_REMOVAL, which only a queue (its answer), a step that
  * stops before a queue, the remove handler's start and a DriverEntry run's removal read; the
- * remove handler's end and a call with a handle the runtime never issued write "the runtime",
- * every object at once.  StorPortInitializeWorker's store through its Worker
+ * remove handler's end writes POR_OBJ_RELEASED; a call with a handle the runtime never issued
+ * writes "the runtime", every object at once.  StorPortInitializeWorker's store through its Worker
  * argument and a spinlock's owner are writes of those bytes.  A step that made an injected
  * allocation failure's choice or ran uninstrumented (no -fsanitize=thread) is dependent on every
  * step; a step that made another data choice (a DriverEntry run's stop or not, its removal's
