@@ -293,6 +293,65 @@ def test_reduced_search_equals_unreduced_with_two_workers_a_routine(tmp_path: Pa
     assert two_threads >= 4, two_threads
 
 
+REMOVAL_BEFORE_THE_FIRST_QUEUE = """#include <storport.h>
+struct ext { PVOID w[6]; int v[4]; int flag; struct stork_lock lock; };
+static void r0(void *e)
+{
+    struct ext *x = e;
+    x->v[3] += x->v[2] + 1;
+
+}
+static VOID cb1(PVOID e, PVOID context, PVOID worker)
+{
+    struct ext *x = e;
+    (void)context;
+    x->v[1] = 1;
+    StorPortFreeWorker(x, worker);
+}
+static void r1(void *e)
+{
+    struct ext *x = e;
+    STORK_LOCK(&x->lock); if (x->v[2] == 1) { x->v[0] += x->v[3] + 1; } STORK_UNLOCK(&x->lock);
+    if (StorPortInitializeWorker(x, &x->w[2]) == STOR_STATUS_SUCCESS &&
+        StorPortQueueWorkItem(x, cb1, x->w[2], NULL) != STOR_STATUS_SUCCESS)
+        StorPortFreeWorker(x, x->w[2]);
+    if (StorPortInitializeWorker(x, &x->w[3]) == STOR_STATUS_SUCCESS &&
+        StorPortQueueWorkItem(x, cb1, x->w[3], NULL) != STOR_STATUS_SUCCESS)
+        StorPortFreeWorker(x, x->w[3]);
+    x->flag = 1;
+}
+static void teardown(void *e)
+{
+    struct ext *x = e;
+    (void)x;
+
+}
+static const struct stork_routine routines[] = {{"r0", STORK_DISPATCH_LEVEL, r0}, {"r1", STORK_DISPATCH_LEVEL, r1}};
+const struct stork_scenario stork_scenario = {.name = "random",
+    .extension_size = sizeof(struct ext), .routines = routines, .nroutines = 2,
+    .remove = teardown, .threads = 1};
+"""
+
+
+def test_removal_is_asked_where_it_is_offered(tmp_path: Path) -> None:
+    """Removal's beginning is offered only where it can matter (sched.c), and it is dependent
+    only on a queue, the step before one and the remove handler's start (por.h). A race of it
+    with a step whose decision does not offer it goes to the latest earlier decision that does
+    (reduce.c reverse). Without that, this scenario (generated: random2_108 of the test above)
+    lost the final state where removal comes before its first queue: the race with the step
+    before the second queue asked for the callback's start instead, after which removal comes
+    before that step in no schedule (2026-12-07, shown failing, then fixed)."""
+    src = tmp_path / "removal_before_the_first_queue.c"
+    src.write_text(REMOVAL_BEFORE_THE_FIRST_QUEUE)
+    program = audit_mod.build(src)
+    try:
+        reduced, full = compare(program.path)
+    finally:
+        program.close()
+    assert reduced.complete and len(full.states) == 3
+    assert full.states <= reduced.states
+
+
 def two_routines(tmp_path: Path, name: str, prelude: str, write: str) -> audit_mod.Program:
     """writer and reader, linked only by `write` (of x->a, which reader copies to x->seen), each
     between two yields (a routine's last step writes the runtime's state: its end)."""
