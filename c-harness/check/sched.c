@@ -408,8 +408,8 @@ static void resume(struct run *r, struct ctx *c)
             por_object(r, POR_OBJ_CTX + c->index, true);
         c->armed = false; /* an on-demand routine's run has begun: it may be armed again */
         if (c->kind != K_SYS) {
-            /* what enabled it: findadapter's end; the remove handler, removal's beginning and
-             * every routine's end (a write of what they read) */
+            /* what enabled it: a routine, findadapter's end; the remove handler, removal's
+             * beginning and every routine's end (a write of what they read) */
             if (c->kind == K_TEARDOWN) {
                 por_object(r, POR_OBJ_ROUTINES, true);
                 por_object(r, POR_OBJ_REMOVAL, false);
