@@ -76,11 +76,24 @@ def _spin_env() -> dict[str, str]:
 
 
 def _run(cmd: list[str], cwd: Path, timeout: float | None = None) -> subprocess.CompletedProcess:
+    """Run spin in a session of its own: it runs the preprocessor as a child, which a timeout
+    (subprocess.TimeoutExpired) or an interrupt must end too; left running, it wrote into a
+    folder being removed (an internal error)."""
     try:
-        return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                              errors="replace", env=_spin_env())
+        p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, errors="replace", env=_spin_env(), start_new_session=True)
     except FileNotFoundError:
         raise SpinToolError(f"'{cmd[0]}' is not installed (apt-get install spin gcc)") from None
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except BaseException:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:      # every one of them has ended already
+            pass
+        p.communicate()
+        raise
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err)
 
 
 _CPP_ERR = re.compile(r"^(?P<file>[^:\s]+):(?P<line>\d+):(?:\d+:)? (?:fatal )?error: (?P<msg>.*)$", re.M)
@@ -554,28 +567,7 @@ def simulate(model: Path, timeout: float) -> str:
     10,000-event trace driver: 13 s with them, 0.2 s without).
     """
     try:
-        # a session of its own: spin runs the preprocessor as a child, which a timeout must
-        # kill too (left running, it wrote into the folder being removed: an internal error)
-        p = subprocess.Popen(["spin", "-o1", "-o2", "-o3", "-T", model.name], cwd=model.parent,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             errors="replace", env=_spin_env(), start_new_session=True)
-    except FileNotFoundError:
-        raise SpinToolError("'spin' is not installed (apt-get install spin)") from None
-    try:
-        out, err = p.communicate(timeout=timeout)
+        p = _run(["spin", "-o1", "-o2", "-o3", "-T", model.name], model.parent, timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(p)
         raise SpinTimeout(f"the SPIN simulation took more than {timeout:g} s") from None
-    except BaseException:
-        _kill_group(p)
-        raise
-    return out + err
-
-
-def _kill_group(p: subprocess.Popen) -> None:
-    """Kill a process started in a session of its own, and its children, and reap it."""
-    try:
-        os.killpg(p.pid, signal.SIGKILL)
-    except ProcessLookupError:          # every one of them has ended already
-        pass
-    p.communicate()
+    return p.stdout + p.stderr
