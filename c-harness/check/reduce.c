@@ -270,6 +270,14 @@ static bool initial(const struct reducer *p, int k, const uint64_t *v, size_t w)
  * offer it again: not at i's decision, it goes at the latest decision before that offers it
  * (the schedules that begin it anywhere between are that one with it moved later past steps it
  * commutes with), and every option is explored at i's. */
+static int removal_option(const struct node *nd)
+{
+    for (int o = 0; o < nd->n; o++)
+        if (nd->actors[o] == ACTOR_REMOVE)
+            return o;
+    return -1;
+}
+
 static void remove_earlier(struct reducer *p, int i)
 {
     struct node *nd = &p->node[p->st[i].node];
@@ -278,12 +286,12 @@ static void remove_earlier(struct reducer *p, int i)
         if (p->st[k].node < 0)
             continue;
         struct node *e = &p->node[p->st[k].node];
-        for (int o = 0; o < e->n; o++)
-            if (e->actors[o] == ACTOR_REMOVE) {
-                if (!sleep_has(&e->sleep, ACTOR_REMOVE) && !sleep_has(&e->done, ACTOR_REMOVE))
-                    e->backtrack[o] = 1;
-                return;
-            }
+        int o = removal_option(e);
+        if (o < 0)
+            continue;
+        if (!sleep_has(&e->sleep, ACTOR_REMOVE) && !sleep_has(&e->done, ACTOR_REMOVE))
+            e->backtrack[o] = 1;
+        return;
     }
 }
 
@@ -292,17 +300,12 @@ static void remove_earlier(struct reducer *p, int i)
 static void reverse(struct reducer *p, int i, int j, size_t w)
 {
     struct node *nd = &p->node[p->st[i].node];
-    if (p->st[j].actor == ACTOR_REMOVE) {
-        /* Removal before step i: only at a decision that offers it (sched.c), which i's may not
-         * (i stops before no queue, and another initial here could lead to no schedule where
-         * removal comes before i: it is offered again only once i has run) */
-        bool offered = false;
-        for (int o = 0; o < nd->n && !offered; o++)
-            offered = nd->actors[o] == ACTOR_REMOVE;
-        if (!offered) {
-            remove_earlier(p, i);
-            return;
-        }
+    if (p->st[j].actor == ACTOR_REMOVE && removal_option(nd) < 0) {
+        /* Removal before step i: only at a decision that offers it (sched.c), which i's does
+         * not (i stops before no queue, and another initial here could lead to no schedule
+         * where removal comes before i: it is offered again only once i has run) */
+        remove_earlier(p, i);
+        return;
     }
     uint64_t *v = p->hb + (size_t)p->nst * w; /* scratch row past the last step's */
     memset(v, 0, w * sizeof *v);
