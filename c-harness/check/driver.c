@@ -1483,6 +1483,13 @@ ULONG stork_port_initialize_at(PVOID Argument1, PVOID Argument2,
               "(StorPortInitialize returns STATUS_REVISION_MISMATCH, ENV-H5), so the driver "
               "never loads there; register HwResetBus";
         st = STATUS_REVISION_MISMATCH;
+    } else if (g->host == STORK_HOST_NEPTUNE && !data->HwBuildIo) {
+        /* [NEP] pdo.c PortStartMiniportIo, miniport.c MiniportBuildIo: called for every SRB,
+         * a virtual miniport's too (NeptuneOS reads no STOR_FEATURE_VIRTUAL_MINIPORT), asserted
+         * registered in a debug build only */
+        why = "HW_INITIALIZATION_DATA lacks HwBuildIo: NeptuneOS accepts the registration but "
+              "calls HwBuildIo for every SRB without checking that it is registered (ENV-H5), so "
+              "the driver faults at its first request there; register HwBuildIo";
     }
     else if (data->DeviceExtensionSize > (1u << 20) || data->SrbExtensionSize > (1u << 20))
         why = "DeviceExtensionSize or SrbExtensionSize above 1 MiB";

@@ -22,13 +22,15 @@ SCENARIOS = ROOT / "c-harness" / "check" / "scenarios"
 pytestmark = pytest.mark.skipif(not (LIBEXEC / "check").is_dir(), reason="C harness not built")
 
 RESET = "static BOOLEAN Reset(PVOID e, ULONG p) { (void)e; (void)p; return TRUE; }"
+BUILD = "static BOOLEAN Build(PVOID e, PSCSI_REQUEST_BLOCK s) { (void)e; (void)s; return TRUE; }"
 
 
 def miniport(tmp_path: Path, name: str = "m", **parts: str) -> Path:
-    """test_audit_driver's template, with the HwResetBus NeptuneOS requires (ENV-H5); Windows
-    runs it only under --reset-bus."""
-    parts["globals"] = parts.get("globals", "") + "\n" + RESET
-    parts["register"] = "d.HwResetBus = Reset;\n    " + parts.get("register", "")
+    """test_audit_driver's template, with the HwResetBus NeptuneOS requires and the HwBuildIo it
+    calls for every SRB (ENV-H5); Windows runs the first only under --reset-bus."""
+    parts["globals"] = parts.get("globals", "") + "\n" + RESET + "\n" + BUILD
+    parts["register"] = ("d.HwResetBus = Reset;\n    d.HwBuildIo = Build;\n    " +
+                         parts.get("register", ""))
     return template(tmp_path, name, **parts)
 
 
@@ -370,15 +372,19 @@ def test_a_re_queue_freed_while_its_callback_runs_is_dropped_on_neptune(
 
 
 # NeptuneOS's StorPortInitialize requires HwResetBus besides HwFindAdapter, HwInitialize and
-# HwStartIo, and MiniportFindAdapter fails a half-duplex start ([NEP] storport.c
-# StorPortInitialize, miniport.c MiniportFindAdapter; ENV-H5): bad input there, each saying what
-# NeptuneOS does; Windows audits the same miniport.
+# HwStartIo, PortStartMiniportIo calls HwBuildIo for every SRB without checking that it is
+# registered, and MiniportFindAdapter fails a half-duplex start ([NEP] storport.c
+# StorPortInitialize, pdo.c PortStartMiniportIo, miniport.c MiniportFindAdapter; ENV-H5): bad
+# input there, each saying what NeptuneOS does; Windows audits the same miniport.
 HALF = "(void)ConfigInfo; return SP_RETURN_FOUND; /* no SynchronizationModel: half duplex */"
 
 
 @pytest.mark.parametrize("make, message", [
     (lambda p: template(p), "lacks HwResetBus: NeptuneOS refuses the registration "
                             "(StorPortInitialize returns STATUS_REVISION_MISMATCH"),
+    (lambda p: template(p, globals=RESET, register="d.HwResetBus = Reset;"),
+     "lacks HwBuildIo: NeptuneOS accepts the registration but calls HwBuildIo for every SRB "
+     "without checking that it is registered"),
     (lambda p: miniport(p, register="d.HwInitialize = NULL;"),
      "lacks HwFindAdapter, HwInitialize or HwStartIo: NeptuneOS refuses the registration too"),
     (lambda p: miniport(p, find=HALF),

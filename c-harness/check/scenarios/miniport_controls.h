@@ -5,7 +5,10 @@
  * MINIPORT_SURPRISE_REMOVAL is defined) and has nothing to do on them (but ScsiStopAdapter
  * calls MINIPORT_ON_STOP(DeviceExtension) where the including file defines it), and, for a physical
  * miniport (MINIPORT_VIRTUAL not defined), HwResetBus, which has no bus to reset (unless
- * MINIPORT_OWN_RESET_BUS: the miniport writes its own).  With
+ * MINIPORT_OWN_RESET_BUS: the miniport writes its own), and HwBuildIo, which has nothing to
+ * prepare and lets HwStartIo have every SRB: Windows needs neither, but NeptuneOS refuses a
+ * registration without HwResetBus and calls HwBuildIo for every SRB whether or not it is
+ * registered (ENV-H5), so a miniport audited there registers both.  With
  * MINIPORT_PLAIN_START defined, also a HwInitialize with nothing to do and a HwFindAdapter that
  * finds the adapter (full duplex, for a physical miniport); with MINIPORT_PASSIVE_DPC(ext) too,
  * an expression naming the STOR_DPC in the device extension ext, and MINIPORT_DPC_ROUTINE its
@@ -39,6 +42,15 @@ static BOOLEAN HwResetBus(PVOID DeviceExtension, ULONG PathId)
 {
     (void)DeviceExtension;
     (void)PathId;
+    return TRUE;
+}
+#endif
+
+#ifndef MINIPORT_VIRTUAL
+static BOOLEAN HwBuildIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
+{
+    (void)DeviceExtension;
+    (void)Srb;
     return TRUE;
 }
 #endif

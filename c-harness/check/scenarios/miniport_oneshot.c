@@ -75,13 +75,6 @@ static ULONG HwFindAdapter(PVOID DeviceExtension, PVOID HwContext, PVOID BusInfo
     return SP_RETURN_FOUND;
 }
 
-static BOOLEAN HwBuildIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
-{
-    (void)DeviceExtension;
-    (void)Srb;
-    return TRUE;
-}
-
 static BOOLEAN HwStartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
 {
 #ifdef DEFECT_TAKE_STARTIO_LOCK

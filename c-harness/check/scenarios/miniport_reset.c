@@ -80,6 +80,7 @@ ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
     init.HwFindAdapter = HwFindAdapter;
     init.HwInitialize = HwInitialize;
     init.HwStartIo = HwStartIo;
+    init.HwBuildIo = HwBuildIo;
     init.HwResetBus = HwResetBus;
     init.HwAdapterControl = HwAdapterControl;
     init.DeviceExtensionSize = sizeof(struct adapter);

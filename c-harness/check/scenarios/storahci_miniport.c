@@ -176,6 +176,7 @@ ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
     init.HwFindAdapter = HwFindAdapter;
     init.HwInitialize = HwInitialize;
     init.HwStartIo = HwStartIo;
+    init.HwBuildIo = HwBuildIo;
     init.HwInterrupt = HwInterrupt;
     init.HwResetBus = HwResetBus;
     init.HwAdapterControl = HwAdapterControl;
