@@ -389,12 +389,12 @@ proctype ServiceRequest() {
 #if defined(HW_HALF_DUPLEX) && defined(HW_VIRTUAL)
 #error "half-duplex is a physical miniport's choice (ENV-L4): a virtual one has no interrupt"
 #endif
-#if defined(STORK_HOST_NEPTUNE) && defined(HW_STARTIO) && defined(HW_HALF_DUPLEX)
-/* NeptuneOS (ENV-H4): the StartIo lock takes nothing (held as Windows would, for ENV-L2); the
-   interrupt lock is real. StartIoRun holds the main thread around the whole. */
-#define STARTIO_HELD(body) d_step { SP_NOMINAL_HOLD(StartIoLock) }; SP_HOLD_WAITING(InterruptLock); body; \
-    SP_DROP(InterruptLock); d_step { SP_NOMINAL_DROP(StartIoLock) }
-#elif defined(STORK_HOST_NEPTUNE) && defined(HW_STARTIO) && !defined(HW_VIRTUAL)
+#if defined(HW_HALF_DUPLEX) && defined(STORK_HOST_NEPTUNE)
+/* [NEP] miniport.c MiniportFindAdapter: as the audit's drv_start, nothing of such an adapter
+   runs there, so there is nothing to verify */
+#error "HW_HALF_DUPLEX under --host neptune: NeptuneOS fails the start of a half-duplex miniport (STATUS_DEVICE_CONFIGURATION_ERROR; a debug build asserts), so nothing of the adapter runs there (ENV-H5): it supports StorSynchronizeFullDuplex only"
+#endif
+#if defined(STORK_HOST_NEPTUNE) && defined(HW_STARTIO) && !defined(HW_VIRTUAL)
 #define STARTIO_HELD(body) d_step { SP_NOMINAL_HOLD(StartIoLock) }; body; d_step { SP_NOMINAL_DROP(StartIoLock) }
 #elif defined(HW_STARTIO) && defined(HW_HALF_DUPLEX)
 /* Half-duplex (ENV-L4, ENV-L1): the interrupt lock as well, taken second (the lock order,
@@ -492,7 +492,8 @@ proctype StartIoRun() {
 #endif
 
 /* HwPassiveInitializeRoutine (ENV-E5): once, after HwInitialize enabled it, alongside the ISR,
-   DPCs, callbacks and a removal (ENV-R13); the requests wait for its return. */
+   DPCs, callbacks and a removal (ENV-R13); the requests wait for its return. Again after a
+   restart by HwFindAdapter (NOTICE_RESTART). */
 #ifdef HW_PASSIVE_INITIALIZE
 #define START_OK (!sp_start_failed)
 proctype PassiveInit() {
@@ -592,7 +593,19 @@ end_idle:
 /* No ScsiRestartAdapter handler: the miniport did not mark it, and Storport re-initialises
    the adapter by calling HwFindAdapter again (ENV-E2, ENV-R11), which must not lose what the
    first run set up (ENV-E3). */
-#ifdef HW_INITIALIZE
+#if defined(HW_INITIALIZE) && defined(HW_PASSIVE_INITIALIZE)
+/* ... and HwPassiveInitializeRoutine again if that HwInitialize enabled it again (ENV-E5:
+   called after HwInitialize; [POS] after every HwInitialize that enables it), in init, the
+   routines, callbacks and the ISR running on meanwhile; its FALSE, as HwInitialize's here, ends
+   nothing (the audit's restart goes on the same way) */
+#define NOTICE_RESTART() d_step { mon_adapter_refind() }; HW_FIND_ADAPTER(); \
+    d_step { sp_passive_enabled = 0; printf("# initialize: HwInitialize again\n") }; \
+    INITIALIZE_HELD(HW_INITIALIZE()); \
+    if \
+    :: sp_passive_enabled -> d_step { printf("# passive initialisation again\n") }; HW_PASSIVE_INITIALIZE() \
+    :: else \
+    fi
+#elif defined(HW_INITIALIZE)
 #define NOTICE_RESTART() d_step { mon_adapter_refind() }; HW_FIND_ADAPTER(); \
     d_step { printf("# initialize: HwInitialize again\n") }; INITIALIZE_HELD(HW_INITIALIZE())
 #else
@@ -883,7 +896,7 @@ released:
  */
 #define STORK_ROLE(name, runs, at_once) hidden byte stork_role_##name = runs, stork_role_at_once_##name = at_once;
 #if defined(HW_STOP_ADAPTER) && !defined(HW_RESTART_ADAPTER)
-#define ROLE_STARTS 2           /* HwFindAdapter (and HwInitialize) again after the stop */
+#define ROLE_STARTS 2           /* HwFindAdapter (HwInitialize, the passive routine) again after the stop */
 #else
 #define ROLE_STARTS 1
 #endif
@@ -892,7 +905,7 @@ STORK_ROLE(findadapter, ROLE_STARTS, 1)
 STORK_ROLE(initialize, ROLE_STARTS, 1)
 #endif
 #ifdef HW_PASSIVE_INITIALIZE
-STORK_ROLE(passiveinit, 1, 1)
+STORK_ROLE(passiveinit, ROLE_STARTS, 1)
 #endif
 #ifdef HW_BUILDIO
 STORK_ROLE(buildio, MAXSRB, MAXSRB)

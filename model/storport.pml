@@ -690,7 +690,7 @@ inline sp_check_acquire(ctx, lock) {
 /* NeptuneOS (ENV-H4, [NEP] storport.c StorPortSynchronizeAccess): unimplemented, a VOID that
    takes no lock and runs no routine; what only the routine would do is never done. The call is
    judged as Windows's take of the interrupt lock (ENV-L2, ENV-H2). Half-duplex, whose start
-   NeptuneOS fails (ENV-H5), changes nothing here. */
+   NeptuneOS fails, is refused there (lifecycle.pml, ENV-H5). */
 #define StorPortSynchronizeAccess(ctx, routine) \
     d_step { \
         sp_check_acquire(ctx, InterruptLock); \

@@ -95,6 +95,17 @@ def test_a_stop_without_restart_handler_runs_find_adapter_again() -> None:
     assert "w1 leaked" in "\n".join(lines)
 
 
+def test_the_restart_by_find_adapter_runs_the_passive_routine_again() -> None:
+    # ENV-E5, R11: the second HwInitialize enables it again; its second run leaks the first worker
+    lines = _events(_trace("restart_by_find_adapter.pml", ["WORKER_IN_PASSIVE=1", "DEFECT_REINIT=1"],
+                           "no_leak"))
+    inits = [i for i, l in enumerate(lines) if l.startswith("call passiveinit") and " init " in l]
+    again = next(i for i, l in enumerate(lines) if "passive initialisation again" in l)
+    initialize = next(i for i, l in enumerate(lines) if "HwInitialize again" in l)
+    assert len(inits) == 2 and inits[0] < initialize < again < inits[1]
+    assert "w1 leaked" in "\n".join(lines)
+
+
 def test_the_isr_runs_on_during_the_stop_until_disconnected() -> None:
     lines = _events(_trace("isr_outlives_release.pml", ["DEFECT_INTERRUPTS_ON=1"],
                            "no_callback_after_removal"))

@@ -104,6 +104,16 @@ def test_syntax_error_exit_2_with_file_and_line(stork, tmp_path: Path) -> None:
     assert "Traceback" not in r.stderr
 
 
+def test_half_duplex_is_refused_under_neptune_whose_start_fails(stork) -> None:
+    # ENV-H5, as the audit's drv_start: NeptuneOS runs nothing of a half-duplex adapter
+    design = "model/designs/half_duplex_startio_excludes_isr.pml"
+    r = stork("verify", design, "--host", "neptune")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "HW_HALF_DUPLEX under --host neptune: NeptuneOS fails the start" in r.stderr, r.stderr
+    assert "ENV-H5" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert stork("verify", design).returncode == 0
+
+
 def test_missing_include_exit_2(stork, tmp_path: Path) -> None:
     p = tmp_path / "noinc.pml"
     p.write_text('#include "nothere.pml"\n')

@@ -4,8 +4,13 @@
  * ENV-R11). Its HwFindAdapter initialises the adapter's worker only when it has none, so a
  * second run keeps the first worker (ENV-E3); the remove handler frees it.
  *
- * Variant (variants.txt): DEFECT_REINIT=1 initialises a worker on every run: the second run
- * overwrites the live handle and the first worker leaks (WI-M7).
+ * With WORKER_IN_PASSIVE=1 the worker is initialised, with the same guard, in the
+ * HwPassiveInitializeRoutine that HwInitialize enables, as storahci's start does: the restart
+ * runs HwFindAdapter, HwInitialize and that routine again (ENV-E5).
+ *
+ * Variants (variants.txt): DEFECT_REINIT=1 initialises a worker on every run: the second run
+ * overwrites the live handle and the first worker leaks (WI-M7); with WORKER_IN_PASSIVE=1 too,
+ * the passive routine's second run does.
  *
  * expect: holds
  */
@@ -14,21 +19,33 @@
 #ifndef DEFECT_REINIT
 #define DEFECT_REINIT 0
 #endif
+#ifndef WORKER_IN_PASSIVE
+#define WORKER_IN_PASSIVE 0
+#endif
 
 byte gw;            /* the adapter's worker (NULL if initialization failed) */
 
 inline HW_WORKITEM(tid, cb, w, cx) { skip }
 
-inline HW_FIND_ADAPTER() {
 #if DEFECT_REINIT
-    StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st)
+#define GET_WORKER(ctx) StorPortInitializeWorker(ctx, PASSIVE_LEVEL, gw, st)
 #else
-    if
-    :: gw == NULL_HANDLE -> StorPortInitializeWorker(CTX_FINDADAPTER, PASSIVE_LEVEL, gw, st)
-    :: else
+#define GET_WORKER(ctx) \
+    if \
+    :: gw == NULL_HANDLE -> StorPortInitializeWorker(ctx, PASSIVE_LEVEL, gw, st) \
+    :: else \
     fi
 #endif
-}
+
+#if WORKER_IN_PASSIVE
+inline HW_FIND_ADAPTER() { skip }
+#define HW_INITIALIZE initialize
+inline initialize() { StorPortEnablePassiveInitialization(CTX_INITIALIZE, st) }
+#define HW_PASSIVE_INITIALIZE passive_initialize
+inline passive_initialize() { GET_WORKER(CTX_PASSIVEINIT) }
+#else
+inline HW_FIND_ADAPTER() { GET_WORKER(CTX_FINDADAPTER) }
+#endif
 inline HW_START() { skip }
 
 /* ScsiStopAdapter (DIRQL): halts the HBA; nothing of the worker's. */
