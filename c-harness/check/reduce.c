@@ -21,7 +21,17 @@ struct node {
     struct footprint *taken;     /* the step the current option took */
     int *actors, n;
     unsigned char *backtrack;    /* options to explore here */
+    struct guide *guide;         /* per option: the race's reversal that asked for it, or none */
     bool data;                   /* a data choice: every option, no sleep sets */
+};
+
+/* The actors of a race's reversal, in order, the option's own step first (reverse): a run that
+ * explores the option follows them while it can, so that it reaches the reversed race rather
+ * than a continuation whose every option sleeps.  Which option a new decision takes first is
+ * free (any one that is not asleep: source sets ask nothing of it), so following them changes
+ * no class explored, only which schedule stands for it. */
+struct guide {
+    int *actor, n;
 };
 
 /* A step of the run in progress. */
@@ -41,6 +51,8 @@ struct reducer {
     bool track, oom;
     bool step_data;      /* the step that runs now made a data choice */
     int pending;         /* the new decision whose step runs now (its footprint), or -1 */
+    const struct guide *guide; /* the reversal this run follows (from its last prefix entry) */
+    int gpos;                  /* its next actor */
     int deciding;        /* the decision of the step that runs now, or -1 */
     struct tstep *st;
     int nst, capst;
@@ -81,6 +93,10 @@ static void node_free(struct node *d)
     por_free(d->taken);
     free(d->actors);
     free(d->backtrack);
+    if (d->guide)
+        for (int i = 0; i < d->n; i++)
+            free(d->guide[i].actor);
+    free(d->guide);
     memset(d, 0, sizeof *d);
 }
 
@@ -104,6 +120,8 @@ static int reducer_pick(struct chooser *self, int n, const int *actors, int step
             if (!nd->data) {
                 p->pending = d; /* the new option: its step's footprint */
                 p->first_new = p->nst;
+                p->guide = nd->guide && k < n && nd->guide[k].n ? &nd->guide[k] : NULL;
+                p->gpos = 0;
             }
         }
         if (!nd->data)
@@ -137,6 +155,15 @@ static int reducer_pick(struct chooser *self, int n, const int *actors, int step
     for (int i = 0; i < p->cur.n; i++)
         sleep_add(p, &nd->sleep, p->cur.v[i].actor, p->cur.v[i].fp);
     p->pending = p->deciding = d;
+    if (p->guide) {
+        int want = p->guide->actor[p->gpos];
+        for (int i = 0; i < n; i++)
+            if (actors[i] == want && !sleep_has(&p->cur, want)) {
+                nd->backtrack[i] = 1;
+                return i;
+            }
+        p->guide = NULL; /* not on offer here, or asleep: the run decides itself from here */
+    }
     for (int i = 0; i < n; i++)
         if (!sleep_has(&p->cur, actors[i])) {
             nd->backtrack[i] = 1;
@@ -203,6 +230,8 @@ static void reducer_stepped(struct chooser *self, int actor, const struct footpr
         p->oom |= !por_merge(p->node[p->deciding].taken, fp);
     }
     p->step_data = false;
+    if (p->guide && p->guide->actor[p->gpos] == actor && ++p->gpos == p->guide->n)
+        p->guide = NULL;
     if (p->nst < REDUCE_MAX_STEPS + 1)
         keep_step(p, actor, fp);
     p->deciding = -1;
@@ -236,6 +265,7 @@ struct chooser *reducer_start(struct reducer *p, const struct choices *prefix)
     p->pending = p->deciding = -1;
     p->step_data = false;
     p->nst = p->first_new = 0;
+    p->guide = NULL;
     return &p->base;
 }
 
@@ -295,6 +325,28 @@ static void remove_earlier(struct reducer *p, int i)
     }
 }
 
+/* The guide of option o of decision nd, which chose step i: step k (an initial of v, o's), then
+ * v's other steps, in order. */
+static void set_guide(struct reducer *p, struct node *nd, int o, int i, int k, int j,
+                      const uint64_t *v)
+{
+    if (!nd->guide && !(nd->guide = calloc((size_t)nd->n, sizeof *nd->guide))) {
+        p->oom = true;
+        return;
+    }
+    struct guide *g = &nd->guide[o];
+    free(g->actor);
+    g->n = 0;
+    if (!(g->actor = malloc((size_t)(j - i) * sizeof *g->actor))) {
+        p->oom = true;
+        return;
+    }
+    g->actor[g->n++] = p->st[k].actor;
+    for (int s = i + 1; s <= j; s++)
+        if (s != k && BIT(v, s))
+            g->actor[g->n++] = p->st[s].actor;
+}
+
 /* The race of step i with step j: at i's decision, explore an initial of v = the steps between
  * them that do not happen after i, then j; or every option if no initial is one. */
 static void reverse(struct reducer *p, int i, int j, size_t w)
@@ -312,7 +364,7 @@ static void reverse(struct reducer *p, int i, int j, size_t w)
     for (int k = i + 1; k <= j; k++)
         if (k == j || !BIT(p->hb + (size_t)k * w, i))
             v[k >> 6] |= 1ull << (k & 63);
-    int first = -1; /* the first option that is an initial */
+    int first = -1, from = -1; /* the first option that is an initial, and its step */
     bool remove = false;
     for (int k = i + 1; k <= j; k++) {
         if (!BIT(v, k) || !initial(p, k, v, w))
@@ -323,13 +375,16 @@ static void reverse(struct reducer *p, int i, int j, size_t w)
                 if (nd->backtrack[o] || sleep_has(&nd->sleep, nd->actors[o]) ||
                     sleep_has(&nd->done, nd->actors[o]))
                     return; /* asked for already (or covered: asleep) */
-                if (first < 0)
+                if (first < 0) {
                     first = o;
+                    from = k;
+                }
             }
     }
-    if (first >= 0)
+    if (first >= 0) {
         nd->backtrack[first] = 1;
-    else if (remove)
+        set_guide(p, nd, first, i, from, j, v);
+    } else if (remove)
         remove_earlier(p, i);
     /* else no initial is enabled here: each is enabled by a step it depends on (por.h), so no
      * order of these steps puts one of them first at this decision; nothing to explore */

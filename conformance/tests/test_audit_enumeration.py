@@ -131,5 +131,5 @@ def test_reduced_search_runs_one_of_the_interleavings(stork, tmp_path: Path, pai
         lines = f.read_text().splitlines()
         assert lines[-1] == "end", f  # the pruned runs leave no trace
         got[tuple(ln for ln in lines if ln.startswith("call "))] += 1
-    assert out["complete"] and out["reduced"] and out["classes"] == sum(got.values()) == 1, out
+    assert out["complete"] and out["reduced"] and out["complete_runs"] == sum(got.values()) == 1, out
     assert out["schedules"] < sum(want.values()) and set(got) <= set(want)
