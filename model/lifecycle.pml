@@ -613,6 +613,21 @@ end_idle:
 #endif
 #endif
 
+/* The stops that are not a removal, each with its restart, in one adapter life (ENV-R9): a
+   bound, 1 unless a design's `config:` or -D gives 2 or 3 (the audit's --stops). */
+#ifndef MAXSTOPS
+#define MAXSTOPS 1
+#endif
+#if MAXSTOPS == 1
+#define MAXSTOPS_AND_ONE 2
+#elif MAXSTOPS == 2
+#define MAXSTOPS_AND_ONE 3
+#elif MAXSTOPS == 3
+#define MAXSTOPS_AND_ONE 4
+#else
+#error "MAXSTOPS is 1, 2 or 3"
+#endif
+
 /* NeptuneOS (ENV-H4): init gives up the main thread when the start is over (or at a failed
    start's release); Storport's waits at removal then need no thread there (no removal step
    reaches the miniport, ENV-H5), and the release is a step on it: not while a routine runs. */
@@ -672,6 +687,9 @@ init {
 #endif
 #ifdef HW_STOP_ADAPTER
     bit stopped_at_removal;                    /* removal began while stopped (ENV-R13) */
+#if MAXSTOPS > 1
+    byte stops;                                /* stops with their restart so far */
+#endif
 #endif
     atomic {
         MAIN_TAKE_ STORK_INIT_HOOK();         /* NeptuneOS: the start is on the main thread (ENV-H4) */
@@ -759,21 +777,41 @@ init {
         HW_START() MAIN_GIVE_AFTER
     }
 #ifdef HW_STOP_ADAPTER
-    /* ENV-R9, R11: a stop that is not a removal, and its restart, at most once per life, when
-       no routine runs and, in a design that takes SRBs, none handed is outstanding (ENV-R5,
-       as the audit's stop); the callbacks run on across it (ENV-E21). */
+    /* ENV-R9, R11: a stop that is not a removal, and its restart, at most MAXSTOPS times per
+       life, when no routine runs and, in a design that takes SRBs, none handed is outstanding
+       (ENV-R5, as the audit's stop); the callbacks, DPCs and timers run on across it (ENV-E21).
+       One stop keeps its own form, so that a design's state count does not change with the
+       bound it does not set. */
+#define STOP_GATE (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE && START_OK && Q_STOP_QUIET
+#define STOP_STEPS() \
+        d_step { mon_adapter_stopping() }; \
+        HW_STOP_ADAPTER(); \
+        d_step { mon_adapter_stop() }          /* stopped once the handler has returned */
+#define REMOVAL_WHILE_STOPPED() \
+        STORK_REMOVAL_GATE ->                  /* ENV-R13: removal while stopped, no restart */ \
+            stopped_at_removal = 1; printf("# removal comes while the adapter is stopped\n")
+#if MAXSTOPS == 1
     if
     :: skip
-    :: (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE && START_OK && Q_STOP_QUIET ->
-        d_step { mon_adapter_stopping() };
-        HW_STOP_ADAPTER();
-        d_step { mon_adapter_stop() };         /* stopped once the handler has returned */
+    :: STOP_GATE ->
+        STOP_STEPS();
         if
         :: NOTICE_RESTART()
-        :: STORK_REMOVAL_GATE ->                 /* ENV-R13: removal while stopped, no restart */
-            stopped_at_removal = 1; printf("# removal comes while the adapter is stopped\n")
+        :: REMOVAL_WHILE_STOPPED()
         fi
     fi;
+#else
+    do
+    :: stops < MAXSTOPS && STOP_GATE ->
+        STOP_STEPS();
+        if
+        :: NOTICE_RESTART(); stops++
+        :: REMOVAL_WHILE_STOPPED(); break
+        fi
+    :: break
+    od;
+    skip;                                      /* a break may not jump into the d_step below */
+#endif
 #endif
 #ifdef HW_PASSIVE_INITIALIZE
     /* a failed start gets no removal; one still running may (ENV-R13) */
@@ -896,7 +934,7 @@ released:
  */
 #define STORK_ROLE(name, runs, at_once) hidden byte stork_role_##name = runs, stork_role_at_once_##name = at_once;
 #if defined(HW_STOP_ADAPTER) && !defined(HW_RESTART_ADAPTER)
-#define ROLE_STARTS 2           /* HwFindAdapter (HwInitialize, the passive routine) again after the stop */
+#define ROLE_STARTS MAXSTOPS_AND_ONE /* HwFindAdapter (HwInitialize, the passive routine) again after each stop */
 #else
 #define ROLE_STARTS 1
 #endif
@@ -931,13 +969,13 @@ STORK_ROLE(stortimer, 0, 1)
 STORK_ROLE(service, HW_SERVICE_REQUESTS, HW_SERVICE_REQUESTS)
 #endif
 #ifdef HW_STOP_ADAPTER
-STORK_ROLE(stop, 2, 1)
+STORK_ROLE(stop, MAXSTOPS_AND_ONE, 1)   /* and the one at removal */
 #endif
 #ifdef HW_SET_RUNNING_CONFIG
 STORK_ROLE(runningconfig, 1, 1)
 #endif
 #ifdef HW_RESTART_ADAPTER
-STORK_ROLE(restart, 1, 1)
+STORK_ROLE(restart, MAXSTOPS, 1)
 #endif
 #ifdef HW_REMOVE_SRB
 STORK_ROLE(removesrb, 1, 1)

@@ -553,6 +553,39 @@ def test_a_stop_waits_for_every_outstanding_srb(tmp_path) -> None:
     assert reached.verdict_of("design_assertion") == "VIOLATED"
 
 
+# A stop that is not a removal waits for the SRBs and the routines Storport calls, not for a DPC
+# (ENV-R9, ENV-E12, M2): one HwStartIo issued may be running when ScsiStopAdapter begins.
+DPC_ACROSS_STOP = """#include "storport.pml"
+bit in_dpc;
+inline HW_FIND_ADAPTER() { skip }
+#define HW_STARTIO startio
+inline startio(srb) {
+    bit ok;
+    StorPortIssueDpc(CTX_STARTIO, 1, ok);
+    StorPortRequestComplete(CTX_STARTIO, srb)
+}
+#define HW_DPC dpc
+inline dpc(d) { in_dpc = 1; in_dpc = 0 }
+#define HW_STOP_ADAPTER stop_adapter
+inline stop_adapter() { assert(!(in_dpc && !rt_removing)) }
+#define HW_RESTART_ADAPTER restart_adapter
+inline restart_adapter() { skip }
+inline HW_WORKITEM(tid, cb, w, cx) { skip }
+inline HW_START() { skip }
+inline HW_REMOVE() { skip }
+#include "lifecycle.pml"
+"""
+
+
+def test_a_dpc_may_run_on_across_a_stop_that_is_not_a_removal(tmp_path) -> None:
+    result = _verify_text(tmp_path, DPC_ACROSS_STOP)
+    assert result.verdict_of("design_assertion") == "VIOLATED"
+    lines = _trace_of(result, "design_assertion")
+    runs = next(i for i, l in enumerate(lines) if "dpc object 1 runs" in l)
+    stop = next(i for i, l in enumerate(lines) if "adapter stopping" in l)
+    assert runs < stop and not any("remove begin" in l for l in lines[:stop]), lines
+
+
 # ENV-H4: NeptuneOS's main thread. halves_counted_under_startio_lock's DPC and callback each
 # count a half of one request under the StartIo lock (variants.txt); under --host neptune they
 # are coroutines of one thread and the lock takes nothing.

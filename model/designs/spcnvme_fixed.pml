@@ -13,8 +13,11 @@
  * and not drained by anything Storport does at removal (ENV-E12, ENV-R6). The two restart
  * requests are two DPC objects issued at the start, as two HwAdapterControl(ScsiRestartAdapter)
  * would: HW_RESTART_ADAPTER is the driver's own place, but the environment gives one stop and
- * restart per life (ENV-R9), and the overwritten handle needs two restarts. Since nothing
- * drains the DPCs, the remove handler cancels them and waits for one running (ENV-R7).
+ * restart per life unless MAXSTOPS says more (ENV-R9), and the overwritten handle needs two
+ * restarts. With RESTART_BY_CONTROL=1 the requests come that way: one DPC object, issued by
+ * each HwAdapterControl(ScsiRestartAdapter) (HW_RESTART_ADAPTER, at DIRQL), with two stops
+ * (`-D MAXSTOPS=2`). Since nothing drains the DPCs, the remove handler cancels them and waits
+ * for one running (ENV-R7).
  *
  * Each defect of the published code is a switch (-D DEFECT_...=1); variants.txt names the
  * variants and what each must give (conformance/case-studies/spcnvme.md has the story):
@@ -45,7 +48,14 @@ bit pending;        /* restart_w is queued and its callback has not started */
 byte inside;        /* restart callbacks running (a count: two may overlap) */
 byte issued;        /* DPC issues whose run has not ended */
 
+#ifndef RESTART_BY_CONTROL
+#define RESTART_BY_CONTROL 0
+#endif
+#if RESTART_BY_CONTROL
+#define HW_DPC_OBJECTS 1
+#else
 #define HW_DPC_OBJECTS 2
+#endif
 #define HW_DPC restart_dpc
 #define HW_DPC_EXIT(d) issued--
 
@@ -134,16 +144,30 @@ inline HW_WORKITEM(tid, cb, w, cx) {
 #define HW_WORKITEM_EXIT(tid, cb, w, cx) inside--
 
 inline HW_FIND_ADAPTER() { skip }
+#if RESTART_BY_CONTROL
+/* HwAdapterControl(ScsiStopAdapter) halts nothing of the worker's; each ScsiRestartAdapter
+   pauses and issues the restart DPC. */
+inline HW_START() { skip }
+#define HW_STOP_ADAPTER stop_adapter
+inline stop_adapter() { skip }
+#define HW_RESTART_ADAPTER restart_adapter
+inline restart_adapter() {
+    atomic { StorPortIssueDpc(CTX_CONTROL, 1, st); issued = issued + st; st = 0 }
+}
+#else
 /* Two HwAdapterControl(ScsiRestartAdapter): each pauses and issues a restart DPC. */
 inline HW_START() {
     StorPortIssueDpc(CTX_CONTROL, 1, st); issued = issued + st;
     StorPortIssueDpc(CTX_CONTROL, 2, st); issued = issued + st;
     st = 0
 }
+#endif
 inline HW_REMOVE() {
     running = 0;
     atomic { StorPortCancelDpc(CTX_REMOVE, 1, st); issued = issued - st };
+#if !RESTART_BY_CONTROL
     atomic { StorPortCancelDpc(CTX_REMOVE, 2, st); issued = issued - st };
+#endif
     (issued == 0);
 #ifndef DEFECT_TEARDOWN_NO_DRAIN
     (pending == 0 && inside == 0);
