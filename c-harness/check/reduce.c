@@ -28,8 +28,8 @@ struct node {
 /* The actors of a race's reversal, in order, the option's own step first (reverse): a run that
  * explores the option follows them while it can, so that it reaches the reversed race rather
  * than a continuation whose every option sleeps.  Which option a new decision takes first is
- * free (any one that is not asleep: source sets ask nothing of it), so following them changes
- * no class explored, only which schedule stands for it. */
+ * free (any one that is not asleep: source sets ask nothing of it), so following them keeps
+ * the search sound; it changes which schedules are run, and how many end pruned. */
 struct guide {
     int *actor, n;
 };
