@@ -75,7 +75,7 @@ def test_violations_are_results_located_in_the_design(stork, tmp_path: Path) -> 
         threads = [tf["id"] for tf in r["codeFlows"][0]["threadFlows"]]
         assert len(threads) == len(set(threads)) and "teardown" in threads
     leak = next(r for r in results if r["ruleId"] == "WI-M7")
-    assert leak["locations"][0]["physicalLocation"]["region"]["startLine"] == 58   # its init
+    assert leak["locations"][0]["physicalLocation"]["region"]["startLine"] == 68   # its init
 
 
 def test_fingerprints_stable_across_runs_and_holds_has_no_results(stork, tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ def test_show_marks_the_violation_with_its_rule(stork, counterexamples: Path, tm
     r = stork("show", str(trace), "--svg", str(tmp_path / "c.svg"))
     assert r.returncode == 0
     assert "✗ step 8 violates no_double_free (WI-M2)" in r.stdout
-    assert "model/designs/spcnvme_fixed.pml:129" in r.stdout
+    assert "model/designs/spcnvme_fixed.pml:139" in r.stdout
     root = ET.parse(tmp_path / "c.svg").getroot()
     lanes = [g.get("data-lane") for g in root.iter(f"{SVG}g") if g.get("class") == "lane"]
     assert lanes == ["dpc2", "dpc", "teardown", "sys0", "runtime"]

@@ -188,10 +188,10 @@ def test_counterexample_names_call_sites_and_the_leaked_worker(stork, tmp_path: 
     r = stork("verify", "model/designs/spcnvme_fixed.pml", "-D", "DEFECT_EARLY_RETURN=1",
               "--property", "no_leak", "--out", str(tmp_path))
     assert r.returncode == 1
-    assert "call dpc DISPATCH queue w1 cb1 null -> SUCCESS     model/designs/spcnvme_fixed.pml:83" in r.stdout
-    assert "# w1 leaked: initialised at model/designs/spcnvme_fixed.pml:80, never freed" in r.stdout
+    assert "call dpc DISPATCH queue w1 cb1 null -> SUCCESS     model/designs/spcnvme_fixed.pml:93" in r.stdout
+    assert "# w1 leaked: initialised at model/designs/spcnvme_fixed.pml:90, never freed" in r.stdout
     text = (tmp_path / "spcnvme_fixed.no_leak.trace").read_text()
-    assert "# at model/designs/spcnvme_fixed.pml:83\ncall dpc DISPATCH queue" in text
+    assert "# at model/designs/spcnvme_fixed.pml:93\ncall dpc DISPATCH queue" in text
     trace.parse(text, "saved")              # the sites are comments: still a valid trace
 
 
