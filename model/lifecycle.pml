@@ -593,21 +593,25 @@ end_idle:
 /* No ScsiRestartAdapter handler: the miniport did not mark it, and Storport re-initialises
    the adapter by calling HwFindAdapter again (ENV-E2, ENV-R11), which must not lose what the
    first run set up (ENV-E3). */
-#if defined(HW_INITIALIZE) && defined(HW_PASSIVE_INITIALIZE)
+#ifdef HW_INITIALIZE
 /* ... and HwPassiveInitializeRoutine again if that HwInitialize enabled it again (ENV-E5:
    called after HwInitialize; [POS] after every HwInitialize that enables it), in init, the
    routines, callbacks and the ISR running on meanwhile; its FALSE, as HwInitialize's here, ends
    nothing (the audit's restart goes on the same way) */
-#define NOTICE_RESTART() d_step { mon_adapter_refind() }; HW_FIND_ADAPTER(); \
-    d_step { sp_passive_enabled = 0; printf("# initialize: HwInitialize again\n") }; \
-    INITIALIZE_HELD(HW_INITIALIZE()); \
+#ifdef HW_PASSIVE_INITIALIZE
+#define PASSIVE_RESET sp_passive_enabled = 0;
+#define PASSIVE_AGAIN() ; \
     if \
     :: sp_passive_enabled -> d_step { printf("# passive initialisation again\n") }; HW_PASSIVE_INITIALIZE() \
     :: else \
     fi
-#elif defined(HW_INITIALIZE)
+#else
+#define PASSIVE_RESET
+#define PASSIVE_AGAIN()
+#endif
 #define NOTICE_RESTART() d_step { mon_adapter_refind() }; HW_FIND_ADAPTER(); \
-    d_step { printf("# initialize: HwInitialize again\n") }; INITIALIZE_HELD(HW_INITIALIZE())
+    d_step { PASSIVE_RESET printf("# initialize: HwInitialize again\n") }; \
+    INITIALIZE_HELD(HW_INITIALIZE()) PASSIVE_AGAIN()
 #else
 #define NOTICE_RESTART() d_step { mon_adapter_refind() }; HW_FIND_ADAPTER()
 #endif
