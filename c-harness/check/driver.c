@@ -52,6 +52,10 @@
 #include "driver.h"
 #include "run.h"
 
+#ifdef STORK_CHECK_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 #define DRV_MAGIC 0x53544f52u /* "STOR" */
 #define DRV_NIO 1             /* SRBs handed by default (--srbs) */
 #define DRV_MAX_IO 6
@@ -177,8 +181,11 @@ struct drv_run {
         bool freed;
         const char *file;  /* its StorPortAllocatePool */
         int line;
+        const char *free_file; /* its StorPortFreePool, once freed */
+        int free_line;
     } pool[DRV_MAX_POOL];
     int npool;
+    int nfreed;            /* blocks freed: an access is looked up in them only if any is */
     void *uncached;        /* StorPortGetUncachedExtension's buffer: one per adapter */
     ULONG uncached_size;
     const char *failed_api; /* the last allocation refused in this run, or NULL (ENV-E22) */
@@ -1523,8 +1530,12 @@ void driver_release(struct run *r)
         return;
     for (int i = 0; i < DRV_NSRB; i++)
         free(r->drv->srb[i].extension);
-    for (int i = 0; i < r->drv->npool; i++)
+    for (int i = 0; i < r->drv->npool; i++) {
+#ifdef STORK_CHECK_ASAN
+        ASAN_UNPOISON_MEMORY_REGION(r->drv->pool[i].p, r->drv->pool[i].bytes);
+#endif
         free(r->drv->pool[i].p);
+    }
     free(r->drv->uncached);
     free(r->drv->bar);
     free(r->drv);
@@ -1649,7 +1660,7 @@ const char *driver_fix_for(const char *rule)
                     "HwPassiveInitializeRoutine) before issuing it"},
         {"ENV-E22", "check each StorPortAllocatePool and StorPortGetUncachedExtension: on "
                     "failure fail the start (freeing what it got) or the request; free each pool "
-                    "block once, at DISPATCH_LEVEL at most"},
+                    "block once, at DISPATCH_LEVEL at most, after every use of it"},
     };
     for (size_t i = 0; i < sizeof fixes / sizeof fixes[0]; i++)
         if (strcmp(fixes[i].rule, rule) == 0)
@@ -2403,8 +2414,19 @@ ULONG stork_free_pool_at(PVOID ext, PVOID buffer, const char *file, int line)
                         "second time", base(d->pool[i].file), d->pool[i].line);
             return STOR_STATUS_INVALID_PARAMETER;
         }
-        d->pool[i].freed = true; /* its memory stays until the run ends: a use after is seen
-                                    by the data-race check only, not as a crash */
+        /* Its memory stays until the run ends, so that a use after it is a finding at the
+         * use (driver_freed_use), not a crash; under ASan, without that instrumentation, the
+         * use is ASan's fault (a STORK-CRASH of the schedule).  The free writes the whole
+         * block, for the reduction: an access of it by another context is ordered with it
+         * both ways. */
+        fp_state(r, d->pool[i].p, d->pool[i].bytes, true);
+#ifdef STORK_CHECK_ASAN
+        ASAN_POISON_MEMORY_REGION(d->pool[i].p, d->pool[i].bytes);
+#endif
+        d->pool[i].freed = true;
+        d->pool[i].free_file = file;
+        d->pool[i].free_line = line;
+        d->nfreed++;
         return STOR_STATUS_SUCCESS;
     }
     srb_finding(r, "ENV-E22", file, line, "StorPortFreePool with %p, which no StorPortAllocatePool "
@@ -2462,6 +2484,38 @@ uint64_t driver_memory_name(const struct run *r, uintptr_t a)
         if (a == (uintptr_t)&d->srb[i].u)
             return 0xC300000000000000ull + (uint64_t)i;
     return 0;
+}
+
+int driver_freed_block(const struct run *r, const void *addr, size_t size)
+{
+    const struct drv_run *d = r->drv;
+    if (!d || !d->nfreed)
+        return -1;
+    uintptr_t a = (uintptr_t)addr;
+    for (int i = 0; i < d->npool; i++) {
+        uintptr_t p = (uintptr_t)d->pool[i].p;
+        if (d->pool[i].freed && a < p + d->pool[i].bytes && a + size > p)
+            return i;
+    }
+    return -1;
+}
+
+void driver_freed_use(struct run *r, int block, const void *addr, bool write, const char *file,
+                      int line)
+{
+    struct drv_run *d = r->drv;
+    const struct ctx *c = &r->ctx[r->cur];
+    uintptr_t at = (uintptr_t)addr, p = (uintptr_t)d->pool[block].p;
+    int before = r->nf;
+    run_finding_why(r, "ENV-E22", "used after its free", file, line, -1,
+                    "%s %s the pool block of the StorPortAllocatePool at %s:%d (+0x%zx) after the "
+                    "StorPortFreePool at %s:%d freed it: that memory is the pool's again",
+                    d->entry[c->index] ? d->entry[c->index] : c->name,
+                    write ? "writes" : "reads", base(d->pool[block].file), d->pool[block].line,
+                    (size_t)(at > p ? at - p : 0), base(d->pool[block].free_file),
+                    d->pool[block].free_line);
+    if (r->nf > before)
+        r->f[r->nf - 1].ev = -1; /* an access, not a call: no event of the trace is it */
 }
 
 void driver_null_access(struct run *r, const void *addr, bool write, const char *file, int line)

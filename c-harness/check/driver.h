@@ -87,12 +87,18 @@ void driver_released_use(struct run *r, const void *addr, const char *what, cons
  * states and statuses, pauses, timers, stop and restart, runs of the on-demand routines). */
 bool driver_por_offset(const struct run *r, uintptr_t a, uintptr_t *off);
 unsigned long long driver_digest(const struct run *r);
-/* The miniport's code accesses addr (race.c, an instrumented build): through NULL after an
- * allocation this run refused, an ENV-E22 finding at file:line, and the run stops there. */
 /* A pointer to memory the environment gave this run (a pool block, the uncached extension, the
  * register space, an SRB) by a name that is the same in every run, for the final state's
  * digest (por.c); 0 if it is none. */
 uint64_t driver_memory_name(const struct run *r, uintptr_t a);
+/* The miniport's code accesses addr (race.c, an instrumented build): through NULL after an
+ * allocation this run refused, an ENV-E22 finding at file:line, and the run stops there. */
 void driver_null_access(struct run *r, const void *addr, bool write, const char *file, int line);
+/* ENV-E22: the pool block StorPortFreePool freed that size bytes at addr overlap, or -1 (at
+ * once while none is freed); and the current context's use of it, a finding at file:line (the
+ * run goes on: the memory stays). */
+int driver_freed_block(const struct run *r, const void *addr, size_t size);
+void driver_freed_use(struct run *r, int block, const void *addr, bool write, const char *file,
+                      int line);
 
 #endif

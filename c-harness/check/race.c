@@ -455,6 +455,17 @@ static void outlived_access(struct run *r, struct race *x, const void *addr, boo
                         l ? l->line : 0);
 }
 
+/* An access of a pool block after its free (ENV-E22; driver.c decides), named by its line. */
+static void freed_access(struct run *r, struct race *x, const void *addr, size_t size, bool write,
+                         const void *pc)
+{
+    int block = r->drv ? driver_freed_block(r, addr, size) : -1;
+    if (block < 0)
+        return;
+    const struct pcline *l = x ? site_at(r, x, pc) : NULL;
+    driver_freed_use(r, block, addr, write, l ? l->file : "(a shared access)", l ? l->line : 0);
+}
+
 static void access_mem(const void *addr, size_t size, bool write, const void *pc)
 {
     struct run *r = run_current();
@@ -473,6 +484,8 @@ static void access_mem(const void *addr, size_t size, bool write, const void *pc
     }
     if (!r->races || x->lid[c] < 0 || x->observing[c] || x->in_cond[c]) {
         por_access(r, addr, size, write); /* a condition's or an assertion's reads too */
+        if (!r->races)
+            freed_access(r, NULL, addr, size, write, pc); /* the miniport's, at no line */
         if (!r->races || x->lid[c] < 0 || x->observing[c])
             return;
     }
@@ -505,6 +518,7 @@ static void access_mem(const void *addr, size_t size, bool write, const void *pc
             outlived_access(r, x, addr, write, pc); /* the release came at this point */
     }
     por_access(r, addr, size, write);
+    freed_access(r, x, addr, size, write, pc); /* after the point: the free may come there */
     if (write)
         writes_note(r, c, addr, size, pc); /* a reported run's shared writes (writes.c) */
     bool raced = false;
@@ -865,6 +879,8 @@ static void atomic_sync(const volatile void *a, const void *pc)
         por_access(r, (const void *)a, 8, true); /* a read-modify-write, whatever it does */
     if (!r || r->cur < 0 || !r->races || r->race->lid[r->cur] < 0)
         return;
+    if (!r->race->observing[r->cur])
+        freed_access(r, r->race, (const void *)a, 8, true, pc);
     if ((r->outlived | r->markable) & (1u << r->cur) && !r->race->observing[r->cur])
         outlived_access(r, r->race, (const void *)a, true, pc); /* ENV-R7 (driver.c) */
     uint32_t *v = sync_of(r, r->race, (const void *)a);

@@ -426,6 +426,47 @@ def test_a_dpc_using_released_resources_breaks_env_r7(stork, tmp_path: Path, use
     assert at == {rule}, out["findings"]
 
 
+POOL_FIND = ("if (StorPortAllocatePool(DeviceExtension, sizeof(ULONG), 0, (PVOID *)&Count) != "
+             "STOR_STATUS_SUCCESS) return SP_RETURN_ERROR;\n    " + PARTS["find"])
+POOL_CONTROL = """static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE T, PVOID P)
+{
+    if (T == ScsiQuerySupportedControlTypes) {
+        PSCSI_SUPPORTED_CONTROL_TYPE_LIST l = P;
+        for (ULONG t = 0; t < l->MaxControlType; t++)
+            l->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes || t == ScsiStopAdapter;
+    } else if (T == ScsiStopAdapter)
+        StorPortFreePool(DeviceExtension, Count);
+    return ScsiAdapterControlSuccess;
+}
+"""
+
+
+@pytest.mark.parametrize("counted_after_completion", [False, True])
+def test_a_dpc_using_a_pool_block_the_stop_freed_breaks_env_e22(stork, tmp_path: Path,
+                                                                 counted_after_completion: bool) -> None:
+    # ENV-E22: the stop at removal waits for the SRBs, not for a DPC's run (M2), so a DPC that
+    # counts in a pool block after completing its SRB may count in it after ScsiStopAdapter
+    # freed it; counted before the completion, the count comes before the stop.
+    count = "(*Count)++; /* the pool block */"
+    dpc = "static ULONG *Count;\n" + HELD_DPC
+    if counted_after_completion:
+        dpc = dpc.replace("AFTER", count)
+    else:
+        dpc = dpc.replace("    PSCSI_REQUEST_BLOCK s = Held;", "    " + count + "\n    PSCSI_REQUEST_BLOCK s = Held;").replace("    AFTER\n", "")
+    path = miniport(tmp_path, globals=dpc + POOL_CONTROL, find=POOL_FIND, init=HELD_INIT,
+                    startio=HELD_START, register="d.HwAdapterControl = Control;")
+    rc, out, err = audit(stork, path, "--exhaustive")
+    line = next(i for i, ln in enumerate(path.read_text().splitlines(), 1) if "the pool block" in ln)
+    at = {(f["rule"], f.get("why", "")) for f in out["findings"] if f["line"] == line}
+    if counted_after_completion:
+        assert rc == 1 and out["complete"], err
+        assert at == {("ENV-E22", "used after its free")}, out["findings"]
+        assert "writes the pool block" in next(f["message"] for f in out["findings"]
+                                               if f["line"] == line)
+    else:
+        assert rc == 0 and out["complete"] and not out["findings"], (err, out["findings"])
+
+
 VIRTUAL = """#include <storport.h>
 static PVOID Held; /* the service IRP, until completed */
 static ULONG Find(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation, PVOID Lower,

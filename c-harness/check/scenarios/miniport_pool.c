@@ -12,6 +12,8 @@
  *     checking StorPortAllocatePool's answer: when it is refused, the write goes through NULL.
  *   DEFECT_LEAK_ON_FAILED_START (miniport_pool_leaks_on_failed_start): when the ring is refused
  *     HwFindAdapter fails the start without freeing the table: nothing frees it after.
+ *   DEFECT_USE_AFTER_FREE (miniport_pool_used_after_free): ScsiStopAdapter clears a count in
+ *     the table after it freed it.
  *
  * expect: clean
  */
@@ -89,6 +91,9 @@ static SCSI_ADAPTER_CONTROL_STATUS HwAdapterControl(PVOID DeviceExtension,
                                          t == ScsiStopAdapter;
     } else if (ControlType == ScsiStopAdapter && a->Table) {
         StorPortFreePool(a, a->Table); /* at removal: no HwStartIo runs or will (ENV-R5) */
+#ifdef DEFECT_USE_AFTER_FREE
+        a->Table->Issued[0] = 0; /* the counts cleared for a next start, after the free */
+#endif
         a->Table = NULL;
     }
     return ScsiAdapterControlSuccess;
