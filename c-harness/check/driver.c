@@ -1313,7 +1313,7 @@ void driver_bounds(const struct stork_scenario *scn, char *out, size_t size)
     snprintf(out, size, "%d SRB(s) (--srbs) and the adapter SRBs, %d IOCTL SRB(s) (--ioctls), "
              "at most %d stop(s) and restart(s) (--stop-restart, --stops), %s; the ISR, each DPC "
              "and each timer at most %d runs; every removal order of ENV-R3, %s; every "
-             "allocation refused or not (ENV-E22)", g->nio, g->nioctl, g->stops,
+             "allocation refused or not, of pool (ENV-E22) and of a worker (WI-I4)", g->nio, g->nioctl, g->stops,
              reset ? "one bus reset while a request is outstanding (--reset-bus)"
                    : "no bus reset (--reset-bus)", DRV_RUNS(g),
              g->early ? "removal begun a step before its first notification, and also during "
@@ -1424,6 +1424,7 @@ const struct stork_scenario *driver_scenario(int srbs, int stops, bool reset_bus
     g->scn.routines = g->routines;
     g->scn.remove = drv_remove;
     g->scn.threads = 1;
+    g->scn.alloc_fail = 1; /* each StorPortInitializeWorker may be refused too (WI-I4) */
     return &g->scn;
 }
 
@@ -2339,8 +2340,8 @@ static bool refuse(struct run *r, struct ctx *c, const char *api, const char *fi
 {
     if (run_decide(r, 2, NULL) != 1)
         return false;
-    por_all(r);
     struct drv_run *d = r->drv;
+    fp_state(r, &d->failed_api, sizeof d->failed_api, true); /* read at an access through NULL */
     d->failed_api = api;
     d->failed_file = file;
     d->failed_line = line;

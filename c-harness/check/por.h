@@ -18,10 +18,10 @@
  * stops before a queue, the remove handler's start and a DriverEntry run's removal read; the
  * remove handler's end writes POR_OBJ_RELEASED; a call with a handle the runtime never issued
  * writes "the runtime", every object at once.  StorPortInitializeWorker's store through its Worker
- * argument and a spinlock's owner are writes of those bytes.  A step that made an injected
- * allocation failure's choice or ran uninstrumented (no -fsanitize=thread) is dependent on every
- * step; a step that made another data choice (a DriverEntry run's stop or not, its removal's
- * kind) sleeps with the union of its footprints under every value (reduce.c).
+ * argument and a spinlock's owner are writes of those bytes.  A step that ran uninstrumented
+ * (no -fsanitize=thread) is dependent on every step; a step that made a data choice (an
+ * allocation refused or not, a DriverEntry run's stop or not, its removal's kind) sleeps with
+ * the union of its footprints under every value (reduce.c).
  */
 #ifndef STORK_CHECK_POR_H
 #define STORK_CHECK_POR_H

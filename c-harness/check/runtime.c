@@ -305,7 +305,6 @@ STORK_ULONG stork_initialize_worker_at(void *ext, void **out, const char *file, 
     bool fail = false;
     if (r->scn->alloc_fail && !dirql && out) {
         fail = run_decide(r, 2, NULL) == 1; /* a data choice, not a schedule: no actors */
-        por_all(r);
     }
     unsigned allowed = 0;
     if (not_implemented(r)) {

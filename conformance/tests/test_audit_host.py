@@ -155,10 +155,11 @@ def test_a_pause_never_resumed_holds_requests_only_where_pause_does_something(
 
 def test_reactos_answers_not_implemented_and_a_status_misread_is_reached(stork,
                                                                          tmp_path: Path) -> None:
-    # A miniport that tests for one failure status (INVALID_IRQL) and takes any other answer
-    # for a worker misreads ReactOS's NTSTATUS (ENV-H6): it queues a handle never issued.
-    start = ("PVOID w = NULL;\n"
-             "    if (StorPortInitializeWorker(DeviceExtension, &w) != STOR_STATUS_INVALID_IRQL)\n"
+    # A miniport that tests for the failure statuses Windows gives (INVALID_IRQL, and
+    # INSUFFICIENT_RESOURCES, WI-I4) and takes any other answer for a worker misreads ReactOS's
+    # NTSTATUS (ENV-H6): it queues a handle never issued.
+    start = ("PVOID w = NULL; ULONG st = StorPortInitializeWorker(DeviceExtension, &w);\n"
+             "    if (st != STOR_STATUS_INVALID_IRQL && st != STOR_STATUS_INSUFFICIENT_RESOURCES)\n"
              "        if (StorPortQueueWorkItem(DeviceExtension, Cb, w, Srb) == STOR_STATUS_SUCCESS)\n"
              "            return TRUE;\n"
              "    if (w) StorPortFreeWorker(DeviceExtension, w);\n"

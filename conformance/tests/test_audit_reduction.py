@@ -186,7 +186,8 @@ def test_a_use_after_the_release_is_ordered_with_env_r7s_mark() -> None:
 # Random scenarios: two or three routines and their callbacks over four shared counters, a
 # spinlock and a flag: plain and locked reads and writes, yields, branches on shared values,
 # assertions on them (schedule-dependent findings), queues of callbacks that free their own
-# worker, and a remove handler that may wait for the flag.
+# worker, and a remove handler that may wait for the flag; in half of them each worker's
+# allocation may be refused (a data choice inside a step, WI-I4).
 
 def op(rng: random.Random, depth: int = 0) -> str:
     i, j, k = rng.randrange(4), rng.randrange(4), rng.randrange(1, 4)
@@ -238,7 +239,8 @@ def random_scenario(seed: int, two: bool = False) -> str:
     parts.append(f"static const struct stork_routine routines[] = {{{table}}};\n"
                  "const struct stork_scenario stork_scenario = {.name = \"random\",\n"
                  f"    .extension_size = sizeof(struct ext), .routines = routines, .nroutines = {nr},\n"
-                 f"    .remove = teardown, .threads = {rng.choice([1, 2])}}};\n")
+                 f"    .remove = teardown, .threads = {rng.choice([1, 2])},\n"
+                 f"    .alloc_fail = {int(rng.random() < 0.5)}}};\n")  # each init refused or not
     return "".join(parts)
 
 

@@ -367,21 +367,21 @@ def compare(model: set[Trace], audit: set[Trace], area: str) -> list[str]:
     return unexplained
 
 
-# The pairs: twin, C miniport, the bounds of each side (the same: one SRB, no allocation failure,
-# which a DriverEntry run does not explore; a stop and restart where the twin has HW_STOP_ADAPTER,
-# which always may stop), the area compared.
+# The pairs: twin, C miniport, the bounds of each side (the same: one SRB, each worker's
+# allocation refused or not, the model's default ALLOC_FAIL and a DriverEntry run's; a stop and
+# restart where the twin has HW_STOP_ADAPTER, which always may stop), the area compared.
 PAIRS = {
-    "Q": ("miniport_oneshot.pml", "miniport_oneshot", ["-DMAXSRB=1", "-DALLOC_FAIL=0"], []),
-    "R": ("miniport_teardown.pml", "miniport_teardown", ["-DMAXSRB=1", "-DALLOC_FAIL=0"],
+    "Q": ("miniport_oneshot.pml", "miniport_oneshot", ["-DMAXSRB=1"], []),
+    "R": ("miniport_teardown.pml", "miniport_teardown", ["-DMAXSRB=1"],
           ["--stop-restart"]),
     # its trace events are all at calls: the calls' points give every order of them, and the
     # unreduced search (14,202 schedules) fits the budget, which the points at shared writes do not
     "E": ("miniport_dpc_or_timeout.pml", "miniport_dpc_or_timeout",
-          ["-DMAXSRB=1", "-DALLOC_FAIL=0"], ["--preempt-at-calls"]),
+          ["-DMAXSRB=1"], ["--preempt-at-calls"]),
     # the same, its routines inside StorPortSynchronizeAccess, not under the interrupt lock it
     # takes: the same on Windows; none runs under --host neptune (ENV-H4)
     "E-sync": ("miniport_dpc_or_timeout.pml", "miniport_dpc_or_timeout_synchronized",
-               ["-DMAXSRB=1", "-DALLOC_FAIL=0", "-DSYNCHRONIZE_ACCESS=1"],
+               ["-DMAXSRB=1", "-DSYNCHRONIZE_ACCESS=1"],
                ["--preempt-at-calls"]),
 }
 
@@ -435,7 +435,8 @@ def test_a_wrong_entry_point_twin_is_told(tmp_path: Path) -> None:
 def test_entry_points_under_neptune_are_equal_on_one_main_thread(tmp_path: Path) -> None:
     # ENV-H4 in both languages (lifecycle.pml's main thread, driver.c driver_main_*): HwStartIo,
     # HwStorTimer, the DPC and the callback one at a time, so every schedule gives the same E
-    # trace in both, at PASSIVE_LEVEL; the StartIo lock raises nothing there, so the twin that
+    # trace in both, at PASSIVE_LEVEL, for each answer of the DPC's worker allocation (refused
+    # or not, WI-I4); the StartIo lock raises nothing there, so the twin that
     # frees without it is the same as well (on Windows it is told: the test above)
     # (its variant inside StorPortSynchronizeAccess, which runs no routine there: the test below)
     (tmp_path / "w").mkdir()
@@ -444,7 +445,10 @@ def test_entry_points_under_neptune_are_equal_on_one_main_thread(tmp_path: Path)
     (tmp_path / "p").mkdir()
     _, scenario, _, options = PAIRS["E"]
     audit = {project(t, "E") for t in miniport_traces(scenario, tmp_path / "p", *options, "--host", "neptune")}
-    assert len(audit) == 1 and any("call dpc1 PASSIVE queue" in l for l in next(iter(audit))), audit
+    inits = sorted(next(l for l in t if "init" in l) for t in audit)
+    assert inits == ["call dpc1 PASSIVE init -> INSUFFICIENT_RESOURCES",
+                     "call dpc1 PASSIVE init -> SUCCESS w1"], audit
+    assert sum(any("call dpc1 PASSIVE queue" in l for l in t) for t in audit) == 1, audit
 
 
 def test_synchronize_access_under_neptune_runs_no_routine_in_either_language(tmp_path: Path) -> None:
