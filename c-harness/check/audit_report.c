@@ -258,8 +258,8 @@ static void print_body(const struct explore_result *res, const struct found *f,
         printf("  the run's events:\n");
     else if (s->worker >= 0)
         printf("  history of w%d:\n", s->worker + 1);
-    else
-        printf("  where:\n");
+    else if (s->hist[0])
+        printf("  where:\n");   /* an access's finding has no event of the trace: nothing */
     print_indented(s->hist, "    ");
     if (f->pct)
         printf("  found by PCT run %ld (seed %llu; repeat it alone: --pct --runs 1 --seed %llu)\n",

@@ -8,7 +8,8 @@
  *                physical miniport, ENV-E4), HwPassiveInitializeRoutine if HwInitialize enabled
  *                it (PASSIVE, ENV-E5), HwAdapterControl(ScsiQuerySupportedControlTypes)
  *                (ENV-E6).  A start that fails runs nothing more (ENV-R12).
- *   io1..ioN     one SRB each (ENV-E7..E9): HwBuildIo (physical, DISPATCH, no lock), then
+ *   io1..ioN     one SRB each (ENV-E7..E9): HwBuildIo (physical, or any under NeptuneOS;
+ *                DISPATCH, no lock), then
  *                HwStartIo under the StartIo lock (physical: DISPATCH in full duplex, DIRQL and
  *                the interrupt lock too in half duplex, ENV-L4) or with no lock (virtual); a
  *                pause holds an SRB not yet handed (ENV-Q9).
@@ -523,21 +524,22 @@ static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
     unsigned was = c->irql;
     /* NeptuneOS: on the main thread, PASSIVE_LEVEL, no interrupt lock (ENV-H4) */
     unsigned at = neptune(r) ? STORK_PASSIVE_LEVEL : STORK_DISPATCH_LEVEL;
+    c->irql = at;
+    /* Windows calls no HwBuildIo of a virtual miniport (ENV-E7); NeptuneOS calls it for every
+     * SRB, reading no STOR_FEATURE_VIRTUAL_MINIPORT ([NEP] pdo.c PortStartMiniportIo, ENV-H5) */
+    if (g->hw.HwBuildIo && (!g->virt || neptune(r))) {
+        r->drv->entry[c->index] = "HwBuildIo";
+        if (!g->hw.HwBuildIo(ext, srb)) {
+            c->irql = was;
+            r->drv->entry[c->index] = NULL;
+            return; /* the miniport completes it itself (ENV-E7) */
+        }
+    }
     if (g->virt) {
-        c->irql = at;
         r->drv->entry[c->index] = "HwStartIo";
         s->started = true;
         host_started(r, s, g->hw.HwStartIo(ext, srb));
     } else {
-        c->irql = at;
-        if (g->hw.HwBuildIo) {
-            r->drv->entry[c->index] = "HwBuildIo";
-            if (!g->hw.HwBuildIo(ext, srb)) {
-                c->irql = was;
-                r->drv->entry[c->index] = NULL;
-                return; /* the miniport completes it itself (ENV-E7) */
-            }
-        }
         fp_state(r, &r->drv->config, sizeof r->drv->config, false);
         bool half = r->drv->config.SynchronizationModel != StorSynchronizeFullDuplex &&
                     !neptune(r);

@@ -424,6 +424,57 @@ TIMER_CANCELLED = (PNP_AT_ONCE +
                    "    x->Worker = Srb;")
 
 
+VIRTUAL_BUILD = """#include <storport.h>
+static int Prepared; /* by HwBuildIo, for HwStartIo */
+static ULONG Find(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation, PVOID Lower,
+                  PCHAR Args, PPORT_CONFIGURATION_INFORMATION ConfigInfo, PBOOLEAN Again)
+{
+    (void)DeviceExtension; (void)HwContext; (void)BusInformation; (void)Lower; (void)Args;
+    (void)Again;
+    ConfigInfo->VirtualDevice = TRUE;
+    ConfigInfo->SynchronizationModel = StorSynchronizeFullDuplex; /* NeptuneOS fails half duplex */
+    return SP_RETURN_FOUND;
+}
+static BOOLEAN Init(PVOID DeviceExtension) { (void)DeviceExtension; return TRUE; }
+static BOOLEAN Reset(PVOID e, ULONG p) { (void)e; (void)p; return TRUE; }
+static BOOLEAN Build(PVOID e, PSCSI_REQUEST_BLOCK s) { (void)e; (void)s; Prepared = 1; return TRUE; }
+static BOOLEAN StartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
+{
+    if (Srb->Function == SRB_FUNCTION_PNP || Prepared) {
+        Srb->SrbStatus = SRB_STATUS_SUCCESS;
+        StorPortNotification(RequestComplete, DeviceExtension, Srb);
+    }
+    return TRUE;
+}
+ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);
+ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
+{
+    VIRTUAL_HW_INITIALIZATION_DATA d;
+    RtlZeroMemory(&d, sizeof d);
+    d.HwInitializationDataSize = sizeof(HW_INITIALIZATION_DATA);
+    d.HwFindAdapter = Find;
+    d.HwInitialize = Init;
+    d.HwStartIo = StartIo;
+    d.HwBuildIo = Build;
+    d.HwResetBus = Reset;
+    d.FeatureSupport = STOR_FEATURE_VIRTUAL_MINIPORT;
+    return StorPortInitialize(DriverObject, RegistryPath, (PHW_INITIALIZATION_DATA)&d, NULL);
+}
+"""
+
+
+@pytest.mark.parametrize("host, expected", [("windows", {"ENV-Q6"}), ("neptune", set())])
+def test_a_virtual_miniport_s_hwbuildio_runs_on_neptune_only(stork, tmp_path: Path, host: str,
+                                                             expected: set[str]) -> None:
+    # ENV-E7: Windows calls no HwBuildIo of a virtual miniport, so a HwStartIo that completes
+    # only what HwBuildIo prepared leaves the SRB outstanding (ENV-Q6); NeptuneOS calls HwBuildIo
+    # for every SRB, reading no STOR_FEATURE_VIRTUAL_MINIPORT (ENV-H5), and completes it.
+    path = tmp_path / "v.c"
+    path.write_text(VIRTUAL_BUILD)
+    rc, out, err = audit(stork, path, "--host", host)
+    assert rules(out) == expected and rc == (1 if expected else 0), (err, out.get("findings"))
+
+
 @pytest.mark.parametrize("startio, host, runs, expected", [
     (TIMER_TWICE, "windows", 1, set()),
     (TIMER_TWICE, "neptune", 2, {"ENV-Q1"}),
