@@ -309,7 +309,7 @@ end_idle:
 /* ScsiSetRunningConfig (ENV-E16, R11) runs with the interrupt not yet connected again. */
 #ifdef HW_SET_RUNNING_CONFIG
 #ifndef HW_RESTART_ADAPTER
-#error "ScsiSetRunningConfig comes before ScsiRestartAdapter: define HW_RESTART_ADAPTER too"
+#error "HW_SET_RUNNING_CONFIG: ScsiSetRunningConfig comes before ScsiRestartAdapter: define HW_RESTART_ADAPTER too"
 #endif
 bit sp_isr_masked;          /* the interrupt is not connected during ScsiSetRunningConfig */
 #define ISR_CONNECTED (!isr_disconnected && !sp_isr_masked)
@@ -336,7 +336,7 @@ proctype Interrupt() {
 /* HwProcessServiceRequest (ENV-E19): once per service IOCTL, overlapping everything. */
 #ifdef HW_PROCESS_SERVICE_REQUEST
 #ifndef HW_VIRTUAL
-#error "HwProcessServiceRequest is a virtual miniport's (ENV-E19): #define HW_VIRTUAL 1"
+#error "HW_PROCESS_SERVICE_REQUEST: HwProcessServiceRequest is a virtual miniport's (ENV-E19): #define HW_VIRTUAL 1"
 #endif
 #ifndef HW_SERVICE_REQUESTS
 #define HW_SERVICE_REQUESTS 1
@@ -374,7 +374,7 @@ proctype ServiceRequest() {
 #define REMOVE_HANDLER() d_step { printf("# host: no removal step reaches the miniport (NeptuneOS, ENV-H5)\n") }
 #elif defined(HW_FREE_ADAPTER_RESOURCES)
 #ifndef HW_VIRTUAL
-#error "HwFreeAdapterResources is a virtual miniport's (ENV-E18): #define HW_VIRTUAL 1"
+#error "HW_FREE_ADAPTER_RESOURCES: HwFreeAdapterResources is a virtual miniport's (ENV-E18): #define HW_VIRTUAL 1"
 #endif
 #define REMOVE_HANDLER() d_step { printf("# HwFreeAdapterResources, last of Storport's calls\n") }; HW_FREE_ADAPTER_RESOURCES()
 #else
@@ -387,7 +387,7 @@ proctype ServiceRequest() {
 #error "HW_HALF_DUPLEX is 1, or undefined for full duplex (ENV-L4)"
 #endif
 #if defined(HW_HALF_DUPLEX) && defined(HW_VIRTUAL)
-#error "half-duplex is a physical miniport's choice (ENV-L4): a virtual one has no interrupt"
+#error "HW_HALF_DUPLEX with HW_VIRTUAL: half-duplex is a physical miniport's choice (ENV-L4): a virtual one has no interrupt"
 #endif
 #if defined(HW_HALF_DUPLEX) && defined(STORK_HOST_NEPTUNE)
 /* [NEP] miniport.c MiniportFindAdapter: as the audit's drv_start, nothing of such an adapter
@@ -409,7 +409,7 @@ proctype ServiceRequest() {
 /* A physical miniport's HwBuildIo (ENV-E7) gets each request first, with no lock, several at
    once; its TRUE sends the request on to HwStartIo, its FALSE leaves it to the miniport. */
 #if defined(HW_BUILDIO) && defined(HW_VIRTUAL)
-#error "a virtual miniport has no HwBuildIo (ENV-E7)"
+#error "HW_BUILDIO with HW_VIRTUAL: a virtual miniport has no HwBuildIo (ENV-E7)"
 #endif
 /* HwStartIo's return (ENV-Q3): HW_STARTIO_FALSE(srb), if the design defines it, is an
    expression over its globals, read when HwStartIo returns: it returned FALSE for srb. Windows

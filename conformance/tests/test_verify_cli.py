@@ -112,6 +112,23 @@ def test_half_duplex_is_refused_under_neptune_whose_start_fails(stork) -> None:
     assert "HW_HALF_DUPLEX under --host neptune: NeptuneOS fails the start" in r.stderr, r.stderr
     assert "ENV-H5" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert stork("verify", design).returncode == 0
+    # named where the design sets it, the model's check after it
+    root = Path(__file__).resolve().parents[2]
+    line = next(n for n, ln in enumerate((root / design).read_text().splitlines(), 1)
+                if ln.startswith("#define HW_HALF_DUPLEX"))
+    assert f"{design}:{line}: #error" in r.stderr and "(model/lifecycle.pml:" in r.stderr, r.stderr
+
+
+def test_a_model_check_on_a_bound_names_the_define_that_sets_it(stork, tmp_path: Path) -> None:
+    # lifecycle.pml's #error lines refuse a design's configuration: each is put where the design
+    # or the command line sets the macro it names, not at the model's own line alone
+    p = tmp_path / "virtual_buildio.pml"
+    p.write_text("#define HW_VIRTUAL 1\n#define HW_BUILDIO 1\n#include \"lifecycle.pml\"\n")
+    r = stork("verify", str(p))
+    assert r.returncode == 2 and f"{p}:2: #error \"HW_BUILDIO with HW_VIRTUAL" in r.stderr, r.stderr
+    r = stork("verify", "model/designs/half_duplex_startio_excludes_isr.pml", "-D", "MAXSRB=9")
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("stork verify: -D MAXSRB=9: #error \"MAXSRB is at most 8\""), r.stderr
 
 
 def test_missing_include_exit_2(stork, tmp_path: Path) -> None:
