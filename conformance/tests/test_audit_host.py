@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from test_audit_driver import audit, rules
+from test_audit_driver import VIRTUAL, audit, rules
 from test_audit_driver import miniport as template
 
 
@@ -424,43 +424,28 @@ TIMER_CANCELLED = (PNP_AT_ONCE +
                    "    x->Worker = Srb;")
 
 
-VIRTUAL_BUILD = """#include <storport.h>
-static int Prepared; /* by HwBuildIo, for HwStartIo */
-static ULONG Find(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation, PVOID Lower,
-                  PCHAR Args, PPORT_CONFIGURATION_INFORMATION ConfigInfo, PBOOLEAN Again)
-{
-    (void)DeviceExtension; (void)HwContext; (void)BusInformation; (void)Lower; (void)Args;
-    (void)Again;
-    ConfigInfo->VirtualDevice = TRUE;
-    ConfigInfo->SynchronizationModel = StorSynchronizeFullDuplex; /* NeptuneOS fails half duplex */
-    return SP_RETURN_FOUND;
-}
-static BOOLEAN Init(PVOID DeviceExtension) { (void)DeviceExtension; return TRUE; }
-static BOOLEAN Reset(PVOID e, ULONG p) { (void)e; (void)p; return TRUE; }
-static BOOLEAN Build(PVOID e, PSCSI_REQUEST_BLOCK s) { (void)e; (void)s; Prepared = 1; return TRUE; }
-static BOOLEAN StartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
-{
-    if (Srb->Function == SRB_FUNCTION_PNP || Prepared) {
-        Srb->SrbStatus = SRB_STATUS_SUCCESS;
-        StorPortNotification(RequestComplete, DeviceExtension, Srb);
-    }
-    return TRUE;
-}
-ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);
-ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
-{
-    VIRTUAL_HW_INITIALIZATION_DATA d;
-    RtlZeroMemory(&d, sizeof d);
-    d.HwInitializationDataSize = sizeof(HW_INITIALIZATION_DATA);
-    d.HwFindAdapter = Find;
-    d.HwInitialize = Init;
-    d.HwStartIo = StartIo;
-    d.HwBuildIo = Build;
-    d.HwResetBus = Reset;
-    d.FeatureSupport = STOR_FEATURE_VIRTUAL_MINIPORT;
-    return StorPortInitialize(DriverObject, RegistryPath, (PHW_INITIALIZATION_DATA)&d, NULL);
-}
-"""
+def _virtual_with_buildio() -> str:
+    """test_audit_driver's virtual miniport, full duplex, with the HwResetBus NeptuneOS requires
+    and a HwBuildIo that prepares what its HwStartIo completes, in place of its service IRPs."""
+    text = VIRTUAL
+    for old, new in [
+            ("static PVOID Held; /* the service IRP, until completed */",
+             "static int Prepared; /* by HwBuildIo, for HwStartIo */"),
+            ("    ConfigInfo->VirtualDevice = TRUE;\n",
+             "    ConfigInfo->VirtualDevice = TRUE;\n"
+             "    ConfigInfo->SynchronizationModel = StorSynchronizeFullDuplex; /* NeptuneOS fails half duplex */\n"),
+            ("    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n    StorPortNotification(RequestComplete, DeviceExtension, Srb);\n",
+             "    if (Srb->Function == SRB_FUNCTION_PNP || Prepared) {\n"
+             "        Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+             "        StorPortNotification(RequestComplete, DeviceExtension, Srb);\n    }\n"),
+            ("static VOID Service(PVOID DeviceExtension, PVOID Irp) { (void)DeviceExtension; PROCESS }\n"
+             "static VOID CompleteService(PVOID DeviceExtension) { COMPLETE }\n",
+             RESET + "\nstatic BOOLEAN Build(PVOID e, PSCSI_REQUEST_BLOCK s) { (void)e; (void)s; Prepared = 1; return TRUE; }\n"),
+            ("    d.HwProcessServiceRequest = Service;\n    d.HwCompleteServiceIrp = CompleteService;\n",
+             "    d.HwBuildIo = Build;\n    d.HwResetBus = Reset;\n")]:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return text
 
 
 @pytest.mark.parametrize("host, expected", [("windows", {"ENV-Q6"}), ("neptune", set())])
@@ -470,7 +455,7 @@ def test_a_virtual_miniport_s_hwbuildio_runs_on_neptune_only(stork, tmp_path: Pa
     # only what HwBuildIo prepared leaves the SRB outstanding (ENV-Q6); NeptuneOS calls HwBuildIo
     # for every SRB, reading no STOR_FEATURE_VIRTUAL_MINIPORT (ENV-H5), and completes it.
     path = tmp_path / "v.c"
-    path.write_text(VIRTUAL_BUILD)
+    path.write_text(_virtual_with_buildio())
     rc, out, err = audit(stork, path, "--host", host)
     assert rules(out) == expected and rc == (1 if expected else 0), (err, out.get("findings"))
 
