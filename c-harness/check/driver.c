@@ -1315,7 +1315,8 @@ void driver_bounds(const struct stork_scenario *scn, char *out, size_t size)
     snprintf(out, size, "%d SRB(s) (--srbs) and the adapter SRBs, %d IOCTL SRB(s) (--ioctls), "
              "at most %d stop(s) and restart(s) (--stop-restart, --stops), %s; the ISR, each DPC "
              "and each timer at most %d runs; every removal order of ENV-R3, %s; every "
-             "allocation refused or not, of pool (ENV-E22) and of a worker (WI-I4)", g->nio, g->nioctl, g->stops,
+             "allocation refused or not, of pool (ENV-E22) and of a worker (WI-I4)", g->nio,
+             g->nioctl, g->stops,
              reset ? "one bus reset while a request is outstanding (--reset-bus)"
                    : "no bus reset (--reset-bus)", DRV_RUNS(g),
              g->early ? "removal begun a step before its first notification, and also during "
