@@ -34,7 +34,8 @@
  * The request obligations are checked at every RequestComplete and at the adapter's release,
  * with the rule ids the Promela model uses (model/contract.pml): a completion of an SRB not
  * outstanding (a second one, or one never handed) or with SrbStatus still PENDING is ENV-Q1; an
- * SRB written after its completion is ENV-Q2; an SRB never completed is ENV-Q6 (at the release,
+ * SRB or its extension read or written after its completion is ENV-Q2 (at the access; written,
+ * at the release, without the instrumentation); an SRB never completed is ENV-Q6 (at the release,
  * or when removal waits for it for ever); a resume with no pause, or a pause never resumed, is
  * ENV-Q8.  Locks taken against ENV-L2 (one already held, out of order, or in a routine that may
  * take none) are ENV-L2.
@@ -134,6 +135,7 @@ struct drv_run {
     PHW_PASSIVE_INITIALIZE_ROUTINE passive;
     BOOLEAN supported[ScsiAdapterControlMax];
     struct drv_srb srb[DRV_NSRB];
+    int ndone;           /* SRBs completed: an access is looked up in them only if any is */
     struct stork_lock startio, interrupt;
     unsigned irq_saved[MAX_CTX];
     int irq_depth[MAX_CTX];
@@ -1576,7 +1578,7 @@ void driver_check_end(struct run *r)
     struct drv_run *d = r->drv;
     q6(r, "at the adapter's release it is still outstanding (complete each SRB on every path, "
           "and fail the outstanding ones at removal)");
-    for (int i = 0; i < DRV_NSRB; i++) {
+    for (int i = 0; i < DRV_NSRB && !race_instrumented(); i++) { /* else seen at the access */
         struct drv_srb *s = &d->srb[i];
         if (s->state == S_DONE && memcmp(s->snap, &s->u, sizeof s->snap) != 0)
             srb_finding(r, "ENV-Q2", s->done_file, s->done_line,
@@ -1705,6 +1707,10 @@ static void complete(struct run *r, struct ctx *c, PSCSI_REQUEST_BLOCK srb, cons
     s->state = S_DONE;
     s->done_file = file;
     s->done_line = line;
+    r->drv->ndone++;
+    ULONG ext = r->drv->reg->hw.SrbExtensionSize;
+    if (s->extension && ext) /* given back with it: a later use is ordered with this (ENV-Q2) */
+        fp_state(r, s->extension, ext, true);
     memcpy(s->snap, &s->u, sizeof s->snap);
     race_lock_released(r, c->index, &r->drv->srb_sync);
 }
@@ -2518,6 +2524,47 @@ void driver_freed_use(struct run *r, int block, const void *addr, bool write, co
                     write ? "writes" : "reads", base(d->pool[block].file), d->pool[block].line,
                     (size_t)(at > p ? at - p : 0), base(d->pool[block].free_file),
                     d->pool[block].free_line);
+    if (r->nf > before)
+        r->f[r->nf - 1].ev = -1; /* an access, not a call: no event of the trace is it */
+}
+
+int driver_done_srb(const struct run *r, const void *addr, size_t size)
+{
+    const struct drv_run *d = r->drv;
+    if (!d || !d->ndone)
+        return -1;
+    uintptr_t a = (uintptr_t)addr;
+    ULONG ext = d->reg->hw.SrbExtensionSize;
+    for (int i = 0; i < DRV_NSRB; i++) {
+        const struct drv_srb *s = &d->srb[i];
+        uintptr_t u = (uintptr_t)&s->u, e = (uintptr_t)s->extension;
+        if (s->state == S_DONE && ((a < u + sizeof s->u && a + size > u) ||
+                                   (e && ext && a < e + ext && a + size > e)))
+            return i;
+    }
+    return -1;
+}
+
+void driver_done_use(struct run *r, int srb, const void *addr, bool write, const char *file,
+                     int line)
+{
+    struct drv_run *d = r->drv;
+    const struct drv_srb *s = &d->srb[srb];
+    const struct ctx *c = &r->ctx[r->cur];
+    uintptr_t a = (uintptr_t)addr, u = (uintptr_t)&s->u;
+    char part[48];
+    if (a >= u && a < u + sizeof s->u)
+        snprintf(part, sizeof part, "+0x%zx", (size_t)(a - u));
+    else
+        snprintf(part, sizeof part, "its SRB extension, +0x%zx",
+                 (size_t)(a > (uintptr_t)s->extension ? a - (uintptr_t)s->extension : 0));
+    int before = r->nf;
+    run_finding_why(r, "ENV-Q2", "used after its completion", file, line, -1,
+                    "%s %s %s (%s) after the RequestComplete at %s:%d gave it back to Storport: "
+                    "from then on it is Storport's",
+                    d->entry[c->index] ? d->entry[c->index] : c->name,
+                    write ? "writes" : "reads", s->label, part, base(s->done_file),
+                    s->done_line);
     if (r->nf > before)
         r->f[r->nf - 1].ev = -1; /* an access, not a call: no event of the trace is it */
 }

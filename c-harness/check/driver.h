@@ -100,5 +100,10 @@ void driver_null_access(struct run *r, const void *addr, bool write, const char 
 int driver_freed_block(const struct run *r, const void *addr, size_t size);
 void driver_freed_use(struct run *r, int block, const void *addr, bool write, const char *file,
                       int line);
+/* ENV-Q2: likewise the SRB RequestComplete gave back that the bytes overlap (the SRB or its
+ * SRB extension), or -1; and the current context's use of it, a finding at file:line. */
+int driver_done_srb(const struct run *r, const void *addr, size_t size);
+void driver_done_use(struct run *r, int srb, const void *addr, bool write, const char *file,
+                     int line);
 
 #endif

@@ -455,15 +455,22 @@ static void outlived_access(struct run *r, struct race *x, const void *addr, boo
                         l ? l->line : 0);
 }
 
-/* An access of a pool block after its free (ENV-E22; driver.c decides), named by its line. */
+/* An access of what the miniport gave back: a pool block after its free (ENV-E22), an SRB
+ * after its completion (ENV-Q2); driver.c decides, and the finding is named by its line. */
 static void freed_access(struct run *r, struct race *x, const void *addr, size_t size, bool write,
                          const void *pc)
 {
-    int block = r->drv ? driver_freed_block(r, addr, size) : -1;
-    if (block < 0)
+    if (!r->drv)
+        return;
+    int block = driver_freed_block(r, addr, size), srb = driver_done_srb(r, addr, size);
+    if (block < 0 && srb < 0)
         return;
     const struct pcline *l = x ? site_at(r, x, pc) : NULL;
-    driver_freed_use(r, block, addr, write, l ? l->file : "(a shared access)", l ? l->line : 0);
+    const char *file = l ? l->file : "(a shared access)";
+    if (block >= 0)
+        driver_freed_use(r, block, addr, write, file, l ? l->line : 0);
+    if (srb >= 0)
+        driver_done_use(r, srb, addr, write, file, l ? l->line : 0);
 }
 
 static void access_mem(const void *addr, size_t size, bool write, const void *pc)

@@ -426,6 +426,31 @@ def test_a_dpc_using_released_resources_breaks_env_r7(stork, tmp_path: Path, use
     assert at == {rule}, out["findings"]
 
 
+@pytest.mark.parametrize("after, expected", [
+    ("if (Srb->SrbStatus == SRB_STATUS_SUCCESS) ((struct ext *)DeviceExtension)->Worker = NULL; "
+     "/* the use */", "reads srb1 (io1's) (+0x"),
+    ("*kept = 0; /* the use */", "writes srb1 (io1's) (its SRB extension, +0x0)"),
+    ("(void)kept;", None),
+])
+def test_an_srb_used_after_its_completion_is_env_q2_at_the_access(stork, tmp_path: Path,
+                                                                    after: str,
+                                                                    expected: str | None) -> None:
+    # ENV-Q2: after RequestComplete the SRB and its extension are Storport's. A read of it, or a
+    # write of its extension, changes none of the SRB's bytes, which was all the check saw
+    # before it saw the accesses: each is now found at its line.
+    start = "ULONG *kept = Srb->SrbExtension;\n    " + PARTS["startio"] + "\n    " + after
+    path = miniport(tmp_path, startio=start, register="d.SrbExtensionSize = sizeof(ULONG);")
+    rc, out, err = audit(stork, path)
+    if expected is None:
+        assert rc == 0 and not out["findings"], (err, out.get("findings"))
+        return
+    line = next(i for i, ln in enumerate(path.read_text().splitlines(), 1) if "the use" in ln)
+    assert rc == 1 and rules(out) == {"ENV-Q2"}, out["findings"]
+    f = out["findings"][0]
+    assert f["line"] == line and f["why"] == "used after its completion", f
+    assert f"HwStartIo {expected}" in f["message"], f["message"]
+
+
 POOL_FIND = ("if (StorPortAllocatePool(DeviceExtension, sizeof(ULONG), 0, (PVOID *)&Count) != "
              "STOR_STATUS_SUCCESS) return SP_RETURN_ERROR;\n    " + PARTS["find"])
 POOL_CONTROL = """static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE T, PVOID P)
