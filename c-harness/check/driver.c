@@ -2496,6 +2496,19 @@ uint64_t driver_memory_name(const struct run *r, uintptr_t a)
     return 0;
 }
 
+/* Who does what a message tells: the entry point the context is in, a callback by its worker,
+ * or the context's name. */
+static const char *doer(const struct run *r, const struct ctx *c, char *buf, size_t size)
+{
+    if (r->drv->entry[c->index])
+        return r->drv->entry[c->index];
+    if (c->kind == K_SYS && c->worker >= 0)
+        snprintf(buf, size, "%s (the callback of w%d)", c->name, c->worker + 1);
+    else
+        snprintf(buf, size, "%s", c->name);
+    return buf;
+}
+
 int driver_freed_block(const struct run *r, const void *addr, size_t size)
 {
     const struct drv_run *d = r->drv;
@@ -2516,11 +2529,12 @@ void driver_freed_use(struct run *r, int block, const void *addr, bool write, co
     struct drv_run *d = r->drv;
     const struct ctx *c = &r->ctx[r->cur];
     uintptr_t at = (uintptr_t)addr, p = (uintptr_t)d->pool[block].p;
+    char who[64];
     int before = r->nf;
     run_finding_why(r, "ENV-E22", "used after its free", file, line, -1,
                     "%s %s the pool block of the StorPortAllocatePool at %s:%d (+0x%zx) after the "
                     "StorPortFreePool at %s:%d freed it: that memory is the pool's again",
-                    d->entry[c->index] ? d->entry[c->index] : c->name,
+                    doer(r, c, who, sizeof who),
                     write ? "writes" : "reads", base(d->pool[block].file), d->pool[block].line,
                     (size_t)(at > p ? at - p : 0), base(d->pool[block].free_file),
                     d->pool[block].free_line);
@@ -2558,11 +2572,12 @@ void driver_done_use(struct run *r, int srb, const void *addr, bool write, const
     else
         snprintf(part, sizeof part, "its SRB extension, +0x%zx",
                  (size_t)(a > (uintptr_t)s->extension ? a - (uintptr_t)s->extension : 0));
+    char who[64];
     int before = r->nf;
     run_finding_why(r, "ENV-Q2", "used after its completion", file, line, -1,
                     "%s %s %s (%s) after the RequestComplete at %s:%d gave it back to Storport: "
                     "from then on it is Storport's",
-                    d->entry[c->index] ? d->entry[c->index] : c->name,
+                    doer(r, c, who, sizeof who),
                     write ? "writes" : "reads", s->label, part, base(s->done_file),
                     s->done_line);
     if (r->nf > before)
