@@ -2509,6 +2509,25 @@ static const char *doer(const struct run *r, const struct ctx *c, char *buf, siz
     return buf;
 }
 
+/* A finding at an access, which no event of the trace is: "WHO reads|writes REST". */
+static void access_finding(struct run *r, const char *rule, const char *why, bool write,
+                           const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+static void access_finding(struct run *r, const char *rule, const char *why, bool write,
+                           const char *file, int line, const char *fmt, ...)
+{
+    char who[64], rest[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rest, sizeof rest, fmt, ap);
+    va_end(ap);
+    int before = r->nf;
+    run_finding_why(r, rule, why, file, line, -1, "%s %s %s",
+                    doer(r, &r->ctx[r->cur], who, sizeof who), write ? "writes" : "reads", rest);
+    if (r->nf > before)
+        r->f[r->nf - 1].ev = -1;
+}
+
 int driver_freed_block(const struct run *r, const void *addr, size_t size)
 {
     const struct drv_run *d = r->drv;
@@ -2526,20 +2545,13 @@ int driver_freed_block(const struct run *r, const void *addr, size_t size)
 void driver_freed_use(struct run *r, int block, const void *addr, bool write, const char *file,
                       int line)
 {
-    struct drv_run *d = r->drv;
-    const struct ctx *c = &r->ctx[r->cur];
+    const struct drv_run *d = r->drv;
     uintptr_t at = (uintptr_t)addr, p = (uintptr_t)d->pool[block].p;
-    char who[64];
-    int before = r->nf;
-    run_finding_why(r, "ENV-E22", "used after its free", file, line, -1,
-                    "%s %s the pool block of the StorPortAllocatePool at %s:%d (+0x%zx) after the "
-                    "StorPortFreePool at %s:%d freed it: that memory is the pool's again",
-                    doer(r, c, who, sizeof who),
-                    write ? "writes" : "reads", base(d->pool[block].file), d->pool[block].line,
-                    (size_t)(at > p ? at - p : 0), base(d->pool[block].free_file),
-                    d->pool[block].free_line);
-    if (r->nf > before)
-        r->f[r->nf - 1].ev = -1; /* an access, not a call: no event of the trace is it */
+    access_finding(r, "ENV-E22", "used after its free", write, file, line,
+                   "the pool block of the StorPortAllocatePool at %s:%d (+0x%zx) after the "
+                   "StorPortFreePool at %s:%d freed it: that memory is the pool's again",
+                   base(d->pool[block].file), d->pool[block].line, (size_t)(at > p ? at - p : 0),
+                   base(d->pool[block].free_file), d->pool[block].free_line);
 }
 
 int driver_done_srb(const struct run *r, const void *addr, size_t size)
@@ -2562,9 +2574,7 @@ int driver_done_srb(const struct run *r, const void *addr, size_t size)
 void driver_done_use(struct run *r, int srb, const void *addr, bool write, const char *file,
                      int line)
 {
-    struct drv_run *d = r->drv;
-    const struct drv_srb *s = &d->srb[srb];
-    const struct ctx *c = &r->ctx[r->cur];
+    const struct drv_srb *s = &r->drv->srb[srb];
     uintptr_t a = (uintptr_t)addr, u = (uintptr_t)&s->u;
     char part[48];
     if (a >= u && a < u + sizeof s->u)
@@ -2572,16 +2582,9 @@ void driver_done_use(struct run *r, int srb, const void *addr, bool write, const
     else
         snprintf(part, sizeof part, "its SRB extension, +0x%zx",
                  (size_t)(a > (uintptr_t)s->extension ? a - (uintptr_t)s->extension : 0));
-    char who[64];
-    int before = r->nf;
-    run_finding_why(r, "ENV-Q2", "used after its completion", file, line, -1,
-                    "%s %s %s (%s) after the RequestComplete at %s:%d gave it back to Storport: "
-                    "from then on it is Storport's",
-                    doer(r, c, who, sizeof who),
-                    write ? "writes" : "reads", s->label, part, base(s->done_file),
-                    s->done_line);
-    if (r->nf > before)
-        r->f[r->nf - 1].ev = -1; /* an access, not a call: no event of the trace is it */
+    access_finding(r, "ENV-Q2", "used after its completion", write, file, line,
+                   "%s (%s) after the RequestComplete at %s:%d gave it back to Storport: from "
+                   "then on it is Storport's", s->label, part, base(s->done_file), s->done_line);
 }
 
 void driver_null_access(struct run *r, const void *addr, bool write, const char *file, int line)
