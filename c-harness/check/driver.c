@@ -2595,10 +2595,10 @@ void driver_null_access(struct run *r, const void *addr, bool write, const char 
     if (!r->drv->failed_api)
         return;
     struct drv_run *d = r->drv;
-    struct ctx *c = &r->ctx[r->cur];
+    char who[64];
     run_finding(r, "ENV-E22", file, line, -1, "%s %s through NULL (address %p): the %s at %s:%d "
                 "was refused for lack of memory and its answer is not checked; the run stops "
-                "here", r->drv->entry[c->index] ? r->drv->entry[c->index] : c->name,
+                "here", doer(r, &r->ctx[r->cur], who, sizeof who),
                 write ? "writes" : "reads", addr, d->failed_api, base(d->failed_file),
                 d->failed_line);
     snprintf(r->stopped, sizeof r->stopped, "an access through NULL after a refused allocation "

@@ -457,8 +457,8 @@ static void outlived_access(struct run *r, struct race *x, const void *addr, boo
 
 /* An access of what the miniport gave back: a pool block after its free (ENV-E22), an SRB
  * after its completion (ENV-Q2); driver.c decides, and the finding is named by its line. */
-static void freed_access(struct run *r, struct race *x, const void *addr, size_t size, bool write,
-                         const void *pc)
+static void given_back_access(struct run *r, struct race *x, const void *addr, size_t size,
+                              bool write, const void *pc)
 {
     if (!r->drv)
         return;
@@ -492,7 +492,7 @@ static void access_mem(const void *addr, size_t size, bool write, const void *pc
     if (!r->races || x->lid[c] < 0 || x->observing[c] || x->in_cond[c]) {
         por_access(r, addr, size, write); /* a condition's or an assertion's reads too */
         if (!r->races)
-            freed_access(r, NULL, addr, size, write, pc); /* the miniport's, at no line */
+            given_back_access(r, NULL, addr, size, write, pc); /* the miniport's, at no line */
         if (!r->races || x->lid[c] < 0 || x->observing[c])
             return;
     }
@@ -525,7 +525,7 @@ static void access_mem(const void *addr, size_t size, bool write, const void *pc
             outlived_access(r, x, addr, write, pc); /* the release came at this point */
     }
     por_access(r, addr, size, write);
-    freed_access(r, x, addr, size, write, pc); /* after the point: the free may come there */
+    given_back_access(r, x, addr, size, write, pc); /* after the point: the free may come there */
     if (write)
         writes_note(r, c, addr, size, pc); /* a reported run's shared writes (writes.c) */
     bool raced = false;
@@ -887,7 +887,7 @@ static void atomic_sync(const volatile void *a, const void *pc)
     if (!r || r->cur < 0 || !r->races || r->race->lid[r->cur] < 0)
         return;
     if (!r->race->observing[r->cur])
-        freed_access(r, r->race, (const void *)a, 8, true, pc);
+        given_back_access(r, r->race, (const void *)a, 8, true, pc);
     if ((r->outlived | r->markable) & (1u << r->cur) && !r->race->observing[r->cur])
         outlived_access(r, r->race, (const void *)a, true, pc); /* ENV-R7 (driver.c) */
     uint32_t *v = sync_of(r, r->race, (const void *)a);

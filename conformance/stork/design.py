@@ -350,6 +350,33 @@ def check_hidden_names(design: Path, clashes: list[str]) -> None:
                 "read it, or rename it")
 
 
+_MODEL_ERROR = re.compile(r"(?P<file>[^:\s]+):(?P<line>\d+): (?P<msg>#error.*)\Z", re.S)
+
+
+def at_design(design: Path, error: str, defines: list[str]) -> str:
+    """A model file's #error (FILE:LINE: #error "...") refuses the design's configuration, its
+    roles and bounds, and names the macro at fault first: put at the #define of the first
+    macro it names in the design or a file of its own, or at the -D (of `defines`) that gives
+    it, the model's line after it. Any other error as it is."""
+    m = _MODEL_ERROR.match(error)
+    if not m or MODEL_DIR.resolve() not in Path(m["file"]).resolve().parents:
+        return error
+    sites: dict[str, str] = {}
+    for path in sources(design):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for n, line in enumerate(_code_lines(text), 1):
+            d = _DIRECTIVE.match(line)
+            if d and d.group(1) == "define":
+                where = design if path == design.resolve() else path
+                sites.setdefault(d.group(2), f"{where}:{n}")
+    given = {d.split("=", 1)[0]: f"-D {d}" for d in defines}
+    model = f"(model/{Path(m['file']).name}:{m['line']})"
+    for name in re.findall(r"\b[A-Z][A-Z0-9_]*\b", m["msg"]):
+        if name in sites or name in given:
+            return f"{sites.get(name) or given[name]}: {m['msg']} {model}"
+    return error
+
+
 def makes_assertions(design: Path, defines: list[str]) -> bool:
     """Does the design (or a file of its own that it includes) assert anything?"""
     return any(re.search(r"\bassert\s*\(", t) for _, _, t in expanded(design, defines))

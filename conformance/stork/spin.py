@@ -113,37 +113,9 @@ def generate(design: Path, workdir: Path, defines: list[str], text: str | None =
     if p.returncode != 0 or not (workdir / "pan.c").exists() or "Error" in out:
         m = _CPP_ERR.search(out) or _SPIN_ERR.search(out)
         if m:
-            raise SpinInputError(at_design(design, m.group("file"), m.group("line"),
-                                           m.group("msg").strip(), defines))
+            raise SpinInputError(f"{m.group('file')}:{m.group('line')}: {m.group('msg').strip()}")
         first = next((ln for ln in out.splitlines() if ln.strip()), "spin failed")
         raise SpinInputError(f"{design}: {first.strip()}")
-
-
-def at_design(design: Path, file: str, line: str, msg: str, defines: list[str] = ()) -> str:
-    """An error at file:line, as FILE:LINE: MSG. A model file's #error refuses the design's
-    configuration (its roles and bounds), and it names the macro at fault first: it is then put
-    at the design's own #define of the first macro it names, or at the -D (of `defines`) that
-    gives it, the model's line after it; otherwise at the model's line."""
-    where = Path(file)
-    if (not msg.startswith("#error") or where.resolve() == design.resolve()
-            or MODEL_DIR.resolve() not in where.resolve().parents):
-        return f"{file}:{line}: {msg}"
-    try:
-        text = design.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return f"{file}:{line}: {msg}"
-    defined: dict[str, int] = {}
-    for n, ln in enumerate(text.splitlines(), 1):
-        d = re.match(r"\s*#\s*define\s+(\w+)", ln)
-        if d:
-            defined.setdefault(d.group(1), n)
-    given = {d.split("=", 1)[0]: d for d in defines}
-    for name in re.findall(r"\b[A-Z][A-Z0-9]*_?[A-Z0-9_]*\b", msg):
-        if name in defined:
-            return f"{design}:{defined[name]}: {msg} (model/{where.name}:{line})"
-        if name in given:
-            return f"-D {given[name]}: {msg} (model/{where.name}:{line})"
-    return f"{file}:{line}: {msg}"
 
 
 SPIN_CPP = ["gcc", "-std=gnu99", "-E", "-x", "c"]    # the preprocessor spin -a runs (spin -V 6.5)

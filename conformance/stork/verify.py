@@ -33,12 +33,14 @@ from pathlib import Path
 
 from stork import __version__, hosts, pancache
 from stork import trace as tracefmt
-from stork.design import (VERIFY_FLAGS, DesignError, check_expanded, check_hidden_names,
-                          check_source, check_writes, design_globals, makes_assertions,
+from stork.design import (VERIFY_FLAGS, DesignError, at_design, check_expanded,
+                          check_hidden_names, check_source, check_writes, design_globals,
+                          makes_assertions,
                           names_used, own_bounds, own_ltl, preprocessed, sources)
 from stork.paths import MODEL_DIR, ROOT
 from stork.properties import Property, all_properties, rule_table
-from stork.spin import (SWITCH_ENV, PanOptions, PanResult, Unreached, compile_command, compile_pan,
+from stork.spin import (SWITCH_ENV, PanOptions, PanResult, SpinInputError, Unreached,
+                        compile_command, compile_pan,
                         generate, hidden_clashes, replay_pan_trail, replay_pan_trail_with_values,
                         replay_trail_with_values, run_pan,
                         switch_hook)
@@ -387,7 +389,10 @@ class _Model:
             if self._folder is None:
                 folder = Path(tempfile.mkdtemp(prefix="stork-"))
                 try:
-                    generate(self.design, folder, self.flags, self.text)
+                    try:
+                        generate(self.design, folder, self.flags, self.text)
+                    except SpinInputError as e:     # a model #error named where it is set
+                        raise SpinInputError(at_design(self.design, str(e), self.flags)) from None
                     check_hidden_names(self.design, hidden_clashes(folder))
                 except BaseException:
                     shutil.rmtree(folder, ignore_errors=True)

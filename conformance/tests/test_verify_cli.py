@@ -126,6 +126,13 @@ def test_a_model_check_on_a_bound_names_the_define_that_sets_it(stork, tmp_path:
     p.write_text("#define HW_VIRTUAL 1\n#define HW_BUILDIO 1\n#include \"lifecycle.pml\"\n")
     r = stork("verify", str(p))
     assert r.returncode == 2 and f"{p}:2: #error \"HW_BUILDIO with HW_VIRTUAL" in r.stderr, r.stderr
+    # in a file of the design's own that it includes, a commented-out define not taken for it
+    (tmp_path / "roles.pml").write_text("/* #define HW_BUILDIO 1 */\n#define HW_VIRTUAL 1\n"
+                                        "#define HW_BUILDIO 1\n")
+    q = tmp_path / "includes_roles.pml"
+    q.write_text('#include "roles.pml"\n#include "lifecycle.pml"\n')
+    r = stork("verify", str(q))
+    assert r.returncode == 2 and f"{tmp_path / 'roles.pml'}:3: #error" in r.stderr, r.stderr
     r = stork("verify", "model/designs/half_duplex_startio_excludes_isr.pml", "-D", "MAXSRB=9")
     assert r.returncode == 2, r.stderr
     assert r.stderr.startswith("stork verify: -D MAXSRB=9: #error \"MAXSRB is at most 8\""), r.stderr
