@@ -385,7 +385,7 @@ int audit_command(struct explorer *x, struct cli *c)
         printf("\"exhaustive_timed_out\": %s, ", res.exhaustive_timed_out ? "true" : "false");
         printf("\"points\": \"%s\", ", preempt_name(c->o.limits.preempt));
         printf("\"host\": \"%s\", ", driver_host_name(c->host));
-        char bounds[400];
+        char bounds[DRIVER_BOUNDS_SIZE];
         driver_bounds(x->scn, bounds, sizeof bounds);
         if (bounds[0]) {
             printf("\"bounds\": ");
@@ -420,7 +420,7 @@ int audit_command(struct explorer *x, struct cli *c)
                    "as under Windows (ENV-H2)\n");
         else
             printf("host: windows (the contract)\n");
-        char bounds[400];
+        char bounds[DRIVER_BOUNDS_SIZE];
         driver_bounds(x->scn, bounds, sizeof bounds);
         if (bounds[0])
             printf("bounds: %s\n", bounds);

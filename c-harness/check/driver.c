@@ -52,6 +52,7 @@
 #include <storport.h>
 
 #include "driver.h"
+#include "stork/exit_status.h"
 #include "run.h"
 
 #ifdef STORK_CHECK_ASAN
@@ -1314,7 +1315,7 @@ void driver_bounds(const struct stork_scenario *scn, char *out, size_t size)
     bool reset = false;
     for (size_t i = 0; i < g->scn.nroutines; i++)
         reset |= g->role[i] == R_RESET;
-    snprintf(out, size, "%d SRB(s) (--srbs) and the adapter SRBs, %d IOCTL SRB(s) (--ioctls), "
+    int n = snprintf(out, size, "%d SRB(s) (--srbs) and the adapter SRBs, %d IOCTL SRB(s) (--ioctls), "
              "at most %d stop(s) and restart(s) (--stop-restart, --stops), %s; the ISR, each DPC "
              "and each timer at most %d runs; every removal order of ENV-R3, %s; every "
              "allocation refused or not, of pool (ENV-E22) and of a worker (WI-I4)", g->nio,
@@ -1325,6 +1326,10 @@ void driver_bounds(const struct stork_scenario *scn, char *out, size_t size)
                         "the start (--early-removal)"
                       : "removal begun a step before its first notification, not during the "
                         "start (--early-removal)");
+    if (n < 0 || (size_t)n >= size) {  /* a line cut short would misstate what was covered */
+        fprintf(stderr, "stork: internal error: the bounds line needs %d bytes, has %zu\n", n, size);
+        exit(STORK_EXIT_INTERNAL_ERROR);
+    }
 }
 
 int driver_host(const struct run *r)

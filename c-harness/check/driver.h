@@ -38,7 +38,8 @@ const struct stork_scenario *driver_scenario(int srbs, int stops, bool reset_bus
                                              int host, const struct driver_ioctls *ioctls,
                                              char *err, size_t size);
 /* The environment's bounds a miniport audited from its DriverEntry runs with, as one line for
- * the report ("" for a hand-made scenario). */
+ * the report ("" for a hand-made scenario), in at most DRIVER_BOUNDS_SIZE bytes with its NUL. */
+enum { DRIVER_BOUNDS_SIZE = 1024 };
 void driver_bounds(const struct stork_scenario *scn, char *out, size_t size);
 /* The IOCTL SRBs a miniport audited from its DriverEntry is handed. */
 int driver_ioctls(const struct stork_scenario *scn);

@@ -578,6 +578,17 @@ def test_stops_bounds_the_stops_and_restarts_in_one_adapter_life(
     assert f"at most {stops} stop(s) and restart(s)" in out["bounds"]
 
 
+def test_the_bounds_line_is_whole_at_its_longest(stork) -> None:
+    """Every option that lengthens the bounds line at once: the line still ends with its last
+    clause (it was cut at 400 bytes, dropping what the run covered of WI-I4)."""
+    reset = ROOT / "c-harness" / "check" / "scenarios" / "miniport_reset.c"
+    rc, out, err = audit(stork, reset, "--reset-bus", "--early-removal", "--stops", "3",
+                         "--srbs", "6", "--ioctls", "2", "--max-schedules", "1")
+    assert rc in (1, 3), err
+    assert out["bounds"].endswith("of pool (ENV-E22) and of a worker (WI-I4)"), out["bounds"]
+    assert "one bus reset while a request is outstanding" in out["bounds"]
+
+
 def test_a_second_stop_finding_replays_only_with_its_stops(stork, tmp_path: Path) -> None:
     src = miniport(tmp_path, globals=RESTARTS.replace("LIMIT", "2"),
                    register="d.HwAdapterControl = Control;")
