@@ -385,6 +385,12 @@ int audit_command(struct explorer *x, struct cli *c)
         printf("\"exhaustive_timed_out\": %s, ", res.exhaustive_timed_out ? "true" : "false");
         printf("\"points\": \"%s\", ", preempt_name(c->o.limits.preempt));
         printf("\"host\": \"%s\", ", driver_host_name(c->host));
+        /* the bounds as numbers, for stork audit --sweep, which raises them */
+        printf("\"threads\": %u, \"threads_busy\": %d, ", c->o.limits.threads ? c->o.limits.threads
+               : x->scn->threads ? x->scn->threads : 1, res.threads_busy);
+        if (c->srbs)
+            printf("\"environment\": {\"srbs\": %d, \"ioctls\": %d, \"stops\": %d}, ", c->srbs,
+                   c->nioctl, c->stops);
         char bounds[DRIVER_BOUNDS_SIZE];
         driver_bounds(x->scn, bounds, sizeof bounds);
         if (bounds[0]) {

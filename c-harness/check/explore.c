@@ -268,6 +268,8 @@ static bool exhaustive(struct explorer *x, const struct explore_opts *o, struct 
         res->pruned += x->run->pruned;
         res->failing_schedules += x->run->nf > 0;
         res->cut_runs += x->run->cut;
+        if (x->run->threads_busy > res->threads_busy)
+            res->threads_busy = x->run->threads_busy;
         if (o->final_states && !x->run->pruned && !x->run->cut)
             add_state(res, por_final_state(x->run));
         bool more;
@@ -402,6 +404,8 @@ static bool pct(struct explorer *x, const struct explore_opts *o, struct explore
         res->pct_runs++;
         res->failing_pct_runs += x->run->nf > 0;
         res->cut_runs += x->run->cut;
+        if (x->run->threads_busy > res->threads_busy)
+            res->threads_busy = x->run->threads_busy;
     }
     res->pct_n = n;
     res->pct_k = k;

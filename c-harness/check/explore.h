@@ -55,6 +55,9 @@ struct explore_result {
     long pct_runs;
     long failing_schedules, failing_pct_runs; /* runs with at least one finding */
     long cut_runs; /* runs stopped at --max-steps: the search is incomplete */
+    /* the most system threads any run had running callbacks at once: if fewer than it has, a
+     * callback never waited for a thread, and one more thread changes no run */
+    int threads_busy;
     bool timed_out;           /* the search stopped at --time-limit */
     bool exhaustive_timed_out; /* the exhaustive part stopped at its share of it (PCT follows) */
     int pct_n, pct_k; /* contexts (actors) and steps the guarantee is stated for */

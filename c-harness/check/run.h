@@ -218,6 +218,7 @@ struct run {
     unsigned long progress;
     int steps;
     bool cut; /* stopped at limits.max_steps: its end is unknown (the trace has no `end`) */
+    int threads_busy; /* the most system threads running a callback at once so far */
     char stopped[300]; /* why the run stopped early (a failed STORK_ASSERT), or "" */
     struct step *st;   /* every scheduling step so far (livelock.c) */
     int capst;

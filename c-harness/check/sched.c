@@ -507,6 +507,9 @@ static void start_item(struct run *r, int pos)
     c->freed_by = c->freed_at_file = NULL;
     c->freed_at_line = 0;
     c->state = C_READY;
+    int busy = r->nctx - r->first_sys - idle_threads(r);
+    if (busy > r->threads_busy)
+        r->threads_busy = busy;
     race_callback_start(r, c->index, wi);
     run_event(r, (struct ev){.kind = EV_START, .ctx = c->index, .worker = wi + 1,
                              .routine = w->routine, .context = w->context});

@@ -7,7 +7,10 @@
  * HwPassiveInitializeRoutine, which HwInitialize enables); the DPC takes the interrupt lock,
  * empties the done table and completes each SRB.  The adapter SRBs (remove, surprise removal)
  * are completed in HwStartIo.  The HBA interrupts after each HwStartIo, and one interrupt may
- * stand for several; with `--srbs 2` it is clean too (docs/benchmarks.md has the count).
+ * stand for several.  It is clean with one SRB, not with two: the ISR may issue the DPC again
+ * while it runs, the first run completes both SRBs, and the second, with nothing left to do,
+ * may still be running at the adapter's release, which nothing makes wait for it (ENV-R7 in
+ * CompletionDpc; `stork audit miniport_isr_dpc --sweep` shows it from srbs=2).
  *
  * Its variant (variants.txt):
  *   DEFECT_ONE_SLOT (miniport_isr_dpc_one_slot, with `audit: --srbs 2`): HwStartIo keeps one

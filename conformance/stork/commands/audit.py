@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
 
-from stork import audit_sarif, exitcodes, hosts, sarif, scenarios
+from stork import audit_sarif, audit_sweep, exitcodes, hosts, sarif, scenarios
 from stork.audit import AuditError, build, has_report
 
 DEFAULT_TIME_LIMIT = 300
@@ -105,6 +106,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="explore every schedule, not one per class of equivalent schedules "
                         "(the partial-order reduction; it needs the instrumented build, so "
                         "--sanitize has none)")
+    p.add_argument("--sweep", type=float, nargs="?", const=120.0, default=None, metavar="S",
+                   help="raise the bounds (--srbs, --threads, --stops, --ioctls; a scenario of "
+                        "routines and callbacks: --threads) one at a time within S seconds "
+                        "(default 120), from those given, keeping each raise while its exhaustive "
+                        "search is complete; print the largest bounds searched completely and "
+                        "every finding that came or went on the way (exit 1 if any search found "
+                        "one); the switches (--early-removal, --reset-bus, --host) stay as given")
     p.add_argument("--out", metavar="DIR", help="write each finding's minimised trace to DIR")
     p.add_argument("--record", metavar="DIR", help="write the trace of every run to DIR (not of the "
                    "runs the reduction prunes: they stop before their end)")
@@ -205,6 +213,19 @@ def run(args: argparse.Namespace) -> int:
     if args.seed is not None and args.seed < 0:
         print("stork audit: --seed must be >= 0", file=sys.stderr)
         return exitcodes.BAD_INPUT
+    if args.sweep is not None:
+        if not math.isfinite(args.sweep) or not 0 < args.sweep <= 7 * 24 * 3600:
+            print("stork audit: --sweep must be a number of seconds above 0 and at most a week",
+                  file=sys.stderr)
+            return exitcodes.BAD_INPUT
+        taken = [f"--{k.replace('_', '-')}" for k in ("replay", "pct", "out", "record", "json",
+                                                      "sarif") if getattr(args, k)]
+        if args.format != "text":
+            taken.append("--format")
+        if taken:
+            print(f"stork audit: --sweep prints its own table, of exhaustive searches: it takes "
+                  f"no {', '.join(taken)}", file=sys.stderr)
+            return exitcodes.BAD_INPUT
     for opt in ("out", "record"):
         value = getattr(args, opt)
         if value:
@@ -237,6 +258,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"stork audit: --sarif {args.sarif}: not a file in an existing folder", file=sys.stderr)
         program.close()
         return exitcodes.BAD_INPUT
+    if args.sweep is not None:
+        return run_sweep(args, chosen, program)
     want_json = args.json or args.sarif is not None or args.format == "gcc"
     hard_limit = args.time_limit + GRACE
     try:
@@ -272,3 +295,28 @@ def run(args: argparse.Namespace) -> int:
             output = _summary(doc, args.sarif)
     sys.stdout.write(output)
     return rc
+
+
+def run_sweep(args: argparse.Namespace, chosen: scenarios.Scenario, program) -> int:
+    """--sweep: the program built once, run once per step (stork.audit_sweep)."""
+    base = argparse.Namespace(**vars(args))
+    base.srbs = base.threads = base.stops = base.ioctls = None
+    base.stop_restart = base.exhaustive = False
+    rest = program_args(base, chosen.source)
+    at = rest.index("--time-limit")
+    del rest[at:at + 2]
+    stops = 1 if args.stop_restart and args.stops is None else args.stops
+    start = {"srbs": args.srbs, "threads": args.threads, "stops": stops, "ioctls": args.ioctls}
+
+    def shown(step) -> None:                 # progress, for a person watching
+        print(f"  ... {step.label()}", file=sys.stderr, flush=True)
+    try:
+        sw = audit_sweep.sweep(program.path, rest, start, args.sweep, args.max_schedules,
+                               shown if sys.stderr.isatty() else None)
+    except audit_sweep.SweepError as e:
+        print(f"stork audit: {chosen.name}: {e}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    finally:
+        program.close()
+    print(audit_sweep.format_sweep(chosen.name, sw, args.sweep, args.max_schedules))
+    return sw.exit_status
