@@ -3,7 +3,7 @@
 # audit program, normally and under ASan+UBSan (check/asan/) for the tests.
 set(CHECK_SOURCES ${H}/check/sched.c ${H}/check/runtime.c ${H}/check/report.c
     ${H}/check/explore.c ${H}/check/main.c ${H}/check/audit_report.c ${H}/check/defects.c ${H}/check/replay_file.c
-    ${H}/check/supervise.c ${H}/check/livelock.c ${H}/check/race.c ${H}/check/driver.c ${H}/check/por.c ${H}/check/reduce.c ${H}/check/writes.c ${H}/replay/fiber.c ${H}/impl/reference/reference.c)
+    ${H}/check/supervise.c ${H}/check/livelock.c ${H}/check/race.c ${H}/check/driver.c ${H}/check/por.c ${H}/check/reduce.c ${H}/check/writes.c ${H}/check/globals.c ${H}/replay/fiber.c ${H}/impl/reference/reference.c)
 set(CHECK_OUT ${CMAKE_CURRENT_BINARY_DIR}/check)
 file(GLOB CHECK_SCENARIOS CONFIGURE_DEPENDS ${H}/check/scenarios/*.c)
 # The variants (scenarios/variants.txt: NAME BASE NAME=VALUE... [audit: OPTION...] expect: ...),
@@ -20,6 +20,38 @@ foreach(line ${variant_lines})
   list(APPEND CHECK_VARIANTS ${vname})
   set(VARIANT_${vname} ${words})
 endforeach()
+
+# One audit program: the scenario compiled, its writable sections renamed so that globals.c can
+# put its globals back before each run (conformance/stork/audit.py renames the same), and linked
+# with the checking runtime.
+if(NOT CMAKE_OBJCOPY)
+  find_program(CMAKE_OBJCOPY objcopy REQUIRED)
+endif()
+set(STORK_GLOBALS_RENAME
+    --rename-section .data=stork_scenario_data --rename-section .data.rel=stork_scenario_data
+    --rename-section .data.rel.local=stork_scenario_data --rename-section .bss=stork_scenario_bss)
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/audit-objects)
+function(stork_audit_program target source outname outdir flags defines v)
+  add_library(${target}-object OBJECT ${source})
+  target_link_libraries(${target}-object PRIVATE stork-check${v})
+  if(flags)
+    target_compile_options(${target}-object PRIVATE ${flags})
+  endif()
+  if(defines)
+    target_compile_definitions(${target}-object PRIVATE ${defines})
+  endif()
+  set(renamed ${CMAKE_CURRENT_BINARY_DIR}/audit-objects/${target}.o)
+  add_custom_command(OUTPUT ${renamed}
+                     COMMAND ${CMAKE_OBJCOPY} ${STORK_GLOBALS_RENAME}
+                             $<TARGET_OBJECTS:${target}-object> ${renamed}
+                     DEPENDS $<TARGET_OBJECTS:${target}-object> COMMAND_EXPAND_LISTS VERBATIM)
+  add_executable(${target} ${renamed})
+  add_dependencies(${target} ${target}-object)  # the objects before objcopy, also under -j
+  set_source_files_properties(${renamed} PROPERTIES EXTERNAL_OBJECT TRUE GENERATED TRUE)
+  target_link_libraries(${target} PRIVATE stork-check${v})
+  set_target_properties(${target} PROPERTIES LINKER_LANGUAGE C OUTPUT_NAME ${outname}
+                        RUNTIME_OUTPUT_DIRECTORY ${outdir}/scenarios)
+endfunction()
 
 foreach(v "" _asan)
   add_library(stork-check${v} STATIC ${CHECK_SOURCES})
@@ -44,34 +76,22 @@ foreach(v "" _asan)
     target_compile_options(stork-check${v} PRIVATE ${vflags})
     target_link_options(stork-check${v} PUBLIC ${vflags})
   endif()
+  set(scenario_flags ${vflags})
+  if(NOT v STREQUAL "_asan")
+    # The scenario's accesses, for the data-race check (race.c): instrumented at compile time
+    # only; the hooks are the checking runtime's, no TSan runtime is linked.  (ASan and TSan
+    # instrumentation do not go together: the asan variants check no races.)
+    list(APPEND scenario_flags -fsanitize=thread)
+  endif()
   foreach(s ${CHECK_SCENARIOS})
     get_filename_component(name ${s} NAME_WE)
-    add_executable(audit-${name}${v} ${s})
-    target_link_libraries(audit-${name}${v} PRIVATE stork-check${v})
-    if(vflags)
-      target_compile_options(audit-${name}${v} PRIVATE ${vflags})
-    endif()
-    if(NOT v STREQUAL "_asan")
-      # The scenario's accesses, for the data-race check (race.c): instrumented at compile time
-      # only; the hooks are the checking runtime's, no TSan runtime is linked.  (ASan and TSan
-      # instrumentation do not go together: the asan variants check no races.)
-      target_compile_options(audit-${name}${v} PRIVATE -fsanitize=thread)
-    endif()
-    set_target_properties(audit-${name}${v} PROPERTIES OUTPUT_NAME ${name}
-                          RUNTIME_OUTPUT_DIRECTORY ${vout}/scenarios)
+    stork_audit_program(audit-${name}${v} ${s} ${name} ${vout} "${scenario_flags}" "" "${v}")
   endforeach()
   foreach(vname ${CHECK_VARIANTS})
     set(switches ${VARIANT_${vname}})
     list(POP_FRONT switches base)
-    add_executable(audit-${vname}${v} ${H}/check/scenarios/${base}.c)
-    target_link_libraries(audit-${vname}${v} PRIVATE stork-check${v})
-    target_compile_definitions(audit-${vname}${v} PRIVATE ${switches} STORK_VARIANT=${vname})
-    get_target_property(base_options audit-${base}${v} COMPILE_OPTIONS)
-    if(base_options)
-      target_compile_options(audit-${vname}${v} PRIVATE ${base_options})
-    endif()
-    set_target_properties(audit-${vname}${v} PROPERTIES OUTPUT_NAME ${vname}
-                          RUNTIME_OUTPUT_DIRECTORY ${vout}/scenarios)
+    stork_audit_program(audit-${vname}${v} ${H}/check/scenarios/${base}.c ${vname} ${vout}
+                        "${scenario_flags}" "${switches};STORK_VARIANT=${vname}" "${v}")
   endforeach()
 endforeach()
 

@@ -61,7 +61,7 @@ bool explorer_init(struct explorer *x, const struct stork_scenario *scn, char *e
     }
     x->run = calloc(1, sizeof *x->run);
     x->stacks = calloc(MAX_STACKS, sizeof *x->stacks);
-    if (!x->run || !x->stacks) {
+    if (!x->run || !x->stacks || !globals_save(&x->globals)) {
         snprintf(err, size, "out of memory");
         return false;
     }
@@ -80,6 +80,7 @@ void explorer_free(struct explorer *x)
         free(x->stacks[i]);
     free(x->stacks);
     free(x->run);
+    globals_free(&x->globals);
     free(x->made.pick);
     free(x->made.n);
 }
@@ -105,6 +106,7 @@ static int prefix_pick(struct chooser *self, int n, const int *actors, int step)
 static bool do_run(struct explorer *x, const struct explore_opts *o, struct chooser *ch)
 {
     run_release(x->run);
+    globals_restore(&x->globals); /* each run begins the adapter life DriverEntry left */
     return run_once(x->run, x->scn, ch, &x->made, o->limits, x->stacks, &x->nstacks);
 }
 

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "globals.h"
 #include "run.h"
 
 struct explore_opts {
@@ -75,6 +76,7 @@ struct explorer {
     void **stacks;
     int nstacks;
     struct choices made;
+    struct globals globals; /* the scenario's, as DriverEntry left them (globals.c) */
 };
 
 bool explorer_init(struct explorer *x, const struct stork_scenario *scn, char *err, size_t size);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "globals.h"
 #include "run.h"
 
 struct por {
@@ -249,26 +250,32 @@ static uint64_t worker_name(const struct wrec *w)
     return (uint64_t)w->init_ctx << 20 | (uint64_t)w->init_rank;
 }
 
-uint64_t por_final_state(const struct run *r)
+/* A word of the miniport's memory as the digest takes it: a pointer by what it points to, the
+ * same in every run and process, whatever the addresses. */
+static uint64_t word_name(const struct run *r, uint64_t word)
 {
-    uint64_t h = 0xCBF29CE484222325ull;
-    size_t size = r->scn->extension_size;
-    const unsigned char *e = r->ext;
-    uintptr_t off;
+    int wi = word ? wrec_of(r, (void *)(uintptr_t)word) : -1;
+    uintptr_t a = (uintptr_t)word, base = (uintptr_t)r->ext, off;
+    if (wi >= 0)
+        return 0xF00D000000000000ull + worker_name(&r->w[wi]); /* a handle: by its name */
+    if (a >= base && a < base + r->scn->extension_size)
+        return 0xE000000000000000ull + (uint64_t)(a - base);
+    if (r->drv && driver_por_offset(r, a, &off)) /* an SRB, a timer's handle */
+        return 0xD000000000000000ull + (uint64_t)off;
+    if (r->drv && driver_memory_name(r, a))
+        return driver_memory_name(r, a); /* the environment's memory (driver.c) */
+    if (word && globals_offset(a, &off)) /* one of the miniport's globals */
+        return 0xB000000000000000ull + (uint64_t)off;
+    return word;
+}
+
+static uint64_t digest_memory(uint64_t h, const struct run *r, const unsigned char *e, size_t size)
+{
     for (size_t i = 0; i < size;) {
         uint64_t word;
         if (i + sizeof word <= size && i % sizeof word == 0) {
             memcpy(&word, e + i, sizeof word);
-            int wi = word ? wrec_of(r, (void *)(uintptr_t)word) : -1;
-            uintptr_t a = (uintptr_t)word, base = (uintptr_t)r->ext;
-            if (wi >= 0)
-                word = 0xF00D000000000000ull + worker_name(&r->w[wi]); /* a handle: by its name */
-            else if (a >= base && a < base + size)
-                word = 0xE000000000000000ull + (uint64_t)(a - base);
-            else if (r->drv && driver_por_offset(r, a, &off)) /* an SRB, a timer's handle */
-                word = 0xD000000000000000ull + (uint64_t)off;
-            else if (r->drv && driver_memory_name(r, a))
-                word = driver_memory_name(r, a); /* the environment's memory (driver.c) */
+            word = word_name(r, word);
             h = fnv(h, &word, sizeof word);
             i += sizeof word;
         } else {
@@ -276,6 +283,36 @@ uint64_t por_final_state(const struct run *r)
             i++;
         }
     }
+    return h;
+}
+
+/* The miniport's globals, read as ASan does not check (their redzones are poisoned). */
+#if defined(__clang__) || defined(__GNUC__)
+__attribute__((no_sanitize_address))
+#endif
+static uint64_t digest_globals(uint64_t h, const struct run *r)
+{
+    for (int s = 0; s < 2; s++) {
+        const unsigned char *lo, *hi;
+        if (!globals_section(s, &lo, &hi))
+            continue;
+        for (const unsigned char *p = lo; p < hi;) {
+            uint64_t word = 0;
+            size_t n = (size_t)(hi - p) < sizeof word ? (size_t)(hi - p) : sizeof word;
+            for (size_t i = 0; i < n; i++)
+                word |= (uint64_t)((const volatile unsigned char *)p)[i] << (8 * i);
+            word = n == sizeof word ? word_name(r, word) : word;
+            h = fnv(h, &word, sizeof word);
+            p += n;
+        }
+    }
+    return h;
+}
+
+uint64_t por_final_state(const struct run *r)
+{
+    uint64_t h = digest_memory(0xCBF29CE484222325ull, r, r->ext, r->scn->extension_size);
+    h = digest_globals(h, r);
     uint64_t workers = 0; /* their order is the inits', not the state's */
     for (int i = 0; i < r->nw; i++) {
         const struct wrec *w = &r->w[i];

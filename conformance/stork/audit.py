@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shlex
+import struct
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,39 @@ class AuditError(Exception):
 SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer",
                   "-fno-sanitize-recover=all"]
 RACE_FLAGS = ["-fsanitize=thread"]
+
+
+def writable_sections(obj: Path) -> list[tuple[str, bool, bool]]:
+    """The writable data sections of an ELF64 object: (name, NOBITS, thread-local) each."""
+    b = obj.read_bytes()
+    if b[:5] != b"\x7fELF\x02":
+        return []
+    shoff, = struct.unpack_from("<Q", b, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", b, 0x3A)
+    heads = [struct.unpack_from("<IIQQQQ", b, shoff + i * shentsize) for i in range(shnum)]
+    names = heads[shstrndx][4]
+    out = []
+    for name, kind, flags, _, _, _ in heads:
+        if kind in (1, 8) and flags & 0x3 == 0x3:  # PROGBITS or NOBITS; SHF_WRITE | SHF_ALLOC
+            text = b[names + name:b.index(b"\0", names + name)].decode("ascii", "replace")
+            out.append((text, kind == 8, bool(flags & 0x400)))
+    return out
+
+
+def globals_renamed(obj: Path) -> tuple[list[str], list[str]]:
+    """objcopy's arguments that rename the scenario's writable sections, so that the checking
+    runtime puts its globals back before every run (c-harness/check/globals.c; check.cmake
+    renames the shipped ones'), and the sections left as they are (thread-locals, a section
+    the code names)."""
+    args, left = [], []
+    for name, nobits, tls in writable_sections(obj):
+        if not tls and (name in (".data", ".bss") or name.startswith((".data.", ".bss."))) \
+                and not name.startswith(".data.rel.ro"):
+            args += ["--rename-section",
+                     f"{name}=stork_scenario_{'bss' if nobits else 'data'}"]
+        elif not name.startswith(".data.rel.ro"):
+            left.append(name)
+    return args, left
 
 
 def library(sanitize: bool = False) -> Path:
@@ -91,20 +125,34 @@ def build(scenario: Path, sanitize: bool = False, defines: tuple[str, ...] = ())
     for d in include_dirs():
         cmd += ["-I", str(d)]
     cmd += [f"-D{d}" for d in defines]
+    renamed = Path(work.name) / f"{scenario.stem}.globals.o"
     steps = [cmd + ["-c", str(scenario), "-o", str(obj)],
+             ["objcopy", str(obj), str(renamed)],
              compiler() + (SANITIZE_FLAGS if sanitize else []) +
-             [str(obj), str(lib), "-lpthread", "-lm", "-o", str(out)]]
+             [str(renamed), str(lib), "-lpthread", "-lm", "-o", str(out)]]
     stderr = ""
     for step in steps:
+        if step[0] == "objcopy":
+            rename, left = globals_renamed(obj)
+            step[1:1] = rename
+            if left:
+                print(f"stork audit: {scenario}: warning: the globals in section(s) "
+                      f"{', '.join(left)} keep their values from one run to the next (only "
+                      ".data and .bss ones are put back: c-harness/check/globals.c)",
+                      file=sys.stderr)
         try:
             done = subprocess.run(step, capture_output=True)
         except OSError as e:
             work.cleanup()
-            raise AuditError(f"cannot run the C compiler {step[0]}: {e.strerror}") from None
+            what = "objcopy (binutils), which keeps the miniport's globals apart" \
+                if step[0] == "objcopy" else f"the C compiler {step[0]}"
+            raise AuditError(f"cannot run {what}: {e.strerror}") from None
         # cc quotes the source, which need not be UTF-8
         stderr = (stderr + "\n" + done.stderr.decode("utf-8", "replace")).strip()
         if done.returncode != 0:
             work.cleanup()
+            if step[0] == "objcopy":
+                raise AuditError(f"{scenario}: objcopy could not keep its globals apart:\n{stderr}")
             missing = sorted(set(re.findall(r"undefined reference to `(StorPort\w+)'", stderr)))
             if missing:
                 raise AuditError(f"{scenario}: calls {', '.join(missing)}, which stork's Storport "

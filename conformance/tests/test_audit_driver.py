@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from stork import audit as audit_mod
+
 ROOT = Path(__file__).resolve().parents[2]
 LIBEXEC = Path(os.environ.get("STORK_LIBEXEC_DIR", ROOT / "build" / "c-harness"))
 
@@ -576,6 +578,67 @@ def test_stops_bounds_the_stops_and_restarts_in_one_adapter_life(
     assert rules(out) == expected and rc == (1 if expected else 0), (err, out.get("findings"))
     stops = 0 if not args else 1 if args == ("--stop-restart",) else int(args[1])
     assert f"at most {stops} stop(s) and restart(s)" in out["bounds"]
+
+
+# HwStartIo completes only the first SRB of the adapter life, counted in a global.
+FIRST_ONLY = dict(
+    globals="static int received;",
+    startio="if (Srb->Function == SRB_FUNCTION_PNP || received++ == 0) {\n"
+            "        Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+            "        StorPortNotification(RequestComplete, DeviceExtension, Srb);\n"
+            "    }")
+
+
+def test_a_miniport_s_globals_begin_every_run_as_driverentry_left_them(stork, tmp_path: Path) -> None:
+    """Each run is one adapter life after the one DriverEntry (ENV-E1).  A global counted in the
+    first run carried into the next: with one SRB, every run but the first stranded it (a false
+    ENV-Q6), and a trace's run was not the one its replay makes in a fresh process."""
+    src = miniport(tmp_path, **FIRST_ONLY)
+    rc, out, err = audit(stork, src, "--exhaustive")
+    assert rc == 0 and out["complete"] and not out["findings"], (err, out.get("findings"))
+    rc, out, err = audit(stork, src, "--exhaustive", "--srbs", "2", "--out", str(tmp_path / "t"))
+    assert rules(out) == {"ENV-Q6"}, (err, out.get("findings"))
+    for trace in sorted((tmp_path / "t").glob("*.trace")):
+        again = stork("audit", "--replay", str(trace), "--srbs", "2")
+        assert again.returncode == 1 and "same run" in again.stdout, again.stdout + again.stderr
+
+
+def test_the_globals_are_put_back_as_driverentry_left_them_not_as_compiled(
+        stork, tmp_path: Path) -> None:
+    src = miniport(tmp_path, globals="static int mode; static int *at = &mode;",
+                   startio="if (Srb->Function != SRB_FUNCTION_PNP) {\n"
+                           "        STORK_ASSERT(*at == 7);\n        mode = 0;\n    }\n"
+                           "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+                           "    StorPortNotification(RequestComplete, DeviceExtension, Srb);",
+                   register="mode = 7;")
+    rc, out, err = audit(stork, src, "--exhaustive", "--srbs", "1")
+    assert rc == 0 and not out["findings"], (err, out.get("findings"))
+
+
+def test_a_global_in_a_section_of_its_own_is_said_not_to_be_put_back(stork, tmp_path: Path) -> None:
+    src = miniport(tmp_path, globals='__attribute__((section("mine"))) int kept = 1;',
+                   init="(void)DeviceExtension; return kept == 1;")
+    rc, out, err = audit(stork, src, "--exhaustive")
+    assert rc == 0, err
+    assert "the globals in section(s) mine keep their values from one run to the next" in err, err
+
+
+def test_a_final_state_names_a_global_pointer_by_what_it_points_to(tmp_path: Path) -> None:
+    """Two processes (two address layouts) give the same final states: a global that points to
+    another is taken by its offset among the globals, not by its address."""
+    src = miniport(tmp_path, globals="static int slots[2]; int *last;",
+                   startio="last = &slots[Srb->Function == SRB_FUNCTION_PNP];\n    (*last)++;\n"
+                           "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+                           "    StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+    program = audit_mod.build(src)
+    try:
+        states = []
+        for _ in range(2):
+            _, doc = audit_mod.run_json(program.path, ["--exhaustive", "--final-states"])
+            states.append(sorted(doc["final_states"]))
+        assert states[0] == states[1] and len(states[0]) >= 1
+    finally:
+        program.close()
 
 
 def test_the_bounds_line_is_whole_at_its_longest(stork) -> None:
