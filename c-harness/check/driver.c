@@ -175,6 +175,9 @@ struct drv_run {
     bool restarted;      /* a stop and restart (ENV-R9, R11) came and succeeded */
     bool stopped;        /* between ScsiStopAdapter and the restart (ENV-R9) */
     bool resetting;      /* HwResetBus runs: the device queues are paused (ENV-E17) */
+    unsigned channels;   /* STOR_PERF_CONCURRENT_CHANNELS applied: HwStartIo without the
+                          * StartIo lock, this many at once (ENV-E8); 0: under the lock */
+    unsigned in_startio; /* the HwStartIo calls running now, while channels is set */
     int nhanded;
     int srb_sync;        /* an address for the order completion -> stop (data races) */
     int quiet_sync;      /* and for the orders: each io routine's end -> a stop, */
@@ -517,6 +520,15 @@ static void host_started(struct run *r, struct drv_srb *s, BOOLEAN took)
     race_lock_released(r, r->cur, &r->drv->srb_sync);
 }
 
+static void wait_until(struct run *r, bool (*holds)(const struct run *r), const char *file);
+
+/* A channel is free for one more HwStartIo (STOR_PERF_CONCURRENT_CHANNELS, ENV-E8). */
+static bool channel_free(const struct run *r)
+{
+    fp_state((struct run *)r, &r->drv->in_startio, sizeof r->drv->in_startio, false);
+    return r->drv->in_startio < r->drv->channels;
+}
+
 /* Hand an SRB to HwBuildIo and HwStartIo as Storport does (ENV-E7, E8, E9, L4). */
 static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
 {
@@ -543,19 +555,35 @@ static void hand(struct run *r, struct ctx *c, struct drv_srb *s)
         s->started = true;
         host_started(r, s, g->hw.HwStartIo(ext, srb));
     } else {
-        fp_state(r, &r->drv->config, sizeof r->drv->config, false);
-        bool half = r->drv->config.SynchronizationModel != StorSynchronizeFullDuplex &&
-                    !neptune(r);
-        take(r, c, &r->drv->startio, STORPORT, 0);
+        struct drv_run *d = r->drv;
+        fp_state(r, &d->config, sizeof d->config, false);
+        fp_state(r, &d->channels, sizeof d->channels, false);
+        bool half = d->config.SynchronizationModel != StorSynchronizeFullDuplex && !neptune(r);
+        /* concurrent channels: no StartIo lock but Storport's own count of the calls running,
+         * a semaphore: a call that ended is ordered before one that starts later, two that
+         * overlap are not (ENV-E8) */
+        bool channels = d->channels > 0;
+        if (channels) {
+            wait_until(r, channel_free, "(storport: HwStartIo waits for a channel)");
+            fp_state(r, &d->in_startio, sizeof d->in_startio, true);
+            d->in_startio++;
+            race_lock_acquired(r, c->index, &d->in_startio);
+        } else
+            take(r, c, &d->startio, STORPORT, 0);
         if (half)
-            take(r, c, &r->drv->interrupt, STORPORT, 0);
-        r->drv->entry[c->index] = "HwStartIo";
+            take(r, c, &d->interrupt, STORPORT, 0);
+        d->entry[c->index] = "HwStartIo";
         s->started = true;
         BOOLEAN took = g->hw.HwStartIo(ext, srb);
         host_started(r, s, took);
         if (half)
-            give(r, c, &r->drv->interrupt, STORPORT, 0);
-        give(r, c, &r->drv->startio, STORPORT, 0);
+            give(r, c, &d->interrupt, STORPORT, 0);
+        if (channels) {
+            fp_state(r, &d->in_startio, sizeof d->in_startio, true);
+            d->in_startio--;
+            race_lock_released(r, c->index, &d->in_startio);
+        } else
+            give(r, c, &d->startio, STORPORT, 0);
         interrupt(r, c);
     }
     r->drv->entry[c->index] = NULL;
@@ -2137,6 +2165,62 @@ ULONG stork_cancel_dpc_at(PVOID ext, PSTOR_DPC dpc, PBOOLEAN rv, const char *fil
     return STOR_STATUS_SUCCESS;
 }
 
+/* ---- StorPortInitializePerfOpts (ENV-E8) ---- */
+
+/* The flags valid at a PERF_CONFIGURATION_DATA version ([D-PERF] Flags), 0 for none known. */
+static ULONG perf_flags(ULONG version)
+{
+    ULONG f = 0;
+    if (version >= STOR_PERF_VERSION_2 && version <= STOR_PERF_VERSION)
+        f |= STOR_PERF_DPC_REDIRECTION | STOR_PERF_CONCURRENT_CHANNELS |
+             STOR_PERF_INTERRUPT_MESSAGE_RANGES;
+    if (version >= STOR_PERF_VERSION_3 && version <= STOR_PERF_VERSION)
+        f |= STOR_PERF_ADV_CONFIG_LOCALITY | STOR_PERF_OPTIMIZE_FOR_COMPLETION_DURING_STARTIO;
+    if (version == STOR_PERF_VERSION_4)
+        f |= STOR_PERF_DPC_REDIRECTION_CURRENT_CPU;
+    return f;
+}
+
+ULONG stork_initialize_perf_opts_at(PVOID ext, BOOLEAN query, PPERF_CONFIGURATION_DATA data,
+                                    const char *file, int line)
+{
+    struct ctx *c = current("StorPortInitializePerfOpts", file, line);
+    if (!c)
+        return STOR_STATUS_UNSUCCESSFUL;
+    struct run *r = c->run;
+    call_point(r, "StorPortInitializePerfOpts", file, line);
+    if (!ext || !data)
+        return STOR_STATUS_INVALID_PARAMETER;
+    /* NeptuneOS implements nothing and answers SUCCESS, the data untouched ([NEP] storport.c
+     * StorExtInitializePerfOpts): its HwStartIo calls are on one thread anyway (ENV-H4) */
+    if (neptune(r))
+        return STOR_STATUS_SUCCESS;
+    if (!in_entry(r, c, "HwInitialize") && !in_entry(r, c, "HwPassiveInitializeRoutine"))
+        return STOR_STATUS_UNSUCCESSFUL; /* [D-PERFOPTS] Return value, Remarks */
+    ULONG valid = perf_flags(data->Version);
+    if (!valid) /* [POS]: a version Storport does not know, as a flag it does not recognise */
+        return STOR_STATUS_UNSUCCESSFUL;
+    if (query) {
+        data->Flags = valid;
+        return STOR_STATUS_SUCCESS;
+    }
+    ULONG f = data->Flags;
+    /* each flag that needs another, without it ([D-PERF] Flags); [POS]: refused as unrecognised */
+    bool redirect = f & STOR_PERF_DPC_REDIRECTION;
+    if ((f & ~valid) ||
+        ((f & (STOR_PERF_INTERRUPT_MESSAGE_RANGES | STOR_PERF_OPTIMIZE_FOR_COMPLETION_DURING_STARTIO |
+               STOR_PERF_DPC_REDIRECTION_CURRENT_CPU)) && !redirect) ||
+        ((f & STOR_PERF_ADV_CONFIG_LOCALITY) &&
+         (!redirect || !(f & STOR_PERF_INTERRUPT_MESSAGE_RANGES))))
+        return STOR_STATUS_UNSUCCESSFUL;
+    struct drv_run *d = r->drv;
+    fp_state(r, &d->channels, sizeof d->channels, true);
+    /* [POS]: ConcurrentChannels 0 with the flag is one channel (no two HwStartIo at once) */
+    d->channels = f & STOR_PERF_CONCURRENT_CHANNELS
+                      ? (data->ConcurrentChannels ? data->ConcurrentChannels : 1) : 0;
+    return STOR_STATUS_SUCCESS;
+}
+
 /* ---- the timer of StorPortInitializeTimer (ENV-E14) ---- */
 
 /* Above DISPATCH_LEVEL the timer and pool calls fail, but in HwAdapterControl: ScsiStopAdapter's
@@ -2332,6 +2416,7 @@ unsigned long long driver_digest(const struct run *r)
     MIX(d->timer_requested);
     for (int i = 0; i < r->nctx; i++)
         MIX(d->runs[i]);
+    MIX(d->channels);
     MIX(d->hw_gone); /* envgaps' state: the hardware, memory, the reset */
     MIX(d->resetting);
     MIX(d->npool);

@@ -231,6 +231,38 @@ typedef enum _INTERRUPT_SYNCHRONIZATION_MODE {
 #define STOR_FEATURE_VIRTUAL_MINIPORT 0x00000001
 #define STOR_FEATURE_FULL_PNP_DEVICE_CAPABILITIES 0x00000004
 
+/* StorPortInitializePerfOpts (ENV-E8): each flag with the version of PERF_CONFIGURATION_DATA
+ * from which it is valid; STOR_PERF_CONCURRENT_CHANNELS is the one the audit acts on (HwStartIo
+ * of a physical miniport without the StartIo lock, up to ConcurrentChannels at once). */
+#define STOR_PERF_DPC_REDIRECTION 0x00000001                  /* version 2 */
+#define STOR_PERF_CONCURRENT_CHANNELS 0x00000002              /* version 2 */
+#define STOR_PERF_INTERRUPT_MESSAGE_RANGES 0x00000004         /* version 2 */
+#define STOR_PERF_ADV_CONFIG_LOCALITY 0x00000008              /* version 3 */
+#define STOR_PERF_OPTIMIZE_FOR_COMPLETION_DURING_STARTIO 0x00000010 /* version 3 */
+#define STOR_PERF_DPC_REDIRECTION_CURRENT_CPU 0x00000020      /* version 4 */
+#define STOR_PERF_VERSION_2 0x00000002
+#define STOR_PERF_VERSION_3 0x00000003
+#define STOR_PERF_VERSION_4 0x00000004
+#define STOR_PERF_VERSION STOR_PERF_VERSION_4
+
+typedef struct _GROUP_AFFINITY {
+    ULONG_PTR Mask;
+    USHORT Group;
+    USHORT Reserved[3];
+} GROUP_AFFINITY, *PGROUP_AFFINITY;
+
+typedef struct _PERF_CONFIGURATION_DATA {
+    ULONG Version;
+    ULONG Size;
+    ULONG Flags;
+    ULONG ConcurrentChannels;
+    ULONG FirstRedirectionMessageNumber;
+    ULONG LastRedirectionMessageNumber;
+    ULONG DeviceNode;
+    ULONG Reserved;
+    PGROUP_AFFINITY MessageTargets;
+} PERF_CONFIGURATION_DATA, *PPERF_CONFIGURATION_DATA;
+
 /* SynchronizationModel (ENV-L4): half-duplex is the default. */
 #define StorSynchronizeHalfDuplex 0
 #define StorSynchronizeFullDuplex 1
@@ -533,6 +565,10 @@ BOOLEAN stork_resume_at(PVOID HwDeviceExtension, const char *file, int line);
 VOID stork_stall_execution_at(ULONG Delay, const char *file, int line);
 /* StorPortCancelDpc as the WDK declares it (ENV-E12, [D-CANCELDPC]): a STOR_STATUS, the answer in
  * *ReturnValue (TRUE: taken off the DPC queue; FALSE: running or run, and no wait). */
+/* StorPortInitializePerfOpts (ENV-E8): from HwInitialize or HwPassiveInitializeRoutine only. */
+ULONG stork_initialize_perf_opts_at(PVOID HwDeviceExtension, BOOLEAN Query,
+                                    PPERF_CONFIGURATION_DATA PerfConfigData, const char *file,
+                                    int line);
 ULONG stork_cancel_dpc_at(PVOID HwDeviceExtension, PSTOR_DPC Dpc, PBOOLEAN ReturnValue,
                           const char *file, int line);
 ULONG stork_initialize_timer_at(PVOID HwDeviceExtension, PVOID *TimerHandle, const char *file,
@@ -579,6 +615,8 @@ VOID stork_write_register_at(PVOID HwDeviceExtension, volatile void *Register, s
 #define StorPortResume(ext) stork_resume_at((ext), __FILE__, __LINE__)
 #define StorPortStallExecution(delay) stork_stall_execution_at((delay), __FILE__, __LINE__)
 #define StorPortCancelDpc(ext, dpc, rv) stork_cancel_dpc_at((ext), (dpc), (rv), __FILE__, __LINE__)
+#define StorPortInitializePerfOpts(ext, query, data) \
+    stork_initialize_perf_opts_at((ext), (query), (data), __FILE__, __LINE__)
 #define StorPortInitializeTimer(ext, handle) \
     stork_initialize_timer_at((ext), (handle), __FILE__, __LINE__)
 #define StorPortRequestTimer(ext, handle, callback, context, value, delay) \
