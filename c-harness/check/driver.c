@@ -2181,27 +2181,18 @@ static ULONG perf_flags(ULONG version)
     return f;
 }
 
-ULONG stork_initialize_perf_opts_at(PVOID ext, BOOLEAN query, PPERF_CONFIGURATION_DATA data,
-                                    const char *file, int line)
+/* Windows's answer ([D-PERFOPTS], [D-PERF]); with Query FALSE and SUCCESS, *channels is what it
+ * applies (0: no concurrent channels), and with Query TRUE, *flags what it answers. */
+static ULONG perf_windows(struct run *r, struct ctx *c, BOOLEAN query,
+                          const PERF_CONFIGURATION_DATA *data, ULONG *flags, unsigned *channels)
 {
-    struct ctx *c = current("StorPortInitializePerfOpts", file, line);
-    if (!c)
-        return STOR_STATUS_UNSUCCESSFUL;
-    struct run *r = c->run;
-    call_point(r, "StorPortInitializePerfOpts", file, line);
-    if (!ext || !data)
-        return STOR_STATUS_INVALID_PARAMETER;
-    /* NeptuneOS implements nothing and answers SUCCESS, the data untouched ([NEP] storport.c
-     * StorExtInitializePerfOpts): its HwStartIo calls are on one thread anyway (ENV-H4) */
-    if (neptune(r))
-        return STOR_STATUS_SUCCESS;
     if (!in_entry(r, c, "HwInitialize") && !in_entry(r, c, "HwPassiveInitializeRoutine"))
         return STOR_STATUS_UNSUCCESSFUL; /* [D-PERFOPTS] Return value, Remarks */
     ULONG valid = perf_flags(data->Version);
     if (!valid) /* [POS]: a version Storport does not know, as a flag it does not recognise */
         return STOR_STATUS_UNSUCCESSFUL;
     if (query) {
-        data->Flags = valid;
+        *flags = valid;
         return STOR_STATUS_SUCCESS;
     }
     ULONG f = data->Flags;
@@ -2213,12 +2204,36 @@ ULONG stork_initialize_perf_opts_at(PVOID ext, BOOLEAN query, PPERF_CONFIGURATIO
         ((f & STOR_PERF_ADV_CONFIG_LOCALITY) &&
          (!redirect || !(f & STOR_PERF_INTERRUPT_MESSAGE_RANGES))))
         return STOR_STATUS_UNSUCCESSFUL;
-    struct drv_run *d = r->drv;
-    fp_state(r, &d->channels, sizeof d->channels, true);
     /* [POS]: ConcurrentChannels 0 with the flag is one channel (no two HwStartIo at once) */
-    d->channels = f & STOR_PERF_CONCURRENT_CHANNELS
-                      ? (data->ConcurrentChannels ? data->ConcurrentChannels : 1) : 0;
+    *channels = f & STOR_PERF_CONCURRENT_CHANNELS
+                    ? (data->ConcurrentChannels ? data->ConcurrentChannels : 1) : 0;
     return STOR_STATUS_SUCCESS;
+}
+
+ULONG stork_initialize_perf_opts_at(PVOID ext, BOOLEAN query, PPERF_CONFIGURATION_DATA data,
+                                    const char *file, int line)
+{
+    struct ctx *c = current("StorPortInitializePerfOpts", file, line);
+    if (!c)
+        return STOR_STATUS_UNSUCCESSFUL;
+    struct run *r = c->run;
+    struct drv_run *d = r->drv;
+    call_point(r, "StorPortInitializePerfOpts", file, line);
+    ULONG flags = 0;
+    unsigned channels = d->channels;
+    ULONG windows = !ext || !data ? STOR_STATUS_INVALID_PARAMETER
+                                  : perf_windows(r, c, query, data, &flags, &channels);
+    fp_state(r, &d->channels, sizeof d->channels, true);
+    d->channels = windows == STOR_STATUS_SUCCESS && !query ? channels : d->channels;
+    /* NeptuneOS implements nothing and answers SUCCESS, the data untouched ([NEP] storport.c
+     * StorExtInitializePerfOpts); its HwStartIo calls run on the main thread one at a time
+     * anyway (ENV-H4), and what Windows would apply only stops the StartIo lock being held
+     * nominally around them, as Windows would not hold it (ENV-H2, for ENV-L2) */
+    if (neptune(r))
+        return STOR_STATUS_SUCCESS;
+    if (windows == STOR_STATUS_SUCCESS && query)
+        data->Flags = flags;
+    return windows;
 }
 
 /* ---- the timer of StorPortInitializeTimer (ENV-E14) ---- */

@@ -127,3 +127,17 @@ def test_a_call_outside_the_initialisation_is_unsuccessful_and_applies_nothing(
                    startio=COUNT.replace("LOCK", late, 1).replace("UNLOCK", "", 1))
     rc, out, err = audit(stork, src, "--srbs", "2", "--exhaustive")
     assert rc == 0 and not out["findings"], (err, out.get("findings"))
+
+
+@pytest.mark.parametrize("host", ["windows", "neptune"])
+@pytest.mark.parametrize("init, expected", [
+    ("return TRUE;", {"ENV-L2"}),                    # Storport holds it: a second take
+    (APPLY.replace("NCHANNELS", "2"), set()),        # it holds none around HwStartIo
+])
+def test_the_startio_lock_taken_in_hwstartio_is_a_re_take_only_under_storport_s_hold(
+        stork, tmp_path: Path, host: str, init: str, expected: set[str]) -> None:
+    """Under NeptuneOS, whose call applies nothing, the StartIo lock is held nominally as
+    Windows would hold it (ENV-H2), so the re-take is judged there as on Windows."""
+    src = counting(tmp_path, init, locked=True, template=neptune_miniport)
+    rc, out, err = audit(stork, src, "--srbs", "2", "--exhaustive", "--host", host)
+    assert rules(out) == expected, (err, out.get("findings"))
