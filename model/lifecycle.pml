@@ -394,7 +394,26 @@ proctype ServiceRequest() {
    runs there, so there is nothing to verify */
 #error "HW_HALF_DUPLEX under --host neptune: NeptuneOS fails the start of a half-duplex miniport (STATUS_DEVICE_CONFIGURATION_ERROR; a debug build asserts), so nothing of the adapter runs there (ENV-H5): it supports StorSynchronizeFullDuplex only"
 #endif
-#if defined(STORK_HOST_NEPTUNE) && defined(HW_STARTIO) && !defined(HW_VIRTUAL)
+/* Concurrent channels (ENV-E8): HW_CONCURRENT_CHANNELS, the ConcurrentChannels a physical
+   miniport applied with STOR_PERF_CONCURRENT_CHANNELS in StorPortInitializePerfOpts: its
+   HwStartIo runs without the StartIo lock, at most that many at once (counted only if fewer
+   than the requests); NeptuneOS applies nothing, HwStartIo is on its main thread anyway, and
+   holds no nominal StartIo lock then, as Windows holds none (ENV-H2). */
+#if defined(HW_CONCURRENT_CHANNELS) && (defined(HW_VIRTUAL) || !defined(HW_STARTIO) || HW_CONCURRENT_CHANNELS < 1)
+#error "HW_CONCURRENT_CHANNELS is the ConcurrentChannels (1 or more) of a physical miniport with HW_STARTIO (ENV-E8): a virtual miniport's HwStartIo has no StartIo lock to lift"
+#endif
+#if defined(HW_CONCURRENT_CHANNELS) && HW_CONCURRENT_CHANNELS < MAXSRB
+byte sp_channels_busy;      /* HwStartIo calls running on a channel now */
+#define CHANNEL_HELD(body) atomic { sp_channels_busy < HW_CONCURRENT_CHANNELS -> sp_channels_busy++ }; \
+    body; sp_channels_busy--
+#else
+#define CHANNEL_HELD(body) body
+#endif
+#if defined(HW_STARTIO) && defined(HW_CONCURRENT_CHANNELS) && defined(HW_HALF_DUPLEX)
+#define STARTIO_HELD(body) CHANNEL_HELD(SP_HOLD_WAITING(InterruptLock); body; SP_DROP(InterruptLock))
+#elif defined(HW_STARTIO) && defined(HW_CONCURRENT_CHANNELS)
+#define STARTIO_HELD(body) CHANNEL_HELD(body)
+#elif defined(STORK_HOST_NEPTUNE) && defined(HW_STARTIO) && !defined(HW_VIRTUAL)
 #define STARTIO_HELD(body) d_step { SP_NOMINAL_HOLD(StartIoLock) }; body; d_step { SP_NOMINAL_DROP(StartIoLock) }
 #elif defined(HW_STARTIO) && defined(HW_HALF_DUPLEX)
 /* Half-duplex (ENV-L4, ENV-L1): the interrupt lock as well, taken second (the lock order,
@@ -953,6 +972,10 @@ STORK_ROLE(passiveinit, ROLE_STARTS, 1)
 STORK_ROLE(buildio, MAXSRB, MAXSRB)
 #endif
 #if defined(HW_STARTIO) && defined(HW_VIRTUAL)
+STORK_ROLE(startio, MAXSRB, MAXSRB)
+#elif defined(HW_STARTIO) && defined(HW_CONCURRENT_CHANNELS) && HW_CONCURRENT_CHANNELS < MAXSRB
+STORK_ROLE(startio, MAXSRB, HW_CONCURRENT_CHANNELS)
+#elif defined(HW_STARTIO) && defined(HW_CONCURRENT_CHANNELS)
 STORK_ROLE(startio, MAXSRB, MAXSRB)
 #elif defined(HW_STARTIO)
 STORK_ROLE(startio, MAXSRB, 1)

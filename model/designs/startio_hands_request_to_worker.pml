@@ -11,6 +11,10 @@
  * runs on several CPUs at once with no lock (ENV-E9): two calls both find the slot free, the
  * second overwrites the first's request, and that request is never completed (ENV-Q1).
  *
+ * Variants: HW_CONCURRENT_CHANNELS=2, a physical miniport that applied concurrent channels
+ * (STOR_PERF_CONCURRENT_CHANNELS, ENV-E8): no StartIo lock either, two HwStartIo at once, the
+ * same lost request; HW_CONCURRENT_CHANNELS=1, one channel: one at a time again, it holds.
+ *
  * Variant (variants.txt): DEFECT_BUSY_RETURNS_FALSE=1 also returns FALSE from the HwStartIo that
  * completes a request as BUSY, an idiom from SCSI port. Windows takes it as TRUE (ENV-Q3's
  * position: it holds); NeptuneOS completes the request itself on FALSE (ENV-H5), so there it is
