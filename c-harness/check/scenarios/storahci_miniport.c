@@ -6,7 +6,8 @@
  * to the work item are kept: DriverEntry fills HW_INITIALIZATION_DATA and calls
  * StorPortInitialize; HwFindAdapter chooses full duplex and marks the channel's log pages to be
  * cached (UpdateCachedLogPageInfo); HwInitialize enables HwPassiveInitializeRoutine, which
- * initialises the completion DPC; HwStartIo puts each SRB in a command slot under the interrupt
+ * initialises the completion DPC, and applies DPC redirection and concurrent channels (one
+ * port); HwStartIo puts each SRB in a command slot under the interrupt
  * lock; the HBA interrupts, HwInterrupt moves the finished commands to the done table and issues
  * the completion DPC; the DPC (AhciPortSrbCompletionDpcRoutine, DISPATCH_LEVEL) completes each
  * SRB and, for the log-page read each SRB stands for here (storahci reads log pages with SRBs
@@ -141,10 +142,26 @@ static BOOLEAN HwPassiveInitialize(PVOID DeviceExtension)
     return TRUE;
 }
 
-/* AhciHwInitialize. */
+/* AhciHwInitialize: the passive routine, then the performance options: DPC redirection if
+ * Storport supports it, and with it concurrent channels, one per port implemented (one here), so
+ * that HwStartIo runs without the StartIo lock (ENV-E8); the status is asserted, not handled. */
 static BOOLEAN HwInitialize(PVOID DeviceExtension)
 {
-    return StorPortEnablePassiveInitialization(DeviceExtension, HwPassiveInitialize);
+    PERF_CONFIGURATION_DATA perf;
+    StorPortEnablePassiveInitialization(DeviceExtension, HwPassiveInitialize);
+    RtlZeroMemory(&perf, sizeof perf);
+    perf.Version = STOR_PERF_VERSION;
+    perf.Size = sizeof perf;
+    if (StorPortInitializePerfOpts(DeviceExtension, TRUE, &perf) == STOR_STATUS_SUCCESS &&
+        (perf.Flags & STOR_PERF_DPC_REDIRECTION)) {
+        RtlZeroMemory(&perf, sizeof perf);
+        perf.Version = STOR_PERF_VERSION;
+        perf.Size = sizeof perf;
+        perf.Flags = STOR_PERF_DPC_REDIRECTION | STOR_PERF_CONCURRENT_CHANNELS;
+        perf.ConcurrentChannels = 1;
+        StorPortInitializePerfOpts(DeviceExtension, FALSE, &perf);
+    }
+    return TRUE;
 }
 
 /* AhciHwFindAdapter: full duplex (HwStartIo at DISPATCH_LEVEL), the log pages to be cached. */
