@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stork import exitcodes
+from stork.sweep import in_turn
 
 # stork audit's own ceilings (its --help); a scenario of routines and callbacks (no
 # DriverEntry) has only its threads to raise.
@@ -169,40 +170,33 @@ def sweep(program: Path, base: list[str], start: dict[str, int | None], budget: 
     if not env:
         out.stops["srbs, stops, ioctls"] = ("a scenario of routines and callbacks (no "
                                             "DriverEntry): only its threads are a bound")
-    while any(n not in out.stops for n in names):
-        for name in names:
-            if name in out.stops:
-                continue
-            if left() <= 0.5:
-                for n in names:
-                    out.stops.setdefault(n, f"the time ran out at {n}={current.bounds[n]}")
-                break
-            value = current.bounds[name] + 1
-            if value > CEILINGS[name]:
-                out.stops[name] = f"stork audit's ceiling, {name}={CEILINGS[name]}"
-                continue
-            busy = current.doc.get("threads_busy")
-            if name == "threads" and busy is not None and busy < current.bounds[name]:
-                # a callback takes the first idle thread, so one that never waited for a thread
-                # runs the same with one more (exact, not a guess)
-                ran = "no callback ran" if busy == 0 else \
-                    f"no callback waited for a thread (at most {busy} busy at once)"
-                out.stops[name] = f"at threads={value - 1} {ran}: one more changes no run"
-                continue
-            step = run(dict(current.bounds, **{name: value}), name)
-            out.steps.append(step)
-            if progress:
-                progress(step)
-            if step.note:
-                out.stops[name] = step.note
-                continue
-            # (a final state names each context's runs, a thread's too: no measure for threads)
-            if name != "threads" and step.final_states == current.final_states \
-                    and step.findings == current.findings:
-                step.note = (f"{name}={value} reached no final state and no finding that "
-                             f"{name}={value - 1} did not: taken as saturated")
-                out.stops[name] = step.note
-            current = step
+    for name in in_turn(names, out.stops, left, lambda: current.bounds):
+        value = current.bounds[name] + 1
+        if value > CEILINGS[name]:
+            out.stops[name] = f"stork audit's ceiling, {name}={CEILINGS[name]}"
+            continue
+        busy = current.doc.get("threads_busy")
+        if name == "threads" and busy is not None and busy < current.bounds[name]:
+            # a callback takes the first idle thread, so one that never waited for a thread
+            # runs the same with one more (exact, not a guess)
+            ran = "no callback ran" if busy == 0 else \
+                f"no callback waited for a thread (at most {busy} busy at once)"
+            out.stops[name] = f"at threads={value - 1} {ran}: one more changes no run"
+            continue
+        step = run(dict(current.bounds, **{name: value}), name)
+        out.steps.append(step)
+        if progress:
+            progress(step)
+        if step.note:
+            out.stops[name] = step.note
+            continue
+        # (a final state names each context's runs, a thread's too: no measure for threads)
+        if name != "threads" and step.final_states == current.final_states \
+                and step.findings == current.findings:
+            step.note = (f"{name}={value} reached no final state and no finding that "
+                         f"{name}={value - 1} did not: taken as saturated")
+            out.stops[name] = step.note
+        current = step
     return out
 
 

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from dataclasses import replace as with_changes
 from pathlib import Path
+from typing import Iterator
 
 from stork.design import DesignError, embeds_c
 from stork.spin import PanCompileError, PanOptions, SpinInputError, SpinToolError
@@ -79,6 +80,21 @@ def _verdicts(step: Step) -> list[tuple[str, str]]:
     return [(r.prop.name, r.verdict) for r in step.result.results]
 
 
+def in_turn(names: list[str], stops: dict[str, str], left, bounds) -> Iterator[str]:
+    """Each bound not yet stopped, in turn, round after round, until every one has stopped (why,
+    in `stops`); once `left()` seconds are out, each still going stops at `bounds()`'s value.
+    The loop of both sweeps, verify's and audit's (stork.audit_sweep)."""
+    while any(n not in stops for n in names):
+        for name in names:
+            if name in stops:
+                continue
+            if left() <= 0.5:
+                for n in names:
+                    stops.setdefault(n, f"the budget ran out at {n}={bounds()[n]}")
+                return
+            yield name
+
+
 def raisable(bounds: dict[str, str]) -> list[str]:
     return [k for k, v in bounds.items()
             if v.isdigit() and k not in SWITCHES and not k.startswith("DEFECT_")]
@@ -119,36 +135,29 @@ def sweep(design: Path, defines: list[str], budget: float, opts: PanOptions,
         out.stops["*"] = "the starting bounds are not decided"
         return out
     names = raisable(current.bounds)
-    while any(n not in out.stops for n in names):
-        for name in names:
-            if name in out.stops:
-                continue
-            if left() <= 0.5:
-                for n in names:
-                    out.stops.setdefault(n, f"the budget ran out at {n}={current.bounds[n]}")
-                break
-            value = int(current.bounds[name]) + 1
-            if value > CEILINGS.get(name, value):
-                out.stops[name] = f"the model's ceiling, {name}={CEILINGS[name]}"
-                continue
-            if name == "NTHREADS" and value > int(current.bounds.get("MAXW", value)):
-                # each worker's callback runs on one thread at a time (WI-C4): a thread more
-                # than there are workers runs no more callbacks at once
-                out.stops[name] = f"no more threads than workers, NTHREADS={value - 1}"
-                continue
-            step = run(dict(current.bounds, **{name: str(value)}), name)
-            out.steps.append(step)
-            if progress:
-                progress(step)
-            if step.note:
-                out.stops[name] = step.note
-            elif step.states and step.states == current.states \
-                    and _verdicts(step) == _verdicts(current):
-                out.stops[name] = (f"{name}={value} reached no more states than "
-                                   f"{name}={value - 1}: taken as saturated")
-                current = step
-            else:
-                current = step
+    for name in in_turn(names, out.stops, left, lambda: current.bounds):
+        value = int(current.bounds[name]) + 1
+        if value > CEILINGS.get(name, value):
+            out.stops[name] = f"the model's ceiling, {name}={CEILINGS[name]}"
+            continue
+        if name == "NTHREADS" and value > int(current.bounds.get("MAXW", value)):
+            # each worker's callback runs on one thread at a time (WI-C4): a thread more
+            # than there are workers runs no more callbacks at once
+            out.stops[name] = f"no more threads than workers, NTHREADS={value - 1}"
+            continue
+        step = run(dict(current.bounds, **{name: str(value)}), name)
+        out.steps.append(step)
+        if progress:
+            progress(step)
+        if step.note:
+            out.stops[name] = step.note
+        elif step.states and step.states == current.states \
+                and _verdicts(step) == _verdicts(current):
+            out.stops[name] = (f"{name}={value} reached no more states than "
+                               f"{name}={value - 1}: taken as saturated")
+            current = step
+        else:
+            current = step
     return out
 
 
