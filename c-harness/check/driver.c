@@ -2165,6 +2165,14 @@ ULONG stork_cancel_dpc_at(PVOID ext, PSTOR_DPC dpc, PBOOLEAN rv, const char *fil
     return STOR_STATUS_SUCCESS;
 }
 
+/* ---- StorPortDebugPrint: no output, no state ---- */
+
+void stork_debug_print(unsigned long level, const char *message, ...)
+{
+    (void)level;
+    (void)message;
+}
+
 /* ---- StorPortInitializePerfOpts (ENV-E8) ---- */
 
 /* The flags valid at a PERF_CONFIGURATION_DATA version ([D-PERF] Flags), 0 for none known. */

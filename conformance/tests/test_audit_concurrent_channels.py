@@ -141,3 +141,22 @@ def test_the_startio_lock_taken_in_hwstartio_is_a_re_take_only_under_storport_s_
     src = counting(tmp_path, init, locked=True, template=neptune_miniport)
     rc, out, err = audit(stork, src, "--srbs", "2", "--exhaustive", "--host", host)
     assert rules(out) == expected, (err, out.get("findings"))
+
+
+@pytest.mark.parametrize("copy", ["StorPortCopyMemory", "StorPortMoveMemory"])
+def test_storport_s_copies_are_the_miniport_s_accesses(stork, tmp_path: Path, copy: str) -> None:
+    """StorPortCopyMemory and StorPortMoveMemory write as the miniport's own memcpy would: two
+    channels copying into one global race (WI-M11 at the copy); StorPortDebugPrint does
+    nothing, its arguments read at the call."""
+    startio = ("if (Srb->Function != SRB_FUNCTION_PNP) {\n"
+               "        StorPortDebugPrint(0, \"srb %p status %d\\n\", (void *)Srb, (int)Srb->SrbStatus);\n"
+               f"        {copy}(&last, &Srb, sizeof last);\n"
+               "    }\n"
+               "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+               "    StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+    src = miniport(tmp_path, globals="static PSCSI_REQUEST_BLOCK last;",
+                   init=APPLY.replace("NCHANNELS", "2"), startio=startio)
+    rc, out, err = audit(stork, src, "--srbs", "2", "--exhaustive")
+    line = 1 + next(i for i, ln in enumerate(src.read_text().splitlines()) if copy in ln)
+    assert {(f["rule"], f["line"]) for f in out["findings"]} == {("WI-M11", line)}, \
+        (err, out.get("findings"))

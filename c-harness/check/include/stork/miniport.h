@@ -12,7 +12,9 @@
  * StorPortStallExecution, memory (StorPortAllocatePool, StorPortFreePool,
  * StorPortGetUncachedExtension: each may fail, ENV-E22) and the HBA's registers and ports
  * (StorPortGetDeviceBase, StorPortRead/WriteRegister/Port Uchar, Ushort, Ulong: all ones after a
- * surprise removal, ENV-R14).  Values and signatures are the WDK's (storport.h, srb.h).
+ * surprise removal, ENV-R14), StorPortInitializePerfOpts (concurrent channels, ENV-E8), and
+ * StorPortDebugPrint, StorPortCopyMemory and StorPortMoveMemory, which touch nothing of the
+ * environment's.  Values and signatures are the WDK's (storport.h, srb.h).
  *
  * `stork audit` runs a file that defines DriverEntry and no `stork_scenario` as the miniport
  * itself: DriverEntry registers the entry points, and the checking runtime drives them as
@@ -63,9 +65,13 @@ typedef union {
 #define OPTIONAL
 #endif
 
-/* What the WDK's headers give a miniport for memory (the CRT's memset and memcpy as well). */
+/* What the WDK's headers give a miniport for memory (the CRT's memset and memcpy as well), and
+ * Storport's own copies (StorPortCopyMemory, StorPortMoveMemory): the scenario's accesses, seen
+ * by the race check as any of its memcpy or memmove (stork/check.h). */
 #define RtlZeroMemory(dst, len) memset((dst), 0, (len))
 #define RtlCopyMemory(dst, src, len) memcpy((dst), (src), (len))
+#define StorPortCopyMemory(dst, src, len) ((void)memcpy((dst), (src), (len)))
+#define StorPortMoveMemory(dst, src, len) ((void)memmove((dst), (src), (len)))
 
 /* The interlocked operations (full barriers, as the WDK's): C11-style atomics, which the data-race
  * check orders. */
@@ -565,6 +571,11 @@ BOOLEAN stork_resume_at(PVOID HwDeviceExtension, const char *file, int line);
 VOID stork_stall_execution_at(ULONG Delay, const char *file, int line);
 /* StorPortCancelDpc as the WDK declares it (ENV-E12, [D-CANCELDPC]): a STOR_STATUS, the answer in
  * *ReturnValue (TRUE: taken off the DPC queue; FALSE: running or run, and no wait). */
+/* StorPortDebugPrint: a checked build's debug output; stork prints nothing (the format is
+ * checked by the compiler, the arguments are evaluated at the call, as the miniport's reads). */
+void stork_debug_print(unsigned long DebugPrintLevel, const char *DebugMessage, ...)
+    __attribute__((format(printf, 2, 3)));
+#define StorPortDebugPrint stork_debug_print
 /* StorPortInitializePerfOpts (ENV-E8): from HwInitialize or HwPassiveInitializeRoutine only. */
 ULONG stork_initialize_perf_opts_at(PVOID HwDeviceExtension, BOOLEAN Query,
                                     PPERF_CONFIGURATION_DATA PerfConfigData, const char *file,
