@@ -153,7 +153,11 @@ def build(scenario: Path, sanitize: bool = False, defines: tuple[str, ...] = ())
             work.cleanup()
             if step[0] == "objcopy":
                 raise AuditError(f"{scenario}: objcopy could not keep its globals apart:\n{stderr}")
-            missing = sorted(set(re.findall(r"undefined reference to `(StorPort\w+)'", stderr)))
+            # a call it does not declare: the link's undefined reference, or, where the compile
+            # fails first (on a type it does not declare either), cc's implicit declaration
+            missing = sorted(set(re.findall(r"undefined reference to `(StorPort\w+)'", stderr)) |
+                             set(re.findall(r"implicit declaration of function [‘'`](StorPort\w+)",
+                                            stderr)))
             if missing:
                 raise AuditError(f"{scenario}: calls {', '.join(missing)}, which stork's Storport "
                                  f"does not model (c-harness/check/include/stork/miniport.h "
