@@ -251,7 +251,12 @@ static uint64_t worker_name(const struct wrec *w)
 }
 
 /* A word of the miniport's memory as the digest takes it: a pointer by what it points to, the
- * same in every run and process, whatever the addresses. */
+ * same in every run and process, whatever the addresses (a word that only looks like one is
+ * renamed too, the same way in every run: equal states stay equal, distinct ones distinct). */
+/* The program's code (the linker's symbols): a routine's address kept in memory. */
+extern const char __executable_start[] __attribute__((weak));
+extern const char __etext[] __attribute__((weak));
+
 static uint64_t word_name(const struct run *r, uint64_t word)
 {
     int wi = word ? wrec_of(r, (void *)(uintptr_t)word) : -1;
@@ -266,6 +271,9 @@ static uint64_t word_name(const struct run *r, uint64_t word)
         return driver_memory_name(r, a); /* the environment's memory (driver.c) */
     if (word && globals_offset(a, &off)) /* one of the miniport's globals */
         return 0xB000000000000000ull + (uint64_t)off;
+    if (__executable_start && __etext && a >= (uintptr_t)__executable_start &&
+        a < (uintptr_t)__etext) /* a routine: by its offset in the program */
+        return 0xA000000000000000ull + (uint64_t)(a - (uintptr_t)__executable_start);
     return word;
 }
 

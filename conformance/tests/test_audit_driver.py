@@ -628,9 +628,11 @@ def test_a_global_in_a_section_of_its_own_is_said_not_to_be_put_back(stork, tmp_
 
 def test_a_final_state_names_a_global_pointer_by_what_it_points_to(tmp_path: Path) -> None:
     """Two processes (two address layouts) give the same final states: a global that points to
-    another is taken by its offset among the globals, not by its address."""
+    another is taken by its offset among the globals, and a routine's address kept in the
+    extension by its offset in the program, not by their addresses."""
     src = miniport(tmp_path, globals="static int slots[2]; int *last;",
                    startio="last = &slots[Srb->Function == SRB_FUNCTION_PNP];\n    (*last)++;\n"
+                           "    *(PVOID *)DeviceExtension = (PVOID)StartIo;\n"
                            "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
                            "    StorPortNotification(RequestComplete, DeviceExtension, Srb);")
     program = audit_mod.build(src)
