@@ -5,9 +5,8 @@
  * for the worker), audited from its own DriverEntry, no stork_scenario.  Only the paths that lead
  * to the work item are kept: DriverEntry fills HW_INITIALIZATION_DATA and calls
  * StorPortInitialize; HwFindAdapter chooses full duplex and marks the channel's log pages to be
- * cached (UpdateCachedLogPageInfo); HwInitialize enables HwPassiveInitializeRoutine, which
- * initialises the completion DPC, and applies DPC redirection and concurrent channels (one
- * port); HwStartIo puts each SRB in a command slot under the interrupt
+ * cached (UpdateCachedLogPageInfo); HwInitialize enables HwPassiveInitializeRoutine (the DPC's
+ * initialisation) and concurrent channels (one port); HwStartIo fills a slot under the interrupt
  * lock; the HBA interrupts, HwInterrupt moves the finished commands to the done table and issues
  * the completion DPC; the DPC (AhciPortSrbCompletionDpcRoutine, DISPATCH_LEVEL) completes each
  * SRB and, for the log-page read each SRB stands for here (storahci reads log pages with SRBs
