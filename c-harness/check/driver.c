@@ -36,7 +36,7 @@
  * outstanding (a second one, or one never handed) or with SrbStatus still PENDING is ENV-Q1; an
  * SRB or its extension read or written after its completion is ENV-Q2 (at the access; written,
  * at the release, without the instrumentation); an SRB never completed is ENV-Q6 (at the release,
- * or when removal waits for it for ever); a resume with no pause, or a pause never resumed, is
+ * or when removal or a stop waits for it for ever); a resume with no pause, or a pause never resumed, is
  * ENV-Q8.  Locks taken against ENV-L2 (one already held, out of order, or in a routine that may
  * take none) are ENV-L2.
  *
@@ -172,6 +172,7 @@ struct drv_run {
     int pause_line;
     bool pause_timed_out;
     bool removing_waits; /* the teardown waits for the outstanding SRBs */
+    bool stop_waits;     /* a stop that is not a removal waits for them (ENV-R5, R9) */
     bool restarted;      /* a stop and restart (ENV-R9, R11) came and succeeded */
     bool stopped;        /* between ScsiStopAdapter and the restart (ENV-R9) */
     bool resetting;      /* HwResetBus runs: the device queues are paused (ENV-E17) */
@@ -795,7 +796,9 @@ static bool stop_and_restart(struct run *r, struct ctx *c, void *ext)
     struct drv_run *d = r->drv;
     fp_state(r, &d->stopped, sizeof d->stopped, true);
     d->stopped = true; /* no SRB is handed from now on */
+    d->stop_waits = true;
     wait_until(r, io_quiet, "(storport: the stop waits for the SRBs)");
+    d->stop_waits = false;
     race_lock_acquired(r, c->index, &d->srb_sync);
     race_lock_acquired(r, c->index, &d->quiet_sync);
     note(r, c, N_STOPPING, 0, NULL, 0);
@@ -1661,6 +1664,15 @@ bool driver_stalled(struct run *r)
         q6(r, "removal waits for it for ever (Storport sends ScsiStopAdapter only once every SRB "
               "is completed)");
         snprintf(r->stopped, sizeof r->stopped, "removal waits for ever for an SRB never completed");
+        return true;
+    }
+    /* The same wait in a stop that is not a removal: nothing can run, so an SRB outstanding is
+     * never completed (what else waits, an SRB held while stopped, waits for the stop) */
+    int pnp = ctx_of_role(r, R_PNP, 0);
+    if (d->stop_waits && pnp >= 0 && r->ctx[pnp].state == C_WAITING && outstanding(r)) {
+        q6(r, "the stop waits for it for ever (Storport sends ScsiStopAdapter only once every SRB "
+              "is completed, ENV-R5)");
+        snprintf(r->stopped, sizeof r->stopped, "the stop waits for ever for an SRB never completed");
         return true;
     }
     return false;

@@ -657,6 +657,21 @@ def test_the_bounds_line_is_whole_at_its_longest(stork) -> None:
     assert "one bus reset while a request is outstanding" in out["bounds"]
 
 
+def test_a_stop_waiting_for_ever_for_an_srb_is_env_q6_not_a_livelock(stork, tmp_path: Path) -> None:
+    """A stop waits for the SRBs as removal does (ENV-R5): one never completed makes it wait for
+    ever, which is the SRB's ENV-Q6, as at removal, not a WI-M9 at Storport's own wait."""
+    src = miniport(tmp_path, globals=RESTARTS.replace("LIMIT", "9"),
+                   register="d.HwAdapterControl = Control;",
+                   startio="if (Srb->Function == SRB_FUNCTION_PNP) {\n"
+                           "        Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+                           "        StorPortNotification(RequestComplete, DeviceExtension, Srb);\n"
+                           "    }")
+    rc, out, err = audit(stork, src, "--stop-restart", "--exhaustive")
+    # one finding, the SRB's, shown first by a run with no stop (removal waits for it); the
+    # runs with the stop no longer add a WI-M9 at "(storport: the stop waits for the SRBs)"
+    assert rc == 1 and rules(out) == {"ENV-Q6"}, (err, out.get("findings"))
+
+
 def test_a_second_stop_finding_replays_only_with_its_stops(stork, tmp_path: Path) -> None:
     src = miniport(tmp_path, globals=RESTARTS.replace("LIMIT", "2"),
                    register="d.HwAdapterControl = Control;")
