@@ -100,19 +100,20 @@ class SweepError(Exception):
     """The audit program refused the starting bounds or gave no result: bad input."""
 
 
-def _why_incomplete(doc: dict, max_schedules: int) -> str:
+def _why_incomplete(doc: dict, max_schedules: int, limit: int) -> str:
     if doc.get("cut_runs"):
         return f"{doc['cut_runs']} run(s) cut at --max-steps"
     if doc.get("timed_out") or doc.get("exhaustive_timed_out"):
-        return "the time ran out"
+        return f"the time ran out: {limit} s for the step"
     return f"the budget of {max_schedules:,} schedules"
 
 
 def sweep(program: Path, base: list[str], start: dict[str, int | None], budget: float,
-          max_schedules: int, progress=None) -> Sweep:
+          max_schedules: int, step_limit: float, progress=None) -> Sweep:
     """Sweep the audit program (built once) from `start` (a bound None: the program's own
     default, read from its first result); `base` is its other arguments, without the four
-    bounds, --time-limit, --json or --pct."""
+    bounds, --time-limit, --json or --pct; each step has at most `step_limit` seconds (and what
+    is left of `budget`)."""
     started = time.monotonic()
     left = lambda: budget - (time.monotonic() - started)
     out = Sweep()
@@ -122,7 +123,7 @@ def sweep(program: Path, base: list[str], start: dict[str, int | None], budget: 
         for k, v in bounds.items():
             if v is not None:
                 args += [f"--{k}", str(v)]
-        limit = max(1, int(left()))
+        limit = max(1, int(min(left(), step_limit)))
         args += ["--exhaustive", "--json", "--final-states", "--time-limit", str(limit)]
         t = time.monotonic()
         try:
@@ -148,7 +149,7 @@ def sweep(program: Path, base: list[str], start: dict[str, int | None], budget: 
         step = Step(dict(bounds), raised, doc, seconds)
         if not step.complete:
             step.note = (f"incomplete at {raised}={bounds[raised]}" if raised else "incomplete") \
-                + f" ({_why_incomplete(doc, max_schedules)})"
+                + f" ({_why_incomplete(doc, max_schedules, limit)})"
         return step
 
     first = run(dict(start), "")

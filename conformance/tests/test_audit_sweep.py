@@ -98,3 +98,11 @@ def test_an_incomplete_start_is_incomplete(stork) -> None:
 def test_sweep_refuses_what_it_cannot_honour(stork, extra: tuple[str, ...]) -> None:
     r = stork("audit", "miniport_isr_dpc", "--sweep", "10", *extra)
     assert r.returncode == 2 and "--sweep" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_each_step_keeps_to_the_time_limit(stork) -> None:
+    """--time-limit bounds each step (the sweep's S bounds them all): a step it cuts is
+    incomplete and says why."""
+    r = stork("audit", "miniport_isr_dpc", "--sweep", "60", "--time-limit", "1")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "srbs: incomplete at srbs=2 (the time ran out: 1 s for the step)" in r.stdout, r.stdout

@@ -112,7 +112,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(default 120), from those given, keeping each raise while its exhaustive "
                         "search is complete; print the largest bounds searched completely and "
                         "every finding that came or went on the way (exit 1 if any search found "
-                        "one); the switches (--early-removal, --reset-bus, --host) stay as given")
+                        "one); each step within --time-limit; the switches (--early-removal, "
+                        "--reset-bus, --host) stay as given")
     p.add_argument("--out", metavar="DIR", help="write each finding's minimised trace to DIR")
     p.add_argument("--record", metavar="DIR", help="write the trace of every run to DIR (not of the "
                    "runs the reduction prunes: they stop before their end)")
@@ -312,7 +313,7 @@ def run_sweep(args: argparse.Namespace, chosen: scenarios.Scenario, program) -> 
         print(f"  ... {step.label()}", file=sys.stderr, flush=True)
     try:
         sw = audit_sweep.sweep(program.path, rest, start, args.sweep, args.max_schedules,
-                               shown if sys.stderr.isatty() else None)
+                               args.time_limit, shown if sys.stderr.isatty() else None)
     except audit_sweep.SweepError as e:
         print(f"stork audit: {chosen.name}: {e}", file=sys.stderr)
         return exitcodes.BAD_INPUT
