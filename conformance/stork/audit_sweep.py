@@ -50,8 +50,9 @@ class Step:
         return frozenset(self.doc.get("final_states", [])) if self.doc else frozenset()
 
     @property
-    def schedules(self) -> int:
-        return int(self.doc.get("schedules", 0)) if self.doc else 0
+    def schedules(self) -> int | None:
+        """None where the search gave no count (a crash stops it: the report has none)."""
+        return int(self.doc["schedules"]) if self.doc and "schedules" in self.doc else None
 
     def label(self) -> str:
         return " ".join(f"{k}={v}" for k, v in self.bounds.items())
@@ -101,6 +102,8 @@ class SweepError(Exception):
 
 
 def _why_incomplete(doc: dict, max_schedules: int, limit: int) -> str:
+    if doc.get("crashed"):
+        return "a STORK-CRASH stopped it: the report has no count"
     if doc.get("cut_runs"):
         return f"{doc['cut_runs']} run(s) cut at --max-steps"
     if doc.get("timed_out") or doc.get("exhaustive_timed_out"):
@@ -213,7 +216,8 @@ def format_sweep(scenario: str, sw: Sweep, budget: float, max_schedules: int) ->
         what = " ".join(rules) if rules else "clean"
         if not s.complete:
             what += ", incomplete"
-        lines.append(f"  {s.label():<{width}}  {what:<28} {s.schedules:>10,} schedules "
+        count = f"{s.schedules:>10,}" if s.schedules is not None else f"{'-':>10}"
+        lines.append(f"  {s.label():<{width}}  {what:<28} {count} schedules "
                      f"{len(s.final_states):>6,} final states {s.seconds:7.2f} s")
     kept = sw.kept
     if kept:

@@ -107,3 +107,14 @@ def test_each_step_keeps_to_the_time_limit(stork) -> None:
               "--max-schedules", "100000000")  # the time, not the budget, cuts it
     assert r.returncode == 1, r.stdout + r.stderr
     assert "srbs: incomplete at srbs=2 (the time ran out: 1 s for the step)" in r.stdout, r.stdout
+
+
+def test_a_step_a_crash_stops_says_so(stork) -> None:
+    """miniport_main_thread keeps one SRB at a time: a second (an IOCTL SRB here) makes its
+    Finish run on NULL, a STORK-CRASH, which ends that step's search with no count."""
+    r = stork("audit", "miniport_main_thread", "--sweep", "60", "--max-schedules", "20000")
+    assert r.returncode == 1, r.stdout + r.stderr
+    row = next(ln for ln in r.stdout.splitlines() if ln.startswith("  srbs=1 threads=2 stops=1 ioctls=1"))
+    assert "STORK-CRASH, incomplete" in row and " - schedules" in row, row
+    assert "ioctls: incomplete at ioctls=1 (a STORK-CRASH stopped it: the report has no count)" \
+        in r.stdout, r.stdout
