@@ -1131,6 +1131,9 @@ static void drv_routine(void *ext)
         wait_until(r, not_paused, "(storport: adapter paused or stopped)");
         d->waits_pause[c->index] = false;
         race_lock_acquired(r, c->index, &d->restart_sync); /* after a restart, if one came */
+        fp_state(r, &d->started, sizeof d->started, false);
+        if (!d->started)
+            break; /* held across a stop whose restart failed: nothing more runs (ENV-R12) */
         struct drv_srb *s = new_srb(r, g->slot[i], g->slot[i] >= DRV_MAX_IO
                                                        ? SRB_FUNCTION_IO_CONTROL
                                                        : SRB_FUNCTION_EXECUTE_SCSI, g->names[i]);

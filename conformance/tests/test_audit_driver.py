@@ -657,6 +657,35 @@ def test_the_bounds_line_is_whole_at_its_longest(stork) -> None:
     assert "one bus reset while a request is outstanding" in out["bounds"]
 
 
+STOP_ONLY = """static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE Type,
+                                           PVOID Parameters)
+{
+    (void)DeviceExtension;
+    if (Type == ScsiQuerySupportedControlTypes) {
+        PSCSI_SUPPORTED_CONTROL_TYPE_LIST list = Parameters;
+        for (ULONG t = 0; t < list->MaxControlType; t++)
+            list->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes || t == ScsiStopAdapter;
+    }
+    return ScsiAdapterControlSuccess;
+}"""
+
+
+def test_no_srb_is_handed_after_a_restart_that_failed(stork, tmp_path: Path) -> None:
+    """A stop whose restart (HwFindAdapter again, ENV-R11) fails ends the adapter's life: nothing
+    more runs (ENV-R12), an SRB held across the stop included.  It was handed all the same, to a
+    miniport whose start had failed (miniport_pool then read its freed table through NULL)."""
+    src = miniport(tmp_path, globals=STOP_ONLY, register="d.HwAdapterControl = Control;",
+                   find="struct ext *e = DeviceExtension;\n"
+                        "    e->Worker = (PVOID)((uintptr_t)e->Worker + 1); /* the finds */\n"
+                        "    ConfigInfo->SynchronizationModel = StorSynchronizeFullDuplex;\n"
+                        "    return (uintptr_t)e->Worker == 1 ? SP_RETURN_FOUND : SP_RETURN_ERROR;",
+                   startio="STORK_ASSERT((uintptr_t)((struct ext *)DeviceExtension)->Worker == 1);\n"
+                           "    Srb->SrbStatus = SRB_STATUS_SUCCESS;\n"
+                           "    StorPortNotification(RequestComplete, DeviceExtension, Srb);")
+    rc, out, err = audit(stork, src, "--stop-restart", "--exhaustive")
+    assert rc == 0 and out["complete"] and not out["findings"], (err, out.get("findings"))
+
+
 def test_a_stop_waiting_for_ever_for_an_srb_is_env_q6_not_a_livelock(stork, tmp_path: Path) -> None:
     """A stop waits for the SRBs as removal does (ENV-R5): one never completed makes it wait for
     ever, which is the SRB's ENV-Q6, as at removal, not a WI-M9 at Storport's own wait."""

@@ -12,7 +12,8 @@
  * new posts, fail a posted SRB (the hardware may be gone, ENV-Q6) and cancel the timeout, which
  * a HwStorTimer run not yet begun then does not outlive (ENV-E13).  No SRB is completed before
  * what completes it has made its last call, so Storport's wait for the SRBs (ENV-R5) is the
- * wait for the DPC and the callback.
+ * wait for the DPC and the callback.  One SRB at a time (the default --srbs 1): with two, the
+ * second posted overwrites the first, never completed (ENV-Q6, `--sweep` shows it).
  *
  * Its Promela twin by role is testdata/twins/miniport_dpc_or_timeout.pml: test_two_languages.py
  * compares the two on the entry points and locks (ENV-E, ENV-L).
