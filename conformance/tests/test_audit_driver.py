@@ -657,17 +657,7 @@ def test_the_bounds_line_is_whole_at_its_longest(stork) -> None:
     assert "one bus reset while a request is outstanding" in out["bounds"]
 
 
-STOP_ONLY = """static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE Type,
-                                           PVOID Parameters)
-{
-    (void)DeviceExtension;
-    if (Type == ScsiQuerySupportedControlTypes) {
-        PSCSI_SUPPORTED_CONTROL_TYPE_LIST list = Parameters;
-        for (ULONG t = 0; t < list->MaxControlType; t++)
-            list->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes || t == ScsiStopAdapter;
-    }
-    return ScsiAdapterControlSuccess;
-}"""
+STOP_ONLY = CONTROL.replace("MARKED", "")  # stop and nothing else: a restart by HwFindAdapter
 
 
 def test_no_srb_is_handed_after_a_restart_that_failed(stork, tmp_path: Path) -> None:
