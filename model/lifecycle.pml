@@ -121,6 +121,11 @@
  *                              Without the hook, HW_FIND_ADAPTER stands for both routines.
  *   HW_INITIALIZE_FAILED       an expression: HwInitialize returned FALSE (ENV-R12), as
  *                              HW_START_FAILED: nothing else runs, no removal comes
+ *   HW_RESTART_FAILED          an expression, read after each restart (ScsiRestartAdapter, or
+ *                              HwFindAdapter and HwInitialize again, ENV-R11): it failed; then,
+ *                              as after a failed HwPassiveInitializeRoutine (ENV-R12), the device
+ *                              is removed with no notification, stop or remove handler, and what
+ *                              the miniport keeps leaks (the audit's failed restart, the same)
  *   HW_PASSIVE_INITIALIZE      the name of an inline name(): HwPassiveInitializeRoutine (ENV-E5),
  *                              once, if HwInitialize called StorPortEnablePassiveInitialization,
  *                              in a process of its own in CTX_PASSIVEINIT at PASSIVE_LEVEL, no
@@ -616,7 +621,8 @@ end_idle:
 /* ... and HwPassiveInitializeRoutine again if that HwInitialize enabled it again (ENV-E5:
    called after HwInitialize; [POS] after every HwInitialize that enables it), in init, the
    routines, callbacks and the ISR running on meanwhile; its FALSE, as HwInitialize's here, ends
-   nothing (the audit's restart goes on the same way) */
+   nothing by itself: a design says that its restart failed with HW_RESTART_FAILED, after which,
+   as in the audit, where any failing routine of a restart ends it, the adapter's life ends */
 #ifdef HW_PASSIVE_INITIALIZE
 #define PASSIVE_RESET sp_passive_enabled = 0;
 #define PASSIVE_AGAIN() ; \
@@ -806,6 +812,20 @@ init {
        One stop keeps its own form, so that a design's state count does not change with the
        bound it does not set. */
 #define STOP_GATE (_nr_pr == NTHREADS + 1 + DPC_PROCS + TIMER_PROCS + STOR_TIMER_PROCS + ISR_PROCS + NEVER_CLAIMS) && STORK_REMOVAL_GATE && START_OK && Q_STOP_QUIET
+/* A restart that failed (HW_RESTART_FAILED, ENV-R12): the start's failure path below. */
+#if defined(HW_RESTART_FAILED) && !defined(HW_STOP_ADAPTER)
+#error "HW_RESTART_FAILED without HW_STOP_ADAPTER: only a stop that is not a removal has a restart (ENV-R9, R11)"
+#endif
+#ifdef HW_RESTART_FAILED
+#define RESTART_CHECK() ; \
+        if \
+        :: HW_RESTART_FAILED -> printf("# restart failed: the adapter's life ends (ENV-R12)\n"); \
+            goto start_failed \
+        :: else \
+        fi
+#else
+#define RESTART_CHECK()
+#endif
 #define STOP_STEPS() \
         d_step { mon_adapter_stopping() }; \
         HW_STOP_ADAPTER(); \
@@ -819,7 +839,7 @@ init {
     :: STOP_GATE ->
         STOP_STEPS();
         if
-        :: NOTICE_RESTART()
+        :: NOTICE_RESTART() RESTART_CHECK()
         :: REMOVAL_WHILE_STOPPED()
         fi
     fi;
@@ -828,7 +848,7 @@ init {
     :: stops < MAXSTOPS && STOP_GATE ->
         STOP_STEPS();
         if
-        :: NOTICE_RESTART(); stops++
+        :: NOTICE_RESTART() RESTART_CHECK(); stops++
         :: REMOVAL_WHILE_STOPPED(); break
         fi
     :: break
@@ -919,7 +939,7 @@ init {
     REMOVE_HANDLER();                          /* ENV-R5; HwFreeAdapterResources: ENV-E18 */
     /* atomic, not d_step: a hook may end in a loop's break, whose jump may not enter a d_step */
     atomic { mon_remove_end(); st = 0 };
-#ifdef HW_PASSIVE_INITIALIZE
+#if defined(HW_PASSIVE_INITIALIZE) || defined(HW_RESTART_FAILED)
     goto released;
 start_failed:
     /* ENV-R12: the device of a failed start is removed (queueing fails from here, WI-R1), with
@@ -933,7 +953,7 @@ start_failed:
 #endif
     atomic { mon_remove_end(); st = 0 };
 #endif
-#if defined(HW_START_FAILED) || defined(HW_INITIALIZE_FAILED) || defined(HW_PASSIVE_INITIALIZE)
+#if defined(HW_START_FAILED) || defined(HW_INITIALIZE_FAILED) || defined(HW_PASSIVE_INITIALIZE) || defined(HW_RESTART_FAILED)
 released:
 #endif
 #define RELEASE_STEP d_step { STOR_TIMER_AT_RELEASE SERVICE_AT_RELEASE mon_adapter_released() }

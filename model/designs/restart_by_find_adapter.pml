@@ -10,7 +10,10 @@
  *
  * Variants (variants.txt): DEFECT_REINIT=1 initialises a worker on every run: the second run
  * overwrites the live handle and the first worker leaks (WI-M7); with WORKER_IN_PASSIVE=1 too,
- * the passive routine's second run does.
+ * the passive routine's second run does.  REFIND_FAILS=1: the second HwFindAdapter (at
+ * DISPATCH_LEVEL, ENV-R11) does not find the adapter, and the restart fails (HW_RESTART_FAILED):
+ * the device is removed with no remove handler (ENV-R12), so the worker the first run made
+ * leaks (no_leak) unless that failing run frees it (FREE_ON_REFIND_FAILURE=1: holds).
  *
  * expect: holds
  */
@@ -37,7 +40,31 @@ inline HW_WORKITEM(tid, cb, w, cx) { skip }
     fi
 #endif
 
-#if WORKER_IN_PASSIVE
+#ifndef REFIND_FAILS
+#define REFIND_FAILS 0
+#endif
+#ifndef FREE_ON_REFIND_FAILURE
+#define FREE_ON_REFIND_FAILURE 0
+#endif
+#if REFIND_FAILS
+byte finds;         /* HwFindAdapter's runs: the second does not find the adapter */
+#define HW_RESTART_FAILED (finds > 1)
+inline HW_FIND_ADAPTER() {
+    finds++;
+    if
+    :: finds == 1 -> GET_WORKER(CTX_FINDADAPTER)
+#if FREE_ON_REFIND_FAILURE
+    :: else ->                          /* nothing later will free it */
+        if
+        :: gw != NULL_HANDLE -> StorPortFreeWorker(CTX_FINDADAPTER, DISPATCH_LEVEL, gw, st)
+        :: else
+        fi
+#else
+    :: else                             /* SP_RETURN_NOT_FOUND, the worker kept */
+#endif
+    fi
+}
+#elif WORKER_IN_PASSIVE
 inline HW_FIND_ADAPTER() { skip }
 #define HW_INITIALIZE initialize
 inline initialize() { StorPortEnablePassiveInitialization(CTX_INITIALIZE, st) }
