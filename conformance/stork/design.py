@@ -370,10 +370,15 @@ def at_design(design: Path, error: str, defines: list[str]) -> str:
                 where = design if path == design.resolve() else path
                 sites.setdefault(d.group(2), f"{where}:{n}")
     given = {d.split("=", 1)[0]: f"-D {d}" for d in defines}
-    model = f"(model/{Path(m['file']).name}:{m['line']})"
+    # the file the #error is in: the model's, or the design's own (its copy sits beside them)
+    own = Path(m["file"]).name == design.name
+    model = f"({design if own else 'model/' + Path(m['file']).name}:{m['line']})"
+    defaults = own_bounds(design)   # `#ifndef NAME` defaults, which a -D of NAME overrides
     for name in re.findall(r"\b[A-Z][A-Z0-9_]*\b", m["msg"]):
-        if name in sites or name in given:
-            return f"{sites.get(name) or given[name]}: {m['msg']} {model}"
+        if name in given and (name not in sites or name in defaults):
+            return f"{given[name]}: {m['msg']} {model}"
+        if name in sites:
+            return f"{sites[name]}: {m['msg']} {model}"
     return error
 
 

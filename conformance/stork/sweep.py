@@ -14,6 +14,7 @@ from typing import Iterator
 
 from stork.design import DesignError, embeds_c
 from stork.spin import PanCompileError, PanOptions, SpinInputError, SpinToolError
+from stork.variants import read_variants
 from stork.verify import (INCOMPLETE, VIOLATED, BadDefine, ModelError, VerifyResult,
                           model_bounds, verify)
 
@@ -95,9 +96,22 @@ def in_turn(names: list[str], stops: dict[str, str], left, bounds) -> Iterator[s
             yield name
 
 
-def raisable(bounds: dict[str, str]) -> list[str]:
+def variant_switches(design: Path) -> set[str]:
+    """The macros a variant of this design sets (the variants.txt beside it): its defect and
+    form switches, which are not bounds (raising REFIND_FAILS says nothing of the design)."""
+    listing = design.parent / "variants.txt"
+    try:
+        lines = read_variants(listing, design.suffix) if listing.is_file() else []
+    except (ValueError, OSError):
+        return set()
+    return {w.partition("=")[0] for v in lines if v.base.resolve() == design.resolve()
+            for w in v.switches}
+
+
+def raisable(bounds: dict[str, str], switches: set[str] = frozenset()) -> list[str]:
     return [k for k, v in bounds.items()
-            if v.isdigit() and k not in SWITCHES and not k.startswith("DEFECT_")]
+            if v.isdigit() and k not in SWITCHES and not k.startswith("DEFECT_")
+            and k not in switches]
 
 
 def _bounds(defines: list[str], design: Path) -> dict[str, str]:
@@ -111,10 +125,12 @@ def sweep(design: Path, defines: list[str], budget: float, opts: PanOptions,
     started = time.monotonic()
     left = lambda: budget - (time.monotonic() - started)
     out = Sweep()
-    fixed = [d for d in defines if d.partition("=")[0] not in raisable(_bounds(defines, design))]
+    switches = variant_switches(design)
+    fixed = [d for d in defines
+             if d.partition("=")[0] not in raisable(_bounds(defines, design), switches)]
 
     def run(bounds: dict[str, str], raised: str) -> Step:
-        ds = fixed + [f"{k}={v}" for k, v in bounds.items() if k in raisable(bounds)]
+        ds = fixed + [f"{k}={v}" for k, v in bounds.items() if k in raisable(bounds, switches)]
         try:
             res = verify(design, ds, None, with_changes(opts, time_limit=max(left(), 0.5)),
                          host=host)
@@ -134,7 +150,7 @@ def sweep(design: Path, defines: list[str], budget: float, opts: PanOptions,
     if not current.decided:
         out.stops["*"] = "the starting bounds are not decided"
         return out
-    names = raisable(current.bounds)
+    names = raisable(current.bounds, switches)
     for name in in_turn(names, out.stops, left, lambda: current.bounds):
         value = int(current.bounds[name]) + 1
         if value > CEILINGS.get(name, value):

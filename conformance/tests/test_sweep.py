@@ -3,6 +3,8 @@ changed on the way (spec/environment.md: bounds that say what they cover)."""
 
 from __future__ import annotations
 
+import re
+
 from stork.paths import in_testdata
 
 SECOND_CALLER = str(in_testdata("sweep_second_caller.pml"))
@@ -39,3 +41,14 @@ def test_sweep_of_a_design_refused_at_its_own_bounds_is_verify_s_bad_input(stork
     r = stork("verify", "--sweep", "10", str(bad))
     assert r.returncode == 2 and r.stderr.startswith(f"stork verify: {bad}:2: syntax error"), r.stderr
     assert len(r.stderr.splitlines()) == 1
+
+
+def test_a_variant_s_switches_are_not_raised(stork) -> None:
+    """restart_by_find_adapter's variants set REFIND_FAILS and FREE_ON_REFIND_FAILURE (and
+    WORKER_IN_PASSIVE): switches of its defects and forms, not bounds, so the sweep leaves them
+    as given; raising them reported a verdict change that says nothing of the design."""
+    r = stork("verify", "model/designs/restart_by_find_adapter.pml", "--sweep", "60")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "verdicts that changed: none" in r.stdout
+    stops = {m.group(1) for m in re.finditer(r"^  ([A-Z_]+): ", r.stdout, re.M)}
+    assert stops == {"MAXW", "NTHREADS", "MAXSRB"}, r.stdout

@@ -133,9 +133,16 @@ def test_a_model_check_on_a_bound_names_the_define_that_sets_it(stork, tmp_path:
     q.write_text('#include "roles.pml"\n#include "lifecycle.pml"\n')
     r = stork("verify", str(q))
     assert r.returncode == 2 and f"{tmp_path / 'roles.pml'}:3: #error" in r.stderr, r.stderr
-    r = stork("verify", "model/designs/half_duplex_startio_excludes_isr.pml", "-D", "MAXSRB=9")
+    r = stork("verify", "model/designs/startio_hands_request_to_worker.pml", "-D", "MAXSRB=9")
     assert r.returncode == 2, r.stderr
     assert r.stderr.startswith("stork verify: -D MAXSRB=9: #error \"MAXSRB is at most 8\""), r.stderr
+    # a design's own #error, on a default it gives (#ifndef) that a -D overrides: at the -D,
+    # and the design's line, not the model's
+    r = stork("verify", "model/designs/oneshot_free_in_callback.pml", "-D", "ROLES=1",
+              "-D", "NCALLERS=3")
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("stork verify: -D NCALLERS=3: #error"), r.stderr
+    assert "(model/designs/oneshot_free_in_callback.pml:" in r.stderr, r.stderr
 
 
 def test_missing_include_exit_2(stork, tmp_path: Path) -> None:

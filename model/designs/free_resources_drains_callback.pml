@@ -17,6 +17,9 @@
  * expect: holds
  */
 #include "storport.pml"
+#if MAXSRB > 2
+#error "MAXSRB is 1 or 2 for this design: the callback completes requests 1 and 2 by name"
+#endif
 
 #define HW_VIRTUAL 1        /* VirtualDevice: no StartIo lock, HwFreeAdapterResources (ENV-E18) */
 

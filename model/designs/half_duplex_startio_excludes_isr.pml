@@ -20,6 +20,9 @@
  * expect: holds
  */
 #include "storport.pml"
+#if MAXSRB > 2
+#error "MAXSRB is 1 or 2 for this design: the callback completes requests 1 and 2 by name"
+#endif
 
 #ifndef DEFECT_FULL_DUPLEX
 #define DEFECT_FULL_DUPLEX 0

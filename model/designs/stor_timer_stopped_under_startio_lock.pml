@@ -16,6 +16,9 @@
  * expect: holds
  */
 #include "storport.pml"
+#if MAXSRB > 2
+#error "MAXSRB is 1 or 2 for this design: HwStorTimer completes requests 1 and 2 by name"
+#endif
 
 #ifndef DEFECT_CANCEL_WITHOUT_LOCK
 #define DEFECT_CANCEL_WITHOUT_LOCK 0
