@@ -401,13 +401,14 @@ proctype ServiceRequest() {
 #endif
 /* Concurrent channels (ENV-E8): HW_CONCURRENT_CHANNELS, the ConcurrentChannels a physical
    miniport applied with STOR_PERF_CONCURRENT_CHANNELS in StorPortInitializePerfOpts: its
-   HwStartIo runs without the StartIo lock, at most that many at once (counted only if fewer
-   than the requests); NeptuneOS applies nothing, HwStartIo is on its main thread anyway, and
+   HwStartIo runs without the StartIo lock, at most that many at once (counted unless there
+   are more channels than the requests and the one adapter SRB at a time the removal hands
+   through HwStartIo too, ENV-R1); NeptuneOS applies nothing, HwStartIo is on its main thread anyway, and
    holds no nominal StartIo lock then, as Windows holds none (ENV-H2). */
 #if defined(HW_CONCURRENT_CHANNELS) && (defined(HW_VIRTUAL) || !defined(HW_STARTIO) || HW_CONCURRENT_CHANNELS < 1)
 #error "HW_CONCURRENT_CHANNELS is the ConcurrentChannels (1 or more) of a physical miniport with HW_STARTIO (ENV-E8): a virtual miniport's HwStartIo has no StartIo lock to lift"
 #endif
-#if defined(HW_CONCURRENT_CHANNELS) && HW_CONCURRENT_CHANNELS < MAXSRB
+#if defined(HW_CONCURRENT_CHANNELS) && HW_CONCURRENT_CHANNELS <= MAXSRB
 byte sp_channels_busy;      /* HwStartIo calls running on a channel now */
 #define CHANNEL_HELD(body) atomic { sp_channels_busy < HW_CONCURRENT_CHANNELS -> sp_channels_busy++ }; \
     body; sp_channels_busy--

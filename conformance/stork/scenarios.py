@@ -59,10 +59,15 @@ def variants() -> list[Scenario]:
             raise AuditError(f"{VARIANTS}:{v.line}: expect on HOST: a scenario's variant states "
                              "no expectation per host (a design's; spec/expectations.md)")
         text = v.base.read_text(encoding="utf-8", errors="replace")
+        for own in re.findall(r'^#\s*include\s+"([^"]+)"', text, re.M):  # its own headers too
+            header = v.base.parent / own
+            if header.is_file():
+                text += "\n" + header.read_text(encoding="utf-8", errors="replace")
         for switch in (w.partition("=")[0] for w in v.switches):
             if not re.search(rf"^#\s*if.*\b{re.escape(switch)}\b", text, re.M):
                 raise AuditError(f"{VARIANTS}:{v.line}: {switch} is no switch of {v.base.name} "
-                                 "(no #if tests it): the variant would be its base")
+                                 "(no #if of it or of a header of its own that it includes "
+                                 "tests it): the variant would be its base")
         out.append(Scenario(v.name, v.base, (*v.switches, f"STORK_VARIANT={v.name}"), v.expect,
                             v.line, tuple(v.options)))
     return out

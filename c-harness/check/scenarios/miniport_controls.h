@@ -56,6 +56,23 @@ static BOOLEAN HwBuildIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
 #endif
 
 #ifdef MINIPORT_PLAIN_START
+#ifdef MINIPORT_CONCURRENT_CHANNELS
+/* HwInitialize applies STOR_PERF_CONCURRENT_CHANNELS with this many channels (ENV-E8): HwStartIo
+ * then runs without the StartIo lock. */
+static BOOLEAN ConcurrentChannels(PVOID DeviceExtension)
+{
+    PERF_CONFIGURATION_DATA perf;
+    RtlZeroMemory(&perf, sizeof perf);
+    perf.Version = STOR_PERF_VERSION;
+    perf.Size = sizeof perf;
+    perf.Flags = STOR_PERF_CONCURRENT_CHANNELS;
+    perf.ConcurrentChannels = MINIPORT_CONCURRENT_CHANNELS;
+    return StorPortInitializePerfOpts(DeviceExtension, FALSE, &perf) == STOR_STATUS_SUCCESS;
+}
+#define CHANNELS_APPLIED(ext) ConcurrentChannels(ext)
+#else
+#define CHANNELS_APPLIED(ext) TRUE
+#endif
 #ifdef MINIPORT_PASSIVE_DPC
 static BOOLEAN HwPassiveInitialize(PVOID DeviceExtension)
 {
@@ -66,7 +83,8 @@ static BOOLEAN HwPassiveInitialize(PVOID DeviceExtension)
 
 static BOOLEAN HwInitialize(PVOID DeviceExtension)
 {
-    return StorPortEnablePassiveInitialization(DeviceExtension, HwPassiveInitialize);
+    return CHANNELS_APPLIED(DeviceExtension) &&
+           StorPortEnablePassiveInitialization(DeviceExtension, HwPassiveInitialize);
 }
 #else
 static BOOLEAN HwInitialize(PVOID DeviceExtension)
