@@ -29,7 +29,9 @@
 #define CB_RESET 1
 
 byte posted;        /* on the HBA (interrupt lock) */
-byte taken;         /* what take_posted took (its callers hold the StartIo lock) */
+byte taken;         /* what HwStorTimer took back (a local of its, in C) */
+byte taken_srb;     /* what an adapter SRB took back (another: with concurrent channels the
+                       two no longer both hold the StartIo lock, ENV-E8) */
 byte reset_srb;     /* the reset DPC's argument: the SRB HwStorTimer took back */
 bit stopping;       /* an adapter SRB came (StartIo lock) */
 byte dw;            /* the reset DPC's one-shot worker */
@@ -37,6 +39,7 @@ bit passive_on;        /* HwInitialize's StorPortEnablePassiveInitialization */
 
 inline post() { posted = srb }                      /* HwStartIo's srb */
 inline take_posted() { taken = posted; posted = 0 }
+inline take_posted_srb() { taken_srb = posted; posted = 0 }
 
 #define HW_INITIALIZE initialize
 inline initialize() { StorPortEnablePassiveInitialization(CTX_INITIALIZE, passive_on) }
@@ -96,9 +99,9 @@ inline HW_WORKITEM(tid, cb, w, cx) {
 #define HW_SURPRISE_SRB adapter_srb
 inline adapter_srb() {
     stopping = 1;
-    SYNC(CTX_STARTIO, take_posted);
+    SYNC(CTX_STARTIO, take_posted_srb);
     if
-    :: taken != 0 -> StorPortRequestComplete(CTX_STARTIO, taken); taken = 0
+    :: taken_srb != 0 -> StorPortRequestComplete(CTX_STARTIO, taken_srb); taken_srb = 0
     :: else
     fi;
     StorPortRequestTimerCall(CTX_STARTIO, 0)
