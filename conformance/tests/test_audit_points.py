@@ -65,6 +65,13 @@ def test_the_default_points_reach_what_every_access_reaches_on_race_free_drivere
     for s in DRIVER:
         if not s.name.startswith("miniport_"):
             continue  # spcnvme_*, storahci_miniport: past 20,000 schedules
+        if s.name == "miniport_dpc_or_timeout_channels":
+            # a known difference, not a race: a HwStorTimer run that outlives the release reads
+            # the extension (TakePosted's read of Posted) before it writes it; only a point before
+            # the read lets the release come between them, so ENV-R7's first use is named at the
+            # read with --preempt-at-accesses and at the write without (one defect, two lines,
+            # and the final states that carry them: 35 and 31).  docs/audit.md says so.
+            continue
         options = [o for o in audit_options(s) if o != "--preempt-at-accesses"]
         compared += agree_where_race_free(BUILT / s.name, s.name, *options)
     assert compared >= 24, compared
