@@ -39,14 +39,15 @@ static size_t extent(int i)
     return globals_section(i, &lo, &hi) ? (size_t)(hi - lo) : 0;
 }
 
-/* A byte copy ASan does not check (the redzones between the globals are poisoned). */
 #if defined(__clang__) || defined(__GNUC__)
 __attribute__((no_sanitize_address))
 #endif
-static void copy(volatile unsigned char *to, const volatile unsigned char *from, size_t n)
+void globals_read(void *to, const void *from, size_t n)
 {
+    volatile unsigned char *t = to;
+    const volatile unsigned char *f = from;
     for (size_t i = 0; i < n; i++)
-        to[i] = from[i];
+        t[i] = f[i];
 }
 
 bool globals_save(struct globals *g)
@@ -62,7 +63,7 @@ bool globals_save(struct globals *g)
     for (int i = 0; i < 2; i++) {
         const unsigned char *lo, *hi;
         if (globals_section(i, &lo, &hi)) {
-            copy(g->saved + at, lo, (size_t)(hi - lo));
+            globals_read(g->saved + at, lo, (size_t)(hi - lo));
             at += (size_t)(hi - lo);
         }
     }
@@ -75,7 +76,7 @@ void globals_restore(const struct globals *g)
     for (int i = 0; g->saved && i < 2; i++) {
         const unsigned char *lo, *hi;
         if (globals_section(i, &lo, &hi)) {
-            copy((unsigned char *)lo, g->saved + at, (size_t)(hi - lo));
+            globals_read((unsigned char *)lo, g->saved + at, (size_t)(hi - lo));
             at += (size_t)(hi - lo);
         }
     }

@@ -168,6 +168,10 @@ def build(scenario: Path, sanitize: bool = False, defines: tuple[str, ...] = ())
     return Program(out, work)
 
 
+# Past its time limit an audit program kills a stuck run itself and may take a minute for its
+# report; a program still running after that is not one that keeps its word.
+GRACE = 120
+
 # The last line of each text report, by exit status (audit_report.c, supervise.c, replay_file.c).
 REPORT_ENDS = {0: r"clean: ", 1: r"\d+ finding\(s\): ", 3: r"incomplete: "}
 REPLAY_END = r"replayed .*: same run, \d+ finding\(s\)$"

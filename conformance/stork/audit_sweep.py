@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stork import exitcodes
+from stork.audit import GRACE, has_report
 from stork.sweep import in_turn
 
 # stork audit's own ceilings (its --help); a scenario of routines and callbacks (no
 # DriverEntry) has only its threads to raise.
 CEILINGS = {"srbs": 6, "threads": 4, "stops": 3, "ioctls": 2}
 ENVIRONMENT = ("srbs", "stops", "ioctls")
-# Past the time left, the audit program kills a stuck run itself and writes its report.
-GRACE = 120
 
 
 @dataclass
@@ -139,20 +138,16 @@ def sweep(program: Path, base: list[str], start: dict[str, int | None], budget: 
         seconds = time.monotonic() - t
         text = r.stdout.decode("utf-8", "replace")
         err = r.stderr.decode("utf-8", "replace").strip()
-        try:
-            doc = json.loads(text) if r.returncode in (0, 1, 3) else None
-        except json.JSONDecodeError:
-            doc = None
-        if doc is None or doc.get("exit_status") != r.returncode:
+        if not has_report(text, r.returncode, True, False):
             why = err.splitlines()[-1] if err else f"exit status {r.returncode}, no result"
             if not raised:
                 raise SweepError(why)
             return Step(dict(bounds), raised, None, seconds,
                         f"refused at {raised}={bounds[raised]}: {why}")
-        step = Step(dict(bounds), raised, doc, seconds)
+        step = Step(dict(bounds), raised, json.loads(text), seconds)
         if not step.complete:
             step.note = (f"incomplete at {raised}={bounds[raised]}" if raised else "incomplete") \
-                + f" ({_why_incomplete(doc, max_schedules, limit)})"
+                + f" ({_why_incomplete(step.doc, max_schedules, limit)})"
         return step
 
     first = run(dict(start), "")

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
 
 from stork import audit_sarif, audit_sweep, exitcodes, hosts, sarif, scenarios
-from stork.audit import AuditError, build, has_report
+from stork.audit import GRACE, AuditError, build, has_report
+from stork.verify import finite_time_limit
 
 DEFAULT_TIME_LIMIT = 300
-# Past the time limit the audit program kills a stuck run itself and may take a minute for its
-# report; a program still running after that is not one that keeps its word.
-GRACE = 120
 
 NAME = "audit"
 SUMMARY = "audit a miniport's C code under every schedule"
@@ -215,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
         print("stork audit: --seed must be >= 0", file=sys.stderr)
         return exitcodes.BAD_INPUT
     if args.sweep is not None:
-        if not math.isfinite(args.sweep) or not 0 < args.sweep <= 7 * 24 * 3600:
+        if not finite_time_limit(args.sweep):
             print("stork audit: --sweep must be a number of seconds above 0 and at most a week",
                   file=sys.stderr)
             return exitcodes.BAD_INPUT
