@@ -271,6 +271,15 @@ bool driver_isr_dpc_or_timer(const struct run *r, int ctx)
     return role == R_ISR || role == R_DPC || role == R_TIMER || role == R_XTIMER; /* ENV-R7 */
 }
 
+bool driver_may_outlive(const struct run *r, int ctx)
+{
+    int i = driver_mode(r) ? ctx_role(r, ctx) : -1;
+    if (i < 0)
+        return false;
+    enum role role = r->drv->reg->role[i];
+    return role == R_DPC || role == R_TIMER || role == R_XTIMER; /* ENV-R7: what the release marks */
+}
+
 /* ---- NeptuneOS's main thread (ENV-H4) ---- */
 
 /* [NEP] A driver is a process: its main thread runs the work items, the Storport DPCs and timers
@@ -2697,6 +2706,28 @@ int driver_done_srb(const struct run *r, const void *addr, size_t size)
             return i;
     }
     return -1;
+}
+
+bool driver_may_give_back(const struct run *r, const void *addr, size_t size)
+{
+    const struct drv_run *d = r->drv;
+    if (!d)
+        return false;
+    uintptr_t a = (uintptr_t)addr;
+    for (int i = 0; i < d->npool; i++) {
+        uintptr_t p = (uintptr_t)d->pool[i].p;
+        if (a < p + d->pool[i].bytes && a + size > p)
+            return true;
+    }
+    ULONG ext = d->reg->hw.SrbExtensionSize;
+    for (int i = 0; i < DRV_NSRB; i++) {
+        const struct drv_srb *s = &d->srb[i];
+        uintptr_t u = (uintptr_t)&s->u, e = (uintptr_t)s->extension;
+        if (s->state != S_NONE && ((a < u + sizeof s->u && a + size > u) ||
+                                   (e && ext && a < e + ext && a + size > e)))
+            return true;
+    }
+    return false;
 }
 
 void driver_done_use(struct run *r, int srb, const void *addr, bool write, const char *file,

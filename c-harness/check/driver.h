@@ -76,6 +76,12 @@ const char *driver_fix_for(const char *rule);
  * what the miniport released is ENV-R7 (WI-M8 is a callback's), as model/contract.pml's
  * mon_use_resources names it.  False for a hand-made scenario. */
 bool driver_isr_dpc_or_timer(const struct run *r, int ctx);
+/* ENV-R7 [POS]: context ctx is a DPC's routine or a timer routine: the adapter's release may
+ * find it running, and its next use of the extension is then the finding.  Its reads of the
+ * extension get a scheduling point too (race.c), so that the release may come just before one
+ * (a write has one anyway); before and after the release alike, so that where its steps end
+ * does not depend on whether the release came, which the reduction could not see. */
+bool driver_may_outlive(const struct run *r, int ctx);
 /* ENV-R7 [POS]: the current context, a DPC's or timer routine running at the adapter's release
  * (run->outlived), uses the released HwDeviceExtension at file:line: addr in it, `what` a verb
  * ("writes", "reads", "takes a spinlock in"), or addr NULL and `what` the Storport call.  A
@@ -106,5 +112,11 @@ void driver_freed_use(struct run *r, int block, const void *addr, bool write, co
 int driver_done_srb(const struct run *r, const void *addr, size_t size);
 void driver_done_use(struct run *r, int srb, const void *addr, bool write, const char *file,
                      int line);
+/* ENV-Q2, ENV-E22: the bytes overlap memory the miniport gives back while it still holds a
+ * pointer to it, an SRB handed to it this run (or its SRB extension) or a pool block it was
+ * given, whether completed or freed yet or not.  A read of it gets a scheduling point too
+ * (race.c), so that the completion or the free may come just before it; decided by the address
+ * alone, so that where a step ends does not depend on whether the give-back came. */
+bool driver_may_give_back(const struct run *r, const void *addr, size_t size);
 
 #endif

@@ -441,13 +441,19 @@ static void preempt_at(struct run *r, struct race *x, const void *pc)
     run_point(r, l ? l->file : "(a shared access)", l ? l->line : 0);
 }
 
+/* addr is in the run's HwDeviceExtension. */
+static bool in_extension(const struct run *r, const void *addr)
+{
+    uintptr_t a = (uintptr_t)addr, e = (uintptr_t)r->ext;
+    return a >= e && a < e + r->scn->extension_size;
+}
+
 /* A DPC or timer routine that was running at the adapter's release accesses addr (ENV-R7's
  * position: a finding if it is in the released extension; driver.c decides). */
 static void outlived_access(struct run *r, struct race *x, const void *addr, bool write,
                             const void *pc)
 {
-    uintptr_t a = (uintptr_t)addr, e = (uintptr_t)r->ext;
-    if (a < e || a >= e + r->scn->extension_size)
+    if (!in_extension(r, addr))
         return; /* resolve the line only for the extension's bytes */
     /* only a marked routine's use is a finding: an unmarked one's reads the mark, at no line */
     const struct pcline *l = r->outlived & (1u << r->cur) ? site_at(r, x, pc) : NULL;
@@ -515,10 +521,19 @@ static void access_mem(const void *addr, size_t size, bool write, const void *pc
         }
         return;
     }
-    if (r->limits.preempt == PREEMPT_ACCESSES || (r->limits.preempt == PREEMPT_WRITES && write)) {
-        /* Another context may run before this access (before each write: the default; before
-         * each access: --preempt-at-accesses).  The point is named by the access's FILE:LINE
-         * (resolved once per site), as the other points are. */
+    /* A read whose meaning an event other than a write changes: ENV-R7 [POS], the release may
+     * find this routine running, and then its first use of the extension is the finding; ENV-Q2
+     * and ENV-E22, another context may complete this SRB or free this pool block just before
+     * it.  Such a read can be the finding only with a point before it. */
+    bool read_point = !write && r->limits.preempt == PREEMPT_WRITES &&
+                      ((in_extension(r, addr) && driver_may_outlive(r, c)) ||
+                       driver_may_give_back(r, addr, size));
+    if (r->limits.preempt == PREEMPT_ACCESSES ||
+        (r->limits.preempt == PREEMPT_WRITES && (write || read_point))) {
+        /* Another context may run before this access (before each write, and each read_point:
+         * the default; before each access: --preempt-at-accesses).
+         * The point is named by the access's FILE:LINE (resolved once per site), as the other
+         * points are. */
         preempt_at(r, x, pc);
         now = x->vc[c]; /* the same context, maybe with more order now: nothing else to redo */
         if ((r->outlived | r->markable) & (1u << c))

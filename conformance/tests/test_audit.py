@@ -46,6 +46,12 @@ ASAN_BUDGET_CUT = {"storahci_miniport": "conformance/case-studies/storahci.md: a
 # under ASan, without it, the fault itself (the freed block poisoned) is the finding, a
 # STORK-CRASH of the same schedule.
 ASAN_CRASH = {"miniport_pool_unchecked": "ENV-E22", "miniport_pool_used_after_free": "ENV-E22"}
+# Scenarios whose finding needs a point only the instrumented build has: under ASan the StorPort
+# calls' points alone (the atomics not seen either), so the release never falls between the
+# DPC's RequestComplete and its return, where these variants of miniport_dpc_drain use the
+# extension; there they are clean (what `--sanitize` covers, docs/audit.md).
+ASAN_UNREACHED = {f"miniport_dpc_drain_{v}": "ENV-R7"
+                  for v in ("no_wait", "read_after_signal", "use_after_signal", "use_then_count")}
 
 
 def expected(name: str) -> tuple[set[str], list[str]]:
@@ -78,6 +84,7 @@ def test_scenario_verdict(name: str, build: str) -> None:
         rules.discard(RACES)
         if name in ASAN_CRASH:
             rules = rules - {ASAN_CRASH[name]} | {"STORK-CRASH"}
+        rules.discard(ASAN_UNREACHED.get(name, ""))
     rc, out = audit(program, *opts)
     if not out.get("crashed"):  # a crash's report has no search to describe
         assert out["races_checked"] == (build == "normal")

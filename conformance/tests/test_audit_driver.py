@@ -456,6 +456,22 @@ def test_an_srb_used_after_its_completion_is_env_q2_at_the_access(stork, tmp_pat
     assert f"HwStartIo {expected}" in f["message"], f["message"]
 
 
+def test_an_srb_read_after_the_dpc_that_completes_it_was_issued_is_env_q2(stork,
+                                                                          tmp_path: Path) -> None:
+    # HwStartIo issues the DPC that completes its SRB, then reads a field of the SRB that the
+    # DPC does not write: no race, but the completion may come before the read (ENV-Q2).  Only
+    # a point before the read lets it: the default points have one before a read of an SRB
+    # (race.c driver_may_give_back); without it this was clean, with --preempt-at-accesses not.
+    start = HELD_START + "\n    volatile ULONG n = Srb->DataTransferLength; /* the use */ (void)n;"
+    path = miniport(tmp_path, globals=HELD_DPC.replace("    AFTER\n", ""), init=HELD_INIT,
+                    startio=start)
+    line = next(i for i, ln in enumerate(path.read_text().splitlines(), 1) if "the use" in ln)
+    for points in ([], ["--preempt-at-accesses"]):
+        rc, out, err = audit(stork, path, "--exhaustive", *points)
+        assert rc == 1 and out["complete"], (points, err)
+        assert {(f["rule"], f["line"]) for f in out["findings"]} == {("ENV-Q2", line)}, out["findings"]
+
+
 POOL_FIND = ("if (StorPortAllocatePool(DeviceExtension, sizeof(ULONG), 0, (PVOID *)&Count) != "
              "STOR_STATUS_SUCCESS) return SP_RETURN_ERROR;\n    " + PARTS["find"])
 POOL_CONTROL = """static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE T, PVOID P)
@@ -471,13 +487,19 @@ POOL_CONTROL = """static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtensi
 """
 
 
-@pytest.mark.parametrize("counted_after_completion", [False, True])
+@pytest.mark.parametrize("counted_after_completion, use", [
+    (False, "(*Count)++;"), (True, "(*Count)++;"),
+    # a read only, then a global's write: found only with the point before a read of a pool
+    # block (race.c), which the default points had not (clean before it)
+    (True, "if (*Count == 7) Held = NULL;"),
+])
 def test_a_dpc_using_a_pool_block_the_stop_freed_breaks_env_e22(stork, tmp_path: Path,
-                                                                 counted_after_completion: bool) -> None:
+                                                                 counted_after_completion: bool,
+                                                                 use: str) -> None:
     # ENV-E22: the stop at removal waits for the SRBs, not for a DPC's run (M2), so a DPC that
     # counts in a pool block after completing its SRB may count in it after ScsiStopAdapter
     # freed it; counted before the completion, the count comes before the stop.
-    count = "(*Count)++; /* the pool block */"
+    count = use + " /* the pool block */"
     dpc = "static ULONG *Count;\n" + HELD_DPC
     if counted_after_completion:
         dpc = dpc.replace("AFTER", count)
@@ -491,8 +513,9 @@ def test_a_dpc_using_a_pool_block_the_stop_freed_breaks_env_e22(stork, tmp_path:
     if counted_after_completion:
         assert rc == 1 and out["complete"], err
         assert at == {("ENV-E22", "used after its free")}, out["findings"]
-        assert "writes the pool block" in next(f["message"] for f in out["findings"]
-                                               if f["line"] == line)
+        verb = "writes" if "++" in use else "reads"
+        assert f"{verb} the pool block" in next(f["message"] for f in out["findings"]
+                                                if f["line"] == line)
     else:
         assert rc == 0 and out["complete"] and not out["findings"], (err, out["findings"])
 

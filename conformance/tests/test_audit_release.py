@@ -57,11 +57,14 @@ def test_a_dpc_issued_at_removal_is_env_r7_and_its_base_is_clean(stork) -> None:
     ("miniport_dpc_drain_use_after_signal", "a->DpcRuns++"),  # a store into the extension after it
     ("miniport_dpc_drain_no_wait", "InterlockedExchange"),    # the signal itself, not waited for
     ("miniport_dpc_drain_use_then_count", "a->DpcRuns++"),    # a use, then a step of its own
+    ("miniport_dpc_drain_read_after_signal", "if (a->Pending)"),  # a read: the reads' point
 ])
 def test_a_dpc_running_at_the_release_is_env_r7_only_where_it_uses_the_extension(
         stork, name: str, line: str | None) -> None:
     # ENV-R7's position (spec/environment.md): the release may fall between the DPC's signal
-    # and its return (--preempt-at-accesses, the base's audit: line); only a use after it counts.
+    # and its return (the default points: the signal's, the global's write and, before a DPC's
+    # read of the extension, the reads' (race.c); without that one, the read after the signal
+    # was clean); only a use after it counts.
     rc, out, err = audit(stork, name)
     if line is None:
         assert rc == 0 and rules(out) == set() and out["complete"], (out, err)

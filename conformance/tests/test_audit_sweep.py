@@ -67,11 +67,13 @@ def test_a_shipped_miniport_clean_at_one_srb_breaks_env_r7_at_two(stork) -> None
     assert " clean " in rows(r.stdout)[0]
     changed = next(ln for ln in r.stdout.splitlines() if ln.startswith("findings that changed"))
     source = (ROOT / "c-harness" / "check" / "scenarios" / "miniport_isr_dpc.c").read_text()
-    take, empty = (1 + source.splitlines().index(ln) for ln in (
+    take, read, empty = (1 + source.splitlines().index(ln) for ln in (
         "    StorPortAcquireSpinLock(DeviceExtension, InterruptLock, NULL, &h);",
+        "        done[i] = a->Done[i];",
         "        a->Done[i] = NULL;"))
     assert f"from srbs=2 (its search incomplete): ENV-R7 at miniport_isr_dpc.c:{take}, " \
-           f"ENV-R7 at miniport_isr_dpc.c:{empty}" in changed, r.stdout
+           f"ENV-R7 at miniport_isr_dpc.c:{read}, ENV-R7 at miniport_isr_dpc.c:{empty}" \
+           in changed, r.stdout
     assert "srbs: incomplete at srbs=2 (the budget of 3,000 schedules)" in r.stdout
 
 

@@ -9,10 +9,11 @@
  * DPC may still be running at the release, between its signal and its return: no finding, since
  * nothing it does after the release touches what was released.
  *
- * `--preempt-at-accesses` (the file's audit: line): with the DriverEntry default, points at
- * StorPort calls only, the DPC runs from its RequestComplete to its return in one step and the
- * release can never fall between its signal and its return; a point before each access lets it
- * fall between any two of them (377,925 schedules, past the default budget: hence the one here).
+ * The default points let the release fall between the DPC's signal and its return: before the
+ * signal (an atomic), before each shared write, and before each read of the extension by a DPC
+ * (ENV-R7: without that last, DEFECT_READ_AFTER_SIGNAL below was clean).  With the StorPort
+ * calls' points only (`--preempt-at-calls`) the DPC would run from its RequestComplete to its
+ * return in one step, and the release could never fall inside it.
  *
  * Its variants (variants.txt), each built to break the position:
  *   DEFECT_USE_AFTER_SIGNAL (miniport_dpc_drain_use_after_signal): the DPC counts its run in the
@@ -24,8 +25,12 @@
  *     count (ENV-R7 there), and the DPC's last step (the global's count, its return) touches
  *     nothing released, so only that use's read of ENV-R7's mark orders it with the release in
  *     the reduced search (c-harness/check/por.h POR_OBJ_OUTLIVED; test_audit_reduction.py).
+ *   DEFECT_READ_AFTER_SIGNAL (miniport_dpc_drain_read_after_signal): the DPC reads the extension
+ *     after the signal, then counts in the global: the release may come before the read (ENV-R7
+ *     there), which needs a point before a read, not a write (test_audit_points.py: the
+ *     default points have one for a DPC's or timer routine's reads of the extension).
  *
- * audit: --preempt-at-accesses --max-schedules 1000000
+ * audit: --max-schedules 1000000
  * expect: clean
  */
 #include <storport.h>
@@ -58,6 +63,10 @@ static VOID CompletionDpc(PSTOR_DPC Dpc, PVOID DeviceExtension, PVOID Arg1, PVOI
     InterlockedExchange(&a->DpcOut, 0); /* its last use of the adapter: the release may follow */
 #if defined(DEFECT_USE_AFTER_SIGNAL) || defined(DEFECT_USE_THEN_COUNT)
     a->DpcRuns++; /* after the signal, in the extension: may be after the release */
+#endif
+#ifdef DEFECT_READ_AFTER_SIGNAL
+    if (a->Pending) /* after the signal, a read of the extension: may be after the release */
+        return;
 #endif
 #ifndef DEFECT_USE_AFTER_SIGNAL
     DpcRuns++; /* DEFECT_USE_THEN_COUNT: a step of its own, which touches nothing released */
