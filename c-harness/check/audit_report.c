@@ -449,7 +449,9 @@ int audit_command(struct explorer *x, struct cli *c)
                c->o.limits.preempt == PREEMPT_ACCESSES ? "every StorPort call and STORK_* point, "
                                                          "and before each shared access"
                : c->o.limits.preempt == PREEMPT_WRITES ? "every StorPort call and STORK_* point, "
-                                                         "and before each shared write and atomic"
+                                                         "and before each shared write and atomic "
+                                                         "and each read of an SRB, a pool block "
+                                                         "or, by a DPC or timer, the extension"
                                                        : "only StorPort calls and STORK_* points");
         if (!c->o.pct_only && res.reduced)
             printf("reduction (source-set DPOR, sleep sets): %ld run(s) pruned as equivalent to one "

@@ -92,9 +92,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     points.add_argument("--preempt-at-calls", action="store_true",
                         help="scheduling points only at the StorPort calls and STORK_* points; "
                              "without it an instrumented scenario has one before each shared "
-                             "write and atomic too, which reaches every behaviour of a race-free "
-                             "scenario (docs/audit.md); --sanitize always has the calls' "
-                             "points only")
+                             "write and atomic too, and each read of an SRB, a pool block or, "
+                             "by a DPC or timer, the extension, which reaches every behaviour "
+                             "of a race-free scenario (docs/audit.md); --sanitize always has "
+                             "the calls' points only")
     points.add_argument("--preempt-at-accesses", action="store_true",
                         help="a scheduling point before each shared access, reads too (not with "
                              "--sanitize; more schedules); a trace records its points and "
