@@ -109,27 +109,23 @@ ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
 """
 
 
+# What a routine does with the extension (x) and its pool block: k, j a field, n a value.
+STATEMENTS = ("x->v[{k}] = {n};", "if (x->v[{k}]) x->v[{j}] = {n};", "Runs += x->v[{k}];",
+              "{{ volatile ULONG t = x->v[{k}]; (void)t; }}", "x->Pool[{k}] = {n};",
+              "{{ volatile ULONG t = x->Pool[{k}]; (void)t; }}")
+SRB_READ = "{{ volatile ULONG t = {srb}->DataTransferLength; (void)t; }}"
+
+
 def ops(rng: random.Random, n: int, srb: str | None = None) -> str:
     """n statements on the extension's fields, its pool block's (and, given its name, the
     SRB's), reads and writes; a read's value lands in the driver-wide global or in a local."""
     out = []
     for _ in range(n):
         k, j = rng.randrange(3), rng.randrange(3)
-        choice = rng.randrange(7 if srb else 6)
-        if choice == 0:
-            out.append(f"    x->v[{k}] = {rng.randrange(1, 4)};")
-        elif choice == 1:
-            out.append(f"    if (x->v[{k}]) x->v[{j}] = {rng.randrange(1, 4)};")
-        elif choice == 2:
-            out.append(f"    Runs += x->v[{k}];")
-        elif choice == 3:
-            out.append(f"    {{ volatile ULONG t = x->v[{k}]; (void)t; }}")
-        elif choice == 4:
-            out.append(f"    x->Pool[{k}] = {rng.randrange(1, 4)};")
-        elif choice == 5:
-            out.append(f"    {{ volatile ULONG t = x->Pool[{k}]; (void)t; }}")
-        else:
-            out.append(f"    {{ volatile ULONG t = {srb}->DataTransferLength; (void)t; }}")
+        choice = rng.randrange(len(STATEMENTS) + bool(srb))
+        text = STATEMENTS[choice] if choice < len(STATEMENTS) else SRB_READ
+        value = rng.randrange(1, 4) if "{n}" in text else 0
+        out.append("    " + text.format(k=k, j=j, n=value, srb=srb))
     return "\n".join(out)
 
 
