@@ -27,7 +27,8 @@
  * at scheduling points: before each StorPort* call, at the start of a routine, at a callback's
  * start (its worker dequeued) and again at its first instruction, and at the STORK_* macros
  * below, and (in an instrumented build, the default) before each shared write and atomic of
- * the scenario (see Shared accesses).  A call's arguments are evaluated before its scheduling
+ * the scenario and before each read of an SRB, a pool block or, by a DPC or timer routine, the
+ * extension (see Shared accesses).  A call's arguments are evaluated before its scheduling
  * point.  Code between two scheduling points runs atomically; STORK_YIELD() adds a point where
  * there is none, which a race-free scenario no longer needs between two shared writes.
  * `stork audit` explores the orders of these steps (every one, or a random sample).
@@ -40,8 +41,10 @@
  * worker's free and its next callback; the routines before the remove handler), are a data
  * race: a finding, WI-M11, in any schedule where both happen, whatever the order the audit ran
  * them in.  STORK_BENIGN_RACE marks an intended one.  Each shared write and atomic is also a
- * scheduling point (the default; each access with --preempt-at-accesses; none with
- * --preempt-at-calls): STORK_YIELD still adds one where no shared access is.
+ * scheduling point, and so is a read that a completion, a free or the adapter's release may
+ * come just before (ENV-Q2, ENV-E22, ENV-R7) (the default; each access with
+ * --preempt-at-accesses; none with --preempt-at-calls): STORK_YIELD still adds one where no
+ * shared access is.
  */
 #ifndef STORK_CHECK_H
 #define STORK_CHECK_H
