@@ -2665,17 +2665,30 @@ static void access_finding(struct run *r, const char *rule, const char *why, boo
         r->f[r->nf - 1].ev = -1;
 }
 
+/* The size bytes at a overlap pool block i (given or refused: a refused one has no bytes). */
+static bool in_block(const struct drv_run *d, int i, uintptr_t a, size_t size)
+{
+    uintptr_t p = (uintptr_t)d->pool[i].p;
+    return a < p + d->pool[i].bytes && a + size > p;
+}
+
+/* The size bytes at a overlap SRB i or its SRB extension. */
+static bool in_srb(const struct drv_run *d, int i, uintptr_t a, size_t size)
+{
+    const struct drv_srb *s = &d->srb[i];
+    ULONG ext = d->reg->hw.SrbExtensionSize;
+    uintptr_t u = (uintptr_t)&s->u, e = (uintptr_t)s->extension;
+    return (a < u + sizeof s->u && a + size > u) || (e && ext && a < e + ext && a + size > e);
+}
+
 int driver_freed_block(const struct run *r, const void *addr, size_t size)
 {
     const struct drv_run *d = r->drv;
     if (!d || !d->nfreed)
         return -1;
-    uintptr_t a = (uintptr_t)addr;
-    for (int i = 0; i < d->npool; i++) {
-        uintptr_t p = (uintptr_t)d->pool[i].p;
-        if (d->pool[i].freed && a < p + d->pool[i].bytes && a + size > p)
+    for (int i = 0; i < d->npool; i++)
+        if (d->pool[i].freed && in_block(d, i, (uintptr_t)addr, size))
             return i;
-    }
     return -1;
 }
 
@@ -2696,15 +2709,9 @@ int driver_done_srb(const struct run *r, const void *addr, size_t size)
     const struct drv_run *d = r->drv;
     if (!d || !d->ndone)
         return -1;
-    uintptr_t a = (uintptr_t)addr;
-    ULONG ext = d->reg->hw.SrbExtensionSize;
-    for (int i = 0; i < DRV_NSRB; i++) {
-        const struct drv_srb *s = &d->srb[i];
-        uintptr_t u = (uintptr_t)&s->u, e = (uintptr_t)s->extension;
-        if (s->state == S_DONE && ((a < u + sizeof s->u && a + size > u) ||
-                                   (e && ext && a < e + ext && a + size > e)))
+    for (int i = 0; i < DRV_NSRB; i++)
+        if (d->srb[i].state == S_DONE && in_srb(d, i, (uintptr_t)addr, size))
             return i;
-    }
     return -1;
 }
 
@@ -2713,20 +2720,12 @@ bool driver_may_give_back(const struct run *r, const void *addr, size_t size)
     const struct drv_run *d = r->drv;
     if (!d)
         return false;
-    uintptr_t a = (uintptr_t)addr;
-    for (int i = 0; i < d->npool; i++) {
-        uintptr_t p = (uintptr_t)d->pool[i].p;
-        if (a < p + d->pool[i].bytes && a + size > p)
+    for (int i = 0; i < d->npool; i++)
+        if (in_block(d, i, (uintptr_t)addr, size))
             return true;
-    }
-    ULONG ext = d->reg->hw.SrbExtensionSize;
-    for (int i = 0; i < DRV_NSRB; i++) {
-        const struct drv_srb *s = &d->srb[i];
-        uintptr_t u = (uintptr_t)&s->u, e = (uintptr_t)s->extension;
-        if (s->state != S_NONE && ((a < u + sizeof s->u && a + size > u) ||
-                                   (e && ext && a < e + ext && a + size > e)))
+    for (int i = 0; i < DRV_NSRB; i++)
+        if (d->srb[i].state != S_NONE && in_srb(d, i, (uintptr_t)addr, size))
             return true;
-    }
     return false;
 }
 
