@@ -396,11 +396,21 @@ def own_bounds(design: Path) -> dict[str, str]:
     return bounds
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+@lru_cache(maxsize=256)
+def _words(path: str, stamp: tuple[int, int]) -> frozenset[str]:
+    return frozenset(_IDENTIFIER.findall(Path(path).read_text(encoding="utf-8", errors="replace")))
+
+
 def names_used(design: Path) -> set[str]:
-    """Every identifier in the design (and its own includes) and in the model's files."""
+    """Every identifier in the design (and its own includes) and in the model's files; each
+    file's read again only when it has changed (the model's are most of the text)."""
     words: set[str] = set()
     for path in sources(design) + sorted(MODEL_DIR.glob("*.pml")):
-        words |= set(re.findall(r"[A-Za-z_]\w*", path.read_text(encoding="utf-8", errors="replace")))
+        st = path.stat()
+        words |= _words(str(path), (st.st_mtime_ns, st.st_size))
     return words
 
 
@@ -595,6 +605,8 @@ def check_writes(design: Path, defines: list[str]) -> None:
         own_macros |= {m for m, _ in _units(path)[1]}
     inlines = _inline_params_written("\n".join(t for _, _, t in lines), model_inlines)
     for path, n, text in lines:
+        if variables.keys().isdisjoint(_IDENTIFIER.findall(text)):
+            continue                     # a line naming no model variable writes none
         source = raw.get(str(path.resolve()), [])
         line = source[n - 1] if 0 < n <= len(source) else ""
         model_made = set().union(*(macro_writes.get(w, frozenset())

@@ -393,7 +393,8 @@ class _Model:
                         generate(self.design, folder, self.flags, self.text)
                     except SpinInputError as e:     # a model #error named where it is set
                         raise SpinInputError(at_design(self.design, str(e), self.flags)) from None
-                    check_hidden_names(self.design, hidden_clashes(folder))
+                    check_hidden_names(self.design,
+                                       hidden_clashes(folder, design_globals(self.design)))
                 except BaseException:
                     shutil.rmtree(folder, ignore_errors=True)
                     raise
