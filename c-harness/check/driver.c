@@ -398,8 +398,8 @@ static bool holds(const struct run *r, const struct ctx *c, const struct stork_l
     return bit ? (r->drv->nominal[c->index] & bit) != 0 : l->owner == c->index + 1;
 }
 
-/* Take a lock: the miniport's call is a scheduling point (stork_lock_at); Storport's own take
- * around a routine is not one of its own (the step that leads to it is), it only waits. */
+/* Take a lock: the miniport's call and Storport's own take around a routine are each a
+ * scheduling point offered only while the lock is free (stork_lock_at, run_take; por.h). */
 static void take(struct run *r, struct ctx *c, struct stork_lock *l, const char *file, int line)
 {
     unsigned bit = nominal_bit(r, l);
@@ -414,7 +414,7 @@ static void take(struct run *r, struct ctx *c, struct stork_lock *l, const char 
     if (file != STORPORT_SITE)
         stork_lock_at(l, file, line);
     else
-        run_acquire(r, c, l, file, line);
+        run_take(r, c, l, file, line);
     if (l == &r->drv->interrupt)
         raise_to(r, c, STORK_DIRQL);
 }

@@ -403,6 +403,8 @@ static bool pct(struct explorer *x, const struct explore_opts *o, struct explore
         if (an > n)
             n = an;
         record(x, o, i, true, seed, res);
+        if (o->final_states && !x->run->cut) /* a subset of the whole search's (test_audit_pct_states) */
+            add_state(res, por_final_state(x->run));
         res->pct_runs++;
         res->failing_pct_runs += x->run->nf > 0;
         res->cut_runs += x->run->cut;

@@ -50,7 +50,7 @@ struct explore_result {
     bool complete;
     bool reduced; /* sleep sets: equivalent schedules skipped */
     long pruned;  /* runs stopped where every step on offer was asleep */
-    uint64_t *states; /* with final_states: the distinct final states of the exhaustive runs */
+    uint64_t *states; /* with final_states: the distinct final states of the runs not cut */
     int nstates, capstates;
     double exhaustive_secs;
     long pct_runs;

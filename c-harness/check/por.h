@@ -85,9 +85,11 @@ enum {
  * step while another holds the lock: the take's only dependent step before it on that lock is
  * the holder's release, with which it is never co-enabled (the release's decision cannot offer
  * it), so the race to reverse is with the holder's take (reduce.c, as Flanagan and Godefroid,
- * POPL 2005, reverse the last acquire of the same lock).  A take that may block (Storport's own
- * around a routine: run_acquire without a point) is an attempt that is always enabled, a step
- * that writes the lock whether it takes it or waits, and needs nothing more. */
+ * POPL 2005, reverse the last acquire of the same lock).  Storport's own takes around a routine
+ * are such takes too (sched.c run_take): until 2026-12-08 each was an attempt always on offer,
+ * whose try while another held the lock was a step that wrote nothing of it, so that the
+ * holder, asleep, stayed asleep past it and the run was pruned there: the reversal of the two
+ * takes was never asked, and a final state was lost (tests/test_audit_pct_states.py). */
 #define POR_MAX_ACQ 4
 
 struct footprint {

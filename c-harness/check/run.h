@@ -269,8 +269,11 @@ void run_release(struct run *r);
 struct run *run_current(void);
 /* A scheduling point of the current context: suspend it; the scheduler picks who goes on. */
 void run_point(struct run *r, const char *file, int line);
-/* Take `lock` for c, waiting (blocked, not a scheduling point of its own) while another holds it. */
+/* Take `lock` for c, after the point of the take (offered only while it is free): no wait. */
 void run_acquire(struct run *r, struct ctx *c, struct stork_lock *lock, const char *file, int line);
+/* Storport's own take of `lock` for c: at a scheduling point offered only while it is free, as
+ * the miniport's (stork_lock_at), then run_acquire, which does not wait. */
+void run_take(struct run *r, struct ctx *c, struct stork_lock *lock, const char *file, int line);
 /* A decision that is not a schedule (an injected allocation failure): n options. */
 int run_decide(struct run *r, int n, const int *actors);
 /* Removal begins (WI-R1: queueing fails from now on): a scheduler step of its own, or the first

@@ -155,16 +155,24 @@ void stork_wait_at(const char *file, int line)
     fiber_switch(&c->fiber, &r->main);
 }
 
+/* The scheduling point of a take, offered only while the lock is free (enabled_state, por.h):
+ * the take that follows never waits. */
+static void point_when_free(struct run *r, struct ctx *c, struct stork_lock *lock,
+                            const char *file, int line)
+{
+    c->wants_lock = lock;
+    run_point(r, file, line);
+    c->wants_lock = NULL;
+    por_gated(r, lock);
+}
+
 void stork_lock_at(struct stork_lock *lock, const char *file, int line)
 {
     struct run *r = current_run;
     if (!r || r->cur < 0)
         abort();
     struct ctx *c = &r->ctx[r->cur];
-    c->wants_lock = lock; /* its point is offered only while the lock is free (enabled_state) */
-    run_point(r, file, line);
-    c->wants_lock = NULL;
-    por_gated(r, lock);
+    point_when_free(r, c, lock, file, line);
     por_access(r, lock, sizeof *lock, true);
     if (r->outlived | r->markable) /* a lock in the released extension (ENV-R7) */
         driver_released_use(r, lock, "takes a spinlock in", file, line);
@@ -176,22 +184,27 @@ void stork_lock_at(struct stork_lock *lock, const char *file, int line)
     run_acquire(r, c, lock, file, line);
 }
 
+void run_take(struct run *r, struct ctx *c, struct stork_lock *lock, const char *file, int line)
+{
+    point_when_free(r, c, lock, file, line);
+    run_acquire(r, c, lock, file, line);
+}
+
 void run_acquire(struct run *r, struct ctx *c, struct stork_lock *lock, const char *file, int line)
 {
-    bool waited = false;
     while (lock->owner) {
+        /* only a re-take of a lock c holds, which never ends (a hang): every other take is
+         * made at a point offered while the lock is free; a try that waits reads the lock */
+        por_access(r, lock, sizeof *lock, false);
         c->state = C_BLOCKED;
         c->blocked_on = lock;
         c->at_file = file;
         c->at_line = line;
         fiber_switch(&c->fiber, &r->main);
-        waited = true;
     }
     c->blocked_on = NULL;
-    por_access(r, lock, sizeof *lock, true); /* the step that takes it, after a wait too */
+    por_access(r, lock, sizeof *lock, true); /* the step that takes it */
     por_acquired(r, lock);
-    if (waited) /* offered only while the lock is free, as a take at its own point (por.h) */
-        por_gated(r, lock);
     lock->owner = c->index + 1;
     c->locks_held++;
     race_lock_acquired(r, c->index, lock);

@@ -29,6 +29,38 @@ pytestmark = pytest.mark.skipif(not BUILT.is_dir(), reason="C harness not built 
 
 BUDGET = "20000"     # schedules of each search; a seed cut either way is not compared
 
+# The stop (ScsiStopAdapter runs `stop`) and DriverEntry of a random miniport; `register`: more
+# of HW_INITIALIZATION_DATA, after HwAdapterControl (test_audit_pct_states.py: HwInterrupt).
+STOP_AND_DRIVER_ENTRY = """\
+static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE T,
+                                           PVOID P)
+{{
+    struct ext *x = DeviceExtension;
+    (void)x;
+    if (T == ScsiQuerySupportedControlTypes) {{
+        PSCSI_SUPPORTED_CONTROL_TYPE_LIST l = P;
+        for (ULONG t = 0; t < l->MaxControlType; t++)
+            l->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes || t == ScsiStopAdapter;
+    }} else if (T == ScsiStopAdapter) {{
+{stop}
+    }}
+    return ScsiAdapterControlSuccess;
+}}
+ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);
+ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
+{{
+    HW_INITIALIZATION_DATA d;
+    RtlZeroMemory(&d, sizeof d);
+    d.HwInitializationDataSize = sizeof d;
+    d.HwFindAdapter = Find;
+    d.HwInitialize = Init;
+    d.HwStartIo = StartIo;
+    d.HwAdapterControl = Control;{register}
+    d.DeviceExtensionSize = sizeof(struct ext);
+    return StorPortInitialize(DriverObject, RegistryPath, &d, NULL);
+}}
+"""
+
 TEMPLATE = """#include <storport.h>
 struct ext {{ STOR_DPC Dpc; PSCSI_REQUEST_BLOCK Held; LONG Out; ULONG v[3]; ULONG *Pool; }};
 static ULONG Runs; /* the driver's: not released with the adapter */
@@ -84,34 +116,7 @@ static BOOLEAN StartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
 {startio_after}
     return TRUE;
 }}
-static SCSI_ADAPTER_CONTROL_STATUS Control(PVOID DeviceExtension, SCSI_ADAPTER_CONTROL_TYPE T,
-                                           PVOID P)
-{{
-    struct ext *x = DeviceExtension;
-    (void)x;
-    if (T == ScsiQuerySupportedControlTypes) {{
-        PSCSI_SUPPORTED_CONTROL_TYPE_LIST l = P;
-        for (ULONG t = 0; t < l->MaxControlType; t++)
-            l->SupportedTypeList[t] = t == ScsiQuerySupportedControlTypes || t == ScsiStopAdapter;
-    }} else if (T == ScsiStopAdapter) {{
-{stop}
-    }}
-    return ScsiAdapterControlSuccess;
-}}
-ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath);
-ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
-{{
-    HW_INITIALIZATION_DATA d;
-    RtlZeroMemory(&d, sizeof d);
-    d.HwInitializationDataSize = sizeof d;
-    d.HwFindAdapter = Find;
-    d.HwInitialize = Init;
-    d.HwStartIo = StartIo;
-    d.HwAdapterControl = Control;
-    d.DeviceExtensionSize = sizeof(struct ext);
-    return StorPortInitialize(DriverObject, RegistryPath, &d, NULL);
-}}
-"""
+""" + STOP_AND_DRIVER_ENTRY
 
 
 # What a routine does with the extension (x) and its pool block: k, j a field, n a value.
@@ -160,7 +165,7 @@ def random_miniport(seed: int) -> str:
         startio_before=ops(rng, rng.randrange(0, 2), "Srb"),
         startio_hand=startio_hand,
         startio_after=ops(rng, rng.randrange(0, 3), "Srb"),
-        stop="\n".join(stop))
+        stop="\n".join(stop), register="")
     if rng.random() < 0.4:             # the completion by HwStorTimer instead of the DPC
         parts["startio_hand"] = startio_hand.replace(
             "StorPortIssueDpc(x, &x->Dpc, NULL, NULL);",

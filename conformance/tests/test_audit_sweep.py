@@ -46,14 +46,14 @@ def test_a_finding_that_needs_a_second_srb_appears_at_srbs_2(stork, tmp_path: Pa
 
 
 def test_the_template_stays_clean_as_far_as_the_budget_goes(stork, tmp_path: Path) -> None:
-    r = stork("audit", str(miniport(tmp_path)), "--sweep", "60", "--max-schedules", "20000")
+    r = stork("audit", str(miniport(tmp_path)), "--sweep", "60", "--max-schedules", "50000")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "findings that changed: none" in r.stdout
     assert "ioctls: stork audit's ceiling, ioctls=2" in r.stdout
     # the SRBs' orders grow past the budget before their ceiling: said so, and the last
     # complete search is the largest claimed
     stop = next(ln for ln in r.stdout.splitlines() if ln.startswith("  srbs: "))
-    assert "incomplete at srbs=" in stop and "(the budget of 20,000 schedules)" in stop
+    assert "incomplete at srbs=" in stop and "(the budget of 50,000 schedules)" in stop
     last = int(stop.split("srbs=")[1].split()[0]) - 1
     assert f"largest bounds searched completely: srbs={last} " in r.stdout
 
