@@ -341,6 +341,8 @@ def check_hidden_names(design: Path, clashes: list[str]) -> None:
     """Refuse a design global that SPIN hides under a name pan.c declares too
     (spin.hidden_clashes): DesignError at its declaration. A name the design does not declare
     is the model's, not refused here."""
+    if not clashes:                      # the usual case: the declarations are not read again
+        return
     where = dict(_global_declarations(design))
     for name in clashes:
         if name in where:

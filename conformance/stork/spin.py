@@ -218,8 +218,9 @@ _C_NOISE = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n
 def hidden_clashes(folder: Path, names: Iterable[str] | None = None) -> list[str]:
     """The hidden variables of the pan.c spin -a wrote in folder whose names pan.c declares at
     file scope too; with `names`, only those of them (the design's own globals: when none of
-    them is hidden, pan.c is not read, which saves 8-14 ms a design). SPIN keeps a hidden variable (one declared `hidden`, or a global never
-    read: spin -a hides write-only variables) out of the state vector, as a C variable of
+    them is hidden, pan.c is not read, which saves 8-14 ms a design). SPIN keeps a hidden
+    variable (one declared `hidden`, or a global never read: spin -a hides write-only
+    variables) out of the state vector, as a C variable of
     pan.h under its own name; pan.c's own globals and macros have names too (`have`, `done`,
     `trcnt`, ...): the two do not compile together, or, of the same type, silently become one
     variable. The names, in the files spin -a wrote that pan.c includes at file scope (pan.h,
