@@ -136,6 +136,49 @@ static void copy_choices(struct choices *dst, const struct choices *src)
         choices_push(dst, src->pick[i], src->n[i]);
 }
 
+/* --distinct: whether no earlier run's trace had the events and comments of this one (the
+ * meta lines, which name the schedule and the seed, aside), by a 64-bit digest of them; a new
+ * one is remembered.  Out of memory, every trace is new (written: none is lost). */
+static bool trace_is_new(struct explore_result *res, const struct run *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m)
+        return true;
+    write_trace(m, r, NULL, 0);
+    fclose(m);
+    uint64_t h = 0xCBF29CE484222325ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)text[i]) * 0x100000001B3ull;
+    free(text);
+    h |= 1; /* 0 marks a free slot */
+    if (2 * (res->ntraces + 1) > res->captraces) { /* at most half full: rehash into twice */
+        size_t cap = res->captraces ? 2 * res->captraces : 1024;
+        uint64_t *t = calloc(cap, sizeof *t);
+        if (!t)
+            return true;
+        for (size_t i = 0; i < res->captraces; i++)
+            for (size_t j = res->traces[i] & (cap - 1); res->traces[i]; j = (j + 1) & (cap - 1))
+                if (!t[j]) {
+                    t[j] = res->traces[i];
+                    break;
+                }
+        free(res->traces);
+        res->traces = t;
+        res->captraces = cap;
+    }
+    for (size_t j = h & (res->captraces - 1);; j = (j + 1) & (res->captraces - 1)) {
+        if (res->traces[j] == h)
+            return false;
+        if (!res->traces[j]) {
+            res->traces[j] = h;
+            res->ntraces++;
+            return true;
+        }
+    }
+}
+
 static void record(struct explorer *x, const struct explore_opts *o, long number, bool pct,
                    uint64_t seed, struct explore_result *res)
 {
@@ -182,6 +225,8 @@ static void record(struct explorer *x, const struct explore_opts *o, long number
         f->stamp = stamp;
     }
     if (o->record_dir && !r->pruned) { /* a pruned run is no whole run: no trace */
+        if (o->record_distinct && !trace_is_new(res, r))
+            return;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s-%06ld.trace", o->record_dir, pct ? "pct" : "run", number);
         FILE *out = fopen(path, "w");
@@ -438,6 +483,7 @@ void explore_result_free(struct explore_result *res)
     }
     free(res->f);
     free(res->states);
+    free(res->traces);
 }
 
 long minimise(struct explorer *x, const struct explore_opts *o, struct found *f)

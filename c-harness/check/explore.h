@@ -23,6 +23,7 @@ struct explore_opts {
     struct run_limits limits;
     double time_limit;      /* seconds for the whole search (0: none); past it, incomplete */
     const char *record_dir; /* every run's trace goes here */
+    bool record_distinct;   /* only a trace no earlier run gave goes there */
     const char *source;     /* the scenario's file, for the traces' meta */
 };
 
@@ -66,6 +67,9 @@ struct explore_result {
     struct found *f;
     int nf, capf;
     long recorded; /* runs recorded so far (found.stamp) */
+    /* with record_distinct: the digests of the traces written (open addressing, 0 free) */
+    uint64_t *traces;
+    size_t ntraces, captraces;
     char error[300];
 };
 

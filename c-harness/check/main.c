@@ -82,6 +82,8 @@ static const char usage[] =
     "  --out DIR          write each finding's minimised trace to DIR\n"
     "  --record DIR       write every run's trace to DIR (not those of the runs the reduction\n"
     "                     prunes, which stop where they would only repeat an explored class)\n"
+    "  --distinct         with --record: write each distinct trace once, the first run's that\n"
+    "                     gives it (its events and comments; the meta lines aside)\n"
     "  --source PATH      the scenario's file, named in the traces' meta\n"
     "  --json             one JSON object instead of the report\n";
 
@@ -124,6 +126,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->o.no_reduction = true;
         else if (strcmp(a, "--final-states") == 0)
             c->o.final_states = true;
+        else if (strcmp(a, "--distinct") == 0)
+            c->o.record_distinct = true;
         else if (strcmp(a, "--preempt-at-accesses") == 0) {
             c->o.limits.preempt = PREEMPT_ACCESSES;
             c->preempt_given = true;
@@ -236,6 +240,11 @@ int main(int argc, char **argv)
     int rc = parse_cli(argc, argv, &c);
     if (rc)
         return rc;
+    if (c.o.record_distinct && !c.o.record_dir) {
+        fprintf(stderr, "stork-audit: --distinct says which traces --record writes: it needs "
+                        "--record DIR\n");
+        return STORK_EXIT_BAD_INPUT;
+    }
     if (c.o.limits.preempt == PREEMPT_ACCESSES && !race_instrumented()) {
         fprintf(stderr, "stork-audit: --preempt-at-accesses needs the scenario compiled with "
                         "-fsanitize=thread (not with --sanitize)\n");

@@ -120,6 +120,16 @@ def test_reduced_search_equals_unreduced_on_every_shipped_scenario(preempt: bool
 REDUCED_BUDGET = {"spcnvme_miniport_wrong_handle": "300000",
                   "miniport_isr_dpc_dpc_after_release": "400000",   # 293,607 (2026-12-07)
                   "miniport_isr_dpc_one_slot": "400000"}
+# The DriverEntry scenarios whose unreduced search (default points) is whole only past BUDGET:
+# it gets 200,000 schedules there, and must be whole in them (2026-12-08: miniport_oneshot and
+# its variants about 178,000, the miniport_teardown ones 44,537 to 66,353).  The others are
+# whole within BUDGET or past 200,000 (about twenty): a longer cut search adds only orders of
+# the last few steps to the subset check, at about 3 s each (test_audit_pct_states.py
+# compares their final states with PCT's runs instead).
+WHOLE_PAST_BUDGET = {"miniport_oneshot", "miniport_oneshot_no_resume_on_failure",
+                     "miniport_oneshot_startio_lock", "miniport_oneshot_strand_on_failure",
+                     "miniport_teardown", "miniport_teardown_frees_at_remove_srb",
+                     "miniport_teardown_frees_at_surprise_control"}
 
 
 @pytest.mark.parametrize("points", ["writes", "calls"])
@@ -131,9 +141,10 @@ def test_reduced_search_equals_unreduced_on_every_driverentry_scenario(points: s
     exhaustive reduced within the default budget (200,000 schedules) with the default points but
     storahci_miniport and those of REDUCED_BUDGET (with the calls' points storahci_miniport is
     not: larger steps, fewer independent ones).
-    The unreduced search is given 200,000 schedules with the default points, 40,000 with the
-    calls'; past them (with the default points: miniport_host and its neptune variant,
-    miniport_isr_dpc and its variants, miniport_virtual and its variant, the spcnvme forms,
+    The unreduced search is given 40,000 schedules (200,000 for those of WHOLE_PAST_BUDGET
+    with the default points); past them (with the default points: miniport_host and its
+    variants, miniport_dpc_drain and its variants, miniport_isr_dpc and its variants,
+    miniport_main_thread, miniport_virtual and its variant, the spcnvme forms,
     storahci_miniport) the subset check.  Shown to fail (2026-12-03, then reverted): with a
     completion that does not write its SRB (driver.c complete()), the reduced search of
     miniport_oneshot_double_complete misses 4 of its 16 final states; with an arming that does
@@ -143,9 +154,11 @@ def test_reduced_search_equals_unreduced_on_every_driverentry_scenario(points: s
     not_fewer = set()
     for s in DRIVER:
         reduced, full = compare(BUILT / s.name, *audit_options(s), *extra,
-                                budget="200000" if points == "writes" else BUDGET,
+                                budget="200000" if points == "writes" and
+                                s.name in WHOLE_PAST_BUDGET else BUDGET,
                                 reduced_budget=REDUCED_BUDGET.get(s.name, "200000"))
         assert reduced.reduced, s.name
+        assert full.complete or points == "calls" or s.name not in WHOLE_PAST_BUDGET, s.name
         # storahci_miniport: past the budget (past 4,000,000, 2026-12-06, docs/benchmarks.md)
         assert reduced.complete or points == "calls" or s.name == "storahci_miniport", s.name
         equal += full.complete
@@ -159,8 +172,9 @@ def test_reduced_search_equals_unreduced_on_every_driverentry_scenario(points: s
                                                               full.schedules)
         found += bool(full.findings)
     assert len(DRIVER) >= 31, len(DRIVER)
-    # compared whole (2026-12-03): 11 of 26 with the points at writes, 18 with the calls'
-    assert equal >= (10 if points == "writes" else 16), equal
+    # compared whole: 22 of 49 with the points at writes (2026-12-08), 18 of 26 with the
+    # calls' (2026-12-03)
+    assert equal >= (20 if points == "writes" else 16), equal
     assert len(not_fewer) <= 4 and found >= 15, (sorted(not_fewer), found)
 
 

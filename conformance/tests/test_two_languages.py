@@ -111,7 +111,7 @@ def model_traces(design: Path, work: Path) -> set[Trace]:
 
 
 def audit_traces(scenario: str, out: Path) -> set[Trace]:
-    r = run_stork("audit", scenario, "--no-reduction", "--record", str(out))
+    r = run_stork("audit", scenario, "--no-reduction", "--record", str(out), "--distinct")
     assert r.returncode in (0, 1), r.stderr
     assert "incomplete" not in r.stdout.lower(), r.stdout
     return {tuple(" ".join(l.split()) for l in f.read_text().splitlines()
@@ -242,7 +242,7 @@ def miniport_traces(scenario: str, out: Path, *options: str) -> set[Trace]:
     # above the default 200,000: miniport_teardown's search with --stop-restart is 222,757
     # schedules since Storport's own takes are points of their own (2026-12-08)
     r = run_stork("audit", scenario, "--no-reduction", "--max-schedules", "1000000",
-                  "--record", str(out), *options)
+                  "--record", str(out), "--distinct", *options)
     assert r.returncode in (0, 1), r.stderr
     assert "incomplete" not in r.stdout.lower(), r.stdout
     return {tuple(" ".join(l.split()) for l in f.read_text().splitlines() if l.strip())

@@ -115,6 +115,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", help="write each finding's minimised trace to DIR")
     p.add_argument("--record", metavar="DIR", help="write the trace of every run to DIR (not of the "
                    "runs the reduction prunes: they stop before their end)")
+    p.add_argument("--distinct", action="store_true",
+                   help="with --record: write each distinct trace once, that of the first run "
+                        "that gives it (its events and comments; the meta lines aside)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     p.add_argument("--format", choices=["text", "gcc"], default="text",
                    help="gcc: one `FILE:LINE:COL: error: [RULE] ...` line per finding (a warning "
@@ -148,7 +151,7 @@ def program_args(args: argparse.Namespace, source: str) -> list[str]:
         out += ["--host", args.host]
     out += ["--time-limit", str(args.time_limit)]
     for flag in ("pct", "exhaustive", "json", "preempt_at_calls", "preempt_at_accesses",
-                 "no_reduction", "stop_restart", "reset_bus", "early_removal"):
+                 "no_reduction", "stop_restart", "reset_bus", "early_removal", "distinct"):
         if getattr(args, flag):
             out.append("--" + flag.replace("_", "-"))
     for opt in ("out", "record"):
@@ -217,8 +220,8 @@ def run(args: argparse.Namespace) -> int:
             print("stork audit: --sweep must be a number of seconds above 0 and at most a week",
                   file=sys.stderr)
             return exitcodes.BAD_INPUT
-        taken = [f"--{k.replace('_', '-')}" for k in ("replay", "pct", "out", "record", "json",
-                                                      "sarif") if getattr(args, k)]
+        taken = [f"--{k.replace('_', '-')}" for k in ("replay", "pct", "out", "record", "distinct",
+                                                      "json", "sarif") if getattr(args, k)]
         if args.format != "text":
             taken.append("--format")
         if taken:
