@@ -353,6 +353,20 @@ esac
     assert not alive.exists()
 
 
+def test_a_driver_the_fast_preprocessor_refuses_is_preprocessed_by_gcc(monkeypatch) -> None:
+    """spin -T gets tcc's preprocessor (spin.FAST_CPP) where it is installed; one that fails
+    leaves the run to spin's own, gcc's, with the same verdict and findings (a whole corpus
+    compared line by line, but the seconds, 2026-12-08: the text traces and the k = 3 pack)."""
+    files = sorted((GOLDEN / "valid").glob("*.trace"))[:3] + [LIVENESS] + \
+        sorted((GOLDEN / "rejected").glob("*.trace"))[:3]
+    first = [ct.check(str(f)) for f in files]
+    monkeypatch.setattr(spin, "FAST_CPP", ["false"])      # a preprocessor that refuses all
+    again = [ct.check(str(f)) for f in files]
+    for a, b in zip(first, again):
+        assert (a.verdict, a.failure, a.notes) == (b.verdict, b.failure, b.notes), a.path
+    assert {r.verdict for r in first} >= {ct.CONFORMS, ct.REJECTED}
+
+
 def test_allowed_py_mirrors_the_model_on_every_call() -> None:
     """stork.allowed (used by coverage) against the sets SPIN's monitor computed."""
     compared = 0
