@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from stork import audit as audit_mod
-from test_audit_random_miniports import STOP_AND_DRIVER_ENTRY
+from test_audit_random_miniports import STARTIO_STOP_AND_DRIVER_ENTRY
 from test_audit_reduction import BUILT, Search, search
 
 pytestmark = pytest.mark.skipif(not BUILT.is_dir(), reason="C harness not built (no audit programs)")
@@ -97,26 +97,7 @@ static ULONG Find(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation, 
     ConfigInfo->InterruptSynchronizationMode = InterruptSynchronizeAll;
     return SP_RETURN_FOUND;
 }}
-static BOOLEAN Init(PVOID DeviceExtension)
-{{
-    return StorPortEnablePassiveInitialization(DeviceExtension, Passive);
-}}
-static BOOLEAN StartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
-{{
-    struct ext *x = DeviceExtension;
-    STOR_LOCK_HANDLE h;
-    (void)h;
-    if (Srb->Function == SRB_FUNCTION_PNP) {{
-        Srb->SrbStatus = SRB_STATUS_SUCCESS;
-        StorPortNotification(RequestComplete, x, Srb);
-        return TRUE;
-    }}
-{startio_before}
-{startio_hand}
-{startio_after}
-    return TRUE;
-}}
-""" + STOP_AND_DRIVER_ENTRY
+""" + STARTIO_STOP_AND_DRIVER_ENTRY
 
 # What a routine does with the extension (x): k, j a field, n a value.
 STATEMENTS = ("x->v[{k}] = {n};", "if (x->v[{k}]) x->v[{j}] = {n};", "Runs += x->v[{k}];",
@@ -173,7 +154,7 @@ def random_miniport(seed: int) -> str:
         startio_before=ops(rng, rng.randrange(0, 2)), startio_hand=hand,
         startio_after=some_locked(rng, rng.randrange(0, 2)),
         stop=ops(rng, rng.randrange(0, 2)).replace("\n", "\n    "),
-        register="\n    d.HwInterrupt = Isr;")
+        register="\n    d.HwInterrupt = Isr;", startio_locals="\n    STOR_LOCK_HANDLE h;\n    (void)h;")
 
 
 def pct(program: Path, *args: str) -> tuple[set, set]:

@@ -60,6 +60,29 @@ ULONG DriverEntry(PVOID DriverObject, PVOID RegistryPath)
     return StorPortInitialize(DriverObject, RegistryPath, &d, NULL);
 }}
 """
+# The end of both random templates (this file's and test_audit_pct_states.py's): HwInitialize,
+# HwStartIo completing the PnP SRBs and doing {startio_before}, {startio_hand} and
+# {startio_after} with the others (its locals after x: {startio_locals}), then the stop and
+# DriverEntry.
+STARTIO_STOP_AND_DRIVER_ENTRY = """\
+static BOOLEAN Init(PVOID DeviceExtension)
+{{
+    return StorPortEnablePassiveInitialization(DeviceExtension, Passive);
+}}
+static BOOLEAN StartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
+{{
+    struct ext *x = DeviceExtension;{startio_locals}
+    if (Srb->Function == SRB_FUNCTION_PNP) {{
+        Srb->SrbStatus = SRB_STATUS_SUCCESS;
+        StorPortNotification(RequestComplete, x, Srb);
+        return TRUE;
+    }}
+{startio_before}
+{startio_hand}
+{startio_after}
+    return TRUE;
+}}
+""" + STOP_AND_DRIVER_ENTRY
 
 TEMPLATE = """#include <storport.h>
 struct ext {{ STOR_DPC Dpc; PSCSI_REQUEST_BLOCK Held; LONG Out; ULONG v[3]; ULONG *Pool; }};
@@ -99,24 +122,7 @@ static ULONG Find(PVOID DeviceExtension, PVOID HwContext, PVOID BusInformation, 
     ConfigInfo->SynchronizationModel = StorSynchronizeFullDuplex;
     return SP_RETURN_FOUND;
 }}
-static BOOLEAN Init(PVOID DeviceExtension)
-{{
-    return StorPortEnablePassiveInitialization(DeviceExtension, Passive);
-}}
-static BOOLEAN StartIo(PVOID DeviceExtension, PSCSI_REQUEST_BLOCK Srb)
-{{
-    struct ext *x = DeviceExtension;
-    if (Srb->Function == SRB_FUNCTION_PNP) {{
-        Srb->SrbStatus = SRB_STATUS_SUCCESS;
-        StorPortNotification(RequestComplete, x, Srb);
-        return TRUE;
-    }}
-{startio_before}
-{startio_hand}
-{startio_after}
-    return TRUE;
-}}
-""" + STOP_AND_DRIVER_ENTRY
+""" + STARTIO_STOP_AND_DRIVER_ENTRY
 
 
 # What a routine does with the extension (x) and its pool block: k, j a field, n a value.
@@ -165,7 +171,7 @@ def random_miniport(seed: int) -> str:
         startio_before=ops(rng, rng.randrange(0, 2), "Srb"),
         startio_hand=startio_hand,
         startio_after=ops(rng, rng.randrange(0, 3), "Srb"),
-        stop="\n".join(stop), register="")
+        stop="\n".join(stop), register="", startio_locals="")
     if rng.random() < 0.4:             # the completion by HwStorTimer instead of the DPC
         parts["startio_hand"] = startio_hand.replace(
             "StorPortIssueDpc(x, &x->Dpc, NULL, NULL);",
